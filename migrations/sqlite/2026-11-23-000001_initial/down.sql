@@ -1,0 +1,9 @@
+DROP TABLE audit_events;
+DROP TABLE answers;
+DROP TABLE submissions;
+DROP TABLE users;
+DROP TABLE recommendations;
+DROP TABLE focus_areas;
+DROP TABLE rounds;
+DROP TABLE municipalities;
+DROP TABLE kkrs;

@@ -1,0 +1,374 @@
+//! Charts drawn with plotters from the aggregation: SVG for pages and PDFs, PNG for downloads.
+//!
+//! Every chart carries its figures as text (a symbol and a count in each bar segment, a
+//! legend with words), so it reads without colour; the SVG gets a title and a description
+//! for screen readers. Text is set in DejaVu Sans, embedded in the binary: no system fonts.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::sync::OnceLock;
+
+use crate::domain::summary::{Counts, Summary};
+use crate::domain::Status;
+
+/// The font family the charts use, registered with plotters and loaded in typst alike.
+pub const FONT_FAMILY: &str = "DejaVu Sans";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("the chart font could not be loaded")]
+    Font,
+    #[error("drawing the chart failed: {0}")]
+    Draw(String),
+    #[error("encoding the PNG failed: {0}")]
+    Png(String),
+}
+
+fn ensure_fonts() -> Result<(), ChartError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, dejavu::sans::regular())
+            .is_ok()
+            && plotters::style::register_font(FONT_FAMILY, FontStyle::Bold, dejavu::sans::bold())
+                .is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ChartError::Font)
+    }
+}
+
+fn draw_err<E: std::fmt::Debug>(e: E) -> ChartError {
+    ChartError::Draw(format!("{e:?}"))
+}
+
+fn hex(code: &str) -> RGBColor {
+    let channel =
+        |i: usize| u8::from_str_radix(code.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
+    RGBColor(channel(1), channel(3), channel(5))
+}
+
+const UNANSWERED_FILL: RGBColor = RGBColor(0xE6, 0xE6, 0xE6);
+const INK: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
+const GRID: RGBColor = RGBColor(0xB0, 0xB0, 0xB0);
+
+/// One bar of the distribution chart.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub label: String,
+    pub counts: Counts,
+}
+
+/// The distribution of answers per recommendation, one stacked bar each.
+#[derive(Debug, Clone)]
+pub struct DistributionChart {
+    pub title: String,
+    pub bars: Vec<Bar>,
+    /// The length of a full bar: the number of municipalities in the round.
+    pub total: u32,
+}
+
+impl DistributionChart {
+    pub fn from_summary(summary: &Summary, title: &str) -> DistributionChart {
+        DistributionChart {
+            title: title.to_owned(),
+            bars: summary
+                .recommendations()
+                .map(|r| Bar {
+                    label: r.code.clone(),
+                    counts: r.counts,
+                })
+                .collect(),
+            total: summary.municipality_count,
+        }
+    }
+
+    /// A plain-language description of what the chart shows, for screen readers and alt text.
+    pub fn description(&self) -> String {
+        let bars: Vec<String> = self
+            .bars
+            .iter()
+            .map(|b| {
+                format!(
+                    "{}: {} grøn, {} gul, {} rød, {} ikke besvaret",
+                    b.label, b.counts.green, b.counts.yellow, b.counts.red, b.counts.unanswered
+                )
+            })
+            .collect();
+        format!(
+            "Vandret søjlediagram med én søjle pr. anbefaling; søjlens længde er {} kommuner. {}.",
+            self.total,
+            bars.join("; ")
+        )
+    }
+
+    const WIDTH: u32 = 760;
+    const ROW: u32 = 30;
+    const TOP: u32 = 46;
+    const LEFT: u32 = 64;
+    const RIGHT: u32 = 24;
+    const BOTTOM: u32 = 86;
+
+    fn size(&self) -> (u32, u32) {
+        (
+            Self::WIDTH,
+            Self::TOP + Self::ROW * self.bars.len().max(1) as u32 + Self::BOTTOM,
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        root.fill(&WHITE).map_err(draw_err)?;
+        let (width, height) = self.size();
+        let font = |size: f64| (FONT_FAMILY, size).into_font().color(&INK);
+        let bold = |size: f64| (FONT_FAMILY, size, FontStyle::Bold).into_font().color(&INK);
+        let x0 = Self::LEFT as i32;
+        let x1 = (width - Self::RIGHT) as i32;
+        let span = (x1 - x0) as f64;
+        let total = self.total.max(1) as f64;
+        let x_at = |n: f64| x0 + (span * n / total).round() as i32;
+
+        root.draw(&Text::new(self.title.clone(), (x0, 14), bold(17.0)))
+            .map_err(draw_err)?;
+
+        let rows_bottom = (Self::TOP + Self::ROW * self.bars.len() as u32) as i32;
+        // Vertical grid lines with the municipality count, every five.
+        let step = if self.total > 40 { 10 } else { 5 };
+        let mut tick = 0;
+        while tick <= self.total {
+            let x = x_at(tick as f64);
+            root.draw(&PathElement::new(
+                vec![(x, Self::TOP as i32 - 4), (x, rows_bottom + 4)],
+                GRID,
+            ))
+            .map_err(draw_err)?;
+            root.draw(&Text::new(
+                tick.to_string(),
+                (x, rows_bottom + 8),
+                font(12.0).pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .map_err(draw_err)?;
+            tick += step;
+        }
+        root.draw(&Text::new(
+            format!("Antal kommuner (af {})", self.total),
+            ((x0 + x1) / 2, rows_bottom + 26),
+            font(12.0).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(draw_err)?;
+
+        for (i, bar) in self.bars.iter().enumerate() {
+            let top = (Self::TOP + Self::ROW * i as u32) as i32 + 4;
+            let bottom = top + Self::ROW as i32 - 8;
+            let middle = (top + bottom) / 2;
+            root.draw(&Text::new(
+                bar.label.clone(),
+                (x0 - 10, middle),
+                bold(14.0).pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(draw_err)?;
+            let mut start = 0.0;
+            let segments = Status::ALL
+                .iter()
+                .map(|s| (Some(*s), bar.counts.get(*s)))
+                .chain(std::iter::once((None, bar.counts.unanswered)));
+            for (status, n) in segments {
+                if n == 0 {
+                    continue;
+                }
+                let left = x_at(start);
+                let right = x_at(start + n as f64);
+                start += n as f64;
+                let fill = status.map_or(UNANSWERED_FILL, |s| hex(s.fill_hex()));
+                root.draw(&Rectangle::new(
+                    [(left, top), (right, bottom)],
+                    fill.filled(),
+                ))
+                .map_err(draw_err)?;
+                root.draw(&Rectangle::new(
+                    [(left, top), (right, bottom)],
+                    WHITE.stroke_width(1),
+                ))
+                .map_err(draw_err)?;
+                let label = match status {
+                    Some(s) => format!("{} {n}", s.symbol()),
+                    None => n.to_string(),
+                };
+                let room = right - left;
+                if room >= 22 {
+                    let text = if room >= 38 { label } else { n.to_string() };
+                    root.draw(&Text::new(
+                        text,
+                        ((left + right) / 2, middle),
+                        font(12.0).pos(Pos::new(HPos::Center, VPos::Center)),
+                    ))
+                    .map_err(draw_err)?;
+                }
+            }
+        }
+
+        // Legend: a swatch, the symbol and the word for each colour.
+        let legend_y = height as i32 - 22;
+        let mut x = x0;
+        let entries = Status::ALL
+            .iter()
+            .map(|s| {
+                (
+                    hex(s.fill_hex()),
+                    format!("{} {}", s.symbol(), s.label_da()),
+                )
+            })
+            .chain(std::iter::once((
+                UNANSWERED_FILL,
+                "Ikke besvaret".to_owned(),
+            )));
+        for (fill, text) in entries {
+            root.draw(&Rectangle::new(
+                [(x, legend_y - 7), (x + 14, legend_y + 7)],
+                fill.filled(),
+            ))
+            .map_err(draw_err)?;
+            root.draw(&Rectangle::new(
+                [(x, legend_y - 7), (x + 14, legend_y + 7)],
+                INK.stroke_width(1),
+            ))
+            .map_err(draw_err)?;
+            let label_width = 8 * text.chars().count() as i32 + 12;
+            root.draw(&Text::new(
+                text,
+                (x + 20, legend_y),
+                font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(draw_err)?;
+            x += 20 + label_width;
+        }
+        root.present().map_err(draw_err)
+    }
+
+    /// The chart as an SVG document with a title and description for assistive technology.
+    /// `id` must be unique on the page the SVG is inlined in.
+    pub fn svg(&self, id: &str) -> Result<String, ChartError> {
+        ensure_fonts()?;
+        let mut out = String::new();
+        {
+            let backend = SVGBackend::with_string(&mut out, self.size());
+            let root = backend.into_drawing_area();
+            self.draw(&root)?;
+        }
+        Ok(accessible_svg(&out, id, &self.title, &self.description()))
+    }
+
+    /// The chart as a PNG image.
+    pub fn png(&self) -> Result<Vec<u8>, ChartError> {
+        ensure_fonts()?;
+        let (w, h) = self.size();
+        let mut pixels = vec![0u8; (w * h * 3) as usize];
+        {
+            let backend = BitMapBackend::with_buffer(&mut pixels, (w, h));
+            let root = backend.into_drawing_area();
+            self.draw(&root)?;
+        }
+        let mut png_bytes = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut png_bytes, w, h);
+            encoder.set_color(png::ColorType::Rgb);
+            encoder.set_depth(png::BitDepth::Eight);
+            let mut writer = encoder
+                .write_header()
+                .map_err(|e| ChartError::Png(e.to_string()))?;
+            writer
+                .write_image_data(&pixels)
+                .map_err(|e| ChartError::Png(e.to_string()))?;
+        }
+        Ok(png_bytes)
+    }
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Adds role, an accessible name and a description to plotters' SVG root element.
+fn accessible_svg(svg: &str, id: &str, title: &str, description: &str) -> String {
+    let id = xml_escape(id);
+    let Some(open_end) = svg
+        .find("<svg")
+        .and_then(|start| svg[start..].find('>').map(|e| start + e))
+    else {
+        return svg.to_owned();
+    };
+    format!(
+        "{} role=\"img\" aria-labelledby=\"{id}-title {id}-desc\"><title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>{}",
+        &svg[..open_end],
+        xml_escape(title),
+        xml_escape(description),
+        &svg[open_end + 1..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart() -> DistributionChart {
+        DistributionChart {
+            title: "Fordeling af svar".into(),
+            bars: vec![
+                Bar {
+                    label: "1.1".into(),
+                    counts: Counts {
+                        green: 13,
+                        yellow: 6,
+                        red: 5,
+                        unanswered: 5,
+                    },
+                },
+                Bar {
+                    label: "1.2".into(),
+                    counts: Counts {
+                        green: 0,
+                        yellow: 0,
+                        red: 0,
+                        unanswered: 29,
+                    },
+                },
+            ],
+            total: 29,
+        }
+    }
+
+    #[test]
+    fn svg_has_an_accessible_name_and_the_figures_as_text() {
+        let svg = chart().svg("dist").unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains(r#"role="img" aria-labelledby="dist-title dist-desc""#));
+        assert!(svg.contains(r#"<title id="dist-title">Fordeling af svar</title>"#));
+        assert!(svg.contains("1.1: 13 grøn, 6 gul, 5 rød, 5 ikke besvaret"));
+        assert!(
+            svg.contains("✔ 13"),
+            "count with symbol inside the green segment"
+        );
+        assert!(svg.contains("◐ 6"));
+        assert!(svg.contains("✖ 5"));
+        assert!(svg.contains("Igangsat efter planen"));
+        assert!(svg.contains(r#"font-family="DejaVu Sans""#));
+    }
+
+    #[test]
+    fn png_is_a_png() {
+        let png = chart().png().unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    }
+
+    #[test]
+    fn escaping_keeps_markup_out_of_the_svg() {
+        let mut c = chart();
+        c.title = "<script>alert(1)</script>".into();
+        let svg = c.svg("x").unwrap();
+        assert!(!svg.contains("<script>"));
+    }
+}

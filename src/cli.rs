@@ -1,0 +1,268 @@
+//! The command line: `serve`, `migrate`, `demo`, `user add`. Every flag can also be set by
+//! an environment variable of the same name (`--database-url` is `TRAFIKLYS_DATABASE_URL`).
+
+use std::io::BufRead;
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::demo::{self, DemoOutcome, DemoSignIn};
+use crate::domain::{MunicipalityCode, Role};
+use crate::store::{self, reference, users};
+use crate::web;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trafiklys",
+    version,
+    about = "Status rounds on KKR recommendations: forms, dashboards and council attachments."
+)]
+pub struct Cli {
+    /// Where the data lives: a SQLite file path (created if missing) or sqlite://path.
+    #[arg(
+        long,
+        global = true,
+        env = "TRAFIKLYS_DATABASE_URL",
+        default_value = "trafiklys.db"
+    )]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web application.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo data into an empty database and print the demo sign-ins.
+    Demo,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TRAFIKLYS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Load the demo data first if the database is empty, and print the demo sign-ins.
+    #[arg(long)]
+    pub demo: bool,
+    /// Secret for session cookies (at least 32 bytes); set it in production.
+    #[arg(long, env = "TRAFIKLYS_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Public address of the site, e.g. https://trafiklys.example.dk (https makes cookies Secure).
+    #[arg(long, env = "TRAFIKLYS_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Folder with report templates (attachment.typ) that replace the built-in ones.
+    #[arg(long, env = "TRAFIKLYS_REPORTS_DIR")]
+    pub reports_dir: Option<PathBuf>,
+    /// Folder with page templates that replace the built-in ones.
+    #[arg(long, env = "TRAFIKLYS_TEMPLATES_DIR")]
+    pub templates_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. Prints a generated password unless --password-stdin is given.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin (KKR secretariat), kkr (KKR member), editor (municipal staff), reader (council secretary).
+        #[arg(long)]
+        role: String,
+        /// Municipality code, for editor and reader, e.g. 147.
+        #[arg(long)]
+        municipality: Option<String>,
+        /// KKR name, for admin and kkr, e.g. "KKR Hovedstaden".
+        #[arg(long)]
+        kkr: Option<String>,
+        /// Full name shown in the application; defaults to the email.
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.database_url, args),
+        Command::Migrate => {
+            let pool = store::connect(&cli.database_url)?;
+            let mut conn = pool.get()?;
+            let applied = store::migrate(&mut conn)?;
+            println!("Database is up to date ({applied} migrations applied now).");
+            Ok(())
+        }
+        Command::Demo => {
+            let pool = store::connect(&cli.database_url)?;
+            let mut conn = pool.get()?;
+            report_demo(demo::load(&mut conn)?)
+        }
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            municipality,
+            kkr,
+            name,
+            password_stdin,
+        }) => {
+            let pool = store::connect(&cli.database_url)?;
+            let mut conn = pool.get()?;
+            add_user(
+                &mut conn,
+                &email,
+                &role,
+                municipality.as_deref(),
+                kkr.as_deref(),
+                name.as_deref(),
+                password_stdin,
+            )
+        }
+    }
+}
+
+fn print_sign_ins(sign_ins: &[DemoSignIn]) {
+    println!("Demo sign-ins (role, email, password):");
+    for s in sign_ins {
+        println!("{:<7} {:<32} {}", s.role.as_str(), s.email, s.password);
+    }
+}
+
+fn report_demo(outcome: DemoOutcome) -> Result<()> {
+    match outcome {
+        DemoOutcome::Loaded(sign_ins) => {
+            println!("Demo data loaded: 98 municipalities, KKR Hovedstaden 2016 and 2017.");
+            print_sign_ins(&sign_ins);
+            Ok(())
+        }
+        DemoOutcome::AlreadyLoaded(sign_ins) => {
+            println!("Demo data was already loaded; the demo users have new passwords.");
+            print_sign_ins(&sign_ins);
+            Ok(())
+        }
+        DemoOutcome::NotEmpty => bail!(
+            "the database already holds data that is not the demo data; demo data is only \
+             loaded into an empty database"
+        ),
+    }
+}
+
+fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
+    let pool = store::connect(database_url)?;
+    if args.demo {
+        let mut conn = pool.get()?;
+        report_demo(demo::load(&mut conn)?)?;
+    }
+    let settings = web::Settings {
+        secret_key: args.secret_key,
+        base_url: args.base_url,
+        reports_dir: args.reports_dir,
+        templates_dir: args.templates_dir,
+    };
+    let state = web::AppState::new(pool, &settings)?;
+    let listener = TcpListener::bind(&args.bind)
+        .with_context(|| format!("could not listen on {}", args.bind))?;
+    let address = listener.local_addr()?;
+    println!(
+        "Trafiklys is running at {}",
+        settings
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}/"))
+    );
+    actix_web::rt::System::new().block_on(async move {
+        let server = web::server(listener, state, &settings)?;
+        server.await.context("the server stopped with an error")
+    })
+}
+
+fn add_user(
+    conn: &mut store::DbConnection,
+    email: &str,
+    role: &str,
+    municipality: Option<&str>,
+    kkr: Option<&str>,
+    name: Option<&str>,
+    password_stdin: bool,
+) -> Result<()> {
+    let email = email.trim().to_lowercase();
+    if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+        bail!("«{email}» is not an email address");
+    }
+    let role =
+        Role::parse(role).map_err(|e| anyhow::anyhow!("{e} (use admin, kkr, editor or reader)"))?;
+    let (kkr_id, municipality_code) = match role {
+        Role::Editor | Role::Reader => {
+            let raw = municipality.context(
+                "--municipality is required for editor and reader, e.g. --municipality 147",
+            )?;
+            let code = MunicipalityCode::parse(raw).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if reference::get_municipality(conn, &code)?.is_none() {
+                bail!("no municipality has the code {code}; load the reference data first (trafiklys demo)");
+            }
+            (None, Some(code))
+        }
+        Role::Admin | Role::Kkr => {
+            let raw =
+                kkr.context("--kkr is required for admin and kkr, e.g. --kkr \"KKR Hovedstaden\"")?;
+            let full = if raw.starts_with("KKR ") {
+                raw.to_owned()
+            } else {
+                format!("KKR {raw}")
+            };
+            let id = reference::kkr_by_name(conn, &full)?.with_context(|| {
+                let known: Vec<String> = reference::list_kkrs(conn)
+                    .map(|list| list.into_iter().map(|k| k.name).collect())
+                    .unwrap_or_default();
+                format!("no KKR is called «{full}»; known: {}", known.join(", "))
+            })?;
+            (Some(id), None)
+        }
+    };
+    if users::find_by_email(conn, &email)?.is_some() {
+        bail!("a user with the email {email} already exists");
+    }
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let line = line.trim_end_matches(['\r', '\n']).to_owned();
+        if line.chars().count() < 12 {
+            bail!("the password must be at least 12 characters long");
+        }
+        (line, false)
+    } else {
+        (crate::password::generate(), true)
+    };
+    let hash = crate::password::hash(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = users::create_user(
+        conn,
+        &users::NewUser {
+            email: email.clone(),
+            name: name.unwrap_or(&email).to_owned(),
+            role,
+            kkr_id,
+            municipality_code,
+        },
+        &hash,
+        None,
+    )?;
+    println!(
+        "Created user {} ({}) with role {}.",
+        user.email,
+        user.name,
+        role.as_str()
+    );
+    if generated {
+        println!("Password: {password}");
+    }
+    Ok(())
+}

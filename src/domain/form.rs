@@ -1,0 +1,327 @@
+//! The status form as submitted by a browser: parsed into typed answers, or rejected with a
+//! Danish message, keeping what the user typed so the page can show it again.
+//!
+//! Field names: `version`, `action` (`save` | `submit`), `status-<recommendation id>`,
+//! `comment-<recommendation id>`, and `csrf_token` (checked by the web layer).
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::model::{Answer, Comment, RoundContent};
+use super::status::Status;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormAction {
+    SaveDraft,
+    Submit,
+}
+
+/// What the user typed for one recommendation, kept verbatim for showing the form again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TypedAnswer {
+    pub status: String,
+    pub comment: String,
+}
+
+/// A problem with one field, shown in the error summary and beside the field.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub recommendation_id: i32,
+    /// The id of the input the summary links to, e.g. "status-12".
+    pub field: String,
+    pub message: String,
+}
+
+/// A parsed form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormInput {
+    pub version: i32,
+    pub action: FormAction,
+    /// Every recommendation with a status or a comment, in the round's order.
+    pub answers: Vec<Answer>,
+    pub typed: BTreeMap<i32, TypedAnswer>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormRejection {
+    /// The request could not have come from our form (unknown field, duplicate field,
+    /// unknown status word, a recommendation of another round): a 400 with the reason.
+    Malformed(String),
+    /// The form is well-formed but incomplete or too long somewhere: the page comes back with
+    /// an error summary and the user's input.
+    Invalid {
+        errors: Vec<FieldError>,
+        typed: BTreeMap<i32, TypedAnswer>,
+        version: i32,
+    },
+}
+
+fn field_id(raw: &str, prefix: &str) -> Option<Result<i32, String>> {
+    raw.strip_prefix(prefix).map(|id| {
+        id.parse::<i32>().map_err(|_| {
+            format!(
+                "feltet «{}» er ukendt",
+                raw.chars().take(40).collect::<String>()
+            )
+        })
+    })
+}
+
+/// Parses the form's fields against the round it belongs to.
+pub fn parse(
+    pairs: &[(String, String)],
+    content: &RoundContent,
+) -> Result<FormInput, FormRejection> {
+    let malformed = |m: String| FormRejection::Malformed(m);
+    let round_ids: HashSet<i32> = content.recommendations.iter().map(|r| r.id).collect();
+    let mut seen = HashSet::new();
+    let mut version = None;
+    let mut action = None;
+    let mut typed: BTreeMap<i32, TypedAnswer> = BTreeMap::new();
+
+    for (key, value) in pairs {
+        if !seen.insert(key.as_str()) {
+            return Err(malformed(format!(
+                "feltet «{}» er sendt mere end én gang",
+                key.chars().take(40).collect::<String>()
+            )));
+        }
+        if key == "csrf_token" {
+            continue;
+        } else if key == "version" {
+            version = Some(value.trim().parse::<i32>().map_err(|_| {
+                malformed("skemaets versionsnummer mangler eller er ugyldigt".to_owned())
+            })?);
+        } else if key == "action" {
+            action = Some(match value.as_str() {
+                "save" => FormAction::SaveDraft,
+                "submit" => FormAction::Submit,
+                _ => {
+                    return Err(malformed(
+                        "ukendt handling: vælg «Gem kladde» eller «Indsend»".to_owned(),
+                    ))
+                }
+            });
+        } else if let Some(id) = field_id(key, "status-") {
+            let id = id.map_err(malformed)?;
+            check_id(id, &round_ids)?;
+            if !value.is_empty() {
+                Status::parse(value).map_err(|e| malformed(e.to_string()))?;
+            }
+            typed.entry(id).or_default().status = value.clone();
+        } else if let Some(id) = field_id(key, "comment-") {
+            let id = id.map_err(malformed)?;
+            check_id(id, &round_ids)?;
+            typed.entry(id).or_default().comment = value.clone();
+        } else {
+            return Err(malformed(format!(
+                "feltet «{}» er ukendt",
+                key.chars().take(40).collect::<String>()
+            )));
+        }
+    }
+    let version = version.ok_or_else(|| malformed("skemaets versionsnummer mangler".to_owned()))?;
+    let action = action.unwrap_or(FormAction::SaveDraft);
+
+    let mut errors = Vec::new();
+    let mut answers = Vec::new();
+    for rec in &content.recommendations {
+        let entry = typed.get(&rec.id).cloned().unwrap_or_default();
+        let status = if entry.status.is_empty() {
+            None
+        } else {
+            Status::parse(&entry.status).ok()
+        };
+        let comment = match Comment::parse(&entry.comment) {
+            Ok(c) => c.into_string(),
+            Err(e) => {
+                errors.push(FieldError {
+                    recommendation_id: rec.id,
+                    field: format!("comment-{}", rec.id),
+                    message: format!("Anbefaling {}: {}", rec.code, e),
+                });
+                continue;
+            }
+        };
+        if action == FormAction::Submit {
+            match status {
+                None => errors.push(FieldError {
+                    recommendation_id: rec.id,
+                    field: format!("status-{}", rec.id),
+                    message: format!("Anbefaling {}: vælg en status.", rec.code),
+                }),
+                Some(Status::Yellow | Status::Red) if comment.is_empty() => errors.push(FieldError {
+                    recommendation_id: rec.id,
+                    field: format!("comment-{}", rec.id),
+                    message: format!(
+                        "Anbefaling {}: skriv en kommentar om, hvad der står i vejen, eller hvad der er planlagt.",
+                        rec.code
+                    ),
+                }),
+                _ => {}
+            }
+        }
+        if status.is_some() || !comment.is_empty() {
+            answers.push(Answer {
+                recommendation_id: rec.id,
+                status,
+                comment,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(FormInput {
+            version,
+            action,
+            answers,
+            typed,
+        })
+    } else {
+        Err(FormRejection::Invalid {
+            errors,
+            typed,
+            version,
+        })
+    }
+}
+
+fn check_id(id: i32, round_ids: &HashSet<i32>) -> Result<(), FormRejection> {
+    if round_ids.contains(&id) {
+        Ok(())
+    } else {
+        Err(FormRejection::Malformed(format!(
+            "anbefaling {id} hører ikke til denne statusrunde"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::*;
+    use chrono::NaiveDate;
+
+    fn content() -> RoundContent {
+        let rec = |id: i32, code: &str| Recommendation {
+            id,
+            focus_area_id: 1,
+            code: code.into(),
+            text: "T".into(),
+            binding: true,
+            position: id,
+            carried_from: None,
+        };
+        RoundContent {
+            round: Round {
+                id: 1,
+                kkr_id: 1,
+                kkr_name: "K".into(),
+                year: 2017,
+                title: "T".into(),
+                deadline: NaiveDate::from_ymd_opt(2017, 1, 1)
+                    .unwrap()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap(),
+                state: RoundState::Open,
+            },
+            focus_areas: vec![FocusArea {
+                id: 1,
+                number: 1,
+                title: "F".into(),
+            }],
+            recommendations: vec![rec(11, "1.1"), rec(12, "1.2")],
+            municipalities: vec![],
+        }
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_partial_draft_is_accepted() {
+        let input = parse(
+            &pairs(&[
+                ("version", "3"),
+                ("action", "save"),
+                ("status-11", "green"),
+                ("comment-12", "på vej"),
+            ]),
+            &content(),
+        )
+        .unwrap();
+        assert_eq!(input.version, 3);
+        assert_eq!(input.action, FormAction::SaveDraft);
+        assert_eq!(input.answers.len(), 2);
+        assert_eq!(input.answers[0].status, Some(Status::Green));
+        assert_eq!(input.answers[1].status, None);
+        assert_eq!(input.answers[1].comment, "på vej");
+    }
+
+    #[test]
+    fn submit_requires_every_status_and_comments_for_yellow_and_red() {
+        let err = parse(
+            &pairs(&[
+                ("version", "0"),
+                ("action", "submit"),
+                ("status-11", "red"),
+                ("comment-11", ""),
+            ]),
+            &content(),
+        )
+        .unwrap_err();
+        let FormRejection::Invalid { errors, typed, .. } = err else {
+            panic!("expected invalid");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["comment-11", "status-12"]);
+        assert_eq!(typed[&11].status, "red", "the user's input is kept");
+    }
+
+    #[test]
+    fn unknown_status_words_and_foreign_ids_are_malformed() {
+        let bad_status = parse(
+            &pairs(&[("version", "0"), ("status-11", "blue")]),
+            &content(),
+        );
+        assert!(
+            matches!(bad_status, Err(FormRejection::Malformed(m)) if m.contains("ukendt status"))
+        );
+        let foreign = parse(
+            &pairs(&[("version", "0"), ("status-99", "green")]),
+            &content(),
+        );
+        assert!(
+            matches!(foreign, Err(FormRejection::Malformed(m)) if m.contains("hører ikke til"))
+        );
+        let dup = parse(
+            &pairs(&[
+                ("version", "0"),
+                ("status-11", "green"),
+                ("status-11", "red"),
+            ]),
+            &content(),
+        );
+        assert!(matches!(dup, Err(FormRejection::Malformed(m)) if m.contains("mere end én gang")));
+        let unknown = parse(&pairs(&[("version", "0"), ("evil", "1")]), &content());
+        assert!(matches!(unknown, Err(FormRejection::Malformed(_))));
+        let no_version = parse(&pairs(&[("status-11", "green")]), &content());
+        assert!(matches!(no_version, Err(FormRejection::Malformed(_))));
+    }
+
+    #[test]
+    fn an_oversized_comment_is_an_error_on_its_field() {
+        let long = "x".repeat(2001);
+        let err = parse(
+            &pairs(&[("version", "0"), ("comment-12", long.as_str())]),
+            &content(),
+        )
+        .unwrap_err();
+        let FormRejection::Invalid { errors, .. } = err else {
+            panic!("expected invalid");
+        };
+        assert_eq!(errors[0].field, "comment-12");
+        assert!(errors[0].message.contains("højst være 2000 tegn"));
+    }
+}

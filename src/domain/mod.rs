@@ -1,0 +1,13 @@
+//! The model and its rules: pure, no I/O, no database, no HTTP. Most unit tests live here.
+
+pub mod access;
+pub mod form;
+pub mod model;
+pub mod prose;
+pub mod status;
+pub mod summary;
+pub mod time;
+
+pub use model::*;
+pub use status::Status;
+pub use summary::{summarise, Summary};

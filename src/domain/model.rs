@@ -1,0 +1,373 @@
+//! The model of a status round: municipalities, rounds, recommendations, submissions, users.
+//!
+//! Values that come from outside (forms, CLI, API) are parsed into these types at the edge;
+//! a value of one of these types is valid by construction.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use super::status::Status;
+
+/// Any value from outside that does not parse; the message is Danish and shown to the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidValue(pub String);
+
+/// A municipality's official three-digit code (kommunekode), e.g. "101" for København.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MunicipalityCode(String);
+
+impl MunicipalityCode {
+    pub fn parse(raw: &str) -> Result<MunicipalityCode, InvalidValue> {
+        let raw = raw.trim();
+        if raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(MunicipalityCode(raw.to_owned()))
+        } else {
+            Err(InvalidValue(format!(
+                "«{}» er ikke en kommunekode: den skal være tre cifre, fx 101",
+                raw.chars().take(20).collect::<String>()
+            )))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MunicipalityCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Kkr {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Municipality {
+    pub code: MunicipalityCode,
+    pub name: String,
+    pub kkr_id: i32,
+}
+
+impl Municipality {
+    /// The name a council document uses: "Frederiksberg Kommune", "Bornholms Regionskommune".
+    pub fn official_name(&self) -> String {
+        official_name(&self.name)
+    }
+}
+
+/// "Frederiksberg" -> "Frederiksberg Kommune"; Bornholm is a regional municipality.
+pub fn official_name(name: &str) -> String {
+    if name == "Bornholm" {
+        "Bornholms Regionskommune".to_owned()
+    } else {
+        format!("{name} Kommune")
+    }
+}
+
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal, $label:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn parse(raw: &str) -> Result<$name, InvalidValue> {
+                match raw.trim() {
+                    $($code => Ok($name::$variant),)+
+                    other => Err(InvalidValue(format!(
+                        concat!("ukendt ", $what, " «{}»"),
+                        other.chars().take(40).collect::<String>()
+                    ))),
+                }
+            }
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// The Danish word shown to people.
+            pub fn label_da(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// Where a status round is in its year.
+    RoundState, "rundestatus" {
+        Draft => "draft", "Under forberedelse";
+        Open => "open", "Åben";
+        Closed => "closed", "Lukket";
+        Published => "published", "Offentliggjort";
+    }
+);
+
+code_enum!(
+    /// Whether a municipality's form is still being worked on or has been handed in.
+    SubmissionState, "skemastatus" {
+        Draft => "draft", "Kladde";
+        Submitted => "submitted", "Indsendt";
+    }
+);
+
+code_enum!(
+    /// What a signed-in user may do; see DESIGN.md's role table.
+    Role, "rolle" {
+        Admin => "admin", "KKR-sekretariat";
+        Kkr => "kkr", "KKR-medlem";
+        Editor => "editor", "Kommunal medarbejder";
+        Reader => "reader", "Byrådssekretær";
+    }
+);
+
+/// One KKR's status round for one year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Round {
+    pub id: i32,
+    pub kkr_id: i32,
+    pub kkr_name: String,
+    pub year: i32,
+    pub title: String,
+    /// UTC.
+    pub deadline: NaiveDateTime,
+    pub state: RoundState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FocusArea {
+    pub id: i32,
+    pub number: i32,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    pub id: i32,
+    pub focus_area_id: i32,
+    /// "1.2": focus area number and position.
+    pub code: String,
+    pub text: String,
+    pub binding: bool,
+    pub position: i32,
+    /// The same recommendation in the previous round, if it continues from there.
+    pub carried_from: Option<i32>,
+}
+
+impl Recommendation {
+    pub fn binding_label_da(&self) -> &'static str {
+        if self.binding {
+            "Forpligtende"
+        } else {
+            "Frivillig"
+        }
+    }
+}
+
+/// A round with everything that defines it: its focus areas, recommendations, and the
+/// municipalities that are to answer it (all municipalities of the round's KKR).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoundContent {
+    pub round: Round,
+    /// In focus area number order.
+    pub focus_areas: Vec<FocusArea>,
+    /// In focus area, then position order.
+    pub recommendations: Vec<Recommendation>,
+    /// In name order.
+    pub municipalities: Vec<Municipality>,
+}
+
+impl RoundContent {
+    pub fn recommendations_of(&self, focus_area_id: i32) -> impl Iterator<Item = &Recommendation> {
+        self.recommendations
+            .iter()
+            .filter(move |r| r.focus_area_id == focus_area_id)
+    }
+
+    pub fn municipality(&self, code: &MunicipalityCode) -> Option<&Municipality> {
+        self.municipalities.iter().find(|m| &m.code == code)
+    }
+}
+
+/// One recommendation's answer in a submission. A draft may hold a comment without a status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    pub recommendation_id: i32,
+    pub status: Option<Status>,
+    pub comment: String,
+}
+
+/// A municipality's form for a round.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Submission {
+    pub id: i32,
+    pub round_id: i32,
+    pub municipality_code: MunicipalityCode,
+    pub state: SubmissionState,
+    /// UTC.
+    pub submitted_at: Option<NaiveDateTime>,
+    pub submitted_by: Option<String>,
+    /// Bumped by every change; a save must name the version it started from.
+    pub version: i32,
+    /// UTC.
+    pub updated_at: NaiveDateTime,
+    pub updated_by: Option<String>,
+    pub answers: Vec<Answer>,
+}
+
+impl Submission {
+    pub fn answer(&self, recommendation_id: i32) -> Option<&Answer> {
+        self.answers
+            .iter()
+            .find(|a| a.recommendation_id == recommendation_id)
+    }
+
+    pub fn is_submitted(&self) -> bool {
+        self.state == SubmissionState::Submitted
+    }
+}
+
+/// A round's content and every submission to it: the input of the aggregation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoundData {
+    pub content: RoundContent,
+    pub submissions: Vec<Submission>,
+}
+
+impl RoundData {
+    pub fn submission_of(&self, code: &MunicipalityCode) -> Option<&Submission> {
+        self.submissions
+            .iter()
+            .find(|s| &s.municipality_code == code)
+    }
+}
+
+/// A signed-in person and what they are attached to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub kkr_id: Option<i32>,
+    pub municipality_code: Option<MunicipalityCode>,
+}
+
+/// A comment as a municipality may write it: at most [`Comment::MAX_CHARS`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment(String);
+
+impl Comment {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn parse(raw: &str) -> Result<Comment, InvalidValue> {
+        // Browsers send \r\n for new lines in a textarea; store one form.
+        let text = raw.replace("\r\n", "\n").trim().to_owned();
+        let length = text.chars().count();
+        if length > Self::MAX_CHARS {
+            Err(InvalidValue(format!(
+                "Kommentaren er {length} tegn; den må højst være {} tegn.",
+                Self::MAX_CHARS
+            )))
+        } else {
+            Ok(Comment(text))
+        }
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn municipality_code_must_be_three_digits() {
+        assert_eq!(MunicipalityCode::parse("101").unwrap().as_str(), "101");
+        assert_eq!(MunicipalityCode::parse(" 147 ").unwrap().as_str(), "147");
+        for bad in ["", "10", "1010", "abc", "1a1", "１０１"] {
+            assert!(MunicipalityCode::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn official_names_follow_council_usage() {
+        assert_eq!(official_name("Frederiksberg"), "Frederiksberg Kommune");
+        assert_eq!(official_name("Bornholm"), "Bornholms Regionskommune");
+    }
+
+    #[test]
+    fn code_enums_round_trip_and_reject_unknown_words() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(*role));
+        }
+        assert_eq!(
+            Role::parse("root").unwrap_err().to_string(),
+            "ukendt rolle «root»"
+        );
+        assert_eq!(RoundState::parse("open"), Ok(RoundState::Open));
+    }
+
+    #[test]
+    fn comment_is_limited_to_two_thousand_characters() {
+        let at_limit = "æ".repeat(Comment::MAX_CHARS);
+        assert!(Comment::parse(&at_limit).is_ok());
+        let over = "æ".repeat(Comment::MAX_CHARS + 1);
+        let err = Comment::parse(&over).unwrap_err();
+        assert!(err.to_string().contains("højst være 2000 tegn"));
+    }
+
+    #[test]
+    fn comment_normalises_line_breaks_and_trims() {
+        let c = Comment::parse("  a\r\nb  ").unwrap();
+        assert_eq!(c.into_string(), "a\nb");
+    }
+}
+
+/// A key that sorts names the Danish way: Æ, Ø, Å after Z (and "Aa" as Å), case-insensitively.
+pub fn danish_sort_key(name: &str) -> Vec<u32> {
+    let lower = name.to_lowercase().replace("aa", "å");
+    lower
+        .chars()
+        .map(|c| match c {
+            'æ' | 'ä' => 'z' as u32 + 1,
+            'ø' | 'ö' => 'z' as u32 + 2,
+            'å' => 'z' as u32 + 3,
+            other => other as u32,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod collation_tests {
+    use super::danish_sort_key;
+
+    #[test]
+    fn danish_letters_sort_after_z() {
+        let mut names = vec!["Århus", "Ærø", "Odder", "Ølstykke", "Zealand", "Aabenraa"];
+        names.sort_by_key(|n| danish_sort_key(n));
+        assert_eq!(
+            names,
+            vec!["Odder", "Zealand", "Ærø", "Ølstykke", "Aabenraa", "Århus"]
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! Danish prose from the aggregation: the sentences a council report is written in.
+//!
+//! Grammar rules kept here: numbers one to twelve as words ("én", "to", ... "tolv"), digits
+//! above; singular "én anbefaling er", plural "tre anbefalinger er"; the opening clause reads
+//! "Fem af anbefalingerne er ..."; a colour with zero recommendations is left out; clauses
+//! are joined "a, b, og c" as in the council reports.
+
+use super::status::Status;
+use super::summary::{ClassificationCounts, Counts};
+
+/// The Danish number word for one to twelve, digits for anything else.
+/// "én" carries the accent that marks the numeral (as opposed to the article "en").
+pub fn number_word(n: u32) -> String {
+    const WORDS: [&str; 13] = [
+        "nul", "én", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti", "elleve",
+        "tolv",
+    ];
+    WORDS
+        .get(n as usize)
+        .map(|w| (*w).to_owned())
+        .unwrap_or_else(|| n.to_string())
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// "a", "a, og b", "a, b, og c": clauses joined as the council reports join them.
+fn join_clauses(clauses: &[String]) -> String {
+    match clauses {
+        [] => String::new(),
+        [only] => only.clone(),
+        [init @ .., last] => format!("{}, og {}", init.join(", "), last),
+    }
+}
+
+/// A sentence from its clauses: capitalised, with a full stop.
+fn sentence(clauses: &[String]) -> String {
+    format!("{}.", capitalise(&join_clauses(clauses)))
+}
+
+/// "tre anbefalinger er i proces" / "én anbefaling er i proces".
+fn count_clause(n: u32, predicate: &str) -> String {
+    if n == 1 {
+        format!("én anbefaling {predicate}")
+    } else {
+        format!("{} anbefalinger {predicate}", number_word(n))
+    }
+}
+
+const NO_ANSWERS: &str = "har endnu ingen indsendte svar";
+
+/// The sentence that sums up a round's classification, e.g.
+/// "Fem af anbefalingerne er igangsat, tre anbefalinger er i proces, og fire anbefalinger er
+/// endnu ikke igangsat."
+pub fn round_sentence(counts: &ClassificationCounts) -> String {
+    let total = counts.total();
+    if total == 0 {
+        return "Runden har ingen anbefalinger.".to_owned();
+    }
+    if counts.unclassified == total {
+        return "Ingen af anbefalingerne har endnu indsendte svar.".to_owned();
+    }
+    let mut parts: Vec<(u32, String)> = Status::ALL
+        .iter()
+        .map(|s| (counts.get(*s), format!("er {}", s.predicate_da())))
+        .collect();
+    parts.push((counts.unclassified, NO_ANSWERS.to_owned()));
+    parts.retain(|(n, _)| *n > 0);
+
+    if let [(n, predicate)] = parts.as_slice() {
+        return if *n == 1 {
+            format!("Anbefalingen {predicate}.")
+        } else {
+            format!("Alle {} anbefalinger {predicate}.", number_word(*n))
+        };
+    }
+
+    let clauses: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, (n, predicate))| {
+            if i == 0 && *n > 1 {
+                format!("{} af anbefalingerne {predicate}", number_word(*n))
+            } else {
+                count_clause(*n, predicate)
+            }
+        })
+        .collect();
+    sentence(&clauses)
+}
+
+/// A municipality's own answers in one sentence, e.g.
+/// "Frederiksberg Kommune har meldt grøn på 7, gul på 3 og rød på 2 af de 12 anbefalinger."
+pub fn municipality_sentence(official_name: &str, counts: &Counts, submitted: bool) -> String {
+    if !submitted {
+        return format!("{official_name} har endnu ikke indsendt sit skema.");
+    }
+    let total = counts.total();
+    if counts.answered() == 0 {
+        return format!("{official_name} har ikke meldt status på nogen af anbefalingerne.");
+    }
+    let parts: Vec<String> = Status::ALL
+        .iter()
+        .filter(|s| counts.get(**s) > 0)
+        .map(|s| format!("{} på {}", s.colour_da(), counts.get(*s)))
+        .collect();
+    let listed = match parts.as_slice() {
+        [only] => only.clone(),
+        [init @ .., last] => format!("{} og {}", init.join(", "), last),
+        [] => String::new(),
+    };
+    let mut text = format!("{official_name} har meldt {listed} af de {total} anbefalinger");
+    if counts.unanswered > 0 {
+        text.push_str(&format!("; {} er ubesvaret", counts.unanswered));
+    }
+    text.push('.');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classes(green: u32, yellow: u32, red: u32) -> ClassificationCounts {
+        ClassificationCounts {
+            green,
+            yellow,
+            red,
+            unclassified: 0,
+        }
+    }
+
+    #[test]
+    fn the_seed_reports_sentence() {
+        assert_eq!(
+            round_sentence(&classes(5, 3, 4)),
+            "Fem af anbefalingerne er igangsat, tre anbefalinger er i proces, og fire anbefalinger er endnu ikke igangsat."
+        );
+    }
+
+    #[test]
+    fn number_words_up_to_twelve_then_digits() {
+        assert_eq!(number_word(1), "én");
+        assert_eq!(number_word(2), "to");
+        assert_eq!(number_word(12), "tolv");
+        assert_eq!(number_word(13), "13");
+        assert_eq!(number_word(100), "100");
+    }
+
+    #[test]
+    fn a_colour_with_zero_is_left_out() {
+        assert_eq!(
+            round_sentence(&classes(5, 0, 4)),
+            "Fem af anbefalingerne er igangsat, og fire anbefalinger er endnu ikke igangsat."
+        );
+    }
+
+    #[test]
+    fn one_of_a_colour_is_singular() {
+        assert_eq!(
+            round_sentence(&classes(2, 1, 1)),
+            "To af anbefalingerne er igangsat, én anbefaling er i proces, og én anbefaling er endnu ikke igangsat."
+        );
+        assert_eq!(
+            round_sentence(&classes(1, 3, 0)),
+            "Én anbefaling er igangsat, og tre anbefalinger er i proces."
+        );
+    }
+
+    #[test]
+    fn twelve_is_a_word_and_thirteen_is_digits() {
+        assert_eq!(
+            round_sentence(&classes(12, 13, 2)),
+            "Tolv af anbefalingerne er igangsat, 13 anbefalinger er i proces, og to anbefalinger er endnu ikke igangsat."
+        );
+        assert_eq!(
+            round_sentence(&classes(13, 0, 1)),
+            "13 af anbefalingerne er igangsat, og én anbefaling er endnu ikke igangsat."
+        );
+    }
+
+    #[test]
+    fn a_single_colour_says_all() {
+        assert_eq!(
+            round_sentence(&classes(0, 0, 12)),
+            "Alle tolv anbefalinger er endnu ikke igangsat."
+        );
+        assert_eq!(
+            round_sentence(&classes(1, 0, 0)),
+            "Anbefalingen er igangsat."
+        );
+    }
+
+    #[test]
+    fn unclassified_recommendations_are_named() {
+        let counts = ClassificationCounts {
+            green: 2,
+            yellow: 0,
+            red: 0,
+            unclassified: 1,
+        };
+        assert_eq!(
+            round_sentence(&counts),
+            "To af anbefalingerne er igangsat, og én anbefaling har endnu ingen indsendte svar."
+        );
+        assert_eq!(
+            round_sentence(&ClassificationCounts::default()),
+            "Runden har ingen anbefalinger."
+        );
+    }
+
+    #[test]
+    fn municipality_sentence_lists_its_colours() {
+        let counts = Counts {
+            green: 7,
+            yellow: 3,
+            red: 2,
+            unanswered: 0,
+        };
+        assert_eq!(
+            municipality_sentence("Frederiksberg Kommune", &counts, true),
+            "Frederiksberg Kommune har meldt grøn på 7, gul på 3 og rød på 2 af de 12 anbefalinger."
+        );
+        let partial = Counts {
+            green: 0,
+            yellow: 10,
+            red: 0,
+            unanswered: 2,
+        };
+        assert_eq!(
+            municipality_sentence("Dragør Kommune", &partial, true),
+            "Dragør Kommune har meldt gul på 10 af de 12 anbefalinger; 2 er ubesvaret."
+        );
+        assert_eq!(
+            municipality_sentence("Dragør Kommune", &partial, false),
+            "Dragør Kommune har endnu ikke indsendt sit skema."
+        );
+    }
+}

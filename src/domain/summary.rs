@@ -1,0 +1,499 @@
+//! The aggregation of a round: the one computation every view (page, chart, PDF, API) reads.
+//!
+//! Only submitted answers count; drafts never do. A municipality of the round that has not
+//! submitted counts as "not answered" for every recommendation.
+
+use serde::Serialize;
+use std::collections::HashMap;
+
+use super::model::{MunicipalityCode, RoundData, SubmissionState};
+use super::prose;
+use super::status::Status;
+
+/// How many municipalities answered each colour, and how many gave no (submitted) answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub green: u32,
+    pub yellow: u32,
+    pub red: u32,
+    pub unanswered: u32,
+}
+
+impl Counts {
+    pub fn get(&self, status: Status) -> u32 {
+        match status {
+            Status::Green => self.green,
+            Status::Yellow => self.yellow,
+            Status::Red => self.red,
+        }
+    }
+
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Green => self.green += 1,
+            Status::Yellow => self.yellow += 1,
+            Status::Red => self.red += 1,
+        }
+    }
+
+    pub fn answered(&self) -> u32 {
+        self.green + self.yellow + self.red
+    }
+
+    pub fn total(&self) -> u32 {
+        self.answered() + self.unanswered
+    }
+}
+
+/// The region-wide classification of one recommendation.
+///
+/// The rule: the colour most municipalities answered (a plurality of the submitted answers).
+/// A tie goes to the less advanced colour, so a result is never shown as further along than
+/// the answers support. With no submitted answers the recommendation is unclassified (`None`).
+pub fn classify(counts: &Counts) -> Option<Status> {
+    // Least advanced first, and only a strictly larger count replaces the leader: ties stay
+    // with the less advanced colour.
+    let mut leader: Option<(Status, u32)> = None;
+    for status in [Status::Red, Status::Yellow, Status::Green] {
+        let n = counts.get(status);
+        if n > 0 && leader.is_none_or(|(_, best)| n > best) {
+            leader = Some((status, n));
+        }
+    }
+    leader.map(|(status, _)| status)
+}
+
+/// How many recommendations ended in each classification: the "5 / 3 / 4" of a council report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ClassificationCounts {
+    pub green: u32,
+    pub yellow: u32,
+    pub red: u32,
+    pub unclassified: u32,
+}
+
+impl ClassificationCounts {
+    fn add(&mut self, classification: Option<Status>) {
+        match classification {
+            Some(Status::Green) => self.green += 1,
+            Some(Status::Yellow) => self.yellow += 1,
+            Some(Status::Red) => self.red += 1,
+            None => self.unclassified += 1,
+        }
+    }
+
+    pub fn get(&self, status: Status) -> u32 {
+        match status {
+            Status::Green => self.green,
+            Status::Yellow => self.yellow,
+            Status::Red => self.red,
+        }
+    }
+
+    pub fn total(&self) -> u32 {
+        self.green + self.yellow + self.red + self.unclassified
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecommendationSummary {
+    pub recommendation_id: i32,
+    pub focus_area_id: i32,
+    pub code: String,
+    pub text: String,
+    pub binding: bool,
+    pub counts: Counts,
+    pub classification: Option<Status>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FocusAreaSummary {
+    pub focus_area_id: i32,
+    pub number: i32,
+    pub title: String,
+    pub recommendations: Vec<RecommendationSummary>,
+    /// All submitted answers to the area's recommendations, added up.
+    pub counts: Counts,
+    pub classification_counts: ClassificationCounts,
+}
+
+/// Where a municipality is with its form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Response {
+    NotStarted,
+    Draft,
+    Submitted,
+}
+
+impl Response {
+    pub fn label_da(self) -> &'static str {
+        match self {
+            Response::NotStarted => "Ikke påbegyndt",
+            Response::Draft => "Kladde",
+            Response::Submitted => "Indsendt",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MunicipalitySummary {
+    pub code: MunicipalityCode,
+    pub name: String,
+    pub response: Response,
+    /// Its own submitted answers; all unanswered until it submits.
+    pub counts: Counts,
+}
+
+/// The aggregation of one round.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub round_id: i32,
+    pub municipality_count: u32,
+    pub submitted_count: u32,
+    pub focus_areas: Vec<FocusAreaSummary>,
+    pub classification_counts: ClassificationCounts,
+    /// The Danish sentence a council report opens with.
+    pub sentence: String,
+    pub municipalities: Vec<MunicipalitySummary>,
+}
+
+impl Summary {
+    /// Every recommendation, in focus area and position order.
+    pub fn recommendations(&self) -> impl Iterator<Item = &RecommendationSummary> {
+        self.focus_areas
+            .iter()
+            .flat_map(|area| area.recommendations.iter())
+    }
+
+    /// The recommendations classified `status`, in order: one of a council report's three lists.
+    pub fn classified(&self, status: Status) -> Vec<&RecommendationSummary> {
+        self.recommendations()
+            .filter(|r| r.classification == Some(status))
+            .collect()
+    }
+}
+
+/// Aggregates a round. Only the round's own municipalities and recommendations are counted;
+/// answers to anything else are ignored, so a stray row can never inflate a count.
+pub fn summarise(data: &RoundData) -> Summary {
+    let content = &data.content;
+    let municipality_count = content.municipalities.len() as u32;
+
+    // Submitted answers per recommendation, counted once per municipality of the round.
+    let mut per_recommendation: HashMap<i32, Counts> = content
+        .recommendations
+        .iter()
+        .map(|r| (r.id, Counts::default()))
+        .collect();
+    let mut municipalities = Vec::with_capacity(content.municipalities.len());
+    let mut submitted_count = 0;
+
+    for municipality in &content.municipalities {
+        let submission = data.submission_of(&municipality.code);
+        let response = match submission.map(|s| s.state) {
+            None => Response::NotStarted,
+            Some(SubmissionState::Draft) => Response::Draft,
+            Some(SubmissionState::Submitted) => Response::Submitted,
+        };
+        let mut own = Counts::default();
+        if let Some(submission) = submission.filter(|s| s.is_submitted()) {
+            submitted_count += 1;
+            for recommendation in &content.recommendations {
+                let status = submission.answer(recommendation.id).and_then(|a| a.status);
+                if let (Some(status), Some(counts)) =
+                    (status, per_recommendation.get_mut(&recommendation.id))
+                {
+                    counts.add(status);
+                    own.add(status);
+                }
+            }
+        }
+        own.unanswered = content.recommendations.len() as u32 - own.answered();
+        municipalities.push(MunicipalitySummary {
+            code: municipality.code.clone(),
+            name: municipality.name.clone(),
+            response,
+            counts: own,
+        });
+    }
+
+    let mut classification_counts = ClassificationCounts::default();
+    let focus_areas = content
+        .focus_areas
+        .iter()
+        .map(|area| {
+            let mut area_counts = Counts::default();
+            let mut area_classes = ClassificationCounts::default();
+            let recommendations = content
+                .recommendations_of(area.id)
+                .map(|r| {
+                    let mut counts = per_recommendation.get(&r.id).copied().unwrap_or_default();
+                    counts.unanswered = municipality_count - counts.answered();
+                    let classification = classify(&counts);
+                    area_counts.green += counts.green;
+                    area_counts.yellow += counts.yellow;
+                    area_counts.red += counts.red;
+                    area_counts.unanswered += counts.unanswered;
+                    area_classes.add(classification);
+                    classification_counts.add(classification);
+                    RecommendationSummary {
+                        recommendation_id: r.id,
+                        focus_area_id: area.id,
+                        code: r.code.clone(),
+                        text: r.text.clone(),
+                        binding: r.binding,
+                        counts,
+                        classification,
+                    }
+                })
+                .collect();
+            FocusAreaSummary {
+                focus_area_id: area.id,
+                number: area.number,
+                title: area.title.clone(),
+                recommendations,
+                counts: area_counts,
+                classification_counts: area_classes,
+            }
+        })
+        .collect();
+
+    Summary {
+        round_id: content.round.id,
+        municipality_count,
+        submitted_count,
+        focus_areas,
+        classification_counts,
+        sentence: prose::round_sentence(&classification_counts),
+        municipalities,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::*;
+    use chrono::NaiveDate;
+
+    fn counts(green: u32, yellow: u32, red: u32) -> Counts {
+        Counts {
+            green,
+            yellow,
+            red,
+            unanswered: 0,
+        }
+    }
+
+    #[test]
+    fn classification_is_the_plurality() {
+        assert_eq!(classify(&counts(5, 3, 1)), Some(Status::Green));
+        assert_eq!(classify(&counts(1, 4, 3)), Some(Status::Yellow));
+        assert_eq!(classify(&counts(0, 1, 2)), Some(Status::Red));
+    }
+
+    #[test]
+    fn classification_tie_goes_to_the_less_advanced_colour() {
+        assert_eq!(classify(&counts(4, 4, 1)), Some(Status::Yellow));
+        assert_eq!(classify(&counts(3, 1, 3)), Some(Status::Red));
+        assert_eq!(classify(&counts(2, 2, 2)), Some(Status::Red));
+        assert_eq!(classify(&counts(0, 2, 2)), Some(Status::Red));
+    }
+
+    #[test]
+    fn classification_without_answers_is_none() {
+        let none = Counts {
+            unanswered: 29,
+            ..Counts::default()
+        };
+        assert_eq!(classify(&none), None);
+    }
+
+    fn municipality(code: &str, name: &str) -> Municipality {
+        Municipality {
+            code: MunicipalityCode::parse(code).unwrap(),
+            name: name.to_owned(),
+            kkr_id: 1,
+        }
+    }
+
+    fn recommendation(id: i32, focus_area_id: i32, code: &str) -> Recommendation {
+        Recommendation {
+            id,
+            focus_area_id,
+            code: code.to_owned(),
+            text: format!("Anbefaling {code}"),
+            binding: id % 2 == 0,
+            position: id,
+            carried_from: None,
+        }
+    }
+
+    fn submission(code: &str, state: SubmissionState, answers: &[(i32, Status)]) -> Submission {
+        Submission {
+            id: 0,
+            round_id: 1,
+            municipality_code: MunicipalityCode::parse(code).unwrap(),
+            state,
+            submitted_at: None,
+            submitted_by: None,
+            version: 1,
+            updated_at: NaiveDate::from_ymd_opt(2017, 9, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+            updated_by: None,
+            answers: answers
+                .iter()
+                .map(|&(recommendation_id, status)| Answer {
+                    recommendation_id,
+                    status: Some(status),
+                    comment: String::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn round_data(submissions: Vec<Submission>) -> RoundData {
+        RoundData {
+            content: RoundContent {
+                round: Round {
+                    id: 1,
+                    kkr_id: 1,
+                    kkr_name: "KKR Test".into(),
+                    year: 2017,
+                    title: "Test".into(),
+                    deadline: NaiveDate::from_ymd_opt(2017, 10, 1)
+                        .unwrap()
+                        .and_hms_opt(0, 0, 0)
+                        .unwrap(),
+                    state: RoundState::Open,
+                },
+                focus_areas: vec![
+                    FocusArea {
+                        id: 10,
+                        number: 1,
+                        title: "Første".into(),
+                    },
+                    FocusArea {
+                        id: 20,
+                        number: 2,
+                        title: "Anden".into(),
+                    },
+                ],
+                recommendations: vec![
+                    recommendation(1, 10, "1.1"),
+                    recommendation(2, 10, "1.2"),
+                    recommendation(3, 20, "2.1"),
+                ],
+                municipalities: vec![
+                    municipality("101", "København"),
+                    municipality("147", "Frederiksberg"),
+                    municipality("151", "Ballerup"),
+                    municipality("153", "Brøndby"),
+                ],
+            },
+            submissions,
+        }
+    }
+
+    #[test]
+    fn summary_counts_only_submitted_answers() {
+        use Status::*;
+        let data = round_data(vec![
+            submission(
+                "101",
+                SubmissionState::Submitted,
+                &[(1, Green), (2, Red), (3, Yellow)],
+            ),
+            submission("147", SubmissionState::Submitted, &[(1, Green), (2, Red)]),
+            submission(
+                "151",
+                SubmissionState::Draft,
+                &[(1, Red), (2, Red), (3, Red)],
+            ),
+        ]);
+        let summary = summarise(&data);
+        assert_eq!(summary.municipality_count, 4);
+        assert_eq!(summary.submitted_count, 2);
+        let recs: Vec<_> = summary.recommendations().collect();
+        assert_eq!(
+            recs[0].counts,
+            Counts {
+                green: 2,
+                yellow: 0,
+                red: 0,
+                unanswered: 2
+            }
+        );
+        assert_eq!(recs[0].classification, Some(Green));
+        assert_eq!(recs[1].counts.red, 2);
+        assert_eq!(recs[2].counts.yellow, 1);
+        assert_eq!(recs[2].counts.unanswered, 3);
+        assert_eq!(
+            summary.classification_counts,
+            ClassificationCounts {
+                green: 1,
+                yellow: 1,
+                red: 1,
+                unclassified: 0
+            }
+        );
+        assert_eq!(summary.focus_areas[0].counts.green, 2);
+        assert_eq!(summary.focus_areas[0].counts.red, 2);
+        assert_eq!(summary.focus_areas[0].counts.unanswered, 4);
+        assert_eq!(summary.focus_areas[0].classification_counts.green, 1);
+        assert_eq!(summary.focus_areas[1].classification_counts.yellow, 1);
+    }
+
+    #[test]
+    fn summary_gives_each_municipality_its_response_and_own_counts() {
+        use Status::*;
+        let data = round_data(vec![
+            submission(
+                "101",
+                SubmissionState::Submitted,
+                &[(1, Green), (2, Red), (3, Yellow)],
+            ),
+            submission("151", SubmissionState::Draft, &[(1, Red)]),
+        ]);
+        let summary = summarise(&data);
+        let by_code = |code: &str| {
+            summary
+                .municipalities
+                .iter()
+                .find(|m| m.code.as_str() == code)
+                .unwrap()
+        };
+        assert_eq!(by_code("101").response, Response::Submitted);
+        assert_eq!(by_code("101").counts, counts(1, 1, 1));
+        assert_eq!(by_code("151").response, Response::Draft);
+        assert_eq!(by_code("151").counts.unanswered, 3, "drafts never count");
+        assert_eq!(by_code("153").response, Response::NotStarted);
+    }
+
+    #[test]
+    fn summary_ignores_answers_outside_the_round() {
+        use Status::*;
+        let data = round_data(vec![
+            submission("101", SubmissionState::Submitted, &[(1, Green), (99, Red)]),
+            submission("999", SubmissionState::Submitted, &[(1, Red)]),
+        ]);
+        let summary = summarise(&data);
+        let first = summary.recommendations().next().unwrap();
+        assert_eq!(first.counts.green, 1);
+        assert_eq!(first.counts.red, 0);
+        assert_eq!(first.counts.total(), 4);
+    }
+
+    #[test]
+    fn summary_of_a_round_without_submissions_is_unclassified() {
+        let summary = summarise(&round_data(vec![]));
+        assert_eq!(summary.classification_counts.unclassified, 3);
+        assert!(summary.classified(Status::Green).is_empty());
+        assert_eq!(
+            summary.sentence,
+            "Ingen af anbefalingerne har endnu indsendte svar."
+        );
+    }
+}

@@ -1,0 +1,15 @@
+//! Trafiklys: status rounds on KKR recommendations for Danish municipalities.
+//!
+//! Data flows one way: `web`/`cli` -> `store` (diesel) -> `domain` (pure) -> views
+//! (`templates/`, `charts`, `report`).
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod charts;
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod password;
+pub mod report;
+pub mod store;
+pub mod web;

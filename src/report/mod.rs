@@ -1,0 +1,121 @@
+//! Attachments and exports: PDFs rendered by typst from the templates in `reports/`.
+//!
+//! The typst engine (templates and fonts) is built once at start and shared: it is
+//! `Send + Sync`, and loading fonts per document would cost more than rendering.
+
+pub mod attachment;
+
+use std::path::Path;
+
+use typst::foundations::{Bytes, Datetime, Dict, IntoValue};
+use typst_as_lib::{TypstEngine, TypstTemplateCollection};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use chrono::{Datelike, NaiveDateTime, Timelike};
+
+const ATTACHMENT: &str = "attachment.typ";
+const TEMPLATES: [(&str, &str); 1] = [(ATTACHMENT, include_str!("../../reports/attachment.typ"))];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("the report data could not be serialised: {0}")]
+    Data(#[from] serde_json::Error),
+    #[error("the typst template failed: {0}")]
+    Template(String),
+    #[error("the PDF could not be written: {0}")]
+    Pdf(String),
+    #[error("reading the report templates failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The typst engine with the report templates and fonts loaded.
+pub struct Renderer {
+    engine: TypstEngine<TypstTemplateCollection>,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Renderer")
+    }
+}
+
+impl Renderer {
+    /// The engine with the templates compiled into the binary. With `override_dir`, a
+    /// template file of the same name there (e.g. `attachment.typ`) replaces the built-in one,
+    /// so a secretariat can adjust the layout without rebuilding.
+    pub fn new(override_dir: Option<&Path>) -> Result<Renderer, ReportError> {
+        let mut sources: Vec<(&'static str, String)> = Vec::new();
+        for (name, builtin) in TEMPLATES {
+            let text = match override_dir.map(|dir| dir.join(name)) {
+                Some(path) if path.is_file() => std::fs::read_to_string(path)?,
+                _ => builtin.to_owned(),
+            };
+            sources.push((name, text));
+        }
+        let fonts: Vec<&'static [u8]> = typst_assets::fonts()
+            .chain([dejavu::sans::regular(), dejavu::sans::bold()])
+            .collect();
+        let engine = TypstEngine::builder()
+            .fonts(fonts)
+            .with_static_source_file_resolver(sources)
+            .build();
+        Ok(Renderer { engine })
+    }
+
+    /// Renders a template to an accessible PDF (tagged, PDF/UA-1, Danish).
+    fn pdf(
+        &self,
+        template: &str,
+        inputs: Dict,
+        now: NaiveDateTime,
+    ) -> Result<Vec<u8>, ReportError> {
+        let document: PagedDocument = self
+            .engine
+            .compile_with_input(template, inputs)
+            .output
+            .map_err(|e| ReportError::Template(e.to_string()))?;
+        let timestamp = Datetime::from_ymd_hms(
+            now.year(),
+            now.month() as u8,
+            now.day() as u8,
+            now.hour() as u8,
+            now.minute() as u8,
+            now.second() as u8,
+        )
+        .map(Timestamp::new_utc);
+        let standards = PdfStandards::new(&[PdfStandard::Ua_1])
+            .map_err(|e| ReportError::Pdf(e.message().to_string()))?;
+        let options = PdfOptions {
+            timestamp,
+            standards,
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(&document, &options).map_err(|diagnostics| {
+            ReportError::Pdf(
+                diagnostics
+                    .iter()
+                    .map(|d| d.message.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })
+    }
+
+    /// A municipality's attachment as PDF, with the distribution chart embedded as SVG.
+    pub fn attachment_pdf(
+        &self,
+        data: &attachment::AttachmentData,
+        chart_svg: &str,
+        now: NaiveDateTime,
+    ) -> Result<Vec<u8>, ReportError> {
+        let json = serde_json::to_vec(data)?;
+        let mut inputs = Dict::new();
+        inputs.insert("data".into(), Bytes::new(json).into_value());
+        inputs.insert(
+            "chart".into(),
+            Bytes::new(chart_svg.as_bytes().to_vec()).into_value(),
+        );
+        self.pdf(ATTACHMENT, inputs, now)
+    }
+}

@@ -1,0 +1,75 @@
+//! The audit trail: who changed what, when, with the value before and after.
+//!
+//! Rows are written by the store function that makes the change, inside its transaction,
+//! so a change and its audit row are committed together or not at all.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::rows::AuditInsertForm;
+use super::schema::{audit_events, users};
+use super::DbConnection;
+
+/// One change about to be recorded. `before` and `after` are JSON snapshots.
+#[derive(Debug)]
+pub struct AuditEntry<'a> {
+    pub user_id: Option<i32>,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// A recorded change as a history page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable)]
+pub struct AuditEvent {
+    pub at: NaiveDateTime,
+    pub user_name: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>) -> QueryResult<()> {
+    let before = entry.before.map(|v| v.to_string());
+    let after = entry.after.map(|v| v.to_string());
+    diesel::insert_into(audit_events::table)
+        .values(AuditInsertForm {
+            at: super::now(),
+            user_id: entry.user_id,
+            action: entry.action,
+            entity: entry.entity,
+            entity_id: &entry.entity_id,
+            before: before.as_deref(),
+            after: after.as_deref(),
+        })
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Every recorded change to one entity, oldest first.
+pub fn history(
+    conn: &mut DbConnection,
+    entity: &str,
+    entity_id: &str,
+) -> QueryResult<Vec<AuditEvent>> {
+    audit_events::table
+        .left_join(users::table.on(audit_events::user_id.eq(users::id.nullable())))
+        .filter(audit_events::entity.eq(entity))
+        .filter(audit_events::entity_id.eq(entity_id))
+        .order(audit_events::id.asc())
+        .select((
+            audit_events::at,
+            users::name.nullable(),
+            audit_events::action,
+            audit_events::entity,
+            audit_events::entity_id,
+            audit_events::before,
+            audit_events::after,
+        ))
+        .load::<AuditEvent>(conn)
+}

@@ -1,0 +1,227 @@
+//! Status rounds: their focus areas and recommendations, and everything the aggregation reads.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::audit::{self, AuditEntry};
+use super::reference::municipalities_of_kkr;
+use super::rows::*;
+use super::schema::{answers, focus_areas, kkrs, recommendations, rounds, submissions};
+use super::DbConnection;
+use crate::domain::{FocusArea, Recommendation, Round, RoundContent, RoundData, RoundState};
+
+/// Rounds, newest year first, then by KKR name.
+pub fn list_rounds(conn: &mut DbConnection) -> QueryResult<Vec<Round>> {
+    rounds::table
+        .inner_join(kkrs::table)
+        .order((rounds::year.desc(), kkrs::name.asc()))
+        .select((RoundRow::as_select(), kkrs::name))
+        .load::<(RoundRow, String)>(conn)?
+        .into_iter()
+        .map(|(row, kkr_name)| row.into_domain(kkr_name))
+        .collect()
+}
+
+pub fn get_round(conn: &mut DbConnection, round_id: i32) -> QueryResult<Option<Round>> {
+    rounds::table
+        .inner_join(kkrs::table)
+        .filter(rounds::id.eq(round_id))
+        .select((RoundRow::as_select(), kkrs::name))
+        .first::<(RoundRow, String)>(conn)
+        .optional()?
+        .map(|(row, kkr_name)| row.into_domain(kkr_name))
+        .transpose()
+}
+
+pub fn find_round(conn: &mut DbConnection, kkr_id: i32, year: i32) -> QueryResult<Option<Round>> {
+    let id: Option<i32> = rounds::table
+        .filter(rounds::kkr_id.eq(kkr_id))
+        .filter(rounds::year.eq(year))
+        .select(rounds::id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => get_round(conn, id),
+        None => Ok(None),
+    }
+}
+
+/// A round with its focus areas, recommendations and municipalities.
+pub fn load_content(conn: &mut DbConnection, round_id: i32) -> QueryResult<Option<RoundContent>> {
+    let Some(round) = get_round(conn, round_id)? else {
+        return Ok(None);
+    };
+    let focus_areas = focus_areas::table
+        .filter(focus_areas::round_id.eq(round_id))
+        .order(focus_areas::number.asc())
+        .select(FocusAreaRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| FocusArea {
+            id: row.id,
+            number: row.number,
+            title: row.title,
+        })
+        .collect::<Vec<_>>();
+    let recommendations = recommendations::table
+        .inner_join(focus_areas::table)
+        .filter(focus_areas::round_id.eq(round_id))
+        .order((focus_areas::number.asc(), recommendations::position.asc()))
+        .select(RecommendationRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Recommendation::from)
+        .collect();
+    let municipalities = municipalities_of_kkr(conn, round.kkr_id)?;
+    Ok(Some(RoundContent {
+        round,
+        focus_areas,
+        recommendations,
+        municipalities,
+    }))
+}
+
+/// A round's content and all its submissions with their answers: the aggregation's input.
+pub fn load_round_data(conn: &mut DbConnection, round_id: i32) -> QueryResult<Option<RoundData>> {
+    let Some(content) = load_content(conn, round_id)? else {
+        return Ok(None);
+    };
+    let submission_rows: Vec<SubmissionRow> = submissions::table
+        .filter(submissions::round_id.eq(round_id))
+        .select(SubmissionRow::as_select())
+        .load(conn)?;
+    let names = super::submissions::user_names(
+        conn,
+        submission_rows
+            .iter()
+            .flat_map(|r| [r.submitted_by, r.updated_by])
+            .flatten(),
+    )?;
+    let answer_rows: Vec<AnswerRow> = answers::table
+        .inner_join(submissions::table)
+        .filter(submissions::round_id.eq(round_id))
+        .select(AnswerRow::as_select())
+        .load(conn)?;
+    let mut by_submission: std::collections::HashMap<i32, Vec<crate::domain::Answer>> =
+        std::collections::HashMap::new();
+    for row in answer_rows {
+        let submission_id = row.submission_id;
+        by_submission
+            .entry(submission_id)
+            .or_default()
+            .push(row.into_domain()?);
+    }
+    let submissions = submission_rows
+        .into_iter()
+        .map(|row| {
+            let answers = by_submission.remove(&row.id).unwrap_or_default();
+            let submitted_by = row.submitted_by.and_then(|id| names.get(&id).cloned());
+            let updated_by = row.updated_by.and_then(|id| names.get(&id).cloned());
+            row.into_domain(submitted_by, updated_by, answers)
+        })
+        .collect::<QueryResult<Vec<_>>>()?;
+    Ok(Some(RoundData {
+        content,
+        submissions,
+    }))
+}
+
+/// A round as it is to be created: its focus areas, each with its recommendations.
+#[derive(Debug, Clone)]
+pub struct NewRound {
+    pub kkr_id: i32,
+    pub year: i32,
+    pub title: String,
+    pub deadline: NaiveDateTime,
+    pub state: RoundState,
+    pub focus_areas: Vec<NewFocusArea>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewFocusArea {
+    pub number: i32,
+    pub title: String,
+    pub recommendations: Vec<NewRecommendation>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRecommendation {
+    pub code: String,
+    pub text: String,
+    pub binding: bool,
+    /// Id of the same recommendation in the previous round.
+    pub carried_from: Option<i32>,
+}
+
+/// Creates a round with its focus areas and recommendations, with one audit row, in the
+/// caller's transaction. Returns the new round's id.
+pub fn insert_round(
+    conn: &mut DbConnection,
+    new: &NewRound,
+    actor: Option<i32>,
+) -> QueryResult<i32> {
+    let round_id: i32 = diesel::insert_into(rounds::table)
+        .values(RoundInsertForm {
+            kkr_id: new.kkr_id,
+            year: new.year,
+            title: &new.title,
+            deadline: new.deadline,
+            state: new.state.as_str(),
+        })
+        .returning(rounds::id)
+        .get_result(conn)?;
+    for area in &new.focus_areas {
+        let area_id: i32 = diesel::insert_into(focus_areas::table)
+            .values(FocusAreaInsertForm {
+                round_id,
+                number: area.number,
+                title: &area.title,
+            })
+            .returning(focus_areas::id)
+            .get_result(conn)?;
+        for (position, rec) in (1..).zip(&area.recommendations) {
+            diesel::insert_into(recommendations::table)
+                .values(RecommendationInsertForm {
+                    focus_area_id: area_id,
+                    code: &rec.code,
+                    text: &rec.text,
+                    binding: rec.binding,
+                    position,
+                    carried_from: rec.carried_from,
+                })
+                .execute(conn)?;
+        }
+    }
+    audit::record(
+        conn,
+        AuditEntry {
+            user_id: actor,
+            action: "create",
+            entity: "round",
+            entity_id: round_id.to_string(),
+            before: None,
+            after: Some(json!({
+                "kkr_id": new.kkr_id,
+                "year": new.year,
+                "title": new.title,
+                "state": new.state.as_str(),
+                "focus_areas": new.focus_areas.len(),
+                "recommendations": new.focus_areas.iter().map(|a| a.recommendations.len()).sum::<usize>(),
+            })),
+        },
+    )?;
+    Ok(round_id)
+}
+
+/// Ids of a round's recommendations by code ("1.2" -> id), to link the next round to it.
+pub fn recommendation_ids_by_code(
+    conn: &mut DbConnection,
+    round_id: i32,
+) -> QueryResult<Vec<(String, i32)>> {
+    recommendations::table
+        .inner_join(focus_areas::table)
+        .filter(focus_areas::round_id.eq(round_id))
+        .select((recommendations::code, recommendations::id))
+        .load(conn)
+}

@@ -1,0 +1,200 @@
+//! Submissions: a municipality's form for a round, and every change to it.
+
+use diesel::prelude::*;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+use super::audit::{self, AuditEntry};
+use super::rows::*;
+use super::schema::{answers, submissions, users};
+use super::{write_tx, DbConnection};
+use crate::domain::{Answer, MunicipalityCode, Submission, SubmissionState};
+
+/// A municipality's submission to a round with its answers, if it has one.
+pub fn get_submission(
+    conn: &mut DbConnection,
+    round_id: i32,
+    code: &MunicipalityCode,
+) -> QueryResult<Option<Submission>> {
+    let row: Option<SubmissionRow> = submissions::table
+        .filter(submissions::round_id.eq(round_id))
+        .filter(submissions::municipality_code.eq(code.as_str()))
+        .select(SubmissionRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let names = user_names(
+        conn,
+        [row.submitted_by, row.updated_by].into_iter().flatten(),
+    )?;
+    let submitted_by = row.submitted_by.and_then(|id| names.get(&id).cloned());
+    let updated_by = row.updated_by.and_then(|id| names.get(&id).cloned());
+    let answers = answers::table
+        .filter(answers::submission_id.eq(row.id))
+        .order(answers::recommendation_id.asc())
+        .select(AnswerRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(AnswerRow::into_domain)
+        .collect::<QueryResult<Vec<_>>>()?;
+    row.into_domain(submitted_by, updated_by, answers).map(Some)
+}
+
+/// The names of the given users, by id.
+pub(crate) fn user_names(
+    conn: &mut DbConnection,
+    ids: impl IntoIterator<Item = i32>,
+) -> QueryResult<HashMap<i32, String>> {
+    let mut ids: Vec<i32> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load::<(i32, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// A save of a municipality's form, as the form handler has parsed and checked it.
+#[derive(Debug, Clone)]
+pub struct SaveSubmission {
+    pub round_id: i32,
+    pub municipality_code: MunicipalityCode,
+    /// The version the user's form was loaded with; 0 when there was no submission yet.
+    pub base_version: i32,
+    /// The whole form: every answer with a status or a comment. Answers left out are removed.
+    pub answers: Vec<Answer>,
+    pub state: SubmissionState,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveOutcome {
+    Saved(Submission),
+    /// Someone saved a newer version since the user loaded the form; nothing was written.
+    Conflict(Submission),
+}
+
+fn answer_json(answer: Option<&Answer>) -> Value {
+    match answer {
+        Some(a) => json!({
+            "status": a.status.map(|s| s.as_str()),
+            "comment": a.comment,
+        }),
+        None => Value::Null,
+    }
+}
+
+/// Saves a form in one transaction: checks the version, replaces the answers, bumps the
+/// version and writes an audit row per changed answer and one for the submission.
+pub fn save(
+    conn: &mut DbConnection,
+    save: &SaveSubmission,
+    actor_id: i32,
+) -> QueryResult<SaveOutcome> {
+    write_tx(conn, |conn| {
+        let existing = get_submission(conn, save.round_id, &save.municipality_code)?;
+        let current_version = existing.as_ref().map_or(0, |s| s.version);
+        if current_version != save.base_version {
+            if let Some(existing) = existing {
+                return Ok(SaveOutcome::Conflict(existing));
+            }
+        }
+        let now = super::now();
+        let submitted = save.state == SubmissionState::Submitted;
+        let (submitted_at, submitted_by) = if submitted {
+            (Some(now), Some(actor_id))
+        } else {
+            (None, None)
+        };
+        let submission_id = match &existing {
+            Some(s) => {
+                diesel::update(submissions::table.find(s.id))
+                    .set((
+                        submissions::state.eq(save.state.as_str()),
+                        submissions::submitted_at.eq(submitted_at),
+                        submissions::submitted_by.eq(submitted_by),
+                        submissions::version.eq(current_version + 1),
+                        submissions::updated_at.eq(now),
+                        submissions::updated_by.eq(Some(actor_id)),
+                    ))
+                    .execute(conn)?;
+                diesel::delete(answers::table.filter(answers::submission_id.eq(s.id)))
+                    .execute(conn)?;
+                s.id
+            }
+            None => diesel::insert_into(submissions::table)
+                .values(SubmissionInsertForm {
+                    round_id: save.round_id,
+                    municipality_code: save.municipality_code.as_str(),
+                    state: save.state.as_str(),
+                    submitted_at,
+                    submitted_by,
+                    version: 1,
+                    updated_at: now,
+                    updated_by: Some(actor_id),
+                })
+                .returning(submissions::id)
+                .get_result(conn)?,
+        };
+        for answer in &save.answers {
+            diesel::insert_into(answers::table)
+                .values(AnswerInsertForm {
+                    submission_id,
+                    recommendation_id: answer.recommendation_id,
+                    status: answer.status.map(|s| s.as_str()),
+                    comment: &answer.comment,
+                })
+                .execute(conn)?;
+        }
+
+        // One audit row per answer that changed, so the history names each answer.
+        let before = |id: i32| existing.as_ref().and_then(|s| s.answer(id));
+        let mut ids: Vec<i32> = save.answers.iter().map(|a| a.recommendation_id).collect();
+        if let Some(s) = &existing {
+            ids.extend(s.answers.iter().map(|a| a.recommendation_id));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            let after = save.answers.iter().find(|a| a.recommendation_id == id);
+            if before(id) != after {
+                audit::record(
+                    conn,
+                    AuditEntry {
+                        user_id: Some(actor_id),
+                        action: "answer",
+                        entity: "submission",
+                        entity_id: submission_id.to_string(),
+                        before: Some(
+                            json!({"recommendation_id": id, "answer": answer_json(before(id))}),
+                        ),
+                        after: Some(json!({"recommendation_id": id, "answer": answer_json(after)})),
+                    },
+                )?;
+            }
+        }
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: Some(actor_id),
+                action: if submitted { "submit" } else { "save" },
+                entity: "submission",
+                entity_id: submission_id.to_string(),
+                before: existing
+                    .as_ref()
+                    .map(|s| json!({"state": s.state.as_str(), "version": s.version})),
+                after: Some(json!({"state": save.state.as_str(), "version": current_version + 1})),
+            },
+        )?;
+
+        let saved = get_submission(conn, save.round_id, &save.municipality_code)?
+            .ok_or(diesel::result::Error::NotFound)?;
+        Ok(SaveOutcome::Saved(saved))
+    })
+}

@@ -1,0 +1,206 @@
+//! Sign-in and sign-out, and the extractors that give handlers the signed-in user.
+//!
+//! Routes: `GET /login` and `POST /login` (anyone), `POST /logout` (anyone with a session).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::error::AppError;
+use super::pages::{base_context, rotate_csrf_token, verify_csrf, USER_KEY};
+use super::{blocking, db, AppState};
+use crate::domain::User;
+use crate::password;
+use crate::store::users;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login_page))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout));
+}
+
+/// The signed-in user, if any.
+pub struct MaybeSignedIn(pub Option<User>);
+
+/// A signed-in user; an anonymous request is sent to sign-in and back afterwards.
+pub struct SignedIn(pub User);
+
+type BoxedFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+async fn current_user(req: &HttpRequest) -> Result<Option<User>, AppError> {
+    let session = req.get_session();
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    let Some(id) = session
+        .get::<i32>(USER_KEY)
+        .map_err(|e| AppError::Session(e.to_string()))?
+    else {
+        return Ok(None);
+    };
+    let user = db(&state, move |conn| Ok(users::get_user(conn, id)?)).await?;
+    if user.is_none() {
+        // The account is gone: end the session rather than keep a dangling id.
+        session.purge();
+    }
+    Ok(user)
+}
+
+impl FromRequest for MaybeSignedIn {
+    type Error = AppError;
+    type Future = BoxedFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { current_user(&req).await.map(MaybeSignedIn) })
+    }
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = BoxedFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match current_user(&req).await? {
+                Some(user) => Ok(SignedIn(user)),
+                None => Err(AppError::SignInRequired {
+                    next: req
+                        .uri()
+                        .path_and_query()
+                        .map(|p| p.as_str().to_owned())
+                        .unwrap_or_else(|| "/".to_owned()),
+                }),
+            }
+        })
+    }
+}
+
+/// Only local paths are followed after sign-in, so the link cannot send anyone elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<NextQuery>,
+    MaybeSignedIn(user): MaybeSignedIn,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(query.next.as_deref());
+    if user.is_some() {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, next))
+            .finish());
+    }
+    let mut context = base_context(&session, None)?;
+    context.insert("next", &next);
+    context.insert("email", "");
+    context.insert("error", &Option::<String>::None);
+    state.pages.ok("login.html", &context)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+    csrf_token: Option<String>,
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&session, form.csrf_token.as_deref())?;
+    let LoginForm {
+        email,
+        password: typed_password,
+        next,
+        ..
+    } = form.into_inner();
+    let next = safe_next(next.as_deref());
+    let lookup = email.clone();
+    let found = db(&state, move |conn| Ok(users::find_by_email(conn, &lookup)?)).await?;
+    let user = blocking(move || {
+        Ok(match found {
+            Some((user, hash)) if password::verify(&typed_password, &hash) => Some(user),
+            Some(_) => None,
+            None => {
+                password::verify_against_nothing(&typed_password);
+                None
+            }
+        })
+    })
+    .await?;
+
+    match user {
+        Some(user) => {
+            // A new session id at sign-in, so a session fixed before sign-in is worthless.
+            session.renew();
+            session
+                .insert(USER_KEY, user.id)
+                .map_err(|e| AppError::Session(e.to_string()))?;
+            rotate_csrf_token(&session)?;
+            tracing::info!(user = user.id, "signed in");
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, next))
+                .finish())
+        }
+        None => {
+            let mut context = base_context(&session, None)?;
+            context.insert("next", &next);
+            context.insert("email", &email);
+            context.insert(
+                "error",
+                "Forkert e-mail eller adgangskode. Prøv igen, eller kontakt KKR-sekretariatet for at få en ny adgangskode.",
+            );
+            state
+                .pages
+                .respond(StatusCode::UNAUTHORIZED, "login.html", &context)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    csrf_token: Option<String>,
+}
+
+async fn logout(session: Session, form: web::Form<LogoutForm>) -> Result<HttpResponse, AppError> {
+    verify_csrf(&session, form.csrf_token.as_deref())?;
+    session.purge();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/rounds/2")), "/rounds/2");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,231 @@
+//! The HTTP edge: the actix-web app factory, shared state, and one module per area.
+//!
+//! Handlers are thin: parse and authorise, call the store (inside `web::block`), call the
+//! domain, render.
+
+pub mod auth;
+pub mod dashboard;
+pub mod error;
+pub mod exports;
+pub mod forms;
+pub mod pages;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, App, HttpResponse, HttpServer};
+
+use crate::report::Renderer;
+use crate::store::{self, DbConnection, DbPool};
+pub use error::AppError;
+
+/// The largest request body accepted (a form with 60 full comments fits comfortably).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Settings of the web process.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Secret for signing and encrypting session cookies; at least 32 bytes. Without it a
+    /// random key is made, and sessions end when the process restarts.
+    pub secret_key: Option<String>,
+    /// The public address, e.g. `https://trafiklys.kommune.dk`; https makes cookies Secure.
+    pub base_url: Option<String>,
+    /// A folder whose report templates replace the built-in ones.
+    pub reports_dir: Option<PathBuf>,
+    /// A folder whose page templates replace the built-in ones.
+    pub templates_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("TRAFIKLYS_SECRET_KEY must be at least 32 bytes long")]
+    ShortSecret,
+    #[error("could not load the page templates: {0}")]
+    Templates(#[from] tera::Error),
+    #[error("could not load the report templates: {0}")]
+    Reports(#[from] crate::report::ReportError),
+    #[error("could not read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not listen: {0}")]
+    Listen(#[from] std::io::Error),
+}
+
+/// What every handler shares: the pool, the page templates and the typst engine.
+pub struct AppState {
+    pub pool: DbPool,
+    pub pages: pages::Pages,
+    pub renderer: Renderer,
+}
+
+impl AppState {
+    pub fn new(pool: DbPool, settings: &Settings) -> Result<AppState, StartError> {
+        Ok(AppState {
+            pool,
+            pages: pages::Pages::new(settings.templates_dir.as_deref())?,
+            renderer: Renderer::new(settings.reports_dir.as_deref())?,
+        })
+    }
+}
+
+/// Runs `f` with a pooled connection on actix's blocking thread pool.
+pub async fn db<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = state.pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// Runs CPU-heavy work (password hashing, PDF rendering) off the async workers.
+pub async fn blocking<T, F>(f: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(f)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+fn session_key(settings: &Settings) -> Result<Key, StartError> {
+    match &settings.secret_key {
+        Some(secret) if secret.len() >= 32 => Ok(Key::derive_from(secret.as_bytes())),
+        Some(_) => Err(StartError::ShortSecret),
+        None => {
+            tracing::warn!(
+                "TRAFIKLYS_SECRET_KEY is not set: using a random key, so sign-ins end when the \
+                 process restarts and several instances cannot share sessions"
+            );
+            Ok(Key::generate())
+        }
+    }
+}
+
+/// Builds the HTTP server on a bound listener. The server runs when awaited.
+pub fn server(
+    listener: TcpListener,
+    state: AppState,
+    settings: &Settings,
+) -> Result<Server, StartError> {
+    let key = session_key(settings)?;
+    let secure = settings
+        .base_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+            .cookie_name("trafiklys".to_owned())
+            .cookie_secure(secure)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(BrowserSession::default())
+            .build();
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::FormConfig::default().limit(MAX_BODY_BYTES).error_handler(
+                |err, _req| {
+                    let message = match &err {
+                        actix_web::error::UrlencodedError::Overflow { .. } => {
+                            "Formularen er for stor.".to_owned()
+                        }
+                        _ => "Formularen kunne ikke læses.".to_owned(),
+                    };
+                    let status = match &err {
+                        actix_web::error::UrlencodedError::Overflow { .. } => {
+                            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                        }
+                        _ => actix_web::http::StatusCode::BAD_REQUEST,
+                    };
+                    actix_web::error::InternalError::from_response(
+                        err,
+                        error::error_page(status, "Forespørgslen kunne ikke behandles", &message),
+                    )
+                    .into()
+                },
+            ))
+            .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
+            .wrap(sessions)
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("X-Frame-Options", "DENY"))
+                    .add(("Referrer-Policy", "same-origin"))
+                    .add((
+                        "Content-Security-Policy",
+                        "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+                         script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                    )),
+            )
+            .wrap(tracing_actix())
+            .route("/healthz", web::get().to(healthz))
+            .route("/static/style.css", web::get().to(stylesheet))
+            .route("/static/form.js", web::get().to(form_script))
+            .configure(auth::routes)
+            .configure(dashboard::routes)
+            .configure(forms::routes)
+            .configure(exports::routes)
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+fn tracing_actix() -> actix_web::middleware::Logger {
+    actix_web::middleware::Logger::new("%r %s %Dms")
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let result = db(&state, |conn| store::ping(conn).map_err(AppError::from)).await;
+    match result {
+        Ok(()) => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("ok\n"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain; charset=utf-8")
+                .body("database unavailable\n")
+        }
+    }
+}
+
+const STYLESHEET: &str = include_str!("../../static/style.css");
+const FORM_SCRIPT: &str = include_str!("../../static/form.js");
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(STYLESHEET)
+}
+
+async fn form_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(FORM_SCRIPT)
+}

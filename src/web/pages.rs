@@ -1,0 +1,139 @@
+//! Page rendering: the tera templates (compiled into the binary, with an override folder),
+//! the context every page shares, and the CSRF token that every form carries.
+
+use std::path::Path;
+
+use actix_session::Session;
+use actix_web::HttpResponse;
+use rand::distributions::{Alphanumeric, DistString};
+use rand::rngs::OsRng;
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+use tera::{Context, Tera};
+
+use super::error::AppError;
+use crate::domain::User;
+
+const TEMPLATES: [(&str, &str); 5] = [
+    ("base.html", include_str!("../../templates/base.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    (
+        "dashboard.html",
+        include_str!("../../templates/dashboard.html"),
+    ),
+    ("form.html", include_str!("../../templates/form.html")),
+];
+
+/// The page templates.
+pub struct Pages {
+    tera: Tera,
+}
+
+impl Pages {
+    /// Loads the built-in templates; a file of the same name in `override_dir` replaces one.
+    pub fn new(override_dir: Option<&Path>) -> Result<Pages, super::StartError> {
+        let mut sources = Vec::new();
+        for (name, builtin) in TEMPLATES {
+            let text = match override_dir.map(|d| d.join(name)) {
+                Some(path) if path.is_file() => {
+                    std::fs::read_to_string(&path).map_err(|source| super::StartError::Io {
+                        path: path.display().to_string(),
+                        source,
+                    })?
+                }
+                _ => builtin.to_owned(),
+            };
+            sources.push((name, text));
+        }
+        let mut tera = Tera::default();
+        tera.add_raw_templates(sources)?;
+        Ok(Pages { tera })
+    }
+
+    pub fn render(&self, name: &str, context: &Context) -> Result<String, AppError> {
+        Ok(self.tera.render(name, context)?)
+    }
+
+    /// A full HTML response with the given status.
+    pub fn respond(
+        &self,
+        status: actix_web::http::StatusCode,
+        name: &str,
+        context: &Context,
+    ) -> Result<HttpResponse, AppError> {
+        let body = self.render(name, context)?;
+        Ok(HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Cache-Control", "no-store"))
+            .body(body))
+    }
+
+    pub fn ok(&self, name: &str, context: &Context) -> Result<HttpResponse, AppError> {
+        self.respond(actix_web::http::StatusCode::OK, name, context)
+    }
+}
+
+/// The signed-in user as the page header shows them.
+#[derive(Debug, Serialize)]
+struct UserView<'a> {
+    name: &'a str,
+    email: &'a str,
+    role: &'a str,
+    role_label: &'static str,
+    municipality_code: Option<&'a str>,
+}
+
+const CSRF_KEY: &str = "csrf";
+pub const USER_KEY: &str = "user_id";
+
+/// This session's CSRF token, made on first use.
+pub fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Some(token) = session
+        .get::<String>(CSRF_KEY)
+        .map_err(|e| AppError::Session(e.to_string()))?
+    {
+        return Ok(token);
+    }
+    let token = Alphanumeric.sample_string(&mut OsRng, 32);
+    session
+        .insert(CSRF_KEY, &token)
+        .map_err(|e| AppError::Session(e.to_string()))?;
+    Ok(token)
+}
+
+/// Gives the session a fresh CSRF token (at sign-in, with the renewed session).
+pub fn rotate_csrf_token(session: &Session) -> Result<(), AppError> {
+    session.remove(CSRF_KEY);
+    csrf_token(session).map(|_| ())
+}
+
+/// Checks a submitted token against the session's, in constant time.
+pub fn verify_csrf(session: &Session, submitted: Option<&str>) -> Result<(), AppError> {
+    let expected = session
+        .get::<String>(CSRF_KEY)
+        .map_err(|e| AppError::Session(e.to_string()))?
+        .ok_or(AppError::Csrf)?;
+    let submitted = submitted.ok_or(AppError::Csrf)?;
+    if bool::from(expected.as_bytes().ct_eq(submitted.as_bytes())) {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
+    }
+}
+
+/// The context every page starts from: the user in the header and the CSRF token.
+pub fn base_context(session: &Session, user: Option<&User>) -> Result<Context, AppError> {
+    let mut context = Context::new();
+    context.insert("csrf_token", &csrf_token(session)?);
+    // Always present (null when anonymous), so templates can test it plainly.
+    let view = user.map(|user| UserView {
+        name: &user.name,
+        email: &user.email,
+        role: user.role.as_str(),
+        role_label: user.role.label_da(),
+        municipality_code: user.municipality_code.as_ref().map(|c| c.as_str()),
+    });
+    context.insert("user", &view);
+    Ok(context)
+}

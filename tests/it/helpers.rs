@@ -1,0 +1,205 @@
+//! Spawns the real application on a free port with a fresh SQLite file holding the demo data,
+//! and gives tests a cookie-keeping HTTP client.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+
+use trafiklys::demo::{self, DemoOutcome, DemoSignIn};
+use trafiklys::domain::Role;
+use trafiklys::store::{self, DbPool};
+use trafiklys::web;
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: DbPool,
+    pub sign_ins: Vec<DemoSignIn>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Response {
+    pub status: u16,
+    pub location: Option<String>,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Response {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+/// The demo round ids: 2016 is created first.
+pub const ROUND_2016: i32 = 1;
+pub const ROUND_2017: i32 = 2;
+
+pub fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("trafiklys-test.db");
+    let pool = store::connect(db_path.to_str().expect("utf-8 path")).expect("database");
+    let sign_ins = match demo::load(&mut pool.get().expect("connection")).expect("demo data") {
+        DemoOutcome::Loaded(sign_ins) => sign_ins,
+        other => panic!("demo data not loaded: {other:?}"),
+    };
+    let settings = web::Settings {
+        secret_key: Some("test-secret-key-that-is-long-enough-for-cookies-0123456789".into()),
+        ..web::Settings::default()
+    };
+    let state = web::AppState::new(pool.clone(), &settings).expect("state");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            web::server(listener, state, &settings)
+                .expect("server")
+                .await
+                .expect("server ran")
+        })
+    });
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        pool,
+        sign_ins,
+        _dir: dir,
+    }
+}
+
+pub fn client() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+fn finish(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Response {
+    let mut response = result.expect("request");
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(50 * 1024 * 1024)
+        .read_to_vec()
+        .expect("body");
+    Response {
+        status,
+        location,
+        content_type,
+        bytes,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn get(&self, agent: &ureq::Agent, path: &str) -> Response {
+        finish(agent.get(&self.url(path)).call())
+    }
+
+    pub fn post(&self, agent: &ureq::Agent, path: &str, fields: &[(&str, &str)]) -> Response {
+        finish(
+            agent
+                .post(&self.url(path))
+                .send_form(fields.iter().copied()),
+        )
+    }
+
+    pub fn password(&self, role: Role) -> String {
+        self.sign_ins
+            .iter()
+            .find(|s| s.role == role)
+            .map(|s| s.password.clone())
+            .expect("demo user")
+    }
+
+    pub fn email(&self, role: Role) -> String {
+        self.sign_ins
+            .iter()
+            .find(|s| s.role == role)
+            .map(|s| s.email.clone())
+            .expect("demo user")
+    }
+
+    /// A client signed in as the demo user with this role.
+    pub fn signed_in(&self, role: Role) -> ureq::Agent {
+        let agent = client();
+        let token = csrf_from(&self.get(&agent, "/login").text());
+        let response = self.post(
+            &agent,
+            "/login",
+            &[
+                ("email", &self.email(role)),
+                ("password", &self.password(role)),
+                ("csrf_token", &token),
+                ("next", "/"),
+            ],
+        );
+        assert_eq!(response.status, 303, "sign-in as {role:?} failed");
+        agent
+    }
+
+    pub fn conn(&self) -> store::PooledDb {
+        self.pool.get().expect("connection")
+    }
+}
+
+/// The value of the first hidden field with this name on a page.
+pub fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden field {name} on the page"))
+        + marker.len();
+    let end = html[start..].find('"').expect("end of value") + start;
+    html[start..end].to_owned()
+}
+
+pub fn csrf_from(html: &str) -> String {
+    hidden_value(html, "csrf_token")
+}
+
+/// The text of a PDF, through poppler's pdftotext (Debian package poppler-utils).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let mut child = Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("pdftotext is needed for the PDF tests: apt-get install poppler-utils");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(pdf)
+        .expect("write pdf");
+    let output = child.wait_with_output().expect("pdftotext output");
+    assert!(output.status.success(), "pdftotext failed");
+    String::from_utf8(output.stdout).expect("utf-8 text")
+}
+
+/// pdfinfo's fields of a PDF.
+pub fn pdf_info(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).expect("write pdf");
+    let output = Command::new("pdfinfo")
+        .arg(&path)
+        .output()
+        .expect("pdfinfo is needed for the PDF tests: apt-get install poppler-utils");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real application over HTTP against a temporary SQLite database.
+
+mod auth;
+mod dashboard;
+mod exports;
+mod forms;
+mod helpers;
