@@ -66,6 +66,9 @@ pub struct ServeArgs {
     /// Folder with page templates that replace the built-in ones.
     #[arg(long, env = "TRAFIKLYS_TEMPLATES_DIR")]
     pub templates_dir: Option<PathBuf>,
+    /// Minutes without activity after which a sign-in ends.
+    #[arg(long, env = "TRAFIKLYS_SESSION_IDLE_MINUTES", default_value_t = 60)]
+    pub session_idle_minutes: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,6 +170,9 @@ fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         base_url: args.base_url,
         reports_dir: args.reports_dir,
         templates_dir: args.templates_dir,
+        session_idle: Some(std::time::Duration::from_secs(
+            u64::from(args.session_idle_minutes.max(1)) * 60,
+        )),
     };
     let state = web::AppState::new(pool, &settings)?;
     let listener = TcpListener::bind(&args.bind)

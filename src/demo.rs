@@ -464,6 +464,7 @@ fn answer_round(
                 recommendation_id: rec.id,
                 status: Some(status),
                 comment: comment_for(status, i + index),
+                carried: false,
             });
         }
     }
@@ -475,6 +476,7 @@ fn answer_round(
                 municipality_code: municipality.code.clone(),
                 base_version: 0,
                 answers,
+                proposals: String::new(),
                 state: SubmissionState::Submitted,
             },
             admin,
@@ -499,6 +501,7 @@ fn answer_round(
                     recommendation_id: rec.id,
                     status: Some(status),
                     comment: comment_for(status, i + 2 * d),
+                    carried: false,
                 }
             })
             .collect();
@@ -509,6 +512,11 @@ fn answer_round(
                 municipality_code: code,
                 base_version: 0,
                 answers,
+                proposals: if d == 0 {
+                    "Et fælles indsatsområde om unge uden uddannelse.".to_owned()
+                } else {
+                    String::new()
+                },
                 state: SubmissionState::Draft,
             },
             if d == 0 { editor } else { admin },

@@ -45,10 +45,37 @@ pub fn can_see_drafts(user: &User, round: &Round, code: &MunicipalityCode) -> bo
     }
 }
 
-/// Whether a round accepts saves at `now` (UTC): it is open and its deadline has not passed.
-/// An admin may still save after the deadline while the round is open.
-pub fn round_takes_answers(user: &User, round: &Round, now: chrono::NaiveDateTime) -> bool {
-    round.state == RoundState::Open && (now <= round.deadline || user.role == Role::Admin)
+/// Whether a round accepts saves of a form at `now` (UTC): it is open and its deadline has
+/// not passed. After the deadline an admin may still save, and so may the municipality's
+/// editors once an admin has reopened their form (`reopened`).
+pub fn round_takes_answers(
+    user: &User,
+    round: &Round,
+    now: chrono::NaiveDateTime,
+    reopened: bool,
+) -> bool {
+    round.state == RoundState::Open
+        && (now <= round.deadline || user.role == Role::Admin || reopened)
+}
+
+/// Take a submitted form back to draft: whoever may edit it, before the deadline.
+pub fn can_withdraw(
+    user: &User,
+    round: &Round,
+    code: &MunicipalityCode,
+    now: chrono::NaiveDateTime,
+) -> bool {
+    can_edit_form(user, round, code) && round.state == RoundState::Open && now <= round.deadline
+}
+
+/// Reopen a submitted form, also after the deadline, with a reason: the KKR's admins only.
+pub fn can_reopen(user: &User, round: &Round) -> bool {
+    user.role == Role::Admin && same_kkr(user, round) && round.state == RoundState::Open
+}
+
+/// A submission's change history: the KKR's admins.
+pub fn can_see_history(user: &User, round: &Round) -> bool {
+    user.role == Role::Admin && same_kkr(user, round)
 }
 
 #[cfg(test)]
@@ -154,13 +181,20 @@ mod tests {
         let before = r.deadline - chrono::Duration::hours(1);
         let after = r.deadline + chrono::Duration::hours(1);
         let editor = user(Role::Editor, 1, Some("147"));
-        assert!(round_takes_answers(&editor, &r, before));
-        assert!(!round_takes_answers(&editor, &r, after));
-        assert!(round_takes_answers(&user(Role::Admin, 1, None), &r, after));
-        assert!(!round_takes_answers(
-            &editor,
-            &round(RoundState::Closed),
-            before
-        ));
+        let admin = user(Role::Admin, 1, None);
+        let closed = round(RoundState::Closed);
+        assert!(round_takes_answers(&editor, &r, before, false));
+        assert!(!round_takes_answers(&editor, &r, after, false));
+        assert!(
+            round_takes_answers(&editor, &r, after, true),
+            "reopened by an admin"
+        );
+        assert!(round_takes_answers(&admin, &r, after, false));
+        assert!(!round_takes_answers(&editor, &closed, before, true));
+        assert!(can_withdraw(&editor, &r, &code("147"), before));
+        assert!(!can_withdraw(&editor, &r, &code("147"), after));
+        assert!(!can_reopen(&editor, &r));
+        assert!(can_reopen(&admin, &r));
+        assert!(!can_reopen(&admin, &closed));
     }
 }

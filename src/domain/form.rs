@@ -2,12 +2,65 @@
 //! Danish message, keeping what the user typed so the page can show it again.
 //!
 //! Field names: `version`, `action` (`save` | `submit`), `status-<recommendation id>`,
-//! `comment-<recommendation id>`, and `csrf_token` (checked by the web layer).
+//! `comment-<recommendation id>`, `confirm-<recommendation id>` (keep last round's answer),
+//! `proposals`, and `csrf_token` (checked by the web layer).
+//!
+//! An answer taken over from last round is marked "fra sidste år" (`carried`) until the user
+//! confirms it or changes it; a form cannot be submitted with such answers left.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::model::{Answer, Comment, RoundContent};
+use super::model::{Answer, Comment, PreviousAnswer, RoundContent, Submission};
 use super::status::Status;
+
+/// The most characters the proposals field takes.
+pub const PROPOSALS_MAX_CHARS: usize = 2000;
+
+/// What a form is parsed against: the round, last round's answers, and what is stored now.
+#[derive(Debug, Clone, Copy)]
+pub struct FormContext<'a> {
+    pub content: &'a RoundContent,
+    pub previous: &'a HashMap<i32, PreviousAnswer>,
+    pub stored: Option<&'a Submission>,
+}
+
+impl FormContext<'_> {
+    /// Whether the stored form still holds this recommendation as taken over from last round
+    /// (or holds nothing for it, so the page shows last round's answer).
+    fn still_carried(&self, id: i32) -> bool {
+        self.previous.contains_key(&id)
+            && self
+                .stored
+                .and_then(|s| s.answer(id))
+                .is_none_or(|a| a.carried)
+    }
+
+    /// The values the form opens with: the stored answers, and last round's where there is
+    /// none yet.
+    pub fn initial(&self) -> BTreeMap<i32, TypedAnswer> {
+        self.content
+            .recommendations
+            .iter()
+            .filter_map(|rec| {
+                let stored = self.stored.and_then(|s| s.answer(rec.id));
+                let typed = match (stored, self.previous.get(&rec.id)) {
+                    (Some(a), _) => TypedAnswer {
+                        status: a.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                        comment: a.comment.clone(),
+                        carried: a.carried,
+                    },
+                    (None, Some(p)) => TypedAnswer {
+                        status: p.status.as_str().to_owned(),
+                        comment: p.comment.clone(),
+                        carried: true,
+                    },
+                    (None, None) => return None,
+                };
+                Some((rec.id, typed))
+            })
+            .collect()
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormAction {
@@ -20,6 +73,8 @@ pub enum FormAction {
 pub struct TypedAnswer {
     pub status: String,
     pub comment: String,
+    /// Still last round's answer, unconfirmed.
+    pub carried: bool,
 }
 
 /// A problem with one field, shown in the error summary and beside the field.
@@ -39,6 +94,7 @@ pub struct FormInput {
     /// Every recommendation with a status or a comment, in the round's order.
     pub answers: Vec<Answer>,
     pub typed: BTreeMap<i32, TypedAnswer>,
+    pub proposals: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +108,7 @@ pub enum FormRejection {
         errors: Vec<FieldError>,
         typed: BTreeMap<i32, TypedAnswer>,
         version: i32,
+        proposals: String,
     },
 }
 
@@ -69,9 +126,12 @@ fn field_id(raw: &str, prefix: &str) -> Option<Result<i32, String>> {
 /// Parses the form's fields against the round it belongs to.
 pub fn parse(
     pairs: &[(String, String)],
-    content: &RoundContent,
+    context: FormContext<'_>,
 ) -> Result<FormInput, FormRejection> {
+    let content = context.content;
     let malformed = |m: String| FormRejection::Malformed(m);
+    let mut confirmed: HashSet<i32> = HashSet::new();
+    let mut proposals = String::new();
     let round_ids: HashSet<i32> = content.recommendations.iter().map(|r| r.id).collect();
     let mut seen = HashSet::new();
     let mut version = None;
@@ -112,6 +172,12 @@ pub fn parse(
             let id = id.map_err(malformed)?;
             check_id(id, &round_ids)?;
             typed.entry(id).or_default().comment = value.clone();
+        } else if let Some(id) = field_id(key, "confirm-") {
+            let id = id.map_err(malformed)?;
+            check_id(id, &round_ids)?;
+            confirmed.insert(id);
+        } else if key == "proposals" {
+            proposals = value.replace("\r\n", "\n").trim().to_owned();
         } else {
             return Err(malformed(format!(
                 "feltet «{}» er ukendt",
@@ -123,9 +189,20 @@ pub fn parse(
     let action = action.unwrap_or(FormAction::SaveDraft);
 
     let mut errors = Vec::new();
+    let proposal_chars = proposals.chars().count();
+    if proposal_chars > PROPOSALS_MAX_CHARS {
+        errors.push(FieldError {
+            recommendation_id: 0,
+            field: "proposals".to_owned(),
+            message: format!(
+                "Forslagene er {proposal_chars} tegn; de må højst være {PROPOSALS_MAX_CHARS} tegn."
+            ),
+        });
+    }
     let mut answers = Vec::new();
     for rec in &content.recommendations {
         let entry = typed.get(&rec.id).cloned().unwrap_or_default();
+        let previous = context.previous.get(&rec.id);
         let status = if entry.status.is_empty() {
             None
         } else {
@@ -142,6 +219,23 @@ pub fn parse(
                 continue;
             }
         };
+        // Still last round's answer unless the user confirmed it or changed it.
+        let carried = context.still_carried(rec.id)
+            && !confirmed.contains(&rec.id)
+            && previous.is_some_and(|p| Some(p.status) == status && p.comment == comment);
+        if let Some(t) = typed.get_mut(&rec.id) {
+            t.carried = carried;
+        }
+        if action == FormAction::Submit && carried {
+            errors.push(FieldError {
+                recommendation_id: rec.id,
+                field: format!("confirm-{}", rec.id),
+                message: format!(
+                    "Anbefaling {}: bekræft sidste års svar, eller ret det.",
+                    rec.code
+                ),
+            });
+        }
         if action == FormAction::Submit {
             match status {
                 None => errors.push(FieldError {
@@ -165,6 +259,7 @@ pub fn parse(
                 recommendation_id: rec.id,
                 status,
                 comment,
+                carried,
             });
         }
     }
@@ -174,12 +269,14 @@ pub fn parse(
             action,
             answers,
             typed,
+            proposals,
         })
     } else {
         Err(FormRejection::Invalid {
             errors,
             typed,
             version,
+            proposals,
         })
     }
 }
@@ -239,17 +336,92 @@ mod tests {
             .collect()
     }
 
+    fn run(list: &[(&str, &str)]) -> Result<FormInput, FormRejection> {
+        let content = content();
+        let previous = HashMap::new();
+        parse(
+            &pairs(list),
+            FormContext {
+                content: &content,
+                previous: &previous,
+                stored: None,
+            },
+        )
+    }
+
+    fn last_year() -> HashMap<i32, PreviousAnswer> {
+        HashMap::from([(
+            11,
+            PreviousAnswer {
+                year: 2016,
+                status: Status::Yellow,
+                comment: "I gang".into(),
+            },
+        )])
+    }
+
+    #[test]
+    fn last_years_answer_opens_the_form_marked_as_carried() {
+        let content = content();
+        let previous = last_year();
+        let context = FormContext {
+            content: &content,
+            previous: &previous,
+            stored: None,
+        };
+        let initial = context.initial();
+        assert_eq!(initial[&11].status, "yellow");
+        assert_eq!(initial[&11].comment, "I gang");
+        assert!(initial[&11].carried);
+        assert!(!initial.contains_key(&12));
+    }
+
+    #[test]
+    fn a_carried_answer_stays_marked_until_confirmed_or_changed() {
+        let content = content();
+        let previous = last_year();
+        let context = FormContext {
+            content: &content,
+            previous: &previous,
+            stored: None,
+        };
+        let unchanged = pairs(&[
+            ("version", "0"),
+            ("status-11", "yellow"),
+            ("comment-11", "I gang"),
+        ]);
+        let saved = parse(&unchanged, context).unwrap();
+        assert!(saved.answers[0].carried);
+
+        let mut confirmed = unchanged.clone();
+        confirmed.push(("confirm-11".into(), "1".into()));
+        assert!(!parse(&confirmed, context).unwrap().answers[0].carried);
+
+        let changed = pairs(&[
+            ("version", "0"),
+            ("status-11", "green"),
+            ("comment-11", "I gang"),
+        ]);
+        assert!(!parse(&changed, context).unwrap().answers[0].carried);
+
+        let mut submit = unchanged.clone();
+        submit.push(("action".into(), "submit".into()));
+        submit.push(("status-12".into(), "green".into()));
+        let FormRejection::Invalid { errors, .. } = parse(&submit, context).unwrap_err() else {
+            panic!("expected invalid");
+        };
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "confirm-11");
+    }
+
     #[test]
     fn a_partial_draft_is_accepted() {
-        let input = parse(
-            &pairs(&[
-                ("version", "3"),
-                ("action", "save"),
-                ("status-11", "green"),
-                ("comment-12", "på vej"),
-            ]),
-            &content(),
-        )
+        let input = run(&[
+            ("version", "3"),
+            ("action", "save"),
+            ("status-11", "green"),
+            ("comment-12", "på vej"),
+        ])
         .unwrap();
         assert_eq!(input.version, 3);
         assert_eq!(input.action, FormAction::SaveDraft);
@@ -261,15 +433,12 @@ mod tests {
 
     #[test]
     fn submit_requires_every_status_and_comments_for_yellow_and_red() {
-        let err = parse(
-            &pairs(&[
-                ("version", "0"),
-                ("action", "submit"),
-                ("status-11", "red"),
-                ("comment-11", ""),
-            ]),
-            &content(),
-        )
+        let err = run(&[
+            ("version", "0"),
+            ("action", "submit"),
+            ("status-11", "red"),
+            ("comment-11", ""),
+        ])
         .unwrap_err();
         let FormRejection::Invalid { errors, typed, .. } = err else {
             panic!("expected invalid");
@@ -281,43 +450,30 @@ mod tests {
 
     #[test]
     fn unknown_status_words_and_foreign_ids_are_malformed() {
-        let bad_status = parse(
-            &pairs(&[("version", "0"), ("status-11", "blue")]),
-            &content(),
-        );
+        let bad_status = run(&[("version", "0"), ("status-11", "blue")]);
         assert!(
             matches!(bad_status, Err(FormRejection::Malformed(m)) if m.contains("ukendt status"))
         );
-        let foreign = parse(
-            &pairs(&[("version", "0"), ("status-99", "green")]),
-            &content(),
-        );
+        let foreign = run(&[("version", "0"), ("status-99", "green")]);
         assert!(
             matches!(foreign, Err(FormRejection::Malformed(m)) if m.contains("hører ikke til"))
         );
-        let dup = parse(
-            &pairs(&[
-                ("version", "0"),
-                ("status-11", "green"),
-                ("status-11", "red"),
-            ]),
-            &content(),
-        );
+        let dup = run(&[
+            ("version", "0"),
+            ("status-11", "green"),
+            ("status-11", "red"),
+        ]);
         assert!(matches!(dup, Err(FormRejection::Malformed(m)) if m.contains("mere end én gang")));
-        let unknown = parse(&pairs(&[("version", "0"), ("evil", "1")]), &content());
+        let unknown = run(&[("version", "0"), ("evil", "1")]);
         assert!(matches!(unknown, Err(FormRejection::Malformed(_))));
-        let no_version = parse(&pairs(&[("status-11", "green")]), &content());
+        let no_version = run(&[("status-11", "green")]);
         assert!(matches!(no_version, Err(FormRejection::Malformed(_))));
     }
 
     #[test]
     fn an_oversized_comment_is_an_error_on_its_field() {
         let long = "x".repeat(2001);
-        let err = parse(
-            &pairs(&[("version", "0"), ("comment-12", long.as_str())]),
-            &content(),
-        )
-        .unwrap_err();
+        let err = run(&[("version", "0"), ("comment-12", long.as_str())]).unwrap_err();
         let FormRejection::Invalid { errors, .. } = err else {
             panic!("expected invalid");
         };

@@ -212,6 +212,16 @@ pub struct Answer {
     pub recommendation_id: i32,
     pub status: Option<Status>,
     pub comment: String,
+    /// Taken over from last round and not yet confirmed or changed ("fra sidste år").
+    pub carried: bool,
+}
+
+/// A municipality's submitted answer to the same recommendation in the previous round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PreviousAnswer {
+    pub year: i32,
+    pub status: Status,
+    pub comment: String,
 }
 
 /// A municipality's form for a round.
@@ -229,6 +239,10 @@ pub struct Submission {
     /// UTC.
     pub updated_at: NaiveDateTime,
     pub updated_by: Option<String>,
+    /// Proposals for new focus areas.
+    pub proposals: String,
+    /// Reopened by an admin after the deadline: its editors may save again.
+    pub reopened: bool,
     pub answers: Vec<Answer>,
 }
 

@@ -343,12 +343,15 @@ mod tests {
                 .and_hms_opt(0, 0, 0)
                 .unwrap(),
             updated_by: None,
+            proposals: String::new(),
+            reopened: false,
             answers: answers
                 .iter()
                 .map(|&(recommendation_id, status)| Answer {
                     recommendation_id,
                     status: Some(status),
                     comment: String::new(),
+                    carried: false,
                 })
                 .collect(),
         }

@@ -225,3 +225,61 @@ pub fn recommendation_ids_by_code(
         .select((recommendations::code, recommendations::id))
         .load(conn)
 }
+
+/// Moves a round's deadline (UTC), with an audit row, in one transaction.
+pub fn set_deadline(
+    conn: &mut DbConnection,
+    round_id: i32,
+    deadline: NaiveDateTime,
+    actor: Option<i32>,
+) -> QueryResult<()> {
+    super::write_tx(conn, |conn| {
+        let before: NaiveDateTime = rounds::table
+            .find(round_id)
+            .select(rounds::deadline)
+            .first(conn)?;
+        diesel::update(rounds::table.find(round_id))
+            .set(rounds::deadline.eq(deadline))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: actor,
+                action: "set_deadline",
+                entity: "round",
+                entity_id: round_id.to_string(),
+                before: Some(json!({ "deadline": before })),
+                after: Some(json!({ "deadline": deadline })),
+            },
+        )
+    })
+}
+
+/// Moves a round to another state (open, closed, published), with an audit row.
+pub fn set_state(
+    conn: &mut DbConnection,
+    round_id: i32,
+    state: RoundState,
+    actor: Option<i32>,
+) -> QueryResult<()> {
+    super::write_tx(conn, |conn| {
+        let before: String = rounds::table
+            .find(round_id)
+            .select(rounds::state)
+            .first(conn)?;
+        diesel::update(rounds::table.find(round_id))
+            .set(rounds::state.eq(state.as_str()))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: actor,
+                action: "set_state",
+                entity: "round",
+                entity_id: round_id.to_string(),
+                before: Some(json!({ "state": before })),
+                after: Some(json!({ "state": state.as_str() })),
+            },
+        )
+    })
+}

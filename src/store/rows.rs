@@ -152,6 +152,8 @@ pub(crate) struct SubmissionRow {
     pub version: i32,
     pub updated_at: NaiveDateTime,
     pub updated_by: Option<i32>,
+    pub proposals: String,
+    pub reopened: bool,
 }
 
 impl SubmissionRow {
@@ -173,6 +175,8 @@ impl SubmissionRow {
             version: self.version,
             updated_at: self.updated_at,
             updated_by,
+            proposals: self.proposals,
+            reopened: self.reopened,
             answers,
         })
     }
@@ -189,6 +193,8 @@ pub(crate) struct SubmissionInsertForm<'a> {
     pub version: i32,
     pub updated_at: NaiveDateTime,
     pub updated_by: Option<i32>,
+    pub proposals: &'a str,
+    pub reopened: bool,
 }
 
 #[derive(Debug, Queryable, Selectable)]
@@ -198,6 +204,7 @@ pub(crate) struct AnswerRow {
     pub recommendation_id: i32,
     pub status: Option<String>,
     pub comment: String,
+    pub carried: bool,
 }
 
 impl AnswerRow {
@@ -206,6 +213,7 @@ impl AnswerRow {
             recommendation_id: self.recommendation_id,
             status: parse_status(self.status.as_deref())?,
             comment: self.comment,
+            carried: self.carried,
         })
     }
 }
@@ -217,6 +225,7 @@ pub(crate) struct AnswerInsertForm<'a> {
     pub recommendation_id: i32,
     pub status: Option<&'a str>,
     pub comment: &'a str,
+    pub carried: bool,
 }
 
 #[derive(Debug, Queryable, Selectable)]

@@ -71,6 +71,8 @@ diesel::table! {
         version -> Integer,
         updated_at -> Timestamp,
         updated_by -> Nullable<Integer>,
+        proposals -> Text,
+        reopened -> Bool,
     }
 }
 
@@ -81,6 +83,7 @@ diesel::table! {
         recommendation_id -> Integer,
         status -> Nullable<Text>,
         comment -> Text,
+        carried -> Bool,
     }
 }
 

@@ -6,9 +6,11 @@ use std::collections::HashMap;
 
 use super::audit::{self, AuditEntry};
 use super::rows::*;
-use super::schema::{answers, submissions, users};
+use super::schema::{answers, focus_areas, recommendations, rounds, submissions, users};
 use super::{write_tx, DbConnection};
-use crate::domain::{Answer, MunicipalityCode, Submission, SubmissionState};
+use crate::domain::{
+    Answer, MunicipalityCode, PreviousAnswer, RoundContent, Submission, SubmissionState,
+};
 
 /// A municipality's submission to a round with its answers, if it has one.
 pub fn get_submission(
@@ -70,6 +72,8 @@ pub struct SaveSubmission {
     pub base_version: i32,
     /// The whole form: every answer with a status or a comment. Answers left out are removed.
     pub answers: Vec<Answer>,
+    /// Proposals for new focus areas.
+    pub proposals: String,
     pub state: SubmissionState,
 }
 
@@ -85,6 +89,7 @@ fn answer_json(answer: Option<&Answer>) -> Value {
         Some(a) => json!({
             "status": a.status.map(|s| s.as_str()),
             "comment": a.comment,
+            "carried": a.carried,
         }),
         None => Value::Null,
     }
@@ -122,6 +127,9 @@ pub fn save(
                         submissions::version.eq(current_version + 1),
                         submissions::updated_at.eq(now),
                         submissions::updated_by.eq(Some(actor_id)),
+                        submissions::proposals.eq(&save.proposals),
+                        // A reopened form is reopened until it is submitted again.
+                        submissions::reopened.eq(s.reopened && !submitted),
                     ))
                     .execute(conn)?;
                 diesel::delete(answers::table.filter(answers::submission_id.eq(s.id)))
@@ -138,6 +146,8 @@ pub fn save(
                     version: 1,
                     updated_at: now,
                     updated_by: Some(actor_id),
+                    proposals: &save.proposals,
+                    reopened: false,
                 })
                 .returning(submissions::id)
                 .get_result(conn)?,
@@ -149,6 +159,7 @@ pub fn save(
                     recommendation_id: answer.recommendation_id,
                     status: answer.status.map(|s| s.as_str()),
                     comment: &answer.comment,
+                    carried: answer.carried,
                 })
                 .execute(conn)?;
         }
@@ -186,10 +197,14 @@ pub fn save(
                 action: if submitted { "submit" } else { "save" },
                 entity: "submission",
                 entity_id: submission_id.to_string(),
-                before: existing
-                    .as_ref()
-                    .map(|s| json!({"state": s.state.as_str(), "version": s.version})),
-                after: Some(json!({"state": save.state.as_str(), "version": current_version + 1})),
+                before: existing.as_ref().map(|s| {
+                    json!({"state": s.state.as_str(), "version": s.version, "proposals": s.proposals})
+                }),
+                after: Some(json!({
+                    "state": save.state.as_str(),
+                    "version": current_version + 1,
+                    "proposals": save.proposals,
+                })),
             },
         )?;
 
@@ -197,4 +212,133 @@ pub fn save(
             .ok_or(diesel::result::Error::NotFound)?;
         Ok(SaveOutcome::Saved(saved))
     })
+}
+
+/// How a submitted form goes back to draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reopening {
+    /// The municipality takes it back before the deadline.
+    Withdraw,
+    /// An admin reopens it (after the deadline too), for the recorded reason.
+    Reopen { reason: String },
+}
+
+/// Puts a submitted form back to draft in one transaction, with its audit row. Refused as a
+/// conflict (nothing written) if the version is not the one the user saw.
+pub fn reopen(
+    conn: &mut DbConnection,
+    round_id: i32,
+    code: &MunicipalityCode,
+    base_version: i32,
+    how: &Reopening,
+    actor_id: i32,
+) -> QueryResult<SaveOutcome> {
+    write_tx(conn, |conn| {
+        let existing =
+            get_submission(conn, round_id, code)?.ok_or(diesel::result::Error::NotFound)?;
+        if existing.version != base_version || !existing.is_submitted() {
+            return Ok(SaveOutcome::Conflict(existing));
+        }
+        let (action, reason, reopened) = match how {
+            Reopening::Withdraw => ("withdraw", None, false),
+            Reopening::Reopen { reason } => ("reopen", Some(reason.as_str()), true),
+        };
+        diesel::update(submissions::table.find(existing.id))
+            .set((
+                submissions::state.eq(SubmissionState::Draft.as_str()),
+                submissions::submitted_at.eq(None::<chrono::NaiveDateTime>),
+                submissions::submitted_by.eq(None::<i32>),
+                submissions::version.eq(existing.version + 1),
+                submissions::updated_at.eq(super::now()),
+                submissions::updated_by.eq(Some(actor_id)),
+                submissions::reopened.eq(reopened),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: Some(actor_id),
+                action,
+                entity: "submission",
+                entity_id: existing.id.to_string(),
+                before: Some(json!({
+                    "state": existing.state.as_str(),
+                    "version": existing.version,
+                    "submitted_at": existing.submitted_at,
+                    "submitted_by": existing.submitted_by,
+                })),
+                after: Some(json!({
+                    "state": SubmissionState::Draft.as_str(),
+                    "version": existing.version + 1,
+                    "reason": reason,
+                })),
+            },
+        )?;
+        let saved = get_submission(conn, round_id, code)?.ok_or(diesel::result::Error::NotFound)?;
+        Ok(SaveOutcome::Saved(saved))
+    })
+}
+
+/// The municipality's submitted answers in the previous round to the recommendations this
+/// round carries over, keyed by this round's recommendation id.
+pub fn previous_answers(
+    conn: &mut DbConnection,
+    content: &RoundContent,
+    code: &MunicipalityCode,
+) -> QueryResult<HashMap<i32, PreviousAnswer>> {
+    let carried: HashMap<i32, i32> = content
+        .recommendations
+        .iter()
+        .filter_map(|r| r.carried_from.map(|from| (from, r.id)))
+        .collect();
+    if carried.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i32, Option<String>, String, i32)> = answers::table
+        .inner_join(submissions::table)
+        .inner_join(recommendations::table.inner_join(focus_areas::table.inner_join(rounds::table)))
+        .filter(answers::recommendation_id.eq_any(carried.keys().copied().collect::<Vec<_>>()))
+        .filter(submissions::municipality_code.eq(code.as_str()))
+        .filter(submissions::state.eq(SubmissionState::Submitted.as_str()))
+        .select((
+            answers::recommendation_id,
+            answers::status,
+            answers::comment,
+            rounds::year,
+        ))
+        .load(conn)?;
+    let mut previous = HashMap::new();
+    for (from, status, comment, year) in rows {
+        if let (Some(status), Some(current)) =
+            (parse_status(status.as_deref())?, carried.get(&from))
+        {
+            previous.insert(
+                *current,
+                PreviousAnswer {
+                    year,
+                    status,
+                    comment,
+                },
+            );
+        }
+    }
+    Ok(previous)
+}
+
+/// Every recorded change to a municipality's submission, oldest first.
+pub fn history(
+    conn: &mut DbConnection,
+    round_id: i32,
+    code: &MunicipalityCode,
+) -> QueryResult<Vec<audit::AuditEvent>> {
+    let id: Option<i32> = submissions::table
+        .filter(submissions::round_id.eq(round_id))
+        .filter(submissions::municipality_code.eq(code.as_str()))
+        .select(submissions::id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => audit::history(conn, "submission", &id.to_string()),
+        None => Ok(Vec::new()),
+    }
 }

@@ -32,24 +32,59 @@ pub struct SignedIn(pub User);
 
 type BoxedFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
-async fn current_user(req: &HttpRequest) -> Result<Option<User>, AppError> {
+/// Who is signed in, and whether a session just ended for being idle too long.
+struct Current {
+    user: Option<User>,
+    expired: bool,
+}
+
+async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
     let session = req.get_session();
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| AppError::Internal("application state missing".into()))?;
-    let Some(id) = session
-        .get::<i32>(USER_KEY)
-        .map_err(|e| AppError::Session(e.to_string()))?
-    else {
-        return Ok(None);
+    let session_error = |e: actix_session::SessionGetError| AppError::Session(e.to_string());
+    let Some(id) = session.get::<i32>(USER_KEY).map_err(session_error)? else {
+        return Ok(Current {
+            user: None,
+            expired: false,
+        });
     };
+    // The cookie store keeps no server-side expiry, so idleness is tracked in the session.
+    let now = chrono::Utc::now().timestamp();
+    let last_seen = session.get::<i64>(SEEN_KEY).map_err(session_error)?;
+    if last_seen.is_none_or(|seen| now - seen > state.session_idle_seconds) {
+        session.purge();
+        return Ok(Current {
+            user: None,
+            expired: true,
+        });
+    }
+    session
+        .insert(SEEN_KEY, now)
+        .map_err(|e| AppError::Session(e.to_string()))?;
     let user = db(&state, move |conn| Ok(users::get_user(conn, id)?)).await?;
     if user.is_none() {
         // The account is gone: end the session rather than keep a dangling id.
         session.purge();
     }
-    Ok(user)
+    Ok(Current {
+        user,
+        expired: false,
+    })
+}
+
+const SEEN_KEY: &str = "seen";
+
+/// "60 minutter", "1 minut", "30 sekunder".
+fn idle_text(seconds: i64) -> String {
+    match seconds {
+        s if s % 60 == 0 && s / 60 == 1 => "1 minut".to_owned(),
+        s if s % 60 == 0 => format!("{} minutter", s / 60),
+        1 => "1 sekund".to_owned(),
+        s => format!("{s} sekunder"),
+    }
 }
 
 impl FromRequest for MaybeSignedIn {
@@ -58,7 +93,7 @@ impl FromRequest for MaybeSignedIn {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { current_user(&req).await.map(MaybeSignedIn) })
+        Box::pin(async move { current_user(&req).await.map(|c| MaybeSignedIn(c.user)) })
     }
 }
 
@@ -69,7 +104,8 @@ impl FromRequest for SignedIn {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            match current_user(&req).await? {
+            let current = current_user(&req).await?;
+            match current.user {
                 Some(user) => Ok(SignedIn(user)),
                 None => Err(AppError::SignInRequired {
                     next: req
@@ -77,6 +113,7 @@ impl FromRequest for SignedIn {
                         .path_and_query()
                         .map(|p| p.as_str().to_owned())
                         .unwrap_or_else(|| "/".to_owned()),
+                    expired: current.expired,
                 }),
             }
         })
@@ -94,6 +131,7 @@ fn safe_next(next: Option<&str>) -> String {
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    udlobet: Option<String>,
 }
 
 async fn login_page(
@@ -112,6 +150,13 @@ async fn login_page(
     context.insert("next", &next);
     context.insert("email", "");
     context.insert("error", &Option::<String>::None);
+    let notice = query.udlobet.as_ref().map(|_| {
+        format!(
+            "Du er blevet logget ud, fordi du ikke har været aktiv i {}. Log ind igen for at fortsætte.",
+            idle_text(state.session_idle_seconds)
+        )
+    });
+    context.insert("notice", &notice);
     state.pages.ok("login.html", &context)
 }
 
@@ -157,6 +202,9 @@ async fn login(
             session
                 .insert(USER_KEY, user.id)
                 .map_err(|e| AppError::Session(e.to_string()))?;
+            session
+                .insert(SEEN_KEY, chrono::Utc::now().timestamp())
+                .map_err(|e| AppError::Session(e.to_string()))?;
             rotate_csrf_token(&session)?;
             tracing::info!(user = user.id, "signed in");
             Ok(HttpResponse::SeeOther()
@@ -167,6 +215,7 @@ async fn login(
             let mut context = base_context(&session, None)?;
             context.insert("next", &next);
             context.insert("email", &email);
+            context.insert("notice", &Option::<String>::None);
             context.insert(
                 "error",
                 "Forkert e-mail eller adgangskode. Prøv igen, eller kontakt KKR-sekretariatet for at få en ny adgangskode.",

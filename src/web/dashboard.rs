@@ -88,6 +88,7 @@ async fn visible_round(
     } else if user.is_none() {
         Err(AppError::SignInRequired {
             next: format!("/rounds/{round_id}"),
+            expired: false,
         })
     } else {
         Err(AppError::Forbidden)

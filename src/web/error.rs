@@ -10,7 +10,7 @@ use crate::report::ReportError;
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("log ind for at se siden")]
-    SignInRequired { next: String },
+    SignInRequired { next: String, expired: bool },
     #[error("Du har ikke adgang til denne side.")]
     Forbidden,
     #[error("Siden findes ikke.")]
@@ -98,8 +98,11 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::SignInRequired { next } = self {
-            let target = format!("/login?next={}", percent_encode(next));
+        if let AppError::SignInRequired { next, expired } = self {
+            let mut target = format!("/login?next={}", percent_encode(next));
+            if *expired {
+                target.push_str("&udlobet=1");
+            }
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, target))
                 .finish();

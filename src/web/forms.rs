@@ -1,10 +1,13 @@
-//! The municipality's status form.
+//! The municipality's status form and its life cycle.
 //!
-//! Routes and who may use them:
-//! - `GET /rounds/{id}/municipalities/{code}/form`: the municipality's editors, the KKR's admins.
+//! Routes and who may use them (anyone else: 403; anonymous: sent to sign-in):
+//! - `GET  /rounds/{id}/municipalities/{code}/form`: the municipality's editors, the KKR's admins.
 //! - `POST /rounds/{id}/municipalities/{code}/form`: the same, while the round takes answers.
+//! - `POST /rounds/{id}/municipalities/{code}/withdraw`: the same, before the deadline.
+//! - `POST /rounds/{id}/municipalities/{code}/reopen`: the KKR's admins, with a reason.
+//! - `GET  /rounds/{id}/municipalities/{code}/history`: the KKR's admins.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
@@ -15,50 +18,114 @@ use super::auth::SignedIn;
 use super::error::AppError;
 use super::pages::{base_context, verify_csrf};
 use super::{db, AppState};
-use crate::domain::form::{self, FieldError, FormAction, FormRejection, TypedAnswer};
+use crate::domain::form::{self, FieldError, FormAction, FormContext, FormRejection, TypedAnswer};
 use crate::domain::status::StatusView;
 use crate::domain::time::danish_datetime;
 use crate::domain::{
-    access, MunicipalityCode, RoundContent, Status, Submission, SubmissionState, User,
+    access, MunicipalityCode, PreviousAnswer, RoundContent, Status, Submission, SubmissionState,
+    User,
 };
-use crate::store::{rounds, submissions};
+use crate::store::audit::AuditEvent;
+use crate::store::submissions::{self, Reopening, SaveOutcome};
+use crate::store::{now, rounds};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/rounds/{id}/municipalities/{code}/form",
-        web::get().to(show),
-    )
-    .route(
-        "/rounds/{id}/municipalities/{code}/form",
-        web::post().to(save),
-    );
+    const BASE: &str = "/rounds/{id}/municipalities/{code}";
+    cfg.route(&format!("{BASE}/form"), web::get().to(show))
+        .route(&format!("{BASE}/form"), web::post().to(save))
+        .route(&format!("{BASE}/withdraw"), web::post().to(withdraw))
+        .route(&format!("{BASE}/reopen"), web::post().to(reopen))
+        .route(&format!("{BASE}/history"), web::get().to(history));
 }
 
-/// The round and municipality a form URL names; 404 for a code that is not the round's.
+/// The round and municipality a URL names; 404 for a code that is not a code.
 pub fn parse_target(round_id: i32, code: &str) -> Result<(i32, MunicipalityCode), AppError> {
     let code = MunicipalityCode::parse(code).map_err(|_| AppError::NotFound)?;
     Ok((round_id, code))
+}
+
+fn form_path(round_id: i32, code: &MunicipalityCode) -> String {
+    format!("/rounds/{round_id}/municipalities/{code}/form")
+}
+
+/// Everything a form page is built from.
+struct Loaded {
+    content: RoundContent,
+    submission: Option<Submission>,
+    previous: HashMap<i32, PreviousAnswer>,
+    code: MunicipalityCode,
+}
+
+impl Loaded {
+    fn context(&self) -> FormContext<'_> {
+        FormContext {
+            content: &self.content,
+            previous: &self.previous,
+            stored: self.submission.as_ref(),
+        }
+    }
+
+    fn reopened(&self) -> bool {
+        self.submission.as_ref().is_some_and(|s| s.reopened)
+    }
+
+    fn submitted(&self) -> bool {
+        self.submission.as_ref().is_some_and(|s| s.is_submitted())
+    }
+
+    fn version(&self) -> i32 {
+        self.submission.as_ref().map_or(0, |s| s.version)
+    }
 }
 
 async fn load(
     state: &web::Data<AppState>,
     round_id: i32,
     code: MunicipalityCode,
-) -> Result<(RoundContent, Option<Submission>, MunicipalityCode), AppError> {
+) -> Result<Loaded, AppError> {
     db(state, move |conn| {
         let content = rounds::load_content(conn, round_id)?.ok_or(AppError::NotFound)?;
         if content.municipality(&code).is_none() {
             return Err(AppError::NotFound);
         }
         let submission = submissions::get_submission(conn, round_id, &code)?;
-        Ok((content, submission, code))
+        let previous = submissions::previous_answers(conn, &content, &code)?;
+        Ok(Loaded {
+            content,
+            submission,
+            previous,
+            code,
+        })
     })
     .await
+}
+
+/// Loads the form and checks that the user may edit it.
+async fn load_editable(
+    state: &web::Data<AppState>,
+    user: &User,
+    round_id: i32,
+    code: &str,
+) -> Result<Loaded, AppError> {
+    let (round_id, code) = parse_target(round_id, code)?;
+    let loaded = load(state, round_id, code).await?;
+    if access::can_edit_form(user, &loaded.content.round, &loaded.code) {
+        Ok(loaded)
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 #[derive(Debug, Serialize)]
 struct SavedAnswer {
     status: Option<StatusView>,
+    comment: String,
+}
+
+#[derive(Debug, Serialize)]
+struct LastYear {
+    year: i32,
+    status: StatusView,
     comment: String,
 }
 
@@ -70,8 +137,11 @@ struct FormRec {
     binding: &'static str,
     status: String,
     comment: String,
+    carried: bool,
+    last_year: Option<LastYear>,
     status_error: Option<String>,
     comment_error: Option<String>,
+    confirm_error: Option<String>,
     /// What another user saved, shown beside this user's input after a conflict.
     theirs: Option<SavedAnswer>,
 }
@@ -83,51 +153,51 @@ struct FormArea {
     recs: Vec<FormRec>,
 }
 
-/// What the page shows besides the form fields.
-#[derive(Debug, Default)]
-struct PageState {
+/// What the page shows besides the stored form: the user's input and messages.
+struct PageInput {
+    typed: BTreeMap<i32, TypedAnswer>,
+    proposals: String,
+    version: i32,
     errors: Vec<FieldError>,
     notice: Option<String>,
     conflict: Option<String>,
     theirs: Option<Submission>,
+    status: StatusCode,
 }
 
-fn typed_from(submission: Option<&Submission>) -> BTreeMap<i32, TypedAnswer> {
-    submission
-        .map(|s| {
-            s.answers
-                .iter()
-                .map(|a| {
-                    (
-                        a.recommendation_id,
-                        TypedAnswer {
-                            status: a.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
-                            comment: a.comment.clone(),
-                        },
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+impl PageInput {
+    fn stored(loaded: &Loaded) -> PageInput {
+        PageInput {
+            typed: loaded.context().initial(),
+            proposals: loaded
+                .submission
+                .as_ref()
+                .map(|s| s.proposals.clone())
+                .unwrap_or_default(),
+            version: loaded.version(),
+            errors: Vec::new(),
+            notice: None,
+            conflict: None,
+            theirs: None,
+            status: StatusCode::OK,
+        }
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn render(
     state: &AppState,
     session: &Session,
     user: &User,
-    content: &RoundContent,
-    code: &MunicipalityCode,
-    submission: Option<&Submission>,
-    typed: &BTreeMap<i32, TypedAnswer>,
-    version: i32,
-    page: PageState,
-    status: StatusCode,
+    loaded: &Loaded,
+    page: PageInput,
 ) -> Result<HttpResponse, AppError> {
+    let content = &loaded.content;
     let round = &content.round;
+    let code = &loaded.code;
     let municipality = content.municipality(code).ok_or(AppError::NotFound)?;
-    let submitted = submission.is_some_and(|s| s.is_submitted());
-    let editable = !submitted && access::round_takes_answers(user, round, crate::store::now());
+    let submitted = loaded.submitted();
+    let now = now();
+    let editable = !submitted && access::round_takes_answers(user, round, now, loaded.reopened());
     let error_for = |field: String| {
         page.errors
             .iter()
@@ -143,7 +213,7 @@ fn render(
             recs: content
                 .recommendations_of(area.id)
                 .map(|rec| {
-                    let mine = typed.get(&rec.id).cloned().unwrap_or_default();
+                    let mine = page.typed.get(&rec.id).cloned().unwrap_or_default();
                     FormRec {
                         id: rec.id,
                         code: rec.code.clone(),
@@ -151,8 +221,15 @@ fn render(
                         binding: rec.binding_label_da(),
                         status: mine.status,
                         comment: mine.comment,
+                        carried: mine.carried,
+                        last_year: loaded.previous.get(&rec.id).map(|p| LastYear {
+                            year: p.year,
+                            status: p.status.into(),
+                            comment: p.comment.clone(),
+                        }),
                         status_error: error_for(format!("status-{}", rec.id)),
                         comment_error: error_for(format!("comment-{}", rec.id)),
+                        confirm_error: error_for(format!("confirm-{}", rec.id)),
                         theirs: page.theirs.as_ref().map(|s| {
                             let a = s.answer(rec.id);
                             SavedAnswer {
@@ -170,12 +247,15 @@ fn render(
     context.insert("round", round);
     context.insert("municipality_name", &municipality.official_name());
     context.insert("code", code.as_str());
-    context.insert("version", &version);
+    context.insert("version", &page.version);
     context.insert("editable", &editable);
     context.insert("areas", &areas);
     context.insert("errors", &page.errors);
     context.insert("notice", &page.notice);
     context.insert("conflict", &page.conflict);
+    context.insert("proposals", &page.proposals);
+    context.insert("proposals_error", &error_for("proposals".to_owned()));
+    context.insert("proposals_max", &form::PROPOSALS_MAX_CHARS);
     context.insert("deadline", &danish_datetime(round.deadline));
     context.insert(
         "statuses",
@@ -186,24 +266,43 @@ fn render(
     );
     context.insert(
         "state_label",
-        submission.map_or("Ikke påbegyndt", |s| s.state.label_da()),
+        loaded
+            .submission
+            .as_ref()
+            .map_or("Ikke påbegyndt", |s| s.state.label_da()),
     );
-    let submitted_info = submission.filter(|s| s.is_submitted()).map(|s| {
-        let when = s.submitted_at.map(danish_datetime).unwrap_or_default();
-        match &s.submitted_by {
-            Some(by) => format!("Indsendt {when} af {by}."),
-            None => format!("Indsendt {when}."),
-        }
-    });
+    let submitted_info = loaded
+        .submission
+        .as_ref()
+        .filter(|s| s.is_submitted())
+        .map(|s| {
+            let when = s.submitted_at.map(danish_datetime).unwrap_or_default();
+            match &s.submitted_by {
+                Some(by) => format!("Indsendt {when} af {by}."),
+                None => format!("Indsendt {when}."),
+            }
+        });
     context.insert("submitted_info", &submitted_info);
+    context.insert(
+        "can_withdraw",
+        &(submitted && access::can_withdraw(user, round, code, now)),
+    );
+    context.insert(
+        "can_reopen",
+        &(submitted
+            && !access::can_withdraw(user, round, code, now)
+            && access::can_reopen(user, round)),
+    );
+    context.insert("can_see_history", &access::can_see_history(user, round));
+    context.insert("reopened", &loaded.reopened());
     let closed_reason = if submitted || editable {
         None
     } else {
-        Some("Runden tager ikke imod svar: fristen er overskredet, eller runden er lukket.")
+        Some("Runden tager ikke imod svar: fristen er overskredet, eller runden er lukket. Kontakt KKR-sekretariatet, hvis skemaet skal genåbnes.")
     };
     context.insert("closed_reason", &closed_reason);
     context.insert("comment_max", &crate::domain::Comment::MAX_CHARS);
-    state.pages.respond(status, "form.html", &context)
+    state.pages.respond(page.status, "form.html", &context)
 }
 
 #[derive(Debug, Deserialize)]
@@ -219,33 +318,28 @@ async fn show(
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
-    let (round_id, code) = parse_target(round_id, &code)?;
-    let (content, submission, code) = load(&state, round_id, code).await?;
-    if !access::can_edit_form(&user, &content.round, &code) {
-        return Err(AppError::Forbidden);
-    }
+    let loaded = load_editable(&state, &user, round_id, &code).await?;
     let notice = match query.gemt.as_deref() {
         Some("kladde") => Some("Kladden er gemt.".to_owned()),
         Some("indsendt") => Some("Skemaet er indsendt. Tak!".to_owned()),
+        Some("tilbage") => {
+            Some("Skemaet er trukket tilbage til kladde og kan rettes igen.".to_owned())
+        }
+        Some("genaabnet") => {
+            Some("Skemaet er genåbnet. Kommunen kan rette og indsende igen.".to_owned())
+        }
         _ => None,
     };
-    let typed = typed_from(submission.as_ref());
-    let version = submission.as_ref().map_or(0, |s| s.version);
-    render(
-        &state,
-        &session,
-        &user,
-        &content,
-        &code,
-        submission.as_ref(),
-        &typed,
-        version,
-        PageState {
-            notice,
-            ..PageState::default()
-        },
-        StatusCode::OK,
-    )
+    let mut page = PageInput::stored(&loaded);
+    page.notice = notice;
+    render(&state, &session, &user, &loaded, page)
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 async fn save(
@@ -256,29 +350,21 @@ async fn save(
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let fields = fields.into_inner();
-    let token = fields
-        .iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.as_str());
-    verify_csrf(&session, token)?;
+    verify_csrf(&session, field(&fields, "csrf_token"))?;
     let (round_id, code) = path.into_inner();
-    let (round_id, code) = parse_target(round_id, &code)?;
-    let (content, submission, code) = load(&state, round_id, code).await?;
-    if !access::can_edit_form(&user, &content.round, &code) {
-        return Err(AppError::Forbidden);
-    }
-    if !access::round_takes_answers(&user, &content.round, crate::store::now()) {
+    let loaded = load_editable(&state, &user, round_id, &code).await?;
+    if !access::round_takes_answers(&user, &loaded.content.round, now(), loaded.reopened()) {
         return Err(AppError::Conflict(
             "Runden tager ikke længere imod svar: fristen er overskredet, eller runden er lukket. Intet er gemt.".into(),
         ));
     }
-    if submission.as_ref().is_some_and(|s| s.is_submitted()) {
+    if loaded.submitted() {
         return Err(AppError::Conflict(
-            "Skemaet er allerede indsendt og kan ikke ændres. Intet er gemt.".into(),
+            "Skemaet er allerede indsendt og kan ikke ændres. Træk det tilbage til kladde først. Intet er gemt.".into(),
         ));
     }
 
-    let input = match form::parse(&fields, &content) {
+    let input = match form::parse(&fields, loaded.context()) {
         Ok(input) => input,
         Err(FormRejection::Malformed(message)) => {
             return Err(AppError::BadRequest(format!(
@@ -289,30 +375,28 @@ async fn save(
             errors,
             typed,
             version,
+            proposals,
         }) => {
-            return render(
-                &state,
-                &session,
-                &user,
-                &content,
-                &code,
-                submission.as_ref(),
-                &typed,
+            let page = PageInput {
+                typed,
+                proposals,
                 version,
-                PageState {
-                    errors,
-                    ..PageState::default()
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+                errors,
+                notice: None,
+                conflict: None,
+                theirs: None,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            return render(&state, &session, &user, &loaded, page);
         }
     };
 
     let target = submissions::SaveSubmission {
-        round_id,
-        municipality_code: code.clone(),
+        round_id: loaded.content.round.id,
+        municipality_code: loaded.code.clone(),
         base_version: input.version,
         answers: input.answers.clone(),
+        proposals: input.proposals.clone(),
         state: match input.action {
             FormAction::Submit => SubmissionState::Submitted,
             FormAction::SaveDraft => SubmissionState::Draft,
@@ -324,7 +408,7 @@ async fn save(
     })
     .await?;
     match outcome {
-        submissions::SaveOutcome::Saved(saved) => {
+        SaveOutcome::Saved(saved) => {
             let flag = if saved.is_submitted() {
                 "indsendt"
             } else {
@@ -333,43 +417,257 @@ async fn save(
             Ok(HttpResponse::SeeOther()
                 .insert_header((
                     header::LOCATION,
-                    format!("/rounds/{round_id}/municipalities/{code}/form?gemt={flag}"),
+                    format!(
+                        "{}?gemt={flag}",
+                        form_path(saved.round_id, &saved.municipality_code)
+                    ),
                 ))
                 .finish())
         }
-        submissions::SaveOutcome::Conflict(theirs) => {
+        SaveOutcome::Conflict(theirs) => {
             let who = theirs
                 .updated_by
                 .clone()
                 .unwrap_or_else(|| "en anden bruger".into());
             let message = format!(
-                "Skemaet blev ændret af {who} {} efter, at du åbnede det. Intet af det, du skrev, er gemt endnu: \
+                "{who} gemte skemaet {} (version {}), efter at du åbnede det. Intet af det, du skrev, er gemt endnu: \
                  dine indtastninger står i felterne, og det gemte svar står under hver anbefaling. \
                  Ret til, og gem igen for at bruge dine indtastninger.",
-                danish_datetime(theirs.updated_at)
+                danish_datetime(theirs.updated_at),
+                theirs.version
             );
-            let version = theirs.version;
-            let theirs_submitted = theirs.is_submitted();
-            render(
-                &state,
-                &session,
-                &user,
-                &content,
-                &code,
-                if theirs_submitted {
-                    Some(&theirs)
-                } else {
-                    submission.as_ref()
-                },
-                &input.typed,
-                version,
-                PageState {
-                    conflict: Some(message),
-                    theirs: Some(theirs.clone()),
-                    ..PageState::default()
-                },
-                StatusCode::CONFLICT,
-            )
+            let mut reloaded = loaded;
+            reloaded.submission = Some(theirs.clone());
+            let page = PageInput {
+                typed: input.typed,
+                proposals: input.proposals,
+                version: theirs.version,
+                errors: Vec::new(),
+                notice: None,
+                conflict: Some(message),
+                theirs: Some(theirs),
+                status: StatusCode::CONFLICT,
+            };
+            render(&state, &session, &user, &reloaded, page)
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReopenForm {
+    csrf_token: Option<String>,
+    version: Option<String>,
+    reason: Option<String>,
+}
+
+fn parse_version(raw: Option<&str>) -> Result<i32, AppError> {
+    raw.and_then(|v| v.trim().parse().ok()).ok_or_else(|| {
+        AppError::BadRequest(
+            "Skemaets versionsnummer mangler eller er ugyldigt. Intet er ændret.".into(),
+        )
+    })
+}
+
+async fn reopen_with(
+    state: &web::Data<AppState>,
+    user: &User,
+    loaded: Loaded,
+    version: i32,
+    how: Reopening,
+) -> Result<HttpResponse, AppError> {
+    if !loaded.submitted() {
+        return Err(AppError::Conflict(
+            "Skemaet er ikke indsendt, så der er intet at trække tilbage. Intet er ændret.".into(),
+        ));
+    }
+    let flag = match how {
+        Reopening::Withdraw => "tilbage",
+        Reopening::Reopen { .. } => "genaabnet",
+    };
+    let round_id = loaded.content.round.id;
+    let code = loaded.code.clone();
+    let actor = user.id;
+    let target = code.clone();
+    let outcome = db(state, move |conn| {
+        Ok(submissions::reopen(
+            conn, round_id, &target, version, &how, actor,
+        )?)
+    })
+    .await?;
+    match outcome {
+        SaveOutcome::Saved(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("{}?gemt={flag}", form_path(round_id, &code)),
+            ))
+            .finish()),
+        SaveOutcome::Conflict(_) => Err(AppError::Conflict(
+            "Skemaet er ændret af en anden, siden du åbnede det. Genindlæs siden og prøv igen. Intet er ændret.".into(),
+        )),
+    }
+}
+
+async fn withdraw(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, String)>,
+    SignedIn(user): SignedIn,
+    form: web::Form<ReopenForm>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&session, form.csrf_token.as_deref())?;
+    let (round_id, code) = path.into_inner();
+    let loaded = load_editable(&state, &user, round_id, &code).await?;
+    let version = parse_version(form.version.as_deref())?;
+    if !access::can_withdraw(&user, &loaded.content.round, &loaded.code, now()) {
+        return Err(AppError::Conflict(
+            "Fristen er overskredet: kun KKR-sekretariatet kan genåbne skemaet nu. Intet er ændret.".into(),
+        ));
+    }
+    reopen_with(&state, &user, loaded, version, Reopening::Withdraw).await
+}
+
+/// The most characters a reopening reason takes.
+const REASON_MAX_CHARS: usize = 500;
+
+async fn reopen(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, String)>,
+    SignedIn(user): SignedIn,
+    form: web::Form<ReopenForm>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&session, form.csrf_token.as_deref())?;
+    let (round_id, code) = path.into_inner();
+    let (round_id, code) = parse_target(round_id, &code)?;
+    let loaded = load(&state, round_id, code).await?;
+    if !access::can_reopen(&user, &loaded.content.round) {
+        return Err(AppError::Forbidden);
+    }
+    let version = parse_version(form.version.as_deref())?;
+    let reason = form.reason.as_deref().unwrap_or("").trim().to_owned();
+    if reason.is_empty() {
+        return Err(AppError::BadRequest(
+            "Skriv en begrundelse for at genåbne skemaet. Intet er ændret.".into(),
+        ));
+    }
+    if reason.chars().count() > REASON_MAX_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "Begrundelsen må højst være {REASON_MAX_CHARS} tegn. Intet er ændret."
+        )));
+    }
+    reopen_with(&state, &user, loaded, version, Reopening::Reopen { reason }).await
+}
+
+#[derive(Debug, Serialize)]
+struct HistoryRow {
+    when: String,
+    who: String,
+    what: String,
+    details: String,
+}
+
+/// A recorded change in words.
+fn describe(event: &AuditEvent, codes: &HashMap<i32, String>) -> HistoryRow {
+    let before: serde_json::Value = event
+        .before
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or_default();
+    let after: serde_json::Value = event
+        .after
+        .as_deref()
+        .and_then(|a| serde_json::from_str(a).ok())
+        .unwrap_or_default();
+    let answer_text = |v: &serde_json::Value| -> String {
+        let answer = &v["answer"];
+        if answer.is_null() {
+            return "intet svar".to_owned();
+        }
+        let status = answer["status"]
+            .as_str()
+            .and_then(|s| Status::parse(s).ok())
+            .map_or("ingen status".to_owned(), |s| {
+                format!("{} {}", s.symbol(), s.label_da())
+            });
+        let comment = answer["comment"].as_str().unwrap_or("");
+        if comment.is_empty() {
+            status
+        } else {
+            format!("{status} – «{comment}»")
+        }
+    };
+    let (what, details) = match event.action.as_str() {
+        "answer" => {
+            let id = after["recommendation_id"].as_i64().unwrap_or(0) as i32;
+            let code = codes.get(&id).cloned().unwrap_or_else(|| id.to_string());
+            (
+                format!("Svar på {code} ændret"),
+                format!(
+                    "Før: {}. Efter: {}.",
+                    answer_text(&before),
+                    answer_text(&after)
+                ),
+            )
+        }
+        "save" => ("Gemt som kladde".to_owned(), version_text(&after)),
+        "submit" => ("Indsendt".to_owned(), version_text(&after)),
+        "withdraw" => (
+            "Trukket tilbage til kladde".to_owned(),
+            version_text(&after),
+        ),
+        "reopen" => (
+            "Genåbnet af KKR-sekretariatet".to_owned(),
+            format!("Begrundelse: {}", after["reason"].as_str().unwrap_or("")),
+        ),
+        other => (other.to_owned(), String::new()),
+    };
+    HistoryRow {
+        when: danish_datetime(event.at),
+        who: event.user_name.clone().unwrap_or_else(|| "(system)".into()),
+        what,
+        details,
+    }
+}
+
+fn version_text(after: &serde_json::Value) -> String {
+    after["version"]
+        .as_i64()
+        .map(|v| format!("Version {v}."))
+        .unwrap_or_default()
+}
+
+async fn history(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, String)>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let (round_id, code) = path.into_inner();
+    let (round_id, code) = parse_target(round_id, &code)?;
+    let target = code.clone();
+    let (content, events) = db(&state, move |conn| {
+        let content = rounds::load_content(conn, round_id)?.ok_or(AppError::NotFound)?;
+        if content.municipality(&target).is_none() {
+            return Err(AppError::NotFound);
+        }
+        let events = submissions::history(conn, round_id, &target)?;
+        Ok((content, events))
+    })
+    .await?;
+    if !access::can_see_history(&user, &content.round) {
+        return Err(AppError::Forbidden);
+    }
+    let codes: HashMap<i32, String> = content
+        .recommendations
+        .iter()
+        .map(|r| (r.id, r.code.clone()))
+        .collect();
+    let rows: Vec<HistoryRow> = events.iter().map(|e| describe(e, &codes)).collect();
+    let municipality = content.municipality(&code).ok_or(AppError::NotFound)?;
+    let mut context = base_context(&session, Some(&user))?;
+    context.insert("round", &content.round);
+    context.insert("municipality_name", &municipality.official_name());
+    context.insert("code", code.as_str());
+    context.insert("rows", &rows);
+    state.pages.ok("history.html", &context)
 }

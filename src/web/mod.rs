@@ -40,6 +40,8 @@ pub struct Settings {
     pub reports_dir: Option<PathBuf>,
     /// A folder whose page templates replace the built-in ones.
     pub templates_dir: Option<PathBuf>,
+    /// Time without a request after which a sign-in ends; an hour when not set.
+    pub session_idle: Option<std::time::Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,7 @@ pub struct AppState {
     pub pool: DbPool,
     pub pages: pages::Pages,
     pub renderer: Renderer,
+    pub session_idle_seconds: i64,
 }
 
 impl AppState {
@@ -73,6 +76,10 @@ impl AppState {
             pool,
             pages: pages::Pages::new(settings.templates_dir.as_deref())?,
             renderer: Renderer::new(settings.reports_dir.as_deref())?,
+            session_idle_seconds: settings
+                .session_idle
+                .map_or(3600, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+                .max(1),
         })
     }
 }

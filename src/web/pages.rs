@@ -14,7 +14,7 @@ use tera::{Context, Tera};
 use super::error::AppError;
 use crate::domain::User;
 
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 6] = [
     ("base.html", include_str!("../../templates/base.html")),
     ("home.html", include_str!("../../templates/home.html")),
     ("login.html", include_str!("../../templates/login.html")),
@@ -23,6 +23,7 @@ const TEMPLATES: [(&str, &str); 5] = [
         include_str!("../../templates/dashboard.html"),
     ),
     ("form.html", include_str!("../../templates/form.html")),
+    ("history.html", include_str!("../../templates/history.html")),
 ];
 
 /// The page templates.

@@ -68,8 +68,8 @@ fn the_editor_sees_the_draft_with_its_saved_answers() {
     assert_eq!(recommendation_ids(&page).len(), 12);
     assert_eq!(
         page.matches(" checked").count(),
-        7,
-        "the demo draft has seven answers"
+        9,
+        "the demo draft has seven answers, and two come from 2016"
     );
     assert!(page.contains(
         "<legend><h2>5. Aktiv beskæftigelsesindsats i forhold til flygtninge</h2></legend>"

@@ -6,8 +6,9 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 
 use trafiklys::demo::{self, DemoOutcome, DemoSignIn};
-use trafiklys::domain::Role;
+use trafiklys::domain::{Answer, MunicipalityCode, Role, Status, Submission, SubmissionState};
 use trafiklys::store::{self, DbPool};
+use trafiklys::store::{rounds, submissions, users};
 use trafiklys::web;
 
 pub struct TestApp {
@@ -35,6 +36,11 @@ pub const ROUND_2016: i32 = 1;
 pub const ROUND_2017: i32 = 2;
 
 pub fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {})
+}
+
+/// Spawns the app with adjusted settings (e.g. a short idle timeout).
+pub fn spawn_app_with(adjust: impl FnOnce(&mut web::Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("trafiklys-test.db");
     let pool = store::connect(db_path.to_str().expect("utf-8 path")).expect("database");
@@ -42,10 +48,11 @@ pub fn spawn_app() -> TestApp {
         DemoOutcome::Loaded(sign_ins) => sign_ins,
         other => panic!("demo data not loaded: {other:?}"),
     };
-    let settings = web::Settings {
+    let mut settings = web::Settings {
         secret_key: Some("test-secret-key-that-is-long-enough-for-cookies-0123456789".into()),
         ..web::Settings::default()
     };
+    adjust(&mut settings);
     let state = web::AppState::new(pool.clone(), &settings).expect("state");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("address").port();
@@ -154,6 +161,66 @@ impl TestApp {
 
     pub fn conn(&self) -> store::PooledDb {
         self.pool.get().expect("connection")
+    }
+
+    /// A CSRF token of this client's session (read from a page that carries one).
+    pub fn csrf(&self, agent: &ureq::Agent) -> String {
+        let home = self.get(agent, "/").text();
+        if home.contains("name=\"csrf_token\"") {
+            csrf_from(&home)
+        } else {
+            csrf_from(&self.get(agent, "/login").text())
+        }
+    }
+
+    pub fn submission(&self, round_id: i32, code: &str) -> Option<Submission> {
+        submissions::get_submission(
+            &mut self.conn(),
+            round_id,
+            &MunicipalityCode::parse(code).expect("code"),
+        )
+        .expect("query")
+    }
+
+    /// Puts a municipality's form in the given state directly in the store, every answer
+    /// green with a comment, as the admin.
+    pub fn store_form(&self, round_id: i32, code: &str, state: SubmissionState) -> Submission {
+        let mut conn = self.conn();
+        let content = rounds::load_content(&mut conn, round_id)
+            .expect("query")
+            .expect("round");
+        let admin = users::find_by_email(&mut conn, &self.email(Role::Admin))
+            .expect("query")
+            .expect("admin")
+            .0;
+        let current = self.submission(round_id, code);
+        let save = submissions::SaveSubmission {
+            round_id,
+            municipality_code: MunicipalityCode::parse(code).expect("code"),
+            base_version: current.map_or(0, |s| s.version),
+            answers: content
+                .recommendations
+                .iter()
+                .map(|r| Answer {
+                    recommendation_id: r.id,
+                    status: Some(Status::Green),
+                    comment: "Sat op af testen".into(),
+                    carried: false,
+                })
+                .collect(),
+            proposals: String::new(),
+            state,
+        };
+        match submissions::save(&mut conn, &save, admin.id).expect("save") {
+            submissions::SaveOutcome::Saved(s) => s,
+            other => panic!("not saved: {other:?}"),
+        }
+    }
+
+    /// Moves a round's deadline by `hours` from now (negative: in the past).
+    pub fn set_deadline_hours_from_now(&self, round_id: i32, hours: i64) {
+        let deadline = chrono::Utc::now().naive_utc() + chrono::Duration::hours(hours);
+        rounds::set_deadline(&mut self.conn(), round_id, deadline, None).expect("deadline");
     }
 }
 

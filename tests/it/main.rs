@@ -1,7 +1,9 @@
 //! Integration tests: the real application over HTTP against a temporary SQLite database.
 
 mod auth;
+mod authorisation;
 mod dashboard;
 mod exports;
 mod forms;
 mod helpers;
+mod workflow;

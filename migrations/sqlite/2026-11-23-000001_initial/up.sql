@@ -65,6 +65,10 @@ CREATE TABLE submissions (
     version INTEGER NOT NULL,
     updated_at TIMESTAMP NOT NULL,
     updated_by INTEGER REFERENCES users (id),
+    -- Proposals for new focus areas, free text.
+    proposals TEXT NOT NULL DEFAULT '',
+    -- Set when an admin reopens a submission after the deadline: its editors may save again.
+    reopened BOOLEAN NOT NULL DEFAULT 0,
     UNIQUE (round_id, municipality_code)
 );
 
@@ -74,6 +78,8 @@ CREATE TABLE answers (
     recommendation_id INTEGER NOT NULL REFERENCES recommendations (id),
     status TEXT CHECK (status IS NULL OR status IN ('green', 'yellow', 'red')),
     comment TEXT NOT NULL,
+    -- Taken over from last round's answer and not yet confirmed or changed by the user.
+    carried BOOLEAN NOT NULL DEFAULT 0,
     UNIQUE (submission_id, recommendation_id)
 );
 
