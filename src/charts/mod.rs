@@ -61,13 +61,25 @@ pub struct Bar {
     pub counts: Counts,
 }
 
-/// The distribution of answers per recommendation, one stacked bar each.
+/// How bar lengths are measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// Every bar is out of the same number of municipalities (the axis counts them).
+    Municipalities(u32),
+    /// Every bar is 100 % of its own total (the axis shows percent); for comparing rounds
+    /// with different numbers of recommendations.
+    Percent,
+}
+
+/// Stacked bars of green / yellow / red / not answered: the distribution of answers per
+/// recommendation, or the classification per round for the trend.
 #[derive(Debug, Clone)]
 pub struct DistributionChart {
     pub title: String,
     pub bars: Vec<Bar>,
-    /// The length of a full bar: the number of municipalities in the round.
-    pub total: u32,
+    pub scale: Scale,
+    /// The legend's word for the fourth part ("Ikke besvaret", "Uden svar").
+    pub rest_label: String,
 }
 
 impl DistributionChart {
@@ -81,25 +93,52 @@ impl DistributionChart {
                     counts: r.counts,
                 })
                 .collect(),
-            total: summary.municipality_count,
+            scale: Scale::Municipalities(summary.municipality_count),
+            rest_label: "Ikke besvaret".to_owned(),
+        }
+    }
+
+    /// The classification of the recommendations in each round, oldest first, in percent.
+    pub fn from_trend(trend: &crate::domain::trend::Trend, title: &str) -> DistributionChart {
+        DistributionChart {
+            title: title.to_owned(),
+            bars: trend
+                .rounds
+                .iter()
+                .map(|r| Bar {
+                    label: r.year.to_string(),
+                    counts: Counts {
+                        green: r.classification_counts.green,
+                        yellow: r.classification_counts.yellow,
+                        red: r.classification_counts.red,
+                        unanswered: r.classification_counts.unclassified,
+                    },
+                })
+                .collect(),
+            scale: Scale::Percent,
+            rest_label: "Uden indsendte svar".to_owned(),
         }
     }
 
     /// A plain-language description of what the chart shows, for screen readers and alt text.
     pub fn description(&self) -> String {
+        let rest = self.rest_label.to_lowercase();
         let bars: Vec<String> = self
             .bars
             .iter()
             .map(|b| {
                 format!(
-                    "{}: {} grøn, {} gul, {} rød, {} ikke besvaret",
+                    "{}: {} grøn, {} gul, {} rød, {} {rest}",
                     b.label, b.counts.green, b.counts.yellow, b.counts.red, b.counts.unanswered
                 )
             })
             .collect();
+        let scale = match self.scale {
+            Scale::Municipalities(n) => format!("søjlens længde er {n} kommuner"),
+            Scale::Percent => "hver søjle er 100 procent".to_owned(),
+        };
         format!(
-            "Vandret søjlediagram med én søjle pr. anbefaling; søjlens længde er {} kommuner. {}.",
-            self.total,
+            "Vandret stablet søjlediagram med én søjle pr. række; {scale}. {}.",
             bars.join("; ")
         )
     }
@@ -126,17 +165,24 @@ impl DistributionChart {
         let x0 = Self::LEFT as i32;
         let x1 = (width - Self::RIGHT) as i32;
         let span = (x1 - x0) as f64;
-        let total = self.total.max(1) as f64;
-        let x_at = |n: f64| x0 + (span * n / total).round() as i32;
+        let axis_total = match self.scale {
+            Scale::Municipalities(n) => n.max(1),
+            Scale::Percent => 100,
+        };
+        let x_at = |n: f64| x0 + (span * n / f64::from(axis_total)).round() as i32;
 
         root.draw(&Text::new(self.title.clone(), (x0, 14), bold(17.0)))
             .map_err(draw_err)?;
 
         let rows_bottom = (Self::TOP + Self::ROW * self.bars.len() as u32) as i32;
         // Vertical grid lines with the municipality count, every five.
-        let step = if self.total > 40 { 10 } else { 5 };
+        let step = match self.scale {
+            Scale::Municipalities(n) if n > 40 => 10,
+            Scale::Municipalities(_) => 5,
+            Scale::Percent => 20,
+        };
         let mut tick = 0;
-        while tick <= self.total {
+        while tick <= axis_total {
             let x = x_at(tick as f64);
             root.draw(&PathElement::new(
                 vec![(x, Self::TOP as i32 - 4), (x, rows_bottom + 4)],
@@ -151,8 +197,12 @@ impl DistributionChart {
             .map_err(draw_err)?;
             tick += step;
         }
+        let axis_label = match self.scale {
+            Scale::Municipalities(n) => format!("Antal kommuner (af {n})"),
+            Scale::Percent => "Andel (procent)".to_owned(),
+        };
         root.draw(&Text::new(
-            format!("Antal kommuner (af {})", self.total),
+            axis_label,
             ((x0 + x1) / 2, rows_bottom + 26),
             font(12.0).pos(Pos::new(HPos::Center, VPos::Top)),
         ))
@@ -168,6 +218,11 @@ impl DistributionChart {
                 bold(14.0).pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .map_err(draw_err)?;
+            // In percent, each bar is scaled to its own total.
+            let unit = match self.scale {
+                Scale::Municipalities(_) => 1.0,
+                Scale::Percent => 100.0 / f64::from(bar.counts.total().max(1)),
+            };
             let mut start = 0.0;
             let segments = Status::ALL
                 .iter()
@@ -178,8 +233,8 @@ impl DistributionChart {
                     continue;
                 }
                 let left = x_at(start);
-                let right = x_at(start + n as f64);
-                start += n as f64;
+                let right = x_at(start + n as f64 * unit);
+                start += n as f64 * unit;
                 let fill = status.map_or(UNANSWERED_FILL, |s| hex(s.fill_hex()));
                 root.draw(&Rectangle::new(
                     [(left, top), (right, bottom)],
@@ -337,7 +392,8 @@ mod tests {
                     },
                 },
             ],
-            total: 29,
+            scale: Scale::Municipalities(29),
+            rest_label: "Ikke besvaret".into(),
         }
     }
 
@@ -356,6 +412,15 @@ mod tests {
         assert!(svg.contains("✖ 5"));
         assert!(svg.contains("Igangsat efter planen"));
         assert!(svg.contains(r#"font-family="DejaVu Sans""#));
+    }
+
+    #[test]
+    fn percent_bars_fill_the_axis_whatever_their_total() {
+        let mut c = chart();
+        c.scale = Scale::Percent;
+        let svg = c.svg("p").unwrap();
+        assert!(svg.contains("Andel (procent)"));
+        assert!(svg.contains("hver søjle er 100 procent"));
     }
 
     #[test]

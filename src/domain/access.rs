@@ -36,6 +36,12 @@ pub fn can_read_municipality(user: &User, round: &Round, code: &MunicipalityCode
     }
 }
 
+/// Every municipality's submitted answers and comments (heatmap, recommendation pages):
+/// the KKR's admins and members.
+pub fn can_read_all_answers(user: &User, round: &Round) -> bool {
+    matches!(user.role, Role::Admin | Role::Kkr) && same_kkr(user, round)
+}
+
 /// Drafts are seen only by their own municipality and the admin.
 pub fn can_see_drafts(user: &User, round: &Round, code: &MunicipalityCode) -> bool {
     match user.role {

@@ -7,6 +7,7 @@ pub mod prose;
 pub mod status;
 pub mod summary;
 pub mod time;
+pub mod trend;
 
 pub use model::*;
 pub use status::Status;

@@ -43,6 +43,34 @@ impl Counts {
     pub fn total(&self) -> u32 {
         self.answered() + self.unanswered
     }
+
+    /// Each part as a percentage of the total, to one decimal.
+    pub fn shares(&self) -> Shares {
+        let total = f64::from(self.total().max(1));
+        let pct = |n: u32| (f64::from(n) * 1000.0 / total).round() / 10.0;
+        Shares {
+            green: pct(self.green),
+            yellow: pct(self.yellow),
+            red: pct(self.red),
+            unanswered: pct(self.unanswered),
+        }
+    }
+
+    fn absorb(&mut self, other: &Counts) {
+        self.green += other.green;
+        self.yellow += other.yellow;
+        self.red += other.red;
+        self.unanswered += other.unanswered;
+    }
+}
+
+/// Counts as percentages of the municipalities in the round.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Shares {
+    pub green: f64,
+    pub yellow: f64,
+    pub red: f64,
+    pub unanswered: f64,
 }
 
 /// The region-wide classification of one recommendation.
@@ -103,7 +131,28 @@ pub struct RecommendationSummary {
     pub text: String,
     pub binding: bool,
     pub counts: Counts,
+    pub shares: Shares,
     pub classification: Option<Status>,
+}
+
+/// The classification of a group of recommendations (all, binding, voluntary) in words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupSummary {
+    pub classification_counts: ClassificationCounts,
+    pub sentence: String,
+}
+
+impl GroupSummary {
+    fn of<'a>(recommendations: impl Iterator<Item = &'a RecommendationSummary>) -> GroupSummary {
+        let mut classification_counts = ClassificationCounts::default();
+        for r in recommendations {
+            classification_counts.add(r.classification);
+        }
+        GroupSummary {
+            sentence: prose::round_sentence(&classification_counts),
+            classification_counts,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -114,7 +163,9 @@ pub struct FocusAreaSummary {
     pub recommendations: Vec<RecommendationSummary>,
     /// All submitted answers to the area's recommendations, added up.
     pub counts: Counts,
+    pub shares: Shares,
     pub classification_counts: ClassificationCounts,
+    pub sentence: String,
 }
 
 /// Where a municipality is with its form.
@@ -141,8 +192,52 @@ pub struct MunicipalitySummary {
     pub code: MunicipalityCode,
     pub name: String,
     pub response: Response,
+    /// UTC.
+    pub submitted_at: Option<chrono::NaiveDateTime>,
+    pub submitted_by: Option<String>,
     /// Its own submitted answers; all unanswered until it submits.
     pub counts: Counts,
+    /// Per recommendation, in order: its own submitted status against the region's.
+    pub standing: Vec<Standing>,
+}
+
+/// Where a municipality's answer stands against the region-wide classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    Ahead,
+    Same,
+    Behind,
+    /// The municipality has no submitted answer, or the region no classification.
+    NotComparable,
+}
+
+impl Relation {
+    pub fn label_da(self) -> &'static str {
+        match self {
+            Relation::Ahead => "Foran regionen",
+            Relation::Same => "Som regionen",
+            Relation::Behind => "Bagud i forhold til regionen",
+            Relation::NotComparable => "Kan ikke sammenlignes",
+        }
+    }
+
+    fn of(own: Option<Status>, region: Option<Status>) -> Relation {
+        match (own, region) {
+            (Some(o), Some(r)) if o > r => Relation::Ahead,
+            (Some(o), Some(r)) if o < r => Relation::Behind,
+            (Some(_), Some(_)) => Relation::Same,
+            _ => Relation::NotComparable,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    pub recommendation_id: i32,
+    pub own: Option<Status>,
+    pub region: Option<Status>,
+    pub relation: Relation,
 }
 
 /// The aggregation of one round.
@@ -151,10 +246,15 @@ pub struct Summary {
     pub round_id: i32,
     pub municipality_count: u32,
     pub submitted_count: u32,
+    /// Percentage of the round's municipalities that have submitted, to one decimal.
+    pub submitted_share: f64,
     pub focus_areas: Vec<FocusAreaSummary>,
     pub classification_counts: ClassificationCounts,
     /// The Danish sentence a council report opens with.
     pub sentence: String,
+    /// The same for the binding and for the voluntary recommendations alone.
+    pub binding: GroupSummary,
+    pub voluntary: GroupSummary,
     pub municipalities: Vec<MunicipalitySummary>,
 }
 
@@ -210,11 +310,15 @@ pub fn summarise(data: &RoundData) -> Summary {
             }
         }
         own.unanswered = content.recommendations.len() as u32 - own.answered();
+        let submitted = submission.filter(|s| s.is_submitted());
         municipalities.push(MunicipalitySummary {
             code: municipality.code.clone(),
             name: municipality.name.clone(),
             response,
+            submitted_at: submitted.and_then(|s| s.submitted_at),
+            submitted_by: submitted.and_then(|s| s.submitted_by.clone()),
             counts: own,
+            standing: Vec::new(),
         });
     }
 
@@ -231,10 +335,7 @@ pub fn summarise(data: &RoundData) -> Summary {
                     let mut counts = per_recommendation.get(&r.id).copied().unwrap_or_default();
                     counts.unanswered = municipality_count - counts.answered();
                     let classification = classify(&counts);
-                    area_counts.green += counts.green;
-                    area_counts.yellow += counts.yellow;
-                    area_counts.red += counts.red;
-                    area_counts.unanswered += counts.unanswered;
+                    area_counts.absorb(&counts);
                     area_classes.add(classification);
                     classification_counts.add(classification);
                     RecommendationSummary {
@@ -244,6 +345,7 @@ pub fn summarise(data: &RoundData) -> Summary {
                         text: r.text.clone(),
                         binding: r.binding,
                         counts,
+                        shares: counts.shares(),
                         classification,
                     }
                 })
@@ -254,18 +356,51 @@ pub fn summarise(data: &RoundData) -> Summary {
                 title: area.title.clone(),
                 recommendations,
                 counts: area_counts,
+                shares: area_counts.shares(),
                 classification_counts: area_classes,
+                sentence: prose::round_sentence(&area_classes),
             }
         })
+        .collect::<Vec<FocusAreaSummary>>();
+
+    let all = || focus_areas.iter().flat_map(|a| a.recommendations.iter());
+    let region: HashMap<i32, Option<Status>> = all()
+        .map(|r| (r.recommendation_id, r.classification))
         .collect();
+    for m in &mut municipalities {
+        let submission = data.submission_of(&m.code).filter(|s| s.is_submitted());
+        m.standing = content
+            .recommendations
+            .iter()
+            .map(|rec| {
+                let own = submission
+                    .and_then(|s| s.answer(rec.id))
+                    .and_then(|a| a.status);
+                let region = region.get(&rec.id).copied().flatten();
+                Standing {
+                    recommendation_id: rec.id,
+                    own,
+                    region,
+                    relation: Relation::of(own, region),
+                }
+            })
+            .collect();
+    }
 
     Summary {
         round_id: content.round.id,
         municipality_count,
         submitted_count,
-        focus_areas,
-        classification_counts,
+        submitted_share: if municipality_count == 0 {
+            0.0
+        } else {
+            (f64::from(submitted_count) * 1000.0 / f64::from(municipality_count)).round() / 10.0
+        },
+        binding: GroupSummary::of(all().filter(|r| r.binding)),
+        voluntary: GroupSummary::of(all().filter(|r| !r.binding)),
         sentence: prose::round_sentence(&classification_counts),
+        classification_counts,
+        focus_areas,
         municipalities,
     }
 }
@@ -498,5 +633,153 @@ mod tests {
             summary.sentence,
             "Ingen af anbefalingerne har endnu indsendte svar."
         );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::domain::model::*;
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    /// A random round: per municipality, no form / a draft / a submitted form, each with a
+    /// random subset of answers (status index 0..3, or 3 for none).
+    fn round_strategy() -> impl Strategy<Value = (usize, Vec<(u8, Vec<u8>)>)> {
+        (1usize..12).prop_flat_map(|recs| {
+            (
+                Just(recs),
+                prop::collection::vec((0u8..3, prop::collection::vec(0u8..4, recs)), 1..30),
+            )
+        })
+    }
+
+    fn build(recs: usize, municipalities: &[(u8, Vec<u8>)]) -> RoundData {
+        let at = NaiveDate::from_ymd_opt(2017, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let recommendations: Vec<Recommendation> = (0..recs as i32)
+            .map(|i| Recommendation {
+                id: i + 1,
+                focus_area_id: 1 + i % 2,
+                code: format!("{}.{}", 1 + i % 2, i),
+                text: String::new(),
+                binding: i % 3 == 0,
+                position: i,
+                carried_from: None,
+            })
+            .collect();
+        let munis: Vec<Municipality> = (0..municipalities.len())
+            .map(|i| Municipality {
+                code: MunicipalityCode::parse(&format!("{:03}", 100 + i)).unwrap(),
+                name: format!("K{i}"),
+                kkr_id: 1,
+            })
+            .collect();
+        let submissions = municipalities
+            .iter()
+            .zip(&munis)
+            .filter(|((state, _), _)| *state > 0)
+            .map(|((state, answers), m)| Submission {
+                id: 0,
+                round_id: 1,
+                municipality_code: m.code.clone(),
+                state: if *state == 1 {
+                    SubmissionState::Draft
+                } else {
+                    SubmissionState::Submitted
+                },
+                submitted_at: None,
+                submitted_by: None,
+                version: 1,
+                updated_at: at,
+                updated_by: None,
+                proposals: String::new(),
+                reopened: false,
+                answers: answers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| **s < 3)
+                    .map(|(i, s)| Answer {
+                        recommendation_id: i as i32 + 1,
+                        status: Some([Status::Green, Status::Yellow, Status::Red][*s as usize]),
+                        comment: String::new(),
+                        carried: false,
+                    })
+                    .collect(),
+            })
+            .collect();
+        RoundData {
+            content: RoundContent {
+                round: Round {
+                    id: 1,
+                    kkr_id: 1,
+                    kkr_name: "K".into(),
+                    year: 2017,
+                    title: "T".into(),
+                    deadline: at,
+                    state: RoundState::Open,
+                },
+                focus_areas: vec![
+                    FocusArea {
+                        id: 1,
+                        number: 1,
+                        title: "A".into(),
+                    },
+                    FocusArea {
+                        id: 2,
+                        number: 2,
+                        title: "B".into(),
+                    },
+                ],
+                recommendations,
+                municipalities: munis,
+            },
+            submissions,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn counts_always_add_up_to_the_municipalities((recs, munis) in round_strategy()) {
+            let summary = summarise(&build(recs, &munis));
+            for r in summary.recommendations() {
+                prop_assert_eq!(r.counts.total(), munis.len() as u32);
+            }
+            for m in &summary.municipalities {
+                prop_assert_eq!(m.counts.total(), recs as u32);
+            }
+            prop_assert_eq!(summary.classification_counts.total(), recs as u32);
+        }
+
+        #[test]
+        fn classification_is_a_counted_colour_with_the_most_answers((recs, munis) in round_strategy()) {
+            let summary = summarise(&build(recs, &munis));
+            for r in summary.recommendations() {
+                match r.classification {
+                    None => prop_assert_eq!(r.counts.answered(), 0),
+                    Some(s) => {
+                        prop_assert!(r.counts.get(s) > 0);
+                        for other in Status::ALL {
+                            prop_assert!(r.counts.get(s) >= r.counts.get(other));
+                        }
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn summaries_do_not_depend_on_row_order((recs, munis) in round_strategy(), seed in 0u64..1000) {
+            let data = build(recs, &munis);
+            let mut shuffled = data.clone();
+            shuffled.submissions.reverse();
+            let n = shuffled.submissions.len().max(1);
+            shuffled.submissions.rotate_left(seed as usize % n);
+            for s in &mut shuffled.submissions {
+                s.answers.reverse();
+            }
+            prop_assert_eq!(summarise(&data), summarise(&shuffled));
+        }
     }
 }

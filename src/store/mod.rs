@@ -120,11 +120,32 @@ where
     E: From<diesel::result::Error>,
 {
     let depth = AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth();
+    let with_bump = |conn: &mut DbConnection| {
+        let value = f(conn)?;
+        bump_data_version(conn)?;
+        Ok(value)
+    };
     if matches!(depth, Ok(Some(_))) {
-        conn.transaction(f)
+        conn.transaction(with_bump)
     } else {
-        conn.immediate_transaction(f)
+        conn.immediate_transaction(with_bump)
     }
+}
+
+fn bump_data_version(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::prelude::*;
+    use schema::data_version::dsl;
+    diesel::update(dsl::data_version.find(1))
+        .set(dsl::version.eq(dsl::version + 1))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The data version: it changes with every committed write.
+pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
+    use diesel::prelude::*;
+    use schema::data_version::dsl;
+    dsl::data_version.find(1).select(dsl::version).first(conn)
 }
 
 /// Whether the database answers; used by /healthz.

@@ -283,3 +283,20 @@ pub fn set_state(
         )
     })
 }
+
+/// Every round of a KKR before `year`, with its submissions, oldest first.
+pub fn earlier_rounds_data(
+    conn: &mut DbConnection,
+    kkr_id: i32,
+    year: i32,
+) -> QueryResult<Vec<RoundData>> {
+    let ids: Vec<i32> = rounds::table
+        .filter(rounds::kkr_id.eq(kkr_id))
+        .filter(rounds::year.lt(year))
+        .order(rounds::year.asc())
+        .select(rounds::id)
+        .load(conn)?;
+    ids.into_iter()
+        .filter_map(|id| load_round_data(conn, id).transpose())
+        .collect()
+}

@@ -120,3 +120,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     audit_events,
 );
+
+diesel::table! {
+    data_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}

@@ -7,18 +7,20 @@
 
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::auth::MaybeSignedIn;
+use super::cache::RoundView;
 use super::error::AppError;
 use super::pages::base_context;
-use super::{db, AppState};
+use super::{db, round_view, AppState};
 use crate::charts::DistributionChart;
 use crate::domain::status::StatusView;
 use crate::domain::summary::{Counts, Summary};
 use crate::domain::time::{danish_date, danish_datetime};
-use crate::domain::{access, summarise, Role, Round, RoundData, Status, User};
+use crate::domain::{access, Role, Round, Status, User};
 use crate::store::rounds;
+use std::sync::Arc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
@@ -72,19 +74,15 @@ async fn home(
     state.pages.ok("home.html", &context)
 }
 
-/// Loads a round's data and checks that the visitor may see it.
-async fn visible_round(
+/// Loads a round's view and checks that the visitor may see its region-wide results.
+pub async fn visible_round(
     state: &web::Data<AppState>,
     user: Option<&User>,
     round_id: i32,
-) -> Result<RoundData, AppError> {
-    let data = db(state, move |conn| {
-        Ok(rounds::load_round_data(conn, round_id)?)
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if access::can_view_round(user, &data.content.round) {
-        Ok(data)
+) -> Result<Arc<RoundView>, AppError> {
+    let view = round_view(state, round_id).await?;
+    if access::can_view_round(user, &view.data.content.round) {
+        Ok(view)
     } else if user.is_none() {
         Err(AppError::SignInRequired {
             next: format!("/rounds/{round_id}"),
@@ -102,6 +100,10 @@ pub fn chart_title(round: &Round) -> String {
     )
 }
 
+pub fn trend_title(round: &Round) -> String {
+    format!("Anbefalingernes status år for år, {}", round.kkr_name)
+}
+
 #[derive(Debug, Serialize)]
 struct ListView {
     heading: &'static str,
@@ -117,6 +119,7 @@ struct ItemView {
 
 #[derive(Debug, Serialize)]
 struct RecView {
+    id: i32,
     code: String,
     text: String,
     binding: &'static str,
@@ -137,6 +140,8 @@ struct ResponseView {
     name: String,
     response: &'static str,
     submitted: bool,
+    when: Option<String>,
+    by: Option<String>,
 }
 
 fn lists(summary: &Summary) -> Vec<ListView> {
@@ -168,6 +173,7 @@ fn areas(summary: &Summary) -> Vec<AreaView> {
                 .recommendations
                 .iter()
                 .map(|r| RecView {
+                    id: r.recommendation_id,
                     code: r.code.clone(),
                     text: r.text.clone(),
                     binding: if r.binding {
@@ -189,21 +195,43 @@ async fn dashboard(
     path: web::Path<i32>,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let data = visible_round(&state, user.as_ref(), path.into_inner()).await?;
-    let summary = summarise(&data);
-    let round = &data.content.round;
-    let chart = DistributionChart::from_summary(&summary, &chart_title(round));
+    let view = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let summary = &view.summary;
+    let round = &view.data.content.round;
+    let chart = DistributionChart::from_summary(summary, &chart_title(round));
     let svg = chart.svg("fordeling")?;
+    let trend_chart = DistributionChart::from_trend(&view.trend, &trend_title(round));
 
     let mut context = base_context(&session, user.as_ref())?;
     context.insert("round", round);
     context.insert("state_label", round.state.label_da());
     context.insert("deadline", &danish_datetime(round.deadline));
     context.insert("today", &danish_date(crate::store::now()));
-    context.insert("summary", &summary);
-    context.insert("lists", &lists(&summary));
-    context.insert("areas", &areas(&summary));
+    context.insert("summary", summary);
+    context.insert("lists", &lists(summary));
+    context.insert("areas", &areas(summary));
     context.insert("chart_svg", &svg);
+    context.insert("trend_svg", &trend_chart.svg("udvikling")?);
+    context.insert("trend_rounds", &view.trend.rounds);
+    context.insert(
+        "retired",
+        &view
+            .trend
+            .retired
+            .iter()
+            .map(|r| ItemView {
+                code: r.code.clone(),
+                text: r.text.clone(),
+            })
+            .collect::<Vec<_>>(),
+    );
+    context.insert("retired_year", &view.trend.retired.first().map(|r| r.year));
+    context.insert(
+        "can_read_answers",
+        &user
+            .as_ref()
+            .is_some_and(|u| access::can_read_all_answers(u, round)),
+    );
     context.insert(
         "responses",
         &summary
@@ -214,6 +242,8 @@ async fn dashboard(
                 name: m.name.clone(),
                 response: m.response.label_da(),
                 submitted: m.response == crate::domain::summary::Response::Submitted,
+                when: m.submitted_at.map(danish_datetime),
+                by: m.submitted_by.clone(),
             })
             .collect::<Vec<_>>(),
     );
@@ -227,42 +257,66 @@ async fn dashboard(
     state.pages.ok("dashboard.html", &context)
 }
 
+#[derive(Debug, Deserialize)]
+pub struct ChartQuery {
+    /// "fordeling" (default) or "udvikling".
+    diagram: Option<String>,
+}
+
+fn chart_of(
+    view: &RoundView,
+    which: Option<&str>,
+) -> Result<(DistributionChart, &'static str), AppError> {
+    let round = &view.data.content.round;
+    match which.unwrap_or("fordeling") {
+        "fordeling" => Ok((
+            DistributionChart::from_summary(&view.summary, &chart_title(round)),
+            "fordeling",
+        )),
+        "udvikling" => Ok((
+            DistributionChart::from_trend(&view.trend, &trend_title(round)),
+            "udvikling",
+        )),
+        _ => Err(AppError::BadRequest(
+            "Ukendt diagram: vælg «fordeling» eller «udvikling».".into(),
+        )),
+    }
+}
+
+fn download(content_type: &str, filename: String, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body)
+}
+
 async fn chart_svg(
     state: web::Data<AppState>,
     path: web::Path<i32>,
+    query: web::Query<ChartQuery>,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let data = visible_round(&state, user.as_ref(), path.into_inner()).await?;
-    let summary = summarise(&data);
-    let chart = DistributionChart::from_summary(&summary, &chart_title(&data.content.round));
-    Ok(HttpResponse::Ok()
-        .content_type("image/svg+xml")
-        .insert_header((
-            "Content-Disposition",
-            format!(
-                "attachment; filename=\"fordeling-{}.svg\"",
-                data.content.round.year
-            ),
-        ))
-        .body(chart.svg("fordeling")?))
+    let view = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let (chart, name) = chart_of(&view, query.diagram.as_deref())?;
+    let filename = format!("{name}-{}.svg", view.data.content.round.year);
+    Ok(download(
+        "image/svg+xml",
+        filename,
+        chart.svg(name)?.into_bytes(),
+    ))
 }
 
 async fn chart_png(
     state: web::Data<AppState>,
     path: web::Path<i32>,
+    query: web::Query<ChartQuery>,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let data = visible_round(&state, user.as_ref(), path.into_inner()).await?;
-    let summary = summarise(&data);
-    let chart = DistributionChart::from_summary(&summary, &chart_title(&data.content.round));
-    Ok(HttpResponse::Ok()
-        .content_type("image/png")
-        .insert_header((
-            "Content-Disposition",
-            format!(
-                "attachment; filename=\"fordeling-{}.png\"",
-                data.content.round.year
-            ),
-        ))
-        .body(chart.png()?))
+    let view = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let (chart, name) = chart_of(&view, query.diagram.as_deref())?;
+    let filename = format!("{name}-{}.png", view.data.content.round.year);
+    Ok(download("image/png", filename, chart.png()?))
 }

@@ -10,11 +10,10 @@ use super::auth::SignedIn;
 use super::dashboard::chart_title;
 use super::error::AppError;
 use super::forms::parse_target;
-use super::{blocking, db, AppState};
+use super::{blocking, round_view, AppState};
 use crate::charts::DistributionChart;
-use crate::domain::{access, summarise, SubmissionState};
+use crate::domain::{access, SubmissionState};
 use crate::report::attachment;
-use crate::store::rounds;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -30,29 +29,33 @@ async fn attachment_pdf(
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
     let (round_id, code) = parse_target(round_id, &code)?;
-    let mut data = db(&state, move |conn| {
-        Ok(rounds::load_round_data(conn, round_id)?)
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if data.content.municipality(&code).is_none() {
+    let view = round_view(&state, round_id).await?;
+    let round = &view.data.content.round;
+    if view.data.content.municipality(&code).is_none() {
         return Err(AppError::NotFound);
     }
-    if !access::can_read_municipality(&user, &data.content.round, &code) {
+    if !access::can_read_municipality(&user, round, &code) {
         return Err(AppError::Forbidden);
     }
-    if !access::can_see_drafts(&user, &data.content.round, &code) {
-        // Without the right to see drafts, the municipality's draft is as if not there.
-        data.submissions
-            .retain(|s| s.municipality_code != code || s.state == SubmissionState::Submitted);
-    }
+    let show_draft = access::can_see_drafts(&user, round, &code);
+    let filename = format!("bilag-{}-{}.pdf", round.year, code);
     let state = state.clone();
-    let filename = format!("bilag-{}-{}.pdf", data.content.round.year, code);
     let pdf = blocking(move || {
-        let summary = summarise(&data);
-        let chart = DistributionChart::from_summary(&summary, &chart_title(&data.content.round));
+        // Without the right to see drafts, the municipality's draft is as if not there.
+        let filtered;
+        let data = if show_draft {
+            &view.data
+        } else {
+            let mut copy = view.data.clone();
+            copy.submissions
+                .retain(|s| s.municipality_code != code || s.state == SubmissionState::Submitted);
+            filtered = copy;
+            &filtered
+        };
+        let chart =
+            DistributionChart::from_summary(&view.summary, &chart_title(&data.content.round));
         let now = crate::store::now();
-        let attachment = attachment::build(&data, &summary, &code, chart.description(), now)
+        let attachment = attachment::build(data, &view.summary, &code, chart.description(), now)
             .ok_or(AppError::NotFound)?;
         Ok(state
             .renderer

@@ -4,7 +4,9 @@
 //! domain, render.
 
 pub mod auth;
+pub mod cache;
 pub mod dashboard;
+pub mod details;
 pub mod error;
 pub mod exports;
 pub mod forms;
@@ -68,6 +70,7 @@ pub struct AppState {
     pub pages: pages::Pages,
     pub renderer: Renderer,
     pub session_idle_seconds: i64,
+    pub cache: cache::SummaryCache,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
                 .session_idle
                 .map_or(3600, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
                 .max(1),
+            cache: cache::SummaryCache::default(),
         })
     }
 }
@@ -97,6 +101,21 @@ where
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// The round's data, aggregation and trend from the cache; 404 for an unknown round.
+pub async fn round_view(
+    state: &web::Data<AppState>,
+    round_id: i32,
+) -> Result<std::sync::Arc<cache::RoundView>, AppError> {
+    let state_for_db = state.clone();
+    db(state, move |conn| {
+        state_for_db
+            .cache
+            .round(conn, round_id)?
+            .ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 /// Runs CPU-heavy work (password hashing, PDF rendering) off the async workers.
@@ -187,6 +206,7 @@ pub fn server(
             .route("/static/form.js", web::get().to(form_script))
             .configure(auth::routes)
             .configure(dashboard::routes)
+            .configure(details::routes)
             .configure(forms::routes)
             .configure(exports::routes)
             .default_service(web::to(not_found))

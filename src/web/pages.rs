@@ -14,7 +14,7 @@ use tera::{Context, Tera};
 use super::error::AppError;
 use crate::domain::User;
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("base.html", include_str!("../../templates/base.html")),
     ("home.html", include_str!("../../templates/home.html")),
     ("login.html", include_str!("../../templates/login.html")),
@@ -24,6 +24,19 @@ const TEMPLATES: [(&str, &str); 6] = [
     ),
     ("form.html", include_str!("../../templates/form.html")),
     ("history.html", include_str!("../../templates/history.html")),
+    ("heatmap.html", include_str!("../../templates/heatmap.html")),
+    (
+        "recommendation.html",
+        include_str!("../../templates/recommendation.html"),
+    ),
+    (
+        "municipality.html",
+        include_str!("../../templates/municipality.html"),
+    ),
+    (
+        "national.html",
+        include_str!("../../templates/national.html"),
+    ),
 ];
 
 /// The page templates.

@@ -39,7 +39,7 @@ fn the_2016_round_has_four_focus_areas_and_eleven_recommendations() {
     let agent = app.signed_in(Role::Admin);
     let page = app.get(&agent, &format!("/rounds/{ROUND_2016}")).text();
     assert_eq!(
-        page.matches("<caption>").count() - 1,
+        page.matches("<table class=\"distribution\">").count(),
         4,
         "four focus area tables"
     );
@@ -47,7 +47,10 @@ fn the_2016_round_has_four_focus_areas_and_eleven_recommendations() {
         !page.contains("flygtninge"),
         "the refugee area came in 2017"
     );
-    assert_eq!(page.matches("<th scope=\"row\">").count() - 29, 11);
+    assert_eq!(
+        page.matches("<a href=\"/rounds/1/recommendations/").count(),
+        11
+    );
 }
 
 #[test]
@@ -108,4 +111,150 @@ fn unknown_pages_and_rounds_are_a_danish_404() {
     assert_eq!(missing.status, 404);
     assert!(missing.text().contains("Siden findes ikke"));
     assert_eq!(app.get(&agent, "/no/such/page").status, 404);
+}
+
+#[test]
+fn the_dashboard_shows_the_trend_from_2016_and_what_2017_retired() {
+    let app = spawn_app();
+    let agent = app.signed_in(Role::Kkr);
+    let page = app.get(&agent, &format!("/rounds/{ROUND_2017}")).text();
+    assert!(page.contains("Udvikling over årene"));
+    // 2016: 5 green, 3 yellow, 3 red of eleven; 2017: the seed's 5 / 3 / 4.
+    assert!(page.contains("<tr><th scope=\"row\">2016</th><td class=\"num\">5</td><td class=\"num\">3</td><td class=\"num\">3</td>"));
+    assert!(page.contains("<tr><th scope=\"row\">2017</th><td class=\"num\">5</td><td class=\"num\">3</td><td class=\"num\">4</td>"));
+    assert!(page.contains("Anbefalinger fra 2016, som ikke er videreført"));
+    assert!(page.contains("1.3 Alle kommuner skal bidrage til en fælles indgang"));
+    assert!(page.contains("2.4 Alle kommuner skal samarbejde om tilbud til unge"));
+    assert!(page.contains("<title id=\"udvikling-title\">"));
+}
+
+#[test]
+fn the_response_tracker_names_who_submitted_and_who_has_not() {
+    let app = spawn_app();
+    let agent = app.signed_in(Role::Admin);
+    let page = app.get(&agent, &format!("/rounds/{ROUND_2017}")).text();
+    assert!(page.contains("24 af 29 kommuner har indsendt deres skema (82.8 %)"));
+    assert_eq!(page.matches("<td>Ikke påbegyndt</td>").count(), 3);
+    assert_eq!(page.matches("<td>Kladde</td>").count(), 2);
+    assert!(page.contains(" af Anne Admin (KKR-sekretariatet)</td>"));
+}
+
+#[test]
+fn the_heatmap_shows_every_municipality_and_sorts_by_green() {
+    let app = spawn_app();
+    let agent = app.signed_in(Role::Kkr);
+    let page = app.get(&agent, "/rounds/2/heatmap").text();
+    assert_eq!(page.matches("<th scope=\"row\">").count(), 29);
+    // 24 submitted × 12 answers, each cell with a symbol and an accessible name.
+    assert_eq!(
+        page.matches("class=\"cell-green\"").count()
+            + page.matches("class=\"cell-yellow\"").count()
+            + page.matches("class=\"cell-red\"").count(),
+        24 * 12
+    );
+    assert_eq!(page.matches("class=\"cell-none\"").count(), 5 * 12);
+    assert!(page.contains("aria-label=\"Frederiksberg, 1.1: ikke indsendt\""));
+    let by_name = page.find(">Albertslund</a>").unwrap() < page.find(">Ballerup</a>").unwrap();
+    assert!(by_name);
+    let sorted = app.get(&agent, "/rounds/2/heatmap?sort=groen").text();
+    assert!(sorted.contains("<strong>flest grønne</strong>"));
+    let greens: Vec<u32> = sorted
+        .match_indices("<td class=\"num\">")
+        .map(|(i, m)| {
+            sorted[i + m.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect::<String>()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(greens.len(), 29);
+    assert!(greens.windows(2).all(|w| w[0] >= w[1]), "{greens:?}");
+    // Municipal users see only their own municipality.
+    let reader = app.signed_in(Role::Reader);
+    assert_eq!(app.get(&reader, "/rounds/2/heatmap").status, 403);
+}
+
+#[test]
+fn the_recommendation_page_lists_every_answer_and_its_history() {
+    let app = spawn_app();
+    let agent = app.signed_in(Role::Kkr);
+    let dashboard = app.get(&agent, "/rounds/2").text();
+    let start = dashboard
+        .find("<a href=\"/rounds/2/recommendations/")
+        .unwrap()
+        + "<a href=\"/rounds/2/recommendations/".len();
+    let id: String = dashboard[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let page = app
+        .get(&agent, &format!("/rounds/2/recommendations/{id}"))
+        .text();
+    assert!(page.contains("Anbefaling 1.1: Alle kommuner skal aktivt medvirke"));
+    assert!(page.contains("<tr><th scope=\"row\">2016</th><td>1.1</td>"));
+    assert!(page.contains("<tr><th scope=\"row\">2017</th><td>1.1</td>"));
+    assert_eq!(page.matches("<tr id=\"k").count(), 29);
+    assert_eq!(page.matches("<td>Ikke indsendt</td>").count(), 5);
+    assert!(page.contains("Indsatsen er forankret i jobcentret"));
+    assert_eq!(
+        app.get(&agent, "/rounds/2/recommendations/99999").status,
+        404
+    );
+}
+
+#[test]
+fn the_municipality_page_sets_its_answers_beside_the_region_with_transitions() {
+    let app = spawn_app();
+    let agent = app.signed_in(Role::Kkr);
+    let page = app.get(&agent, "/rounds/2/municipalities/101").text();
+    assert!(page.contains("København Kommune: status 2017"));
+    assert!(page.contains("København Kommune har meldt"));
+    assert!(page.contains("Siden 2016:"));
+    assert!(page.contains(" → "), "a transition such as rød → gul");
+    assert_eq!(page.matches("Ny anbefaling").count(), 3, "5.1–5.3 are new");
+    // A reader sees its own municipality, with its draft, but no other.
+    let reader = app.signed_in(Role::Reader);
+    let own = app.get(&reader, "/rounds/2/municipalities/147").text();
+    assert!(own.contains("Kladde, endnu ikke indsendt"));
+    assert_eq!(app.get(&reader, "/rounds/2/municipalities/101").status, 403);
+    // A KKR member does not see Frederiksberg's draft.
+    let theirs = app.get(&agent, "/rounds/2/municipalities/147").text();
+    assert!(theirs.contains("Skemaet er endnu ikke indsendt."));
+    assert!(!theirs.contains("Indsatsen er forankret"));
+}
+
+#[test]
+fn the_national_view_shows_each_kkr_of_the_year() {
+    let app = spawn_app();
+    let agent = app.signed_in(Role::Kkr);
+    let page = app.get(&agent, "/years/2017").text();
+    assert_eq!(page.matches("<th scope=\"row\">").count(), 5);
+    assert!(page.contains("<a href=\"/rounds/2\">KKR Hovedstaden</a>"));
+    assert!(page.contains(SEED_SENTENCE));
+    assert_eq!(page.matches("Ingen statusrunde i 2017.").count(), 4);
+    // Anonymous visitors see only published rounds.
+    let anonymous = app.get(&client(), "/years/2017").text();
+    assert!(anonymous.contains("Runden er ikke offentliggjort endnu."));
+    assert!(!anonymous.contains(SEED_SENTENCE));
+}
+
+#[test]
+fn the_summary_is_recomputed_when_the_data_changes() {
+    let app = spawn_app();
+    let agent = app.signed_in(Role::Kkr);
+    assert!(app
+        .get(&agent, "/rounds/2")
+        .text()
+        .contains("24 af 29 kommuner"));
+    app.store_form(
+        ROUND_2017,
+        "147",
+        trafiklys::domain::SubmissionState::Submitted,
+    );
+    assert!(app
+        .get(&agent, "/rounds/2")
+        .text()
+        .contains("25 af 29 kommuner"));
 }

@@ -1,3 +1,4 @@
+DROP TABLE data_version;
 DROP TABLE audit_events;
 DROP TABLE answers;
 DROP TABLE submissions;

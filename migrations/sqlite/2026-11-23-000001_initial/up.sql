@@ -94,3 +94,11 @@ CREATE TABLE audit_events (
     after TEXT
 );
 CREATE INDEX audit_events_entity ON audit_events (entity, entity_id);
+
+-- Bumped by every write transaction; caches of derived data (the round summaries) are keyed
+-- by it, so any number of server processes on one database stay consistent.
+CREATE TABLE data_version (
+    id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO data_version (id, version) VALUES (1, 0);

@@ -1,0 +1,424 @@
+//! How a round moved against the rounds before it, along each recommendation's
+//! `carried_from` chain: per recommendation its classification and distribution in every
+//! earlier round; per municipality each transition since last round (e.g. rød -> gul).
+//! Recommendations new this round, and last round's that were retired, are named as such.
+
+use serde::Serialize;
+use std::collections::HashMap;
+
+use super::model::{MunicipalityCode, RoundData};
+use super::status::Status;
+use super::summary::{summarise, ClassificationCounts, Counts, Shares, Summary};
+
+/// One recommendation in one round.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    pub year: i32,
+    pub round_id: i32,
+    pub recommendation_id: i32,
+    pub code: String,
+    pub counts: Counts,
+    pub shares: Shares,
+    pub classification: Option<Status>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecommendationTrend {
+    pub recommendation_id: i32,
+    pub code: String,
+    /// Oldest first, ending with this round.
+    pub points: Vec<TrendPoint>,
+    /// Not carried over from the previous round.
+    pub is_new: bool,
+}
+
+/// A recommendation of the previous round that this round does not carry on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RetiredRecommendation {
+    pub year: i32,
+    pub recommendation_id: i32,
+    pub code: String,
+    pub text: String,
+    pub classification: Option<Status>,
+}
+
+/// A whole round at a glance, for the trend chart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoundPoint {
+    pub year: i32,
+    pub round_id: i32,
+    pub classification_counts: ClassificationCounts,
+    /// All submitted answers of the round added up, and their shares.
+    pub answers: Counts,
+    pub shares: Shares,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Movement {
+    Improved,
+    Unchanged,
+    Worsened,
+}
+
+/// One municipality's answer to one recommendation, last round and this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transition {
+    pub recommendation_id: i32,
+    pub from: Status,
+    pub to: Status,
+    pub movement: Movement,
+    /// "rød → gul".
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MunicipalityTrend {
+    pub code: MunicipalityCode,
+    /// Only recommendations it answered (submitted) in both rounds.
+    pub transitions: Vec<Transition>,
+    pub improved: u32,
+    pub unchanged: u32,
+    pub worsened: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trend {
+    /// Oldest first, ending with this round.
+    pub rounds: Vec<RoundPoint>,
+    pub recommendations: Vec<RecommendationTrend>,
+    pub retired: Vec<RetiredRecommendation>,
+    pub municipalities: Vec<MunicipalityTrend>,
+}
+
+impl Trend {
+    pub fn of_municipality(&self, code: &MunicipalityCode) -> Option<&MunicipalityTrend> {
+        self.municipalities.iter().find(|m| &m.code == code)
+    }
+
+    pub fn of_recommendation(&self, id: i32) -> Option<&RecommendationTrend> {
+        self.recommendations
+            .iter()
+            .find(|r| r.recommendation_id == id)
+    }
+}
+
+fn round_point(data: &RoundData, summary: &Summary) -> RoundPoint {
+    let mut answers = Counts::default();
+    for area in &summary.focus_areas {
+        answers.green += area.counts.green;
+        answers.yellow += area.counts.yellow;
+        answers.red += area.counts.red;
+        answers.unanswered += area.counts.unanswered;
+    }
+    RoundPoint {
+        year: data.content.round.year,
+        round_id: data.content.round.id,
+        classification_counts: summary.classification_counts,
+        answers,
+        shares: answers.shares(),
+    }
+}
+
+/// The trend of `current` against `earlier` rounds (any order; sorted by year here).
+/// `current_summary` must be `summarise(current)`; it is passed in so it is computed once.
+pub fn trend(current: &RoundData, current_summary: &Summary, earlier: &[RoundData]) -> Trend {
+    let mut earlier: Vec<&RoundData> = earlier
+        .iter()
+        .filter(|d| d.content.round.year < current.content.round.year)
+        .collect();
+    earlier.sort_by_key(|d| d.content.round.year);
+    let summaries: Vec<Summary> = earlier.iter().map(|d| summarise(d)).collect();
+
+    // Every recommendation of every round, by id: (round index, summary of it).
+    let mut by_id: HashMap<i32, (usize, &super::summary::RecommendationSummary)> = HashMap::new();
+    for (i, summary) in summaries.iter().enumerate() {
+        for r in summary.recommendations() {
+            by_id.insert(r.recommendation_id, (i, r));
+        }
+    }
+    let carried_from: HashMap<i32, Option<i32>> = earlier
+        .iter()
+        .chain(std::iter::once(&current))
+        .flat_map(|d| d.content.recommendations.iter())
+        .map(|r| (r.id, r.carried_from))
+        .collect();
+
+    let point = |year: i32, round_id: i32, r: &super::summary::RecommendationSummary| TrendPoint {
+        year,
+        round_id,
+        recommendation_id: r.recommendation_id,
+        code: r.code.clone(),
+        counts: r.counts,
+        shares: r.shares,
+        classification: r.classification,
+    };
+
+    let recommendations = current_summary
+        .recommendations()
+        .map(|r| {
+            let mut points = vec![point(
+                current.content.round.year,
+                current.content.round.id,
+                r,
+            )];
+            let mut next = carried_from.get(&r.recommendation_id).copied().flatten();
+            // Follow the chain back; a visited set guards against a malformed loop.
+            let mut seen = vec![r.recommendation_id];
+            while let Some(id) = next {
+                if seen.contains(&id) {
+                    break;
+                }
+                seen.push(id);
+                let Some((i, earlier_rec)) = by_id.get(&id) else {
+                    break;
+                };
+                let round = &earlier[*i].content.round;
+                points.push(point(round.year, round.id, earlier_rec));
+                next = carried_from.get(&id).copied().flatten();
+            }
+            points.reverse();
+            let is_new = carried_from
+                .get(&r.recommendation_id)
+                .copied()
+                .flatten()
+                .is_none();
+            RecommendationTrend {
+                recommendation_id: r.recommendation_id,
+                code: r.code.clone(),
+                points,
+                is_new,
+            }
+        })
+        .collect();
+
+    let previous = earlier.last().zip(summaries.last());
+    let retired = previous
+        .map(|(data, summary)| {
+            let continued: Vec<i32> = current
+                .content
+                .recommendations
+                .iter()
+                .filter_map(|r| r.carried_from)
+                .collect();
+            summary
+                .recommendations()
+                .filter(|r| !continued.contains(&r.recommendation_id))
+                .map(|r| RetiredRecommendation {
+                    year: data.content.round.year,
+                    recommendation_id: r.recommendation_id,
+                    code: r.code.clone(),
+                    text: r.text.clone(),
+                    classification: r.classification,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let municipalities = current
+        .content
+        .municipalities
+        .iter()
+        .map(|m| {
+            let now = current.submission_of(&m.code).filter(|s| s.is_submitted());
+            let before = previous
+                .and_then(|(data, _)| data.submission_of(&m.code))
+                .filter(|s| s.is_submitted());
+            let mut trend = MunicipalityTrend {
+                code: m.code.clone(),
+                transitions: Vec::new(),
+                improved: 0,
+                unchanged: 0,
+                worsened: 0,
+            };
+            for rec in &current.content.recommendations {
+                let to = now.and_then(|s| s.answer(rec.id)).and_then(|a| a.status);
+                let from = rec
+                    .carried_from
+                    .and_then(|id| before.and_then(|s| s.answer(id)))
+                    .and_then(|a| a.status);
+                if let (Some(from), Some(to)) = (from, to) {
+                    let movement = match to.cmp(&from) {
+                        std::cmp::Ordering::Greater => Movement::Improved,
+                        std::cmp::Ordering::Equal => Movement::Unchanged,
+                        std::cmp::Ordering::Less => Movement::Worsened,
+                    };
+                    match movement {
+                        Movement::Improved => trend.improved += 1,
+                        Movement::Unchanged => trend.unchanged += 1,
+                        Movement::Worsened => trend.worsened += 1,
+                    }
+                    trend.transitions.push(Transition {
+                        recommendation_id: rec.id,
+                        from,
+                        to,
+                        movement,
+                        label: format!("{} → {}", from.colour_da(), to.colour_da()),
+                    });
+                }
+            }
+            trend
+        })
+        .collect();
+
+    let mut rounds: Vec<RoundPoint> = earlier
+        .iter()
+        .zip(&summaries)
+        .map(|(d, s)| round_point(d, s))
+        .collect();
+    rounds.push(round_point(current, current_summary));
+
+    Trend {
+        rounds,
+        recommendations,
+        retired,
+        municipalities,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::*;
+    use chrono::NaiveDate;
+
+    fn at(y: i32) -> chrono::NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, 10, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+    }
+
+    fn rec(id: i32, code: &str, carried_from: Option<i32>) -> Recommendation {
+        Recommendation {
+            id,
+            focus_area_id: 1,
+            code: code.into(),
+            text: format!("Anbefaling {code}"),
+            binding: true,
+            position: id,
+            carried_from,
+        }
+    }
+
+    fn round(
+        id: i32,
+        year: i32,
+        recs: Vec<Recommendation>,
+        answers: &[(&str, &[(i32, Status)])],
+    ) -> RoundData {
+        let municipalities = ["101", "147"]
+            .iter()
+            .map(|c| Municipality {
+                code: MunicipalityCode::parse(c).unwrap(),
+                name: (*c).into(),
+                kkr_id: 1,
+            })
+            .collect();
+        RoundData {
+            content: RoundContent {
+                round: Round {
+                    id,
+                    kkr_id: 1,
+                    kkr_name: "K".into(),
+                    year,
+                    title: "T".into(),
+                    deadline: at(year),
+                    state: RoundState::Closed,
+                },
+                focus_areas: vec![FocusArea {
+                    id: 1,
+                    number: 1,
+                    title: "F".into(),
+                }],
+                recommendations: recs,
+                municipalities,
+            },
+            submissions: answers
+                .iter()
+                .map(|(code, list)| Submission {
+                    id: 0,
+                    round_id: id,
+                    municipality_code: MunicipalityCode::parse(code).unwrap(),
+                    state: SubmissionState::Submitted,
+                    submitted_at: Some(at(year)),
+                    submitted_by: None,
+                    version: 1,
+                    updated_at: at(year),
+                    updated_by: None,
+                    proposals: String::new(),
+                    reopened: false,
+                    answers: list
+                        .iter()
+                        .map(|(id, s)| Answer {
+                            recommendation_id: *id,
+                            status: Some(*s),
+                            comment: String::new(),
+                            carried: false,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn recommendations_are_followed_back_and_new_and_retired_ones_named() {
+        use Status::*;
+        let y2015 = round(1, 2015, vec![rec(1, "1.1", None)], &[("101", &[(1, Red)])]);
+        let y2016 = round(
+            2,
+            2016,
+            vec![rec(11, "1.1", Some(1)), rec(12, "1.2", None)],
+            &[("101", &[(11, Yellow), (12, Green)]), ("147", &[(11, Red)])],
+        );
+        let y2017 = round(
+            3,
+            2017,
+            vec![rec(21, "1.1", Some(11)), rec(22, "1.3", None)],
+            &[("101", &[(21, Green), (22, Red)]), ("147", &[(21, Red)])],
+        );
+        let summary = summarise(&y2017);
+        let t = trend(&y2017, &summary, &[y2016.clone(), y2015]);
+        assert_eq!(
+            t.rounds.iter().map(|r| r.year).collect::<Vec<_>>(),
+            [2015, 2016, 2017]
+        );
+        let first = t.of_recommendation(21).unwrap();
+        assert!(!first.is_new);
+        assert_eq!(
+            first
+                .points
+                .iter()
+                .map(|p| (p.year, p.classification))
+                .collect::<Vec<_>>(),
+            [(2015, Some(Red)), (2016, Some(Red)), (2017, Some(Red))]
+        );
+        assert!(t.of_recommendation(22).unwrap().is_new);
+        assert_eq!(t.retired.len(), 1);
+        assert_eq!(t.retired[0].code, "1.2");
+        assert_eq!(t.retired[0].year, 2016);
+
+        let k = t
+            .of_municipality(&MunicipalityCode::parse("101").unwrap())
+            .unwrap();
+        assert_eq!(k.transitions.len(), 1, "only answers in both rounds");
+        assert_eq!(k.transitions[0].label, "gul → grøn");
+        assert_eq!((k.improved, k.unchanged, k.worsened), (1, 0, 0));
+        let f = t
+            .of_municipality(&MunicipalityCode::parse("147").unwrap())
+            .unwrap();
+        assert_eq!((f.improved, f.unchanged, f.worsened), (0, 1, 0));
+    }
+
+    #[test]
+    fn a_first_round_has_no_history() {
+        let only = round(1, 2015, vec![rec(1, "1.1", None)], &[]);
+        let summary = summarise(&only);
+        let t = trend(&only, &summary, &[]);
+        assert_eq!(t.rounds.len(), 1);
+        assert!(t.retired.is_empty());
+        assert!(t.recommendations[0].is_new);
+        assert!(t.municipalities.iter().all(|m| m.transitions.is_empty()));
+    }
+}

@@ -1,0 +1,439 @@
+//! The round seen answer by answer: the heatmap, one recommendation, one municipality, and
+//! all KKRs of a year side by side.
+//!
+//! Routes and who may use them:
+//! - `GET /rounds/{id}/heatmap`, `GET /rounds/{id}/recommendations/{rec}`: the KKR's admins
+//!   and members (every municipality's submitted answers).
+//! - `GET /rounds/{id}/municipalities/{code}`: the KKR's admins and members, and the
+//!   municipality's own editors and readers (who also see its draft).
+//! - `GET /years/{year}`: anyone; each KKR's round is shown where the visitor may see it.
+
+use std::collections::HashMap;
+
+use actix_session::Session;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::auth::{MaybeSignedIn, SignedIn};
+use super::dashboard::visible_round;
+use super::error::AppError;
+use super::forms::parse_target;
+use super::pages::base_context;
+use super::{db, round_view, AppState};
+use crate::domain::status::StatusView;
+use crate::domain::summary::{Counts, Relation};
+use crate::domain::time::danish_datetime;
+use crate::domain::{access, danish_sort_key, Status};
+use crate::store::rounds;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/rounds/{id}/heatmap", web::get().to(heatmap))
+        .route(
+            "/rounds/{id}/recommendations/{rec}",
+            web::get().to(recommendation),
+        )
+        .route(
+            "/rounds/{id}/municipalities/{code}",
+            web::get().to(municipality),
+        )
+        .route("/years/{year}", web::get().to(national));
+}
+
+#[derive(Debug, Serialize)]
+struct Cell {
+    status: Option<StatusView>,
+    /// The accessible name: "Ballerup, 1.1: Igangsat efter planen".
+    label: String,
+    recommendation_id: i32,
+}
+
+#[derive(Debug, Serialize)]
+struct HeatRow {
+    code: String,
+    name: String,
+    submitted: bool,
+    greens: u32,
+    cells: Vec<Cell>,
+}
+
+#[derive(Debug, Serialize)]
+struct Column {
+    id: i32,
+    code: String,
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SortQuery {
+    sort: Option<String>,
+}
+
+async fn heatmap(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i32>,
+    query: web::Query<SortQuery>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let view = round_view(&state, path.into_inner()).await?;
+    let content = &view.data.content;
+    if !access::can_read_all_answers(&user, &content.round) {
+        return Err(AppError::Forbidden);
+    }
+    let columns: Vec<Column> = content
+        .recommendations
+        .iter()
+        .map(|r| Column {
+            id: r.id,
+            code: r.code.clone(),
+            text: r.text.clone(),
+        })
+        .collect();
+    let mut rows: Vec<HeatRow> = view
+        .summary
+        .municipalities
+        .iter()
+        .map(|m| {
+            let cells = m
+                .standing
+                .iter()
+                .zip(&content.recommendations)
+                .map(|(standing, rec)| Cell {
+                    status: standing.own.map(StatusView::from),
+                    label: format!(
+                        "{}, {}: {}",
+                        m.name,
+                        rec.code,
+                        standing.own.map_or("ikke indsendt", |s| s.label_da())
+                    ),
+                    recommendation_id: rec.id,
+                })
+                .collect();
+            HeatRow {
+                code: m.code.to_string(),
+                name: m.name.clone(),
+                submitted: m.response == crate::domain::summary::Response::Submitted,
+                greens: m.counts.green,
+                cells,
+            }
+        })
+        .collect();
+    let by_green = query.sort.as_deref() == Some("groen");
+    if by_green {
+        // Most green first; ties by name.
+        rows.sort_by(|a, b| {
+            b.greens
+                .cmp(&a.greens)
+                .then_with(|| danish_sort_key(&a.name).cmp(&danish_sort_key(&b.name)))
+        });
+    }
+    let mut context = base_context(&session, Some(&user))?;
+    context.insert("round", &content.round);
+    context.insert("columns", &columns);
+    context.insert("rows", &rows);
+    context.insert("sorted_by_green", &by_green);
+    state.pages.ok("heatmap.html", &context)
+}
+
+#[derive(Debug, Serialize)]
+struct AnswerRow {
+    code: String,
+    name: String,
+    status: Option<StatusView>,
+    comment: String,
+    state: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct HistoryPoint {
+    year: i32,
+    round_id: i32,
+    code: String,
+    counts: Counts,
+    classification: Option<StatusView>,
+}
+
+async fn recommendation(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, i32)>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let (round_id, rec_id) = path.into_inner();
+    let view = round_view(&state, round_id).await?;
+    let content = &view.data.content;
+    if !access::can_read_all_answers(&user, &content.round) {
+        return Err(AppError::Forbidden);
+    }
+    let rec = content
+        .recommendations
+        .iter()
+        .find(|r| r.id == rec_id)
+        .ok_or(AppError::NotFound)?;
+    let summary = view
+        .summary
+        .recommendations()
+        .find(|r| r.recommendation_id == rec_id)
+        .ok_or(AppError::NotFound)?;
+    let area = content
+        .focus_areas
+        .iter()
+        .find(|a| a.id == rec.focus_area_id)
+        .ok_or(AppError::NotFound)?;
+    let answers: Vec<AnswerRow> = content
+        .municipalities
+        .iter()
+        .map(|m| {
+            let submission = view
+                .data
+                .submission_of(&m.code)
+                .filter(|s| s.is_submitted());
+            let answer = submission.and_then(|s| s.answer(rec_id));
+            AnswerRow {
+                code: m.code.to_string(),
+                name: m.name.clone(),
+                status: answer.and_then(|a| a.status).map(StatusView::from),
+                comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
+                state: if submission.is_some() {
+                    "Indsendt"
+                } else {
+                    "Ikke indsendt"
+                },
+            }
+        })
+        .collect();
+    let trend = view.trend.of_recommendation(rec_id);
+    let history: Vec<HistoryPoint> = trend
+        .map(|t| {
+            t.points
+                .iter()
+                .map(|p| HistoryPoint {
+                    year: p.year,
+                    round_id: p.round_id,
+                    code: p.code.clone(),
+                    counts: p.counts,
+                    classification: p.classification.map(StatusView::from),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut context = base_context(&session, Some(&user))?;
+    context.insert("round", &content.round);
+    context.insert("rec", rec);
+    context.insert("area", area);
+    context.insert("counts", &summary.counts);
+    context.insert("shares", &summary.shares);
+    context.insert(
+        "classification",
+        &summary.classification.map(StatusView::from),
+    );
+    context.insert("answers", &answers);
+    context.insert("history", &history);
+    context.insert("is_new", &trend.is_some_and(|t| t.is_new));
+    state.pages.ok("recommendation.html", &context)
+}
+
+#[derive(Debug, Serialize)]
+struct OwnRow {
+    id: i32,
+    code: String,
+    text: String,
+    binding: &'static str,
+    own: Option<StatusView>,
+    comment: String,
+    counts: Counts,
+    region: Option<StatusView>,
+    relation: &'static str,
+    transition: Option<String>,
+    is_new: bool,
+}
+
+async fn municipality(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, String)>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let (round_id, code) = path.into_inner();
+    let (round_id, code) = parse_target(round_id, &code)?;
+    let view = round_view(&state, round_id).await?;
+    let content = &view.data.content;
+    let municipality = content.municipality(&code).ok_or(AppError::NotFound)?;
+    if !access::can_read_municipality(&user, &content.round, &code) {
+        return Err(AppError::Forbidden);
+    }
+    let own = view
+        .summary
+        .municipalities
+        .iter()
+        .find(|m| m.code == code)
+        .ok_or(AppError::NotFound)?;
+    // Its draft, for those who may see drafts; otherwise only what it submitted.
+    let submission = view
+        .data
+        .submission_of(&code)
+        .filter(|s| s.is_submitted() || access::can_see_drafts(&user, &content.round, &code));
+    let transitions: HashMap<i32, String> = view
+        .trend
+        .of_municipality(&code)
+        .map(|t| {
+            t.transitions
+                .iter()
+                .map(|tr| (tr.recommendation_id, tr.label.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows: Vec<OwnRow> = view
+        .summary
+        .recommendations()
+        .zip(&own.standing)
+        .map(|(r, standing)| {
+            let answer = submission.and_then(|s| s.answer(r.recommendation_id));
+            OwnRow {
+                id: r.recommendation_id,
+                code: r.code.clone(),
+                text: r.text.clone(),
+                binding: if r.binding {
+                    "Forpligtende"
+                } else {
+                    "Frivillig"
+                },
+                own: answer.and_then(|a| a.status).map(StatusView::from),
+                comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
+                counts: r.counts,
+                region: r.classification.map(StatusView::from),
+                relation: standing.relation.label_da(),
+                transition: transitions.get(&r.recommendation_id).cloned(),
+                is_new: view
+                    .trend
+                    .of_recommendation(r.recommendation_id)
+                    .is_some_and(|t| t.is_new),
+            }
+        })
+        .collect();
+    let movement = view.trend.of_municipality(&code);
+    let mut context = base_context(&session, Some(&user))?;
+    context.insert("round", &content.round);
+    context.insert("name", &municipality.official_name());
+    context.insert("code", code.as_str());
+    context.insert("rows", &rows);
+    context.insert(
+        "sentence",
+        &crate::domain::prose::municipality_sentence(
+            &municipality.official_name(),
+            &own.counts,
+            own.response == crate::domain::summary::Response::Submitted,
+        ),
+    );
+    context.insert(
+        "state",
+        &match submission {
+            Some(s) if s.is_submitted() => format!(
+                "Indsendt {}{}",
+                s.submitted_at.map(danish_datetime).unwrap_or_default(),
+                s.submitted_by
+                    .as_ref()
+                    .map(|b| format!(" af {b}"))
+                    .unwrap_or_default()
+            ),
+            Some(_) => "Kladde, endnu ikke indsendt: svarene er foreløbige.".to_owned(),
+            None => "Skemaet er endnu ikke indsendt.".to_owned(),
+        },
+    );
+    context.insert("improved", &movement.map_or(0, |m| m.improved));
+    context.insert("unchanged", &movement.map_or(0, |m| m.unchanged));
+    context.insert("worsened", &movement.map_or(0, |m| m.worsened));
+    context.insert(
+        "previous_year",
+        &view.earlier.last().map(|d| d.content.round.year),
+    );
+    context.insert(
+        "ahead",
+        &own.standing
+            .iter()
+            .filter(|s| s.relation == Relation::Ahead)
+            .count(),
+    );
+    context.insert(
+        "behind",
+        &own.standing
+            .iter()
+            .filter(|s| s.relation == Relation::Behind)
+            .count(),
+    );
+    context.insert(
+        "can_edit",
+        &access::can_edit_form(&user, &content.round, &code),
+    );
+    state.pages.ok("municipality.html", &context)
+}
+
+#[derive(Debug, Serialize)]
+struct KkrColumn {
+    kkr: String,
+    round_id: Option<i32>,
+    title: Option<String>,
+    visible: bool,
+    sentence: Option<String>,
+    green: u32,
+    yellow: u32,
+    red: u32,
+    unclassified: u32,
+    submitted: String,
+}
+
+async fn national(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i32>,
+    MaybeSignedIn(user): MaybeSignedIn,
+) -> Result<HttpResponse, AppError> {
+    let year = path.into_inner();
+    let (kkrs, all) = db(&state, |conn| {
+        Ok((
+            crate::store::reference::list_kkrs(conn)?,
+            rounds::list_rounds(conn)?,
+        ))
+    })
+    .await?;
+    let mut columns = Vec::new();
+    for kkr in kkrs {
+        let round = all.iter().find(|r| r.kkr_id == kkr.id && r.year == year);
+        let mut column = KkrColumn {
+            kkr: kkr.name.clone(),
+            round_id: round.map(|r| r.id),
+            title: round.map(|r| r.title.clone()),
+            visible: false,
+            sentence: None,
+            green: 0,
+            yellow: 0,
+            red: 0,
+            unclassified: 0,
+            submitted: String::new(),
+        };
+        if let Some(round) = round.filter(|r| access::can_view_round(user.as_ref(), r)) {
+            let view = visible_round(&state, user.as_ref(), round.id).await?;
+            let c = view.summary.classification_counts;
+            column.visible = true;
+            column.sentence = Some(view.summary.sentence.clone());
+            column.green = c.green;
+            column.yellow = c.yellow;
+            column.red = c.red;
+            column.unclassified = c.unclassified;
+            column.submitted = format!(
+                "{} af {}",
+                view.summary.submitted_count, view.summary.municipality_count
+            );
+        }
+        columns.push(column);
+    }
+    let mut years: Vec<i32> = all.iter().map(|r| r.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    let mut context = base_context(&session, user.as_ref())?;
+    context.insert("year", &year);
+    context.insert("years", &years);
+    context.insert("columns", &columns);
+    context.insert("statuses", &Status::ALL.map(StatusView::from));
+    state.pages.ok("national.html", &context)
+}
