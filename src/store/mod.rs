@@ -10,6 +10,7 @@ pub mod rounds;
 mod rows;
 pub mod schema;
 pub mod submissions;
+pub mod tokens;
 pub mod users;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};

@@ -240,6 +240,11 @@ async fn logout(session: Session, form: web::Form<LogoutForm>) -> Result<HttpRes
         .finish())
 }
 
+/// The session's signed-in user, for extractors elsewhere (the API).
+pub(crate) async fn session_user(req: &HttpRequest) -> Result<Option<User>, AppError> {
+    current_user(req).await.map(|c| c.user)
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;

@@ -3,6 +3,8 @@
 //! Handlers are thin: parse and authorise, call the store (inside `web::block`), call the
 //! domain, render.
 
+pub mod account;
+pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod dashboard;
@@ -204,6 +206,8 @@ pub fn server(
             .route("/healthz", web::get().to(healthz))
             .route("/static/style.css", web::get().to(stylesheet))
             .route("/static/form.js", web::get().to(form_script))
+            .configure(api::routes)
+            .configure(account::routes)
             .configure(auth::routes)
             .configure(dashboard::routes)
             .configure(details::routes)

@@ -14,8 +14,9 @@ use tera::{Context, Tera};
 use super::error::AppError;
 use crate::domain::User;
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
+    ("account.html", include_str!("../../templates/account.html")),
     ("home.html", include_str!("../../templates/home.html")),
     ("login.html", include_str!("../../templates/login.html")),
     (
@@ -48,7 +49,7 @@ impl Pages {
     /// Loads the built-in templates; a file of the same name in `override_dir` replaces one.
     pub fn new(override_dir: Option<&Path>) -> Result<Pages, super::StartError> {
         let mut sources = Vec::new();
-        for (name, builtin) in TEMPLATES {
+        for &(name, builtin) in TEMPLATES {
             let text = match override_dir.map(|d| d.join(name)) {
                 Some(path) if path.is_file() => {
                     std::fs::read_to_string(&path).map_err(|source| super::StartError::Io {

@@ -1,5 +1,6 @@
 //! Integration tests: the real application over HTTP against a temporary SQLite database.
 
+mod api;
 mod auth;
 mod authorisation;
 mod dashboard;

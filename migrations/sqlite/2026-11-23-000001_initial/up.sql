@@ -102,3 +102,14 @@ CREATE TABLE data_version (
     version BIGINT NOT NULL
 );
 INSERT INTO data_version (id, version) VALUES (1, 0);
+
+-- Per-user API tokens for scripts; only a SHA-256 hash of the token is stored.
+CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TIMESTAMP NOT NULL,
+    revoked_at TIMESTAMP
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
