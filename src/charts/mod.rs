@@ -59,6 +59,8 @@ const GRID: RGBColor = RGBColor(0xB0, 0xB0, 0xB0);
 pub struct Bar {
     pub label: String,
     pub counts: Counts,
+    /// One municipality's own answer, written beside the bar when the chart marks one.
+    pub mark: Option<Status>,
 }
 
 /// How bar lengths are measured.
@@ -80,6 +82,8 @@ pub struct DistributionChart {
     pub scale: Scale,
     /// The legend's word for the fourth part ("Ikke besvaret", "Uden svar").
     pub rest_label: String,
+    /// Whose answers the marks are ("Frederiksberg"); `None`: no marks column.
+    pub marked: Option<String>,
 }
 
 impl DistributionChart {
@@ -91,11 +95,22 @@ impl DistributionChart {
                 .map(|r| Bar {
                     label: r.code.clone(),
                     counts: r.counts,
+                    mark: None,
                 })
                 .collect(),
             scale: Scale::Municipalities(summary.municipality_count),
             rest_label: "Ikke besvaret".to_owned(),
+            marked: None,
         }
+    }
+
+    /// Marks each bar with one municipality's own answer (by recommendation, in order).
+    pub fn with_marks(mut self, name: &str, marks: &[Option<Status>]) -> DistributionChart {
+        for (bar, mark) in self.bars.iter_mut().zip(marks) {
+            bar.mark = *mark;
+        }
+        self.marked = Some(name.to_owned());
+        self
     }
 
     /// The classification of the recommendations in each round, oldest first, in percent.
@@ -113,10 +128,12 @@ impl DistributionChart {
                         red: r.classification_counts.red,
                         unanswered: r.classification_counts.unclassified,
                     },
+                    mark: None,
                 })
                 .collect(),
             scale: Scale::Percent,
             rest_label: "Uden indsendte svar".to_owned(),
+            marked: None,
         }
     }
 
@@ -137,8 +154,25 @@ impl DistributionChart {
             Scale::Municipalities(n) => format!("søjlens længde er {n} kommuner"),
             Scale::Percent => "hver søjle er 100 procent".to_owned(),
         };
+        let marks = match &self.marked {
+            Some(name) => {
+                let own: Vec<String> = self
+                    .bars
+                    .iter()
+                    .map(|b| {
+                        format!(
+                            "{}: {}",
+                            b.label,
+                            b.mark.map_or("intet svar", |s| s.colour_da())
+                        )
+                    })
+                    .collect();
+                format!(" {name}s egne svar: {}.", own.join("; "))
+            }
+            None => String::new(),
+        };
         format!(
-            "Vandret stablet søjlediagram med én søjle pr. række; {scale}. {}.",
+            "Vandret stablet søjlediagram med én søjle pr. række; {scale}. {}.{marks}",
             bars.join("; ")
         )
     }
@@ -163,7 +197,12 @@ impl DistributionChart {
         let font = |size: f64| (FONT_FAMILY, size).into_font().color(&INK);
         let bold = |size: f64| (FONT_FAMILY, size, FontStyle::Bold).into_font().color(&INK);
         let x0 = Self::LEFT as i32;
-        let x1 = (width - Self::RIGHT) as i32;
+        let right_margin = if self.marked.is_some() {
+            120
+        } else {
+            Self::RIGHT
+        };
+        let x1 = (width - right_margin) as i32;
         let span = (x1 - x0) as f64;
         let axis_total = match self.scale {
             Scale::Municipalities(n) => n.max(1),
@@ -173,6 +212,14 @@ impl DistributionChart {
 
         root.draw(&Text::new(self.title.clone(), (x0, 14), bold(17.0)))
             .map_err(draw_err)?;
+        if let Some(name) = &self.marked {
+            root.draw(&Text::new(
+                format!("Egne svar: {name}"),
+                (width as i32 - 6, Self::TOP as i32 - 14),
+                bold(11.0).pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(draw_err)?;
+        }
 
         let rows_bottom = (Self::TOP + Self::ROW * self.bars.len() as u32) as i32;
         // Vertical grid lines with the municipality count, every five.
@@ -218,6 +265,18 @@ impl DistributionChart {
                 bold(14.0).pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .map_err(draw_err)?;
+            if self.marked.is_some() {
+                let text = match bar.mark {
+                    Some(s) => format!("{} {}", s.symbol(), s.colour_da()),
+                    None => "–".to_owned(),
+                };
+                root.draw(&Text::new(
+                    text,
+                    (x1 + 12, middle),
+                    font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(draw_err)?;
+            }
             // In percent, each bar is scaled to its own total.
             let unit = match self.scale {
                 Scale::Municipalities(_) => 1.0,
@@ -381,6 +440,7 @@ mod tests {
                         red: 5,
                         unanswered: 5,
                     },
+                    mark: None,
                 },
                 Bar {
                     label: "1.2".into(),
@@ -390,11 +450,22 @@ mod tests {
                         red: 0,
                         unanswered: 29,
                     },
+                    mark: None,
                 },
             ],
             scale: Scale::Municipalities(29),
             rest_label: "Ikke besvaret".into(),
+            marked: None,
         }
+    }
+
+    #[test]
+    fn marks_show_one_municipalitys_own_answers_as_text() {
+        let c = chart().with_marks("Frederiksberg", &[Some(Status::Yellow), None]);
+        let svg = c.svg("m").unwrap();
+        assert!(svg.contains("Egne svar: Frederiksberg"));
+        assert!(svg.contains("◐ gul"));
+        assert!(svg.contains("Frederiksbergs egne svar: 1.1: gul; 1.2: intet svar."));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The model and its rules: pure, no I/O, no database, no HTTP. Most unit tests live here.
 
 pub mod access;
+pub mod analysis;
 pub mod form;
 pub mod model;
 pub mod prose;

@@ -6,11 +6,13 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+use crate::charts::DistributionChart;
+use crate::domain::analysis::RoundAnalysis;
 use crate::domain::prose::municipality_sentence;
 use crate::domain::status::StatusView;
-use crate::domain::summary::{Counts, Summary};
+use crate::domain::summary::Counts;
 use crate::domain::time::{danish_date, danish_datetime};
-use crate::domain::{MunicipalityCode, RoundData, Status};
+use crate::domain::{MunicipalityCode, Status};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ListItem {
@@ -34,6 +36,8 @@ pub struct Row {
     pub own_comment: String,
     pub region: Counts,
     pub classification: Option<StatusView>,
+    /// "gul → grøn", "Ny anbefaling", or "" when there is nothing to compare.
+    pub change: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,13 +73,15 @@ pub struct AttachmentData {
 }
 
 /// The attachment for one municipality, or `None` when it is not one of the round's.
+/// With `include_draft` the municipality's draft answers are shown (marked as a draft).
 pub fn build(
-    data: &RoundData,
-    summary: &Summary,
+    analysis: &RoundAnalysis,
     code: &MunicipalityCode,
-    chart_alt: String,
+    include_draft: bool,
     now: NaiveDateTime,
-) -> Option<AttachmentData> {
+) -> Option<(AttachmentData, DistributionChart)> {
+    let data = &analysis.data_without_drafts(include_draft.then_some(code));
+    let summary = &analysis.summary;
     let content = &data.content;
     let municipality = content.municipality(code)?;
     let official = municipality.official_name();
@@ -93,6 +99,17 @@ pub fn build(
         None => "Skemaet er endnu ikke udfyldt".to_owned(),
     };
 
+    let transitions = analysis.trend.of_municipality(code);
+    let marks: Vec<Option<Status>> = summary
+        .recommendations()
+        .map(|r| {
+            submission
+                .and_then(|s| s.answer(r.recommendation_id))
+                .and_then(|a| a.status)
+        })
+        .collect();
+    let chart = DistributionChart::from_summary(summary, &chart_title(&content.round))
+        .with_marks(&municipality.name, &marks);
     let lists = Status::ALL
         .iter()
         .map(|status| ClassifiedList {
@@ -120,7 +137,23 @@ pub fn build(
                 .iter()
                 .map(|r| {
                     let answer = submission.and_then(|s| s.answer(r.recommendation_id));
+                    let change = transitions
+                        .and_then(|t| {
+                            t.transitions
+                                .iter()
+                                .find(|tr| tr.recommendation_id == r.recommendation_id)
+                        })
+                        .map(|tr| tr.label.clone())
+                        .or_else(|| {
+                            analysis
+                                .trend
+                                .of_recommendation(r.recommendation_id)
+                                .filter(|t| t.is_new && !analysis.earlier.is_empty())
+                                .map(|_| "Ny anbefaling".to_owned())
+                        })
+                        .unwrap_or_default();
                     Row {
+                        change,
                         code: r.code.clone(),
                         text: r.text.clone(),
                         binding: if r.binding {
@@ -138,7 +171,8 @@ pub fn build(
         })
         .collect();
 
-    Some(AttachmentData {
+    let chart_alt = chart.description();
+    let attachment = AttachmentData {
         title: content.round.title.clone(),
         municipality_code: code.to_string(),
         municipality: official.clone(),
@@ -156,5 +190,14 @@ pub fn build(
         },
         areas,
         chart_alt,
-    })
+    };
+    Some((attachment, chart))
+}
+
+/// The title of the distribution chart of a round.
+pub fn chart_title(round: &crate::domain::Round) -> String {
+    format!(
+        "Fordeling af svar pr. anbefaling, {} {}",
+        round.kkr_name, round.year
+    )
 }

@@ -3,7 +3,10 @@
 //! The typst engine (templates and fonts) is built once at start and shared: it is
 //! `Send + Sync`, and loading fonts per document would cost more than rendering.
 
+pub mod agenda;
 pub mod attachment;
+pub mod kkr;
+pub mod sheets;
 
 use std::path::Path;
 
@@ -14,8 +17,15 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
 
+use crate::domain::analysis::RoundAnalysis;
+use crate::domain::MunicipalityCode;
+
 const ATTACHMENT: &str = "attachment.typ";
-const TEMPLATES: [(&str, &str); 1] = [(ATTACHMENT, include_str!("../../reports/attachment.typ"))];
+const KKR_REPORT: &str = "kkr-report.typ";
+const TEMPLATES: [(&str, &str); 2] = [
+    (ATTACHMENT, include_str!("../../reports/attachment.typ")),
+    (KKR_REPORT, include_str!("../../reports/kkr-report.typ")),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -27,6 +37,23 @@ pub enum ReportError {
     Pdf(String),
     #[error("reading the report templates failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("municipality {0} is not part of the round")]
+    UnknownMunicipality(String),
+    #[error("the chart failed: {0}")]
+    Chart(#[from] crate::charts::ChartError),
+    #[error("the spreadsheet could not be written: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("the CSV could not be written: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("the Word document could not be written: {0}")]
+    Docx(String),
+}
+
+/// An attachment's PDF and the JSON data it was rendered from (kept with snapshots).
+#[derive(Debug, Clone)]
+pub struct RenderedAttachment {
+    pub pdf: Vec<u8>,
+    pub data: String,
 }
 
 /// The typst engine with the report templates and fonts loaded.
@@ -102,7 +129,25 @@ impl Renderer {
         })
     }
 
-    /// A municipality's attachment as PDF, with the distribution chart embedded as SVG.
+    /// A municipality's attachment as PDF. With `include_draft` its draft answers are shown
+    /// (for those who may see them), marked as a draft.
+    pub fn attachment(
+        &self,
+        analysis: &RoundAnalysis,
+        code: &MunicipalityCode,
+        include_draft: bool,
+        now: NaiveDateTime,
+    ) -> Result<RenderedAttachment, ReportError> {
+        let (data, chart) = attachment::build(analysis, code, include_draft, now)
+            .ok_or_else(|| ReportError::UnknownMunicipality(code.to_string()))?;
+        let pdf = self.attachment_pdf(&data, &chart.svg("fordeling")?, now)?;
+        Ok(RenderedAttachment {
+            pdf,
+            data: serde_json::to_string(&data)?,
+        })
+    }
+
+    /// Renders prepared attachment data, with the distribution chart embedded as SVG.
     pub fn attachment_pdf(
         &self,
         data: &attachment::AttachmentData,
@@ -117,5 +162,37 @@ impl Renderer {
             Bytes::new(chart_svg.as_bytes().to_vec()).into_value(),
         );
         self.pdf(ATTACHMENT, inputs, now)
+    }
+
+    /// The KKR's report as PDF: region-wide results, heatmap, trend and every comment.
+    pub fn kkr_report(
+        &self,
+        analysis: &RoundAnalysis,
+        now: NaiveDateTime,
+    ) -> Result<Vec<u8>, ReportError> {
+        let round = &analysis.data.content.round;
+        let chart = crate::charts::DistributionChart::from_summary(
+            &analysis.summary,
+            &attachment::chart_title(round),
+        );
+        let trend = crate::charts::DistributionChart::from_trend(
+            &analysis.trend,
+            &format!("Anbefalingernes status år for år, {}", round.kkr_name),
+        );
+        let data = kkr::build(analysis, chart.description(), trend.description(), now);
+        let mut inputs = Dict::new();
+        inputs.insert(
+            "data".into(),
+            Bytes::new(serde_json::to_vec(&data)?).into_value(),
+        );
+        inputs.insert(
+            "chart".into(),
+            Bytes::new(chart.svg("fordeling")?.into_bytes()).into_value(),
+        );
+        inputs.insert(
+            "trend".into(),
+            Bytes::new(trend.svg("udvikling")?.into_bytes()).into_value(),
+        );
+        self.pdf(KKR_REPORT, inputs, now)
     }
 }

@@ -9,6 +9,7 @@ pub mod reference;
 pub mod rounds;
 mod rows;
 pub mod schema;
+pub mod snapshots;
 pub mod submissions;
 pub mod tokens;
 pub mod users;

@@ -300,3 +300,15 @@ pub fn earlier_rounds_data(
         .filter_map(|id| load_round_data(conn, id).transpose())
         .collect()
 }
+
+/// A round's data analysed against the earlier rounds of its KKR.
+pub fn analyse_round(
+    conn: &mut DbConnection,
+    round_id: i32,
+) -> QueryResult<Option<crate::domain::analysis::RoundAnalysis>> {
+    let Some(data) = load_round_data(conn, round_id)? else {
+        return Ok(None);
+    };
+    let earlier = earlier_rounds_data(conn, data.content.round.kkr_id, data.content.round.year)?;
+    Ok(Some(crate::domain::analysis::analyse(data, earlier)))
+}

@@ -119,6 +119,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     submissions,
     answers,
     audit_events,
+    attachment_snapshots,
+    api_tokens,
+    data_version,
 );
 
 diesel::table! {
@@ -136,5 +139,17 @@ diesel::table! {
         token_hash -> Text,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    attachment_snapshots (id) {
+        id -> Integer,
+        round_id -> Integer,
+        municipality_code -> Text,
+        created_at -> Timestamp,
+        created_by -> Integer,
+        pdf -> Binary,
+        data -> Text,
     }
 }

@@ -10,11 +10,11 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::auth::MaybeSignedIn;
-use super::cache::RoundView;
 use super::error::AppError;
 use super::pages::base_context;
 use super::{db, round_view, AppState};
 use crate::charts::DistributionChart;
+use crate::domain::analysis::RoundAnalysis;
 use crate::domain::status::StatusView;
 use crate::domain::summary::{Counts, Summary};
 use crate::domain::time::{danish_date, danish_datetime};
@@ -79,7 +79,7 @@ pub async fn visible_round(
     state: &web::Data<AppState>,
     user: Option<&User>,
     round_id: i32,
-) -> Result<Arc<RoundView>, AppError> {
+) -> Result<Arc<RoundAnalysis>, AppError> {
     let view = round_view(state, round_id).await?;
     if access::can_view_round(user, &view.data.content.round) {
         Ok(view)
@@ -93,15 +93,21 @@ pub async fn visible_round(
     }
 }
 
-pub fn chart_title(round: &Round) -> String {
-    format!(
-        "Fordeling af svar pr. anbefaling, {} {}",
-        round.kkr_name, round.year
-    )
-}
+pub use crate::report::attachment::chart_title;
 
 pub fn trend_title(round: &Round) -> String {
     format!("Anbefalingernes status år for år, {}", round.kkr_name)
+}
+
+#[derive(Debug, Serialize)]
+struct Headline<'a> {
+    sentence: &'a str,
+    classification_counts: crate::domain::summary::ClassificationCounts,
+    submitted_count: u32,
+    municipality_count: u32,
+    submitted_share: f64,
+    binding: &'a str,
+    voluntary: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -207,7 +213,19 @@ async fn dashboard(
     context.insert("state_label", round.state.label_da());
     context.insert("deadline", &danish_datetime(round.deadline));
     context.insert("today", &danish_date(crate::store::now()));
-    context.insert("summary", summary);
+    // Only what the page shows: the whole summary holds every municipality's standing.
+    context.insert(
+        "summary",
+        &Headline {
+            sentence: &summary.sentence,
+            classification_counts: summary.classification_counts,
+            submitted_count: summary.submitted_count,
+            municipality_count: summary.municipality_count,
+            submitted_share: summary.submitted_share,
+            binding: &summary.binding.sentence,
+            voluntary: &summary.voluntary.sentence,
+        },
+    );
     context.insert("lists", &lists(summary));
     context.insert("areas", &areas(summary));
     context.insert("chart_svg", &svg);
@@ -264,7 +282,7 @@ pub struct ChartQuery {
 }
 
 fn chart_of(
-    view: &RoundView,
+    view: &RoundAnalysis,
     which: Option<&str>,
 ) -> Result<(DistributionChart, &'static str), AppError> {
     let round = &view.data.content.round;

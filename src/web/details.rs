@@ -248,10 +248,24 @@ struct OwnRow {
     is_new: bool,
 }
 
+#[derive(Debug, Deserialize)]
+pub struct NoticeQuery {
+    gemt: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SnapshotView {
+    id: i32,
+    created: String,
+    by: String,
+    kilobytes: i64,
+}
+
 async fn municipality(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<(i32, String)>,
+    query: web::Query<NoticeQuery>,
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
@@ -312,7 +326,29 @@ async fn municipality(
         })
         .collect();
     let movement = view.trend.of_municipality(&code);
+    let target = code.clone();
+    let snapshot_list = db(&state, move |conn| {
+        Ok(crate::store::snapshots::list(conn, round_id, &target)?)
+    })
+    .await?
+    .into_iter()
+    .map(|s| SnapshotView {
+        id: s.id,
+        created: danish_datetime(s.created_at),
+        by: s.created_by,
+        kilobytes: (s.size + 1023) / 1024,
+    })
+    .collect::<Vec<_>>();
     let mut context = base_context(&session, Some(&user))?;
+    context.insert("snapshots", &snapshot_list);
+    context.insert(
+        "can_snapshot",
+        &access::can_see_drafts(&user, &content.round, &code),
+    );
+    context.insert(
+        "notice",
+        &(query.gemt.as_deref() == Some("bilag")).then_some("Bilaget er gemt som øjebliksbillede."),
+    );
     context.insert("round", &content.round);
     context.insert("name", &municipality.official_name());
     context.insert("code", code.as_str());

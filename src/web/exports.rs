@@ -1,25 +1,105 @@
-//! Downloads of a municipality's attachment.
+//! Downloads: a municipality's attachment (PDF), agenda item draft (TXT, DOCX) and answers
+//! (XLSX, CSV); snapshots of attachments; the round's data (XLSX, CSV) and the KKR report.
 //!
 //! Routes and who may use them:
-//! - `GET /rounds/{id}/municipalities/{code}/attachment.pdf`: the municipality's editors and
-//!   readers, the KKR's admins and members (members see submitted answers only).
+//! - `GET /rounds/{id}/municipalities/{code}/attachment.pdf`, `.../agenda.txt`,
+//!   `.../agenda.docx`, `.../answers.xlsx`, `.../answers.csv`: the municipality's editors and
+//!   readers (with its draft), the KKR's admins (with the draft) and members (submitted only).
+//! - `POST /rounds/{id}/municipalities/{code}/snapshots`: the municipality's editors and
+//!   readers, the KKR's admins. A snapshot holds submitted answers only.
+//! - `GET /snapshots/{id}/bilag.pdf`: whoever may read the municipality.
+//! - `GET /rounds/{id}/export.xlsx`, `GET /rounds/{id}/export.csv`,
+//!   `GET /rounds/{id}/kkr-report.pdf`: the KKR's admins and members.
+//!
+//! CSV takes `?sep=semikolon` for Danish Excel.
 
+use std::sync::Arc;
+
+use actix_session::Session;
+use actix_web::http::header;
 use actix_web::{web, HttpResponse};
+use serde::Deserialize;
 
 use super::auth::SignedIn;
-use super::dashboard::chart_title;
 use super::error::AppError;
 use super::forms::parse_target;
-use super::{blocking, round_view, AppState};
-use crate::charts::DistributionChart;
-use crate::domain::{access, SubmissionState};
-use crate::report::attachment;
+use super::pages::verify_csrf;
+use super::{blocking, db, round_view, AppState};
+use crate::domain::analysis::RoundAnalysis;
+use crate::domain::{access, MunicipalityCode, User};
+use crate::report::sheets::{self, Scope, Separator};
+use crate::report::{agenda, ReportError};
+use crate::store::{now, snapshots};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    const BASE: &str = "/rounds/{id}/municipalities/{code}";
     cfg.route(
-        "/rounds/{id}/municipalities/{code}/attachment.pdf",
+        &format!("{BASE}/attachment.pdf"),
         web::get().to(attachment_pdf),
-    );
+    )
+    .route(&format!("{BASE}/agenda.txt"), web::get().to(agenda_txt))
+    .route(&format!("{BASE}/agenda.docx"), web::get().to(agenda_docx))
+    .route(&format!("{BASE}/answers.xlsx"), web::get().to(answers_xlsx))
+    .route(&format!("{BASE}/answers.csv"), web::get().to(answers_csv))
+    .route(
+        &format!("{BASE}/snapshots"),
+        web::post().to(create_snapshot),
+    )
+    .route("/snapshots/{id}/bilag.pdf", web::get().to(snapshot_pdf))
+    .route("/rounds/{id}/export.xlsx", web::get().to(round_xlsx))
+    .route("/rounds/{id}/export.csv", web::get().to(round_csv))
+    .route("/rounds/{id}/kkr-report.pdf", web::get().to(kkr_report));
+}
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+fn download(content_type: &str, filename: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// A municipality's round analysis, with whether the user may see its draft.
+struct Target {
+    view: Arc<RoundAnalysis>,
+    code: MunicipalityCode,
+    include_draft: bool,
+}
+
+async fn municipality_target(
+    state: &web::Data<AppState>,
+    user: &User,
+    round_id: i32,
+    code: &str,
+) -> Result<Target, AppError> {
+    let (round_id, code) = parse_target(round_id, code)?;
+    let view = round_view(state, round_id).await?;
+    let round = &view.data.content.round;
+    if view.data.content.municipality(&code).is_none() {
+        return Err(AppError::NotFound);
+    }
+    if !access::can_read_municipality(user, round, &code) {
+        return Err(AppError::Forbidden);
+    }
+    let include_draft = access::can_see_drafts(user, round, &code);
+    Ok(Target {
+        view,
+        code,
+        include_draft,
+    })
+}
+
+fn report_error(e: ReportError) -> AppError {
+    match e {
+        ReportError::UnknownMunicipality(_) => AppError::NotFound,
+        other => AppError::Report(other),
+    }
 }
 
 async fn attachment_pdf(
@@ -28,45 +108,219 @@ async fn attachment_pdf(
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
-    let (round_id, code) = parse_target(round_id, &code)?;
-    let view = round_view(&state, round_id).await?;
-    let round = &view.data.content.round;
-    if view.data.content.municipality(&code).is_none() {
-        return Err(AppError::NotFound);
-    }
-    if !access::can_read_municipality(&user, round, &code) {
-        return Err(AppError::Forbidden);
-    }
-    let show_draft = access::can_see_drafts(&user, round, &code);
-    let filename = format!("bilag-{}-{}.pdf", round.year, code);
+    let t = municipality_target(&state, &user, round_id, &code).await?;
+    let filename = format!("bilag-{}-{}.pdf", t.view.data.content.round.year, t.code);
     let state = state.clone();
-    let pdf = blocking(move || {
-        // Without the right to see drafts, the municipality's draft is as if not there.
-        let filtered;
-        let data = if show_draft {
-            &view.data
-        } else {
-            let mut copy = view.data.clone();
-            copy.submissions
-                .retain(|s| s.municipality_code != code || s.state == SubmissionState::Submitted);
-            filtered = copy;
-            &filtered
-        };
-        let chart =
-            DistributionChart::from_summary(&view.summary, &chart_title(&data.content.round));
-        let now = crate::store::now();
-        let attachment = attachment::build(data, &view.summary, &code, chart.description(), now)
-            .ok_or(AppError::NotFound)?;
-        Ok(state
+    let rendered = blocking(move || {
+        state
             .renderer
-            .attachment_pdf(&attachment, &chart.svg("fordeling")?, now)?)
+            .attachment(&t.view, &t.code, t.include_draft, now())
+            .map_err(report_error)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
+    Ok(download("application/pdf", &filename, rendered.pdf))
+}
+
+fn agenda_of(t: &Target) -> Result<agenda::AgendaItem, AppError> {
+    agenda::build(&t.view, &t.code).ok_or(AppError::NotFound)
+}
+
+async fn agenda_txt(
+    state: web::Data<AppState>,
+    path: web::Path<(i32, String)>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let (round_id, code) = path.into_inner();
+    let t = municipality_target(&state, &user, round_id, &code).await?;
+    let text = agenda::text(&agenda_of(&t)?);
+    let filename = format!(
+        "dagsorden-{}-{}.txt",
+        t.view.data.content.round.year, t.code
+    );
+    Ok(download(
+        "text/plain; charset=utf-8",
+        &filename,
+        text.into_bytes(),
+    ))
+}
+
+async fn agenda_docx(
+    state: web::Data<AppState>,
+    path: web::Path<(i32, String)>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let (round_id, code) = path.into_inner();
+    let t = municipality_target(&state, &user, round_id, &code).await?;
+    let bytes = agenda::docx(&agenda_of(&t)?)?;
+    let filename = format!(
+        "dagsorden-{}-{}.docx",
+        t.view.data.content.round.year, t.code
+    );
+    Ok(download(DOCX, &filename, bytes))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsvQuery {
+    sep: Option<String>,
+}
+
+fn separator(query: &CsvQuery) -> Result<Separator, AppError> {
+    match query.sep.as_deref() {
+        None | Some("komma") => Ok(Separator::Comma),
+        Some("semikolon") => Ok(Separator::Semicolon),
+        Some(_) => Err(AppError::BadRequest(
+            "Ukendt skilletegn: vælg «komma» eller «semikolon».".into(),
+        )),
+    }
+}
+
+fn scope_of(t: &Target) -> Scope {
+    Scope::Municipality {
+        code: t.code.clone(),
+        include_draft: t.include_draft,
+    }
+}
+
+async fn answers_xlsx(
+    state: web::Data<AppState>,
+    path: web::Path<(i32, String)>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let (round_id, code) = path.into_inner();
+    let t = municipality_target(&state, &user, round_id, &code).await?;
+    let rows = sheets::rows(&t.view, &scope_of(&t));
+    let bytes = sheets::xlsx(&t.view, &rows).map_err(ReportError::from)?;
+    let filename = format!("svar-{}-{}.xlsx", t.view.data.content.round.year, t.code);
+    Ok(download(XLSX, &filename, bytes))
+}
+
+async fn answers_csv(
+    state: web::Data<AppState>,
+    path: web::Path<(i32, String)>,
+    query: web::Query<CsvQuery>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let separator = separator(&query)?;
+    let (round_id, code) = path.into_inner();
+    let t = municipality_target(&state, &user, round_id, &code).await?;
+    let rows = sheets::rows(&t.view, &scope_of(&t));
+    let bytes = sheets::csv(&rows, separator).map_err(ReportError::from)?;
+    let filename = format!("svar-{}-{}.csv", t.view.data.content.round.year, t.code);
+    Ok(download("text/csv; charset=utf-8", &filename, bytes))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SnapshotForm {
+    csrf_token: Option<String>,
+}
+
+async fn create_snapshot(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, String)>,
+    SignedIn(user): SignedIn,
+    form: web::Form<SnapshotForm>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&session, form.csrf_token.as_deref())?;
+    let (round_id, code) = path.into_inner();
+    let t = municipality_target(&state, &user, round_id, &code).await?;
+    if !access::can_see_drafts(&user, &t.view.data.content.round, &t.code) {
+        // Members read; the municipality and the secretariat keep its records.
+        return Err(AppError::Forbidden);
+    }
+    let renderer_state = state.clone();
+    let (view, target) = (Arc::clone(&t.view), t.code.clone());
+    let rendered = blocking(move || {
+        renderer_state
+            .renderer
+            .attachment(&view, &target, false, now())
+            .map_err(report_error)
+    })
+    .await?;
+    let (round, target, actor) = (t.view.data.content.round.id, t.code.clone(), user.id);
+    db(&state, move |conn| {
+        Ok(snapshots::save(
+            conn,
+            round,
+            &target,
+            &rendered.pdf,
+            &rendered.data,
+            actor,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
         .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{filename}\""),
+            header::LOCATION,
+            format!("/rounds/{round}/municipalities/{}?gemt=bilag", t.code),
         ))
-        .body(pdf))
+        .finish())
+}
+
+async fn snapshot_pdf(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let (round_id, code, pdf) = db(&state, move |conn| Ok(snapshots::pdf(conn, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let t = municipality_target(&state, &user, round_id, &code).await?;
+    let filename = format!(
+        "bilag-{}-{}-oejebliksbillede-{id}.pdf",
+        t.view.data.content.round.year, t.code
+    );
+    Ok(download("application/pdf", &filename, pdf))
+}
+
+async fn kkr_view(
+    state: &web::Data<AppState>,
+    user: &User,
+    round_id: i32,
+) -> Result<Arc<RoundAnalysis>, AppError> {
+    let view = round_view(state, round_id).await?;
+    if access::can_read_all_answers(user, &view.data.content.round) {
+        Ok(view)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+async fn round_xlsx(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let view = kkr_view(&state, &user, path.into_inner()).await?;
+    let rows = sheets::rows(&view, &Scope::Round);
+    let bytes = sheets::xlsx(&view, &rows).map_err(ReportError::from)?;
+    let filename = format!("svar-{}.xlsx", view.data.content.round.year);
+    Ok(download(XLSX, &filename, bytes))
+}
+
+async fn round_csv(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    query: web::Query<CsvQuery>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let separator = separator(&query)?;
+    let view = kkr_view(&state, &user, path.into_inner()).await?;
+    let rows = sheets::rows(&view, &Scope::Round);
+    let bytes = sheets::csv(&rows, separator).map_err(ReportError::from)?;
+    let filename = format!("svar-{}.csv", view.data.content.round.year);
+    Ok(download("text/csv; charset=utf-8", &filename, bytes))
+}
+
+async fn kkr_report(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let view = kkr_view(&state, &user, path.into_inner()).await?;
+    let filename = format!("kkr-rapport-{}.pdf", view.data.content.round.year);
+    let state = state.clone();
+    let pdf = blocking(move || Ok(state.renderer.kkr_report(&view, now())?)).await?;
+    Ok(download("application/pdf", &filename, pdf))
 }

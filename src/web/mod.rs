@@ -109,7 +109,7 @@ where
 pub async fn round_view(
     state: &web::Data<AppState>,
     round_id: i32,
-) -> Result<std::sync::Arc<cache::RoundView>, AppError> {
+) -> Result<std::sync::Arc<crate::domain::analysis::RoundAnalysis>, AppError> {
     let state_for_db = state.clone();
     db(state, move |conn| {
         state_for_db

@@ -281,6 +281,8 @@ fn the_schema_check_catches_undocumented_missing_and_mistyped_fields() {
     let wrong = serde_json::json!({"green": 1, "yellow": "2", "extra": true});
     validate(&doc, &schema, &wrong, "$", &mut errors);
     assert!(errors.iter().any(|e| e.contains("missing red")));
-    assert!(errors.iter().any(|e| e.contains("undocumented property extra")));
+    assert!(errors
+        .iter()
+        .any(|e| e.contains("undocumented property extra")));
     assert!(errors.iter().any(|e| e.contains("$.yellow")));
 }

@@ -1,3 +1,4 @@
+DROP TABLE attachment_snapshots;
 DROP TABLE api_tokens;
 DROP TABLE data_version;
 DROP TABLE audit_events;

@@ -113,3 +113,15 @@ CREATE TABLE api_tokens (
     revoked_at TIMESTAMP
 );
 CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+-- Attachments frozen as presented to a council: the PDF bytes and the data behind them.
+CREATE TABLE attachment_snapshots (
+    id INTEGER PRIMARY KEY NOT NULL,
+    round_id INTEGER NOT NULL REFERENCES rounds (id),
+    municipality_code TEXT NOT NULL REFERENCES municipalities (code),
+    created_at TIMESTAMP NOT NULL,
+    created_by INTEGER NOT NULL REFERENCES users (id),
+    pdf BLOB NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX attachment_snapshots_target ON attachment_snapshots (round_id, municipality_code);

@@ -1,0 +1,40 @@
+//! A round analysed: its data with the aggregation and the trend against earlier rounds.
+//! What every view reads (pages, charts, PDFs, spreadsheets, the API), computed in one place.
+
+use super::model::{MunicipalityCode, RoundData, SubmissionState};
+use super::summary::{summarise, Summary};
+use super::trend::{trend, Trend};
+
+#[derive(Debug, Clone)]
+pub struct RoundAnalysis {
+    pub data: RoundData,
+    pub summary: Summary,
+    pub trend: Trend,
+    /// The earlier rounds of the same KKR, oldest first.
+    pub earlier: Vec<RoundData>,
+}
+
+/// Analyses a round against the earlier rounds of its KKR.
+pub fn analyse(data: RoundData, earlier: Vec<RoundData>) -> RoundAnalysis {
+    let summary = summarise(&data);
+    let trend = trend(&data, &summary, &earlier);
+    RoundAnalysis {
+        data,
+        summary,
+        trend,
+        earlier,
+    }
+}
+
+impl RoundAnalysis {
+    /// The round's data as a viewer sees it: drafts removed, except the draft of `keep_draft`
+    /// (the viewer's own municipality, when they may see it). The aggregation never counts
+    /// drafts, so it stays valid for the filtered data.
+    pub fn data_without_drafts(&self, keep_draft: Option<&MunicipalityCode>) -> RoundData {
+        let mut data = self.data.clone();
+        data.submissions.retain(|s| {
+            s.state == SubmissionState::Submitted || keep_draft == Some(&s.municipality_code)
+        });
+        data
+    }
+}

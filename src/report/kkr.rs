@@ -1,0 +1,222 @@
+//! The data of the KKR's own report: the region-wide result, the lists, the heatmap of every
+//! municipality's answers, the response rate, the trend, and every comment.
+
+use serde::Serialize;
+
+use crate::domain::analysis::RoundAnalysis;
+use crate::domain::status::StatusView;
+use crate::domain::summary::{ClassificationCounts, Counts, Response};
+use crate::domain::time::danish_date;
+use crate::domain::Status;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub code: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct List {
+    pub heading: &'static str,
+    pub status: StatusView,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HeatRow {
+    pub name: String,
+    /// One per recommendation: the symbol, or "–" with no submitted answer.
+    pub cells: Vec<HeatCell>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HeatCell {
+    pub symbol: &'static str,
+    pub fill: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct YearRow {
+    pub year: i32,
+    pub counts: ClassificationCounts,
+    pub green_share: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentGroup {
+    pub code: String,
+    pub text: String,
+    pub comments: Vec<CommentItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentItem {
+    pub municipality: String,
+    pub status: StatusView,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecRow {
+    pub code: String,
+    pub counts: Counts,
+    pub classification: Option<StatusView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KkrReportData {
+    pub title: String,
+    pub kkr: String,
+    pub year: i32,
+    pub extracted: String,
+    pub sentence: String,
+    pub binding_sentence: String,
+    pub voluntary_sentence: String,
+    pub lists: Vec<List>,
+    pub recommendations: Vec<RecRow>,
+    pub codes: Vec<String>,
+    pub heatmap: Vec<HeatRow>,
+    pub submitted_count: u32,
+    pub municipality_count: u32,
+    pub submitted_share: f64,
+    pub missing: Vec<String>,
+    pub years: Vec<YearRow>,
+    pub retired: Vec<Item>,
+    pub comments: Vec<CommentGroup>,
+    pub chart_alt: String,
+    pub trend_alt: String,
+}
+
+/// The KKR report's data; only submitted answers appear anywhere in it.
+pub fn build(
+    analysis: &RoundAnalysis,
+    chart_alt: String,
+    trend_alt: String,
+    now: chrono::NaiveDateTime,
+) -> KkrReportData {
+    let data = analysis.data_without_drafts(None);
+    let content = &data.content;
+    let summary = &analysis.summary;
+    let heatmap = content
+        .municipalities
+        .iter()
+        .map(|m| {
+            let submission = data.submission_of(&m.code);
+            HeatRow {
+                name: m.name.clone(),
+                cells: content
+                    .recommendations
+                    .iter()
+                    .map(|r| {
+                        match submission
+                            .and_then(|s| s.answer(r.id))
+                            .and_then(|a| a.status)
+                        {
+                            Some(s) => HeatCell {
+                                symbol: s.symbol(),
+                                fill: s.fill_hex(),
+                            },
+                            None => HeatCell {
+                                symbol: "–",
+                                fill: "#FFFFFF",
+                            },
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let comments = content
+        .recommendations
+        .iter()
+        .map(|r| CommentGroup {
+            code: r.code.clone(),
+            text: r.text.clone(),
+            comments: content
+                .municipalities
+                .iter()
+                .filter_map(|m| {
+                    let answer = data.submission_of(&m.code)?.answer(r.id)?;
+                    let status = answer.status?;
+                    (!answer.comment.is_empty()).then(|| CommentItem {
+                        municipality: m.name.clone(),
+                        status: status.into(),
+                        comment: answer.comment.clone(),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    KkrReportData {
+        title: format!(
+            "{} – samlet status for {}",
+            content.round.title, content.round.kkr_name
+        ),
+        kkr: content.round.kkr_name.clone(),
+        year: content.round.year,
+        extracted: danish_date(now),
+        sentence: summary.sentence.clone(),
+        binding_sentence: summary.binding.sentence.clone(),
+        voluntary_sentence: summary.voluntary.sentence.clone(),
+        lists: Status::ALL
+            .iter()
+            .map(|s| List {
+                heading: s.list_heading_da(),
+                status: (*s).into(),
+                items: summary
+                    .classified(*s)
+                    .into_iter()
+                    .map(|r| Item {
+                        code: r.code.clone(),
+                        text: r.text.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        recommendations: summary
+            .recommendations()
+            .map(|r| RecRow {
+                code: r.code.clone(),
+                counts: r.counts,
+                classification: r.classification.map(StatusView::from),
+            })
+            .collect(),
+        codes: content
+            .recommendations
+            .iter()
+            .map(|r| r.code.clone())
+            .collect(),
+        heatmap,
+        submitted_count: summary.submitted_count,
+        municipality_count: summary.municipality_count,
+        submitted_share: summary.submitted_share,
+        missing: summary
+            .municipalities
+            .iter()
+            .filter(|m| m.response != Response::Submitted)
+            .map(|m| m.name.clone())
+            .collect(),
+        years: analysis
+            .trend
+            .rounds
+            .iter()
+            .map(|r| YearRow {
+                year: r.year,
+                counts: r.classification_counts,
+                green_share: r.shares.green,
+            })
+            .collect(),
+        retired: analysis
+            .trend
+            .retired
+            .iter()
+            .map(|r| Item {
+                code: r.code.clone(),
+                text: r.text.clone(),
+            })
+            .collect(),
+        comments,
+        chart_alt,
+        trend_alt,
+    }
+}

@@ -1,0 +1,289 @@
+//! Data exports: one row per municipality × recommendation, as XLSX (with a summary sheet)
+//! or CSV. Text that a spreadsheet could take for a formula is always written as text.
+
+use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
+use serde::Serialize;
+
+use crate::domain::analysis::RoundAnalysis;
+use crate::domain::time::danish_datetime;
+use crate::domain::{MunicipalityCode, RoundData, Status};
+
+/// Which rows an export holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every municipality of the round, submitted answers only.
+    Round,
+    /// One municipality; with `include_draft` its draft answers too (marked as such).
+    Municipality {
+        code: MunicipalityCode,
+        include_draft: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportRow {
+    pub round: String,
+    pub year: i32,
+    pub kkr: String,
+    pub municipality_code: String,
+    pub municipality: String,
+    pub focus_area: String,
+    pub code: String,
+    pub text: String,
+    pub binding: &'static str,
+    pub status: Option<Status>,
+    pub comment: String,
+    /// "Indsendt", "Kladde" or "Ikke indsendt".
+    pub form: &'static str,
+    pub submitted_at: String,
+}
+
+pub const HEADERS: [&str; 13] = [
+    "Runde",
+    "År",
+    "KKR",
+    "Kommunekode",
+    "Kommune",
+    "Indsatsområde",
+    "Nr.",
+    "Anbefaling",
+    "Type",
+    "Status",
+    "Kommentar",
+    "Skema",
+    "Indsendt",
+];
+
+impl ExportRow {
+    fn status_word(&self) -> &'static str {
+        self.status.map_or("", Status::label_da)
+    }
+
+    /// The row's cells as text, in the order of [`HEADERS`].
+    pub fn cells(&self) -> [String; 13] {
+        [
+            self.round.clone(),
+            self.year.to_string(),
+            self.kkr.clone(),
+            self.municipality_code.clone(),
+            self.municipality.clone(),
+            self.focus_area.clone(),
+            self.code.clone(),
+            self.text.clone(),
+            self.binding.to_owned(),
+            self.status_word().to_owned(),
+            self.comment.clone(),
+            self.form.to_owned(),
+            self.submitted_at.clone(),
+        ]
+    }
+}
+
+/// The rows of an export, municipalities in name order, recommendations in round order.
+pub fn rows(analysis: &RoundAnalysis, scope: &Scope) -> Vec<ExportRow> {
+    let data: RoundData = match scope {
+        Scope::Round => analysis.data_without_drafts(None),
+        Scope::Municipality {
+            code,
+            include_draft: true,
+        } => analysis.data_without_drafts(Some(code)),
+        Scope::Municipality { .. } => analysis.data_without_drafts(None),
+    };
+    let content = &data.content;
+    let round = &content.round;
+    let mut out = Vec::new();
+    for m in &content.municipalities {
+        if let Scope::Municipality { code, .. } = scope {
+            if &m.code != code {
+                continue;
+            }
+        }
+        let submission = data.submission_of(&m.code);
+        for area in &content.focus_areas {
+            for rec in content.recommendations_of(area.id) {
+                let answer = submission.and_then(|s| s.answer(rec.id));
+                out.push(ExportRow {
+                    round: round.title.clone(),
+                    year: round.year,
+                    kkr: round.kkr_name.clone(),
+                    municipality_code: m.code.to_string(),
+                    municipality: m.name.clone(),
+                    focus_area: format!("{}. {}", area.number, area.title),
+                    code: rec.code.clone(),
+                    text: rec.text.clone(),
+                    binding: rec.binding_label_da(),
+                    status: answer.and_then(|a| a.status),
+                    comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
+                    form: match submission {
+                        Some(s) if s.is_submitted() => "Indsendt",
+                        Some(_) => "Kladde",
+                        None => "Ikke indsendt",
+                    },
+                    submitted_at: submission
+                        .and_then(|s| s.submitted_at)
+                        .map(danish_datetime)
+                        .unwrap_or_default(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Field separator for CSV: comma, or semicolon for Danish Excel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Separator {
+    Comma,
+    Semicolon,
+}
+
+/// A cell a spreadsheet could read as a formula gets a leading apostrophe (OWASP's advice
+/// against CSV injection), so it is shown as the text it is.
+fn defuse(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
+/// CSV, UTF-8 with a byte order mark (so Excel reads æøå), a header row, `\r\n` line ends.
+pub fn csv(rows: &[ExportRow], separator: Separator) -> Result<Vec<u8>, csv::Error> {
+    let mut out = Vec::from("\u{FEFF}".as_bytes());
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(match separator {
+                Separator::Comma => b',',
+                Separator::Semicolon => b';',
+            })
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        writer.write_record(HEADERS)?;
+        for row in rows {
+            writer.write_record(row.cells().iter().map(|c| defuse(c)))?;
+        }
+        writer.flush()?;
+    }
+    Ok(out)
+}
+
+fn status_format(status: Status) -> Format {
+    let fill = u32::from_str_radix(status.fill_hex().trim_start_matches('#'), 16).unwrap_or(0);
+    Format::new()
+        .set_background_color(Color::RGB(fill))
+        .set_border(FormatBorder::Thin)
+}
+
+/// XLSX with the answers on the first sheet (status cells filled with their colour, the
+/// word always written too) and the region-wide summary on the second.
+pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let wrap = Format::new().set_text_wrap();
+
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Svar")?;
+    for (col, header) in HEADERS.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *header, &bold)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        for (col, cell) in row.cells().iter().enumerate() {
+            let col = col as u16;
+            if col == 1 {
+                sheet.write_number(r, col, f64::from(row.year))?;
+            } else if col == 9 {
+                match row.status {
+                    Some(s) => sheet.write_string_with_format(r, col, cell, &status_format(s))?,
+                    None => sheet.write_string(r, col, cell)?,
+                };
+            } else {
+                // write_string stores text, never a formula, whatever the cell begins with.
+                sheet.write_string(r, col, cell)?;
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, rows.len() as u32, (HEADERS.len() - 1) as u16)?;
+    for (col, width) in [
+        (0u16, 30.0),
+        (4, 16.0),
+        (5, 28.0),
+        (7, 50.0),
+        (9, 22.0),
+        (10, 50.0),
+        (12, 22.0),
+    ] {
+        sheet.set_column_width(col, width)?;
+    }
+
+    let summary = &analysis.summary;
+    let round = &analysis.data.content.round;
+    let overview = workbook.add_worksheet();
+    overview.set_name("Opsummering")?;
+    overview.write_string_with_format(0, 0, &round.title, &bold)?;
+    overview.write_string(1, 0, &round.kkr_name)?;
+    overview.write_string_with_format(2, 0, &summary.sentence, &wrap)?;
+    overview.write_string(
+        3,
+        0,
+        format!(
+            "{} af {} kommuner har indsendt.",
+            summary.submitted_count, summary.municipality_count
+        ),
+    )?;
+    let headers = [
+        "Nr.",
+        "Anbefaling",
+        "Type",
+        "Grøn",
+        "Gul",
+        "Rød",
+        "Ikke besvaret",
+        "Samlet",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        overview.write_string_with_format(5, col as u16, *header, &bold)?;
+    }
+    for (i, r) in summary.recommendations().enumerate() {
+        let row = 6 + i as u32;
+        overview.write_string(row, 0, &r.code)?;
+        overview.write_string(row, 1, &r.text)?;
+        overview.write_string(
+            row,
+            2,
+            if r.binding {
+                "Forpligtende"
+            } else {
+                "Frivillig"
+            },
+        )?;
+        overview.write_number(row, 3, f64::from(r.counts.green))?;
+        overview.write_number(row, 4, f64::from(r.counts.yellow))?;
+        overview.write_number(row, 5, f64::from(r.counts.red))?;
+        overview.write_number(row, 6, f64::from(r.counts.unanswered))?;
+        match r.classification {
+            Some(s) => {
+                overview.write_string_with_format(row, 7, s.label_da(), &status_format(s))?
+            }
+            None => overview.write_string(row, 7, "Ingen indsendte svar")?,
+        };
+    }
+    overview.set_column_width(0, 8)?;
+    overview.set_column_width(1, 60)?;
+    overview.set_column_width(7, 24)?;
+    workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defuse;
+
+    #[test]
+    fn formula_like_cells_are_defused() {
+        assert_eq!(defuse("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(defuse("+45 1234"), "'+45 1234");
+        assert_eq!(defuse("-1"), "'-1");
+        assert_eq!(defuse("@cmd"), "'@cmd");
+        assert_eq!(defuse("Almindelig tekst"), "Almindelig tekst");
+    }
+}

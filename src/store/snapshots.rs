@@ -1,0 +1,89 @@
+//! Attachments frozen as presented: what a council saw stays retrievable after answers change.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::audit::{self, AuditEntry};
+use super::schema::{attachment_snapshots, users};
+use super::{write_tx, DbConnection};
+use crate::domain::MunicipalityCode;
+
+/// A snapshot as the municipality page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable)]
+pub struct SnapshotInfo {
+    pub id: i32,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    pub size: i64,
+}
+
+/// Stores a snapshot with an audit row; returns its id.
+pub fn save(
+    conn: &mut DbConnection,
+    round_id: i32,
+    code: &MunicipalityCode,
+    pdf: &[u8],
+    data: &str,
+    actor: i32,
+) -> QueryResult<i32> {
+    write_tx(conn, |conn| {
+        let id: i32 = diesel::insert_into(attachment_snapshots::table)
+            .values((
+                attachment_snapshots::round_id.eq(round_id),
+                attachment_snapshots::municipality_code.eq(code.as_str()),
+                attachment_snapshots::created_at.eq(super::now()),
+                attachment_snapshots::created_by.eq(actor),
+                attachment_snapshots::pdf.eq(pdf),
+                attachment_snapshots::data.eq(data),
+            ))
+            .returning(attachment_snapshots::id)
+            .get_result(conn)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: Some(actor),
+                action: "snapshot",
+                entity: "attachment",
+                entity_id: format!("{round_id}/{code}"),
+                before: None,
+                after: Some(json!({ "snapshot_id": id, "bytes": pdf.len() })),
+            },
+        )?;
+        Ok(id)
+    })
+}
+
+/// A municipality's snapshots for a round, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    round_id: i32,
+    code: &MunicipalityCode,
+) -> QueryResult<Vec<SnapshotInfo>> {
+    attachment_snapshots::table
+        .inner_join(users::table.on(attachment_snapshots::created_by.eq(users::id)))
+        .filter(attachment_snapshots::round_id.eq(round_id))
+        .filter(attachment_snapshots::municipality_code.eq(code.as_str()))
+        .order(attachment_snapshots::id.desc())
+        .select((
+            attachment_snapshots::id,
+            attachment_snapshots::created_at,
+            users::name,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("length(attachment_snapshots.pdf)"),
+        ))
+        .load(conn)
+}
+
+/// A snapshot's round, municipality and PDF.
+pub fn pdf(conn: &mut DbConnection, id: i32) -> QueryResult<Option<(i32, String, Vec<u8>)>> {
+    attachment_snapshots::table
+        .find(id)
+        .select((
+            attachment_snapshots::round_id,
+            attachment_snapshots::municipality_code,
+            attachment_snapshots::pdf,
+        ))
+        .first(conn)
+        .optional()
+}
