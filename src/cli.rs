@@ -44,6 +44,51 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write attachments, agenda drafts, spreadsheets and the KKR report to files.
+    /// Exports hold submitted answers only.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Pdf,
+    Docx,
+    Txt,
+    Xlsx,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// One municipality's attachment (pdf), agenda item draft (docx, txt) or answers (xlsx, csv).
+    Attachment {
+        #[arg(long)]
+        round: i32,
+        #[arg(long)]
+        municipality: String,
+        #[arg(long, value_enum, default_value = "pdf")]
+        format: ExportFormat,
+        /// Semicolon-separated CSV, for Danish Excel.
+        #[arg(long)]
+        semicolon: bool,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// The KKR's report on the round (PDF).
+    KkrReport {
+        #[arg(long)]
+        round: i32,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Every municipality's attachment and the KKR report into a folder.
+    All {
+        #[arg(long)]
+        round: i32,
+        #[arg(long)]
+        out_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +154,11 @@ pub fn run(cli: Cli) -> Result<()> {
             let pool = store::connect(&cli.database_url)?;
             let mut conn = pool.get()?;
             report_demo(demo::load(&mut conn)?)
+        }
+        Command::Export(command) => {
+            let pool = store::connect(&cli.database_url)?;
+            let mut conn = pool.get()?;
+            export(&mut conn, command)
         }
         Command::User(UserCommand::Add {
             email,
@@ -271,4 +321,118 @@ fn add_user(
         println!("Password: {password}");
     }
     Ok(())
+}
+
+fn analysis_of(
+    conn: &mut store::DbConnection,
+    round: i32,
+) -> Result<crate::domain::analysis::RoundAnalysis> {
+    store::rounds::analyse_round(conn, round)?
+        .with_context(|| format!("no round has the id {round}; see the ids on the front page"))
+}
+
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("could not write {}", path.display()))
+}
+
+fn export(conn: &mut store::DbConnection, command: ExportCommand) -> Result<()> {
+    use crate::report::{agenda, sheets, Renderer};
+    let now = store::now();
+    match command {
+        ExportCommand::Attachment {
+            round,
+            municipality,
+            format,
+            semicolon,
+            output,
+        } => {
+            let analysis = analysis_of(conn, round)?;
+            let code =
+                MunicipalityCode::parse(&municipality).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if analysis.data.content.municipality(&code).is_none() {
+                bail!("municipality {code} is not part of round {round}");
+            }
+            let bytes = match format {
+                ExportFormat::Pdf => {
+                    Renderer::new(None)?
+                        .attachment(&analysis, &code, false, now)?
+                        .pdf
+                }
+                ExportFormat::Docx | ExportFormat::Txt => {
+                    let item = agenda::build(&analysis, &code).with_context(|| {
+                        format!("municipality {code} is not part of round {round}")
+                    })?;
+                    if format == ExportFormat::Docx {
+                        agenda::docx(&item)?
+                    } else {
+                        agenda::text(&item).into_bytes()
+                    }
+                }
+                ExportFormat::Xlsx | ExportFormat::Csv => {
+                    let rows = sheets::rows(
+                        &analysis,
+                        &sheets::Scope::Municipality {
+                            code: code.clone(),
+                            include_draft: false,
+                        },
+                    );
+                    if format == ExportFormat::Xlsx {
+                        sheets::xlsx(&analysis, &rows)?
+                    } else {
+                        let separator = if semicolon {
+                            sheets::Separator::Semicolon
+                        } else {
+                            sheets::Separator::Comma
+                        };
+                        sheets::csv(&rows, separator)?
+                    }
+                }
+            };
+            write_file(&output, &bytes)?;
+            println!("Wrote {} ({} bytes).", output.display(), bytes.len());
+            Ok(())
+        }
+        ExportCommand::KkrReport { round, output } => {
+            let analysis = analysis_of(conn, round)?;
+            let pdf = Renderer::new(None)?.kkr_report(&analysis, now)?;
+            write_file(&output, &pdf)?;
+            println!("Wrote {} ({} bytes).", output.display(), pdf.len());
+            Ok(())
+        }
+        ExportCommand::All { round, out_dir } => {
+            let analysis = analysis_of(conn, round)?;
+            std::fs::create_dir_all(&out_dir)
+                .with_context(|| format!("could not create {}", out_dir.display()))?;
+            let renderer = Renderer::new(None)?;
+            let year = analysis.data.content.round.year;
+            let municipalities = &analysis.data.content.municipalities;
+            let bar = indicatif::ProgressBar::new(municipalities.len() as u64 + 1).with_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({elapsed})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let started = std::time::Instant::now();
+            let mut written = 0usize;
+            let mut bytes = 0usize;
+            for m in municipalities {
+                bar.set_message(m.name.clone());
+                let pdf = renderer.attachment(&analysis, &m.code, false, now)?.pdf;
+                write_file(&out_dir.join(format!("bilag-{year}-{}.pdf", m.code)), &pdf)?;
+                written += 1;
+                bytes += pdf.len();
+                bar.inc(1);
+            }
+            bar.set_message("KKR-rapport");
+            let report = renderer.kkr_report(&analysis, now)?;
+            write_file(&out_dir.join(format!("kkr-rapport-{year}.pdf")), &report)?;
+            bar.inc(1);
+            bar.finish_and_clear();
+            println!(
+                "Wrote {written} attachments and the KKR report to {} ({} kB) in {:.1} s.",
+                out_dir.display(),
+                (bytes + report.len()) / 1024,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+    }
 }

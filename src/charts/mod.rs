@@ -333,10 +333,7 @@ impl DistributionChart {
                     format!("{} {}", s.symbol(), s.label_da()),
                 )
             })
-            .chain(std::iter::once((
-                UNANSWERED_FILL,
-                "Ikke besvaret".to_owned(),
-            )));
+            .chain(std::iter::once((UNANSWERED_FILL, self.rest_label.clone())));
         for (fill, text) in entries {
             root.draw(&Rectangle::new(
                 [(x, legend_y - 7), (x + 14, legend_y + 7)],

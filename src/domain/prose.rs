@@ -21,6 +21,11 @@ pub fn number_word(n: u32) -> String {
         .unwrap_or_else(|| n.to_string())
 }
 
+/// A number as Danish readers write it: decimal comma, one decimal, "82,8".
+pub fn decimal(value: f64) -> String {
+    format!("{value:.1}").replace('.', ",")
+}
+
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
@@ -141,6 +146,12 @@ mod tests {
             round_sentence(&classes(5, 3, 4)),
             "Fem af anbefalingerne er igangsat, tre anbefalinger er i proces, og fire anbefalinger er endnu ikke igangsat."
         );
+    }
+
+    #[test]
+    fn decimals_use_a_comma() {
+        assert_eq!(decimal(82.75862), "82,8");
+        assert_eq!(decimal(100.0), "100,0");
     }
 
     #[test]

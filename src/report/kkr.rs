@@ -39,7 +39,8 @@ pub struct HeatCell {
 pub struct YearRow {
     pub year: i32,
     pub counts: ClassificationCounts,
-    pub green_share: f64,
+    /// "29,6".
+    pub green_share: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,7 +79,8 @@ pub struct KkrReportData {
     pub heatmap: Vec<HeatRow>,
     pub submitted_count: u32,
     pub municipality_count: u32,
-    pub submitted_share: f64,
+    /// "82,8".
+    pub submitted_share: String,
     pub missing: Vec<String>,
     pub years: Vec<YearRow>,
     pub retired: Vec<Item>,
@@ -189,7 +191,7 @@ pub fn build(
         heatmap,
         submitted_count: summary.submitted_count,
         municipality_count: summary.municipality_count,
-        submitted_share: summary.submitted_share,
+        submitted_share: crate::domain::prose::decimal(summary.submitted_share),
         missing: summary
             .municipalities
             .iter()
@@ -203,7 +205,7 @@ pub fn build(
             .map(|r| YearRow {
                 year: r.year,
                 counts: r.classification_counts,
-                green_share: r.shares.green,
+                green_share: crate::domain::prose::decimal(r.shares.green),
             })
             .collect(),
         retired: analysis

@@ -62,6 +62,10 @@ impl Pages {
             sources.push((name, text));
         }
         let mut tera = Tera::default();
+        // `{{ share | da }}`: a number with a Danish decimal comma.
+        tera.register_filter("da", |x: f64, _: tera::Kwargs, _: &tera::State| {
+            crate::domain::prose::decimal(x)
+        });
         tera.add_raw_templates(sources)?;
         Ok(Pages { tera })
     }

@@ -133,7 +133,7 @@ fn the_response_tracker_names_who_submitted_and_who_has_not() {
     let app = spawn_app();
     let agent = app.signed_in(Role::Admin);
     let page = app.get(&agent, &format!("/rounds/{ROUND_2017}")).text();
-    assert!(page.contains("24 af 29 kommuner har indsendt deres skema (82.8 %)"));
+    assert!(page.contains("24 af 29 kommuner har indsendt deres skema (82,8 %)"));
     assert_eq!(page.matches("<td>Ikke påbegyndt</td>").count(), 3);
     assert_eq!(page.matches("<td>Kladde</td>").count(), 2);
     assert!(page.contains(" af Anne Admin (KKR-sekretariatet)</td>"));

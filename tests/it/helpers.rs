@@ -13,6 +13,7 @@ use trafiklys::web;
 
 pub struct TestApp {
     pub address: String,
+    pub db_path: std::path::PathBuf,
     pub pool: DbPool,
     pub sign_ins: Vec<DemoSignIn>,
     _dir: tempfile::TempDir,
@@ -66,6 +67,7 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut web::Settings)) -> TestApp {
     });
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        db_path: db_path.clone(),
         pool,
         sign_ins,
         _dir: dir,
@@ -215,6 +217,35 @@ impl TestApp {
             submissions::SaveOutcome::Saved(s) => s,
             other => panic!("not saved: {other:?}"),
         }
+    }
+
+    /// Sets one municipality's submitted answers: every recommendation green with
+    /// `comment`, except the first, which gets `first_comment`.
+    pub fn submit_with_comments(&self, code: &str, first_comment: &str, comment: &str) {
+        let stored = self.store_form(ROUND_2017, code, SubmissionState::Draft);
+        let mut conn = self.conn();
+        let admin = users::find_by_email(&mut conn, &self.email(Role::Admin))
+            .expect("query")
+            .expect("admin")
+            .0;
+        let answers = stored
+            .answers
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Answer {
+                comment: if i == 0 { first_comment } else { comment }.to_owned(),
+                ..a.clone()
+            })
+            .collect();
+        let save = submissions::SaveSubmission {
+            round_id: ROUND_2017,
+            municipality_code: MunicipalityCode::parse(code).expect("code"),
+            base_version: stored.version,
+            answers,
+            proposals: String::new(),
+            state: SubmissionState::Submitted,
+        };
+        submissions::save(&mut conn, &save, admin.id).expect("save");
     }
 
     /// Moves a round's deadline by `hours` from now (negative: in the past).
