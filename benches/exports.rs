@@ -33,7 +33,9 @@ fn main() {
     let started = Instant::now();
     let renderer = Renderer::new(None).expect("renderer");
     let built = started.elapsed();
-    let first = renderer.attachment(&analysis, &code, false, now).expect("pdf");
+    let first = renderer
+        .attachment(&analysis, &code, false, now)
+        .expect("pdf");
     let cold = started.elapsed();
     println!(
         "cold: engine and fonts {:.1} ms, first attachment {:.1} ms in all ({} bytes)",
@@ -45,7 +47,9 @@ fn main() {
     let mut warm: Vec<Duration> = (0..30)
         .map(|_| {
             let t = Instant::now();
-            renderer.attachment(&analysis, &code, false, now).expect("pdf");
+            renderer
+                .attachment(&analysis, &code, false, now)
+                .expect("pdf");
             t.elapsed()
         })
         .collect();

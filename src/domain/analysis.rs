@@ -27,6 +27,25 @@ pub fn analyse(data: RoundData, earlier: Vec<RoundData>) -> RoundAnalysis {
 }
 
 impl RoundAnalysis {
+    /// How a municipality's answer to a recommendation moved since last round ("rød → gul"),
+    /// "Ny anbefaling" for one new this round, or `None` with nothing to compare.
+    pub fn change_label(&self, code: &MunicipalityCode, recommendation_id: i32) -> Option<String> {
+        self.trend
+            .of_municipality(code)
+            .and_then(|t| {
+                t.transitions
+                    .iter()
+                    .find(|tr| tr.recommendation_id == recommendation_id)
+            })
+            .map(|tr| tr.label.clone())
+            .or_else(|| {
+                self.trend
+                    .of_recommendation(recommendation_id)
+                    .filter(|t| t.is_new && !self.earlier.is_empty())
+                    .map(|_| "Ny anbefaling".to_owned())
+            })
+    }
+
     /// The round's data as a viewer sees it: drafts removed, except the draft of `keep_draft`
     /// (the viewer's own municipality, when they may see it). The aggregation never counts
     /// drafts, so it stays valid for the filtered data.

@@ -103,7 +103,7 @@ impl Status {
 }
 
 /// Everything a page or report shows of a status, ready for a template.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatusView {
     /// "green" | "yellow" | "red": for CSS classes and fill colours.
     pub code: &'static str,

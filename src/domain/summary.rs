@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::model::{MunicipalityCode, RoundData, SubmissionState};
 use super::prose;
-use super::status::Status;
+use super::status::{Status, StatusView};
 
 /// How many municipalities answered each colour, and how many gave no (submitted) answer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -271,6 +271,49 @@ impl Summary {
         self.recommendations()
             .filter(|r| r.classification == Some(status))
             .collect()
+    }
+
+    /// The three lists a council report writes, green first, ready for a template.
+    pub fn council_lists(&self) -> Vec<ClassifiedList> {
+        Status::ALL
+            .iter()
+            .map(|status| ClassifiedList {
+                heading: status.list_heading_da(),
+                status: (*status).into(),
+                items: self
+                    .classified(*status)
+                    .into_iter()
+                    .map(|r| ListedRecommendation {
+                        code: r.code.clone(),
+                        text: r.text.clone(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+/// One of the council report's lists: "Initiativer som er i proces" and its recommendations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassifiedList {
+    pub heading: &'static str,
+    pub status: StatusView,
+    pub items: Vec<ListedRecommendation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListedRecommendation {
+    pub code: String,
+    pub text: String,
+}
+
+impl RecommendationSummary {
+    pub fn binding_label_da(&self) -> &'static str {
+        if self.binding {
+            "Forpligtende"
+        } else {
+            "Frivillig"
+        }
     }
 }
 

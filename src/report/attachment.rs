@@ -10,22 +10,9 @@ use crate::charts::DistributionChart;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::prose::municipality_sentence;
 use crate::domain::status::StatusView;
-use crate::domain::summary::Counts;
+use crate::domain::summary::{ClassifiedList, Counts};
 use crate::domain::time::{danish_date, danish_datetime};
 use crate::domain::{MunicipalityCode, Status};
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ListItem {
-    pub code: String,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ClassifiedList {
-    pub heading: &'static str,
-    pub status: StatusView,
-    pub items: Vec<ListItem>,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -99,7 +86,6 @@ pub fn build(
         None => "Skemaet er endnu ikke udfyldt".to_owned(),
     };
 
-    let transitions = analysis.trend.of_municipality(code);
     let marks: Vec<Option<Status>> = summary
         .recommendations()
         .map(|r| {
@@ -110,21 +96,7 @@ pub fn build(
         .collect();
     let chart = DistributionChart::from_summary(summary, &chart_title(&content.round))
         .with_marks(&municipality.name, &marks);
-    let lists = Status::ALL
-        .iter()
-        .map(|status| ClassifiedList {
-            heading: status.list_heading_da(),
-            status: (*status).into(),
-            items: summary
-                .classified(*status)
-                .into_iter()
-                .map(|r| ListItem {
-                    code: r.code.clone(),
-                    text: r.text.clone(),
-                })
-                .collect(),
-        })
-        .collect();
+    let lists = summary.council_lists();
 
     let areas = summary
         .focus_areas
@@ -137,30 +109,14 @@ pub fn build(
                 .iter()
                 .map(|r| {
                     let answer = submission.and_then(|s| s.answer(r.recommendation_id));
-                    let change = transitions
-                        .and_then(|t| {
-                            t.transitions
-                                .iter()
-                                .find(|tr| tr.recommendation_id == r.recommendation_id)
-                        })
-                        .map(|tr| tr.label.clone())
-                        .or_else(|| {
-                            analysis
-                                .trend
-                                .of_recommendation(r.recommendation_id)
-                                .filter(|t| t.is_new && !analysis.earlier.is_empty())
-                                .map(|_| "Ny anbefaling".to_owned())
-                        })
+                    let change = analysis
+                        .change_label(code, r.recommendation_id)
                         .unwrap_or_default();
                     Row {
                         change,
                         code: r.code.clone(),
                         text: r.text.clone(),
-                        binding: if r.binding {
-                            "Forpligtende"
-                        } else {
-                            "Frivillig"
-                        },
+                        binding: r.binding_label_da(),
                         own: answer.and_then(|a| a.status).map(StatusView::from),
                         own_comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
                         region: r.counts,

@@ -5,21 +5,13 @@ use serde::Serialize;
 
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::status::StatusView;
-use crate::domain::summary::{ClassificationCounts, Counts, Response};
+use crate::domain::summary::{ClassificationCounts, ClassifiedList, Counts, Response};
 use crate::domain::time::danish_date;
-use crate::domain::Status;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
     pub code: String,
     pub text: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct List {
-    pub heading: &'static str,
-    pub status: StatusView,
-    pub items: Vec<Item>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -73,7 +65,7 @@ pub struct KkrReportData {
     pub sentence: String,
     pub binding_sentence: String,
     pub voluntary_sentence: String,
-    pub lists: Vec<List>,
+    pub lists: Vec<ClassifiedList>,
     pub recommendations: Vec<RecRow>,
     pub codes: Vec<String>,
     pub heatmap: Vec<HeatRow>,
@@ -160,21 +152,7 @@ pub fn build(
         sentence: summary.sentence.clone(),
         binding_sentence: summary.binding.sentence.clone(),
         voluntary_sentence: summary.voluntary.sentence.clone(),
-        lists: Status::ALL
-            .iter()
-            .map(|s| List {
-                heading: s.list_heading_da(),
-                status: (*s).into(),
-                items: summary
-                    .classified(*s)
-                    .into_iter()
-                    .map(|r| Item {
-                        code: r.code.clone(),
-                        text: r.text.clone(),
-                    })
-                    .collect(),
-            })
-            .collect(),
+        lists: summary.council_lists(),
         recommendations: summary
             .recommendations()
             .map(|r| RecRow {

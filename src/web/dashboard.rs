@@ -18,7 +18,7 @@ use crate::domain::analysis::RoundAnalysis;
 use crate::domain::status::StatusView;
 use crate::domain::summary::{Counts, Summary};
 use crate::domain::time::{danish_date, danish_datetime};
-use crate::domain::{access, Role, Round, Status, User};
+use crate::domain::{access, Role, Round, User};
 use crate::store::rounds;
 use std::sync::Arc;
 
@@ -111,13 +111,6 @@ struct Headline<'a> {
 }
 
 #[derive(Debug, Serialize)]
-struct ListView {
-    heading: &'static str,
-    status: StatusView,
-    items: Vec<ItemView>,
-}
-
-#[derive(Debug, Serialize)]
 struct ItemView {
     code: String,
     text: String,
@@ -150,24 +143,6 @@ struct ResponseView {
     by: Option<String>,
 }
 
-fn lists(summary: &Summary) -> Vec<ListView> {
-    Status::ALL
-        .iter()
-        .map(|s| ListView {
-            heading: s.list_heading_da(),
-            status: (*s).into(),
-            items: summary
-                .classified(*s)
-                .into_iter()
-                .map(|r| ItemView {
-                    code: r.code.clone(),
-                    text: r.text.clone(),
-                })
-                .collect(),
-        })
-        .collect()
-}
-
 fn areas(summary: &Summary) -> Vec<AreaView> {
     summary
         .focus_areas
@@ -182,11 +157,7 @@ fn areas(summary: &Summary) -> Vec<AreaView> {
                     id: r.recommendation_id,
                     code: r.code.clone(),
                     text: r.text.clone(),
-                    binding: if r.binding {
-                        "Forpligtende"
-                    } else {
-                        "Frivillig"
-                    },
+                    binding: r.binding_label_da(),
                     counts: r.counts,
                     classification: r.classification.map(StatusView::from),
                 })
@@ -226,7 +197,7 @@ async fn dashboard(
             voluntary: &summary.voluntary.sentence,
         },
     );
-    context.insert("lists", &lists(summary));
+    context.insert("lists", &summary.council_lists());
     context.insert("areas", &areas(summary));
     context.insert("chart_svg", &svg);
     context.insert("trend_svg", &trend_chart.svg("udvikling")?);

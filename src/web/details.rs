@@ -8,8 +8,6 @@
 //!   municipality's own editors and readers (who also see its draft).
 //! - `GET /years/{year}`: anyone; each KKR's round is shown where the visitor may see it.
 
-use std::collections::HashMap;
-
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -244,8 +242,8 @@ struct OwnRow {
     counts: Counts,
     region: Option<StatusView>,
     relation: &'static str,
-    transition: Option<String>,
-    is_new: bool,
+    /// "gul → grøn" or "Ny anbefaling".
+    change: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,16 +285,6 @@ async fn municipality(
         .data
         .submission_of(&code)
         .filter(|s| s.is_submitted() || access::can_see_drafts(&user, &content.round, &code));
-    let transitions: HashMap<i32, String> = view
-        .trend
-        .of_municipality(&code)
-        .map(|t| {
-            t.transitions
-                .iter()
-                .map(|tr| (tr.recommendation_id, tr.label.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
     let rows: Vec<OwnRow> = view
         .summary
         .recommendations()
@@ -307,21 +295,13 @@ async fn municipality(
                 id: r.recommendation_id,
                 code: r.code.clone(),
                 text: r.text.clone(),
-                binding: if r.binding {
-                    "Forpligtende"
-                } else {
-                    "Frivillig"
-                },
+                binding: r.binding_label_da(),
                 own: answer.and_then(|a| a.status).map(StatusView::from),
                 comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
                 counts: r.counts,
                 region: r.classification.map(StatusView::from),
                 relation: standing.relation.label_da(),
-                transition: transitions.get(&r.recommendation_id).cloned(),
-                is_new: view
-                    .trend
-                    .of_recommendation(r.recommendation_id)
-                    .is_some_and(|t| t.is_new),
+                change: view.change_label(&code, r.recommendation_id),
             }
         })
         .collect();
