@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `demo`, `user add`. Every flag can also be set by
+//! The command line: `serve`, `migrate`, `demo`, `user add`, `export`, `backup`. Every flag can also be set by
 //! an environment variable of the same name (`--database-url` is `TRAFIKLYS_DATABASE_URL`).
 
 use std::io::BufRead;
@@ -20,7 +20,8 @@ use crate::web;
     about = "Status rounds on KKR recommendations: forms, dashboards and council attachments."
 )]
 pub struct Cli {
-    /// Where the data lives: a SQLite file path (created if missing) or sqlite://path.
+    /// Where the data lives: postgres://user@host/database, or a SQLite file path (created if
+    /// missing) or sqlite://path.
     #[arg(
         long,
         global = true,
@@ -48,6 +49,12 @@ pub enum Command {
     /// Exports hold submitted answers only.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Copy a SQLite database to FILE, consistently, also while the server runs. (For
+    /// PostgreSQL use pg_dump.)
+    Backup {
+        /// The copy to write; it must not exist yet.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -155,6 +162,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut conn = pool.get()?;
             report_demo(demo::load(&mut conn)?)
         }
+        Command::Backup { file } => backup(&cli.database_url, &file),
         Command::Export(command) => {
             let pool = store::connect(&cli.database_url)?;
             let mut conn = pool.get()?;
@@ -209,7 +217,30 @@ fn report_demo(outcome: DemoOutcome) -> Result<()> {
     }
 }
 
+fn backup(database_url: &str, file: &std::path::Path) -> Result<()> {
+    let target = store::DatabaseTarget::parse(database_url)?;
+    if let store::DatabaseTarget::SqliteFile(path) = &target {
+        // Opening a missing file would create an empty database and copy that.
+        if !std::path::Path::new(path).exists() {
+            bail!("there is no SQLite database at {path}");
+        }
+    }
+    let mut conn = store::open(database_url)?;
+    match store::backup(&mut conn, file)? {
+        store::Backup::Written => {
+            println!("Wrote a copy of {target} to {}.", file.display());
+            Ok(())
+        }
+        store::Backup::UsePgDump => bail!(
+            "trafiklys backup copies SQLite databases; back up PostgreSQL with pg_dump, \
+             e.g. pg_dump --format=custom --file=trafiklys.dump \"$TRAFIKLYS_DATABASE_URL\""
+        ),
+    }
+}
+
 fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
+    let target = store::DatabaseTarget::parse(database_url)?;
+    web::check_secret_key(args.secret_key.as_deref(), target.is_postgres())?;
     let pool = store::connect(database_url)?;
     if args.demo {
         let mut conn = pool.get()?;

@@ -2,7 +2,7 @@
 //!
 //! A user's `kkr_id` is the KKR they belong to (for municipal users, their municipality's).
 
-use super::model::{MunicipalityCode, Role, Round, RoundState, User};
+use super::model::{MunicipalityCode, Role, Round, RoundState, Submission, User};
 
 fn same_kkr(user: &User, round: &Round) -> bool {
     user.kkr_id == Some(round.kkr_id)
@@ -62,6 +62,58 @@ pub fn round_takes_answers(
 ) -> bool {
     round.state == RoundState::Open
         && (now <= round.deadline || user.role == Role::Admin || reopened)
+}
+
+/// Why the round's rules refuse a change to a form (nothing is written then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The round does not take answers from this user now: it is not open, or its deadline
+    /// has passed (and the form was not reopened).
+    RoundClosed,
+    /// The form is submitted: it goes back to draft (withdraw, reopen) before it changes.
+    AlreadySubmitted,
+    /// There is nothing to withdraw or reopen: the form is not submitted.
+    NotSubmitted,
+    /// The deadline has passed: only the KKR's admins can reopen the form now.
+    DeadlinePassed,
+}
+
+/// The round's rules for saving a form as `user` at `now`, given the form as stored. The
+/// store applies them in the same transaction as the write; a handler may ask early.
+pub fn save_refusal(
+    user: &User,
+    round: &Round,
+    stored: Option<&Submission>,
+    now: chrono::NaiveDateTime,
+) -> Option<Refusal> {
+    let reopened = stored.is_some_and(|s| s.reopened);
+    if !round_takes_answers(user, round, now, reopened) {
+        Some(Refusal::RoundClosed)
+    } else if stored.is_some_and(|s| s.is_submitted()) {
+        Some(Refusal::AlreadySubmitted)
+    } else {
+        None
+    }
+}
+
+/// The round's rules for taking a submitted form back to draft: a withdrawal by the
+/// municipality before the deadline, or an admin's reopening (`withdraw == false`), both
+/// while the round is open.
+pub fn reopening_refusal(
+    round: &Round,
+    stored: &Submission,
+    withdraw: bool,
+    now: chrono::NaiveDateTime,
+) -> Option<Refusal> {
+    if round.state != RoundState::Open {
+        Some(Refusal::RoundClosed)
+    } else if withdraw && now > round.deadline {
+        Some(Refusal::DeadlinePassed)
+    } else if !stored.is_submitted() {
+        Some(Refusal::NotSubmitted)
+    } else {
+        None
+    }
 }
 
 /// Take a submitted form back to draft: whoever may edit it, before the deadline.
@@ -202,5 +254,82 @@ mod tests {
         assert!(!can_reopen(&editor, &r));
         assert!(can_reopen(&admin, &r));
         assert!(!can_reopen(&admin, &closed));
+    }
+
+    fn stored(state: crate::domain::SubmissionState, reopened: bool) -> Submission {
+        Submission {
+            id: 1,
+            round_id: 1,
+            municipality_code: code("147"),
+            state,
+            submitted_at: None,
+            submitted_by: None,
+            version: 2,
+            updated_at: round(RoundState::Open).deadline,
+            updated_by: None,
+            proposals: String::new(),
+            reopened,
+            answers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_save_is_refused_when_the_round_is_closed_or_the_form_submitted() {
+        use crate::domain::SubmissionState::{Draft, Submitted};
+        let open = round(RoundState::Open);
+        let before = open.deadline - chrono::Duration::hours(1);
+        let after = open.deadline + chrono::Duration::hours(1);
+        let editor = user(Role::Editor, 1, Some("147"));
+        let admin = user(Role::Admin, 1, None);
+        assert_eq!(save_refusal(&editor, &open, None, before), None);
+        assert_eq!(
+            save_refusal(&editor, &open, Some(&stored(Draft, false)), before),
+            None
+        );
+        assert_eq!(
+            save_refusal(&editor, &open, Some(&stored(Submitted, false)), before),
+            Some(Refusal::AlreadySubmitted)
+        );
+        assert_eq!(
+            save_refusal(&editor, &open, None, after),
+            Some(Refusal::RoundClosed)
+        );
+        assert_eq!(
+            save_refusal(&editor, &open, Some(&stored(Draft, true)), after),
+            None,
+            "reopened by an admin"
+        );
+        assert_eq!(save_refusal(&admin, &open, None, after), None);
+        assert_eq!(
+            save_refusal(&admin, &round(RoundState::Closed), None, before),
+            Some(Refusal::RoundClosed)
+        );
+    }
+
+    #[test]
+    fn a_withdrawal_needs_an_open_round_before_the_deadline_and_a_submitted_form() {
+        use crate::domain::SubmissionState::{Draft, Submitted};
+        let open = round(RoundState::Open);
+        let before = open.deadline - chrono::Duration::hours(1);
+        let after = open.deadline + chrono::Duration::hours(1);
+        let submitted = stored(Submitted, false);
+        assert_eq!(reopening_refusal(&open, &submitted, true, before), None);
+        assert_eq!(
+            reopening_refusal(&open, &submitted, true, after),
+            Some(Refusal::DeadlinePassed)
+        );
+        assert_eq!(
+            reopening_refusal(&open, &submitted, false, after),
+            None,
+            "an admin reopens after the deadline"
+        );
+        assert_eq!(
+            reopening_refusal(&open, &stored(Draft, false), true, before),
+            Some(Refusal::NotSubmitted)
+        );
+        assert_eq!(
+            reopening_refusal(&round(RoundState::Closed), &submitted, false, before),
+            Some(Refusal::RoundClosed)
+        );
     }
 }

@@ -26,12 +26,15 @@ pub fn kkr_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<i3
         .optional()
 }
 
+/// The KKRs in Danish name order (sorted here: the database's collation may not know æ, ø, å).
 pub fn list_kkrs(conn: &mut DbConnection) -> QueryResult<Vec<Kkr>> {
-    let rows: Vec<(i32, String)> = kkrs::table.order(kkrs::name.asc()).load(conn)?;
-    Ok(rows
+    let mut list: Vec<Kkr> = kkrs::table
+        .load::<(i32, String)>(conn)?
         .into_iter()
         .map(|(id, name)| Kkr { id, name })
-        .collect())
+        .collect();
+    list.sort_by_cached_key(|k| danish_sort_key(&k.name));
+    Ok(list)
 }
 
 pub fn insert_municipality(

@@ -9,18 +9,22 @@ use super::reference::municipalities_of_kkr;
 use super::rows::*;
 use super::schema::{answers, focus_areas, kkrs, recommendations, rounds, submissions};
 use super::DbConnection;
-use crate::domain::{FocusArea, Recommendation, Round, RoundContent, RoundData, RoundState};
+use crate::domain::{
+    danish_sort_key, FocusArea, Recommendation, Round, RoundContent, RoundData, RoundState,
+};
 
-/// Rounds, newest year first, then by KKR name.
+/// Rounds, newest year first, then by KKR name in Danish order (sorted here: the database's
+/// collation may not know æ, ø, å).
 pub fn list_rounds(conn: &mut DbConnection) -> QueryResult<Vec<Round>> {
-    rounds::table
+    let mut list = rounds::table
         .inner_join(kkrs::table)
-        .order((rounds::year.desc(), kkrs::name.asc()))
         .select((RoundRow::as_select(), kkrs::name))
         .load::<(RoundRow, String)>(conn)?
         .into_iter()
         .map(|(row, kkr_name)| row.into_domain(kkr_name))
-        .collect()
+        .collect::<QueryResult<Vec<_>>>()?;
+    list.sort_by_cached_key(|r| (std::cmp::Reverse(r.year), danish_sort_key(&r.kkr_name)));
+    Ok(list)
 }
 
 pub fn get_round(conn: &mut DbConnection, round_id: i32) -> QueryResult<Option<Round>> {

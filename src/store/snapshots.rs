@@ -70,7 +70,10 @@ pub fn list(
             attachment_snapshots::id,
             attachment_snapshots::created_at,
             users::name,
-            diesel::dsl::sql::<diesel::sql_types::BigInt>("length(attachment_snapshots.pdf)"),
+            // octet_length is int4 on PostgreSQL and int8 on SQLite: the cast gives one type.
+            diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "CAST(octet_length(attachment_snapshots.pdf) AS BIGINT)",
+            ),
         ))
         .load(conn)
 }

@@ -8,8 +8,9 @@ use super::audit::{self, AuditEntry};
 use super::rows::*;
 use super::schema::{answers, focus_areas, recommendations, rounds, submissions, users};
 use super::{write_tx, DbConnection};
+use crate::domain::access::{self, Refusal};
 use crate::domain::{
-    Answer, MunicipalityCode, PreviousAnswer, RoundContent, Submission, SubmissionState,
+    Answer, MunicipalityCode, PreviousAnswer, RoundContent, Submission, SubmissionState, User,
 };
 
 /// A municipality's submission to a round with its answers, if it has one.
@@ -82,6 +83,20 @@ pub enum SaveOutcome {
     Saved(Submission),
     /// Someone saved a newer version since the user loaded the form; nothing was written.
     Conflict(Submission),
+    /// The round's rules refuse the change (checked in the same transaction as the write);
+    /// nothing was written.
+    Refused(Refusal),
+}
+
+/// The submission as it is now, as the outcome of a save that lost a race to another.
+fn conflict(
+    conn: &mut DbConnection,
+    round_id: i32,
+    code: &MunicipalityCode,
+) -> QueryResult<SaveOutcome> {
+    get_submission(conn, round_id, code)?
+        .map(SaveOutcome::Conflict)
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 fn answer_json(answer: Option<&Answer>) -> Value {
@@ -95,123 +110,173 @@ fn answer_json(answer: Option<&Answer>) -> Value {
     }
 }
 
-/// Saves a form in one transaction: checks the version, replaces the answers, bumps the
-/// version and writes an audit row per changed answer and one for the submission.
+/// Stores a form as given (demo data, imports, test set-up), in one transaction: checks the
+/// version, replaces the answers, bumps the version and writes an audit row per changed
+/// answer and one for the submission. The round's rules are not applied: a user's save goes
+/// through [`save_form`].
 pub fn save(
     conn: &mut DbConnection,
     save: &SaveSubmission,
     actor_id: i32,
 ) -> QueryResult<SaveOutcome> {
-    write_tx(conn, |conn| {
-        let existing = get_submission(conn, save.round_id, &save.municipality_code)?;
-        let current_version = existing.as_ref().map_or(0, |s| s.version);
-        if current_version != save.base_version {
-            if let Some(existing) = existing {
-                return Ok(SaveOutcome::Conflict(existing));
-            }
-        }
-        let now = super::now();
-        let submitted = save.state == SubmissionState::Submitted;
-        let (submitted_at, submitted_by) = if submitted {
-            (Some(now), Some(actor_id))
-        } else {
-            (None, None)
-        };
-        let submission_id = match &existing {
-            Some(s) => {
-                diesel::update(submissions::table.find(s.id))
-                    .set((
-                        submissions::state.eq(save.state.as_str()),
-                        submissions::submitted_at.eq(submitted_at),
-                        submissions::submitted_by.eq(submitted_by),
-                        submissions::version.eq(current_version + 1),
-                        submissions::updated_at.eq(now),
-                        submissions::updated_by.eq(Some(actor_id)),
-                        submissions::proposals.eq(&save.proposals),
-                        // A reopened form is reopened until it is submitted again.
-                        submissions::reopened.eq(s.reopened && !submitted),
-                    ))
-                    .execute(conn)?;
-                diesel::delete(answers::table.filter(answers::submission_id.eq(s.id)))
-                    .execute(conn)?;
-                s.id
-            }
-            None => diesel::insert_into(submissions::table)
-                .values(SubmissionInsertForm {
-                    round_id: save.round_id,
-                    municipality_code: save.municipality_code.as_str(),
-                    state: save.state.as_str(),
-                    submitted_at,
-                    submitted_by,
-                    version: 1,
-                    updated_at: now,
-                    updated_by: Some(actor_id),
-                    proposals: &save.proposals,
-                    reopened: false,
-                })
-                .returning(submissions::id)
-                .get_result(conn)?,
-        };
-        for answer in &save.answers {
-            diesel::insert_into(answers::table)
-                .values(AnswerInsertForm {
-                    submission_id,
-                    recommendation_id: answer.recommendation_id,
-                    status: answer.status.map(|s| s.as_str()),
-                    comment: &answer.comment,
-                    carried: answer.carried,
-                })
-                .execute(conn)?;
-        }
+    write_tx(conn, |conn| save_in_tx(conn, save, actor_id, None))
+}
 
-        // One audit row per answer that changed, so the history names each answer.
-        let before = |id: i32| existing.as_ref().and_then(|s| s.answer(id));
-        let mut ids: Vec<i32> = save.answers.iter().map(|a| a.recommendation_id).collect();
-        if let Some(s) = &existing {
-            ids.extend(s.answers.iter().map(|a| a.recommendation_id));
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        for id in ids {
-            let after = save.answers.iter().find(|a| a.recommendation_id == id);
-            if before(id) != after {
-                audit::record(
-                    conn,
-                    AuditEntry {
-                        user_id: Some(actor_id),
-                        action: "answer",
-                        entity: "submission",
-                        entity_id: submission_id.to_string(),
-                        before: Some(
-                            json!({"recommendation_id": id, "answer": answer_json(before(id))}),
-                        ),
-                        after: Some(json!({"recommendation_id": id, "answer": answer_json(after)})),
-                    },
-                )?;
-            }
-        }
-        audit::record(
-            conn,
-            AuditEntry {
-                user_id: Some(actor_id),
-                action: if submitted { "submit" } else { "save" },
-                entity: "submission",
-                entity_id: submission_id.to_string(),
-                before: existing.as_ref().map(|s| {
-                    json!({"state": s.state.as_str(), "version": s.version, "proposals": s.proposals})
-                }),
-                after: Some(json!({
-                    "state": save.state.as_str(),
-                    "version": current_version + 1,
-                    "proposals": save.proposals,
-                })),
-            },
-        )?;
+/// A user's save of the form: like [`save`], and in the same transaction the round's rules
+/// (the round is open, the deadline has not passed for this user, the form is not
+/// submitted), so that a round closed just before the write still refuses it.
+pub fn save_form(
+    conn: &mut DbConnection,
+    save: &SaveSubmission,
+    user: &User,
+) -> QueryResult<SaveOutcome> {
+    write_tx(conn, |conn| save_in_tx(conn, save, user.id, Some(user)))
+}
 
-        let saved = get_submission(conn, save.round_id, &save.municipality_code)?
+fn save_in_tx(
+    conn: &mut DbConnection,
+    save: &SaveSubmission,
+    actor_id: i32,
+    rules_for: Option<&User>,
+) -> QueryResult<SaveOutcome> {
+    let existing = get_submission(conn, save.round_id, &save.municipality_code)?;
+    if let Some(user) = rules_for {
+        let round = super::rounds::get_round(conn, save.round_id)?
             .ok_or(diesel::result::Error::NotFound)?;
-        Ok(SaveOutcome::Saved(saved))
-    })
+        if let Some(refusal) = access::save_refusal(user, &round, existing.as_ref(), super::now()) {
+            return Ok(SaveOutcome::Refused(refusal));
+        }
+    }
+    let current_version = existing.as_ref().map_or(0, |s| s.version);
+    if current_version != save.base_version {
+        if let Some(existing) = existing {
+            return Ok(SaveOutcome::Conflict(existing));
+        }
+    }
+    let now = super::now();
+    let submitted = save.state == SubmissionState::Submitted;
+    let (submitted_at, submitted_by) = if submitted {
+        (Some(now), Some(actor_id))
+    } else {
+        (None, None)
+    };
+    let submission_id = match &existing {
+        Some(s) => {
+            // The version check is part of the write: a save that another overtook
+            // since it read the row changes nothing.
+            let changed = diesel::update(
+                submissions::table
+                    .find(s.id)
+                    .filter(submissions::version.eq(s.version)),
+            )
+            .set((
+                submissions::state.eq(save.state.as_str()),
+                submissions::submitted_at.eq(submitted_at),
+                submissions::submitted_by.eq(submitted_by),
+                submissions::version.eq(submissions::version + 1),
+                submissions::updated_at.eq(now),
+                submissions::updated_by.eq(Some(actor_id)),
+                submissions::proposals.eq(&save.proposals),
+                // A reopened form is reopened until it is submitted again.
+                submissions::reopened.eq(s.reopened && !submitted),
+            ))
+            .execute(conn)?;
+            if changed == 0 {
+                return conflict(conn, save.round_id, &save.municipality_code);
+            }
+            diesel::delete(answers::table.filter(answers::submission_id.eq(s.id))).execute(conn)?;
+            s.id
+        }
+        None => {
+            // The first save of a form: of two at once, the UNIQUE (round, municipality)
+            // lets one in; the other is a conflict. The savepoint keeps the transaction
+            // usable after the refused insert (PostgreSQL aborts it otherwise).
+            let inserted = conn.transaction(|conn| {
+                diesel::insert_into(submissions::table)
+                    .values(SubmissionInsertForm {
+                        round_id: save.round_id,
+                        municipality_code: save.municipality_code.as_str(),
+                        state: save.state.as_str(),
+                        submitted_at,
+                        submitted_by,
+                        version: 1,
+                        updated_at: now,
+                        updated_by: Some(actor_id),
+                        proposals: &save.proposals,
+                        reopened: false,
+                    })
+                    .returning(submissions::id)
+                    .get_result(conn)
+            });
+            match inserted {
+                Ok(id) => id,
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => return conflict(conn, save.round_id, &save.municipality_code),
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    for answer in &save.answers {
+        diesel::insert_into(answers::table)
+            .values(AnswerInsertForm {
+                submission_id,
+                recommendation_id: answer.recommendation_id,
+                status: answer.status.map(|s| s.as_str()),
+                comment: &answer.comment,
+                carried: answer.carried,
+            })
+            .execute(conn)?;
+    }
+
+    // One audit row per answer that changed, so the history names each answer.
+    let before = |id: i32| existing.as_ref().and_then(|s| s.answer(id));
+    let mut ids: Vec<i32> = save.answers.iter().map(|a| a.recommendation_id).collect();
+    if let Some(s) = &existing {
+        ids.extend(s.answers.iter().map(|a| a.recommendation_id));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        let after = save.answers.iter().find(|a| a.recommendation_id == id);
+        if before(id) != after {
+            audit::record(
+                conn,
+                AuditEntry {
+                    user_id: Some(actor_id),
+                    action: "answer",
+                    entity: "submission",
+                    entity_id: submission_id.to_string(),
+                    before: Some(
+                        json!({"recommendation_id": id, "answer": answer_json(before(id))}),
+                    ),
+                    after: Some(json!({"recommendation_id": id, "answer": answer_json(after)})),
+                },
+            )?;
+        }
+    }
+    audit::record(
+        conn,
+        AuditEntry {
+            user_id: Some(actor_id),
+            action: if submitted { "submit" } else { "save" },
+            entity: "submission",
+            entity_id: submission_id.to_string(),
+            before: existing.as_ref().map(|s| {
+                json!({"state": s.state.as_str(), "version": s.version, "proposals": s.proposals})
+            }),
+            after: Some(json!({
+                "state": save.state.as_str(),
+                "version": current_version + 1,
+                "proposals": save.proposals,
+            })),
+        },
+    )?;
+
+    let saved = get_submission(conn, save.round_id, &save.municipality_code)?
+        .ok_or(diesel::result::Error::NotFound)?;
+    Ok(SaveOutcome::Saved(saved))
 }
 
 /// How a submitted form goes back to draft.
@@ -223,8 +288,10 @@ pub enum Reopening {
     Reopen { reason: String },
 }
 
-/// Puts a submitted form back to draft in one transaction, with its audit row. Refused as a
-/// conflict (nothing written) if the version is not the one the user saw.
+/// Puts a submitted form back to draft in one transaction, with its audit row. The round's
+/// rules (open; a withdrawal before the deadline; the form submitted) are checked in the
+/// same transaction; a version other than the one the user saw is a conflict. Either way
+/// nothing is written.
 pub fn reopen(
     conn: &mut DbConnection,
     round_id: i32,
@@ -236,24 +303,39 @@ pub fn reopen(
     write_tx(conn, |conn| {
         let existing =
             get_submission(conn, round_id, code)?.ok_or(diesel::result::Error::NotFound)?;
-        if existing.version != base_version || !existing.is_submitted() {
+        let round =
+            super::rounds::get_round(conn, round_id)?.ok_or(diesel::result::Error::NotFound)?;
+        let withdraw = matches!(how, Reopening::Withdraw);
+        if let Some(refusal) = access::reopening_refusal(&round, &existing, withdraw, super::now())
+        {
+            return Ok(SaveOutcome::Refused(refusal));
+        }
+        if existing.version != base_version {
             return Ok(SaveOutcome::Conflict(existing));
         }
         let (action, reason, reopened) = match how {
             Reopening::Withdraw => ("withdraw", None, false),
             Reopening::Reopen { reason } => ("reopen", Some(reason.as_str()), true),
         };
-        diesel::update(submissions::table.find(existing.id))
-            .set((
-                submissions::state.eq(SubmissionState::Draft.as_str()),
-                submissions::submitted_at.eq(None::<chrono::NaiveDateTime>),
-                submissions::submitted_by.eq(None::<i32>),
-                submissions::version.eq(existing.version + 1),
-                submissions::updated_at.eq(super::now()),
-                submissions::updated_by.eq(Some(actor_id)),
-                submissions::reopened.eq(reopened),
-            ))
-            .execute(conn)?;
+        let changed = diesel::update(
+            submissions::table
+                .find(existing.id)
+                .filter(submissions::version.eq(base_version))
+                .filter(submissions::state.eq(SubmissionState::Submitted.as_str())),
+        )
+        .set((
+            submissions::state.eq(SubmissionState::Draft.as_str()),
+            submissions::submitted_at.eq(None::<chrono::NaiveDateTime>),
+            submissions::submitted_by.eq(None::<i32>),
+            submissions::version.eq(submissions::version + 1),
+            submissions::updated_at.eq(super::now()),
+            submissions::updated_by.eq(Some(actor_id)),
+            submissions::reopened.eq(reopened),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return conflict(conn, round_id, code);
+        }
         audit::record(
             conn,
             AuditEntry {

@@ -18,6 +18,7 @@ use super::auth::SignedIn;
 use super::error::AppError;
 use super::pages::{base_context, verify_csrf};
 use super::{db, AppState};
+use crate::domain::access::Refusal;
 use crate::domain::form::{self, FieldError, FormAction, FormContext, FormRejection, TypedAnswer};
 use crate::domain::status::StatusView;
 use crate::domain::time::danish_datetime;
@@ -353,15 +354,14 @@ async fn save(
     verify_csrf(&session, field(&fields, "csrf_token"))?;
     let (round_id, code) = path.into_inner();
     let loaded = load_editable(&state, &user, round_id, &code).await?;
-    if !access::round_takes_answers(&user, &loaded.content.round, now(), loaded.reopened()) {
-        return Err(AppError::Conflict(
-            "Runden tager ikke længere imod svar: fristen er overskredet, eller runden er lukket. Intet er gemt.".into(),
-        ));
-    }
-    if loaded.submitted() {
-        return Err(AppError::Conflict(
-            "Skemaet er allerede indsendt og kan ikke ændres. Træk det tilbage til kladde først. Intet er gemt.".into(),
-        ));
+    // Asked early to answer before parsing; the store asks again in the write's transaction.
+    if let Some(refusal) = access::save_refusal(
+        &user,
+        &loaded.content.round,
+        loaded.submission.as_ref(),
+        now(),
+    ) {
+        return Err(refused(refusal, None));
     }
 
     let input = match form::parse(&fields, loaded.context()) {
@@ -402,9 +402,9 @@ async fn save(
             FormAction::SaveDraft => SubmissionState::Draft,
         },
     };
-    let actor = user.id;
+    let actor = user.clone();
     let outcome = db(&state, move |conn| {
-        Ok(submissions::save(conn, &target, actor)?)
+        Ok(submissions::save_form(conn, &target, &actor)?)
     })
     .await?;
     match outcome {
@@ -450,7 +450,31 @@ async fn save(
             };
             render(&state, &session, &user, &reloaded, page)
         }
+        SaveOutcome::Refused(refusal) => Err(refused(refusal, None)),
     }
+}
+
+/// The round's rules said no: the message for a save (`how` is `None`), a withdrawal or a
+/// reopening.
+fn refused(refusal: Refusal, how: Option<&Reopening>) -> AppError {
+    let message = match (refusal, how) {
+        (Refusal::RoundClosed, None) => {
+            "Runden tager ikke længere imod svar: fristen er overskredet, eller runden er lukket. Intet er gemt."
+        }
+        (Refusal::AlreadySubmitted, _) => {
+            "Skemaet er allerede indsendt og kan ikke ændres. Træk det tilbage til kladde først. Intet er gemt."
+        }
+        (Refusal::NotSubmitted, _) => {
+            "Skemaet er ikke indsendt, så der er intet at trække tilbage. Intet er ændret."
+        }
+        (Refusal::RoundClosed, Some(Reopening::Reopen { .. })) => {
+            "Runden er ikke åben, så skemaet kan ikke genåbnes. Intet er ændret."
+        }
+        (Refusal::DeadlinePassed | Refusal::RoundClosed, _) => {
+            "Fristen er overskredet: kun KKR-sekretariatet kan genåbne skemaet nu. Intet er ændret."
+        }
+    };
+    AppError::Conflict(message.into())
 }
 
 #[derive(Debug, Deserialize)]
@@ -475,10 +499,14 @@ async fn reopen_with(
     version: i32,
     how: Reopening,
 ) -> Result<HttpResponse, AppError> {
-    if !loaded.submitted() {
-        return Err(AppError::Conflict(
-            "Skemaet er ikke indsendt, så der er intet at trække tilbage. Intet er ændret.".into(),
-        ));
+    // Asked early; the store asks again in the write's transaction.
+    let withdraw = matches!(how, Reopening::Withdraw);
+    let early = match &loaded.submission {
+        Some(stored) => access::reopening_refusal(&loaded.content.round, stored, withdraw, now()),
+        None => Some(Refusal::NotSubmitted),
+    };
+    if let Some(refusal) = early {
+        return Err(refused(refusal, Some(&how)));
     }
     let flag = match how {
         Reopening::Withdraw => "tilbage",
@@ -488,9 +516,10 @@ async fn reopen_with(
     let code = loaded.code.clone();
     let actor = user.id;
     let target = code.clone();
+    let attempt = how.clone();
     let outcome = db(state, move |conn| {
         Ok(submissions::reopen(
-            conn, round_id, &target, version, &how, actor,
+            conn, round_id, &target, version, &attempt, actor,
         )?)
     })
     .await?;
@@ -504,6 +533,7 @@ async fn reopen_with(
         SaveOutcome::Conflict(_) => Err(AppError::Conflict(
             "Skemaet er ændret af en anden, siden du åbnede det. Genindlæs siden og prøv igen. Intet er ændret.".into(),
         )),
+        SaveOutcome::Refused(refusal) => Err(refused(refusal, Some(&how))),
     }
 }
 
@@ -518,11 +548,6 @@ async fn withdraw(
     let (round_id, code) = path.into_inner();
     let loaded = load_editable(&state, &user, round_id, &code).await?;
     let version = parse_version(form.version.as_deref())?;
-    if !access::can_withdraw(&user, &loaded.content.round, &loaded.code, now()) {
-        return Err(AppError::Conflict(
-            "Fristen er overskredet: kun KKR-sekretariatet kan genåbne skemaet nu. Intet er ændret.".into(),
-        ));
-    }
     reopen_with(&state, &user, loaded, version, Reopening::Withdraw).await
 }
 

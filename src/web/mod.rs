@@ -52,6 +52,11 @@ pub struct Settings {
 pub enum StartError {
     #[error("TRAFIKLYS_SECRET_KEY must be at least 32 bytes long")]
     ShortSecret,
+    #[error(
+        "TRAFIKLYS_SECRET_KEY must be set (at least 32 bytes) when the database is PostgreSQL: \
+         every process behind the load balancer signs session cookies with the same key"
+    )]
+    SecretRequired,
     #[error("could not load the page templates: {0}")]
     Templates(#[from] tera::Error),
     #[error("could not load the report templates: {0}")]
@@ -129,6 +134,17 @@ where
     web::block(f)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// Refuses a start whose session key cannot be shared. On PostgreSQL (`shared_database`)
+/// several processes may serve one site, so each needs the same configured key; a SQLite
+/// installation is one process and may fall back to a random key.
+pub fn check_secret_key(secret: Option<&str>, shared_database: bool) -> Result<(), StartError> {
+    match secret {
+        Some(secret) if secret.len() < 32 => Err(StartError::ShortSecret),
+        None if shared_database => Err(StartError::SecretRequired),
+        _ => Ok(()),
+    }
 }
 
 fn session_key(settings: &Settings) -> Result<Key, StartError> {

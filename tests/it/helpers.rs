@@ -1,5 +1,9 @@
-//! Spawns the real application on a free port with a fresh SQLite file holding the demo data,
+//! Spawns the real application on a free port with a fresh database holding the demo data,
 //! and gives tests a cookie-keeping HTTP client.
+//!
+//! The database is a SQLite file, or, when `TRAFIKLYS_TEST_BACKEND=postgres`, a PostgreSQL
+//! database of its own created through `TRAFIKLYS_TEST_POSTGRES_URL` and dropped when the
+//! test ends. `postgres_pass.rs` runs the whole suite that second way when the URL is set.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -13,10 +17,142 @@ use trafiklys::web;
 
 pub struct TestApp {
     pub address: String,
+    /// The database as the command line takes it: the SQLite file, or the PostgreSQL URL.
     pub db_path: std::path::PathBuf,
+    /// The same as a string (`TRAFIKLYS_DATABASE_URL`).
+    pub database_url: String,
+    pub backend: Backend,
     pub pool: DbPool,
     pub sign_ins: Vec<DemoSignIn>,
+    server: actix_web::dev::ServerHandle,
+    // Dropped after the server stops: the PostgreSQL database, then the SQLite file's folder.
+    _database: Option<TestDatabase>,
     _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        actix_web::rt::System::new().block_on(self.server.stop(false));
+    }
+}
+
+/// Which database the tests of this run use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The variable that points the suite at PostgreSQL: an admin URL through which each test
+/// creates (and afterwards drops) a database of its own.
+pub const POSTGRES_URL_VAR: &str = "TRAFIKLYS_TEST_POSTGRES_URL";
+/// `postgres` runs every test of this process on PostgreSQL; anything else (or unset), SQLite.
+pub const BACKEND_VAR: &str = "TRAFIKLYS_TEST_BACKEND";
+
+/// The backend of this test process.
+pub fn backend() -> Backend {
+    match std::env::var(BACKEND_VAR).as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+/// The PostgreSQL admin URL, if the run has one.
+pub fn postgres_url() -> Option<String> {
+    std::env::var(POSTGRES_URL_VAR)
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// A PostgreSQL database of a test's own, dropped (with any connections left) on drop.
+pub struct TestDatabase {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// Creates an empty database through `TRAFIKLYS_TEST_POSTGRES_URL`.
+    pub fn create() -> TestDatabase {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let admin_url = postgres_url()
+            .unwrap_or_else(|| panic!("{POSTGRES_URL_VAR} must be set for tests on PostgreSQL"));
+        let name = format!(
+            "trafiklys_it_{}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            rand::random::<u32>()
+        );
+        admin_execute(&admin_url, &format!("CREATE DATABASE {name}"));
+        TestDatabase {
+            url: with_database_name(&admin_url, &name),
+            admin_url,
+            name,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        admin_execute(
+            &self.admin_url,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+fn admin_execute(admin_url: &str, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let mut conn = diesel::PgConnection::establish(admin_url)
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+    conn.batch_execute(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// `postgres://user@host:5432/test?x=y` with another database name.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a postgres:// URL");
+    let (rest, query) = match rest.split_once('?') {
+        Some((rest, query)) => (rest, format!("?{query}")),
+        None => (rest, String::new()),
+    };
+    let authority = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{authority}/{name}{query}")
+}
+
+/// A fresh empty database of this run's backend, as its URL, with what keeps it alive.
+pub fn fresh_database() -> (String, FreshDatabase) {
+    match backend() {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("trafiklys-test.db");
+            (
+                path.to_str().expect("utf-8 path").to_owned(),
+                FreshDatabase {
+                    _dir: Some(dir),
+                    _database: None,
+                },
+            )
+        }
+        Backend::Postgres => {
+            let db = TestDatabase::create();
+            (
+                db.url.clone(),
+                FreshDatabase {
+                    _dir: None,
+                    _database: Some(db),
+                },
+            )
+        }
+    }
+}
+
+/// Keeps a fresh database alive: the SQLite file's folder, or the PostgreSQL database.
+pub struct FreshDatabase {
+    _dir: Option<tempfile::TempDir>,
+    _database: Option<TestDatabase>,
 }
 
 pub struct Response {
@@ -43,8 +179,18 @@ pub fn spawn_app() -> TestApp {
 /// Spawns the app with adjusted settings (e.g. a short idle timeout).
 pub fn spawn_app_with(adjust: impl FnOnce(&mut web::Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("trafiklys-test.db");
-    let pool = store::connect(db_path.to_str().expect("utf-8 path")).expect("database");
+    let backend = backend();
+    let (database_url, database) = match backend {
+        Backend::Sqlite => {
+            let path = dir.path().join("trafiklys-test.db");
+            (path.to_str().expect("utf-8 path").to_owned(), None)
+        }
+        Backend::Postgres => {
+            let db = TestDatabase::create();
+            (db.url.clone(), Some(db))
+        }
+    };
+    let pool = store::connect(&database_url).expect("database");
     let sign_ins = match demo::load(&mut pool.get().expect("connection")).expect("demo data") {
         DemoOutcome::Loaded(sign_ins) => sign_ins,
         other => panic!("demo data not loaded: {other:?}"),
@@ -57,19 +203,23 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut web::Settings)) -> TestApp {
     let state = web::AppState::new(pool.clone(), &settings).expect("state");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("address").port();
+    let (handle_tx, handle_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            web::server(listener, state, &settings)
-                .expect("server")
-                .await
-                .expect("server ran")
+            let server = web::server(listener, state, &settings).expect("server");
+            handle_tx.send(server.handle()).expect("test waits");
+            server.await.expect("server ran")
         })
     });
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        db_path: db_path.clone(),
+        db_path: std::path::PathBuf::from(&database_url),
+        database_url,
+        backend,
         pool,
         sign_ins,
+        server: handle_rx.recv().expect("server started"),
+        _database: database,
         _dir: dir,
     }
 }
@@ -111,6 +261,25 @@ fn finish(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp
 }
 
 impl TestApp {
+    /// A GET (`fields` = None) or form POST to `path` on the server at `base` (any server,
+    /// e.g. another process or a proxy in front of it).
+    pub fn request_to(
+        agent: &ureq::Agent,
+        base: &str,
+        path: &str,
+        fields: Option<&[(String, String)]>,
+    ) -> Response {
+        let url = format!("{base}{path}");
+        match fields {
+            None => finish(agent.get(&url).call()),
+            Some(fields) => finish(
+                agent
+                    .post(&url)
+                    .send_form(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            ),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -1,10 +1,15 @@
-//! Integration tests: the real application over HTTP against a temporary SQLite database.
+//! Integration tests: the real application over HTTP against a fresh database per test, a
+//! SQLite file; and again on PostgreSQL when `TRAFIKLYS_TEST_POSTGRES_URL` is set (see
+//! `postgres_pass.rs`).
 
 mod api;
 mod auth;
 mod authorisation;
+mod backup;
 mod dashboard;
 mod exports;
 mod forms;
 mod helpers;
+mod migrations;
+mod startup;
 mod workflow;

@@ -1,0 +1,12 @@
+DROP TABLE attachment_snapshots;
+DROP TABLE api_tokens;
+DROP TABLE data_version;
+DROP TABLE audit_events;
+DROP TABLE answers;
+DROP TABLE submissions;
+DROP TABLE users;
+DROP TABLE recommendations;
+DROP TABLE focus_areas;
+DROP TABLE rounds;
+DROP TABLE municipalities;
+DROP TABLE kkrs;
