@@ -6,5 +6,6 @@ mod authorisation;
 mod dashboard;
 mod exports;
 mod forms;
+mod hardening;
 mod helpers;
 mod workflow;
