@@ -121,6 +121,8 @@ pub struct ServeArgs {
     /// Minutes without activity after which a sign-in ends.
     #[arg(long, env = "TRAFIKLYS_SESSION_IDLE_MINUTES", default_value_t = 60)]
     pub session_idle_minutes: u32,
+    #[command(flatten)]
+    pub limits: web::limits::LimitSettings,
 }
 
 #[derive(Debug, Subcommand)]
@@ -254,6 +256,7 @@ fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         session_idle: Some(std::time::Duration::from_secs(
             u64::from(args.session_idle_minutes.max(1)) * 60,
         )),
+        limits: args.limits,
     };
     let state = web::AppState::new(pool, &settings)?;
     let listener = TcpListener::bind(&args.bind)

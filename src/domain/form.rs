@@ -177,7 +177,7 @@ pub fn parse(
             check_id(id, &round_ids)?;
             confirmed.insert(id);
         } else if key == "proposals" {
-            proposals = value.replace("\r\n", "\n").trim().to_owned();
+            proposals = super::model::normalise_lines(value).trim().to_owned();
         } else {
             return Err(malformed(format!(
                 "feltet «{}» er ukendt",
@@ -190,7 +190,13 @@ pub fn parse(
 
     let mut errors = Vec::new();
     let proposal_chars = proposals.chars().count();
-    if proposal_chars > PROPOSALS_MAX_CHARS {
+    if let Some(problem) = super::model::control_character(&proposals) {
+        errors.push(FieldError {
+            recommendation_id: 0,
+            field: "proposals".to_owned(),
+            message: format!("Forslagene {problem}"),
+        });
+    } else if proposal_chars > PROPOSALS_MAX_CHARS {
         errors.push(FieldError {
             recommendation_id: 0,
             field: "proposals".to_owned(),

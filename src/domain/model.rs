@@ -292,8 +292,10 @@ impl Comment {
     pub const MAX_CHARS: usize = 2000;
 
     pub fn parse(raw: &str) -> Result<Comment, InvalidValue> {
-        // Browsers send \r\n for new lines in a textarea; store one form.
-        let text = raw.replace("\r\n", "\n").trim().to_owned();
+        let text = normalise_lines(raw).trim().to_owned();
+        if let Some(problem) = control_character(&text) {
+            return Err(InvalidValue(format!("Kommentaren {problem}")));
+        }
         let length = text.chars().count();
         if length > Self::MAX_CHARS {
             Err(InvalidValue(format!(
@@ -310,9 +312,89 @@ impl Comment {
     }
 }
 
+/// Browsers send `\r\n` for a new line in a textarea (and old programs a lone `\r`); text is
+/// stored with `\n` only.
+pub fn normalise_lines(raw: &str) -> String {
+    raw.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Why a text holds an invisible control character (any C0 control but new line and tab, DEL,
+/// or a C1 control), worded to follow "Kommentaren" or "Forslagene"; `None` when it holds
+/// none. Such characters arrive by pasting from other programs, show as nothing on the page
+/// and break documents, so the form refuses them and says where the first one is.
+pub fn control_character(text: &str) -> Option<String> {
+    text.chars()
+        .enumerate()
+        .find(|&(_, c)| c.is_control() && c != '\n' && c != '\t')
+        .map(|(position, c)| {
+            format!(
+                "indeholder et usynligt styretegn (U+{:04X}) ved tegn nr. {}, måske fra en kopi fra \
+                 et andet program. Fjern det, og gem igen.",
+                u32::from(c),
+                position + 1
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn every_control_character_but_new_line_and_tab_is_refused_with_its_position() {
+        for code in (0u32..0x20).chain(0x7f..0xa0) {
+            let c = char::from_u32(code).unwrap();
+            let text = format!("før{c}efter");
+            match c {
+                '\n' | '\t' | '\r' => {
+                    assert!(Comment::parse(&text).is_ok(), "U+{code:04X} refused");
+                }
+                _ => {
+                    let message = Comment::parse(&text).unwrap_err().to_string();
+                    assert!(
+                        message.starts_with("Kommentaren indeholder et usynligt styretegn"),
+                        "{message}"
+                    );
+                    assert!(
+                        message.contains(&format!("(U+{code:04X}) ved tegn nr. 4")),
+                        "{message}"
+                    );
+                }
+            }
+        }
+        assert_eq!(Comment::parse("a\rb").unwrap().into_string(), "a\nb");
+        assert_eq!(Comment::parse("a\tb").unwrap().into_string(), "a\tb");
+    }
+
+    proptest! {
+        #[test]
+        fn a_parsed_comment_holds_no_control_character_but_new_line_and_tab(raw in "\\PC{0,30}|[\u{0}-\u{7f}]{0,30}") {
+            if let Ok(comment) = Comment::parse(&raw) {
+                let text = comment.into_string();
+                prop_assert!(text.chars().all(|c| !c.is_control() || c == '\n' || c == '\t'));
+                prop_assert!(text.chars().count() <= Comment::MAX_CHARS);
+                prop_assert_eq!(text.trim(), text.as_str());
+            } else {
+                prop_assert!(raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')));
+            }
+        }
+
+        #[test]
+        fn municipality_codes_parse_exactly_three_ascii_digits(raw in "\\PC{0,5}|[0-9 ]{0,5}") {
+            match MunicipalityCode::parse(&raw) {
+                Ok(code) => {
+                    prop_assert_eq!(code.as_str(), raw.trim());
+                    prop_assert!(code.as_str().len() == 3 && code.as_str().bytes().all(|b| b.is_ascii_digit()));
+                }
+                Err(e) => {
+                    let t = raw.trim();
+                    prop_assert!(!(t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit())));
+                    prop_assert!(e.to_string().contains("er ikke en kommunekode"));
+                }
+            }
+        }
+    }
 
     #[test]
     fn municipality_code_must_be_three_digits() {

@@ -19,7 +19,12 @@ pub struct SnapshotInfo {
     pub size: i64,
 }
 
-/// Stores a snapshot with an audit row; returns its id.
+/// The most snapshots one user keeps of one municipality's attachment in one round: enough for
+/// every council meeting of a year, few enough that a script cannot fill the database.
+pub const MAX_PER_USER: i64 = 20;
+
+/// Stores a snapshot with an audit row; returns its id, or `None` when the user already has
+/// [`MAX_PER_USER`] snapshots of this attachment (then nothing is written).
 pub fn save(
     conn: &mut DbConnection,
     round_id: i32,
@@ -27,8 +32,17 @@ pub fn save(
     pdf: &[u8],
     data: &str,
     actor: i32,
-) -> QueryResult<i32> {
+) -> QueryResult<Option<i32>> {
     write_tx(conn, |conn| {
+        let existing: i64 = attachment_snapshots::table
+            .filter(attachment_snapshots::round_id.eq(round_id))
+            .filter(attachment_snapshots::municipality_code.eq(code.as_str()))
+            .filter(attachment_snapshots::created_by.eq(actor))
+            .count()
+            .get_result(conn)?;
+        if existing >= MAX_PER_USER {
+            return Ok(None);
+        }
         let id: i32 = diesel::insert_into(attachment_snapshots::table)
             .values((
                 attachment_snapshots::round_id.eq(round_id),
@@ -51,7 +65,7 @@ pub fn save(
                 after: Some(json!({ "snapshot_id": id, "bytes": pdf.len() })),
             },
         )?;
-        Ok(id)
+        Ok(Some(id))
     })
 }
 

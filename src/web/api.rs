@@ -24,18 +24,24 @@ use crate::store::{rounds, tokens};
 const OPENAPI: &str = include_str!("openapi.json");
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // Each path is one resource, so another method on it is a 405 (with `Allow`), not a 404.
+    let get = |path: &str| web::resource(path).default_service(web::to(only_get));
     cfg.service(
         web::scope("/api/v1")
-            .route("/openapi.json", web::get().to(openapi))
-            .route("/rounds", web::get().to(list_rounds))
-            .route("/rounds/{id}/summary", web::get().to(summary))
-            .route("/rounds/{id}/responses", web::get().to(responses))
-            .route(
-                "/rounds/{id}/municipalities/{code}/submission",
-                web::get().to(submission),
+            .service(get("/openapi.json").route(web::get().to(openapi)))
+            .service(get("/rounds").route(web::get().to(list_rounds)))
+            .service(get("/rounds/{id}/summary").route(web::get().to(summary)))
+            .service(get("/rounds/{id}/responses").route(web::get().to(responses)))
+            .service(
+                get("/rounds/{id}/municipalities/{code}/submission")
+                    .route(web::get().to(submission)),
             )
             .default_service(web::to(not_found)),
     );
+}
+
+async fn only_get() -> Result<HttpResponse, ApiError> {
+    Err(ApiError(AppError::MethodNotAllowed { allow: "GET" }))
 }
 
 /// An API error: the status and a JSON body `{"error": code, "reason": Danish text}`.
@@ -49,12 +55,6 @@ impl From<AppError> for ApiError {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct ErrorBody {
-    error: &'static str,
-    reason: String,
-}
-
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match &self.0 {
@@ -65,24 +65,17 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        let (error, reason) = match &self.0 {
-            AppError::SignInRequired { .. } => (
-                "unauthorized",
+        let reason = match &self.0 {
+            AppError::SignInRequired { .. } => {
                 "Log ind, eller send en gyldig API-nøgle som «Authorization: Bearer <nøgle>»."
-                    .to_owned(),
-            ),
-            AppError::Forbidden => ("forbidden", self.0.to_string()),
-            AppError::NotFound => ("not_found", self.0.to_string()),
-            AppError::BadRequest(m) => ("bad_request", m.clone()),
-            other => {
-                tracing::error!(error = %other, "api request failed");
-                (
-                    "internal",
-                    "Der opstod en fejl på serveren. Prøv igen om lidt.".to_owned(),
-                )
+                    .to_owned()
             }
+            _ if status.is_server_error() => {
+                "Der opstod en fejl på serveren. Prøv igen om lidt.".to_owned()
+            }
+            other => other.to_string(),
         };
-        HttpResponse::build(status).json(ErrorBody { error, reason })
+        self.0.json_response(status, &reason)
     }
 }
 
@@ -94,6 +87,7 @@ async fn caller(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Option
         .map(|v| v.to_str().unwrap_or(""));
     match header {
         Some(value) => {
+            state.limits.api_token(req)?;
             let token = value
                 .strip_prefix("Bearer ")
                 .map(str::trim)

@@ -120,12 +120,10 @@ impl FromRequest for SignedIn {
     }
 }
 
-/// Only local paths are followed after sign-in, so the link cannot send anyone elsewhere.
+/// Only local paths are followed after sign-in, so the link cannot send anyone elsewhere
+/// (see [`super::next::LocalPath`]).
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
-    }
+    super::next::LocalPath::or_root(next).into_string()
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,6 +167,7 @@ pub struct LoginForm {
 }
 
 async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
     form: web::Form<LoginForm>,
@@ -181,6 +180,9 @@ async fn login(
         ..
     } = form.into_inner();
     let next = safe_next(next.as_deref());
+    if let Err(limited) = state.limits.login(&req, &email) {
+        return login_refused(&state, &session, &next, &email, limited);
+    }
     let lookup = email.clone();
     let found = db(&state, move |conn| Ok(users::find_by_email(conn, &lookup)?)).await?;
     let user = blocking(move || {
@@ -225,6 +227,35 @@ async fn login(
                 .respond(StatusCode::UNAUTHORIZED, "login.html", &context)
         }
     }
+}
+
+/// The sign-in page again with the email kept, when too many attempts were made.
+fn login_refused(
+    state: &AppState,
+    session: &Session,
+    next: &str,
+    email: &str,
+    limited: AppError,
+) -> Result<HttpResponse, AppError> {
+    let mut context = base_context(session, None)?;
+    context.insert("next", next);
+    context.insert("email", email);
+    context.insert("notice", &Option::<String>::None);
+    context.insert("error", &limited.to_string());
+    let mut response =
+        state
+            .pages
+            .respond(StatusCode::TOO_MANY_REQUESTS, "login.html", &context)?;
+    if let AppError::TooManyRequests {
+        retry_after_secs, ..
+    } = limited
+    {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(retry_after_secs),
+        );
+    }
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,8 +1,11 @@
 //! The one application error type at the web edge, and how each error becomes a response:
 //! a Danish page for people (or a redirect to sign-in), never a stack trace.
 
+use actix_web::error::UrlencodedError;
+use actix_web::error::{InternalError, JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
 
 use crate::charts::ChartError;
 use crate::report::ReportError;
@@ -21,6 +24,15 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("Adressen kan ikke bruges med denne metode.")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
     #[error("database pool error: {0}")]
@@ -45,6 +57,9 @@ impl AppError {
             AppError::NotFound => "Siden findes ikke",
             AppError::BadRequest(_) => "Forespørgslen kunne ikke behandles",
             AppError::Conflict(_) => "Ændringen kunne ikke gemmes",
+            AppError::PayloadTooLarge(_) => "Forespørgslen er for stor",
+            AppError::MethodNotAllowed { .. } => "Forespørgslen kunne ikke behandles",
+            AppError::TooManyRequests { .. } => "For mange forsøg",
             _ => "Der opstod en fejl",
         }
     }
@@ -92,6 +107,9 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -111,11 +129,183 @@ impl ResponseError for AppError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        error_page(status, self.title(), &self.public_message())
+        let mut response = error_page(status, self.title(), &self.public_message());
+        self.add_headers(&mut response);
+        response
+    }
+}
+
+/// The JSON body of an API error.
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    reason: &'a str,
+}
+
+impl AppError {
+    /// The machine-readable code of an API error.
+    fn code(&self) -> &'static str {
+        match self.status_code() {
+            StatusCode::UNAUTHORIZED | StatusCode::SEE_OTHER => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            s if s.is_client_error() => "bad_request",
+            _ => "internal",
+        }
+    }
+
+    /// Headers some errors carry: `Allow` with a 405, `Retry-After` with a 429.
+    fn add_headers(&self, response: &mut HttpResponse) {
+        let value = match self {
+            AppError::MethodNotAllowed { allow } => Some((header::ALLOW, (*allow).to_owned())),
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => Some((header::RETRY_AFTER, retry_after_secs.max(&1).to_string())),
+            _ => None,
+        };
+        if let Some((name, value)) = value {
+            if let Ok(value) = header::HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+    }
+
+    /// The error as the API answers it: `{"error": code, "reason": Danish text}`.
+    pub fn json_response(&self, status: StatusCode, reason: &str) -> HttpResponse {
+        if status.is_server_error() {
+            tracing::error!(error = %self, "api request failed");
+        }
+        let mut response = HttpResponse::build(status).json(ErrorBody {
+            error: self.code(),
+            reason,
+        });
+        self.add_headers(&mut response);
+        response
+    }
+
+    /// The response for this error on this request: JSON under `/api/`, a Danish page
+    /// elsewhere.
+    pub fn response_for(&self, req: &HttpRequest) -> HttpResponse {
+        if is_api(req) {
+            self.json_response(self.status_code(), &self.public_message())
+        } else {
+            self.error_response()
+        }
+    }
+}
+
+/// Whether the request is for the JSON API, whose errors are JSON too.
+pub fn is_api(req: &HttpRequest) -> bool {
+    req.path() == "/api" || req.path().starts_with("/api/")
+}
+
+/// The error handlers of the framework's extractors: a path, query, form or JSON body that
+/// does not parse gets our Danish answer (a page, or JSON under `/api/`), never the
+/// framework's English text with Rust type names.
+pub mod extractors {
+    use super::*;
+
+    fn wrap<E>(err: E, error: AppError, req: &HttpRequest) -> actix_web::Error
+    where
+        E: std::fmt::Debug + std::fmt::Display + 'static,
+    {
+        tracing::debug!(error = %err, "request could not be parsed");
+        InternalError::from_response(err, error.response_for(req)).into()
+    }
+
+    /// `/rounds/abc`: there is no such page.
+    pub fn path(err: PathError, req: &HttpRequest) -> actix_web::Error {
+        wrap(err, AppError::NotFound, req)
+    }
+
+    pub fn query(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+        let message = "Adressens parametre kunne ikke læses: hver parameter må kun stå én gang, \
+                       og værdierne skal have den rigtige form.";
+        wrap(err, AppError::BadRequest(message.to_owned()), req)
+    }
+
+    pub fn form(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {
+        let error = match &err {
+            UrlencodedError::Overflow { .. } => {
+                AppError::PayloadTooLarge("Formularen er for stor.".to_owned())
+            }
+            UrlencodedError::ContentType => AppError::BadRequest(
+                "Formularen kunne ikke læses: den er ikke sendt som en formular.".to_owned(),
+            ),
+            _ => AppError::BadRequest(
+                "Formularen kunne ikke læses: et felt mangler, står flere gange eller har en \
+                 ugyldig værdi."
+                    .to_owned(),
+            ),
+        };
+        wrap(err, error, req)
+    }
+
+    pub fn json(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
+        let error = match &err {
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                AppError::PayloadTooLarge("Indholdet er for stort.".to_owned())
+            }
+            JsonPayloadError::ContentType => AppError::BadRequest(
+                "Indholdet skal sendes som JSON (Content-Type: application/json).".to_owned(),
+            ),
+            _ => AppError::BadRequest(
+                "Indholdet er ikke gyldig JSON af den forventede form.".to_owned(),
+            ),
+        };
+        wrap(err, error, req)
     }
 }
 
 /// Percent-encodes a path for use as a query value.
 pub fn percent_encode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+    use actix_web::test::TestRequest;
+
+    fn body_of(error: actix_web::Error) -> (StatusCode, String) {
+        let response = error.error_response();
+        let status = response.status();
+        let bytes = response.into_body().try_into_bytes().unwrap_or_default();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[test]
+    fn bad_json_is_answered_in_danish_as_json_under_the_api_and_as_a_page_elsewhere() {
+        let api = TestRequest::post().uri("/api/v1/rounds").to_http_request();
+        let syntax = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let (status, body) = body_of(extractors::json(
+            JsonPayloadError::Deserialize(syntax),
+            &api,
+        ));
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"], "bad_request");
+        assert_eq!(
+            json["reason"],
+            "Indholdet er ikke gyldig JSON af den forventede form."
+        );
+
+        let page = TestRequest::post().uri("/account").to_http_request();
+        let (status, body) = body_of(extractors::json(JsonPayloadError::ContentType, &page));
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("<html lang=\"da\">"));
+        assert!(body.contains("Indholdet skal sendes som JSON"));
+
+        let (status, body) = body_of(extractors::json(
+            JsonPayloadError::Overflow { limit: 10 },
+            &api,
+        ));
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(body.contains("payload_too_large"));
+    }
 }

@@ -228,6 +228,7 @@ async fn create_snapshot(
         // Members read; the municipality and the secretariat keep its records.
         return Err(AppError::Forbidden);
     }
+    state.limits.snapshot(user.id)?;
     let renderer_state = state.clone();
     let (view, target) = (Arc::clone(&t.view), t.code.clone());
     let rendered = blocking(move || {
@@ -238,7 +239,7 @@ async fn create_snapshot(
     })
     .await?;
     let (round, target, actor) = (t.view.data.content.round.id, t.code.clone(), user.id);
-    db(&state, move |conn| {
+    let saved = db(&state, move |conn| {
         Ok(snapshots::save(
             conn,
             round,
@@ -249,6 +250,13 @@ async fn create_snapshot(
         )?)
     })
     .await?;
+    if saved.is_none() {
+        return Err(AppError::Conflict(format!(
+            "Du har allerede gemt {} øjebliksbilleder af dette bilag, og flere kan ikke gemmes. \
+             De gemte står på kommunens side. Intet nyt øjebliksbillede er gemt.",
+            snapshots::MAX_PER_USER
+        )));
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,

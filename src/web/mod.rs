@@ -12,7 +12,10 @@ pub mod details;
 pub mod error;
 pub mod exports;
 pub mod forms;
+pub mod limits;
+pub mod next;
 pub mod pages;
+pub mod utf8;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -22,8 +25,9 @@ use actix_session::storage::CookieSessionStore;
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
 use crate::report::Renderer;
 use crate::store::{self, DbConnection, DbPool};
@@ -46,6 +50,8 @@ pub struct Settings {
     pub templates_dir: Option<PathBuf>,
     /// Time without a request after which a sign-in ends; an hour when not set.
     pub session_idle: Option<std::time::Duration>,
+    /// Rate limits of sign-in, API tokens and snapshots.
+    pub limits: limits::LimitSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +84,7 @@ pub struct AppState {
     pub renderer: Renderer,
     pub session_idle_seconds: i64,
     pub cache: cache::SummaryCache,
+    pub limits: limits::Limits,
 }
 
 impl AppState {
@@ -91,6 +98,7 @@ impl AppState {
                 .map_or(3600, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
                 .max(1),
             cache: cache::SummaryCache::default(),
+            limits: limits::Limits::new(&settings.limits),
         })
     }
 }
@@ -184,29 +192,22 @@ pub fn server(
             .build();
         App::new()
             .app_data(state.clone())
-            .app_data(web::FormConfig::default().limit(MAX_BODY_BYTES).error_handler(
-                |err, _req| {
-                    let message = match &err {
-                        actix_web::error::UrlencodedError::Overflow { .. } => {
-                            "Formularen er for stor.".to_owned()
-                        }
-                        _ => "Formularen kunne ikke læses.".to_owned(),
-                    };
-                    let status = match &err {
-                        actix_web::error::UrlencodedError::Overflow { .. } => {
-                            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
-                        }
-                        _ => actix_web::http::StatusCode::BAD_REQUEST,
-                    };
-                    actix_web::error::InternalError::from_response(
-                        err,
-                        error::error_page(status, "Forespørgslen kunne ikke behandles", &message),
-                    )
-                    .into()
-                },
-            ))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(MAX_BODY_BYTES)
+                    .error_handler(error::extractors::form),
+            )
+            .app_data(web::PathConfig::default().error_handler(error::extractors::path))
+            .app_data(web::QueryConfig::default().error_handler(error::extractors::query))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(MAX_BODY_BYTES)
+                    .error_handler(error::extractors::json),
+            )
             .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
+            .wrap(actix_web::middleware::from_fn(utf8::refuse_invalid_forms))
             .wrap(sessions)
+            .wrap(security_headers(secure))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
@@ -236,12 +237,26 @@ pub fn server(
     Ok(server)
 }
 
+/// Headers that depend on the settings. `Strict-Transport-Security` only when the public
+/// address is https (sent over plain http it would be ignored, and it must not pin a site that
+/// is not served over TLS); every response without its own `Cache-Control` is not stored, since
+/// nearly all of them hold data that changes with the next save or depends on who asks.
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store"));
+    if https {
+        headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        headers
+    }
+}
+
 fn tracing_actix() -> actix_web::middleware::Logger {
     actix_web::middleware::Logger::new("%r %s %Dms")
 }
 
-async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound)
+/// No route matched: a Danish page, or JSON under `/api/`.
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    AppError::NotFound.response_for(&req)
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -160,11 +160,20 @@ pub struct Response {
     pub location: Option<String>,
     pub content_type: String,
     pub bytes: Vec<u8>,
+    pub headers: Vec<(String, String)>,
 }
 
 impl Response {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// The value of a response header (names compare case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -246,6 +255,16 @@ fn finish(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
     let bytes = response
         .body_mut()
         .with_config()
@@ -257,6 +276,7 @@ fn finish(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp
         location,
         content_type,
         bytes,
+        headers,
     }
 }
 
@@ -286,6 +306,39 @@ impl TestApp {
 
     pub fn get(&self, agent: &ureq::Agent, path: &str) -> Response {
         finish(agent.get(&self.url(path)).call())
+    }
+
+    /// Posts a body as it is, with the given content type (for bodies a browser would not send).
+    pub fn post_raw(
+        &self,
+        agent: &ureq::Agent,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Response {
+        finish(
+            agent
+                .post(&self.url(path))
+                .header("Content-Type", content_type)
+                .send(body),
+        )
+    }
+
+    /// A request with any method and optional headers.
+    pub fn request(
+        &self,
+        agent: &ureq::Agent,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut builder = ureq::http::Request::builder()
+            .method(method)
+            .uri(self.url(path));
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        finish(agent.run(builder.body(ureq::SendBody::none()).expect("request")))
     }
 
     pub fn post(&self, agent: &ureq::Agent, path: &str, fields: &[(&str, &str)]) -> Response {

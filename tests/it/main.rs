@@ -9,6 +9,7 @@ mod backup;
 mod dashboard;
 mod exports;
 mod forms;
+mod hardening;
 mod helpers;
 mod migrations;
 mod startup;

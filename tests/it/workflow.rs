@@ -306,7 +306,8 @@ fn malformed_form_encoding_is_a_bad_request() {
     let page = app.get(&agent, FORM).text();
     let before = app.submission(ROUND_2017, "147");
     let id = form_fields(&page, "save", "green", "")[3].0.clone();
-    // A broken percent-escape in a status: the word is not one of the three.
+    // A broken percent-escape in a status: the bytes are not UTF-8, so the form is refused
+    // before its fields are read.
     let body = format!(
         "csrf_token={}&version={}&{id}=gr%C3%ZZ",
         csrf_from(&page),
@@ -322,7 +323,7 @@ fn malformed_form_encoding_is_a_bad_request() {
         .body_mut()
         .read_to_string()
         .unwrap()
-        .contains("ukendt status"));
+        .contains("ikke kodet som UTF-8"));
     // Not a form at all.
     let wrong_type = agent
         .post(&app.url(FORM))
