@@ -11,5 +11,6 @@ mod exports;
 mod forms;
 mod helpers;
 mod migrations;
+mod postgres_pass;
 mod startup;
 mod workflow;
