@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod authorisation;
 mod backup;
+mod concurrency;
 mod dashboard;
 mod exports;
 mod forms;
