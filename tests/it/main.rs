@@ -13,5 +13,6 @@ mod forms;
 mod helpers;
 mod migrations;
 mod postgres_pass;
+mod scale_out;
 mod startup;
 mod workflow;
