@@ -7,6 +7,7 @@ mod auth;
 mod authorisation;
 mod backup;
 mod concurrency;
+mod danish_order;
 mod dashboard;
 mod exports;
 mod forms;
