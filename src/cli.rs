@@ -153,8 +153,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&cli.database_url, args),
         Command::Migrate => {
-            let pool = store::connect(&cli.database_url)?;
-            let mut conn = pool.get()?;
+            let mut conn = store::open(&cli.database_url)?;
             let applied = store::migrate(&mut conn)?;
             println!("Database is up to date ({applied} migrations applied now).");
             Ok(())

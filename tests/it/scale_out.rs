@@ -1,0 +1,326 @@
+//! Several processes on one PostgreSQL database: `trafiklys migrate` run by many at once, and
+//! two real `trafiklys serve` processes behind a real nginx (`deploy/nginx.conf`), where a
+//! sign-in and a saved answer are seen by both processes at once.
+//!
+//! These tests run in the PostgreSQL pass (see `postgres_pass.rs`); the nginx test also needs
+//! nginx (Debian: `apt-get install nginx-light`). Without them a test says it was skipped.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::helpers::*;
+use trafiklys::demo::{self, DemoOutcome};
+use trafiklys::domain::Role;
+use trafiklys::store;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_trafiklys");
+const SECRET: &str = "a-secret-key-every-process-behind-nginx-shares-0123456789";
+const NGINX_TEMPLATE: &str = include_str!("../../deploy/nginx.conf");
+const FORM: &str = "/rounds/2/municipalities/147/form";
+
+/// The database for a test of this file, or why the test is skipped.
+fn postgres_database(test: &str) -> Option<TestDatabase> {
+    if postgres_url().is_none() {
+        println!("skipped {test}: it needs PostgreSQL ({POSTGRES_URL_VAR} is not set)");
+        return None;
+    }
+    if backend() != Backend::Postgres {
+        println!("{test} runs in the PostgreSQL pass, not in this SQLite pass");
+        return None;
+    }
+    Some(TestDatabase::create())
+}
+
+/// A child process, killed when the test ends however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Starts `trafiklys serve` on a free loopback port; returns it with its address.
+fn serve(database_url: &str) -> (Running, String) {
+    let mut child = Command::new(BINARY)
+        .arg("serve")
+        .env("TRAFIKLYS_DATABASE_URL", database_url)
+        .env("TRAFIKLYS_BIND", "127.0.0.1:0")
+        .env("TRAFIKLYS_SECRET_KEY", SECRET)
+        .env("TRAFIKLYS_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start trafiklys serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let running = Running(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let address = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("Trafiklys is running at ")
+                .map(|a| a.trim_end_matches('/').to_owned())
+        })
+        .expect("the process says where it listens");
+    // Keep reading, so the process never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (running, address)
+}
+
+fn find_nginx() -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/usr/local/sbin", "/usr/local/nginx/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join("nginx"))
+        .find(|candidate| candidate.is_file())
+}
+
+/// nginx on a free loopback port with deploy/nginx.conf, round-robin to `upstreams`.
+fn start_nginx(nginx: &Path, prefix: &Path, upstreams: &[&str]) -> (Running, String) {
+    let port = free_port();
+    let servers: String = upstreams
+        .iter()
+        .map(|address| format!("server {}; ", address.trim_start_matches("http://")))
+        .collect();
+    let prefix_text = prefix.to_str().expect("utf-8 path");
+    let config = NGINX_TEMPLATE
+        .replace("@PREFIX@", prefix_text)
+        .replace("@LISTEN@", &format!("127.0.0.1:{port}"))
+        .replace("@UPSTREAMS@", &servers);
+    let config_path = prefix.join("nginx.conf");
+    std::fs::write(&config_path, config).expect("write nginx.conf");
+    let child = Command::new(nginx)
+        .arg("-p")
+        .arg(prefix)
+        .arg("-c")
+        .arg(&config_path)
+        .arg("-e")
+        .arg(prefix.join("error.log"))
+        // In the foreground and as one process, so that the test can stop it for sure.
+        .args(["-g", "daemon off; master_process off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start nginx");
+    let running = Running(child);
+    let address = format!("127.0.0.1:{port}");
+    // Wait until nginx listens (it takes a moment to read its configuration).
+    for _ in 0..200 {
+        if TcpStream::connect(&address).is_ok() {
+            return (running, format!("http://{address}"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let log = std::fs::read_to_string(prefix.join("error.log")).unwrap_or_default();
+    panic!("nginx did not start listening on {address}: {log}");
+}
+
+fn get(agent: &ureq::Agent, base: &str, path: &str) -> Response {
+    TestApp::request_to(agent, base, path, None)
+}
+
+fn post(agent: &ureq::Agent, base: &str, path: &str, fields: &[(String, String)]) -> Response {
+    TestApp::request_to(agent, base, path, Some(fields))
+}
+
+/// Every recommendation answered green with `comment`, submitted.
+fn submitted_form(page: &str, comment: &str) -> Vec<(String, String)> {
+    let mut fields = vec![
+        ("csrf_token".to_owned(), csrf_from(page)),
+        ("version".to_owned(), hidden_value(page, "version")),
+        ("action".to_owned(), "submit".to_owned()),
+    ];
+    let mut seen = Vec::new();
+    for (i, m) in page.match_indices("name=\"status-") {
+        let id: String = page[i + m.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        if !seen.contains(&id) {
+            fields.push((format!("status-{id}"), "green".to_owned()));
+            fields.push((format!("comment-{id}"), comment.to_owned()));
+            seen.push(id);
+        }
+    }
+    fields
+}
+
+fn submitted_count(dashboard: &str) -> u32 {
+    let end = dashboard
+        .find(" kommuner har indsendt deres skema")
+        .expect("the response count");
+    let before = &dashboard[..end];
+    let of = before.rfind(" af ").expect("«n af m»");
+    let start = before[..of]
+        .rfind(|c: char| !c.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    before[start..of].parse().expect("a number")
+}
+
+#[test]
+fn several_processes_migrating_at_once_apply_each_migration_once() {
+    let Some(db) =
+        postgres_database("several_processes_migrating_at_once_apply_each_migration_once")
+    else {
+        return;
+    };
+    let children: Vec<Child> = (0..4)
+        .map(|_| {
+            Command::new(BINARY)
+                .arg("migrate")
+                .env("TRAFIKLYS_DATABASE_URL", &db.url)
+                .env("TRAFIKLYS_LOG", "warn")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start trafiklys migrate")
+        })
+        .collect();
+    let mut applied_now = Vec::new();
+    for child in children {
+        let output = child.wait_with_output().expect("migrate ran");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "migrate failed: {stdout} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let count: usize = stdout
+            .split('(')
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .expect("«(n migrations applied now)»");
+        applied_now.push(count);
+    }
+    let mut conn = store::open(&db.url).expect("connection");
+    let total = store::migrations(&conn);
+    let known = diesel_migrations::MigrationHarness::applied_migrations(&mut conn)
+        .expect("applied migrations")
+        .len();
+    let embedded = diesel::migration::MigrationSource::<store::MultiBackend>::migrations(&total)
+        .expect("embedded")
+        .len();
+    assert_eq!(known, embedded);
+    applied_now.sort_unstable();
+    assert_eq!(
+        applied_now.iter().sum::<usize>(),
+        embedded,
+        "one process applied them all, the others found nothing to do: {applied_now:?}"
+    );
+}
+
+#[test]
+fn two_processes_behind_nginx_share_sign_ins_and_answers_at_once() {
+    let Some(db) =
+        postgres_database("two_processes_behind_nginx_share_sign_ins_and_answers_at_once")
+    else {
+        return;
+    };
+    let Some(nginx) = find_nginx() else {
+        println!(
+            "skipped two_processes_behind_nginx_share_sign_ins_and_answers_at_once: \
+             nginx is not installed (apt-get install nginx-light)"
+        );
+        return;
+    };
+    // Both start on the empty database at once: one migrates, the other waits its turn.
+    let (first, second) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| serve(&db.url));
+        let b = scope.spawn(|| serve(&db.url));
+        (a.join().expect("first"), b.join().expect("second"))
+    });
+    let ((_first, a), (_second, b)) = (first, second);
+    let sign_ins = {
+        let pool = store::connect(&db.url).expect("database");
+        let mut conn = pool.get().expect("connection");
+        match demo::load(&mut conn).expect("demo data") {
+            DemoOutcome::Loaded(sign_ins) => sign_ins,
+            other => panic!("demo data not loaded: {other:?}"),
+        }
+    };
+    let editor = sign_ins
+        .iter()
+        .find(|s| s.role == Role::Editor)
+        .expect("demo editor");
+    let prefix = tempfile::tempdir().expect("nginx prefix");
+    let (_nginx, front) = start_nginx(&nginx, prefix.path(), &[&a, &b]);
+
+    // Sign in through nginx: one of the two processes takes it.
+    let agent = client();
+    let login = get(&agent, &front, "/login").text();
+    let response = post(
+        &agent,
+        &front,
+        "/login",
+        &[
+            ("email".to_owned(), editor.email.clone()),
+            ("password".to_owned(), editor.password.clone()),
+            ("csrf_token".to_owned(), csrf_from(&login)),
+            ("next".to_owned(), "/".to_owned()),
+        ],
+    );
+    assert_eq!(response.status, 303, "signed in through nginx");
+    // The cookie holds for 127.0.0.1 on any port: ask each process directly, then nginx.
+    for base in [&a, &b, &front, &front] {
+        let account = get(&agent, base, "/account");
+        assert_eq!(account.status, 200, "signed in on {base}");
+        assert!(
+            account.text().contains(&editor.email),
+            "{base} knows the user"
+        );
+    }
+
+    // The second process has computed (and cached) the round before the answer arrives.
+    let dashboard_before = get(&agent, &b, "/rounds/2").text();
+    let before = submitted_count(&dashboard_before);
+    let api_before: serde_json::Value =
+        serde_json::from_slice(&get(&agent, &b, "/api/v1/rounds/2/responses").bytes).expect("json");
+
+    // The answer is saved and submitted through the first process.
+    let comment = "Gemt gennem den første proces – æ, ø og å";
+    let page = get(&agent, &a, FORM).text();
+    let saved = post(&agent, &a, FORM, &submitted_form(&page, comment));
+    assert_eq!(saved.status, 303, "saved through {a}");
+
+    // The second process shows it at once, on the dashboard and in the API.
+    let dashboard_after = get(&agent, &b, "/rounds/2").text();
+    assert_eq!(submitted_count(&dashboard_after), before + 1);
+    let api_after: serde_json::Value =
+        serde_json::from_slice(&get(&agent, &b, "/api/v1/rounds/2/responses").bytes).expect("json");
+    assert_eq!(
+        api_after["submitted_count"].as_u64(),
+        api_before["submitted_count"].as_u64().map(|n| n + 1)
+    );
+    let frederiksberg = api_after["municipalities"]
+        .as_array()
+        .expect("municipalities")
+        .iter()
+        .find(|m| m["code"] == "147")
+        .expect("Frederiksberg");
+    assert_eq!(frederiksberg["response"], "submitted");
+    let submission: serde_json::Value = serde_json::from_slice(
+        &get(&agent, &b, "/api/v1/rounds/2/municipalities/147/submission").bytes,
+    )
+    .expect("json");
+    assert!(
+        submission.to_string().contains(comment),
+        "the API of the second process has the comment: {submission}"
+    );
+    // And nginx, whichever process answers.
+    for _ in 0..4 {
+        let page = get(&agent, &front, "/rounds/2").text();
+        assert_eq!(submitted_count(&page), before + 1);
+    }
+}
