@@ -283,7 +283,6 @@ fn finish(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp
 impl TestApp {
     /// A GET (`fields` = None) or form POST to `path` on the server at `base` (any server,
     /// e.g. another process or a proxy in front of it).
-    #[allow(dead_code)] // for the multi-process tests
     pub fn request_to(
         agent: &ureq::Agent,
         base: &str,
