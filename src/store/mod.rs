@@ -5,7 +5,10 @@
 //! that one alias with a multi-backend connection without touching the queries.
 
 pub mod audit;
+pub mod groups;
+pub mod invitations;
 pub mod reference;
+pub mod reminders;
 pub mod rounds;
 mod rows;
 pub mod schema;
