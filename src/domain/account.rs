@@ -29,7 +29,8 @@ impl EmailAddress {
             )));
         }
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-        let bad_char = |c: char| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\@".contains(c);
+        let bad_char =
+            |c: char| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\@".contains(c);
         if local.is_empty()
             || domain.is_empty()
             || !domain.contains('.')

@@ -19,7 +19,9 @@ pub struct Group {
 pub fn parse_group_name(raw: &str) -> Result<String, InvalidValue> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(InvalidValue("Giv gruppen et navn, fx «Jobklynge Nord».".into()));
+        return Err(InvalidValue(
+            "Giv gruppen et navn, fx «Jobklynge Nord».".into(),
+        ));
     }
     if name.chars().count() > 100 {
         return Err(InvalidValue("Gruppens navn må højst være 100 tegn.".into()));
@@ -50,9 +52,7 @@ pub fn parse_members(
         }
     }
     if members.is_empty() {
-        return Err(InvalidValue(
-            "Vælg mindst én kommune til gruppen.".into(),
-        ));
+        return Err(InvalidValue("Vælg mindst én kommune til gruppen.".into()));
     }
     members.sort();
     Ok(members)
@@ -64,7 +64,10 @@ mod tests {
 
     #[test]
     fn a_group_name_is_trimmed_and_required() {
-        assert_eq!(parse_group_name("  Jobklynge Nord ").unwrap(), "Jobklynge Nord");
+        assert_eq!(
+            parse_group_name("  Jobklynge Nord ").unwrap(),
+            "Jobklynge Nord"
+        );
         assert!(parse_group_name("  ").is_err());
         assert!(parse_group_name(&"x".repeat(101)).is_err());
     }
@@ -72,8 +75,7 @@ mod tests {
     #[test]
     fn members_must_be_municipalities_of_the_kkr_and_at_least_one() {
         let in_kkr = |c: &MunicipalityCode| c.as_str() != "751";
-        let members =
-            parse_members(&["173".into(), "147".into(), "147".into()], in_kkr).unwrap();
+        let members = parse_members(&["173".into(), "147".into(), "147".into()], in_kkr).unwrap();
         let codes: Vec<&str> = members.iter().map(MunicipalityCode::as_str).collect();
         assert_eq!(codes, ["147", "173"]);
         assert!(parse_members(&[], in_kkr)

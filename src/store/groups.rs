@@ -52,7 +52,10 @@ fn set_members(
 }
 
 fn codes_json(codes: &[MunicipalityCode]) -> serde_json::Value {
-    json!(codes.iter().map(MunicipalityCode::as_str).collect::<Vec<_>>())
+    json!(codes
+        .iter()
+        .map(MunicipalityCode::as_str)
+        .collect::<Vec<_>>())
 }
 
 /// Creates a group with its members and an audit row; returns its id.
@@ -84,7 +87,9 @@ pub fn create(
                 entity: "group",
                 entity_id: id.to_string(),
                 before: None,
-                after: Some(json!({ "kkr_id": kkr_id, "name": name, "members": codes_json(codes) })),
+                after: Some(
+                    json!({ "kkr_id": kkr_id, "name": name, "members": codes_json(codes) }),
+                ),
             },
         )?;
         Ok(id)

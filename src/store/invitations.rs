@@ -275,10 +275,7 @@ pub fn accept(
             return Ok(Err(LinkProblem::Used));
         }
         diesel::update(users::table.find(account.user.id))
-            .set((
-                users::password_hash.eq(password_hash),
-                users::name.eq(name),
-            ))
+            .set((users::password_hash.eq(password_hash), users::name.eq(name)))
             .execute(conn)?;
         let generation = user_store::bump_generation(conn, account.user.id)?;
         audit::record(
@@ -292,8 +289,8 @@ pub fn accept(
                 after: Some(json!({ "invitation_id": invitation.id, "name": name })),
             },
         )?;
-        let user = user_store::get_user(conn, account.user.id)?
-            .ok_or(diesel::result::Error::NotFound)?;
+        let user =
+            user_store::get_user(conn, account.user.id)?.ok_or(diesel::result::Error::NotFound)?;
         Ok(Ok((user, generation)))
     })
 }

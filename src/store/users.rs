@@ -183,6 +183,15 @@ pub fn find_account_by_email(
     row.map(|row| account_of(conn, row)).transpose()
 }
 
+/// The user's password hash (empty while no password has been chosen).
+pub fn password_hash(conn: &mut DbConnection, user_id: i32) -> QueryResult<Option<String>> {
+    users::table
+        .find(user_id)
+        .select(users::password_hash)
+        .first(conn)
+        .optional()
+}
+
 /// The user a session names, if that session is still valid: the user exists, is active, and
 /// the session was made in the user's current session generation.
 pub fn session_user(
@@ -197,9 +206,7 @@ pub fn session_user(
 
 /// An active user by id (API tokens of a deactivated user are refused with this).
 pub fn get_active_user(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
-    Ok(get_account(conn, id)?
-        .filter(|a| a.active)
-        .map(|a| a.user))
+    Ok(get_account(conn, id)?.filter(|a| a.active).map(|a| a.user))
 }
 
 /// Every user who belongs to a KKR: its admins and members, and the users of its
@@ -323,13 +330,12 @@ pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
 /// Lets a deactivated user sign in again (with their old password, if they had one).
 pub fn reactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryResult<bool> {
     write_tx(conn, |conn| {
-        let changed =
-            diesel::update(users::table.find(user_id).filter(users::active.eq(false)))
-                .set((
-                    users::active.eq(true),
-                    users::deactivated_at.eq(None::<chrono::NaiveDateTime>),
-                ))
-                .execute(conn)?;
+        let changed = diesel::update(users::table.find(user_id).filter(users::active.eq(false)))
+            .set((
+                users::active.eq(true),
+                users::deactivated_at.eq(None::<chrono::NaiveDateTime>),
+            ))
+            .execute(conn)?;
         if changed > 0 {
             audit::record(
                 conn,
@@ -400,10 +406,7 @@ pub struct Editor {
 
 /// The active editors of these municipalities who can sign in (their password is chosen),
 /// by municipality, then email.
-pub fn editors_of(
-    conn: &mut DbConnection,
-    codes: &[MunicipalityCode],
-) -> QueryResult<Vec<Editor>> {
+pub fn editors_of(conn: &mut DbConnection, codes: &[MunicipalityCode]) -> QueryResult<Vec<Editor>> {
     let codes: Vec<&str> = codes.iter().map(MunicipalityCode::as_str).collect();
     let rows: Vec<(Option<String>, String, String)> = users::table
         .filter(users::role.eq(Role::Editor.as_str()))

@@ -6,5 +6,8 @@ mod authorisation;
 mod dashboard;
 mod exports;
 mod forms;
+mod groups;
 mod helpers;
+mod reminders;
+mod users;
 mod workflow;
