@@ -60,7 +60,8 @@ pub fn create_user(
     })
 }
 
-/// Replaces a user's password hash, with an audit row (which never holds the hash).
+/// Replaces a user's password hash and ends their sessions, with an audit row (which never
+/// holds the hash).
 pub fn set_password_hash(
     conn: &mut DbConnection,
     user_id: i32,
@@ -71,6 +72,8 @@ pub fn set_password_hash(
         diesel::update(users::table.find(user_id))
             .set(users::password_hash.eq(password_hash))
             .execute(conn)?;
+        // A new password ends every session made with the old one.
+        bump_generation(conn, user_id)?;
         audit::record(
             conn,
             AuditEntry {

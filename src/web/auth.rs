@@ -311,8 +311,10 @@ async fn logout(
     MaybeSignedIn(user): MaybeSignedIn,
     form: web::Form<LogoutForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
+    // A session that has already ended (signed out elsewhere, idle, deactivated) has nothing
+    // left to protect: just leave.
     if let Some(user) = user {
+        verify_csrf(&session, form.csrf_token.as_deref())?;
         let user_id = user.id;
         db(&state, move |conn| Ok(users::end_sessions(conn, user_id)?)).await?;
         tracing::info!(user = user_id, "signed out");
