@@ -146,14 +146,15 @@ pub fn reminder_mail(
             "Påmindelse: statusskemaet for {municipality_name} skal indsendes senest {deadline}"
         ),
         body: format!(
-            "Kære kollega i {municipality_name}\n\n\
-             {kkr} har endnu ikke modtaget {municipality_name}s statusskema for {year}:\n\
+            "Kære kollega i {official}\n\n\
+             {kkr} har endnu ikke modtaget statusskemaet for {year} fra {official}:\n\
              «{title}».\n\n\
              Fristen er {deadline}.\n\n\
              Udfyld og indsend skemaet her:\n{form_link}\n\n\
              Er skemaet gemt som kladde, så husk at trykke «Indsend», når det er færdigt.\n\n\
              Venlig hilsen\nKKR-sekretariatet, {kkr}\n",
             kkr = round.kkr_name,
+            official = crate::domain::official_name(municipality_name),
             year = round.year,
             title = round.title,
         ),
@@ -189,7 +190,9 @@ mod tests {
         );
         assert!(mail.body.contains("Fristen er 1. december 2017 kl. 23.59."));
         assert!(mail.body.contains(link));
-        assert!(mail.body.contains("KKR Hovedstaden"));
+        assert!(mail
+            .body
+            .contains("KKR Hovedstaden har endnu ikke modtaget statusskemaet for 2017 fra Frederiksberg Kommune"));
     }
 
     #[test]

@@ -279,6 +279,7 @@ async fn dashboard(
         let outstanding = reminders::outstanding(&state, &view).await?;
         context.insert("emails", &reminders::emails_to_copy(&outstanding));
         context.insert("outstanding", &outstanding);
+        context.insert("tracker_level", &3);
         context.insert("sendings", &reminders::sendings(&state, &view).await?);
         context.insert(
             "round_open",

@@ -207,6 +207,7 @@ async fn render(
     context.insert("round", round);
     context.insert("deadline", &danish_datetime(round.deadline));
     context.insert("outstanding", &list);
+    context.insert("tracker_level", &2);
     context.insert("emails", &emails_to_copy(&list));
     context.insert("recipient_count", &recipients);
     context.insert("municipality_count", &with_editors);

@@ -535,6 +535,10 @@ async fn render_user(
         &message_of(&feedback.errors, "municipality"),
     );
     context.insert("confirm_error", &message_of(&feedback.errors, "confirm"));
+    context.insert(
+        "reset_error",
+        &message_of(&feedback.errors, "reset-confirm"),
+    );
     context.insert("errors", &feedback.errors);
     context.insert("notice", &feedback.notice);
     context.insert("mail_configured", &state.mailer.is_some());
@@ -641,7 +645,9 @@ async fn deactivate(
     let problem = if account.user.id == admin.id {
         Some("Du kan ikke deaktivere dig selv. Bed en anden fra KKR-sekretariatet om det.")
     } else if form.confirm.as_deref() != Some("ja") {
-        Some("Sæt kryds ved «Ja, deaktivér brugeren» for at bekræfte.")
+        Some(
+            "Bekræft deaktiveringen: sæt kryds i feltet «Ja, deaktivér …» og tryk på knappen igen.",
+        )
     } else {
         None
     };
@@ -698,11 +704,18 @@ async fn reset(
 ) -> Result<HttpResponse, AppError> {
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let account = managed_account(&state, &admin, path.into_inner()).await?;
-    if !account.active {
+    let problem = if !account.active {
+        Some("Brugeren er deaktiveret. Aktivér brugeren igen først.")
+    } else if form.confirm.as_deref() != Some("ja") {
+        Some("Bekræft nulstillingen: sæt kryds i feltet «Ja, nulstil …» og tryk på knappen igen.")
+    } else {
+        None
+    };
+    if let Some(message) = problem {
         let feedback = UserPageFeedback {
             errors: vec![FieldError {
-                field: "confirm",
-                message: "Brugeren er deaktiveret. Aktivér brugeren igen først.".into(),
+                field: "reset-confirm",
+                message: message.into(),
             }],
             notice: None,
         };

@@ -68,11 +68,9 @@ fn signs_in(app: &TestApp, email: &str, password: &str) -> u16 {
 
 /// The one-time link an admin's page shows, as a path on the test server.
 fn link_path(page: &str) -> String {
-    let start = page
-        .find("id=\"invitation-link\">")
-        .expect("the page shows a link")
-        + "id=\"invitation-link\">".len();
-    let end = page[start..].find("</code>").unwrap() + start;
+    let marker = "id=\"link\" type=\"text\" readonly value=\"";
+    let start = page.find(marker).expect("the page shows a link") + marker.len();
+    let end = page[start..].find('"').unwrap() + start;
     let link = &page[start..end];
     let path_start = link.find("/invitation/").expect("an invitation path");
     link[path_start..].to_owned()
@@ -245,9 +243,9 @@ fn a_deactivated_user_is_signed_out_everywhere_and_can_use_neither_password_nor_
         &[("csrf_token", &admin_csrf)],
     );
     assert_eq!(unconfirmed.status, 422);
-    assert!(unconfirmed
-        .text()
-        .contains("Sæt kryds ved «Ja, deaktivér brugeren» for at bekræfte."));
+    let page = unconfirmed.text();
+    assert!(page.contains("Bekræft deaktiveringen: sæt kryds i feltet «Ja, deaktivér …»"));
+    assert!(page.contains("href=\"#confirm\""));
     assert_eq!(app.get(&editor, "/account").status, 200);
 
     let done = app.post(
@@ -600,10 +598,22 @@ fn an_admin_changes_a_role_and_resets_a_password() {
     assert_eq!(own.status, 422);
     assert!(own.text().contains("Du kan ikke ændre din egen rolle"));
 
-    let reset = app.post(
+    // Not without the confirmation: the password still works.
+    let unconfirmed = app.post(
         &admin,
         &format!("/users/{reader_id}/reset"),
         &[("csrf_token", &csrf)],
+    );
+    assert_eq!(unconfirmed.status, 422);
+    assert!(unconfirmed.text().contains("Bekræft nulstillingen"));
+    assert_eq!(
+        signs_in(&app, &app.email(Role::Reader), &app.password(Role::Reader)),
+        303
+    );
+    let reset = app.post(
+        &admin,
+        &format!("/users/{reader_id}/reset"),
+        &[("csrf_token", &csrf), ("confirm", "ja")],
     );
     assert_eq!(reset.status, 200);
     let page = reset.text();
