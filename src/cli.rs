@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `demo`, `user add`, `export`, `backup`. Every flag can also be set by
+//! The command line: `serve`, `migrate`, `demo`, `admin create`, `user add`, `export`, `backup`. Every
+//! flag can also be set by
 //! an environment variable of the same name (`--database-url` is `TRAFIKLYS_DATABASE_URL`).
 
 use std::io::BufRead;
@@ -45,6 +46,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Set up an installation's administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Write attachments, agenda drafts, spreadsheets and the KKR report to files.
     /// Exports hold submitted answers only.
     #[command(subcommand)]
@@ -123,6 +127,39 @@ pub struct ServeArgs {
     pub session_idle_minutes: u32,
     #[command(flatten)]
     pub limits: web::limits::LimitSettings,
+    /// Hours after sign-in after which a sign-in ends, however active.
+    #[arg(long, env = "TRAFIKLYS_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u32,
+    /// Mail server for invitations, password resets and reminders, e.g.
+    /// smtp://user:password@mail.example.dk:587?tls=required (STARTTLS) or
+    /// smtps://user:password@mail.example.dk (TLS). Without it, links are shown to pass on.
+    #[arg(long, env = "TRAFIKLYS_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of the mails, e.g. "KKR Hovedstaden <kkr@kl.dk>".
+    #[arg(long, env = "TRAFIKLYS_MAIL_FROM")]
+    pub mail_from: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin of a KKR (the first one of a fresh installation) and print a one-time
+    /// link, valid for 7 days, where they choose their password and are signed in.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The KKR the admin works for, e.g. "KKR Sjælland".
+        #[arg(long)]
+        kkr: String,
+        /// Full name shown in the application; the admin can write it when choosing a password.
+        #[arg(long)]
+        name: Option<String>,
+        /// Public address of the site the link starts with.
+        #[arg(long, env = "TRAFIKLYS_BASE_URL")]
+        base_url: Option<String>,
+        /// Address the site listens on; the link starts with http://<bind> without a base URL.
+        #[arg(long, env = "TRAFIKLYS_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,6 +201,10 @@ pub fn run(cli: Cli) -> Result<()> {
             report_demo(demo::load(&mut conn)?)
         }
         Command::Backup { file } => backup(&cli.database_url, &file),
+        Command::Admin(command) => {
+            print!("{}", admin(&cli.database_url, command)?);
+            Ok(())
+        }
         Command::Export(command) => {
             let pool = store::connect(&cli.database_url)?;
             let mut conn = pool.get()?;
@@ -256,6 +297,11 @@ fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
             u64::from(args.session_idle_minutes.max(1)) * 60,
         )),
         limits: args.limits,
+        session_max: Some(std::time::Duration::from_secs(
+            u64::from(args.session_max_hours.max(1)) * 3600,
+        )),
+        smtp_url: args.smtp_url,
+        mail_from: args.mail_from,
     };
     let state = web::AppState::new(pool, &settings)?;
     let listener = TcpListener::bind(&args.bind)
@@ -354,6 +400,118 @@ fn add_user(
         println!("Password: {password}");
     }
     Ok(())
+}
+
+/// Runs an `admin` command; returns what it has to say.
+pub fn admin(database_url: &str, command: AdminCommand) -> Result<String> {
+    let AdminCommand::Create {
+        email,
+        kkr,
+        name,
+        base_url,
+        bind,
+    } = command;
+    let pool = store::connect(database_url)?;
+    let mut conn = pool.get()?;
+    let public_url = base_url
+        .map(|u| u.trim().trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://{bind}"));
+    let created = create_admin(&mut conn, &email, &kkr, name.as_deref(), &public_url)?;
+    Ok(format!(
+        "Created the admin {} for {}.\n\
+         One-time link to choose a password and sign in (valid until {}):\n{}\n",
+        created.email,
+        created.kkr_name,
+        crate::domain::time::danish_datetime(created.expires_at),
+        created.link
+    ))
+}
+
+/// What `admin create` made: the admin and the one-time link to choose a password.
+#[derive(Debug, Clone)]
+pub struct CreatedAdmin {
+    pub email: String,
+    pub kkr_name: String,
+    pub link: String,
+    pub expires_at: chrono::NaiveDateTime,
+}
+
+/// The KKR's id by its name, "KKR Sjælland" or just "Sjælland" (any case).
+fn kkr_id_by_name(conn: &mut store::DbConnection, raw: &str) -> Result<(i32, String)> {
+    let known = reference::list_kkrs(conn)?;
+    let wanted = raw.trim().to_lowercase();
+    let wanted = wanted
+        .strip_prefix("kkr ")
+        .unwrap_or(&wanted)
+        .trim()
+        .to_owned();
+    known
+        .iter()
+        .find(|k| {
+            let name = k.name.to_lowercase();
+            name.strip_prefix("kkr ").unwrap_or(&name) == wanted
+        })
+        .map(|k| (k.id, k.name.clone()))
+        .with_context(|| {
+            if known.is_empty() {
+                "the database holds no KKRs yet; run `trafiklys migrate` with a version that \
+                 ships the reference data, or `trafiklys demo`"
+                    .to_owned()
+            } else {
+                format!(
+                    "no KKR is called «{}»; known: {}",
+                    raw.trim(),
+                    known
+                        .iter()
+                        .map(|k| k.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        })
+}
+
+/// Creates an admin of a KKR without a password, with a one-time link (valid 7 days) where
+/// they choose one; the same invitation the admins' user pages make.
+pub fn create_admin(
+    conn: &mut store::DbConnection,
+    email: &str,
+    kkr: &str,
+    name: Option<&str>,
+    public_url: &str,
+) -> Result<CreatedAdmin> {
+    let email = crate::domain::account::EmailAddress::parse(email)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .into_string();
+    let (kkr_id, kkr_name) = kkr_id_by_name(conn, kkr)?;
+    if users::find_by_email(conn, &email)?.is_some() {
+        bail!("a user with the email {email} already exists");
+    }
+    let name = match name {
+        Some(name) => {
+            crate::domain::account::parse_person_name(name).map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+        None => email.clone(),
+    };
+    let token = store::invitations::new_token();
+    let (_, invitation) = store::invitations::invite(
+        conn,
+        &users::NewUser {
+            email: email.clone(),
+            name,
+            role: Role::Admin,
+            kkr_id: Some(kkr_id),
+            municipality_code: None,
+        },
+        &token,
+        None,
+    )?;
+    Ok(CreatedAdmin {
+        email,
+        kkr_name,
+        link: format!("{public_url}/invitation/{token}"),
+        expires_at: invitation.expires_at,
+    })
 }
 
 fn analysis_of(

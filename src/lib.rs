@@ -9,6 +9,7 @@ pub mod charts;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod mail;
 pub mod password;
 pub mod report;
 pub mod store;

@@ -56,4 +56,19 @@ impl RoundAnalysis {
         });
         data
     }
+
+    /// The round seen for some of its municipalities only (a group): the one aggregation and
+    /// trend, run over just those municipalities in this round and in the earlier rounds.
+    pub fn restricted_to(&self, members: &[MunicipalityCode]) -> RoundAnalysis {
+        let keep = |data: &RoundData| {
+            let mut data = data.clone();
+            data.content
+                .municipalities
+                .retain(|m| members.contains(&m.code));
+            data.submissions
+                .retain(|s| members.contains(&s.municipality_code));
+            data
+        };
+        analyse(keep(&self.data), self.earlier.iter().map(keep).collect())
+    }
 }

@@ -1,8 +1,10 @@
 //! The model and its rules: pure, no I/O, no database, no HTTP. Most unit tests live here.
 
 pub mod access;
+pub mod account;
 pub mod analysis;
 pub mod form;
+pub mod group;
 pub mod model;
 pub mod prose;
 pub mod status;

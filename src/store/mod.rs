@@ -6,7 +6,10 @@
 //! migrations, how a write transaction begins) are all in this file.
 
 pub mod audit;
+pub mod groups;
+pub mod invitations;
 pub mod reference;
+pub mod reminders;
 pub mod rounds;
 mod rows;
 pub mod schema;

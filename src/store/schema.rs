@@ -57,6 +57,9 @@ diesel::table! {
         kkr_id -> Nullable<Integer>,
         municipality_code -> Nullable<Text>,
         created_at -> Timestamp,
+        active -> Bool,
+        session_generation -> Integer,
+        deactivated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -122,6 +125,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachment_snapshots,
     api_tokens,
     data_version,
+    invitations,
+    reminders,
+    reminder_recipients,
+    municipality_groups,
+    municipality_group_members,
 );
 
 diesel::table! {
@@ -153,3 +161,58 @@ diesel::table! {
         data -> Text,
     }
 }
+
+diesel::table! {
+    invitations (id) {
+        id -> Integer,
+        user_id -> Integer,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Integer>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reminders (id) {
+        id -> Integer,
+        round_id -> Integer,
+        sent_at -> Timestamp,
+        sent_by -> Integer,
+    }
+}
+
+diesel::table! {
+    reminder_recipients (id) {
+        id -> Integer,
+        reminder_id -> Integer,
+        municipality_code -> Text,
+        email -> Text,
+        delivered -> Bool,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    municipality_groups (id) {
+        id -> Integer,
+        kkr_id -> Integer,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    municipality_group_members (group_id, municipality_code) {
+        group_id -> Integer,
+        municipality_code -> Text,
+    }
+}
+
+diesel::joinable!(invitations -> users (user_id));
+diesel::joinable!(reminders -> users (sent_by));
+diesel::joinable!(reminder_recipients -> reminders (reminder_id));
+diesel::joinable!(municipality_group_members -> municipality_groups (group_id));

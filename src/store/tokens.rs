@@ -96,7 +96,7 @@ pub fn list(conn: &mut DbConnection, user_id: i32) -> QueryResult<Vec<ApiToken>>
         .load(conn)
 }
 
-/// The user an active token belongs to.
+/// The user an active token belongs to; none for a deactivated user's token.
 pub fn user_for(conn: &mut DbConnection, token: &str) -> QueryResult<Option<User>> {
     let user_id: Option<i32> = api_tokens::table
         .filter(api_tokens::token_hash.eq(hash(token)))
@@ -105,7 +105,7 @@ pub fn user_for(conn: &mut DbConnection, token: &str) -> QueryResult<Option<User
         .first(conn)
         .optional()?;
     match user_id {
-        Some(id) => users::get_user(conn, id),
+        Some(id) => users::get_active_user(conn, id),
         None => Ok(None),
     }
 }

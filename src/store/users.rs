@@ -7,6 +7,7 @@ use super::audit::{self, AuditEntry};
 use super::rows::{UserInsertForm, UserRow};
 use super::schema::{municipalities, users};
 use super::{write_tx, DbConnection};
+use crate::domain::account::Placement;
 use crate::domain::{MunicipalityCode, Role, User};
 
 /// A user about to be created; the password is already hashed.
@@ -59,7 +60,8 @@ pub fn create_user(
     })
 }
 
-/// Replaces a user's password hash, with an audit row (which never holds the hash).
+/// Replaces a user's password hash and ends their sessions, with an audit row (which never
+/// holds the hash).
 pub fn set_password_hash(
     conn: &mut DbConnection,
     user_id: i32,
@@ -70,6 +72,8 @@ pub fn set_password_hash(
         diesel::update(users::table.find(user_id))
             .set(users::password_hash.eq(password_hash))
             .execute(conn)?;
+        // A new password ends every session made with the old one.
+        bump_generation(conn, user_id)?;
         audit::record(
             conn,
             AuditEntry {
@@ -118,4 +122,311 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
         .first(conn)
         .optional()?;
     row.map(|row| with_kkr(conn, row)).transpose()
+}
+
+/// A user as the admin's user pages show them: the user with the state of the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub user: User,
+    pub active: bool,
+    /// False while an invitation or a reset waits for the user to choose a password.
+    pub has_password: bool,
+    pub session_generation: i32,
+    pub created_at: chrono::NaiveDateTime,
+    pub deactivated_at: Option<chrono::NaiveDateTime>,
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct AccountRow {
+    #[diesel(embed)]
+    user: UserRow,
+    active: bool,
+    session_generation: i32,
+    created_at: chrono::NaiveDateTime,
+    deactivated_at: Option<chrono::NaiveDateTime>,
+}
+
+fn account_of(conn: &mut DbConnection, row: AccountRow) -> QueryResult<(Account, String)> {
+    let (user, hash) = with_kkr(conn, row.user)?;
+    Ok((
+        Account {
+            user,
+            active: row.active,
+            has_password: !hash.is_empty(),
+            session_generation: row.session_generation,
+            created_at: row.created_at,
+            deactivated_at: row.deactivated_at,
+        },
+        hash,
+    ))
+}
+
+pub fn get_account(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Account>> {
+    let row = users::table
+        .find(id)
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(|row| account_of(conn, row).map(|(account, _)| account))
+        .transpose()
+}
+
+/// The account with this email (case-insensitive) and its password hash (empty while no
+/// password has been chosen), for sign-in.
+pub fn find_account_by_email(
+    conn: &mut DbConnection,
+    email: &str,
+) -> QueryResult<Option<(Account, String)>> {
+    let row = users::table
+        .filter(users::email.eq(email.trim().to_lowercase()))
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(|row| account_of(conn, row)).transpose()
+}
+
+/// The user's password hash (empty while no password has been chosen).
+pub fn password_hash(conn: &mut DbConnection, user_id: i32) -> QueryResult<Option<String>> {
+    users::table
+        .find(user_id)
+        .select(users::password_hash)
+        .first(conn)
+        .optional()
+}
+
+/// The user a session names, if that session is still valid: the user exists, is active, and
+/// the session was made in the user's current session generation.
+pub fn session_user(
+    conn: &mut DbConnection,
+    id: i32,
+    generation: i32,
+) -> QueryResult<Option<User>> {
+    Ok(get_account(conn, id)?
+        .filter(|a| a.active && a.session_generation == generation)
+        .map(|a| a.user))
+}
+
+/// An active user by id (API tokens of a deactivated user are refused with this).
+pub fn get_active_user(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+    Ok(get_account(conn, id)?.filter(|a| a.active).map(|a| a.user))
+}
+
+/// Every user who belongs to a KKR: its admins and members, and the users of its
+/// municipalities; by role, then name.
+pub fn list_in_kkr(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<Vec<Account>> {
+    let codes: Vec<String> = municipalities::table
+        .filter(municipalities::kkr_id.eq(kkr_id))
+        .select(municipalities::code)
+        .load(conn)?;
+    let rows: Vec<AccountRow> = users::table
+        .filter(
+            users::kkr_id
+                .eq(kkr_id)
+                .or(users::municipality_code.eq_any(codes)),
+        )
+        .select(AccountRow::as_select())
+        .load(conn)?;
+    let mut accounts = rows
+        .into_iter()
+        .map(|row| account_of(conn, row).map(|(a, _)| a))
+        .collect::<QueryResult<Vec<_>>>()?;
+    let rank = |role: Role| Role::ALL.iter().position(|r| *r == role).unwrap_or(0);
+    accounts.sort_by_cached_key(|a| {
+        (
+            rank(a.user.role),
+            crate::domain::danish_sort_key(&a.user.name),
+        )
+    });
+    Ok(accounts)
+}
+
+/// Bumps the user's session generation: every session made before ends on its next request.
+pub(crate) fn bump_generation(conn: &mut DbConnection, user_id: i32) -> QueryResult<i32> {
+    diesel::update(users::table.find(user_id))
+        .set(users::session_generation.eq(users::session_generation + 1))
+        .returning(users::session_generation)
+        .get_result(conn)
+}
+
+/// The user's current session generation, stored in the session cookie at sign-in.
+pub fn session_generation(conn: &mut DbConnection, user_id: i32) -> QueryResult<i32> {
+    users::table
+        .find(user_id)
+        .select(users::session_generation)
+        .first(conn)
+}
+
+/// Signs the user out everywhere: every session of the user ends, copied cookies included.
+pub fn end_sessions(conn: &mut DbConnection, user_id: i32) -> QueryResult<()> {
+    write_tx(conn, |conn| {
+        bump_generation(conn, user_id)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: Some(user_id),
+                action: "sign_out",
+                entity: "user",
+                entity_id: user_id.to_string(),
+                before: None,
+                after: None,
+            },
+        )
+    })
+}
+
+/// A user changes their own password: the new hash is stored and every other session of the
+/// user ends. Returns the new session generation, for the session that made the change.
+pub fn change_password(
+    conn: &mut DbConnection,
+    user_id: i32,
+    password_hash: &str,
+) -> QueryResult<i32> {
+    write_tx(conn, |conn| {
+        diesel::update(users::table.find(user_id))
+            .set(users::password_hash.eq(password_hash))
+            .execute(conn)?;
+        let generation = bump_generation(conn, user_id)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: Some(user_id),
+                action: "change_password",
+                entity: "user",
+                entity_id: user_id.to_string(),
+                before: None,
+                after: None,
+            },
+        )?;
+        Ok(generation)
+    })
+}
+
+/// Deactivates a user: they can no longer sign in or use API tokens, every session ends, and
+/// any waiting invitation or reset link is revoked. False if the user was not active.
+pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryResult<bool> {
+    write_tx(conn, |conn| {
+        let now = super::now();
+        let changed = diesel::update(users::table.find(user_id).filter(users::active.eq(true)))
+            .set((users::active.eq(false), users::deactivated_at.eq(Some(now))))
+            .execute(conn)?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        bump_generation(conn, user_id)?;
+        super::invitations::revoke_pending(conn, user_id, now)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: Some(actor),
+                action: "deactivate",
+                entity: "user",
+                entity_id: user_id.to_string(),
+                before: Some(json!({ "active": true })),
+                after: Some(json!({ "active": false })),
+            },
+        )?;
+        Ok(true)
+    })
+}
+
+/// Lets a deactivated user sign in again (with their old password, if they had one).
+pub fn reactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryResult<bool> {
+    write_tx(conn, |conn| {
+        let changed = diesel::update(users::table.find(user_id).filter(users::active.eq(false)))
+            .set((
+                users::active.eq(true),
+                users::deactivated_at.eq(None::<chrono::NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        if changed > 0 {
+            audit::record(
+                conn,
+                AuditEntry {
+                    user_id: Some(actor),
+                    action: "reactivate",
+                    entity: "user",
+                    entity_id: user_id.to_string(),
+                    before: Some(json!({ "active": false })),
+                    after: Some(json!({ "active": true })),
+                },
+            )?;
+        }
+        Ok(changed > 0)
+    })
+}
+
+/// Gives a user another role, with the KKR or municipality the role belongs to.
+pub fn set_role(
+    conn: &mut DbConnection,
+    user_id: i32,
+    role: Role,
+    placement: &Placement,
+    actor: i32,
+) -> QueryResult<()> {
+    write_tx(conn, |conn| {
+        let before: (String, Option<i32>, Option<String>) = users::table
+            .find(user_id)
+            .select((users::role, users::kkr_id, users::municipality_code))
+            .first(conn)?;
+        let code = placement.municipality_code().map(|c| c.as_str().to_owned());
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::role.eq(role.as_str()),
+                users::kkr_id.eq(placement.kkr_id()),
+                users::municipality_code.eq(&code),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: Some(actor),
+                action: "set_role",
+                entity: "user",
+                entity_id: user_id.to_string(),
+                before: Some(json!({
+                    "role": before.0,
+                    "kkr_id": before.1,
+                    "municipality_code": before.2,
+                })),
+                after: Some(json!({
+                    "role": role.as_str(),
+                    "kkr_id": placement.kkr_id(),
+                    "municipality_code": code,
+                })),
+            },
+        )
+    })
+}
+
+/// A municipality's editor as a reminder addresses them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Editor {
+    pub municipality_code: MunicipalityCode,
+    pub name: String,
+    pub email: String,
+}
+
+/// The active editors of these municipalities who can sign in (their password is chosen),
+/// by municipality, then email.
+pub fn editors_of(conn: &mut DbConnection, codes: &[MunicipalityCode]) -> QueryResult<Vec<Editor>> {
+    let codes: Vec<&str> = codes.iter().map(MunicipalityCode::as_str).collect();
+    let rows: Vec<(Option<String>, String, String)> = users::table
+        .filter(users::role.eq(Role::Editor.as_str()))
+        .filter(users::active.eq(true))
+        .filter(users::password_hash.ne(""))
+        .filter(users::municipality_code.eq_any(codes))
+        .order((users::municipality_code.asc(), users::email.asc()))
+        .select((users::municipality_code, users::name, users::email))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(code, name, email)| code.map(|c| (c, name, email)))
+        .map(|(code, name, email)| {
+            Ok(Editor {
+                municipality_code: super::rows::parse_code(&code)?,
+                name,
+                email,
+            })
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@
 //! - `GET /account`
 //! - `POST /account/tokens` (create; the token is shown once)
 //! - `POST /account/tokens/{id}/revoke`
+//! - `POST /account/password` (change password; every other session of the user ends)
 
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
@@ -12,18 +13,22 @@ use rand::distributions::{Alphanumeric, DistString};
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 
-use super::auth::SignedIn;
+use super::auth::{follow_generation, SignedIn};
 use super::error::AppError;
 use super::pages::{base_context, verify_csrf};
-use super::{db, AppState};
+use super::{blocking, db, AppState};
+use crate::domain::account::NewPassword;
 use crate::domain::time::danish_datetime;
 use crate::domain::User;
+use crate::password;
 use crate::store::tokens;
+use crate::store::users;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(show))
         .route("/account/tokens", web::post().to(create))
-        .route("/account/tokens/{id}/revoke", web::post().to(revoke));
+        .route("/account/tokens/{id}/revoke", web::post().to(revoke))
+        .route("/account/password", web::post().to(change_password));
 }
 
 #[derive(Debug, Serialize)]
@@ -36,12 +41,67 @@ struct TokenView {
 
 const NAME_MAX_CHARS: usize = 100;
 
+/// The password form's outcome: its errors (field id and message) or a confirmation.
+#[derive(Debug, Default, Serialize)]
+struct PasswordFeedback {
+    errors: Vec<FieldMessage>,
+    current_error: Option<String>,
+    new_error: Option<String>,
+    confirm_error: Option<String>,
+    changed: bool,
+}
+
+impl PasswordFeedback {
+    fn of(errors: Vec<FieldMessage>, changed: bool) -> PasswordFeedback {
+        let find = |field: &str| {
+            errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone())
+        };
+        PasswordFeedback {
+            current_error: find("current-password"),
+            new_error: find("password"),
+            confirm_error: find("password-confirm"),
+            errors,
+            changed,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct FieldMessage {
+    field: &'static str,
+    message: String,
+}
+
 async fn render(
     state: &web::Data<AppState>,
     session: &Session,
     user: &User,
     new_token: Option<String>,
     error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    render_with(
+        state,
+        session,
+        user,
+        new_token,
+        error,
+        PasswordFeedback::default(),
+        status,
+    )
+    .await
+}
+
+async fn render_with(
+    state: &web::Data<AppState>,
+    session: &Session,
+    user: &User,
+    new_token: Option<String>,
+    error: Option<String>,
+    password: PasswordFeedback,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.id;
@@ -59,6 +119,8 @@ async fn render(
     context.insert("tokens", &views);
     context.insert("new_token", &new_token);
     context.insert("error", &error);
+    context.insert("password", &password);
+    context.insert("password_min", &NewPassword::MIN_CHARS);
     context.insert(
         "municipality",
         &user.municipality_code.as_ref().map(|c| c.to_string()),
@@ -134,4 +196,89 @@ async fn revoke(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/account"))
         .finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    csrf_token: Option<String>,
+    current_password: Option<String>,
+    password: Option<String>,
+    password_confirm: Option<String>,
+}
+
+/// Changes the signed-in user's password. Every other session of the user ends; this one
+/// stays signed in.
+async fn change_password(
+    state: web::Data<AppState>,
+    session: Session,
+    SignedIn(user): SignedIn,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&session, form.csrf_token.as_deref())?;
+    let PasswordForm {
+        current_password,
+        password: new_password,
+        password_confirm,
+        ..
+    } = form.into_inner();
+    let current = current_password.unwrap_or_default();
+    let user_id = user.id;
+    let stored = db(&state, move |conn| Ok(users::password_hash(conn, user_id)?))
+        .await?
+        .unwrap_or_default();
+    let current_ok = blocking(move || Ok(password::verify(&current, &stored))).await?;
+    let mut errors = Vec::new();
+    if !current_ok {
+        errors.push(FieldMessage {
+            field: "current-password",
+            message: "Din nuværende adgangskode er forkert.".into(),
+        });
+    }
+    let parsed = NewPassword::parse(
+        new_password.as_deref().unwrap_or(""),
+        password_confirm.as_deref().unwrap_or(""),
+    );
+    if let Err(rejection) = &parsed {
+        errors.push(FieldMessage {
+            field: rejection.field(),
+            message: rejection.message(),
+        });
+    }
+    let new_password = match parsed {
+        Ok(p) if errors.is_empty() => p,
+        _ => {
+            let feedback = PasswordFeedback::of(errors, false);
+            return render_with(
+                &state,
+                &session,
+                &user,
+                None,
+                None,
+                feedback,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let hash = blocking(move || {
+        password::hash(new_password.as_str()).map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await?;
+    let generation = db(&state, move |conn| {
+        Ok(users::change_password(conn, user_id, &hash)?)
+    })
+    .await?;
+    follow_generation(&session, generation)?;
+    tracing::info!(user = user_id, "password changed");
+    let feedback = PasswordFeedback::of(Vec::new(), true);
+    render_with(
+        &state,
+        &session,
+        &user,
+        None,
+        None,
+        feedback,
+        StatusCode::OK,
+    )
+    .await
 }

@@ -160,17 +160,26 @@ fn visible_to(user: Option<&User>, round: &Round, code: &MunicipalityCode) -> bo
     })
 }
 
+#[derive(Debug, serde::Deserialize)]
+pub struct SummaryQuery {
+    /// A group of the KKR's municipalities to narrow the summary to.
+    group: Option<String>,
+}
+
 async fn summary(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i32>,
+    query: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller(&req, &state).await?;
-    let view = round_view(&state, path.into_inner()).await?;
-    let round = view.data.content.round.clone();
+    let full = round_view(&state, path.into_inner()).await?;
+    let round = full.data.content.round.clone();
     if !access::can_view_round(user.as_ref(), &round) {
         return Err(forbidden_or_sign_in(user.as_ref()));
     }
+    let group_id = super::groups::parse_group_param(query.group.as_deref())?;
+    let (view, _) = super::groups::narrowed(&state, full, group_id).await?;
     let mut summary = view.summary.clone();
     let mut trend = view.trend.clone();
     summary

@@ -32,10 +32,25 @@ pub struct SignedIn(pub User);
 
 type BoxedFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
-/// Who is signed in, and whether a session just ended for being idle too long.
+/// Why a session just ended by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// No request for longer than the idle timeout.
+    Idle,
+    /// Signed in longer than the absolute session lifetime.
+    Lifetime,
+}
+
+/// Who is signed in, and whether a session just ended by itself.
 struct Current {
     user: Option<User>,
-    expired: bool,
+    ended: Option<Ended>,
+}
+
+impl Current {
+    fn anonymous(ended: Option<Ended>) -> Current {
+        Current { user: None, ended }
+    }
 }
 
 async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
@@ -46,36 +61,81 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
         .ok_or_else(|| AppError::Internal("application state missing".into()))?;
     let session_error = |e: actix_session::SessionGetError| AppError::Session(e.to_string());
     let Some(id) = session.get::<i32>(USER_KEY).map_err(session_error)? else {
-        return Ok(Current {
-            user: None,
-            expired: false,
-        });
+        return Ok(Current::anonymous(None));
     };
-    // The cookie store keeps no server-side expiry, so idleness is tracked in the session.
+    // The cookie store keeps no server-side expiry, so both limits are tracked in the session.
     let now = chrono::Utc::now().timestamp();
+    let since = session.get::<i64>(SINCE_KEY).map_err(session_error)?;
+    if since.is_none_or(|since| now - since > state.session_max_seconds) {
+        session.purge();
+        return Ok(Current::anonymous(Some(Ended::Lifetime)));
+    }
     let last_seen = session.get::<i64>(SEEN_KEY).map_err(session_error)?;
     if last_seen.is_none_or(|seen| now - seen > state.session_idle_seconds) {
         session.purge();
-        return Ok(Current {
-            user: None,
-            expired: true,
-        });
+        return Ok(Current::anonymous(Some(Ended::Idle)));
+    }
+    // The session generation makes sign-out, a password change and deactivation end every
+    // session of the user at once, copies of the cookie included.
+    let Some(generation) = session.get::<i32>(GENERATION_KEY).map_err(session_error)? else {
+        session.purge();
+        return Ok(Current::anonymous(None));
+    };
+    let user = db(&state, move |conn| {
+        Ok(users::session_user(conn, id, generation)?)
+    })
+    .await?;
+    if user.is_none() {
+        // Deactivated, signed out elsewhere, or gone: end this session too.
+        session.purge();
+        return Ok(Current::anonymous(None));
     }
     session
         .insert(SEEN_KEY, now)
         .map_err(|e| AppError::Session(e.to_string()))?;
-    let user = db(&state, move |conn| Ok(users::get_user(conn, id)?)).await?;
-    if user.is_none() {
-        // The account is gone: end the session rather than keep a dangling id.
-        session.purge();
-    }
-    Ok(Current {
-        user,
-        expired: false,
-    })
+    Ok(Current { user, ended: None })
 }
 
 const SEEN_KEY: &str = "seen";
+const SINCE_KEY: &str = "since";
+const GENERATION_KEY: &str = "gen";
+
+/// Starts a signed-in session for the user in their current session generation: a new session
+/// id (so a session fixed before sign-in is worthless) and a fresh CSRF token.
+pub(crate) fn start_session(
+    session: &Session,
+    user_id: i32,
+    generation: i32,
+) -> Result<(), AppError> {
+    let insert_error = |e: actix_session::SessionInsertError| AppError::Session(e.to_string());
+    let now = chrono::Utc::now().timestamp();
+    session.renew();
+    session.insert(USER_KEY, user_id).map_err(insert_error)?;
+    session
+        .insert(GENERATION_KEY, generation)
+        .map_err(insert_error)?;
+    session.insert(SINCE_KEY, now).map_err(insert_error)?;
+    session.insert(SEEN_KEY, now).map_err(insert_error)?;
+    rotate_csrf_token(session)
+}
+
+/// Moves this session to the user's new session generation (after a password change), so it
+/// stays signed in while every other session of the user ends.
+pub(crate) fn follow_generation(session: &Session, generation: i32) -> Result<(), AppError> {
+    session.renew();
+    session
+        .insert(GENERATION_KEY, generation)
+        .map_err(|e| AppError::Session(e.to_string()))
+}
+
+/// "12 timer", "1 time", "60 minutter", "30 sekunder".
+fn duration_text(seconds: i64) -> String {
+    match seconds {
+        3600 => "1 time".to_owned(),
+        s if s % 3600 == 0 => format!("{} timer", s / 3600),
+        s => idle_text(s),
+    }
+}
 
 /// "60 minutter", "1 minut", "30 sekunder".
 fn idle_text(seconds: i64) -> String {
@@ -105,15 +165,18 @@ impl FromRequest for SignedIn {
         let req = req.clone();
         Box::pin(async move {
             let current = current_user(&req).await?;
-            match current.user {
-                Some(user) => Ok(SignedIn(user)),
-                None => Err(AppError::SignInRequired {
-                    next: req
-                        .uri()
-                        .path_and_query()
-                        .map(|p| p.as_str().to_owned())
-                        .unwrap_or_else(|| "/".to_owned()),
-                    expired: current.expired,
+            let next = || {
+                req.uri()
+                    .path_and_query()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_else(|| "/".to_owned())
+            };
+            match (current.user, current.ended) {
+                (Some(user), _) => Ok(SignedIn(user)),
+                (None, Some(Ended::Lifetime)) => Err(AppError::SignInAgain { next: next() }),
+                (None, ended) => Err(AppError::SignInRequired {
+                    next: next(),
+                    expired: ended == Some(Ended::Idle),
                 }),
             }
         })
@@ -130,6 +193,7 @@ fn safe_next(next: Option<&str>) -> String {
 pub struct NextQuery {
     next: Option<String>,
     udlobet: Option<String>,
+    levetid: Option<String>,
 }
 
 async fn login_page(
@@ -148,12 +212,19 @@ async fn login_page(
     context.insert("next", &next);
     context.insert("email", "");
     context.insert("error", &Option::<String>::None);
-    let notice = query.udlobet.as_ref().map(|_| {
-        format!(
-            "Du er blevet logget ud, fordi du ikke har været aktiv i {}. Log ind igen for at fortsætte.",
-            idle_text(state.session_idle_seconds)
-        )
-    });
+    let notice = if query.levetid.is_some() {
+        Some(format!(
+            "Du er blevet logget ud, fordi du har været logget ind i {}. Log ind igen for at fortsætte.",
+            duration_text(state.session_max_seconds)
+        ))
+    } else {
+        query.udlobet.as_ref().map(|_| {
+            format!(
+                "Du er blevet logget ud, fordi du ikke har været aktiv i {}. Log ind igen for at fortsætte.",
+                idle_text(state.session_idle_seconds)
+            )
+        })
+    };
     context.insert("notice", &notice);
     state.pages.ok("login.html", &context)
 }
@@ -184,12 +255,17 @@ async fn login(
         return login_refused(&state, &session, &next, &email, limited);
     }
     let lookup = email.clone();
-    let found = db(&state, move |conn| Ok(users::find_by_email(conn, &lookup)?)).await?;
-    let user = blocking(move || {
+    let found = db(&state, move |conn| {
+        Ok(users::find_account_by_email(conn, &lookup)?)
+    })
+    .await?;
+    let account = blocking(move || {
         Ok(match found {
-            Some((user, hash)) if password::verify(&typed_password, &hash) => Some(user),
-            Some(_) => None,
-            None => {
+            Some((account, hash)) if !hash.is_empty() => {
+                password::verify(&typed_password, &hash).then_some(account)
+            }
+            // No such user, or no password chosen yet: spend the same time as a real check.
+            _ => {
                 password::verify_against_nothing(&typed_password);
                 None
             }
@@ -197,35 +273,31 @@ async fn login(
     })
     .await?;
 
-    match user {
-        Some(user) => {
-            // A new session id at sign-in, so a session fixed before sign-in is worthless.
-            session.renew();
-            session
-                .insert(USER_KEY, user.id)
-                .map_err(|e| AppError::Session(e.to_string()))?;
-            session
-                .insert(SEEN_KEY, chrono::Utc::now().timestamp())
-                .map_err(|e| AppError::Session(e.to_string()))?;
-            rotate_csrf_token(&session)?;
-            tracing::info!(user = user.id, "signed in");
+    let refuse = |status: StatusCode, message: &str| {
+        let mut context = base_context(&session, None)?;
+        context.insert("next", &next);
+        context.insert("email", &email);
+        context.insert("notice", &Option::<String>::None);
+        context.insert("error", message);
+        state.pages.respond(status, "login.html", &context)
+    };
+    match account {
+        // Said only to whoever knows the password, so it tells a guesser nothing.
+        Some(account) if !account.active => refuse(
+            StatusCode::FORBIDDEN,
+            "Din konto er deaktiveret. Kontakt KKR-sekretariatet, hvis du skal bruge Trafiklys igen.",
+        ),
+        Some(account) => {
+            start_session(&session, account.user.id, account.session_generation)?;
+            tracing::info!(user = account.user.id, "signed in");
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next))
                 .finish())
         }
-        None => {
-            let mut context = base_context(&session, None)?;
-            context.insert("next", &next);
-            context.insert("email", &email);
-            context.insert("notice", &Option::<String>::None);
-            context.insert(
-                "error",
-                "Forkert e-mail eller adgangskode. Prøv igen, eller kontakt KKR-sekretariatet for at få en ny adgangskode.",
-            );
-            state
-                .pages
-                .respond(StatusCode::UNAUTHORIZED, "login.html", &context)
-        }
+        None => refuse(
+            StatusCode::UNAUTHORIZED,
+            "Forkert e-mail eller adgangskode. Prøv igen, eller kontakt KKR-sekretariatet for at få en ny adgangskode.",
+        ),
     }
 }
 
@@ -263,8 +335,21 @@ pub struct LogoutForm {
     csrf_token: Option<String>,
 }
 
-async fn logout(session: Session, form: web::Form<LogoutForm>) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
+/// Signs out: every session of the user ends, on every device and in every copy of the cookie.
+async fn logout(
+    state: web::Data<AppState>,
+    session: Session,
+    MaybeSignedIn(user): MaybeSignedIn,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, AppError> {
+    // A session that has already ended (signed out elsewhere, idle, deactivated) has nothing
+    // left to protect: just leave.
+    if let Some(user) = user {
+        verify_csrf(&session, form.csrf_token.as_deref())?;
+        let user_id = user.id;
+        db(&state, move |conn| Ok(users::end_sessions(conn, user_id)?)).await?;
+        tracing::info!(user = user_id, "signed out");
+    }
     session.purge();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
@@ -278,7 +363,15 @@ pub(crate) async fn session_user(req: &HttpRequest) -> Result<Option<User>, AppE
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{duration_text, safe_next};
+
+    #[test]
+    fn session_lengths_are_said_in_danish() {
+        assert_eq!(duration_text(12 * 3600), "12 timer");
+        assert_eq!(duration_text(3600), "1 time");
+        assert_eq!(duration_text(90 * 60), "90 minutter");
+        assert_eq!(duration_text(2), "2 sekunder");
+    }
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {

@@ -3,7 +3,9 @@
 //! Routes and who may use them:
 //! - `GET /`: anyone; lists the rounds the visitor may see.
 //! - `GET /rounds/{id}`, `GET /rounds/{id}/chart.svg`, `GET /rounds/{id}/chart.png`:
-//!   signed-in users of the round's KKR; anyone once the round is published.
+//!   signed-in users of the round's KKR; anyone once the round is published. `?gruppe=ID`
+//!   narrows each to a group of the KKR's municipalities. The KKR's admins also see the
+//!   municipalities that have not submitted, their editors, and the reminders sent.
 
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::MaybeSignedIn;
 use super::error::AppError;
 use super::pages::base_context;
-use super::{db, round_view, AppState};
+use super::{db, groups, reminders, round_view, AppState};
 use crate::charts::DistributionChart;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::status::StatusView;
@@ -166,13 +168,30 @@ fn areas(summary: &Summary) -> Vec<AreaView> {
         .collect()
 }
 
+#[derive(Debug, Deserialize)]
+pub struct DashboardQuery {
+    /// A group of the KKR's municipalities to narrow the round to.
+    gruppe: Option<String>,
+}
+
+/// The group a page shows, for its heading and links.
+#[derive(Debug, Serialize)]
+struct SelectedGroup {
+    id: i32,
+    name: String,
+    size: usize,
+}
+
 async fn dashboard(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<i32>,
+    query: web::Query<DashboardQuery>,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let view = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let full = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let group_id = groups::parse_group_param(query.gruppe.as_deref())?;
+    let (view, group) = groups::narrowed(&state, full, group_id).await?;
     let summary = &view.summary;
     let round = &view.data.content.round;
     let chart = DistributionChart::from_summary(summary, &chart_title(round));
@@ -243,6 +262,30 @@ async fn dashboard(
             .and_then(|u| u.municipality_code.as_ref())
             .map(|c| c.to_string()),
     );
+    context.insert("groups", &groups::options(&state, round.kkr_id).await?);
+    context.insert(
+        "group",
+        &group.map(|g| SelectedGroup {
+            id: g.id,
+            size: g.members.len(),
+            name: g.name,
+        }),
+    );
+    let remind = user
+        .as_ref()
+        .is_some_and(|u| reminders::can_remind(u, round));
+    context.insert("can_remind", &remind);
+    if remind {
+        let outstanding = reminders::outstanding(&state, &view).await?;
+        context.insert("emails", &reminders::emails_to_copy(&outstanding));
+        context.insert("outstanding", &outstanding);
+        context.insert("tracker_level", &3);
+        context.insert("sendings", &reminders::sendings(&state, &view).await?);
+        context.insert(
+            "round_open",
+            &(round.state == crate::domain::RoundState::Open),
+        );
+    }
     state.pages.ok("dashboard.html", &context)
 }
 
@@ -250,6 +293,8 @@ async fn dashboard(
 pub struct ChartQuery {
     /// "fordeling" (default) or "udvikling".
     diagram: Option<String>,
+    /// A group of the KKR's municipalities to narrow the chart to.
+    gruppe: Option<String>,
 }
 
 fn chart_of(
@@ -288,7 +333,9 @@ async fn chart_svg(
     query: web::Query<ChartQuery>,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let view = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let full = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let group_id = groups::parse_group_param(query.gruppe.as_deref())?;
+    let (view, _) = groups::narrowed(&state, full, group_id).await?;
     let (chart, name) = chart_of(&view, query.diagram.as_deref())?;
     let filename = format!("{name}-{}.svg", view.data.content.round.year);
     Ok(download(
@@ -304,7 +351,9 @@ async fn chart_png(
     query: web::Query<ChartQuery>,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let view = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let full = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let group_id = groups::parse_group_param(query.gruppe.as_deref())?;
+    let (view, _) = groups::narrowed(&state, full, group_id).await?;
     let (chart, name) = chart_of(&view, query.diagram.as_deref())?;
     let filename = format!("{name}-{}.png", view.data.content.round.year);
     Ok(download("image/png", filename, chart.png()?))

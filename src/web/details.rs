@@ -3,7 +3,8 @@
 //!
 //! Routes and who may use them:
 //! - `GET /rounds/{id}/heatmap`, `GET /rounds/{id}/recommendations/{rec}`: the KKR's admins
-//!   and members (every municipality's submitted answers).
+//!   and members (every municipality's submitted answers). The heatmap takes `?gruppe=ID`
+//!   to show a group of the KKR's municipalities only.
 //! - `GET /rounds/{id}/municipalities/{code}`: the KKR's admins and members, and the
 //!   municipality's own editors and readers (who also see its draft).
 //! - `GET /years/{year}`: anyone; each KKR's round is shown where the visitor may see it.
@@ -64,6 +65,8 @@ struct Column {
 #[derive(Debug, Deserialize)]
 pub struct SortQuery {
     sort: Option<String>,
+    /// A group of the KKR's municipalities to narrow the heatmap to.
+    gruppe: Option<String>,
 }
 
 async fn heatmap(
@@ -73,11 +76,13 @@ async fn heatmap(
     query: web::Query<SortQuery>,
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let view = round_view(&state, path.into_inner()).await?;
-    let content = &view.data.content;
-    if !access::can_read_all_answers(&user, &content.round) {
+    let full = round_view(&state, path.into_inner()).await?;
+    if !access::can_read_all_answers(&user, &full.data.content.round) {
         return Err(AppError::Forbidden);
     }
+    let group_id = super::groups::parse_group_param(query.gruppe.as_deref())?;
+    let (view, group) = super::groups::narrowed(&state, full, group_id).await?;
+    let content = &view.data.content;
     let columns: Vec<Column> = content
         .recommendations
         .iter()
@@ -130,6 +135,14 @@ async fn heatmap(
     context.insert("columns", &columns);
     context.insert("rows", &rows);
     context.insert("sorted_by_green", &by_green);
+    context.insert(
+        "groups",
+        &super::groups::options(&state, content.round.kkr_id).await?,
+    );
+    context.insert(
+        "group",
+        &group.map(|g| serde_json::json!({ "id": g.id, "name": g.name, "size": g.members.len() })),
+    );
     state.pages.ok("heatmap.html", &context)
 }
 

@@ -14,6 +14,9 @@ use crate::report::ReportError;
 pub enum AppError {
     #[error("log ind for at se siden")]
     SignInRequired { next: String, expired: bool },
+    /// The sign-in reached its absolute lifetime: sign in again.
+    #[error("log ind igen for at se siden")]
+    SignInAgain { next: String },
     #[error("Du har ikke adgang til denne side.")]
     Forbidden,
     #[error("Siden findes ikke.")]
@@ -52,7 +55,7 @@ pub enum AppError {
 impl AppError {
     fn title(&self) -> &'static str {
         match self {
-            AppError::SignInRequired { .. } => "Log ind",
+            AppError::SignInRequired { .. } | AppError::SignInAgain { .. } => "Log ind",
             AppError::Forbidden | AppError::Csrf => "Ingen adgang",
             AppError::NotFound => "Siden findes ikke",
             AppError::BadRequest(_) => "Forespørgslen kunne ikke behandles",
@@ -102,7 +105,7 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpRespons
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::SignInRequired { .. } | AppError::SignInAgain { .. } => StatusCode::SEE_OTHER,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -123,6 +126,14 @@ impl ResponseError for AppError {
             }
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, target))
+                .finish();
+        }
+        if let AppError::SignInAgain { next } = self {
+            return HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/login?next={}&levetid=1", percent_encode(next)),
+                ))
                 .finish();
         }
         let status = self.status_code();

@@ -16,6 +16,9 @@ pub mod limits;
 pub mod next;
 pub mod pages;
 pub mod utf8;
+pub mod groups;
+pub mod reminders;
+pub mod users;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -52,6 +55,13 @@ pub struct Settings {
     pub session_idle: Option<std::time::Duration>,
     /// Rate limits of sign-in, API tokens and snapshots.
     pub limits: limits::LimitSettings,
+    /// Time after sign-in after which a sign-in ends however active; 12 hours when not set.
+    pub session_max: Option<std::time::Duration>,
+    /// The mail server for invitations, resets and reminders, e.g.
+    /// `smtp://user:pass@mail.example:587?tls=required`. Without it links are shown instead.
+    pub smtp_url: Option<String>,
+    /// The sender of mails; [`crate::mail::DEFAULT_FROM`] when not set.
+    pub mail_from: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +85,8 @@ pub enum StartError {
     },
     #[error("could not listen: {0}")]
     Listen(#[from] std::io::Error),
+    #[error("{0}")]
+    Mail(#[from] crate::mail::MailError),
 }
 
 /// What every handler shares: the pool, the page templates and the typst engine.
@@ -83,8 +95,15 @@ pub struct AppState {
     pub pages: pages::Pages,
     pub renderer: Renderer,
     pub session_idle_seconds: i64,
+    /// A sign-in ends this long after it began, however active.
+    pub session_max_seconds: i64,
     pub cache: cache::SummaryCache,
     pub limits: limits::Limits,
+    /// Sends invitations, resets and reminders; `None` when no mail server is configured.
+    pub mailer: Option<std::sync::Arc<crate::mail::Mailer>>,
+    /// The public address links in mails and on pages start with, without a trailing slash:
+    /// the base URL, else the address the server listens on.
+    pub public_url: String,
 }
 
 impl AppState {
@@ -97,8 +116,31 @@ impl AppState {
                 .session_idle
                 .map_or(3600, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
                 .max(1),
+            session_max_seconds: settings
+                .session_max
+                .map_or(12 * 3600, |d| {
+                    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+                })
+                .max(1),
             cache: cache::SummaryCache::default(),
             limits: limits::Limits::new(&settings.limits),
+            mailer: match &settings.smtp_url {
+                Some(url) if !url.trim().is_empty() => {
+                    Some(std::sync::Arc::new(crate::mail::Mailer::from_url(
+                        url,
+                        settings
+                            .mail_from
+                            .as_deref()
+                            .unwrap_or(crate::mail::DEFAULT_FROM),
+                    )?))
+                }
+                _ => None,
+            },
+            public_url: settings
+                .base_url
+                .as_deref()
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+                .unwrap_or_default(),
         })
     }
 }
@@ -176,6 +218,10 @@ pub fn server(
     settings: &Settings,
 ) -> Result<Server, StartError> {
     let key = session_key(settings)?;
+    let mut state = state;
+    if state.public_url.is_empty() {
+        state.public_url = format!("http://{}", listener.local_addr()?);
+    }
     let secure = settings
         .base_url
         .as_deref()
@@ -230,6 +276,9 @@ pub fn server(
             .configure(details::routes)
             .configure(forms::routes)
             .configure(exports::routes)
+            .configure(users::routes)
+            .configure(groups::routes)
+            .configure(reminders::routes)
             .default_service(web::to(not_found))
     })
     .listen(listener)?
@@ -251,7 +300,8 @@ fn security_headers(https: bool) -> DefaultHeaders {
 }
 
 fn tracing_actix() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%r %s %Dms")
+    // One-time links carry their token in the path: keep them out of the log.
+    actix_web::middleware::Logger::new("%r %s %Dms").exclude_regex("^/invitation/")
 }
 
 /// No route matched: a Danish page, or JSON under `/api/`.

@@ -38,6 +38,50 @@ const TEMPLATES: &[(&str, &str)] = &[
         "national.html",
         include_str!("../../templates/national.html"),
     ),
+    (
+        "users_list.html",
+        include_str!("../../templates/users_list.html"),
+    ),
+    (
+        "users_new.html",
+        include_str!("../../templates/users_new.html"),
+    ),
+    (
+        "users_link.html",
+        include_str!("../../templates/users_link.html"),
+    ),
+    (
+        "users_show.html",
+        include_str!("../../templates/users_show.html"),
+    ),
+    (
+        "users_invitation.html",
+        include_str!("../../templates/users_invitation.html"),
+    ),
+    (
+        "groups_list.html",
+        include_str!("../../templates/groups_list.html"),
+    ),
+    (
+        "groups_selector.html",
+        include_str!("../../templates/groups_selector.html"),
+    ),
+    (
+        "groups_fields.html",
+        include_str!("../../templates/groups_fields.html"),
+    ),
+    (
+        "groups_edit.html",
+        include_str!("../../templates/groups_edit.html"),
+    ),
+    (
+        "reminders_tracker.html",
+        include_str!("../../templates/reminders_tracker.html"),
+    ),
+    (
+        "reminders.html",
+        include_str!("../../templates/reminders.html"),
+    ),
 ];
 
 /// The page templates.

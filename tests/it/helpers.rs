@@ -241,7 +241,7 @@ pub fn client() -> ureq::Agent {
         .into()
 }
 
-fn finish(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Response {
+pub fn finish(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Response {
     let mut response = result.expect("request");
     let status = response.status().as_u16();
     let location = response

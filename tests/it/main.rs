@@ -17,4 +17,7 @@ mod migrations;
 mod postgres_pass;
 mod scale_out;
 mod startup;
+mod groups;
+mod reminders;
+mod users;
 mod workflow;

@@ -1,0 +1,328 @@
+//! One-time links to choose a password: an admin's invitation of a new user, a password reset,
+//! and the first admin made on the command line. A link is valid for [`VALID_DAYS`] days and
+//! works once; only a SHA-256 hash of its token is stored, so a database copy holds no
+//! usable link.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::distributions::{Alphanumeric, DistString};
+use rand::rngs::OsRng;
+use serde_json::json;
+
+use super::audit::{self, AuditEntry};
+use super::schema::{invitations, users};
+use super::users::{self as user_store, Account, NewUser};
+use super::{tokens, write_tx, DbConnection};
+use crate::domain::User;
+
+/// How long a link can be used.
+pub const VALID_DAYS: i64 = 7;
+
+/// Why a link was made: it decides the words of the page it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A new user chooses their first password.
+    Invite,
+    /// An admin reset the password: the user chooses a new one.
+    Reset,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Invite => "invite",
+            Purpose::Reset => "reset",
+        }
+    }
+
+    fn parse(raw: &str) -> QueryResult<Purpose> {
+        match raw {
+            "invite" => Ok(Purpose::Invite),
+            "reset" => Ok(Purpose::Reset),
+            other => Err(diesel::result::Error::DeserializationError(
+                format!("unexpected invitation purpose «{other}» in the database").into(),
+            )),
+        }
+    }
+}
+
+/// A link as stored (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: i32,
+    pub user_id: i32,
+    pub purpose: Purpose,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+/// Why a link cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkProblem {
+    /// No link has this token.
+    Unknown,
+    /// The link was used already.
+    Used,
+    /// A newer link replaced it, or the user was deactivated.
+    Revoked,
+    Expired,
+}
+
+/// A fresh random token for a link: 43 letters and digits (about 256 bits).
+pub fn new_token() -> String {
+    Alphanumeric.sample_string(&mut OsRng, 43)
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    user_id: i32,
+    purpose: Purpose,
+    token: &str,
+    actor: Option<i32>,
+    now: NaiveDateTime,
+) -> QueryResult<Invitation> {
+    let expires_at = now + chrono::Duration::days(VALID_DAYS);
+    let id: i32 = diesel::insert_into(invitations::table)
+        .values((
+            invitations::user_id.eq(user_id),
+            invitations::purpose.eq(purpose.as_str()),
+            invitations::token_hash.eq(tokens::hash(token)),
+            invitations::created_at.eq(now),
+            invitations::created_by.eq(actor),
+            invitations::expires_at.eq(expires_at),
+        ))
+        .returning(invitations::id)
+        .get_result(conn)?;
+    Ok(Invitation {
+        id,
+        user_id,
+        purpose,
+        created_at: now,
+        expires_at,
+    })
+}
+
+/// Revokes the user's links that are neither used nor revoked yet; returns how many.
+pub(crate) fn revoke_pending(
+    conn: &mut DbConnection,
+    user_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::user_id.eq(user_id))
+            .filter(invitations::used_at.is_null())
+            .filter(invitations::revoked_at.is_null()),
+    )
+    .set(invitations::revoked_at.eq(Some(now)))
+    .execute(conn)
+}
+
+/// Invites a new user: the account, without a password until the link is used, and the link,
+/// with their audit rows, in one transaction. The caller made `token` with [`new_token`].
+pub fn invite(
+    conn: &mut DbConnection,
+    new: &NewUser,
+    token: &str,
+    actor: Option<i32>,
+) -> QueryResult<(User, Invitation)> {
+    write_tx(conn, |conn| {
+        let user = user_store::create_user(conn, new, "", actor)?;
+        let invitation = insert(conn, user.id, Purpose::Invite, token, actor, super::now())?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: actor,
+                action: "invite",
+                entity: "user",
+                entity_id: user.id.to_string(),
+                before: None,
+                after: Some(json!({
+                    "invitation_id": invitation.id,
+                    "expires_at": invitation.expires_at,
+                })),
+            },
+        )?;
+        Ok((user, invitation))
+    })
+}
+
+/// Resets a user's password: the old password stops working, every session of the user ends,
+/// earlier links are revoked, and a new link lets the user choose a password. Also renews an
+/// invitation that expired before it was used.
+pub fn issue_reset(
+    conn: &mut DbConnection,
+    user_id: i32,
+    token: &str,
+    actor: Option<i32>,
+) -> QueryResult<Invitation> {
+    write_tx(conn, |conn| {
+        let now = super::now();
+        let had_password: bool = users::table
+            .find(user_id)
+            .select(users::password_hash.ne(""))
+            .first(conn)?;
+        diesel::update(users::table.find(user_id))
+            .set(users::password_hash.eq(""))
+            .execute(conn)?;
+        user_store::bump_generation(conn, user_id)?;
+        revoke_pending(conn, user_id, now)?;
+        // A user who never chose a password gets a new invitation, not a reset.
+        let purpose = if had_password {
+            Purpose::Reset
+        } else {
+            Purpose::Invite
+        };
+        let invitation = insert(conn, user_id, purpose, token, actor, now)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: actor,
+                action: "reset_password",
+                entity: "user",
+                entity_id: user_id.to_string(),
+                before: None,
+                after: Some(json!({
+                    "invitation_id": invitation.id,
+                    "expires_at": invitation.expires_at,
+                })),
+            },
+        )?;
+        Ok(invitation)
+    })
+}
+
+type InvitationRow = (
+    i32,
+    i32,
+    String,
+    NaiveDateTime,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+);
+
+/// The link with this token and its account, if it can still be used at `now`.
+pub fn look_up(
+    conn: &mut DbConnection,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Result<(Invitation, Account), LinkProblem>> {
+    let row: Option<InvitationRow> = invitations::table
+        .filter(invitations::token_hash.eq(tokens::hash(token)))
+        .select((
+            invitations::id,
+            invitations::user_id,
+            invitations::purpose,
+            invitations::created_at,
+            invitations::expires_at,
+            invitations::used_at,
+            invitations::revoked_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((id, user_id, purpose, created_at, expires_at, used_at, revoked_at)) = row else {
+        return Ok(Err(LinkProblem::Unknown));
+    };
+    if used_at.is_some() {
+        return Ok(Err(LinkProblem::Used));
+    }
+    if revoked_at.is_some() {
+        return Ok(Err(LinkProblem::Revoked));
+    }
+    if now > expires_at {
+        return Ok(Err(LinkProblem::Expired));
+    }
+    let Some(account) = user_store::get_account(conn, user_id)?.filter(|a| a.active) else {
+        return Ok(Err(LinkProblem::Revoked));
+    };
+    Ok(Ok((
+        Invitation {
+            id,
+            user_id,
+            purpose: Purpose::parse(&purpose)?,
+            created_at,
+            expires_at,
+        },
+        account,
+    )))
+}
+
+/// Uses a link: stores the chosen password hash and name, spends the link, and ends any other
+/// session of the user, in one transaction. Returns the user and the session generation for
+/// the session the link opens.
+pub fn accept(
+    conn: &mut DbConnection,
+    token: &str,
+    password_hash: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Result<(User, i32), LinkProblem>> {
+    write_tx(conn, |conn| {
+        let (invitation, account) = match look_up(conn, token, now)? {
+            Ok(found) => found,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        // Spend the link first and only if still unspent, so two uses at once cannot both win.
+        let spent = diesel::update(
+            invitations::table
+                .find(invitation.id)
+                .filter(invitations::used_at.is_null()),
+        )
+        .set(invitations::used_at.eq(Some(now)))
+        .execute(conn)?;
+        if spent == 0 {
+            return Ok(Err(LinkProblem::Used));
+        }
+        diesel::update(users::table.find(account.user.id))
+            .set((users::password_hash.eq(password_hash), users::name.eq(name)))
+            .execute(conn)?;
+        let generation = user_store::bump_generation(conn, account.user.id)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: Some(account.user.id),
+                action: "accept_invitation",
+                entity: "user",
+                entity_id: account.user.id.to_string(),
+                before: Some(json!({ "name": account.user.name })),
+                after: Some(json!({ "invitation_id": invitation.id, "name": name })),
+            },
+        )?;
+        let user =
+            user_store::get_user(conn, account.user.id)?.ok_or(diesel::result::Error::NotFound)?;
+        Ok(Ok((user, generation)))
+    })
+}
+
+/// The user's waiting link, if any: when it was made and when it expires.
+pub fn pending_for(
+    conn: &mut DbConnection,
+    user_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Invitation>> {
+    let row: Option<(i32, String, NaiveDateTime, NaiveDateTime)> = invitations::table
+        .filter(invitations::user_id.eq(user_id))
+        .filter(invitations::used_at.is_null())
+        .filter(invitations::revoked_at.is_null())
+        .filter(invitations::expires_at.ge(now))
+        .order(invitations::id.desc())
+        .select((
+            invitations::id,
+            invitations::purpose,
+            invitations::created_at,
+            invitations::expires_at,
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(|(id, purpose, created_at, expires_at)| {
+        Ok(Invitation {
+            id,
+            user_id,
+            purpose: Purpose::parse(&purpose)?,
+            created_at,
+            expires_at,
+        })
+    })
+    .transpose()
+}
