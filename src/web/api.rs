@@ -8,37 +8,110 @@
 //!   dashboard (per-municipality answers only for the KKR's admins and members, and a
 //!   municipality's own users for their own municipality).
 //! - `GET /api/v1/rounds/{id}/municipalities/{code}/submission`: as the municipality page.
+//!
+//! The OpenAPI document is generated from this module: each handler's `#[utoipa::path]` names
+//! its parameters and every status it answers with, and the bodies are the API's own types in
+//! [`types`], never domain structs serialised as they are. Another method on a path is a 405
+//! with `Allow: GET`; a path that is not here is a 404; both in JSON.
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use serde::Serialize;
+use std::sync::LazyLock;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError, Route};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::OpenApi;
 
 use super::auth::session_user;
 use super::error::AppError;
 use super::{db, round_view, AppState};
-use crate::domain::summary::{Response, Summary};
-use crate::domain::trend::Trend;
-use crate::domain::{access, MunicipalityCode, Round, Submission, User};
+use crate::domain::{access, MunicipalityCode, Round, User};
 use crate::store::{rounds, tokens};
 
-const OPENAPI: &str = include_str!("openapi.json");
+pub mod types;
+
+/// Where the API lives; every path of [`resources`] is below it.
+pub const PREFIX: &str = "/api/v1";
+
+/// Every resource of the API: its path below [`PREFIX`] and how it answers GET. The one list
+/// both the router and [`registered_paths`] read, so a test can hold it against the document.
+fn resources() -> Vec<(&'static str, Route)> {
+    vec![
+        ("/openapi.json", web::get().to(openapi)),
+        ("/rounds", web::get().to(list_rounds)),
+        ("/rounds/{id}/summary", web::get().to(summary)),
+        ("/rounds/{id}/responses", web::get().to(responses)),
+        (
+            "/rounds/{id}/municipalities/{code}/submission",
+            web::get().to(submission),
+        ),
+    ]
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Each path is one resource, so another method on it is a 405 (with `Allow`), not a 404.
-    let get = |path: &str| web::resource(path).default_service(web::to(only_get));
-    cfg.service(
-        web::scope("/api/v1")
-            .service(get("/openapi.json").route(web::get().to(openapi)))
-            .service(get("/rounds").route(web::get().to(list_rounds)))
-            .service(get("/rounds/{id}/summary").route(web::get().to(summary)))
-            .service(get("/rounds/{id}/responses").route(web::get().to(responses)))
-            .service(
-                get("/rounds/{id}/municipalities/{code}/submission")
-                    .route(web::get().to(submission)),
-            )
-            .default_service(web::to(not_found)),
-    );
+    let mut scope = web::scope(PREFIX);
+    for (path, route) in resources() {
+        // Each path is one resource, so another method on it is a 405 (with `Allow`), not a 404.
+        scope = scope.service(
+            web::resource(path)
+                .route(route)
+                .default_service(web::to(only_get)),
+        );
+    }
+    cfg.service(scope.default_service(web::to(not_found)));
 }
+
+/// The full path of every resource the router serves under [`PREFIX`].
+pub fn registered_paths() -> Vec<String> {
+    resources()
+        .into_iter()
+        .map(|(path, _)| format!("{PREFIX}{path}"))
+        .collect()
+}
+
+/// The OpenAPI document of the API, generated from the handlers and types of this module.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Trafiklys API",
+        version = "1",
+        description = "Status rounds on KKR recommendations. Authenticate with the session \
+            cookie or `Authorization: Bearer <token>` (tokens are created on the user's page, \
+            /account). The same rules as the pages apply: a round's region-wide results for \
+            users of its KKR (anyone once published); per-municipality answers for the KKR's \
+            admins and members, and for a municipality's own users. Errors are JSON \
+            (`{\"error\": code, \"reason\": Danish text}`); another method than GET on a path is \
+            answered 405 with `Allow: GET`. Times are UTC."
+    ),
+    paths(openapi, list_rounds, summary, responses, submission),
+    modifiers(&SecuritySchemes),
+    // Anonymous callers are welcome where the pages welcome them (published rounds).
+    security(("bearer" = []), ("session" = []), ())
+)]
+pub struct ApiDoc;
+
+/// The two ways to sign in: a bearer token, or the session cookie of the pages.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "trafiklys",
+                "The session cookie set by signing in on /login.",
+            ))),
+        );
+    }
+}
+
+/// The document as served, computed once.
+static DOCUMENT: LazyLock<Result<String, String>> =
+    LazyLock::new(|| ApiDoc::openapi().to_json().map_err(|e| e.to_string()));
 
 async fn only_get() -> Result<HttpResponse, ApiError> {
     Err(ApiError(AppError::MethodNotAllowed { allow: "GET" }))
@@ -75,15 +148,30 @@ impl ResponseError for ApiError {
             }
             other => other.to_string(),
         };
-        self.0.json_response(status, &reason)
+        let mut response = self.0.json_response(status, &reason);
+        if status == StatusCode::UNAUTHORIZED {
+            // A 401 names the scheme that is accepted (RFC 9110, 11.6.1).
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"trafiklys\""),
+            );
+        }
+        response
     }
+}
+
+fn sign_in_required() -> ApiError {
+    ApiError(AppError::SignInRequired {
+        next: String::new(),
+        expired: false,
+    })
 }
 
 /// The caller: a bearer token's owner, else the session's user, else anonymous.
 async fn caller(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Option<User>, ApiError> {
     let header = req
         .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
+        .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or(""));
     match header {
         Some(value) => {
@@ -92,16 +180,10 @@ async fn caller(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Option
                 .strip_prefix("Bearer ")
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .ok_or(AppError::SignInRequired {
-                    next: String::new(),
-                    expired: false,
-                })?
+                .ok_or_else(sign_in_required)?
                 .to_owned();
             let user = db(state, move |conn| Ok(tokens::user_for(conn, &token)?)).await?;
-            user.map(Some).ok_or(ApiError(AppError::SignInRequired {
-                next: String::new(),
-                expired: false,
-            }))
+            user.map(Some).ok_or_else(sign_in_required)
         }
         None => Ok(session_user(req).await?),
     }
@@ -111,46 +193,62 @@ fn forbidden_or_sign_in(user: Option<&User>) -> ApiError {
     if user.is_some() {
         ApiError(AppError::Forbidden)
     } else {
-        ApiError(AppError::SignInRequired {
-            next: String::new(),
-            expired: false,
-        })
+        sign_in_required()
     }
 }
 
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(OPENAPI)
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    operation_id = "openApiDocument",
+    security(()),
+    responses(
+        (status = 200, description = "The OpenAPI document of this API", body = Object,
+            content_type = "application/json"),
+    )
+)]
+async fn openapi() -> Result<HttpResponse, ApiError> {
+    match &*DOCUMENT {
+        Ok(json) => Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(json.as_str())),
+        Err(e) => Err(ApiError(AppError::Internal(format!(
+            "OpenAPI document: {e}"
+        )))),
+    }
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError(AppError::NotFound))
 }
 
-#[derive(Debug, Serialize)]
-struct RoundsResponse {
-    rounds: Vec<Round>,
-}
-
+/// The rounds the caller may see, newest year first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds",
+    operation_id = "listRounds",
+    responses(
+        (status = 200, description = "The rounds the caller may see", body = types::RoundList),
+        (status = 401, description = "An invalid or revoked token, or an expired session",
+            body = types::ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 429, description = "Too many requests with a token from this address",
+            body = types::ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is not reachable", body = types::ErrorBody),
+    )
+)]
 async fn list_rounds(
     req: HttpRequest,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<types::RoundList>, ApiError> {
     let user = caller(&req, &state).await?;
     let all = db(&state, |conn| Ok(rounds::list_rounds(conn)?)).await?;
     let rounds = all
-        .into_iter()
+        .iter()
         .filter(|r| access::can_view_round(user.as_ref(), r))
+        .map(types::Round::from)
         .collect();
-    Ok(HttpResponse::Ok().json(RoundsResponse { rounds }))
-}
-
-#[derive(Debug, Serialize)]
-struct SummaryResponse {
-    round: Round,
-    summary: Summary,
-    trend: Trend,
+    Ok(web::Json(types::RoundList { rounds }))
 }
 
 /// Keeps per-municipality answers only where the caller may read them.
@@ -160,97 +258,148 @@ fn visible_to(user: Option<&User>, round: &Round, code: &MunicipalityCode) -> bo
     })
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
-    /// A group of the KKR's municipalities to narrow the summary to.
+    /// A group of the KKR's municipalities (its id) to narrow the summary to.
     group: Option<String>,
 }
 
+/// Everything the round's dashboard shows.
+///
+/// The aggregation of the submitted answers, the region-wide classification with its Danish
+/// sentences, and the trend against the earlier rounds of the KKR; narrowed to a group of
+/// municipalities with `group`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/summary",
+    operation_id = "roundSummary",
+    params(("id" = i32, Path, description = "The round's id"), SummaryQuery),
+    responses(
+        (status = 200, description = "The round's summary and trend; per-municipality figures \
+            only for municipalities whose answers the caller may read", body = types::RoundSummary),
+        (status = 401, description = "Not signed in (the round is not published), an invalid or \
+            revoked token, or an expired session",
+            body = types::ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The round belongs to another KKR and is not published",
+            body = types::ErrorBody),
+        (status = 404, description = "No such round, or no such group (or not a group id) in the round's KKR",
+            body = types::ErrorBody),
+        (status = 429, description = "Too many requests with a token from this address",
+            body = types::ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is not reachable", body = types::ErrorBody),
+    )
+)]
 async fn summary(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i32>,
     query: web::Query<SummaryQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<types::RoundSummary>, ApiError> {
     let user = caller(&req, &state).await?;
     let full = round_view(&state, path.into_inner()).await?;
-    let round = full.data.content.round.clone();
-    if !access::can_view_round(user.as_ref(), &round) {
+    if !access::can_view_round(user.as_ref(), &full.data.content.round) {
         return Err(forbidden_or_sign_in(user.as_ref()));
     }
     let group_id = super::groups::parse_group_param(query.group.as_deref())?;
     let (view, _) = super::groups::narrowed(&state, full, group_id).await?;
-    let mut summary = view.summary.clone();
-    let mut trend = view.trend.clone();
-    summary
+    let round = &view.data.content.round;
+    let visible = |code: &MunicipalityCode| visible_to(user.as_ref(), round, code);
+    let mut summary = types::Summary::from(&view.summary);
+    summary.municipalities = view
+        .summary
         .municipalities
-        .retain(|m| visible_to(user.as_ref(), &round, &m.code));
-    trend
+        .iter()
+        .filter(|m| visible(&m.code))
+        .map(Into::into)
+        .collect();
+    let mut trend = types::Trend::from(&view.trend);
+    trend.municipalities = view
+        .trend
         .municipalities
-        .retain(|m| visible_to(user.as_ref(), &round, &m.code));
-    Ok(HttpResponse::Ok().json(SummaryResponse {
-        round,
+        .iter()
+        .filter(|m| visible(&m.code))
+        .map(Into::into)
+        .collect();
+    Ok(web::Json(types::RoundSummary {
+        round: round.into(),
         summary,
         trend,
     }))
 }
 
-#[derive(Debug, Serialize)]
-struct ResponseEntry {
-    code: MunicipalityCode,
-    name: String,
-    response: Response,
-    submitted_at: Option<chrono::NaiveDateTime>,
-    submitted_by: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct ResponsesResponse {
-    round_id: i32,
-    municipality_count: u32,
-    submitted_count: u32,
-    submitted_share: f64,
-    municipalities: Vec<ResponseEntry>,
-}
-
+/// Which municipalities have submitted, and when.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/responses",
+    operation_id = "roundResponses",
+    params(("id" = i32, Path, description = "The round's id")),
+    responses(
+        (status = 200, description = "The response tracker", body = types::Responses),
+        (status = 401, description = "Not signed in (the round is not published), an invalid or \
+            revoked token, or an expired session",
+            body = types::ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The round belongs to another KKR and is not published",
+            body = types::ErrorBody),
+        (status = 404, description = "No such round", body = types::ErrorBody),
+        (status = 429, description = "Too many requests with a token from this address",
+            body = types::ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is not reachable", body = types::ErrorBody),
+    )
+)]
 async fn responses(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<types::Responses>, ApiError> {
     let user = caller(&req, &state).await?;
     let view = round_view(&state, path.into_inner()).await?;
     if !access::can_view_round(user.as_ref(), &view.data.content.round) {
         return Err(forbidden_or_sign_in(user.as_ref()));
     }
-    let s = &view.summary;
-    Ok(HttpResponse::Ok().json(ResponsesResponse {
-        round_id: s.round_id,
-        municipality_count: s.municipality_count,
-        submitted_count: s.submitted_count,
-        submitted_share: s.submitted_share,
-        municipalities: s
-            .municipalities
-            .iter()
-            .map(|m| ResponseEntry {
-                code: m.code.clone(),
-                name: m.name.clone(),
-                response: m.response,
-                submitted_at: m.submitted_at,
-                submitted_by: m.submitted_by.clone(),
-            })
-            .collect(),
-    }))
+    Ok(web::Json(types::Responses::from(&view.summary)))
 }
 
+/// A municipality's form with its answers.
+///
+/// A draft only for those who may see drafts: the municipality's own users and the KKR's
+/// admins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/municipalities/{code}/submission",
+    operation_id = "municipalitySubmission",
+    params(
+        ("id" = i32, Path, description = "The round's id"),
+        ("code" = String, Path, pattern = "^[0-9]{3}$",
+            description = "The municipality's three-digit code (kommunekode), e.g. 147"),
+    ),
+    // Per-municipality answers are never public.
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The submission with its answers", body = types::Submission),
+        (status = 401, description = "Not signed in, an invalid or revoked token, or an expired \
+            session", body = types::ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The caller may not read this municipality's answers",
+            body = types::ErrorBody),
+        (status = 404, description = "No such round, no such municipality in the round, or no \
+            submission the caller may see", body = types::ErrorBody),
+        (status = 429, description = "Too many requests with a token from this address",
+            body = types::ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is not reachable", body = types::ErrorBody),
+    )
+)]
 async fn submission(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(i32, String)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<types::Submission>, ApiError> {
     let user = caller(&req, &state).await?;
-    let (round_id, code) = path.into_inner();
-    let code = MunicipalityCode::parse(&code).map_err(|_| AppError::NotFound)?;
+    let (round_id, raw_code) = path.into_inner();
+    // Exactly the documented form: the parser would also forgive surrounding spaces.
+    let code = MunicipalityCode::parse(&raw_code)
+        .ok()
+        .filter(|c| c.as_str() == raw_code)
+        .ok_or(AppError::NotFound)?;
     let view = round_view(&state, round_id).await?;
     let round = &view.data.content.round;
     if view.data.content.municipality(&code).is_none() {
@@ -262,12 +411,9 @@ async fn submission(
     if !access::can_read_municipality(&user, round, &code) {
         return Err(ApiError(AppError::Forbidden));
     }
-    let found: Option<&Submission> = view
-        .data
+    view.data
         .submission_of(&code)
-        .filter(|s| s.is_submitted() || access::can_see_drafts(&user, round, &code));
-    match found {
-        Some(s) => Ok(HttpResponse::Ok().json(s)),
-        None => Err(ApiError(AppError::NotFound)),
-    }
+        .filter(|s| s.is_submitted() || access::can_see_drafts(&user, round, &code))
+        .map(|s| web::Json(types::Submission::from(s)))
+        .ok_or(ApiError(AppError::NotFound))
 }

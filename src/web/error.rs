@@ -5,8 +5,8 @@ use actix_web::error::UrlencodedError;
 use actix_web::error::{InternalError, JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use serde::Serialize;
 
+use super::api::types::{ErrorBody, ErrorCode};
 use crate::charts::ChartError;
 use crate::report::ReportError;
 
@@ -146,26 +146,19 @@ impl ResponseError for AppError {
     }
 }
 
-/// The JSON body of an API error.
-#[derive(Debug, Serialize)]
-struct ErrorBody<'a> {
-    error: &'static str,
-    reason: &'a str,
-}
-
 impl AppError {
     /// The machine-readable code of an API error.
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self.status_code() {
-            StatusCode::UNAUTHORIZED | StatusCode::SEE_OTHER => "unauthorized",
-            StatusCode::FORBIDDEN => "forbidden",
-            StatusCode::NOT_FOUND => "not_found",
-            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
-            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-            s if s.is_client_error() => "bad_request",
-            _ => "internal",
+            StatusCode::UNAUTHORIZED | StatusCode::SEE_OTHER => ErrorCode::Unauthorized,
+            StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+            StatusCode::NOT_FOUND => ErrorCode::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            StatusCode::TOO_MANY_REQUESTS => ErrorCode::TooManyRequests,
+            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Unavailable,
+            s if s.is_client_error() => ErrorCode::BadRequest,
+            _ => ErrorCode::Internal,
         }
     }
 

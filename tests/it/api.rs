@@ -1,5 +1,5 @@
 //! The JSON API: its figures, its authorisation, API tokens, and that every response matches
-//! the OpenAPI document.
+//! the OpenAPI document the server generates from its code (validated with `jsonschema`).
 
 use crate::helpers::*;
 use serde_json::Value;
@@ -14,81 +14,63 @@ fn json(response: &Response) -> Value {
     serde_json::from_slice(&response.bytes).expect("JSON body")
 }
 
-/// Checks `value` against a schema of the OpenAPI document; returns every mismatch.
-fn validate(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
-    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        let name = reference.trim_start_matches("#/components/schemas/");
-        let target = &doc["components"]["schemas"][name];
-        assert!(!target.is_null(), "unknown schema {name}");
-        return validate(doc, target, value, at, errors);
-    }
-    if let Some(types) = schema.get("type") {
-        let types: Vec<&str> = match types {
-            Value::String(t) => vec![t.as_str()],
-            Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
-            _ => vec![],
-        };
-        let fits = types.iter().any(|t| match *t {
-            "null" => value.is_null(),
-            "string" => value.is_string(),
-            "integer" => value.is_i64() || value.is_u64(),
-            "number" => value.is_number(),
-            "boolean" => value.is_boolean(),
-            "array" => value.is_array(),
-            "object" => value.is_object(),
-            _ => false,
-        });
-        if !fits {
-            errors.push(format!("{at}: {value} is not of type {types:?}"));
-            return;
-        }
-    }
-    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-        if !allowed.contains(value) {
-            errors.push(format!("{at}: {value} is not one of {allowed:?}"));
-        }
-    }
-    if let Some(object) = value.as_object() {
-        let properties = schema.get("properties").and_then(Value::as_object);
-        for required in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            if !object.contains_key(required) {
-                errors.push(format!("{at}: missing {required}"));
-            }
-        }
-        for (key, item) in object {
-            match properties.and_then(|p| p.get(key)) {
-                Some(sub) => validate(doc, sub, item, &format!("{at}.{key}"), errors),
-                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
-                    errors.push(format!("{at}: undocumented property {key}"))
-                }
-                None => {}
-            }
-        }
-    }
-    if let (Some(items), Some(list)) = (schema.get("items"), value.as_array()) {
-        for (i, item) in list.iter().enumerate() {
-            validate(doc, items, item, &format!("{at}[{i}]"), errors);
-        }
-    }
-}
-
-fn assert_matches(doc: &Value, path: &str, status: u16, body: &Value) {
-    let schema = &doc["paths"][path]["get"]["responses"][status.to_string()]["content"]
-        ["application/json"]["schema"];
-    assert!(!schema.is_null(), "{path} documents no {status} response");
-    let mut errors = Vec::new();
-    validate(doc, schema, body, "$", &mut errors);
-    assert!(errors.is_empty(), "{path} {status}: {errors:#?}");
-}
-
+/// The OpenAPI document as the server serves it.
 fn openapi(app: &TestApp) -> Value {
     json(&app.get(&client(), "/api/v1/openapi.json"))
+}
+
+/// A JSON Schema validator for `schema`, a schema of the document (usually a `$ref` into its
+/// components). Formats (`date-time`) are checked too.
+fn validator(doc: &Value, schema: &Value) -> jsonschema::Validator {
+    let mut root = schema.clone();
+    root["components"] = doc["components"].clone();
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .expect("the document's schema compiles")
+}
+
+/// Every way `body` differs from `schema`: the error and where in the body.
+fn mismatches(doc: &Value, schema: &Value, body: &Value) -> Vec<String> {
+    validator(doc, schema)
+        .iter_errors(body)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+/// Asserts that `response` is what the document says `GET path` answers with its status: a
+/// documented status, JSON, a body that fits the schema, and the documented headers.
+fn assert_documented(doc: &Value, path: &str, response: &Response) {
+    let documented = &doc["paths"][path]["get"]["responses"][response.status.to_string()];
+    assert!(
+        documented.is_object(),
+        "GET {path} documents no {} response",
+        response.status
+    );
+    let schema = &documented["content"]["application/json"]["schema"];
+    assert!(
+        schema.is_object(),
+        "GET {path} {}: no JSON schema",
+        response.status
+    );
+    let errors = mismatches(doc, schema, &json(response));
+    assert!(
+        errors.is_empty(),
+        "GET {path} {}: {errors:#?}",
+        response.status
+    );
+    for header in documented["headers"].as_object().into_iter().flatten() {
+        assert!(
+            response.header(header.0).is_some(),
+            "GET {path} {}: no {} header",
+            response.status,
+            header.0
+        );
+    }
+}
+
+fn error_schema() -> Value {
+    serde_json::json!({"$ref": "#/components/schemas/Error"})
 }
 
 #[test]
@@ -97,6 +79,7 @@ fn every_documented_response_matches_the_openapi_document() {
     let doc = openapi(&app);
     assert_eq!(doc["openapi"], "3.1.0");
     let admin = app.signed_in(Role::Admin);
+    let submission = "/api/v1/rounds/{id}/municipalities/{code}/submission";
     let cases = [
         ("/api/v1/rounds", "/api/v1/rounds"),
         ("/api/v1/rounds/{id}/summary", "/api/v1/rounds/2/summary"),
@@ -105,36 +88,115 @@ fn every_documented_response_matches_the_openapi_document() {
             "/api/v1/rounds/{id}/responses",
             "/api/v1/rounds/2/responses",
         ),
-        (
-            "/api/v1/rounds/{id}/municipalities/{code}/submission",
-            "/api/v1/rounds/2/municipalities/147/submission",
-        ),
-        (
-            "/api/v1/rounds/{id}/municipalities/{code}/submission",
-            "/api/v1/rounds/2/municipalities/101/submission",
-        ),
+        (submission, "/api/v1/rounds/2/municipalities/147/submission"),
+        (submission, "/api/v1/rounds/2/municipalities/101/submission"),
     ];
     for (documented, actual) in cases {
         let response = app.get(&admin, actual);
         assert_eq!(response.status, 200, "{actual}");
-        assert_matches(&doc, documented, 200, &json(&response));
+        assert_documented(&doc, documented, &response);
     }
     // Error responses too.
     let reader = app.signed_in(Role::Reader);
     let forbidden = app.get(&reader, "/api/v1/rounds/2/municipalities/101/submission");
     assert_eq!(forbidden.status, 403);
-    assert_matches(
-        &doc,
-        "/api/v1/rounds/{id}/municipalities/{code}/submission",
-        403,
-        &json(&forbidden),
-    );
-    let missing = app.get(&admin, "/api/v1/rounds/99/summary");
-    assert_eq!(missing.status, 404);
-    assert_matches(&doc, "/api/v1/rounds/{id}/summary", 404, &json(&missing));
+    assert_documented(&doc, submission, &forbidden);
+    for missing in [
+        "/api/v1/rounds/99/summary",
+        "/api/v1/rounds/abc/summary",
+        "/api/v1/rounds/99999999999/summary",
+    ] {
+        let response = app.get(&admin, missing);
+        assert_eq!(response.status, 404, "{missing}");
+        assert_documented(&doc, "/api/v1/rounds/{id}/summary", &response);
+    }
     let anonymous = app.get(&client(), "/api/v1/rounds/2/summary");
     assert_eq!(anonymous.status, 401);
-    assert_matches(&doc, "/api/v1/rounds/{id}/summary", 401, &json(&anonymous));
+    assert_documented(&doc, "/api/v1/rounds/{id}/summary", &anonymous);
+    let bad_token = app.request(
+        &client(),
+        "GET",
+        "/api/v1/rounds",
+        &[("Authorization", "Bearer tl_wrong")],
+    );
+    assert_eq!(bad_token.status, 401);
+    assert_documented(&doc, "/api/v1/rounds", &bad_token);
+    // Another method is not an operation of the document, but its answer is the documented
+    // error body with `Allow`.
+    let other_method = app.request(&admin, "DELETE", "/api/v1/rounds/2/summary", &[]);
+    assert_eq!(other_method.status, 405);
+    assert_eq!(other_method.header("allow"), Some("GET"));
+    let errors = mismatches(&doc, &error_schema(), &json(&other_method));
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn throttled_token_requests_are_answered_as_documented() {
+    let app = spawn_app_with(|s| s.limits.api_tokens_per_ip = 1);
+    let doc = openapi(&app);
+    let call = || {
+        app.request(
+            &client(),
+            "GET",
+            "/api/v1/rounds/2/responses",
+            &[("Authorization", "Bearer tl_guess")],
+        )
+    };
+    assert_eq!(call().status, 401);
+    let limited = call();
+    assert_eq!(limited.status, 429);
+    assert_documented(&doc, "/api/v1/rounds/{id}/responses", &limited);
+}
+
+#[test]
+fn the_document_lists_every_route_registered_under_api_v1() {
+    let app = spawn_app();
+    let doc = openapi(&app);
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut registered = trafiklys::web::api::registered_paths();
+    registered.sort();
+    let mut documented: Vec<String> = paths.keys().cloned().collect();
+    documented.sort();
+    assert_eq!(registered, documented);
+    // Each operation with its id and the statuses it documents: a change to the public
+    // contract shows up here.
+    let mut operations = Vec::new();
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("path item") {
+            let statuses: Vec<&str> = operation["responses"]
+                .as_object()
+                .expect("responses")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            operations.push(format!(
+                "{} {path} {} {}",
+                method.to_uppercase(),
+                operation["operationId"].as_str().expect("operationId"),
+                statuses.join(" ")
+            ));
+        }
+    }
+    operations.sort();
+    assert_eq!(
+        operations,
+        [
+            "GET /api/v1/openapi.json openApiDocument 200",
+            "GET /api/v1/rounds listRounds 200 401 429 503",
+            "GET /api/v1/rounds/{id}/municipalities/{code}/submission municipalitySubmission 200 401 403 404 429 503",
+            "GET /api/v1/rounds/{id}/responses roundResponses 200 401 403 404 429 503",
+            "GET /api/v1/rounds/{id}/summary roundSummary 200 401 403 404 429 503",
+        ]
+    );
+    // Every registered path answers GET, with the document's own answer for the document.
+    let served = app.get(&client(), "/api/v1/openapi.json");
+    assert_documented(&doc, "/api/v1/openapi.json", &served);
+    let bearer = &doc["components"]["securitySchemes"]["bearer"];
+    assert_eq!(bearer["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["session"]["in"],
+        "cookie"
+    );
 }
 
 #[test]
@@ -276,13 +338,71 @@ fn anonymous_callers_see_only_published_rounds() {
 fn the_schema_check_catches_undocumented_missing_and_mistyped_fields() {
     let app = spawn_app();
     let doc = openapi(&app);
-    let schema = serde_json::json!({"$ref": "#/components/schemas/Counts"});
-    let mut errors = Vec::new();
-    let wrong = serde_json::json!({"green": 1, "yellow": "2", "extra": true});
-    validate(&doc, &schema, &wrong, "$", &mut errors);
-    assert!(errors.iter().any(|e| e.contains("missing red")));
-    assert!(errors
-        .iter()
-        .any(|e| e.contains("undocumented property extra")));
-    assert!(errors.iter().any(|e| e.contains("$.yellow")));
+    let counts = serde_json::json!({"$ref": "#/components/schemas/Counts"});
+    let wrong = serde_json::json!({"green": 1, "yellow": "2", "unanswered": 0, "extra": true});
+    let errors = mismatches(&doc, &counts, &wrong);
+    assert!(errors.iter().any(|e| e.contains("\"red\"")), "{errors:#?}");
+    assert!(errors.iter().any(|e| e.contains("extra")), "{errors:#?}");
+    assert!(
+        errors.iter().any(|e| e.starts_with("/yellow:")),
+        "{errors:#?}"
+    );
+    // A time without its zone is not the documented `date-time`.
+    let round = serde_json::json!({"$ref": "#/components/schemas/Round"});
+    let mut listed =
+        json(&app.get(&app.signed_in(Role::Admin), "/api/v1/rounds"))["rounds"][0].clone();
+    assert!(mismatches(&doc, &round, &listed).is_empty());
+    listed["deadline"] = Value::from("2017-10-01T00:00:00");
+    let errors = mismatches(&doc, &round, &listed);
+    assert!(
+        errors.iter().any(|e| e.starts_with("/deadline:")),
+        "{errors:#?}"
+    );
+    // A status outside the enumeration, and a null where null is not allowed.
+    let submission = serde_json::json!({"$ref": "#/components/schemas/Answer"});
+    let answer = serde_json::json!({"recommendation_id": 1, "status": "blue", "comment": null, "carried": false});
+    let errors = mismatches(&doc, &submission, &answer);
+    assert!(
+        errors.iter().any(|e| e.starts_with("/status:")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.starts_with("/comment:")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn a_municipality_code_must_be_exactly_three_digits() {
+    let app = spawn_app();
+    let admin = app.signed_in(Role::Admin);
+    assert_eq!(
+        app.get(&admin, "/api/v1/rounds/2/municipalities/147/submission")
+            .status,
+        200
+    );
+    for code in ["%20147", "147%20", "0147", "14"] {
+        let response = app.get(
+            &admin,
+            &format!("/api/v1/rounds/2/municipalities/{code}/submission"),
+        );
+        assert_eq!(response.status, 404, "{code}");
+        assert_eq!(json(&response)["error"], "not_found");
+    }
+}
+
+#[test]
+fn a_refused_token_names_the_bearer_scheme() {
+    let app = spawn_app();
+    let response = app.request(
+        &client(),
+        "GET",
+        "/api/v1/rounds",
+        &[("Authorization", "Bearer tl_wrong")],
+    );
+    assert_eq!(response.status, 401);
+    assert!(response
+        .header("www-authenticate")
+        .is_some_and(|v| v.starts_with("Bearer")));
+    assert_eq!(json(&response)["error"], "unauthorized");
 }
