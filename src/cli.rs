@@ -223,6 +223,7 @@ fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         session_idle: Some(std::time::Duration::from_secs(
             u64::from(args.session_idle_minutes.max(1)) * 60,
         )),
+        clock: crate::clock::Clock::system(),
     };
     let state = web::AppState::new(pool, &settings)?;
     let listener = TcpListener::bind(&args.bind)

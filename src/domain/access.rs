@@ -96,6 +96,7 @@ mod tests {
             kkr_name: "KKR Hovedstaden".into(),
             year: 2017,
             title: "T".into(),
+            subject: String::new(),
             deadline: NaiveDate::from_ymd_opt(2017, 10, 1)
                 .unwrap()
                 .and_hms_opt(0, 0, 0)

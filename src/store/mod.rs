@@ -150,6 +150,18 @@ pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
     dsl::data_version.find(1).select(dsl::version).first(conn)
 }
 
+/// Whether the database holds any round or user: an installation in use, as opposed to one
+/// holding only the reference data the migrations load.
+pub fn holds_rounds_or_users(conn: &mut DbConnection) -> QueryResult<bool> {
+    use diesel::dsl::exists;
+    use diesel::prelude::*;
+    let rounds: bool = diesel::select(exists(schema::rounds::table.select(schema::rounds::id)))
+        .get_result(conn)?;
+    let users: bool =
+        diesel::select(exists(schema::users::table.select(schema::users::id))).get_result(conn)?;
+    Ok(rounds || users)
+}
+
 /// Whether the database answers; used by /healthz.
 pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
     conn.batch_execute("SELECT 1")

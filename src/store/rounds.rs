@@ -7,9 +7,15 @@ use serde_json::json;
 use super::audit::{self, AuditEntry};
 use super::reference::municipalities_of_kkr;
 use super::rows::*;
-use super::schema::{answers, focus_areas, kkrs, recommendations, rounds, submissions};
+use super::schema::{
+    answers, focus_areas, kkrs, municipalities, recommendation_merges, recommendations,
+    round_municipalities, rounds, submissions,
+};
 use super::DbConnection;
-use crate::domain::{FocusArea, Recommendation, Round, RoundContent, RoundData, RoundState};
+use crate::domain::{
+    danish_sort_key, FocusArea, Municipality, MunicipalityCode, Recommendation, Round,
+    RoundContent, RoundData, RoundState,
+};
 
 /// Rounds, newest year first, then by KKR name.
 pub fn list_rounds(conn: &mut DbConnection) -> QueryResult<Vec<Round>> {
@@ -64,7 +70,7 @@ pub fn load_content(conn: &mut DbConnection, round_id: i32) -> QueryResult<Optio
             title: row.title,
         })
         .collect::<Vec<_>>();
-    let recommendations = recommendations::table
+    let mut recommendations: Vec<Recommendation> = recommendations::table
         .inner_join(focus_areas::table)
         .filter(focus_areas::round_id.eq(round_id))
         .order((focus_areas::number.asc(), recommendations::position.asc()))
@@ -73,13 +79,43 @@ pub fn load_content(conn: &mut DbConnection, round_id: i32) -> QueryResult<Optio
         .into_iter()
         .map(Recommendation::from)
         .collect();
-    let municipalities = municipalities_of_kkr(conn, round.kkr_id)?;
+    let merges: Vec<(i32, i32)> = recommendation_merges::table
+        .filter(
+            recommendation_merges::recommendation_id
+                .eq_any(recommendations.iter().map(|r| r.id).collect::<Vec<_>>()),
+        )
+        .order(recommendation_merges::merged_from.asc())
+        .select((
+            recommendation_merges::recommendation_id,
+            recommendation_merges::merged_from,
+        ))
+        .load(conn)?;
+    for (into, from) in merges {
+        if let Some(rec) = recommendations.iter_mut().find(|r| r.id == into) {
+            rec.merged_from.push(from);
+        }
+    }
+    let municipalities = participants(conn, round_id)?;
     Ok(Some(RoundContent {
         round,
         focus_areas,
         recommendations,
         municipalities,
     }))
+}
+
+/// The municipalities that take part in a round, in Danish name order.
+pub fn participants(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<Municipality>> {
+    let mut list = municipalities::table
+        .inner_join(round_municipalities::table)
+        .filter(round_municipalities::round_id.eq(round_id))
+        .select(MunicipalityRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(MunicipalityRow::into_domain)
+        .collect::<QueryResult<Vec<_>>>()?;
+    list.sort_by_cached_key(|m| danish_sort_key(&m.name));
+    Ok(list)
 }
 
 /// A round's content and all its submissions with their answers: the aggregation's input.
@@ -133,8 +169,11 @@ pub struct NewRound {
     pub kkr_id: i32,
     pub year: i32,
     pub title: String,
+    pub subject: String,
     pub deadline: NaiveDateTime,
     pub state: RoundState,
+    /// The municipalities taking part; `None` for every municipality of the KKR.
+    pub participants: Option<Vec<MunicipalityCode>>,
     pub focus_areas: Vec<NewFocusArea>,
 }
 
@@ -166,17 +205,34 @@ pub fn insert_round(
             kkr_id: new.kkr_id,
             year: new.year,
             title: &new.title,
+            subject: &new.subject,
             deadline: new.deadline,
             state: new.state.as_str(),
         })
         .returning(rounds::id)
         .get_result(conn)?;
+    let participants: Vec<String> = match &new.participants {
+        Some(codes) => codes.iter().map(|c| c.to_string()).collect(),
+        None => municipalities_of_kkr(conn, new.kkr_id)?
+            .into_iter()
+            .map(|m| m.code.to_string())
+            .collect(),
+    };
+    for code in &participants {
+        diesel::insert_into(round_municipalities::table)
+            .values((
+                round_municipalities::round_id.eq(round_id),
+                round_municipalities::municipality_code.eq(code),
+            ))
+            .execute(conn)?;
+    }
     for area in &new.focus_areas {
         let area_id: i32 = diesel::insert_into(focus_areas::table)
             .values(FocusAreaInsertForm {
                 round_id,
                 number: area.number,
                 title: &area.title,
+                proposal_submission_id: None,
             })
             .returning(focus_areas::id)
             .get_result(conn)?;
@@ -205,7 +261,10 @@ pub fn insert_round(
                 "kkr_id": new.kkr_id,
                 "year": new.year,
                 "title": new.title,
+                "subject": new.subject,
+                "deadline": new.deadline,
                 "state": new.state.as_str(),
+                "participants": participants,
                 "focus_areas": new.focus_areas.len(),
                 "recommendations": new.focus_areas.iter().map(|a| a.recommendations.len()).sum::<usize>(),
             })),

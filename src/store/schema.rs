@@ -12,6 +12,7 @@ diesel::table! {
         code -> Text,
         name -> Text,
         kkr_id -> Integer,
+        council_name -> Text,
     }
 }
 
@@ -23,6 +24,7 @@ diesel::table! {
         title -> Text,
         deadline -> Timestamp,
         state -> Text,
+        subject -> Text,
     }
 }
 
@@ -32,6 +34,7 @@ diesel::table! {
         round_id -> Integer,
         number -> Integer,
         title -> Text,
+        proposal_submission_id -> Nullable<Integer>,
     }
 }
 
@@ -122,6 +125,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachment_snapshots,
     api_tokens,
     data_version,
+    round_municipalities,
+    recommendation_merges,
 );
 
 diesel::table! {
@@ -153,3 +158,20 @@ diesel::table! {
         data -> Text,
     }
 }
+
+diesel::table! {
+    round_municipalities (round_id, municipality_code) {
+        round_id -> Integer,
+        municipality_code -> Text,
+    }
+}
+
+diesel::table! {
+    recommendation_merges (recommendation_id, merged_from) {
+        recommendation_id -> Integer,
+        merged_from -> Integer,
+    }
+}
+
+diesel::joinable!(round_municipalities -> rounds (round_id));
+diesel::joinable!(round_municipalities -> municipalities (municipality_code));

@@ -280,24 +280,30 @@ pub fn reopen(
 }
 
 /// The municipality's submitted answers in the previous round to the recommendations this
-/// round carries over, keyed by this round's recommendation id.
+/// round continues, keyed by this round's recommendation id. A recommendation that others
+/// were merged into takes its `carried_from`'s answer, or else the first merged one's.
 pub fn previous_answers(
     conn: &mut DbConnection,
     content: &RoundContent,
     code: &MunicipalityCode,
 ) -> QueryResult<HashMap<i32, PreviousAnswer>> {
-    let carried: HashMap<i32, i32> = content
+    // Earlier recommendation id -> (this round's id, rank among its predecessors).
+    let links: HashMap<i32, (i32, usize)> = content
         .recommendations
         .iter()
-        .filter_map(|r| r.carried_from.map(|from| (from, r.id)))
+        .flat_map(|r| {
+            r.predecessors()
+                .enumerate()
+                .map(move |(rank, from)| (from, (r.id, rank)))
+        })
         .collect();
-    if carried.is_empty() {
+    if links.is_empty() {
         return Ok(HashMap::new());
     }
     let rows: Vec<(i32, Option<String>, String, i32)> = answers::table
         .inner_join(submissions::table)
         .inner_join(recommendations::table.inner_join(focus_areas::table.inner_join(rounds::table)))
-        .filter(answers::recommendation_id.eq_any(carried.keys().copied().collect::<Vec<_>>()))
+        .filter(answers::recommendation_id.eq_any(links.keys().copied().collect::<Vec<_>>()))
         .filter(submissions::municipality_code.eq(code.as_str()))
         .filter(submissions::state.eq(SubmissionState::Submitted.as_str()))
         .select((
@@ -307,22 +313,27 @@ pub fn previous_answers(
             rounds::year,
         ))
         .load(conn)?;
-    let mut previous = HashMap::new();
+    let mut best: HashMap<i32, (usize, PreviousAnswer)> = HashMap::new();
     for (from, status, comment, year) in rows {
-        if let (Some(status), Some(current)) =
-            (parse_status(status.as_deref())?, carried.get(&from))
+        if let (Some(status), Some(&(current, rank))) =
+            (parse_status(status.as_deref())?, links.get(&from))
         {
-            previous.insert(
-                *current,
-                PreviousAnswer {
-                    year,
-                    status,
-                    comment,
-                },
-            );
+            if best.get(&current).is_none_or(|(r, _)| rank < *r) {
+                best.insert(
+                    current,
+                    (
+                        rank,
+                        PreviousAnswer {
+                            year,
+                            status,
+                            comment,
+                        },
+                    ),
+                );
+            }
         }
     }
-    Ok(previous)
+    Ok(best.into_iter().map(|(id, (_, a))| (id, a)).collect())
 }
 
 /// Every recorded change to a municipality's submission, oldest first.

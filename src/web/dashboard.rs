@@ -183,7 +183,7 @@ async fn dashboard(
     context.insert("round", round);
     context.insert("state_label", round.state.label_da());
     context.insert("deadline", &danish_datetime(round.deadline));
-    context.insert("today", &danish_date(crate::store::now()));
+    context.insert("today", &danish_date(state.clock.now()));
     // Only what the page shows: the whole summary holds every municipality's standing.
     context.insert(
         "summary",

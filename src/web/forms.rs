@@ -26,8 +26,8 @@ use crate::domain::{
     User,
 };
 use crate::store::audit::AuditEvent;
+use crate::store::rounds;
 use crate::store::submissions::{self, Reopening, SaveOutcome};
-use crate::store::{now, rounds};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     const BASE: &str = "/rounds/{id}/municipalities/{code}";
@@ -196,7 +196,7 @@ fn render(
     let code = &loaded.code;
     let municipality = content.municipality(code).ok_or(AppError::NotFound)?;
     let submitted = loaded.submitted();
-    let now = now();
+    let now = state.clock.now();
     let editable = !submitted && access::round_takes_answers(user, round, now, loaded.reopened());
     let error_for = |field: String| {
         page.errors
@@ -353,7 +353,12 @@ async fn save(
     verify_csrf(&session, field(&fields, "csrf_token"))?;
     let (round_id, code) = path.into_inner();
     let loaded = load_editable(&state, &user, round_id, &code).await?;
-    if !access::round_takes_answers(&user, &loaded.content.round, now(), loaded.reopened()) {
+    if !access::round_takes_answers(
+        &user,
+        &loaded.content.round,
+        state.clock.now(),
+        loaded.reopened(),
+    ) {
         return Err(AppError::Conflict(
             "Runden tager ikke længere imod svar: fristen er overskredet, eller runden er lukket. Intet er gemt.".into(),
         ));
@@ -518,7 +523,12 @@ async fn withdraw(
     let (round_id, code) = path.into_inner();
     let loaded = load_editable(&state, &user, round_id, &code).await?;
     let version = parse_version(form.version.as_deref())?;
-    if !access::can_withdraw(&user, &loaded.content.round, &loaded.code, now()) {
+    if !access::can_withdraw(
+        &user,
+        &loaded.content.round,
+        &loaded.code,
+        state.clock.now(),
+    ) {
         return Err(AppError::Conflict(
             "Fristen er overskredet: kun KKR-sekretariatet kan genåbne skemaet nu. Intet er ændret.".into(),
         ));

@@ -46,6 +46,8 @@ pub struct Settings {
     pub templates_dir: Option<PathBuf>,
     /// Time without a request after which a sign-in ends; an hour when not set.
     pub session_idle: Option<std::time::Duration>,
+    /// The clock deadlines are checked against; the system clock unless a test moves it.
+    pub clock: crate::clock::Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +75,7 @@ pub struct AppState {
     pub renderer: Renderer,
     pub session_idle_seconds: i64,
     pub cache: cache::SummaryCache,
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {
@@ -86,6 +89,7 @@ impl AppState {
                 .map_or(3600, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
                 .max(1),
             cache: cache::SummaryCache::default(),
+            clock: settings.clock.clone(),
         })
     }
 }
