@@ -3,8 +3,10 @@
 pub mod access;
 pub mod analysis;
 pub mod form;
+pub mod import;
 pub mod model;
 pub mod prose;
+pub mod rounds;
 pub mod status;
 pub mod summary;
 pub mod time;
