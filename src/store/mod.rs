@@ -5,6 +5,8 @@
 //! that one alias with a multi-backend connection without touching the queries.
 
 pub mod audit;
+pub mod imports;
+pub mod recommendation_sets;
 pub mod reference;
 pub mod rounds;
 mod rows;

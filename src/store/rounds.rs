@@ -371,3 +371,370 @@ pub fn analyse_round(
     let earlier = earlier_rounds_data(conn, data.content.round.kkr_id, data.content.round.year)?;
     Ok(Some(crate::domain::analysis::analyse(data, earlier)))
 }
+
+/// Why a change to a round was not made. `Refused` carries the Danish reason a page shows;
+/// nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("not found")]
+    NotFound,
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+}
+
+impl From<crate::domain::InvalidValue> for ChangeError {
+    fn from(e: crate::domain::InvalidValue) -> Self {
+        ChangeError::Refused(e.0)
+    }
+}
+
+/// A KKR's rounds, newest first.
+pub fn rounds_of_kkr(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<Vec<Round>> {
+    Ok(list_rounds(conn)?
+        .into_iter()
+        .filter(|r| r.kkr_id == kkr_id)
+        .collect())
+}
+
+/// The KKR's latest round before `year`, if any.
+pub fn latest_round_before(
+    conn: &mut DbConnection,
+    kkr_id: i32,
+    year: i32,
+) -> QueryResult<Option<Round>> {
+    let id: Option<i32> = rounds::table
+        .filter(rounds::kkr_id.eq(kkr_id))
+        .filter(rounds::year.lt(year))
+        .order(rounds::year.desc())
+        .select(rounds::id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => get_round(conn, id),
+        None => Ok(None),
+    }
+}
+
+/// A round to create, as a page or the command line has parsed it.
+#[derive(Debug, Clone)]
+pub struct CreateRound {
+    pub kkr_id: i32,
+    pub setup: crate::domain::rounds::RoundSetup,
+    /// `None` for every municipality of the KKR.
+    pub participants: Option<Vec<MunicipalityCode>>,
+    /// Copy the focus areas and recommendations of the KKR's latest earlier round, each
+    /// linked to the one it continues.
+    pub from_previous: bool,
+}
+
+/// Creates a round as a draft, in one transaction with its audit row. Returns its id.
+pub fn create_round(
+    conn: &mut DbConnection,
+    create: &CreateRound,
+    actor: Option<i32>,
+) -> Result<i32, ChangeError> {
+    super::write_tx(conn, |conn| {
+        let kkr_name =
+            super::reference::kkr_name(conn, create.kkr_id)?.ok_or(ChangeError::NotFound)?;
+        let year = create.setup.year;
+        if find_round(conn, create.kkr_id, year)?.is_some() {
+            return Err(ChangeError::Refused(format!(
+                "{kkr_name} har allerede en statusrunde for {year}."
+            )));
+        }
+        if let Some(codes) = &create.participants {
+            check_participants(conn, create.kkr_id, &kkr_name, codes)?;
+        }
+        let focus_areas = if create.from_previous {
+            let previous = latest_round_before(conn, create.kkr_id, year)?.ok_or_else(|| {
+                ChangeError::Refused(format!(
+                    "{kkr_name} har ingen statusrunde før {year} at starte fra. Opret runden uden «Start fra sidste år», og tilføj anbefalingerne."
+                ))
+            })?;
+            let content = load_content(conn, previous.id)?.ok_or(ChangeError::NotFound)?;
+            content
+                .focus_areas
+                .iter()
+                .map(|area| NewFocusArea {
+                    number: area.number,
+                    title: area.title.clone(),
+                    recommendations: content
+                        .recommendations_of(area.id)
+                        .map(|r| NewRecommendation {
+                            code: r.code.clone(),
+                            text: r.text.clone(),
+                            binding: r.binding,
+                            carried_from: Some(r.id),
+                        })
+                        .collect(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let id = insert_round(
+            conn,
+            &NewRound {
+                kkr_id: create.kkr_id,
+                year,
+                title: create.setup.title.clone(),
+                subject: create.setup.subject.clone(),
+                deadline: create.setup.deadline,
+                state: RoundState::Draft,
+                participants: create.participants.clone(),
+                focus_areas,
+            },
+            actor,
+        )?;
+        Ok(id)
+    })
+}
+
+fn check_participants(
+    conn: &mut DbConnection,
+    kkr_id: i32,
+    kkr_name: &str,
+    codes: &[MunicipalityCode],
+) -> Result<(), ChangeError> {
+    if codes.is_empty() {
+        return Err(ChangeError::Refused(
+            "Vælg mindst én kommune, der deltager i runden.".into(),
+        ));
+    }
+    let of_kkr = municipalities_of_kkr(conn, kkr_id)?;
+    for code in codes {
+        if !of_kkr.iter().any(|m| &m.code == code) {
+            return Err(ChangeError::Refused(format!(
+                "Kommune {code} hører ikke til {kkr_name}."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Moves a round one step in its life cycle (draft → open → closed → published), checked
+/// against the rules, with an audit row, in one transaction.
+pub fn change_state(
+    conn: &mut DbConnection,
+    round_id: i32,
+    to: RoundState,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    super::write_tx(conn, |conn| {
+        let content = load_content(conn, round_id)?.ok_or(ChangeError::NotFound)?;
+        let facts = crate::domain::rounds::OpeningFacts {
+            recommendations: content.recommendations.len(),
+            participants: content.municipalities.len(),
+            empty_focus_areas: content
+                .focus_areas
+                .iter()
+                .filter(|a| content.recommendations_of(a.id).next().is_none())
+                .count(),
+        };
+        crate::domain::rounds::check_transition(content.round.state, to, facts)?;
+        set_state(conn, round_id, to, actor)?;
+        Ok(())
+    })
+}
+
+/// Moves an open or draft round's deadline (UTC), with an audit row, in one transaction.
+pub fn move_deadline(
+    conn: &mut DbConnection,
+    round_id: i32,
+    deadline: NaiveDateTime,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    super::write_tx(conn, |conn| {
+        let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
+        crate::domain::rounds::deadline_is_movable(round.state)?;
+        set_deadline(conn, round_id, deadline, actor)?;
+        Ok(())
+    })
+}
+
+/// Sets the municipalities that take part in a round, with an audit row, in one transaction.
+/// A municipality that already has a form in the round cannot be left out.
+pub fn set_participants(
+    conn: &mut DbConnection,
+    round_id: i32,
+    codes: &[MunicipalityCode],
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    super::write_tx(conn, |conn| {
+        let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
+        crate::domain::rounds::participants_are_editable(round.state)?;
+        check_participants(conn, round.kkr_id, &round.kkr_name, codes)?;
+        let before: Vec<String> = participants(conn, round_id)?
+            .into_iter()
+            .map(|m| m.code.to_string())
+            .collect();
+        let after: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+        let with_forms: Vec<String> = submissions::table
+            .filter(submissions::round_id.eq(round_id))
+            .select(submissions::municipality_code)
+            .load(conn)?;
+        if let Some(code) = with_forms.iter().find(|c| !after.contains(c)) {
+            let name: String = municipalities::table
+                .find(code)
+                .select(municipalities::name)
+                .first(conn)?;
+            return Err(ChangeError::Refused(format!(
+                "{name} har allerede et skema i runden og kan ikke tages ud."
+            )));
+        }
+        diesel::delete(
+            round_municipalities::table.filter(round_municipalities::round_id.eq(round_id)),
+        )
+        .execute(conn)?;
+        for code in &after {
+            diesel::insert_into(round_municipalities::table)
+                .values((
+                    round_municipalities::round_id.eq(round_id),
+                    round_municipalities::municipality_code.eq(code),
+                ))
+                .execute(conn)?;
+        }
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: actor,
+                action: "set_participants",
+                entity: "round",
+                entity_id: round_id.to_string(),
+                before: Some(json!({ "participants": before })),
+                after: Some(json!({ "participants": after })),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// A municipality's proposals for new focus areas in a round, and what became of them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Proposal {
+    pub submission_id: i32,
+    pub code: MunicipalityCode,
+    pub municipality: String,
+    pub submitted: bool,
+    pub text: String,
+    /// The focus areas made from it: (round id, year, number, title).
+    pub adopted_as: Vec<(i32, i32, i32, String)>,
+}
+
+/// Every proposal for new focus areas made in a round's forms, in municipality name order.
+pub fn proposals(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<Proposal>> {
+    let rows: Vec<(i32, String, String, String, String)> = submissions::table
+        .inner_join(municipalities::table)
+        .filter(submissions::round_id.eq(round_id))
+        .filter(submissions::proposals.ne(""))
+        .select((
+            submissions::id,
+            submissions::municipality_code,
+            municipalities::name,
+            submissions::state,
+            submissions::proposals,
+        ))
+        .load(conn)?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.0).collect();
+    let adopted: Vec<(Option<i32>, i32, i32, i32, String)> = focus_areas::table
+        .inner_join(rounds::table)
+        .filter(focus_areas::proposal_submission_id.eq_any(ids))
+        .select((
+            focus_areas::proposal_submission_id,
+            rounds::id,
+            rounds::year,
+            focus_areas::number,
+            focus_areas::title,
+        ))
+        .load(conn)?;
+    let mut list = rows
+        .into_iter()
+        .map(|(id, code, name, state, text)| {
+            Ok(Proposal {
+                submission_id: id,
+                code: parse_code(&code)?,
+                municipality: name,
+                submitted: state == crate::domain::SubmissionState::Submitted.as_str(),
+                text,
+                adopted_as: adopted
+                    .iter()
+                    .filter(|a| a.0 == Some(id))
+                    .map(|a| (a.1, a.2, a.3, a.4.clone()))
+                    .collect(),
+            })
+        })
+        .collect::<QueryResult<Vec<_>>>()?;
+    list.sort_by_cached_key(|p| danish_sort_key(&p.municipality));
+    Ok(list)
+}
+
+/// The draft a round's proposals go into: the KKR's next draft round after it.
+pub fn next_draft(conn: &mut DbConnection, round: &Round) -> QueryResult<Option<Round>> {
+    let id: Option<i32> = rounds::table
+        .filter(rounds::kkr_id.eq(round.kkr_id))
+        .filter(rounds::year.gt(round.year))
+        .filter(rounds::state.eq(RoundState::Draft.as_str()))
+        .order(rounds::year.asc())
+        .select(rounds::id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => get_round(conn, id),
+        None => Ok(None),
+    }
+}
+
+/// Turns a municipality's proposal into a new focus area (last in order) of the KKR's next
+/// draft round, with an audit row, in one transaction. Returns the draft's id.
+pub fn adopt_proposal(
+    conn: &mut DbConnection,
+    submission_id: i32,
+    title: &str,
+    actor: Option<i32>,
+) -> Result<i32, ChangeError> {
+    super::write_tx(conn, |conn| {
+        let (round_id, code): (i32, String) = submissions::table
+            .find(submission_id)
+            .select((submissions::round_id, submissions::municipality_code))
+            .first(conn)
+            .optional()?
+            .ok_or(ChangeError::NotFound)?;
+        let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
+        let draft = next_draft(conn, &round)?.ok_or_else(|| {
+            ChangeError::Refused(format!(
+                "{} har ingen runde under forberedelse efter {}. Opret næste års runde først.",
+                round.kkr_name, round.year
+            ))
+        })?;
+        let area_id = super::recommendation_sets::insert_focus_area(
+            conn,
+            draft.id,
+            title,
+            Some(submission_id),
+        )?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: actor,
+                action: "adopt_proposal",
+                entity: "round",
+                entity_id: draft.id.to_string(),
+                before: None,
+                after: Some(json!({
+                    "focus_area_id": area_id,
+                    "title": title,
+                    "proposed_in_round": round_id,
+                    "proposed_by": code,
+                })),
+            },
+        )?;
+        Ok(draft.id)
+    })
+}
+
+/// Every recorded change to a round, oldest first.
+pub fn history(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<audit::AuditEvent>> {
+    audit::history(conn, "round", &round_id.to_string())
+}
