@@ -159,20 +159,25 @@ fn is_spreadsheet(file: &ImportFile<'_>) -> bool {
             .any(|ext| name.ends_with(ext))
 }
 
+/// The error for a file of `size` bytes over [`MAX_FILE_BYTES`].
+pub fn too_large(name: &str, size: usize) -> ImportError {
+    ImportError {
+        file: name.to_owned(),
+        sheet: None,
+        row: None,
+        column: None,
+        message: format!(
+            "filen fylder {} MB; en import må højst fylde {} MB.",
+            super::prose::decimal((size as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ),
+    }
+}
+
 /// Reads the file's first table: the first sheet with content, or the CSV.
 fn read_table(file: &ImportFile<'_>) -> Result<Table, ImportError> {
     if file.bytes.len() > MAX_FILE_BYTES {
-        return Err(file_error(
-            file,
-            None,
-            format!(
-                "filen fylder {} MB; en import må højst fylde {} MB.",
-                super::prose::decimal(
-                    (file.bytes.len() as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0
-                ),
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        ));
+        return Err(too_large(file.name, file.bytes.len()));
     }
     if file.bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(file_error(file, None, "filen er tom.".into()));

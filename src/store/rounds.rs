@@ -734,6 +734,29 @@ pub fn adopt_proposal(
     })
 }
 
+/// The code and round year of each of the given recommendations.
+pub fn codes_and_years(
+    conn: &mut DbConnection,
+    ids: &[i32],
+) -> QueryResult<std::collections::HashMap<i32, (String, i32)>> {
+    Ok(recommendations::table
+        .inner_join(focus_areas::table.inner_join(rounds::table))
+        .filter(recommendations::id.eq_any(ids))
+        .select((recommendations::id, recommendations::code, rounds::year))
+        .load::<(i32, String, i32)>(conn)?
+        .into_iter()
+        .map(|(id, code, year)| (id, (code, year)))
+        .collect())
+}
+
+/// How many municipalities have a form (draft or submitted) in a round.
+pub fn form_count(conn: &mut DbConnection, round_id: i32) -> QueryResult<i64> {
+    submissions::table
+        .filter(submissions::round_id.eq(round_id))
+        .count()
+        .get_result(conn)
+}
+
 /// Every recorded change to a round, oldest first.
 pub fn history(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<audit::AuditEvent>> {
     audit::history(conn, "round", &round_id.to_string())

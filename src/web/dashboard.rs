@@ -172,7 +172,18 @@ async fn dashboard(
     path: web::Path<i32>,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let view = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let round_id = path.into_inner();
+    let view = visible_round(&state, user.as_ref(), round_id).await?;
+    if user.is_none() {
+        // Visitors without sign-in see a published round on its public page, which names
+        // municipalities but never people.
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                format!("/public/rounds/{round_id}"),
+            ))
+            .finish());
+    }
     let summary = &view.summary;
     let round = &view.data.content.round;
     let chart = DistributionChart::from_summary(summary, &chart_title(round));

@@ -4,6 +4,7 @@
 //! domain, render.
 
 pub mod account;
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod cache;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod exports;
 pub mod forms;
 pub mod pages;
+pub mod public;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -217,6 +219,8 @@ pub fn server(
             .configure(details::routes)
             .configure(forms::routes)
             .configure(exports::routes)
+            .configure(admin::routes)
+            .configure(public::routes)
             .default_service(web::to(not_found))
     })
     .listen(listener)?
