@@ -219,9 +219,10 @@ fn read_table(file: &ImportFile<'_>) -> Result<Table, ImportError> {
     })
 }
 
-fn read_spreadsheet(
-    file: &ImportFile<'_>,
-) -> Result<(String, Vec<(usize, Vec<String>)>), ImportError> {
+/// Rows as (row number, cells).
+type Rows = Vec<(usize, Vec<String>)>;
+
+fn read_spreadsheet(file: &ImportFile<'_>) -> Result<(String, Rows), ImportError> {
     use calamine::{Data, Reader};
     let unreadable = |e: String| {
         file_error(

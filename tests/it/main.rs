@@ -7,4 +7,6 @@ mod dashboard;
 mod exports;
 mod forms;
 mod helpers;
+mod imports;
+mod rounds_admin;
 mod workflow;

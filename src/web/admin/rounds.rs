@@ -161,7 +161,7 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-fn all_of<'a>(fields: &'a [(String, String)], name: &str) -> Vec<String> {
+fn all_of(fields: &[(String, String)], name: &str) -> Vec<String> {
     fields
         .iter()
         .filter(|(k, _)| k == name)

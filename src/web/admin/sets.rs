@@ -328,6 +328,9 @@ async fn change_area(
     }
 }
 
+/// A change to a recommendation, run in the store.
+type SetChange = Box<dyn FnOnce(&mut crate::store::DbConnection) -> Result<(), ChangeError> + Send>;
+
 #[derive(Debug, Deserialize)]
 pub struct RecommendationForm {
     csrf_token: Option<String>,
@@ -476,11 +479,7 @@ async fn change_recommendation(
     let actor = Some(user.id);
     let text = form.text.clone().unwrap_or_default();
     let action = form.action.clone().unwrap_or_default();
-    let (kept, change, flag): (
-        Vec<(&str, String)>,
-        Box<dyn FnOnce(&mut crate::store::DbConnection) -> Result<(), ChangeError> + Send>,
-        &str,
-    ) = match action.as_str() {
+    let (kept, change, flag): (Vec<(&str, String)>, SetChange, &str) = match action.as_str() {
         "gem" => {
             let binding = parse_binding(form.binding.as_deref())?;
             let typed = text.clone();
