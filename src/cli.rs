@@ -271,7 +271,9 @@ fn print_sign_ins(sign_ins: &[DemoSignIn]) {
 fn report_demo(outcome: DemoOutcome) -> Result<()> {
     match outcome {
         DemoOutcome::Loaded(sign_ins) => {
-            println!("Demo data loaded: 98 municipalities, KKR Hovedstaden 2016 and 2017.");
+            println!(
+                "Demo data loaded: KKR Hovedstaden's rounds 2016 and 2017 and one user per role."
+            );
             print_sign_ins(&sign_ins);
             Ok(())
         }
