@@ -153,7 +153,7 @@ fn synthetic_case() {
     let mut conn = pool.get().expect("connection");
     let kkr_id = reference::ensure_kkr(&mut conn, "KKR Syntetisk").expect("kkr");
     for i in 0..98 {
-        let code = MunicipalityCode::parse(&format!("{}", 100 + i)).expect("code");
+        let code = MunicipalityCode::parse(&format!("{}", 900 + i)).expect("code");
         reference::insert_municipality(&mut conn, &code, &format!("Kommune {i:02}"), kkr_id)
             .expect("municipality");
     }
@@ -163,6 +163,8 @@ fn synthetic_case() {
             kkr_id,
             year: 2030,
             title: "Syntetisk runde".into(),
+            subject: "beskæftigelsesområdet".into(),
+            participants: None,
             deadline: (chrono::Utc::now() + chrono::Duration::days(30)).naive_utc(),
             state: RoundState::Open,
             focus_areas: (1..=10)

@@ -1,5 +1,5 @@
-//! The command line: `serve`, `migrate`, `demo`, `admin create`, `user add`, `export`, `backup`. Every
-//! flag can also be set by
+//! The command line: `serve`, `migrate`, `demo`, `admin create`, `user add`, `round`, `import`,
+//! `export`, `backup`. Every flag can also be set by
 //! an environment variable of the same name (`--database-url` is `TRAFIKLYS_DATABASE_URL`).
 
 use std::io::BufRead;
@@ -58,6 +58,74 @@ pub enum Command {
     Backup {
         /// The copy to write; it must not exist yet.
         file: PathBuf,
+    },
+    /// Create status rounds and move them through draft, open, closed and published.
+    #[command(subcommand)]
+    Round(RoundCommand),
+    /// Import a recommendation set or answers from CSV or XLSX (always checked first; with
+    /// --dry-run nothing is written).
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoundCommand {
+    /// Create a round as a draft and print its id.
+    Create {
+        /// The KKR, e.g. "KKR Sjælland" (or "Sjælland").
+        #[arg(long)]
+        kkr: String,
+        #[arg(long)]
+        year: String,
+        #[arg(long)]
+        title: String,
+        /// The policy area the documents name, e.g. beskæftigelsesområdet.
+        #[arg(long)]
+        subject: String,
+        /// Danish time, e.g. 2017-12-01T23:59 or "1.12.2017 23.59".
+        #[arg(long)]
+        deadline: String,
+        /// Copy the focus areas and recommendations of the KKR's latest earlier round.
+        #[arg(long)]
+        from_previous: bool,
+        /// Municipality codes taking part, comma-separated; default every municipality of the KKR.
+        #[arg(long, value_delimiter = ',')]
+        municipalities: Option<Vec<String>>,
+    },
+    /// Open a draft round: municipalities can answer; the recommendations are frozen.
+    Open { id: i32 },
+    /// Close an open round: nobody can save or submit any more.
+    Close { id: i32 },
+    /// Publish a closed round's results on a public page.
+    Publish { id: i32 },
+    /// Move a draft or open round's deadline (Danish time).
+    Deadline { id: i32, deadline: String },
+    /// List every round with its id and state.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A draft round's recommendation set: focus area number and title, code, text, binding.
+    Recommendations {
+        file: PathBuf,
+        #[arg(long)]
+        round: i32,
+        /// Only report what would be created or changed.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Answers as submitted forms: municipality, recommendation code, status word, comment.
+    Answers {
+        file: PathBuf,
+        #[arg(long)]
+        round: i32,
+        /// Only report what would be created or changed.
+        #[arg(long)]
+        dry_run: bool,
+        /// Email of the admin recorded as having submitted the imported forms.
+        #[arg(long)]
+        by: Option<String>,
     },
 }
 
@@ -210,6 +278,16 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut conn = pool.get()?;
             export(&mut conn, command)
         }
+        Command::Round(command) => {
+            let pool = store::connect(&cli.database_url)?;
+            let mut conn = pool.get()?;
+            round(&mut conn, command)
+        }
+        Command::Import(command) => {
+            let pool = store::connect(&cli.database_url)?;
+            let mut conn = pool.get()?;
+            import(&mut conn, command)
+        }
         Command::User(UserCommand::Add {
             email,
             role,
@@ -243,7 +321,9 @@ fn print_sign_ins(sign_ins: &[DemoSignIn]) {
 fn report_demo(outcome: DemoOutcome) -> Result<()> {
     match outcome {
         DemoOutcome::Loaded(sign_ins) => {
-            println!("Demo data loaded: 98 municipalities, KKR Hovedstaden 2016 and 2017.");
+            println!(
+                "Demo data loaded: KKR Hovedstaden's rounds 2016 and 2017 and one user per role."
+            );
             print_sign_ins(&sign_ins);
             Ok(())
         }
@@ -302,6 +382,7 @@ fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         )),
         smtp_url: args.smtp_url,
         mail_from: args.mail_from,
+        clock: crate::clock::Clock::system(),
     };
     let state = web::AppState::new(pool, &settings)?;
     let listener = TcpListener::bind(&args.bind)
@@ -349,18 +430,7 @@ fn add_user(
         Role::Admin | Role::Kkr => {
             let raw =
                 kkr.context("--kkr is required for admin and kkr, e.g. --kkr \"KKR Hovedstaden\"")?;
-            let full = if raw.starts_with("KKR ") {
-                raw.to_owned()
-            } else {
-                format!("KKR {raw}")
-            };
-            let id = reference::kkr_by_name(conn, &full)?.with_context(|| {
-                let known: Vec<String> = reference::list_kkrs(conn)
-                    .map(|list| list.into_iter().map(|k| k.name).collect())
-                    .unwrap_or_default();
-                format!("no KKR is called «{full}»; known: {}", known.join(", "))
-            })?;
-            (Some(id), None)
+            (Some(find_kkr(conn, raw)?), None)
         }
     };
     if users::find_by_email(conn, &email)?.is_some() {
@@ -626,4 +696,213 @@ fn export(conn: &mut store::DbConnection, command: ExportCommand) -> Result<()> 
             Ok(())
         }
     }
+}
+
+/// A KKR by its name, with or without "KKR " in front.
+fn find_kkr(conn: &mut store::DbConnection, raw: &str) -> Result<i32> {
+    let raw = raw.trim();
+    let full = if raw.starts_with("KKR ") {
+        raw.to_owned()
+    } else {
+        format!("KKR {raw}")
+    };
+    reference::kkr_by_name(conn, &full)?.with_context(|| {
+        let known: Vec<String> = reference::list_kkrs(conn)
+            .map(|list| list.into_iter().map(|k| k.name).collect())
+            .unwrap_or_default();
+        format!("no KKR is called «{full}»; known: {}", known.join(", "))
+    })
+}
+
+fn change_error(e: store::rounds::ChangeError, round: i32) -> anyhow::Error {
+    match e {
+        store::rounds::ChangeError::Refused(reason) => anyhow::anyhow!("{reason}"),
+        store::rounds::ChangeError::NotFound => {
+            anyhow::anyhow!("no round has the id {round}; see `trafiklys round list`")
+        }
+        store::rounds::ChangeError::Database(e) => e.into(),
+    }
+}
+
+fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Result<()> {
+    use crate::domain::rounds::RoundSetup;
+    use crate::domain::RoundState;
+    use store::rounds;
+    let step = |conn: &mut store::DbConnection, id: i32, to: RoundState| -> Result<()> {
+        rounds::change_state(conn, id, to, None).map_err(|e| change_error(e, id))?;
+        println!("Round {id} is now {}.", to.as_str());
+        Ok(())
+    };
+    match command {
+        RoundCommand::Create {
+            kkr,
+            year,
+            title,
+            subject,
+            deadline,
+            from_previous,
+            municipalities,
+        } => {
+            let kkr_id = find_kkr(conn, &kkr)?;
+            let setup =
+                RoundSetup::parse(&year, &title, &subject, &deadline).map_err(|problems| {
+                    anyhow::anyhow!(
+                        "{}",
+                        problems
+                            .iter()
+                            .map(|p| format!("--{}: {}", p.field, p.message))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )
+                })?;
+            let participants = municipalities
+                .map(|codes| {
+                    codes
+                        .iter()
+                        .map(|c| MunicipalityCode::parse(c).map_err(|e| anyhow::anyhow!("{e}")))
+                        .collect::<Result<Vec<_>>>()
+                })
+                .transpose()?;
+            let id = rounds::create_round(
+                conn,
+                &rounds::CreateRound {
+                    kkr_id,
+                    setup,
+                    participants,
+                    from_previous,
+                },
+                None,
+            )
+            .map_err(|e| change_error(e, 0))?;
+            println!("{id}");
+            Ok(())
+        }
+        RoundCommand::Open { id } => step(conn, id, RoundState::Open),
+        RoundCommand::Close { id } => step(conn, id, RoundState::Closed),
+        RoundCommand::Publish { id } => step(conn, id, RoundState::Published),
+        RoundCommand::Deadline { id, deadline } => {
+            let at = crate::domain::time::parse_deadline(&deadline)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            rounds::move_deadline(conn, id, at, None).map_err(|e| change_error(e, id))?;
+            println!(
+                "Round {id}'s deadline is now {}.",
+                crate::domain::time::danish_datetime(at)
+            );
+            Ok(())
+        }
+        RoundCommand::List => {
+            println!(
+                "{:>4}  {:<4}  {:<16}  {:<9}  {:<28}  title",
+                "id", "year", "kkr", "state", "deadline"
+            );
+            for r in rounds::list_rounds(conn)? {
+                println!(
+                    "{:>4}  {:<4}  {:<16}  {:<9}  {:<28}  {}",
+                    r.id,
+                    r.year,
+                    r.kkr_name,
+                    r.state.as_str(),
+                    crate::domain::time::danish_datetime(r.deadline),
+                    r.title
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn import(conn: &mut store::DbConnection, command: ImportCommand) -> Result<()> {
+    use crate::domain::import::ImportFile;
+    use store::imports::{self, ImportFailure, Mode};
+    let read = |path: &std::path::Path| -> Result<(String, Vec<u8>)> {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        // The parser refuses a file over its size limit, naming the size.
+        let bytes =
+            std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+        Ok((name, bytes))
+    };
+    let failed = |e: ImportFailure, round: i32| match e {
+        ImportFailure::Invalid(errors) => anyhow::anyhow!(
+            "nothing was imported:\n{}",
+            errors
+                .iter()
+                .map(|e| format!("  {e}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        ImportFailure::Refused(reason) => anyhow::anyhow!("nothing was imported: {reason}"),
+        ImportFailure::NotFound => {
+            anyhow::anyhow!("no round has the id {round}; see `trafiklys round list`")
+        }
+        ImportFailure::Database(e) => e.into(),
+    };
+    let (lines, dry_run) = match command {
+        ImportCommand::Recommendations {
+            file,
+            round,
+            dry_run,
+        } => {
+            let (name, bytes) = read(&file)?;
+            let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
+            let plan = imports::import_recommendations(
+                conn,
+                round,
+                ImportFile {
+                    name: &name,
+                    bytes: &bytes,
+                },
+                mode,
+                None,
+            )
+            .map_err(|e| failed(e, round))?;
+            (plan.lines(), dry_run)
+        }
+        ImportCommand::Answers {
+            file,
+            round,
+            dry_run,
+            by,
+        } => {
+            let (name, bytes) = read(&file)?;
+            let actor = match by {
+                Some(email) => {
+                    let (user, _) = users::find_by_email(conn, &email.trim().to_lowercase())?
+                        .with_context(|| format!("no user has the email {email}"))?;
+                    let target = store::rounds::get_round(conn, round)?.with_context(|| {
+                        format!("no round has the id {round}; see `trafiklys round list`")
+                    })?;
+                    if user.role != Role::Admin || user.kkr_id != Some(target.kkr_id) {
+                        bail!("{email} is not an admin of {}", target.kkr_name);
+                    }
+                    Some(user.id)
+                }
+                None => None,
+            };
+            let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
+            let plan = imports::import_answers(
+                conn,
+                round,
+                ImportFile {
+                    name: &name,
+                    bytes: &bytes,
+                },
+                mode,
+                actor,
+            )
+            .map_err(|e| failed(e, round))?;
+            (plan.lines(), dry_run)
+        }
+    };
+    if dry_run {
+        println!("Dry run, nothing was written. The import would do this:");
+    } else {
+        println!("Imported:");
+    }
+    for line in lines {
+        println!("  {line}");
+    }
+    Ok(())
 }

@@ -1,5 +1,6 @@
-//! Demo data: the 98 municipalities and five KKRs, KKR Hovedstaden's rounds 2016 and 2017 with
-//! deterministically synthesised answers, and one user per role.
+//! Demo data: KKR Hovedstaden's rounds 2016 and 2017 with deterministically synthesised
+//! answers, and one user per role. The municipalities and KKRs are not demo data: the
+//! migrations load them into every installation.
 //!
 //! The 2017 answers are built so that the region-wide classification is exactly what the
 //! council report of 2017 gave (5 green, 3 yellow, 4 red); the per-municipality answers behind
@@ -13,12 +14,12 @@ use crate::domain::{Answer, MunicipalityCode, Role, RoundState, Status, Submissi
 use crate::password;
 use crate::store::{self, reference, rounds, submissions, users, DbConnection};
 
-const MUNICIPALITIES_CSV: &str = include_str!("../data/municipalities.csv");
 const RECOMMENDATIONS_2017_CSV: &str =
     include_str!("../data/kkr-hovedstaden-2017-recommendations.csv");
 
 pub const DEMO_KKR: &str = "KKR Hovedstaden";
 pub const DEMO_MUNICIPALITY: &str = "147";
+const ROUND_SUBJECT: &str = "beskæftigelsesområdet";
 const ROUND_TITLE: &str =
     "Status på anbefalinger for det tværkommunale samarbejde på beskæftigelsesområdet";
 
@@ -66,13 +67,6 @@ const DEMO_USERS: [(Role, &str, &str, bool); 4] = [
 ];
 
 #[derive(Debug, Deserialize)]
-struct MunicipalityRecord {
-    code: String,
-    name: String,
-    kkr: String,
-}
-
-#[derive(Debug, Deserialize)]
 struct RecommendationRecord {
     focus_area_no: i32,
     focus_area: String,
@@ -84,13 +78,6 @@ struct RecommendationRecord {
 
 fn csv_error(e: csv::Error) -> diesel::result::Error {
     diesel::result::Error::DeserializationError(Box::new(e))
-}
-
-fn parse_municipalities() -> QueryResult<Vec<MunicipalityRecord>> {
-    csv::Reader::from_reader(MUNICIPALITIES_CSV.as_bytes())
-        .deserialize()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(csv_error)
 }
 
 fn parse_recommendations() -> QueryResult<Vec<RecommendationRecord>> {
@@ -107,27 +94,26 @@ fn invalid(message: String) -> diesel::result::Error {
 /// What the demo loader did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DemoOutcome {
-    /// The database was empty and now holds the demo data.
+    /// The database had no rounds and no users, and now holds the demo data.
     Loaded(Vec<DemoSignIn>),
     /// The demo data was there already; the demo users got new passwords.
     AlreadyLoaded(Vec<DemoSignIn>),
-    /// The database holds other data: nothing was changed.
+    /// The database holds rounds or users of its own: nothing was changed.
     NotEmpty,
 }
 
-/// Loads the demo data into an empty database, in one transaction. On a database that already
-/// holds the demo data it gives the demo users fresh passwords (so they can be printed again);
-/// any other non-empty database is left untouched.
+/// Loads the demo data into a database without rounds and users (the reference data is there
+/// from the migrations), in one transaction. On a database that already holds the demo data
+/// it gives the demo users fresh passwords (so they can be printed again); any other database
+/// with rounds or users is left untouched.
 pub fn load(conn: &mut DbConnection) -> QueryResult<DemoOutcome> {
     store::write_tx(conn, |conn| {
-        if reference::municipality_count(conn)? > 0 {
-            return if users::find_by_email(conn, DEMO_USERS[0].1)?.is_some() {
-                reset_passwords(conn).map(DemoOutcome::AlreadyLoaded)
-            } else {
-                Ok(DemoOutcome::NotEmpty)
-            };
+        if users::find_by_email(conn, DEMO_USERS[0].1)?.is_some() {
+            return reset_passwords(conn).map(DemoOutcome::AlreadyLoaded);
         }
-        load_reference_data(conn)?;
+        if store::holds_rounds_or_users(conn)? {
+            return Ok(DemoOutcome::NotEmpty);
+        }
         let kkr_id = reference::kkr_by_name(conn, DEMO_KKR)?
             .ok_or_else(|| invalid(format!("{DEMO_KKR} missing from the municipality list")))?;
         let sign_ins = create_users(conn, kkr_id)?;
@@ -160,15 +146,6 @@ pub fn load(conn: &mut DbConnection) -> QueryResult<DemoOutcome> {
         )?;
         Ok(DemoOutcome::Loaded(sign_ins))
     })
-}
-
-fn load_reference_data(conn: &mut DbConnection) -> QueryResult<()> {
-    for record in parse_municipalities()? {
-        let kkr_id = reference::ensure_kkr(conn, &record.kkr)?;
-        let code = MunicipalityCode::parse(&record.code).map_err(|e| invalid(e.0))?;
-        reference::insert_municipality(conn, &code, &record.name, kkr_id)?;
-    }
-    Ok(())
 }
 
 fn create_users(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<Vec<DemoSignIn>> {
@@ -292,6 +269,8 @@ fn create_round_2016(
             kkr_id,
             year: 2016,
             title: format!("{ROUND_TITLE} 2016"),
+            subject: ROUND_SUBJECT.to_owned(),
+            participants: None,
             deadline: at_midnight(2016, 10, 1)?,
             state: RoundState::Closed,
             focus_areas,
@@ -337,6 +316,8 @@ fn create_round_2017(
             kkr_id,
             year: 2017,
             title: format!("{ROUND_TITLE} 2017"),
+            subject: ROUND_SUBJECT.to_owned(),
+            participants: None,
             deadline,
             state: RoundState::Open,
             focus_areas,
@@ -554,13 +535,7 @@ mod tests {
     }
 
     #[test]
-    fn the_bundled_data_has_98_municipalities_and_12_recommendations() {
-        let municipalities = parse_municipalities().unwrap();
-        assert_eq!(municipalities.len(), 98);
-        assert_eq!(
-            municipalities.iter().filter(|m| m.kkr == DEMO_KKR).count(),
-            29
-        );
+    fn the_bundled_data_has_12_recommendations() {
         let records = parse_recommendations().unwrap();
         assert_eq!(records.len(), 12);
         let plan = plan_2017(&records).unwrap();

@@ -7,6 +7,7 @@
 
 pub mod charts;
 pub mod cli;
+pub mod clock;
 pub mod demo;
 pub mod domain;
 pub mod mail;

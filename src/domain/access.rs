@@ -13,9 +13,13 @@ fn own_municipality(user: &User, code: &MunicipalityCode) -> bool {
 }
 
 /// The round's region-wide results (dashboard, charts): every signed-in user of the round's
-/// KKR; anyone once the round is published (council reports are public).
+/// KKR (a round being prepared only its admins); anyone once the round is published (council
+/// reports are public).
 pub fn can_view_round(user: Option<&User>, round: &Round) -> bool {
-    round.state == RoundState::Published || user.is_some_and(|u| same_kkr(u, round))
+    round.state == RoundState::Published
+        || user.is_some_and(|u| {
+            same_kkr(u, round) && (round.state != RoundState::Draft || u.role == Role::Admin)
+        })
 }
 
 /// Fill in and save a municipality's form: the municipality's editors and the KKR's admins.
@@ -148,6 +152,7 @@ mod tests {
             kkr_name: "KKR Hovedstaden".into(),
             year: 2017,
             title: "T".into(),
+            subject: String::new(),
             deadline: NaiveDate::from_ymd_opt(2017, 10, 1)
                 .unwrap()
                 .and_hms_opt(0, 0, 0)

@@ -312,6 +312,7 @@ mod tests {
             binding: true,
             position: id,
             carried_from: None,
+            merged_from: Vec::new(),
         };
         RoundContent {
             round: Round {
@@ -320,6 +321,7 @@ mod tests {
                 kkr_name: "K".into(),
                 year: 2017,
                 title: "T".into(),
+                subject: String::new(),
                 deadline: NaiveDate::from_ymd_opt(2017, 1, 1)
                     .unwrap()
                     .and_hms_opt(0, 0, 0)

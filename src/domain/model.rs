@@ -54,6 +54,9 @@ pub struct Municipality {
     pub code: MunicipalityCode,
     pub name: String,
     pub kkr_id: i32,
+    /// What its council is called in a council document: "Byrådet", "Kommunalbestyrelsen",
+    /// "Borgerrepræsentationen".
+    pub council_name: String,
 }
 
 impl Municipality {
@@ -146,6 +149,8 @@ pub struct Round {
     pub kkr_name: String,
     pub year: i32,
     pub title: String,
+    /// The policy area its documents name, e.g. "beskæftigelsesområdet"; may be empty.
+    pub subject: String,
     /// UTC.
     pub deadline: NaiveDateTime,
     pub state: RoundState,
@@ -169,9 +174,25 @@ pub struct Recommendation {
     pub position: i32,
     /// The same recommendation in the previous round, if it continues from there.
     pub carried_from: Option<i32>,
+    /// Recommendations of the previous round that were merged into this one: their history
+    /// flows into this one's trend too, after `carried_from`'s.
+    pub merged_from: Vec<i32>,
 }
 
 impl Recommendation {
+    /// The previous round's recommendations this one continues: `carried_from` first, then
+    /// those merged into it.
+    pub fn predecessors(&self) -> impl Iterator<Item = i32> + '_ {
+        self.carried_from
+            .into_iter()
+            .chain(self.merged_from.iter().copied())
+    }
+
+    /// New this round: it continues nothing from the previous round.
+    pub fn is_new(&self) -> bool {
+        self.carried_from.is_none() && self.merged_from.is_empty()
+    }
+
     pub fn binding_label_da(&self) -> &'static str {
         if self.binding {
             "Forpligtende"
@@ -182,7 +203,7 @@ impl Recommendation {
 }
 
 /// A round with everything that defines it: its focus areas, recommendations, and the
-/// municipalities that are to answer it (all municipalities of the round's KKR).
+/// municipalities that take part in it (by default all municipalities of the round's KKR).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoundContent {
     pub round: Round,

@@ -492,6 +492,7 @@ mod tests {
             code: MunicipalityCode::parse(code).unwrap(),
             name: name.to_owned(),
             kkr_id: 1,
+            council_name: "Byrådet".into(),
         }
     }
 
@@ -504,6 +505,7 @@ mod tests {
             binding: id % 2 == 0,
             position: id,
             carried_from: None,
+            merged_from: Vec::new(),
         }
     }
 
@@ -544,6 +546,7 @@ mod tests {
                     kkr_name: "KKR Test".into(),
                     year: 2017,
                     title: "Test".into(),
+                    subject: String::new(),
                     deadline: NaiveDate::from_ymd_opt(2017, 10, 1)
                         .unwrap()
                         .and_hms_opt(0, 0, 0)
@@ -711,6 +714,7 @@ mod properties {
                 binding: i % 3 == 0,
                 position: i,
                 carried_from: None,
+                merged_from: Vec::new(),
             })
             .collect();
         let munis: Vec<Municipality> = (0..municipalities.len())
@@ -718,6 +722,7 @@ mod properties {
                 code: MunicipalityCode::parse(&format!("{:03}", 100 + i)).unwrap(),
                 name: format!("K{i}"),
                 kkr_id: 1,
+                council_name: "Byrådet".into(),
             })
             .collect();
         let submissions = municipalities
@@ -761,6 +766,7 @@ mod properties {
                     kkr_name: "K".into(),
                     year: 2017,
                     title: "T".into(),
+                    subject: String::new(),
                     deadline: at,
                     state: RoundState::Open,
                 },

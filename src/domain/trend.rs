@@ -1,7 +1,10 @@
 //! How a round moved against the rounds before it, along each recommendation's
-//! `carried_from` chain: per recommendation its classification and distribution in every
-//! earlier round; per municipality each transition since last round (e.g. rød -> gul).
-//! Recommendations new this round, and last round's that were retired, are named as such.
+//! predecessors: its `carried_from` and the recommendations merged into it (`merged_from`).
+//! Per recommendation its classification and distribution in every earlier round (a merged
+//! recommendation has one point per predecessor, so both histories show); per municipality
+//! each transition since last round (e.g. rød -> gul), measured against `carried_from`'s
+//! answer, or a merged predecessor's when that one has none. Recommendations new this round,
+//! and last round's that were retired (neither carried on nor merged), are named as such.
 
 use serde::Serialize;
 use std::collections::HashMap;
@@ -137,11 +140,11 @@ pub fn trend(current: &RoundData, current_summary: &Summary, earlier: &[RoundDat
             by_id.insert(r.recommendation_id, (i, r));
         }
     }
-    let carried_from: HashMap<i32, Option<i32>> = earlier
+    let predecessors: HashMap<i32, Vec<i32>> = earlier
         .iter()
         .chain(std::iter::once(&current))
         .flat_map(|d| d.content.recommendations.iter())
-        .map(|r| (r.id, r.carried_from))
+        .map(|r| (r.id, r.predecessors().collect()))
         .collect();
 
     let point = |year: i32, round_id: i32, r: &super::summary::RecommendationSummary| TrendPoint {
@@ -157,32 +160,38 @@ pub fn trend(current: &RoundData, current_summary: &Summary, earlier: &[RoundDat
     let recommendations = current_summary
         .recommendations()
         .map(|r| {
-            let mut points = vec![point(
-                current.content.round.year,
-                current.content.round.id,
-                r,
-            )];
-            let mut next = carried_from.get(&r.recommendation_id).copied().flatten();
-            // Follow the chain back; a visited set guards against a malformed loop.
+            let mut points = Vec::new();
+            // Walk every predecessor back, breadth first; a visited set guards against a
+            // malformed loop.
             let mut seen = vec![r.recommendation_id];
-            while let Some(id) = next {
+            let mut queue: std::collections::VecDeque<i32> = predecessors
+                .get(&r.recommendation_id)
+                .cloned()
+                .unwrap_or_default()
+                .into();
+            while let Some(id) = queue.pop_front() {
                 if seen.contains(&id) {
-                    break;
+                    continue;
                 }
                 seen.push(id);
                 let Some((i, earlier_rec)) = by_id.get(&id) else {
-                    break;
+                    continue;
                 };
                 let round = &earlier[*i].content.round;
-                points.push(point(round.year, round.id, earlier_rec));
-                next = carried_from.get(&id).copied().flatten();
+                points.push((*i, point(round.year, round.id, earlier_rec)));
+                queue.extend(predecessors.get(&id).into_iter().flatten().copied());
             }
-            points.reverse();
-            let is_new = carried_from
+            // Oldest first; within a year in the order the predecessors were found.
+            points.sort_by_key(|(i, _)| *i);
+            let mut points: Vec<TrendPoint> = points.into_iter().map(|(_, p)| p).collect();
+            points.push(point(
+                current.content.round.year,
+                current.content.round.id,
+                r,
+            ));
+            let is_new = predecessors
                 .get(&r.recommendation_id)
-                .copied()
-                .flatten()
-                .is_none();
+                .is_none_or(|p| p.is_empty());
             RecommendationTrend {
                 recommendation_id: r.recommendation_id,
                 code: r.code.clone(),
@@ -199,7 +208,7 @@ pub fn trend(current: &RoundData, current_summary: &Summary, earlier: &[RoundDat
                 .content
                 .recommendations
                 .iter()
-                .filter_map(|r| r.carried_from)
+                .flat_map(|r| r.predecessors())
                 .collect();
             summary
                 .recommendations()
@@ -234,9 +243,8 @@ pub fn trend(current: &RoundData, current_summary: &Summary, earlier: &[RoundDat
             for rec in &current.content.recommendations {
                 let to = now.and_then(|s| s.answer(rec.id)).and_then(|a| a.status);
                 let from = rec
-                    .carried_from
-                    .and_then(|id| before.and_then(|s| s.answer(id)))
-                    .and_then(|a| a.status);
+                    .predecessors()
+                    .find_map(|id| before.and_then(|s| s.answer(id)).and_then(|a| a.status));
                 if let (Some(from), Some(to)) = (from, to) {
                     let movement = match to.cmp(&from) {
                         std::cmp::Ordering::Greater => Movement::Improved,
@@ -298,6 +306,7 @@ mod tests {
             binding: true,
             position: id,
             carried_from,
+            merged_from: Vec::new(),
         }
     }
 
@@ -313,6 +322,7 @@ mod tests {
                 code: MunicipalityCode::parse(c).unwrap(),
                 name: (*c).into(),
                 kkr_id: 1,
+                council_name: "Byrådet".into(),
             })
             .collect();
         RoundData {
@@ -323,6 +333,7 @@ mod tests {
                     kkr_name: "K".into(),
                     year,
                     title: "T".into(),
+                    subject: String::new(),
                     deadline: at(year),
                     state: RoundState::Closed,
                 },
@@ -420,5 +431,55 @@ mod tests {
         assert!(t.retired.is_empty());
         assert!(t.recommendations[0].is_new);
         assert!(t.municipalities.iter().all(|m| m.transitions.is_empty()));
+    }
+
+    #[test]
+    fn a_merged_recommendation_carries_both_histories_and_neither_is_retired() {
+        use Status::*;
+        // 2016: 1.1 and 1.2; 2017: 1.1 continues 1.1, and 1.2 was merged into it.
+        let y2016 = round(
+            1,
+            2016,
+            vec![rec(11, "1.1", None), rec(12, "1.2", None)],
+            &[("101", &[(11, Red), (12, Yellow)]), ("147", &[(12, Green)])],
+        );
+        let mut merged = rec(21, "1.1", Some(11));
+        merged.merged_from = vec![12];
+        let y2017 = round(
+            2,
+            2017,
+            vec![merged],
+            &[("101", &[(21, Green)]), ("147", &[(21, Yellow)])],
+        );
+        let summary = summarise(&y2017);
+        let t = trend(&y2017, &summary, &[y2016]);
+        let r = t.of_recommendation(21).unwrap();
+        assert!(!r.is_new);
+        assert_eq!(
+            r.points
+                .iter()
+                .map(|p| (p.year, p.code.as_str(), p.classification))
+                .collect::<Vec<_>>(),
+            [
+                (2016, "1.1", Some(Red)),
+                (2016, "1.2", Some(Yellow)),
+                (2017, "1.1", Some(Yellow)),
+            ]
+        );
+        assert!(
+            t.retired.is_empty(),
+            "merged is not retired: {:?}",
+            t.retired
+        );
+        // København answered the carried recommendation: measured against it.
+        let k = t
+            .of_municipality(&MunicipalityCode::parse("101").unwrap())
+            .unwrap();
+        assert_eq!(k.transitions[0].label, "rød → grøn");
+        // Frederiksberg answered only the merged one: measured against that.
+        let f = t
+            .of_municipality(&MunicipalityCode::parse("147").unwrap())
+            .unwrap();
+        assert_eq!(f.transitions[0].label, "grøn → gul");
     }
 }

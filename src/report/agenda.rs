@@ -45,11 +45,16 @@ pub fn build(analysis: &RoundAnalysis, code: &MunicipalityCode) -> Option<Agenda
     let official = municipality.official_name();
     let n = content.recommendations.len() as u32;
     let areas = content.focus_areas.len() as u32;
+    // " på beskæftigelsesområdet", or nothing for a round without a subject.
+    let on_subject = match round.subject.trim() {
+        "" => String::new(),
+        subject => format!(" på {subject}"),
+    };
 
     let mut case = vec![
         Block::Subheading(format!("1. Statusrunden {}", round.year)),
         para(format!(
-            "{kkr} har vedtaget en række anbefalinger for det tværkommunale samarbejde. \
+            "{kkr} har vedtaget en række anbefalinger for det tværkommunale samarbejde{on_subject}. \
              KKR har besluttet, at der årligt gøres status på anbefalingerne, og at status \
              behandles i de enkelte kommunalbestyrelser og derefter drøftes i KKR. Alle \
              kommuner er blevet bedt om at udfylde et skema med farverne grøn (igangsat efter \
@@ -70,9 +75,7 @@ pub fn build(analysis: &RoundAnalysis, code: &MunicipalityCode) -> Option<Agenda
                 .focus_areas
                 .iter()
                 .map(|a| {
-                    let is_new = content
-                        .recommendations_of(a.id)
-                        .all(|r| r.carried_from.is_none())
+                    let is_new = content.recommendations_of(a.id).all(|r| r.is_new())
                         && !analysis.earlier.is_empty();
                     if is_new {
                         format!("{} (nyt)", a.title)
@@ -112,7 +115,7 @@ pub fn build(analysis: &RoundAnalysis, code: &MunicipalityCode) -> Option<Agenda
             Section {
                 heading: "Beslutningstema",
                 blocks: vec![para(format!(
-                    "Behandling af status på anbefalingerne for det tværkommunale samarbejde i {} for {}. \
+                    "Behandling af status på anbefalingerne for det tværkommunale samarbejde{on_subject} i {} for {}. \
                      KKR har besluttet, at status på anbefalingerne behandles årligt i de enkelte \
                      kommunalbestyrelser og derefter drøftes i KKR.",
                     round.kkr_name, round.year
@@ -132,13 +135,13 @@ pub fn build(analysis: &RoundAnalysis, code: &MunicipalityCode) -> Option<Agenda
             },
             Section {
                 heading: "Kompetence",
-                blocks: vec![para("Byrådet.")],
+                blocks: vec![para(format!("{}.", municipality.council_name))],
             },
             Section {
                 heading: "Indstilling",
-                blocks: vec![Block::Numbered(vec![
-                    "At status på anbefalinger vedrørende det tværkommunale samarbejde på beskæftigelsesområdet godkendes.".to_owned(),
-                ])],
+                blocks: vec![Block::Numbered(vec![format!(
+                    "At status på anbefalinger vedrørende det tværkommunale samarbejde{on_subject} godkendes."
+                )])],
             },
         ],
     })

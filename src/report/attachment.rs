@@ -47,6 +47,10 @@ pub struct AttachmentData {
     pub title: String,
     pub municipality_code: String,
     pub municipality: String,
+    /// The council the attachment goes to: "Byrådet", "Kommunalbestyrelsen".
+    pub council: String,
+    /// The policy area, e.g. "beskæftigelsesområdet"; empty when the round names none.
+    pub subject: String,
     pub kkr: String,
     pub year: i32,
     pub extracted: String,
@@ -132,6 +136,8 @@ pub fn build(
         title: content.round.title.clone(),
         municipality_code: code.to_string(),
         municipality: official.clone(),
+        council: municipality.council_name.clone(),
+        subject: content.round.subject.clone(),
         kkr: content.round.kkr_name.clone(),
         year: content.round.year,
         extracted: danish_date(now),

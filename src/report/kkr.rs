@@ -49,6 +49,13 @@ pub struct CommentItem {
     pub comment: String,
 }
 
+/// A municipality's proposal for new focus areas, from its submitted form.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProposalItem {
+    pub municipality: String,
+    pub text: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RecRow {
     pub code: String,
@@ -77,6 +84,7 @@ pub struct KkrReportData {
     pub years: Vec<YearRow>,
     pub retired: Vec<Item>,
     pub comments: Vec<CommentGroup>,
+    pub proposals: Vec<ProposalItem>,
     pub chart_alt: String,
     pub trend_alt: String,
 }
@@ -196,6 +204,17 @@ pub fn build(
             })
             .collect(),
         comments,
+        proposals: content
+            .municipalities
+            .iter()
+            .filter_map(|m| {
+                let text = data.submission_of(&m.code)?.proposals.trim();
+                (!text.is_empty()).then(|| ProposalItem {
+                    municipality: m.name.clone(),
+                    text: text.to_owned(),
+                })
+            })
+            .collect(),
         chart_alt,
         trend_alt,
     }

@@ -7,7 +7,9 @@
 
 pub mod audit;
 pub mod groups;
+pub mod imports;
 pub mod invitations;
+pub mod recommendation_sets;
 pub mod reference;
 pub mod reminders;
 pub mod rounds;
@@ -368,6 +370,18 @@ pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
     use diesel::prelude::*;
     use schema::data_version::dsl;
     dsl::data_version.find(1).select(dsl::version).first(conn)
+}
+
+/// Whether the database holds any round or user: an installation in use, as opposed to one
+/// holding only the reference data the migrations load.
+pub fn holds_rounds_or_users(conn: &mut DbConnection) -> QueryResult<bool> {
+    use diesel::dsl::exists;
+    use diesel::prelude::*;
+    let rounds: bool = diesel::select(exists(schema::rounds::table.select(schema::rounds::id)))
+        .get_result(conn)?;
+    let users: bool =
+        diesel::select(exists(schema::users::table.select(schema::users::id))).get_result(conn)?;
+    Ok(rounds || users)
 }
 
 /// Whether the database answers; used by /healthz.

@@ -7,10 +7,14 @@ use serde_json::json;
 use super::audit::{self, AuditEntry};
 use super::reference::municipalities_of_kkr;
 use super::rows::*;
-use super::schema::{answers, focus_areas, kkrs, recommendations, rounds, submissions};
+use super::schema::{
+    answers, focus_areas, kkrs, municipalities, recommendation_merges, recommendations,
+    round_municipalities, rounds, submissions,
+};
 use super::DbConnection;
 use crate::domain::{
-    danish_sort_key, FocusArea, Recommendation, Round, RoundContent, RoundData, RoundState,
+    danish_sort_key, FocusArea, Municipality, MunicipalityCode, Recommendation, Round,
+    RoundContent, RoundData, RoundState,
 };
 
 /// Rounds, newest year first, then by KKR name in Danish order (sorted here: the database's
@@ -68,7 +72,7 @@ pub fn load_content(conn: &mut DbConnection, round_id: i32) -> QueryResult<Optio
             title: row.title,
         })
         .collect::<Vec<_>>();
-    let recommendations = recommendations::table
+    let mut recommendations: Vec<Recommendation> = recommendations::table
         .inner_join(focus_areas::table)
         .filter(focus_areas::round_id.eq(round_id))
         .order((focus_areas::number.asc(), recommendations::position.asc()))
@@ -77,13 +81,43 @@ pub fn load_content(conn: &mut DbConnection, round_id: i32) -> QueryResult<Optio
         .into_iter()
         .map(Recommendation::from)
         .collect();
-    let municipalities = municipalities_of_kkr(conn, round.kkr_id)?;
+    let merges: Vec<(i32, i32)> = recommendation_merges::table
+        .filter(
+            recommendation_merges::recommendation_id
+                .eq_any(recommendations.iter().map(|r| r.id).collect::<Vec<_>>()),
+        )
+        .order(recommendation_merges::merged_from.asc())
+        .select((
+            recommendation_merges::recommendation_id,
+            recommendation_merges::merged_from,
+        ))
+        .load(conn)?;
+    for (into, from) in merges {
+        if let Some(rec) = recommendations.iter_mut().find(|r| r.id == into) {
+            rec.merged_from.push(from);
+        }
+    }
+    let municipalities = participants(conn, round_id)?;
     Ok(Some(RoundContent {
         round,
         focus_areas,
         recommendations,
         municipalities,
     }))
+}
+
+/// The municipalities that take part in a round, in Danish name order.
+pub fn participants(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<Municipality>> {
+    let mut list = municipalities::table
+        .inner_join(round_municipalities::table)
+        .filter(round_municipalities::round_id.eq(round_id))
+        .select(MunicipalityRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(MunicipalityRow::into_domain)
+        .collect::<QueryResult<Vec<_>>>()?;
+    list.sort_by_cached_key(|m| danish_sort_key(&m.name));
+    Ok(list)
 }
 
 /// A round's content and all its submissions with their answers: the aggregation's input.
@@ -137,8 +171,11 @@ pub struct NewRound {
     pub kkr_id: i32,
     pub year: i32,
     pub title: String,
+    pub subject: String,
     pub deadline: NaiveDateTime,
     pub state: RoundState,
+    /// The municipalities taking part; `None` for every municipality of the KKR.
+    pub participants: Option<Vec<MunicipalityCode>>,
     pub focus_areas: Vec<NewFocusArea>,
 }
 
@@ -170,17 +207,34 @@ pub fn insert_round(
             kkr_id: new.kkr_id,
             year: new.year,
             title: &new.title,
+            subject: &new.subject,
             deadline: new.deadline,
             state: new.state.as_str(),
         })
         .returning(rounds::id)
         .get_result(conn)?;
+    let participants: Vec<String> = match &new.participants {
+        Some(codes) => codes.iter().map(|c| c.to_string()).collect(),
+        None => municipalities_of_kkr(conn, new.kkr_id)?
+            .into_iter()
+            .map(|m| m.code.to_string())
+            .collect(),
+    };
+    for code in &participants {
+        diesel::insert_into(round_municipalities::table)
+            .values((
+                round_municipalities::round_id.eq(round_id),
+                round_municipalities::municipality_code.eq(code),
+            ))
+            .execute(conn)?;
+    }
     for area in &new.focus_areas {
         let area_id: i32 = diesel::insert_into(focus_areas::table)
             .values(FocusAreaInsertForm {
                 round_id,
                 number: area.number,
                 title: &area.title,
+                proposal_submission_id: None,
             })
             .returning(focus_areas::id)
             .get_result(conn)?;
@@ -209,7 +263,10 @@ pub fn insert_round(
                 "kkr_id": new.kkr_id,
                 "year": new.year,
                 "title": new.title,
+                "subject": new.subject,
+                "deadline": new.deadline,
                 "state": new.state.as_str(),
+                "participants": participants,
                 "focus_areas": new.focus_areas.len(),
                 "recommendations": new.focus_areas.iter().map(|a| a.recommendations.len()).sum::<usize>(),
             })),
@@ -315,4 +372,394 @@ pub fn analyse_round(
     };
     let earlier = earlier_rounds_data(conn, data.content.round.kkr_id, data.content.round.year)?;
     Ok(Some(crate::domain::analysis::analyse(data, earlier)))
+}
+
+/// Why a change to a round was not made. `Refused` carries the Danish reason a page shows;
+/// nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("not found")]
+    NotFound,
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+}
+
+impl From<crate::domain::InvalidValue> for ChangeError {
+    fn from(e: crate::domain::InvalidValue) -> Self {
+        ChangeError::Refused(e.0)
+    }
+}
+
+/// A KKR's rounds, newest first.
+pub fn rounds_of_kkr(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<Vec<Round>> {
+    Ok(list_rounds(conn)?
+        .into_iter()
+        .filter(|r| r.kkr_id == kkr_id)
+        .collect())
+}
+
+/// The KKR's latest round before `year`, if any.
+pub fn latest_round_before(
+    conn: &mut DbConnection,
+    kkr_id: i32,
+    year: i32,
+) -> QueryResult<Option<Round>> {
+    let id: Option<i32> = rounds::table
+        .filter(rounds::kkr_id.eq(kkr_id))
+        .filter(rounds::year.lt(year))
+        .order(rounds::year.desc())
+        .select(rounds::id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => get_round(conn, id),
+        None => Ok(None),
+    }
+}
+
+/// A round to create, as a page or the command line has parsed it.
+#[derive(Debug, Clone)]
+pub struct CreateRound {
+    pub kkr_id: i32,
+    pub setup: crate::domain::rounds::RoundSetup,
+    /// `None` for every municipality of the KKR.
+    pub participants: Option<Vec<MunicipalityCode>>,
+    /// Copy the focus areas and recommendations of the KKR's latest earlier round, each
+    /// linked to the one it continues.
+    pub from_previous: bool,
+}
+
+/// Creates a round as a draft, in one transaction with its audit row. Returns its id.
+pub fn create_round(
+    conn: &mut DbConnection,
+    create: &CreateRound,
+    actor: Option<i32>,
+) -> Result<i32, ChangeError> {
+    super::write_tx(conn, |conn| {
+        let kkr_name =
+            super::reference::kkr_name(conn, create.kkr_id)?.ok_or(ChangeError::NotFound)?;
+        let year = create.setup.year;
+        if find_round(conn, create.kkr_id, year)?.is_some() {
+            return Err(ChangeError::Refused(format!(
+                "{kkr_name} har allerede en statusrunde for {year}."
+            )));
+        }
+        if let Some(codes) = &create.participants {
+            check_participants(conn, create.kkr_id, &kkr_name, codes)?;
+        }
+        let focus_areas = if create.from_previous {
+            let previous = latest_round_before(conn, create.kkr_id, year)?.ok_or_else(|| {
+                ChangeError::Refused(format!(
+                    "{kkr_name} har ingen statusrunde før {year} at starte fra. Opret runden uden «Start fra sidste år», og tilføj anbefalingerne."
+                ))
+            })?;
+            let content = load_content(conn, previous.id)?.ok_or(ChangeError::NotFound)?;
+            content
+                .focus_areas
+                .iter()
+                .map(|area| NewFocusArea {
+                    number: area.number,
+                    title: area.title.clone(),
+                    recommendations: content
+                        .recommendations_of(area.id)
+                        .map(|r| NewRecommendation {
+                            code: r.code.clone(),
+                            text: r.text.clone(),
+                            binding: r.binding,
+                            carried_from: Some(r.id),
+                        })
+                        .collect(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let id = insert_round(
+            conn,
+            &NewRound {
+                kkr_id: create.kkr_id,
+                year,
+                title: create.setup.title.clone(),
+                subject: create.setup.subject.clone(),
+                deadline: create.setup.deadline,
+                state: RoundState::Draft,
+                participants: create.participants.clone(),
+                focus_areas,
+            },
+            actor,
+        )?;
+        Ok(id)
+    })
+}
+
+fn check_participants(
+    conn: &mut DbConnection,
+    kkr_id: i32,
+    kkr_name: &str,
+    codes: &[MunicipalityCode],
+) -> Result<(), ChangeError> {
+    if codes.is_empty() {
+        return Err(ChangeError::Refused(
+            "Vælg mindst én kommune, der deltager i runden.".into(),
+        ));
+    }
+    let of_kkr = municipalities_of_kkr(conn, kkr_id)?;
+    for code in codes {
+        if !of_kkr.iter().any(|m| &m.code == code) {
+            return Err(ChangeError::Refused(format!(
+                "Kommune {code} hører ikke til {kkr_name}."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Moves a round one step in its life cycle (draft → open → closed → published), checked
+/// against the rules, with an audit row, in one transaction.
+pub fn change_state(
+    conn: &mut DbConnection,
+    round_id: i32,
+    to: RoundState,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    super::write_tx(conn, |conn| {
+        let content = load_content(conn, round_id)?.ok_or(ChangeError::NotFound)?;
+        let facts = crate::domain::rounds::OpeningFacts {
+            recommendations: content.recommendations.len(),
+            participants: content.municipalities.len(),
+            empty_focus_areas: content
+                .focus_areas
+                .iter()
+                .filter(|a| content.recommendations_of(a.id).next().is_none())
+                .count(),
+        };
+        crate::domain::rounds::check_transition(content.round.state, to, facts)?;
+        set_state(conn, round_id, to, actor)?;
+        Ok(())
+    })
+}
+
+/// Moves an open or draft round's deadline (UTC), with an audit row, in one transaction.
+pub fn move_deadline(
+    conn: &mut DbConnection,
+    round_id: i32,
+    deadline: NaiveDateTime,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    super::write_tx(conn, |conn| {
+        let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
+        crate::domain::rounds::deadline_is_movable(round.state)?;
+        set_deadline(conn, round_id, deadline, actor)?;
+        Ok(())
+    })
+}
+
+/// Sets the municipalities that take part in a round, with an audit row, in one transaction.
+/// A municipality that already has a form in the round cannot be left out.
+pub fn set_participants(
+    conn: &mut DbConnection,
+    round_id: i32,
+    codes: &[MunicipalityCode],
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    super::write_tx(conn, |conn| {
+        let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
+        crate::domain::rounds::participants_are_editable(round.state)?;
+        check_participants(conn, round.kkr_id, &round.kkr_name, codes)?;
+        let before: Vec<String> = participants(conn, round_id)?
+            .into_iter()
+            .map(|m| m.code.to_string())
+            .collect();
+        let after: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+        let with_forms: Vec<String> = submissions::table
+            .filter(submissions::round_id.eq(round_id))
+            .select(submissions::municipality_code)
+            .load(conn)?;
+        if let Some(code) = with_forms.iter().find(|c| !after.contains(c)) {
+            let name: String = municipalities::table
+                .find(code)
+                .select(municipalities::name)
+                .first(conn)?;
+            return Err(ChangeError::Refused(format!(
+                "{name} har allerede et skema i runden og kan ikke tages ud."
+            )));
+        }
+        diesel::delete(
+            round_municipalities::table.filter(round_municipalities::round_id.eq(round_id)),
+        )
+        .execute(conn)?;
+        for code in &after {
+            diesel::insert_into(round_municipalities::table)
+                .values((
+                    round_municipalities::round_id.eq(round_id),
+                    round_municipalities::municipality_code.eq(code),
+                ))
+                .execute(conn)?;
+        }
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: actor,
+                action: "set_participants",
+                entity: "round",
+                entity_id: round_id.to_string(),
+                before: Some(json!({ "participants": before })),
+                after: Some(json!({ "participants": after })),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// A municipality's proposals for new focus areas in a round, and what became of them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Proposal {
+    pub submission_id: i32,
+    pub code: MunicipalityCode,
+    pub municipality: String,
+    pub submitted: bool,
+    pub text: String,
+    /// The focus areas made from it: (round id, year, number, title).
+    pub adopted_as: Vec<(i32, i32, i32, String)>,
+}
+
+/// Every proposal for new focus areas made in a round's forms, in municipality name order.
+pub fn proposals(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<Proposal>> {
+    let rows: Vec<(i32, String, String, String, String)> = submissions::table
+        .inner_join(municipalities::table)
+        .filter(submissions::round_id.eq(round_id))
+        .filter(submissions::proposals.ne(""))
+        .select((
+            submissions::id,
+            submissions::municipality_code,
+            municipalities::name,
+            submissions::state,
+            submissions::proposals,
+        ))
+        .load(conn)?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.0).collect();
+    let adopted: Vec<(Option<i32>, i32, i32, i32, String)> = focus_areas::table
+        .inner_join(rounds::table)
+        .filter(focus_areas::proposal_submission_id.eq_any(ids))
+        .select((
+            focus_areas::proposal_submission_id,
+            rounds::id,
+            rounds::year,
+            focus_areas::number,
+            focus_areas::title,
+        ))
+        .load(conn)?;
+    let mut list = rows
+        .into_iter()
+        .map(|(id, code, name, state, text)| {
+            Ok(Proposal {
+                submission_id: id,
+                code: parse_code(&code)?,
+                municipality: name,
+                submitted: state == crate::domain::SubmissionState::Submitted.as_str(),
+                text,
+                adopted_as: adopted
+                    .iter()
+                    .filter(|a| a.0 == Some(id))
+                    .map(|a| (a.1, a.2, a.3, a.4.clone()))
+                    .collect(),
+            })
+        })
+        .collect::<QueryResult<Vec<_>>>()?;
+    list.sort_by_cached_key(|p| danish_sort_key(&p.municipality));
+    Ok(list)
+}
+
+/// The draft a round's proposals go into: the KKR's next draft round after it.
+pub fn next_draft(conn: &mut DbConnection, round: &Round) -> QueryResult<Option<Round>> {
+    let id: Option<i32> = rounds::table
+        .filter(rounds::kkr_id.eq(round.kkr_id))
+        .filter(rounds::year.gt(round.year))
+        .filter(rounds::state.eq(RoundState::Draft.as_str()))
+        .order(rounds::year.asc())
+        .select(rounds::id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => get_round(conn, id),
+        None => Ok(None),
+    }
+}
+
+/// Turns a municipality's proposal into a new focus area (last in order) of the KKR's next
+/// draft round, with an audit row, in one transaction. Returns the draft's id.
+pub fn adopt_proposal(
+    conn: &mut DbConnection,
+    submission_id: i32,
+    title: &str,
+    actor: Option<i32>,
+) -> Result<i32, ChangeError> {
+    super::write_tx(conn, |conn| {
+        let (round_id, code): (i32, String) = submissions::table
+            .find(submission_id)
+            .select((submissions::round_id, submissions::municipality_code))
+            .first(conn)
+            .optional()?
+            .ok_or(ChangeError::NotFound)?;
+        let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
+        let draft = next_draft(conn, &round)?.ok_or_else(|| {
+            ChangeError::Refused(format!(
+                "{} har ingen runde under forberedelse efter {}. Opret næste års runde først.",
+                round.kkr_name, round.year
+            ))
+        })?;
+        let area_id = super::recommendation_sets::insert_focus_area(
+            conn,
+            draft.id,
+            title,
+            Some(submission_id),
+        )?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: actor,
+                action: "adopt_proposal",
+                entity: "round",
+                entity_id: draft.id.to_string(),
+                before: None,
+                after: Some(json!({
+                    "focus_area_id": area_id,
+                    "title": title,
+                    "proposed_in_round": round_id,
+                    "proposed_by": code,
+                })),
+            },
+        )?;
+        Ok(draft.id)
+    })
+}
+
+/// The code and round year of each of the given recommendations.
+pub fn codes_and_years(
+    conn: &mut DbConnection,
+    ids: &[i32],
+) -> QueryResult<std::collections::HashMap<i32, (String, i32)>> {
+    Ok(recommendations::table
+        .inner_join(focus_areas::table.inner_join(rounds::table))
+        .filter(recommendations::id.eq_any(ids))
+        .select((recommendations::id, recommendations::code, rounds::year))
+        .load::<(i32, String, i32)>(conn)?
+        .into_iter()
+        .map(|(id, code, year)| (id, (code, year)))
+        .collect())
+}
+
+/// How many municipalities have a form (draft or submitted) in a round.
+pub fn form_count(conn: &mut DbConnection, round_id: i32) -> QueryResult<i64> {
+    submissions::table
+        .filter(submissions::round_id.eq(round_id))
+        .count()
+        .get_result(conn)
+}
+
+/// Every recorded change to a round, oldest first.
+pub fn history(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<audit::AuditEvent>> {
+    audit::history(conn, "round", &round_id.to_string())
 }

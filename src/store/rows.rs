@@ -30,6 +30,7 @@ pub(crate) struct MunicipalityRow {
     pub code: String,
     pub name: String,
     pub kkr_id: i32,
+    pub council_name: String,
 }
 
 impl MunicipalityRow {
@@ -38,6 +39,7 @@ impl MunicipalityRow {
             code: parse_code(&self.code)?,
             name: self.name,
             kkr_id: self.kkr_id,
+            council_name: self.council_name,
         })
     }
 }
@@ -48,6 +50,7 @@ pub(crate) struct MunicipalityInsertForm<'a> {
     pub code: &'a str,
     pub name: &'a str,
     pub kkr_id: i32,
+    pub council_name: &'a str,
 }
 
 #[derive(Debug, Queryable, Selectable)]
@@ -59,6 +62,7 @@ pub(crate) struct RoundRow {
     pub title: String,
     pub deadline: NaiveDateTime,
     pub state: String,
+    pub subject: String,
 }
 
 impl RoundRow {
@@ -71,6 +75,7 @@ impl RoundRow {
             kkr_name,
             year: self.year,
             title: self.title,
+            subject: self.subject,
             deadline: self.deadline,
             state,
         })
@@ -85,6 +90,7 @@ pub(crate) struct RoundInsertForm<'a> {
     pub title: &'a str,
     pub deadline: NaiveDateTime,
     pub state: &'a str,
+    pub subject: &'a str,
 }
 
 #[derive(Debug, Queryable, Selectable)]
@@ -101,6 +107,7 @@ pub(crate) struct FocusAreaInsertForm<'a> {
     pub round_id: i32,
     pub number: i32,
     pub title: &'a str,
+    pub proposal_submission_id: Option<i32>,
 }
 
 #[derive(Debug, Queryable, Selectable)]
@@ -125,6 +132,7 @@ impl From<RecommendationRow> for domain::Recommendation {
             binding: row.binding,
             position: row.position,
             carried_from: row.carried_from,
+            merged_from: Vec::new(),
         }
     }
 }

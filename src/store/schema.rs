@@ -12,6 +12,7 @@ diesel::table! {
         code -> Text,
         name -> Text,
         kkr_id -> Integer,
+        council_name -> Text,
     }
 }
 
@@ -23,6 +24,7 @@ diesel::table! {
         title -> Text,
         deadline -> Timestamp,
         state -> Text,
+        subject -> Text,
     }
 }
 
@@ -32,6 +34,7 @@ diesel::table! {
         round_id -> Integer,
         number -> Integer,
         title -> Text,
+        proposal_submission_id -> Nullable<Integer>,
     }
 }
 
@@ -130,6 +133,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminder_recipients,
     municipality_groups,
     municipality_group_members,
+    round_municipalities,
+    recommendation_merges,
 );
 
 diesel::table! {
@@ -216,3 +221,20 @@ diesel::joinable!(invitations -> users (user_id));
 diesel::joinable!(reminders -> users (sent_by));
 diesel::joinable!(reminder_recipients -> reminders (reminder_id));
 diesel::joinable!(municipality_group_members -> municipality_groups (group_id));
+
+diesel::table! {
+    round_municipalities (round_id, municipality_code) {
+        round_id -> Integer,
+        municipality_code -> Text,
+    }
+}
+
+diesel::table! {
+    recommendation_merges (recommendation_id, merged_from) {
+        recommendation_id -> Integer,
+        merged_from -> Integer,
+    }
+}
+
+diesel::joinable!(round_municipalities -> rounds (round_id));
+diesel::joinable!(round_municipalities -> municipalities (municipality_code));

@@ -124,26 +124,30 @@ pub fn save(
 
 /// A user's save of the form: like [`save`], and in the same transaction the round's rules
 /// (the round is open, the deadline has not passed for this user, the form is not
-/// submitted), so that a round closed just before the write still refuses it.
+/// submitted), so that a round closed just before the write still refuses it. `now` is the
+/// app's clock, which the deadline is checked against.
 pub fn save_form(
     conn: &mut DbConnection,
     save: &SaveSubmission,
     user: &User,
+    now: chrono::NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
-    write_tx(conn, |conn| save_in_tx(conn, save, user.id, Some(user)))
+    write_tx(conn, |conn| {
+        save_in_tx(conn, save, user.id, Some((user, now)))
+    })
 }
 
 fn save_in_tx(
     conn: &mut DbConnection,
     save: &SaveSubmission,
     actor_id: i32,
-    rules_for: Option<&User>,
+    rules_for: Option<(&User, chrono::NaiveDateTime)>,
 ) -> QueryResult<SaveOutcome> {
     let existing = get_submission(conn, save.round_id, &save.municipality_code)?;
-    if let Some(user) = rules_for {
+    if let Some((user, now)) = rules_for {
         let round = super::rounds::get_round(conn, save.round_id)?
             .ok_or(diesel::result::Error::NotFound)?;
-        if let Some(refusal) = access::save_refusal(user, &round, existing.as_ref(), super::now()) {
+        if let Some(refusal) = access::save_refusal(user, &round, existing.as_ref(), now) {
             return Ok(SaveOutcome::Refused(refusal));
         }
     }
@@ -291,7 +295,7 @@ pub enum Reopening {
 /// Puts a submitted form back to draft in one transaction, with its audit row. The round's
 /// rules (open; a withdrawal before the deadline; the form submitted) are checked in the
 /// same transaction; a version other than the one the user saw is a conflict. Either way
-/// nothing is written.
+/// nothing is written. `now` is the app's clock, which the deadline is checked against.
 pub fn reopen(
     conn: &mut DbConnection,
     round_id: i32,
@@ -299,6 +303,7 @@ pub fn reopen(
     base_version: i32,
     how: &Reopening,
     actor_id: i32,
+    now: chrono::NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
     write_tx(conn, |conn| {
         let existing =
@@ -306,8 +311,7 @@ pub fn reopen(
         let round =
             super::rounds::get_round(conn, round_id)?.ok_or(diesel::result::Error::NotFound)?;
         let withdraw = matches!(how, Reopening::Withdraw);
-        if let Some(refusal) = access::reopening_refusal(&round, &existing, withdraw, super::now())
-        {
+        if let Some(refusal) = access::reopening_refusal(&round, &existing, withdraw, now) {
             return Ok(SaveOutcome::Refused(refusal));
         }
         if existing.version != base_version {
@@ -362,24 +366,30 @@ pub fn reopen(
 }
 
 /// The municipality's submitted answers in the previous round to the recommendations this
-/// round carries over, keyed by this round's recommendation id.
+/// round continues, keyed by this round's recommendation id. A recommendation that others
+/// were merged into takes its `carried_from`'s answer, or else the first merged one's.
 pub fn previous_answers(
     conn: &mut DbConnection,
     content: &RoundContent,
     code: &MunicipalityCode,
 ) -> QueryResult<HashMap<i32, PreviousAnswer>> {
-    let carried: HashMap<i32, i32> = content
+    // Earlier recommendation id -> (this round's id, rank among its predecessors).
+    let links: HashMap<i32, (i32, usize)> = content
         .recommendations
         .iter()
-        .filter_map(|r| r.carried_from.map(|from| (from, r.id)))
+        .flat_map(|r| {
+            r.predecessors()
+                .enumerate()
+                .map(move |(rank, from)| (from, (r.id, rank)))
+        })
         .collect();
-    if carried.is_empty() {
+    if links.is_empty() {
         return Ok(HashMap::new());
     }
     let rows: Vec<(i32, Option<String>, String, i32)> = answers::table
         .inner_join(submissions::table)
         .inner_join(recommendations::table.inner_join(focus_areas::table.inner_join(rounds::table)))
-        .filter(answers::recommendation_id.eq_any(carried.keys().copied().collect::<Vec<_>>()))
+        .filter(answers::recommendation_id.eq_any(links.keys().copied().collect::<Vec<_>>()))
         .filter(submissions::municipality_code.eq(code.as_str()))
         .filter(submissions::state.eq(SubmissionState::Submitted.as_str()))
         .select((
@@ -389,22 +399,27 @@ pub fn previous_answers(
             rounds::year,
         ))
         .load(conn)?;
-    let mut previous = HashMap::new();
+    let mut best: HashMap<i32, (usize, PreviousAnswer)> = HashMap::new();
     for (from, status, comment, year) in rows {
-        if let (Some(status), Some(current)) =
-            (parse_status(status.as_deref())?, carried.get(&from))
+        if let (Some(status), Some(&(current, rank))) =
+            (parse_status(status.as_deref())?, links.get(&from))
         {
-            previous.insert(
-                *current,
-                PreviousAnswer {
-                    year,
-                    status,
-                    comment,
-                },
-            );
+            if best.get(&current).is_none_or(|(r, _)| rank < *r) {
+                best.insert(
+                    current,
+                    (
+                        rank,
+                        PreviousAnswer {
+                            year,
+                            status,
+                            comment,
+                        },
+                    ),
+                );
+            }
         }
     }
-    Ok(previous)
+    Ok(best.into_iter().map(|(id, (_, a))| (id, a)).collect())
 }
 
 /// Every recorded change to a municipality's submission, oldest first.

@@ -189,7 +189,18 @@ async fn dashboard(
     query: web::Query<DashboardQuery>,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let full = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let round_id = path.into_inner();
+    let full = visible_round(&state, user.as_ref(), round_id).await?;
+    if user.is_none() {
+        // Visitors without sign-in see a published round on its public page, which names
+        // municipalities but never people.
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                format!("/public/rounds/{round_id}"),
+            ))
+            .finish());
+    }
     let group_id = groups::parse_group_param(query.gruppe.as_deref())?;
     let (view, group) = groups::narrowed(&state, full, group_id).await?;
     let summary = &view.summary;
@@ -202,7 +213,7 @@ async fn dashboard(
     context.insert("round", round);
     context.insert("state_label", round.state.label_da());
     context.insert("deadline", &danish_datetime(round.deadline));
-    context.insert("today", &danish_date(crate::store::now()));
+    context.insert("today", &danish_date(state.clock.now()));
     // Only what the page shows: the whole summary holds every municipality's standing.
     context.insert(
         "summary",

@@ -27,8 +27,8 @@ use crate::domain::{
     User,
 };
 use crate::store::audit::AuditEvent;
+use crate::store::rounds;
 use crate::store::submissions::{self, Reopening, SaveOutcome};
-use crate::store::{now, rounds};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     const BASE: &str = "/rounds/{id}/municipalities/{code}";
@@ -197,7 +197,7 @@ fn render(
     let code = &loaded.code;
     let municipality = content.municipality(code).ok_or(AppError::NotFound)?;
     let submitted = loaded.submitted();
-    let now = now();
+    let now = state.clock.now();
     let editable = !submitted && access::round_takes_answers(user, round, now, loaded.reopened());
     let error_for = |field: String| {
         page.errors
@@ -359,7 +359,7 @@ async fn save(
         &user,
         &loaded.content.round,
         loaded.submission.as_ref(),
-        now(),
+        state.clock.now(),
     ) {
         return Err(refused(refusal, None));
     }
@@ -403,8 +403,9 @@ async fn save(
         },
     };
     let actor = user.clone();
+    let at = state.clock.now();
     let outcome = db(&state, move |conn| {
-        Ok(submissions::save_form(conn, &target, &actor)?)
+        Ok(submissions::save_form(conn, &target, &actor, at)?)
     })
     .await?;
     match outcome {
@@ -502,7 +503,9 @@ async fn reopen_with(
     // Asked early; the store asks again in the write's transaction.
     let withdraw = matches!(how, Reopening::Withdraw);
     let early = match &loaded.submission {
-        Some(stored) => access::reopening_refusal(&loaded.content.round, stored, withdraw, now()),
+        Some(stored) => {
+            access::reopening_refusal(&loaded.content.round, stored, withdraw, state.clock.now())
+        }
         None => Some(Refusal::NotSubmitted),
     };
     if let Some(refusal) = early {
@@ -517,9 +520,10 @@ async fn reopen_with(
     let actor = user.id;
     let target = code.clone();
     let attempt = how.clone();
+    let at = state.clock.now();
     let outcome = db(state, move |conn| {
         Ok(submissions::reopen(
-            conn, round_id, &target, version, &attempt, actor,
+            conn, round_id, &target, version, &attempt, actor, at,
         )?)
     })
     .await?;

@@ -4,6 +4,7 @@
 //! domain, render.
 
 pub mod account;
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod cache;
@@ -12,13 +13,14 @@ pub mod details;
 pub mod error;
 pub mod exports;
 pub mod forms;
+pub mod groups;
 pub mod limits;
 pub mod next;
 pub mod pages;
-pub mod utf8;
-pub mod groups;
+pub mod public;
 pub mod reminders;
 pub mod users;
+pub mod utf8;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -62,6 +64,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender of mails; [`crate::mail::DEFAULT_FROM`] when not set.
     pub mail_from: Option<String>,
+    /// The clock deadlines are checked against; the system clock unless a test moves it.
+    pub clock: crate::clock::Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +108,7 @@ pub struct AppState {
     /// The public address links in mails and on pages start with, without a trailing slash:
     /// the base URL, else the address the server listens on.
     pub public_url: String,
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {
@@ -141,6 +146,7 @@ impl AppState {
                 .as_deref()
                 .map(|u| u.trim().trim_end_matches('/').to_owned())
                 .unwrap_or_default(),
+            clock: settings.clock.clone(),
         })
     }
 }
@@ -279,6 +285,8 @@ pub fn server(
             .configure(users::routes)
             .configure(groups::routes)
             .configure(reminders::routes)
+            .configure(admin::routes)
+            .configure(public::routes)
             .default_service(web::to(not_found))
     })
     .listen(listener)?

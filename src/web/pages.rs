@@ -82,6 +82,50 @@ const TEMPLATES: &[(&str, &str)] = &[
         "reminders.html",
         include_str!("../../templates/reminders.html"),
     ),
+    (
+        "admin_problems.html",
+        include_str!("../../templates/admin_problems.html"),
+    ),
+    (
+        "admin_rounds.html",
+        include_str!("../../templates/admin_rounds.html"),
+    ),
+    (
+        "admin_round_new.html",
+        include_str!("../../templates/admin_round_new.html"),
+    ),
+    (
+        "admin_round.html",
+        include_str!("../../templates/admin_round.html"),
+    ),
+    (
+        "admin_confirm.html",
+        include_str!("../../templates/admin_confirm.html"),
+    ),
+    (
+        "admin_set.html",
+        include_str!("../../templates/admin_set.html"),
+    ),
+    (
+        "admin_recommendation.html",
+        include_str!("../../templates/admin_recommendation.html"),
+    ),
+    (
+        "admin_proposals.html",
+        include_str!("../../templates/admin_proposals.html"),
+    ),
+    (
+        "admin_import.html",
+        include_str!("../../templates/admin_import.html"),
+    ),
+    (
+        "admin_municipalities.html",
+        include_str!("../../templates/admin_municipalities.html"),
+    ),
+    (
+        "public_round.html",
+        include_str!("../../templates/public_round.html"),
+    ),
 ];
 
 /// The page templates.

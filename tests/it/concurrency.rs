@@ -193,7 +193,8 @@ fn a_round_closed_between_loading_the_form_and_saving_it_refuses_the_save() {
         proposals: String::new(),
         state: SubmissionState::Draft,
     };
-    let outcome = submissions::save_form(&mut conn, &save, &editor).unwrap();
+    let outcome =
+        submissions::save_form(&mut conn, &save, &editor, trafiklys::store::now()).unwrap();
     assert_eq!(
         outcome,
         submissions::SaveOutcome::Refused(Refusal::RoundClosed)
@@ -221,6 +222,7 @@ fn a_deadline_passed_between_loading_and_withdrawing_refuses_the_withdrawal() {
         submitted.version,
         &submissions::Reopening::Withdraw,
         editor.id,
+        trafiklys::store::now(),
     )
     .unwrap();
     assert_eq!(

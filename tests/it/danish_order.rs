@@ -30,6 +30,8 @@ fn kkrs_and_rounds_are_listed_in_danish_order_on_every_backend() {
                         kkr_id,
                         year,
                         title: format!("{name} {year}"),
+                        subject: "beskæftigelsesområdet".into(),
+                        participants: None,
                         deadline,
                         state: RoundState::Open,
                         focus_areas: Vec::new(),
@@ -51,6 +53,8 @@ fn kkrs_and_rounds_are_listed_in_danish_order_on_every_backend() {
         .unwrap()
         .into_iter()
         .map(|k| k.name)
+        // The five real KKRs ship with the migrations; these are the test's own.
+        .filter(|name| danish.contains(&name.as_str()))
         .collect();
     assert_eq!(kkrs, danish);
     let listed: Vec<(i32, String)> = rounds::list_rounds(&mut conn)

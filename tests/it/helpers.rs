@@ -27,6 +27,8 @@ pub struct TestApp {
     server: actix_web::dev::ServerHandle,
     // Dropped after the server stops: the PostgreSQL database, then the SQLite file's folder.
     _database: Option<TestDatabase>,
+    /// The app's clock: `advance` it to move past a deadline without sleeping.
+    pub clock: trafiklys::clock::Clock,
     _dir: tempfile::TempDir,
 }
 
@@ -187,6 +189,15 @@ pub fn spawn_app() -> TestApp {
 
 /// Spawns the app with adjusted settings (e.g. a short idle timeout).
 pub fn spawn_app_with(adjust: impl FnOnce(&mut web::Settings)) -> TestApp {
+    spawn(true, adjust)
+}
+
+/// Spawns the app on a fresh installation: the migrations' reference data, no demo.
+pub fn spawn_app_without_demo() -> TestApp {
+    spawn(false, |_| {})
+}
+
+fn spawn(with_demo: bool, adjust: impl FnOnce(&mut web::Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let backend = backend();
     let (database_url, database) = match backend {
@@ -200,12 +211,18 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut web::Settings)) -> TestApp {
         }
     };
     let pool = store::connect(&database_url).expect("database");
-    let sign_ins = match demo::load(&mut pool.get().expect("connection")).expect("demo data") {
-        DemoOutcome::Loaded(sign_ins) => sign_ins,
-        other => panic!("demo data not loaded: {other:?}"),
+    let sign_ins = if with_demo {
+        match demo::load(&mut pool.get().expect("connection")).expect("demo data") {
+            DemoOutcome::Loaded(sign_ins) => sign_ins,
+            other => panic!("demo data not loaded: {other:?}"),
+        }
+    } else {
+        Vec::new()
     };
+    let clock = trafiklys::clock::Clock::system();
     let mut settings = web::Settings {
         secret_key: Some("test-secret-key-that-is-long-enough-for-cookies-0123456789".into()),
+        clock: clock.clone(),
         ..web::Settings::default()
     };
     adjust(&mut settings);
@@ -229,6 +246,7 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut web::Settings)) -> TestApp {
         sign_ins,
         server: handle_rx.recv().expect("server started"),
         _database: database,
+        clock,
         _dir: dir,
     }
 }
@@ -363,6 +381,69 @@ impl TestApp {
             .find(|s| s.role == role)
             .map(|s| s.email.clone())
             .expect("demo user")
+    }
+
+    /// A client signed in with this email and password.
+    pub fn signed_in_as(&self, email: &str, password: &str) -> ureq::Agent {
+        let agent = client();
+        let token = csrf_from(&self.get(&agent, "/login").text());
+        let response = self.post(
+            &agent,
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &token),
+                ("next", "/"),
+            ],
+        );
+        assert_eq!(response.status, 303, "sign-in as {email} failed");
+        agent
+    }
+
+    /// Posts a multipart form: text fields and one file field named "file".
+    pub fn post_multipart(
+        &self,
+        agent: &ureq::Agent,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Response {
+        let boundary = "----trafiklys-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((file_name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        finish(
+            agent
+                .post(&self.url(path))
+                .header(
+                    "Content-Type",
+                    &format!("multipart/form-data; boundary={boundary}"),
+                )
+                .send(&body[..]),
+        )
+    }
+
+    /// Row counts and the data version: changes with any write.
+    pub fn fingerprint(&self) -> Vec<(&'static str, i64)> {
+        store::imports::fingerprint(&mut self.conn()).expect("fingerprint")
     }
 
     /// A client signed in as the demo user with this role.

@@ -204,6 +204,7 @@ fn a_database_with_this_releases_schema_and_data_migrates_to_the_newest_schema()
             reason: "Rettelse".into(),
         },
         user.id,
+        trafiklys::store::now(),
     )
     .unwrap();
     assert!(matches!(reopened, submissions::SaveOutcome::Saved(ref s) if s.version == 4));

@@ -1,0 +1,1396 @@
+//! Imports from the spreadsheets the municipalities used before: a round's recommendation set,
+//! and answers (one row per municipality × recommendation), from CSV or XLSX.
+//!
+//! Pure: bytes in, a typed import or every error out, each naming the file, sheet, row and
+//! column (rows are counted as a spreadsheet shows them, the header being row 1). Planning what
+//! an import would create or change is pure too; the store carries a plan out in one
+//! transaction.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::io::Cursor;
+
+use serde::Serialize;
+
+use super::model::{Comment, Municipality, MunicipalityCode, RoundContent, Submission};
+use super::rounds::{TEXT_MAX_CHARS, TITLE_MAX_CHARS};
+use super::status::Status;
+
+/// The largest file an import takes.
+pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
+
+/// At most this many errors are listed; a file with more is surely the wrong file.
+const MAX_ERRORS: usize = 100;
+
+/// A file to import: its name (for messages) and its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportFile<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// One thing wrong with an import, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportError {
+    pub file: String,
+    pub sheet: Option<String>,
+    /// As the spreadsheet numbers rows: the header is row 1.
+    pub row: Option<usize>,
+    /// "C (Status)".
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(sheet) = &self.sheet {
+            write!(f, ", ark «{sheet}»")?;
+        }
+        if let Some(row) = self.row {
+            write!(f, ", række {row}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ", kolonne {column}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// A table read from a file: its header and its non-empty rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Table {
+    file: String,
+    sheet: Option<String>,
+    header_row: usize,
+    headers: Vec<String>,
+    /// (row number, cells).
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Table {
+    fn error(&self, row: Option<usize>, column: Option<usize>, message: String) -> ImportError {
+        ImportError {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            row,
+            column: column.map(|c| self.column_name(c)),
+            message,
+        }
+    }
+
+    /// "C (Status)".
+    fn column_name(&self, index: usize) -> String {
+        let header = self.headers.get(index).map(|h| h.trim()).unwrap_or("");
+        if header.is_empty() {
+            column_letters(index)
+        } else {
+            format!("{} ({header})", column_letters(index))
+        }
+    }
+
+    /// The first column whose header is one of `aliases` (earlier aliases win).
+    fn find(&self, aliases: &[&str]) -> Option<usize> {
+        let normalised: Vec<String> = self.headers.iter().map(|h| normalise_header(h)).collect();
+        aliases
+            .iter()
+            .find_map(|alias| normalised.iter().position(|h| h == alias))
+    }
+
+    fn require(&self, aliases: &[&str], label: &str) -> Result<usize, ImportError> {
+        self.find(aliases).ok_or_else(|| {
+            self.error(
+                Some(self.header_row),
+                None,
+                format!(
+                    "kolonnen «{label}» mangler i overskriftsrækken (fundet: {}).",
+                    self.headers
+                        .iter()
+                        .filter(|h| !h.trim().is_empty())
+                        .map(|h| format!("«{}»", h.trim()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    }
+}
+
+/// "A", "B", …, "Z", "AA".
+fn column_letters(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
+/// "Indsatsområde nr." -> "indsatsområde nr"; "focus_area_no" -> "focus area no".
+fn normalise_header(header: &str) -> String {
+    header
+        .trim()
+        .to_lowercase()
+        .replace(['_', '-'], " ")
+        .trim_end_matches(['.', ':'])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn file_error(file: &ImportFile<'_>, row: Option<usize>, message: String) -> ImportError {
+    ImportError {
+        file: file.name.to_owned(),
+        sheet: None,
+        row,
+        column: None,
+        message,
+    }
+}
+
+fn is_spreadsheet(file: &ImportFile<'_>) -> bool {
+    let name = file.name.to_lowercase();
+    file.bytes.starts_with(b"PK\x03\x04")
+        || file.bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+        || [".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+}
+
+/// The error for a file of `size` bytes over [`MAX_FILE_BYTES`].
+pub fn too_large(name: &str, size: usize) -> ImportError {
+    ImportError {
+        file: name.to_owned(),
+        sheet: None,
+        row: None,
+        column: None,
+        message: format!(
+            "filen fylder {} MB; en import må højst fylde {} MB.",
+            super::prose::decimal((size as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ),
+    }
+}
+
+/// Reads the file's first table: the first sheet with content, or the CSV.
+fn read_table(file: &ImportFile<'_>) -> Result<Table, ImportError> {
+    if file.bytes.len() > MAX_FILE_BYTES {
+        return Err(too_large(file.name, file.bytes.len()));
+    }
+    if file.bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(file_error(file, None, "filen er tom.".into()));
+    }
+    let (sheet, raw_rows) = if is_spreadsheet(file) {
+        let (sheet, rows) = read_spreadsheet(file)?;
+        (Some(sheet), rows)
+    } else {
+        (None, read_csv(file)?)
+    };
+    let mut rows = raw_rows
+        .into_iter()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
+    let Some((header_row, headers)) = rows.next() else {
+        return Err(ImportError {
+            file: file.name.to_owned(),
+            sheet,
+            row: None,
+            column: None,
+            message: "filen er tom.".into(),
+        });
+    };
+    let rows: Vec<(usize, Vec<String>)> = rows.collect();
+    if rows.is_empty() {
+        return Err(ImportError {
+            file: file.name.to_owned(),
+            sheet,
+            row: Some(header_row),
+            column: None,
+            message: "filen har kun en overskriftsrække og ingen rækker at importere.".into(),
+        });
+    }
+    Ok(Table {
+        file: file.name.to_owned(),
+        sheet,
+        header_row,
+        headers,
+        rows,
+    })
+}
+
+/// Rows as (row number, cells).
+type Rows = Vec<(usize, Vec<String>)>;
+
+fn read_spreadsheet(file: &ImportFile<'_>) -> Result<(String, Rows), ImportError> {
+    use calamine::{Data, Reader};
+    let unreadable = |e: String| {
+        file_error(
+            file,
+            None,
+            format!(
+                "filen kan ikke læses som et regneark ({e}). Gem den som XLSX eller CSV (UTF-8)."
+            ),
+        )
+    };
+    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(file.bytes.to_vec()))
+        .map_err(|e| unreadable(e.to_string()))?;
+    for name in workbook.sheet_names() {
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(|e| unreadable(e.to_string()))?;
+        let Some((first_row, first_col)) = range.start() else {
+            continue;
+        };
+        // Leading empty columns are kept as empty cells, so column letters match the sheet.
+        let pad = first_col as usize;
+        let rows: Vec<(usize, Vec<String>)> = range
+            .rows()
+            .enumerate()
+            .map(|(i, cells)| {
+                let mut out = vec![String::new(); pad];
+                out.extend(cells.iter().map(|cell| match cell {
+                    Data::Empty => String::new(),
+                    Data::String(s) => s.clone(),
+                    Data::Int(n) => n.to_string(),
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", *f as i64)
+                    }
+                    Data::Float(f) => f.to_string(),
+                    Data::Bool(b) => b.to_string(),
+                    Data::DateTime(d) => d.to_string(),
+                    Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+                    Data::Error(e) => format!("#{e:?}"),
+                }));
+                (first_row as usize + i + 1, out)
+            })
+            .collect();
+        if rows
+            .iter()
+            .any(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
+        {
+            return Ok((name, rows));
+        }
+    }
+    Err(file_error(file, None, "regnearket er tomt.".into()))
+}
+
+fn read_csv(file: &ImportFile<'_>) -> Result<Vec<(usize, Vec<String>)>, ImportError> {
+    let wrong_encoding = |row: usize| {
+        file_error(
+            file,
+            Some(row),
+            "filen er ikke gemt som UTF-8, så æ, ø og å kan ikke læses. Gem den i Excel som «CSV UTF-8 (kommasepareret)», eller importér XLSX-filen direkte.".into(),
+        )
+    };
+    if file.bytes.starts_with(&[0xFF, 0xFE]) || file.bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(wrong_encoding(1));
+    }
+    let bytes = file
+        .bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(file.bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        wrong_encoding(line + 1)
+    })?;
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let delimiter = [b';', b',', b'\t']
+        .into_iter()
+        .max_by_key(|d| first_line.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let row = e.position().map(|p| usize::try_from(p.line()).unwrap_or(0));
+            file_error(file, row, format!("rækken kan ikke læses som CSV ({e})."))
+        })?;
+        let row = record
+            .position()
+            .map_or(rows.len() + 1, |p| usize::try_from(p.line()).unwrap_or(0));
+        rows.push((row, record.iter().map(str::to_owned).collect()));
+    }
+    Ok(rows)
+}
+
+fn cell(cells: &[String], index: usize) -> &str {
+    cells.get(index).map_or("", |c| c.trim())
+}
+
+/// Collects errors up to [`MAX_ERRORS`].
+#[derive(Debug, Default)]
+struct Errors(Vec<ImportError>);
+
+impl Errors {
+    fn push(&mut self, error: ImportError) {
+        if self.0.len() < MAX_ERRORS {
+            self.0.push(error);
+        }
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, Vec<ImportError>> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recommendation sets
+
+/// A focus area as the file gives it, with its recommendations in file order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportedFocusArea {
+    pub number: i32,
+    pub title: String,
+    pub recommendations: Vec<ImportedRecommendation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportedRecommendation {
+    pub row: usize,
+    pub code: String,
+    pub text: String,
+    pub binding: bool,
+}
+
+const AREA_NUMBER: &[&str] = &[
+    "indsatsområde nr",
+    "indsatsområdenr",
+    "indsatsområde nummer",
+    "område nr",
+    "områdenr",
+    "focus area no",
+    "focus area number",
+    "focus area nr",
+];
+const AREA_TITLE: &[&str] = &[
+    "indsatsområde",
+    "indsatsområde titel",
+    "titel på indsatsområde",
+    "focus area",
+    "focus area title",
+];
+const REC_CODE: &[&str] = &[
+    "nr",
+    "anbefaling nr",
+    "anbefalingsnr",
+    "anbefalingsnummer",
+    "kode",
+    "code",
+    "recommendation code",
+];
+const REC_TEXT: &[&str] = &[
+    "anbefaling",
+    "tekst",
+    "anbefalingstekst",
+    "recommendation",
+    "text",
+];
+const BINDING: &[&str] = &[
+    "forpligtende",
+    "type",
+    "forpligtende/frivillig",
+    "binding",
+    "bindende",
+];
+
+/// "forpligtende"/"frivillig", "ja"/"nej", "true"/"false", any case.
+pub fn parse_binding(raw: &str) -> Option<bool> {
+    match raw.trim().to_lowercase().as_str() {
+        "forpligtende" | "ja" | "true" | "sand" | "x" | "1" => Some(true),
+        "frivillig" | "nej" | "false" | "falsk" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads a recommendation set: one row per recommendation with its focus area's number and
+/// title, its code, its text and whether it is binding.
+pub fn parse_recommendation_set(
+    file: ImportFile<'_>,
+) -> Result<Vec<ImportedFocusArea>, Vec<ImportError>> {
+    let table = read_table(&file).map_err(|e| vec![e])?;
+    let columns = [
+        table.require(AREA_NUMBER, "Indsatsområde nr."),
+        table.require(AREA_TITLE, "Indsatsområde"),
+        table.require(REC_CODE, "Nr."),
+        table.require(REC_TEXT, "Anbefaling"),
+        table.require(BINDING, "Forpligtende"),
+    ];
+    let missing: Vec<ImportError> = columns.iter().filter_map(|c| c.clone().err()).collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    let [number_col, title_col, code_col, text_col, binding_col] =
+        columns.map(|c| c.unwrap_or_default());
+    let mut errors = Errors::default();
+    let mut areas: Vec<ImportedFocusArea> = Vec::new();
+    let mut codes: HashMap<String, usize> = HashMap::new();
+    // Each area's title as first given.
+    let mut titles: HashMap<i32, String> = HashMap::new();
+    for (row, cells) in &table.rows {
+        let row = *row;
+        let number = match cell(cells, number_col).parse::<i32>() {
+            Ok(n) if (1..=999).contains(&n) => Some(n),
+            _ => {
+                errors.push(table.error(
+                    Some(row),
+                    Some(number_col),
+                    format!(
+                        "«{}» er ikke et nummer på et indsatsområde (1, 2, 3 …).",
+                        cell(cells, number_col)
+                    ),
+                ));
+                None
+            }
+        };
+        let title = cell(cells, title_col);
+        if title.is_empty() || title.chars().count() > TITLE_MAX_CHARS {
+            errors.push(table.error(
+                Some(row),
+                Some(title_col),
+                format!("indsatsområdets titel skal have 1 til {TITLE_MAX_CHARS} tegn."),
+            ));
+        } else if let Some(number) = number {
+            match titles.get(&number) {
+                Some(first) if first != title => errors.push(table.error(
+                    Some(row),
+                    Some(title_col),
+                    format!(
+                        "indsatsområde {number} hedder «{first}» i en tidligere række, men «{title}» her."
+                    ),
+                )),
+                Some(_) => {}
+                None => {
+                    titles.insert(number, title.to_owned());
+                }
+            }
+        }
+        let code = cell(cells, code_col);
+        if code.is_empty() {
+            errors.push(table.error(
+                Some(row),
+                Some(code_col),
+                "anbefalingens nummer mangler (fx 1.2).".into(),
+            ));
+        } else if let Some(first) = codes.get(code) {
+            errors.push(table.error(
+                Some(row),
+                Some(code_col),
+                format!("anbefaling {code} står to gange: også i række {first}."),
+            ));
+        } else {
+            codes.insert(code.to_owned(), row);
+        }
+        let text = cell(cells, text_col);
+        if text.is_empty() || text.chars().count() > TEXT_MAX_CHARS {
+            errors.push(table.error(
+                Some(row),
+                Some(text_col),
+                format!("anbefalingens tekst skal have 1 til {TEXT_MAX_CHARS} tegn."),
+            ));
+        }
+        let binding = parse_binding(cell(cells, binding_col));
+        if binding.is_none() {
+            errors.push(table.error(
+                Some(row),
+                Some(binding_col),
+                format!(
+                    "«{}» siger ikke, om anbefalingen er forpligtende; skriv forpligtende eller frivillig (ja/nej, true/false).",
+                    cell(cells, binding_col)
+                ),
+            ));
+        }
+        let (Some(number), Some(binding)) = (number, binding) else {
+            continue;
+        };
+        let rec = ImportedRecommendation {
+            row,
+            code: code.to_owned(),
+            text: text.to_owned(),
+            binding,
+        };
+        match areas.iter_mut().find(|a| a.number == number) {
+            Some(area) => area.recommendations.push(rec),
+            None => areas.push(ImportedFocusArea {
+                number,
+                title: title.to_owned(),
+                recommendations: vec![rec],
+            }),
+        }
+    }
+    areas.sort_by_key(|a| a.number);
+    errors.finish(areas)
+}
+
+/// What importing a set into a round would do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SetPlan {
+    pub areas_created: Vec<String>,
+    pub areas_renamed: Vec<String>,
+    pub areas_removed: Vec<String>,
+    pub recommendations_created: Vec<String>,
+    pub recommendations_changed: Vec<String>,
+    pub recommendations_unchanged: usize,
+    pub recommendations_removed: Vec<String>,
+}
+
+impl SetPlan {
+    /// The plan in Danish, one line per kind of change.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut list = |label: &str, items: &[String]| {
+            if !items.is_empty() {
+                lines.push(format!("{label} ({}): {}", items.len(), items.join("; ")));
+            }
+        };
+        list("Nye indsatsområder", &self.areas_created);
+        list("Indsatsområder der får ny titel", &self.areas_renamed);
+        list("Indsatsområder der fjernes", &self.areas_removed);
+        list("Nye anbefalinger", &self.recommendations_created);
+        list("Ændrede anbefalinger", &self.recommendations_changed);
+        list("Anbefalinger der fjernes", &self.recommendations_removed);
+        lines.push(format!(
+            "Uændrede anbefalinger: {}",
+            self.recommendations_unchanged
+        ));
+        lines
+    }
+
+    pub fn changes_anything(&self) -> bool {
+        !(self.areas_created.is_empty()
+            && self.areas_renamed.is_empty()
+            && self.areas_removed.is_empty()
+            && self.recommendations_created.is_empty()
+            && self.recommendations_changed.is_empty()
+            && self.recommendations_removed.is_empty())
+    }
+}
+
+/// Plans importing `set` into a round holding `content`: recommendations are matched by code
+/// (a match keeps its link to last year), focus areas by number; what the file does not hold
+/// is removed. Recommendations with answers in the round cannot be removed (`answered`).
+pub fn plan_set(
+    file_name: &str,
+    set: &[ImportedFocusArea],
+    content: &RoundContent,
+    answered: &HashSet<i32>,
+) -> Result<SetPlan, Vec<ImportError>> {
+    let mut plan = SetPlan::default();
+    let mut errors = Errors::default();
+    for area in set {
+        match content.focus_areas.iter().find(|a| a.number == area.number) {
+            None => plan
+                .areas_created
+                .push(format!("{}. {}", area.number, area.title)),
+            Some(existing) if existing.title != area.title => plan.areas_renamed.push(format!(
+                "{}. «{}» bliver til «{}»",
+                area.number, existing.title, area.title
+            )),
+            Some(_) => {}
+        }
+    }
+    for existing in &content.focus_areas {
+        if !set.iter().any(|a| a.number == existing.number) {
+            plan.areas_removed
+                .push(format!("{}. {}", existing.number, existing.title));
+        }
+    }
+    let area_number = |id: i32| {
+        content
+            .focus_areas
+            .iter()
+            .find(|a| a.id == id)
+            .map_or(0, |a| a.number)
+    };
+    let mut seen = HashSet::new();
+    for area in set {
+        for (position, rec) in (1..).zip(&area.recommendations) {
+            let Some(existing) = content.recommendations.iter().find(|r| r.code == rec.code) else {
+                plan.recommendations_created.push(rec.code.clone());
+                continue;
+            };
+            seen.insert(existing.id);
+            let mut what = Vec::new();
+            if existing.text != rec.text {
+                what.push("ny tekst");
+            }
+            if existing.binding != rec.binding {
+                what.push(if rec.binding {
+                    "bliver forpligtende"
+                } else {
+                    "bliver frivillig"
+                });
+            }
+            if area_number(existing.focus_area_id) != area.number {
+                what.push("flyttes til et andet indsatsområde");
+            } else if existing.position != position {
+                what.push("ny placering");
+            }
+            if what.is_empty() {
+                plan.recommendations_unchanged += 1;
+            } else {
+                plan.recommendations_changed
+                    .push(format!("{}: {}", rec.code, what.join(", ")));
+            }
+        }
+    }
+    for existing in &content.recommendations {
+        if seen.contains(&existing.id) {
+            continue;
+        }
+        if answered.contains(&existing.id) {
+            errors.push(ImportError {
+                file: file_name.to_owned(),
+                sheet: None,
+                row: None,
+                column: None,
+                message: format!(
+                    "anbefaling {} findes ikke i filen, men har allerede svar i runden og kan derfor ikke fjernes.",
+                    existing.code
+                ),
+            });
+        }
+        plan.recommendations_removed.push(existing.code.clone());
+    }
+    errors.finish(plan)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+/// What an answers import is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerImportContext<'a> {
+    /// The round: its participants and recommendations.
+    pub content: &'a RoundContent,
+    /// Every municipality, to tell an unknown one from one that is not in the round.
+    pub all_municipalities: &'a [Municipality],
+}
+
+/// One answer from the file, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportedAnswer {
+    pub row: usize,
+    pub municipality: MunicipalityCode,
+    pub recommendation_id: i32,
+    pub status: Status,
+    pub comment: String,
+}
+
+const MUNICIPALITY: &[&str] = &[
+    "kommunekode",
+    "kommune",
+    "kommunenavn",
+    "kommune nr",
+    "municipality",
+    "municipality code",
+    "municipality name",
+];
+const ANSWER_REC_CODE: &[&str] = &[
+    "nr",
+    "anbefaling nr",
+    "anbefalingsnr",
+    "anbefalingsnummer",
+    "kode",
+    "code",
+    "recommendation code",
+    "recommendation",
+    "anbefaling",
+];
+const STATUS: &[&str] = &[
+    "status",
+    "farve",
+    "trafiklys",
+    "status farve",
+    "colour",
+    "color",
+];
+const COMMENT: &[&str] = &[
+    "kommentar",
+    "kommentarer",
+    "bemærkning",
+    "bemærkninger",
+    "comment",
+];
+
+/// A status word: grøn/gul/rød or green/yellow/red in any case, or the labels the exports
+/// write ("Igangsat efter planen", "I proces", "Endnu ikke igangsat").
+pub fn parse_status_word(raw: &str) -> Option<Status> {
+    match raw.trim().to_lowercase().as_str() {
+        "grøn" | "groen" | "green" | "igangsat efter planen" | "✔" => Some(Status::Green),
+        "gul" | "yellow" | "i proces" | "◐" => Some(Status::Yellow),
+        "rød" | "roed" | "red" | "endnu ikke igangsat" | "✖" => Some(Status::Red),
+        _ => None,
+    }
+}
+
+/// A municipality by code ("147") or name ("Frederiksberg", "frederiksberg kommune",
+/// "Københavns Kommune", "Bornholms Regionskommune"), in any case.
+pub fn find_municipality<'a>(raw: &str, all: &'a [Municipality]) -> Option<&'a Municipality> {
+    let text = raw.trim();
+    if let Ok(code) = MunicipalityCode::parse(text) {
+        return all.iter().find(|m| m.code == code);
+    }
+    let lower = text.to_lowercase();
+    let bare = lower
+        .strip_suffix(" regionskommune")
+        .or_else(|| lower.strip_suffix(" kommune"))
+        .unwrap_or(&lower)
+        .trim();
+    let by_name = |name: &str| all.iter().find(|m| m.name.to_lowercase() == name);
+    by_name(bare).or_else(|| bare.strip_suffix('s').and_then(by_name))
+}
+
+/// Reads answers: one row per municipality × recommendation with a status word and a comment.
+pub fn parse_answers(
+    file: ImportFile<'_>,
+    context: AnswerImportContext<'_>,
+) -> Result<Vec<ImportedAnswer>, Vec<ImportError>> {
+    let table = read_table(&file).map_err(|e| vec![e])?;
+    let columns = [
+        table.require(MUNICIPALITY, "Kommune"),
+        table.require(ANSWER_REC_CODE, "Nr."),
+        table.require(STATUS, "Status"),
+    ];
+    let missing: Vec<ImportError> = columns.iter().filter_map(|c| c.clone().err()).collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    let [municipality_col, code_col, status_col] = columns.map(|c| c.unwrap_or_default());
+    let comment_col = table.find(COMMENT);
+    let content = context.content;
+    let mut errors = Errors::default();
+    let mut answers = Vec::new();
+    let mut seen: HashMap<(MunicipalityCode, i32), usize> = HashMap::new();
+    for (row, cells) in &table.rows {
+        let row = *row;
+        let raw_municipality = cell(cells, municipality_col);
+        let municipality = match find_municipality(raw_municipality, context.all_municipalities) {
+            None => {
+                errors.push(table.error(
+                    Some(row),
+                    Some(municipality_col),
+                    format!(
+                        "kommunen «{raw_municipality}» findes ikke; skriv kommunekoden (fx 147) eller navnet (fx Frederiksberg)."
+                    ),
+                ));
+                None
+            }
+            Some(m) if content.municipality(&m.code).is_none() => {
+                errors.push(table.error(
+                    Some(row),
+                    Some(municipality_col),
+                    format!("{} ({}) deltager ikke i runden.", m.name, m.code),
+                ));
+                None
+            }
+            Some(m) => Some(m.code.clone()),
+        };
+        let code = cell(cells, code_col);
+        let recommendation = content.recommendations.iter().find(|r| r.code == code);
+        if recommendation.is_none() {
+            errors.push(table.error(
+                Some(row),
+                Some(code_col),
+                format!(
+                    "anbefaling «{code}» findes ikke i runden; rundens anbefalinger er {}.",
+                    content
+                        .recommendations
+                        .iter()
+                        .map(|r| r.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        let raw_status = cell(cells, status_col);
+        let status = parse_status_word(raw_status);
+        if status.is_none() {
+            errors.push(table.error(
+                Some(row),
+                Some(status_col),
+                if raw_status.is_empty() {
+                    "status mangler; skriv grøn, gul eller rød.".to_owned()
+                } else {
+                    format!(
+                        "«{raw_status}» er ikke en status; skriv grøn, gul eller rød (eller green, yellow, red)."
+                    )
+                },
+            ));
+        }
+        let comment = match comment_col.map(|c| Comment::parse(cell(cells, c))) {
+            None => Some(String::new()),
+            Some(Ok(comment)) => Some(comment.into_string()),
+            Some(Err(e)) => {
+                errors.push(table.error(Some(row), comment_col, e.0));
+                None
+            }
+        };
+        let (Some(municipality), Some(recommendation), Some(status), Some(comment)) =
+            (municipality, recommendation, status, comment)
+        else {
+            continue;
+        };
+        let key = (municipality.clone(), recommendation.id);
+        if let Some(first) = seen.get(&key) {
+            errors.push(table.error(
+                Some(row),
+                None,
+                format!(
+                    "kommune {} og anbefaling {} står to gange: også i række {first}.",
+                    municipality, recommendation.code
+                ),
+            ));
+            continue;
+        }
+        seen.insert(key, row);
+        answers.push(ImportedAnswer {
+            row,
+            municipality,
+            recommendation_id: recommendation.id,
+            status,
+            comment,
+        });
+    }
+    errors.finish(answers)
+}
+
+/// What an answers import does to one municipality's form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MunicipalityPlan {
+    pub code: MunicipalityCode,
+    pub name: String,
+    /// No form yet: one is created, submitted.
+    pub creates_form: bool,
+    /// Answers that are new or differ from the stored ones.
+    pub changed: usize,
+    pub unchanged: usize,
+    /// The round's recommendations left without an answer afterwards.
+    pub unanswered: usize,
+}
+
+/// What an answers import would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnswerPlan {
+    pub rows: usize,
+    pub municipalities: Vec<MunicipalityPlan>,
+}
+
+impl AnswerPlan {
+    /// The plan in Danish, one line per municipality after a total.
+    pub fn lines(&self) -> Vec<String> {
+        let created = self
+            .municipalities
+            .iter()
+            .filter(|m| m.creates_form)
+            .count();
+        let mut lines = vec![format!(
+            "{} rækker: svar for {} kommuner ({} nye skemaer, {} ændrede). Alle skemaer bliver indsendt.",
+            self.rows,
+            self.municipalities.len(),
+            created,
+            self.municipalities.len() - created
+        )];
+        for m in &self.municipalities {
+            let mut line = format!(
+                "{} ({}): {}, {} svar nye eller ændrede, {} uændrede",
+                m.name,
+                m.code,
+                if m.creates_form {
+                    "nyt skema"
+                } else {
+                    "skemaet ændres"
+                },
+                m.changed,
+                m.unchanged
+            );
+            if m.unanswered > 0 {
+                line.push_str(&format!(", {} anbefalinger uden svar", m.unanswered));
+            }
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+/// Plans an answers import against the round's stored submissions: per municipality in the
+/// file, whether its form is created or changed and how many answers change. Answers to
+/// recommendations the file does not mention are kept.
+pub fn plan_answers(
+    answers: &[ImportedAnswer],
+    content: &RoundContent,
+    existing: &[Submission],
+) -> AnswerPlan {
+    let mut municipalities: Vec<MunicipalityPlan> = Vec::new();
+    for m in &content.municipalities {
+        let mine: Vec<&ImportedAnswer> = answers
+            .iter()
+            .filter(|a| a.municipality == m.code)
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let stored = existing.iter().find(|s| s.municipality_code == m.code);
+        let mut changed = 0;
+        let mut unchanged = 0;
+        for a in &mine {
+            let before = stored.and_then(|s| s.answer(a.recommendation_id));
+            if before
+                .is_some_and(|b| b.status == Some(a.status) && b.comment == a.comment && !b.carried)
+                && stored.is_some_and(|s| s.is_submitted())
+            {
+                unchanged += 1;
+            } else {
+                changed += 1;
+            }
+        }
+        let answered = content
+            .recommendations
+            .iter()
+            .filter(|r| {
+                mine.iter().any(|a| a.recommendation_id == r.id)
+                    || stored
+                        .and_then(|s| s.answer(r.id))
+                        .is_some_and(|a| a.status.is_some())
+            })
+            .count();
+        municipalities.push(MunicipalityPlan {
+            code: m.code.clone(),
+            name: m.name.clone(),
+            creates_form: stored.is_none(),
+            changed,
+            unchanged,
+            unanswered: content.recommendations.len() - answered,
+        });
+    }
+    AnswerPlan {
+        rows: answers.len(),
+        municipalities,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::*;
+    use chrono::NaiveDate;
+
+    fn municipality(code: &str, name: &str) -> Municipality {
+        Municipality {
+            code: MunicipalityCode::parse(code).unwrap(),
+            name: name.into(),
+            kkr_id: 1,
+            council_name: "Byrådet".into(),
+        }
+    }
+
+    fn all() -> Vec<Municipality> {
+        vec![
+            municipality("101", "København"),
+            municipality("147", "Frederiksberg"),
+            municipality("400", "Bornholm"),
+            municipality("480", "Nordfyns"),
+            municipality("751", "Aarhus"),
+        ]
+    }
+
+    fn content() -> RoundContent {
+        let rec = |id: i32, code: &str| Recommendation {
+            id,
+            focus_area_id: 1,
+            code: code.into(),
+            text: format!("Anbefaling {code}"),
+            binding: true,
+            position: id,
+            carried_from: None,
+            merged_from: Vec::new(),
+        };
+        RoundContent {
+            round: Round {
+                id: 1,
+                kkr_id: 1,
+                kkr_name: "KKR Hovedstaden".into(),
+                year: 2017,
+                title: "T".into(),
+                subject: "beskæftigelsesområdet".into(),
+                deadline: NaiveDate::from_ymd_opt(2017, 12, 1)
+                    .unwrap()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap(),
+                state: RoundState::Draft,
+            },
+            focus_areas: vec![FocusArea {
+                id: 1,
+                number: 1,
+                title: "Virksomheder".into(),
+            }],
+            recommendations: vec![rec(1, "1.1"), rec(2, "1.2")],
+            municipalities: all().into_iter().take(3).collect(),
+        }
+    }
+
+    fn csv_file(text: &str) -> ImportFile<'_> {
+        ImportFile {
+            name: "svar.csv",
+            bytes: text.as_bytes(),
+        }
+    }
+
+    fn answers(text: &str) -> Result<Vec<ImportedAnswer>, Vec<ImportError>> {
+        let content = content();
+        let all = all();
+        parse_answers(
+            csv_file(text),
+            AnswerImportContext {
+                content: &content,
+                all_municipalities: &all,
+            },
+        )
+    }
+
+    fn only_error(result: Result<Vec<ImportedAnswer>, Vec<ImportError>>) -> String {
+        let errors = result.unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        errors[0].to_string()
+    }
+
+    #[test]
+    fn answers_name_municipalities_by_code_or_name_in_any_case() {
+        let parsed = answers(
+            "Kommune;Nr.;Status;Kommentar\n\
+             101;1.1;Grøn;Godt\n\
+             Københavns Kommune;1.2;RØD;Ikke nået\n\
+             frederiksberg kommune;1.1;yellow;\n\
+             Bornholms Regionskommune;1.1;Igangsat efter planen;x\n\
+             ;;;\n\
+             FREDERIKSBERG;1.2;red;y\n",
+        )
+        .unwrap();
+        let got: Vec<(usize, &str, i32, Status)> = parsed
+            .iter()
+            .map(|a| {
+                (
+                    a.row,
+                    a.municipality.as_str(),
+                    a.recommendation_id,
+                    a.status,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, "101", 1, Status::Green),
+                (3, "101", 2, Status::Red),
+                (4, "147", 1, Status::Yellow),
+                (5, "400", 1, Status::Green),
+                (7, "147", 2, Status::Red),
+            ]
+        );
+        assert_eq!(parsed[1].comment, "Ikke nået");
+    }
+
+    #[test]
+    fn every_answer_error_names_file_row_column_and_what_is_wrong() {
+        assert_eq!(
+            only_error(answers("kommune,nr,status\nGotham,1.1,grøn\n")),
+            "svar.csv, række 2, kolonne A (kommune): kommunen «Gotham» findes ikke; skriv kommunekoden (fx 147) eller navnet (fx Frederiksberg)."
+        );
+        assert_eq!(
+            only_error(answers("kommune,nr,status\nAarhus,1.1,grøn\n")),
+            "svar.csv, række 2, kolonne A (kommune): Aarhus (751) deltager ikke i runden."
+        );
+        assert_eq!(
+            only_error(answers("kommune,nr,status\n147,9.9,grøn\n")),
+            "svar.csv, række 2, kolonne B (nr): anbefaling «9.9» findes ikke i runden; rundens anbefalinger er 1.1, 1.2."
+        );
+        assert_eq!(
+            only_error(answers("kommune,nr,status\n147,1.1,blå\n")),
+            "svar.csv, række 2, kolonne C (status): «blå» er ikke en status; skriv grøn, gul eller rød (eller green, yellow, red)."
+        );
+        assert_eq!(
+            only_error(answers("kommune,nr,status\n147,1.1,grøn\n147,1.1,rød\n")),
+            "svar.csv, række 3: kommune 147 og anbefaling 1.1 står to gange: også i række 2."
+        );
+        assert_eq!(
+            only_error(answers("kommune,status\n147,grøn\n")),
+            "svar.csv, række 1: kolonnen «Nr.» mangler i overskriftsrækken (fundet: «kommune», «status»)."
+        );
+        assert_eq!(only_error(answers("")), "svar.csv: filen er tom.");
+        assert_eq!(
+            only_error(answers("kommune,nr,status\n")),
+            "svar.csv, række 1: filen har kun en overskriftsrække og ingen rækker at importere."
+        );
+        let latin1 = b"kommune,nr,status\n147,1.1,gr\xf8n\n";
+        let content = content();
+        let all = all();
+        let errors = parse_answers(
+            ImportFile {
+                name: "svar.csv",
+                bytes: latin1,
+            },
+            AnswerImportContext {
+                content: &content,
+                all_municipalities: &all,
+            },
+        )
+        .unwrap_err();
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("svar.csv, række 2: filen er ikke gemt som UTF-8"),
+            "{}",
+            errors[0]
+        );
+        let big = vec![b'a'; MAX_FILE_BYTES + 1];
+        let errors = parse_answers(
+            ImportFile {
+                name: "stor.csv",
+                bytes: &big,
+            },
+            AnswerImportContext {
+                content: &content,
+                all_municipalities: &all,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "stor.csv: filen fylder 2,0 MB; en import må højst fylde 2 MB."
+        );
+    }
+
+    #[test]
+    fn all_errors_of_a_file_are_reported_together() {
+        let errors = answers("kommune,nr,status\nGotham,1.1,grøn\n147,1.1,lilla\n").unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[1].row, Some(3));
+    }
+
+    #[test]
+    fn a_set_is_read_with_binding_words_and_grouped_by_focus_area() {
+        let text = "focus_area_no,focus_area,code,recommendation,binding\n\
+                    2,Unge,2.1,Alle unge,Frivillig\n\
+                    1,Virksomheder,1.1,Alle kommuner,forpligtende\n\
+                    1,Virksomheder,1.2,Fælles indgang,JA\n\
+                    2,Unge,2.2,Mentorer,false\n";
+        let set = parse_recommendation_set(ImportFile {
+            name: "sæt.csv",
+            bytes: text.as_bytes(),
+        })
+        .unwrap();
+        assert_eq!(set.len(), 2);
+        assert_eq!(set[0].number, 1);
+        assert_eq!(
+            set[0]
+                .recommendations
+                .iter()
+                .map(|r| (r.code.as_str(), r.binding))
+                .collect::<Vec<_>>(),
+            [("1.1", true), ("1.2", true)]
+        );
+        assert_eq!(
+            set[1]
+                .recommendations
+                .iter()
+                .map(|r| (r.code.as_str(), r.binding))
+                .collect::<Vec<_>>(),
+            [("2.1", false), ("2.2", false)]
+        );
+    }
+
+    #[test]
+    fn the_bundled_recommendations_file_imports_as_a_set() {
+        let set = parse_recommendation_set(ImportFile {
+            name: "kkr-hovedstaden-2017-recommendations.csv",
+            bytes: include_bytes!("../../data/kkr-hovedstaden-2017-recommendations.csv"),
+        })
+        .unwrap();
+        assert_eq!(set.len(), 5);
+        assert_eq!(
+            set.iter().map(|a| a.recommendations.len()).sum::<usize>(),
+            12
+        );
+    }
+
+    #[test]
+    fn set_errors_name_the_row_and_column() {
+        let text = "Indsatsområde nr.;Indsatsområde;Nr.;Anbefaling;Forpligtende\n\
+                    1;A;1.1;Tekst;måske\n\
+                    x;A;1.2;Tekst;ja\n\
+                    1;B;1.3;Tekst;ja\n\
+                    1;A;1.1;Tekst;ja\n\
+                    1;A;1.4;;ja\n";
+        let errors = parse_recommendation_set(ImportFile {
+            name: "sæt.csv",
+            bytes: text.as_bytes(),
+        })
+        .unwrap_err();
+        let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "sæt.csv, række 2, kolonne E (Forpligtende): «måske» siger ikke, om anbefalingen er forpligtende; skriv forpligtende eller frivillig (ja/nej, true/false).",
+                "sæt.csv, række 3, kolonne A (Indsatsområde nr.): «x» er ikke et nummer på et indsatsområde (1, 2, 3 …).",
+                "sæt.csv, række 4, kolonne B (Indsatsområde): indsatsområde 1 hedder «A» i en tidligere række, men «B» her.",
+                "sæt.csv, række 5, kolonne C (Nr.): anbefaling 1.1 står to gange: også i række 2.",
+                "sæt.csv, række 6, kolonne D (Anbefaling): anbefalingens tekst skal have 1 til 2000 tegn.",
+            ]
+        );
+        let missing = parse_recommendation_set(ImportFile {
+            name: "sæt.csv",
+            bytes: "Nr.;Anbefaling\n1.1;Tekst\n".as_bytes(),
+        })
+        .unwrap_err();
+        assert_eq!(missing.len(), 3, "{missing:?}");
+    }
+
+    #[test]
+    fn a_set_plan_matches_by_code_and_refuses_to_remove_answered_recommendations() {
+        let set = vec![ImportedFocusArea {
+            number: 1,
+            title: "Virksomheder".into(),
+            recommendations: vec![
+                ImportedRecommendation {
+                    row: 2,
+                    code: "1.1".into(),
+                    text: "Anbefaling 1.1".into(),
+                    binding: true,
+                },
+                ImportedRecommendation {
+                    row: 3,
+                    code: "1.3".into(),
+                    text: "Ny".into(),
+                    binding: false,
+                },
+            ],
+        }];
+        let plan = plan_set("sæt.csv", &set, &content(), &HashSet::new()).unwrap();
+        assert_eq!(plan.recommendations_created, ["1.3"]);
+        assert_eq!(plan.recommendations_removed, ["1.2"]);
+        assert_eq!(plan.recommendations_unchanged, 1);
+        let errors = plan_set("sæt.csv", &set, &content(), &HashSet::from([2])).unwrap_err();
+        assert!(errors[0].to_string().contains("anbefaling 1.2"));
+    }
+
+    #[test]
+    fn an_answer_plan_counts_new_and_changed_answers() {
+        let parsed =
+            answers("kommune;nr;status;kommentar\n147;1.1;grøn;a\n101;1.1;rød;b\n").unwrap();
+        let stored = Submission {
+            id: 1,
+            round_id: 1,
+            municipality_code: MunicipalityCode::parse("101").unwrap(),
+            state: SubmissionState::Submitted,
+            submitted_at: None,
+            submitted_by: None,
+            version: 1,
+            updated_at: NaiveDate::from_ymd_opt(2017, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+            updated_by: None,
+            proposals: String::new(),
+            reopened: false,
+            answers: vec![Answer {
+                recommendation_id: 1,
+                status: Some(Status::Red),
+                comment: "b".into(),
+                carried: false,
+            }],
+        };
+        let plan = plan_answers(&parsed, &content(), &[stored]);
+        let by_code = |c: &str| {
+            plan.municipalities
+                .iter()
+                .find(|m| m.code.as_str() == c)
+                .unwrap()
+        };
+        assert!(by_code("147").creates_form);
+        assert_eq!((by_code("147").changed, by_code("147").unanswered), (1, 1));
+        assert!(!by_code("101").creates_form);
+        assert_eq!((by_code("101").changed, by_code("101").unchanged), (0, 1));
+        assert!(
+            plan.lines()[0].starts_with("2 rækker: svar for 2 kommuner (1 nye skemaer, 1 ændrede)")
+        );
+    }
+
+    #[test]
+    fn xlsx_files_are_read_from_their_first_sheet_with_content() {
+        use rust_xlsxwriter::Workbook;
+        let mut workbook = Workbook::new();
+        workbook.add_worksheet().set_name("Tom").unwrap();
+        let sheet = workbook.add_worksheet().set_name("Svar").unwrap();
+        for (col, header) in ["Kommunekode", "Nr.", "Status", "Kommentar"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(0, col as u16, *header).unwrap();
+        }
+        sheet.write_number(1, 0, 147.0).unwrap();
+        sheet.write_string(1, 1, "1.2").unwrap();
+        sheet.write_string(1, 2, "Gul").unwrap();
+        sheet.write_string(1, 3, "I gang").unwrap();
+        sheet.write_number(2, 0, 101.0).unwrap();
+        sheet.write_string(2, 1, "1.1").unwrap();
+        sheet.write_string(2, 2, "lilla").unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let content = content();
+        let all = all();
+        let errors = parse_answers(
+            ImportFile {
+                name: "svar.xlsx",
+                bytes: &bytes,
+            },
+            AnswerImportContext {
+                content: &content,
+                all_municipalities: &all,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "svar.xlsx, ark «Svar», række 3, kolonne C (Status): «lilla» er ikke en status; skriv grøn, gul eller rød (eller green, yellow, red)."
+        );
+    }
+
+    #[test]
+    fn municipality_names_match_with_or_without_kommune() {
+        let all = all();
+        for (raw, code) in [
+            ("147", "147"),
+            ("Frederiksberg", "147"),
+            ("FREDERIKSBERG KOMMUNE", "147"),
+            ("Københavns Kommune", "101"),
+            ("københavn", "101"),
+            ("Bornholms Regionskommune", "400"),
+            ("Nordfyns Kommune", "480"),
+        ] {
+            assert_eq!(
+                find_municipality(raw, &all).map(|m| m.code.as_str()),
+                Some(code),
+                "{raw}"
+            );
+        }
+        assert!(find_municipality("999", &all).is_none());
+        assert!(find_municipality("Gotham", &all).is_none());
+    }
+
+    #[test]
+    fn columns_are_lettered_as_in_a_spreadsheet() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+    }
+}

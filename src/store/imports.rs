@@ -1,0 +1,279 @@
+//! Imports carried out: a recommendation set into a draft round, answers into a round as
+//! submitted forms. Each is planned first (a dry run writes nothing); carried out, it runs in
+//! one transaction with its audit rows, all or nothing.
+
+use std::collections::HashSet;
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::audit::{self, AuditEntry};
+use super::reference::list_municipalities;
+use super::rounds::{load_content, load_round_data, ChangeError};
+use super::rows::{AnswerInsertForm, SubmissionInsertForm};
+use super::schema::{answers, submissions};
+use super::{write_tx, DbConnection};
+use crate::domain::import::{
+    self, AnswerImportContext, AnswerPlan, ImportError, ImportFile, SetPlan,
+};
+use crate::domain::rounds::{answers_are_importable, set_is_editable};
+use crate::domain::SubmissionState;
+
+/// Why an import was not carried out; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFailure {
+    /// What is wrong with the file, each error with its place.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<ImportError>),
+    /// The round does not take this import now (a Danish reason).
+    #[error("{0}")]
+    Refused(String),
+    #[error("no round has this id")]
+    NotFound,
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+}
+
+impl From<ChangeError> for ImportFailure {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Refused(reason) => ImportFailure::Refused(reason),
+            ChangeError::NotFound => ImportFailure::NotFound,
+            ChangeError::Database(e) => ImportFailure::Database(e),
+        }
+    }
+}
+
+impl From<crate::domain::InvalidValue> for ImportFailure {
+    fn from(e: crate::domain::InvalidValue) -> Self {
+        ImportFailure::Refused(e.0)
+    }
+}
+
+/// Whether an import only reports what it would do, or does it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    DryRun,
+    Commit,
+}
+
+/// Imports a recommendation set into a draft round: plans it, and with [`Mode::Commit`]
+/// carries the plan out in one transaction. Returns the plan.
+pub fn import_recommendations(
+    conn: &mut DbConnection,
+    round_id: i32,
+    file: ImportFile<'_>,
+    mode: Mode,
+    actor: Option<i32>,
+) -> Result<SetPlan, ImportFailure> {
+    let plan = |conn: &mut DbConnection| -> Result<(SetPlan, Vec<_>), ImportFailure> {
+        let content = load_content(conn, round_id)?.ok_or(ImportFailure::NotFound)?;
+        set_is_editable(content.round.state)?;
+        let set = import::parse_recommendation_set(file).map_err(ImportFailure::Invalid)?;
+        let ids: Vec<i32> = content.recommendations.iter().map(|r| r.id).collect();
+        let answered: HashSet<i32> = answers::table
+            .filter(answers::recommendation_id.eq_any(ids))
+            .select(answers::recommendation_id)
+            .load::<i32>(conn)?
+            .into_iter()
+            .collect();
+        let plan = import::plan_set(file.name, &set, &content, &answered)
+            .map_err(ImportFailure::Invalid)?;
+        Ok((plan, set))
+    };
+    match mode {
+        Mode::DryRun => plan(conn).map(|(plan, _)| plan),
+        Mode::Commit => write_tx(conn, |conn| {
+            let (plan, set) = plan(conn)?;
+            super::recommendation_sets::apply_imported_set(conn, round_id, &set)?;
+            audit::record(
+                conn,
+                AuditEntry {
+                    user_id: actor,
+                    action: "import_recommendations",
+                    entity: "round",
+                    entity_id: round_id.to_string(),
+                    before: None,
+                    after: Some(json!({
+                        "file": file.name,
+                        "plan": plan.lines(),
+                        "via": if actor.is_some() { "web" } else { "cli" },
+                    })),
+                },
+            )?;
+            Ok(plan)
+        }),
+    }
+}
+
+/// Imports answers into a round as submitted forms, the importing admin recorded as the one
+/// who submitted: plans it, and with [`Mode::Commit`] carries the plan out in one transaction.
+/// Answers to recommendations the file does not mention are kept.
+pub fn import_answers(
+    conn: &mut DbConnection,
+    round_id: i32,
+    file: ImportFile<'_>,
+    mode: Mode,
+    actor: Option<i32>,
+) -> Result<AnswerPlan, ImportFailure> {
+    let plan = |conn: &mut DbConnection| {
+        let data = load_round_data(conn, round_id)?.ok_or(ImportFailure::NotFound)?;
+        answers_are_importable(data.content.round.state)?;
+        let all = list_municipalities(conn)?;
+        let parsed = import::parse_answers(
+            file,
+            AnswerImportContext {
+                content: &data.content,
+                all_municipalities: &all,
+            },
+        )
+        .map_err(ImportFailure::Invalid)?;
+        let plan = import::plan_answers(&parsed, &data.content, &data.submissions);
+        Ok::<_, ImportFailure>((plan, parsed, data))
+    };
+    match mode {
+        Mode::DryRun => plan(conn).map(|(plan, ..)| plan),
+        Mode::Commit => write_tx(conn, |conn| {
+            let (plan, parsed, data) = plan(conn)?;
+            let now = super::now();
+            for m in &plan.municipalities {
+                let stored = data.submission_of(&m.code);
+                let mine: Vec<&import::ImportedAnswer> =
+                    parsed.iter().filter(|a| a.municipality == m.code).collect();
+                let submission_id = match stored {
+                    Some(s) => {
+                        diesel::update(submissions::table.find(s.id))
+                            .set((
+                                submissions::state.eq(SubmissionState::Submitted.as_str()),
+                                submissions::submitted_at.eq(Some(now)),
+                                submissions::submitted_by.eq(actor),
+                                submissions::version.eq(s.version + 1),
+                                submissions::updated_at.eq(now),
+                                submissions::updated_by.eq(actor),
+                                submissions::reopened.eq(false),
+                            ))
+                            .execute(conn)?;
+                        s.id
+                    }
+                    None => diesel::insert_into(submissions::table)
+                        .values(SubmissionInsertForm {
+                            round_id,
+                            municipality_code: m.code.as_str(),
+                            state: SubmissionState::Submitted.as_str(),
+                            submitted_at: Some(now),
+                            submitted_by: actor,
+                            version: 1,
+                            updated_at: now,
+                            updated_by: actor,
+                            proposals: "",
+                            reopened: false,
+                        })
+                        .returning(submissions::id)
+                        .get_result(conn)?,
+                };
+                for a in &mine {
+                    let before = stored.and_then(|s| s.answer(a.recommendation_id));
+                    diesel::delete(
+                        answers::table
+                            .filter(answers::submission_id.eq(submission_id))
+                            .filter(answers::recommendation_id.eq(a.recommendation_id)),
+                    )
+                    .execute(conn)?;
+                    diesel::insert_into(answers::table)
+                        .values(AnswerInsertForm {
+                            submission_id,
+                            recommendation_id: a.recommendation_id,
+                            status: Some(a.status.as_str()),
+                            comment: &a.comment,
+                            carried: false,
+                        })
+                        .execute(conn)?;
+                    let unchanged = before.is_some_and(|b| {
+                        b.status == Some(a.status) && b.comment == a.comment && !b.carried
+                    });
+                    if !unchanged {
+                        audit::record(
+                            conn,
+                            AuditEntry {
+                                user_id: actor,
+                                action: "answer",
+                                entity: "submission",
+                                entity_id: submission_id.to_string(),
+                                before: Some(json!({
+                                    "recommendation_id": a.recommendation_id,
+                                    "answer": before.map(|b| json!({
+                                        "status": b.status.map(|s| s.as_str()),
+                                        "comment": b.comment,
+                                        "carried": b.carried,
+                                    })),
+                                })),
+                                after: Some(json!({
+                                    "recommendation_id": a.recommendation_id,
+                                    "answer": {
+                                        "status": a.status.as_str(),
+                                        "comment": a.comment,
+                                        "carried": false,
+                                    },
+                                })),
+                            },
+                        )?;
+                    }
+                }
+                audit::record(
+                    conn,
+                    AuditEntry {
+                        user_id: actor,
+                        action: "submit",
+                        entity: "submission",
+                        entity_id: submission_id.to_string(),
+                        before: stored
+                            .map(|s| json!({"state": s.state.as_str(), "version": s.version})),
+                        after: Some(json!({
+                            "state": SubmissionState::Submitted.as_str(),
+                            "version": stored.map_or(1, |s| s.version + 1),
+                            "imported_from": file.name,
+                        })),
+                    },
+                )?;
+            }
+            audit::record(
+                conn,
+                AuditEntry {
+                    user_id: actor,
+                    action: "import_answers",
+                    entity: "round",
+                    entity_id: round_id.to_string(),
+                    before: None,
+                    after: Some(json!({
+                        "file": file.name,
+                        "rows": plan.rows,
+                        "municipalities": plan.municipalities.iter().map(|m| m.code.to_string()).collect::<Vec<_>>(),
+                        "via": if actor.is_some() { "web" } else { "cli" },
+                    })),
+                },
+            )?;
+            Ok(plan)
+        }),
+    }
+}
+
+/// How many rows each table holds, and the data version: a fingerprint that any write
+/// changes. Used to show that a failed import left the database as it was.
+pub fn fingerprint(conn: &mut DbConnection) -> QueryResult<Vec<(&'static str, i64)>> {
+    use super::schema::*;
+    Ok(vec![
+        ("rounds", rounds::table.count().get_result(conn)?),
+        ("focus_areas", focus_areas::table.count().get_result(conn)?),
+        (
+            "recommendations",
+            recommendations::table.count().get_result(conn)?,
+        ),
+        ("submissions", submissions::table.count().get_result(conn)?),
+        ("answers", answers::table.count().get_result(conn)?),
+        (
+            "audit_events",
+            audit_events::table.count().get_result(conn)?,
+        ),
+        ("data_version", super::data_version(conn)?),
+    ])
+}

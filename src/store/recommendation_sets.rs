@@ -1,0 +1,703 @@
+//! A round's recommendation set while the round is a draft: focus areas added, renamed and
+//! reordered; recommendations added, reworded, reordered, moved, made binding or voluntary,
+//! retired and merged. Every change runs in one transaction with an audit row on the round,
+//! and is refused once the round has opened.
+//!
+//! Codes follow the order: after a change that moves anything, focus areas are numbered
+//! 1, 2, 3 … and each recommendation's code is "area.position" ("2.3").
+
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use super::audit::{self, AuditEntry};
+use super::rounds::{get_round, ChangeError};
+use super::rows::{FocusAreaInsertForm, RecommendationInsertForm};
+use super::schema::{answers, focus_areas, recommendation_merges, recommendations};
+use super::{write_tx, DbConnection};
+use crate::domain::rounds::{
+    recommendation_code, required_text, set_is_editable, TEXT_MAX_CHARS, TITLE_MAX_CHARS,
+};
+
+/// Up or down in a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+fn record(
+    conn: &mut DbConnection,
+    round_id: i32,
+    actor: Option<i32>,
+    action: &str,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> QueryResult<()> {
+    audit::record(
+        conn,
+        AuditEntry {
+            user_id: actor,
+            action,
+            entity: "round",
+            entity_id: round_id.to_string(),
+            before,
+            after,
+        },
+    )
+}
+
+/// The round must exist and be a draft.
+fn editable_round(conn: &mut DbConnection, round_id: i32) -> Result<(), ChangeError> {
+    let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
+    set_is_editable(round.state)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable)]
+struct AreaRow {
+    id: i32,
+    round_id: i32,
+    number: i32,
+    title: String,
+}
+
+fn area(conn: &mut DbConnection, area_id: i32) -> Result<AreaRow, ChangeError> {
+    focus_areas::table
+        .find(area_id)
+        .select((
+            focus_areas::id,
+            focus_areas::round_id,
+            focus_areas::number,
+            focus_areas::title,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(ChangeError::NotFound)
+}
+
+#[derive(Debug, Clone, Queryable)]
+struct RecRow {
+    id: i32,
+    focus_area_id: i32,
+    code: String,
+    text: String,
+    binding: bool,
+    position: i32,
+    carried_from: Option<i32>,
+}
+
+fn recommendation(conn: &mut DbConnection, rec_id: i32) -> Result<(RecRow, i32), ChangeError> {
+    let rec: RecRow = recommendations::table
+        .find(rec_id)
+        .select((
+            recommendations::id,
+            recommendations::focus_area_id,
+            recommendations::code,
+            recommendations::text,
+            recommendations::binding,
+            recommendations::position,
+            recommendations::carried_from,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(ChangeError::NotFound)?;
+    let round_id = area(conn, rec.focus_area_id)?.round_id;
+    Ok((rec, round_id))
+}
+
+fn rec_json(rec: &RecRow) -> Value {
+    json!({
+        "id": rec.id,
+        "code": rec.code,
+        "text": rec.text,
+        "binding": rec.binding,
+        "carried_from": rec.carried_from,
+    })
+}
+
+fn areas_of(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<AreaRow>> {
+    focus_areas::table
+        .filter(focus_areas::round_id.eq(round_id))
+        .order(focus_areas::number.asc())
+        .select((
+            focus_areas::id,
+            focus_areas::round_id,
+            focus_areas::number,
+            focus_areas::title,
+        ))
+        .load(conn)
+}
+
+fn rec_ids_of_area(conn: &mut DbConnection, area_id: i32) -> QueryResult<Vec<i32>> {
+    recommendations::table
+        .filter(recommendations::focus_area_id.eq(area_id))
+        .order(recommendations::position.asc())
+        .select(recommendations::id)
+        .load(conn)
+}
+
+/// Numbers the round's focus areas 1, 2, 3 … in their order, and gives each recommendation
+/// the position and code its order says. Two passes, so the unique numbers never collide.
+fn renumber(conn: &mut DbConnection, round_id: i32) -> QueryResult<()> {
+    let areas = areas_of(conn, round_id)?;
+    for a in &areas {
+        diesel::update(focus_areas::table.find(a.id))
+            .set(focus_areas::number.eq(-a.id))
+            .execute(conn)?;
+    }
+    for (number, a) in (1..).zip(&areas) {
+        diesel::update(focus_areas::table.find(a.id))
+            .set(focus_areas::number.eq(number))
+            .execute(conn)?;
+        let ids = rec_ids_of_area(conn, a.id)?;
+        for id in &ids {
+            diesel::update(recommendations::table.find(id))
+                .set(recommendations::position.eq(-id))
+                .execute(conn)?;
+        }
+        for (position, id) in (1..).zip(&ids) {
+            diesel::update(recommendations::table.find(id))
+                .set((
+                    recommendations::position.eq(position),
+                    recommendations::code.eq(recommendation_code(number, position)),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Inserts a focus area last in the round's order, in the caller's transaction (no checks,
+/// no audit row). Returns its id.
+pub(crate) fn insert_focus_area(
+    conn: &mut DbConnection,
+    round_id: i32,
+    title: &str,
+    proposal_submission_id: Option<i32>,
+) -> Result<i32, ChangeError> {
+    let title = required_text(title, "en titel på indsatsområdet", TITLE_MAX_CHARS)?;
+    let last: Option<i32> = focus_areas::table
+        .filter(focus_areas::round_id.eq(round_id))
+        .select(diesel::dsl::max(focus_areas::number))
+        .first(conn)?;
+    Ok(diesel::insert_into(focus_areas::table)
+        .values(FocusAreaInsertForm {
+            round_id,
+            number: last.unwrap_or(0) + 1,
+            title: &title,
+            proposal_submission_id,
+        })
+        .returning(focus_areas::id)
+        .get_result(conn)?)
+}
+
+/// Adds a focus area, last in order. Returns its id.
+pub fn add_focus_area(
+    conn: &mut DbConnection,
+    round_id: i32,
+    title: &str,
+    actor: Option<i32>,
+) -> Result<i32, ChangeError> {
+    write_tx(conn, |conn| {
+        editable_round(conn, round_id)?;
+        let id = insert_focus_area(conn, round_id, title, None)?;
+        let created = area(conn, id)?;
+        record(
+            conn,
+            round_id,
+            actor,
+            "add_focus_area",
+            None,
+            Some(json!({"focus_area_id": id, "number": created.number, "title": created.title})),
+        )?;
+        Ok(id)
+    })
+}
+
+pub fn rename_focus_area(
+    conn: &mut DbConnection,
+    area_id: i32,
+    title: &str,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    write_tx(conn, |conn| {
+        let before = area(conn, area_id)?;
+        editable_round(conn, before.round_id)?;
+        let title = required_text(title, "en titel på indsatsområdet", TITLE_MAX_CHARS)?;
+        diesel::update(focus_areas::table.find(area_id))
+            .set(focus_areas::title.eq(&title))
+            .execute(conn)?;
+        record(
+            conn,
+            before.round_id,
+            actor,
+            "rename_focus_area",
+            Some(json!({"focus_area_id": area_id, "title": before.title})),
+            Some(json!({"focus_area_id": area_id, "title": title})),
+        )?;
+        Ok(())
+    })
+}
+
+/// Swaps a focus area with its neighbour; codes follow.
+pub fn move_focus_area(
+    conn: &mut DbConnection,
+    area_id: i32,
+    direction: Direction,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    write_tx(conn, |conn| {
+        let moved = area(conn, area_id)?;
+        editable_round(conn, moved.round_id)?;
+        let areas = areas_of(conn, moved.round_id)?;
+        let index = areas
+            .iter()
+            .position(|a| a.id == area_id)
+            .ok_or(ChangeError::NotFound)?;
+        let other = match direction {
+            Direction::Up => index.checked_sub(1),
+            Direction::Down => Some(index + 1).filter(|i| *i < areas.len()),
+        }
+        .and_then(|i| areas.get(i))
+        .ok_or_else(|| {
+            ChangeError::Refused(format!(
+                "Indsatsområde {} står allerede {}.",
+                moved.number,
+                if direction == Direction::Up {
+                    "først"
+                } else {
+                    "sidst"
+                }
+            ))
+        })?;
+        diesel::update(focus_areas::table.find(moved.id))
+            .set(focus_areas::number.eq(-moved.id))
+            .execute(conn)?;
+        diesel::update(focus_areas::table.find(other.id))
+            .set(focus_areas::number.eq(moved.number))
+            .execute(conn)?;
+        diesel::update(focus_areas::table.find(moved.id))
+            .set(focus_areas::number.eq(other.number))
+            .execute(conn)?;
+        renumber(conn, moved.round_id)?;
+        record(
+            conn,
+            moved.round_id,
+            actor,
+            "move_focus_area",
+            Some(json!({"focus_area_id": area_id, "number": moved.number, "title": moved.title})),
+            Some(json!({"focus_area_id": area_id, "number": other.number})),
+        )?;
+        Ok(())
+    })
+}
+
+/// Deletes a focus area without recommendations; the others are numbered again.
+pub fn delete_focus_area(
+    conn: &mut DbConnection,
+    area_id: i32,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    write_tx(conn, |conn| {
+        let gone = area(conn, area_id)?;
+        editable_round(conn, gone.round_id)?;
+        if !rec_ids_of_area(conn, area_id)?.is_empty() {
+            return Err(ChangeError::Refused(format!(
+                "Indsatsområde {} har anbefalinger; flyt dem, eller lad dem udgå, før området slettes.",
+                gone.number
+            )));
+        }
+        diesel::delete(focus_areas::table.find(area_id)).execute(conn)?;
+        renumber(conn, gone.round_id)?;
+        record(
+            conn,
+            gone.round_id,
+            actor,
+            "delete_focus_area",
+            Some(json!({"focus_area_id": area_id, "number": gone.number, "title": gone.title})),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// Adds a recommendation last in a focus area, new this round. Returns its id.
+pub fn add_recommendation(
+    conn: &mut DbConnection,
+    area_id: i32,
+    text: &str,
+    binding: bool,
+    actor: Option<i32>,
+) -> Result<i32, ChangeError> {
+    write_tx(conn, |conn| {
+        let target = area(conn, area_id)?;
+        editable_round(conn, target.round_id)?;
+        let text = required_text(text, "anbefalingens tekst", TEXT_MAX_CHARS)?;
+        let position = rec_ids_of_area(conn, area_id)?.len() as i32 + 1;
+        let code = recommendation_code(target.number, position);
+        let id: i32 = diesel::insert_into(recommendations::table)
+            .values(RecommendationInsertForm {
+                focus_area_id: area_id,
+                code: &code,
+                text: &text,
+                binding,
+                position,
+                carried_from: None,
+            })
+            .returning(recommendations::id)
+            .get_result(conn)?;
+        record(
+            conn,
+            target.round_id,
+            actor,
+            "add_recommendation",
+            None,
+            Some(json!({"id": id, "code": code, "text": text, "binding": binding})),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Rewords a recommendation and sets whether it is binding.
+pub fn update_recommendation(
+    conn: &mut DbConnection,
+    rec_id: i32,
+    text: &str,
+    binding: bool,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    write_tx(conn, |conn| {
+        let (before, round_id) = recommendation(conn, rec_id)?;
+        editable_round(conn, round_id)?;
+        let text = required_text(text, "anbefalingens tekst", TEXT_MAX_CHARS)?;
+        if text == before.text && binding == before.binding {
+            return Ok(());
+        }
+        diesel::update(recommendations::table.find(rec_id))
+            .set((
+                recommendations::text.eq(&text),
+                recommendations::binding.eq(binding),
+            ))
+            .execute(conn)?;
+        let (after, _) = recommendation(conn, rec_id)?;
+        record(
+            conn,
+            round_id,
+            actor,
+            "update_recommendation",
+            Some(rec_json(&before)),
+            Some(rec_json(&after)),
+        )?;
+        Ok(())
+    })
+}
+
+/// Swaps a recommendation with its neighbour in its focus area; codes follow.
+pub fn move_recommendation(
+    conn: &mut DbConnection,
+    rec_id: i32,
+    direction: Direction,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    write_tx(conn, |conn| {
+        let (rec, round_id) = recommendation(conn, rec_id)?;
+        editable_round(conn, round_id)?;
+        let ids = rec_ids_of_area(conn, rec.focus_area_id)?;
+        let index = ids
+            .iter()
+            .position(|id| *id == rec_id)
+            .ok_or(ChangeError::NotFound)?;
+        let other = match direction {
+            Direction::Up => index.checked_sub(1),
+            Direction::Down => Some(index + 1).filter(|i| *i < ids.len()),
+        }
+        .and_then(|i| ids.get(i).copied())
+        .ok_or_else(|| {
+            ChangeError::Refused(format!(
+                "Anbefaling {} står allerede {} i sit indsatsområde.",
+                rec.code,
+                if direction == Direction::Up {
+                    "først"
+                } else {
+                    "sidst"
+                }
+            ))
+        })?;
+        let (neighbour, _) = recommendation(conn, other)?;
+        diesel::update(recommendations::table.find(rec_id))
+            .set(recommendations::position.eq(-rec_id))
+            .execute(conn)?;
+        diesel::update(recommendations::table.find(other))
+            .set(recommendations::position.eq(rec.position))
+            .execute(conn)?;
+        diesel::update(recommendations::table.find(rec_id))
+            .set(recommendations::position.eq(neighbour.position))
+            .execute(conn)?;
+        renumber(conn, round_id)?;
+        let (after, _) = recommendation(conn, rec_id)?;
+        record(
+            conn,
+            round_id,
+            actor,
+            "move_recommendation",
+            Some(rec_json(&rec)),
+            Some(rec_json(&after)),
+        )?;
+        Ok(())
+    })
+}
+
+/// Moves a recommendation to another focus area of the same round, last there.
+pub fn move_recommendation_to_area(
+    conn: &mut DbConnection,
+    rec_id: i32,
+    area_id: i32,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    write_tx(conn, |conn| {
+        let (rec, round_id) = recommendation(conn, rec_id)?;
+        editable_round(conn, round_id)?;
+        let target = area(conn, area_id)?;
+        if target.round_id != round_id {
+            return Err(ChangeError::NotFound);
+        }
+        if rec.focus_area_id == area_id {
+            return Ok(());
+        }
+        let position = rec_ids_of_area(conn, area_id)?.len() as i32 + 1;
+        diesel::update(recommendations::table.find(rec_id))
+            .set((
+                recommendations::focus_area_id.eq(area_id),
+                recommendations::position.eq(position),
+            ))
+            .execute(conn)?;
+        renumber(conn, round_id)?;
+        let (after, _) = recommendation(conn, rec_id)?;
+        record(
+            conn,
+            round_id,
+            actor,
+            "move_recommendation",
+            Some(rec_json(&rec)),
+            Some(json!({"to_focus_area": target.title, "recommendation": rec_json(&after)})),
+        )?;
+        Ok(())
+    })
+}
+
+fn has_answers(conn: &mut DbConnection, rec_id: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        answers::table
+            .filter(answers::recommendation_id.eq(rec_id))
+            .select(answers::id),
+    ))
+    .get_result(conn)
+}
+
+fn merged_into(conn: &mut DbConnection, rec_id: i32) -> QueryResult<Vec<i32>> {
+    recommendation_merges::table
+        .filter(recommendation_merges::recommendation_id.eq(rec_id))
+        .select(recommendation_merges::merged_from)
+        .load(conn)
+}
+
+/// Takes a recommendation out of this round's set. Its earlier history stays with last year's
+/// round, where it shows as not carried on. Refused when it already has answers in this round.
+pub fn retire_recommendation(
+    conn: &mut DbConnection,
+    rec_id: i32,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    write_tx(conn, |conn| {
+        let (rec, round_id) = recommendation(conn, rec_id)?;
+        editable_round(conn, round_id)?;
+        if has_answers(conn, rec_id)? {
+            return Err(ChangeError::Refused(format!(
+                "Anbefaling {} har allerede svar i runden og kan ikke udgå.",
+                rec.code
+            )));
+        }
+        let merged = merged_into(conn, rec_id)?;
+        diesel::delete(
+            recommendation_merges::table
+                .filter(recommendation_merges::recommendation_id.eq(rec_id)),
+        )
+        .execute(conn)?;
+        diesel::delete(recommendations::table.find(rec_id)).execute(conn)?;
+        renumber(conn, round_id)?;
+        let mut before = rec_json(&rec);
+        before["merged_from"] = json!(merged);
+        record(
+            conn,
+            round_id,
+            actor,
+            "retire_recommendation",
+            Some(before),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// Merges `absorbed` into `kept` (both of the same draft round): `kept` stays, optionally
+/// reworded, and `absorbed` leaves the set. What `absorbed` continued from last year, and
+/// anything merged into it, is linked to `kept`, so both histories flow into its trend.
+pub fn merge_recommendations(
+    conn: &mut DbConnection,
+    kept: i32,
+    absorbed: i32,
+    new_text: Option<&str>,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    write_tx(conn, |conn| {
+        let (keep, round_id) = recommendation(conn, kept)?;
+        let (gone, other_round) = recommendation(conn, absorbed)?;
+        if round_id != other_round {
+            return Err(ChangeError::NotFound);
+        }
+        editable_round(conn, round_id)?;
+        if kept == absorbed {
+            return Err(ChangeError::Refused(
+                "Vælg en anden anbefaling at lægge sammen med.".into(),
+            ));
+        }
+        if has_answers(conn, absorbed)? {
+            return Err(ChangeError::Refused(format!(
+                "Anbefaling {} har allerede svar i runden og kan ikke lægges sammen med en anden.",
+                gone.code
+            )));
+        }
+        let mut links: Vec<i32> = gone.carried_from.into_iter().collect();
+        links.extend(merged_into(conn, absorbed)?);
+        let existing = merged_into(conn, kept)?;
+        diesel::delete(
+            recommendation_merges::table
+                .filter(recommendation_merges::recommendation_id.eq(absorbed)),
+        )
+        .execute(conn)?;
+        for from in &links {
+            if Some(*from) == keep.carried_from || existing.contains(from) {
+                continue;
+            }
+            diesel::insert_into(recommendation_merges::table)
+                .values((
+                    recommendation_merges::recommendation_id.eq(kept),
+                    recommendation_merges::merged_from.eq(from),
+                ))
+                .execute(conn)?;
+        }
+        diesel::delete(recommendations::table.find(absorbed)).execute(conn)?;
+        if let Some(text) = new_text.filter(|t| !t.trim().is_empty()) {
+            let text = required_text(text, "anbefalingens tekst", TEXT_MAX_CHARS)?;
+            diesel::update(recommendations::table.find(kept))
+                .set(recommendations::text.eq(text))
+                .execute(conn)?;
+        }
+        renumber(conn, round_id)?;
+        let (after, _) = recommendation(conn, kept)?;
+        let mut after_json = rec_json(&after);
+        after_json["merged_from"] = json!(merged_into(conn, kept)?);
+        record(
+            conn,
+            round_id,
+            actor,
+            "merge_recommendations",
+            Some(json!({"kept": rec_json(&keep), "absorbed": rec_json(&gone)})),
+            Some(after_json),
+        )?;
+        Ok(())
+    })
+}
+
+/// An imported set applied to a draft round, in the caller's transaction: focus areas by
+/// number, recommendations by code (a match keeps its link to last year), what the file does
+/// not hold removed. The plan was checked first (`domain::import::plan_set`).
+pub(crate) fn apply_imported_set(
+    conn: &mut DbConnection,
+    round_id: i32,
+    set: &[crate::domain::import::ImportedFocusArea],
+) -> Result<(), ChangeError> {
+    editable_round(conn, round_id)?;
+    let existing_areas = areas_of(conn, round_id)?;
+    let existing: Vec<(i32, String)> = recommendations::table
+        .inner_join(focus_areas::table)
+        .filter(focus_areas::round_id.eq(round_id))
+        .select((recommendations::id, recommendations::code))
+        .load(conn)?;
+    // Out of the way of the unique positions first.
+    for (id, _) in &existing {
+        diesel::update(recommendations::table.find(id))
+            .set(recommendations::position.eq(-id))
+            .execute(conn)?;
+    }
+    let mut kept_areas = Vec::new();
+    let mut kept_recs = Vec::new();
+    for imported in set {
+        let area_id = match existing_areas.iter().find(|a| a.number == imported.number) {
+            Some(a) => {
+                diesel::update(focus_areas::table.find(a.id))
+                    .set(focus_areas::title.eq(&imported.title))
+                    .execute(conn)?;
+                a.id
+            }
+            None => diesel::insert_into(focus_areas::table)
+                .values(FocusAreaInsertForm {
+                    round_id,
+                    number: imported.number,
+                    title: &imported.title,
+                    proposal_submission_id: None,
+                })
+                .returning(focus_areas::id)
+                .get_result(conn)?,
+        };
+        kept_areas.push(area_id);
+        for (position, rec) in (1..).zip(&imported.recommendations) {
+            match existing.iter().find(|(_, code)| *code == rec.code) {
+                Some((id, _)) => {
+                    diesel::update(recommendations::table.find(id))
+                        .set((
+                            recommendations::focus_area_id.eq(area_id),
+                            recommendations::text.eq(&rec.text),
+                            recommendations::binding.eq(rec.binding),
+                            recommendations::position.eq(position),
+                        ))
+                        .execute(conn)?;
+                    kept_recs.push(*id);
+                }
+                None => {
+                    diesel::insert_into(recommendations::table)
+                        .values(RecommendationInsertForm {
+                            focus_area_id: area_id,
+                            code: &rec.code,
+                            text: &rec.text,
+                            binding: rec.binding,
+                            position,
+                            carried_from: None,
+                        })
+                        .execute(conn)?;
+                }
+            }
+        }
+    }
+    for (id, code) in &existing {
+        if kept_recs.contains(id) {
+            continue;
+        }
+        if has_answers(conn, *id)? {
+            return Err(ChangeError::Refused(format!(
+                "Anbefaling {code} har svar i runden og kan ikke fjernes."
+            )));
+        }
+        diesel::delete(
+            recommendation_merges::table.filter(recommendation_merges::recommendation_id.eq(id)),
+        )
+        .execute(conn)?;
+        diesel::delete(recommendations::table.find(id)).execute(conn)?;
+    }
+    for a in &existing_areas {
+        if !kept_areas.contains(&a.id) {
+            diesel::delete(focus_areas::table.find(a.id)).execute(conn)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,280 @@
+//! A published round for everyone, without sign-in: the region-wide results (summary, the
+//! three lists, distribution, heatmap of the submitted answers, trend) and the submitted
+//! answers as CSV and JSON. Public pages name municipalities, never the people who answered.
+//!
+//! Routes (anyone; 404 unless the round is published):
+//! - `GET /public/rounds/{id}`
+//! - `GET /public/rounds/{id}/answers.csv` (`?sep=semikolon` for Danish Excel)
+//! - `GET /public/rounds/{id}/answers.json`
+
+use std::sync::Arc;
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::auth::MaybeSignedIn;
+use super::dashboard::trend_title;
+use super::error::AppError;
+use super::pages::base_context;
+use super::{round_view, AppState};
+use crate::charts::DistributionChart;
+use crate::domain::analysis::RoundAnalysis;
+use crate::domain::status::StatusView;
+use crate::domain::summary::{Counts, Response};
+use crate::domain::time::danish_datetime;
+use crate::domain::{RoundState, Status};
+use crate::report::attachment::chart_title;
+use crate::report::sheets::{self, Scope, Separator};
+use crate::report::ReportError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/public/rounds/{id}", web::get().to(page))
+        .route(
+            "/public/rounds/{id}/answers.csv",
+            web::get().to(answers_csv),
+        )
+        .route(
+            "/public/rounds/{id}/answers.json",
+            web::get().to(answers_json),
+        );
+}
+
+/// The round's analysis if it is published; 404 otherwise, as if it did not exist.
+async fn published(
+    state: &web::Data<AppState>,
+    round_id: i32,
+) -> Result<Arc<RoundAnalysis>, AppError> {
+    let view = round_view(state, round_id).await?;
+    if view.data.content.round.state == RoundState::Published {
+        Ok(view)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct RecView {
+    code: String,
+    text: String,
+    binding: &'static str,
+    counts: Counts,
+    classification: Option<StatusView>,
+}
+
+#[derive(Debug, Serialize)]
+struct AreaView {
+    number: i32,
+    title: String,
+    recs: Vec<RecView>,
+}
+
+#[derive(Debug, Serialize)]
+struct HeatCell {
+    status: Option<StatusView>,
+    label: String,
+}
+
+#[derive(Debug, Serialize)]
+struct HeatRow {
+    name: String,
+    submitted: bool,
+    cells: Vec<HeatCell>,
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i32>,
+    MaybeSignedIn(user): MaybeSignedIn,
+) -> Result<HttpResponse, AppError> {
+    let view = published(&state, path.into_inner()).await?;
+    let content = &view.data.content;
+    let round = &content.round;
+    let summary = &view.summary;
+    let chart = DistributionChart::from_summary(summary, &chart_title(round)).svg("fordeling")?;
+    let trend = DistributionChart::from_trend(&view.trend, &trend_title(round)).svg("udvikling")?;
+    let areas: Vec<AreaView> = summary
+        .focus_areas
+        .iter()
+        .map(|a| AreaView {
+            number: a.number,
+            title: a.title.clone(),
+            recs: a
+                .recommendations
+                .iter()
+                .map(|r| RecView {
+                    code: r.code.clone(),
+                    text: r.text.clone(),
+                    binding: r.binding_label_da(),
+                    counts: r.counts,
+                    classification: r.classification.map(StatusView::from),
+                })
+                .collect(),
+        })
+        .collect();
+    let heatmap: Vec<HeatRow> = summary
+        .municipalities
+        .iter()
+        .map(|m| HeatRow {
+            name: m.name.clone(),
+            submitted: m.response == Response::Submitted,
+            cells: m
+                .standing
+                .iter()
+                .zip(&content.recommendations)
+                .map(|(standing, rec)| HeatCell {
+                    status: standing.own.map(StatusView::from),
+                    label: format!(
+                        "{}, {}: {}",
+                        m.name,
+                        rec.code,
+                        standing.own.map_or("ikke indsendt", Status::label_da)
+                    ),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut context = base_context(&session, user.as_ref())?;
+    context.insert("round", round);
+    context.insert("deadline", &danish_datetime(round.deadline));
+    context.insert("sentence", &summary.sentence);
+    context.insert("classification_counts", &summary.classification_counts);
+    context.insert("binding", &summary.binding.sentence);
+    context.insert("voluntary", &summary.voluntary.sentence);
+    context.insert("submitted_count", &summary.submitted_count);
+    context.insert("municipality_count", &summary.municipality_count);
+    context.insert("submitted_share", &summary.submitted_share);
+    context.insert("lists", &summary.council_lists());
+    context.insert("areas", &areas);
+    context.insert("chart_svg", &chart);
+    context.insert("trend_svg", &trend);
+    context.insert("trend_rounds", &view.trend.rounds);
+    context.insert(
+        "codes",
+        &content
+            .recommendations
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect::<Vec<_>>(),
+    );
+    context.insert("heatmap", &heatmap);
+    state.pages.ok("public_round.html", &context)
+}
+
+/// The export rows of the municipalities that submitted: no drafts, no empty rows.
+fn submitted_rows(view: &RoundAnalysis) -> Vec<sheets::ExportRow> {
+    sheets::rows(view, &Scope::Round)
+        .into_iter()
+        .filter(|r| r.form == "Indsendt")
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsvQuery {
+    sep: Option<String>,
+}
+
+fn download(content_type: &str, filename: String, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body)
+}
+
+async fn answers_csv(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    query: web::Query<CsvQuery>,
+) -> Result<HttpResponse, AppError> {
+    let separator = match query.sep.as_deref() {
+        None | Some("komma") => Separator::Comma,
+        Some("semikolon") => Separator::Semicolon,
+        Some(_) => {
+            return Err(AppError::BadRequest(
+                "Ukendt skilletegn: vælg «komma» eller «semikolon».".into(),
+            ))
+        }
+    };
+    let view = published(&state, path.into_inner()).await?;
+    let bytes = sheets::csv(&submitted_rows(&view), separator).map_err(ReportError::from)?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        format!("svar-{}.csv", view.data.content.round.year),
+        bytes,
+    ))
+}
+
+#[derive(Debug, Serialize)]
+struct PublicRound<'a> {
+    id: i32,
+    kkr: &'a str,
+    year: i32,
+    title: &'a str,
+    subject: &'a str,
+    sentence: &'a str,
+    submitted_count: u32,
+    municipality_count: u32,
+}
+
+#[derive(Debug, Serialize)]
+struct PublicAnswer {
+    municipality_code: String,
+    municipality: String,
+    focus_area: String,
+    code: String,
+    recommendation: String,
+    binding: bool,
+    status: Option<Status>,
+    comment: String,
+}
+
+#[derive(Debug, Serialize)]
+struct PublicAnswers<'a> {
+    round: PublicRound<'a>,
+    answers: Vec<PublicAnswer>,
+}
+
+async fn answers_json(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let view = published(&state, path.into_inner()).await?;
+    let round = &view.data.content.round;
+    let body = PublicAnswers {
+        round: PublicRound {
+            id: round.id,
+            kkr: &round.kkr_name,
+            year: round.year,
+            title: &round.title,
+            subject: &round.subject,
+            sentence: &view.summary.sentence,
+            submitted_count: view.summary.submitted_count,
+            municipality_count: view.summary.municipality_count,
+        },
+        answers: submitted_rows(&view)
+            .into_iter()
+            .map(|r| PublicAnswer {
+                municipality_code: r.municipality_code,
+                municipality: r.municipality,
+                focus_area: r.focus_area,
+                code: r.code,
+                recommendation: r.text,
+                binding: r.binding == "Forpligtende",
+                status: r.status,
+                comment: r.comment,
+            })
+            .collect(),
+    };
+    let bytes =
+        serde_json::to_vec_pretty(&body).map_err(|e| AppError::Internal(format!("JSON: {e}")))?;
+    Ok(download(
+        "application/json",
+        format!("svar-{}.json", round.year),
+        bytes,
+    ))
+}
