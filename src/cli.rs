@@ -121,6 +121,9 @@ pub struct ServeArgs {
     /// Minutes without activity after which a sign-in ends.
     #[arg(long, env = "TRAFIKLYS_SESSION_IDLE_MINUTES", default_value_t = 60)]
     pub session_idle_minutes: u32,
+    /// Who runs the installation, named in every page's header and footer (e.g. "KKR Hovedstaden")
+    #[arg(long, env = "TRAFIKLYS_SITE_NAME")]
+    pub site_name: Option<String>,
     #[command(flatten)]
     pub limits: web::limits::LimitSettings,
 }
@@ -256,6 +259,7 @@ fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
             u64::from(args.session_idle_minutes.max(1)) * 60,
         )),
         limits: args.limits,
+        site_name: args.site_name,
     };
     let state = web::AppState::new(pool, &settings)?;
     let listener = TcpListener::bind(&args.bind)

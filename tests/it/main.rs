@@ -14,6 +14,7 @@ mod forms;
 mod hardening;
 mod helpers;
 mod migrations;
+mod pages;
 mod postgres_pass;
 mod scale_out;
 mod startup;
