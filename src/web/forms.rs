@@ -460,7 +460,22 @@ async fn save(
                 Ok(submissions::history(conn, round_id, &code)?)
             })
             .await?;
-            let changed = changed_since(&events, input.version);
+            // Only what the other person changed that now differs from this user's input:
+            // an answer both set alike needs no decision.
+            let changed: BTreeSet<i32> = changed_since(&events, input.version)
+                .into_iter()
+                .filter(|id| {
+                    let saved = theirs.answer(*id);
+                    let saved_status = saved.and_then(|a| a.status).map(|s| s.as_str());
+                    let saved_comment = saved.map_or("", |a| a.comment.as_str());
+                    input.typed.get(id).is_none_or(|typed| {
+                        (
+                            Some(typed.status.as_str()).filter(|s| !s.is_empty()),
+                            typed.comment.trim(),
+                        ) != (saved_status, saved_comment.trim())
+                    })
+                })
+                .collect();
             let message = format!(
                 "{who} gemte skemaet {} (version {}), efter at du åbnede det. Intet af det, du skrev, er gemt endnu: \
                  dine indtastninger står i felterne. {}",
@@ -491,23 +506,44 @@ async fn save(
     }
 }
 
-/// The recommendations whose answers changed in the versions saved after `base_version`,
-/// read from the form's audit trail: each save writes one row per changed answer, then the
-/// save's own row carrying the new version number.
+/// The recommendations whose answers (status or comment) changed in the versions saved after
+/// `base_version`, read from the form's audit trail: each save writes one row per changed
+/// answer, then the save's own row carrying the new version number. A change of the
+/// "carried over from last year" mark alone is not a change the other person made.
 fn changed_since(events: &[AuditEvent], base_version: i32) -> BTreeSet<i32> {
-    let field = |text: &Option<String>, key: &str| -> Option<i64> {
-        let value: serde_json::Value = serde_json::from_str(text.as_deref()?).ok()?;
-        value.get(key)?.as_i64()
+    let parse = |text: &Option<String>| -> Option<serde_json::Value> {
+        serde_json::from_str(text.as_deref()?).ok()
+    };
+    // What a user sees of an answer: its status and its comment.
+    let visible = |value: &Option<serde_json::Value>| -> (Option<String>, String) {
+        let answer = value.as_ref().and_then(|v| v.get("answer"));
+        let text = |key: &str| {
+            answer
+                .and_then(|a| a.get(key))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        (text("status"), text("comment").unwrap_or_default())
     };
     let mut changed = BTreeSet::new();
     let mut pending = Vec::new();
     for event in events {
         match event.action.as_str() {
-            "answer" => pending.extend(
-                field(&event.after, "recommendation_id").and_then(|id| i32::try_from(id).ok()),
-            ),
+            "answer" => {
+                let (before, after) = (parse(&event.before), parse(&event.after));
+                let id = after
+                    .as_ref()
+                    .and_then(|v| v.get("recommendation_id"))
+                    .and_then(serde_json::Value::as_i64)
+                    .and_then(|id| i32::try_from(id).ok());
+                if let Some(id) = id.filter(|_| visible(&before) != visible(&after)) {
+                    pending.push(id);
+                }
+            }
             "save" | "submit" => {
-                if field(&event.after, "version").is_some_and(|v| v > i64::from(base_version)) {
+                let version = parse(&event.after)
+                    .and_then(|v| v.get("version").and_then(serde_json::Value::as_i64));
+                if version.is_some_and(|v| v > i64::from(base_version)) {
                     changed.extend(pending.drain(..));
                 }
                 pending.clear();

@@ -33,6 +33,9 @@ if [ -z "$bin" ]; then
 fi
 
 work="$(mktemp -d)"
+# A private copy: a target folder shared with other checkouts may get another build meanwhile.
+cp "$bin" "$work/trafiklys"
+bin="$work/trafiklys"
 server_pid=
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi

@@ -135,13 +135,15 @@ async function checkPage(page, role, p, shots) {
   });
   check(`${name}: axe-core finds no violation`, axe.length === 0, axe.join('; '));
 
+  const reset = () => page.evaluate(() => { if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); });
+  if (shots) await page.screenshot({ path: path.join(OUT, 'screenshots', `${role}-${slug(p)}-1280.png`) });
+
   const stops = await focusStops(page, 60);
   const weak = stops.filter((s) => s.shown && (!s.visible || s.ratio < 3));
   check(`${name}: every focus outline has contrast >= 3:1`, weak.length === 0,
     weak.slice(0, 5).map((s) => `${s.id} ${s.visible ? s.ratio.toFixed(2) + ':1' : 'no outline'}`).join('; '));
 
-  if (shots) await page.screenshot({ path: path.join(OUT, 'screenshots', `${role}-${slug(p)}-1280.png`) });
-
+  await reset();
   await page.setViewportSize({ width: 320, height: 800 });
   const reflow = await page.evaluate(() => {
     const s = document.scrollingElement;
@@ -153,7 +155,13 @@ async function checkPage(page, role, p, shots) {
   check(`${name}: no sideways scroll at 320 px`, reflow.ok, `scrollWidth ${reflow.width}; ${reflow.wide.join(', ')}`);
   if (shots) {
     await page.setViewportSize({ width: 360, height: 780 });
+    await reset();
     await page.screenshot({ path: path.join(OUT, 'screenshots', `${role}-${slug(p)}-360.png`) });
+    // On the form, also the first recommendation's choices.
+    if (await page.$('.recommendation')) {
+      await page.evaluate(() => document.querySelector('.recommendation').scrollIntoView());
+      await page.screenshot({ path: path.join(OUT, 'screenshots', `${role}-${slug(p)}-choices-360.png`) });
+    }
   }
 }
 
