@@ -178,8 +178,8 @@ async function errorSummary(browser, editor) {
   await signIn(page, editor);
   const form = await formPath(page);
   await page.goto(BASE + form);
-  // Leave the first status group empty: clear it by reloading without a choice is not
-  // possible, so submit as is and rely on missing comments/confirmations; then check.
+  // The demo draft lacks answers (unconfirmed answers carried over from last year, missing
+  // comments): submitting it as it stands must be refused with the error summary.
   await Promise.all([page.waitForNavigation(), page.click('button[value=submit]')]);
   const summary = await page.$('.error-summary');
   check('error summary: shown after a submit with missing answers', !!summary);
