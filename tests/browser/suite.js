@@ -246,7 +246,13 @@ async function conflictPage(browser, editor) {
   check('conflict: only the answer the other person changed is shown', info.theirs.length === 1 && info.theirs[0] === first, JSON.stringify(info));
   check('conflict: my own input is kept', info.mineKept === 'Ændret i den anden fane.', info.mineKept);
   check('conflict: the summary names the changed answer once', info.summaryLinks.length === 1, JSON.stringify(info.summaryLinks));
-  fs.writeFileSync(path.join(OUT, 'html', 'editor-conflict.html'), await pb.content());
+  await pb.evaluate(AXE);
+  const axe = await pb.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => v.id));
+  check('conflict: axe-core finds no violation', axe.length === 0, axe.join('; '));
+  await pb.setViewportSize({ width: 320, height: 800 });
+  const fits = await pb.evaluate(() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth);
+  check('conflict: no sideways scroll at 320 px', fits);
+  await pb.setViewportSize({ width: 1280, height: 900 });
   await pb.screenshot({ path: path.join(OUT, 'screenshots', 'editor-conflict-1280.png') });
   await a.close();
   await b.close();
