@@ -193,6 +193,9 @@ pub struct ServeArgs {
     /// Minutes without activity after which a sign-in ends.
     #[arg(long, env = "TRAFIKLYS_SESSION_IDLE_MINUTES", default_value_t = 60)]
     pub session_idle_minutes: u32,
+    /// Who runs the installation, named in every page's header and footer (e.g. "KKR Hovedstaden")
+    #[arg(long, env = "TRAFIKLYS_SITE_NAME")]
+    pub site_name: Option<String>,
     #[command(flatten)]
     pub limits: web::limits::LimitSettings,
     /// Hours after sign-in after which a sign-in ends, however active.
@@ -383,6 +386,7 @@ fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         smtp_url: args.smtp_url,
         mail_from: args.mail_from,
         clock: crate::clock::Clock::system(),
+        site_name: args.site_name,
     };
     let state = web::AppState::new(pool, &settings)?;
     let listener = TcpListener::bind(&args.bind)

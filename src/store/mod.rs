@@ -16,6 +16,7 @@ pub mod rounds;
 mod rows;
 pub mod schema;
 pub mod snapshots;
+pub mod statement;
 pub mod submissions;
 pub mod tokens;
 pub mod users;

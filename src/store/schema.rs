@@ -238,3 +238,22 @@ diesel::table! {
 
 diesel::joinable!(round_municipalities -> rounds (round_id));
 diesel::joinable!(round_municipalities -> municipalities (municipality_code));
+
+diesel::table! {
+    accessibility_statement (id) {
+        id -> Integer,
+        organisation -> Text,
+        website -> Text,
+        compliance -> Text,
+        nonaccessible -> Text,
+        evaluation_method -> Text,
+        evaluation_description -> Text,
+        evaluation_report_url -> Text,
+        contact_email -> Text,
+        contact_phone -> Text,
+        prepared_on -> Text,
+        reviewed_on -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Integer>,
+    }
+}

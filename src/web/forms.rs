@@ -7,7 +7,7 @@
 //! - `POST /rounds/{id}/municipalities/{code}/reopen`: the KKR's admins, with a reason.
 //! - `GET  /rounds/{id}/municipalities/{code}/history`: the KKR's admins.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
@@ -154,6 +154,13 @@ struct FormArea {
     recs: Vec<FormRec>,
 }
 
+/// A recommendation whose answer another user changed, listed once in the conflict summary.
+#[derive(Debug, Serialize)]
+struct ChangedAnswer {
+    id: i32,
+    code: String,
+}
+
 /// What the page shows besides the stored form: the user's input and messages.
 struct PageInput {
     typed: BTreeMap<i32, TypedAnswer>,
@@ -163,6 +170,8 @@ struct PageInput {
     notice: Option<String>,
     conflict: Option<String>,
     theirs: Option<Submission>,
+    /// After a conflict: the answers the other person changed since this user's version.
+    changed: BTreeSet<i32>,
     status: StatusCode,
 }
 
@@ -180,6 +189,7 @@ impl PageInput {
             notice: None,
             conflict: None,
             theirs: None,
+            changed: BTreeSet::new(),
             status: StatusCode::OK,
         }
     }
@@ -231,13 +241,17 @@ fn render(
                         status_error: error_for(format!("status-{}", rec.id)),
                         comment_error: error_for(format!("comment-{}", rec.id)),
                         confirm_error: error_for(format!("confirm-{}", rec.id)),
-                        theirs: page.theirs.as_ref().map(|s| {
-                            let a = s.answer(rec.id);
-                            SavedAnswer {
-                                status: a.and_then(|a| a.status).map(StatusView::from),
-                                comment: a.map(|a| a.comment.clone()).unwrap_or_default(),
-                            }
-                        }),
+                        theirs: page
+                            .theirs
+                            .as_ref()
+                            .filter(|_| page.changed.contains(&rec.id))
+                            .map(|s| {
+                                let a = s.answer(rec.id);
+                                SavedAnswer {
+                                    status: a.and_then(|a| a.status).map(StatusView::from),
+                                    comment: a.map(|a| a.comment.clone()).unwrap_or_default(),
+                                }
+                            }),
                     }
                 })
                 .collect(),
@@ -254,6 +268,17 @@ fn render(
     context.insert("errors", &page.errors);
     context.insert("notice", &page.notice);
     context.insert("conflict", &page.conflict);
+    let conflict_changes: Vec<ChangedAnswer> = content
+        .focus_areas
+        .iter()
+        .flat_map(|area| content.recommendations_of(area.id))
+        .filter(|rec| page.changed.contains(&rec.id))
+        .map(|rec| ChangedAnswer {
+            id: rec.id,
+            code: rec.code.clone(),
+        })
+        .collect();
+    context.insert("conflict_changes", &conflict_changes);
     context.insert("proposals", &page.proposals);
     context.insert("proposals_error", &error_for("proposals".to_owned()));
     context.insert("proposals_max", &form::PROPOSALS_MAX_CHARS);
@@ -385,6 +410,7 @@ async fn save(
                 notice: None,
                 conflict: None,
                 theirs: None,
+                changed: BTreeSet::new(),
                 status: StatusCode::UNPROCESSABLE_ENTITY,
             };
             return render(&state, &session, &user, &loaded, page);
@@ -430,12 +456,37 @@ async fn save(
                 .updated_by
                 .clone()
                 .unwrap_or_else(|| "en anden bruger".into());
+            let (round_id, code) = (loaded.content.round.id, loaded.code.clone());
+            let events = db(&state, move |conn| {
+                Ok(submissions::history(conn, round_id, &code)?)
+            })
+            .await?;
+            // Only what the other person changed that now differs from this user's input:
+            // an answer both set alike needs no decision.
+            let changed: BTreeSet<i32> = changed_since(&events, input.version)
+                .into_iter()
+                .filter(|id| {
+                    let saved = theirs.answer(*id);
+                    let saved_status = saved.and_then(|a| a.status).map(|s| s.as_str());
+                    let saved_comment = saved.map_or("", |a| a.comment.as_str());
+                    input.typed.get(id).is_none_or(|typed| {
+                        (
+                            Some(typed.status.as_str()).filter(|s| !s.is_empty()),
+                            typed.comment.trim(),
+                        ) != (saved_status, saved_comment.trim())
+                    })
+                })
+                .collect();
             let message = format!(
                 "{who} gemte skemaet {} (version {}), efter at du åbnede det. Intet af det, du skrev, er gemt endnu: \
-                 dine indtastninger står i felterne, og det gemte svar står under hver anbefaling. \
-                 Ret til, og gem igen for at bruge dine indtastninger.",
+                 dine indtastninger står i felterne. {}",
                 danish_datetime(theirs.updated_at),
-                theirs.version
+                theirs.version,
+                if changed.is_empty() {
+                    "Ingen af svarene er ændret, kun forslagene eller skemaets tilstand. Gem igen for at bruge dine indtastninger."
+                } else {
+                    "Svarene herunder er ændret; det gemte svar står ved hver af dem. Ret til, og gem igen for at bruge dine indtastninger."
+                }
             );
             let mut reloaded = loaded;
             reloaded.submission = Some(theirs.clone());
@@ -447,12 +498,61 @@ async fn save(
                 notice: None,
                 conflict: Some(message),
                 theirs: Some(theirs),
+                changed,
                 status: StatusCode::CONFLICT,
             };
             render(&state, &session, &user, &reloaded, page)
         }
         SaveOutcome::Refused(refusal) => Err(refused(refusal, None)),
     }
+}
+
+/// The recommendations whose answers (status or comment) changed in the versions saved after
+/// `base_version`, read from the form's audit trail: each save writes one row per changed
+/// answer, then the save's own row carrying the new version number. A change of the
+/// "carried over from last year" mark alone is not a change the other person made.
+fn changed_since(events: &[AuditEvent], base_version: i32) -> BTreeSet<i32> {
+    let parse = |text: &Option<String>| -> Option<serde_json::Value> {
+        serde_json::from_str(text.as_deref()?).ok()
+    };
+    // What a user sees of an answer: its status and its comment.
+    let visible = |value: &Option<serde_json::Value>| -> (Option<String>, String) {
+        let answer = value.as_ref().and_then(|v| v.get("answer"));
+        let text = |key: &str| {
+            answer
+                .and_then(|a| a.get(key))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        (text("status"), text("comment").unwrap_or_default())
+    };
+    let mut changed = BTreeSet::new();
+    let mut pending = Vec::new();
+    for event in events {
+        match event.action.as_str() {
+            "answer" => {
+                let (before, after) = (parse(&event.before), parse(&event.after));
+                let id = after
+                    .as_ref()
+                    .and_then(|v| v.get("recommendation_id"))
+                    .and_then(serde_json::Value::as_i64)
+                    .and_then(|id| i32::try_from(id).ok());
+                if let Some(id) = id.filter(|_| visible(&before) != visible(&after)) {
+                    pending.push(id);
+                }
+            }
+            "save" | "submit" => {
+                let version = parse(&event.after)
+                    .and_then(|v| v.get("version").and_then(serde_json::Value::as_i64));
+                if version.is_some_and(|v| v > i64::from(base_version)) {
+                    changed.extend(pending.drain(..));
+                }
+                pending.clear();
+            }
+            _ => {}
+        }
+    }
+    changed
 }
 
 /// The round's rules said no: the message for a save (`how` is `None`), a withdrawal or a

@@ -19,6 +19,7 @@ pub mod next;
 pub mod pages;
 pub mod public;
 pub mod reminders;
+pub mod statement;
 pub mod users;
 pub mod utf8;
 
@@ -66,6 +67,8 @@ pub struct Settings {
     pub mail_from: Option<String>,
     /// The clock deadlines are checked against; the system clock unless a test moves it.
     pub clock: crate::clock::Clock,
+    /// Who runs the installation (a KKR's name), shown in every page's header and footer.
+    pub site_name: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,7 +118,8 @@ impl AppState {
     pub fn new(pool: DbPool, settings: &Settings) -> Result<AppState, StartError> {
         Ok(AppState {
             pool,
-            pages: pages::Pages::new(settings.templates_dir.as_deref())?,
+            pages: pages::Pages::new(settings.templates_dir.as_deref())?
+                .with_site_name(settings.site_name.as_deref()),
             renderer: Renderer::new(settings.reports_dir.as_deref())?,
             session_idle_seconds: settings
                 .session_idle
@@ -275,6 +279,7 @@ pub fn server(
             .route("/healthz", web::get().to(healthz))
             .route("/static/style.css", web::get().to(stylesheet))
             .route("/static/form.js", web::get().to(form_script))
+            .route("/static/fonts/{file}", web::get().to(font))
             .configure(api::routes)
             .configure(account::routes)
             .configure(auth::routes)
@@ -287,6 +292,7 @@ pub fn server(
             .configure(reminders::routes)
             .configure(admin::routes)
             .configure(public::routes)
+            .configure(statement::routes)
             .default_service(web::to(not_found))
     })
     .listen(listener)?
@@ -341,6 +347,20 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(STYLESHEET)
+}
+
+/// The page font, DejaVu Sans from the `dejavu` crate, served from the app itself so that a
+/// page makes no request elsewhere.
+async fn font(file: web::Path<String>) -> HttpResponse {
+    let bytes: &'static [u8] = match file.as_str() {
+        "dejavu-sans.ttf" => dejavu::sans::regular(),
+        "dejavu-sans-bold.ttf" => dejavu::sans::bold(),
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    HttpResponse::Ok()
+        .content_type("font/ttf")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(bytes)
 }
 
 async fn form_script() -> HttpResponse {

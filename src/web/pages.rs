@@ -126,11 +126,26 @@ const TEMPLATES: &[(&str, &str)] = &[
         "public_round.html",
         include_str!("../../templates/public_round.html"),
     ),
+    (
+        "statement.html",
+        include_str!("../../templates/statement.html"),
+    ),
+    (
+        "statement_edit.html",
+        include_str!("../../templates/statement_edit.html"),
+    ),
+    ("contact.html", include_str!("../../templates/contact.html")),
+    ("privacy.html", include_str!("../../templates/privacy.html")),
 ];
+
+/// Who runs the installation, named in every page's header and footer when
+/// `TRAFIKLYS_SITE_NAME` is not set.
+pub const DEFAULT_SITE_NAME: &str = "Kommunekontaktrådene (KKR)";
 
 /// The page templates.
 pub struct Pages {
     tera: Tera,
+    site_name: String,
 }
 
 impl Pages {
@@ -155,11 +170,28 @@ impl Pages {
             crate::domain::prose::decimal(x)
         });
         tera.add_raw_templates(sources)?;
-        Ok(Pages { tera })
+        Ok(Pages {
+            tera,
+            site_name: DEFAULT_SITE_NAME.to_owned(),
+        })
+    }
+
+    /// Names the owner (a KKR, or the installation) in the header and footer.
+    pub fn with_site_name(mut self, name: Option<&str>) -> Pages {
+        if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
+            name.clone_into(&mut self.site_name);
+        }
+        self
+    }
+
+    pub fn site_name(&self) -> &str {
+        &self.site_name
     }
 
     pub fn render(&self, name: &str, context: &Context) -> Result<String, AppError> {
-        Ok(self.tera.render(name, context)?)
+        let mut context = context.clone();
+        context.insert("site_name", &self.site_name);
+        Ok(self.tera.render(name, &context)?)
     }
 
     /// A full HTML response with the given status.

@@ -1,35 +1,37 @@
 // Keyboard-only walk: sign in, open the form, answer every recommendation, submit.
-// A manual check (not part of `cargo test`): it needs Chromium and playwright-core.
-//   apt-get install chromium && npm install playwright-core
-//   trafiklys serve --demo --bind 127.0.0.1:8097   (in an empty folder)
-//   node tests/browser/keyboard.js <the editor's demo password>
-// It prints how many status groups, comments and confirmations it filled in by keyboard,
-// and whether the form was submitted.
-const { chromium } = require('playwright-core');
-(async () => {
-  const password = process.argv[2];
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  const page = await browser.newPage();
+// Part of the browser suite (tests/browser/run.sh); it can also run on its own against a
+// server started with `trafiklys serve --demo --bind 127.0.0.1:8097`:
+//   node tests/browser/keyboard.js <the editor's demo password> [http://127.0.0.1:8097]
+// It returns (and on its own prints) how many status groups, comments and confirmations it
+// filled in by keyboard, and whether the form was submitted.
+
+async function keyboardWalk(page, base, email, password) {
   const press = async (key, n = 1) => { for (let i = 0; i < n; i++) await page.keyboard.press(key); };
-  const focused = () => page.evaluate(() => { const e = document.activeElement; return (e.tagName + ' ' + (e.name || e.id || e.textContent || '')).trim().slice(0, 60); });
-  await page.goto('http://127.0.0.1:8097/login');
-  // Tab from the top: skip link, brand, nav link, "Log ind" link, then the email field.
+  const focused = () => page.evaluate(() => {
+    const e = document.activeElement;
+    return (e.tagName + ' ' + (e.name || e.id || e.textContent || '')).trim().slice(0, 60);
+  });
+  await page.goto(base + '/login');
+  // Tab from the top (skip link, header links, ...) to the email field.
   let steps = 0;
-  while (!(await focused()).startsWith('INPUT email') && steps++ < 15) await press('Tab');
-  await page.keyboard.type('editor@frederiksberg.example');
+  while (!(await focused()).startsWith('INPUT email') && steps++ < 30) await press('Tab');
+  if (!(await focused()).startsWith('INPUT email')) throw new Error('Tab never reached the email field');
+  await page.keyboard.type(email);
   await press('Tab');
   await page.keyboard.type(password);
   await press('Enter');
-  await page.waitForURL('http://127.0.0.1:8097/');
+  await page.waitForURL(base + '/');
   // Tab to the "Udfyld skema" link and follow it.
   steps = 0;
-  while (!(await focused()).includes('Udfyld skema') && steps++ < 40) await press('Tab');
+  while (!(await focused()).includes('Udfyld skema') && steps++ < 60) await press('Tab');
+  if (!(await focused()).includes('Udfyld skema')) throw new Error('Tab never reached "Udfyld skema"');
   await press('Enter');
   await page.waitForURL(/form$/);
   // Walk the form with Tab: in each radio group choose with the arrow keys; type comments;
   // tick "bekræft" boxes with space; stop at the submit button.
-  let log = [];
-  for (let i = 0; i < 200; i++) {
+  const log = [];
+  let submittedByKey = false;
+  for (let i = 0; i < 400; i++) {
     await press('Tab');
     const f = await focused();
     if (f.startsWith('INPUT status-')) {
@@ -47,12 +49,31 @@ const { chromium } = require('playwright-core');
       log.push('comment');
     } else if (f.startsWith('BUTTON action') && (await page.evaluate(() => document.activeElement.value)) === 'submit') {
       await press('Enter');
+      submittedByKey = true;
       break;
     }
   }
+  if (!submittedByKey) throw new Error('Tab never reached the "Indsend" button');
   await page.waitForURL(/gemt=indsendt/, { timeout: 10000 });
   const text = await page.textContent('main');
-  console.log(JSON.stringify({ statuses: log.filter(x => x === 'status').length, comments: log.filter(x => x === 'comment').length, confirms: log.filter(x => x === 'confirm').length, submitted: text.includes('Skemaet er indsendt. Tak!') }));
-  await page.screenshot({ path: '/tmp/kb/after.png', fullPage: false });
-  await browser.close();
-})().catch(e => { console.error(e); process.exit(1); });
+  return {
+    statuses: log.filter(x => x === 'status').length,
+    comments: log.filter(x => x === 'comment').length,
+    confirms: log.filter(x => x === 'confirm').length,
+    submitted: text.includes('Skemaet er indsendt. Tak!'),
+  };
+}
+
+module.exports = { keyboardWalk };
+
+if (require.main === module) {
+  const { chromium } = require('playwright-core');
+  (async () => {
+    const password = process.argv[2];
+    const base = process.argv[3] || 'http://127.0.0.1:8097';
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+    const page = await browser.newPage();
+    console.log(JSON.stringify(await keyboardWalk(page, base, 'editor@frederiksberg.example', password)));
+    await browser.close();
+  })().catch(e => { console.error(e); process.exit(1); });
+}

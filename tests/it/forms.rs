@@ -237,7 +237,7 @@ fn two_editors_saving_at_once_never_overwrite_each_other() {
         body.contains(">Min egen tekst</textarea>"),
         "this user's input is kept"
     );
-    assert!(body.contains("Gemt af den anden bruger"));
+    assert!(body.contains("Det gemte svar"));
     assert_eq!(
         frederiksberg(&app).unwrap(),
         after_second,

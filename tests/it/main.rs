@@ -16,6 +16,7 @@ mod hardening;
 mod helpers;
 mod imports;
 mod migrations;
+mod pages;
 mod postgres_pass;
 mod reminders;
 mod rounds_admin;

@@ -1,0 +1,138 @@
+//! The accessibility statement (tilgængelighedserklæring): one row that an admin keeps up to
+//! date, with the fields the Danish Agency for Digital Government's statement asks for.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::audit::{self, AuditEntry};
+use super::schema::accessibility_statement as st;
+use super::{write_tx, DbConnection};
+
+/// The statement's fields as the page shows and the edit form takes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    /// The public body responsible for the site.
+    pub organisation: String,
+    /// The site's address.
+    pub website: String,
+    /// `fuldt`, `delvist` or `ikke`: how far the site meets EN 301 549 / WCAG 2.1 AA.
+    pub compliance: String,
+    /// Content that is not accessible, and why (one item per line).
+    pub nonaccessible: String,
+    /// `selv`, `ekstern` or `anden`: who evaluated the site.
+    pub evaluation_method: String,
+    pub evaluation_description: String,
+    /// A link to an evaluation report; may be empty.
+    pub evaluation_report_url: String,
+    /// Written and telephone feedback: both are required by the rules.
+    pub contact_email: String,
+    pub contact_phone: String,
+    /// When the statement was first prepared, and last reviewed (YYYY-MM-DD).
+    pub prepared_on: String,
+    pub reviewed_on: String,
+}
+
+/// The stored statement with who last changed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredStatement {
+    pub statement: Statement,
+    pub updated_at: NaiveDateTime,
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+);
+
+/// The statement, if an admin has written one.
+pub fn get(conn: &mut DbConnection) -> QueryResult<Option<StoredStatement>> {
+    let row: Option<Row> = st::table
+        .filter(st::id.eq(1))
+        .select((
+            st::organisation,
+            st::website,
+            st::compliance,
+            st::nonaccessible,
+            st::evaluation_method,
+            st::evaluation_description,
+            st::evaluation_report_url,
+            st::contact_email,
+            st::contact_phone,
+            st::prepared_on,
+            st::reviewed_on,
+            st::updated_at,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|r| StoredStatement {
+        statement: Statement {
+            organisation: r.0,
+            website: r.1,
+            compliance: r.2,
+            nonaccessible: r.3,
+            evaluation_method: r.4,
+            evaluation_description: r.5,
+            evaluation_report_url: r.6,
+            contact_email: r.7,
+            contact_phone: r.8,
+            prepared_on: r.9,
+            reviewed_on: r.10,
+        },
+        updated_at: r.11,
+    }))
+}
+
+/// Writes the statement (a first save inserts it) and its audit row, in one transaction.
+pub fn save(conn: &mut DbConnection, statement: &Statement, actor_id: i32) -> QueryResult<()> {
+    write_tx(conn, |conn| {
+        let before = get(conn)?.map(|s| s.statement);
+        let now = super::now();
+        let values = (
+            st::organisation.eq(&statement.organisation),
+            st::website.eq(&statement.website),
+            st::compliance.eq(&statement.compliance),
+            st::nonaccessible.eq(&statement.nonaccessible),
+            st::evaluation_method.eq(&statement.evaluation_method),
+            st::evaluation_description.eq(&statement.evaluation_description),
+            st::evaluation_report_url.eq(&statement.evaluation_report_url),
+            st::contact_email.eq(&statement.contact_email),
+            st::contact_phone.eq(&statement.contact_phone),
+            st::prepared_on.eq(&statement.prepared_on),
+            st::reviewed_on.eq(&statement.reviewed_on),
+            st::updated_at.eq(now),
+            st::updated_by.eq(Some(actor_id)),
+        );
+        if before.is_some() {
+            diesel::update(st::table.filter(st::id.eq(1)))
+                .set(values)
+                .execute(conn)?;
+        } else {
+            diesel::insert_into(st::table)
+                .values((st::id.eq(1), values))
+                .execute(conn)?;
+        }
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: Some(actor_id),
+                action: "update",
+                entity: "accessibility_statement",
+                entity_id: "1".into(),
+                before: before.map(|b| json!(b)),
+                after: Some(json!(statement)),
+            },
+        )
+    })
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Real-browser checks of the pages: Debian's chromium driven by playwright-core, axe-core,
+# the Nu HTML Checker (vnu.jar on the machine's Java), reflow at 320 px, focus contrast, the
+# keyboard-only form walk, the error summary and the conflict page in two browser contexts.
+#
+#   tests/browser/run.sh                      # builds the release binary, then runs the suite
+#   TRAFIKLYS_BIN=path/to/trafiklys tests/browser/run.sh
+#
+# Needs: chromium (/usr/bin/chromium), java, node and npm. The npm packages are installed
+# from the committed package-lock.json (`npm ci`); no browser is downloaded.
+# Screenshots and the saved HTML go to tests/browser/out/ (not committed).
+# Exits non-zero on any failure; the last line is "N passed, N failed".
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+for tool in node npm java; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "browser tests: $tool is missing" >&2; exit 2; }
+done
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || {
+  echo "browser tests: no chromium at ${CHROMIUM:-/usr/bin/chromium} (apt-get install chromium chromium-driver)" >&2
+  exit 2
+}
+
+if [ ! -d "$here/node_modules/playwright-core" ] || [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
+  (cd "$here" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+
+bin="${TRAFIKLYS_BIN:-}"
+if [ -z "$bin" ]; then
+  (cd "$root" && cargo build --release --locked --quiet)
+  bin="${CARGO_TARGET_DIR:-$root/target}/release/trafiklys"
+fi
+
+work="$(mktemp -d)"
+# A private copy: a target folder shared with other checkouts may get another build meanwhile.
+cp "$bin" "$work/trafiklys"
+bin="$work/trafiklys"
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A free loopback port: bind port 0 and read what the kernel chose.
+port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();})')"
+(cd "$work" && exec "$bin" --database-url "$work/browser.db" serve --demo --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1) &
+server_pid=$!
+for _ in $(seq 120); do
+  grep -q "is running at" "$work/serve.log" 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+  sleep 0.5
+done
+grep -q "is running at" "$work/serve.log" || { echo "the server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
+
+export TRAFIKLYS_BASE="http://127.0.0.1:$port"
+export TRAFIKLYS_SIGNINS="$work/serve.log"
+export BROWSER_OUT="${BROWSER_OUT:-$here/out}"
+node "$here/suite.js"

@@ -1,0 +1,247 @@
+//! The frame every page shares (owner, signed-in user, footer), the accessibility statement
+//! an admin keeps, and the conflict page that names only what the other person changed.
+
+use diesel::prelude::*;
+
+use crate::helpers::*;
+use trafiklys::domain::Role;
+use trafiklys::store::schema::{accessibility_statement, audit_events};
+
+const FORM: &str = "/rounds/2/municipalities/147/form";
+const EDIT: &str = "/tilgaengelighed/rediger";
+
+fn statement_fields<'a>(csrf: &'a str, reviewed_on: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf_token", csrf),
+        ("organisation", "KKR Testregion"),
+        ("website", "https://trafiklys.test.example"),
+        ("compliance", "delvist"),
+        ("nonaccessible", "Ældre PDF-bilag fra 2016 er ikke tagget.\nKortet over regionen har ingen tekstversion."),
+        ("evaluation_method", "selv"),
+        ("evaluation_description", "Automatisk test af alle sider og en gennemgang med tastatur."),
+        ("evaluation_report_url", ""),
+        ("contact_email", "tilgaengelighed@test.example"),
+        ("contact_phone", "33 70 33 70"),
+        ("prepared_on", "2026-11-24"),
+        ("reviewed_on", reviewed_on),
+    ]
+}
+
+fn statement_audit_rows(app: &TestApp) -> i64 {
+    audit_events::table
+        .filter(audit_events::entity.eq("accessibility_statement"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+#[test]
+fn every_page_names_the_owner_and_links_contact_privacy_and_the_accessibility_statement() {
+    let app = spawn_app_with(|s| s.site_name = Some("KKR Testregion".into()));
+    let anonymous = client();
+    for path in ["/", "/login", "/tilgaengelighed", "/kontakt", "/privatliv"] {
+        let page = app.get(&anonymous, path);
+        assert_eq!(page.status, 200, "{path}");
+        let html = page.text();
+        assert!(
+            html.contains("<span class=\"owner\">KKR Testregion</span>"),
+            "{path}"
+        );
+        for link in [
+            "href=\"/kontakt\"",
+            "href=\"/privatliv\"",
+            "href=\"/tilgaengelighed\"",
+        ] {
+            assert!(html.contains(link), "{path} links {link}");
+        }
+    }
+    let editor = app.signed_in(Role::Editor);
+    let home = app.get(&editor, "/").text();
+    assert!(home.contains("Logget ind som"));
+    assert!(home.contains("Emma Editor"));
+}
+
+#[test]
+fn the_page_font_is_served_by_the_app_itself() {
+    let app = spawn_app();
+    let font = app.get(&client(), "/static/fonts/dejavu-sans.ttf");
+    assert_eq!(font.status, 200);
+    assert_eq!(font.content_type, "font/ttf");
+    assert!(font.bytes.len() > 100_000);
+    let css = app.get(&client(), "/static/style.css").text();
+    assert!(css.contains("url(\"/static/fonts/dejavu-sans.ttf\")"));
+    assert!(
+        !css.contains("http"),
+        "the stylesheet asks nothing of other sites"
+    );
+}
+
+#[test]
+fn an_admin_writes_the_accessibility_statement_and_the_change_is_audited() {
+    let app = spawn_app();
+    let before = app.get(&client(), "/tilgaengelighed").text();
+    assert!(before.contains("endnu ikke udfyldt"));
+
+    let admin = app.signed_in(Role::Admin);
+    let form = app.get(&admin, EDIT);
+    assert_eq!(form.status, 200);
+    let csrf = csrf_from(&form.text());
+    let saved = app.post(&admin, EDIT, &statement_fields(&csrf, "2026-11-25"));
+    assert_eq!(saved.status, 303);
+
+    let page = app.get(&client(), "/tilgaengelighed").text();
+    assert!(page.contains("KKR Testregion forpligter sig"));
+    assert!(page.contains("Webstedet overholder standarden delvist"));
+    assert!(page.contains("<li>Ældre PDF-bilag fra 2016 er ikke tagget.</li>"));
+    assert!(page.contains("tilgaengelighed@test.example"));
+    assert!(page.contains("33 70 33 70"));
+    assert!(page.contains("25. november 2026"));
+    assert!(page.contains("Digitaliseringsstyrelsen"));
+    let contact = app.get(&client(), "/kontakt").text();
+    assert!(contact.contains("tilgaengelighed@test.example"));
+    assert_eq!(statement_audit_rows(&app), 1);
+
+    // A second save changes the row and writes a second audit row.
+    let again = app.post(&admin, EDIT, &statement_fields(&csrf, "2026-12-01"));
+    assert_eq!(again.status, 303);
+    assert!(app
+        .get(&client(), "/tilgaengelighed")
+        .text()
+        .contains("1. december 2026"));
+    assert_eq!(statement_audit_rows(&app), 2);
+}
+
+#[test]
+fn a_statement_reviewed_before_it_was_written_is_refused_with_the_input_kept() {
+    let app = spawn_app();
+    let admin = app.signed_in(Role::Admin);
+    let csrf = csrf_from(&app.get(&admin, EDIT).text());
+    let refused = app.post(&admin, EDIT, &statement_fields(&csrf, "2026-01-01"));
+    assert_eq!(refused.status, 422);
+    let html = refused.text();
+    assert!(html.contains("class=\"error-summary\""));
+    assert!(html.contains("href=\"#reviewed_on\""));
+    assert!(html.contains("id=\"reviewed_on\" name=\"reviewed_on\" value=\"2026-01-01\""));
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert!(
+        html.contains("value=\"KKR Testregion\""),
+        "the input is kept"
+    );
+    let rows: i64 = accessibility_statement::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(rows, 0, "nothing written");
+    assert_eq!(statement_audit_rows(&app), 0);
+}
+
+#[test]
+fn only_an_admin_may_edit_the_accessibility_statement() {
+    let app = spawn_app();
+    for role in [Role::Kkr, Role::Editor, Role::Reader] {
+        let agent = app.signed_in(role);
+        assert_eq!(app.get(&agent, EDIT).status, 403, "{role:?}");
+        let csrf = app.csrf(&agent);
+        assert_eq!(
+            app.post(&agent, EDIT, &statement_fields(&csrf, "2026-11-25"))
+                .status,
+            403
+        );
+    }
+    assert_eq!(statement_audit_rows(&app), 0);
+    assert!(!app
+        .get(&app.signed_in(Role::Editor), "/tilgaengelighed")
+        .text()
+        .contains(EDIT));
+}
+
+/// The recommendation ids on a form page, in order.
+fn recommendation_ids(page: &str) -> Vec<i32> {
+    let mut ids: Vec<i32> = page
+        .match_indices("name=\"status-")
+        .map(|(i, m)| {
+            page[i + m.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect::<String>()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    ids.dedup();
+    ids
+}
+
+/// Every recommendation green with a comment; `changed` gets another comment.
+fn form_fields(page: &str, changed: Option<i32>) -> Vec<(String, String)> {
+    let mut fields = vec![
+        ("csrf_token".to_owned(), csrf_from(page)),
+        ("version".to_owned(), hidden_value(page, "version")),
+        ("action".to_owned(), "save".to_owned()),
+    ];
+    for id in recommendation_ids(page) {
+        fields.push((format!("status-{id}"), "green".into()));
+        let comment = if Some(id) == changed {
+            format!("Ny tekst til {id}")
+        } else {
+            format!("Kommentar til {id}")
+        };
+        fields.push((format!("comment-{id}"), comment));
+    }
+    fields
+}
+
+fn post(app: &TestApp, agent: &ureq::Agent, fields: &[(String, String)]) -> Response {
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    app.post(agent, FORM, &borrowed)
+}
+
+#[test]
+fn the_conflict_page_shows_only_the_answers_the_other_person_changed_and_names_them_once() {
+    let app = spawn_app();
+    let editor = app.signed_in(Role::Editor);
+    let admin = app.signed_in(Role::Admin);
+    // A common starting point both open.
+    let first = app.get(&admin, FORM).text();
+    assert_eq!(post(&app, &admin, &form_fields(&first, None)).status, 303);
+    let admin_page = app.get(&admin, FORM).text();
+    let editor_page = app.get(&editor, FORM).text();
+    let ids = recommendation_ids(&editor_page);
+    let (theirs, mine) = (ids[0], ids[1]);
+
+    // The admin changes one answer; the editor, on the old version, another.
+    assert_eq!(
+        post(&app, &admin, &form_fields(&admin_page, Some(theirs))).status,
+        303
+    );
+    let conflict = post(&app, &editor, &form_fields(&editor_page, Some(mine)));
+    assert_eq!(conflict.status, 409);
+    let html = conflict.text();
+    assert_eq!(
+        html.matches("class=\"theirs\"").count(),
+        1,
+        "one changed answer shown"
+    );
+    assert_eq!(
+        html.matches(&format!("href=\"#rec-{theirs}\"")).count(),
+        1,
+        "named once"
+    );
+    assert!(!html.contains(&format!("href=\"#rec-{mine}\"")));
+    assert_eq!(
+        html.matches("Anne Admin").count(),
+        1,
+        "the other person is named once"
+    );
+    assert!(
+        html.contains(&format!("Ny tekst til {theirs}")),
+        "what they saved is shown"
+    );
+    assert!(
+        html.contains(&format!(">Ny tekst til {mine}</textarea>")),
+        "my input is kept"
+    );
+}
