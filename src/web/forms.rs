@@ -278,7 +278,9 @@ fn render(
         .map(|s| {
             let when = s.submitted_at.map(danish_datetime).unwrap_or_default();
             match &s.submitted_by {
-                Some(by) => format!("Indsendt {when} af {by}."),
+                // A name is isolated (FSI … PDI), so right-to-left letters in it cannot reorder
+                // the sentence around it.
+                Some(by) => format!("Indsendt {when} af \u{2068}{by}\u{2069}."),
                 None => format!("Indsendt {when}."),
             }
         });
@@ -430,7 +432,7 @@ async fn save(
                 .clone()
                 .unwrap_or_else(|| "en anden bruger".into());
             let message = format!(
-                "{who} gemte skemaet {} (version {}), efter at du åbnede det. Intet af det, du skrev, er gemt endnu: \
+                "\u{2068}{who}\u{2069} gemte skemaet {} (version {}), efter at du åbnede det. Intet af det, du skrev, er gemt endnu: \
                  dine indtastninger står i felterne, og det gemte svar står under hver anbefaling. \
                  Ret til, og gem igen for at bruge dine indtastninger.",
                 danish_datetime(theirs.updated_at),

@@ -3,6 +3,7 @@
 mod api;
 mod auth;
 mod authorisation;
+mod characters;
 mod dashboard;
 mod exports;
 mod forms;
