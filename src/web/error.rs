@@ -90,9 +90,16 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpRespons
          <title>{title} – Trafiklys</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>\
          <body><header class=\"site\"><a class=\"brand\" href=\"/\">Trafiklys</a></header>\
          <main id=\"main\"><h1>{title}</h1><p role=\"alert\">{message}</p>\
-         <p><a href=\"/\">Til forsiden</a></p></main></body></html>",
+         <p><a href=\"/\">Til forsiden</a></p>{reference}</main></body></html>",
         title = escape_html(title),
         message = escape_html(message),
+        reference = super::telemetry::current_request_id()
+            .map(|id| format!(
+                "<p class=\"muted\">Fejl-id: <code>{}</code>. Nævn det, hvis du kontakter \
+                 KKR-sekretariatet om fejlen.</p>",
+                escape_html(&id)
+            ))
+            .unwrap_or_default(),
     );
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

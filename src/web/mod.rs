@@ -13,8 +13,10 @@ pub mod error;
 pub mod exports;
 pub mod forms;
 pub mod limits;
+pub mod metrics;
 pub mod next;
 pub mod pages;
+pub mod telemetry;
 pub mod utf8;
 
 use std::net::TcpListener;
@@ -70,6 +72,8 @@ pub enum StartError {
     },
     #[error("could not listen: {0}")]
     Listen(#[from] std::io::Error),
+    #[error("could not set up the metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
 }
 
 /// What every handler shares: the pool, the page templates and the typst engine.
@@ -80,6 +84,7 @@ pub struct AppState {
     pub session_idle_seconds: i64,
     pub cache: cache::SummaryCache,
     pub limits: limits::Limits,
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -94,6 +99,7 @@ impl AppState {
                 .max(1),
             cache: cache::SummaryCache::default(),
             limits: limits::Limits::new(&settings.limits),
+            metrics: metrics::Metrics::new()?,
         })
     }
 }
@@ -203,8 +209,9 @@ pub fn server(
                          script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
                     )),
             )
-            .wrap(tracing_actix())
+            .wrap(actix_web::middleware::from_fn(telemetry::observe))
             .route("/healthz", web::get().to(healthz))
+            .route("/metrics", web::get().to(metrics_text))
             .route("/static/style.css", web::get().to(stylesheet))
             .route("/static/form.js", web::get().to(form_script))
             .configure(api::routes)
@@ -234,8 +241,15 @@ fn security_headers(https: bool) -> DefaultHeaders {
     }
 }
 
-fn tracing_actix() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%r %s %Dms")
+/// The Prometheus metrics, as text.
+async fn metrics_text(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let text = state
+        .metrics
+        .render(&state.pool, &state.cache)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text))
 }
 
 /// No route matched: a Danish page, or JSON under `/api/`.

@@ -3,10 +3,13 @@
 mod api;
 mod auth;
 mod authorisation;
+mod binary;
 mod characters;
+mod crash;
 mod dashboard;
 mod exports;
 mod forms;
 mod hardening;
 mod helpers;
+mod operations;
 mod workflow;
