@@ -43,6 +43,12 @@ pub enum ConnectError {
     },
     #[error("could not migrate the database: {0}")]
     Migrate(String),
+    #[error("could not open or create the database file {path}: {source}")]
+    Create {
+        path: String,
+        #[source]
+        source: diesel::ConnectionError,
+    },
 }
 
 /// Where the data lives, chosen from the URL's scheme by us, never by trying backends in turn.
@@ -85,10 +91,39 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqliteSettin
     }
 }
 
-/// Opens the pool and applies any pending migrations.
+/// A SQLite URI that opens `path` for reading and writing but never creates it.
+fn no_create_uri(path: &str) -> String {
+    let mut uri = String::from("file:");
+    for c in path.chars() {
+        match c {
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            '%' => uri.push_str("%25"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?mode=rw");
+    uri
+}
+
+/// Opens the pool and applies any pending migrations. The file is created here if it does not
+/// exist; the pool's connections then open it without creating it, so a database file that
+/// disappears while the application runs is reported as missing instead of being replaced by
+/// an empty one when the pool opens a new connection.
 pub fn connect(url: &str) -> Result<DbPool, ConnectError> {
     let DatabaseTarget::SqliteFile(path) = DatabaseTarget::parse(url)?;
-    let manager = ConnectionManager::<SqliteConnection>::new(path.clone());
+    if path != ":memory:" {
+        SqliteConnection::establish(&path).map_err(|source| ConnectError::Create {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let target = if path == ":memory:" {
+        path.clone()
+    } else {
+        no_create_uri(&path)
+    };
+    let manager = ConnectionManager::<SqliteConnection>::new(target);
     let pool = Pool::builder()
         .max_size(8)
         .connection_timeout(Duration::from_secs(10))
@@ -163,6 +198,24 @@ pub fn now() -> chrono::NaiveDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pooled_connections_never_create_the_database_file() {
+        assert_eq!(no_create_uri("/tmp/a b.db"), "file:/tmp/a b.db?mode=rw");
+        assert_eq!(no_create_uri("x?y#z%.db"), "file:x%3fy%23z%25.db?mode=rw");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let path = path.to_str().unwrap();
+        let pool = connect(path).unwrap();
+        std::fs::rename(path, format!("{path}.moved")).unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+        let fresh = SqliteConnection::establish(&no_create_uri(path));
+        assert!(fresh.is_err(), "a missing file is not created");
+        assert!(!std::path::Path::new(path).exists());
+        drop(pool);
+    }
 
     #[test]
     fn database_target_is_chosen_from_the_scheme() {

@@ -37,6 +37,10 @@ pub enum AppError {
     Database(#[from] diesel::result::Error),
     #[error("database pool error: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
+    /// The database cannot be used now (its file is gone or unreadable); the reason is for
+    /// the log.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("template error: {0}")]
     Template(#[from] tera::Error),
     #[error("report error: {0}")]
@@ -60,6 +64,9 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "Forespørgslen er for stor",
             AppError::MethodNotAllowed { .. } => "Forespørgslen kunne ikke behandles",
             AppError::TooManyRequests { .. } => "For mange forsøg",
+            AppError::Unavailable(_) | AppError::Pool(_) => {
+                "Trafiklys er midlertidigt utilgængelig"
+            }
             _ => "Der opstod en fejl",
         }
     }
@@ -67,13 +74,19 @@ impl AppError {
     /// The message a person sees: our own Danish text for their errors, and a neutral one for
     /// ours (the details go to the log).
     fn public_message(&self) -> String {
-        if self.status_code().is_server_error() {
+        if let AppError::Unavailable(_) | AppError::Pool(_) = self {
+            UNAVAILABLE.to_owned()
+        } else if self.status_code().is_server_error() {
             "Der opstod en fejl på serveren. Prøv igen om lidt; fortsætter fejlen, så kontakt KKR-sekretariatet.".to_owned()
         } else {
             self.to_string()
         }
     }
 }
+
+/// What a person sees while the database cannot be used.
+pub const UNAVAILABLE: &str = "Databasen kan ikke bruges lige nu, så siden kan ikke vises. \
+    Prøv igen om lidt; fortsætter fejlen, så kontakt KKR-sekretariatet.";
 
 pub fn escape_html(text: &str) -> String {
     let mut out = Vec::with_capacity(text.len());
@@ -117,7 +130,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Pool(_) | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -172,6 +185,9 @@ impl AppError {
             AppError::TooManyRequests {
                 retry_after_secs, ..
             } => Some((header::RETRY_AFTER, retry_after_secs.max(&1).to_string())),
+            AppError::Unavailable(_) | AppError::Pool(_) => {
+                Some((header::RETRY_AFTER, "30".to_owned()))
+            }
             _ => None,
         };
         if let Some((name, value)) = value {

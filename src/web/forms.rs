@@ -161,6 +161,8 @@ struct PageInput {
     errors: Vec<FieldError>,
     notice: Option<String>,
     conflict: Option<String>,
+    /// Why nothing was saved when the database refused the write.
+    failure: Option<String>,
     theirs: Option<Submission>,
     status: StatusCode,
 }
@@ -178,6 +180,7 @@ impl PageInput {
             errors: Vec::new(),
             notice: None,
             conflict: None,
+            failure: None,
             theirs: None,
             status: StatusCode::OK,
         }
@@ -253,6 +256,7 @@ fn render(
     context.insert("errors", &page.errors);
     context.insert("notice", &page.notice);
     context.insert("conflict", &page.conflict);
+    context.insert("failure", &page.failure);
     context.insert("proposals", &page.proposals);
     context.insert("proposals_error", &error_for("proposals".to_owned()));
     context.insert("proposals_max", &form::PROPOSALS_MAX_CHARS);
@@ -386,6 +390,7 @@ async fn save(
                 errors,
                 notice: None,
                 conflict: None,
+                failure: None,
                 theirs: None,
                 status: StatusCode::UNPROCESSABLE_ENTITY,
             };
@@ -405,10 +410,36 @@ async fn save(
         },
     };
     let actor = user.id;
-    let outcome = db(&state, move |conn| {
+    let saved = db(&state, move |conn| {
         Ok(submissions::save(conn, &target, actor)?)
     })
-    .await?;
+    .await;
+    let outcome = match saved {
+        Ok(outcome) => outcome,
+        // The database refused the write (read-only, disk full, gone): the transaction wrote
+        // nothing, and the user gets the form back with everything typed.
+        Err(e @ (AppError::Database(_) | AppError::Pool(_) | AppError::Unavailable(_))) => {
+            tracing::error!(error = %e, "saving a form failed");
+            let page = PageInput {
+                typed: input.typed,
+                proposals: input.proposals,
+                version: input.version,
+                errors: Vec::new(),
+                notice: None,
+                conflict: None,
+                failure: Some(
+                    "Databasen kunne ikke gemme skemaet lige nu (den er skrivebeskyttet, fuld eller \
+                     ikke tilgængelig). Intet er gemt, og dine indtastninger står i felterne. \
+                     Prøv at gemme igen om lidt; fortsætter fejlen, så kontakt KKR-sekretariatet."
+                        .to_owned(),
+                ),
+                theirs: None,
+                status: StatusCode::SERVICE_UNAVAILABLE,
+            };
+            return render(&state, &session, &user, &loaded, page);
+        }
+        Err(e) => return Err(e),
+    };
     match outcome {
         SaveOutcome::Saved(saved) => {
             let flag = if saved.is_submitted() {
@@ -447,6 +478,7 @@ async fn save(
                 errors: Vec::new(),
                 notice: None,
                 conflict: Some(message),
+                failure: None,
                 theirs: Some(theirs),
                 status: StatusCode::CONFLICT,
             };

@@ -12,6 +12,7 @@ pub mod details;
 pub mod error;
 pub mod exports;
 pub mod forms;
+pub mod health;
 pub mod limits;
 pub mod metrics;
 pub mod next;
@@ -85,11 +86,18 @@ pub struct AppState {
     pub cache: cache::SummaryCache,
     pub limits: limits::Limits,
     pub metrics: metrics::Metrics,
+    /// The SQLite file checked before every use of the database (none for a server database).
+    pub db_file: Option<health::DbFileWatch>,
 }
 
 impl AppState {
     pub fn new(pool: DbPool, settings: &Settings) -> Result<AppState, StartError> {
+        let db_file = pool
+            .get()
+            .ok()
+            .and_then(|mut conn| health::DbFileWatch::of(&mut conn));
         Ok(AppState {
+            db_file,
             pool,
             pages: pages::Pages::new(settings.templates_dir.as_deref())?,
             renderer: Renderer::new(settings.reports_dir.as_deref())?,
@@ -111,7 +119,11 @@ where
     T: Send + 'static,
 {
     let pool = state.pool.clone();
+    let watch = state.db_file.clone();
     web::block(move || {
+        if let Some(watch) = watch {
+            watch.check().map_err(AppError::Unavailable)?;
+        }
         let mut conn = pool.get()?;
         f(&mut conn)
     })
@@ -268,7 +280,7 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
             tracing::warn!(error = %e, "health check failed");
             HttpResponse::ServiceUnavailable()
                 .content_type("text/plain; charset=utf-8")
-                .body("database unavailable\n")
+                .body(format!("{e}\n"))
         }
     }
 }

@@ -12,4 +12,5 @@ mod forms;
 mod hardening;
 mod helpers;
 mod operations;
+mod resilience;
 mod workflow;
