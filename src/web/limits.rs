@@ -22,16 +22,32 @@ use super::error::AppError;
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct LimitSettings {
     /// Sign-in attempts per minute for one email address, whether the account exists or not.
-    #[arg(long, env = "TRAFIKLYS_LOGIN_LIMIT_PER_ACCOUNT", default_value_t = 10)]
+    #[arg(
+        long = "login-limit-per-account",
+        env = "TRAFIKLYS_LOGIN_LIMIT_PER_ACCOUNT",
+        default_value_t = 10
+    )]
     pub login_per_account: u32,
     /// Sign-in attempts per minute from one client address (generous: offices share one).
-    #[arg(long, env = "TRAFIKLYS_LOGIN_LIMIT_PER_IP", default_value_t = 100)]
+    #[arg(
+        long = "login-limit-per-ip",
+        env = "TRAFIKLYS_LOGIN_LIMIT_PER_IP",
+        default_value_t = 100
+    )]
     pub login_per_ip: u32,
     /// API requests with a bearer token per minute from one client address.
-    #[arg(long, env = "TRAFIKLYS_API_TOKEN_LIMIT_PER_IP", default_value_t = 1200)]
+    #[arg(
+        long = "api-token-limit-per-ip",
+        env = "TRAFIKLYS_API_TOKEN_LIMIT_PER_IP",
+        default_value_t = 1200
+    )]
     pub api_tokens_per_ip: u32,
     /// Attachment snapshots one user may save per minute.
-    #[arg(long, env = "TRAFIKLYS_SNAPSHOT_LIMIT_PER_USER", default_value_t = 6)]
+    #[arg(
+        long = "snapshot-limit-per-user",
+        env = "TRAFIKLYS_SNAPSHOT_LIMIT_PER_USER",
+        default_value_t = 6
+    )]
     pub snapshots_per_user: u32,
     /// Take the client address from `X-Forwarded-For`/`Forwarded`, as set by a reverse proxy in
     /// front of Trafiklys. Only set it behind such a proxy: otherwise clients choose their
