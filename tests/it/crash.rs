@@ -128,17 +128,31 @@ fn write_until_gone(
     seq
 }
 
-fn count(conn: &mut store::PooledDb, sql: &str, pattern: &str) -> i64 {
+/// How many audit rows of each action name each save marker.
+fn audit_rows_by_marker(conn: &mut store::PooledDb) -> HashMap<(String, String), i64> {
     #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
+    struct Row {
+        #[diesel(sql_type = Text)]
+        action: String,
+        #[diesel(sql_type = Text)]
+        after: String,
     }
-    diesel::sql_query(sql)
-        .bind::<Text, _>(pattern)
-        .get_result::<Count>(conn)
-        .unwrap()
-        .n
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT action, after FROM audit_events \
+         WHERE action IN ('save', 'answer') AND after LIKE '%crash-w%'",
+    )
+    .load(conn)
+    .unwrap();
+    let mut counts = HashMap::new();
+    for row in rows {
+        let start = row.after.find("crash-w").unwrap();
+        let marker: String = row.after[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        *counts.entry((row.action, marker)).or_insert(0) += 1;
+    }
+    counts
 }
 
 fn integrity_ok(db: &std::path::Path) {
@@ -231,24 +245,17 @@ fn acknowledged_saves_survive_sigkill_whole_and_with_their_audit_rows() {
         .unwrap()
         .recommendations
         .len() as i64;
+    let audit = audit_rows_by_marker(&mut conn);
     for save in &acknowledged {
-        let pattern = format!("%\"{}\"%", save.marker);
+        let rows = |action: &str| {
+            audit
+                .get(&(action.to_owned(), save.marker.clone()))
+                .copied()
+                .unwrap_or(0)
+        };
+        assert_eq!(rows("save"), 1, "the save row of {save:?}");
         assert_eq!(
-            count(
-                &mut conn,
-                "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'save' AND after LIKE ?",
-                &pattern
-            ),
-            1,
-            "the save row of {save:?}"
-        );
-        let answer_pattern = format!("%{} svar %", save.marker);
-        assert_eq!(
-            count(
-                &mut conn,
-                "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'answer' AND after LIKE ?",
-                &answer_pattern
-            ),
+            rows("answer"),
             recommendations,
             "one answer row per recommendation of {save:?}"
         );
