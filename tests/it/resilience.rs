@@ -44,6 +44,15 @@ fn pages_answer_503_in_danish_while_the_database_file_is_gone_and_recover_when_i
         "no empty database was made in its place"
     );
 
+    // Something that cannot be read as the database in its place.
+    std::fs::create_dir(&app.db_path).unwrap();
+    assert_eq!(app.get(&reader, "/rounds/2").status, 503);
+    assert!(app
+        .get(&client(), "/healthz")
+        .text()
+        .contains("is not a file"));
+    std::fs::remove_dir(&app.db_path).unwrap();
+
     std::fs::rename(moved(&app.db_path), &app.db_path).unwrap();
     assert_eq!(app.get(&client(), "/healthz").status, 200);
     assert_eq!(app.get(&reader, "/rounds/2").status, 200);
