@@ -302,6 +302,78 @@ mod tests {
     use super::*;
     use crate::domain::model::*;
     use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    /// Field names as a browser or a tamperer might send them.
+    fn field_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("version".to_owned()),
+            Just("action".to_owned()),
+            Just("proposals".to_owned()),
+            Just("csrf_token".to_owned()),
+            (
+                prop_oneof![Just("status-"), Just("comment-"), Just("confirm-")],
+                prop_oneof![
+                    Just("11".to_owned()),
+                    Just("12".to_owned()),
+                    "[0-9]{1,3}",
+                    "\\PC{0,4}"
+                ]
+            )
+                .prop_map(|(p, id)| format!("{p}{id}")),
+            "\\PC{0,10}",
+        ]
+    }
+
+    fn field_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("green".to_owned()),
+            Just("red".to_owned()),
+            Just("submit".to_owned()),
+            Just("save".to_owned()),
+            "[0-9]{1,3}",
+            "\\PC{0,30}",
+            "[\\x00-\\x7f]{0,20}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_form_body_is_parsed_into_valid_answers_or_refused_with_the_input_kept(
+            pairs in proptest::collection::vec((field_name(), field_value()), 0..12)
+        ) {
+            let content = content();
+            let previous = HashMap::new();
+            let context = FormContext { content: &content, previous: &previous, stored: None };
+            match parse(&pairs, context) {
+                Ok(input) => {
+                    let version = pairs.iter().find(|(k, _)| k == "version").map(|(_, v)| v.trim().parse::<i32>().unwrap());
+                    prop_assert_eq!(Some(input.version), version);
+                    for answer in &input.answers {
+                        prop_assert!([11, 12].contains(&answer.recommendation_id));
+                        prop_assert!(answer.comment.chars().count() <= Comment::MAX_CHARS);
+                        prop_assert!(answer.comment.chars().all(|c| !c.is_control() || c == '\n' || c == '\t'));
+                        let typed = pairs.iter().find(|(k, _)| *k == format!("status-{}", answer.recommendation_id)).map(|(_, v)| v.trim());
+                        prop_assert_eq!(answer.status.map(Status::as_str), typed.filter(|t| !t.is_empty()));
+                    }
+                    if input.action == FormAction::Submit {
+                        prop_assert_eq!(input.answers.len(), 2, "a submitted form answers everything");
+                    }
+                }
+                Err(FormRejection::Malformed(message)) => {
+                    prop_assert!(!message.is_empty());
+                }
+                Err(FormRejection::Invalid { errors, typed, .. }) => {
+                    prop_assert!(!errors.is_empty());
+                    for (key, value) in &pairs {
+                        if let Some(id) = key.strip_prefix("comment-").and_then(|id| id.parse::<i32>().ok()) {
+                            prop_assert_eq!(&typed[&id].comment, value, "what was typed is kept");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     fn content() -> RoundContent {
         let rec = |id: i32, code: &str| Recommendation {

@@ -134,6 +134,24 @@ impl fmt::Display for Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn only_the_three_code_words_parse_and_they_round_trip(raw in "\\PC{0,12}|[ ]{0,2}(green|yellow|red|GREEN|grøn|gul|rød)[ ]{0,2}") {
+            match Status::parse(&raw) {
+                Ok(status) => {
+                    prop_assert_eq!(status.as_str(), raw.trim());
+                    prop_assert_eq!(Status::parse(status.as_str()), Ok(status));
+                }
+                Err(e) => {
+                    prop_assert!(!["green", "yellow", "red"].contains(&raw.trim()));
+                    prop_assert!(e.to_string().starts_with("ukendt status «"));
+                    prop_assert!(e.to_string().contains("vælg grøn, gul eller rød"));
+                }
+            }
+        }
+    }
 
     #[test]
     fn parse_accepts_the_three_code_words_and_round_trips() {

@@ -147,8 +147,37 @@ pub fn build(analysis: &RoundAnalysis, code: &MunicipalityCode) -> Option<Agenda
     })
 }
 
+impl AgendaItem {
+    /// The item with every text made safe for a document ([`super::text::for_document`]).
+    fn for_document(&self) -> AgendaItem {
+        let clean = |t: &String| super::text::for_document(t);
+        let all = |items: &Vec<String>| items.iter().map(clean).collect();
+        AgendaItem {
+            title: clean(&self.title),
+            sections: self
+                .sections
+                .iter()
+                .map(|section| Section {
+                    heading: section.heading,
+                    blocks: section
+                        .blocks
+                        .iter()
+                        .map(|block| match block {
+                            Block::Subheading(h) => Block::Subheading(clean(h)),
+                            Block::Paragraph(p) => Block::Paragraph(clean(p)),
+                            Block::Bullets(items) => Block::Bullets(all(items)),
+                            Block::Numbered(items) => Block::Numbered(all(items)),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Plain text, to paste into an agenda system.
 pub fn text(item: &AgendaItem) -> String {
+    let item = &item.for_document();
     let mut out = format!("{}\n", item.title);
     for section in &item.sections {
         out.push_str(&format!("\n{}\n\n", section.heading));
@@ -176,6 +205,7 @@ pub fn text(item: &AgendaItem) -> String {
 
 /// A Word document with real heading styles, so the agenda system keeps the structure.
 pub fn docx(item: &AgendaItem) -> Result<Vec<u8>, super::ReportError> {
+    let item = &item.for_document();
     let mut doc = Docx::new()
         .default_fonts(RunFonts::new().ascii("Calibri").hi_ansi("Calibri"))
         .default_size(22)
@@ -256,4 +286,40 @@ pub fn docx(item: &AgendaItem) -> Result<Vec<u8>, super::ReportError> {
         .pack(&mut buffer)
         .map_err(|e| super::ReportError::Docx(e.to_string()))?;
     Ok(buffer.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn documents_drop_unpaired_direction_controls_and_control_characters() {
+        let item = AgendaItem {
+            title: "Bilag\u{202E}txt.exe".into(),
+            sections: vec![Section {
+                heading: "Indstilling",
+                blocks: vec![
+                    Block::Paragraph("før\u{1b}efter \u{202B}עברית\u{202C}".into()),
+                    Block::Bullets(vec!["punkt\u{2066}".into()]),
+                ],
+            }],
+        };
+        let plain = text(&item);
+        assert!(plain.starts_with("Bilagtxt.exe\n"), "{plain}");
+        assert!(plain.contains("før\u{FFFD}efter \u{202B}עברית\u{202C}"));
+        assert!(plain.contains(" • punkt\n"));
+
+        let bytes = docx(&item).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        archive
+            .by_name("word/document.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        assert!(xml.contains("Bilagtxt.exe"));
+        assert!(xml.contains("\u{202B}עברית\u{202C}"), "balanced pairs stay");
+        assert!(!xml.contains('\u{202E}') && !xml.contains('\u{1b}') && !xml.contains('\u{2066}'));
+    }
 }

@@ -7,6 +7,7 @@ pub mod agenda;
 pub mod attachment;
 pub mod kkr;
 pub mod sheets;
+pub mod text;
 
 use std::path::Path;
 
@@ -59,6 +60,22 @@ pub struct RenderedAttachment {
 /// The typst engine with the report templates and fonts loaded.
 pub struct Renderer {
     engine: TypstEngine<TypstTemplateCollection>,
+    /// What the loaded fonts can draw; the rest of a document's text becomes a marker.
+    coverage: text::Coverage,
+}
+
+/// The fonts every document may use: DejaVu Sans for text (the charts' font too; it also has
+/// Greek, Cyrillic, Hebrew, Arabic and most symbols), Noto Emoji (monochrome: emoji with skin
+/// tones, flags and joined sequences), and typst's own fonts. Scripts none of them has (CJK,
+/// Thai, Indic) show as [`text::MARKER`] in PDFs; see `docs/reliability.md` for the choice.
+fn fonts() -> Vec<&'static [u8]> {
+    typst_assets::fonts()
+        .chain([
+            dejavu::sans::regular(),
+            dejavu::sans::bold(),
+            uzor_fonts::NOTO_EMOJI,
+        ])
+        .collect()
 }
 
 impl std::fmt::Debug for Renderer {
@@ -80,14 +97,56 @@ impl Renderer {
             };
             sources.push((name, text));
         }
-        let fonts: Vec<&'static [u8]> = typst_assets::fonts()
-            .chain([dejavu::sans::regular(), dejavu::sans::bold()])
-            .collect();
+        let fonts = fonts();
+        let coverage = text::Coverage::of_fonts(
+            &[dejavu::sans::regular(), dejavu::sans::bold()],
+            fonts.iter().copied(),
+        );
         let engine = TypstEngine::builder()
             .fonts(fonts)
             .with_static_source_file_resolver(sources)
             .build();
-        Ok(Renderer { engine })
+        Ok(Renderer { engine, coverage })
+    }
+
+    /// Renders a template with `data` (as `sys.inputs.data`, JSON) and the other inputs
+    /// (SVG charts). Every string in the data is first made drawable ([`text::Coverage::for_pdf`]);
+    /// if the PDF still cannot be made, it is rendered once more with only characters that need
+    /// no shaping across characters kept, so that no text can stop a document.
+    fn pdf_with_data<T: serde::Serialize>(
+        &self,
+        template: &str,
+        data: &T,
+        charts: &[(&str, &str)],
+        now: NaiveDateTime,
+    ) -> Result<Vec<u8>, ReportError> {
+        let inputs = |clean: &dyn Fn(&str) -> String| -> Result<Dict, ReportError> {
+            let mut value = serde_json::to_value(data)?;
+            text::map_strings(&mut value, clean);
+            let mut inputs = Dict::new();
+            inputs.insert(
+                "data".into(),
+                Bytes::new(serde_json::to_vec(&value)?).into_value(),
+            );
+            for (name, svg) in charts {
+                inputs.insert(
+                    (*name).into(),
+                    Bytes::new(svg.as_bytes().to_vec()).into_value(),
+                );
+            }
+            Ok(inputs)
+        };
+        match self.pdf(template, inputs(&|s| self.coverage.for_pdf(s))?, now) {
+            Err(ReportError::Pdf(message)) => {
+                tracing::warn!(
+                    template,
+                    %message,
+                    "the PDF refused some text; rendering again with unusual characters marked"
+                );
+                self.pdf(template, inputs(&|s| self.coverage.for_pdf_strict(s))?, now)
+            }
+            other => other,
+        }
     }
 
     /// Renders a template to an accessible PDF (tagged, PDF/UA-1, Danish).
@@ -154,14 +213,7 @@ impl Renderer {
         chart_svg: &str,
         now: NaiveDateTime,
     ) -> Result<Vec<u8>, ReportError> {
-        let json = serde_json::to_vec(data)?;
-        let mut inputs = Dict::new();
-        inputs.insert("data".into(), Bytes::new(json).into_value());
-        inputs.insert(
-            "chart".into(),
-            Bytes::new(chart_svg.as_bytes().to_vec()).into_value(),
-        );
-        self.pdf(ATTACHMENT, inputs, now)
+        self.pdf_with_data(ATTACHMENT, data, &[("chart", chart_svg)], now)
     }
 
     /// The KKR's report as PDF: region-wide results, heatmap, trend and every comment.
@@ -180,19 +232,12 @@ impl Renderer {
             &format!("Anbefalingernes status år for år, {}", round.kkr_name),
         );
         let data = kkr::build(analysis, chart.description(), trend.description(), now);
-        let mut inputs = Dict::new();
-        inputs.insert(
-            "data".into(),
-            Bytes::new(serde_json::to_vec(&data)?).into_value(),
-        );
-        inputs.insert(
-            "chart".into(),
-            Bytes::new(chart.svg("fordeling")?.into_bytes()).into_value(),
-        );
-        inputs.insert(
-            "trend".into(),
-            Bytes::new(trend.svg("udvikling")?.into_bytes()).into_value(),
-        );
-        self.pdf(KKR_REPORT, inputs, now)
+        let (chart, trend) = (chart.svg("fordeling")?, trend.svg("udvikling")?);
+        self.pdf_with_data(
+            KKR_REPORT,
+            &data,
+            &[("chart", &chart), ("trend", &trend)],
+            now,
+        )
     }
 }

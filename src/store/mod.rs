@@ -70,6 +70,12 @@ pub enum ConnectError {
     },
     #[error("could not migrate the database: {0}")]
     Migrate(String),
+    #[error("could not open or create the database file {path}: {source}")]
+    Create {
+        path: String,
+        #[source]
+        source: diesel::ConnectionError,
+    },
 }
 
 /// Where the data lives, chosen from the URL's scheme by us, never by trying backends in
@@ -151,11 +157,27 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
 #[derive(Debug, Clone)]
 pub struct DbManager {
     target: DatabaseTarget,
+    /// Whether a missing SQLite file may be created. Only the first connection at start may:
+    /// the pool's connections open the file without creating it, so a database file that
+    /// disappears while the application runs is reported as missing instead of being replaced
+    /// by an empty one.
+    create_file: bool,
 }
 
 impl DbManager {
     pub fn new(target: DatabaseTarget) -> DbManager {
-        DbManager { target }
+        DbManager {
+            target,
+            create_file: true,
+        }
+    }
+
+    /// The same target, for the pool: never creates the SQLite file.
+    fn for_pool(&self) -> DbManager {
+        DbManager {
+            target: self.target.clone(),
+            create_file: false,
+        }
     }
 
     pub fn target(&self) -> &DatabaseTarget {
@@ -168,7 +190,12 @@ impl DbManager {
                 .map(DbConnection::Postgres)
                 .map_err(diesel::r2d2::Error::ConnectionError),
             DatabaseTarget::SqliteFile(path) => {
-                let mut conn = SqliteConnection::establish(path)
+                let location = if self.create_file || path == ":memory:" {
+                    path.clone()
+                } else {
+                    no_create_uri(path)
+                };
+                let mut conn = SqliteConnection::establish(&location)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_PRAGMAS)
                     .map_err(diesel::r2d2::Error::QueryError)?;
@@ -222,6 +249,21 @@ pub fn migrations(conn: &DbConnection) -> EmbeddedMigrations {
     }
 }
 
+/// A SQLite URI that opens `path` for reading and writing but never creates it.
+fn no_create_uri(path: &str) -> String {
+    let mut uri = String::from("file:");
+    for c in path.chars() {
+        match c {
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            '%' => uri.push_str("%25"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?mode=rw");
+    uri
+}
+
 /// Opens the pool and applies any pending migrations. One connection is opened first, so
 /// that an unreachable server is reported at once with libpq's own words.
 pub fn connect(url: &str) -> Result<DbPool, ConnectError> {
@@ -233,7 +275,7 @@ pub fn connect(url: &str) -> Result<DbPool, ConnectError> {
     Pool::builder()
         .max_size(8)
         .connection_timeout(Duration::from_secs(10))
-        .build(manager)
+        .build(manager.for_pool())
         .map_err(|source| ConnectError::Pool {
             target: target.to_string(),
             source,
@@ -399,6 +441,24 @@ pub fn now() -> chrono::NaiveDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pooled_connections_never_create_the_database_file() {
+        assert_eq!(no_create_uri("/tmp/a b.db"), "file:/tmp/a b.db?mode=rw");
+        assert_eq!(no_create_uri("x?y#z%.db"), "file:x%3fy%23z%25.db?mode=rw");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let path = path.to_str().unwrap();
+        let pool = connect(path).unwrap();
+        std::fs::rename(path, format!("{path}.moved")).unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+        let fresh = SqliteConnection::establish(&no_create_uri(path));
+        assert!(fresh.is_err(), "a missing file is not created");
+        assert!(!std::path::Path::new(path).exists());
+        drop(pool);
+    }
 
     #[test]
     fn database_target_is_chosen_from_the_scheme() {

@@ -5,6 +5,7 @@
 //! and several processes on one database stay consistent without talking to each other.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::domain::analysis::RoundAnalysis;
@@ -13,6 +14,8 @@ use crate::store::{self, rounds, DbConnection};
 #[derive(Debug, Default)]
 pub struct SummaryCache {
     entries: Mutex<HashMap<i32, (i64, Arc<RoundAnalysis>)>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 impl SummaryCache {
@@ -26,10 +29,12 @@ impl SummaryCache {
         if let Ok(entries) = self.entries.lock() {
             if let Some((cached_version, view)) = entries.get(&round_id) {
                 if *cached_version == version {
+                    self.hits.fetch_add(1, Ordering::Relaxed);
                     return Ok(Some(Arc::clone(view)));
                 }
             }
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let Some(view) = rounds::analyse_round(conn, round_id)? else {
             return Ok(None);
         };
@@ -40,5 +45,13 @@ impl SummaryCache {
             entries.insert(round_id, (version, Arc::clone(&view)));
         }
         Ok(Some(view))
+    }
+
+    /// How many lookups were served from the cache, and how many computed the analysis.
+    pub fn lookups(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 }

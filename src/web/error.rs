@@ -40,6 +40,10 @@ pub enum AppError {
     Database(#[from] diesel::result::Error),
     #[error("database pool error: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
+    /// The database cannot be used now (its file is gone or unreadable); the reason is for
+    /// the log.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("template error: {0}")]
     Template(#[from] tera::Error),
     #[error("report error: {0}")]
@@ -63,6 +67,9 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "Forespørgslen er for stor",
             AppError::MethodNotAllowed { .. } => "Forespørgslen kunne ikke behandles",
             AppError::TooManyRequests { .. } => "For mange forsøg",
+            AppError::Unavailable(_) | AppError::Pool(_) => {
+                "Trafiklys er midlertidigt utilgængelig"
+            }
             _ => "Der opstod en fejl",
         }
     }
@@ -70,13 +77,19 @@ impl AppError {
     /// The message a person sees: our own Danish text for their errors, and a neutral one for
     /// ours (the details go to the log).
     fn public_message(&self) -> String {
-        if self.status_code().is_server_error() {
+        if let AppError::Unavailable(_) | AppError::Pool(_) = self {
+            UNAVAILABLE.to_owned()
+        } else if self.status_code().is_server_error() {
             "Der opstod en fejl på serveren. Prøv igen om lidt; fortsætter fejlen, så kontakt KKR-sekretariatet.".to_owned()
         } else {
             self.to_string()
         }
     }
 }
+
+/// What a person sees while the database cannot be used.
+pub const UNAVAILABLE: &str = "Databasen kan ikke bruges lige nu, så siden kan ikke vises. \
+    Prøv igen om lidt; fortsætter fejlen, så kontakt KKR-sekretariatet.";
 
 pub fn escape_html(text: &str) -> String {
     let mut out = Vec::with_capacity(text.len());
@@ -93,9 +106,16 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpRespons
          <title>{title} – Trafiklys</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>\
          <body><header class=\"site\"><a class=\"brand\" href=\"/\">Trafiklys</a></header>\
          <main id=\"main\"><h1>{title}</h1><p role=\"alert\">{message}</p>\
-         <p><a href=\"/\">Til forsiden</a></p></main></body></html>",
+         <p><a href=\"/\">Til forsiden</a></p>{reference}</main></body></html>",
         title = escape_html(title),
         message = escape_html(message),
+        reference = super::telemetry::current_request_id()
+            .map(|id| format!(
+                "<p class=\"muted\">Fejl-id: <code>{}</code>. Nævn det, hvis du kontakter \
+                 KKR-sekretariatet om fejlen.</p>",
+                escape_html(&id)
+            ))
+            .unwrap_or_default(),
     );
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -113,7 +133,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Pool(_) | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -169,6 +189,9 @@ impl AppError {
             AppError::TooManyRequests {
                 retry_after_secs, ..
             } => Some((header::RETRY_AFTER, retry_after_secs.max(&1).to_string())),
+            AppError::Unavailable(_) | AppError::Pool(_) => {
+                Some((header::RETRY_AFTER, "30".to_owned()))
+            }
             _ => None,
         };
         if let Some((name, value)) = value {

@@ -95,6 +95,16 @@ async fn municipality_target(
     })
 }
 
+/// Runs a PDF render and records how long it took.
+fn timed<T>(state: &AppState, document: &str, render: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let result = render();
+    state
+        .metrics
+        .observe_pdf(document, started.elapsed().as_secs_f64());
+    result
+}
+
 fn report_error(e: ReportError) -> AppError {
     match e {
         ReportError::UnknownMunicipality(_) => AppError::NotFound,
@@ -112,10 +122,12 @@ async fn attachment_pdf(
     let filename = format!("bilag-{}-{}.pdf", t.view.data.content.round.year, t.code);
     let state = state.clone();
     let rendered = blocking(move || {
-        state
-            .renderer
-            .attachment(&t.view, &t.code, t.include_draft, now())
-            .map_err(report_error)
+        timed(&state, "attachment", || {
+            state
+                .renderer
+                .attachment(&t.view, &t.code, t.include_draft, now())
+        })
+        .map_err(report_error)
     })
     .await?;
     Ok(download("application/pdf", &filename, rendered.pdf))
@@ -232,10 +244,12 @@ async fn create_snapshot(
     let renderer_state = state.clone();
     let (view, target) = (Arc::clone(&t.view), t.code.clone());
     let rendered = blocking(move || {
-        renderer_state
-            .renderer
-            .attachment(&view, &target, false, now())
-            .map_err(report_error)
+        timed(&renderer_state, "snapshot", || {
+            renderer_state
+                .renderer
+                .attachment(&view, &target, false, now())
+        })
+        .map_err(report_error)
     })
     .await?;
     let (round, target, actor) = (t.view.data.content.round.id, t.code.clone(), user.id);
@@ -329,6 +343,11 @@ async fn kkr_report(
     let view = kkr_view(&state, &user, path.into_inner()).await?;
     let filename = format!("kkr-rapport-{}.pdf", view.data.content.round.year);
     let state = state.clone();
-    let pdf = blocking(move || Ok(state.renderer.kkr_report(&view, now())?)).await?;
+    let pdf = blocking(move || {
+        Ok(timed(&state, "kkr_report", || {
+            state.renderer.kkr_report(&view, now())
+        })?)
+    })
+    .await?;
     Ok(download("application/pdf", &filename, pdf))
 }

@@ -169,6 +169,8 @@ struct PageInput {
     errors: Vec<FieldError>,
     notice: Option<String>,
     conflict: Option<String>,
+    /// Why nothing was saved when the database refused the write.
+    failure: Option<String>,
     theirs: Option<Submission>,
     /// After a conflict: the answers the other person changed since this user's version.
     changed: BTreeSet<i32>,
@@ -188,6 +190,7 @@ impl PageInput {
             errors: Vec::new(),
             notice: None,
             conflict: None,
+            failure: None,
             theirs: None,
             changed: BTreeSet::new(),
             status: StatusCode::OK,
@@ -279,6 +282,7 @@ fn render(
         })
         .collect();
     context.insert("conflict_changes", &conflict_changes);
+    context.insert("failure", &page.failure);
     context.insert("proposals", &page.proposals);
     context.insert("proposals_error", &error_for("proposals".to_owned()));
     context.insert("proposals_max", &form::PROPOSALS_MAX_CHARS);
@@ -304,7 +308,9 @@ fn render(
         .map(|s| {
             let when = s.submitted_at.map(danish_datetime).unwrap_or_default();
             match &s.submitted_by {
-                Some(by) => format!("Indsendt {when} af {by}."),
+                // A name is isolated (FSI … PDI), so right-to-left letters in it cannot reorder
+                // the sentence around it.
+                Some(by) => format!("Indsendt {when} af \u{2068}{by}\u{2069}."),
                 None => format!("Indsendt {when}."),
             }
         });
@@ -409,6 +415,7 @@ async fn save(
                 errors,
                 notice: None,
                 conflict: None,
+                failure: None,
                 theirs: None,
                 changed: BTreeSet::new(),
                 status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -430,10 +437,37 @@ async fn save(
     };
     let actor = user.clone();
     let at = state.clock.now();
-    let outcome = db(&state, move |conn| {
+    let saved = db(&state, move |conn| {
         Ok(submissions::save_form(conn, &target, &actor, at)?)
     })
-    .await?;
+    .await;
+    let outcome = match saved {
+        Ok(outcome) => outcome,
+        // The database refused the write (read-only, disk full, gone): the transaction wrote
+        // nothing, and the user gets the form back with everything typed.
+        Err(e @ (AppError::Database(_) | AppError::Pool(_) | AppError::Unavailable(_))) => {
+            tracing::error!(error = %e, "saving a form failed");
+            let page = PageInput {
+                typed: input.typed,
+                proposals: input.proposals,
+                version: input.version,
+                errors: Vec::new(),
+                notice: None,
+                conflict: None,
+                failure: Some(
+                    "Databasen kunne ikke gemme skemaet lige nu (den er skrivebeskyttet, fuld eller \
+                     ikke tilgængelig). Intet er gemt, og dine indtastninger står i felterne. \
+                     Prøv at gemme igen om lidt; fortsætter fejlen, så kontakt KKR-sekretariatet."
+                        .to_owned(),
+                ),
+                theirs: None,
+                changed: BTreeSet::new(),
+                status: StatusCode::SERVICE_UNAVAILABLE,
+            };
+            return render(&state, &session, &user, &loaded, page);
+        }
+        Err(e) => return Err(e),
+    };
     match outcome {
         SaveOutcome::Saved(saved) => {
             let flag = if saved.is_submitted() {
@@ -478,7 +512,7 @@ async fn save(
                 })
                 .collect();
             let message = format!(
-                "{who} gemte skemaet {} (version {}), efter at du åbnede det. Intet af det, du skrev, er gemt endnu: \
+                "\u{2068}{who}\u{2069} gemte skemaet {} (version {}), efter at du åbnede det. Intet af det, du skrev, er gemt endnu: \
                  dine indtastninger står i felterne. {}",
                 danish_datetime(theirs.updated_at),
                 theirs.version,
@@ -497,6 +531,7 @@ async fn save(
                 errors: Vec::new(),
                 notice: None,
                 conflict: Some(message),
+                failure: None,
                 theirs: Some(theirs),
                 changed,
                 status: StatusCode::CONFLICT,

@@ -22,19 +22,35 @@ use super::error::AppError;
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct LimitSettings {
     /// Sign-in attempts per minute for one email address, whether the account exists or not.
-    #[arg(long, env = "TRAFIKLYS_LOGIN_LIMIT_PER_ACCOUNT", default_value_t = 10)]
+    #[arg(
+        long = "login-limit-per-account",
+        env = "TRAFIKLYS_LOGIN_LIMIT_PER_ACCOUNT",
+        default_value_t = 10
+    )]
     pub login_per_account: u32,
     /// Sign-in attempts per minute from one client address (generous: offices share one).
-    #[arg(long, env = "TRAFIKLYS_LOGIN_LIMIT_PER_IP", default_value_t = 100)]
+    #[arg(
+        long = "login-limit-per-ip",
+        env = "TRAFIKLYS_LOGIN_LIMIT_PER_IP",
+        default_value_t = 100
+    )]
     pub login_per_ip: u32,
     /// API requests with a bearer token per minute from one client address.
-    #[arg(long, env = "TRAFIKLYS_API_TOKEN_LIMIT_PER_IP", default_value_t = 1200)]
+    #[arg(
+        long = "api-token-limit-per-ip",
+        env = "TRAFIKLYS_API_TOKEN_LIMIT_PER_IP",
+        default_value_t = 1200
+    )]
     pub api_tokens_per_ip: u32,
     /// Attachment snapshots one user may save per minute.
-    #[arg(long, env = "TRAFIKLYS_SNAPSHOT_LIMIT_PER_USER", default_value_t = 6)]
+    #[arg(
+        long = "snapshot-limit-per-user",
+        env = "TRAFIKLYS_SNAPSHOT_LIMIT_PER_USER",
+        default_value_t = 6
+    )]
     pub snapshots_per_user: u32,
-    /// Take the client address from `X-Forwarded-For`/`Forwarded`, as set by a reverse proxy in
-    /// front of Trafiklys. Only set it behind such a proxy: otherwise clients choose their
+    /// Take the client address from `X-Forwarded-For` (the entry a reverse proxy in front of
+    /// Trafiklys adds last). Only set it behind such a proxy: otherwise clients choose their
     /// own address and escape the per-address limits.
     #[arg(long, env = "TRAFIKLYS_BEHIND_PROXY")]
     pub behind_proxy: bool,
@@ -93,6 +109,13 @@ pub struct Limits {
     snapshot_user: Limit<i32>,
 }
 
+fn parse_ip(text: &str) -> Option<IpAddr> {
+    let text = text.trim();
+    text.parse::<IpAddr>()
+        .ok()
+        .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+}
+
 fn minutes(seconds: u64) -> String {
     match seconds {
         0..=60 => "et minut".to_owned(),
@@ -111,17 +134,22 @@ impl Limits {
         }
     }
 
-    /// The client's address: the connection's peer, or the proxy's report of it.
+    /// The client's address: the connection's peer, or behind a proxy the address the proxy
+    /// added last to `X-Forwarded-For` (earlier entries come from the client and prove
+    /// nothing).
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
-        let info = req.connection_info();
-        let text = if self.behind_proxy {
-            info.realip_remote_addr()
-        } else {
-            info.peer_addr()
-        }?;
-        text.parse::<IpAddr>()
-            .ok()
-            .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+        let forwarded = self
+            .behind_proxy
+            .then(|| {
+                req.headers()
+                    .get_all("x-forwarded-for")
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .last()
+                    .and_then(parse_ip)
+            })
+            .flatten();
+        forwarded.or_else(|| req.peer_addr().map(|a| a.ip()))
     }
 
     /// Counts a sign-in attempt for this email and client address.
@@ -193,6 +221,25 @@ mod tests {
         let wait = limit.check(&key).unwrap_err();
         assert!((1..=20).contains(&wait), "{wait}");
         assert_eq!(limit.check(&"other@kkr.dk".to_owned()), Ok(()));
+    }
+
+    #[test]
+    fn behind_a_proxy_the_address_it_added_counts_not_what_the_client_claims() {
+        use actix_web::test::TestRequest;
+        let peer: std::net::SocketAddr = "10.0.0.1:4000".parse().unwrap();
+        let req = TestRequest::default()
+            .peer_addr(peer)
+            .insert_header(("X-Forwarded-For", "1.2.3.4, 203.0.113.7"))
+            .to_http_request();
+        let direct = Limits::new(&LimitSettings::default());
+        assert_eq!(direct.client_ip(&req), Some(peer.ip()));
+        let proxied = Limits::new(&LimitSettings {
+            behind_proxy: true,
+            ..LimitSettings::default()
+        });
+        assert_eq!(proxied.client_ip(&req), "203.0.113.7".parse().ok());
+        let no_header = TestRequest::default().peer_addr(peer).to_http_request();
+        assert_eq!(proxied.client_ip(&no_header), Some(peer.ip()));
     }
 
     #[test]

@@ -14,12 +14,15 @@ pub mod error;
 pub mod exports;
 pub mod forms;
 pub mod groups;
+pub mod health;
 pub mod limits;
+pub mod metrics;
 pub mod next;
 pub mod pages;
 pub mod public;
 pub mod reminders;
 pub mod statement;
+pub mod telemetry;
 pub mod users;
 pub mod utf8;
 
@@ -94,6 +97,8 @@ pub enum StartError {
     Listen(#[from] std::io::Error),
     #[error("{0}")]
     Mail(#[from] crate::mail::MailError),
+    #[error("could not set up the metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
 }
 
 /// What every handler shares: the pool, the page templates and the typst engine.
@@ -112,11 +117,19 @@ pub struct AppState {
     /// the base URL, else the address the server listens on.
     pub public_url: String,
     pub clock: crate::clock::Clock,
+    pub metrics: metrics::Metrics,
+    /// The SQLite file checked before every use of the database (none for a server database).
+    pub db_file: Option<health::DbFileWatch>,
 }
 
 impl AppState {
     pub fn new(pool: DbPool, settings: &Settings) -> Result<AppState, StartError> {
+        let db_file = pool
+            .get()
+            .ok()
+            .and_then(|mut conn| health::DbFileWatch::of(&mut conn));
         Ok(AppState {
+            db_file,
             pool,
             pages: pages::Pages::new(settings.templates_dir.as_deref())?
                 .with_site_name(settings.site_name.as_deref()),
@@ -151,6 +164,7 @@ impl AppState {
                 .map(|u| u.trim().trim_end_matches('/').to_owned())
                 .unwrap_or_default(),
             clock: settings.clock.clone(),
+            metrics: metrics::Metrics::new()?,
         })
     }
 }
@@ -162,7 +176,11 @@ where
     T: Send + 'static,
 {
     let pool = state.pool.clone();
+    let watch = state.db_file.clone();
     web::block(move || {
+        if let Some(watch) = watch {
+            watch.check().map_err(AppError::Unavailable)?;
+        }
         let mut conn = pool.get()?;
         f(&mut conn)
     })
@@ -275,8 +293,9 @@ pub fn server(
                          script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
                     )),
             )
-            .wrap(tracing_actix())
+            .wrap(actix_web::middleware::from_fn(telemetry::observe))
             .route("/healthz", web::get().to(healthz))
+            .route("/metrics", web::get().to(metrics_text))
             .route("/static/style.css", web::get().to(stylesheet))
             .route("/static/form.js", web::get().to(form_script))
             .route("/static/fonts/{file}", web::get().to(font))
@@ -313,9 +332,15 @@ fn security_headers(https: bool) -> DefaultHeaders {
     }
 }
 
-fn tracing_actix() -> actix_web::middleware::Logger {
-    // One-time links carry their token in the path: keep them out of the log.
-    actix_web::middleware::Logger::new("%r %s %Dms").exclude_regex("^/invitation/")
+/// The Prometheus metrics, as text.
+async fn metrics_text(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let text = state
+        .metrics
+        .render(&state.pool, &state.cache)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text))
 }
 
 /// No route matched: a Danish page, or JSON under `/api/`.
@@ -334,7 +359,7 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
             tracing::warn!(error = %e, "health check failed");
             HttpResponse::ServiceUnavailable()
                 .content_type("text/plain; charset=utf-8")
-                .body("database unavailable\n")
+                .body(format!("{e}\n"))
         }
     }
 }

@@ -136,7 +136,7 @@ fn the_response_tracker_names_who_submitted_and_who_has_not() {
     assert!(page.contains("24 af 29 kommuner har indsendt deres skema (82,8 %)"));
     assert_eq!(page.matches("<td>Ikke påbegyndt</td>").count(), 3);
     assert_eq!(page.matches("<td>Kladde</td>").count(), 2);
-    assert!(page.contains(" af Anne Admin (KKR-sekretariatet)</td>"));
+    assert!(page.contains(" af <bdi>Anne Admin (KKR-sekretariatet)</bdi></td>"));
 }
 
 #[test]

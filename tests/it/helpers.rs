@@ -52,6 +52,15 @@ pub const POSTGRES_URL_VAR: &str = "TRAFIKLYS_TEST_POSTGRES_URL";
 pub const BACKEND_VAR: &str = "TRAFIKLYS_TEST_BACKEND";
 
 /// The backend of this test process.
+/// True (after saying so) when this pass runs on PostgreSQL and the test is SQLite's only.
+pub fn skip_on_postgres(test: &str, why: &str) -> bool {
+    let skip = matches!(backend(), Backend::Postgres);
+    if skip {
+        println!("skipped {test} on PostgreSQL: {why}");
+    }
+    skip
+}
+
 pub fn backend() -> Backend {
     match std::env::var(BACKEND_VAR).as_deref() {
         Ok("postgres") => Backend::Postgres,

@@ -1,0 +1,388 @@
+//! User text made safe for documents: what no embedded font can draw becomes a visible marker,
+//! control characters too, and directional controls without a partner are dropped.
+//!
+//! A tagged PDF (PDF/UA-1) may not hold a glyph that a font lacks, so one emoji in a comment
+//! used to make the whole attachment fail. Before a PDF is rendered, every text in its data
+//! passes through [`Coverage::for_pdf`]; the data exports (spreadsheets, CSV, snapshots'
+//! data, the API) keep the original text. Word documents and the text draft get
+//! [`neutralise_bidi`] only, since Word draws with the reader's own fonts.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// What a document shows in place of a character it cannot draw: the Unicode replacement
+/// character, which every embedded text font has.
+pub const MARKER: char = '\u{FFFD}';
+
+/// Inclusive ranges of code points, sorted and merged.
+#[derive(Debug, Clone, Default)]
+struct Ranges(Vec<(u32, u32)>);
+
+impl Ranges {
+    fn from_points(points: impl IntoIterator<Item = u32>) -> Ranges {
+        let mut sorted: Vec<u32> = points.into_iter().collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut ranges: Vec<(u32, u32)> = Vec::new();
+        for c in sorted {
+            match ranges.last_mut() {
+                Some((_, end)) if *end + 1 == c => *end = c,
+                _ => ranges.push((c, c)),
+            }
+        }
+        Ranges(ranges)
+    }
+
+    fn contains(&self, c: char) -> bool {
+        let c = u32::from(c);
+        self.0
+            .binary_search_by(|&(start, end)| {
+                if end < c {
+                    std::cmp::Ordering::Less
+                } else if start > c {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_ok()
+    }
+}
+
+/// What the embedded fonts can draw: the main text font, and every font typst may fall back
+/// to.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    /// The documents' text font (in both its weights).
+    primary: Ranges,
+    /// Every font face, the main one included.
+    fonts: Vec<Ranges>,
+}
+
+fn coverage_of(data: &'static [u8]) -> Vec<Ranges> {
+    typst::text::Font::iter(typst::foundations::Bytes::new(data))
+        .map(|font| Ranges::from_points(font.info().coverage.iter()))
+        .collect()
+}
+
+impl Coverage {
+    /// The coverage of `primary` (the faces of the text font; a character counts as theirs
+    /// when every face has it) and of all `fonts`, as typst reads their character maps.
+    pub fn of_fonts(
+        primary: &[&'static [u8]],
+        fonts: impl IntoIterator<Item = &'static [u8]>,
+    ) -> Coverage {
+        let faces: Vec<Ranges> = primary.iter().flat_map(|data| coverage_of(data)).collect();
+        let shared =
+            faces.first().map_or_else(Ranges::default, |first| {
+                Ranges::from_points(first.0.iter().flat_map(|&(start, end)| start..=end).filter(
+                    |&c| char::from_u32(c).is_some_and(|c| faces.iter().all(|f| f.contains(c))),
+                ))
+            });
+        Coverage {
+            primary: shared,
+            fonts: fonts.into_iter().flat_map(coverage_of).collect(),
+        }
+    }
+
+    /// Whether some font has the character.
+    pub fn contains(&self, c: char) -> bool {
+        self.fonts.iter().any(|f| f.contains(c))
+    }
+
+    /// Whether typst can draw this grapheme cluster without a missing glyph. It shapes a cluster
+    /// with the text font, and when that lacks a character, with one fallback font chosen among
+    /// those that have the cluster's first visible character. So a cluster is safe when the
+    /// text font has all of it, or when the text font lacks its first character and every font
+    /// that has that character has the whole cluster.
+    fn draws(&self, cluster: &str) -> bool {
+        let visible: Vec<char> = cluster
+            .chars()
+            .filter(|&c| !is_default_ignorable(c))
+            .collect();
+        if visible.iter().all(|&c| self.primary.contains(c)) {
+            return true;
+        }
+        let Some(&first) = visible.iter().find(|c| !c.is_whitespace()) else {
+            return false;
+        };
+        if self.primary.contains(first) {
+            return false;
+        }
+        let mut candidates = self.fonts.iter().filter(|f| f.contains(first)).peekable();
+        candidates.peek().is_some() && candidates.all(|f| visible.iter().all(|&c| f.contains(c)))
+    }
+
+    /// The text as a PDF can show it: directional controls balanced, and every character
+    /// that would break the document (a control character, a noncharacter, one no font can
+    /// draw in its place) replaced by [`MARKER`]. Invisible formatting characters that cannot
+    /// be kept are dropped, as a marker for them would show something the writer never saw.
+    pub fn for_pdf(&self, text: &str) -> String {
+        let balanced = neutralise_bidi(text);
+        let mut out = String::with_capacity(balanced.len());
+        for cluster in balanced.graphemes(true) {
+            let plain = cluster
+                .chars()
+                .all(|c| !c.is_control() && !is_forbidden_in_pdf_text(c));
+            if plain && self.draws(cluster) {
+                out.extend(
+                    cluster
+                        .chars()
+                        .filter(|&c| !is_default_ignorable(c) || self.contains(c)),
+                );
+            } else {
+                // Character by character: what the text font has stays.
+                for c in cluster.chars() {
+                    if c == '\n' || c == '\t' {
+                        out.push(c);
+                    } else if c.is_control() || is_forbidden_in_pdf_text(c) {
+                        out.push(MARKER);
+                    } else if self.primary.contains(c) && !is_default_ignorable(c) {
+                        out.push(c);
+                    } else if c.is_whitespace() {
+                        out.push(' ');
+                    } else if !is_default_ignorable(c) {
+                        out.push(MARKER);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The stricter fallback when a document still cannot be made with [`Coverage::for_pdf`]:
+    /// only characters of the text font that need no shaping across characters (no combining
+    /// marks, no joining scripts, no format characters) are kept.
+    pub fn for_pdf_strict(&self, text: &str) -> String {
+        self.for_pdf(text)
+            .chars()
+            .filter_map(|c| {
+                if c == '\n' || c == '\t' {
+                    Some(c)
+                } else if is_default_ignorable(c) {
+                    None
+                } else if is_complex(c) || !self.primary.contains(c) {
+                    Some(MARKER)
+                } else {
+                    Some(c)
+                }
+            })
+            .collect()
+    }
+}
+
+/// Code points a PDF's text mapping may not hold: NUL, the byte order mark and the
+/// noncharacters.
+fn is_forbidden_in_pdf_text(c: char) -> bool {
+    let c = u32::from(c);
+    c == 0xFEFF || (0xFDD0..=0xFDEF).contains(&c) || (c & 0xFFFE) == 0xFFFE
+}
+
+/// Unicode's Default_Ignorable_Code_Point: characters that are invisible unless a font says
+/// otherwise (joiners, variation selectors, tags, directional controls, ...).
+pub fn is_default_ignorable(c: char) -> bool {
+    matches!(u32::from(c),
+        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+        | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+        | 0xE0000..=0xE0FFF)
+}
+
+/// Characters whose drawing depends on their neighbours: combining marks and the scripts
+/// that join or reorder letters.
+fn is_complex(c: char) -> bool {
+    matches!(u32::from(c),
+        0x0300..=0x036F | 0x0483..=0x0489 | 0x0590..=0x08FF | 0x0900..=0x0DFF
+        | 0x0E00..=0x0FFF | 0x1000..=0x109F | 0x1780..=0x18AF | 0x1AB0..=0x1AFF
+        | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFB1D..=0xFDFF | 0xFE20..=0xFE2F
+        | 0xFE70..=0xFEFF | 0x1F1E6..=0x1F1FF | 0x1F3FB..=0x1F3FF)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opener {
+    /// LRE, RLE, LRO, RLO: closed by PDF.
+    Embedding,
+    /// LRI, RLI, FSI: closed by PDI.
+    Isolate,
+}
+
+fn opener(c: char) -> Option<Opener> {
+    match c {
+        '\u{202A}' | '\u{202B}' | '\u{202D}' | '\u{202E}' => Some(Opener::Embedding),
+        '\u{2066}' | '\u{2067}' | '\u{2068}' => Some(Opener::Isolate),
+        _ => None,
+    }
+}
+
+/// Drops every directional embedding, override or isolate that is not closed within the
+/// text, and every closer without its opener, so that a `U+202E` typed into a comment cannot
+/// turn around the text after it ("txt.exe" shown as "exe.txt") or outside it. Balanced
+/// pairs stay: they are how right-to-left text is written correctly.
+pub fn neutralise_bidi(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut keep = vec![true; chars.len()];
+    // Open controls: (index, kind). A PDI closes the nearest isolate and everything opened
+    // after it; a PDF closes the nearest embedding, but not across an open isolate.
+    let mut open: Vec<(usize, Opener)> = Vec::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if let Some(kind) = opener(c) {
+            open.push((i, kind));
+        } else if c == '\u{2069}' {
+            match open.iter().rposition(|&(_, k)| k == Opener::Isolate) {
+                Some(at) => {
+                    for (j, _) in open.drain(at..).skip(1) {
+                        keep[j] = false;
+                    }
+                }
+                None => keep[i] = false,
+            }
+        } else if c == '\u{202C}' {
+            match open.last() {
+                Some(&(_, Opener::Embedding)) => {
+                    open.pop();
+                }
+                _ => keep[i] = false,
+            }
+        } else if c == '\n' {
+            // A paragraph ends every embedding; what is open is unpaired.
+            for (j, _) in open.drain(..) {
+                keep[j] = false;
+            }
+        }
+    }
+    for (j, _) in open {
+        keep[j] = false;
+    }
+    chars
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(c, k)| k.then_some(c))
+        .collect()
+}
+
+/// Text for a document drawn with the reader's own fonts (Word, plain text): directional
+/// controls balanced ([`neutralise_bidi`]), and control characters, which an XML document may
+/// not hold, replaced by [`MARKER`].
+pub fn for_document(text: &str) -> String {
+    neutralise_bidi(text)
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' || is_forbidden_in_pdf_text(c) {
+                MARKER
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Applies `f` to every string in a JSON value, keys excepted.
+pub fn map_strings(value: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
+    match value {
+        serde_json::Value::String(s) => *s = f(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| map_strings(v, f)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| map_strings(v, f)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A text font with Latin, the directional controls and the marker, and an emoji font.
+    fn latin() -> Coverage {
+        let text = Ranges(vec![
+            (0x20, 0x7E),
+            (0xA0, 0x17F),
+            (0x202A, 0x202E),
+            (0xFFFD, 0xFFFD),
+        ]);
+        let emoji = Ranges(vec![
+            (0x23, 0x23),
+            (0x30, 0x39),
+            (0x200D, 0x200D),
+            (0x20E3, 0x20E3),
+            (0xFE0F, 0xFE0F),
+            (0x1F6A6, 0x1F6A6),
+        ]);
+        Coverage {
+            primary: text.clone(),
+            fonts: vec![text, emoji],
+        }
+    }
+
+    #[test]
+    fn a_cluster_is_kept_only_when_one_font_can_draw_all_of_it() {
+        let fonts = latin();
+        assert_eq!(
+            fonts.for_pdf("lys 🚦"),
+            "lys 🚦",
+            "the fallback font has it"
+        );
+        // The keycap starts with a digit the text font has, so typst would not fall back.
+        assert_eq!(fonts.for_pdf("tast 1\u{FE0F}\u{20E3}"), "tast 1\u{FFFD}");
+        assert_eq!(fonts.for_pdf("e\u{301}"), "e\u{FFFD}");
+    }
+
+    #[test]
+    fn unpaired_directional_controls_are_dropped_and_pairs_kept() {
+        assert_eq!(neutralise_bidi("faktura\u{202E}txt.exe"), "fakturatxt.exe");
+        assert_eq!(
+            neutralise_bidi("a\u{202B}b\u{202C}c"),
+            "a\u{202B}b\u{202C}c"
+        );
+        assert_eq!(neutralise_bidi("a\u{202C}b"), "ab");
+        assert_eq!(
+            neutralise_bidi("\u{2067}x\u{2069}\u{2069}"),
+            "\u{2067}x\u{2069}"
+        );
+        // A PDI closes the embeddings opened inside its isolate; those are unpaired.
+        assert_eq!(
+            neutralise_bidi("\u{2068}a\u{202E}b\u{2069}c"),
+            "\u{2068}ab\u{2069}c"
+        );
+        // A PDF does not reach out of an isolate.
+        assert_eq!(
+            neutralise_bidi("\u{202E}a\u{2066}b\u{202C}\u{2069}"),
+            "a\u{2066}b\u{2069}"
+        );
+        assert_eq!(neutralise_bidi("\u{202E}a\nb\u{202C}"), "a\nb");
+    }
+
+    #[test]
+    fn what_no_font_draws_becomes_the_marker_and_invisible_leftovers_go() {
+        let fonts = latin();
+        assert_eq!(
+            fonts.for_pdf("Skole 中文 plan"),
+            "Skole \u{FFFD}\u{FFFD} plan"
+        );
+        assert_eq!(
+            fonts.for_pdf("a\u{1b}b\u{7}c\u{0}"),
+            "a\u{FFFD}b\u{FFFD}c\u{FFFD}"
+        );
+        assert_eq!(fonts.for_pdf("linje\nto\tfane"), "linje\nto\tfane");
+        assert_eq!(fonts.for_pdf("a\u{200D}b\u{2066}"), "a\u{200D}b");
+        assert_eq!(fonts.for_pdf("bom\u{FEFF}\u{FFFF}"), "bom\u{FFFD}\u{FFFD}");
+        assert_eq!(fonts.for_pdf("æøå ĸ"), "æøå ĸ");
+    }
+
+    proptest! {
+        #[test]
+        fn pdf_text_holds_only_drawable_characters(text in "\\PC{0,30}|[\\u{0}-\\u{2100}]{0,30}") {
+            let fonts = latin();
+            for out in [fonts.for_pdf(&text), fonts.for_pdf_strict(&text)] {
+                for c in out.chars() {
+                    prop_assert!(c == '\n' || c == '\t' || fonts.contains(c), "{:?} in {:?}", c, out);
+                    prop_assert!(!c.is_control() || c == '\n' || c == '\t');
+                }
+                prop_assert_eq!(neutralise_bidi(&out), out.clone(), "balanced after");
+            }
+        }
+
+        #[test]
+        fn text_without_directional_controls_is_unchanged(text in "[^\\u{202A}-\\u{202E}\\u{2066}-\\u{2069}]{0,40}") {
+            prop_assert_eq!(neutralise_bidi(&text), text);
+        }
+    }
+}

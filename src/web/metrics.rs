@@ -1,0 +1,110 @@
+//! Prometheus metrics of the web process, served as text at `/metrics`: requests by route,
+//! method and status, request latency, database pool use, summary cache hits and misses, and
+//! PDF render times.
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use super::cache::SummaryCache;
+use crate::store::DbPool;
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pool: IntGaugeVec,
+    cache: IntCounterVec,
+    pdf: HistogramVec,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Result<Metrics, prometheus::Error> {
+        let registry = Registry::new_custom(Some("trafiklys".to_owned()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests answered"),
+            &["route", "method", "status"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time from request to response head",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+            &["route"],
+        )?;
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_connections",
+                "Database connections in the pool, by state",
+            ),
+            &["state"],
+        )?;
+        let cache = IntCounterVec::new(
+            Opts::new(
+                "summary_cache_lookups_total",
+                "Round analyses served from the cache (hit) or computed (miss)",
+            ),
+            &["result"],
+        )?;
+        let pdf = HistogramVec::new(
+            HistogramOpts::new("pdf_render_seconds", "Time to render a PDF")
+                .buckets(vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            &["document"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(cache.clone()))?;
+        registry.register(Box::new(pdf.clone()))?;
+        Ok(Metrics {
+            registry,
+            requests,
+            latency,
+            pool,
+            cache,
+            pdf,
+        })
+    }
+
+    /// Counts an answered request. `route` is the matched pattern (`/rounds/{id}`), never the
+    /// raw path, so the number of series stays small.
+    pub fn observe_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        self.requests
+            .with_label_values(&[route, method, &status.to_string()])
+            .inc();
+        self.latency.with_label_values(&[route]).observe(seconds);
+    }
+
+    pub fn observe_pdf(&self, document: &str, seconds: f64) {
+        self.pdf.with_label_values(&[document]).observe(seconds);
+    }
+
+    /// The metrics in Prometheus' text format, with the pool and cache read now.
+    pub fn render(&self, pool: &DbPool, cache: &SummaryCache) -> Result<String, prometheus::Error> {
+        let state = pool.state();
+        let idle = i64::from(state.idle_connections);
+        let open = i64::from(state.connections);
+        self.pool.with_label_values(&["idle"]).set(idle);
+        self.pool.with_label_values(&["in_use"]).set(open - idle);
+        self.pool
+            .with_label_values(&["max"])
+            .set(i64::from(pool.max_size()));
+        let (hits, misses) = cache.lookups();
+        for (label, total) in [("hit", hits), ("miss", misses)] {
+            let counter = self.cache.with_label_values(&[label]);
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
+        String::from_utf8(out).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    }
+}
