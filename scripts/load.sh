@@ -5,6 +5,7 @@
 #
 #   scripts/load.sh                      # 200 connections, 30 s
 #   LOAD_CONNECTIONS=400 LOAD_DURATION=60s scripts/load.sh
+#   TRAFIKLYS_BIN=target/debug/trafiklys LOAD_DURATION=5s scripts/load.sh   # CI's short run
 #
 # Needs wrk (Debian package `wrk`) and curl. The figures of a run are in docs/reliability.md.
 set -euo pipefail
@@ -22,8 +23,12 @@ for tool in wrk curl; do
   fi
 done
 
-cargo build --release --locked --quiet
-BIN="$TARGET_DIR/release/trafiklys"
+# TRAFIKLYS_BIN runs another build (CI's short run uses the debug binary it has just built).
+BIN="${TRAFIKLYS_BIN:-}"
+if [ -z "$BIN" ]; then
+  cargo build --release --locked --quiet
+  BIN="$TARGET_DIR/release/trafiklys"
+fi
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
