@@ -1393,4 +1393,65 @@ mod tests {
         assert_eq!(column_letters(25), "Z");
         assert_eq!(column_letters(26), "AA");
     }
+
+    proptest::proptest! {
+        /// Whatever the cells hold, an answer import either names what is wrong or gives
+        /// answers that are all valid: a known municipality and recommendation, a row inside
+        /// the file and a comment the form would accept.
+        #[test]
+        fn any_answer_rows_parse_to_valid_answers_or_named_errors(
+            rows in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        proptest::strategy::Just("101".to_owned()),
+                        proptest::strategy::Just("frederiksberg Kommune".to_owned()),
+                        "\\PC{0,12}",
+                    ],
+                    proptest::prop_oneof![
+                        proptest::strategy::Just("1.1".to_owned()),
+                        proptest::strategy::Just("1.2".to_owned()),
+                        "[0-9.]{0,4}",
+                    ],
+                    proptest::prop_oneof![
+                        proptest::strategy::Just("GRØN".to_owned()),
+                        proptest::strategy::Just("gul".to_owned()),
+                        "\\PC{0,8}",
+                    ],
+                    "(\\PC|[\\x00-\\x1f]){0,40}",
+                ),
+                0..8,
+            )
+        ) {
+            let mut text = String::from("Kommune;Nr.;Status;Kommentar\n");
+            for (municipality, code, status, comment) in &rows {
+                let clean = |cell: &str| cell.replace([';', '"', '\n', '\r'], " ");
+                text.push_str(&format!(
+                    "{};{};{};{}\n",
+                    clean(municipality),
+                    clean(code),
+                    clean(status),
+                    clean(comment)
+                ));
+            }
+            let content = content();
+            let all = all();
+            let ids: Vec<i32> = content.recommendations.iter().map(|r| r.id).collect();
+            match answers(&text) {
+                Ok(parsed) => {
+                    for answer in parsed {
+                        proptest::prop_assert!(answer.row >= 2 && answer.row <= rows.len() + 1);
+                        proptest::prop_assert!(all.iter().any(|m| m.code == answer.municipality));
+                        proptest::prop_assert!(ids.contains(&answer.recommendation_id));
+                        proptest::prop_assert!(Comment::parse(&answer.comment).is_ok());
+                    }
+                }
+                Err(errors) => {
+                    proptest::prop_assert!(!errors.is_empty());
+                    for error in errors {
+                        proptest::prop_assert!(!error.message.is_empty());
+                    }
+                }
+            }
+        }
+    }
 }
