@@ -127,6 +127,57 @@ pub fn municipality_sentence(official_name: &str, counts: &Counts, submitted: bo
     text
 }
 
+/// The like-for-like trend in words, e.g. "Blandt de ti anbefalinger, der er videreført fra
+/// 2016, er andelen af grønne svar gået fra 30,0 % til 35,0 %. Det er målt på de 220 svar, hvor
+/// samme kommune har svaret på samme anbefaling begge år: 12 er forbedret, 200 er uændret, og 8
+/// er forværret."
+pub fn like_for_like_sentence(l: &super::trend::LikeForLike) -> String {
+    let recs = if l.carried_recommendations == 1 {
+        format!(
+            "Blandt den ene anbefaling, der er videreført fra {}",
+            l.previous_year
+        )
+    } else {
+        format!(
+            "Blandt de {} anbefalinger, der er videreført fra {}",
+            number_word(l.carried_recommendations),
+            l.previous_year
+        )
+    };
+    let moved = if l.green_share > l.previous_green_share {
+        "steget"
+    } else if l.green_share < l.previous_green_share {
+        "faldet"
+    } else {
+        "uændret"
+    };
+    let change = if moved == "uændret" {
+        format!(
+            "er andelen af grønne svar uændret {} %",
+            decimal(l.green_share)
+        )
+    } else {
+        format!(
+            "er andelen af grønne svar {moved} fra {} % til {} %",
+            decimal(l.previous_green_share),
+            decimal(l.green_share)
+        )
+    };
+    let pairs = if l.pairs == 1 {
+        "det ene svar".to_owned()
+    } else {
+        format!("de {} svar", l.pairs)
+    };
+    let moves = join_clauses(&[
+        format!("{} er forbedret", l.improved),
+        format!("{} er uændret", l.unchanged),
+        format!("{} er forværret", l.worsened),
+    ]);
+    format!(
+        "{recs}, {change}. Det er målt på {pairs}, hvor samme kommune har svaret på samme anbefaling begge år: {moves}."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

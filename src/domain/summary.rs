@@ -56,6 +56,24 @@ impl Counts {
         }
     }
 
+    /// Each colour as a percentage of the answers given (submitted answers only), to one
+    /// decimal; `None` without any. Municipalities that have not submitted and
+    /// recommendations nobody answered do not pull the shares down.
+    pub fn answered_shares(&self) -> Option<Shares> {
+        let answered = self.answered();
+        if answered == 0 {
+            return None;
+        }
+        let total = f64::from(answered);
+        let pct = |n: u32| (f64::from(n) * 1000.0 / total).round() / 10.0;
+        Some(Shares {
+            green: pct(self.green),
+            yellow: pct(self.yellow),
+            red: pct(self.red),
+            unanswered: 0.0,
+        })
+    }
+
     fn absorb(&mut self, other: &Counts) {
         self.green += other.green;
         self.yellow += other.yellow;

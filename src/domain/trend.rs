@@ -51,9 +51,34 @@ pub struct RoundPoint {
     pub year: i32,
     pub round_id: i32,
     pub classification_counts: ClassificationCounts,
-    /// All submitted answers of the round added up, and their shares.
+    /// All submitted answers of the round added up, and their shares of every
+    /// municipality × recommendation (the unanswered included).
     pub answers: Counts,
     pub shares: Shares,
+    /// The shares among the submitted answers only: what the trend headline shows, since
+    /// non-submitters and new recommendations say nothing about progress. `None` when the
+    /// round has no submitted answer.
+    pub submitted_shares: Option<Shares>,
+}
+
+/// The like-for-like change since last round: the recommendations carried over, compared
+/// answer by answer where the same municipality submitted an answer in both rounds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LikeForLike {
+    pub previous_year: i32,
+    pub year: i32,
+    /// Recommendations of this round carried over (or merged) from last round's.
+    pub carried_recommendations: u32,
+    /// Pairs of answers compared: one municipality, one carried recommendation, both years.
+    pub pairs: u32,
+    /// Share of green among those answers last round and this round, in per cent.
+    pub previous_green_share: f64,
+    pub green_share: f64,
+    pub improved: u32,
+    pub unchanged: u32,
+    pub worsened: u32,
+    /// The comparison in Danish, for every view that shows it.
+    pub sentence: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,6 +117,8 @@ pub struct Trend {
     pub recommendations: Vec<RecommendationTrend>,
     pub retired: Vec<RetiredRecommendation>,
     pub municipalities: Vec<MunicipalityTrend>,
+    /// `None` for a first round, or when no carried recommendation was answered both years.
+    pub like_for_like: Option<LikeForLike>,
 }
 
 impl Trend {
@@ -120,7 +147,53 @@ fn round_point(data: &RoundData, summary: &Summary) -> RoundPoint {
         classification_counts: summary.classification_counts,
         answers,
         shares: answers.shares(),
+        submitted_shares: answers.answered_shares(),
     }
+}
+
+fn like_for_like(
+    current: &RoundData,
+    previous: Option<&RoundData>,
+    municipalities: &[MunicipalityTrend],
+) -> Option<LikeForLike> {
+    let previous = previous?;
+    let previous_ids: Vec<i32> = previous
+        .content
+        .recommendations
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    let carried = current
+        .content
+        .recommendations
+        .iter()
+        .filter(|r| r.predecessors().any(|id| previous_ids.contains(&id)))
+        .count();
+    let transitions = municipalities.iter().flat_map(|m| &m.transitions);
+    let (mut pairs, mut green_before, mut green_now) = (0u32, 0u32, 0u32);
+    for t in transitions {
+        pairs += 1;
+        green_before += u32::from(t.from == Status::Green);
+        green_now += u32::from(t.to == Status::Green);
+    }
+    if pairs == 0 {
+        return None;
+    }
+    let pct = |n: u32| (f64::from(n) * 1000.0 / f64::from(pairs)).round() / 10.0;
+    let mut l = LikeForLike {
+        previous_year: previous.content.round.year,
+        year: current.content.round.year,
+        carried_recommendations: u32::try_from(carried).unwrap_or(u32::MAX),
+        pairs,
+        previous_green_share: pct(green_before),
+        green_share: pct(green_now),
+        improved: municipalities.iter().map(|m| m.improved).sum(),
+        unchanged: municipalities.iter().map(|m| m.unchanged).sum(),
+        worsened: municipalities.iter().map(|m| m.worsened).sum(),
+        sentence: String::new(),
+    };
+    l.sentence = super::prose::like_for_like_sentence(&l);
+    Some(l)
 }
 
 /// The trend of `current` against `earlier` rounds (any order; sorted by year here).
@@ -224,7 +297,7 @@ pub fn trend(current: &RoundData, current_summary: &Summary, earlier: &[RoundDat
         })
         .unwrap_or_default();
 
-    let municipalities = current
+    let municipalities: Vec<MunicipalityTrend> = current
         .content
         .municipalities
         .iter()
@@ -275,12 +348,14 @@ pub fn trend(current: &RoundData, current_summary: &Summary, earlier: &[RoundDat
         .map(|(d, s)| round_point(d, s))
         .collect();
     rounds.push(round_point(current, current_summary));
+    let like_for_like = like_for_like(current, previous.map(|(d, _)| *d), &municipalities);
 
     Trend {
         rounds,
         recommendations,
         retired,
         municipalities,
+        like_for_like,
     }
 }
 
@@ -423,6 +498,57 @@ mod tests {
     }
 
     #[test]
+    fn the_headline_counts_submitted_answers_and_compares_carried_ones_like_for_like() {
+        use Status::*;
+        // 2016: 1.1 and 1.2 (retired); 2017: 1.1 carried on, 1.3 new. Overall the green share
+        // among submitted answers stays at a third, while the carried recommendation moved
+        // from no green answer to one of two.
+        let y2016 = round(
+            2,
+            2016,
+            vec![rec(11, "1.1", None), rec(12, "1.2", None)],
+            &[("101", &[(11, Yellow), (12, Green)]), ("147", &[(11, Red)])],
+        );
+        let y2017 = round(
+            3,
+            2017,
+            vec![rec(21, "1.1", Some(11)), rec(22, "1.3", None)],
+            &[("101", &[(21, Green), (22, Red)]), ("147", &[(21, Red)])],
+        );
+        let summary = summarise(&y2017);
+        let t = trend(&y2017, &summary, &[y2016]);
+        let greens: Vec<f64> = t
+            .rounds
+            .iter()
+            .map(|r| r.submitted_shares.unwrap().green)
+            .collect();
+        assert_eq!(greens, [33.3, 33.3]);
+        // Every municipality × recommendation counts in `shares`: 147 left 1.2/1.3 open.
+        assert_eq!(t.rounds[1].shares.green, 25.0);
+        let l = t.like_for_like.unwrap();
+        assert_eq!(
+            (l.previous_year, l.year, l.carried_recommendations, l.pairs),
+            (2016, 2017, 1, 2)
+        );
+        assert_eq!((l.previous_green_share, l.green_share), (0.0, 50.0));
+        assert_eq!((l.improved, l.unchanged, l.worsened), (1, 1, 0));
+        assert_eq!(
+            l.sentence,
+            "Blandt den ene anbefaling, der er videreført fra 2016, er andelen af grønne svar steget fra 0,0 % til 50,0 %. Det er målt på de 2 svar, hvor samme kommune har svaret på samme anbefaling begge år: 1 er forbedret, 1 er uændret, og 0 er forværret."
+        );
+    }
+
+    #[test]
+    fn a_round_without_submitted_answers_has_no_submitted_shares() {
+        let y2016 = round(2, 2016, vec![rec(11, "1.1", None)], &[]);
+        let y2017 = round(3, 2017, vec![rec(21, "1.1", Some(11))], &[]);
+        let summary = summarise(&y2017);
+        let t = trend(&y2017, &summary, &[y2016]);
+        assert!(t.rounds.iter().all(|r| r.submitted_shares.is_none()));
+        assert!(t.like_for_like.is_none(), "nothing to compare");
+    }
+
+    #[test]
     fn a_first_round_has_no_history() {
         let only = round(1, 2015, vec![rec(1, "1.1", None)], &[]);
         let summary = summarise(&only);
@@ -431,6 +557,7 @@ mod tests {
         assert!(t.retired.is_empty());
         assert!(t.recommendations[0].is_new);
         assert!(t.municipalities.iter().all(|m| m.transitions.is_empty()));
+        assert!(t.like_for_like.is_none());
     }
 
     #[test]

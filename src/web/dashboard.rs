@@ -232,6 +232,7 @@ async fn dashboard(
     context.insert("chart_svg", &svg);
     context.insert("trend_svg", &trend_chart.svg("udvikling")?);
     context.insert("trend_rounds", &view.trend.rounds);
+    context.insert("like_for_like", &view.trend.like_for_like);
     context.insert(
         "retired",
         &view

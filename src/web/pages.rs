@@ -16,6 +16,10 @@ use crate::domain::User;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
+    (
+        "trend_table.html",
+        include_str!("../../templates/trend_table.html"),
+    ),
     ("account.html", include_str!("../../templates/account.html")),
     ("home.html", include_str!("../../templates/home.html")),
     ("login.html", include_str!("../../templates/login.html")),

@@ -151,6 +151,7 @@ async fn page(
     context.insert("chart_svg", &chart);
     context.insert("trend_svg", &trend);
     context.insert("trend_rounds", &view.trend.rounds);
+    context.insert("like_for_like", &view.trend.like_for_like);
     context.insert(
         "codes",
         &content

@@ -258,3 +258,68 @@ fn the_summary_is_recomputed_when_the_data_changes() {
         .text()
         .contains("25 af 29 kommuner"));
 }
+
+#[test]
+fn the_trend_headline_counts_submitted_answers_and_compares_carried_recommendations_like_for_like()
+{
+    let app = spawn_app();
+    let admin = app.signed_in(Role::Admin);
+    let response = app.get(&admin, &format!("/api/v1/rounds/{ROUND_2017}/summary"));
+    assert_eq!(response.status, 200);
+    let json: serde_json::Value = serde_json::from_slice(&response.bytes).expect("JSON");
+    let trend = &json["trend"];
+
+    // The share in the table: green among the submitted answers only, worked out here from
+    // the answer counts.
+    let page = app.get(&admin, &format!("/rounds/{ROUND_2017}")).text();
+    assert!(page.contains("Andel grønne blandt indsendte svar"));
+    for point in trend["rounds"].as_array().expect("rounds") {
+        let answers = &point["answers"];
+        let count = |k: &str| answers[k].as_f64().expect("count");
+        let answered = count("green") + count("yellow") + count("red");
+        let expected = (count("green") * 1000.0 / answered).round() / 10.0;
+        assert_eq!(point["submitted_shares"]["green"].as_f64(), Some(expected));
+        let cell = format!("{expected:.1} %").replace('.', ",");
+        let row_start = format!("<tr><th scope=\"row\">{}</th>", point["year"]);
+        let row = page
+            .split(&row_start)
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .expect("the year's row");
+        assert!(
+            row.ends_with(&format!("<td class=\"num\">{cell}</td>")),
+            "{row}"
+        );
+    }
+
+    // Like for like: the same municipality's answer to a carried recommendation, both years,
+    // counted here from the transitions the admin may read (every municipality).
+    let (mut pairs, mut before, mut now, mut worse) = (0u32, 0u32, 0u32, 0u32);
+    for m in trend["municipalities"].as_array().expect("municipalities") {
+        for t in m["transitions"].as_array().expect("transitions") {
+            pairs += 1;
+            before += u32::from(t["from"] == "green");
+            now += u32::from(t["to"] == "green");
+            worse += u32::from(t["movement"] == "worsened");
+        }
+    }
+    assert!(pairs > 0, "the demo's 2017 round carries answers from 2016");
+    let like = &trend["like_for_like"];
+    assert_eq!(like["pairs"].as_u64(), Some(u64::from(pairs)));
+    assert_eq!(like["previous_year"].as_i64(), Some(2016));
+    assert_eq!(like["worsened"].as_u64(), Some(u64::from(worse)));
+    let pct = |n: u32| (f64::from(n) * 1000.0 / f64::from(pairs)).round() / 10.0;
+    assert_eq!(like["previous_green_share"].as_f64(), Some(pct(before)));
+    assert_eq!(like["green_share"].as_f64(), Some(pct(now)));
+    let sentence = like["sentence"].as_str().expect("sentence");
+    assert!(sentence.starts_with("Blandt de "), "{sentence}");
+    assert!(page.contains(sentence), "the dashboard says it");
+    assert!(page.contains("Sammenlignet med sidste år:"));
+
+    // The first round has nothing to compare with.
+    let first = app.get(&admin, &format!("/api/v1/rounds/{ROUND_2016}/summary"));
+    let first: serde_json::Value = serde_json::from_slice(&first.bytes).expect("JSON");
+    assert!(first["trend"]["like_for_like"].is_null());
+    let page = app.get(&admin, &format!("/rounds/{ROUND_2016}")).text();
+    assert!(!page.contains("Sammenlignet med sidste år:"));
+}

@@ -384,7 +384,11 @@ pub struct RoundPoint {
     pub classification_counts: ClassificationCounts,
     /// All submitted answers of the round added up.
     pub answers: Counts,
+    /// Shares of every municipality × recommendation, the unanswered included.
     pub shares: Shares,
+    /// Shares of the submitted answers only (`unanswered` is 0); null without any.
+    #[schema(required = true)]
+    pub submitted_shares: Option<Shares>,
 }
 
 impl From<&trend::RoundPoint> for RoundPoint {
@@ -395,6 +399,45 @@ impl From<&trend::RoundPoint> for RoundPoint {
             classification_counts: (&p.classification_counts).into(),
             answers: (&p.answers).into(),
             shares: (&p.shares).into(),
+            submitted_shares: p.submitted_shares.as_ref().map(Into::into),
+        }
+    }
+}
+
+/// The recommendations carried over from last round, compared answer by answer where the
+/// same municipality answered (submitted) both years.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LikeForLike {
+    pub previous_year: i32,
+    pub year: i32,
+    pub carried_recommendations: u32,
+    /// Answers compared: one municipality and one carried recommendation, both years.
+    pub pairs: u32,
+    /// Per cent green among those answers last round.
+    pub previous_green_share: f64,
+    /// Per cent green among those answers this round.
+    pub green_share: f64,
+    pub improved: u32,
+    pub unchanged: u32,
+    pub worsened: u32,
+    /// The comparison in Danish.
+    pub sentence: String,
+}
+
+impl From<&trend::LikeForLike> for LikeForLike {
+    fn from(l: &trend::LikeForLike) -> Self {
+        LikeForLike {
+            previous_year: l.previous_year,
+            year: l.year,
+            carried_recommendations: l.carried_recommendations,
+            pairs: l.pairs,
+            previous_green_share: l.previous_green_share,
+            green_share: l.green_share,
+            improved: l.improved,
+            unchanged: l.unchanged,
+            worsened: l.worsened,
+            sentence: l.sentence.clone(),
         }
     }
 }
@@ -550,6 +593,9 @@ pub struct Trend {
     pub retired: Vec<RetiredRecommendation>,
     /// Only the municipalities whose answers the caller may read.
     pub municipalities: Vec<MunicipalityTrend>,
+    /// Null for a first round or when no carried recommendation was answered both years.
+    #[schema(required = true)]
+    pub like_for_like: Option<LikeForLike>,
 }
 
 impl From<&trend::Trend> for Trend {
@@ -559,6 +605,7 @@ impl From<&trend::Trend> for Trend {
             recommendations: t.recommendations.iter().map(Into::into).collect(),
             retired: t.retired.iter().map(Into::into).collect(),
             municipalities: t.municipalities.iter().map(Into::into).collect(),
+            like_for_like: t.like_for_like.as_ref().map(Into::into),
         }
     }
 }
