@@ -120,6 +120,14 @@ pub fn participants(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<M
     Ok(list)
 }
 
+/// The rounds a municipality takes part in (a round may leave some of its KKR's out).
+pub fn rounds_taking_part(conn: &mut DbConnection, code: &str) -> QueryResult<Vec<i32>> {
+    round_municipalities::table
+        .filter(round_municipalities::municipality_code.eq(code))
+        .select(round_municipalities::round_id)
+        .load(conn)
+}
+
 /// A round's content and all its submissions with their answers: the aggregation's input.
 pub fn load_round_data(conn: &mut DbConnection, round_id: i32) -> QueryResult<Option<RoundData>> {
     let Some(content) = load_content(conn, round_id)? else {

@@ -49,16 +49,27 @@ async fn home(
     session: Session,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let all = db(&state, |conn| Ok(rounds::list_rounds(conn)?)).await?;
+    let own = user
+        .as_ref()
+        .and_then(|u| u.municipality_code.as_ref())
+        .map(|c| c.to_string());
+    let lookup = own.clone();
+    let (all, taking_part) = db(&state, move |conn| {
+        let taking_part = match &lookup {
+            Some(code) => rounds::rounds_taking_part(conn, code)?,
+            None => Vec::new(),
+        };
+        Ok((rounds::list_rounds(conn)?, taking_part))
+    })
+    .await?;
     let links: Vec<RoundLink> = all
         .into_iter()
         .filter(|r| access::can_view_round(user.as_ref(), r))
         .map(|r| {
-            let own_code = user
-                .as_ref()
-                .and_then(|u| u.municipality_code.as_ref())
-                .map(|c| c.to_string());
-            let can_edit = user.as_ref().is_some_and(|u| u.role == Role::Editor);
+            // A municipality a round leaves out has no form or attachment in it.
+            let own_code = own.clone().filter(|_| taking_part.contains(&r.id));
+            let can_edit =
+                own_code.is_some() && user.as_ref().is_some_and(|u| u.role == Role::Editor);
             RoundLink {
                 id: r.id,
                 title: r.title.clone(),

@@ -734,6 +734,11 @@ fn a_municipality_left_out_is_not_counted_as_missing() {
             .status,
         404
     );
+    // ... and its home page says so instead of offering the form and the attachment.
+    let home = app.get(&editor, "/").text();
+    assert!(!home.contains(&format!("/rounds/{id}/municipalities/147/")));
+    assert!(home.contains("Din kommune deltager ikke i denne runde."));
+    assert!(home.contains(&format!("/rounds/{ROUND_2017}/municipalities/147/form")));
     // A municipality with a form cannot be left out afterwards.
     let ballerup = MunicipalityCode::parse("151").unwrap();
     let (admin_user, _) = users::find_by_email(&mut app.conn(), &app.email(Role::Admin))
