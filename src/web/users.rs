@@ -490,6 +490,33 @@ struct UserPageFeedback {
     notice: Option<String>,
 }
 
+/// The user's page again with one refused field, as a 422: nothing was changed.
+async fn refuse_on_user_page(
+    state: &web::Data<AppState>,
+    session: &Session,
+    admin: &User,
+    account: &Account,
+    field: &'static str,
+    message: &str,
+) -> Result<HttpResponse, AppError> {
+    let feedback = UserPageFeedback {
+        errors: vec![FieldError {
+            field,
+            message: message.into(),
+        }],
+        notice: None,
+    };
+    render_user(
+        state,
+        session,
+        admin,
+        account,
+        feedback,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 async fn render_user(
     state: &web::Data<AppState>,
     session: &Session,
@@ -652,22 +679,7 @@ async fn deactivate(
         None
     };
     if let Some(message) = problem {
-        let feedback = UserPageFeedback {
-            errors: vec![FieldError {
-                field: "confirm",
-                message: message.into(),
-            }],
-            notice: None,
-        };
-        return render_user(
-            &state,
-            &session,
-            &admin,
-            &account,
-            feedback,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse_on_user_page(&state, &session, &admin, &account, "confirm", message).await;
     }
     let (user_id, admin_id) = (account.user.id, admin.id);
     db(&state, move |conn| {
@@ -712,22 +724,8 @@ async fn reset(
         None
     };
     if let Some(message) = problem {
-        let feedback = UserPageFeedback {
-            errors: vec![FieldError {
-                field: "reset-confirm",
-                message: message.into(),
-            }],
-            notice: None,
-        };
-        return render_user(
-            &state,
-            &session,
-            &admin,
-            &account,
-            feedback,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse_on_user_page(&state, &session, &admin, &account, "reset-confirm", message)
+            .await;
     }
     let token = invitations::new_token();
     let (stored_token, user_id, admin_id) = (token.clone(), account.user.id, admin.id);

@@ -276,6 +276,21 @@ async fn add_area(
     .await
 }
 
+/// The round for the admin's set editor, provided the focus area is one of its own.
+async fn admin_area_round(
+    state: &web::Data<AppState>,
+    user: &User,
+    round_id: i32,
+    area_id: i32,
+) -> Result<RoundContent, AppError> {
+    let content = admin_round(state, user, round_id).await?;
+    if content.focus_areas.iter().any(|a| a.id == area_id) {
+        Ok(content)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 fn direction(action: &str) -> Option<Direction> {
     match action {
         "op" => Some(Direction::Up),
@@ -293,10 +308,7 @@ async fn change_area(
 ) -> Result<HttpResponse, AppError> {
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, area_id) = path.into_inner();
-    let content = admin_round(&state, &user, round_id).await?;
-    if !content.focus_areas.iter().any(|a| a.id == area_id) {
-        return Err(AppError::NotFound);
-    }
+    let content = admin_area_round(&state, &user, round_id, area_id).await?;
     let actor = Some(user.id);
     let action = form.action.clone().unwrap_or_default();
     let title = form.title.clone().unwrap_or_default();
@@ -362,10 +374,7 @@ async fn add_recommendation(
 ) -> Result<HttpResponse, AppError> {
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, area_id) = path.into_inner();
-    let content = admin_round(&state, &user, round_id).await?;
-    if !content.focus_areas.iter().any(|a| a.id == area_id) {
-        return Err(AppError::NotFound);
-    }
+    let content = admin_area_round(&state, &user, round_id, area_id).await?;
     let binding = parse_binding(form.binding.as_deref())?;
     let text = form.text.clone().unwrap_or_default();
     let typed = text.clone();
