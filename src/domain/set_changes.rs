@@ -6,6 +6,7 @@
 //! - reworded: one carried over whose text differs from its predecessor's (whitespace aside);
 //! - merged: one that took in other recommendations of the previous round;
 //! - retired: a previous recommendation that nothing of this round continues;
+//! - a set that continues nothing of the previous round is compared with nothing;
 //! - focus areas: new (a proposal was adopted as it, or neither its title nor any of its
 //!   recommendations comes from the previous round), renamed (its recommendations come from a
 //!   previous area whose title is gone), or kept; previous areas with no successor are retired.
@@ -58,8 +59,8 @@ pub struct FocusAreaChange {
 /// The set of a round against the previous round's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SetChanges {
-    /// The previous round's year; `None` for a first round (then every list is empty and
-    /// no focus area counts as new).
+    /// The previous round's year; `None` for a first round, or a set that continues nothing
+    /// of the previous round (then every list is empty and no focus area counts as new).
     pub previous_year: Option<i32>,
     pub previous_count: usize,
     pub current_count: usize,
@@ -122,7 +123,16 @@ pub fn changes(
     previous: Option<&RoundContent>,
     proposers: &[Proposer],
 ) -> SetChanges {
-    let Some(previous) = previous else {
+    // A set that continues nothing of the previous round (a round on another policy area,
+    // say) is a new set, not an adjusted one: there is nothing to compare it with.
+    let continues = |previous: &RoundContent| {
+        current
+            .recommendations
+            .iter()
+            .flat_map(|r| r.predecessors())
+            .any(|id| previous.recommendations.iter().any(|p| p.id == id))
+    };
+    let Some(previous) = previous.filter(|p| continues(p)) else {
         return SetChanges {
             previous_year: None,
             previous_count: 0,
@@ -451,6 +461,20 @@ mod tests {
         // but "Borgere" is already continued by area 2: an old area has one successor.
         let c = changes(&y2017, Some(&y2016()), &[]);
         assert!(c.focus_areas[2].is_new);
+    }
+
+    #[test]
+    fn a_set_that_continues_nothing_is_not_an_adjusted_one() {
+        let other = content(
+            2,
+            2017,
+            vec![area(11, 1, "Socialområdet")],
+            vec![rec(11, 11, "1.1", "Fælles tilbud", None)],
+        );
+        let c = changes(&other, Some(&y2016()), &[]);
+        assert_eq!(c.previous_year, None);
+        assert!(c.retired.is_empty() && c.added.is_empty());
+        assert!(!c.focus_areas[0].is_new);
     }
 
     #[test]

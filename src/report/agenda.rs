@@ -391,11 +391,12 @@ pub fn build(
         "" => String::new(),
         subject => format!(" på {subject}"),
     };
+    // The cooperation began with the oldest round any recommendation of the set goes back to.
     let first_year = analysis
-        .earlier
+        .trend
+        .recommendations
         .iter()
-        .map(|d| d.content.round.year)
-        .chain(std::iter::once(round.year))
+        .flat_map(|r| r.points.iter().map(|p| p.year))
         .min()
         .unwrap_or(round.year);
 
@@ -455,7 +456,7 @@ pub fn build(
     } else {
         format!("Opfølgning på de {n} anbefalinger")
     }));
-    let as_before = if analysis.earlier.is_empty() {
+    let as_before = if changes.previous_year.is_none() {
         ""
     } else {
         " ligesom ved sidste status"
