@@ -889,6 +889,82 @@ mod tests {
         assert!(plain.contains("1. Første\n\n 1. Et\n 2. To\n\n2. Anden\n\n • Punkt\n"));
     }
 
+    fn texts(blocks: &[Block]) -> Vec<String> {
+        blocks
+            .iter()
+            .flat_map(|b| match b {
+                Block::Paragraph(p) => vec![p.clone()],
+                Block::Bullets(items) | Block::Numbered(items) => items.clone(),
+                Block::NumberedHeading(h) | Block::Subheading(h) => vec![h.clone()],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_adjustments_are_told_in_danish_singular_and_plural() {
+        use crate::domain::set_changes::{ChangedRecommendation, FocusAreaChange, Merged};
+        let rec = |code: &str, text: &str| ChangedRecommendation {
+            code: code.into(),
+            text: text.into(),
+        };
+        let area = |number, title: &str, is_new, renamed_from: Option<&str>| FocusAreaChange {
+            number,
+            title: title.into(),
+            is_new,
+            proposed_by: Vec::new(),
+            renamed_from: renamed_from.map(str::to_owned),
+        };
+        let changes = SetChanges {
+            previous_year: Some(2016),
+            previous_count: 3,
+            current_count: 2,
+            added: vec![rec("2.1", "Ny indsats")],
+            reworded: Vec::new(),
+            merged: vec![Merged {
+                code: "1.1".into(),
+                text: "Fælles indgang og rekruttering".into(),
+                from: vec![rec("1.1", "Fælles indgang"), rec("1.2", "Rekruttering")],
+            }],
+            retired: vec![rec("3.1", "Gammel indsats")],
+            focus_areas: vec![
+                area(1, "Virksomheder", false, Some("Erhverv")),
+                area(2, "Integration", true, None),
+            ],
+            retired_focus_areas: vec!["Dokumentation".into(), "Kompetencer".into()],
+        };
+        let told = texts(&adjustments(&changes, 2017).unwrap());
+        for expected in [
+            "Med udgangspunkt i statusopsamlingen fra 2016 er der foretaget en række justeringer \
+             af anbefalingerne. I 2017 er der to anbefalinger mod tre i 2016.",
+            "Én anbefaling samler nu anbefalinger fra 2016:",
+            "Fælles indgang og rekruttering (samler: Fælles indgang; Rekruttering)",
+            "Én anbefaling er ny:",
+            "Én anbefaling fra 2016 er udgået:",
+            "»Integration« er kommet med som et nyt indsatsområde. Indsatsområdet »Erhverv« hedder nu »Virksomheder«. Indsatsområderne »Dokumentation« og »Kompetencer« er udgået.",
+            "Integration (nyt)",
+        ] {
+            assert!(told.iter().any(|t| t.as_str() == expected), "{expected}: {told:#?}");
+        }
+        let unchanged = SetChanges {
+            added: Vec::new(),
+            merged: Vec::new(),
+            retired: Vec::new(),
+            current_count: 1,
+            focus_areas: vec![area(1, "Virksomheder", false, None)],
+            retired_focus_areas: Vec::new(),
+            ..changes
+        };
+        let told = texts(&adjustments(&unchanged, 2017).unwrap());
+        assert_eq!(
+            told,
+            [
+                "Anbefalingerne er de samme som i 2016: én anbefaling.",
+                "Indsatsområdet er:",
+                "Virksomheder"
+            ]
+        );
+    }
+
     #[test]
     fn the_form_reads_danish_and_iso_dates_and_names_each_bad_field() {
         let details = parse_details(" 15/12508 ", "2017-12-18", "29.3.2016 og 22.6.2015").unwrap();
