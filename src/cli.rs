@@ -624,9 +624,15 @@ fn export(conn: &mut store::DbConnection, command: ExportCommand) -> Result<()> 
                         .pdf
                 }
                 ExportFormat::Docx | ExportFormat::Txt => {
-                    let item = agenda::build(&analysis, &code).with_context(|| {
-                        format!("municipality {code} is not part of round {round}")
-                    })?;
+                    let proposers = store::rounds::focus_area_proposers(conn, round)?;
+                    let changes = crate::domain::set_changes::of_analysis(&analysis, &proposers);
+                    let item = agenda::build(
+                        &analysis,
+                        &code,
+                        &agenda::AgendaDetails::default(),
+                        &changes,
+                    )
+                    .with_context(|| format!("municipality {code} is not part of round {round}"))?;
                     if format == ExportFormat::Docx {
                         agenda::docx(&item)?
                     } else {

@@ -9,6 +9,7 @@ pub mod import;
 pub mod model;
 pub mod prose;
 pub mod rounds;
+pub mod set_changes;
 pub mod status;
 pub mod summary;
 pub mod time;

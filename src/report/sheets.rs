@@ -1,12 +1,20 @@
 //! Data exports: one row per municipality × recommendation, as XLSX (with a summary sheet)
 //! or CSV. Text that a spreadsheet could take for a formula is always written as text.
+//!
+//! The XLSX is ready to print for a council: a title row, the summary sentence in a merged,
+//! wrapped cell, real date cells in a Danish format, landscape A4 fitted to the page width
+//! with the header row repeated on every page.
 
-use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
+use chrono::{Datelike, NaiveDateTime, TimeZone, Timelike};
+use chrono_tz::Europe::Copenhagen;
+use rust_xlsxwriter::{
+    Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
 use serde::Serialize;
 
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::time::danish_datetime;
-use crate::domain::{MunicipalityCode, RoundData, Status};
+use crate::domain::{official_name, MunicipalityCode, RoundData, Status};
 
 /// Which rows an export holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +43,11 @@ pub struct ExportRow {
     pub comment: String,
     /// "Indsendt", "Kladde" or "Ikke indsendt".
     pub form: &'static str,
+    /// Danish time as text ("23. november 2026 kl. 14.05"), for CSV.
     pub submitted_at: String,
+    /// The same moment in UTC, for a date cell.
+    #[serde(skip)]
+    pub submitted_at_utc: Option<NaiveDateTime>,
 }
 
 pub const HEADERS: [&str; 13] = [
@@ -123,6 +135,7 @@ pub fn rows(analysis: &RoundAnalysis, scope: &Scope) -> Vec<ExportRow> {
                         .and_then(|s| s.submitted_at)
                         .map(danish_datetime)
                         .unwrap_or_default(),
+                    submitted_at_utc: submission.and_then(|s| s.submitted_at),
                 });
             }
         }
@@ -173,20 +186,90 @@ fn status_format(status: Status) -> Format {
         .set_border(FormatBorder::Thin)
 }
 
+/// Copenhagen wall-clock time of a UTC moment, as a spreadsheet date.
+fn excel_datetime(utc: NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
+    let local = Copenhagen.from_utc_datetime(&utc).naive_local();
+    let year = u16::try_from(local.year()).map_err(|_| {
+        XlsxError::ParameterError(format!("the year {} cannot be a date cell", local.year()))
+    })?;
+    // The calendar's parts always fit: month 1–12, day 1–31, hours 0–23, minutes 0–59.
+    let part = |n: u32| u8::try_from(n).unwrap_or(0);
+    ExcelDateTime::from_ymd(year, part(local.month()), part(local.day()))?.and_hms(
+        u16::from(part(local.hour())),
+        part(local.minute()),
+        part(local.second()),
+    )
+}
+
+/// Danish date and time as Excel shows them, whatever the reader's own locale.
+const DANISH_DATETIME: &str = "[$-406]dd-mm-yyyy hh:mm";
+
+/// Landscape A4, one page wide (as many pages long as it takes), `header_row` repeated at
+/// the top of every page, and the sheet's name and page numbers in the margins.
+fn print_setup(sheet: &mut Worksheet, header_row: u32) -> Result<(), XlsxError> {
+    sheet.set_landscape();
+    sheet.set_paper_size(9);
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(header_row, header_row)?;
+    sheet.set_header("&L&A");
+    sheet.set_footer("&CSide &P af &N");
+    Ok(())
+}
+
+/// The sheet's title and, below it, `sentence` across `columns` columns in one merged,
+/// wrapped cell tall enough for two lines.
+fn title_rows(
+    sheet: &mut Worksheet,
+    title: &str,
+    sentence: &str,
+    columns: u16,
+) -> Result<(), XlsxError> {
+    let title_format = Format::new().set_bold().set_font_size(14);
+    let sentence_format = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    sheet.write_string_with_format(0, 0, title, &title_format)?;
+    sheet.set_row_height(0, 21)?;
+    sheet.merge_range(1, 0, 1, columns - 1, sentence, &sentence_format)?;
+    sheet.set_row_height(1, 32)?;
+    Ok(())
+}
+
 /// XLSX with the answers on the first sheet (status cells filled with their colour, the
 /// word always written too) and the region-wide summary on the second.
 pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
-    let wrap = Format::new().set_text_wrap();
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let date = Format::new()
+        .set_num_format(DANISH_DATETIME)
+        .set_align(FormatAlign::Top);
+    let summary = &analysis.summary;
+    let round = &analysis.data.content.round;
+    let submitted = format!(
+        "{} af {} kommuner har indsendt.",
+        summary.submitted_count, summary.municipality_count
+    );
+
+    let mut names: Vec<&str> = rows.iter().map(|r| r.municipality.as_str()).collect();
+    names.dedup();
+    let title = match names.as_slice() {
+        [one] => format!("{}: svar fra {}", round.title, official_name(one)),
+        _ => format!("{}: kommunernes svar, {}", round.title, round.kkr_name),
+    };
 
     let sheet = workbook.add_worksheet();
     sheet.set_name("Svar")?;
+    title_rows(
+        sheet,
+        &title,
+        &format!("{} {submitted}", summary.sentence),
+        HEADERS.len() as u16,
+    )?;
+    const HEADER_ROW: u32 = 3;
     for (col, header) in HEADERS.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, *header, &bold)?;
+        sheet.write_string_with_format(HEADER_ROW, col as u16, *header, &bold)?;
     }
     for (i, row) in rows.iter().enumerate() {
-        let r = i as u32 + 1;
+        let r = HEADER_ROW + 1 + i as u32;
         for (col, cell) in row.cells().iter().enumerate() {
             let col = col as u16;
             if col == 1 {
@@ -196,14 +279,25 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
                     Some(s) => sheet.write_string_with_format(r, col, cell, &status_format(s))?,
                     None => sheet.write_string(r, col, cell)?,
                 };
+            } else if col == 12 {
+                if let Some(at) = row.submitted_at_utc {
+                    sheet.write_datetime_with_format(r, col, excel_datetime(at)?, &date)?;
+                }
+            } else if col == 7 || col == 10 {
+                sheet.write_string_with_format(r, col, cell, &wrap)?;
             } else {
                 // write_string stores text, never a formula, whatever the cell begins with.
                 sheet.write_string(r, col, cell)?;
             }
         }
     }
-    sheet.set_freeze_panes(1, 0)?;
-    sheet.autofilter(0, 0, rows.len() as u32, (HEADERS.len() - 1) as u16)?;
+    sheet.set_freeze_panes(HEADER_ROW + 1, 0)?;
+    sheet.autofilter(
+        HEADER_ROW,
+        0,
+        HEADER_ROW + rows.len() as u32,
+        (HEADERS.len() - 1) as u16,
+    )?;
     for (col, width) in [
         (0u16, 30.0),
         (4, 16.0),
@@ -211,26 +305,14 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
         (7, 50.0),
         (9, 22.0),
         (10, 50.0),
-        (12, 22.0),
+        (12, 17.0),
     ] {
         sheet.set_column_width(col, width)?;
     }
+    print_setup(sheet, HEADER_ROW)?;
 
-    let summary = &analysis.summary;
-    let round = &analysis.data.content.round;
     let overview = workbook.add_worksheet();
     overview.set_name("Opsummering")?;
-    overview.write_string_with_format(0, 0, &round.title, &bold)?;
-    overview.write_string(1, 0, &round.kkr_name)?;
-    overview.write_string_with_format(2, 0, &summary.sentence, &wrap)?;
-    overview.write_string(
-        3,
-        0,
-        format!(
-            "{} af {} kommuner har indsendt.",
-            summary.submitted_count, summary.municipality_count
-        ),
-    )?;
     let headers = [
         "Nr.",
         "Anbefaling",
@@ -241,13 +323,19 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
         "Ikke besvaret",
         "Samlet",
     ];
+    overview.write_string_with_format(0, 0, &round.title, &bold)?;
+    overview.write_string(1, 0, &round.kkr_name)?;
+    overview.merge_range(2, 0, 2, headers.len() as u16 - 1, &summary.sentence, &wrap)?;
+    overview.set_row_height(2, 32)?;
+    overview.write_string(3, 0, &submitted)?;
+    const OVERVIEW_HEADER_ROW: u32 = 5;
     for (col, header) in headers.iter().enumerate() {
-        overview.write_string_with_format(5, col as u16, *header, &bold)?;
+        overview.write_string_with_format(OVERVIEW_HEADER_ROW, col as u16, *header, &bold)?;
     }
     for (i, r) in summary.recommendations().enumerate() {
-        let row = 6 + i as u32;
+        let row = OVERVIEW_HEADER_ROW + 1 + i as u32;
         overview.write_string(row, 0, &r.code)?;
-        overview.write_string(row, 1, &r.text)?;
+        overview.write_string_with_format(row, 1, &r.text, &wrap)?;
         overview.write_string(
             row,
             2,
@@ -271,6 +359,7 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
     overview.set_column_width(0, 8)?;
     overview.set_column_width(1, 60)?;
     overview.set_column_width(7, 24)?;
+    print_setup(overview, OVERVIEW_HEADER_ROW)?;
     workbook.save_to_buffer()
 }
 

@@ -744,6 +744,36 @@ pub fn adopt_proposal(
     })
 }
 
+/// The municipalities whose proposals became focus areas of a round (by adoption), for
+/// the agenda item's account of the set's changes; in focus area order.
+pub fn focus_area_proposers(
+    conn: &mut DbConnection,
+    round_id: i32,
+) -> QueryResult<Vec<crate::domain::set_changes::Proposer>> {
+    let adopted: Vec<(i32, Option<i32>)> = focus_areas::table
+        .filter(focus_areas::round_id.eq(round_id))
+        .filter(focus_areas::proposal_submission_id.is_not_null())
+        .order(focus_areas::number.asc())
+        .select((focus_areas::id, focus_areas::proposal_submission_id))
+        .load(conn)?;
+    let ids: Vec<i32> = adopted.iter().filter_map(|(_, s)| *s).collect();
+    let names: Vec<(i32, String)> = submissions::table
+        .inner_join(municipalities::table)
+        .filter(submissions::id.eq_any(ids))
+        .select((submissions::id, municipalities::name))
+        .load(conn)?;
+    Ok(adopted
+        .into_iter()
+        .filter_map(|(area, submission)| {
+            let name = names.iter().find(|(id, _)| Some(*id) == submission)?;
+            Some(crate::domain::set_changes::Proposer {
+                focus_area_id: area,
+                municipality: crate::domain::official_name(&name.1),
+            })
+        })
+        .collect())
+}
+
 /// The code and round year of each of the given recommendations.
 pub fn codes_and_years(
     conn: &mut DbConnection,

@@ -5,6 +5,10 @@
 //! - `GET /rounds/{id}/municipalities/{code}/attachment.pdf`, `.../agenda.txt`,
 //!   `.../agenda.docx`, `.../answers.xlsx`, `.../answers.csv`: the municipality's editors and
 //!   readers (with its draft), the KKR's admins (with the draft) and members (submitted only).
+//! - `GET /rounds/{id}/municipalities/{code}/agenda`: the download form for the agenda item
+//!   and the attachment, where the secretary adds the case number and meeting dates; the same
+//!   users. `agenda.txt` and `agenda.docx` take its fields (`sagsnr`, `moededato`,
+//!   `tidligere`) as query parameters.
 //! - `POST /rounds/{id}/municipalities/{code}/snapshots`: the municipality's editors and
 //!   readers, the KKR's admins. A snapshot holds submitted answers only.
 //! - `GET /snapshots/{id}/bilag.pdf`: whoever may read the municipality.
@@ -16,20 +20,21 @@
 use std::sync::Arc;
 
 use actix_session::Session;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::auth::SignedIn;
+use super::error::percent_encode;
 use super::error::AppError;
 use super::forms::parse_target;
-use super::pages::verify_csrf;
+use super::pages::{base_context, verify_csrf};
 use super::{blocking, db, round_view, AppState};
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::{access, MunicipalityCode, User};
+use crate::domain::{access, set_changes, MunicipalityCode, User};
 use crate::report::sheets::{self, Scope, Separator};
 use crate::report::{agenda, ReportError};
-use crate::store::{now, snapshots};
+use crate::store::{now, rounds, snapshots};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     const BASE: &str = "/rounds/{id}/municipalities/{code}";
@@ -37,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         &format!("{BASE}/attachment.pdf"),
         web::get().to(attachment_pdf),
     )
+    .route(&format!("{BASE}/agenda"), web::get().to(agenda_form))
     .route(&format!("{BASE}/agenda.txt"), web::get().to(agenda_txt))
     .route(&format!("{BASE}/agenda.docx"), web::get().to(agenda_docx))
     .route(&format!("{BASE}/answers.xlsx"), web::get().to(answers_xlsx))
@@ -133,18 +139,167 @@ async fn attachment_pdf(
     Ok(download("application/pdf", &filename, rendered.pdf))
 }
 
-fn agenda_of(t: &Target) -> Result<agenda::AgendaItem, AppError> {
-    agenda::build(&t.view, &t.code).ok_or(AppError::NotFound)
+/// The download form's fields, as typed: kept when the form is shown again.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct AgendaQuery {
+    #[serde(default)]
+    sagsnr: String,
+    #[serde(default)]
+    moededato: String,
+    #[serde(default)]
+    tidligere: String,
+    /// Which download the form asks for: `docx`, `txt` or `pdf`; none shows the form.
+    #[serde(default, skip_serializing)]
+    format: Option<String>,
+}
+
+impl AgendaQuery {
+    fn details(&self) -> Result<agenda::AgendaDetails, Vec<agenda::DetailError>> {
+        agenda::parse_details(&self.sagsnr, &self.moededato, &self.tidligere)
+    }
+}
+
+/// The query string that carries the details on to a download, dates as ISO dates.
+fn details_query(details: &agenda::AgendaDetails) -> String {
+    let mut parts = Vec::new();
+    if let Some(case) = &details.case_number {
+        parts.push(format!("sagsnr={}", percent_encode(case)));
+    }
+    if let Some(meeting) = details.meeting {
+        parts.push(format!("moededato={meeting}"));
+    }
+    if !details.earlier.is_empty() {
+        let dates: Vec<String> = details.earlier.iter().map(|d| d.to_string()).collect();
+        parts.push(format!("tidligere={}", percent_encode(&dates.join(","))));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+async fn agenda_of(
+    state: &web::Data<AppState>,
+    t: &Target,
+    query: &AgendaQuery,
+) -> Result<agenda::AgendaItem, AppError> {
+    let details = query.details().map_err(|errors| {
+        AppError::BadRequest(
+            errors
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    })?;
+    let round_id = t.view.data.content.round.id;
+    let proposers = db(state, move |conn| {
+        Ok(rounds::focus_area_proposers(conn, round_id)?)
+    })
+    .await?;
+    let changes = set_changes::of_analysis(&t.view, &proposers);
+    agenda::build(&t.view, &t.code, &details, &changes).ok_or(AppError::NotFound)
+}
+
+#[derive(Debug, Default, Serialize)]
+struct AgendaFieldErrors {
+    sagsnr: Option<String>,
+    moededato: Option<String>,
+    tidligere: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct FieldError {
+    field: &'static str,
+    message: String,
+}
+
+/// The agenda item's download form: shown empty (or prefilled from the query), shown again
+/// with the input and a message per field when something cannot be read (400), or, when
+/// all is well, sent on to the download asked for.
+async fn agenda_form(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, String)>,
+    query: web::Query<AgendaQuery>,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let (round_id, code) = path.into_inner();
+    let t = municipality_target(&state, &user, round_id, &code).await?;
+    let base = format!(
+        "/rounds/{}/municipalities/{}",
+        t.view.data.content.round.id, t.code
+    );
+    let mut errors: Vec<FieldError> = Vec::new();
+    if let Some(format) = query.format.as_deref() {
+        match query.details() {
+            Ok(details) => {
+                let target = match format {
+                    "docx" => Some(format!("{base}/agenda.docx{}", details_query(&details))),
+                    "txt" => Some(format!("{base}/agenda.txt{}", details_query(&details))),
+                    "pdf" => Some(match details.meeting {
+                        Some(meeting) => format!("{base}/attachment.pdf?moededato={meeting}"),
+                        None => format!("{base}/attachment.pdf"),
+                    }),
+                    _ => None,
+                };
+                // Only a hand-made address names another format: no field to point at.
+                let target = target.ok_or_else(|| {
+                    AppError::BadRequest(
+                        "Ukendt format: vælg Word eller tekst til dagsordenspunktet eller PDF til bilaget."
+                            .into(),
+                    )
+                })?;
+                return Ok(HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, target))
+                    .finish());
+            }
+            Err(found) => errors.extend(found.into_iter().map(|e| FieldError {
+                field: e.field,
+                message: e.message,
+            })),
+        }
+    }
+    let message_of = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    };
+    let field_errors = AgendaFieldErrors {
+        sagsnr: message_of("sagsnr"),
+        moededato: message_of("moededato"),
+        tidligere: message_of("tidligere"),
+    };
+    let content = &t.view.data.content;
+    let municipality = content.municipality(&t.code).ok_or(AppError::NotFound)?;
+    let mut context = base_context(&session, Some(&user))?;
+    context.insert("round", &content.round);
+    context.insert("code", t.code.as_str());
+    context.insert("name", &municipality.official_name());
+    context.insert("council", municipality.council_name.trim());
+    context.insert("values", &*query);
+    context.insert("errors", &errors);
+    context.insert("field_errors", &field_errors);
+    context.insert("case_number_max", &agenda::CASE_NUMBER_MAX_CHARS);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    state.pages.respond(status, "agenda_form.html", &context)
 }
 
 async fn agenda_txt(
     state: web::Data<AppState>,
     path: web::Path<(i32, String)>,
+    query: web::Query<AgendaQuery>,
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
     let t = municipality_target(&state, &user, round_id, &code).await?;
-    let text = agenda::text(&agenda_of(&t)?);
+    let text = agenda::text(&agenda_of(&state, &t, &query).await?);
     let filename = format!(
         "dagsorden-{}-{}.txt",
         t.view.data.content.round.year, t.code
@@ -159,11 +314,12 @@ async fn agenda_txt(
 async fn agenda_docx(
     state: web::Data<AppState>,
     path: web::Path<(i32, String)>,
+    query: web::Query<AgendaQuery>,
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
     let t = municipality_target(&state, &user, round_id, &code).await?;
-    let bytes = agenda::docx(&agenda_of(&t)?)?;
+    let bytes = agenda::docx(&agenda_of(&state, &t, &query).await?)?;
     let filename = format!(
         "dagsorden-{}-{}.docx",
         t.view.data.content.round.year, t.code

@@ -39,6 +39,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/municipality.html"),
     ),
     (
+        "agenda_form.html",
+        include_str!("../../templates/agenda_form.html"),
+    ),
+    (
         "national.html",
         include_str!("../../templates/national.html"),
     ),

@@ -91,10 +91,11 @@ fn spreadsheets_hold_one_row_per_municipality_and_recommendation_and_no_formulas
         open_workbook_from_rs(std::io::Cursor::new(response.bytes.clone())).unwrap();
     assert_eq!(book.sheet_names(), ["Svar", "Opsummering"]);
     let answers = book.worksheet_range("Svar").unwrap();
-    assert_eq!(answers.height(), 1 + 29 * 12);
+    // A title, the summary sentence and a blank row above the header row.
+    assert_eq!(answers.height(), 4 + 29 * 12);
     let header: Vec<String> = answers
         .rows()
-        .next()
+        .nth(3)
         .unwrap()
         .iter()
         .map(|c| c.to_string())
@@ -153,7 +154,7 @@ fn the_agenda_item_draft_follows_the_council_structure() {
         .text();
     for heading in [
         "Beslutningstema",
-        "Sagsfremstilling",
+        "Sagsfremstilling og økonomi",
         "Bevilling",
         "Retsgrundlag",
         "Kompetence",

@@ -2,6 +2,7 @@
 //! SQLite file; and again on PostgreSQL when `TRAFIKLYS_TEST_POSTGRES_URL` is set (see
 //! `postgres_pass.rs`).
 
+mod agenda;
 mod api;
 mod auth;
 mod authorisation;

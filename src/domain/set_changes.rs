@@ -1,0 +1,492 @@
+//! How a round's recommendation set differs from the previous round's: what the agenda item's
+//! "Justering af anbefalinger" reports. Derived from the links the set already keeps
+//! (`carried_from`, `merged_from`), so it needs no record of the edits themselves.
+//!
+//! - added: a recommendation that continues nothing from the previous round;
+//! - reworded: one carried over whose text differs from its predecessor's (whitespace aside);
+//! - merged: one that took in other recommendations of the previous round;
+//! - retired: a previous recommendation that nothing of this round continues;
+//! - a set that continues nothing of the previous round is compared with nothing;
+//! - focus areas: new (a proposal was adopted as it, or neither its title nor any of its
+//!   recommendations comes from the previous round), renamed (its recommendations come from a
+//!   previous area whose title is gone), or kept; previous areas with no successor are retired.
+
+use serde::Serialize;
+
+use super::analysis::RoundAnalysis;
+use super::model::{RoundContent, RoundData};
+
+/// A municipality whose proposal became a focus area of the round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Proposer {
+    pub focus_area_id: i32,
+    /// As a council document names it: "Fredensborg Kommune".
+    pub municipality: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangedRecommendation {
+    pub code: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reworded {
+    pub code: String,
+    pub text: String,
+    pub before: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Merged {
+    pub code: String,
+    pub text: String,
+    /// The previous round's recommendations it took in, its own predecessor first.
+    pub from: Vec<ChangedRecommendation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FocusAreaChange {
+    pub number: i32,
+    pub title: String,
+    pub is_new: bool,
+    /// Who proposed it, when it came from a municipality's proposal.
+    pub proposed_by: Vec<String>,
+    /// Its title in the previous round, when it was renamed.
+    pub renamed_from: Option<String>,
+}
+
+/// The set of a round against the previous round's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetChanges {
+    /// The previous round's year; `None` for a first round, or a set that continues nothing
+    /// of the previous round (then every list is empty and no focus area counts as new).
+    pub previous_year: Option<i32>,
+    pub previous_count: usize,
+    pub current_count: usize,
+    pub added: Vec<ChangedRecommendation>,
+    pub reworded: Vec<Reworded>,
+    pub merged: Vec<Merged>,
+    pub retired: Vec<ChangedRecommendation>,
+    /// Every focus area of this round, in number order.
+    pub focus_areas: Vec<FocusAreaChange>,
+    /// Titles of the previous round's focus areas that nothing continues.
+    pub retired_focus_areas: Vec<String>,
+}
+
+impl SetChanges {
+    /// Whether any recommendation was added, reworded, merged or retired.
+    pub fn recommendations_changed(&self) -> bool {
+        !(self.added.is_empty()
+            && self.reworded.is_empty()
+            && self.merged.is_empty()
+            && self.retired.is_empty())
+    }
+
+    pub fn new_focus_areas(&self) -> impl Iterator<Item = &FocusAreaChange> {
+        self.focus_areas.iter().filter(|a| a.is_new)
+    }
+}
+
+/// Texts compared as a reader sees them: case and spacing aside.
+fn same_text(a: &str, b: &str) -> bool {
+    let fold = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    fold(a) == fold(b)
+}
+
+fn same_title(a: &str, b: &str) -> bool {
+    same_text(&a.to_lowercase(), &b.to_lowercase())
+}
+
+/// The round the analysis compares with: the latest earlier one, as the trend does.
+fn previous_round(analysis: &RoundAnalysis) -> Option<&RoundData> {
+    let year = analysis.data.content.round.year;
+    analysis
+        .earlier
+        .iter()
+        .filter(|d| d.content.round.year < year)
+        .max_by_key(|d| d.content.round.year)
+}
+
+/// The changes of an analysed round's set since its previous round.
+pub fn of_analysis(analysis: &RoundAnalysis, proposers: &[Proposer]) -> SetChanges {
+    changes(
+        &analysis.data.content,
+        previous_round(analysis).map(|d| &d.content),
+        proposers,
+    )
+}
+
+/// The changes of `current`'s set since `previous`.
+pub fn changes(
+    current: &RoundContent,
+    previous: Option<&RoundContent>,
+    proposers: &[Proposer],
+) -> SetChanges {
+    // A set that continues nothing of the previous round (a round on another policy area,
+    // say) is a new set, not an adjusted one: there is nothing to compare it with.
+    let continues = |previous: &RoundContent| {
+        current
+            .recommendations
+            .iter()
+            .flat_map(|r| r.predecessors())
+            .any(|id| previous.recommendations.iter().any(|p| p.id == id))
+    };
+    let Some(previous) = previous.filter(|p| continues(p)) else {
+        return SetChanges {
+            previous_year: None,
+            previous_count: 0,
+            current_count: current.recommendations.len(),
+            added: Vec::new(),
+            reworded: Vec::new(),
+            merged: Vec::new(),
+            retired: Vec::new(),
+            focus_areas: current
+                .focus_areas
+                .iter()
+                .map(|a| FocusAreaChange {
+                    number: a.number,
+                    title: a.title.clone(),
+                    is_new: false,
+                    proposed_by: Vec::new(),
+                    renamed_from: None,
+                })
+                .collect(),
+            retired_focus_areas: Vec::new(),
+        };
+    };
+    let before = |id: i32| previous.recommendations.iter().find(|r| r.id == id);
+    let summary = |code: &str, text: &str| ChangedRecommendation {
+        code: code.to_owned(),
+        text: text.to_owned(),
+    };
+
+    let mut added = Vec::new();
+    let mut reworded = Vec::new();
+    let mut merged = Vec::new();
+    for rec in &current.recommendations {
+        let predecessors: Vec<_> = rec.predecessors().filter_map(before).collect();
+        if predecessors.is_empty() {
+            added.push(summary(&rec.code, &rec.text));
+            continue;
+        }
+        if let Some(own) = rec.carried_from.and_then(before) {
+            if !same_text(&own.text, &rec.text) {
+                reworded.push(Reworded {
+                    code: rec.code.clone(),
+                    text: rec.text.clone(),
+                    before: own.text.clone(),
+                });
+            }
+        }
+        if predecessors.len() > 1 || rec.carried_from.is_none() {
+            merged.push(Merged {
+                code: rec.code.clone(),
+                text: rec.text.clone(),
+                from: predecessors
+                    .iter()
+                    .map(|p| summary(&p.code, &p.text))
+                    .collect(),
+            });
+        }
+    }
+    let continued: Vec<i32> = current
+        .recommendations
+        .iter()
+        .flat_map(|r| r.predecessors())
+        .collect();
+    let retired = previous
+        .recommendations
+        .iter()
+        .filter(|r| !continued.contains(&r.id))
+        .map(|r| summary(&r.code, &r.text))
+        .collect();
+
+    // The previous focus areas each current one draws recommendations from.
+    let sources = |area_id: i32| -> Vec<i32> {
+        let mut ids: Vec<i32> = current
+            .recommendations_of(area_id)
+            .flat_map(|r| r.predecessors())
+            .filter_map(before)
+            .map(|p| p.focus_area_id)
+            .collect();
+        ids.dedup();
+        ids
+    };
+    let title_kept = |title: &str| -> bool {
+        current
+            .focus_areas
+            .iter()
+            .any(|a| same_title(&a.title, title))
+    };
+    let mut successors: Vec<i32> = Vec::new();
+    let focus_areas = current
+        .focus_areas
+        .iter()
+        .map(|area| {
+            let proposed_by: Vec<String> = proposers
+                .iter()
+                .filter(|p| p.focus_area_id == area.id)
+                .map(|p| p.municipality.clone())
+                .collect();
+            let same = previous
+                .focus_areas
+                .iter()
+                .find(|p| same_title(&p.title, &area.title));
+            let renamed = if same.is_none() && proposed_by.is_empty() {
+                sources(area.id).into_iter().find_map(|id| {
+                    previous.focus_areas.iter().find(|p| {
+                        p.id == id && !title_kept(&p.title) && !successors.contains(&p.id)
+                    })
+                })
+            } else {
+                None
+            };
+            if let Some(p) = same.or(renamed) {
+                successors.push(p.id);
+            }
+            FocusAreaChange {
+                number: area.number,
+                title: area.title.clone(),
+                is_new: same.is_none() && renamed.is_none(),
+                proposed_by,
+                renamed_from: renamed.map(|p| p.title.clone()),
+            }
+        })
+        .collect();
+    let retired_focus_areas = previous
+        .focus_areas
+        .iter()
+        .filter(|p| !successors.contains(&p.id))
+        .map(|p| p.title.clone())
+        .collect();
+
+    SetChanges {
+        previous_year: Some(previous.round.year),
+        previous_count: previous.recommendations.len(),
+        current_count: current.recommendations.len(),
+        added,
+        reworded,
+        merged,
+        retired,
+        focus_areas,
+        retired_focus_areas,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::*;
+    use chrono::NaiveDate;
+
+    fn rec(
+        id: i32,
+        area: i32,
+        code: &str,
+        text: &str,
+        carried_from: Option<i32>,
+    ) -> Recommendation {
+        Recommendation {
+            id,
+            focus_area_id: area,
+            code: code.into(),
+            text: text.into(),
+            binding: true,
+            position: id,
+            carried_from,
+            merged_from: Vec::new(),
+        }
+    }
+
+    fn area(id: i32, number: i32, title: &str) -> FocusArea {
+        FocusArea {
+            id,
+            number,
+            title: title.into(),
+        }
+    }
+
+    fn content(
+        id: i32,
+        year: i32,
+        focus_areas: Vec<FocusArea>,
+        recommendations: Vec<Recommendation>,
+    ) -> RoundContent {
+        RoundContent {
+            round: Round {
+                id,
+                kkr_id: 1,
+                kkr_name: "KKR Hovedstaden".into(),
+                year,
+                title: format!("Status {year}"),
+                subject: String::new(),
+                deadline: NaiveDate::from_ymd_opt(year, 12, 1)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .unwrap(),
+                state: RoundState::Closed,
+            },
+            focus_areas,
+            recommendations,
+            municipalities: Vec::new(),
+        }
+    }
+
+    fn y2016() -> RoundContent {
+        content(
+            1,
+            2016,
+            vec![area(1, 1, "Virksomheder"), area(2, 2, "Borgere")],
+            vec![
+                rec(1, 1, "1.1", "Fælles rekruttering", None),
+                rec(2, 1, "1.2", "Fælles indgang", None),
+                rec(3, 2, "2.1", "Unge på uddannelseshjælp", None),
+                rec(4, 2, "2.2", "Akademikere", None),
+                rec(5, 2, "2.3", "Små målgrupper", None),
+            ],
+        )
+    }
+
+    #[test]
+    fn a_first_round_has_no_changes_and_no_new_focus_area() {
+        let first = y2016();
+        let c = changes(&first, None, &[]);
+        assert_eq!(c.previous_year, None);
+        assert!(!c.recommendations_changed());
+        assert_eq!(c.current_count, 5);
+        assert_eq!(c.new_focus_areas().count(), 0);
+        assert_eq!(c.focus_areas.len(), 2);
+    }
+
+    #[test]
+    fn added_reworded_merged_and_retired_recommendations_are_told_apart() {
+        let mut merged = rec(13, 12, "2.1", "Særlige indsatser for akademikere", Some(4));
+        merged.merged_from = vec![5];
+        let y2017 = content(
+            2,
+            2017,
+            vec![
+                area(11, 1, "Virksomheder"),
+                area(12, 2, "Borgere"),
+                area(13, 3, "Flygtninge"),
+            ],
+            vec![
+                // Only spacing changed: not a rewording.
+                rec(11, 11, "1.1", "Fælles  rekruttering ", Some(1)),
+                merged,
+                rec(14, 13, "3.1", "Kompetenceafklaring af flygtninge", None),
+            ],
+        );
+        let c = changes(&y2017, Some(&y2016()), &[]);
+        assert_eq!(c.previous_year, Some(2016));
+        assert_eq!((c.previous_count, c.current_count), (5, 3));
+        assert_eq!(
+            c.added,
+            [ChangedRecommendation {
+                code: "3.1".into(),
+                text: "Kompetenceafklaring af flygtninge".into()
+            }]
+        );
+        assert_eq!(
+            c.reworded,
+            [Reworded {
+                code: "2.1".into(),
+                text: "Særlige indsatser for akademikere".into(),
+                before: "Akademikere".into()
+            }]
+        );
+        assert_eq!(c.merged.len(), 1);
+        assert_eq!(
+            c.merged[0]
+                .from
+                .iter()
+                .map(|r| r.code.as_str())
+                .collect::<Vec<_>>(),
+            ["2.2", "2.3"]
+        );
+        assert_eq!(
+            c.retired
+                .iter()
+                .map(|r| r.code.as_str())
+                .collect::<Vec<_>>(),
+            ["1.2", "2.1"]
+        );
+        assert_eq!(
+            c.focus_areas
+                .iter()
+                .map(|a| (a.title.as_str(), a.is_new))
+                .collect::<Vec<_>>(),
+            [
+                ("Virksomheder", false),
+                ("Borgere", false),
+                ("Flygtninge", true)
+            ]
+        );
+        assert!(c.retired_focus_areas.is_empty());
+    }
+
+    #[test]
+    fn a_renamed_focus_area_is_not_new_and_a_proposed_one_names_who_proposed_it() {
+        let y2017 = content(
+            2,
+            2017,
+            vec![
+                area(11, 1, "virksomheder"),
+                area(12, 2, "Borgerrettede indsatser"),
+                area(13, 3, "Integration"),
+            ],
+            vec![
+                rec(11, 11, "1.1", "Fælles rekruttering", Some(1)),
+                rec(12, 12, "2.1", "Akademikere", Some(4)),
+                // Moved into the proposed area: the area is still new.
+                rec(13, 13, "3.1", "Små målgrupper", Some(5)),
+            ],
+        );
+        let proposers = [Proposer {
+            focus_area_id: 13,
+            municipality: "Fredensborg Kommune".into(),
+        }];
+        let c = changes(&y2017, Some(&y2016()), &proposers);
+        let [first, second, third] = c.focus_areas.as_slice() else {
+            panic!("three areas");
+        };
+        assert!(!first.is_new, "the title matches whatever its case");
+        assert!(!second.is_new);
+        assert_eq!(second.renamed_from.as_deref(), Some("Borgere"));
+        assert!(third.is_new);
+        assert_eq!(third.proposed_by, ["Fredensborg Kommune"]);
+        assert!(c.retired_focus_areas.is_empty());
+
+        // Without the proposal, an area of moved recommendations would be an old one renamed,
+        // but "Borgere" is already continued by area 2: an old area has one successor.
+        let c = changes(&y2017, Some(&y2016()), &[]);
+        assert!(c.focus_areas[2].is_new);
+    }
+
+    #[test]
+    fn a_set_that_continues_nothing_is_not_an_adjusted_one() {
+        let other = content(
+            2,
+            2017,
+            vec![area(11, 1, "Socialområdet")],
+            vec![rec(11, 11, "1.1", "Fælles tilbud", None)],
+        );
+        let c = changes(&other, Some(&y2016()), &[]);
+        assert_eq!(c.previous_year, None);
+        assert!(c.retired.is_empty() && c.added.is_empty());
+        assert!(!c.focus_areas[0].is_new);
+    }
+
+    #[test]
+    fn a_focus_area_nothing_continues_is_retired() {
+        let y2017 = content(
+            2,
+            2017,
+            vec![area(11, 1, "Virksomheder")],
+            vec![rec(11, 11, "1.1", "Fælles rekruttering", Some(1))],
+        );
+        let c = changes(&y2017, Some(&y2016()), &[]);
+        assert_eq!(c.retired_focus_areas, ["Borgere"]);
+        assert_eq!(c.retired.len(), 4);
+    }
+}
