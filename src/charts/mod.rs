@@ -50,9 +50,61 @@ fn hex(code: &str) -> RGBColor {
     RGBColor(channel(1), channel(3), channel(5))
 }
 
+/// The smallest chart text, in SVG pixels: a chart printed across an A4 text column
+/// (about 0.65 pt a pixel) keeps it at 8 pt or more.
+const LABEL: f64 = 13.0;
+
 const UNANSWERED_FILL: RGBColor = RGBColor(0xE6, 0xE6, 0xE6);
 const INK: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
 const GRID: RGBColor = RGBColor(0xB0, 0xB0, 0xB0);
+
+/// Hatching that tells the statuses apart without colour: vertical lines for green, rising
+/// diagonals for yellow, crossed diagonals for red, none for no answer. Drawn in thin white
+/// over the fill, clipped to the rectangle from `(left, top)` to `(right, bottom)`.
+fn hatch<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    status: Option<Status>,
+    (left, top): (i32, i32),
+    (right, bottom): (i32, i32),
+) -> Result<(), ChartError> {
+    const GAP: i32 = 6;
+    let ink = WHITE.mix(0.7).stroke_width(1);
+    let height = bottom - top;
+    let mut lines: Vec<[(i32, i32); 2]> = Vec::new();
+    let diagonals = |rising: bool, lines: &mut Vec<[(i32, i32); 2]>| {
+        let mut start = left - height;
+        while start < right {
+            // The 45° line through (start, bottom), kept to left..=right.
+            let from = (left - start).max(0);
+            let to = (right - start).min(height);
+            if from < to {
+                let y = |t: i32| if rising { bottom - t } else { top + t };
+                lines.push([(start + from, y(from)), (start + to, y(to))]);
+            }
+            start += GAP;
+        }
+    };
+    match status {
+        Some(Status::Green) => {
+            let mut x = left + GAP / 2;
+            while x < right {
+                lines.push([(x, top), (x, bottom)]);
+                x += GAP;
+            }
+        }
+        Some(Status::Yellow) => diagonals(true, &mut lines),
+        Some(Status::Red) => {
+            diagonals(true, &mut lines);
+            diagonals(false, &mut lines);
+        }
+        None => {}
+    }
+    for [a, b] in lines {
+        root.draw(&PathElement::new(vec![a, b], ink))
+            .map_err(draw_err)?;
+    }
+    Ok(())
+}
 
 /// One bar of the distribution chart.
 #[derive(Debug, Clone)]
@@ -216,7 +268,7 @@ impl DistributionChart {
             root.draw(&Text::new(
                 format!("Egne svar: {name}"),
                 (width as i32 - 6, Self::TOP as i32 - 14),
-                bold(11.0).pos(Pos::new(HPos::Right, VPos::Center)),
+                bold(LABEL).pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .map_err(draw_err)?;
         }
@@ -239,7 +291,7 @@ impl DistributionChart {
             root.draw(&Text::new(
                 tick.to_string(),
                 (x, rows_bottom + 8),
-                font(12.0).pos(Pos::new(HPos::Center, VPos::Top)),
+                font(LABEL).pos(Pos::new(HPos::Center, VPos::Top)),
             ))
             .map_err(draw_err)?;
             tick += step;
@@ -251,7 +303,7 @@ impl DistributionChart {
         root.draw(&Text::new(
             axis_label,
             ((x0 + x1) / 2, rows_bottom + 26),
-            font(12.0).pos(Pos::new(HPos::Center, VPos::Top)),
+            font(LABEL).pos(Pos::new(HPos::Center, VPos::Top)),
         ))
         .map_err(draw_err)?;
 
@@ -273,7 +325,7 @@ impl DistributionChart {
                 root.draw(&Text::new(
                     text,
                     (x1 + 12, middle),
-                    font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
+                    font(LABEL).pos(Pos::new(HPos::Left, VPos::Center)),
                 ))
                 .map_err(draw_err)?;
             }
@@ -305,17 +357,21 @@ impl DistributionChart {
                     WHITE.stroke_width(1),
                 ))
                 .map_err(draw_err)?;
-                let label = match status {
-                    Some(s) => format!("{} {n}", s.symbol()),
-                    None => n.to_string(),
-                };
+                hatch(root, status, (left, top), (right, bottom))?;
+                // Every segment names its status, however narrow: symbol and count where
+                // they fit, the symbol alone where it fits, and the hatching always.
                 let room = right - left;
-                if room >= 22 {
-                    let text = if room >= 38 { label } else { n.to_string() };
+                let text = match status {
+                    Some(s) if room >= 40 => Some(format!("{} {n}", s.symbol())),
+                    Some(s) if room >= 13 => Some(s.symbol().to_owned()),
+                    None if room >= 22 => Some(n.to_string()),
+                    _ => None,
+                };
+                if let Some(text) = text {
                     root.draw(&Text::new(
                         text,
                         ((left + right) / 2, middle),
-                        font(12.0).pos(Pos::new(HPos::Center, VPos::Center)),
+                        font(LABEL).pos(Pos::new(HPos::Center, VPos::Center)),
                     ))
                     .map_err(draw_err)?;
                 }
@@ -329,30 +385,26 @@ impl DistributionChart {
             .iter()
             .map(|s| {
                 (
-                    hex(s.fill_hex()),
+                    Some(*s),
                     format!("{} {}", s.symbol(), s.label_da()),
                 )
             })
-            .chain(std::iter::once((UNANSWERED_FILL, self.rest_label.clone())));
-        for (fill, text) in entries {
-            root.draw(&Rectangle::new(
-                [(x, legend_y - 7), (x + 14, legend_y + 7)],
-                fill.filled(),
-            ))
-            .map_err(draw_err)?;
-            root.draw(&Rectangle::new(
-                [(x, legend_y - 7), (x + 14, legend_y + 7)],
-                INK.stroke_width(1),
-            ))
-            .map_err(draw_err)?;
-            let label_width = 8 * text.chars().count() as i32 + 12;
-            root.draw(&Text::new(
-                text,
-                (x + 20, legend_y),
-                font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
-            .map_err(draw_err)?;
-            x += 20 + label_width;
+            .chain(std::iter::once((None, self.rest_label.clone())));
+        for (status, text) in entries {
+            let fill = status.map_or(UNANSWERED_FILL, |s| hex(s.fill_hex()));
+            let (a, b) = ((x, legend_y - 8), (x + 16, legend_y + 8));
+            root.draw(&Rectangle::new([a, b], fill.filled()))
+                .map_err(draw_err)?;
+            hatch(root, status, a, b)?;
+            root.draw(&Rectangle::new([a, b], INK.stroke_width(1)))
+                .map_err(draw_err)?;
+            let style = font(LABEL).pos(Pos::new(HPos::Left, VPos::Center));
+            let label_width = root
+                .estimate_text_size(&text, &style)
+                .map_or(8 * text.chars().count() as i32, |(w, _)| w as i32);
+            root.draw(&Text::new(text, (x + 22, legend_y), style))
+                .map_err(draw_err)?;
+            x += 22 + label_width + 18;
         }
         root.present().map_err(draw_err)
     }
@@ -489,6 +541,62 @@ mod tests {
         let svg = c.svg("p").unwrap();
         assert!(svg.contains("Andel (procent)"));
         assert!(svg.contains("hver søjle er 100 procent"));
+    }
+
+    #[test]
+    fn every_segment_carries_its_symbol_even_a_segment_of_one() {
+        let mut c = chart();
+        c.bars[1].counts = Counts {
+            green: 1,
+            yellow: 1,
+            red: 1,
+            unanswered: 26,
+        };
+        let svg = c.svg("s").unwrap();
+        // A symbol alone in a text element is a segment too narrow for its count.
+        for symbol in ["✔", "◐", "✖"] {
+            assert!(svg.contains(&format!(">{symbol}</text>")), "{symbol}: {svg}");
+        }
+    }
+
+    fn hatch_lines(svg: &str) -> usize {
+        svg.matches(r##"stroke="#FFFFFF" stroke-opacity="0.7""##).count()
+    }
+
+    #[test]
+    fn a_segment_too_narrow_for_a_symbol_is_hatched() {
+        let bar = |green| DistributionChart {
+            bars: vec![Bar {
+                label: "1.1".into(),
+                counts: Counts {
+                    green,
+                    yellow: 0,
+                    red: 0,
+                    unanswered: 98 - green,
+                },
+                mark: None,
+            }],
+            scale: Scale::Municipalities(98),
+            ..chart()
+        };
+        let (none, one) = (bar(0).svg("a").unwrap(), bar(1).svg("b").unwrap());
+        assert!(
+            hatch_lines(&one) > hatch_lines(&none),
+            "one municipality's green segment carries green's hatching"
+        );
+        assert!(!one.contains(">✔</text>"), "too narrow for the symbol");
+    }
+
+    #[test]
+    fn chart_text_is_at_least_thirteen_pixels() {
+        let svg = chart().with_marks("Frederiksberg", &[None, None]).svg("t").unwrap();
+        let sizes: Vec<f64> = svg
+            .split("font-size=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next()?.parse().ok())
+            .collect();
+        assert!(!sizes.is_empty());
+        assert!(sizes.iter().all(|&s| s >= LABEL), "{sizes:?}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod characters;
 mod concurrency;
 mod crash;
 mod danish_order;
+mod documents;
 mod dashboard;
 mod exports;
 mod forms;
