@@ -230,11 +230,11 @@ impl DistributionChart {
     }
 
     const WIDTH: u32 = 760;
-    const ROW: u32 = 30;
+    const ROW: u32 = 24;
     const TOP: u32 = 46;
     const LEFT: u32 = 64;
     const RIGHT: u32 = 24;
-    const BOTTOM: u32 = 86;
+    const BOTTOM: u32 = 70;
 
     fn size(&self) -> (u32, u32) {
         (
@@ -308,8 +308,8 @@ impl DistributionChart {
         .map_err(draw_err)?;
 
         for (i, bar) in self.bars.iter().enumerate() {
-            let top = (Self::TOP + Self::ROW * i as u32) as i32 + 4;
-            let bottom = top + Self::ROW as i32 - 8;
+            let top = (Self::TOP + Self::ROW * i as u32) as i32 + 3;
+            let bottom = top + Self::ROW as i32 - 6;
             let middle = (top + bottom) / 2;
             root.draw(&Text::new(
                 bar.label.clone(),
@@ -357,10 +357,12 @@ impl DistributionChart {
                     WHITE.stroke_width(1),
                 ))
                 .map_err(draw_err)?;
-                hatch(root, status, (left, top), (right, bottom))?;
                 // Every segment names its status, however narrow: symbol and count where
-                // they fit, the symbol alone where it fits, and the hatching always.
+                // they fit, the symbol alone where it fits, else the legend's hatching.
                 let room = right - left;
+                if status.is_some() && room < 13 {
+                    hatch(root, status, (left, top), (right, bottom))?;
+                }
                 let text = match status {
                     Some(s) if room >= 40 => Some(format!("{} {n}", s.symbol())),
                     Some(s) if room >= 13 => Some(s.symbol().to_owned()),
@@ -383,12 +385,7 @@ impl DistributionChart {
         let mut x = x0;
         let entries = Status::ALL
             .iter()
-            .map(|s| {
-                (
-                    Some(*s),
-                    format!("{} {}", s.symbol(), s.label_da()),
-                )
-            })
+            .map(|s| (Some(*s), format!("{} {}", s.symbol(), s.label_da())))
             .chain(std::iter::once((None, self.rest_label.clone())));
         for (status, text) in entries {
             let fill = status.map_or(UNANSWERED_FILL, |s| hex(s.fill_hex()));
@@ -555,12 +552,16 @@ mod tests {
         let svg = c.svg("s").unwrap();
         // A symbol alone in a text element is a segment too narrow for its count.
         for symbol in ["✔", "◐", "✖"] {
-            assert!(svg.contains(&format!(">{symbol}</text>")), "{symbol}: {svg}");
+            assert!(
+                svg.contains(&format!(">{symbol}</text>")),
+                "{symbol}: {svg}"
+            );
         }
     }
 
     fn hatch_lines(svg: &str) -> usize {
-        svg.matches(r##"stroke="#FFFFFF" stroke-opacity="0.7""##).count()
+        svg.matches(r##"stroke="#FFFFFF" stroke-opacity="0.7""##)
+            .count()
     }
 
     #[test]
@@ -589,7 +590,10 @@ mod tests {
 
     #[test]
     fn chart_text_is_at_least_thirteen_pixels() {
-        let svg = chart().with_marks("Frederiksberg", &[None, None]).svg("t").unwrap();
+        let svg = chart()
+            .with_marks("Frederiksberg", &[None, None])
+            .svg("t")
+            .unwrap();
         let sizes: Vec<f64> = svg
             .split("font-size=\"")
             .skip(1)

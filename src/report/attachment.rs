@@ -81,7 +81,11 @@ pub fn build(
     let areas = views::own_areas(analysis, code, submission)?;
     let council = municipality.council_name.clone();
     let label = match meeting {
-        Some(date) => format!("Bilag til {}s møde den {}", council, views::danish_day(date)),
+        Some(date) => format!(
+            "Bilag til {}s møde den {}",
+            council,
+            views::danish_day(date)
+        ),
         None => "Bilag".to_owned(),
     };
 

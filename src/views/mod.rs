@@ -38,6 +38,8 @@ pub struct SubmissionLine {
     pub submitted: bool,
     /// Shown to the reader as a draft (only those who may see drafts get one).
     pub draft: bool,
+    /// "Indsendt", "Kladde" or "Ikke indsendt", for a table cell.
+    pub short: &'static str,
     /// "Indsendt 1. oktober 2017 kl. 10.00 af Emma Hansen.",
     /// "Kladde, endnu ikke indsendt: svarene er foreløbige." or
     /// "Skemaet er endnu ikke indsendt."
@@ -63,17 +65,20 @@ pub fn submission_line(submission: Option<&Submission>) -> SubmissionLine {
             SubmissionLine {
                 submitted: true,
                 draft: false,
+                short: "Indsendt",
                 sentence: format!("Indsendt{when}{by}."),
             }
         }
         Some(_) => SubmissionLine {
             submitted: false,
             draft: true,
+            short: "Kladde",
             sentence: "Kladde, endnu ikke indsendt: svarene er foreløbige.".to_owned(),
         },
         None => SubmissionLine {
             submitted: false,
             draft: false,
+            short: "Ikke indsendt",
             sentence: "Skemaet er endnu ikke indsendt.".to_owned(),
         },
     }
@@ -85,9 +90,8 @@ pub fn submission_line(submission: Option<&Submission>) -> SubmissionLine {
 pub fn provisional_notes(round: &Round, own_draft: bool) -> Vec<String> {
     let mut notes = Vec::new();
     match round.state {
-        RoundState::Draft => notes.push(
-            "Udkast: statusrunden er under forberedelse, og intet er endeligt.".to_owned(),
-        ),
+        RoundState::Draft => notes
+            .push("Udkast: statusrunden er under forberedelse, og intet er endeligt.".to_owned()),
         RoundState::Open => notes.push(format!(
             "Foreløbig: statusrunden er åben til {}, og tallene kan ændre sig.",
             danish_datetime(round.deadline)

@@ -160,11 +160,7 @@ async fn recommendation(
                 name: m.name.clone(),
                 status: answer.and_then(|a| a.status).map(StatusView::from),
                 comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
-                state: if submission.is_some() {
-                    "Indsendt"
-                } else {
-                    "Ikke indsendt"
-                },
+                state: crate::views::submission_line(submission).short,
             }
         })
         .collect();
@@ -238,8 +234,7 @@ async fn municipality(
         .data
         .submission_of(&code)
         .filter(|s| s.is_submitted() || access::can_see_drafts(&user, &content.round, &code));
-    let rows =
-        crate::views::own_rows(&view, &code, submission).ok_or(AppError::NotFound)?;
+    let rows = crate::views::own_rows(&view, &code, submission).ok_or(AppError::NotFound)?;
     let movement = view.trend.of_municipality(&code);
     let target = code.clone();
     let snapshot_list = db(&state, move |conn| {
@@ -276,10 +271,7 @@ async fn municipality(
             own.response == crate::domain::summary::Response::Submitted,
         ),
     );
-    context.insert(
-        "state",
-        &crate::views::submission_line(submission).sentence,
-    );
+    context.insert("state", &crate::views::submission_line(submission).sentence);
     context.insert("improved", &movement.map_or(0, |m| m.improved));
     context.insert("unchanged", &movement.map_or(0, |m| m.unchanged));
     context.insert("worsened", &movement.map_or(0, |m| m.worsened));

@@ -145,13 +145,9 @@ async fn attachment_pdf(
     let state = state.clone();
     let rendered = blocking(move || {
         timed(&state, "attachment", || {
-            state.renderer.attachment_for_meeting(
-                &t.view,
-                &t.code,
-                t.include_draft,
-                meeting,
-                now(),
-            )
+            state
+                .renderer
+                .attachment_for_meeting(&t.view, &t.code, t.include_draft, meeting, now())
         })
         .map_err(report_error)
     })

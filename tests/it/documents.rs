@@ -119,9 +119,9 @@ fn a_malformed_meeting_date_is_refused_with_a_danish_message() {
         let response = app.get(&reader, &format!("{ATTACHMENT}?moededato={bad}"));
         assert_eq!(response.status, 400, "{bad}");
         assert!(
-            response
-                .text()
-                .contains("Mødedatoen kunne ikke læses. Skriv den som år-måned-dag, fx 2018-01-31."),
+            response.text().contains(
+                "Mødedatoen kunne ikke læses. Skriv den som år-måned-dag, fx 2018-01-31."
+            ),
             "{bad}"
         );
     }
@@ -170,14 +170,17 @@ fn page_one_holds_the_summary_the_lists_the_own_sentence_and_the_chart() {
     assert!(first.contains("Initiativer som er i proces (3)"));
     assert!(first.contains("Initiativer som endnu ikke er igangsat (4)"));
     assert!(first.contains("København Kommune"));
-    assert!(first.contains("Indsendt "), "the own submission line: {first}");
+    assert!(
+        first.contains("Indsendt "),
+        "the own submission line: {first}"
+    );
     assert!(first.contains("Egne svar: København"), "the chart: {first}");
     assert!(first.contains("Figur 1"), "the chart's caption");
     // The table follows; nothing of it is needed on page 1, and its header repeats.
     let all = folded(&pdf_text(&pdf));
     assert!(all.contains("Anbefalinger pr. indsatsområde"));
     assert!(all.contains("Ny anbefaling"));
-    assert!(all.contains("Siden sidste år"));
+    assert!(all.contains("Siden sidst"));
 }
 
 #[test]
@@ -212,11 +215,19 @@ fn a_comment_of_2000_characters_still_gives_a_valid_attachment_with_the_comment(
     assert!(pdf_info(&response.bytes).contains("Tagged:          yes"));
     let pages = pages(&response.bytes);
     let text = pages.join(" ");
-    assert_eq!(text.matches("Begyndelsen.").count(), 12, "every comment whole");
+    assert_eq!(
+        text.matches("Begyndelsen.").count(),
+        12,
+        "every comment whole"
+    );
     assert_eq!(text.matches("Slutningen.").count(), 12);
     assert!(text.contains("virksomhedskonsulenterne 👍 ÆØÅ æøå"));
     for (i, page) in pages.iter().enumerate() {
-        assert!(page.contains("KKR Hovedstaden · København Kommune"), "page {}", i + 1);
+        assert!(
+            page.contains("KKR Hovedstaden · København Kommune"),
+            "page {}",
+            i + 1
+        );
     }
 }
 
@@ -234,8 +245,7 @@ fn the_kkr_report_of_a_single_round_has_no_trend_chart() {
 }
 
 #[test]
-fn the_kkr_reports_comments_are_a_table_by_recommendation_and_status_and_proposals_are_listed()
-{
+fn the_kkr_reports_comments_are_a_table_by_recommendation_and_status_and_proposals_are_listed() {
     let app = spawn_app();
     submit(
         &app,
@@ -250,8 +260,12 @@ fn the_kkr_reports_comments_are_a_table_by_recommendation_and_status_and_proposa
         .expect("the appendix")..];
     assert!(appendix.contains("Kommune Kommentar"), "the table's header");
     // 1.1's comments come under it, by status; then 1.2's.
-    let first = appendix.find("1.1 Alle kommuner skal aktivt medvirke").expect("1.1");
-    let second = appendix.find("1.2 Alle kommuner skal have fokus").expect("1.2");
+    let first = appendix
+        .find("1.1 Alle kommuner skal aktivt medvirke")
+        .expect("1.1");
+    let second = appendix
+        .find("1.2 Alle kommuner skal have fokus")
+        .expect("1.2");
     let yellow = appendix[first..]
         .find("◐ I proces (")
         .map(|i| i + first)
