@@ -50,9 +50,10 @@ fn hex(code: &str) -> RGBColor {
     RGBColor(channel(1), channel(3), channel(5))
 }
 
-/// The smallest chart text, in SVG pixels: a chart printed across an A4 text column
-/// (about 0.65 pt a pixel) keeps it at 8 pt or more.
-const LABEL: f64 = 13.0;
+/// The smallest chart text as plotters takes it (it writes 1/1.24 of this as the SVG's
+/// font size): a chart printed across an A4 text column (about 0.65 pt a pixel) keeps it
+/// at 8 pt or more.
+const LABEL: f64 = 16.0;
 
 const UNANSWERED_FILL: RGBColor = RGBColor(0xE6, 0xE6, 0xE6);
 const INK: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
@@ -234,7 +235,7 @@ impl DistributionChart {
     const TOP: u32 = 46;
     const LEFT: u32 = 64;
     const RIGHT: u32 = 24;
-    const BOTTOM: u32 = 70;
+    const BOTTOM: u32 = 100;
 
     fn size(&self) -> (u32, u32) {
         (
@@ -245,7 +246,7 @@ impl DistributionChart {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(draw_err)?;
-        let (width, height) = self.size();
+        let (width, _) = self.size();
         let font = |size: f64| (FONT_FAMILY, size).into_font().color(&INK);
         let bold = |size: f64| (FONT_FAMILY, size, FontStyle::Bold).into_font().color(&INK);
         let x0 = Self::LEFT as i32;
@@ -262,7 +263,7 @@ impl DistributionChart {
         };
         let x_at = |n: f64| x0 + (span * n / f64::from(axis_total)).round() as i32;
 
-        root.draw(&Text::new(self.title.clone(), (x0, 14), bold(17.0)))
+        root.draw(&Text::new(self.title.clone(), (x0, 12), bold(20.0)))
             .map_err(draw_err)?;
         if let Some(name) = &self.marked {
             root.draw(&Text::new(
@@ -314,7 +315,7 @@ impl DistributionChart {
             root.draw(&Text::new(
                 bar.label.clone(),
                 (x0 - 10, middle),
-                bold(14.0).pos(Pos::new(HPos::Right, VPos::Center)),
+                bold(LABEL).pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .map_err(draw_err)?;
             if self.marked.is_some() {
@@ -360,13 +361,13 @@ impl DistributionChart {
                 // Every segment names its status, however narrow: symbol and count where
                 // they fit, the symbol alone where it fits, else the legend's hatching.
                 let room = right - left;
-                if status.is_some() && room < 13 {
+                if status.is_some() && room < 14 {
                     hatch(root, status, (left, top), (right, bottom))?;
                 }
                 let text = match status {
-                    Some(s) if room >= 40 => Some(format!("{} {n}", s.symbol())),
-                    Some(s) if room >= 13 => Some(s.symbol().to_owned()),
-                    None if room >= 22 => Some(n.to_string()),
+                    Some(s) if room >= 42 => Some(format!("{} {n}", s.symbol())),
+                    Some(s) if room >= 14 => Some(s.symbol().to_owned()),
+                    None if room >= 24 => Some(n.to_string()),
                     _ => None,
                 };
                 if let Some(text) = text {
@@ -380,8 +381,8 @@ impl DistributionChart {
             }
         }
 
-        // Legend: a swatch, the symbol and the word for each colour.
-        let legend_y = height as i32 - 22;
+        // Legend: a swatch, the symbol and the word for each colour, in two rows if need be.
+        let mut legend_y = rows_bottom + 58;
         let mut x = x0;
         let entries = Status::ALL
             .iter()
@@ -389,16 +390,20 @@ impl DistributionChart {
             .chain(std::iter::once((None, self.rest_label.clone())));
         for (status, text) in entries {
             let fill = status.map_or(UNANSWERED_FILL, |s| hex(s.fill_hex()));
+            let style = font(LABEL).pos(Pos::new(HPos::Left, VPos::Center));
+            let label_width = root
+                .estimate_text_size(&text, &style)
+                .map_or(9 * text.chars().count() as i32, |(w, _)| w as i32);
+            if x > x0 && x + 22 + label_width > width as i32 - 4 {
+                x = x0;
+                legend_y += 24;
+            }
             let (a, b) = ((x, legend_y - 8), (x + 16, legend_y + 8));
             root.draw(&Rectangle::new([a, b], fill.filled()))
                 .map_err(draw_err)?;
             hatch(root, status, a, b)?;
             root.draw(&Rectangle::new([a, b], INK.stroke_width(1)))
                 .map_err(draw_err)?;
-            let style = font(LABEL).pos(Pos::new(HPos::Left, VPos::Center));
-            let label_width = root
-                .estimate_text_size(&text, &style)
-                .map_or(8 * text.chars().count() as i32, |(w, _)| w as i32);
             root.draw(&Text::new(text, (x + 22, legend_y), style))
                 .map_err(draw_err)?;
             x += 22 + label_width + 18;
@@ -553,15 +558,14 @@ mod tests {
         // A symbol alone in a text element is a segment too narrow for its count.
         for symbol in ["✔", "◐", "✖"] {
             assert!(
-                svg.contains(&format!(">{symbol}</text>")),
+                svg.contains(&format!(">\n{symbol}\n</text>")),
                 "{symbol}: {svg}"
             );
         }
     }
 
     fn hatch_lines(svg: &str) -> usize {
-        svg.matches(r##"stroke="#FFFFFF" stroke-opacity="0.7""##)
-            .count()
+        svg.matches(r##"opacity="0.7" stroke="#FFFFFF""##).count()
     }
 
     #[test]
@@ -585,11 +589,11 @@ mod tests {
             hatch_lines(&one) > hatch_lines(&none),
             "one municipality's green segment carries green's hatching"
         );
-        assert!(!one.contains(">✔</text>"), "too narrow for the symbol");
+        assert!(!one.contains(">\n✔\n</text>"), "too narrow for the symbol");
     }
 
     #[test]
-    fn chart_text_is_at_least_thirteen_pixels() {
+    fn chart_text_prints_at_eight_points_or_more_across_an_a4_column() {
         let svg = chart()
             .with_marks("Frederiksberg", &[None, None])
             .svg("t")
@@ -600,7 +604,9 @@ mod tests {
             .filter_map(|rest| rest.split('"').next()?.parse().ok())
             .collect();
         assert!(!sizes.is_empty());
-        assert!(sizes.iter().all(|&s| s >= LABEL), "{sizes:?}");
+        // An A4 page less 1.8 cm margins each side is 493 pt wide.
+        let points = |size: f64| size * 493.0 / f64::from(DistributionChart::WIDTH);
+        assert!(sizes.iter().all(|&s| points(s) >= 8.0), "{sizes:?}");
     }
 
     #[test]
