@@ -14,4 +14,5 @@ pub mod mail;
 pub mod password;
 pub mod report;
 pub mod store;
+pub mod views;
 pub mod web;

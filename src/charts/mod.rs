@@ -50,9 +50,62 @@ fn hex(code: &str) -> RGBColor {
     RGBColor(channel(1), channel(3), channel(5))
 }
 
+/// The smallest chart text as plotters takes it (it writes 1/1.24 of this as the SVG's
+/// font size): a chart printed across an A4 text column (about 0.65 pt a pixel) keeps it
+/// at 8 pt or more.
+const LABEL: f64 = 16.0;
+
 const UNANSWERED_FILL: RGBColor = RGBColor(0xE6, 0xE6, 0xE6);
 const INK: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
 const GRID: RGBColor = RGBColor(0xB0, 0xB0, 0xB0);
+
+/// Hatching that tells the statuses apart without colour: vertical lines for green, rising
+/// diagonals for yellow, crossed diagonals for red, none for no answer. Drawn in thin white
+/// over the fill, clipped to the rectangle from `(left, top)` to `(right, bottom)`.
+fn hatch<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    status: Option<Status>,
+    (left, top): (i32, i32),
+    (right, bottom): (i32, i32),
+) -> Result<(), ChartError> {
+    const GAP: i32 = 6;
+    let ink = WHITE.mix(0.7).stroke_width(1);
+    let height = bottom - top;
+    let mut lines: Vec<[(i32, i32); 2]> = Vec::new();
+    let diagonals = |rising: bool, lines: &mut Vec<[(i32, i32); 2]>| {
+        let mut start = left - height;
+        while start < right {
+            // The 45° line through (start, bottom), kept to left..=right.
+            let from = (left - start).max(0);
+            let to = (right - start).min(height);
+            if from < to {
+                let y = |t: i32| if rising { bottom - t } else { top + t };
+                lines.push([(start + from, y(from)), (start + to, y(to))]);
+            }
+            start += GAP;
+        }
+    };
+    match status {
+        Some(Status::Green) => {
+            let mut x = left + GAP / 2;
+            while x < right {
+                lines.push([(x, top), (x, bottom)]);
+                x += GAP;
+            }
+        }
+        Some(Status::Yellow) => diagonals(true, &mut lines),
+        Some(Status::Red) => {
+            diagonals(true, &mut lines);
+            diagonals(false, &mut lines);
+        }
+        None => {}
+    }
+    for [a, b] in lines {
+        root.draw(&PathElement::new(vec![a, b], ink))
+            .map_err(draw_err)?;
+    }
+    Ok(())
+}
 
 /// One bar of the distribution chart.
 #[derive(Debug, Clone)]
@@ -178,11 +231,11 @@ impl DistributionChart {
     }
 
     const WIDTH: u32 = 760;
-    const ROW: u32 = 30;
+    const ROW: u32 = 24;
     const TOP: u32 = 46;
     const LEFT: u32 = 64;
     const RIGHT: u32 = 24;
-    const BOTTOM: u32 = 86;
+    const BOTTOM: u32 = 100;
 
     fn size(&self) -> (u32, u32) {
         (
@@ -193,7 +246,7 @@ impl DistributionChart {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(draw_err)?;
-        let (width, height) = self.size();
+        let (width, _) = self.size();
         let font = |size: f64| (FONT_FAMILY, size).into_font().color(&INK);
         let bold = |size: f64| (FONT_FAMILY, size, FontStyle::Bold).into_font().color(&INK);
         let x0 = Self::LEFT as i32;
@@ -210,13 +263,13 @@ impl DistributionChart {
         };
         let x_at = |n: f64| x0 + (span * n / f64::from(axis_total)).round() as i32;
 
-        root.draw(&Text::new(self.title.clone(), (x0, 14), bold(17.0)))
+        root.draw(&Text::new(self.title.clone(), (x0, 12), bold(20.0)))
             .map_err(draw_err)?;
         if let Some(name) = &self.marked {
             root.draw(&Text::new(
                 format!("Egne svar: {name}"),
                 (width as i32 - 6, Self::TOP as i32 - 14),
-                bold(11.0).pos(Pos::new(HPos::Right, VPos::Center)),
+                bold(LABEL).pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .map_err(draw_err)?;
         }
@@ -239,7 +292,7 @@ impl DistributionChart {
             root.draw(&Text::new(
                 tick.to_string(),
                 (x, rows_bottom + 8),
-                font(12.0).pos(Pos::new(HPos::Center, VPos::Top)),
+                font(LABEL).pos(Pos::new(HPos::Center, VPos::Top)),
             ))
             .map_err(draw_err)?;
             tick += step;
@@ -251,18 +304,18 @@ impl DistributionChart {
         root.draw(&Text::new(
             axis_label,
             ((x0 + x1) / 2, rows_bottom + 26),
-            font(12.0).pos(Pos::new(HPos::Center, VPos::Top)),
+            font(LABEL).pos(Pos::new(HPos::Center, VPos::Top)),
         ))
         .map_err(draw_err)?;
 
         for (i, bar) in self.bars.iter().enumerate() {
-            let top = (Self::TOP + Self::ROW * i as u32) as i32 + 4;
-            let bottom = top + Self::ROW as i32 - 8;
+            let top = (Self::TOP + Self::ROW * i as u32) as i32 + 3;
+            let bottom = top + Self::ROW as i32 - 6;
             let middle = (top + bottom) / 2;
             root.draw(&Text::new(
                 bar.label.clone(),
                 (x0 - 10, middle),
-                bold(14.0).pos(Pos::new(HPos::Right, VPos::Center)),
+                bold(LABEL).pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .map_err(draw_err)?;
             if self.marked.is_some() {
@@ -273,7 +326,7 @@ impl DistributionChart {
                 root.draw(&Text::new(
                     text,
                     (x1 + 12, middle),
-                    font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
+                    font(LABEL).pos(Pos::new(HPos::Left, VPos::Center)),
                 ))
                 .map_err(draw_err)?;
             }
@@ -305,54 +358,55 @@ impl DistributionChart {
                     WHITE.stroke_width(1),
                 ))
                 .map_err(draw_err)?;
-                let label = match status {
-                    Some(s) => format!("{} {n}", s.symbol()),
-                    None => n.to_string(),
-                };
+                // Every segment names its status, however narrow: symbol and count where
+                // they fit, the symbol alone where it fits, else the legend's hatching.
                 let room = right - left;
-                if room >= 22 {
-                    let text = if room >= 38 { label } else { n.to_string() };
+                if status.is_some() && room < 14 {
+                    hatch(root, status, (left, top), (right, bottom))?;
+                }
+                let text = match status {
+                    Some(s) if room >= 42 => Some(format!("{} {n}", s.symbol())),
+                    Some(s) if room >= 14 => Some(s.symbol().to_owned()),
+                    None if room >= 24 => Some(n.to_string()),
+                    _ => None,
+                };
+                if let Some(text) = text {
                     root.draw(&Text::new(
                         text,
                         ((left + right) / 2, middle),
-                        font(12.0).pos(Pos::new(HPos::Center, VPos::Center)),
+                        font(LABEL).pos(Pos::new(HPos::Center, VPos::Center)),
                     ))
                     .map_err(draw_err)?;
                 }
             }
         }
 
-        // Legend: a swatch, the symbol and the word for each colour.
-        let legend_y = height as i32 - 22;
+        // Legend: a swatch, the symbol and the word for each colour, in two rows if need be.
+        let mut legend_y = rows_bottom + 58;
         let mut x = x0;
         let entries = Status::ALL
             .iter()
-            .map(|s| {
-                (
-                    hex(s.fill_hex()),
-                    format!("{} {}", s.symbol(), s.label_da()),
-                )
-            })
-            .chain(std::iter::once((UNANSWERED_FILL, self.rest_label.clone())));
-        for (fill, text) in entries {
-            root.draw(&Rectangle::new(
-                [(x, legend_y - 7), (x + 14, legend_y + 7)],
-                fill.filled(),
-            ))
-            .map_err(draw_err)?;
-            root.draw(&Rectangle::new(
-                [(x, legend_y - 7), (x + 14, legend_y + 7)],
-                INK.stroke_width(1),
-            ))
-            .map_err(draw_err)?;
-            let label_width = 8 * text.chars().count() as i32 + 12;
-            root.draw(&Text::new(
-                text,
-                (x + 20, legend_y),
-                font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
-            .map_err(draw_err)?;
-            x += 20 + label_width;
+            .map(|s| (Some(*s), format!("{} {}", s.symbol(), s.label_da())))
+            .chain(std::iter::once((None, self.rest_label.clone())));
+        for (status, text) in entries {
+            let fill = status.map_or(UNANSWERED_FILL, |s| hex(s.fill_hex()));
+            let style = font(LABEL).pos(Pos::new(HPos::Left, VPos::Center));
+            let label_width = root
+                .estimate_text_size(&text, &style)
+                .map_or(9 * text.chars().count() as i32, |(w, _)| w as i32);
+            if x > x0 && x + 22 + label_width > width as i32 - 4 {
+                x = x0;
+                legend_y += 24;
+            }
+            let (a, b) = ((x, legend_y - 8), (x + 16, legend_y + 8));
+            root.draw(&Rectangle::new([a, b], fill.filled()))
+                .map_err(draw_err)?;
+            hatch(root, status, a, b)?;
+            root.draw(&Rectangle::new([a, b], INK.stroke_width(1)))
+                .map_err(draw_err)?;
+            root.draw(&Text::new(text, (x + 22, legend_y), style))
+                .map_err(draw_err)?;
+            x += 22 + label_width + 18;
         }
         root.present().map_err(draw_err)
     }
@@ -489,6 +543,70 @@ mod tests {
         let svg = c.svg("p").unwrap();
         assert!(svg.contains("Andel (procent)"));
         assert!(svg.contains("hver søjle er 100 procent"));
+    }
+
+    #[test]
+    fn every_segment_carries_its_symbol_even_a_segment_of_one() {
+        let mut c = chart();
+        c.bars[1].counts = Counts {
+            green: 1,
+            yellow: 1,
+            red: 1,
+            unanswered: 26,
+        };
+        let svg = c.svg("s").unwrap();
+        // A symbol alone in a text element is a segment too narrow for its count.
+        for symbol in ["✔", "◐", "✖"] {
+            assert!(
+                svg.contains(&format!(">\n{symbol}\n</text>")),
+                "{symbol}: {svg}"
+            );
+        }
+    }
+
+    fn hatch_lines(svg: &str) -> usize {
+        svg.matches(r##"opacity="0.7" stroke="#FFFFFF""##).count()
+    }
+
+    #[test]
+    fn a_segment_too_narrow_for_a_symbol_is_hatched() {
+        let bar = |green| DistributionChart {
+            bars: vec![Bar {
+                label: "1.1".into(),
+                counts: Counts {
+                    green,
+                    yellow: 0,
+                    red: 0,
+                    unanswered: 98 - green,
+                },
+                mark: None,
+            }],
+            scale: Scale::Municipalities(98),
+            ..chart()
+        };
+        let (none, one) = (bar(0).svg("a").unwrap(), bar(1).svg("b").unwrap());
+        assert!(
+            hatch_lines(&one) > hatch_lines(&none),
+            "one municipality's green segment carries green's hatching"
+        );
+        assert!(!one.contains(">\n✔\n</text>"), "too narrow for the symbol");
+    }
+
+    #[test]
+    fn chart_text_prints_at_eight_points_or_more_across_an_a4_column() {
+        let svg = chart()
+            .with_marks("Frederiksberg", &[None, None])
+            .svg("t")
+            .unwrap();
+        let sizes: Vec<f64> = svg
+            .split("font-size=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next()?.parse().ok())
+            .collect();
+        assert!(!sizes.is_empty());
+        // An A4 page less 1.8 cm margins each side is 493 pt wide.
+        let points = |size: f64| size * 493.0 / f64::from(DistributionChart::WIDTH);
+        assert!(sizes.iter().all(|&s| points(s) >= 8.0), "{sizes:?}");
     }
 
     #[test]

@@ -193,12 +193,9 @@ impl Recommendation {
         self.carried_from.is_none() && self.merged_from.is_empty()
     }
 
+    /// Kept for call sites not yet moved to [`crate::views::binding_label`], the one wording.
     pub fn binding_label_da(&self) -> &'static str {
-        if self.binding {
-            "Forpligtende"
-        } else {
-            "Frivillig"
-        }
+        crate::views::binding_label(self.binding)
     }
 }
 

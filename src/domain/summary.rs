@@ -326,12 +326,9 @@ pub struct ListedRecommendation {
 }
 
 impl RecommendationSummary {
+    /// Kept for call sites not yet moved to [`crate::views::binding_label`], the one wording.
     pub fn binding_label_da(&self) -> &'static str {
-        if self.binding {
-            "Forpligtende"
-        } else {
-            "Frivillig"
-        }
+        crate::views::binding_label(self.binding)
     }
 }
 

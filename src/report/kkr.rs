@@ -7,24 +7,13 @@ use crate::domain::analysis::RoundAnalysis;
 use crate::domain::status::StatusView;
 use crate::domain::summary::{ClassificationCounts, ClassifiedList, Counts, Response};
 use crate::domain::time::danish_date;
+use crate::domain::Status;
+use crate::views::{self, HeatRow};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
     pub code: String,
     pub text: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HeatRow {
-    pub name: String,
-    /// One per recommendation: the symbol, or "–" with no submitted answer.
-    pub cells: Vec<HeatCell>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HeatCell {
-    pub symbol: &'static str,
-    pub fill: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -35,17 +24,24 @@ pub struct YearRow {
     pub green_share: String,
 }
 
+/// A recommendation's comments, grouped by the status they came with.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommentGroup {
     pub code: String,
     pub text: String,
+    /// Green first; only statuses with at least one comment.
+    pub statuses: Vec<StatusComments>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusComments {
+    pub status: StatusView,
     pub comments: Vec<CommentItem>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CommentItem {
     pub municipality: String,
-    pub status: StatusView,
     pub comment: String,
 }
 
@@ -76,6 +72,8 @@ pub struct KkrReportData {
     pub recommendations: Vec<RecRow>,
     pub codes: Vec<String>,
     pub heatmap: Vec<HeatRow>,
+    /// The trend chart and table are shown from two rounds on.
+    pub show_trend: bool,
     pub submitted_count: u32,
     pub municipality_count: u32,
     /// "82,8".
@@ -83,7 +81,10 @@ pub struct KkrReportData {
     pub missing: Vec<String>,
     pub years: Vec<YearRow>,
     pub retired: Vec<Item>,
+    /// Recommendations with at least one comment.
     pub comments: Vec<CommentGroup>,
+    /// The codes of those without any ("2.1, 3.4"), for one sentence.
+    pub uncommented: Vec<String>,
     pub proposals: Vec<ProposalItem>,
     pub chart_alt: String,
     pub trend_alt: String,
@@ -99,56 +100,34 @@ pub fn build(
     let data = analysis.data_without_drafts(None);
     let content = &data.content;
     let summary = &analysis.summary;
-    let heatmap = content
-        .municipalities
-        .iter()
-        .map(|m| {
-            let submission = data.submission_of(&m.code);
-            HeatRow {
-                name: m.name.clone(),
-                cells: content
-                    .recommendations
-                    .iter()
-                    .map(|r| {
-                        match submission
-                            .and_then(|s| s.answer(r.id))
-                            .and_then(|a| a.status)
-                        {
-                            Some(s) => HeatCell {
-                                symbol: s.symbol(),
-                                fill: s.fill_hex(),
-                            },
-                            None => HeatCell {
-                                symbol: "–",
-                                fill: "#FFFFFF",
-                            },
-                        }
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    let comments = content
+    let heatmap = views::heatmap_rows(analysis);
+    let (comments, uncommented): (Vec<CommentGroup>, Vec<CommentGroup>) = content
         .recommendations
         .iter()
         .map(|r| CommentGroup {
             code: r.code.clone(),
             text: r.text.clone(),
-            comments: content
-                .municipalities
+            statuses: Status::ALL
                 .iter()
-                .filter_map(|m| {
-                    let answer = data.submission_of(&m.code)?.answer(r.id)?;
-                    let status = answer.status?;
-                    (!answer.comment.is_empty()).then(|| CommentItem {
-                        municipality: m.name.clone(),
-                        status: status.into(),
-                        comment: answer.comment.clone(),
-                    })
+                .map(|&status| StatusComments {
+                    status: status.into(),
+                    comments: content
+                        .municipalities
+                        .iter()
+                        .filter_map(|m| {
+                            let answer = data.submission_of(&m.code)?.answer(r.id)?;
+                            (answer.status == Some(status) && !answer.comment.trim().is_empty())
+                                .then(|| CommentItem {
+                                    municipality: m.name.clone(),
+                                    comment: answer.comment.clone(),
+                                })
+                        })
+                        .collect(),
                 })
+                .filter(|group| !group.comments.is_empty())
                 .collect(),
         })
-        .collect();
+        .partition(|group| !group.statuses.is_empty());
     KkrReportData {
         title: format!(
             "{} – samlet status for {}",
@@ -175,6 +154,7 @@ pub fn build(
             .map(|r| r.code.clone())
             .collect(),
         heatmap,
+        show_trend: analysis.trend.rounds.len() >= 2,
         submitted_count: summary.submitted_count,
         municipality_count: summary.municipality_count,
         submitted_share: crate::domain::prose::decimal(summary.submitted_share),
@@ -204,6 +184,7 @@ pub fn build(
             })
             .collect(),
         comments,
+        uncommented: uncommented.into_iter().map(|g| g.code).collect(),
         proposals: content
             .municipalities
             .iter()

@@ -197,7 +197,20 @@ impl Renderer {
         include_draft: bool,
         now: NaiveDateTime,
     ) -> Result<RenderedAttachment, ReportError> {
-        let (data, chart) = attachment::build(analysis, code, include_draft, now)
+        self.attachment_for_meeting(analysis, code, include_draft, None, now)
+    }
+
+    /// The attachment for the agenda of the council meeting on `meeting`, named in every
+    /// page's header.
+    pub fn attachment_for_meeting(
+        &self,
+        analysis: &RoundAnalysis,
+        code: &MunicipalityCode,
+        include_draft: bool,
+        meeting: Option<chrono::NaiveDate>,
+        now: NaiveDateTime,
+    ) -> Result<RenderedAttachment, ReportError> {
+        let (data, chart) = attachment::build(analysis, code, include_draft, meeting, now)
             .ok_or_else(|| ReportError::UnknownMunicipality(code.to_string()))?;
         let pdf = self.attachment_pdf(&data, &chart.svg("fordeling")?, now)?;
         Ok(RenderedAttachment {
@@ -232,7 +245,13 @@ impl Renderer {
             &format!("Anbefalingernes status år for år, {}", round.kkr_name),
         );
         let data = kkr::build(analysis, chart.description(), trend.description(), now);
-        let (chart, trend) = (chart.svg("fordeling")?, trend.svg("udvikling")?);
+        let chart = chart.svg("fordeling")?;
+        // One round has no trend to draw; the template then leaves the section out.
+        let trend = if data.show_trend {
+            trend.svg("udvikling")?
+        } else {
+            String::new()
+        };
         self.pdf_with_data(
             KKR_REPORT,
             &data,

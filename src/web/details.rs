@@ -39,23 +39,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Serialize)]
-struct Cell {
-    status: Option<StatusView>,
-    /// The accessible name: "Ballerup, 1.1: Igangsat efter planen".
-    label: String,
-    recommendation_id: i32,
-}
-
-#[derive(Debug, Serialize)]
-struct HeatRow {
-    code: String,
-    name: String,
-    submitted: bool,
-    greens: u32,
-    cells: Vec<Cell>,
-}
-
-#[derive(Debug, Serialize)]
 struct Column {
     id: i32,
     code: String,
@@ -92,35 +75,7 @@ async fn heatmap(
             text: r.text.clone(),
         })
         .collect();
-    let mut rows: Vec<HeatRow> = view
-        .summary
-        .municipalities
-        .iter()
-        .map(|m| {
-            let cells = m
-                .standing
-                .iter()
-                .zip(&content.recommendations)
-                .map(|(standing, rec)| Cell {
-                    status: standing.own.map(StatusView::from),
-                    label: format!(
-                        "{}, {}: {}",
-                        m.name,
-                        rec.code,
-                        standing.own.map_or("ikke indsendt", |s| s.label_da())
-                    ),
-                    recommendation_id: rec.id,
-                })
-                .collect();
-            HeatRow {
-                code: m.code.to_string(),
-                name: m.name.clone(),
-                submitted: m.response == crate::domain::summary::Response::Submitted,
-                greens: m.counts.green,
-                cells,
-            }
-        })
-        .collect();
+    let mut rows = crate::views::heatmap_rows(&view);
     let by_green = query.sort.as_deref() == Some("groen");
     if by_green {
         // Most green first; ties by name.
@@ -205,11 +160,7 @@ async fn recommendation(
                 name: m.name.clone(),
                 status: answer.and_then(|a| a.status).map(StatusView::from),
                 comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
-                state: if submission.is_some() {
-                    "Indsendt"
-                } else {
-                    "Ikke indsendt"
-                },
+                state: crate::views::submission_line(submission).short,
             }
         })
         .collect();
@@ -242,21 +193,6 @@ async fn recommendation(
     context.insert("history", &history);
     context.insert("is_new", &trend.is_some_and(|t| t.is_new));
     state.pages.ok("recommendation.html", &context)
-}
-
-#[derive(Debug, Serialize)]
-struct OwnRow {
-    id: i32,
-    code: String,
-    text: String,
-    binding: &'static str,
-    own: Option<StatusView>,
-    comment: String,
-    counts: Counts,
-    region: Option<StatusView>,
-    relation: &'static str,
-    /// "gul → grøn" or "Ny anbefaling".
-    change: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -298,26 +234,7 @@ async fn municipality(
         .data
         .submission_of(&code)
         .filter(|s| s.is_submitted() || access::can_see_drafts(&user, &content.round, &code));
-    let rows: Vec<OwnRow> = view
-        .summary
-        .recommendations()
-        .zip(&own.standing)
-        .map(|(r, standing)| {
-            let answer = submission.and_then(|s| s.answer(r.recommendation_id));
-            OwnRow {
-                id: r.recommendation_id,
-                code: r.code.clone(),
-                text: r.text.clone(),
-                binding: r.binding_label_da(),
-                own: answer.and_then(|a| a.status).map(StatusView::from),
-                comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
-                counts: r.counts,
-                region: r.classification.map(StatusView::from),
-                relation: standing.relation.label_da(),
-                change: view.change_label(&code, r.recommendation_id),
-            }
-        })
-        .collect();
+    let rows = crate::views::own_rows(&view, &code, submission).ok_or(AppError::NotFound)?;
     let movement = view.trend.of_municipality(&code);
     let target = code.clone();
     let snapshot_list = db(&state, move |conn| {
@@ -354,21 +271,7 @@ async fn municipality(
             own.response == crate::domain::summary::Response::Submitted,
         ),
     );
-    context.insert(
-        "state",
-        &match submission {
-            Some(s) if s.is_submitted() => format!(
-                "Indsendt {}{}",
-                s.submitted_at.map(danish_datetime).unwrap_or_default(),
-                s.submitted_by
-                    .as_ref()
-                    .map(|b| format!(" af {b}"))
-                    .unwrap_or_default()
-            ),
-            Some(_) => "Kladde, endnu ikke indsendt: svarene er foreløbige.".to_owned(),
-            None => "Skemaet er endnu ikke indsendt.".to_owned(),
-        },
-    );
+    context.insert("state", &crate::views::submission_line(submission).sentence);
     context.insert("improved", &movement.map_or(0, |m| m.improved));
     context.insert("unchanged", &movement.map_or(0, |m| m.unchanged));
     context.insert("worsened", &movement.map_or(0, |m| m.worsened));

@@ -118,20 +118,42 @@ fn report_error(e: ReportError) -> AppError {
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct AttachmentQuery {
+    /// The council meeting's date, `YYYY-MM-DD`, for the attachment's header.
+    moededato: Option<String>,
+}
+
+/// The meeting date of `?moededato=`; empty means none (a form's blank field).
+fn meeting_date(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    let valid = raw.len() == 10 && raw.as_bytes().get(4) == Some(&b'-');
+    match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(date) if valid => Ok(Some(date)),
+        _ => Err(AppError::BadRequest(
+            "Mødedatoen kunne ikke læses. Skriv den som år-måned-dag, fx 2018-01-31.".into(),
+        )),
+    }
+}
+
 async fn attachment_pdf(
     state: web::Data<AppState>,
     path: web::Path<(i32, String)>,
+    query: web::Query<AttachmentQuery>,
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
     let t = municipality_target(&state, &user, round_id, &code).await?;
+    let meeting = meeting_date(query.moededato.as_deref())?;
     let filename = format!("bilag-{}-{}.pdf", t.view.data.content.round.year, t.code);
     let state = state.clone();
     let rendered = blocking(move || {
         timed(&state, "attachment", || {
             state
                 .renderer
-                .attachment(&t.view, &t.code, t.include_draft, now())
+                .attachment_for_meeting(&t.view, &t.code, t.include_draft, meeting, now())
         })
         .map_err(report_error)
     })

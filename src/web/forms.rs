@@ -232,7 +232,7 @@ fn render(
                         id: rec.id,
                         code: rec.code.clone(),
                         text: rec.text.clone(),
-                        binding: rec.binding_label_da(),
+                        binding: crate::views::binding_label(rec.binding),
                         status: mine.status,
                         comment: mine.comment,
                         carried: mine.carried,

@@ -48,7 +48,7 @@ fn a_kkr_member_does_not_see_a_municipalitys_draft_in_its_attachment() {
     assert!(own.contains("Kladde, endnu ikke indsendt"));
     let kkr = app.signed_in(Role::Kkr);
     let theirs = pdf_text(&app.get(&kkr, ATTACHMENT).bytes);
-    assert!(theirs.contains("Skemaet er endnu ikke udfyldt"));
+    assert!(theirs.contains("Skemaet er endnu ikke indsendt."));
     assert!(!theirs.contains("Kladde"));
 }
 

@@ -13,6 +13,7 @@ mod concurrency;
 mod crash;
 mod danish_order;
 mod dashboard;
+mod documents;
 mod exports;
 mod forms;
 mod groups;

@@ -182,7 +182,7 @@ async fn render_set(
                         id: r.id,
                         code: r.code.clone(),
                         text: r.text.clone(),
-                        binding: r.binding_label_da(),
+                        binding: crate::views::binding_label(r.binding),
                         origin: origin.get(&r.id).cloned().unwrap_or_default(),
                         first: j == 0,
                         last: j + 1 == n,
