@@ -192,11 +192,6 @@ impl Recommendation {
     pub fn is_new(&self) -> bool {
         self.carried_from.is_none() && self.merged_from.is_empty()
     }
-
-    /// Kept for call sites not yet moved to [`crate::views::binding_label`], the one wording.
-    pub fn binding_label_da(&self) -> &'static str {
-        crate::views::binding_label(self.binding)
-    }
 }
 
 /// A round with everything that defines it: its focus areas, recommendations, and the

@@ -325,13 +325,6 @@ pub struct ListedRecommendation {
     pub text: String,
 }
 
-impl RecommendationSummary {
-    /// Kept for call sites not yet moved to [`crate::views::binding_label`], the one wording.
-    pub fn binding_label_da(&self) -> &'static str {
-        crate::views::binding_label(self.binding)
-    }
-}
-
 /// Aggregates a round. Only the round's own municipalities and recommendations are counted;
 /// answers to anything else are ignored, so a stray row can never inflate a count.
 pub fn summarise(data: &RoundData) -> Summary {

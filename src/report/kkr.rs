@@ -20,7 +20,7 @@ pub struct Item {
 pub struct YearRow {
     pub year: i32,
     pub counts: ClassificationCounts,
-    /// "29,6".
+    /// Green among the round's submitted answers, "29,6 %", or "–" without any.
     pub green_share: String,
 }
 
@@ -80,6 +80,8 @@ pub struct KkrReportData {
     pub submitted_share: String,
     pub missing: Vec<String>,
     pub years: Vec<YearRow>,
+    /// The like-for-like change on the recommendations carried over, in Danish.
+    pub like_for_like: Option<String>,
     pub retired: Vec<Item>,
     /// Recommendations with at least one comment.
     pub comments: Vec<CommentGroup>,
@@ -171,9 +173,18 @@ pub fn build(
             .map(|r| YearRow {
                 year: r.year,
                 counts: r.classification_counts,
-                green_share: crate::domain::prose::decimal(r.shares.green),
+                // Among the submitted answers: see `trend::RoundPoint::submitted_shares`.
+                green_share: r.submitted_shares.map_or_else(
+                    || crate::views::NOTHING.to_owned(),
+                    |s| format!("{} %", crate::domain::prose::decimal(s.green)),
+                ),
             })
             .collect(),
+        like_for_like: analysis
+            .trend
+            .like_for_like
+            .as_ref()
+            .map(|l| l.sentence.clone()),
         retired: analysis
             .trend
             .retired

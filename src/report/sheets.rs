@@ -123,14 +123,10 @@ pub fn rows(analysis: &RoundAnalysis, scope: &Scope) -> Vec<ExportRow> {
                     focus_area: format!("{}. {}", area.number, area.title),
                     code: rec.code.clone(),
                     text: rec.text.clone(),
-                    binding: rec.binding_label_da(),
+                    binding: crate::views::binding_label(rec.binding),
                     status: answer.and_then(|a| a.status),
                     comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
-                    form: match submission {
-                        Some(s) if s.is_submitted() => "Indsendt",
-                        Some(_) => "Kladde",
-                        None => "Ikke indsendt",
-                    },
+                    form: crate::views::submission_line(submission).short,
                     submitted_at: submission
                         .and_then(|s| s.submitted_at)
                         .map(danish_datetime)
@@ -336,15 +332,7 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
         let row = OVERVIEW_HEADER_ROW + 1 + i as u32;
         overview.write_string(row, 0, &r.code)?;
         overview.write_string_with_format(row, 1, &r.text, &wrap)?;
-        overview.write_string(
-            row,
-            2,
-            if r.binding {
-                "Forpligtende"
-            } else {
-                "Frivillig"
-            },
-        )?;
+        overview.write_string(row, 2, crate::views::binding_label(r.binding))?;
         overview.write_number(row, 3, f64::from(r.counts.green))?;
         overview.write_number(row, 4, f64::from(r.counts.yellow))?;
         overview.write_number(row, 5, f64::from(r.counts.red))?;

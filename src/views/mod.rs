@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::model::RoundState;
+use crate::domain::model::{RoundState, SubmissionState};
 use crate::domain::status::StatusView;
 use crate::domain::summary::{Counts, Response};
 use crate::domain::time::{danish_date, danish_datetime};
@@ -65,14 +65,14 @@ pub fn submission_line(submission: Option<&Submission>) -> SubmissionLine {
             SubmissionLine {
                 submitted: true,
                 draft: false,
-                short: "Indsendt",
+                short: SubmissionState::Submitted.label_da(),
                 sentence: format!("Indsendt{when}{by}."),
             }
         }
         Some(_) => SubmissionLine {
             submitted: false,
             draft: true,
-            short: "Kladde",
+            short: SubmissionState::Draft.label_da(),
             sentence: "Kladde, endnu ikke indsendt: svarene er foreløbige.".to_owned(),
         },
         None => SubmissionLine {

@@ -170,7 +170,7 @@ fn areas(summary: &Summary) -> Vec<AreaView> {
                     id: r.recommendation_id,
                     code: r.code.clone(),
                     text: r.text.clone(),
-                    binding: r.binding_label_da(),
+                    binding: crate::views::binding_label(r.binding),
                     counts: r.counts,
                     classification: r.classification.map(StatusView::from),
                 })

@@ -305,15 +305,7 @@ fn render(
         .submission
         .as_ref()
         .filter(|s| s.is_submitted())
-        .map(|s| {
-            let when = s.submitted_at.map(danish_datetime).unwrap_or_default();
-            match &s.submitted_by {
-                // A name is isolated (FSI … PDI), so right-to-left letters in it cannot reorder
-                // the sentence around it.
-                Some(by) => format!("Indsendt {when} af \u{2068}{by}\u{2069}."),
-                None => format!("Indsendt {when}."),
-            }
-        });
+        .map(|s| crate::views::submission_line(Some(s)).sentence);
     context.insert("submitted_info", &submitted_info);
     context.insert(
         "can_withdraw",

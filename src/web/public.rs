@@ -22,7 +22,7 @@ use super::{round_view, AppState};
 use crate::charts::DistributionChart;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::status::StatusView;
-use crate::domain::summary::{Counts, Response};
+use crate::domain::summary::Counts;
 use crate::domain::time::danish_datetime;
 use crate::domain::{RoundState, Status};
 use crate::report::attachment::chart_title;
@@ -70,19 +70,6 @@ struct AreaView {
     recs: Vec<RecView>,
 }
 
-#[derive(Debug, Serialize)]
-struct HeatCell {
-    status: Option<StatusView>,
-    label: String,
-}
-
-#[derive(Debug, Serialize)]
-struct HeatRow {
-    name: String,
-    submitted: bool,
-    cells: Vec<HeatCell>,
-}
-
 async fn page(
     state: web::Data<AppState>,
     session: Session,
@@ -107,35 +94,14 @@ async fn page(
                 .map(|r| RecView {
                     code: r.code.clone(),
                     text: r.text.clone(),
-                    binding: r.binding_label_da(),
+                    binding: crate::views::binding_label(r.binding),
                     counts: r.counts,
                     classification: r.classification.map(StatusView::from),
                 })
                 .collect(),
         })
         .collect();
-    let heatmap: Vec<HeatRow> = summary
-        .municipalities
-        .iter()
-        .map(|m| HeatRow {
-            name: m.name.clone(),
-            submitted: m.response == Response::Submitted,
-            cells: m
-                .standing
-                .iter()
-                .zip(&content.recommendations)
-                .map(|(standing, rec)| HeatCell {
-                    status: standing.own.map(StatusView::from),
-                    label: format!(
-                        "{}, {}: {}",
-                        m.name,
-                        rec.code,
-                        standing.own.map_or("ikke indsendt", Status::label_da)
-                    ),
-                })
-                .collect(),
-        })
-        .collect();
+    let heatmap = crate::views::heatmap_rows(&view);
     let mut context = base_context(&session, user.as_ref())?;
     context.insert("round", round);
     context.insert("deadline", &danish_datetime(round.deadline));

@@ -238,10 +238,18 @@ fn the_kkr_report_of_a_single_round_has_no_trend_chart() {
     let first = folded(&pdf_text(&app.get(&kkr, "/rounds/1/kkr-report.pdf").bytes));
     assert!(first.contains("Fordeling pr. anbefaling"));
     assert!(!first.contains("Udvikling"), "{first}");
-    assert!(!first.contains("Grønne svar"));
+    assert!(!first.contains("Grønne af indsendte"));
+    assert!(!first.contains("Sammenlignet med sidste år"));
     let second = folded(&pdf_text(&app.get(&kkr, "/rounds/2/kkr-report.pdf").bytes));
     assert!(second.contains("Udvikling"));
-    assert!(second.contains("Grønne svar"));
+    assert!(second.contains("Grønne af indsendte"));
+    // The like-for-like change, worded as on the dashboard.
+    assert!(
+        second.contains(
+            "Sammenlignet med sidste år: Blandt de ni anbefalinger, der er videreført fra 2016"
+        ),
+        "{second}"
+    );
 }
 
 #[test]

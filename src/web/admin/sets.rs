@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{admin_round, problem_status, redirect, refusal, Problem};
 use crate::domain::rounds::{set_is_editable, FROZEN};
-use crate::domain::{RoundContent, User};
+use crate::domain::{RoundContent, SubmissionState, User};
 use crate::store::recommendation_sets::{self as sets, Direction};
 use crate::store::rounds::{self, ChangeError};
 use crate::web::auth::SignedIn;
@@ -607,7 +607,11 @@ async fn render_proposals(
             submission_id: p.submission_id,
             municipality: p.municipality,
             code: p.code.to_string(),
-            state: if p.submitted { "Indsendt" } else { "Kladde" },
+            state: if p.submitted {
+                SubmissionState::Submitted.label_da()
+            } else {
+                SubmissionState::Draft.label_da()
+            },
             title: p
                 .text
                 .lines()
