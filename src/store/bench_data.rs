@@ -202,7 +202,11 @@ fn generate(
         for m in &municipalities {
             for (email, name, role) in [
                 (editor_email(m.code.as_str()), "Medarbejder", Role::Editor),
-                (reader_email(m.code.as_str()), "Byrådssekretær", Role::Reader),
+                (
+                    reader_email(m.code.as_str()),
+                    "Byrådssekretær",
+                    Role::Reader,
+                ),
             ] {
                 users::create_user(
                     conn,
@@ -283,8 +287,7 @@ fn generate(
             // draft (every answer given), so there is a form to keep saving.
             let draft_code = municipalities.iter().map(|m| m.code.as_str()).min();
             for (i, m) in municipalities.iter().enumerate() {
-                let draft =
-                    last && (params.open_as_drafts || Some(m.code.as_str()) == draft_code);
+                let draft = last && (params.open_as_drafts || Some(m.code.as_str()) == draft_code);
                 let state = if draft { "draft" } else { "submitted" };
                 let submission_id: i32 = diesel::insert_into(submissions::table)
                     .values(SubmissionInsertForm {

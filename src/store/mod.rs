@@ -427,7 +427,10 @@ pub fn backup(conn: &mut DbConnection, to: &std::path::Path) -> Result<Backup, B
 pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
     use diesel::prelude::*;
     use schema::data_version::dsl;
-    dsl::data_version.find(1).select(dsl::version).get_result(conn)
+    dsl::data_version
+        .find(1)
+        .select(dsl::version)
+        .get_result(conn)
 }
 
 /// Whether the database holds any round or user: an installation in use, as opposed to one

@@ -345,7 +345,11 @@ impl CachedPage {
     }
 
     /// The page as a response to this session's request.
-    pub fn respond(&self, session: &Session, user: Option<&User>) -> Result<HttpResponse, AppError> {
+    pub fn respond(
+        &self,
+        session: &Session,
+        user: Option<&User>,
+    ) -> Result<HttpResponse, AppError> {
         let token = pages::csrf_token(session)?;
         Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")

@@ -12,9 +12,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::auth::MaybeSignedIn;
+use super::cache::PageKey;
 use super::error::AppError;
 use super::pages::base_context;
-use super::cache::PageKey;
 use super::{db, groups, reminders, round_view_at, AppState};
 use crate::charts::DistributionChart;
 use crate::domain::analysis::RoundAnalysis;
@@ -333,12 +333,15 @@ fn chart_svg_of(
     which: &str,
 ) -> Result<Arc<str>, AppError> {
     let round_id = view.data.content.round.id;
-    state
-        .cache
-        .derived(round_id, version, format!("svg:{which}:{group_id:?}"), || {
+    state.cache.derived(
+        round_id,
+        version,
+        format!("svg:{which}:{group_id:?}"),
+        || {
             let (chart, name) = chart_of(view, Some(which))?;
             Ok(chart.svg(name)?)
-        })
+        },
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -391,11 +394,7 @@ async fn chart_svg(
     let (_, name) = chart_of(&view, query.diagram.as_deref())?;
     let svg = chart_svg_of(&state, &view, version, group_id, name)?;
     let filename = format!("{name}-{}.svg", view.data.content.round.year);
-    Ok(download(
-        "image/svg+xml",
-        filename,
-        svg.as_bytes().to_vec(),
-    ))
+    Ok(download("image/svg+xml", filename, svg.as_bytes().to_vec()))
 }
 
 async fn chart_png(

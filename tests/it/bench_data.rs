@@ -7,8 +7,8 @@ use trafiklys::store::{self, rounds};
 fn generate(params: &NationalParams) -> (bench_data::NationalCounts, store::DbPool, FreshDatabase) {
     let (url, guard) = fresh_database();
     let pool = store::connect(&url).expect("database");
-    let counts = bench_data::national(&mut pool.get().expect("connection"), params, "x")
-        .expect("generated");
+    let counts =
+        bench_data::national(&mut pool.get().expect("connection"), params, "x").expect("generated");
     (counts, pool, guard)
 }
 
@@ -30,8 +30,14 @@ fn the_national_dataset_is_the_same_for_the_same_seed_and_links_each_round_to_th
     assert_eq!(first.submissions, 98 * 3);
     assert_eq!(first.answers, 98 * 3 * 6, "every form answered in full");
     assert_eq!(first.users, 5 * 2 + 98 * 2);
-    let (other_seed, _, _guard3) = generate(&NationalParams { seed: 2, ..params.clone() });
-    assert_ne!(first.digest, other_seed.digest, "another seed, other answers");
+    let (other_seed, _, _guard3) = generate(&NationalParams {
+        seed: 2,
+        ..params.clone()
+    });
+    assert_ne!(
+        first.digest, other_seed.digest,
+        "another seed, other answers"
+    );
     assert_eq!(first.answers, other_seed.answers);
 
     // Each KKR's latest round is open and continues the one before it; the analysis reads

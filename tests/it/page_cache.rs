@@ -65,10 +65,7 @@ fn two_people_of_the_same_role_each_see_their_own_name_and_token_on_cached_pages
         let (first, second) = if path.ends_with("heatmap") {
             ((&admin_a, "Ida Admin"), (&admin_b, "Jens Admin"))
         } else {
-            (
-                (&anna, "Anna &lt;Æbelø&gt; &amp; Co"),
-                (&bo, "Bo Ørsted"),
-            )
+            ((&anna, "Anna &lt;Æbelø&gt; &amp; Co"), (&bo, "Bo Ørsted"))
         };
         // The first request renders the page; the second is served from the cache.
         let page_one = app.get(first.0, &path);
@@ -86,7 +83,10 @@ fn two_people_of_the_same_role_each_see_their_own_name_and_token_on_cached_pages
         assert_ne!(header_token(&one), header_token(&two), "{path}");
         // Asked again, the first person still gets their own page from the cache.
         let again = app.get(first.0, &path).text();
-        assert!(again.contains(first.1) && !again.contains(second.1), "{path}");
+        assert!(
+            again.contains(first.1) && !again.contains(second.1),
+            "{path}"
+        );
     }
     // The token served from the cache works: signing out with it ends the session.
     let token = header_token(&app.get(&bo, &format!("/rounds/{ROUND_2017}")).text());
@@ -179,7 +179,10 @@ fn what_an_admin_sees_is_never_served_to_a_kkr_member_and_drafts_show_to_no_one(
     }
     // A reader may not see the heatmap, cached for others or not.
     assert!(app.get(&admin, &format!("{dashboard}/heatmap")).status == 200);
-    assert_eq!(app.get(&reader, &format!("{dashboard}/heatmap")).status, 403);
+    assert_eq!(
+        app.get(&reader, &format!("{dashboard}/heatmap")).status,
+        403
+    );
     let heat = app.get(&admin, &format!("{dashboard}/heatmap")).text();
     assert!(!heat.contains(secret), "drafts are not in the heatmap");
 }
@@ -195,7 +198,10 @@ fn the_chart_download_is_the_chart_on_the_dashboard() {
     assert!(download.starts_with("<svg") || download.contains("<svg"));
     assert!(page.contains(download.trim()), "the same drawing");
     let trend = app
-        .get(&kkr, &format!("/rounds/{ROUND_2017}/chart.svg?diagram=udvikling"))
+        .get(
+            &kkr,
+            &format!("/rounds/{ROUND_2017}/chart.svg?diagram=udvikling"),
+        )
         .text();
     assert!(page.contains(trend.trim()));
     assert_ne!(download, trend);
