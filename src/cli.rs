@@ -706,18 +706,45 @@ fn export(conn: &mut store::DbConnection, command: ExportCommand) -> Result<()> 
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             let started = std::time::Instant::now();
-            let mut written = 0usize;
-            let mut bytes = 0usize;
-            for m in municipalities {
-                bar.set_message(m.name.clone());
-                let pdf = renderer.attachment(&analysis, &m.code, false, now)?.pdf;
-                write_file(&out_dir.join(format!("bilag-{year}-{}.pdf", m.code)), &pdf)?;
-                written += 1;
-                bytes += pdf.len();
-                bar.inc(1);
+            // Each document is rendered on its own, so every core takes the next one.
+            let workers = std::thread::available_parallelism()
+                .map_or(1, std::num::NonZeroUsize::get)
+                .clamp(1, municipalities.len().max(1));
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let one_worker = || -> Result<(usize, usize)> {
+                let (mut written, mut bytes) = (0usize, 0usize);
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(m) = municipalities.get(i) else {
+                        return Ok((written, bytes));
+                    };
+                    bar.set_message(m.name.clone());
+                    let pdf = renderer.attachment(&analysis, &m.code, false, now)?.pdf;
+                    write_file(&out_dir.join(format!("bilag-{year}-{}.pdf", m.code)), &pdf)?;
+                    written += 1;
+                    bytes += pdf.len();
+                    bar.inc(1);
+                }
+            };
+            let (report, done) = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers).map(|_| scope.spawn(one_worker)).collect();
+                let report = renderer.kkr_report(&analysis, now);
+                let done: Vec<Result<(usize, usize)>> = handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(anyhow::anyhow!("an export thread failed")))
+                    })
+                    .collect();
+                (report, done)
+            });
+            let (mut written, mut bytes) = (0usize, 0usize);
+            for result in done {
+                let (w, b) = result?;
+                written += w;
+                bytes += b;
             }
-            bar.set_message("KKR-rapport");
-            let report = renderer.kkr_report(&analysis, now)?;
+            let report = report?;
             write_file(&out_dir.join(format!("kkr-rapport-{year}.pdf")), &report)?;
             bar.inc(1);
             bar.finish_and_clear();
