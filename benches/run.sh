@@ -54,6 +54,7 @@ if [ -z "$BIN" ]; then
 fi
 BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 WORK="$(mktemp -d)"
 chmod 755 "$WORK" # nginx's workers read the saved pages
 PIDS=()
@@ -360,7 +361,7 @@ row "Peak RSS under load" "$PEAK_MB MB" "≤ 100 MB" "$(verdict "$PEAK_MB" '<=' 
 row "Start-up to first 200 on /healthz (national database)" "$NATIONAL_STARTUP_MS ms" "≤ 300 ms" "$(verdict "$NATIONAL_STARTUP_MS" '<=' 300)"
 row "Release binary size" "$SIZE_MB MB" "" "$(basename "$(dirname "$BIN")") build"
 
-MACHINE="$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(free -g | awk '/^Mem:/ { print $2 " GB" }') memory; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+MACHINE="$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(free -g | awk '/^Mem:/ { print $2 " GB" }') memory; load average at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 TABLE="$(
   echo "| figure | measured | target | notes |"
   echo "|---|---|---|---|"
