@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `demo`, `admin create`, `user add`, `round`, `import`,
-//! `export`, `backup`. Every flag can also be set by
+//! `export`, `backup`, `bench-data`. Every flag can also be set by
 //! an environment variable of the same name (`--database-url` is `TRAFIKLYS_DATABASE_URL`).
 
 use std::io::BufRead;
@@ -66,6 +66,35 @@ pub enum Command {
     /// --dry-run nothing is written).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Generate the benchmark datasets (benches/run.sh) into a fresh database.
+    #[command(subcommand)]
+    BenchData(BenchDataCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchDataCommand {
+    /// Every KKR with yearly rounds of recommendations continuing last year's, every form
+    /// answered: 98 municipalities, 5 KKRs, 10 rounds each, 60 recommendations per round by
+    /// default. Deterministic for a seed. Users: adminN@, kkrN@ (N = the KKR's place in
+    /// Danish order), editorCODE@ and readerCODE@bench.example, all with one password.
+    National {
+        #[arg(long, default_value_t = 10)]
+        years: u32,
+        #[arg(long, default_value_t = 2016)]
+        first_year: i32,
+        #[arg(long, default_value_t = 10)]
+        focus_areas: u32,
+        #[arg(long, default_value_t = 6)]
+        recommendations_per_area: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Leave every form of the open rounds a draft (every answer given).
+        #[arg(long)]
+        open_as_drafts: bool,
+        /// The users' password (at least 12 characters).
+        #[arg(long, default_value = "bench-password-0123")]
+        password: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -272,6 +301,7 @@ pub fn run(cli: Cli) -> Result<()> {
             report_demo(demo::load(&mut conn)?)
         }
         Command::Backup { file } => backup(&cli.database_url, &file),
+        Command::BenchData(command) => bench_data(&cli.database_url, command),
         Command::Admin(command) => {
             print!("{}", admin(&cli.database_url, command)?);
             Ok(())
@@ -682,18 +712,45 @@ fn export(conn: &mut store::DbConnection, command: ExportCommand) -> Result<()> 
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             let started = std::time::Instant::now();
-            let mut written = 0usize;
-            let mut bytes = 0usize;
-            for m in municipalities {
-                bar.set_message(m.name.clone());
-                let pdf = renderer.attachment(&analysis, &m.code, false, now)?.pdf;
-                write_file(&out_dir.join(format!("bilag-{year}-{}.pdf", m.code)), &pdf)?;
-                written += 1;
-                bytes += pdf.len();
-                bar.inc(1);
+            // Each document is rendered on its own, so every core takes the next one.
+            let workers = std::thread::available_parallelism()
+                .map_or(1, std::num::NonZeroUsize::get)
+                .clamp(1, municipalities.len().max(1));
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let one_worker = || -> Result<(usize, usize)> {
+                let (mut written, mut bytes) = (0usize, 0usize);
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(m) = municipalities.get(i) else {
+                        return Ok((written, bytes));
+                    };
+                    bar.set_message(m.name.clone());
+                    let pdf = renderer.attachment(&analysis, &m.code, false, now)?.pdf;
+                    write_file(&out_dir.join(format!("bilag-{year}-{}.pdf", m.code)), &pdf)?;
+                    written += 1;
+                    bytes += pdf.len();
+                    bar.inc(1);
+                }
+            };
+            let (report, done) = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers).map(|_| scope.spawn(one_worker)).collect();
+                let report = renderer.kkr_report(&analysis, now);
+                let done: Vec<Result<(usize, usize)>> = handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(anyhow::anyhow!("an export thread failed")))
+                    })
+                    .collect();
+                (report, done)
+            });
+            let (mut written, mut bytes) = (0usize, 0usize);
+            for result in done {
+                let (w, b) = result?;
+                written += w;
+                bytes += b;
             }
-            bar.set_message("KKR-rapport");
-            let report = renderer.kkr_report(&analysis, now)?;
+            let report = report?;
             write_file(&out_dir.join(format!("kkr-rapport-{year}.pdf")), &report)?;
             bar.inc(1);
             bar.finish_and_clear();
@@ -914,5 +971,46 @@ fn import(conn: &mut store::DbConnection, command: ImportCommand) -> Result<()> 
     for line in lines {
         println!("  {line}");
     }
+    Ok(())
+}
+
+fn bench_data(database_url: &str, command: BenchDataCommand) -> Result<()> {
+    let BenchDataCommand::National {
+        years,
+        first_year,
+        focus_areas,
+        recommendations_per_area,
+        seed,
+        open_as_drafts,
+        password,
+    } = command;
+    if password.chars().count() < 12 {
+        bail!("the password must have at least 12 characters");
+    }
+    let started = std::time::Instant::now();
+    let pool = store::connect(database_url)?;
+    let mut conn = pool.get()?;
+    let params = store::bench_data::NationalParams {
+        years,
+        first_year,
+        focus_areas,
+        recommendations_per_area,
+        seed,
+        open_as_drafts,
+    };
+    let hash = crate::password::hash(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let counts = store::bench_data::national(&mut conn, &params, &hash)?;
+    println!(
+        "national: {} KKRs, {} municipalities, {} rounds, {} recommendations, {} forms, {} answers, {} users in {:.1} s (digest {:016x})",
+        counts.kkrs,
+        counts.municipalities,
+        counts.rounds,
+        counts.recommendations,
+        counts.submissions,
+        counts.answers,
+        counts.users,
+        started.elapsed().as_secs_f64(),
+        counts.digest
+    );
     Ok(())
 }

@@ -161,7 +161,7 @@ pub fn issue_reset(
         let had_password: bool = users::table
             .find(user_id)
             .select(users::password_hash.ne(""))
-            .first(conn)?;
+            .get_result(conn)?;
         diesel::update(users::table.find(user_id))
             .set(users::password_hash.eq(""))
             .execute(conn)?;
@@ -219,7 +219,7 @@ pub fn look_up(
             invitations::used_at,
             invitations::revoked_at,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some((id, user_id, purpose, created_at, expires_at, used_at, revoked_at)) = row else {
         return Ok(Err(LinkProblem::Unknown));

@@ -6,6 +6,7 @@
 //! migrations, how a write transaction begins) are all in this file.
 
 pub mod audit;
+pub mod bench_data;
 pub mod groups;
 pub mod imports;
 pub mod invitations;
@@ -309,6 +310,9 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, ConnectError> {
     }
 }
 
+/// Held by the SQLite write transaction of this process that is running (see [`write_tx`]).
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a write transaction that also bumps the data version, and returns its value.
 ///
 /// Write transactions take turns on both backends, so a store function may read, decide and
@@ -336,6 +340,17 @@ where
     if matches!(depth, Ok(Some(_))) {
         return conn.transaction(with_bump);
     }
+    // SQLite: writers of this process queue here rather than on SQLite's busy handler,
+    // which sleeps in steps of up to 100 ms and so turns a queue of a few writers into tens of
+    // milliseconds of idle waiting. Writers in other processes still meet the busy timeout.
+    let _writer = match conn {
+        DbConnection::Sqlite(_) => Some(
+            SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ),
+        DbConnection::Postgres(_) => None,
+    };
     match conn {
         DbConnection::Sqlite(inner) => {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
@@ -412,7 +427,10 @@ pub fn backup(conn: &mut DbConnection, to: &std::path::Path) -> Result<Backup, B
 pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
     use diesel::prelude::*;
     use schema::data_version::dsl;
-    dsl::data_version.find(1).select(dsl::version).first(conn)
+    dsl::data_version
+        .find(1)
+        .select(dsl::version)
+        .get_result(conn)
 }
 
 /// Whether the database holds any round or user: an installation in use, as opposed to one

@@ -70,7 +70,7 @@ fn area(conn: &mut DbConnection, area_id: i32) -> Result<AreaRow, ChangeError> {
             focus_areas::number,
             focus_areas::title,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(ChangeError::NotFound)
 }
@@ -98,7 +98,7 @@ fn recommendation(conn: &mut DbConnection, rec_id: i32) -> Result<(RecRow, i32),
             recommendations::position,
             recommendations::carried_from,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(ChangeError::NotFound)?;
     let round_id = area(conn, rec.focus_area_id)?.round_id;
@@ -179,7 +179,7 @@ pub(crate) fn insert_focus_area(
     let last: Option<i32> = focus_areas::table
         .filter(focus_areas::round_id.eq(round_id))
         .select(diesel::dsl::max(focus_areas::number))
-        .first(conn)?;
+        .get_result(conn)?;
     Ok(diesel::insert_into(focus_areas::table)
         .values(FocusAreaInsertForm {
             round_id,

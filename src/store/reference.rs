@@ -22,7 +22,7 @@ pub fn kkr_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<i3
     kkrs::table
         .filter(kkrs::name.eq(name))
         .select(kkrs::id)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -70,7 +70,7 @@ pub fn kkr_name(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<Option<Stri
     kkrs::table
         .find(kkr_id)
         .select(kkrs::name)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -86,7 +86,7 @@ pub fn set_council_name(
         let before: String = municipalities::table
             .find(code.as_str())
             .select(municipalities::council_name)
-            .first(conn)?;
+            .get_result(conn)?;
         diesel::update(municipalities::table.find(code.as_str()))
             .set(municipalities::council_name.eq(council_name))
             .execute(conn)?;
@@ -115,7 +115,7 @@ pub fn get_municipality(
     municipalities::table
         .find(code.as_str())
         .select(MunicipalityRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .map(MunicipalityRow::into_domain)
         .transpose()

@@ -36,7 +36,7 @@ pub fn get_round(conn: &mut DbConnection, round_id: i32) -> QueryResult<Option<R
         .inner_join(kkrs::table)
         .filter(rounds::id.eq(round_id))
         .select((RoundRow::as_select(), kkrs::name))
-        .first::<(RoundRow, String)>(conn)
+        .get_result::<(RoundRow, String)>(conn)
         .optional()?
         .map(|(row, kkr_name)| row.into_domain(kkr_name))
         .transpose()
@@ -47,7 +47,7 @@ pub fn find_round(conn: &mut DbConnection, kkr_id: i32, year: i32) -> QueryResul
         .filter(rounds::kkr_id.eq(kkr_id))
         .filter(rounds::year.eq(year))
         .select(rounds::id)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     match id {
         Some(id) => get_round(conn, id),
@@ -306,7 +306,7 @@ pub fn set_deadline(
         let before: NaiveDateTime = rounds::table
             .find(round_id)
             .select(rounds::deadline)
-            .first(conn)?;
+            .get_result(conn)?;
         diesel::update(rounds::table.find(round_id))
             .set(rounds::deadline.eq(deadline))
             .execute(conn)?;
@@ -335,7 +335,7 @@ pub fn set_state(
         let before: String = rounds::table
             .find(round_id)
             .select(rounds::state)
-            .first(conn)?;
+            .get_result(conn)?;
         diesel::update(rounds::table.find(round_id))
             .set(rounds::state.eq(state.as_str()))
             .execute(conn)?;
@@ -589,7 +589,7 @@ pub fn set_participants(
             let name: String = municipalities::table
                 .find(code)
                 .select(municipalities::name)
-                .first(conn)?;
+                .get_result(conn)?;
             return Err(ChangeError::Refused(format!(
                 "{name} har allerede et skema i runden og kan ikke tages ud."
             )));
@@ -708,7 +708,7 @@ pub fn adopt_proposal(
         let (round_id, code): (i32, String) = submissions::table
             .find(submission_id)
             .select((submissions::round_id, submissions::municipality_code))
-            .first(conn)
+            .get_result(conn)
             .optional()?
             .ok_or(ChangeError::NotFound)?;
         let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;

@@ -101,6 +101,6 @@ pub fn pdf(conn: &mut DbConnection, id: i32) -> QueryResult<Option<(i32, String,
             attachment_snapshots::municipality_code,
             attachment_snapshots::pdf,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }

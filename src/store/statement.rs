@@ -74,7 +74,7 @@ pub fn get(conn: &mut DbConnection) -> QueryResult<Option<StoredStatement>> {
             st::reviewed_on,
             st::updated_at,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(row.map(|r| StoredStatement {
         statement: Statement {

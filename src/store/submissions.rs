@@ -23,7 +23,7 @@ pub fn get_submission(
         .filter(submissions::round_id.eq(round_id))
         .filter(submissions::municipality_code.eq(code.as_str()))
         .select(SubmissionRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some(row) = row else {
         return Ok(None);
@@ -432,7 +432,7 @@ pub fn history(
         .filter(submissions::round_id.eq(round_id))
         .filter(submissions::municipality_code.eq(code.as_str()))
         .select(submissions::id)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     match id {
         Some(id) => audit::history(conn, "submission", &id.to_string()),

@@ -102,7 +102,7 @@ pub fn user_for(conn: &mut DbConnection, token: &str) -> QueryResult<Option<User
         .filter(api_tokens::token_hash.eq(hash(token)))
         .filter(api_tokens::revoked_at.is_null())
         .select(api_tokens::user_id)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     match user_id {
         Some(id) => users::get_active_user(conn, id),

@@ -97,7 +97,7 @@ fn with_kkr(conn: &mut DbConnection, row: UserRow) -> QueryResult<(User, String)
             user.kkr_id = municipalities::table
                 .find(code.as_str())
                 .select(municipalities::kkr_id)
-                .first(conn)
+                .get_result(conn)
                 .optional()?;
         }
     }
@@ -108,7 +108,7 @@ pub fn get_user(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
     let row = users::table
         .find(id)
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     row.map(|row| with_kkr(conn, row).map(|(user, _)| user))
         .transpose()
@@ -119,7 +119,7 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
     let row = users::table
         .filter(users::email.eq(email.trim().to_lowercase()))
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     row.map(|row| with_kkr(conn, row)).transpose()
 }
@@ -166,7 +166,7 @@ pub fn get_account(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Accou
     let row = users::table
         .find(id)
         .select(AccountRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     row.map(|row| account_of(conn, row).map(|(account, _)| account))
         .transpose()
@@ -181,7 +181,7 @@ pub fn find_account_by_email(
     let row = users::table
         .filter(users::email.eq(email.trim().to_lowercase()))
         .select(AccountRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     row.map(|row| account_of(conn, row)).transpose()
 }
@@ -191,7 +191,7 @@ pub fn password_hash(conn: &mut DbConnection, user_id: i32) -> QueryResult<Optio
     users::table
         .find(user_id)
         .select(users::password_hash)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -254,7 +254,7 @@ pub fn session_generation(conn: &mut DbConnection, user_id: i32) -> QueryResult<
     users::table
         .find(user_id)
         .select(users::session_generation)
-        .first(conn)
+        .get_result(conn)
 }
 
 /// Signs the user out everywhere: every session of the user ends, copied cookies included.
@@ -368,7 +368,7 @@ pub fn set_role(
         let before: (String, Option<i32>, Option<String>) = users::table
             .find(user_id)
             .select((users::role, users::kkr_id, users::municipality_code))
-            .first(conn)?;
+            .get_result(conn)?;
         let code = placement.municipality_code().map(|c| c.as_str().to_owned());
         diesel::update(users::table.find(user_id))
             .set((

@@ -295,13 +295,25 @@ async fn summary(
     state: web::Data<AppState>,
     path: web::Path<i32>,
     query: web::Query<SummaryQuery>,
-) -> Result<web::Json<types::RoundSummary>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let user = caller(&req, &state).await?;
-    let full = round_view(&state, path.into_inner()).await?;
+    let round_id = path.into_inner();
+    let (version, full) = super::round_view_at(&state, round_id).await?;
     if !access::can_view_round(user.as_ref(), &full.data.content.round) {
         return Err(forbidden_or_sign_in(user.as_ref()));
     }
     let group_id = super::groups::parse_group_param(query.group.as_deref())?;
+    // The JSON depends on which municipalities the caller may see: cached per viewer class.
+    let key = super::cache::PageKey::new(
+        "api-summary",
+        round_id,
+        format!("{group_id:?}"),
+        user.as_ref(),
+        String::new(),
+    );
+    if let Some(cached) = state.cache.page(&key, version) {
+        return Ok(cached.json());
+    }
     let (view, _) = super::groups::narrowed(&state, full, group_id).await?;
     let round = &view.data.content.round;
     let visible = |code: &MunicipalityCode| visible_to(user.as_ref(), round, code);
@@ -321,11 +333,13 @@ async fn summary(
         .filter(|m| visible(&m.code))
         .map(Into::into)
         .collect();
-    Ok(web::Json(types::RoundSummary {
+    let body = serde_json::to_string(&types::RoundSummary {
         round: round.into(),
         summary,
         trend,
-    }))
+    })
+    .map_err(|e| ApiError::from(AppError::Internal(e.to_string())))?;
+    Ok(state.cache.store_page(key, version, &body).json())
 }
 
 /// Which municipalities have submitted, and when.

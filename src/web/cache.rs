@@ -1,21 +1,64 @@
-//! The round analysis, computed once per change rather than per request.
+//! The round analysis and what is derived from it, computed once per change rather than per
+//! request.
 //!
 //! Entries are keyed by round and by the database's data version, which every write bumps in
 //! its own transaction: a process never serves an analysis older than the data it can read,
 //! and several processes on one database stay consistent without talking to each other.
+//!
+//! Beside the analysis the cache keeps the bytes drawn from it (chart SVGs) and whole rendered
+//! pages. A page is rendered once per viewer class (role, KKR and municipality: what decides
+//! what a page may show), never per person. The few per-person values of a page (the name and
+//! email in the header, the session's CSRF token) are rendered as random markers that only
+//! this process knows, and replaced, escaped, by the requesting person's values on every
+//! response.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use actix_session::Session;
+use actix_web::HttpResponse;
+use rand::distributions::{Alphanumeric, DistString};
+use rand::rngs::OsRng;
+use tera::Context;
+
+use super::error::AppError;
+use super::pages;
 use crate::domain::analysis::RoundAnalysis;
+use crate::domain::User;
 use crate::store::{self, rounds, DbConnection};
 
-#[derive(Debug, Default)]
+/// More rendered pages than this (viewer classes × rounds × variants) and the page cache
+/// starts over: a bound on memory that a normal installation never reaches.
+const MAX_PAGES: usize = 1024;
+/// The same bound for derived bytes (charts).
+const MAX_DERIVED: usize = 1024;
+
+#[derive(Debug)]
 pub struct SummaryCache {
     entries: Mutex<HashMap<i32, (i64, Arc<RoundAnalysis>)>>,
+    derived: Mutex<HashMap<DerivedKey, (i64, Arc<str>)>>,
+    pages: Mutex<HashMap<PageKey, (i64, Arc<CachedPage>)>>,
+    slots: Slots,
     hits: AtomicU64,
     misses: AtomicU64,
+    page_hits: AtomicU64,
+    page_misses: AtomicU64,
+}
+
+impl Default for SummaryCache {
+    fn default() -> Self {
+        SummaryCache {
+            entries: Mutex::default(),
+            derived: Mutex::default(),
+            pages: Mutex::default(),
+            slots: Slots::new(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            page_hits: AtomicU64::new(0),
+            page_misses: AtomicU64::new(0),
+        }
+    }
 }
 
 impl SummaryCache {
@@ -25,12 +68,22 @@ impl SummaryCache {
         conn: &mut DbConnection,
         round_id: i32,
     ) -> diesel::QueryResult<Option<Arc<RoundAnalysis>>> {
+        Ok(self.round_at(conn, round_id)?.map(|(_, view)| view))
+    }
+
+    /// The round's analysis and the data version it belongs to, which keys what is derived
+    /// from it.
+    pub fn round_at(
+        &self,
+        conn: &mut DbConnection,
+        round_id: i32,
+    ) -> diesel::QueryResult<Option<(i64, Arc<RoundAnalysis>)>> {
         let version = store::data_version(conn)?;
         if let Ok(entries) = self.entries.lock() {
             if let Some((cached_version, view)) = entries.get(&round_id) {
                 if *cached_version == version {
                     self.hits.fetch_add(1, Ordering::Relaxed);
-                    return Ok(Some(Arc::clone(view)));
+                    return Ok(Some((version, Arc::clone(view))));
                 }
             }
         }
@@ -44,7 +97,7 @@ impl SummaryCache {
             entries.retain(|_, (v, _)| *v == version);
             entries.insert(round_id, (version, Arc::clone(&view)));
         }
-        Ok(Some(view))
+        Ok(Some((version, view)))
     }
 
     /// How many lookups were served from the cache, and how many computed the analysis.
@@ -53,5 +106,310 @@ impl SummaryCache {
             self.hits.load(Ordering::Relaxed),
             self.misses.load(Ordering::Relaxed),
         )
+    }
+
+    /// How many page requests were served from a rendered page, and how many rendered it.
+    pub fn page_lookups(&self) -> (u64, u64) {
+        (
+            self.page_hits.load(Ordering::Relaxed),
+            self.page_misses.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Text derived from a round at a data version (a chart's SVG), made by `make` only when
+    /// not cached. `what` names the derivation, including everything it depends on besides
+    /// the round and the version (the chart, the group).
+    pub fn derived<E>(
+        &self,
+        round_id: i32,
+        version: i64,
+        what: String,
+        make: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Arc<str>, E> {
+        let key = DerivedKey { round_id, what };
+        if let Ok(entries) = self.derived.lock() {
+            if let Some((v, text)) = entries.get(&key) {
+                if *v == version {
+                    return Ok(Arc::clone(text));
+                }
+            }
+        }
+        let text: Arc<str> = Arc::from(make()?);
+        if let Ok(mut entries) = self.derived.lock() {
+            entries.retain(|_, (v, _)| *v >= version);
+            if entries.len() >= MAX_DERIVED {
+                entries.clear();
+            }
+            entries.insert(key, (version, Arc::clone(&text)));
+        }
+        Ok(text)
+    }
+
+    /// The page rendered for this key at this data version, if there is one.
+    pub fn page(&self, key: &PageKey, version: i64) -> Option<Arc<CachedPage>> {
+        let found = self.pages.lock().ok().and_then(|pages| {
+            pages
+                .get(key)
+                .filter(|(v, _)| *v == version)
+                .map(|(_, page)| Arc::clone(page))
+        });
+        let counter = if found.is_some() {
+            &self.page_hits
+        } else {
+            &self.page_misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Keeps a page rendered from [`SummaryCache::page_context`] for the next requests of
+    /// the same viewer class at the same data version.
+    pub fn store_page(&self, key: PageKey, version: i64, html: &str) -> Arc<CachedPage> {
+        let page = Arc::new(CachedPage::split(html, &self.slots));
+        if let Ok(mut pages) = self.pages.lock() {
+            // Pages of older versions are never served again.
+            pages.retain(|_, (v, _)| *v >= version);
+            if pages.len() >= MAX_PAGES {
+                pages.clear();
+            }
+            pages.insert(key, (version, Arc::clone(&page)));
+        }
+        page
+    }
+
+    /// The context a cacheable page starts from: like [`pages::base_context`], but with
+    /// markers where the person's name, email and CSRF token go.
+    pub fn page_context(&self, user: Option<&User>) -> Context {
+        let marked = user.map(|u| User {
+            name: self.slots.marker(Slot::Name),
+            email: self.slots.marker(Slot::Email),
+            ..u.clone()
+        });
+        pages::context_with(&self.slots.marker(Slot::Csrf), marked.as_ref())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DerivedKey {
+    round_id: i32,
+    what: String,
+}
+
+/// What a rendered page depends on besides the data version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    page: &'static str,
+    round_id: i32,
+    /// The query's effect (group, sort order), normalised by the handler.
+    variant: String,
+    viewer: Viewer,
+    /// The day in Copenhagen: pages may say what today is.
+    day: String,
+}
+
+impl PageKey {
+    pub fn new(
+        page: &'static str,
+        round_id: i32,
+        variant: String,
+        user: Option<&User>,
+        day: String,
+    ) -> PageKey {
+        PageKey {
+            page,
+            round_id,
+            variant,
+            viewer: Viewer::of(user),
+            day,
+        }
+    }
+}
+
+/// Everything about the viewer that decides what a page may show: not who they are.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Viewer {
+    role: Option<&'static str>,
+    kkr_id: Option<i32>,
+    municipality: Option<String>,
+}
+
+impl Viewer {
+    fn of(user: Option<&User>) -> Viewer {
+        Viewer {
+            role: user.map(|u| u.role.as_str()),
+            kkr_id: user.and_then(|u| u.kkr_id),
+            municipality: user
+                .and_then(|u| u.municipality_code.as_ref())
+                .map(|c| c.as_str().to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Name,
+    Email,
+    Csrf,
+}
+
+/// The markers of this process. They are random, so no text a user writes can contain one,
+/// and alphanumeric, so the templates' escaping leaves them as they are.
+#[derive(Debug)]
+struct Slots {
+    nonce: String,
+}
+
+impl Slots {
+    fn new() -> Slots {
+        Slots {
+            nonce: Alphanumeric.sample_string(&mut OsRng, 24),
+        }
+    }
+
+    fn marker(&self, slot: Slot) -> String {
+        let tag = match slot {
+            Slot::Name => "N",
+            Slot::Email => "E",
+            Slot::Csrf => "C",
+        };
+        format!("tlslot{}{tag}", self.nonce)
+    }
+}
+
+#[derive(Debug)]
+enum Part {
+    Text(String),
+    Slot(Slot),
+}
+
+/// A rendered page cut at its per-person markers.
+#[derive(Debug)]
+pub struct CachedPage {
+    parts: Vec<Part>,
+    len: usize,
+}
+
+impl CachedPage {
+    fn split(html: &str, slots: &Slots) -> CachedPage {
+        let prefix = format!("tlslot{}", slots.nonce);
+        let mut parts = Vec::new();
+        let mut rest = html;
+        while let Some(at) = rest.find(&prefix) {
+            let after = &rest[at + prefix.len()..];
+            let slot = match after.as_bytes().first() {
+                Some(b'N') => Slot::Name,
+                Some(b'E') => Slot::Email,
+                Some(b'C') => Slot::Csrf,
+                // Cannot happen (every marker has its tag); keep the text as it is.
+                _ => {
+                    parts.push(Part::Text(rest[..at + prefix.len()].to_owned()));
+                    rest = after;
+                    continue;
+                }
+            };
+            if at > 0 {
+                parts.push(Part::Text(rest[..at].to_owned()));
+            }
+            parts.push(Part::Slot(slot));
+            rest = &after[1..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Text(rest.to_owned()));
+        }
+        CachedPage {
+            parts,
+            len: html.len(),
+        }
+    }
+
+    /// The page for this person: their name, email and this session's CSRF token in the
+    /// marked places, HTML-escaped.
+    pub fn fill(&self, csrf_token: &str, user: Option<&User>) -> String {
+        let mut out = String::with_capacity(self.len + 64);
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => out.push_str(text),
+                Part::Slot(Slot::Csrf) => escape_into(&mut out, csrf_token),
+                Part::Slot(Slot::Name) => escape_into(&mut out, user.map_or("", |u| &u.name)),
+                Part::Slot(Slot::Email) => escape_into(&mut out, user.map_or("", |u| &u.email)),
+            }
+        }
+        out
+    }
+
+    /// Cached JSON (which has no per-person parts) as a response.
+    pub fn json(&self) -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type("application/json")
+            .body(self.fill("", None))
+    }
+
+    /// The page as a response to this session's request.
+    pub fn respond(
+        &self,
+        session: &Session,
+        user: Option<&User>,
+    ) -> Result<HttpResponse, AppError> {
+        let token = pages::csrf_token(session)?;
+        Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Cache-Control", "no-store"))
+            .body(self.fill(&token, user)))
+    }
+}
+
+/// The escaping the templates apply (tera's): the same bytes as an uncached page.
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Role;
+
+    fn user(name: &str) -> User {
+        User {
+            id: 1,
+            email: "a@b.dk".into(),
+            name: name.into(),
+            role: Role::Admin,
+            kkr_id: Some(1),
+            municipality_code: None,
+        }
+    }
+
+    #[test]
+    fn markers_are_replaced_by_the_escaped_values_of_the_person_asking() {
+        let slots = Slots::new();
+        let html = format!(
+            "<p>{}</p><input value=\"{}\"><i>{}</i>",
+            slots.marker(Slot::Name),
+            slots.marker(Slot::Csrf),
+            slots.marker(Slot::Name)
+        );
+        let page = CachedPage::split(&html, &slots);
+        let filled = page.fill("tok123", Some(&user("Ida <b>&</b>")));
+        assert_eq!(
+            filled,
+            "<p>Ida &lt;b&gt;&amp;&lt;/b&gt;</p><input value=\"tok123\"><i>Ida &lt;b&gt;&amp;&lt;/b&gt;</i>"
+        );
+        assert!(!filled.contains("tlslot"));
+    }
+
+    #[test]
+    fn a_page_without_markers_is_served_as_rendered() {
+        let slots = Slots::new();
+        let page = CachedPage::split("tlslot but not ours", &slots);
+        assert_eq!(page.fill("t", None), "tlslot but not ours");
     }
 }

@@ -12,9 +12,10 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::auth::MaybeSignedIn;
+use super::cache::PageKey;
 use super::error::AppError;
 use super::pages::base_context;
-use super::{db, groups, reminders, round_view, AppState};
+use super::{db, groups, reminders, round_view_at, AppState};
 use crate::charts::DistributionChart;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::status::StatusView;
@@ -93,9 +94,18 @@ pub async fn visible_round(
     user: Option<&User>,
     round_id: i32,
 ) -> Result<Arc<RoundAnalysis>, AppError> {
-    let view = round_view(state, round_id).await?;
+    Ok(visible_round_at(state, user, round_id).await?.1)
+}
+
+/// [`visible_round`] with the data version the analysis belongs to.
+pub async fn visible_round_at(
+    state: &web::Data<AppState>,
+    user: Option<&User>,
+    round_id: i32,
+) -> Result<(i64, Arc<RoundAnalysis>), AppError> {
+    let (version, view) = round_view_at(state, round_id).await?;
     if access::can_view_round(user, &view.data.content.round) {
-        Ok(view)
+        Ok((version, view))
     } else if user.is_none() {
         Err(AppError::SignInRequired {
             next: format!("/rounds/{round_id}"),
@@ -201,7 +211,7 @@ async fn dashboard(
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
     let round_id = path.into_inner();
-    let full = visible_round(&state, user.as_ref(), round_id).await?;
+    let (version, full) = visible_round_at(&state, user.as_ref(), round_id).await?;
     if user.is_none() {
         // Visitors without sign-in see a published round on its public page, which names
         // municipalities but never people.
@@ -213,18 +223,28 @@ async fn dashboard(
             .finish());
     }
     let group_id = groups::parse_group_param(query.gruppe.as_deref())?;
+    let today = danish_date(state.clock.now());
+    let key = PageKey::new(
+        "dashboard",
+        round_id,
+        format!("{group_id:?}"),
+        user.as_ref(),
+        today.clone(),
+    );
+    if let Some(page) = state.cache.page(&key, version) {
+        return page.respond(&session, user.as_ref());
+    }
     let (view, group) = groups::narrowed(&state, full, group_id).await?;
     let summary = &view.summary;
     let round = &view.data.content.round;
-    let chart = DistributionChart::from_summary(summary, &chart_title(round));
-    let svg = chart.svg("fordeling")?;
-    let trend_chart = DistributionChart::from_trend(&view.trend, &trend_title(round));
+    let svg = chart_svg_of(&state, &view, version, group_id, "fordeling")?;
+    let trend_svg = chart_svg_of(&state, &view, version, group_id, "udvikling")?;
 
-    let mut context = base_context(&session, user.as_ref())?;
+    let mut context = state.cache.page_context(user.as_ref());
     context.insert("round", round);
     context.insert("state_label", round.state.label_da());
     context.insert("deadline", &danish_datetime(round.deadline));
-    context.insert("today", &danish_date(state.clock.now()));
+    context.insert("today", &today);
     // Only what the page shows: the whole summary holds every municipality's standing.
     context.insert(
         "summary",
@@ -240,8 +260,8 @@ async fn dashboard(
     );
     context.insert("lists", &summary.council_lists());
     context.insert("areas", &areas(summary));
-    context.insert("chart_svg", &svg);
-    context.insert("trend_svg", &trend_chart.svg("udvikling")?);
+    context.insert("chart_svg", &*svg);
+    context.insert("trend_svg", &*trend_svg);
     context.insert("trend_rounds", &view.trend.rounds);
     context.insert("like_for_like", &view.trend.like_for_like);
     context.insert(
@@ -309,7 +329,31 @@ async fn dashboard(
             &(round.state == crate::domain::RoundState::Open),
         );
     }
-    state.pages.ok("dashboard.html", &context)
+    let html = state.pages.render("dashboard.html", &context)?;
+    state
+        .cache
+        .store_page(key, version, &html)
+        .respond(&session, user.as_ref())
+}
+
+/// A chart's SVG from the cache: drawn once per round, data version and group.
+fn chart_svg_of(
+    state: &AppState,
+    view: &RoundAnalysis,
+    version: i64,
+    group_id: Option<i32>,
+    which: &str,
+) -> Result<Arc<str>, AppError> {
+    let round_id = view.data.content.round.id;
+    state.cache.derived(
+        round_id,
+        version,
+        format!("svg:{which}:{group_id:?}"),
+        || {
+            let (chart, name) = chart_of(view, Some(which))?;
+            Ok(chart.svg(name)?)
+        },
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -356,16 +400,13 @@ async fn chart_svg(
     query: web::Query<ChartQuery>,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let full = visible_round(&state, user.as_ref(), path.into_inner()).await?;
+    let (version, full) = visible_round_at(&state, user.as_ref(), path.into_inner()).await?;
     let group_id = groups::parse_group_param(query.gruppe.as_deref())?;
     let (view, _) = groups::narrowed(&state, full, group_id).await?;
-    let (chart, name) = chart_of(&view, query.diagram.as_deref())?;
+    let (_, name) = chart_of(&view, query.diagram.as_deref())?;
+    let svg = chart_svg_of(&state, &view, version, group_id, name)?;
     let filename = format!("{name}-{}.svg", view.data.content.round.year);
-    Ok(download(
-        "image/svg+xml",
-        filename,
-        chart.svg(name)?.into_bytes(),
-    ))
+    Ok(download("image/svg+xml", filename, svg.as_bytes().to_vec()))
 }
 
 async fn chart_png(

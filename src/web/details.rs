@@ -59,11 +59,22 @@ async fn heatmap(
     query: web::Query<SortQuery>,
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let full = round_view(&state, path.into_inner()).await?;
+    let round_id = path.into_inner();
+    let (version, full) = super::round_view_at(&state, round_id).await?;
     if !access::can_read_all_answers(&user, &full.data.content.round) {
         return Err(AppError::Forbidden);
     }
     let group_id = super::groups::parse_group_param(query.gruppe.as_deref())?;
+    let key = super::cache::PageKey::new(
+        "heatmap",
+        round_id,
+        format!("{group_id:?}:{}", query.sort.as_deref() == Some("groen")),
+        Some(&user),
+        String::new(),
+    );
+    if let Some(page) = state.cache.page(&key, version) {
+        return page.respond(&session, Some(&user));
+    }
     let (view, group) = super::groups::narrowed(&state, full, group_id).await?;
     let content = &view.data.content;
     let columns: Vec<Column> = content
@@ -85,7 +96,7 @@ async fn heatmap(
                 .then_with(|| danish_sort_key(&a.name).cmp(&danish_sort_key(&b.name)))
         });
     }
-    let mut context = base_context(&session, Some(&user))?;
+    let mut context = state.cache.page_context(Some(&user));
     context.insert("round", &content.round);
     context.insert("columns", &columns);
     context.insert("rows", &rows);
@@ -98,7 +109,11 @@ async fn heatmap(
         "group",
         &group.map(|g| serde_json::json!({ "id": g.id, "name": g.name, "size": g.members.len() })),
     );
-    state.pages.ok("heatmap.html", &context)
+    let html = state.pages.render("heatmap.html", &context)?;
+    state
+        .cache
+        .store_page(key, version, &html)
+        .respond(&session, Some(&user))
 }
 
 #[derive(Debug, Serialize)]

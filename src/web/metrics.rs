@@ -1,6 +1,6 @@
 //! Prometheus metrics of the web process, served as text at `/metrics`: requests by route,
-//! method and status, request latency, database pool use, summary cache hits and misses, and
-//! PDF render times.
+//! method and status, request latency, database pool use, summary and page cache hits and
+//! misses, and PDF render times.
 
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
@@ -15,6 +15,7 @@ pub struct Metrics {
     latency: HistogramVec,
     pool: IntGaugeVec,
     cache: IntCounterVec,
+    pages: IntCounterVec,
     pdf: HistogramVec,
 }
 
@@ -55,6 +56,13 @@ impl Metrics {
             ),
             &["result"],
         )?;
+        let pages = IntCounterVec::new(
+            Opts::new(
+                "page_cache_lookups_total",
+                "Pages served from a rendered page (hit) or rendered (miss)",
+            ),
+            &["result"],
+        )?;
         let pdf = HistogramVec::new(
             HistogramOpts::new("pdf_render_seconds", "Time to render a PDF")
                 .buckets(vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
@@ -64,6 +72,7 @@ impl Metrics {
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(cache.clone()))?;
+        registry.register(Box::new(pages.clone()))?;
         registry.register(Box::new(pdf.clone()))?;
         Ok(Metrics {
             registry,
@@ -71,6 +80,7 @@ impl Metrics {
             latency,
             pool,
             cache,
+            pages,
             pdf,
         })
     }
@@ -98,10 +108,14 @@ impl Metrics {
         self.pool
             .with_label_values(&["max"])
             .set(i64::from(pool.max_size()));
-        let (hits, misses) = cache.lookups();
-        for (label, total) in [("hit", hits), ("miss", misses)] {
-            let counter = self.cache.with_label_values(&[label]);
-            counter.inc_by(total.saturating_sub(counter.get()));
+        for (counters, (hits, misses)) in [
+            (&self.cache, cache.lookups()),
+            (&self.pages, cache.page_lookups()),
+        ] {
+            for (label, total) in [("hit", hits), ("miss", misses)] {
+                let counter = counters.with_label_values(&[label]);
+                counter.inc_by(total.saturating_sub(counter.get()));
+            }
         }
         let mut out = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut out)?;

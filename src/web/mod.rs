@@ -203,6 +203,22 @@ pub async fn round_view(
     .await
 }
 
+/// Like [`round_view`], with the data version the analysis belongs to (which keys the pages
+/// and charts derived from it).
+pub async fn round_view_at(
+    state: &web::Data<AppState>,
+    round_id: i32,
+) -> Result<(i64, std::sync::Arc<crate::domain::analysis::RoundAnalysis>), AppError> {
+    let state_for_db = state.clone();
+    db(state, move |conn| {
+        state_for_db
+            .cache
+            .round_at(conn, round_id)?
+            .ok_or(AppError::NotFound)
+    })
+    .await
+}
+
 /// Runs CPU-heavy work (password hashing, PDF rendering) off the async workers.
 pub async fn blocking<T, F>(f: F) -> Result<T, AppError>
 where

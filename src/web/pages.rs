@@ -271,8 +271,13 @@ pub fn verify_csrf(session: &Session, submitted: Option<&str>) -> Result<(), App
 
 /// The context every page starts from: the user in the header and the CSRF token.
 pub fn base_context(session: &Session, user: Option<&User>) -> Result<Context, AppError> {
+    Ok(context_with(&csrf_token(session)?, user))
+}
+
+/// The shared context with a given CSRF token (a cached page renders it as a marker).
+pub fn context_with(csrf_token: &str, user: Option<&User>) -> Context {
     let mut context = Context::new();
-    context.insert("csrf_token", &csrf_token(session)?);
+    context.insert("csrf_token", csrf_token);
     // Always present (null when anonymous), so templates can test it plainly.
     let view = user.map(|user| UserView {
         name: &user.name,
@@ -282,5 +287,5 @@ pub fn base_context(session: &Session, user: Option<&User>) -> Result<Context, A
         municipality_code: user.municipality_code.as_ref().map(|c| c.as_str()),
     });
     context.insert("user", &view);
-    Ok(context)
+    context
 }

@@ -1,0 +1,385 @@
+#!/usr/bin/env bash
+# The benchmark suite (docs/benchmarks.md): builds the release binary, creates the datasets,
+# starts the server and measures it from separate processes (wrk, curl), beside nginx serving
+# the same bytes on the same machine. Prints one table; --write-docs also puts it into
+# docs/benchmarks.md.
+#
+#   benches/run.sh                  # the full suite, about 10 minutes
+#   benches/run.sh --write-docs     # and update docs/benchmarks.md
+#   benches/run.sh --quick          # a smoke run: 2 s loads, a small national dataset
+#   TRAFIKLYS_BIN=target/debug/trafiklys benches/run.sh --quick   # CI: no release build
+#
+# BENCH_DURATION (20s), BENCH_WARMUP (3s), BENCH_CONNECTIONS (64), BENCH_THREADS (2) tune it.
+# Needs wrk, nginx (Debian: apt-get install wrk nginx-light), curl and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+
+WRITE_DOCS=0
+QUICK=0
+for arg in "$@"; do
+  case "$arg" in
+    --write-docs) WRITE_DOCS=1 ;;
+    --quick) QUICK=1 ;;
+    *) echo "unknown option $arg (--write-docs, --quick)" >&2; exit 2 ;;
+  esac
+done
+
+DURATION="${BENCH_DURATION:-20s}"
+WARMUP="${BENCH_WARMUP:-3s}"
+NATIONAL_ARGS=()
+REPEAT=20
+if [ "$QUICK" = 1 ]; then
+  DURATION="${BENCH_DURATION:-2s}"
+  WARMUP="${BENCH_WARMUP:-1s}"
+  NATIONAL_ARGS=(--years 3)
+  REPEAT=5
+fi
+CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+THREADS="${BENCH_THREADS:-2}"
+PASSWORD="bench-password-0123"
+
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+for tool in wrk curl python3 "$NGINX"; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "benches/run.sh needs $tool (apt-get install wrk nginx-light curl python3)" >&2
+    exit 2
+  fi
+done
+
+BIN="${TRAFIKLYS_BIN:-}"
+if [ -z "$BIN" ]; then
+  cargo build --release --locked --quiet --bin trafiklys
+  BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/trafiklys"
+fi
+BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
+
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+WORK="$(mktemp -d)"
+chmod 755 "$WORK" # nginx's workers read the saved pages
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+ms_now() { date +%s%3N; }
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'; }
+fmt1() { LC_ALL=C awk -v x="$1" 'BEGIN { if (x == "-") print "-"; else printf "%.1f", x }'; }
+
+ROWS=()
+row() { ROWS+=("| $1 | $2 | $3 | $4 |"); printf '  %-58s %s\n' "$1" "$2" >&2; }
+verdict() { # value op target -> met / MISSED
+  LC_ALL=C awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
+    if (v == "-" || v == "") { print "not measured"; exit }
+    ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "met" : "**missed**" }'
+}
+
+# --- datasets ------------------------------------------------------------------------------
+echo "datasets..." >&2
+T0="$(ms_now)"
+TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/demo.db" demo >"$WORK/demo.txt"
+DEMO_MS=$(( $(ms_now) - T0 ))
+T0="$(ms_now)"
+TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/national.db" bench-data national \
+  --password "$PASSWORD" "${NATIONAL_ARGS[@]}" >"$WORK/national.txt"
+NATIONAL_MS=$(( $(ms_now) - T0 ))
+NATIONAL_LINE="$(cat "$WORK/national.txt")"
+# The form-save dataset: every KKR's round of 12 recommendations, open, every form a draft.
+TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/forms.db" bench-data national --years 1 \
+  --focus-areas 4 --recommendations-per-area 3 --open-as-drafts --first-year 2030 \
+  --password "$PASSWORD" >/dev/null
+
+# --- server --------------------------------------------------------------------------------
+SERVER_PID=""
+BASE=""
+# start DB: starts a server on the database; sets SERVER_PID, BASE and STARTUP_MS (time from
+# exec to the first 200 on /healthz).
+start() {
+  local db="$1" port
+  port="$(free_port)"
+  BASE="http://127.0.0.1:$port"
+  local t0
+  t0="$(ms_now)"
+  TRAFIKLYS_LOG=warn TRAFIKLYS_SECRET_KEY="benchmark-secret-key-that-is-long-enough-0123456789" \
+    TRAFIKLYS_API_TOKEN_LIMIT_PER_IP=100000000 TRAFIKLYS_LOGIN_LIMIT_PER_IP=100000 \
+    TRAFIKLYS_LOGIN_LIMIT_PER_ACCOUNT=100000 \
+    "$BIN" --database-url "$db" serve --bind "127.0.0.1:$port" >"$WORK/server.out" 2>"$WORK/server.err" &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  for _ in $(seq 1 2000); do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/healthz")" = 200 ]; then
+      STARTUP_MS=$(( $(ms_now) - t0 ))
+      return 0
+    fi
+    sleep 0.002
+  done
+  echo "the server did not start:" >&2
+  cat "$WORK/server.err" >&2
+  exit 1
+}
+stop() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+}
+rss_kb() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
+
+csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1; }
+# sign_in EMAIL JAR: a fresh session; prints its cookie header value.
+sign_in() {
+  local email="$1" jar="$2" token
+  token="$(curl -sf -c "$jar" -b "$jar" "$BASE/login" | csrf_of)"
+  curl -sf -o /dev/null -c "$jar" -b "$jar" --data-urlencode "email=$email" \
+    --data-urlencode "password=$3" --data-urlencode "csrf_token=$token" \
+    --data-urlencode "next=/" "$BASE/login"
+  awk '$6 == "trafiklys" { print "trafiklys=" $7 }' "$jar"
+}
+
+# load NAME PATH [script]: wrk from a separate process; sets RPS, P50, P99 (ms).
+load() {
+  local name="$1" url="$2" script="${3:-benches/get.lua}" threads="${4:-$THREADS}" out
+  # Form saves skip the warm-up: its saves would leave every client one version behind.
+  if [ "$script" = benches/get.lua ]; then
+    wrk -t"$threads" -c"$CONNECTIONS" -d"$WARMUP" --timeout 10s -s "$script" "$url" >/dev/null
+  fi
+  out="$(wrk -t"$threads" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s "$script" "$url" | grep '^RESULT')"
+  RPS="$(sed 's/.* rps=\([0-9.]*\).*/\1/' <<<"$out")"
+  P50="$(sed 's/.* p50=\([0-9.]*\).*/\1/' <<<"$out")"
+  P99="$(sed 's/.* p99=\([0-9.]*\).*/\1/' <<<"$out")"
+  LAST_RESULT="$out"
+  local errors
+  errors="$(sed 's/.* status_errors=\([0-9]*\) socket_errors=\([0-9]*\).*/\1 \2/' <<<"$out")"
+  if [ "$errors" != "0 0" ]; then
+    echo "  $name: non-2xx/3xx answers or socket errors ($errors): $out" >&2
+  fi
+  echo "  $name: $out" >&2
+}
+
+# nginx_rps FILE: nginx (two workers, like the two cores) serving the file under the same load.
+nginx_rps() {
+  local file="$1" port dir="$WORK/nginx"
+  port="$(free_port)"
+  mkdir -p "$dir"
+  cp "$file" "$dir/page.html"
+  chmod 644 "$dir/page.html"
+  cat >"$dir/nginx.conf" <<EOF
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$port;
+    location / { root $dir; default_type text/html; try_files /page.html =404; }
+  }
+}
+EOF
+  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' 2>>"$dir/error.log" &
+  local pid=$!
+  PIDS+=("$pid")
+  for _ in $(seq 1 200); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/" && break
+    sleep 0.02
+  done
+  BENCH_COOKIE="" BENCH_AUTH="" load "nginx $(basename "$file")" "http://127.0.0.1:$port/"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# time_ms COOKIE PATH: one request's total time in ms (curl, a new connection each).
+time_ms() {
+  curl -s -o /dev/null -H "Cookie: $1" -w '%{http_code} %{time_total}\n' "$BASE$2" \
+    | awk '$1 != 200 { print "HTTP " $1 > "/dev/stderr" } { printf "%.2f\n", $2 * 1000 }'
+}
+warm_ms() { # COOKIE PATH: median of REPEAT requests after one that fills the cache
+  time_ms "$1" "$2" >/dev/null
+  for _ in $(seq 1 "$REPEAT"); do time_ms "$1" "$2"; done | median
+}
+# A write: the admin saves the draft form at FORM_PATH again (it bumps the data version).
+write_once() {
+  local page version
+  page="$(curl -sf -H "Cookie: $ADMIN_COOKIE" "$BASE$FORM_PATH")"
+  version="$(sed -n 's/.*name="version" value="\([0-9]*\)".*/\1/p' <<<"$page" | head -n1)"
+  local fields=(--data-urlencode "csrf_token=$ADMIN_CSRF" --data-urlencode "version=$version"
+    --data-urlencode "action=save")
+  local id
+  for id in $(grep -o 'name="status-[0-9]*"' <<<"$page" | sed 's/[^0-9]//g' | sort -un); do
+    fields+=(--data-urlencode "status-$id=green" --data-urlencode "comment-$id=Skrevet $RANDOM")
+  done
+  local code
+  code="$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $ADMIN_COOKIE" "${fields[@]}" "$BASE$FORM_PATH")"
+  [ "$code" = 303 ] || echo "  a save answered $code" >&2
+}
+cold_ms() { # COOKIE PATH: median over REPEAT/2 writes of the first request after the write
+  for _ in $(seq 1 $(( (REPEAT + 1) / 2 ))); do write_once; time_ms "$1" "$2"; done | median
+}
+
+echo "demo server..." >&2
+start "$WORK/demo.db"
+read -r _ DEMO_ADMIN DEMO_ADMIN_PW < <(grep '^admin ' "$WORK/demo.txt")
+read -r _ DEMO_KKR DEMO_KKR_PW < <(grep '^kkr ' "$WORK/demo.txt")
+DEMO_RSS_IDLE="$(rss_kb "$SERVER_PID" VmRSS)"
+KKR_COOKIE="$(sign_in "$DEMO_KKR" "$WORK/kkr.jar" "$DEMO_KKR_PW")"
+ADMIN_COOKIE="$(sign_in "$DEMO_ADMIN" "$WORK/admin.jar" "$DEMO_ADMIN_PW")"
+ADMIN_CSRF="$(curl -sf -b "$WORK/admin.jar" "$BASE/account" | csrf_of)"
+API_TOKEN="$(curl -sf -b "$WORK/admin.jar" --data-urlencode "csrf_token=$ADMIN_CSRF" \
+  --data-urlencode "name=benchmark" "$BASE/account/tokens" \
+  | sed -n 's/.*<code id="new-token">\(tl_[A-Za-z0-9]*\)<\/code>.*/\1/p')"
+[ -n "$API_TOKEN" ] || { echo "could not create an API token" >&2; exit 1; }
+curl -sf -H "Cookie: $KKR_COOKIE" "$BASE/rounds/2" >"$WORK/dashboard.html"
+curl -sf -H "Cookie: $ADMIN_COOKIE" "$BASE/rounds/2/heatmap" >"$WORK/heatmap.html"
+grep -q 'kommuner har indsendt' "$WORK/dashboard.html" || { echo "no dashboard" >&2; exit 1; }
+FORM_CODE="$(grep -o 'municipalities/[0-9]*/form' "$WORK/dashboard.html" | head -n1 | grep -o '[0-9]*' || true)"
+
+# Attachment PDF: the first one of the process, then warm.
+PDF="/rounds/2/municipalities/147/attachment.pdf"
+PDF_COLD="$(time_ms "$ADMIN_COOKIE" "$PDF")"
+PDF_WARM="$(for _ in $(seq 1 5); do time_ms "$ADMIN_COOKIE" "$PDF"; done | median)"
+
+echo "load, demo..." >&2
+BENCH_COOKIE="$KKR_COOKIE" load "dashboard demo" "$BASE/rounds/2"
+DASH_RPS="$RPS"; DASH_P50="$P50"; DASH_P99="$P99"
+BENCH_COOKIE="$ADMIN_COOKIE" load "heatmap demo" "$BASE/rounds/2/heatmap"
+HEAT_RPS="$RPS"; HEAT_P99="$P99"
+BENCH_COOKIE="$ADMIN_COOKIE" load "form page" "$BASE/rounds/2/municipalities/147/form"
+FORM_RPS="$RPS"; FORM_P99="$P99"
+BENCH_AUTH="Bearer $API_TOKEN" load "JSON summary" "$BASE/api/v1/rounds/2/summary"
+API_RPS="$RPS"; API_P99="$P99"
+DEMO_RSS_PEAK="$(rss_kb "$SERVER_PID" VmHWM)"
+stop
+nginx_rps "$WORK/dashboard.html"; NGINX_DASH="$RPS"
+nginx_rps "$WORK/heatmap.html"; NGINX_HEAT="$RPS"
+
+echo "form saves..." >&2
+start "$WORK/forms.db"
+: >"$WORK/clients.tsv"
+n=0
+while read -r id year _ kkr _; do
+  [ "$id" = id ] && continue
+  for code in $(awk -F, -v k="KKR $kkr" 'NR > 1 && $3 == k { print $1 }' data/municipalities.csv); do
+    [ "$n" -ge "$CONNECTIONS" ] && break 2
+    jar="$WORK/client$n.jar"
+    cookie="$(sign_in "editor$code@bench.example" "$jar" "$PASSWORD")"
+    path="/rounds/$id/municipalities/$code/form"
+    page="$(curl -sf -b "$jar" "$BASE$path")"
+    csrf="$(csrf_of <<<"$page")"
+    version="$(sed -n 's/.*name="version" value="\([0-9]*\)".*/\1/p' <<<"$page" | head -n1)"
+    recs="$(grep -o 'name="status-[0-9]*"' <<<"$page" | sed 's/[^0-9]//g' | sort -un | paste -sd, -)"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$cookie" "$csrf" "$path" "$version" "$recs" >>"$WORK/clients.tsv"
+    n=$((n + 1))
+  done
+done < <("$BIN" --database-url "$WORK/forms.db" round list)
+SAVE_RECS="$(head -n1 "$WORK/clients.tsv" | cut -f5 | tr , '\n' | wc -l)"
+BENCH_CLIENTS="$WORK/clients.tsv" load "form saves" "$BASE" benches/save.lua "$CONNECTIONS"
+SAVE_RPS="$(sed 's/.* saves_per_s=\([0-9.]*\).*/\1/' <<<"$LAST_RESULT")"; SAVE_P99="$P99"
+SAVE_CONFLICTS="$(sed 's/.* conflicts=\([0-9]*\).*/\1/' <<<"$LAST_RESULT")"
+stop
+
+echo "national..." >&2
+start "$WORK/national.db"
+NATIONAL_STARTUP_MS="$STARTUP_MS"
+stop
+start "$WORK/national.db"
+STARTUP_2="$STARTUP_MS"
+[ "$STARTUP_2" -lt "$NATIONAL_STARTUP_MS" ] && NATIONAL_STARTUP_MS="$STARTUP_2"
+NATIONAL_RSS_IDLE="$(rss_kb "$SERVER_PID" VmRSS)"
+# KKR Hovedstaden (29 municipalities) is the first KKR in Danish order: admin1, kkr1.
+ADMIN_COOKIE="$(sign_in admin1@bench.example "$WORK/nadmin.jar" "$PASSWORD")"
+ADMIN_CSRF="$(curl -sf -b "$WORK/nadmin.jar" "$BASE/account" | csrf_of)"
+N_KKR_COOKIE="$(sign_in kkr1@bench.example "$WORK/nkkr.jar" "$PASSWORD")"
+mapfile -t HOV < <("$BIN" --database-url "$WORK/national.db" round list | awk '$4 == "Hovedstaden" { print $2, $1 }' | sort -n | awk '{ print $2 }')
+FIRST_ID="${HOV[0]}"; SECOND_ID="${HOV[1]}"; LATEST_ID="${HOV[${#HOV[@]}-1]}"
+LATEST_YEAR="$("$BIN" --database-url "$WORK/national.db" round list | awk -v id="$LATEST_ID" '$1 == id { print $2 }')"
+EARLIER=$(( ${#HOV[@]} - 1 ))
+# bench-data leaves the form of the KKR's lowest municipality code a draft in the open round.
+DRAFT_CODE="$(awk -F, 'NR > 1 && $3 == "KKR Hovedstaden" { print $1 }' data/municipalities.csv | sort -n | head -n1)"
+FORM_PATH="/rounds/$LATEST_ID/municipalities/$DRAFT_CODE/form"
+curl -sf -H "Cookie: $N_KKR_COOKIE" "$BASE/rounds/$LATEST_ID" >"$WORK/national-dashboard.html"
+BENCH_COOKIE="$N_KKR_COOKIE" load "dashboard national" "$BASE/rounds/$LATEST_ID"
+NAT_RPS="$RPS"; NAT_P99="$P99"
+NATIONAL_RSS_PEAK="$(rss_kb "$SERVER_PID" VmHWM)"
+
+echo "growth..." >&2
+G1_WARM="$(warm_ms "$N_KKR_COOKIE" "/rounds/$SECOND_ID")"
+G9_WARM="$(warm_ms "$N_KKR_COOKIE" "/rounds/$LATEST_ID")"
+G1_COLD="$(cold_ms "$N_KKR_COOKIE" "/rounds/$SECOND_ID")"
+G9_COLD="$(cold_ms "$N_KKR_COOKIE" "/rounds/$LATEST_ID")"
+HEAT_WARM="$(warm_ms "$ADMIN_COOKIE" "/rounds/$LATEST_ID/heatmap")"
+HEAT_COLD="$(cold_ms "$ADMIN_COOKIE" "/rounds/$LATEST_ID/heatmap")"
+YEAR_WARM="$(warm_ms "$ADMIN_COOKIE" "/years/$LATEST_YEAR")"
+YEAR_COLD="$(cold_ms "$ADMIN_COOKIE" "/years/$LATEST_YEAR")"
+stop
+nginx_rps "$WORK/national-dashboard.html"; NGINX_NAT="$RPS"
+
+echo "exports..." >&2
+T0="$(ms_now)"
+TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/national.db" export all --round "$LATEST_ID" --out-dir "$WORK/export29" >/dev/null
+EXPORT29_MS=$(( $(ms_now) - T0 ))
+T0="$(ms_now)"
+for id in $("$BIN" --database-url "$WORK/national.db" round list | awk -v y="$LATEST_YEAR" '$2 == y { print $1 }'); do
+  TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/national.db" export all --round "$id" --out-dir "$WORK/export98/$id" >/dev/null
+done
+EXPORT98_MS=$(( $(ms_now) - T0 ))
+EXPORT98_FILES="$(find "$WORK/export98" -name '*.pdf' | wc -l)"
+
+# --- the table -----------------------------------------------------------------------------
+ratio() { LC_ALL=C awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
+DASH_RATIO="$(ratio "$DASH_RPS" "$NGINX_DASH")"
+HEAT_RATIO="$(ratio "$HEAT_RPS" "$NGINX_HEAT")"
+NAT_RATIO="$(ratio "$NAT_RPS" "$NGINX_NAT")"
+GROWTH_WARM="$(ratio "$G9_WARM" "$G1_WARM")"
+GROWTH_COLD="$(ratio "$G9_COLD" "$G1_COLD")"
+PEAK_MB="$(LC_ALL=C awk -v a="$DEMO_RSS_PEAK" -v b="$NATIONAL_RSS_PEAK" 'BEGIN { m = a > b ? a : b; printf "%.1f", m / 1024 }')"
+mb() { LC_ALL=C awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+SIZE_MB="$(LC_ALL=C awk -v b="$(stat -c %s "$BIN")" 'BEGIN { printf "%.1f", b / 1048576 }')"
+
+echo >&2
+row "Demo dataset (\`demo\`)" "$DEMO_MS ms" "" ""
+row "National dataset (\`bench-data national\`)" "$(fmt1 "$(LC_ALL=C awk -v m="$NATIONAL_MS" 'BEGIN { print m / 1000 }')") s" "" "${NATIONAL_LINE#national: }"
+row "Dashboard, demo round: req/s / nginx, same bytes" "$DASH_RATIO" "≥ 0.5" "$(verdict "$DASH_RATIO" '>=' 0.5); $(fmt1 "$DASH_RPS") vs $(fmt1 "$NGINX_DASH") req/s, $(stat -c %s "$WORK/dashboard.html") bytes"
+row "Dashboard, demo round: p50 / p99" "$DASH_P50 / $DASH_P99 ms" "p99 ≤ 20 ms" "$(verdict "$DASH_P99" '<=' 20)"
+row "Dashboard, national round (29 × 60, $EARLIER earlier): req/s / nginx" "$NAT_RATIO" "" "$(fmt1 "$NAT_RPS") vs $(fmt1 "$NGINX_NAT") req/s, p99 $NAT_P99 ms"
+row "Heatmap, demo round: req/s / nginx" "$HEAT_RATIO" "" "$(fmt1 "$HEAT_RPS") vs $(fmt1 "$NGINX_HEAT") req/s, p99 $HEAT_P99 ms"
+row "Form page (GET)" "$(fmt1 "$FORM_RPS") req/s" "" "p99 $FORM_P99 ms"
+row "Form saves ($SAVE_RECS answers, $CONNECTIONS clients, SQLite WAL)" "$(fmt1 "$SAVE_RPS") saves/s, p99 $SAVE_P99 ms" "≥ 1,000/s, p99 ≤ 50 ms" "$(verdict "$SAVE_RPS" '>=' 1000) / $(verdict "$SAVE_P99" '<=' 50); $SAVE_CONFLICTS conflicts"
+row "JSON summary (\`/api/v1/rounds/2/summary\`)" "$(fmt1 "$API_RPS") req/s" "" "p99 $API_P99 ms"
+row "Attachment PDF, first of the process / warm" "$PDF_COLD / $PDF_WARM ms" "warm ≤ 150 ms" "$(verdict "$PDF_WARM" '<=' 150)"
+row "\`export all\`, one KKR (29 municipalities)" "$(fmt1 "$(LC_ALL=C awk -v m="$EXPORT29_MS" 'BEGIN { print m / 1000 }')") s" "" ""
+row "\`export all\`, all five KKRs (98 municipalities)" "$(fmt1 "$(LC_ALL=C awk -v m="$EXPORT98_MS" 'BEGIN { print m / 1000 }')") s" "≤ 10 s" "$(verdict "$(LC_ALL=C awk -v m="$EXPORT98_MS" 'BEGIN { print m / 1000 }')" '<=' 10); $EXPORT98_FILES PDFs"
+row "Dashboard latency warm, 1 vs $EARLIER earlier rounds" "$G1_WARM / $G9_WARM ms" "" "× $GROWTH_WARM"
+row "Dashboard latency cold (after a save), 1 vs $EARLIER earlier rounds" "$G1_COLD / $G9_COLD ms" "≤ 1.2 ×; ≤ 50 ms" "× $GROWTH_COLD: $(verdict "$GROWTH_COLD" '<=' 1.2); $(verdict "$G9_COLD" '<=' 50)"
+row "Heatmap 29 × 60, warm / cold" "$HEAT_WARM / $HEAT_COLD ms" "" ""
+row "National view of $LATEST_YEAR, warm / cold" "$YEAR_WARM / $YEAR_COLD ms" "" ""
+row "RSS idle (demo / national)" "$(mb "$DEMO_RSS_IDLE") / $(mb "$NATIONAL_RSS_IDLE") MB" "" ""
+row "Peak RSS under load" "$PEAK_MB MB" "≤ 100 MB" "$(verdict "$PEAK_MB" '<=' 100)"
+row "Start-up to first 200 on /healthz (national database)" "$NATIONAL_STARTUP_MS ms" "≤ 300 ms" "$(verdict "$NATIONAL_STARTUP_MS" '<=' 300)"
+row "Release binary size" "$SIZE_MB MB" "" "$(basename "$(dirname "$BIN")") build"
+
+MACHINE="$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(free -g | awk '/^Mem:/ { print $2 " GB" }') memory; load average at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+TABLE="$(
+  echo "| figure | measured | target | notes |"
+  echo "|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+)"
+echo
+echo "$TABLE"
+echo
+echo "Machine: $MACHINE. wrk: $CONNECTIONS connections, $THREADS threads, $DURATION after $WARMUP warm-up."
+
+if [ "$WRITE_DOCS" = 1 ]; then
+  python3 - "$ROOT/docs/benchmarks.md" "$TABLE" "$MACHINE; $(date -u '+%Y-%m-%d %H:%M UTC'); wrk $CONNECTIONS connections, $THREADS threads, $DURATION after $WARMUP warm-up" <<'PY'
+import sys, re
+path, table, machine = sys.argv[1:4]
+text = open(path, encoding="utf-8").read()
+block = "<!-- results -->\n" + table + "\n\nRun: " + machine + ".\n<!-- /results -->"
+text = re.sub(r"<!-- results -->.*?<!-- /results -->", lambda m: block, text, flags=re.S)
+open(path, "w", encoding="utf-8").write(text)
+PY
+  echo "docs/benchmarks.md updated" >&2
+fi

@@ -1,0 +1,208 @@
+//! Cached pages: rendered once per viewer class and data version, but every person sees their
+//! own name and token, every write shows at once, and no class sees another's content.
+
+use crate::helpers::*;
+use trafiklys::domain::{MunicipalityCode, Role, SubmissionState};
+use trafiklys::store::{rounds, users};
+
+const PASSWORD: &str = "en-lang-adgangskode-til-test";
+
+/// A second user of the demo KKR with this role and name, signed in.
+fn another(app: &TestApp, role: Role, email: &str, name: &str) -> ureq::Agent {
+    let mut conn = app.conn();
+    let kkr_id = users::find_by_email(&mut conn, &app.email(Role::Admin))
+        .unwrap()
+        .unwrap()
+        .0
+        .kkr_id;
+    users::create_user(
+        &mut conn,
+        &users::NewUser {
+            email: email.into(),
+            name: name.into(),
+            role,
+            kkr_id,
+            municipality_code: None,
+        },
+        &trafiklys::password::hash(PASSWORD).unwrap(),
+        None,
+    )
+    .unwrap();
+    app.signed_in_as(email, PASSWORD)
+}
+
+/// The token of the sign-out form in the page header.
+fn header_token(page: &str) -> String {
+    let form = page.find("action=\"/logout\"").expect("a sign-out form");
+    csrf_from(&page[form..])
+}
+
+/// A municipality of the 2017 demo round that has not submitted.
+fn not_submitted(app: &TestApp) -> String {
+    rounds::participants(&mut app.conn(), ROUND_2017)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.code.to_string())
+        .find(|code| {
+            app.submission(ROUND_2017, code)
+                .is_none_or(|s| s.state != SubmissionState::Submitted)
+        })
+        .expect("a municipality without a submitted form")
+}
+
+#[test]
+fn two_people_of_the_same_role_each_see_their_own_name_and_token_on_cached_pages() {
+    let app = spawn_app();
+    let anna = another(&app, Role::Kkr, "anna@kkr.example", "Anna <Æbelø> & Co");
+    let bo = another(&app, Role::Kkr, "bo@kkr.example", "Bo Ørsted");
+    let admin_a = another(&app, Role::Admin, "ida@kkr.example", "Ida Admin");
+    let admin_b = another(&app, Role::Admin, "jens@kkr.example", "Jens Admin");
+    let token_of = |agent: &ureq::Agent| header_token(&app.get(agent, "/account").text());
+    for path in [
+        format!("/rounds/{ROUND_2017}"),
+        format!("/rounds/{ROUND_2017}/heatmap"),
+    ] {
+        let (first, second) = if path.ends_with("heatmap") {
+            ((&admin_a, "Ida Admin"), (&admin_b, "Jens Admin"))
+        } else {
+            ((&anna, "Anna &lt;Æbelø&gt; &amp; Co"), (&bo, "Bo Ørsted"))
+        };
+        // The first request renders the page; the second is served from the cache.
+        let page_one = app.get(first.0, &path);
+        let page_two = app.get(second.0, &path);
+        assert_eq!(page_one.status, 200, "{path}");
+        assert_eq!(page_two.status, 200, "{path}");
+        let (one, two) = (page_one.text(), page_two.text());
+        assert!(one.contains(first.1), "{path}: the first sees their name");
+        assert!(two.contains(second.1), "{path}: the second sees their name");
+        assert!(!two.contains(first.1), "{path}: not the first one's name");
+        assert!(!one.contains(second.1), "{path}: not the second one's name");
+        assert!(!one.contains("tlslot") && !two.contains("tlslot"));
+        assert_eq!(header_token(&one), token_of(first.0), "{path}");
+        assert_eq!(header_token(&two), token_of(second.0), "{path}");
+        assert_ne!(header_token(&one), header_token(&two), "{path}");
+        // Asked again, the first person still gets their own page from the cache.
+        let again = app.get(first.0, &path).text();
+        assert!(
+            again.contains(first.1) && !again.contains(second.1),
+            "{path}"
+        );
+    }
+    // The token served from the cache works: signing out with it ends the session.
+    let token = header_token(&app.get(&bo, &format!("/rounds/{ROUND_2017}")).text());
+    let out = app.post(&bo, "/logout", &[("csrf_token", &token)]);
+    assert_eq!(out.status, 303);
+    assert_ne!(app.get(&bo, &format!("/rounds/{ROUND_2017}")).status, 200);
+}
+
+#[test]
+fn a_save_shows_in_the_next_dashboard_and_heatmap() {
+    let app = spawn_app();
+    let kkr = app.signed_in(Role::Kkr);
+    let admin = app.signed_in(Role::Admin);
+    let dashboard = format!("/rounds/{ROUND_2017}");
+    let heatmap = format!("/rounds/{ROUND_2017}/heatmap");
+    assert!(app
+        .get(&kkr, &dashboard)
+        .text()
+        .contains("24 af 29 kommuner har indsendt"));
+    let before = app.get(&admin, &heatmap).text();
+    // Served from the cache, still the same.
+    assert!(app
+        .get(&kkr, &dashboard)
+        .text()
+        .contains("24 af 29 kommuner har indsendt"));
+    let code = not_submitted(&app);
+    app.store_form(ROUND_2017, &code, SubmissionState::Submitted);
+    let after = app.get(&kkr, &dashboard).text();
+    assert!(
+        after.contains("25 af 29 kommuner har indsendt"),
+        "the next request shows the new figure"
+    );
+    let heat_after = app.get(&admin, &heatmap).text();
+    assert_ne!(before, heat_after, "the heatmap shows the new answers");
+    let name = trafiklys::store::reference::get_municipality(
+        &mut app.conn(),
+        &MunicipalityCode::parse(&code).unwrap(),
+    )
+    .unwrap()
+    .unwrap()
+    .name;
+    assert!(heat_after.contains(&format!("{name}, 1.1: Igangsat efter planen")));
+}
+
+#[test]
+fn what_an_admin_sees_is_never_served_to_a_kkr_member_and_drafts_show_to_no_one() {
+    let app = spawn_app();
+    let admin = app.signed_in(Role::Admin);
+    let kkr = app.signed_in(Role::Kkr);
+    let reader = app.signed_in(Role::Reader);
+    let dashboard = format!("/rounds/{ROUND_2017}");
+    let code = not_submitted(&app);
+    // A draft with a comment only its own municipality may read.
+    let draft = app.store_form(ROUND_2017, &code, SubmissionState::Draft);
+    let secret = "Hemmelig kladdekommentar 4711";
+    let mut answers = draft.answers.clone();
+    answers[0].comment = secret.into();
+    trafiklys::store::submissions::save(
+        &mut app.conn(),
+        &trafiklys::store::submissions::SaveSubmission {
+            round_id: ROUND_2017,
+            municipality_code: MunicipalityCode::parse(&code).unwrap(),
+            base_version: draft.version,
+            answers,
+            proposals: String::new(),
+            state: SubmissionState::Draft,
+        },
+        users::find_by_email(&mut app.conn(), &app.email(Role::Admin))
+            .unwrap()
+            .unwrap()
+            .0
+            .id,
+    )
+    .unwrap();
+    // The admin's page (with the tracker of editors to remind) is rendered first.
+    let admin_page = app.get(&admin, &dashboard).text();
+    assert!(admin_page.contains("Mangler at indsende"));
+    for (who, agent) in [("kkr", &kkr), ("reader", &reader)] {
+        let page = app.get(agent, &dashboard);
+        assert_eq!(page.status, 200, "{who}");
+        let page = page.text();
+        assert!(!page.contains("Mangler at indsende"), "{who}");
+        assert!(!page.contains("Redaktørernes e-mailadresser"), "{who}");
+        assert!(!page.contains("Administrér runden"), "{who}");
+        assert!(page.contains("24 af 29 kommuner har indsendt"), "{who}");
+    }
+    for (who, agent) in [("admin", &admin), ("kkr", &kkr), ("reader", &reader)] {
+        let page = app.get(agent, &dashboard).text();
+        assert!(!page.contains(secret), "{who}: the draft's comment");
+    }
+    // A reader may not see the heatmap, cached for others or not.
+    assert!(app.get(&admin, &format!("{dashboard}/heatmap")).status == 200);
+    assert_eq!(
+        app.get(&reader, &format!("{dashboard}/heatmap")).status,
+        403
+    );
+    let heat = app.get(&admin, &format!("{dashboard}/heatmap")).text();
+    assert!(!heat.contains(secret), "drafts are not in the heatmap");
+}
+
+#[test]
+fn the_chart_download_is_the_chart_on_the_dashboard() {
+    let app = spawn_app();
+    let kkr = app.signed_in(Role::Kkr);
+    let page = app.get(&kkr, &format!("/rounds/{ROUND_2017}")).text();
+    let download = app
+        .get(&kkr, &format!("/rounds/{ROUND_2017}/chart.svg"))
+        .text();
+    assert!(download.starts_with("<svg") || download.contains("<svg"));
+    assert!(page.contains(download.trim()), "the same drawing");
+    let trend = app
+        .get(
+            &kkr,
+            &format!("/rounds/{ROUND_2017}/chart.svg?diagram=udvikling"),
+        )
+        .text();
+    assert!(page.contains(trend.trim()));
+    assert_ne!(download, trend);
+}
