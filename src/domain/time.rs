@@ -26,9 +26,13 @@ fn local(utc: NaiveDateTime) -> chrono::DateTime<chrono_tz::Tz> {
 
 /// "23. november 2026", in Copenhagen time.
 pub fn danish_date(utc: NaiveDateTime) -> String {
-    let t = local(utc);
-    let month = MONTHS.get(t.month0() as usize).copied().unwrap_or("");
-    format!("{}. {} {}", t.day(), month, t.year())
+    danish_day(local(utc).date_naive())
+}
+
+/// "18. december 2017" for a calendar date (a council meeting's, say).
+pub fn danish_day(date: NaiveDate) -> String {
+    let month = MONTHS.get(date.month0() as usize).copied().unwrap_or("");
+    format!("{}. {} {}", date.day(), month, date.year())
 }
 
 /// "23. november 2026 kl. 14.05", in Copenhagen time.

@@ -15,6 +15,7 @@ use crate::domain::analysis::RoundAnalysis;
 use crate::domain::prose::{municipality_sentence, number_word};
 use crate::domain::set_changes::SetChanges;
 use crate::domain::summary::Response;
+use crate::domain::time::danish_day;
 use crate::domain::{control_character, MunicipalityCode, Status};
 
 /// A piece of an agenda item's text.
@@ -152,31 +153,6 @@ pub fn parse_details(
     } else {
         Err(errors)
     }
-}
-
-const MONTHS: [&str; 12] = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
-/// "18. december 2017".
-pub fn danish_day(date: NaiveDate) -> String {
-    format!(
-        "{}. {} {}",
-        date.day(),
-        MONTHS[date.month0() as usize],
-        date.year()
-    )
 }
 
 fn para(text: impl Into<String>) -> Block {

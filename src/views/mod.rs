@@ -10,7 +10,7 @@ use crate::domain::analysis::RoundAnalysis;
 use crate::domain::model::{RoundState, SubmissionState};
 use crate::domain::status::StatusView;
 use crate::domain::summary::{Counts, Response};
-use crate::domain::time::{danish_date, danish_datetime};
+use crate::domain::time::danish_datetime;
 use crate::domain::{MunicipalityCode, Round, Submission};
 
 /// What a table shows where there is nothing to show or compare.
@@ -28,8 +28,7 @@ pub fn binding_label(binding: bool) -> &'static str {
 
 /// "23. november 2026" for a calendar date (a council meeting's, say).
 pub fn danish_day(date: NaiveDate) -> String {
-    // Noon UTC is the same calendar day in Copenhagen all year round.
-    danish_date(date.and_hms_opt(12, 0, 0).unwrap_or_default())
+    crate::domain::time::danish_day(date)
 }
 
 /// Where a municipality's form is, as one sentence and as flags for templates.

@@ -75,26 +75,8 @@ fn is_admin(user: Option<&User>) -> bool {
 
 /// `2026-11-24` as "24. november 2026".
 fn danish_date(iso: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
     match NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
-        Ok(d) => {
-            use chrono::Datelike;
-            let month = MONTHS[d.month0() as usize];
-            format!("{}. {month} {}", d.day(), d.year())
-        }
+        Ok(d) => crate::domain::time::danish_day(d),
         Err(_) => iso.to_owned(),
     }
 }
