@@ -4,6 +4,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
+    fewer_malloc_arenas();
     let filter =
         EnvFilter::try_from_env("TRAFIKLYS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // `TRAFIKLYS_LOG_FORMAT=json`: one JSON object per line, with the request's span (and so
@@ -33,3 +34,18 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// glibc gives every thread that allocates its own malloc arena (up to eight per core), and
+/// freed memory stays in the arena it came from; under load the server's worker and blocking
+/// threads each held tens of megabytes that way. Two arenas measured about as fast and
+/// several megabytes smaller at peak.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn fewer_malloc_arenas() {
+    // SAFETY: mallopt only tunes the allocator; it runs first in main, before any thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn fewer_malloc_arenas() {}
