@@ -4,7 +4,6 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
-    fewer_malloc_arenas();
     let filter =
         EnvFilter::try_from_env("TRAFIKLYS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // `TRAFIKLYS_LOG_FORMAT=json`: one JSON object per line, with the request's span (and so
@@ -26,6 +25,9 @@ fn main() -> std::process::ExitCode {
             .init();
     }
     let cli = trafiklys::cli::Cli::parse();
+    if matches!(cli.command, trafiklys::cli::Command::Serve(_)) {
+        fewer_malloc_arenas();
+    }
     match trafiklys::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -38,10 +40,11 @@ fn main() -> std::process::ExitCode {
 /// glibc gives every thread that allocates its own malloc arena (up to eight per core), and
 /// freed memory stays in the arena it came from; under load the server's worker and blocking
 /// threads each held tens of megabytes that way. Two arenas measured about as fast and
-/// several megabytes smaller at peak.
+/// several megabytes smaller at peak. Only for `serve`: `export all` renders on every core at
+/// once, and its threads would wait for each other's arena.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn fewer_malloc_arenas() {
-    // SAFETY: mallopt only tunes the allocator; it runs first in main, before any thread.
+    // SAFETY: mallopt only tunes the allocator; it runs in main before any thread starts.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }
