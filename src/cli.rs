@@ -704,7 +704,7 @@ fn export(conn: &mut store::DbConnection, command: ExportCommand) -> Result<()> 
             let analysis = analysis_of(conn, round)?;
             std::fs::create_dir_all(&out_dir)
                 .with_context(|| format!("could not create {}", out_dir.display()))?;
-            let renderer = Renderer::new(None)?;
+            let renderer = Renderer::for_batch(None)?;
             let year = analysis.data.content.round.year;
             let municipalities = &analysis.data.content.municipalities;
             let bar = indicatif::ProgressBar::new(municipalities.len() as u64 + 1).with_style(

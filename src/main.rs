@@ -25,6 +25,9 @@ fn main() -> std::process::ExitCode {
             .init();
     }
     let cli = trafiklys::cli::Cli::parse();
+    if matches!(cli.command, trafiklys::cli::Command::Serve(_)) {
+        fewer_malloc_arenas();
+    }
     match trafiklys::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -33,3 +36,19 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// glibc gives every thread that allocates its own malloc arena (up to eight per core), and
+/// freed memory stays in the arena it came from; under load the server's worker and blocking
+/// threads each held tens of megabytes that way. Two arenas measured about as fast and
+/// several megabytes smaller at peak. Only for `serve`: `export all` renders on every core at
+/// once, and its threads would wait for each other's arena.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn fewer_malloc_arenas() {
+    // SAFETY: mallopt only tunes the allocator; it runs in main before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn fewer_malloc_arenas() {}

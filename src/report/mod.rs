@@ -89,6 +89,23 @@ impl Renderer {
     /// template file of the same name there (e.g. `attachment.typ`) replaces the built-in one,
     /// so a secretariat can adjust the layout without rebuilding.
     pub fn new(override_dir: Option<&Path>) -> Result<Renderer, ReportError> {
+        Renderer::with_memo_age(override_dir, 0)
+    }
+
+    /// A renderer for many documents in a row (`export all`). typst memoises its work
+    /// (parsed templates, font tables, shaped words) in one process-wide cache, which the
+    /// engine trims after every document to entries used within the last `memo_age`
+    /// documents. The server keeps none (memory matters more than a PDF's few milliseconds);
+    /// a batch keeps a few, so the documents after the first reuse what they share, and two
+    /// threads rendering at once no longer empty the cache under each other.
+    pub fn for_batch(override_dir: Option<&Path>) -> Result<Renderer, ReportError> {
+        Renderer::with_memo_age(override_dir, 8)
+    }
+
+    fn with_memo_age(
+        override_dir: Option<&Path>,
+        memo_age: usize,
+    ) -> Result<Renderer, ReportError> {
         let mut sources: Vec<(&'static str, String)> = Vec::new();
         for (name, builtin) in TEMPLATES {
             let text = match override_dir.map(|dir| dir.join(name)) {
@@ -105,6 +122,7 @@ impl Renderer {
         let engine = TypstEngine::builder()
             .fonts(fonts)
             .with_static_source_file_resolver(sources)
+            .comemo_evict_max_age(Some(memo_age))
             .build();
         Ok(Renderer { engine, coverage })
     }

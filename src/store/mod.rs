@@ -265,6 +265,9 @@ fn no_create_uri(path: &str) -> String {
     uri
 }
 
+/// Connections in the pool: also what sizes the web server's blocking threads.
+pub const POOL_SIZE: u32 = 8;
+
 /// Opens the pool and applies any pending migrations. One connection is opened first, so
 /// that an unreachable server is reported at once with libpq's own words.
 pub fn connect(url: &str) -> Result<DbPool, ConnectError> {
@@ -274,7 +277,7 @@ pub fn connect(url: &str) -> Result<DbPool, ConnectError> {
     migrate(&mut first)?;
     drop(first);
     Pool::builder()
-        .max_size(8)
+        .max_size(POOL_SIZE)
         .connection_timeout(Duration::from_secs(10))
         .build(manager.for_pool())
         .map_err(|source| ConnectError::Pool {

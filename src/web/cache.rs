@@ -162,6 +162,27 @@ impl SummaryCache {
         found
     }
 
+    /// Like [`SummaryCache::page`] for a version read before the round was looked up (with
+    /// the signed-in user): a hit is served at once, a miss is not counted, since the
+    /// request goes on to look the round up and asks again.
+    ///
+    /// Serving it is safe because a page is stored only after its viewer class passed the
+    /// access check at that version, and whatever could change that check (the round's
+    /// state, a user's role) is a write that bumps the version.
+    pub fn page_early(&self, key: &PageKey, version: Option<i64>) -> Option<Arc<CachedPage>> {
+        let version = version?;
+        let found = self.pages.lock().ok().and_then(|pages| {
+            pages
+                .get(key)
+                .filter(|(v, _)| *v == version)
+                .map(|(_, page)| Arc::clone(page))
+        });
+        if found.is_some() {
+            self.page_hits.fetch_add(1, Ordering::Relaxed);
+        }
+        found
+    }
+
     /// Keeps a page rendered from [`SummaryCache::page_context`] for the next requests of
     /// the same viewer class at the same data version.
     pub fn store_page(&self, key: PageKey, version: i64, html: &str) -> Arc<CachedPage> {

@@ -8,10 +8,10 @@
 //!   municipalities that have not submitted, their editors, and the reminders sent.
 
 use actix_session::Session;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::auth::MaybeSignedIn;
+use super::auth::{read_version, MaybeSignedIn};
 use super::cache::PageKey;
 use super::error::AppError;
 use super::pages::base_context;
@@ -206,11 +206,27 @@ struct SelectedGroup {
 async fn dashboard(
     state: web::Data<AppState>,
     session: Session,
+    req: HttpRequest,
     path: web::Path<i32>,
     query: web::Query<DashboardQuery>,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
     let round_id = path.into_inner();
+    let today = danish_date(state.clock.now());
+    if user.is_some() {
+        if let Ok(group_id) = groups::parse_group_param(query.gruppe.as_deref()) {
+            let key = PageKey::new(
+                "dashboard",
+                round_id,
+                format!("{group_id:?}"),
+                user.as_ref(),
+                today.clone(),
+            );
+            if let Some(page) = state.cache.page_early(&key, read_version(&req)) {
+                return page.respond(&session, user.as_ref());
+            }
+        }
+    }
     let (version, full) = visible_round_at(&state, user.as_ref(), round_id).await?;
     if user.is_none() {
         // Visitors without sign-in see a published round on its public page, which names
@@ -223,7 +239,6 @@ async fn dashboard(
             .finish());
     }
     let group_id = groups::parse_group_param(query.gruppe.as_deref())?;
-    let today = danish_date(state.clock.now());
     let key = PageKey::new(
         "dashboard",
         round_id,

@@ -57,21 +57,31 @@ async fn heatmap(
     session: Session,
     path: web::Path<i32>,
     query: web::Query<SortQuery>,
+    req: actix_web::HttpRequest,
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let round_id = path.into_inner();
+    let page_key = |group_id: Option<i32>| {
+        super::cache::PageKey::new(
+            "heatmap",
+            round_id,
+            format!("{group_id:?}:{}", query.sort.as_deref() == Some("groen")),
+            Some(&user),
+            String::new(),
+        )
+    };
+    if let Ok(group_id) = super::groups::parse_group_param(query.gruppe.as_deref()) {
+        let early = super::auth::read_version(&req);
+        if let Some(page) = state.cache.page_early(&page_key(group_id), early) {
+            return page.respond(&session, Some(&user));
+        }
+    }
     let (version, full) = super::round_view_at(&state, round_id).await?;
     if !access::can_read_all_answers(&user, &full.data.content.round) {
         return Err(AppError::Forbidden);
     }
     let group_id = super::groups::parse_group_param(query.gruppe.as_deref())?;
-    let key = super::cache::PageKey::new(
-        "heatmap",
-        round_id,
-        format!("{group_id:?}:{}", query.sort.as_deref() == Some("groen")),
-        Some(&user),
-        String::new(),
-    );
+    let key = page_key(group_id);
     if let Some(page) = state.cache.page(&key, version) {
         return page.respond(&session, Some(&user));
     }

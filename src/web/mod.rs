@@ -271,6 +271,7 @@ pub fn server(
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
     let state = web::Data::new(state);
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
             .cookie_name("trafiklys".to_owned())
@@ -330,9 +331,21 @@ pub fn server(
             .configure(statement::routes)
             .default_service(web::to(not_found))
     })
+    .workers(workers)
+    // actix's default (512 blocking threads shared by the workers) lets 64 connections grow
+    // dozens of threads that wait for one of the pool's connections, each with its own
+    // malloc arena. More threads than connections only queue, so the pool sizes them; a
+    // couple more leave room for PDF rendering and password hashing, which need none.
+    .worker_max_blocking_threads(blocking_threads_per_worker(workers))
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// The blocking threads of each worker: together about the pool's connections and two more.
+fn blocking_threads_per_worker(workers: usize) -> usize {
+    let pool = store::POOL_SIZE as usize;
+    (pool + 2).div_ceil(workers.max(1)).max(2)
 }
 
 /// Headers that depend on the settings. `Strict-Transport-Security` only when the public

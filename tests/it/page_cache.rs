@@ -206,3 +206,48 @@ fn the_chart_download_is_the_chart_on_the_dashboard() {
     assert!(page.contains(trend.trim()));
     assert_ne!(download, trend);
 }
+
+#[test]
+fn a_dashboard_from_the_cache_sends_no_new_session_cookie_and_the_idle_stamp_stays() {
+    let app = spawn_app();
+    let kkr = app.signed_in(Role::Kkr);
+    let dashboard = format!("/rounds/{ROUND_2017}");
+    let first = app.get(&kkr, &dashboard);
+    assert_eq!(first.status, 200);
+    let cached = app.get(&kkr, &dashboard);
+    assert_eq!(cached.status, 200);
+    assert!(cached.text().contains("24 af 29 kommuner har indsendt"));
+    assert_eq!(
+        cached.header("set-cookie"),
+        None,
+        "nothing in the session changed, so the cookie is not sent again"
+    );
+}
+
+#[test]
+fn a_cached_dashboard_is_not_served_to_someone_deactivated_since() {
+    let app = spawn_app();
+    let anna = another(&app, Role::Kkr, "anna@kkr.example", "Anna Andersen");
+    let bo = another(&app, Role::Kkr, "bo@kkr.example", "Bo Ørsted");
+    let dashboard = format!("/rounds/{ROUND_2017}");
+    assert!(app.get(&anna, &dashboard).text().contains("Anna Andersen"));
+    assert!(app.get(&bo, &dashboard).text().contains("Bo Ørsted"));
+    let mut conn = app.conn();
+    let bo_id = users::find_by_email(&mut conn, "bo@kkr.example")
+        .unwrap()
+        .unwrap()
+        .0
+        .id;
+    let admin_id = users::find_by_email(&mut conn, &app.email(Role::Admin))
+        .unwrap()
+        .unwrap()
+        .0
+        .id;
+    assert!(users::deactivate(&mut conn, bo_id, admin_id).unwrap());
+    drop(conn);
+    // Anna's request fills the cache again at the new version.
+    assert!(app.get(&anna, &dashboard).text().contains("Anna Andersen"));
+    let refused = app.get(&bo, &dashboard);
+    assert_ne!(refused.status, 200);
+    assert!(!refused.text().contains("kommuner har indsendt"));
+}
