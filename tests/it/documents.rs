@@ -2,9 +2,6 @@
 //! and draft marker on every page, page 1's content, long comments, and the KKR report's
 //! trend, comments table and proposals. Pages are read back one at a time with pdftotext.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use crate::helpers::*;
 use trafiklys::domain::{Answer, MunicipalityCode, Role, Status, SubmissionState};
 use trafiklys::store::{rounds, submissions, users};
@@ -25,23 +22,7 @@ fn page_count(pdf: &[u8]) -> usize {
 
 /// The text of one page (from 1), whitespace folded.
 fn page_text(pdf: &[u8], page: usize) -> String {
-    let page = page.to_string();
-    let mut child = Command::new("pdftotext")
-        .args(["-enc", "UTF-8", "-f", &page, "-l", &page, "-", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("pdftotext is needed for the PDF tests: apt-get install poppler-utils");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(pdf)
-        .expect("write pdf");
-    let output = child.wait_with_output().expect("pdftotext output");
-    assert!(output.status.success(), "pdftotext failed");
-    folded(&String::from_utf8(output.stdout).expect("utf-8 text"))
+    folded(&pdf_page_text(pdf, page))
 }
 
 fn pages(pdf: &[u8]) -> Vec<String> {

@@ -584,8 +584,20 @@ pub fn csrf_from(html: &str) -> String {
 
 /// The text of a PDF, through poppler's pdftotext (Debian package poppler-utils).
 pub fn pdf_text(pdf: &[u8]) -> String {
+    pdftotext(pdf, &[])
+}
+
+/// The text of one page of a PDF (from 1).
+pub fn pdf_page_text(pdf: &[u8], page: usize) -> String {
+    let page = page.to_string();
+    pdftotext(pdf, &["-f", &page, "-l", &page])
+}
+
+fn pdftotext(pdf: &[u8], pages: &[&str]) -> String {
     let mut child = Command::new("pdftotext")
-        .args(["-enc", "UTF-8", "-", "-"])
+        .args(["-enc", "UTF-8"])
+        .args(pages)
+        .args(["-", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
