@@ -90,6 +90,9 @@ TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/national.db" bench-data national
   --password "$PASSWORD" "${NATIONAL_ARGS[@]}" >"$WORK/national.txt"
 NATIONAL_MS=$(( $(ms_now) - T0 ))
 NATIONAL_LINE="$(cat "$WORK/national.txt")"
+# The growth dataset: the same national data with one earlier round per KKR instead of nine.
+TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/history1.db" bench-data national --years 2 \
+  --password "$PASSWORD" >/dev/null
 # The form-save dataset: every KKR's round of 12 recommendations, open, every form a draft.
 TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/forms.db" bench-data national --years 1 \
   --focus-areas 4 --recommendations-per-area 3 --open-as-drafts --first-year 2030 \
@@ -306,10 +309,14 @@ NAT_RPS="$RPS"; NAT_P99="$P99"
 NATIONAL_RSS_PEAK="$(rss_kb "$SERVER_PID" VmHWM)"
 
 echo "growth..." >&2
-G1_WARM="$(warm_ms "$N_KKR_COOKIE" "/rounds/$SECOND_ID")"
+# Cold: the first request after a save into the very round (its draft form), which bumps the
+# data version and the round's own change marker. The same round shape (29 × 60) with 9
+# earlier rounds here and with 1 in the history1 database below.
 G9_WARM="$(warm_ms "$N_KKR_COOKIE" "/rounds/$LATEST_ID")"
-G1_COLD="$(cold_ms "$N_KKR_COOKIE" "/rounds/$SECOND_ID")"
 G9_COLD="$(cold_ms "$N_KKR_COOKIE" "/rounds/$LATEST_ID")"
+# A round whose data the save did not touch (2017 while 2025 is saved): its page is rendered
+# again, its data and earlier rounds' come from the cache.
+OTHER_COLD="$(cold_ms "$N_KKR_COOKIE" "/rounds/$SECOND_ID")"
 HEAT_WARM="$(warm_ms "$ADMIN_COOKIE" "/rounds/$LATEST_ID/heatmap")"
 HEAT_COLD="$(cold_ms "$ADMIN_COOKIE" "/rounds/$LATEST_ID/heatmap")"
 YEAR_WARM="$(warm_ms "$ADMIN_COOKIE" "/years/$LATEST_YEAR")"
@@ -317,14 +324,22 @@ YEAR_COLD="$(cold_ms "$ADMIN_COOKIE" "/years/$LATEST_YEAR")"
 stop
 nginx_rps "$WORK/national-dashboard.html"; NGINX_NAT="$RPS"
 
+start "$WORK/history1.db"
+ADMIN_COOKIE="$(sign_in admin1@bench.example "$WORK/hadmin.jar" "$PASSWORD")"
+ADMIN_CSRF="$(curl -sf -b "$WORK/hadmin.jar" "$BASE/account" | csrf_of)"
+H_KKR_COOKIE="$(sign_in kkr1@bench.example "$WORK/hkkr.jar" "$PASSWORD")"
+H1_ID="$("$BIN" --database-url "$WORK/history1.db" round list | awk '$4 == "Hovedstaden" { print $2, $1 }' | sort -n | tail -n1 | awk '{ print $2 }')"
+FORM_PATH="/rounds/$H1_ID/municipalities/$DRAFT_CODE/form"
+G1_WARM="$(warm_ms "$H_KKR_COOKIE" "/rounds/$H1_ID")"
+G1_COLD="$(cold_ms "$H_KKR_COOKIE" "/rounds/$H1_ID")"
+stop
+
 echo "exports..." >&2
 T0="$(ms_now)"
 TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/national.db" export all --round "$LATEST_ID" --out-dir "$WORK/export29" >/dev/null
 EXPORT29_MS=$(( $(ms_now) - T0 ))
 T0="$(ms_now)"
-for id in $("$BIN" --database-url "$WORK/national.db" round list | awk -v y="$LATEST_YEAR" '$2 == y { print $1 }'); do
-  TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/national.db" export all --round "$id" --out-dir "$WORK/export98/$id" >/dev/null
-done
+TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/national.db" export all --year "$LATEST_YEAR" --out-dir "$WORK/export98" >/dev/null
 EXPORT98_MS=$(( $(ms_now) - T0 ))
 EXPORT98_FILES="$(find "$WORK/export98" -name '*.pdf' | wc -l)"
 
@@ -353,7 +368,8 @@ row "Attachment PDF, first of the process / warm" "$PDF_COLD / $PDF_WARM ms" "wa
 row "\`export all\`, one KKR (29 municipalities)" "$(fmt1 "$(LC_ALL=C awk -v m="$EXPORT29_MS" 'BEGIN { print m / 1000 }')") s" "" ""
 row "\`export all\`, all five KKRs (98 municipalities)" "$(fmt1 "$(LC_ALL=C awk -v m="$EXPORT98_MS" 'BEGIN { print m / 1000 }')") s" "≤ 10 s" "$(verdict "$(LC_ALL=C awk -v m="$EXPORT98_MS" 'BEGIN { print m / 1000 }')" '<=' 10); $EXPORT98_FILES PDFs"
 row "Dashboard latency warm, 1 vs $EARLIER earlier rounds" "$G1_WARM / $G9_WARM ms" "" "× $GROWTH_WARM"
-row "Dashboard latency cold (after a save), 1 vs $EARLIER earlier rounds" "$G1_COLD / $G9_COLD ms" "≤ 1.2 ×; ≤ 50 ms" "× $GROWTH_COLD: $(verdict "$GROWTH_COLD" '<=' 1.2); $(verdict "$G9_COLD" '<=' 50)"
+row "Dashboard latency cold (after a save into the round), 1 vs $EARLIER earlier rounds" "$G1_COLD / $G9_COLD ms" "≤ 1.2 ×; ≤ 50 ms" "× $GROWTH_COLD: $(verdict "$GROWTH_COLD" '<=' 1.2); $(verdict "$G9_COLD" '<=' 50)"
+row "Dashboard of another round after a save (2nd year while the latest is saved)" "$OTHER_COLD ms" "" ""
 row "Heatmap 29 × 60, warm / cold" "$HEAT_WARM / $HEAT_COLD ms" "" ""
 row "National view of $LATEST_YEAR, warm / cold" "$YEAR_WARM / $YEAR_COLD ms" "" ""
 row "RSS idle (demo / national)" "$(mb "$DEMO_RSS_IDLE") / $(mb "$NATIONAL_RSS_IDLE") MB" "" ""

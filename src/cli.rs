@@ -190,10 +190,15 @@ pub enum ExportCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
-    /// Every municipality's attachment and the KKR report into a folder.
+    /// Every municipality's attachment and the KKR report into a folder: of one round, of
+    /// several (`--round` again), or of every KKR's round of a year (`--year`); with more
+    /// than one round, each round's documents go in a folder of its own (`sjaelland-2025`).
+    #[command(group(clap::ArgGroup::new("rounds").required(true).args(["round", "year"])))]
     All {
         #[arg(long)]
-        round: i32,
+        round: Vec<i32>,
+        #[arg(long, conflicts_with = "round")]
+        year: Option<i32>,
         #[arg(long)]
         out_dir: PathBuf,
     },
@@ -700,69 +705,145 @@ fn export(conn: &mut store::DbConnection, command: ExportCommand) -> Result<()> 
             println!("Wrote {} ({} bytes).", output.display(), pdf.len());
             Ok(())
         }
-        ExportCommand::All { round, out_dir } => {
-            let analysis = analysis_of(conn, round)?;
-            std::fs::create_dir_all(&out_dir)
-                .with_context(|| format!("could not create {}", out_dir.display()))?;
-            let renderer = Renderer::for_batch(None)?;
-            let year = analysis.data.content.round.year;
-            let municipalities = &analysis.data.content.municipalities;
-            let bar = indicatif::ProgressBar::new(municipalities.len() as u64 + 1).with_style(
-                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({elapsed})")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            let started = std::time::Instant::now();
-            // Each document is rendered on its own, so every core takes the next one.
-            let workers = std::thread::available_parallelism()
-                .map_or(1, std::num::NonZeroUsize::get)
-                .clamp(1, municipalities.len().max(1));
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let one_worker = || -> Result<(usize, usize)> {
-                let (mut written, mut bytes) = (0usize, 0usize);
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(m) = municipalities.get(i) else {
-                        return Ok((written, bytes));
-                    };
-                    bar.set_message(m.name.clone());
-                    let pdf = renderer.attachment(&analysis, &m.code, false, now)?.pdf;
-                    write_file(&out_dir.join(format!("bilag-{year}-{}.pdf", m.code)), &pdf)?;
-                    written += 1;
-                    bytes += pdf.len();
-                    bar.inc(1);
-                }
-            };
-            let (report, done) = std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..workers).map(|_| scope.spawn(one_worker)).collect();
-                let report = renderer.kkr_report(&analysis, now);
-                let done: Vec<Result<(usize, usize)>> = handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(anyhow::anyhow!("an export thread failed")))
-                    })
-                    .collect();
-                (report, done)
-            });
-            let (mut written, mut bytes) = (0usize, 0usize);
-            for result in done {
-                let (w, b) = result?;
-                written += w;
-                bytes += b;
-            }
-            let report = report?;
-            write_file(&out_dir.join(format!("kkr-rapport-{year}.pdf")), &report)?;
-            bar.inc(1);
-            bar.finish_and_clear();
-            println!(
-                "Wrote {written} attachments and the KKR report to {} ({} kB) in {:.1} s.",
-                out_dir.display(),
-                (bytes + report.len()) / 1024,
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
+        ExportCommand::All {
+            round,
+            year,
+            out_dir,
+        } => export_all(conn, round, year, &out_dir, now),
+    }
+}
+
+/// A folder name for a KKR: "KKR Sjælland" is `sjaelland`, "KKR Nordjylland" `nordjylland`.
+fn kkr_folder(kkr_name: &str) -> String {
+    let name = kkr_name.strip_prefix("KKR ").unwrap_or(kkr_name);
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        match c {
+            'æ' => out.push_str("ae"),
+            'ø' => out.push_str("oe"),
+            'å' => out.push_str("aa"),
+            c if c.is_ascii_alphanumeric() => out.push(c),
+            _ if !out.is_empty() && !out.ends_with('-') => out.push('-'),
+            _ => {}
         }
     }
+    out.trim_end_matches('-').to_owned()
+}
+
+/// `export all`: every document of the rounds, rendered by one engine on every core. The KKR
+/// reports (the longest documents) are taken first, so no core is left with one at the end.
+fn export_all(
+    conn: &mut store::DbConnection,
+    round: Vec<i32>,
+    year: Option<i32>,
+    out_dir: &std::path::Path,
+    now: chrono::NaiveDateTime,
+) -> Result<()> {
+    use crate::report::Renderer;
+    let ids: Vec<i32> = match year {
+        Some(year) => {
+            let ids: Vec<i32> = store::rounds::list_rounds(conn)?
+                .into_iter()
+                .filter(|r| r.year == year)
+                .map(|r| r.id)
+                .collect();
+            if ids.is_empty() {
+                bail!("no KKR has a round for {year}; see `trafiklys round list`");
+            }
+            ids
+        }
+        None => {
+            // Each round once, in the order given.
+            let mut seen = std::collections::HashSet::new();
+            round.into_iter().filter(|id| seen.insert(*id)).collect()
+        }
+    };
+    let mut rounds = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let analysis = analysis_of(conn, *id)?;
+        let dir = if ids.len() == 1 {
+            out_dir.to_path_buf()
+        } else {
+            let round = &analysis.data.content.round;
+            out_dir.join(format!("{}-{}", kkr_folder(&round.kkr_name), round.year))
+        };
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+        rounds.push((analysis, dir));
+    }
+    let renderer = Renderer::for_batch(None)?;
+    // Every document to write: (round, None for its KKR report or the municipality's index).
+    let jobs: Vec<(usize, Option<usize>)> = (0..rounds.len())
+        .map(|r| (r, None))
+        .chain(rounds.iter().enumerate().flat_map(|(r, (analysis, _))| {
+            (0..analysis.data.content.municipalities.len()).map(move |m| (r, Some(m)))
+        }))
+        .collect();
+    let bar = indicatif::ProgressBar::new(jobs.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, jobs.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let one_worker = || -> Result<(usize, usize)> {
+        let (mut attachments, mut bytes) = (0usize, 0usize);
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&(r, m)) = jobs.get(i) else {
+                return Ok((attachments, bytes));
+            };
+            let (analysis, dir) = &rounds[r];
+            let year = analysis.data.content.round.year;
+            let (path, pdf) = match m.and_then(|m| analysis.data.content.municipalities.get(m)) {
+                Some(m) => {
+                    bar.set_message(m.name.clone());
+                    attachments += 1;
+                    let pdf = renderer.attachment(analysis, &m.code, false, now)?.pdf;
+                    (dir.join(format!("bilag-{year}-{}.pdf", m.code)), pdf)
+                }
+                None => {
+                    bar.set_message(analysis.data.content.round.kkr_name.clone());
+                    let pdf = renderer.kkr_report(analysis, now)?;
+                    (dir.join(format!("kkr-rapport-{year}.pdf")), pdf)
+                }
+            };
+            write_file(&path, &pdf)?;
+            bytes += pdf.len();
+            bar.inc(1);
+        }
+    };
+    let done: Vec<Result<(usize, usize)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers).map(|_| scope.spawn(one_worker)).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("an export thread failed")))
+            })
+            .collect()
+    });
+    let (mut written, mut bytes) = (0usize, 0usize);
+    for result in done {
+        let (w, b) = result?;
+        written += w;
+        bytes += b;
+    }
+    bar.finish_and_clear();
+    let reports = if rounds.len() == 1 {
+        "the KKR report".to_owned()
+    } else {
+        format!("{} KKR reports", rounds.len())
+    };
+    println!(
+        "Wrote {written} attachments and {reports} to {} ({} kB) in {:.1} s.",
+        out_dir.display(),
+        bytes / 1024,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// A KKR by its name, with or without "KKR " in front.
@@ -1013,4 +1094,16 @@ fn bench_data(database_url: &str, command: BenchDataCommand) -> Result<()> {
         counts.digest
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kkr_folder;
+
+    #[test]
+    fn a_kkr_folder_is_its_name_in_lower_case_ascii() {
+        assert_eq!(kkr_folder("KKR Sjælland"), "sjaelland");
+        assert_eq!(kkr_folder("KKR Hovedstaden"), "hovedstaden");
+        assert_eq!(kkr_folder("Region Østjylland & Å"), "region-oestjylland-aa");
+    }
 }

@@ -26,7 +26,7 @@ fn main() -> std::process::ExitCode {
     }
     let cli = trafiklys::cli::Cli::parse();
     if matches!(cli.command, trafiklys::cli::Command::Serve(_)) {
-        fewer_malloc_arenas();
+        tune_malloc();
     }
     match trafiklys::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -37,18 +37,27 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// glibc gives every thread that allocates its own malloc arena (up to eight per core), and
-/// freed memory stays in the arena it came from; under load the server's worker and blocking
-/// threads each held tens of megabytes that way. Two arenas measured about as fast and
-/// several megabytes smaller at peak. Only for `serve`: `export all` renders on every core at
-/// once, and its threads would wait for each other's arena.
+/// Two glibc malloc settings for the long-running server, each measured on its peak memory:
+///
+/// - glibc gives every thread that allocates its own malloc arena (up to eight per core), and
+///   freed memory stays in the arena it came from; under load the server's worker and
+///   blocking threads each held tens of megabytes that way. Two arenas measured about as fast
+///   and several megabytes smaller at peak.
+/// - glibc raises its mmap threshold to the size of every large block freed, so after the
+///   first sign-in (argon2 hashes in 19 MiB of memory) every later hash, and typst's larger
+///   buffers, came from the heap, and the heap kept them resident after they were freed: a
+///   fixed threshold of 1 MiB hands such blocks back to the system when they are freed.
+///
+/// Only for `serve`: `export all` renders on every core at once, and its threads would wait
+/// for each other's arena.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn fewer_malloc_arenas() {
+fn tune_malloc() {
     // SAFETY: mallopt only tunes the allocator; it runs in main before any thread starts.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn fewer_malloc_arenas() {}
+fn tune_malloc() {}

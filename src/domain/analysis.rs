@@ -1,21 +1,24 @@
 //! A round analysed: its data with the aggregation and the trend against earlier rounds.
 //! What every view reads (pages, charts, PDFs, spreadsheets, the API), computed in one place.
 
+use std::sync::Arc;
+
 use super::model::{MunicipalityCode, RoundData, SubmissionState};
 use super::summary::{summarise, Summary};
-use super::trend::{trend, Trend};
+use super::trend::{trend, trend_summarised, Trend};
 
 #[derive(Debug, Clone)]
 pub struct RoundAnalysis {
     pub data: RoundData,
     pub summary: Summary,
     pub trend: Trend,
-    /// The earlier rounds of the same KKR, oldest first.
-    pub earlier: Vec<RoundData>,
+    /// The earlier rounds of the same KKR, oldest first. Shared: the cache keeps an earlier
+    /// round's data for every later round's analysis until that round changes.
+    pub earlier: Vec<Arc<RoundData>>,
 }
 
 /// Analyses a round against the earlier rounds of its KKR.
-pub fn analyse(data: RoundData, earlier: Vec<RoundData>) -> RoundAnalysis {
+pub fn analyse(data: RoundData, earlier: Vec<Arc<RoundData>>) -> RoundAnalysis {
     let summary = summarise(&data);
     let trend = trend(&data, &summary, &earlier);
     RoundAnalysis {
@@ -23,6 +26,26 @@ pub fn analyse(data: RoundData, earlier: Vec<RoundData>) -> RoundAnalysis {
         summary,
         trend,
         earlier,
+    }
+}
+
+/// [`analyse`] with each earlier round's summary given (`summarise(data)`, kept by a cache
+/// beside the data).
+pub fn analyse_summarised(
+    data: RoundData,
+    earlier: Vec<(Arc<RoundData>, Arc<Summary>)>,
+) -> RoundAnalysis {
+    let summary = summarise(&data);
+    let pairs: Vec<(&RoundData, &Summary)> = earlier
+        .iter()
+        .map(|(d, s)| (d.as_ref(), s.as_ref()))
+        .collect();
+    let trend = trend_summarised(&data, &summary, &pairs);
+    RoundAnalysis {
+        trend,
+        summary,
+        data,
+        earlier: earlier.into_iter().map(|(d, _)| d).collect(),
     }
 }
 
@@ -69,6 +92,9 @@ impl RoundAnalysis {
                 .retain(|s| members.contains(&s.municipality_code));
             data
         };
-        analyse(keep(&self.data), self.earlier.iter().map(keep).collect())
+        analyse(
+            keep(&self.data),
+            self.earlier.iter().map(|d| Arc::new(keep(d))).collect(),
+        )
     }
 }

@@ -106,6 +106,7 @@ fn previous_round(analysis: &RoundAnalysis) -> Option<&RoundData> {
         .iter()
         .filter(|d| d.content.round.year < year)
         .max_by_key(|d| d.content.round.year)
+        .map(|d| &**d)
 }
 
 /// The changes of an analysed round's set since its previous round.

@@ -198,13 +198,32 @@ fn like_for_like(
 
 /// The trend of `current` against `earlier` rounds (any order; sorted by year here).
 /// `current_summary` must be `summarise(current)`; it is passed in so it is computed once.
-pub fn trend(current: &RoundData, current_summary: &Summary, earlier: &[RoundData]) -> Trend {
-    let mut earlier: Vec<&RoundData> = earlier
+pub fn trend<E: std::borrow::Borrow<RoundData>>(
+    current: &RoundData,
+    current_summary: &Summary,
+    earlier: &[E],
+) -> Trend {
+    let summaries: Vec<Summary> = earlier.iter().map(|d| summarise(d.borrow())).collect();
+    let pairs: Vec<(&RoundData, &Summary)> =
+        earlier.iter().map(|d| d.borrow()).zip(&summaries).collect();
+    trend_summarised(current, current_summary, &pairs)
+}
+
+/// [`trend`] with each earlier round's summary given (`summarise(data)`), as a cache keeps
+/// them: the earlier rounds are not aggregated again for every change to this one.
+pub fn trend_summarised(
+    current: &RoundData,
+    current_summary: &Summary,
+    earlier: &[(&RoundData, &Summary)],
+) -> Trend {
+    let mut earlier: Vec<(&RoundData, &Summary)> = earlier
         .iter()
-        .filter(|d| d.content.round.year < current.content.round.year)
+        .copied()
+        .filter(|(d, _)| d.content.round.year < current.content.round.year)
         .collect();
-    earlier.sort_by_key(|d| d.content.round.year);
-    let summaries: Vec<Summary> = earlier.iter().map(|d| summarise(d)).collect();
+    earlier.sort_by_key(|(d, _)| d.content.round.year);
+    let summaries: Vec<&Summary> = earlier.iter().map(|(_, s)| *s).collect();
+    let earlier: Vec<&RoundData> = earlier.iter().map(|(d, _)| *d).collect();
 
     // Every recommendation of every round, by id: (round index, summary of it).
     let mut by_id: HashMap<i32, (usize, &super::summary::RecommendationSummary)> = HashMap::new();
@@ -552,7 +571,7 @@ mod tests {
     fn a_first_round_has_no_history() {
         let only = round(1, 2015, vec![rec(1, "1.1", None)], &[]);
         let summary = summarise(&only);
-        let t = trend(&only, &summary, &[]);
+        let t = trend::<RoundData>(&only, &summary, &[]);
         assert_eq!(t.rounds.len(), 1);
         assert!(t.retired.is_empty());
         assert!(t.recommendations[0].is_new);

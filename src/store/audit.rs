@@ -51,6 +51,48 @@ pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>) -> QueryResult<()>
         .map(|_| ())
 }
 
+/// Records several changes in one statement, in the order given (the order a history reads
+/// them back in).
+pub fn record_all(conn: &mut DbConnection, entries: Vec<AuditEntry<'_>>) -> QueryResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let at = super::now();
+    let texts: Vec<(Option<String>, Option<String>)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.before.as_ref().map(|v| v.to_string()),
+                e.after.as_ref().map(|v| v.to_string()),
+            )
+        })
+        .collect();
+    let rows: Vec<AuditInsertForm<'_>> = entries
+        .iter()
+        .zip(&texts)
+        .map(|(e, (before, after))| AuditInsertForm {
+            at,
+            user_id: e.user_id,
+            action: e.action,
+            entity: e.entity,
+            entity_id: &e.entity_id,
+            before: before.as_deref(),
+            after: after.as_deref(),
+        })
+        .collect();
+    // On the backend's own connection: diesel writes a multi-row INSERT for each backend,
+    // not for the two together.
+    match conn {
+        DbConnection::Sqlite(conn) => diesel::insert_into(audit_events::table)
+            .values(&rows)
+            .execute(conn),
+        DbConnection::Postgres(conn) => diesel::insert_into(audit_events::table)
+            .values(&rows)
+            .execute(conn),
+    }
+    .map(|_| ())
+}
+
 /// Every recorded change to one entity, oldest first.
 pub fn history(
     conn: &mut DbConnection,

@@ -9,7 +9,7 @@ use super::reference::municipalities_of_kkr;
 use super::rows::*;
 use super::schema::{
     answers, focus_areas, kkrs, municipalities, recommendation_merges, recommendations,
-    round_municipalities, rounds, submissions,
+    round_municipalities, round_versions, rounds, submissions,
 };
 use super::DbConnection;
 use crate::domain::{
@@ -353,21 +353,30 @@ pub fn set_state(
     })
 }
 
-/// Every round of a KKR before `year`, with its submissions, oldest first.
-pub fn earlier_rounds_data(
+/// A round's change marker (see [`earlier_round_versions`]); `None` for an unknown round.
+pub fn round_version(conn: &mut DbConnection, round_id: i32) -> QueryResult<Option<i64>> {
+    round_versions::table
+        .find(round_id)
+        .select(round_versions::version)
+        .get_result(conn)
+        .optional()
+}
+
+/// The change markers of a KKR's rounds before `year`, oldest first: (round id, version).
+/// A round's marker moves with every committed change to its data (database triggers keep
+/// it; see the `round_versions` migration).
+pub fn earlier_round_versions(
     conn: &mut DbConnection,
     kkr_id: i32,
     year: i32,
-) -> QueryResult<Vec<RoundData>> {
-    let ids: Vec<i32> = rounds::table
+) -> QueryResult<Vec<(i32, i64)>> {
+    rounds::table
+        .inner_join(round_versions::table)
         .filter(rounds::kkr_id.eq(kkr_id))
         .filter(rounds::year.lt(year))
         .order(rounds::year.asc())
-        .select(rounds::id)
-        .load(conn)?;
-    ids.into_iter()
-        .filter_map(|id| load_round_data(conn, id).transpose())
-        .collect()
+        .select((rounds::id, round_versions::version))
+        .load(conn)
 }
 
 /// A round's data analysed against the earlier rounds of its KKR.
@@ -375,11 +384,44 @@ pub fn analyse_round(
     conn: &mut DbConnection,
     round_id: i32,
 ) -> QueryResult<Option<crate::domain::analysis::RoundAnalysis>> {
+    analyse_round_reusing(conn, round_id, |_, _| None, |_, _, _| {})
+}
+
+/// An earlier round's data with its summary, as the trend of a later round reads it.
+pub type EarlierRound = (
+    std::sync::Arc<RoundData>,
+    std::sync::Arc<crate::domain::Summary>,
+);
+
+/// Like [`analyse_round`], but an earlier round (its data and summary) comes from
+/// `cached(id, version)` when that has it at the round's current change marker; what is
+/// loaded instead is handed to `loaded(id, version, round)` to keep. The markers are read
+/// before the data, so what is kept under a marker is never older than the marker says.
+pub fn analyse_round_reusing(
+    conn: &mut DbConnection,
+    round_id: i32,
+    cached: impl Fn(i32, i64) -> Option<EarlierRound>,
+    loaded: impl Fn(i32, i64, &EarlierRound),
+) -> QueryResult<Option<crate::domain::analysis::RoundAnalysis>> {
     let Some(data) = load_round_data(conn, round_id)? else {
         return Ok(None);
     };
-    let earlier = earlier_rounds_data(conn, data.content.round.kkr_id, data.content.round.year)?;
-    Ok(Some(crate::domain::analysis::analyse(data, earlier)))
+    let versions =
+        earlier_round_versions(conn, data.content.round.kkr_id, data.content.round.year)?;
+    let mut earlier = Vec::with_capacity(versions.len());
+    for (id, version) in versions {
+        if let Some(kept) = cached(id, version) {
+            earlier.push(kept);
+        } else if let Some(fresh) = load_round_data(conn, id)? {
+            let summary = crate::domain::summarise(&fresh);
+            let fresh = (std::sync::Arc::new(fresh), std::sync::Arc::new(summary));
+            loaded(id, version, &fresh);
+            earlier.push(fresh);
+        }
+    }
+    Ok(Some(crate::domain::analysis::analyse_summarised(
+        data, earlier,
+    )))
 }
 
 /// Why a change to a round was not made. `Refused` carries the Danish reason a page shows;

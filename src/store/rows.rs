@@ -226,8 +226,10 @@ impl AnswerRow {
     }
 }
 
+/// `None` is written as NULL (not as the column's default), so that rows can go in one
+/// multi-row INSERT on SQLite too.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = answers)]
+#[diesel(table_name = answers, treat_none_as_default_value = false)]
 pub(crate) struct AnswerInsertForm<'a> {
     pub submission_id: i32,
     pub recommendation_id: i32,
@@ -282,8 +284,9 @@ pub(crate) struct UserInsertForm<'a> {
     pub created_at: NaiveDateTime,
 }
 
+/// `None` is written as NULL, as for [`AnswerInsertForm`].
 #[derive(Debug, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub(crate) struct AuditInsertForm<'a> {
     pub at: NaiveDateTime,
     pub user_id: Option<i32>,

@@ -109,6 +109,7 @@ diesel::table! {
 diesel::joinable!(municipalities -> kkrs (kkr_id));
 diesel::joinable!(rounds -> kkrs (kkr_id));
 diesel::joinable!(focus_areas -> rounds (round_id));
+diesel::joinable!(round_versions -> rounds (round_id));
 diesel::joinable!(recommendations -> focus_areas (focus_area_id));
 diesel::joinable!(submissions -> rounds (round_id));
 diesel::joinable!(submissions -> municipalities (municipality_code));
@@ -135,7 +136,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     municipality_group_members,
     round_municipalities,
     recommendation_merges,
+    round_versions,
 );
+
+diesel::table! {
+    round_versions (round_id) {
+        round_id -> Integer,
+        version -> BigInt,
+    }
+}
 
 diesel::table! {
     data_version (id) {

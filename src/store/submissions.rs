@@ -19,6 +19,22 @@ pub fn get_submission(
     round_id: i32,
     code: &MunicipalityCode,
 ) -> QueryResult<Option<Submission>> {
+    read_submission(conn, round_id, code, true, None)
+}
+
+/// The submission; with `names`, the names of who submitted and last saved it (a save's own
+/// check needs only the version and the answers).
+///
+/// `known` is the same form as read earlier: when the stored version is still its version, its
+/// answers are the stored ones (every change to the answers bumps the version) and are not
+/// read again.
+fn read_submission(
+    conn: &mut DbConnection,
+    round_id: i32,
+    code: &MunicipalityCode,
+    names: bool,
+    known: Option<&Submission>,
+) -> QueryResult<Option<Submission>> {
     let row: Option<SubmissionRow> = submissions::table
         .filter(submissions::round_id.eq(round_id))
         .filter(submissions::municipality_code.eq(code.as_str()))
@@ -28,12 +44,21 @@ pub fn get_submission(
     let Some(row) = row else {
         return Ok(None);
     };
-    let names = user_names(
-        conn,
-        [row.submitted_by, row.updated_by].into_iter().flatten(),
-    )?;
+    let names = if names {
+        user_names(
+            conn,
+            [row.submitted_by, row.updated_by].into_iter().flatten(),
+        )?
+    } else {
+        HashMap::new()
+    };
     let submitted_by = row.submitted_by.and_then(|id| names.get(&id).cloned());
     let updated_by = row.updated_by.and_then(|id| names.get(&id).cloned());
+    if let Some(known) = known.filter(|k| k.id == row.id && k.version == row.version) {
+        return row
+            .into_domain(submitted_by, updated_by, known.answers.clone())
+            .map(Some);
+    }
     let answers = answers::table
         .filter(answers::submission_id.eq(row.id))
         .order(answers::recommendation_id.asc())
@@ -119,7 +144,7 @@ pub fn save(
     save: &SaveSubmission,
     actor_id: i32,
 ) -> QueryResult<SaveOutcome> {
-    write_tx(conn, |conn| save_in_tx(conn, save, actor_id, None))
+    write_tx(conn, |conn| save_in_tx(conn, save, actor_id, None, None))
 }
 
 /// A user's save of the form: like [`save`], and in the same transaction the round's rules
@@ -133,8 +158,25 @@ pub fn save_form(
     now: chrono::NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
     write_tx(conn, |conn| {
-        save_in_tx(conn, save, user.id, Some((user, now)))
+        save_in_tx(conn, save, user.id, Some((user, now)), None)
     })
+}
+
+/// [`save_form`] inside a write transaction the caller holds and has bumped the data version
+/// in (the form writer's group commit, `web::writer`), without a savepoint of its own: it
+/// writes nothing unless the outcome is [`SaveOutcome::Saved`], and after an `Err` the
+/// caller must roll the transaction back.
+///
+/// `stored` is the form as the caller read it before (for parsing the input); its answers are
+/// used when the stored version is still its version.
+pub fn save_form_in_tx(
+    conn: &mut DbConnection,
+    save: &SaveSubmission,
+    user: &User,
+    now: chrono::NaiveDateTime,
+    stored: Option<&Submission>,
+) -> QueryResult<SaveOutcome> {
+    save_in_tx(conn, save, user.id, Some((user, now)), stored)
 }
 
 fn save_in_tx(
@@ -142,8 +184,9 @@ fn save_in_tx(
     save: &SaveSubmission,
     actor_id: i32,
     rules_for: Option<(&User, chrono::NaiveDateTime)>,
+    known: Option<&Submission>,
 ) -> QueryResult<SaveOutcome> {
-    let existing = get_submission(conn, save.round_id, &save.municipality_code)?;
+    let existing = read_submission(conn, save.round_id, &save.municipality_code, false, known)?;
     if let Some((user, now)) = rules_for {
         let round = super::rounds::get_round(conn, save.round_id)?
             .ok_or(diesel::result::Error::NotFound)?;
@@ -152,10 +195,9 @@ fn save_in_tx(
         }
     }
     let current_version = existing.as_ref().map_or(0, |s| s.version);
-    if current_version != save.base_version {
-        if let Some(existing) = existing {
-            return Ok(SaveOutcome::Conflict(existing));
-        }
+    if current_version != save.base_version && existing.is_some() {
+        // As stored, with the names of who saved it.
+        return conflict(conn, save.round_id, &save.municipality_code);
     }
     let now = super::now();
     let submitted = save.state == SubmissionState::Submitted;
@@ -222,19 +264,31 @@ fn save_in_tx(
             }
         }
     };
-    for answer in &save.answers {
-        diesel::insert_into(answers::table)
-            .values(AnswerInsertForm {
+    if !save.answers.is_empty() {
+        let rows: Vec<AnswerInsertForm<'_>> = save
+            .answers
+            .iter()
+            .map(|answer| AnswerInsertForm {
                 submission_id,
                 recommendation_id: answer.recommendation_id,
                 status: answer.status.map(|s| s.as_str()),
                 comment: &answer.comment,
                 carried: answer.carried,
             })
-            .execute(conn)?;
+            .collect();
+        // One multi-row INSERT, on the backend's own connection (see `audit::record_all`).
+        match &mut *conn {
+            DbConnection::Sqlite(conn) => diesel::insert_into(answers::table)
+                .values(&rows)
+                .execute(conn)?,
+            DbConnection::Postgres(conn) => diesel::insert_into(answers::table)
+                .values(&rows)
+                .execute(conn)?,
+        };
     }
 
-    // One audit row per answer that changed, so the history names each answer.
+    // One audit row per answer that changed, so the history names each answer, then the
+    // save's own row with the new version: in one statement, in this order.
     let before = |id: i32| existing.as_ref().and_then(|s| s.answer(id));
     let mut ids: Vec<i32> = save.answers.iter().map(|a| a.recommendation_id).collect();
     if let Some(s) = &existing {
@@ -242,45 +296,58 @@ fn save_in_tx(
     }
     ids.sort_unstable();
     ids.dedup();
-    for id in ids {
-        let after = save.answers.iter().find(|a| a.recommendation_id == id);
-        if before(id) != after {
-            audit::record(
-                conn,
-                AuditEntry {
-                    user_id: Some(actor_id),
-                    action: "answer",
-                    entity: "submission",
-                    entity_id: submission_id.to_string(),
-                    before: Some(
-                        json!({"recommendation_id": id, "answer": answer_json(before(id))}),
-                    ),
-                    after: Some(json!({"recommendation_id": id, "answer": answer_json(after)})),
-                },
-            )?;
-        }
-    }
-    audit::record(
-        conn,
-        AuditEntry {
-            user_id: Some(actor_id),
-            action: if submitted { "submit" } else { "save" },
-            entity: "submission",
-            entity_id: submission_id.to_string(),
-            before: existing.as_ref().map(|s| {
-                json!({"state": s.state.as_str(), "version": s.version, "proposals": s.proposals})
-            }),
-            after: Some(json!({
-                "state": save.state.as_str(),
-                "version": current_version + 1,
-                "proposals": save.proposals,
-            })),
-        },
-    )?;
+    let entity_id = submission_id.to_string();
+    let mut entries: Vec<AuditEntry<'_>> = ids
+        .into_iter()
+        .filter_map(|id| {
+            let after = save.answers.iter().find(|a| a.recommendation_id == id);
+            (before(id) != after).then(|| AuditEntry {
+                user_id: Some(actor_id),
+                action: "answer",
+                entity: "submission",
+                entity_id: entity_id.clone(),
+                before: Some(json!({"recommendation_id": id, "answer": answer_json(before(id))})),
+                after: Some(json!({"recommendation_id": id, "answer": answer_json(after)})),
+            })
+        })
+        .collect();
+    entries.push(AuditEntry {
+        user_id: Some(actor_id),
+        action: if submitted { "submit" } else { "save" },
+        entity: "submission",
+        entity_id,
+        before: existing.as_ref().map(
+            |s| json!({"state": s.state.as_str(), "version": s.version, "proposals": s.proposals}),
+        ),
+        after: Some(json!({
+            "state": save.state.as_str(),
+            "version": current_version + 1,
+            "proposals": save.proposals,
+        })),
+    });
+    audit::record_all(conn, entries)?;
 
-    let saved = get_submission(conn, save.round_id, &save.municipality_code)?
-        .ok_or(diesel::result::Error::NotFound)?;
-    Ok(SaveOutcome::Saved(saved))
+    // The form as it is now stored, without reading it back.
+    let actor_name = match rules_for {
+        Some((user, _)) => Some(user.name.clone()),
+        None => user_names(conn, [actor_id])?.remove(&actor_id),
+    };
+    let mut answers = save.answers.clone();
+    answers.sort_by_key(|a| a.recommendation_id);
+    Ok(SaveOutcome::Saved(Submission {
+        id: submission_id,
+        round_id: save.round_id,
+        municipality_code: save.municipality_code.clone(),
+        state: save.state,
+        submitted_at,
+        submitted_by: if submitted { actor_name.clone() } else { None },
+        version: current_version + 1,
+        updated_at: now,
+        updated_by: actor_name,
+        proposals: save.proposals.clone(),
+        reopened: existing.as_ref().is_some_and(|s| s.reopened) && !submitted,
+        answers,
+    }))
 }
 
 /// How a submitted form goes back to draft.

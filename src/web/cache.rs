@@ -25,7 +25,7 @@ use tera::Context;
 use super::error::AppError;
 use super::pages;
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::User;
+use crate::domain::{RoundContent, User};
 use crate::store::{self, rounds, DbConnection};
 
 /// More rendered pages than this (viewer classes × rounds × variants) and the page cache
@@ -33,10 +33,19 @@ use crate::store::{self, rounds, DbConnection};
 const MAX_PAGES: usize = 1024;
 /// The same bound for derived bytes (charts).
 const MAX_DERIVED: usize = 1024;
+/// The same bound for earlier rounds' data kept for the trend.
+const MAX_EARLIER: usize = 256;
 
 #[derive(Debug)]
 pub struct SummaryCache {
     entries: Mutex<HashMap<i32, (i64, Arc<RoundAnalysis>)>>,
+    /// Rounds' data as the trend of a later round reads it, by round and the round's own
+    /// change marker (not the data version: a save in this year's round leaves last year's
+    /// data as it is).
+    earlier: Mutex<HashMap<i32, (i64, rounds::EarlierRound)>>,
+    /// Rounds' content (focus areas, recommendations, municipalities) as the form reads it,
+    /// by the round's change marker.
+    content: Mutex<HashMap<i32, (i64, Arc<RoundContent>)>>,
     derived: Mutex<HashMap<DerivedKey, (i64, Arc<str>)>>,
     pages: Mutex<HashMap<PageKey, (i64, Arc<CachedPage>)>>,
     slots: Slots,
@@ -44,12 +53,16 @@ pub struct SummaryCache {
     misses: AtomicU64,
     page_hits: AtomicU64,
     page_misses: AtomicU64,
+    earlier_hits: AtomicU64,
+    earlier_misses: AtomicU64,
 }
 
 impl Default for SummaryCache {
     fn default() -> Self {
         SummaryCache {
             entries: Mutex::default(),
+            earlier: Mutex::default(),
+            content: Mutex::default(),
             derived: Mutex::default(),
             pages: Mutex::default(),
             slots: Slots::new(),
@@ -57,6 +70,8 @@ impl Default for SummaryCache {
             misses: AtomicU64::new(0),
             page_hits: AtomicU64::new(0),
             page_misses: AtomicU64::new(0),
+            earlier_hits: AtomicU64::new(0),
+            earlier_misses: AtomicU64::new(0),
         }
     }
 }
@@ -88,7 +103,27 @@ impl SummaryCache {
             }
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let Some(view) = rounds::analyse_round(conn, round_id)? else {
+        let cached = |id: i32, version: i64| {
+            let earlier = self.earlier.lock().ok()?;
+            let kept = earlier
+                .get(&id)
+                .filter(|(v, _)| *v == version)
+                .map(|(_, (data, summary))| (Arc::clone(data), Arc::clone(summary)));
+            if kept.is_some() {
+                self.earlier_hits.fetch_add(1, Ordering::Relaxed);
+            }
+            kept
+        };
+        let loaded = |id: i32, version: i64, round: &rounds::EarlierRound| {
+            self.earlier_misses.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut earlier) = self.earlier.lock() {
+                if earlier.len() >= MAX_EARLIER {
+                    earlier.clear();
+                }
+                earlier.insert(id, (version, (Arc::clone(&round.0), Arc::clone(&round.1))));
+            }
+        };
+        let Some(view) = rounds::analyse_round_reusing(conn, round_id, cached, loaded)? else {
             return Ok(None);
         };
         let view = Arc::new(view);
@@ -100,11 +135,49 @@ impl SummaryCache {
         Ok(Some((version, view)))
     }
 
+    /// The round's content at its current change marker, loaded if not cached; `None` for
+    /// an unknown round. One query when cached (the marker) instead of five.
+    pub fn content(
+        &self,
+        conn: &mut DbConnection,
+        round_id: i32,
+    ) -> diesel::QueryResult<Option<Arc<RoundContent>>> {
+        let Some(version) = rounds::round_version(conn, round_id)? else {
+            return Ok(None);
+        };
+        if let Ok(content) = self.content.lock() {
+            if let Some((v, kept)) = content.get(&round_id) {
+                if *v == version {
+                    return Ok(Some(Arc::clone(kept)));
+                }
+            }
+        }
+        let Some(loaded) = rounds::load_content(conn, round_id)? else {
+            return Ok(None);
+        };
+        let loaded = Arc::new(loaded);
+        if let Ok(mut content) = self.content.lock() {
+            if content.len() >= MAX_EARLIER {
+                content.clear();
+            }
+            content.insert(round_id, (version, Arc::clone(&loaded)));
+        }
+        Ok(Some(loaded))
+    }
+
     /// How many lookups were served from the cache, and how many computed the analysis.
     pub fn lookups(&self) -> (u64, u64) {
         (
             self.hits.load(Ordering::Relaxed),
             self.misses.load(Ordering::Relaxed),
+        )
+    }
+
+    /// How many earlier rounds' data an analysis took from the cache, and how many it loaded.
+    pub fn earlier_lookups(&self) -> (u64, u64) {
+        (
+            self.earlier_hits.load(Ordering::Relaxed),
+            self.earlier_misses.load(Ordering::Relaxed),
         )
     }
 

@@ -51,7 +51,7 @@ fn form_path(round_id: i32, code: &MunicipalityCode) -> String {
 
 /// Everything a form page is built from.
 struct Loaded {
-    content: RoundContent,
+    content: std::sync::Arc<RoundContent>,
     submission: Option<Submission>,
     previous: HashMap<i32, PreviousAnswer>,
     code: MunicipalityCode,
@@ -84,8 +84,12 @@ async fn load(
     round_id: i32,
     code: MunicipalityCode,
 ) -> Result<Loaded, AppError> {
+    let state_for_db = state.clone();
     db(state, move |conn| {
-        let content = rounds::load_content(conn, round_id)?.ok_or(AppError::NotFound)?;
+        let content = state_for_db
+            .cache
+            .content(conn, round_id)?
+            .ok_or(AppError::NotFound)?;
         if content.municipality(&code).is_none() {
             return Err(AppError::NotFound);
         }
@@ -429,10 +433,11 @@ async fn save(
     };
     let actor = user.clone();
     let at = state.clock.now();
-    let saved = db(&state, move |conn| {
-        Ok(submissions::save_form(conn, &target, &actor, at)?)
-    })
-    .await;
+    let stored = loaded.submission.clone();
+    let saved = state
+        .writer
+        .write(move |conn| submissions::save_form_in_tx(conn, &target, &actor, at, stored.as_ref()))
+        .await;
     let outcome = match saved {
         Ok(outcome) => outcome,
         // The database refused the write (read-only, disk full, gone): the transaction wrote

@@ -16,6 +16,7 @@ pub struct Metrics {
     pool: IntGaugeVec,
     cache: IntCounterVec,
     pages: IntCounterVec,
+    earlier: IntCounterVec,
     pdf: HistogramVec,
 }
 
@@ -63,6 +64,13 @@ impl Metrics {
             ),
             &["result"],
         )?;
+        let earlier = IntCounterVec::new(
+            Opts::new(
+                "earlier_round_cache_lookups_total",
+                "Earlier rounds' data for a trend taken from the cache (hit) or loaded (miss)",
+            ),
+            &["result"],
+        )?;
         let pdf = HistogramVec::new(
             HistogramOpts::new("pdf_render_seconds", "Time to render a PDF")
                 .buckets(vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
@@ -73,6 +81,7 @@ impl Metrics {
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(cache.clone()))?;
         registry.register(Box::new(pages.clone()))?;
+        registry.register(Box::new(earlier.clone()))?;
         registry.register(Box::new(pdf.clone()))?;
         Ok(Metrics {
             registry,
@@ -81,6 +90,7 @@ impl Metrics {
             pool,
             cache,
             pages,
+            earlier,
             pdf,
         })
     }
@@ -111,6 +121,7 @@ impl Metrics {
         for (counters, (hits, misses)) in [
             (&self.cache, cache.lookups()),
             (&self.pages, cache.page_lookups()),
+            (&self.earlier, cache.earlier_lookups()),
         ] {
             for (label, total) in [("hit", hits), ("miss", misses)] {
                 let counter = counters.with_label_values(&[label]);

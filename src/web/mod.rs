@@ -25,6 +25,7 @@ pub mod statement;
 pub mod telemetry;
 pub mod users;
 pub mod utf8;
+pub mod writer;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -95,6 +96,8 @@ pub enum StartError {
     },
     #[error("could not listen: {0}")]
     Listen(#[from] std::io::Error),
+    #[error("could not start the writer thread: {0}")]
+    Thread(#[source] std::io::Error),
     #[error("{0}")]
     Mail(#[from] crate::mail::MailError),
     #[error("could not set up the metrics: {0}")]
@@ -120,6 +123,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// The SQLite file checked before every use of the database (none for a server database).
     pub db_file: Option<health::DbFileWatch>,
+    /// Form saves, committed in groups by one writer thread.
+    pub writer: writer::WriteQueue,
 }
 
 impl AppState {
@@ -128,8 +133,11 @@ impl AppState {
             .get()
             .ok()
             .and_then(|mut conn| health::DbFileWatch::of(&mut conn));
+        let writer =
+            writer::WriteQueue::start(pool.clone(), db_file.clone()).map_err(StartError::Thread)?;
         Ok(AppState {
             db_file,
+            writer,
             pool,
             pages: pages::Pages::new(settings.templates_dir.as_deref())?
                 .with_site_name(settings.site_name.as_deref()),

@@ -4,7 +4,7 @@
 use std::sync::Barrier;
 
 use crate::helpers::*;
-use trafiklys::domain::Role;
+use trafiklys::domain::{Role, SubmissionState};
 use trafiklys::store::audit;
 
 const FORM: &str = "/rounds/2/municipalities/147/form";
@@ -230,4 +230,79 @@ fn a_deadline_passed_between_loading_and_withdrawing_refuses_the_withdrawal() {
         submissions::SaveOutcome::Refused(Refusal::DeadlinePassed)
     );
     assert_eq!(app.submission(ROUND_2017, "147"), Some(submitted));
+}
+
+#[test]
+fn twenty_forms_saved_at_the_same_moment_each_land_whole_with_their_own_audit_rows() {
+    let app = spawn_app();
+    let admin = app.signed_in(Role::Admin);
+    let codes: Vec<String> = trafiklys::store::rounds::participants(&mut app.conn(), ROUND_2017)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.code.to_string())
+        .take(20)
+        .collect();
+    // Drafts, so that each may be saved (a submitted form must be reopened first).
+    let before: Vec<i32> = codes
+        .iter()
+        .map(|c| {
+            app.store_form(ROUND_2017, c, SubmissionState::Draft)
+                .version
+        })
+        .collect();
+    let barrier = Barrier::new(codes.len());
+    let statuses: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let clients: Vec<_> = codes
+            .iter()
+            .map(|code| {
+                let (app, barrier, agent) = (&app, &barrier, admin.clone());
+                scope.spawn(move || {
+                    let path = format!("/rounds/{ROUND_2017}/municipalities/{code}/form");
+                    let page = app.get(&agent, &path).text();
+                    let fields = form_with_comment(&page, &format!("Samtidig gemt for {code}"));
+                    let borrowed: Vec<(&str, &str)> = fields
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    barrier.wait();
+                    let response = app.post(&agent, &path, &borrowed);
+                    let text = response.text();
+                    let said = text
+                        .find("role=\"alert\"")
+                        .map_or("", |at| &text[at..(at + 600).min(text.len())]);
+                    (response.status, format!("{code}: {said}"))
+                })
+            })
+            .collect();
+        clients
+            .into_iter()
+            .map(|c| c.join().expect("client"))
+            .collect()
+    });
+    assert!(statuses.iter().all(|(s, _)| *s == 303), "{statuses:#?}");
+    for (code, version) in codes.iter().zip(before) {
+        let stored = app.submission(ROUND_2017, code).expect("saved");
+        assert_eq!(stored.version, version + 1, "{code}: one save, one version");
+        assert!(
+            stored
+                .answers
+                .iter()
+                .all(|a| a.comment == format!("Samtidig gemt for {code}")),
+            "{code}: its own answers, whole"
+        );
+        let events = audit::history(&mut app.conn(), "submission", &stored.id.to_string()).unwrap();
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e.action == "save" || e.action == "submit")
+                .filter(|e| {
+                    let after: serde_json::Value =
+                        serde_json::from_str(e.after.as_deref().unwrap_or("null")).unwrap();
+                    after["version"] == version + 1
+                })
+                .count(),
+            1,
+            "{code}: one audit row for the save"
+        );
+    }
 }

@@ -313,6 +313,55 @@ fn the_cli_exports_every_attachment_and_the_kkr_report() {
     let report = std::fs::read(dir.join("kkr-rapport-2017.pdf")).unwrap();
     assert!(pdf_text(&report).contains("Bilag: kommentarer pr. anbefaling"));
 
+    // Several rounds in one run: each round's documents in a folder of its own.
+    let both = out.path().join("begge");
+    let summary = run(&[
+        "export",
+        "all",
+        "--round",
+        "1",
+        "--round",
+        "2",
+        "--out-dir",
+        both.to_str().unwrap(),
+    ]);
+    assert!(
+        summary.contains("Wrote 58 attachments and 2 KKR reports"),
+        "{summary}"
+    );
+    for (folder, year) in [("hovedstaden-2016", 2016), ("hovedstaden-2017", 2017)] {
+        let folder = both.join(folder);
+        assert_eq!(
+            std::fs::read_dir(&folder).unwrap().count(),
+            30,
+            "{folder:?}"
+        );
+        let attachment = std::fs::read(folder.join(format!("bilag-{year}-101.pdf"))).unwrap();
+        assert!(pdf_text(&attachment).contains(&year.to_string()));
+        assert!(folder.join(format!("kkr-rapport-{year}.pdf")).exists());
+    }
+    // Every KKR's round of a year: the demo has one for 2017, written as `--round 2` writes it.
+    let year = out.path().join("aar");
+    let summary = run(&[
+        "export",
+        "all",
+        "--year",
+        "2017",
+        "--out-dir",
+        year.to_str().unwrap(),
+    ]);
+    assert!(summary.contains("Wrote 29 attachments and the KKR report"));
+    assert_eq!(std::fs::read_dir(&year).unwrap().count(), 30);
+    let no_year = std::process::Command::new(binary)
+        .args(["export", "all", "--year", "2030", "--out-dir"])
+        .arg(out.path().join("ingen"))
+        .arg("--database-url")
+        .arg(&app.db_path)
+        .output()
+        .unwrap();
+    assert!(!no_year.status.success());
+    assert!(String::from_utf8_lossy(&no_year.stderr).contains("no KKR has a round for 2030"));
+
     let csv = out.path().join("svar.csv");
     run(&[
         "export",

@@ -31,5 +31,6 @@ mod resilience;
 mod rounds_admin;
 mod scale_out;
 mod startup;
+mod trend_cache;
 mod users;
 mod workflow;

@@ -1,0 +1,17 @@
+DROP TRIGGER round_versions_on_round ON rounds;
+DROP TRIGGER round_versions_on_focus_area ON focus_areas;
+DROP TRIGGER round_versions_on_participant ON round_municipalities;
+DROP TRIGGER round_versions_on_submission ON submissions;
+DROP TRIGGER round_versions_on_recommendation ON recommendations;
+DROP TRIGGER round_versions_on_merge ON recommendation_merges;
+DROP TRIGGER round_versions_on_kkr ON kkrs;
+DROP TRIGGER round_versions_on_municipality ON municipalities;
+DROP TRIGGER round_versions_on_user_rename ON users;
+DROP FUNCTION round_versions_on_round();
+DROP FUNCTION round_versions_on_round_row();
+DROP FUNCTION round_versions_on_recommendation();
+DROP FUNCTION round_versions_on_merge();
+DROP FUNCTION round_versions_on_kkr();
+DROP FUNCTION round_versions_on_name();
+DROP FUNCTION bump_round_versions(INTEGER[]);
+DROP TABLE round_versions;
