@@ -758,14 +758,24 @@ fn export_all(
             round.into_iter().filter(|id| seen.insert(*id)).collect()
         }
     };
+    // A folder per round with `--year` (however many KKRs have a round that year) and with
+    // several rounds; one round's documents go straight into the output folder.
+    let folders = year.is_some() || ids.len() > 1;
+    let mut used = std::collections::HashSet::new();
     let mut rounds = Vec::with_capacity(ids.len());
     for id in &ids {
         let analysis = analysis_of(conn, *id)?;
-        let dir = if ids.len() == 1 {
-            out_dir.to_path_buf()
-        } else {
+        let dir = if folders {
             let round = &analysis.data.content.round;
-            out_dir.join(format!("{}-{}", kkr_folder(&round.kkr_name), round.year))
+            let mut name = format!("{}-{}", kkr_folder(&round.kkr_name), round.year);
+            // A KKR name of no letters, or two that read alike: the round's id tells them apart.
+            if name.starts_with('-') || !used.insert(name.clone()) {
+                name = format!("{}-runde-{id}", name.trim_start_matches('-'));
+                used.insert(name.clone());
+            }
+            out_dir.join(name)
+        } else {
+            out_dir.to_path_buf()
         };
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("could not create {}", dir.display()))?;

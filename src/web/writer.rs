@@ -8,11 +8,14 @@
 //! before it, exactly as if they had run one after the other, and decides (version check, the
 //! round's rules) inside the transaction that writes it.
 //!
-//! A save that fails with a database error ends its group: the transaction is rolled back and
-//! every save of the group is told that nothing was saved (the form is shown again with the
-//! user's input). The saves still waiting go into the next group. So a save needs no
-//! savepoint of its own (SQLite keeps a copy of every page a savepoint changes, which cost a
-//! tenth of the writer's time).
+//! A save that fails with a database error ends its group: the transaction is rolled back,
+//! that save alone is told (the form is shown again with the user's input), and the saves run
+//! before it run again, in a fresh transaction, at the head of the next group, before the ones
+//! still waiting. So a save needs no savepoint of its own around its writes (SQLite keeps a
+//! copy of every page a savepoint changes, which cost a tenth of the writer's time); only the
+//! first insert of a form keeps one, so that a refused duplicate is a conflict rather than a
+//! failed transaction on PostgreSQL. A transaction that cannot begin or commit (a read-only or
+//! full database) fails every save of its group.
 //!
 //! On SQLite the writer's connections never checkpoint the WAL themselves; a thread of its own
 //! does (see [`checkpoint_when_woken`]).
@@ -28,11 +31,55 @@ use crate::store::{self, DbConnection, DbPool};
 /// At most this many saves in one transaction, so that one group's commit never waits long.
 const MAX_GROUP: usize = 64;
 
-/// What a save tells its waiting request once its group committed (`Ok`) or failed.
-type Reply = Box<dyn FnOnce(Result<(), &str>) + Send>;
-/// A save: runs inside the group's transaction and returns its reply, and the reason when it
-/// failed and the group must be rolled back.
-type Job = Box<dyn FnOnce(&mut DbConnection) -> (Reply, Option<String>) + Send>;
+/// A queued save: run inside a group's transaction (perhaps again, in a later group, when
+/// another save rolled its group back), then told how its group ended.
+trait Save: Send {
+    /// Runs the write; the reason when it failed and the group must be rolled back.
+    fn run(&mut self, conn: &mut DbConnection) -> Option<String>;
+    /// Forgets what a run in a rolled-back group returned, so that it can run again.
+    fn reset(&mut self);
+    /// Tells the waiting request: its group committed (`Ok`) or not.
+    fn tell(self: Box<Self>, committed: Result<(), &str>);
+}
+
+type Job = Box<dyn Save>;
+
+struct Pending<T, F> {
+    write: F,
+    outcome: Option<QueryResult<T>>,
+    reply_to: tokio::sync::oneshot::Sender<Result<T, AppError>>,
+}
+
+impl<T, F> Save for Pending<T, F>
+where
+    F: FnMut(&mut DbConnection) -> QueryResult<T> + Send,
+    T: Send,
+{
+    fn run(&mut self, conn: &mut DbConnection) -> Option<String> {
+        let outcome = (self.write)(conn);
+        let failed = outcome
+            .as_ref()
+            .err()
+            .map(|e| format!("a save in the same transaction failed: {e}"));
+        self.outcome = Some(outcome);
+        failed
+    }
+
+    fn reset(&mut self) {
+        self.outcome = None;
+    }
+
+    fn tell(self: Box<Self>, committed: Result<(), &str>) {
+        let told = match (self.outcome, committed) {
+            (Some(Err(e)), _) => Err(AppError::Database(e)),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (Some(Ok(_)), Err(reason)) => Err(AppError::Unavailable(reason.to_owned())),
+            (None, _) => Err(AppError::Unavailable("the save was not run".into())),
+        };
+        // The request may have gone (the client left): nothing to tell.
+        let _ = self.reply_to.send(told);
+    }
+}
 
 #[derive(Debug)]
 pub struct WriteQueue {
@@ -44,6 +91,8 @@ impl WriteQueue {
     /// is dropped.
     pub fn start(pool: DbPool, watch: Option<DbFileWatch>) -> std::io::Result<WriteQueue> {
         let (sender, receiver) = mpsc::channel::<Job>();
+        // Without a connection now, no checkpointer: the writer then leaves SQLite's own
+        // checkpoints on (see `commit_group`).
         let sqlite = pool
             .get()
             .is_ok_and(|conn| matches!(*conn, DbConnection::Sqlite(_)));
@@ -65,17 +114,20 @@ impl WriteQueue {
 
     /// Runs `write` in the next group's transaction (which has bumped the data version) and
     /// returns its value once the group has committed. `write` needs no savepoint of its own:
-    /// when it returns `Err`, the whole group is rolled back; when it returns `Ok`, what it
-    /// wrote is committed with the group.
+    /// when it returns `Err`, the whole group is rolled back, and the other saves of the group
+    /// run again in the next; when it returns `Ok`, what it wrote is committed with the group.
+    /// It may so run more than once, each time in a fresh transaction.
     pub async fn write<T, F>(&self, write: F) -> Result<T, AppError>
     where
-        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+        F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let reply = self.enqueue(write)?;
         reply.await.unwrap_or_else(|_| {
             Err(AppError::Unavailable(
-                "the save was not carried out (its group failed or the writer stopped)".into(),
+                "the save was not carried out (the database could not be used, or the writer \
+                 stopped)"
+                    .into(),
             ))
         })
     }
@@ -86,28 +138,14 @@ impl WriteQueue {
         write: F,
     ) -> Result<tokio::sync::oneshot::Receiver<Result<T, AppError>>, AppError>
     where
-        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+        F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let (reply_to, reply) = tokio::sync::oneshot::channel::<Result<T, AppError>>();
-        let job: Job = Box::new(move |conn: &mut DbConnection| match write(conn) {
-            Ok(value) => {
-                let reply: Reply = Box::new(move |committed: Result<(), &str>| {
-                    let outcome = committed
-                        .map(|()| value)
-                        .map_err(|reason| AppError::Unavailable(reason.to_owned()));
-                    // The request may have gone (the client left): nothing to tell.
-                    let _ = reply_to.send(outcome);
-                });
-                (reply, None)
-            }
-            Err(error) => {
-                let reason = format!("a save in the same transaction failed: {error}");
-                let reply: Reply = Box::new(move |_: Result<(), &str>| {
-                    let _ = reply_to.send(Err(AppError::Database(error)));
-                });
-                (reply, Some(reason))
-            }
+        let job: Job = Box::new(Pending {
+            write,
+            outcome: None,
+            reply_to,
         });
         self.sender
             .send(job)
@@ -118,7 +156,9 @@ impl WriteQueue {
 
 #[derive(Debug)]
 enum GroupError {
+    /// The transaction itself (begin, the data version, commit).
     Database(diesel::result::Error),
+    /// One save failed: the last one run.
     Job(String),
 }
 
@@ -171,18 +211,47 @@ fn run(
                 Err(_) => break,
             }
         }
-        let mut replies: Vec<Reply> = Vec::with_capacity(waiting.len());
         let group = std::mem::take(&mut waiting);
+        let (mut ran, mut unrun) = (Vec::with_capacity(group.len()), Vec::new());
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            commit_group(pool, watch, group, &mut replies, &mut waiting)
+            commit_group(
+                pool,
+                watch,
+                checkpoints.is_some(),
+                group,
+                &mut ran,
+                &mut unrun,
+            )
         }))
-        .unwrap_or_else(|_| Err("the writer thread panicked".to_owned()));
-        if let Err(reason) = &outcome {
-            tracing::error!(%reason, saves = replies.len(), "a group of saves was rolled back");
-        }
-        let told = outcome.as_ref().map(|_| ()).map_err(String::as_str);
-        for reply in replies {
-            reply(told);
+        .unwrap_or_else(|_| Err(GroupFailure::Other("the writer thread panicked".to_owned())));
+        match outcome {
+            Ok(()) => {
+                for job in ran {
+                    job.tell(Ok(()));
+                }
+            }
+            // One save failed: it alone is told. The saves run before it were rolled back
+            // with it and run again, first, in the next group, before the ones not yet run.
+            Err(GroupFailure::Job(reason)) => {
+                tracing::warn!(%reason, saves = ran.len(), "a save failed; the others of its group run again");
+                if let Some(failed) = ran.pop() {
+                    failed.tell(Err(&reason));
+                }
+                for job in &mut ran {
+                    job.reset();
+                }
+                waiting = ran;
+                waiting.append(&mut unrun);
+            }
+            // The transaction could not be begun or committed (a read-only or full database):
+            // every save run is told. The saves not yet run are dropped unrun, which tells each
+            // that nothing was saved; trying them again at once would only fail again.
+            Err(GroupFailure::Other(reason)) => {
+                tracing::error!(%reason, saves = ran.len(), "a group of saves was rolled back");
+                for job in ran {
+                    job.tell(Err(&reason));
+                }
+            }
         }
         if let Some(wake) = checkpoints {
             // Full: a checkpoint is due already.
@@ -191,32 +260,38 @@ fn run(
     }
 }
 
-/// Runs the group's saves in one transaction. The saves a failing save left unrun go back to
-/// `waiting`, for the next group.
+enum GroupFailure {
+    Job(String),
+    Other(String),
+}
+
+/// Runs the group's saves in one transaction; `ran` holds each save run, in order. When a
+/// save fails, the ones after it go to `unrun`.
 fn commit_group(
     pool: &DbPool,
     watch: Option<&DbFileWatch>,
+    checkpointer: bool,
     group: Vec<Job>,
-    replies: &mut Vec<Reply>,
-    waiting: &mut Vec<Job>,
-) -> Result<(), String> {
+    ran: &mut Vec<Job>,
+    unrun: &mut Vec<Job>,
+) -> Result<(), GroupFailure> {
     // When the database cannot be used, the group's saves are dropped unrun: each request is
     // told that nothing was saved.
     if let Some(watch) = watch {
-        watch.check()?;
+        watch.check().map_err(GroupFailure::Other)?;
     }
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    if let DbConnection::Sqlite(_) = &*conn {
+    let mut conn = pool.get().map_err(|e| GroupFailure::Other(e.to_string()))?;
+    if checkpointer {
         use diesel::connection::SimpleConnection;
         // The checkpointer thread does it (see `checkpoint_when_woken`).
         conn.batch_execute("PRAGMA wal_autocheckpoint = 0")
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| GroupFailure::Other(e.to_string()))?;
     }
     let mut jobs = group.into_iter();
     let result = store::write_tx(&mut conn, |conn| {
-        for job in jobs.by_ref() {
-            let (reply, failed) = job(conn);
-            replies.push(reply);
+        for mut job in jobs.by_ref() {
+            let failed = job.run(conn);
+            ran.push(job);
             if let Some(reason) = failed {
                 return Err(GroupError::Job(reason));
             }
@@ -225,16 +300,13 @@ fn commit_group(
     });
     match result {
         Ok(()) => Ok(()),
-        // One save failed: the ones after it have not run, and go into the next group.
         Err(GroupError::Job(reason)) => {
-            waiting.extend(jobs);
-            Err(reason)
+            unrun.extend(jobs);
+            Err(GroupFailure::Job(reason))
         }
-        // The transaction itself failed (it could not begin, bump the data version or
-        // commit: a read-only or full database). The saves it had not run yet are dropped
-        // unrun, which tells each that nothing was saved; trying them again at once would
-        // only fail again.
-        Err(GroupError::Database(e)) => Err(format!("the group's transaction failed: {e}")),
+        Err(GroupError::Database(e)) => Err(GroupFailure::Other(format!(
+            "the group's transaction failed: {e}"
+        ))),
     }
 }
 
@@ -249,7 +321,7 @@ mod tests {
     }
 
     #[test]
-    fn saves_waiting_together_commit_together_and_one_failure_rolls_the_group_back() {
+    fn saves_waiting_together_commit_together_and_a_failing_save_alone_is_refused() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("writer.db");
         let pool = store::connect(path.to_str().expect("path")).expect("database");
@@ -294,20 +366,18 @@ mod tests {
         let after_first = version(&pool);
         assert_eq!(after_first, start + 1000 + 2);
 
-        let good = runtime.block_on(good).expect("reply");
-        assert!(
-            matches!(good, Err(AppError::Unavailable(ref reason)) if reason.contains("failed")),
-            "a good save of a failed group is told nothing was saved: {good:?}"
-        );
         let bad = runtime.block_on(bad).expect("reply");
         assert!(matches!(bad, Err(AppError::Database(_))), "{bad:?}");
-        // The save after the failure was not run in the failed group but in the next one.
+        // The good save before the failure was rolled back with it and ran again in the next
+        // group, with the one after the failure: both saved, each once.
+        let good = runtime.block_on(good).expect("reply");
+        assert!(good.is_ok(), "{good:?}");
         let after_bad = runtime.block_on(after_bad).expect("reply");
         assert!(after_bad.is_ok(), "{after_bad:?}");
         assert_eq!(
             version(&pool),
-            after_first + 100 + 2,
-            "nothing of the failed group was kept"
+            after_first + 1 + (10 + 1) + (100 + 1),
+            "the next group's bump and each save's own, once; nothing of the failed group"
         );
     }
 }

@@ -340,7 +340,7 @@ fn the_cli_exports_every_attachment_and_the_kkr_report() {
         assert!(pdf_text(&attachment).contains(&year.to_string()));
         assert!(folder.join(format!("kkr-rapport-{year}.pdf")).exists());
     }
-    // Every KKR's round of a year: the demo has one for 2017, written as `--round 2` writes it.
+    // Every KKR's round of a year: the demo has one for 2017, in its folder all the same.
     let year = out.path().join("aar");
     let summary = run(&[
         "export",
@@ -351,7 +351,13 @@ fn the_cli_exports_every_attachment_and_the_kkr_report() {
         year.to_str().unwrap(),
     ]);
     assert!(summary.contains("Wrote 29 attachments and the KKR report"));
-    assert_eq!(std::fs::read_dir(&year).unwrap().count(), 30);
+    assert_eq!(std::fs::read_dir(&year).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(year.join("hovedstaden-2017"))
+            .unwrap()
+            .count(),
+        30
+    );
     let no_year = std::process::Command::new(binary)
         .args(["export", "all", "--year", "2030", "--out-dir"])
         .arg(out.path().join("ingen"))
