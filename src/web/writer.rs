@@ -15,7 +15,8 @@
 //! copy of every page a savepoint changes, which cost a tenth of the writer's time); only the
 //! first insert of a form keeps one, so that a refused duplicate is a conflict rather than a
 //! failed transaction on PostgreSQL. A transaction that cannot begin or commit (a read-only or
-//! full database) fails every save of its group.
+//! full database) fails every save of its group; a database that fills up in the middle of a
+//! save fails that save, and the next group meets the same refusal.
 //!
 //! On SQLite the writer's connections never checkpoint the WAL themselves; a thread of its own
 //! does (see [`checkpoint_when_woken`]).
@@ -116,7 +117,8 @@ impl WriteQueue {
     /// returns its value once the group has committed. `write` needs no savepoint of its own:
     /// when it returns `Err`, the whole group is rolled back, and the other saves of the group
     /// run again in the next; when it returns `Ok`, what it wrote is committed with the group.
-    /// It may so run more than once, each time in a fresh transaction.
+    /// It may so run more than once, each time in a fresh transaction, and must therefore
+    /// have no effect outside the transaction.
     pub async fn write<T, F>(&self, write: F) -> Result<T, AppError>
     where
         F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
@@ -197,6 +199,8 @@ fn run(
     checkpoints: Option<&mpsc::SyncSender<()>>,
 ) {
     let mut waiting: Vec<Job> = Vec::new();
+    // How many saves at the head of `waiting` to run on their own next (see below).
+    let mut retry: Option<usize> = None;
     loop {
         if waiting.is_empty() {
             match receiver.recv() {
@@ -205,13 +209,21 @@ fn run(
                 Err(_) => return,
             }
         }
-        while waiting.len() < MAX_GROUP {
-            match receiver.try_recv() {
-                Ok(job) => waiting.push(job),
-                Err(_) => break,
+        // After a failed save, the next group is only the saves that had passed before it
+        // (they passed on the same data, so it commits): each such save is run again once, not
+        // once per failing save that a full group of new arrivals might bring.
+        let group = match retry.take() {
+            Some(passed) => waiting.drain(..passed.min(waiting.len())).collect(),
+            None => {
+                while waiting.len() < MAX_GROUP {
+                    match receiver.try_recv() {
+                        Ok(job) => waiting.push(job),
+                        Err(_) => break,
+                    }
+                }
+                std::mem::take(&mut waiting)
             }
-        }
-        let group = std::mem::take(&mut waiting);
+        };
         let (mut ran, mut unrun) = (Vec::with_capacity(group.len()), Vec::new());
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             commit_group(
@@ -240,6 +252,10 @@ fn run(
                 for job in &mut ran {
                     job.reset();
                 }
+                if !ran.is_empty() {
+                    retry = Some(ran.len());
+                }
+                unrun.append(&mut waiting);
                 waiting = ran;
                 waiting.append(&mut unrun);
             }
@@ -365,18 +381,18 @@ mod tests {
 
         let bad = runtime.block_on(bad).expect("reply");
         assert!(matches!(bad, Err(AppError::Database(_))), "{bad:?}");
-        // The good save before the failure was rolled back with it and ran again in the next
-        // group, with the one after the failure: both saved, each once.
+        // The good save before the failure was rolled back with it and ran again in a group
+        // of its own, then the one after the failure in the next: both saved, each once.
         let good = runtime.block_on(good).expect("reply");
         assert!(good.is_ok(), "{good:?}");
         let after_bad = runtime.block_on(after_bad).expect("reply");
         assert!(after_bad.is_ok(), "{after_bad:?}");
         // Each committed group bumps the version once, each save in it once more (its nested
-        // write_tx) besides its own amount: the first group, then the good save and the one
-        // after the failure together, each once; nothing of the failed group.
+        // write_tx) besides its own amount: the first group, the good save's, the last save's;
+        // nothing of the failed group.
         assert_eq!(
             version(&pool),
-            start + (1 + 1000 + 1) + (1 + (10 + 1) + (100 + 1))
+            start + (1 + 1000 + 1) + (1 + 10 + 1) + (1 + 100 + 1)
         );
     }
 }
