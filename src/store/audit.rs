@@ -35,20 +35,7 @@ pub struct AuditEvent {
 }
 
 pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>) -> QueryResult<()> {
-    let before = entry.before.map(|v| v.to_string());
-    let after = entry.after.map(|v| v.to_string());
-    diesel::insert_into(audit_events::table)
-        .values(AuditInsertForm {
-            at: super::now(),
-            user_id: entry.user_id,
-            action: entry.action,
-            entity: entry.entity,
-            entity_id: &entry.entity_id,
-            before: before.as_deref(),
-            after: after.as_deref(),
-        })
-        .execute(conn)
-        .map(|_| ())
+    record_all(conn, vec![entry])
 }
 
 /// Records several changes in one statement, in the order given (the order a history reads

@@ -498,6 +498,19 @@ impl TestApp {
 
     /// Puts a municipality's form in the given state directly in the store, every answer
     /// green with a comment, as the admin.
+    /// A municipality of the round whose form is not submitted.
+    pub fn not_submitted(&self, round_id: i32) -> String {
+        rounds::participants(&mut self.conn(), round_id)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.code.to_string())
+            .find(|code| {
+                self.submission(round_id, code)
+                    .is_none_or(|s| s.state != SubmissionState::Submitted)
+            })
+            .expect("a municipality without a submitted form")
+    }
+
     pub fn store_form(&self, round_id: i32, code: &str, state: SubmissionState) -> Submission {
         let mut conn = self.conn();
         let content = rounds::load_content(&mut conn, round_id)

@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use trafiklys::domain::{MunicipalityCode, Role, SubmissionState};
-use trafiklys::store::{rounds, users};
+use trafiklys::store::users;
 
 const PASSWORD: &str = "en-lang-adgangskode-til-test";
 
@@ -35,19 +35,6 @@ fn another(app: &TestApp, role: Role, email: &str, name: &str) -> ureq::Agent {
 fn header_token(page: &str) -> String {
     let form = page.find("action=\"/logout\"").expect("a sign-out form");
     csrf_from(&page[form..])
-}
-
-/// A municipality of the 2017 demo round that has not submitted.
-fn not_submitted(app: &TestApp) -> String {
-    rounds::participants(&mut app.conn(), ROUND_2017)
-        .unwrap()
-        .into_iter()
-        .map(|m| m.code.to_string())
-        .find(|code| {
-            app.submission(ROUND_2017, code)
-                .is_none_or(|s| s.state != SubmissionState::Submitted)
-        })
-        .expect("a municipality without a submitted form")
 }
 
 #[test]
@@ -112,7 +99,7 @@ fn a_save_shows_in_the_next_dashboard_and_heatmap() {
         .get(&kkr, &dashboard)
         .text()
         .contains("24 af 29 kommuner har indsendt"));
-    let code = not_submitted(&app);
+    let code = app.not_submitted(ROUND_2017);
     app.store_form(ROUND_2017, &code, SubmissionState::Submitted);
     let after = app.get(&kkr, &dashboard).text();
     assert!(
@@ -138,7 +125,7 @@ fn what_an_admin_sees_is_never_served_to_a_kkr_member_and_drafts_show_to_no_one(
     let kkr = app.signed_in(Role::Kkr);
     let reader = app.signed_in(Role::Reader);
     let dashboard = format!("/rounds/{ROUND_2017}");
-    let code = not_submitted(&app);
+    let code = app.not_submitted(ROUND_2017);
     // A draft with a comment only its own municipality may read.
     let draft = app.store_form(ROUND_2017, &code, SubmissionState::Draft);
     let secret = "Hemmelig kladdekommentar 4711";

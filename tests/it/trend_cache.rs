@@ -32,19 +32,6 @@ fn sql(app: &TestApp, statement: &str) {
         .expect(statement);
 }
 
-/// A municipality of the round whose form is not submitted.
-fn not_submitted(app: &TestApp, round_id: i32) -> String {
-    rounds::participants(&mut app.conn(), round_id)
-        .unwrap()
-        .into_iter()
-        .map(|m| m.code.to_string())
-        .find(|code| {
-            app.submission(round_id, code)
-                .is_none_or(|s| s.state != SubmissionState::Submitted)
-        })
-        .expect("a municipality without a submitted form")
-}
-
 #[test]
 fn a_rounds_marker_moves_with_a_write_to_its_own_data_and_no_other_rounds() {
     let app = spawn_app();
@@ -52,7 +39,7 @@ fn a_rounds_marker_moves_with_a_write_to_its_own_data_and_no_other_rounds() {
 
     app.store_form(
         ROUND_2017,
-        &not_submitted(&app, ROUND_2017),
+        &app.not_submitted(ROUND_2017),
         SubmissionState::Draft,
     );
     let after_2017_save = markers(&app);
@@ -64,7 +51,7 @@ fn a_rounds_marker_moves_with_a_write_to_its_own_data_and_no_other_rounds() {
 
     app.store_form(
         ROUND_2016,
-        &not_submitted(&app, ROUND_2016),
+        &app.not_submitted(ROUND_2016),
         SubmissionState::Submitted,
     );
     let after_2016_save = markers(&app);
@@ -167,7 +154,7 @@ fn this_years_trend_reads_last_years_round_again_only_when_that_round_changed() 
     // A save in 2017: its dashboard is analysed again, with 2016's data from the cache.
     app.store_form(
         ROUND_2017,
-        &not_submitted(&app, ROUND_2017),
+        &app.not_submitted(ROUND_2017),
         SubmissionState::Submitted,
     );
     assert_eq!(app.get(&admin, &dashboard).status, 200);
@@ -178,7 +165,7 @@ fn this_years_trend_reads_last_years_round_again_only_when_that_round_changed() 
     // A late form in 2016: 2017's trend counts it at once.
     app.store_form(
         ROUND_2016,
-        &not_submitted(&app, ROUND_2016),
+        &app.not_submitted(ROUND_2016),
         SubmissionState::Submitted,
     );
     let (after, own_after) = last_year_both_ways(&app, &admin);
