@@ -51,8 +51,7 @@ pub enum Command {
     Admin(AdminCommand),
     /// Write attachments, agenda drafts, spreadsheets and the KKR report to files.
     /// Exports hold submitted answers only.
-    #[command(subcommand)]
-    Export(ExportCommand),
+    Export(ExportArgs),
     /// Copy a SQLite database to FILE, consistently, also while the server runs. (For
     /// PostgreSQL use pg_dump.)
     Backup {
@@ -165,6 +164,16 @@ pub enum ExportFormat {
     Txt,
     Xlsx,
     Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Folder with report templates (attachment.typ, kkr-report.typ) that replace the
+    /// built-in ones: the same as `serve --reports-dir`, so that exports look like downloads.
+    #[arg(long, global = true, env = "TRAFIKLYS_REPORTS_DIR")]
+    pub reports_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: ExportCommand,
 }
 
 #[derive(Debug, Subcommand)]
@@ -311,10 +320,10 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{}", admin(&cli.database_url, command)?);
             Ok(())
         }
-        Command::Export(command) => {
+        Command::Export(args) => {
             let pool = store::connect(&cli.database_url)?;
             let mut conn = pool.get()?;
-            export(&mut conn, command)
+            export(&mut conn, args)
         }
         Command::Round(command) => {
             let pool = store::connect(&cli.database_url)?;
@@ -635,10 +644,11 @@ fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("could not write {}", path.display()))
 }
 
-fn export(conn: &mut store::DbConnection, command: ExportCommand) -> Result<()> {
+fn export(conn: &mut store::DbConnection, args: ExportArgs) -> Result<()> {
     use crate::report::{agenda, sheets, Renderer};
     let now = store::now();
-    match command {
+    let reports_dir = args.reports_dir.as_deref();
+    match args.command {
         ExportCommand::Attachment {
             round,
             municipality,
@@ -654,7 +664,7 @@ fn export(conn: &mut store::DbConnection, command: ExportCommand) -> Result<()> 
             }
             let bytes = match format {
                 ExportFormat::Pdf => {
-                    Renderer::new(None)?
+                    Renderer::new(reports_dir)?
                         .attachment(&analysis, &code, false, now)?
                         .pdf
                 }
@@ -700,7 +710,7 @@ fn export(conn: &mut store::DbConnection, command: ExportCommand) -> Result<()> 
         }
         ExportCommand::KkrReport { round, output } => {
             let analysis = analysis_of(conn, round)?;
-            let pdf = Renderer::new(None)?.kkr_report(&analysis, now)?;
+            let pdf = Renderer::new(reports_dir)?.kkr_report(&analysis, now)?;
             write_file(&output, &pdf)?;
             println!("Wrote {} ({} bytes).", output.display(), pdf.len());
             Ok(())
@@ -709,7 +719,7 @@ fn export(conn: &mut store::DbConnection, command: ExportCommand) -> Result<()> 
             round,
             year,
             out_dir,
-        } => export_all(conn, round, year, &out_dir, now),
+        } => export_all(conn, round, year, &out_dir, reports_dir, now),
     }
 }
 
@@ -737,6 +747,7 @@ fn export_all(
     round: Vec<i32>,
     year: Option<i32>,
     out_dir: &std::path::Path,
+    reports_dir: Option<&std::path::Path>,
     now: chrono::NaiveDateTime,
 ) -> Result<()> {
     use crate::report::Renderer;
@@ -781,7 +792,7 @@ fn export_all(
             .with_context(|| format!("could not create {}", dir.display()))?;
         rounds.push((analysis, dir));
     }
-    let renderer = Renderer::for_batch(None)?;
+    let renderer = Renderer::for_batch(reports_dir)?;
     // Every document to write: (round, None for its KKR report or the municipality's index).
     let jobs: Vec<(usize, Option<usize>)> = (0..rounds.len())
         .map(|r| (r, None))
@@ -794,9 +805,6 @@ fn export_all(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .clamp(1, jobs.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let one_worker = || -> Result<(usize, usize)> {
         let (mut attachments, mut bytes) = (0usize, 0usize);
@@ -825,15 +833,13 @@ fn export_all(
             bar.inc(1);
         }
     };
-    let done: Vec<Result<(usize, usize)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers).map(|_| scope.spawn(one_worker)).collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("an export thread failed")))
-            })
-            .collect()
+    // One worker per thread of rayon's pool, which typst itself uses (for a document's page
+    // runs): threads of our own beside the pool left its threads spinning idle between
+    // typst's parallel sections, taking the cores from the workers (a third of the wall time
+    // on 2 cores, measured).
+    let done: Vec<Result<(usize, usize)>> = rayon::broadcast(|_| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(&one_worker))
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("an export thread failed")))
     });
     let (mut written, mut bytes) = (0usize, 0usize);
     for result in done {

@@ -362,6 +362,18 @@ pub fn round_version(conn: &mut DbConnection, round_id: i32) -> QueryResult<Opti
         .optional()
 }
 
+/// The round's content marker: it moves with every committed change to what
+/// [`load_content`] reads (the round, its focus areas, recommendations, merges and
+/// municipalities, and their names), and not when a form is saved (see the
+/// `round_form_changes` migration).
+pub fn content_version(conn: &mut DbConnection, round_id: i32) -> QueryResult<Option<i64>> {
+    round_versions::table
+        .find(round_id)
+        .select(round_versions::version - round_versions::form_changes)
+        .get_result(conn)
+        .optional()
+}
+
 /// The change markers of a KKR's rounds before `year`, oldest first: (round id, version).
 /// A round's marker moves with every committed change to its data (database triggers keep
 /// it; see the `round_versions` migration).

@@ -143,6 +143,7 @@ diesel::table! {
     round_versions (round_id) {
         round_id -> Integer,
         version -> BigInt,
+        form_changes -> BigInt,
     }
 }
 

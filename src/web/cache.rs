@@ -135,14 +135,15 @@ impl SummaryCache {
         Ok(Some((version, view)))
     }
 
-    /// The round's content at its current change marker, loaded if not cached; `None` for
-    /// an unknown round. One query when cached (the marker) instead of five.
+    /// The round's content at its current content marker, loaded if not cached; `None` for
+    /// an unknown round. One query when cached (the marker) instead of five. Saving a form
+    /// does not move the content marker, so forms saved one after another keep hitting.
     pub fn content(
         &self,
         conn: &mut DbConnection,
         round_id: i32,
     ) -> diesel::QueryResult<Option<Arc<RoundContent>>> {
-        let Some(version) = rounds::round_version(conn, round_id)? else {
+        let Some(version) = rounds::content_version(conn, round_id)? else {
             return Ok(None);
         };
         if let Ok(content) = self.content.lock() {

@@ -405,3 +405,53 @@ fn the_cli_exports_every_attachment_and_the_kkr_report() {
         String::from_utf8_lossy(&failed.stderr).contains("municipality 751 is not part of round 2")
     );
 }
+
+#[test]
+fn the_cli_exports_with_the_report_templates_the_server_uses() {
+    let app = spawn_app();
+    let out = tempfile::tempdir().unwrap();
+    let templates = out.path().join("skabeloner");
+    std::fs::create_dir(&templates).unwrap();
+    // The secretariat's own version of both templates: the built-in one with a line added.
+    for name in ["attachment.typ", "kkr-report.typ"] {
+        let builtin =
+            std::fs::read_to_string(format!("{}/reports/{name}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap();
+        std::fs::write(
+            templates.join(name),
+            format!("{builtin}\n\nTilpasset af sekretariatet.\n"),
+        )
+        .unwrap();
+    }
+    let dir = out.path().join("alle");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trafiklys"))
+        .args(["export", "all", "--round", "2", "--out-dir"])
+        .arg(&dir)
+        .arg("--reports-dir")
+        .arg(&templates)
+        .arg("--database-url")
+        .arg(&app.db_path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for file in ["kkr-rapport-2017.pdf", "bilag-2017-101.pdf"] {
+        let text = pdf_text(&std::fs::read(dir.join(file)).unwrap());
+        assert!(text.contains("Tilpasset af sekretariatet."), "{file}");
+    }
+    // Without the option, the built-in templates.
+    let plain = out.path().join("uden");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trafiklys"))
+        .args(["export", "kkr-report", "--round", "2", "--output"])
+        .arg(&plain)
+        .arg("--database-url")
+        .arg(&app.db_path)
+        .env_remove("TRAFIKLYS_REPORTS_DIR")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(!pdf_text(&std::fs::read(&plain).unwrap()).contains("Tilpasset af sekretariatet."));
+}

@@ -184,3 +184,78 @@ fn this_years_trend_reads_last_years_round_again_only_when_that_round_changed() 
         .sum();
     assert_eq!(added, 11, "one more form of eleven answers");
 }
+
+/// 2017's (round marker, content marker).
+fn content_markers(app: &TestApp) -> (i64, i64) {
+    let mut conn = app.conn();
+    (
+        rounds::round_version(&mut conn, ROUND_2017)
+            .unwrap()
+            .unwrap(),
+        rounds::content_version(&mut conn, ROUND_2017)
+            .unwrap()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn saving_forms_leaves_the_content_marker_and_a_change_to_the_content_moves_it() {
+    let app = spawn_app();
+    let code = app.not_submitted(ROUND_2017);
+    let admin = app.signed_in(Role::Admin);
+    let form = format!("/rounds/{ROUND_2017}/municipalities/{code}/form");
+    // The form page caches the round's content at its content marker.
+    let page = app.get(&admin, &form);
+    assert_eq!(page.status, 200);
+    let start = content_markers(&app);
+
+    app.store_form(ROUND_2017, &code, SubmissionState::Draft);
+    sql(
+        &app,
+        &format!(
+            "UPDATE submissions SET proposals = proposals || '' WHERE round_id = {ROUND_2017}"
+        ),
+    );
+    let after_saves = content_markers(&app);
+    assert!(
+        after_saves.0 > start.0,
+        "a form's change moves the round's marker"
+    );
+    assert_eq!(after_saves.1, start.1, "and leaves the content marker");
+
+    // A change to the content, made where no store function looks: the marker moves, and the
+    // form page shows it at once instead of the content it cached.
+    sql(
+        &app,
+        &format!(
+            "UPDATE recommendations SET text = 'Ny ordlyd til prøve' WHERE id = \
+             (SELECT MIN(r.id) FROM recommendations r JOIN focus_areas f ON f.id = r.focus_area_id \
+              WHERE f.round_id = {ROUND_2017})"
+        ),
+    );
+    let after_text = content_markers(&app);
+    assert!(
+        after_text.1 > after_saves.1,
+        "{after_text:?} {after_saves:?}"
+    );
+    assert!(app
+        .get(&admin, &form)
+        .text()
+        .contains("Ny ordlyd til prøve"));
+
+    app.set_deadline_hours_from_now(ROUND_2017, 48);
+    assert!(
+        content_markers(&app).1 > after_text.1,
+        "the round's own row"
+    );
+    let before_rename = content_markers(&app);
+    sql(
+        &app,
+        &format!("UPDATE municipalities SET name = 'Omdøbt Kommune' WHERE code = '{code}'"),
+    );
+    assert!(
+        content_markers(&app).1 > before_rename.1,
+        "a municipality's name"
+    );
+    assert!(app.get(&admin, &form).text().contains("Omdøbt Kommune"));
+}
