@@ -279,6 +279,11 @@ pub fn connect(url: &str) -> Result<DbPool, ConnectError> {
     Pool::builder()
         .max_size(POOL_SIZE)
         .connection_timeout(Duration::from_secs(10))
+        // A PostgreSQL connection can be dropped by the server between uses, so it is pinged
+        // when taken from the pool; a SQLite connection is a file handle of this process
+        // (a missing or replaced file is caught by the web layer's check before every use),
+        // and the ping would be one more query on every request.
+        .test_on_check_out(target.is_postgres())
         .build(manager.for_pool())
         .map_err(|source| ConnectError::Pool {
             target: target.to_string(),

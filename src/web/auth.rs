@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::error::AppError;
 use super::pages::{base_context, rotate_csrf_token, verify_csrf, USER_KEY};
-use super::{blocking, db, AppState};
+use super::{blocking, db, db_read, AppState};
 use crate::domain::User;
 use crate::password;
 use crate::store::{self, users};
@@ -83,7 +83,7 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
     };
     // The data version is read in the same trip, so that a page cached at it can be served
     // without a second trip to the blocking pool.
-    let (user, version) = db(&state, move |conn| {
+    let (user, version) = db_read(&state, move |conn| {
         Ok((
             users::session_user(conn, id, generation)?,
             store::data_version(conn)?,

@@ -196,6 +196,26 @@ where
     .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
+/// Like [`db`], for a read of a few indexed rows made on every request (the signed-in user
+/// and the data version): on SQLite it runs at once on the calling worker when the pool has
+/// an idle connection, since two such reads take microseconds and the trip to the blocking
+/// pool (a thread woken, a core handed over and back) costs more than the reads themselves.
+/// WAL readers never wait for the writer. On PostgreSQL every query is a network round trip,
+/// and with no idle connection the wait would hold the worker: both go to [`db`].
+pub async fn db_read<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    if let Some(watch) = &state.db_file {
+        if let Some(mut conn) = state.pool.try_get() {
+            watch.check().map_err(AppError::Unavailable)?;
+            return f(&mut conn);
+        }
+    }
+    db(state, f).await
+}
+
 /// The round's data, aggregation and trend from the cache; 404 for an unknown round.
 pub async fn round_view(
     state: &web::Data<AppState>,
