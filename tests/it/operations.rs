@@ -128,7 +128,9 @@ fn json_logs_carry_the_request_id_in_every_line_of_a_request() {
         ],
     );
     throttled_sign_in(&server, "json-request-0001");
-    let log = wait_for_log(&server, "sign-in attempts limited");
+    // The warning is written inside the request and the access line when its response
+    // is sent, so the refused request's access line is the last of the three to appear.
+    let log = wait_for_log(&server, "\"status\":429");
     let lines: Vec<serde_json::Value> = log
         .iter()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
