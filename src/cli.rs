@@ -792,7 +792,7 @@ fn export_all(
             .with_context(|| format!("could not create {}", dir.display()))?;
         rounds.push((analysis, dir));
     }
-    let renderer = Renderer::for_batch(reports_dir)?;
+    let renderer = Renderer::for_batch(reports_dir, rayon::current_num_threads())?;
     // Every document to write: (round, None for its KKR report or the municipality's index).
     let jobs: Vec<(usize, Option<usize>)> = (0..rounds.len())
         .map(|r| (r, None))

@@ -16,7 +16,7 @@ use super::pages::{base_context, rotate_csrf_token, verify_csrf, USER_KEY};
 use super::{blocking, db, db_read, AppState};
 use crate::domain::User;
 use crate::password;
-use crate::store::{self, users};
+use crate::store::users;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_page))
@@ -81,20 +81,18 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
         session.purge();
         return Ok(Current::anonymous(None));
     };
-    // The data version is read in the same trip, so that a page cached at it can be served
-    // without a second trip to the blocking pool.
-    let (user, version) = db_read(&state, move |conn| {
-        Ok((
-            users::session_user(conn, id, generation)?,
-            store::data_version(conn)?,
-        ))
+    // The data version is read with the user, so that a page cached at it can be served
+    // with no other database read (on SQLite on this worker; see `db_read`).
+    let found = db_read(&state, move |conn| {
+        Ok(users::session_user_at_version(conn, id, generation)?)
     })
     .await?;
-    if user.is_none() {
+    let Some((user, version)) = found else {
         // Deactivated, signed out elsewhere, or gone: end this session too.
         session.purge();
         return Ok(Current::anonymous(None));
-    }
+    };
+    let user = Some(user);
     req.extensions_mut().insert(ReadVersion(version));
     // Writing the stamp changes the session, and a changed session is encrypted into a new
     // cookie on the response; refreshing it only when it is a little old keeps a page served

@@ -16,7 +16,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use std::pin::Pin;
+use std::task::Poll;
+
 use actix_session::Session;
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use rand::distributions::{Alphanumeric, DistString};
 use rand::rngs::OsRng;
@@ -373,7 +378,8 @@ impl Slots {
 
 #[derive(Debug)]
 enum Part {
-    Text(String),
+    /// Shared with every response that sends it (cloning it counts a reference).
+    Text(Bytes),
     Slot(Slot),
 }
 
@@ -381,7 +387,6 @@ enum Part {
 #[derive(Debug)]
 pub struct CachedPage {
     parts: Vec<Part>,
-    len: usize,
 }
 
 impl CachedPage {
@@ -397,46 +402,67 @@ impl CachedPage {
                 Some(b'C') => Slot::Csrf,
                 // Cannot happen (every marker has its tag); keep the text as it is.
                 _ => {
-                    parts.push(Part::Text(rest[..at + prefix.len()].to_owned()));
+                    parts.push(Part::Text(Bytes::copy_from_slice(
+                        rest[..at + prefix.len()].as_bytes(),
+                    )));
                     rest = after;
                     continue;
                 }
             };
             if at > 0 {
-                parts.push(Part::Text(rest[..at].to_owned()));
+                parts.push(Part::Text(Bytes::copy_from_slice(rest[..at].as_bytes())));
             }
             parts.push(Part::Slot(slot));
             rest = &after[1..];
         }
         if !rest.is_empty() {
-            parts.push(Part::Text(rest.to_owned()));
+            parts.push(Part::Text(Bytes::copy_from_slice(rest.as_bytes())));
         }
-        CachedPage {
-            parts,
-            len: html.len(),
-        }
+        CachedPage { parts }
     }
 
     /// The page for this person: their name, email and this session's CSRF token in the
-    /// marked places, HTML-escaped.
-    pub fn fill(&self, csrf_token: &str, user: Option<&User>) -> String {
-        let mut out = String::with_capacity(self.len + 64);
+    /// marked places, HTML-escaped, as the pieces of the response body in order. The page's
+    /// own text is not copied: its pieces are shared with the cache.
+    fn pieces(&self, csrf_token: &str, user: Option<&User>) -> FilledPage {
+        let mut pieces = std::collections::VecDeque::with_capacity(self.parts.len());
+        let mut size = 0;
         for part in &self.parts {
-            match part {
-                Part::Text(text) => out.push_str(text),
-                Part::Slot(Slot::Csrf) => escape_into(&mut out, csrf_token),
-                Part::Slot(Slot::Name) => escape_into(&mut out, user.map_or("", |u| &u.name)),
-                Part::Slot(Slot::Email) => escape_into(&mut out, user.map_or("", |u| &u.email)),
-            }
+            let piece = match part {
+                Part::Text(text) => text.clone(),
+                Part::Slot(slot) => {
+                    let value = match slot {
+                        Slot::Csrf => csrf_token,
+                        Slot::Name => user.map_or("", |u| &u.name),
+                        Slot::Email => user.map_or("", |u| &u.email),
+                    };
+                    let mut escaped = String::with_capacity(value.len());
+                    escape_into(&mut escaped, value);
+                    Bytes::from(escaped)
+                }
+            };
+            size += piece.len();
+            pieces.push_back(piece);
         }
-        out
+        FilledPage { pieces, size }
+    }
+
+    /// The page for this person as one string (see [`CachedPage::pieces`]).
+    #[cfg(test)]
+    fn fill(&self, csrf_token: &str, user: Option<&User>) -> String {
+        let page = self.pieces(csrf_token, user);
+        let mut out = Vec::with_capacity(page.size);
+        for piece in &page.pieces {
+            out.extend_from_slice(piece);
+        }
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// Cached JSON (which has no per-person parts) as a response.
     pub fn json(&self) -> HttpResponse {
         HttpResponse::Ok()
             .content_type("application/json")
-            .body(self.fill("", None))
+            .body(self.pieces("", None))
     }
 
     /// The page as a response to this session's request.
@@ -449,7 +475,30 @@ impl CachedPage {
         Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .insert_header(("Cache-Control", "no-store"))
-            .body(self.fill(&token, user)))
+            .body(self.pieces(&token, user)))
+    }
+}
+
+/// A cached page filled in for one person: the response body, sent piece by piece. The
+/// server copies each piece into its write buffer; building the page as one string first
+/// would copy the whole page once more on every response.
+struct FilledPage {
+    pieces: std::collections::VecDeque<Bytes>,
+    size: usize,
+}
+
+impl MessageBody for FilledPage {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.size as u64)
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Poll::Ready(self.get_mut().pieces.pop_front().map(Ok))
     }
 }
 

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::SignedIn;
 use super::error::AppError;
 use super::pages::{base_context, verify_csrf};
-use super::{db, AppState};
+use super::{db, db_read, AppState};
 use crate::domain::access::Refusal;
 use crate::domain::form::{self, FieldError, FormAction, FormContext, FormRejection, TypedAnswer};
 use crate::domain::status::StatusView;
@@ -85,7 +85,9 @@ async fn load(
     code: MunicipalityCode,
 ) -> Result<Loaded, AppError> {
     let state_for_db = state.clone();
-    db(state, move |conn| {
+    // A few indexed rows (the round's content comes from the cache): read on the worker on
+    // SQLite, which spares each save and form page one trip to the blocking pool.
+    db_read(state, move |conn| {
         let content = state_for_db
             .cache
             .content(conn, round_id)?

@@ -196,10 +196,11 @@ where
     .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
-/// Like [`db`], for a read of a few indexed rows made on every request (the signed-in user
-/// and the data version): on SQLite it runs at once on the calling worker when the pool has
-/// an idle connection, since two such reads take microseconds and the trip to the blocking
-/// pool (a thread woken, a core handed over and back) costs more than the reads themselves.
+/// Like [`db`], for a read of a few indexed rows made on every request of its kind (the
+/// signed-in user and the data version; a form with its answers): on SQLite it runs at once
+/// on the calling worker when the pool has an idle connection, since such reads take
+/// microseconds and the trip to the blocking pool (a thread woken, a core handed over and
+/// back) costs more than the reads themselves.
 /// WAL readers never wait for the writer. On PostgreSQL every query is a network round trip,
 /// and with no idle connection the wait would hold the worker: both go to [`db`].
 pub async fn db_read<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
@@ -210,7 +211,10 @@ where
     if let Some(watch) = &state.db_file {
         if let Some(mut conn) = state.pool.try_get() {
             watch.check().map_err(AppError::Unavailable)?;
-            return f(&mut conn);
+            // A panic in the read must not unwind through the worker (it would take the
+            // worker's other connections with it); it becomes a 500 like one in [`db`].
+            return std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut conn)))
+                .unwrap_or_else(|_| Err(AppError::Internal("a database read panicked".into())));
         }
     }
     db(state, f).await

@@ -718,3 +718,45 @@ fn admin_create_prints_a_link_with_which_the_first_admin_signs_in() {
     let unknown = admin_create(&app, &["--email", "x@y.dk", "--kkr", "Atlantis"]).unwrap_err();
     assert!(unknown.to_string().contains("known: KKR"), "{unknown}");
 }
+
+#[test]
+fn the_session_lookup_gives_the_user_with_their_kkr_and_the_data_version_while_the_session_is_valid(
+) {
+    let app = spawn_app();
+    let mut conn = app.conn();
+    let admin = user_id(&app, Role::Admin);
+    for role in [Role::Admin, Role::Kkr, Role::Editor, Role::Reader] {
+        let id = user_id(&app, role);
+        let generation = users::session_generation(&mut conn, id).unwrap();
+        let (user, version) = users::session_user_at_version(&mut conn, id, generation)
+            .unwrap()
+            .expect("a valid session");
+        // The same user as the full lookup gives: a municipal user's KKR is their
+        // municipality's.
+        assert_eq!(Some(user.clone()), users::get_user(&mut conn, id).unwrap());
+        assert!(user.kkr_id.is_some(), "{role:?} belongs to a KKR");
+        assert_eq!(version, trafiklys::store::data_version(&mut conn).unwrap());
+        // A session of an earlier generation names nobody.
+        assert_eq!(
+            users::session_user_at_version(&mut conn, id, generation - 1).unwrap(),
+            None
+        );
+    }
+    let editor = user_id(&app, Role::Editor);
+    let generation = users::session_generation(&mut conn, editor).unwrap();
+    assert!(users::deactivate(&mut conn, editor, admin).unwrap());
+    // Deactivation ends the session whatever its generation; an unknown user has none.
+    for generation in [
+        generation,
+        users::session_generation(&mut conn, editor).unwrap(),
+    ] {
+        assert_eq!(
+            users::session_user_at_version(&mut conn, editor, generation).unwrap(),
+            None
+        );
+    }
+    assert_eq!(
+        users::session_user_at_version(&mut conn, 999_999, 0).unwrap(),
+        None
+    );
+}
