@@ -403,14 +403,14 @@ impl CachedPage {
                 // Cannot happen (every marker has its tag); keep the text as it is.
                 _ => {
                     parts.push(Part::Text(Bytes::copy_from_slice(
-                        rest[..at + prefix.len()].as_bytes(),
+                        &rest.as_bytes()[..at + prefix.len()],
                     )));
                     rest = after;
                     continue;
                 }
             };
             if at > 0 {
-                parts.push(Part::Text(Bytes::copy_from_slice(rest[..at].as_bytes())));
+                parts.push(Part::Text(Bytes::copy_from_slice(&rest.as_bytes()[..at])));
             }
             parts.push(Part::Slot(slot));
             rest = &after[1..];
