@@ -59,9 +59,10 @@ pub struct RenderedAttachment {
 
 /// How many documents' memoised work a batch renderer keeps per worker (see
 /// [`Renderer::for_batch`]). Measured on `export all --year` for 98 municipalities on two
-/// workers: keeping none took 15.0 s of CPU (241 MB peak), one per worker 12.5 s (297 MB),
-/// two 12.8 s (398 MB), four 13.1 s (451 MB), eight 13.7 s (581 MB): what consecutive
-/// documents share is reused at once, and a larger cache costs more to keep than it saves.
+/// workers: keeping none took 15.0 s of CPU (240 MB peak), one per worker 12.4–12.7 s
+/// (296 MB), two 12.8 s (398 MB), four 13.1–13.5 s (450 MB), eight 13.7–14.1 s (581 MB): what
+/// consecutive documents share is reused at once, and a larger cache costs more to keep than
+/// it saves.
 pub const DOCUMENTS_KEPT_PER_WORKER: usize = 1;
 
 /// The typst engine with the report templates and fonts loaded.
@@ -105,9 +106,13 @@ impl Renderer {
     /// used within the last `memo_age` documents. The server keeps none (memory matters more
     /// than a PDF's few milliseconds); a batch keeps [`DOCUMENTS_KEPT_PER_WORKER`] per
     /// worker, so that each document reuses what the one before it on every worker shares
-    /// with it (the age counts every worker's documents).
+    /// with it (the age counts every worker's documents). At most 8 workers are counted, so
+    /// that a machine with many cores does not keep gigabytes (a document's memo is 30–50 MB).
     pub fn for_batch(override_dir: Option<&Path>, workers: usize) -> Result<Renderer, ReportError> {
-        Renderer::with_memo_age(override_dir, DOCUMENTS_KEPT_PER_WORKER * workers.max(1))
+        Renderer::with_memo_age(
+            override_dir,
+            DOCUMENTS_KEPT_PER_WORKER * workers.clamp(1, 8),
+        )
     }
 
     fn with_memo_age(

@@ -209,12 +209,16 @@ where
     T: Send + 'static,
 {
     if let Some(watch) = &state.db_file {
-        if let Some(mut conn) = state.pool.try_get() {
+        if let Some(conn) = state.pool.try_get() {
             watch.check().map_err(AppError::Unavailable)?;
             // A panic in the read must not unwind through the worker (it would take the
-            // worker's other connections with it); it becomes a 500 like one in [`db`].
-            return std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut conn)))
-                .unwrap_or_else(|_| Err(AppError::Internal("a database read panicked".into())));
+            // worker's other connections with it); it becomes a 500 like one in [`db`]. The
+            // connection is dropped while the panic unwinds, so the pool discards it.
+            return std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                let mut conn = conn;
+                f(&mut conn)
+            }))
+            .unwrap_or_else(|_| Err(AppError::Internal("a database read panicked".into())));
         }
     }
     db(state, f).await
