@@ -32,6 +32,13 @@ use crate::store::{self, DbConnection, DbPool};
 /// At most this many saves in one transaction, so that one group's commit never waits long.
 const MAX_GROUP: usize = 64;
 
+/// At most this many saves wait for the writer. While the database is held by another
+/// process (a long import, a backup tool), saves would otherwise pile up in memory for as long
+/// as it lasts; past this many, a save is refused at once, and the form comes back with the
+/// user's input and a message to try again (far more than a round's municipalities saving at
+/// the same moment).
+const MAX_WAITING: usize = 4096;
+
 /// A queued save: run inside a group's transaction (perhaps again, in a later group, when
 /// another save rolled its group back), then told how its group ended.
 trait Save: Send {
@@ -84,14 +91,23 @@ where
 
 #[derive(Debug)]
 pub struct WriteQueue {
-    sender: mpsc::Sender<Job>,
+    sender: mpsc::SyncSender<Job>,
 }
 
 impl WriteQueue {
     /// Starts the writer thread (and, on SQLite, the checkpointer). They end when the queue
     /// is dropped.
     pub fn start(pool: DbPool, watch: Option<DbFileWatch>) -> std::io::Result<WriteQueue> {
-        let (sender, receiver) = mpsc::channel::<Job>();
+        WriteQueue::with_capacity(pool, watch, MAX_WAITING)
+    }
+
+    /// [`WriteQueue::start`] with at most `waiting` saves queued.
+    fn with_capacity(
+        pool: DbPool,
+        watch: Option<DbFileWatch>,
+        waiting: usize,
+    ) -> std::io::Result<WriteQueue> {
+        let (sender, receiver) = mpsc::sync_channel::<Job>(waiting);
         // Without a connection now, no checkpointer: the writer then leaves SQLite's own
         // checkpoints on (see `commit_group`).
         let sqlite = pool
@@ -149,9 +165,14 @@ impl WriteQueue {
             outcome: None,
             reply_to,
         });
-        self.sender
-            .send(job)
-            .map_err(|_| AppError::Unavailable("the writer thread has stopped".into()))?;
+        self.sender.try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => AppError::Unavailable(format!(
+                "{MAX_WAITING} saves are already waiting for the database"
+            )),
+            mpsc::TrySendError::Disconnected(_) => {
+                AppError::Unavailable("the writer thread has stopped".into())
+            }
+        })?;
         Ok(reply)
     }
 }
@@ -330,6 +351,49 @@ fn commit_group(
 mod tests {
     use super::*;
     use diesel::RunQueryDsl;
+
+    #[test]
+    fn a_save_past_the_queues_bound_is_refused_at_once_and_the_ones_queued_are_saved() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("bound.db");
+        let pool = store::connect(path.to_str().expect("path")).expect("database");
+        let queue = WriteQueue::with_capacity(pool.clone(), None, 2).expect("writer");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        // The writer holds the first save until told; two more fill the queue.
+        let (started_tx, started) = std::sync::mpsc::channel::<()>();
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let first = queue
+            .enqueue(move |_: &mut DbConnection| {
+                let _ = started_tx.send(());
+                let _ = wait.recv();
+                Ok(1)
+            })
+            .expect("queued");
+        started.recv().expect("the writer runs the first save");
+        let queued: Vec<_> = (2..=3)
+            .map(|n| {
+                queue
+                    .enqueue(move |_: &mut DbConnection| Ok(n))
+                    .expect("queued")
+            })
+            .collect();
+        let refused = queue.enqueue(|_: &mut DbConnection| Ok(4));
+        assert!(
+            matches!(&refused, Err(AppError::Unavailable(reason)) if reason.contains("waiting")),
+            "{:?}",
+            refused.map(|_| ())
+        );
+        go.send(()).expect("go");
+        assert_eq!(runtime.block_on(first).expect("reply").expect("saved"), 1);
+        for (n, reply) in (2..=3).zip(queued) {
+            assert_eq!(runtime.block_on(reply).expect("reply").expect("saved"), n);
+        }
+        // With room again, saves are taken.
+        let later = queue.enqueue(|_: &mut DbConnection| Ok(5)).expect("queued");
+        assert_eq!(runtime.block_on(later).expect("reply").expect("saved"), 5);
+    }
 
     fn version(pool: &DbPool) -> i64 {
         let mut conn = pool.get().expect("connection");
