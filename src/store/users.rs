@@ -195,21 +195,13 @@ pub fn password_hash(conn: &mut DbConnection, user_id: i32) -> QueryResult<Optio
         .optional()
 }
 
-/// The user a session names, if that session is still valid: the user exists, is active, and
-/// the session was made in the user's current session generation.
-pub fn session_user(
-    conn: &mut DbConnection,
-    id: i32,
-    generation: i32,
-) -> QueryResult<Option<User>> {
-    Ok(session_user_at_version(conn, id, generation)?.map(|(user, _)| user))
-}
-
 /// A user's own columns as [`session_user_at_version`] reads them.
 type UserColumns = (i32, String, String, String, Option<i32>, Option<String>);
 
-/// Like [`session_user`], with the data version read in the same statement (and so from the
-/// same snapshot). Every signed-in request asks this, so it is one statement: on SQLite each
+/// The user a session names, if that session is still valid (the user exists, is active, and
+/// the session was made in the user's current session generation), with the data version
+/// read in the same statement and so from the same snapshot. Every signed-in request asks
+/// this, so it is one statement: on SQLite each
 /// statement outside a transaction takes and releases a read lock with two system calls, and
 /// this one, unlike the two or three reads it replaces, does not read the password hash
 /// either. It is built with diesel's query builder, whose statements are prepared once per

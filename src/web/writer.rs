@@ -352,26 +352,53 @@ mod tests {
     use super::*;
     use diesel::RunQueryDsl;
 
-    #[test]
-    fn a_save_past_the_queues_bound_is_refused_at_once_and_the_ones_queued_are_saved() {
+    /// A writer on a fresh database holding at most `capacity` waiting saves, and a runtime
+    /// to wait for replies on (the folder must outlive the pool).
+    fn fresh_queue(
+        capacity: usize,
+    ) -> (
+        tempfile::TempDir,
+        DbPool,
+        WriteQueue,
+        tokio::runtime::Runtime,
+    ) {
         let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("bound.db");
+        let path = dir.path().join("writer.db");
         let pool = store::connect(path.to_str().expect("path")).expect("database");
-        let queue = WriteQueue::with_capacity(pool.clone(), None, 2).expect("writer");
+        let queue = WriteQueue::with_capacity(pool.clone(), None, capacity).expect("writer");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime");
-        // The writer holds the first save until told; two more fill the queue.
+        (dir, pool, queue, runtime)
+    }
+
+    /// Queues a save that, once the writer runs it, waits until the returned sender is used
+    /// and then runs `then`; returns when the writer has begun it.
+    fn held_save<T: Send + 'static>(
+        queue: &WriteQueue,
+        mut then: impl FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+    ) -> (
+        tokio::sync::oneshot::Receiver<Result<T, AppError>>,
+        std::sync::mpsc::Sender<()>,
+    ) {
         let (started_tx, started) = std::sync::mpsc::channel::<()>();
         let (go, wait) = std::sync::mpsc::channel::<()>();
-        let first = queue
-            .enqueue(move |_: &mut DbConnection| {
+        let reply = queue
+            .enqueue(move |conn: &mut DbConnection| {
                 let _ = started_tx.send(());
                 let _ = wait.recv();
-                Ok(1)
+                then(conn)
             })
             .expect("queued");
-        started.recv().expect("the writer runs the first save");
+        started.recv().expect("the writer runs the held save");
+        (reply, go)
+    }
+
+    #[test]
+    fn a_save_past_the_queues_bound_is_refused_at_once_and_the_ones_queued_are_saved() {
+        let (_dir, _pool, queue, runtime) = fresh_queue(2);
+        // The writer holds the first save until told; two more fill the queue.
+        let (first, go) = held_save(&queue, |_| Ok(1));
         let queued: Vec<_> = (2..=3)
             .map(|n| {
                 queue
@@ -402,13 +429,7 @@ mod tests {
 
     #[test]
     fn saves_waiting_together_commit_together_and_a_failing_save_alone_is_refused() {
-        let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("writer.db");
-        let pool = store::connect(path.to_str().expect("path")).expect("database");
-        let queue = WriteQueue::start(pool.clone(), None).expect("writer");
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
+        let (_dir, pool, queue, runtime) = fresh_queue(MAX_WAITING);
         let bump = |by: i64| {
             move |conn: &mut DbConnection| {
                 store::write_tx(conn, |conn| {
@@ -420,16 +441,7 @@ mod tests {
         let start = version(&pool);
 
         // The first group: one save that waits until the next three are queued behind it.
-        let (started_tx, started) = std::sync::mpsc::channel::<()>();
-        let (go, wait) = std::sync::mpsc::channel::<()>();
-        let first = queue
-            .enqueue(move |conn: &mut DbConnection| {
-                let _ = started_tx.send(());
-                let _ = wait.recv();
-                bump(1000)(conn)
-            })
-            .expect("queued");
-        started.recv().expect("the first group runs");
+        let (first, go) = held_save(&queue, bump(1000));
         // The second group: two good saves around one that fails.
         let good = queue.enqueue(bump(10)).expect("queued");
         let bad = queue
