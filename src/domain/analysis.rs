@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use super::lineage::{
+    previous_answers, previous_label, Ancestry, LinkKind, PreviousAnswer, TimelineEntry,
+};
 use super::model::{MunicipalityCode, RoundData, SubmissionState};
 use super::summary::{summarise, Summary};
 use super::trend::{trend, trend_summarised, Trend};
@@ -50,9 +53,70 @@ pub fn analyse_summarised(
 }
 
 impl RoundAnalysis {
-    /// How a municipality's answer to a recommendation moved since last round ("rød → gul"),
-    /// "Ny anbefaling" for one new this round, or `None` with nothing to compare.
+    /// The round this one is compared with: the latest earlier one, as the trend's lineage.
+    pub fn previous_round(&self) -> Option<&RoundData> {
+        let (id, _) = self.trend.lineage.previous?;
+        self.earlier
+            .iter()
+            .find(|d| d.content.round.id == id)
+            .map(|d| &**d)
+    }
+
+    /// A municipality's submitted answers last round to what a recommendation continues: one
+    /// for a continued or moved recommendation, one per predecessor of a merge, none for a
+    /// new one. What the form, the municipality and recommendation pages, the attachment, the
+    /// sheets and the API show as "sidste år".
+    pub fn previous_answers(
+        &self,
+        code: &MunicipalityCode,
+        recommendation_id: i32,
+    ) -> Vec<PreviousAnswer> {
+        self.previous_round().map_or_else(Vec::new, |previous| {
+            previous_answers(
+                &self.trend.lineage,
+                previous.submission_of(code),
+                recommendation_id,
+            )
+        })
+    }
+
+    /// A recommendation's number as every view shows it: "3.2 (tidl. 1.2)" where it changed.
+    pub fn code_label(&self, recommendation_id: i32) -> Option<String> {
+        self.trend.lineage.code_label(recommendation_id)
+    }
+
+    /// A municipality's submitted status and comment in every round along a recommendation's
+    /// ancestry, oldest first, ending with this round.
+    pub fn timeline(&self, code: &MunicipalityCode, recommendation_id: i32) -> Vec<TimelineEntry> {
+        Ancestry::new(
+            self.earlier
+                .iter()
+                .map(|d| &**d)
+                .filter(|d| d.content.round.year < self.data.content.round.year)
+                .chain(std::iter::once(&self.data)),
+        )
+        .timeline(code, recommendation_id)
+    }
+
+    /// How a municipality's answer to a recommendation moved since last round ("rød → gul";
+    /// "gul (1.3) og grøn (3.2) → grøn" for a merge), "Ny anbefaling" for one new this round,
+    /// or `None` with nothing to compare.
     pub fn change_label(&self, code: &MunicipalityCode, recommendation_id: i32) -> Option<String> {
+        let merged = self
+            .trend
+            .lineage
+            .link(recommendation_id)
+            .is_some_and(|l| l.kind == LinkKind::Merged);
+        if merged {
+            let now = self
+                .data
+                .submission_of(code)
+                .filter(|s| s.is_submitted())
+                .and_then(|s| s.answer(recommendation_id))
+                .and_then(|a| a.status)?;
+            let before = previous_label(&self.previous_answers(code, recommendation_id))?;
+            return Some(format!("{before} → {}", now.colour_da()));
+        }
         self.trend
             .of_municipality(code)
             .and_then(|t| {

@@ -10,7 +10,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::model::{Answer, Comment, PreviousAnswer, RoundContent, Submission};
+use super::lineage::PreviousAnswer;
+use super::model::{Answer, Comment, RoundContent, Submission};
 use super::status::Status;
 
 /// The most characters the proposals field takes.
@@ -20,7 +21,9 @@ pub const PROPOSALS_MAX_CHARS: usize = 2000;
 #[derive(Debug, Clone, Copy)]
 pub struct FormContext<'a> {
     pub content: &'a RoundContent,
-    pub previous: &'a HashMap<i32, PreviousAnswer>,
+    /// Last round's answers to what each recommendation continues (several for a merge; the
+    /// first is the one a form takes over).
+    pub previous: &'a HashMap<i32, Vec<PreviousAnswer>>,
     pub stored: Option<&'a Submission>,
 }
 
@@ -28,11 +31,17 @@ impl FormContext<'_> {
     /// Whether the stored form still holds this recommendation as taken over from last round
     /// (or holds nothing for it, so the page shows last round's answer).
     fn still_carried(&self, id: i32) -> bool {
-        self.previous.contains_key(&id)
+        self.carried_over(id).is_some()
             && self
                 .stored
                 .and_then(|s| s.answer(id))
                 .is_none_or(|a| a.carried)
+    }
+
+    /// The previous answer a form takes over for a recommendation: its own predecessor's, or a
+    /// merged one's when that has none.
+    fn carried_over(&self, id: i32) -> Option<&PreviousAnswer> {
+        self.previous.get(&id).and_then(|all| all.first())
     }
 
     /// The values the form opens with: the stored answers, and last round's where there is
@@ -43,7 +52,7 @@ impl FormContext<'_> {
             .iter()
             .filter_map(|rec| {
                 let stored = self.stored.and_then(|s| s.answer(rec.id));
-                let typed = match (stored, self.previous.get(&rec.id)) {
+                let typed = match (stored, self.carried_over(rec.id)) {
                     (Some(a), _) => TypedAnswer {
                         status: a.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
                         comment: a.comment.clone(),
@@ -208,7 +217,7 @@ pub fn parse(
     let mut answers = Vec::new();
     for rec in &content.recommendations {
         let entry = typed.get(&rec.id).cloned().unwrap_or_default();
-        let previous = context.previous.get(&rec.id);
+        let previous = context.carried_over(rec.id);
         let status = if entry.status.is_empty() {
             None
         } else {
@@ -429,14 +438,17 @@ mod tests {
         )
     }
 
-    fn last_year() -> HashMap<i32, PreviousAnswer> {
+    fn last_year() -> HashMap<i32, Vec<PreviousAnswer>> {
         HashMap::from([(
             11,
-            PreviousAnswer {
+            vec![PreviousAnswer {
                 year: 2016,
+                round_id: 1,
+                recommendation_id: 1,
+                code: "1.1".into(),
                 status: Status::Yellow,
                 comment: "I gang".into(),
-            },
+            }],
         )])
     }
 

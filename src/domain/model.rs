@@ -229,14 +229,6 @@ pub struct Answer {
     pub carried: bool,
 }
 
-/// A municipality's submitted answer to the same recommendation in the previous round.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PreviousAnswer {
-    pub year: i32,
-    pub status: Status,
-    pub comment: String,
-}
-
 /// A municipality's form for a round.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Submission {

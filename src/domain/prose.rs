@@ -43,6 +43,90 @@ fn join_clauses(clauses: &[String]) -> String {
     }
 }
 
+/// "a", "a og b", "a, b og c": a plain list as Danish writes it (no comma before "og").
+pub fn join_and<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.as_ref().to_owned(),
+        [init @ .., last] => format!(
+            "{} og {}",
+            init.iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(", "),
+            last.as_ref()
+        ),
+    }
+}
+
+/// "9 grønne af 26 svar" / "1 grøn af 1 svar" / "ingen svar".
+pub fn green_of(tally: &super::lineage::Tally) -> String {
+    if tally.answers == 0 {
+        return "ingen svar".to_owned();
+    }
+    let greens = if tally.green == 1 { "grøn" } else { "grønne" };
+    format!("{} {greens} af {} svar", tally.green, tally.answers)
+}
+
+/// "1.2 og 3.2 er lagt sammen i 3.1: sidste år 9 grønne af 26 svar, i år 12 af 15."
+pub fn merged_sentence(m: &super::lineage::MergedFigure) -> String {
+    let now = if m.current.answers == 0 {
+        "i år ingen svar endnu".to_owned()
+    } else {
+        format!("i år {} af {}", m.current.green, m.current.answers)
+    };
+    format!(
+        "{} er lagt sammen i {}: sidste år {}, {now}.",
+        join_and(&m.from_codes),
+        m.code,
+        green_of(&m.previous)
+    )
+}
+
+/// "1.4 er udgået: sidste år 1 grøn af 2 svar."
+pub fn retired_sentence(r: &super::lineage::RetiredFigure) -> String {
+    format!("{} er udgået: sidste år {}.", r.code, green_of(&r.previous))
+}
+
+/// Which of last round's answers the comparison counts where, e.g. "Sammenligningen med 2017
+/// bygger på de 120 svar, der blev indsendt i 2017: 80 til de ti anbefalinger, der er
+/// videreført én til én (også omformulerede og flyttede), 26 til anbefalinger, der siden er
+/// lagt sammen, og 14 til anbefalinger, der er udgået. Nye anbefalinger sammenlignes ikke."
+pub fn comparison_scope_sentence(previous_year: i32, b: &super::lineage::Buckets) -> String {
+    let total = b.previous_total();
+    let merged: u32 = b.merged.iter().map(|m| m.previous.answers).sum();
+    let retired: u32 = b.retired.iter().map(|r| r.previous.answers).sum();
+    let recs = if b.like_for_like_recommendations == 1 {
+        "den ene anbefaling".to_owned()
+    } else {
+        format!(
+            "de {} anbefalinger",
+            number_word(b.like_for_like_recommendations)
+        )
+    };
+    let mut parts = vec![format!(
+        "{} til {recs}, der er videreført én til én (også omformulerede og flyttede)",
+        b.like_for_like_previous.answers
+    )];
+    if !b.merged.is_empty() {
+        parts.push(format!(
+            "{merged} til anbefalinger, der siden er lagt sammen"
+        ));
+    }
+    if !b.retired.is_empty() {
+        parts.push(format!("{retired} til anbefalinger, der er udgået"));
+    }
+    let answers = if total == 1 {
+        "det ene svar".to_owned()
+    } else {
+        format!("de {total} svar")
+    };
+    format!(
+        "Sammenligningen med {previous_year} bygger på {answers}, der blev indsendt i {previous_year}: {}. Nye anbefalinger sammenlignes ikke.",
+        join_clauses(&parts)
+    )
+}
+
 /// A sentence from its clauses: capitalised, with a full stop.
 fn sentence(clauses: &[String]) -> String {
     format!("{}.", capitalise(&join_clauses(clauses)))

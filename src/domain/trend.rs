@@ -9,6 +9,7 @@
 use serde::Serialize;
 use std::collections::HashMap;
 
+use super::lineage::{buckets, lineage, Ancestry, Buckets, Lineage, MergedFigure, Tally};
 use super::model::{MunicipalityCode, RoundData};
 use super::status::Status;
 use super::summary::{summarise, ClassificationCounts, Counts, Shares, Summary};
@@ -43,6 +44,31 @@ pub struct RetiredRecommendation {
     pub code: String,
     pub text: String,
     pub classification: Option<Status>,
+    /// Last round's submitted answers to it.
+    pub previous: Tally,
+    /// "1.4 er udgået: sidste år 1 grøn af 2 svar."
+    pub sentence: String,
+}
+
+/// A recommendation of this round that several of last round's were merged into.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MergedRecommendation {
+    #[serde(flatten)]
+    pub figure: MergedFigure,
+    /// "1.2 og 3.2 er lagt sammen i 3.1: sidste år 9 grønne af 26 svar, i år 12 af 15."
+    pub sentence: String,
+}
+
+/// What last round's submitted answers became: every one is counted in exactly one of
+/// like-for-like, merged and retired.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub previous_year: i32,
+    pub year: i32,
+    pub buckets: Buckets,
+    pub merged: Vec<MergedRecommendation>,
+    /// Which answers each figure counts, in Danish.
+    pub scope_sentence: String,
 }
 
 /// A whole round at a glance, for the trend chart.
@@ -67,7 +93,8 @@ pub struct RoundPoint {
 pub struct LikeForLike {
     pub previous_year: i32,
     pub year: i32,
-    /// Recommendations of this round carried over (or merged) from last round's.
+    /// Recommendations of this round continued one to one from last round's (reworded and
+    /// moved ones included; merged and new ones not).
     pub carried_recommendations: u32,
     /// Pairs of answers compared: one municipality, one carried recommendation, both years.
     pub pairs: u32,
@@ -119,6 +146,10 @@ pub struct Trend {
     pub municipalities: Vec<MunicipalityTrend>,
     /// `None` for a first round, or when no carried recommendation was answered both years.
     pub like_for_like: Option<LikeForLike>,
+    /// This round's recommendations against the previous round's.
+    pub lineage: Lineage,
+    /// `None` for a first round.
+    pub comparison: Option<Comparison>,
 }
 
 impl Trend {
@@ -154,20 +185,14 @@ fn round_point(data: &RoundData, summary: &Summary) -> RoundPoint {
 fn like_for_like(
     current: &RoundData,
     previous: Option<&RoundData>,
+    lineage: &Lineage,
     municipalities: &[MunicipalityTrend],
 ) -> Option<LikeForLike> {
     let previous = previous?;
-    let previous_ids: Vec<i32> = previous
-        .content
-        .recommendations
+    let carried = lineage
+        .links
         .iter()
-        .map(|r| r.id)
-        .collect();
-    let carried = current
-        .content
-        .recommendations
-        .iter()
-        .filter(|r| r.predecessors().any(|id| previous_ids.contains(&id)))
+        .filter(|l| l.kind.is_one_to_one())
         .count();
     let transitions = municipalities.iter().flat_map(|m| &m.transitions);
     let (mut pairs, mut green_before, mut green_now) = (0u32, 0u32, 0u32);
@@ -232,12 +257,10 @@ pub fn trend_summarised(
             by_id.insert(r.recommendation_id, (i, r));
         }
     }
-    let predecessors: HashMap<i32, Vec<i32>> = earlier
-        .iter()
-        .chain(std::iter::once(&current))
-        .flat_map(|d| d.content.recommendations.iter())
-        .map(|r| (r.id, r.predecessors().collect()))
-        .collect();
+    let ancestry = Ancestry::new(earlier.iter().copied().chain(std::iter::once(current)));
+    let previous = earlier.last().zip(summaries.last());
+    let lineage = lineage(&current.content, previous.map(|(d, _)| &d.content));
+    let comparison = previous.map(|(data, _)| comparison(&lineage, current, data));
 
     let point = |year: i32, round_id: i32, r: &super::summary::RecommendationSummary| TrendPoint {
         year,
@@ -252,38 +275,28 @@ pub fn trend_summarised(
     let recommendations = current_summary
         .recommendations()
         .map(|r| {
-            let mut points = Vec::new();
-            // Walk every predecessor back, breadth first; a visited set guards against a
-            // malformed loop.
-            let mut seen = vec![r.recommendation_id];
-            let mut queue: std::collections::VecDeque<i32> = predecessors
-                .get(&r.recommendation_id)
-                .cloned()
-                .unwrap_or_default()
-                .into();
-            while let Some(id) = queue.pop_front() {
-                if seen.contains(&id) {
-                    continue;
-                }
-                seen.push(id);
-                let Some((i, earlier_rec)) = by_id.get(&id) else {
-                    continue;
-                };
-                let round = &earlier[*i].content.round;
-                points.push((*i, point(round.year, round.id, earlier_rec)));
-                queue.extend(predecessors.get(&id).into_iter().flatten().copied());
-            }
-            // Oldest first; within a year in the order the predecessors were found.
-            points.sort_by_key(|(i, _)| *i);
-            let mut points: Vec<TrendPoint> = points.into_iter().map(|(_, p)| p).collect();
+            // Every ancestor through continuations, moves and merges, oldest first.
+            let mut points: Vec<TrendPoint> = ancestry
+                .ancestors(r.recommendation_id)
+                .into_iter()
+                .filter(|(_, rec)| rec.id != r.recommendation_id)
+                .filter_map(|(data, rec)| {
+                    by_id
+                        .get(&rec.id)
+                        .map(|(_, s)| point(data.content.round.year, data.content.round.id, s))
+                })
+                .collect();
             points.push(point(
                 current.content.round.year,
                 current.content.round.id,
                 r,
             ));
-            let is_new = predecessors
-                .get(&r.recommendation_id)
-                .is_none_or(|p| p.is_empty());
+            let is_new = current
+                .content
+                .recommendations
+                .iter()
+                .find(|x| x.id == r.recommendation_id)
+                .is_none_or(|x| x.is_new());
             RecommendationTrend {
                 recommendation_id: r.recommendation_id,
                 code: r.code.clone(),
@@ -293,24 +306,38 @@ pub fn trend_summarised(
         })
         .collect();
 
-    let previous = earlier.last().zip(summaries.last());
     let retired = previous
-        .map(|(data, summary)| {
-            let continued: Vec<i32> = current
-                .content
-                .recommendations
+        .zip(comparison.as_ref())
+        .map(|((_, summary), comparison)| {
+            let before = &comparison.buckets;
+            lineage
+                .retired
                 .iter()
-                .flat_map(|r| r.predecessors())
-                .collect();
-            summary
-                .recommendations()
-                .filter(|r| !continued.contains(&r.recommendation_id))
-                .map(|r| RetiredRecommendation {
-                    year: data.content.round.year,
-                    recommendation_id: r.recommendation_id,
-                    code: r.code.clone(),
-                    text: r.text.clone(),
-                    classification: r.classification,
+                .map(|f| {
+                    let tally = before
+                        .retired
+                        .iter()
+                        .find(|r| r.recommendation_id == f.recommendation_id)
+                        .map(|r| r.previous)
+                        .unwrap_or_default();
+                    let classification = summary
+                        .recommendations()
+                        .find(|r| r.recommendation_id == f.recommendation_id)
+                        .and_then(|r| r.classification);
+                    RetiredRecommendation {
+                        year: f.year,
+                        recommendation_id: f.recommendation_id,
+                        code: f.code.clone(),
+                        text: f.text.clone(),
+                        classification,
+                        previous: tally,
+                        sentence: super::prose::retired_sentence(&super::lineage::RetiredFigure {
+                            recommendation_id: f.recommendation_id,
+                            code: f.code.clone(),
+                            text: f.text.clone(),
+                            previous: tally,
+                        }),
+                    }
                 })
                 .collect()
         })
@@ -332,11 +359,15 @@ pub fn trend_summarised(
                 unchanged: 0,
                 worsened: 0,
             };
-            for rec in &current.content.recommendations {
-                let to = now.and_then(|s| s.answer(rec.id)).and_then(|a| a.status);
-                let from = rec
-                    .predecessors()
-                    .find_map(|id| before.and_then(|s| s.answer(id)).and_then(|a| a.status));
+            for link in lineage.links.iter().filter(|l| l.kind.is_one_to_one()) {
+                let to = now
+                    .and_then(|s| s.answer(link.recommendation_id))
+                    .and_then(|a| a.status);
+                let from = link
+                    .from
+                    .first()
+                    .and_then(|f| before.and_then(|s| s.answer(f.recommendation_id)))
+                    .and_then(|a| a.status);
                 if let (Some(from), Some(to)) = (from, to) {
                     let movement = match to.cmp(&from) {
                         std::cmp::Ordering::Greater => Movement::Improved,
@@ -349,7 +380,7 @@ pub fn trend_summarised(
                         Movement::Worsened => trend.worsened += 1,
                     }
                     trend.transitions.push(Transition {
-                        recommendation_id: rec.id,
+                        recommendation_id: link.recommendation_id,
                         from,
                         to,
                         movement,
@@ -367,7 +398,12 @@ pub fn trend_summarised(
         .map(|(d, s)| round_point(d, s))
         .collect();
     rounds.push(round_point(current, current_summary));
-    let like_for_like = like_for_like(current, previous.map(|(d, _)| *d), &municipalities);
+    let like_for_like = like_for_like(
+        current,
+        previous.map(|(d, _)| *d),
+        &lineage,
+        &municipalities,
+    );
 
     Trend {
         rounds,
@@ -375,6 +411,29 @@ pub fn trend_summarised(
         retired,
         municipalities,
         like_for_like,
+        lineage,
+        comparison,
+    }
+}
+
+fn comparison(lineage: &Lineage, current: &RoundData, previous: &RoundData) -> Comparison {
+    let buckets = buckets(lineage, current, previous);
+    let merged = buckets
+        .merged
+        .iter()
+        .map(|m| MergedRecommendation {
+            figure: m.clone(),
+            sentence: super::prose::merged_sentence(m),
+        })
+        .collect();
+    let previous_year = previous.content.round.year;
+    let scope_sentence = super::prose::comparison_scope_sentence(previous_year, &buckets);
+    Comparison {
+        previous_year,
+        year: current.content.round.year,
+        buckets,
+        merged,
+        scope_sentence,
     }
 }
 
@@ -617,15 +676,21 @@ mod tests {
             "merged is not retired: {:?}",
             t.retired
         );
-        // København answered the carried recommendation: measured against it.
-        let k = t
-            .of_municipality(&MunicipalityCode::parse("101").unwrap())
-            .unwrap();
-        assert_eq!(k.transitions[0].label, "rød → grøn");
-        // Frederiksberg answered only the merged one: measured against that.
-        let f = t
-            .of_municipality(&MunicipalityCode::parse("147").unwrap())
-            .unwrap();
-        assert_eq!(f.transitions[0].label, "grøn → gul");
+        // A merge is not compared like for like: no transition, and the comparison counts
+        // last year's three answers under the merge.
+        for code in ["101", "147"] {
+            let m = t
+                .of_municipality(&MunicipalityCode::parse(code).unwrap())
+                .unwrap();
+            assert!(m.transitions.is_empty(), "{code}: {:?}", m.transitions);
+        }
+        let c = t.comparison.as_ref().unwrap();
+        assert_eq!(c.buckets.merged.len(), 1);
+        assert_eq!(c.buckets.merged[0].previous.answers, 3);
+        assert_eq!(c.buckets.like_for_like_previous.answers, 0);
+        assert_eq!(
+            c.merged[0].sentence,
+            "1.1 og 1.2 er lagt sammen i 1.1: sidste år 1 grøn af 3 svar, i år 1 af 2."
+        );
     }
 }

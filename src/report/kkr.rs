@@ -82,6 +82,10 @@ pub struct KkrReportData {
     pub years: Vec<YearRow>,
     /// The like-for-like change on the recommendations carried over, in Danish.
     pub like_for_like: Option<String>,
+    /// The merged recommendations' figures, then which answers each figure counts.
+    pub comparison: Vec<String>,
+    /// Recommendations whose number changed since last round: "3.2 (tidl. 1.2)".
+    pub renumbered: Vec<String>,
     pub retired: Vec<Item>,
     /// Recommendations with at least one comment.
     pub comments: Vec<CommentGroup>,
@@ -107,7 +111,7 @@ pub fn build(
         .recommendations
         .iter()
         .map(|r| CommentGroup {
-            code: r.code.clone(),
+            code: analysis.code_label(r.id).unwrap_or_else(|| r.code.clone()),
             text: r.text.clone(),
             statuses: Status::ALL
                 .iter()
@@ -145,7 +149,9 @@ pub fn build(
         recommendations: summary
             .recommendations()
             .map(|r| RecRow {
-                code: r.code.clone(),
+                code: analysis
+                    .code_label(r.recommendation_id)
+                    .unwrap_or_else(|| r.code.clone()),
                 counts: r.counts,
                 classification: r.classification.map(StatusView::from),
             })
@@ -185,13 +191,32 @@ pub fn build(
             .like_for_like
             .as_ref()
             .map(|l| l.sentence.clone()),
+        comparison: analysis
+            .trend
+            .comparison
+            .iter()
+            .flat_map(|c| {
+                c.merged
+                    .iter()
+                    .map(|m| m.sentence.clone())
+                    .chain(std::iter::once(c.scope_sentence.clone()))
+            })
+            .collect(),
+        renumbered: analysis
+            .trend
+            .lineage
+            .links
+            .iter()
+            .filter(|l| l.former_codes().is_some())
+            .map(|l| l.code_label())
+            .collect(),
         retired: analysis
             .trend
             .retired
             .iter()
             .map(|r| Item {
                 code: r.code.clone(),
-                text: r.text.clone(),
+                text: format!("{} – {}", r.text, r.sentence),
             })
             .collect(),
         comments,

@@ -41,6 +41,12 @@ pub struct ExportRow {
     pub binding: &'static str,
     pub status: Option<Status>,
     pub comment: String,
+    /// Last round's number(s) of what it continues, where they differ from `code`: "1.2",
+    /// "1.3 og 3.2" for a merge; empty when unchanged or new.
+    pub former_codes: String,
+    /// The municipality's submitted status(es) last round to what it continues: "I proces",
+    /// or "I proces (1.3); Igangsat efter planen (3.2)" for a merge.
+    pub last_year: String,
     /// "Indsendt", "Kladde" or "Ikke indsendt".
     pub form: &'static str,
     /// Danish time as text ("23. november 2026 kl. 14.05"), for CSV.
@@ -50,7 +56,7 @@ pub struct ExportRow {
     pub submitted_at_utc: Option<NaiveDateTime>,
 }
 
-pub const HEADERS: [&str; 13] = [
+pub const HEADERS: [&str; 15] = [
     "Runde",
     "År",
     "KKR",
@@ -58,9 +64,11 @@ pub const HEADERS: [&str; 13] = [
     "Kommune",
     "Indsatsområde",
     "Nr.",
+    "Tidl. nr.",
     "Anbefaling",
     "Type",
     "Status",
+    "Status sidste år",
     "Kommentar",
     "Skema",
     "Indsendt",
@@ -72,7 +80,7 @@ impl ExportRow {
     }
 
     /// The row's cells as text, in the order of [`HEADERS`].
-    pub fn cells(&self) -> [String; 13] {
+    pub fn cells(&self) -> [String; 15] {
         [
             self.round.clone(),
             self.year.to_string(),
@@ -81,9 +89,11 @@ impl ExportRow {
             self.municipality.clone(),
             self.focus_area.clone(),
             self.code.clone(),
+            self.former_codes.clone(),
             self.text.clone(),
             self.binding.to_owned(),
             self.status_word().to_owned(),
+            self.last_year.clone(),
             self.comment.clone(),
             self.form.to_owned(),
             self.submitted_at.clone(),
@@ -126,6 +136,13 @@ pub fn rows(analysis: &RoundAnalysis, scope: &Scope) -> Vec<ExportRow> {
                     binding: crate::views::binding_label(rec.binding),
                     status: answer.and_then(|a| a.status),
                     comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
+                    former_codes: analysis
+                        .trend
+                        .lineage
+                        .link(rec.id)
+                        .and_then(|l| l.former_codes())
+                        .unwrap_or_default(),
+                    last_year: last_year_words(&analysis.previous_answers(&m.code, rec.id)),
                     form: crate::views::submission_line(submission).short,
                     submitted_at: submission
                         .and_then(|s| s.submitted_at)
@@ -137,6 +154,18 @@ pub fn rows(analysis: &RoundAnalysis, scope: &Scope) -> Vec<ExportRow> {
         }
     }
     out
+}
+
+/// Last round's statuses in words, each with its number when there are several (a merge).
+fn last_year_words(answers: &[crate::domain::lineage::PreviousAnswer]) -> String {
+    match answers {
+        [one] => one.status.label_da().to_owned(),
+        many => many
+            .iter()
+            .map(|a| format!("{} ({})", a.status.label_da(), a.code))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
 }
 
 /// Field separator for CSV: comma, or semicolon for Danish Excel.
@@ -270,16 +299,16 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
             let col = col as u16;
             if col == 1 {
                 sheet.write_number(r, col, f64::from(row.year))?;
-            } else if col == 9 {
+            } else if col == 10 {
                 match row.status {
                     Some(s) => sheet.write_string_with_format(r, col, cell, &status_format(s))?,
                     None => sheet.write_string(r, col, cell)?,
                 };
-            } else if col == 12 {
+            } else if col == 14 {
                 if let Some(at) = row.submitted_at_utc {
                     sheet.write_datetime_with_format(r, col, excel_datetime(at)?, &date)?;
                 }
-            } else if col == 7 || col == 10 {
+            } else if col == 8 || col == 11 || col == 12 {
                 sheet.write_string_with_format(r, col, cell, &wrap)?;
             } else {
                 // write_string stores text, never a formula, whatever the cell begins with.
@@ -298,10 +327,11 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
         (0u16, 30.0),
         (4, 16.0),
         (5, 28.0),
-        (7, 50.0),
-        (9, 22.0),
-        (10, 50.0),
-        (12, 17.0),
+        (8, 50.0),
+        (10, 22.0),
+        (11, 22.0),
+        (12, 50.0),
+        (14, 17.0),
     ] {
         sheet.set_column_width(col, width)?;
     }

@@ -462,6 +462,21 @@ pub fn rounds_of_kkr(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<Vec<Ro
         .collect())
 }
 
+/// The id of the KKR's latest round before `year`: the round a round is compared with.
+pub fn previous_round_id(
+    conn: &mut DbConnection,
+    kkr_id: i32,
+    year: i32,
+) -> QueryResult<Option<i32>> {
+    rounds::table
+        .filter(rounds::kkr_id.eq(kkr_id))
+        .filter(rounds::year.lt(year))
+        .order(rounds::year.desc())
+        .select(rounds::id)
+        .first(conn)
+        .optional()
+}
+
 /// The KKR's latest round before `year`, if any.
 pub fn latest_round_before(
     conn: &mut DbConnection,

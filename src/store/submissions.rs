@@ -6,12 +6,11 @@ use std::collections::HashMap;
 
 use super::audit::{self, AuditEntry};
 use super::rows::*;
-use super::schema::{answers, focus_areas, recommendations, rounds, submissions, users};
+use super::schema::{answers, submissions, users};
 use super::{write_tx, DbConnection};
 use crate::domain::access::{self, Refusal};
-use crate::domain::{
-    Answer, MunicipalityCode, PreviousAnswer, RoundContent, Submission, SubmissionState, User,
-};
+use crate::domain::lineage::{self, PreviousAnswer};
+use crate::domain::{Answer, MunicipalityCode, Submission, SubmissionState, User};
 
 /// A municipality's submission to a round with its answers, if it has one.
 pub fn get_submission(
@@ -432,61 +431,33 @@ pub fn reopen(
     })
 }
 
-/// The municipality's submitted answers in the previous round to the recommendations this
-/// round continues, keyed by this round's recommendation id. A recommendation that others
-/// were merged into takes its `carried_from`'s answer, or else the first merged one's.
+/// The municipality's submitted answers in the previous round to what each recommendation
+/// of a round continues, keyed by the round's recommendation id (several for a merge): its
+/// form in the round `lineage` was made against (the KKR's latest earlier round, see
+/// `rounds::previous_round_id`), read by the one domain function every view uses.
 pub fn previous_answers(
     conn: &mut DbConnection,
-    content: &RoundContent,
+    lineage: &lineage::Lineage,
     code: &MunicipalityCode,
-) -> QueryResult<HashMap<i32, PreviousAnswer>> {
-    // Earlier recommendation id -> (this round's id, rank among its predecessors).
-    let links: HashMap<i32, (i32, usize)> = content
-        .recommendations
-        .iter()
-        .flat_map(|r| {
-            r.predecessors()
-                .enumerate()
-                .map(move |(rank, from)| (from, (r.id, rank)))
-        })
-        .collect();
-    if links.is_empty() {
+) -> QueryResult<HashMap<i32, Vec<PreviousAnswer>>> {
+    let Some((previous_id, _)) = lineage.previous else {
+        return Ok(HashMap::new());
+    };
+    if lineage.links.iter().all(|l| l.from.is_empty()) {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i32, Option<String>, String, i32)> = answers::table
-        .inner_join(submissions::table)
-        .inner_join(recommendations::table.inner_join(focus_areas::table.inner_join(rounds::table)))
-        .filter(answers::recommendation_id.eq_any(links.keys().copied().collect::<Vec<_>>()))
-        .filter(submissions::municipality_code.eq(code.as_str()))
-        .filter(submissions::state.eq(SubmissionState::Submitted.as_str()))
-        .select((
-            answers::recommendation_id,
-            answers::status,
-            answers::comment,
-            rounds::year,
-        ))
-        .load(conn)?;
-    let mut best: HashMap<i32, (usize, PreviousAnswer)> = HashMap::new();
-    for (from, status, comment, year) in rows {
-        if let (Some(status), Some(&(current, rank))) =
-            (parse_status(status.as_deref())?, links.get(&from))
-        {
-            if best.get(&current).is_none_or(|(r, _)| rank < *r) {
-                best.insert(
-                    current,
-                    (
-                        rank,
-                        PreviousAnswer {
-                            year,
-                            status,
-                            comment,
-                        },
-                    ),
-                );
-            }
-        }
-    }
-    Ok(best.into_iter().map(|(id, (_, a))| (id, a)).collect())
+    let submission = get_submission(conn, previous_id, code)?;
+    Ok(lineage
+        .links
+        .iter()
+        .map(|l| {
+            (
+                l.recommendation_id,
+                lineage::previous_answers(lineage, submission.as_ref(), l.recommendation_id),
+            )
+        })
+        .filter(|(_, answers)| !answers.is_empty())
+        .collect())
 }
 
 /// Every recorded change to a municipality's submission, oldest first.

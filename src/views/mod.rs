@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::domain::analysis::RoundAnalysis;
+use crate::domain::lineage::{previous_label, unchanged_since};
 use crate::domain::model::{RoundState, SubmissionState};
 use crate::domain::status::StatusView;
 use crate::domain::summary::{Counts, Response};
@@ -160,11 +161,82 @@ pub fn heatmap_rows(analysis: &RoundAnalysis) -> Vec<HeatRow> {
         .collect()
 }
 
+/// One round of a municipality's history of a recommendation.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineStep {
+    pub year: i32,
+    /// Its number that year.
+    pub code: String,
+    pub status: Option<StatusView>,
+    pub comment: String,
+    /// "2016 (1.2): gul", "2017: ikke indsendt".
+    pub label: String,
+}
+
+/// A municipality's history of one recommendation, as pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeline {
+    pub steps: Vec<TimelineStep>,
+    /// "Gul siden 2016", or empty when this round has no submitted status or it is the only
+    /// round.
+    pub since: String,
+}
+
+/// A municipality's status and comment in every round along a recommendation's lineage,
+/// oldest first (submitted answers only).
+pub fn timeline(
+    analysis: &RoundAnalysis,
+    code: &MunicipalityCode,
+    recommendation_id: i32,
+) -> Timeline {
+    let entries = analysis.timeline(code, recommendation_id);
+    let current = analysis.data.content.round.year;
+    let steps = entries
+        .iter()
+        .map(|e| {
+            let number = if e.year == current {
+                String::new()
+            } else {
+                format!(" ({})", e.code)
+            };
+            TimelineStep {
+                year: e.year,
+                code: e.code.clone(),
+                status: e.status.map(StatusView::from),
+                comment: e.comment.clone(),
+                label: format!(
+                    "{}{number}: {}",
+                    e.year,
+                    e.status.map_or("ikke indsendt", |s| s.colour_da())
+                ),
+            }
+        })
+        .collect();
+    let since = match unchanged_since(&entries) {
+        Some((status, year)) if year < current => {
+            let mut word = status.colour_da().to_owned();
+            if let Some(first) = word.get(..1) {
+                word = format!("{}{}", first.to_uppercase(), &word[1..]);
+            }
+            format!("{word} siden {year}")
+        }
+        _ => String::new(),
+    };
+    Timeline { steps, since }
+}
+
 /// One recommendation with a municipality's own answer beside the region's.
 #[derive(Debug, Clone, Serialize)]
 pub struct OwnRow {
     pub id: i32,
     pub code: String,
+    /// "3.2 (tidl. 1.2)" where the number changed since last round, else the number.
+    pub code_label: String,
+    /// Last round's submitted answers to what it continues, as words: "gul", "gul (1.3) og
+    /// grøn (3.2)" for a merge, "–" with none.
+    pub last_year: String,
+    /// The municipality's status in every round along the recommendation's lineage.
+    pub timeline: Timeline,
     pub text: String,
     pub binding: &'static str,
     pub own: Option<StatusView>,
@@ -222,6 +294,14 @@ pub fn own_areas(
                         OwnRow {
                             id: r.recommendation_id,
                             code: r.code.clone(),
+                            code_label: analysis
+                                .code_label(r.recommendation_id)
+                                .unwrap_or_else(|| r.code.clone()),
+                            last_year: previous_label(
+                                &analysis.previous_answers(code, r.recommendation_id),
+                            )
+                            .unwrap_or_else(|| NOTHING.to_owned()),
+                            timeline: timeline(analysis, code, r.recommendation_id),
                             text: r.text.clone(),
                             binding: binding_label(r.binding),
                             own: answer.and_then(|a| a.status).map(StatusView::from),

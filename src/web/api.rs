@@ -44,6 +44,10 @@ fn resources() -> Vec<(&'static str, Route)> {
             "/rounds/{id}/municipalities/{code}/submission",
             web::get().to(submission),
         ),
+        (
+            "/rounds/{id}/municipalities/{code}/history",
+            web::get().to(history),
+        ),
     ]
 }
 
@@ -82,7 +86,7 @@ pub fn registered_paths() -> Vec<String> {
             (`{\"error\": code, \"reason\": Danish text}`); another method than GET on a path is \
             answered 405 with `Allow: GET`. Times are UTC."
     ),
-    paths(openapi, list_rounds, summary, responses, submission),
+    paths(openapi, list_rounds, summary, responses, submission, history),
     modifiers(&SecuritySchemes),
     // Anonymous callers are welcome where the pages welcome them (published rounds).
     security(("bearer" = []), ("session" = []), ())
@@ -430,4 +434,56 @@ async fn submission(
         .filter(|s| s.is_submitted() || access::can_see_drafts(&user, round, &code))
         .map(|s| web::Json(types::Submission::from(s)))
         .ok_or(ApiError(AppError::NotFound))
+}
+
+/// A municipality's answers across the years: for each recommendation of the round, where it
+/// comes from (continued, moved, merged or new, with last round's numbers), the municipality's
+/// submitted answers last round to what it continues, and its status in every round along the
+/// lineage.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/municipalities/{code}/history",
+    operation_id = "municipalityHistory",
+    params(
+        ("id" = i32, Path, description = "The round's id"),
+        ("code" = String, Path, pattern = "^[0-9]{3}$",
+            description = "The municipality's three-digit code (kommunekode), e.g. 147"),
+    ),
+    // Per-municipality answers are never public.
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The municipality's history", body = types::MunicipalityHistory),
+        (status = 401, description = "Not signed in, an invalid or revoked token, or an expired \
+            session", body = types::ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The caller may not read this municipality's answers",
+            body = types::ErrorBody),
+        (status = 404, description = "No such round, or no such municipality in the round",
+            body = types::ErrorBody),
+        (status = 429, description = "Too many requests with a token from this address",
+            body = types::ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is not reachable", body = types::ErrorBody),
+    )
+)]
+async fn history(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(i32, String)>,
+) -> Result<web::Json<types::MunicipalityHistory>, ApiError> {
+    let user = caller(&req, &state).await?;
+    let (round_id, raw_code) = path.into_inner();
+    let code = MunicipalityCode::parse(&raw_code)
+        .ok()
+        .filter(|c| c.as_str() == raw_code)
+        .ok_or(AppError::NotFound)?;
+    let view = round_view(&state, round_id).await?;
+    if view.data.content.municipality(&code).is_none() {
+        return Err(ApiError(AppError::NotFound));
+    }
+    let Some(user) = user else {
+        return Err(forbidden_or_sign_in(None));
+    };
+    if !access::can_read_municipality(&user, &view.data.content.round, &code) {
+        return Err(ApiError(AppError::Forbidden));
+    }
+    Ok(web::Json(types::MunicipalityHistory::of(&view, &code)))
 }

@@ -279,6 +279,7 @@ async fn dashboard(
     context.insert("trend_svg", &*trend_svg);
     context.insert("trend_rounds", &view.trend.rounds);
     context.insert("like_for_like", &view.trend.like_for_like);
+    context.insert("comparison", &view.trend.comparison);
     context.insert(
         "retired",
         &view
@@ -287,7 +288,7 @@ async fn dashboard(
             .iter()
             .map(|r| ItemView {
                 code: r.code.clone(),
-                text: r.text.clone(),
+                text: format!("{} ({})", r.text, r.sentence),
             })
             .collect::<Vec<_>>(),
     );

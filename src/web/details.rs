@@ -42,6 +42,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct Column {
     id: i32,
     code: String,
+    /// " (tidl. 1.2)" where the number changed since last round, read out after the number.
+    former: String,
     text: String,
 }
 
@@ -93,6 +95,13 @@ async fn heatmap(
         .map(|r| Column {
             id: r.id,
             code: r.code.clone(),
+            former: view
+                .trend
+                .lineage
+                .link(r.id)
+                .and_then(|l| l.former_codes())
+                .map(|f| format!(" (tidl. {f})"))
+                .unwrap_or_default(),
             text: r.text.clone(),
         })
         .collect();
@@ -133,6 +142,8 @@ struct AnswerRow {
     status: Option<StatusView>,
     comment: String,
     state: &'static str,
+    /// Its status in every round along the recommendation's lineage.
+    timeline: crate::views::Timeline,
 }
 
 #[derive(Debug, Serialize)]
@@ -186,6 +197,7 @@ async fn recommendation(
                 status: answer.and_then(|a| a.status).map(StatusView::from),
                 comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
                 state: crate::views::submission_line(submission).short,
+                timeline: crate::views::timeline(&view, &m.code, rec_id),
             }
         })
         .collect();
@@ -217,6 +229,17 @@ async fn recommendation(
     context.insert("answers", &answers);
     context.insert("history", &history);
     context.insert("is_new", &trend.is_some_and(|t| t.is_new));
+    context.insert("code_label", &view.code_label(rec_id));
+    context.insert(
+        "link",
+        &view.trend.lineage.link(rec_id).map(|l| {
+            serde_json::json!({
+                "kind": l.kind.label_da(),
+                "from": l.from.iter().map(|f| format!("{} ({}): {}", f.code, f.year, f.text)).collect::<Vec<_>>(),
+            })
+        }),
+    );
+    context.insert("has_earlier", &!view.earlier.is_empty());
     state.pages.ok("recommendation.html", &context)
 }
 

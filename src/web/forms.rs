@@ -20,11 +20,11 @@ use super::pages::{base_context, verify_csrf};
 use super::{db, db_read, AppState};
 use crate::domain::access::Refusal;
 use crate::domain::form::{self, FieldError, FormAction, FormContext, FormRejection, TypedAnswer};
+use crate::domain::lineage::{self, Lineage, PreviousAnswer};
 use crate::domain::status::StatusView;
 use crate::domain::time::danish_datetime;
 use crate::domain::{
-    access, MunicipalityCode, PreviousAnswer, RoundContent, Status, Submission, SubmissionState,
-    User,
+    access, MunicipalityCode, RoundContent, Status, Submission, SubmissionState, User,
 };
 use crate::store::audit::AuditEvent;
 use crate::store::rounds;
@@ -53,7 +53,9 @@ fn form_path(round_id: i32, code: &MunicipalityCode) -> String {
 struct Loaded {
     content: std::sync::Arc<RoundContent>,
     submission: Option<Submission>,
-    previous: HashMap<i32, PreviousAnswer>,
+    previous: HashMap<i32, Vec<PreviousAnswer>>,
+    /// The round's recommendations against the previous round's: "3.2 (tidl. 1.2)".
+    lineage: Lineage,
     code: MunicipalityCode,
 }
 
@@ -96,11 +98,18 @@ async fn load(
             return Err(AppError::NotFound);
         }
         let submission = submissions::get_submission(conn, round_id, &code)?;
-        let previous = submissions::previous_answers(conn, &content, &code)?;
+        let round = &content.round;
+        let previous_content = match rounds::previous_round_id(conn, round.kkr_id, round.year)? {
+            Some(id) => state_for_db.cache.content(conn, id)?,
+            None => None,
+        };
+        let lineage = lineage::lineage(&content, previous_content.as_deref());
+        let previous = submissions::previous_answers(conn, &lineage, &code)?;
         Ok(Loaded {
             content,
             submission,
             previous,
+            lineage,
             code,
         })
     })
@@ -132,20 +141,39 @@ struct SavedAnswer {
 #[derive(Debug, Serialize)]
 struct LastYear {
     year: i32,
+    /// Its number last round.
+    code: String,
     status: StatusView,
     comment: String,
+}
+
+impl From<&PreviousAnswer> for LastYear {
+    fn from(p: &PreviousAnswer) -> Self {
+        LastYear {
+            year: p.year,
+            code: p.code.clone(),
+            status: p.status.into(),
+            comment: p.comment.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
 struct FormRec {
     id: i32,
     code: String,
+    /// "3.2 (tidl. 1.2)" where the number changed since last round.
+    code_label: String,
     text: String,
     binding: &'static str,
     status: String,
     comment: String,
     carried: bool,
-    last_year: Option<LastYear>,
+    /// Last round's answers to what it continues: one, or one per recommendation merged.
+    last_year: Vec<LastYear>,
+    /// It took in several recommendations: each last-year answer is listed with its number.
+    last_year_merged: bool,
+    last_year_year: Option<i32>,
     status_error: Option<String>,
     comment_error: Option<String>,
     confirm_error: Option<String>,
@@ -242,11 +270,22 @@ fn render(
                         status: mine.status,
                         comment: mine.comment,
                         carried: mine.carried,
-                        last_year: loaded.previous.get(&rec.id).map(|p| LastYear {
-                            year: p.year,
-                            status: p.status.into(),
-                            comment: p.comment.clone(),
-                        }),
+                        code_label: loaded
+                            .lineage
+                            .code_label(rec.id)
+                            .unwrap_or_else(|| rec.code.clone()),
+                        last_year_merged: loaded
+                            .lineage
+                            .link(rec.id)
+                            .is_some_and(|l| l.kind == lineage::LinkKind::Merged),
+                        last_year_year: loaded.lineage.previous.map(|(_, year)| year),
+                        last_year: loaded
+                            .previous
+                            .get(&rec.id)
+                            .into_iter()
+                            .flatten()
+                            .map(LastYear::from)
+                            .collect(),
                         status_error: error_for(format!("status-{}", rec.id)),
                         comment_error: error_for(format!("comment-{}", rec.id)),
                         confirm_error: error_for(format!("confirm-{}", rec.id)),

@@ -118,6 +118,7 @@ async fn page(
     context.insert("trend_svg", &trend);
     context.insert("trend_rounds", &view.trend.rounds);
     context.insert("like_for_like", &view.trend.like_for_like);
+    context.insert("comparison", &view.trend.comparison);
     context.insert(
         "codes",
         &content

@@ -110,12 +110,12 @@ fn spreadsheets_hold_one_row_per_municipality_and_recommendation_and_no_formulas
         .collect();
     assert_eq!(copenhagen.len(), 12);
     assert_eq!(
-        copenhagen[0][10],
+        copenhagen[0][12],
         Data::String(EVIL_FIRST.into()),
         "stored as text"
     );
     assert_eq!(
-        copenhagen[0][9],
+        copenhagen[0][10],
         Data::String("Igangsat efter planen".into())
     );
     let formulas = book.worksheet_formula("Svar").unwrap();
@@ -130,7 +130,7 @@ fn spreadsheets_hold_one_row_per_municipality_and_recommendation_and_no_formulas
     assert!(answers
         .rows()
         .filter(|r| r[3] == Data::String("147".into()))
-        .all(|r| r[9].to_string().is_empty()));
+        .all(|r| r[10].to_string().is_empty()));
 
     let csv = app.get(&kkr, "/rounds/2/export.csv?sep=semikolon");
     assert_eq!(csv.status, 200);

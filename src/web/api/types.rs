@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{self, summary, trend};
+use crate::domain::{self, lineage, summary, trend};
 
 fn utc(time: NaiveDateTime) -> DateTime<Utc> {
     time.and_utc()
@@ -404,8 +404,9 @@ impl From<&trend::RoundPoint> for RoundPoint {
     }
 }
 
-/// The recommendations carried over from last round, compared answer by answer where the
-/// same municipality answered (submitted) both years.
+/// The recommendations continued one to one from last round (reworded and moved ones
+/// included; merged and new ones not), compared answer by answer where the same municipality
+/// answered (submitted) both years.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LikeForLike {
@@ -503,6 +504,10 @@ pub struct RetiredRecommendation {
     pub text: String,
     #[schema(required = true)]
     pub classification: Option<Status>,
+    /// Last round's submitted answers to it.
+    pub previous: Tally,
+    /// In Danish, e.g. "1.4 er udgået: sidste år 1 grøn af 2 svar."
+    pub sentence: String,
 }
 
 impl From<&trend::RetiredRecommendation> for RetiredRecommendation {
@@ -513,8 +518,278 @@ impl From<&trend::RetiredRecommendation> for RetiredRecommendation {
             code: r.code.clone(),
             text: r.text.clone(),
             classification: status(r.classification),
+            previous: r.previous.into(),
+            sentence: r.sentence.clone(),
         }
     }
+}
+
+/// Submitted answers, and how many of them were green.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tally {
+    pub answers: u32,
+    pub green: u32,
+}
+
+impl From<lineage::Tally> for Tally {
+    fn from(t: lineage::Tally) -> Self {
+        Tally {
+            answers: t.answers,
+            green: t.green,
+        }
+    }
+}
+
+/// A recommendation that several of last round's were merged into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergedRecommendation {
+    pub recommendation_id: i32,
+    pub code: String,
+    /// Last round's numbers of the recommendations merged into it.
+    pub from_codes: Vec<String>,
+    /// Last round's submitted answers to those.
+    pub previous: Tally,
+    /// This round's submitted answers to it.
+    pub current: Tally,
+    /// In Danish, e.g. "1.2 og 3.2 er lagt sammen i 3.1: sidste år 9 grønne af 26 svar, i år
+    /// 12 af 15."
+    pub sentence: String,
+}
+
+/// What last round's submitted answers became: each is counted in exactly one of
+/// like-for-like, merged and retired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Comparison {
+    pub previous_year: i32,
+    pub year: i32,
+    /// Recommendations continued one to one (reworded and moved ones included).
+    pub like_for_like_recommendations: u32,
+    /// Last round's answers to those, and this round's answers to their continuations.
+    pub like_for_like_previous: Tally,
+    pub like_for_like_current: Tally,
+    pub merged: Vec<MergedRecommendation>,
+    /// Last round's answers to recommendations retired since (each one in `retired`).
+    pub retired_previous: Tally,
+    /// Which answers each figure counts, in Danish.
+    pub scope_sentence: String,
+}
+
+impl From<&trend::Comparison> for Comparison {
+    fn from(c: &trend::Comparison) -> Self {
+        let mut retired = lineage::Tally::default();
+        for r in &c.buckets.retired {
+            retired.answers += r.previous.answers;
+            retired.green += r.previous.green;
+        }
+        Comparison {
+            previous_year: c.previous_year,
+            year: c.year,
+            like_for_like_recommendations: c.buckets.like_for_like_recommendations,
+            like_for_like_previous: c.buckets.like_for_like_previous.into(),
+            like_for_like_current: c.buckets.like_for_like_current.into(),
+            merged: c
+                .merged
+                .iter()
+                .map(|m| MergedRecommendation {
+                    recommendation_id: m.figure.recommendation_id,
+                    code: m.figure.code.clone(),
+                    from_codes: m.figure.from_codes.clone(),
+                    previous: m.figure.previous.into(),
+                    current: m.figure.current.into(),
+                    sentence: m.sentence.clone(),
+                })
+                .collect(),
+            retired_previous: retired.into(),
+            scope_sentence: c.scope_sentence.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    Continued,
+    Moved,
+    Merged,
+    New,
+}
+
+impl From<lineage::LinkKind> for LinkKind {
+    fn from(k: lineage::LinkKind) -> Self {
+        match k {
+            lineage::LinkKind::Continued => LinkKind::Continued,
+            lineage::LinkKind::Moved => LinkKind::Moved,
+            lineage::LinkKind::Merged => LinkKind::Merged,
+            lineage::LinkKind::New => LinkKind::New,
+        }
+    }
+}
+
+/// A recommendation of the previous round as a later one refers to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Former {
+    pub round_id: i32,
+    pub year: i32,
+    pub recommendation_id: i32,
+    /// Its number then.
+    pub code: String,
+    pub text: String,
+}
+
+impl From<&lineage::Former> for Former {
+    fn from(f: &lineage::Former) -> Self {
+        Former {
+            round_id: f.round_id,
+            year: f.year,
+            recommendation_id: f.recommendation_id,
+            code: f.code.clone(),
+            text: f.text.clone(),
+        }
+    }
+}
+
+/// Where a recommendation of the round comes from in the previous round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub recommendation_id: i32,
+    pub code: String,
+    /// "3.2 (tidl. 1.2)" where the number changed since last round, else the number.
+    pub code_label: String,
+    pub kind: LinkKind,
+    /// Its text differs from its own predecessor's.
+    pub reworded: bool,
+    /// Its predecessors: its own first, then those merged into it.
+    pub from: Vec<Former>,
+}
+
+impl From<&lineage::Link> for Link {
+    fn from(l: &lineage::Link) -> Self {
+        Link {
+            recommendation_id: l.recommendation_id,
+            code: l.code.clone(),
+            code_label: l.code_label(),
+            kind: l.kind.into(),
+            reworded: l.reworded,
+            from: l.from.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A municipality's submitted answer last round to what a recommendation continues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousAnswer {
+    pub year: i32,
+    pub round_id: i32,
+    pub recommendation_id: i32,
+    /// Its number last round.
+    pub code: String,
+    pub status: Status,
+    pub comment: String,
+}
+
+impl From<&lineage::PreviousAnswer> for PreviousAnswer {
+    fn from(p: &lineage::PreviousAnswer) -> Self {
+        PreviousAnswer {
+            year: p.year,
+            round_id: p.round_id,
+            recommendation_id: p.recommendation_id,
+            code: p.code.clone(),
+            status: p.status.into(),
+            comment: p.comment.clone(),
+        }
+    }
+}
+
+/// A municipality's submitted status and comment in one round along the lineage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntry {
+    pub year: i32,
+    pub round_id: i32,
+    pub recommendation_id: i32,
+    /// Its number in that round.
+    pub code: String,
+    /// Null when the municipality submitted no answer to it that round.
+    #[schema(required = true)]
+    pub status: Option<Status>,
+    pub comment: String,
+}
+
+impl From<&lineage::TimelineEntry> for TimelineEntry {
+    fn from(e: &lineage::TimelineEntry) -> Self {
+        TimelineEntry {
+            year: e.year,
+            round_id: e.round_id,
+            recommendation_id: e.recommendation_id,
+            code: e.code.clone(),
+            status: status(e.status),
+            comment: e.comment.clone(),
+        }
+    }
+}
+
+/// One recommendation's history for one municipality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationHistory {
+    pub link: Link,
+    /// Last round's submitted answers to what it continues: one, one per merged predecessor,
+    /// or none.
+    pub previous_answers: Vec<PreviousAnswer>,
+    /// Every round along its lineage, oldest first, ending with this round (submitted answers
+    /// only).
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl MunicipalityHistory {
+    /// Read from the analysis by the same functions every page and document uses.
+    pub fn of(
+        analysis: &domain::analysis::RoundAnalysis,
+        code: &domain::MunicipalityCode,
+    ) -> MunicipalityHistory {
+        MunicipalityHistory {
+            round_id: analysis.data.content.round.id,
+            municipality_code: code.as_str().to_owned(),
+            previous_year: analysis.trend.lineage.previous.map(|(_, year)| year),
+            recommendations: analysis
+                .trend
+                .lineage
+                .links
+                .iter()
+                .map(|l| RecommendationHistory {
+                    link: l.into(),
+                    previous_answers: analysis
+                        .previous_answers(code, l.recommendation_id)
+                        .iter()
+                        .map(Into::into)
+                        .collect(),
+                    timeline: analysis
+                        .timeline(code, l.recommendation_id)
+                        .iter()
+                        .map(Into::into)
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A municipality's answers across the years, recommendation by recommendation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityHistory {
+    pub round_id: i32,
+    pub municipality_code: String,
+    /// The round compared with; null for a first round.
+    #[schema(required = true)]
+    pub previous_year: Option<i32>,
+    pub recommendations: Vec<RecommendationHistory>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -596,6 +871,11 @@ pub struct Trend {
     /// Null for a first round or when no carried recommendation was answered both years.
     #[schema(required = true)]
     pub like_for_like: Option<LikeForLike>,
+    /// Null for a first round.
+    #[schema(required = true)]
+    pub comparison: Option<Comparison>,
+    /// Where each recommendation of the round comes from in the previous round.
+    pub lineage: Vec<Link>,
 }
 
 impl From<&trend::Trend> for Trend {
@@ -606,6 +886,8 @@ impl From<&trend::Trend> for Trend {
             retired: t.retired.iter().map(Into::into).collect(),
             municipalities: t.municipalities.iter().map(Into::into).collect(),
             like_for_like: t.like_for_like.as_ref().map(Into::into),
+            comparison: t.comparison.as_ref().map(Into::into),
+            lineage: t.lineage.links.iter().map(Into::into).collect(),
         }
     }
 }
