@@ -11,6 +11,7 @@ pub mod model;
 pub mod prose;
 pub mod rounds;
 pub mod set_changes;
+pub mod set_lineage;
 pub mod status;
 pub mod summary;
 pub mod time;

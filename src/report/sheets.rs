@@ -258,11 +258,70 @@ fn title_rows(
     Ok(())
 }
 
-/// XLSX with the answers on the first sheet (status cells filled with their colour, the
-/// word always written too) and the region-wide summary on the second.
+/// The columns of the printed answers sheet: what fits A4 landscape at a readable size.
+/// The round, its year and KKR stand once in the title row; the rest of each row's data is on
+/// the "Detaljer" sheet.
+const PRINTED: [(&str, f64); 7] = [
+    ("Kommune", 15.0),
+    ("Nr.", 5.0),
+    ("Tidl. nr.", 8.0),
+    ("Anbefaling", 38.0),
+    ("Status", 17.0),
+    ("Status sidste år", 17.0),
+    ("Kommentar", 42.0),
+];
+
+/// The details sheet's columns: one row per answer like the printed sheet, in the same order.
+const DETAILS: [(&str, f64); 8] = [
+    ("Kommune", 15.0),
+    ("Kommunekode", 12.0),
+    ("Nr.", 5.0),
+    ("Indsatsområde", 34.0),
+    ("Type", 13.0),
+    ("Skema", 13.0),
+    ("Indsendt", 17.0),
+    ("Status", 20.0),
+];
+
+/// The points of one line of text in Excel's default font.
+const LINE_POINTS: f64 = 15.0;
+/// The tallest row a spreadsheet allows.
+const MAX_ROW_POINTS: f64 = 409.0;
+
+/// Lines `text` takes wrapped in a column `width` characters wide: each paragraph at least
+/// one line, long ones as many as their characters need. Column widths count the digit "0";
+/// text averages a little narrower, so this errs towards a row a little too tall, never one
+/// whose text runs past its bottom edge.
+fn wrapped_lines(text: &str, width: f64) -> f64 {
+    let per_line = (width - 1.0).max(1.0);
+    text.split('\n')
+        .map(|paragraph| {
+            let chars = paragraph.chars().count() as f64;
+            (chars / per_line).ceil().max(1.0)
+        })
+        .sum::<f64>()
+        .max(1.0)
+}
+
+/// A row tall enough for the longest of its wrapped cells.
+fn row_points(cells: &[(&str, f64)]) -> f64 {
+    let lines = cells
+        .iter()
+        .map(|(text, width)| wrapped_lines(text, *width))
+        .fold(1.0, f64::max);
+    (lines * LINE_POINTS).min(MAX_ROW_POINTS)
+}
+
+/// XLSX ready to print: the answers on the first sheet (status cells filled with their
+/// colour, the word always written too, last year's status beside this year's), each row as
+/// tall as its longest comment; the rest of each answer's data on "Detaljer"; the region-wide
+/// summary on "Opsummering".
 pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let bold = Format::new().set_bold();
+    let bold = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let date = Format::new()
         .set_num_format(DANISH_DATETIME)
@@ -280,6 +339,11 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
         [one] => format!("{}: svar fra {}", round.title, official_name(one)),
         _ => format!("{}: kommunernes svar, {}", round.title, round.kkr_name),
     };
+    let previous_year = analysis.trend.lineage.previous.map(|(_, year)| year);
+    let last_year_header = previous_year.map_or_else(
+        || "Status sidste år".to_owned(),
+        |year| format!("Status {year}"),
+    );
 
     let sheet = workbook.add_worksheet();
     sheet.set_name("Svar")?;
@@ -287,55 +351,92 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
         sheet,
         &title,
         &format!("{} {submitted}", summary.sentence),
-        HEADERS.len() as u16,
+        PRINTED.len() as u16,
     )?;
     const HEADER_ROW: u32 = 3;
-    for (col, header) in HEADERS.iter().enumerate() {
-        sheet.write_string_with_format(HEADER_ROW, col as u16, *header, &bold)?;
+    for (col, (header, width)) in PRINTED.iter().enumerate() {
+        let header = if col == 5 { &last_year_header } else { *header };
+        sheet.write_string_with_format(HEADER_ROW, col as u16, header, &bold)?;
+        sheet.set_column_width(col as u16, *width)?;
     }
     for (i, row) in rows.iter().enumerate() {
         let r = HEADER_ROW + 1 + i as u32;
-        for (col, cell) in row.cells().iter().enumerate() {
-            let col = col as u16;
-            if col == 1 {
-                sheet.write_number(r, col, f64::from(row.year))?;
-            } else if col == 10 {
-                match row.status {
-                    Some(s) => sheet.write_string_with_format(r, col, cell, &status_format(s))?,
-                    None => sheet.write_string(r, col, cell)?,
-                };
-            } else if col == 14 {
-                if let Some(at) = row.submitted_at_utc {
-                    sheet.write_datetime_with_format(r, col, excel_datetime(at)?, &date)?;
-                }
-            } else if col == 8 || col == 11 || col == 12 {
-                sheet.write_string_with_format(r, col, cell, &wrap)?;
-            } else {
-                // write_string stores text, never a formula, whatever the cell begins with.
-                sheet.write_string(r, col, cell)?;
-            }
-        }
+        // write_string stores text, never a formula, whatever the cell begins with.
+        sheet.write_string_with_format(r, 0, &row.municipality, &wrap)?;
+        sheet.write_string_with_format(r, 1, &row.code, &wrap)?;
+        sheet.write_string_with_format(r, 2, &row.former_codes, &wrap)?;
+        sheet.write_string_with_format(r, 3, &row.text, &wrap)?;
+        match row.status {
+            Some(s) => sheet.write_string_with_format(
+                r,
+                4,
+                s.label_da(),
+                &status_format(s).set_text_wrap().set_align(FormatAlign::Top),
+            )?,
+            None => sheet.write_string_with_format(r, 4, "", &wrap)?,
+        };
+        sheet.write_string_with_format(r, 5, &row.last_year, &wrap)?;
+        sheet.write_string_with_format(r, 6, &row.comment, &wrap)?;
+        let status = row.status_word();
+        let cells = [
+            (row.municipality.as_str(), PRINTED[0].1),
+            (row.former_codes.as_str(), PRINTED[2].1),
+            (row.text.as_str(), PRINTED[3].1),
+            (status, PRINTED[4].1),
+            (row.last_year.as_str(), PRINTED[5].1),
+            (row.comment.as_str(), PRINTED[6].1),
+        ];
+        sheet.set_row_height(r, row_points(&cells))?;
     }
     sheet.set_freeze_panes(HEADER_ROW + 1, 0)?;
     sheet.autofilter(
         HEADER_ROW,
         0,
         HEADER_ROW + rows.len() as u32,
-        (HEADERS.len() - 1) as u16,
+        (PRINTED.len() - 1) as u16,
     )?;
-    for (col, width) in [
-        (0u16, 30.0),
-        (4, 16.0),
-        (5, 28.0),
-        (8, 50.0),
-        (10, 22.0),
-        (11, 22.0),
-        (12, 50.0),
-        (14, 17.0),
-    ] {
-        sheet.set_column_width(col, width)?;
-    }
     print_setup(sheet, HEADER_ROW)?;
+
+    let details = workbook.add_worksheet();
+    details.set_name("Detaljer")?;
+    title_rows(
+        details,
+        &title,
+        "Resten af oplysningerne til hvert svar på arket «Svar», i samme rækkefølge.",
+        DETAILS.len() as u16,
+    )?;
+    for (col, (header, width)) in DETAILS.iter().enumerate() {
+        details.write_string_with_format(HEADER_ROW, col as u16, *header, &bold)?;
+        details.set_column_width(col as u16, *width)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let r = HEADER_ROW + 1 + i as u32;
+        details.write_string_with_format(r, 0, &row.municipality, &wrap)?;
+        details.write_string_with_format(r, 1, &row.municipality_code, &wrap)?;
+        details.write_string_with_format(r, 2, &row.code, &wrap)?;
+        details.write_string_with_format(r, 3, &row.focus_area, &wrap)?;
+        details.write_string_with_format(r, 4, row.binding, &wrap)?;
+        details.write_string_with_format(r, 5, row.form, &wrap)?;
+        if let Some(at) = row.submitted_at_utc {
+            details.write_datetime_with_format(r, 6, excel_datetime(at)?, &date)?;
+        }
+        details.write_string_with_format(r, 7, row.status_word(), &wrap)?;
+        details.set_row_height(
+            r,
+            row_points(&[
+                (row.municipality.as_str(), DETAILS[0].1),
+                (row.focus_area.as_str(), DETAILS[3].1),
+            ]),
+        )?;
+    }
+    details.set_freeze_panes(HEADER_ROW + 1, 0)?;
+    details.autofilter(
+        HEADER_ROW,
+        0,
+        HEADER_ROW + rows.len() as u32,
+        (DETAILS.len() - 1) as u16,
+    )?;
+    print_setup(details, HEADER_ROW)?;
 
     let overview = workbook.add_worksheet();
     overview.set_name("Opsummering")?;
@@ -383,7 +484,23 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
 
 #[cfg(test)]
 mod tests {
-    use super::defuse;
+    use super::{defuse, row_points, wrapped_lines};
+
+    #[test]
+    fn a_row_is_as_tall_as_its_longest_wrapped_cell() {
+        assert_eq!(wrapped_lines("", 40.0), 1.0);
+        assert_eq!(wrapped_lines("kort", 40.0), 1.0);
+        // 78 characters in a 40-wide column: two lines of 39.
+        assert_eq!(wrapped_lines(&"a".repeat(78), 40.0), 2.0);
+        assert_eq!(wrapped_lines(&"a".repeat(79), 40.0), 3.0);
+        assert_eq!(wrapped_lines("a\nb\n\nc", 40.0), 4.0);
+        assert_eq!(
+            row_points(&[("kort", 10.0), (&"a".repeat(90), 10.0)]),
+            150.0
+        );
+        // Never taller than a spreadsheet allows.
+        assert_eq!(row_points(&[(&"a".repeat(5000), 10.0)]), 409.0);
+    }
 
     #[test]
     fn formula_like_cells_are_defused() {

@@ -341,7 +341,9 @@ fn the_spreadsheet_prints_landscape_on_one_page_width_with_title_sentence_and_da
         "as many pages long as needed"
     );
     assert!(!sheet.contains("fitToWidth=\"0\""));
-    assert!(sheet.contains("<mergeCell ref=\"A2:O2\"/>"));
+    assert!(sheet.contains("<mergeCell ref=\"A2:G2\"/>"));
+    // Each answer row as tall as its wrapped text: set heights, never Excel's default guess.
+    assert!(sheet.contains("customHeight=\"1\""), "{sheet}");
     let workbook = part(&response.bytes, "xl/workbook.xml");
     assert!(
         workbook.contains(
@@ -369,25 +371,50 @@ fn the_spreadsheet_prints_landscape_on_one_page_width_with_title_sentence_and_da
         "{sentence}"
     );
     assert!(sentence.ends_with("24 af 29 kommuner har indsendt."));
+    // The printed sheet holds what fits A4 landscape; the round's title is not a column.
+    let header: Vec<String> = answers
+        .rows()
+        .nth(3)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     assert_eq!(
-        answers.get_value((3, 14)),
+        header,
+        [
+            "Kommune",
+            "Nr.",
+            "Tidl. nr.",
+            "Anbefaling",
+            "Status",
+            "Status 2016",
+            "Kommentar"
+        ]
+    );
+    assert!(!answers.rows().skip(4).any(|r| r
+        .iter()
+        .any(|c| c.to_string().starts_with("Status på anbefalinger"))));
+    // The rest, the date among it, on the details sheet.
+    let details = book.worksheet_range("Detaljer").unwrap();
+    assert_eq!(
+        details.get_value((3, 6)),
         Some(&Data::String("Indsendt".into()))
     );
-    let copenhagen: Vec<&[Data]> = answers
+    let copenhagen: Vec<&[Data]> = details
         .rows()
-        .filter(|r| r[3] == Data::String("101".into()))
+        .filter(|r| r[1] == Data::String("101".into()))
         .collect();
     assert_eq!(copenhagen.len(), 12);
     assert!(
-        matches!(copenhagen[0][14], Data::DateTime(_)),
+        matches!(copenhagen[0][6], Data::DateTime(_)),
         "{:?}",
-        copenhagen[0][14]
+        copenhagen[0][6]
     );
     // A municipality that has not submitted has no date.
-    assert!(answers
+    assert!(details
         .rows()
-        .filter(|r| r[3] == Data::String("147".into()))
-        .all(|r| r[14] == Data::Empty));
+        .filter(|r| r[1] == Data::String("147".into()))
+        .all(|r| r[6] == Data::Empty));
 
     // The municipality's own export is named for it; CSV keeps the date as Danish text.
     let reader = app.signed_in(Role::Reader);

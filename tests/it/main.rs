@@ -21,6 +21,7 @@ mod groups;
 mod hardening;
 mod helpers;
 mod imports;
+mod lineage;
 mod migrations;
 mod operations;
 mod page_cache;
