@@ -330,11 +330,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut conn = pool.get()?;
             round(&mut conn, command)
         }
-        Command::Import(command) => {
-            let pool = store::connect(&cli.database_url)?;
-            let mut conn = pool.get()?;
-            import(&mut conn, command)
-        }
+        Command::Import(command) => import(&cli.database_url, command),
         Command::User(UserCommand::Add {
             email,
             role,
@@ -975,18 +971,84 @@ fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Result<()> {
     }
 }
 
-fn import(conn: &mut store::DbConnection, command: ImportCommand) -> Result<()> {
-    use crate::domain::import::ImportFile;
-    use store::imports::{self, ImportFailure, Mode};
-    let read = |path: &std::path::Path| -> Result<(String, Vec<u8>)> {
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
+/// Reads at most [`MAX_FILE_BYTES`] + 1 bytes of the file at `path` (a device such as
+/// `/dev/zero` included): its name and bytes, or the refusal of a file over the limit.
+fn read_import_file(path: &std::path::Path) -> Result<(String, Vec<u8>)> {
+    use crate::domain::import::{Limit, OverLimit, MAX_FILE_BYTES};
+    use std::io::Read as _;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let file =
+        std::fs::File::open(path).with_context(|| format!("could not read {}", path.display()))?;
+    // A regular file's size is known; a device's or a pipe's is not.
+    let known_size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        let refusal = OverLimit {
+            file: name,
+            sheet: None,
+            limit: Limit::FileBytes {
+                bytes: known_size.filter(|s| *s > MAX_FILE_BYTES as u64),
+            },
+        };
+        bail!(
+            "nothing was imported: {}",
+            web::admin::imports::over_limit_text(&refusal)
         );
-        // The parser refuses a file over its size limit, naming the size.
-        let bytes =
-            std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
-        Ok((name, bytes))
+    }
+    Ok((name, bytes))
+}
+
+/// Runs an import and logs the process's peak memory after it (an import's reading is
+/// bounded; the log line lets an operator, and a test, see that it stayed so).
+fn import(database_url: &str, command: ImportCommand) -> Result<()> {
+    let result = run_import(database_url, command);
+    if let Some(kib) = peak_memory_kib() {
+        tracing::info!(peak_memory_kib = kib, "import finished");
+    }
+    result
+}
+
+/// The process's peak resident memory (VmHWM) in KiB, where the system says it.
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reads the file (bounded, before any database connection is taken), then checks and plans
+/// the import against the round and, without `--dry-run`, carries it out.
+fn run_import(database_url: &str, command: ImportCommand) -> Result<()> {
+    use crate::domain::import::{read_table, ImportFile, ReadFailure};
+    use store::imports::{self, ImportFailure, Mode};
+    let read = |path: &std::path::Path| -> Result<crate::domain::import::Table> {
+        let (name, bytes) = read_import_file(path)?;
+        read_table(ImportFile {
+            name: &name,
+            bytes: &bytes,
+        })
+        .map_err(|e| match e {
+            ReadFailure::OverLimit(refusal) => anyhow::anyhow!(
+                "nothing was imported: {}",
+                web::admin::imports::over_limit_text(&refusal)
+            ),
+            ReadFailure::Invalid(error) => anyhow::anyhow!("nothing was imported:\n  {error}"),
+        })
     };
     let failed = |e: ImportFailure, round: i32| match e {
         ImportFailure::Invalid(errors) => anyhow::anyhow!(
@@ -1003,25 +1065,21 @@ fn import(conn: &mut store::DbConnection, command: ImportCommand) -> Result<()> 
         }
         ImportFailure::Database(e) => e.into(),
     };
+    let connect = || -> Result<_> {
+        let pool = store::connect(database_url)?;
+        Ok(pool.get()?)
+    };
     let (lines, dry_run) = match command {
         ImportCommand::Recommendations {
             file,
             round,
             dry_run,
         } => {
-            let (name, bytes) = read(&file)?;
+            let table = read(&file)?;
+            let mut conn = connect()?;
             let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
-            let plan = imports::import_recommendations(
-                conn,
-                round,
-                ImportFile {
-                    name: &name,
-                    bytes: &bytes,
-                },
-                mode,
-                None,
-            )
-            .map_err(|e| failed(e, round))?;
+            let plan = imports::import_recommendations(&mut conn, round, &table, mode, None)
+                .map_err(|e| failed(e, round))?;
             (plan.lines(), dry_run)
         }
         ImportCommand::Answers {
@@ -1030,7 +1088,9 @@ fn import(conn: &mut store::DbConnection, command: ImportCommand) -> Result<()> 
             dry_run,
             by,
         } => {
-            let (name, bytes) = read(&file)?;
+            let table = read(&file)?;
+            let mut conn = connect()?;
+            let conn = &mut conn;
             let actor = match by {
                 Some(email) => {
                     let (user, _) = users::find_by_email(conn, &email.trim().to_lowercase())?
@@ -1046,17 +1106,8 @@ fn import(conn: &mut store::DbConnection, command: ImportCommand) -> Result<()> 
                 None => None,
             };
             let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
-            let plan = imports::import_answers(
-                conn,
-                round,
-                ImportFile {
-                    name: &name,
-                    bytes: &bytes,
-                },
-                mode,
-                actor,
-            )
-            .map_err(|e| failed(e, round))?;
+            let plan = imports::import_answers(conn, round, &table, mode, actor)
+                .map_err(|e| failed(e, round))?;
             (plan.lines(), dry_run)
         }
     };

@@ -2,13 +2,14 @@
 //! and answers (one row per municipality × recommendation), from CSV or XLSX.
 //!
 //! Pure: bytes in, a typed import or every error out, each naming the file, sheet, row and
-//! column (rows are counted as a spreadsheet shows them, the header being row 1). Planning what
-//! an import would create or change is pure too; the store carries a plan out in one
-//! transaction.
+//! column (rows are counted as a spreadsheet shows them, the header being row 1). Reading a
+//! file ([`read_table`]) is bounded: only non-empty cells are kept, and a file beyond a limit
+//! (size, unpacked size, rows × columns, cells, text) is refused as a typed [`OverLimit`] as
+//! soon as that is seen. Planning what an import would create or change is pure too; the store
+//! carries a plan out in one transaction.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::Cursor;
 
 use serde::Serialize;
 
@@ -18,6 +19,28 @@ use super::status::Status;
 
 /// The largest file an import takes.
 pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
+
+/// The most the parts of a spreadsheet that are read may unpack to, as its archive declares
+/// them (the unpacker stops at a part's declared size, so a part cannot unpack to more).
+pub const MAX_UNPACKED_BYTES: u64 = 24 * 1024 * 1024;
+
+/// The most parts (files inside the archive) a spreadsheet may have; Excel writes about 10.
+pub const MAX_PARTS: usize = 1_000;
+
+/// Rows a table may use: a non-empty cell below this row is refused.
+pub const MAX_ROWS: u32 = 20_000;
+
+/// Columns a table may use (A to CV): a non-empty cell right of these is refused.
+pub const MAX_COLUMNS: u32 = 100;
+
+/// Non-empty cells a table may have.
+pub const MAX_CELLS: usize = 100_000;
+
+/// Text the non-empty cells may hold together, in bytes.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Texts a workbook's shared text table may hold (each is kept in memory while reading).
+pub const MAX_SHARED_STRINGS: u64 = 200_000;
 
 /// At most this many errors are listed; a file with more is surely the wrong file.
 const MAX_ERRORS: usize = 100;
@@ -57,18 +80,79 @@ impl fmt::Display for ImportError {
     }
 }
 
-/// A table read from a file: its header and its non-empty rows.
+/// Which limit a file goes beyond. The file is refused before more of it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Limit {
+    /// The file is over [`MAX_FILE_BYTES`]: its size, when known.
+    FileBytes { bytes: Option<u64> },
+    /// The spreadsheet's parts unpack to more than [`MAX_UNPACKED_BYTES`].
+    UnpackedBytes { bytes: u64 },
+    /// The spreadsheet has more than [`MAX_PARTS`] parts.
+    Parts { parts: usize },
+    /// The workbook's shared text table holds (or declares) more than [`MAX_SHARED_STRINGS`].
+    SharedStrings { count: u64 },
+    /// A non-empty cell outside [`MAX_ROWS`] × [`MAX_COLUMNS`] (0-based, as read).
+    CellOutside { row: u32, column: u32 },
+    /// More than [`MAX_CELLS`] non-empty cells.
+    Cells,
+    /// More than [`MAX_TEXT_BYTES`] of text in the cells.
+    TextBytes,
+}
+
+/// A file refused for its size or extent: which file and sheet, and which limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OverLimit {
+    pub file: String,
+    pub sheet: Option<String>,
+    pub limit: Limit,
+}
+
+/// Why a file could not be read into a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Table {
+pub enum ReadFailure {
+    /// Bigger than an import may be; nothing more of it was read.
+    OverLimit(OverLimit),
+    /// Not readable, or empty: what is wrong, and where.
+    Invalid(ImportError),
+}
+
+impl From<ImportError> for ReadFailure {
+    fn from(e: ImportError) -> Self {
+        ReadFailure::Invalid(e)
+    }
+}
+
+/// The cell at `row` and `column` (0-based) as a spreadsheet names it: "XFD1048576".
+pub fn cell_name(row: u32, column: u32) -> String {
+    format!("{}{}", column_letters(column as usize), u64::from(row) + 1)
+}
+
+/// A column's letters (0-based): "A", "Z", "AA".
+pub fn column_name(column: u32) -> String {
+    column_letters(column as usize)
+}
+
+/// A row's non-empty cells as (column index, text), in column order.
+type Cells = Vec<(usize, String)>;
+
+/// A table read from a file: its header and its non-empty rows, each holding only its
+/// non-empty cells (a sheet's declared extent never sizes anything).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
     file: String,
     sheet: Option<String>,
     header_row: usize,
     headers: Vec<String>,
     /// (row number, cells).
-    rows: Vec<(usize, Vec<String>)>,
+    rows: Vec<(usize, Cells)>,
 }
 
 impl Table {
+    /// The name of the file the table was read from.
+    pub fn file_name(&self) -> &str {
+        &self.file
+    }
+
     fn error(&self, row: Option<usize>, column: Option<usize>, message: String) -> ImportError {
         ImportError {
             file: self.file.clone(),
@@ -150,57 +234,78 @@ fn file_error(file: &ImportFile<'_>, row: Option<usize>, message: String) -> Imp
     }
 }
 
-fn is_spreadsheet(file: &ImportFile<'_>) -> bool {
-    let name = file.name.to_lowercase();
-    file.bytes.starts_with(b"PK\x03\x04")
-        || file.bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
-        || [".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
+fn over_limit(file: &ImportFile<'_>, sheet: Option<&str>, limit: Limit) -> ReadFailure {
+    ReadFailure::OverLimit(OverLimit {
+        file: file.name.to_owned(),
+        sheet: sheet.map(str::to_owned),
+        limit,
+    })
 }
 
-/// The error for a file of `size` bytes over [`MAX_FILE_BYTES`].
-pub fn too_large(name: &str, size: usize) -> ImportError {
-    ImportError {
-        file: name.to_owned(),
-        sheet: None,
-        row: None,
-        column: None,
-        message: format!(
-            "filen fylder {} MB; en import må højst fylde {} MB.",
-            super::prose::decimal((size as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0),
-            MAX_FILE_BYTES / (1024 * 1024)
-        ),
+/// The spreadsheet formats other than XLSX, which are not read (their readers size a sheet
+/// by its extent): the format's name, by the file's first bytes or its extension.
+fn other_spreadsheet_format(file: &ImportFile<'_>) -> Option<&'static str> {
+    let name = file.name.to_lowercase();
+    if file.bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || name.ends_with(".xls") {
+        Some("XLS (Excel 97-2003)")
+    } else if name.ends_with(".xlsb") {
+        Some("XLSB (binær Excel-projektmappe)")
+    } else if name.ends_with(".ods") {
+        Some("ODS (OpenDocument)")
+    } else {
+        None
     }
 }
 
-/// Reads the file's first table: the first sheet with content, or the CSV.
-fn read_table(file: &ImportFile<'_>) -> Result<Table, ImportError> {
+fn is_zip(file: &ImportFile<'_>) -> bool {
+    file.bytes.starts_with(b"PK\x03\x04")
+}
+
+/// Reads the file's first table: the first sheet with content, or the CSV. Pure and bounded:
+/// a file over [`MAX_FILE_BYTES`], a spreadsheet that unpacks to more than
+/// [`MAX_UNPACKED_BYTES`], or a table beyond [`MAX_ROWS`] × [`MAX_COLUMNS`], [`MAX_CELLS`] or
+/// [`MAX_TEXT_BYTES`] is refused as soon as that is seen. Call it before taking a database
+/// connection: this is the expensive part of an import.
+pub fn read_table(file: ImportFile<'_>) -> Result<Table, ReadFailure> {
     if file.bytes.len() > MAX_FILE_BYTES {
-        return Err(too_large(file.name, file.bytes.len()));
+        return Err(over_limit(
+            &file,
+            None,
+            Limit::FileBytes {
+                bytes: Some(file.bytes.len() as u64),
+            },
+        ));
     }
     if file.bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(file_error(file, None, "filen er tom.".into()));
+        return Err(file_error(&file, None, "filen er tom.".into()).into());
     }
-    let (sheet, raw_rows) = if is_spreadsheet(file) {
-        let (sheet, rows) = read_spreadsheet(file)?;
+    let (sheet, rows) = if let Some(format) = other_spreadsheet_format(&file) {
+        return Err(file_error(
+            &file,
+            None,
+            format!(
+                "filen er i formatet {format}, som ikke kan importeres. Gem den i Excel som «Excel-projektmappe (*.xlsx)» eller som «CSV UTF-8 (kommasepareret)»."
+            ),
+        )
+        .into());
+    } else if is_zip(&file) || file.name.to_lowercase().ends_with(".xlsx") {
+        let (sheet, rows) = xlsx::read_first_sheet(&file)?;
         (Some(sheet), rows)
     } else {
-        (None, read_csv(file)?)
+        (None, read_csv(&file)?)
     };
-    let mut rows = raw_rows
-        .into_iter()
-        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
-    let Some((header_row, headers)) = rows.next() else {
+    let mut rows = rows.into_iter();
+    let Some((header_row, header_cells)) = rows.next() else {
         return Err(ImportError {
             file: file.name.to_owned(),
             sheet,
             row: None,
             column: None,
             message: "filen er tom.".into(),
-        });
+        }
+        .into());
     };
-    let rows: Vec<(usize, Vec<String>)> = rows.collect();
+    let rows: Vec<(usize, Cells)> = rows.collect();
     if rows.is_empty() {
         return Err(ImportError {
             file: file.name.to_owned(),
@@ -208,7 +313,14 @@ fn read_table(file: &ImportFile<'_>) -> Result<Table, ImportError> {
             row: Some(header_row),
             column: None,
             message: "filen har kun en overskriftsrække og ingen rækker at importere.".into(),
-        });
+        }
+        .into());
+    }
+    // The header row is the one row made dense: it is at most MAX_COLUMNS wide.
+    let width = header_cells.last().map_or(0, |(c, _)| c + 1);
+    let mut headers = vec![String::new(); width];
+    for (column, text) in header_cells {
+        headers[column] = text;
     }
     Ok(Table {
         file: file.name.to_owned(),
@@ -219,69 +331,271 @@ fn read_table(file: &ImportFile<'_>) -> Result<Table, ImportError> {
     })
 }
 
-/// Rows as (row number, cells).
-type Rows = Vec<(usize, Vec<String>)>;
+/// Rows as (row number, non-empty cells), in row order.
+type Rows = Vec<(usize, Cells)>;
 
-fn read_spreadsheet(file: &ImportFile<'_>) -> Result<(String, Rows), ImportError> {
-    use calamine::{Data, Reader};
-    let unreadable = |e: String| {
+/// Collects a table's non-empty cells, refusing any beyond the limits as it goes.
+struct Collector<'a> {
+    file: &'a ImportFile<'a>,
+    sheet: Option<&'a str>,
+    /// Row number -> cells, as they came.
+    rows: std::collections::BTreeMap<usize, Cells>,
+    cells: usize,
+    text_bytes: usize,
+}
+
+impl<'a> Collector<'a> {
+    fn new(file: &'a ImportFile<'a>, sheet: Option<&'a str>) -> Self {
+        Collector {
+            file,
+            sheet,
+            rows: std::collections::BTreeMap::new(),
+            cells: 0,
+            text_bytes: 0,
+        }
+    }
+
+    /// Checks a cell at `row` and `column` (0-based) holding `len` bytes against the limits,
+    /// before its text is copied (`check_row`: whether rows are limited, as in a sheet).
+    fn admit(
+        &mut self,
+        row: u32,
+        column: u32,
+        len: usize,
+        check_row: bool,
+    ) -> Result<(), ReadFailure> {
+        if (check_row && row >= MAX_ROWS) || column >= MAX_COLUMNS {
+            return Err(over_limit(
+                self.file,
+                self.sheet,
+                Limit::CellOutside { row, column },
+            ));
+        }
+        self.cells += 1;
+        if self.cells > MAX_CELLS {
+            return Err(over_limit(self.file, self.sheet, Limit::Cells));
+        }
+        self.text_bytes = self.text_bytes.saturating_add(len);
+        if self.text_bytes > MAX_TEXT_BYTES {
+            return Err(over_limit(self.file, self.sheet, Limit::TextBytes));
+        }
+        Ok(())
+    }
+
+    /// Keeps a cell's text; a blank one is dropped without counting.
+    fn push(
+        &mut self,
+        row: u32,
+        column: u32,
+        text: &str,
+        check_row: bool,
+    ) -> Result<(), ReadFailure> {
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        self.admit(row, column, text.len(), check_row)?;
+        self.rows
+            .entry(row as usize + 1)
+            .or_default()
+            .push((column as usize, text.to_owned()));
+        Ok(())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn into_rows(self) -> Rows {
+        self.rows
+            .into_iter()
+            .map(|(row, mut cells)| {
+                cells.sort_by_key(|(column, _)| *column);
+                // A cell given twice keeps its last value.
+                cells.reverse();
+                cells.dedup_by_key(|(column, _)| *column);
+                cells.reverse();
+                (row, cells)
+            })
+            .collect()
+    }
+}
+
+/// XLSX, read sparsely: the archive is checked and copied without the parts that are not
+/// needed (styles and theme, which the reader would expand into memory), then each sheet's
+/// cells are streamed one at a time until a sheet with content is found.
+mod xlsx {
+    use std::io::{BufReader, Cursor, Read};
+
+    use calamine::{DataRef, Reader, Xlsx, XlsxError};
+
+    use super::{
+        file_error, over_limit, Collector, ImportFile, Limit, ReadFailure, Rows, MAX_PARTS,
+        MAX_SHARED_STRINGS, MAX_UNPACKED_BYTES,
+    };
+
+    fn unreadable(file: &ImportFile<'_>, cause: &dyn std::fmt::Display) -> ReadFailure {
         file_error(
             file,
             None,
             format!(
-                "filen kan ikke læses som et regneark ({e}). Gem den som XLSX eller CSV (UTF-8)."
+                "filen kan ikke læses som et regneark ({cause}). Gem den som XLSX eller CSV (UTF-8)."
             ),
         )
-    };
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(file.bytes.to_vec()))
-        .map_err(|e| unreadable(e.to_string()))?;
-    for name in workbook.sheet_names() {
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|e| unreadable(e.to_string()))?;
-        let Some((first_row, first_col)) = range.start() else {
-            continue;
-        };
-        // Leading empty columns are kept as empty cells, so column letters match the sheet.
-        let pad = first_col as usize;
-        let rows: Vec<(usize, Vec<String>)> = range
-            .rows()
-            .enumerate()
-            .map(|(i, cells)| {
-                let mut out = vec![String::new(); pad];
-                out.extend(cells.iter().map(|cell| match cell {
-                    Data::Empty => String::new(),
-                    Data::String(s) => s.clone(),
-                    Data::Int(n) => n.to_string(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                        format!("{}", *f as i64)
+        .into()
+    }
+
+    /// Parts the reader would load whole and expand (cell styles, the theme's colours): not
+    /// needed for an import, so left out.
+    fn is_left_out(normalised: &str) -> bool {
+        normalised.ends_with("styles.xml") || normalised.ends_with("theme1.xml")
+    }
+
+    /// Checks the archive's declared sizes and shared text table, and copies the parts that
+    /// are read into a new archive (compressed data copied as is).
+    fn checked_archive(file: &ImportFile<'_>) -> Result<Vec<u8>, ReadFailure> {
+        let mut archive =
+            zip::ZipArchive::new(Cursor::new(file.bytes)).map_err(|e| unreadable(file, &e))?;
+        if archive.len() > MAX_PARTS {
+            return Err(over_limit(
+                file,
+                None,
+                Limit::Parts {
+                    parts: archive.len(),
+                },
+            ));
+        }
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(file.bytes.len())));
+        let mut unpacked: u64 = 0;
+        let mut shared_strings = Vec::new();
+        for index in 0..archive.len() {
+            let part = archive
+                .by_index_raw(index)
+                .map_err(|e| unreadable(file, &e))?;
+            let name = part
+                .name()
+                .map_err(|e| unreadable(file, &e))?
+                .replace('\\', "/")
+                .to_ascii_lowercase();
+            if is_left_out(&name) {
+                continue;
+            }
+            unpacked = unpacked.saturating_add(part.size());
+            if name.ends_with("sharedstrings.xml") {
+                shared_strings.push(index);
+            }
+            out.raw_copy_file(part).map_err(|e| unreadable(file, &e))?;
+        }
+        if unpacked > MAX_UNPACKED_BYTES {
+            return Err(over_limit(
+                file,
+                None,
+                Limit::UnpackedBytes { bytes: unpacked },
+            ));
+        }
+        for index in shared_strings {
+            let part = archive.by_index(index).map_err(|e| unreadable(file, &e))?;
+            check_shared_strings(file, part)?;
+        }
+        Ok(out.finish().map_err(|e| unreadable(file, &e))?.into_inner())
+    }
+
+    /// The shared text table is loaded whole by the reader, which also reserves room for
+    /// as many texts as it declares: both are checked against [`MAX_SHARED_STRINGS`] first,
+    /// streaming.
+    fn check_shared_strings(file: &ImportFile<'_>, part: impl Read) -> Result<(), ReadFailure> {
+        let mut xml = quick_xml::Reader::from_reader(BufReader::new(part));
+        let mut buf = Vec::new();
+        let mut count: u64 = 0;
+        let too_many = |count| over_limit(file, None, Limit::SharedStrings { count });
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf) {
+                Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                    match e.local_name().as_ref() {
+                        "sst" => {
+                            let declared = e
+                                .try_get_attribute("uniqueCount")
+                                .map_err(|e| unreadable(file, &e))?;
+                            if let Some(declared) = declared {
+                                let n = declared.value.parse::<u64>().ok().ok_or_else(|| {
+                                    unreadable(file, &"tabellen over tekster er beskadiget")
+                                })?;
+                                if n > MAX_SHARED_STRINGS {
+                                    return Err(too_many(n));
+                                }
+                            }
+                        }
+                        "si" => {
+                            count += 1;
+                            if count > MAX_SHARED_STRINGS {
+                                return Err(too_many(count));
+                            }
+                        }
+                        _ => {}
                     }
-                    Data::Float(f) => f.to_string(),
-                    Data::Bool(b) => b.to_string(),
-                    Data::DateTime(d) => d.to_string(),
-                    Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                    Data::Error(e) => format!("#{e:?}"),
-                }));
-                (first_row as usize + i + 1, out)
-            })
-            .collect();
-        if rows
-            .iter()
-            .any(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
-        {
-            return Ok((name, rows));
+                }
+                Ok(quick_xml::events::Event::Eof) => return Ok(()),
+                Ok(_) => {}
+                Err(e) => return Err(unreadable(file, &e)),
+            }
         }
     }
-    Err(file_error(file, None, "regnearket er tomt.".into()))
+
+    /// The first sheet with a non-empty cell: its name and rows.
+    pub(super) fn read_first_sheet(file: &ImportFile<'_>) -> Result<(String, Rows), ReadFailure> {
+        let archive = checked_archive(file)?;
+        // The reader is a third party's parser of hostile input: a panic in it (an arithmetic
+        // overflow on a crafted cell reference, say) refuses the file instead of ending the
+        // process or the worker.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_sheets(file, archive)))
+            .unwrap_or_else(|_| Err(unreadable(file, &"regnearket er beskadiget")))
+    }
+
+    fn read_sheets(file: &ImportFile<'_>, archive: Vec<u8>) -> Result<(String, Rows), ReadFailure> {
+        let mut workbook: Xlsx<_> =
+            Xlsx::new(Cursor::new(archive)).map_err(|e| unreadable(file, &e))?;
+        for name in workbook.sheet_names() {
+            let mut cells = match workbook.worksheet_cells_reader(&name) {
+                Ok(cells) => cells,
+                Err(XlsxError::NotAWorksheet(_)) => continue,
+                Err(e) => return Err(unreadable(file, &e)),
+            };
+            let mut collector = Collector::new(file, Some(&name));
+            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(file, &e))? {
+                let (row, column) = cell.get_position();
+                match cell.get_value() {
+                    DataRef::Empty => {}
+                    DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                        collector.push(row, column, s, true)?
+                    }
+                    DataRef::SharedString(s) => collector.push(row, column, s, true)?,
+                    DataRef::Int(n) => collector.push(row, column, &n.to_string(), true)?,
+                    DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        collector.push(row, column, &format!("{}", *f as i64), true)?
+                    }
+                    DataRef::Float(f) => collector.push(row, column, &f.to_string(), true)?,
+                    DataRef::Bool(b) => collector.push(row, column, &b.to_string(), true)?,
+                    DataRef::DateTime(d) => collector.push(row, column, &d.to_string(), true)?,
+                    DataRef::Error(e) => collector.push(row, column, &format!("#{e:?}"), true)?,
+                }
+            }
+            if !collector.is_empty() {
+                let rows = collector.into_rows();
+                return Ok((name, rows));
+            }
+        }
+        Err(file_error(file, None, "regnearket er tomt.".into()).into())
+    }
 }
 
-fn read_csv(file: &ImportFile<'_>) -> Result<Vec<(usize, Vec<String>)>, ImportError> {
-    let wrong_encoding = |row: usize| {
+fn read_csv(file: &ImportFile<'_>) -> Result<Rows, ReadFailure> {
+    let wrong_encoding = |row: usize| -> ReadFailure {
         file_error(
             file,
             Some(row),
             "filen er ikke gemt som UTF-8, så æ, ø og å kan ikke læses. Gem den i Excel som «CSV UTF-8 (kommasepareret)», eller importér XLSX-filen direkte.".into(),
         )
+        .into()
     };
     if file.bytes.starts_with(&[0xFF, 0xFE]) || file.bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(wrong_encoding(1));
@@ -307,22 +621,40 @@ fn read_csv(file: &ImportFile<'_>) -> Result<Vec<(usize, Vec<String>)>, ImportEr
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
+    let mut collector = Collector::new(file, None);
+    let mut record = csv::StringRecord::new();
+    let mut records = 0usize;
+    loop {
+        let more = reader.read_record(&mut record).map_err(|e| {
             let row = e.position().map(|p| usize::try_from(p.line()).unwrap_or(0));
-            file_error(file, row, format!("rækken kan ikke læses som CSV ({e})."))
+            ReadFailure::from(file_error(
+                file,
+                row,
+                format!("rækken kan ikke læses som CSV ({e})."),
+            ))
         })?;
+        if !more {
+            break;
+        }
+        records += 1;
+        // A CSV row is numbered by its line, as an editor shows it.
         let row = record
             .position()
-            .map_or(rows.len() + 1, |p| usize::try_from(p.line()).unwrap_or(0));
-        rows.push((row, record.iter().map(str::to_owned).collect()));
+            .map_or(records, |p| usize::try_from(p.line()).unwrap_or(records));
+        let row = u32::try_from(row.saturating_sub(1)).unwrap_or(u32::MAX);
+        for (column, field) in record.iter().enumerate() {
+            let column = u32::try_from(column).unwrap_or(u32::MAX);
+            // A CSV's size is bounded by the file's; its lines are not rows of a sheet.
+            collector.push(row, column, field, false)?;
+        }
     }
-    Ok(rows)
+    Ok(collector.into_rows())
 }
 
-fn cell(cells: &[String], index: usize) -> &str {
-    cells.get(index).map_or("", |c| c.trim())
+fn cell(cells: &Cells, index: usize) -> &str {
+    cells
+        .binary_search_by_key(&index, |(column, _)| *column)
+        .map_or("", |i| cells[i].1.trim())
 }
 
 /// Collects errors up to [`MAX_ERRORS`].
@@ -416,10 +748,7 @@ pub fn parse_binding(raw: &str) -> Option<bool> {
 
 /// Reads a recommendation set: one row per recommendation with its focus area's number and
 /// title, its code, its text and whether it is binding.
-pub fn parse_recommendation_set(
-    file: ImportFile<'_>,
-) -> Result<Vec<ImportedFocusArea>, Vec<ImportError>> {
-    let table = read_table(&file).map_err(|e| vec![e])?;
+pub fn parse_recommendation_set(table: &Table) -> Result<Vec<ImportedFocusArea>, Vec<ImportError>> {
     let columns = [
         table.require(AREA_NUMBER, "Indsatsområde nr."),
         table.require(AREA_TITLE, "Indsatsområde"),
@@ -754,10 +1083,9 @@ pub fn find_municipality<'a>(raw: &str, all: &'a [Municipality]) -> Option<&'a M
 
 /// Reads answers: one row per municipality × recommendation with a status word and a comment.
 pub fn parse_answers(
-    file: ImportFile<'_>,
+    table: &Table,
     context: AnswerImportContext<'_>,
 ) -> Result<Vec<ImportedAnswer>, Vec<ImportError>> {
-    let table = read_table(&file).map_err(|e| vec![e])?;
     let columns = [
         table.require(MUNICIPALITY, "Kommune"),
         table.require(ANSWER_REC_CODE, "Nr."),
@@ -1040,23 +1368,37 @@ mod tests {
         }
     }
 
-    fn csv_file(text: &str) -> ImportFile<'_> {
-        ImportFile {
-            name: "svar.csv",
-            bytes: text.as_bytes(),
-        }
-    }
-
-    fn answers(text: &str) -> Result<Vec<ImportedAnswer>, Vec<ImportError>> {
+    /// Reads a file and parses its answers, a read error as the one error.
+    fn answers_of(file: ImportFile<'_>) -> Result<Vec<ImportedAnswer>, Vec<ImportError>> {
+        let table = match read_table(file) {
+            Ok(table) => table,
+            Err(ReadFailure::Invalid(e)) => return Err(vec![e]),
+            Err(ReadFailure::OverLimit(refusal)) => panic!("refused: {refusal:?}"),
+        };
         let content = content();
         let all = all();
         parse_answers(
-            csv_file(text),
+            &table,
             AnswerImportContext {
                 content: &content,
                 all_municipalities: &all,
             },
         )
+    }
+
+    fn answers(text: &str) -> Result<Vec<ImportedAnswer>, Vec<ImportError>> {
+        answers_of(ImportFile {
+            name: "svar.csv",
+            bytes: text.as_bytes(),
+        })
+    }
+
+    fn set_of(file: ImportFile<'_>) -> Result<Vec<ImportedFocusArea>, Vec<ImportError>> {
+        match read_table(file) {
+            Ok(table) => parse_recommendation_set(&table),
+            Err(ReadFailure::Invalid(e)) => Err(vec![e]),
+            Err(ReadFailure::OverLimit(refusal)) => panic!("refused: {refusal:?}"),
+        }
     }
 
     fn only_error(result: Result<Vec<ImportedAnswer>, Vec<ImportError>>) -> String {
@@ -1133,18 +1475,10 @@ mod tests {
             "svar.csv, række 1: filen har kun en overskriftsrække og ingen rækker at importere."
         );
         let latin1 = b"kommune,nr,status\n147,1.1,gr\xf8n\n";
-        let content = content();
-        let all = all();
-        let errors = parse_answers(
-            ImportFile {
-                name: "svar.csv",
-                bytes: latin1,
-            },
-            AnswerImportContext {
-                content: &content,
-                all_municipalities: &all,
-            },
-        )
+        let errors = answers_of(ImportFile {
+            name: "svar.csv",
+            bytes: latin1,
+        })
         .unwrap_err();
         assert!(
             errors[0]
@@ -1154,20 +1488,18 @@ mod tests {
             errors[0]
         );
         let big = vec![b'a'; MAX_FILE_BYTES + 1];
-        let errors = parse_answers(
-            ImportFile {
+        assert_eq!(
+            read_table(ImportFile {
                 name: "stor.csv",
                 bytes: &big,
-            },
-            AnswerImportContext {
-                content: &content,
-                all_municipalities: &all,
-            },
-        )
-        .unwrap_err();
-        assert_eq!(
-            errors[0].to_string(),
-            "stor.csv: filen fylder 2,0 MB; en import må højst fylde 2 MB."
+            }),
+            Err(ReadFailure::OverLimit(OverLimit {
+                file: "stor.csv".into(),
+                sheet: None,
+                limit: Limit::FileBytes {
+                    bytes: Some(MAX_FILE_BYTES as u64 + 1)
+                },
+            }))
         );
     }
 
@@ -1185,7 +1517,7 @@ mod tests {
                     1,Virksomheder,1.1,Alle kommuner,forpligtende\n\
                     1,Virksomheder,1.2,Fælles indgang,JA\n\
                     2,Unge,2.2,Mentorer,false\n";
-        let set = parse_recommendation_set(ImportFile {
+        let set = set_of(ImportFile {
             name: "sæt.csv",
             bytes: text.as_bytes(),
         })
@@ -1212,7 +1544,7 @@ mod tests {
 
     #[test]
     fn the_bundled_recommendations_file_imports_as_a_set() {
-        let set = parse_recommendation_set(ImportFile {
+        let set = set_of(ImportFile {
             name: "kkr-hovedstaden-2017-recommendations.csv",
             bytes: include_bytes!("../../data/kkr-hovedstaden-2017-recommendations.csv"),
         })
@@ -1232,7 +1564,7 @@ mod tests {
                     1;B;1.3;Tekst;ja\n\
                     1;A;1.1;Tekst;ja\n\
                     1;A;1.4;;ja\n";
-        let errors = parse_recommendation_set(ImportFile {
+        let errors = set_of(ImportFile {
             name: "sæt.csv",
             bytes: text.as_bytes(),
         })
@@ -1248,7 +1580,7 @@ mod tests {
                 "sæt.csv, række 6, kolonne D (Anbefaling): anbefalingens tekst skal have 1 til 2000 tegn.",
             ]
         );
-        let missing = parse_recommendation_set(ImportFile {
+        let missing = set_of(ImportFile {
             name: "sæt.csv",
             bytes: "Nr.;Anbefaling\n1.1;Tekst\n".as_bytes(),
         })
@@ -1346,18 +1678,10 @@ mod tests {
         sheet.write_string(2, 1, "1.1").unwrap();
         sheet.write_string(2, 2, "lilla").unwrap();
         let bytes = workbook.save_to_buffer().unwrap();
-        let content = content();
-        let all = all();
-        let errors = parse_answers(
-            ImportFile {
-                name: "svar.xlsx",
-                bytes: &bytes,
-            },
-            AnswerImportContext {
-                content: &content,
-                all_municipalities: &all,
-            },
-        )
+        let errors = answers_of(ImportFile {
+            name: "svar.xlsx",
+            bytes: &bytes,
+        })
         .unwrap_err();
         assert_eq!(
             errors[0].to_string(),
@@ -1385,6 +1709,240 @@ mod tests {
         }
         assert!(find_municipality("999", &all).is_none());
         assert!(find_municipality("Gotham", &all).is_none());
+    }
+
+    /// An XLSX made by hand: one sheet ("Ark1") with `sheet_data` inside `<sheetData>`, and a
+    /// shared text table when given.
+    fn hand_made_xlsx(sheet_data: &[u8], shared_strings: Option<&[u8]>) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let mut part = |name: &str, bytes: &[u8]| {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(bytes).unwrap();
+        };
+        part(
+            "[Content_Types].xml",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>"#,
+        );
+        part(
+            "_rels/.rels",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        );
+        part(
+            "xl/workbook.xml",
+            br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Ark1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        );
+        part(
+            "xl/_rels/workbook.xml.rels",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#,
+        );
+        if let Some(shared) = shared_strings {
+            part("xl/sharedStrings.xml", shared);
+        }
+        zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#).unwrap();
+        zip.write_all(sheet_data).unwrap();
+        zip.write_all(b"</sheetData></worksheet>").unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn refusal(bytes: &[u8]) -> Limit {
+        match read_table(ImportFile {
+            name: "fjendtlig.xlsx",
+            bytes,
+        }) {
+            Err(ReadFailure::OverLimit(refusal)) => {
+                assert_eq!(refusal.file, "fjendtlig.xlsx");
+                refusal.limit
+            }
+            other => panic!("not refused for a limit: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sheet_with_a_cell_in_its_last_corner_is_refused_naming_the_sheet_and_the_cell() {
+        let bytes = hand_made_xlsx(
+            br#"<row r="1"><c r="A1" t="inlineStr"><is><t>Kommune</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>"#,
+            None,
+        );
+        assert!(bytes.len() < 4_000, "a small file: {}", bytes.len());
+        match read_table(ImportFile {
+            name: "hjørne.xlsx",
+            bytes: &bytes,
+        }) {
+            Err(ReadFailure::OverLimit(refusal)) => {
+                assert_eq!(refusal.file, "hjørne.xlsx");
+                assert_eq!(refusal.sheet.as_deref(), Some("Ark1"));
+                assert_eq!(
+                    refusal.limit,
+                    Limit::CellOutside {
+                        row: 1_048_575,
+                        column: 16_383
+                    }
+                );
+                assert_eq!(cell_name(1_048_575, 16_383), "XFD1048576");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Past the last row only, or the last column only, the same.
+        let far_down = hand_made_xlsx(br#"<row r="20001"><c r="A20001"><v>1</v></c></row>"#, None);
+        assert_eq!(
+            refusal(&far_down),
+            Limit::CellOutside {
+                row: 20_000,
+                column: 0
+            }
+        );
+        let far_right = hand_made_xlsx(br#"<row r="1"><c r="CW1"><v>1</v></c></row>"#, None);
+        assert_eq!(
+            refusal(&far_right),
+            Limit::CellOutside {
+                row: 0,
+                column: 100
+            }
+        );
+    }
+
+    #[test]
+    fn a_declared_extent_and_empty_cells_far_out_cost_nothing() {
+        // A sheet that declares the whole grid and has formatted empty cells in its corner,
+        // as Excel writes after a whole column was formatted: read as its two real rows.
+        let bytes = hand_made_xlsx(
+            r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Kommune</t></is></c><c r="B1" t="inlineStr"><is><t>Nr.</t></is></c><c r="C1" t="inlineStr"><is><t>Status</t></is></c></row><row r="2"><c r="A2"><v>147</v></c><c r="B2" t="inlineStr"><is><t>1.1</t></is></c><c r="C2" t="inlineStr"><is><t>grøn</t></is></c></row><row r="1048576"><c r="XFD1048576" s="1"/></row>"#.as_bytes(),
+            None,
+        );
+        let parsed = answers_of(ImportFile {
+            name: "svar.xlsx",
+            bytes: &bytes,
+        })
+        .unwrap();
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(parsed[0].status, Status::Green);
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_by_its_unpacked_size_before_it_is_unpacked() {
+        // 40 MiB of empty rows, deflated to a few tens of kilobytes.
+        let rows = b"<row/>".repeat(40 * 1024 * 1024 / 6);
+        let bytes = hand_made_xlsx(&rows, None);
+        assert!(bytes.len() < MAX_FILE_BYTES, "{}", bytes.len());
+        assert!(
+            matches!(refusal(&bytes), Limit::UnpackedBytes { bytes } if bytes > MAX_UNPACKED_BYTES)
+        );
+    }
+
+    #[test]
+    fn a_part_that_unpacks_to_more_than_it_declares_is_not_read_past_its_declared_size() {
+        // The sheet declares 200 bytes but unpacks to 20 MiB: the unpacker stops at 200.
+        let rows = b"<row/>".repeat(20 * 1024 * 1024 / 6);
+        let mut bytes = hand_made_xlsx(&rows, None);
+        let name = b"xl/worksheets/sheet1.xml";
+        let mut patched = 0;
+        // Central directory entries (PK\1\2): the uncompressed size is at offset 24, the name
+        // at 46; local headers (PK\3\4): the size at 22, the name at 30.
+        for start in 0..bytes.len().saturating_sub(64) {
+            let (size_at, name_at) = match &bytes[start..start + 4] {
+                b"PK\x01\x02" => (24, 46),
+                b"PK\x03\x04" => (22, 30),
+                _ => continue,
+            };
+            if bytes[start + name_at..].starts_with(name) {
+                bytes[start + size_at..start + size_at + 4].copy_from_slice(&200u32.to_le_bytes());
+                patched += 1;
+            }
+        }
+        assert_eq!(patched, 2, "both headers of the sheet patched");
+        match read_table(ImportFile {
+            name: "lyver.xlsx",
+            bytes: &bytes,
+        }) {
+            Err(ReadFailure::Invalid(error)) => {
+                assert!(
+                    error
+                        .message
+                        .starts_with("filen kan ikke læses som et regneark"),
+                    "{error}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_shared_text_table_declaring_or_holding_too_many_texts_is_refused() {
+        let declared = hand_made_xlsx(
+            br#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#,
+            Some(br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="99999999999"><si><t>Kommune</t></si></sst>"#),
+        );
+        assert_eq!(
+            refusal(&declared),
+            Limit::SharedStrings {
+                count: 99_999_999_999
+            }
+        );
+        let mut many =
+            br#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#.to_vec();
+        many.extend(b"<si><t/></si>".repeat(MAX_SHARED_STRINGS as usize + 1));
+        many.extend(b"</sst>");
+        let held = hand_made_xlsx(
+            br#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#,
+            Some(&many),
+        );
+        assert_eq!(
+            refusal(&held),
+            Limit::SharedStrings {
+                count: MAX_SHARED_STRINGS + 1
+            }
+        );
+    }
+
+    #[test]
+    fn cells_and_text_beyond_their_limits_are_refused_while_streaming() {
+        // One shared text of 1,000 bytes in 20,000 cells: 20 MB of text from a small table.
+        let mut shared =
+            br#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>"#
+                .to_vec();
+        shared.extend(b"x".repeat(1_000));
+        shared.extend(b"</t></si></sst>");
+        let mut rows = Vec::new();
+        for r in 1..=4_000 {
+            rows.extend(format!(r#"<row r="{r}">"#).into_bytes());
+            for c in ["A", "B", "C", "D", "E"] {
+                rows.extend(format!(r#"<c r="{c}{r}" t="s"><v>0</v></c>"#).into_bytes());
+            }
+            rows.extend(b"</row>");
+        }
+        let text = hand_made_xlsx(&rows, Some(&shared));
+        assert_eq!(refusal(&text), Limit::TextBytes);
+        let mut rows = Vec::new();
+        for r in 1..=(MAX_CELLS / 10 + 1) {
+            rows.extend(format!(r#"<row r="{r}">"#).into_bytes());
+            for c in 0..10 {
+                rows.extend(
+                    format!(r#"<c r="{}{r}"><v>1</v></c>"#, column_letters(c)).into_bytes(),
+                );
+            }
+            rows.extend(b"</row>");
+        }
+        let cells = hand_made_xlsx(&rows, None);
+        assert_eq!(refusal(&cells), Limit::Cells);
+        // A CSV of only separators keeps nothing and is empty.
+        let commas = ",".repeat(MAX_FILE_BYTES - 1);
+        assert_eq!(only_error(answers(&commas)), "svar.csv: filen er tom.");
+    }
+
+    #[test]
+    fn xls_ods_and_xlsb_files_are_refused_with_what_to_save_them_as() {
+        let message = only_error(answers_of(ImportFile {
+            name: "svar.xls",
+            bytes: &[0xD0, 0xCF, 0x11, 0xE0, 0, 0, 0, 0],
+        }));
+        assert_eq!(
+            message,
+            "svar.xls: filen er i formatet XLS (Excel 97-2003), som ikke kan importeres. Gem den i Excel som «Excel-projektmappe (*.xlsx)» eller som «CSV UTF-8 (kommasepareret)»."
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Imports carried out: a recommendation set into a draft round, answers into a round as
-//! submitted forms. Each is planned first (a dry run writes nothing); carried out, it runs in
-//! one transaction with its audit rows, all or nothing.
+//! submitted forms. The file is read by the caller first (`domain::import::read_table`), before
+//! a connection is taken and outside every transaction; here its rows are checked against the
+//! round and planned (a dry run writes nothing); carried out, the plan runs in one transaction
+//! with its audit rows, all or nothing.
 
 use std::collections::HashSet;
 
@@ -13,9 +15,7 @@ use super::rounds::{load_content, load_round_data, ChangeError};
 use super::rows::{AnswerInsertForm, SubmissionInsertForm};
 use super::schema::{answers, submissions};
 use super::{write_tx, DbConnection};
-use crate::domain::import::{
-    self, AnswerImportContext, AnswerPlan, ImportError, ImportFile, SetPlan,
-};
+use crate::domain::import::{self, AnswerImportContext, AnswerPlan, ImportError, SetPlan, Table};
 use crate::domain::rounds::{answers_are_importable, set_is_editable};
 use crate::domain::SubmissionState;
 
@@ -62,14 +62,15 @@ pub enum Mode {
 pub fn import_recommendations(
     conn: &mut DbConnection,
     round_id: i32,
-    file: ImportFile<'_>,
+    table: &Table,
     mode: Mode,
     actor: Option<i32>,
 ) -> Result<SetPlan, ImportFailure> {
+    let file_name = table.file_name();
     let plan = |conn: &mut DbConnection| -> Result<(SetPlan, Vec<_>), ImportFailure> {
         let content = load_content(conn, round_id)?.ok_or(ImportFailure::NotFound)?;
         set_is_editable(content.round.state)?;
-        let set = import::parse_recommendation_set(file).map_err(ImportFailure::Invalid)?;
+        let set = import::parse_recommendation_set(table).map_err(ImportFailure::Invalid)?;
         let ids: Vec<i32> = content.recommendations.iter().map(|r| r.id).collect();
         let answered: HashSet<i32> = answers::table
             .filter(answers::recommendation_id.eq_any(ids))
@@ -77,7 +78,7 @@ pub fn import_recommendations(
             .load::<i32>(conn)?
             .into_iter()
             .collect();
-        let plan = import::plan_set(file.name, &set, &content, &answered)
+        let plan = import::plan_set(file_name, &set, &content, &answered)
             .map_err(ImportFailure::Invalid)?;
         Ok((plan, set))
     };
@@ -95,7 +96,7 @@ pub fn import_recommendations(
                     entity_id: round_id.to_string(),
                     before: None,
                     after: Some(json!({
-                        "file": file.name,
+                        "file": file_name,
                         "plan": plan.lines(),
                         "via": if actor.is_some() { "web" } else { "cli" },
                     })),
@@ -112,16 +113,17 @@ pub fn import_recommendations(
 pub fn import_answers(
     conn: &mut DbConnection,
     round_id: i32,
-    file: ImportFile<'_>,
+    table: &Table,
     mode: Mode,
     actor: Option<i32>,
 ) -> Result<AnswerPlan, ImportFailure> {
+    let file_name = table.file_name();
     let plan = |conn: &mut DbConnection| {
         let data = load_round_data(conn, round_id)?.ok_or(ImportFailure::NotFound)?;
         answers_are_importable(data.content.round.state)?;
         let all = list_municipalities(conn)?;
         let parsed = import::parse_answers(
-            file,
+            table,
             AnswerImportContext {
                 content: &data.content,
                 all_municipalities: &all,
@@ -231,7 +233,7 @@ pub fn import_answers(
                         after: Some(json!({
                             "state": SubmissionState::Submitted.as_str(),
                             "version": stored.map_or(1, |s| s.version + 1),
-                            "imported_from": file.name,
+                            "imported_from": file_name,
                         })),
                     },
                 )?;
@@ -245,7 +247,7 @@ pub fn import_answers(
                     entity_id: round_id.to_string(),
                     before: None,
                     after: Some(json!({
-                        "file": file.name,
+                        "file": file_name,
                         "rows": plan.rows,
                         "municipalities": plan.municipalities.iter().map(|m| m.code.to_string()).collect::<Vec<_>>(),
                         "via": if actor.is_some() { "web" } else { "cli" },

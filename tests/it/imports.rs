@@ -491,3 +491,388 @@ fn the_command_line_runs_a_round_from_creation_to_publication_with_an_import() {
     assert_eq!(public.status, 200);
     assert!(public.text().contains("Køge, 1.1: Igangsat efter planen"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile and careless files
+
+/// An XLSX made by hand, as an attacker would: one sheet ("Ark1") whose `<sheetData>` is
+/// written by `sheet_data` (streamed, so a bomb never sits in memory whole), and a shared text
+/// table when given.
+fn hand_made_xlsx(
+    sheet_data: impl FnOnce(&mut dyn std::io::Write),
+    shared_strings: Option<&[u8]>,
+) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let part = |zip: &mut zip::ZipWriter<_>, name: &str, bytes: &[u8]| {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    };
+    part(
+        &mut zip,
+        "[Content_Types].xml",
+        br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>"#,
+    );
+    part(
+        &mut zip,
+        "_rels/.rels",
+        br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+    );
+    part(
+        &mut zip,
+        "xl/workbook.xml",
+        br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Ark1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+    );
+    part(
+        &mut zip,
+        "xl/_rels/workbook.xml.rels",
+        br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#,
+    );
+    if let Some(shared) = shared_strings {
+        part(&mut zip, "xl/sharedStrings.xml", shared);
+    }
+    zip.start_file("xl/worksheets/sheet1.xml", options.large_file(true))
+        .unwrap();
+    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#).unwrap();
+    sheet_data(&mut zip);
+    zip.write_all(b"</sheetData></worksheet>").unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// A sheet with one cell in A1 and one in XFD1048576, the last cell a sheet can have.
+fn corner_xlsx() -> Vec<u8> {
+    hand_made_xlsx(
+        |w| {
+            w.write_all(br#"<row r="1"><c r="A1" t="inlineStr"><is><t>Kommune</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>"#).unwrap();
+        },
+        None,
+    )
+}
+
+#[test]
+fn a_small_xlsx_with_a_cell_in_its_last_corner_is_refused_on_the_page_and_the_command_line() {
+    let app = spawn_app();
+    let admin = app.signed_in(Role::Admin);
+    let file = corner_xlsx();
+    assert!(file.len() < 2_000, "{} bytes", file.len());
+    let before = app.fingerprint();
+    let response = upload(&app, &admin, IMPORT, "svar", "hjørne.xlsx", &file);
+    assert_eq!(response.status, 422);
+    let page = response.text();
+    assert!(
+        page.contains("Intet er importeret: hjørne.xlsx har 1 fejl"),
+        "{page}"
+    );
+    assert!(page.contains(
+        "hjørne.xlsx, ark «Ark1»: der er indhold i celle XFD1048576, men en import læser kun række 1 til 20.000 og kolonne A til CV."
+    ), "{page}");
+    assert!(!page.contains("Gennemfør importen"));
+    assert_eq!(app.fingerprint(), before);
+    // The server is still there for everyone.
+    assert_eq!(app.get(&admin, IMPORT).status, 200);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hjørne.xlsx");
+    std::fs::write(&path, &file).unwrap();
+    let out = cli(
+        &app,
+        &[
+            "import",
+            "answers",
+            path.to_str().unwrap(),
+            "--round",
+            "2",
+            "--dry-run",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("hjørne.xlsx, ark «Ark1»: der er indhold i celle XFD1048576"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(app.fingerprint(), before);
+}
+
+#[test]
+fn a_zip_bomb_under_the_size_limit_is_refused_by_its_unpacked_size_on_the_page() {
+    let app = spawn_app();
+    let admin = app.signed_in(Role::Admin);
+    // 434 MiB of empty rows, written in pieces and deflated to well under 2 MiB.
+    let bomb = hand_made_xlsx(
+        |w| {
+            let piece = b"<row/>".repeat(1024 * 1024 / 6 * 6 / 6);
+            let mut written = 0usize;
+            while written < 434 * 1024 * 1024 {
+                w.write_all(&piece).unwrap();
+                written += piece.len();
+            }
+        },
+        None,
+    );
+    assert!(
+        bomb.len() < trafiklys::domain::import::MAX_FILE_BYTES,
+        "{} bytes",
+        bomb.len()
+    );
+    let before = app.fingerprint();
+    let response = upload(&app, &admin, IMPORT, "svar", "bombe.xlsx", &bomb);
+    assert_eq!(response.status, 422);
+    let page = response.text();
+    assert!(page.contains("bombe.xlsx: regnearket fylder 4"), "{page}");
+    assert!(
+        page.contains("MB udpakket; en import må højst fylde 24 MB udpakket."),
+        "{page}"
+    );
+    assert_eq!(app.fingerprint(), before);
+}
+
+/// Runs the command line's import and reads the peak memory it logs at the end (its own
+/// VmHWM): whether it succeeded, its standard error, and the peak in KiB.
+fn run_measured(app: &TestApp, args: &[&str]) -> (bool, String, u64) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trafiklys"))
+        .args(args)
+        .env("TRAFIKLYS_DATABASE_URL", &app.database_url)
+        .env("TRAFIKLYS_LOG", "info")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run trafiklys");
+    let err = stderr(&out);
+    let peak = err
+        .split("peak_memory_kib=")
+        .nth(1)
+        .and_then(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or_else(|| panic!("no peak memory logged: {err}"));
+    (out.status.success(), err, peak)
+}
+
+/// An answers file at the reader's limits: 19,999 rows × 5 columns of text (99,995 cells,
+/// about 14 MB of text, 199,000 distinct shared texts), under 2 MiB packed and 24 MiB unpacked.
+fn largest_accepted_xlsx() -> Vec<u8> {
+    use std::io::Write as _;
+    let rows = 19_999usize;
+    let filler = 179_000usize;
+    let comment =
+        "Indsatsen er forankret i jobcentret og følges op hvert kvartal med virksomhederne, \
+                   uddannelsesinstitutionerne og a-kasserne; "
+            .repeat(5);
+    let mut shared = Vec::new();
+    write!(
+        shared,
+        r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="{}">"#,
+        rows + filler + 8
+    )
+    .unwrap();
+    for header in [
+        "Kommune",
+        "Nr.",
+        "Status",
+        "Kommentar",
+        "Note",
+        "147",
+        "1.1",
+        "grøn",
+    ] {
+        write!(shared, "<si><t>{header}</t></si>").unwrap();
+    }
+    for r in 0..rows {
+        write!(shared, "<si><t>{r:05} {comment}</t></si>").unwrap();
+    }
+    for f in 0..filler {
+        write!(shared, "<si><t>{f}</t></si>").unwrap();
+    }
+    shared.extend_from_slice(b"</sst>");
+    hand_made_xlsx(
+        |w| {
+            for r in 1..=rows + 1 {
+                write!(w, r#"<row r="{r}">"#).unwrap();
+                let cells: [usize; 5] = if r == 1 {
+                    [0, 1, 2, 3, 4]
+                } else {
+                    [5, 6, 7, 8 + r - 2, 8 + rows + (r % filler)]
+                };
+                for (c, index) in ["A", "B", "C", "D", "E"].iter().zip(cells) {
+                    write!(w, r#"<c r="{c}{r}" t="s"><v>{index}</v></c>"#).unwrap();
+                }
+                w.write_all(b"</row>").unwrap();
+            }
+        },
+        Some(&shared),
+    )
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_largest_accepted_import_stays_under_100_mb_above_a_tiny_one() {
+    let app = spawn_app();
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = dir.path().join("lille.csv");
+    std::fs::write(&tiny, "Kommune;Nr.;Status;Kommentar\n147;1.1;grøn;ok\n").unwrap();
+    let large = dir.path().join("stor.xlsx");
+    let bytes = largest_accepted_xlsx();
+    assert!(
+        bytes.len() <= trafiklys::domain::import::MAX_FILE_BYTES,
+        "{} bytes",
+        bytes.len()
+    );
+    std::fs::write(&large, &bytes).unwrap();
+    let args = |path: &std::path::Path| {
+        vec![
+            "import".to_owned(),
+            "answers".to_owned(),
+            path.to_str().unwrap().to_owned(),
+            "--round".to_owned(),
+            "2".to_owned(),
+            "--dry-run".to_owned(),
+        ]
+    };
+    let tiny_args = args(&tiny);
+    let (ok, err, idle_kib) = run_measured(
+        &app,
+        &tiny_args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert!(ok, "{err}");
+    let large_args = args(&large);
+    let (_, err, peak_kib) = run_measured(
+        &app,
+        &large_args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    // Read whole and checked: the refusals are the rows' own (the same answer many times),
+    // not a limit of the reader.
+    assert!(err.contains("står to gange"), "{err}");
+    assert!(!err.contains("højst"), "{err}");
+    let above = peak_kib.saturating_sub(idle_kib);
+    eprintln!("peak {peak_kib} KiB, tiny {idle_kib} KiB, above: {above} KiB");
+    assert!(
+        above < 100 * 1000 * 1000 / 1024,
+        "{above} KiB above a tiny import"
+    );
+}
+
+#[test]
+fn the_command_line_reads_at_most_one_byte_past_the_limit() {
+    let app = spawn_app();
+    // /dev/zero never ends: reading it whole would exhaust memory. Under a 1 GiB address
+    // space limit that ends the process instead of the machine.
+    let out = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -v 1048576 && exec \"$0\" import answers /dev/zero --round 2 --dry-run",
+            env!("CARGO_BIN_EXE_trafiklys"),
+        ])
+        .env("TRAFIKLYS_DATABASE_URL", &app.database_url)
+        .env("TRAFIKLYS_LOG", "warn")
+        .output()
+        .expect("run trafiklys");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("zero: filen fylder mere end 2 MB; en import må højst fylde 2 MB."),
+        "{}",
+        stderr(&out)
+    );
+    // A regular file over the limit is named with its size.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("stor.csv");
+    std::fs::write(&big, vec![b'x'; 3 * 1024 * 1024]).unwrap();
+    let out = cli(
+        &app,
+        &["import", "answers", big.to_str().unwrap(), "--round", "2"],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("stor.csv: filen fylder 3,0 MB; en import må højst fylde 2 MB."));
+}
+
+/// The session cookie of a signed-in client, as a `Cookie` header value.
+fn session_cookie(agent: &ureq::Agent) -> String {
+    let jar = agent.cookie_jar_lock();
+    let cookie = jar
+        .iter()
+        .find(|c| c.name() == "trafiklys")
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .expect("a session cookie");
+    cookie
+}
+
+/// Sends a POST's head (declaring `declared` bytes, or chunked), then `body` bytes of a
+/// file field and no more: the body is never finished. Returns the answer (status line and
+/// page) as read until the server closes the connection.
+fn post_raw(app: &TestApp, cookie: &str, declared: Option<usize>, body: usize) -> String {
+    use std::io::{Read as _, Write as _};
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    // Only a guard against hanging: a server that waits for the rest of the body never
+    // answers, and the test then fails on the empty answer.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let length = match declared {
+        Some(n) => format!("Content-Length: {n}\r\n"),
+        None => "Transfer-Encoding: chunked\r\n".to_owned(),
+    };
+    write!(
+        stream,
+        "POST {IMPORT} HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nContent-Type: multipart/form-data; boundary=xyz\r\n{length}\r\n"
+    )
+    .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let chunked = declared.is_none();
+    let sender = std::thread::spawn(move || {
+        let mut sent = 0usize;
+        let mut piece = b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"stor.csv\"\r\n\r\n".to_vec();
+        piece.resize(64 * 1024, b'x');
+        while sent < body {
+            let result = if chunked {
+                write!(writer, "{:x}\r\n", piece.len())
+                    .and_then(|()| writer.write_all(&piece))
+                    .and_then(|()| writer.write_all(b"\r\n"))
+            } else {
+                writer.write_all(&piece)
+            };
+            if result.is_err() {
+                break;
+            }
+            sent += piece.len();
+            piece.fill(b'x');
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    sender.join().unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn an_upload_is_refused_before_its_body_is_read_and_every_upload_has_a_body_limit() {
+    let app = spawn_app();
+    let before = app.fingerprint();
+    let sixty_mib = 60 * 1024 * 1024;
+    // A reader declares 60 MiB and sends none of it: the 403 comes without waiting for it.
+    let reader = session_cookie(&app.signed_in(Role::Reader));
+    let answer = post_raw(&app, &reader, Some(sixty_mib), 0);
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    // An admin declaring 60 MiB gets the import page saying so, before the body is read.
+    let admin = session_cookie(&app.signed_in(Role::Admin));
+    let answer = post_raw(&app, &admin, Some(sixty_mib), 0);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("Intet er importeret"), "{answer}");
+    assert!(
+        answer.contains("filen: filen fylder 60,0 MB; en import må højst fylde 2 MB."),
+        "{answer}"
+    );
+    // Streamed without a declared length, 8 MiB of a body that never ends: reading stops at
+    // the limit and the page says so, without waiting for the rest.
+    let answer = post_raw(&app, &admin, None, 8 * 1024 * 1024);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains("filen: filen fylder mere end 2 MB; en import må højst fylde 2 MB."),
+        "{answer}"
+    );
+    assert_eq!(app.fingerprint(), before);
+}

@@ -2,17 +2,28 @@
 //! reports what the import would create or change and carries the file on (base64, in the
 //! confirmation form) so the admin can carry it out; the import is then checked again and
 //! written all or nothing.
+//!
+//! Only an admin of the round's KKR gets the body read, and at most [`MAX_REQUEST_BYTES`] of
+//! it; the file is read (bounded, one file at a time) before a database connection is taken.
 
 use actix_multipart::Multipart;
 use actix_session::Session;
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest as _, HttpRequest, HttpResponse};
 use base64::Engine as _;
 use futures_util::StreamExt as _;
 use serde::Serialize;
 
 use super::admin_round;
-use crate::domain::import::{too_large, ImportFile, MAX_FILE_BYTES};
+use crate::domain::import::{
+    cell_name, column_name, read_table, ImportFile, Limit, OverLimit, ReadFailure, MAX_CELLS,
+    MAX_COLUMNS, MAX_FILE_BYTES, MAX_PARTS, MAX_ROWS, MAX_SHARED_STRINGS, MAX_TEXT_BYTES,
+    MAX_UNPACKED_BYTES,
+};
 use crate::domain::rounds::{answers_are_importable, set_is_editable};
 use crate::domain::{RoundContent, User};
 use crate::store::imports::{self, ImportFailure, Mode};
@@ -138,7 +149,9 @@ struct Upload {
     file_data: Option<String>,
 }
 
-async fn read_upload(mut payload: Multipart) -> Result<Upload, AppError> {
+/// Reads an upload, at most [`MAX_REQUEST_BYTES`] of it: `None` when the request is larger
+/// (reading stops there; the rest is never read).
+async fn read_upload(payload: &mut Multipart) -> Result<Option<Upload>, AppError> {
     let unreadable = |e: actix_multipart::MultipartError| {
         AppError::BadRequest(format!(
             "Upload kunne ikke læses ({e}). Intet er importeret."
@@ -159,8 +172,16 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, AppError> {
             let chunk = chunk.map_err(unreadable)?;
             size += chunk.len();
             total += chunk.len();
-            // Past the limit the rest is read and dropped, so the page can say how big it was.
-            if size <= MAX_REQUEST_BYTES {
+            if total > MAX_REQUEST_BYTES {
+                tracing::info!(
+                    bytes = total,
+                    "import upload over the limit, not read further"
+                );
+                return Ok(None);
+            }
+            // A file over its own limit is not kept, only measured, so the page can say how
+            // big it was.
+            if name != "file" || size <= MAX_FILE_BYTES {
                 bytes.extend_from_slice(&chunk);
             }
         }
@@ -185,19 +206,113 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, AppError> {
         }
     }
     tracing::debug!(bytes = total, "import upload read");
-    Ok(upload)
+    Ok(Some(upload))
 }
+
+/// The request's declared length, if it has one.
+fn content_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// A response body that keeps the request's unread body until the response is sent: the
+/// server then closes the connection after it instead of reading (draining) the rest of the
+/// body, which it would for a chunked upload whose body was dropped.
+struct Holding<B> {
+    body: B,
+    _payload: Box<Multipart>,
+}
+
+impl<B: MessageBody + Unpin> MessageBody for Holding<B> {
+    type Error = B::Error;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<web::Bytes, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_next(cx)
+    }
+}
+
+/// `response`, after which the connection is closed and the rest of the request's body is
+/// never read.
+fn closing(mut response: HttpResponse, payload: Multipart) -> HttpResponse {
+    response
+        .head_mut()
+        .set_connection_type(actix_web::http::ConnectionType::Close);
+    let payload = Box::new(payload);
+    response
+        .map_body(|_, body| Holding {
+            body,
+            _payload: payload,
+        })
+        .map_into_boxed_body()
+}
+
+/// The import page saying the upload is too large (413); the rest of it is never read.
+async fn request_too_large(
+    state: &web::Data<AppState>,
+    session: &Session,
+    user: &User,
+    content: &RoundContent,
+    declared: Option<u64>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let refusal = OverLimit {
+        file: "filen".to_owned(),
+        sheet: None,
+        limit: Limit::FileBytes {
+            bytes: declared.filter(|d| *d > MAX_REQUEST_BYTES as u64),
+        },
+    };
+    let report = Report {
+        file_name: "filen".to_owned(),
+        errors: vec![over_limit_text(&refusal)],
+        ..Report::default()
+    };
+    let mut response = render(state, session, user, content, Some(report)).await?;
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    Ok(closing(response, payload))
+}
+
+/// Files read at once: reading is bounded per file, and one at a time bounds it for the
+/// process.
+static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 async fn upload(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<i32>,
-    SignedIn(user): SignedIn,
-    payload: Multipart,
+    req: HttpRequest,
+    mut payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let upload = read_upload(payload).await?;
+    // Who may import into this round is settled before a byte of the body is read; a
+    // refusal closes the connection instead of reading the rest.
+    let round_id = path.into_inner();
+    let allowed = async {
+        let SignedIn(user) = SignedIn::extract(&req).await?;
+        let content = admin_round(&state, &user, round_id).await?;
+        Ok::<_, AppError>((user, content))
+    }
+    .await;
+    let (user, content) = match allowed {
+        Ok(allowed) => allowed,
+        Err(refused) => return Ok(closing(refused.response_for(&req), payload)),
+    };
+    let declared = content_length(&req);
+    if declared.is_some_and(|d| d > MAX_REQUEST_BYTES as u64) {
+        return request_too_large(&state, &session, &user, &content, declared, payload).await;
+    }
+    let Some(upload) = read_upload(&mut payload).await? else {
+        return request_too_large(&state, &session, &user, &content, declared, payload).await;
+    };
     verify_csrf(&session, upload.csrf_token.as_deref())?;
-    let content = admin_round(&state, &user, path.into_inner()).await?;
     let kind = Kind::parse(upload.kind.as_deref().unwrap_or(""))?;
     let commit = upload.step.as_deref() == Some("udfoer");
     let file_name = upload
@@ -212,8 +327,17 @@ async fn upload(
         file_name: file_name.clone(),
         ..Report::default()
     };
+    let too_large = |size: usize| {
+        over_limit_text(&OverLimit {
+            file: file_name.clone(),
+            sheet: None,
+            limit: Limit::FileBytes {
+                bytes: Some(size as u64),
+            },
+        })
+    };
     if let Some(size) = upload.too_large {
-        report.errors.push(too_large(&file_name, size).to_string());
+        report.errors.push(too_large(size));
         return render(&state, &session, &user, &content, Some(report)).await;
     }
     let bytes = match (upload.file, upload.file_data) {
@@ -233,29 +357,48 @@ async fn upload(
         }
     };
     if bytes.len() > MAX_FILE_BYTES {
-        report
-            .errors
-            .push(too_large(&file_name, bytes.len()).to_string());
+        report.errors.push(too_large(bytes.len()));
         return render(&state, &session, &user, &content, Some(report)).await;
     }
+    // The file is read (unpacked, parsed, bounded) before a database connection is taken.
+    let read = {
+        let _permit = READING
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let name = file_name.clone();
+        let data = bytes.clone();
+        web::block(move || {
+            read_table(ImportFile {
+                name: &name,
+                bytes: &data,
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    };
+    let table = match read {
+        Ok(table) => table,
+        Err(ReadFailure::OverLimit(refusal)) => {
+            report.errors.push(over_limit_text(&refusal));
+            return render(&state, &session, &user, &content, Some(report)).await;
+        }
+        Err(ReadFailure::Invalid(error)) => {
+            report.errors.push(error.to_string());
+            return render(&state, &session, &user, &content, Some(report)).await;
+        }
+    };
     let round_id = content.round.id;
     let actor = Some(user.id);
     let mode = if commit { Mode::Commit } else { Mode::DryRun };
-    let name = file_name.clone();
-    let data = bytes.clone();
     let outcome = db(&state, move |conn| {
-        let file = ImportFile {
-            name: &name,
-            bytes: &data,
-        };
         Ok(match kind {
             Kind::Recommendations => {
-                imports::import_recommendations(conn, round_id, file, mode, actor)
+                imports::import_recommendations(conn, round_id, &table, mode, actor)
                     .map(|plan| plan.lines())
             }
-            Kind::Answers => {
-                imports::import_answers(conn, round_id, file, mode, actor).map(|plan| plan.lines())
-            }
+            Kind::Answers => imports::import_answers(conn, round_id, &table, mode, actor)
+                .map(|plan| plan.lines()),
         })
     })
     .await?;
@@ -277,4 +420,98 @@ async fn upload(
     // The set may have changed: show the page with the round as it is now.
     let content = admin_round(&state, &user, round_id).await?;
     render(&state, &session, &user, &content, Some(report)).await
+}
+
+/// A number in Danish: "20.000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Megabytes in Danish with one decimal: "2,4".
+fn megabytes(bytes: u64) -> String {
+    crate::domain::prose::decimal((bytes as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0)
+}
+
+/// A file refused for its size or extent, in Danish: which file and sheet, what is too big,
+/// and what to do. The page and the command line both show this.
+pub fn over_limit_text(refusal: &OverLimit) -> String {
+    let mut place = refusal.file.clone();
+    if let Some(sheet) = &refusal.sheet {
+        place.push_str(&format!(", ark «{sheet}»"));
+    }
+    let max_mb = MAX_FILE_BYTES / (1024 * 1024);
+    let what = match refusal.limit {
+        Limit::FileBytes { bytes: Some(bytes) } => format!(
+            "filen fylder {} MB; en import må højst fylde {max_mb} MB.",
+            megabytes(bytes)
+        ),
+        Limit::FileBytes { bytes: None } => {
+            format!("filen fylder mere end {max_mb} MB; en import må højst fylde {max_mb} MB.")
+        }
+        Limit::UnpackedBytes { bytes } => format!(
+            "regnearket fylder {} MB udpakket; en import må højst fylde {} MB udpakket. Kopiér tabellen til en ny projektmappe, eller gem den som CSV.",
+            megabytes(bytes),
+            MAX_UNPACKED_BYTES / (1024 * 1024)
+        ),
+        Limit::Parts { parts } => format!(
+            "regnearket består af {} dele; et regneark til import har højst {}. Kopiér tabellen til en ny projektmappe.",
+            thousands(parts as u64),
+            thousands(MAX_PARTS as u64)
+        ),
+        Limit::SharedStrings { count } => format!(
+            "regnearket har over {} forskellige tekster ({}); en import læser højst {}. Kopiér tabellen til en ny projektmappe.",
+            thousands(MAX_SHARED_STRINGS),
+            thousands(count),
+            thousands(MAX_SHARED_STRINGS)
+        ),
+        Limit::CellOutside { row, column } => format!(
+            "der er indhold i celle {}, men en import læser kun række 1 til {} og kolonne A til {}. Slet indholdet uden for tabellen, eller kopiér tabellen til et nyt ark.",
+            cell_name(row, column),
+            thousands(u64::from(MAX_ROWS)),
+            column_name(MAX_COLUMNS - 1)
+        ),
+        Limit::Cells => format!(
+            "arket har over {} udfyldte celler; en import læser højst {}. Del filen op, eller slet det, der ikke skal importeres.",
+            thousands(MAX_CELLS as u64),
+            thousands(MAX_CELLS as u64)
+        ),
+        Limit::TextBytes => format!(
+            "cellerne rummer over {} MB tekst; en import læser højst {} MB. Del filen op, eller slet det, der ikke skal importeres.",
+            MAX_TEXT_BYTES / (1024 * 1024),
+            MAX_TEXT_BYTES / (1024 * 1024)
+        ),
+    };
+    format!("{place}: {what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_names_the_file_the_sheet_and_the_cell_in_danish() {
+        let text = over_limit_text(&OverLimit {
+            file: "svar.xlsx".into(),
+            sheet: Some("Ark1".into()),
+            limit: Limit::CellOutside {
+                row: 1_048_575,
+                column: 16_383,
+            },
+        });
+        assert_eq!(
+            text,
+            "svar.xlsx, ark «Ark1»: der er indhold i celle XFD1048576, men en import læser kun række 1 til 20.000 og kolonne A til CV. Slet indholdet uden for tabellen, eller kopiér tabellen til et nyt ark."
+        );
+        assert_eq!(thousands(1_000), "1.000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1.234.567");
+    }
 }

@@ -12,7 +12,7 @@
 //! - `GET /admin/rounds/{id}/import`, `POST /admin/rounds/{id}/import` (multipart).
 //! - `GET /admin/municipalities`, `POST /admin/municipalities/{code}/council`.
 
-mod imports;
+pub mod imports;
 mod municipalities;
 mod rounds;
 mod sets;
