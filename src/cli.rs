@@ -134,11 +134,17 @@ pub enum RoundCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// A draft round's recommendation set: focus area number and title, code, text, binding.
+    /// A draft round's recommendation set: focus area number and title, code, text, binding;
+    /// optionally "Tidligere nr." (`1.2`, `1.2+3.2` for a merge, empty for a new one), linking
+    /// each recommendation to what it continues.
     Recommendations {
         file: PathBuf,
         #[arg(long)]
         round: i32,
+        /// The earlier round the "Tidligere nr." column refers to (default: the KKR's latest
+        /// round before this one).
+        #[arg(long)]
+        from_round: Option<i32>,
         /// Only report what would be created or changed.
         #[arg(long)]
         dry_run: bool,
@@ -1060,6 +1066,10 @@ fn run_import(database_url: &str, command: ImportCommand) -> Result<()> {
                 .join("\n")
         ),
         ImportFailure::Refused(reason) => anyhow::anyhow!("nothing was imported: {reason}"),
+        ImportFailure::Links(refusal) => anyhow::anyhow!(
+            "nothing was imported: {}",
+            crate::views::link_refusal_da(refusal)
+        ),
         ImportFailure::NotFound => {
             anyhow::anyhow!("no round has the id {round}; see `trafiklys round list`")
         }
@@ -1073,13 +1083,15 @@ fn run_import(database_url: &str, command: ImportCommand) -> Result<()> {
         ImportCommand::Recommendations {
             file,
             round,
+            from_round,
             dry_run,
         } => {
             let table = read(&file)?;
             let mut conn = connect()?;
             let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
-            let plan = imports::import_recommendations(&mut conn, round, &table, mode, None)
-                .map_err(|e| failed(e, round))?;
+            let plan =
+                imports::import_recommendations(&mut conn, round, &table, from_round, mode, None)
+                    .map_err(|e| failed(e, round))?;
             (plan.lines(), dry_run)
         }
         ImportCommand::Answers {

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::model::{Comment, Municipality, MunicipalityCode, RoundContent, Submission};
 use super::rounds::{TEXT_MAX_CHARS, TITLE_MAX_CHARS};
+use super::set_lineage::{LinkClaim, PlannedLinks, PreviousCell};
 use super::status::Status;
 
 /// The largest file an import takes.
@@ -694,7 +695,21 @@ pub struct ImportedRecommendation {
     pub code: String,
     pub text: String,
     pub binding: bool,
+    /// Its "Tidligere nr." cell, when the file has that column: what it continues of the
+    /// previous round.
+    pub previous: Option<PreviousCell>,
 }
+
+/// The previous round's numbers a row continues: "1.2", "1.2+3.2"; empty for a new one.
+const PREVIOUS_CODES: &[&str] = &[
+    "tidligere nr",
+    "tidl nr",
+    "tidligere nummer",
+    "tidligere numre",
+    "forrige nr",
+    "previous code",
+    "previous codes",
+];
 
 const AREA_NUMBER: &[&str] = &[
     "indsatsområde nr",
@@ -762,6 +777,7 @@ pub fn parse_recommendation_set(table: &Table) -> Result<Vec<ImportedFocusArea>,
     }
     let [number_col, title_col, code_col, text_col, binding_col] =
         columns.map(|c| c.unwrap_or_default());
+    let previous_col = table.find(PREVIOUS_CODES);
     let mut errors = Errors::default();
     let mut areas: Vec<ImportedFocusArea> = Vec::new();
     let mut codes: HashMap<String, usize> = HashMap::new();
@@ -848,6 +864,13 @@ pub fn parse_recommendation_set(table: &Table) -> Result<Vec<ImportedFocusArea>,
             code: code.to_owned(),
             text: text.to_owned(),
             binding,
+            previous: previous_col.map(|col| PreviousCell {
+                file: table.file.clone(),
+                sheet: table.sheet.clone(),
+                row,
+                column: table.column_name(col),
+                raw: cell(cells, col).to_owned(),
+            }),
         };
         match areas.iter_mut().find(|a| a.number == number) {
             Some(area) => area.recommendations.push(rec),
@@ -865,6 +888,8 @@ pub fn parse_recommendation_set(table: &Table) -> Result<Vec<ImportedFocusArea>,
 /// What importing a set into a round would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SetPlan {
+    /// The links to the previous round a "Tidligere nr." column gives, when the file has it.
+    pub links: Option<PlannedLinks>,
     pub areas_created: Vec<String>,
     pub areas_renamed: Vec<String>,
     pub areas_removed: Vec<String>,
@@ -893,7 +918,22 @@ impl SetPlan {
             "Uændrede anbefalinger: {}",
             self.recommendations_unchanged
         ));
+        if let Some(links) = &self.links {
+            lines.extend(links.lines());
+        }
         lines
+    }
+
+    /// The rows' claims on the previous round, when the file has a "Tidligere nr." column.
+    pub fn link_claims(set: &[ImportedFocusArea]) -> Option<Vec<LinkClaim>> {
+        let recs = set.iter().flat_map(|a| &a.recommendations);
+        recs.map(|r| {
+            r.previous.clone().map(|cell| LinkClaim {
+                code: r.code.clone(),
+                cell,
+            })
+        })
+        .collect()
     }
 
     pub fn changes_anything(&self) -> bool {
@@ -1599,12 +1639,14 @@ mod tests {
                     code: "1.1".into(),
                     text: "Anbefaling 1.1".into(),
                     binding: true,
+                    previous: None,
                 },
                 ImportedRecommendation {
                     row: 3,
                     code: "1.3".into(),
                     text: "Ny".into(),
                     binding: false,
+                    previous: None,
                 },
             ],
         }];

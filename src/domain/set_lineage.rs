@@ -108,6 +108,17 @@ impl PlannedLinks {
     }
 }
 
+/// Why a set's links to a previous round cannot be planned; nothing is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LinkRefusal {
+    /// The file has a "Tidligere nr." column, but the round's KKR has no earlier round.
+    NoPreviousRound,
+    /// The round named to link to is not an earlier round of the same KKR.
+    NotAnEarlierRound { round_id: i32 },
+    /// A round to link to was named, but the file has no "Tidligere nr." column.
+    NoPreviousColumn,
+}
+
 /// "1.2", "1.2+3.2", "1.2 + 3.2" or empty: the previous numbers a cell names, in its order.
 pub fn parse_previous_codes(raw: &str) -> Result<Vec<String>, String> {
     let raw = raw.trim();

@@ -28,6 +28,9 @@ pub enum ImportFailure {
     /// The round does not take this import now (a Danish reason).
     #[error("{0}")]
     Refused(String),
+    /// The set's links to a previous round cannot be made.
+    #[error("{0:?}")]
+    Links(crate::domain::set_lineage::LinkRefusal),
     #[error("no round has this id")]
     NotFound,
     #[error("database error: {0}")]
@@ -57,12 +60,41 @@ pub enum Mode {
     Commit,
 }
 
+/// The round a set's "Tidligere nr." refer to: `from_round` when given (an earlier round of
+/// the same KKR), else the KKR's latest round before this one. `None` for a file without the
+/// column (and no `from_round`).
+fn previous_for_links(
+    conn: &mut DbConnection,
+    content: &crate::domain::RoundContent,
+    has_column: bool,
+    from_round: Option<i32>,
+) -> Result<Option<crate::domain::RoundContent>, ImportFailure> {
+    use crate::domain::set_lineage::LinkRefusal;
+    let round = &content.round;
+    let id = match (has_column, from_round) {
+        (false, None) => return Ok(None),
+        (false, Some(_)) => return Err(ImportFailure::Links(LinkRefusal::NoPreviousColumn)),
+        (true, Some(id)) => id,
+        (true, None) => super::rounds::previous_round_id(conn, round.kkr_id, round.year)?
+            .ok_or(ImportFailure::Links(LinkRefusal::NoPreviousRound))?,
+    };
+    let previous = load_content(conn, id)?
+        .filter(|p| p.round.kkr_id == round.kkr_id && p.round.year < round.year)
+        .ok_or(ImportFailure::Links(LinkRefusal::NotAnEarlierRound {
+            round_id: id,
+        }))?;
+    Ok(Some(previous))
+}
+
 /// Imports a recommendation set into a draft round: plans it, and with [`Mode::Commit`]
-/// carries the plan out in one transaction. Returns the plan.
+/// carries the plan out in one transaction. Returns the plan. A "Tidligere nr." column links
+/// each recommendation to the numbers it continues in `from_round` (by default the KKR's
+/// latest earlier round): continued, moved, merged or new; the rest of that round retires.
 pub fn import_recommendations(
     conn: &mut DbConnection,
     round_id: i32,
     table: &Table,
+    from_round: Option<i32>,
     mode: Mode,
     actor: Option<i32>,
 ) -> Result<SetPlan, ImportFailure> {
@@ -78,8 +110,16 @@ pub fn import_recommendations(
             .load::<i32>(conn)?
             .into_iter()
             .collect();
-        let plan = import::plan_set(file_name, &set, &content, &answered)
+        let mut plan = import::plan_set(file_name, &set, &content, &answered)
             .map_err(ImportFailure::Invalid)?;
+        let claims = SetPlan::link_claims(&set);
+        if let Some(previous) = previous_for_links(conn, &content, claims.is_some(), from_round)? {
+            let claims = claims.unwrap_or_default();
+            plan.links = Some(
+                crate::domain::set_lineage::plan_links(&claims, &previous)
+                    .map_err(ImportFailure::Invalid)?,
+            );
+        }
         Ok((plan, set))
     };
     match mode {
@@ -87,6 +127,9 @@ pub fn import_recommendations(
         Mode::Commit => write_tx(conn, |conn| {
             let (plan, set) = plan(conn)?;
             super::recommendation_sets::apply_imported_set(conn, round_id, &set)?;
+            if let Some(links) = &plan.links {
+                super::set_links::write_links(conn, round_id, links)?;
+            }
             audit::record(
                 conn,
                 AuditEntry {

@@ -104,6 +104,18 @@ pub fn provisional_notes(round: &Round, own_draft: bool) -> Vec<String> {
     notes
 }
 
+/// Why an imported set cannot be linked to a previous round, in Danish.
+pub fn link_refusal_da(refusal: crate::domain::set_lineage::LinkRefusal) -> String {
+    use crate::domain::set_lineage::LinkRefusal;
+    match refusal {
+        LinkRefusal::NoPreviousRound => "Filen har kolonnen «Tidligere nr.», men KKR'en har ingen tidligere statusrunde, som numrene kan henvise til.".to_owned(),
+        LinkRefusal::NotAnEarlierRound { round_id } => format!(
+            "Runde {round_id} er ikke en tidligere statusrunde i samme KKR; numrene i «Tidligere nr.» kan kun henvise til en af dem."
+        ),
+        LinkRefusal::NoPreviousColumn => "Der er angivet en tidligere runde, men filen har ingen kolonne «Tidligere nr.».".to_owned(),
+    }
+}
+
 /// One cell of the heatmap: a municipality's submitted answer to one recommendation.
 #[derive(Debug, Clone, Serialize)]
 pub struct HeatCell {
@@ -232,6 +244,9 @@ pub struct OwnRow {
     pub code: String,
     /// "3.2 (tidl. 1.2)" where the number changed since last round, else the number.
     pub code_label: String,
+    /// "tidl. 1.2" where the number changed since last round, else empty: for a narrow
+    /// number column that shows it on a line of its own.
+    pub former: String,
     /// Last round's submitted answers to what it continues, as words: "gul", "gul (1.3) og
     /// grøn (3.2)" for a merge, "–" with none.
     pub last_year: String,
@@ -297,6 +312,13 @@ pub fn own_areas(
                             code_label: analysis
                                 .code_label(r.recommendation_id)
                                 .unwrap_or_else(|| r.code.clone()),
+                            former: analysis
+                                .trend
+                                .lineage
+                                .link(r.recommendation_id)
+                                .and_then(|l| l.former_codes())
+                                .map(|f| format!("tidl. {f}"))
+                                .unwrap_or_default(),
                             last_year: previous_label(
                                 &analysis.previous_answers(code, r.recommendation_id),
                             )

@@ -363,7 +363,7 @@ fn a_changed_set_tells_one_story_on_every_page_document_and_api_answer() {
     assert_eq!(comparison["like_for_like_previous"]["answers"], like);
     assert_eq!(comparison["merged"][0]["previous"]["answers"], merge);
     assert_eq!(comparison["retired_previous"]["answers"], retired);
-    assert_eq!(comparison["like_for_like_recommendations"], 10);
+    assert_eq!(comparison["like_for_like_recommendations"], 9);
     assert_eq!(
         comparison["merged"][0]["sentence"]
             .as_str()

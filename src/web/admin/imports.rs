@@ -394,7 +394,7 @@ async fn upload(
     let outcome = db(&state, move |conn| {
         Ok(match kind {
             Kind::Recommendations => {
-                imports::import_recommendations(conn, round_id, &table, mode, actor)
+                imports::import_recommendations(conn, round_id, &table, None, mode, actor)
                     .map(|plan| plan.lines())
             }
             Kind::Answers => imports::import_answers(conn, round_id, &table, mode, actor)
@@ -414,6 +414,9 @@ async fn upload(
             report.errors = errors.iter().map(|e| e.to_string()).collect();
         }
         Err(ImportFailure::Refused(reason)) => report.refused = Some(reason),
+        Err(ImportFailure::Links(refusal)) => {
+            report.refused = Some(crate::views::link_refusal_da(refusal));
+        }
         Err(ImportFailure::NotFound) => return Err(AppError::NotFound),
         Err(ImportFailure::Database(e)) => return Err(AppError::Database(e)),
     }
