@@ -7,8 +7,8 @@
 use chrono::{Datelike, NaiveDate};
 use docx_rs::{
     AbstractNumbering, Docx, Header, IndentLevel, Level, LevelJc, LevelOverride, LevelText,
-    LineSpacing, NumberFormat, Numbering, NumberingId, Paragraph, Run, RunFonts, SpecialIndentType,
-    Start, Style, StyleType,
+    LineSpacing, LineSpacingType, NumberFormat, Numbering, NumberingId, Paragraph, Run, RunFonts,
+    SpecialIndentType, Start, Style, StyleType,
 };
 
 use crate::domain::analysis::RoundAnalysis;
@@ -733,7 +733,14 @@ fn styles(doc: Docx) -> Docx {
             .cs("Calibri"),
     )
     .default_size(22)
-    .default_line_spacing(LineSpacing::new().after(points(8)).line(264))
+    // The rule said outright: without it LibreOffice takes 264 as an exact height, and the
+    // title's larger lines overlap.
+    .default_line_spacing(
+        LineSpacing::new()
+            .after(points(8))
+            .line(264)
+            .line_rule(LineSpacingType::Auto),
+    )
     .add_style(
         Style::new("Title", StyleType::Paragraph)
             .name("Title")
@@ -999,6 +1006,10 @@ mod tests {
         );
         let styles = part(&bytes, "word/styles.xml");
         assert!(styles.contains("w:val=\"da-DK\""));
+        assert!(
+            styles.contains("<w:spacing w:after=\"160\" w:line=\"264\" w:lineRule=\"auto\" />"),
+            "proportional line spacing, so larger lines do not overlap: {styles}"
+        );
         assert!(styles.contains("w:styleId=\"Heading2\""));
         let core = part(&bytes, "docProps/core.xml");
         assert!(core.contains("<dc:title>Status &amp; mere &lt;2017&gt;</dc:title>"));
