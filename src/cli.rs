@@ -673,11 +673,19 @@ fn export(conn: &mut store::DbConnection, args: ExportArgs) -> Result<()> {
                 ExportFormat::Docx | ExportFormat::Txt => {
                     let proposers = store::rounds::focus_area_proposers(conn, round)?;
                     let changes = crate::domain::set_changes::of_analysis(&analysis, &proposers);
+                    let facts = agenda::CooperationFacts {
+                        start_year: store::rounds::cooperation_start(conn, round)?.map(|s| s.year),
+                        kkr_municipalities: store::rounds::kkr_municipality_count(
+                            conn,
+                            analysis.data.content.round.kkr_id,
+                        )?,
+                    };
                     let item = agenda::build(
                         &analysis,
                         &code,
                         &agenda::AgendaDetails::default(),
                         &changes,
+                        &facts,
                     )
                     .with_context(|| format!("municipality {code} is not part of round {round}"))?;
                     if format == ExportFormat::Docx {

@@ -3,8 +3,13 @@
 //! (`carried_from`, `merged_from`), so it needs no record of the edits themselves.
 //!
 //! - added: a recommendation that continues nothing from the previous round;
-//! - reworded: one carried over whose text differs from its predecessor's (whitespace aside);
-//! - merged: one that took in other recommendations of the previous round;
+//! - moved: one continued one to one (`carried_from`, nothing merged in) whose number
+//!   changed, to another focus area or within its own; it may also be reworded, and is then
+//!   told once, with both facts;
+//! - reworded: one continued one to one under its old number whose text differs from its
+//!   predecessor's (whitespace aside);
+//! - merged: one that took in other recommendations of the previous round (told once, as a
+//!   merge, even when its text or number changed too);
 //! - retired: a previous recommendation that nothing of this round continues;
 //! - a set that continues nothing of the previous round is compared with nothing;
 //! - focus areas: new (a proposal was adopted as it, or neither its title nor any of its
@@ -37,6 +42,21 @@ pub struct Reworded {
     pub before: String,
 }
 
+/// A recommendation continued one to one under another number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Moved {
+    /// Its number in this round ("3.2").
+    pub code: String,
+    pub text: String,
+    /// Its number in the previous round ("1.2").
+    pub before_code: String,
+    /// The number of the focus area it moved to, when it left its previous focus area (or
+    /// that area's successor); `None` when only its number within the area changed.
+    pub to_focus_area: Option<i32>,
+    /// Its previous text, when it was reworded as well.
+    pub before_text: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Merged {
     pub code: String,
@@ -65,6 +85,7 @@ pub struct SetChanges {
     pub previous_count: usize,
     pub current_count: usize,
     pub added: Vec<ChangedRecommendation>,
+    pub moved: Vec<Moved>,
     pub reworded: Vec<Reworded>,
     pub merged: Vec<Merged>,
     pub retired: Vec<ChangedRecommendation>,
@@ -75,9 +96,10 @@ pub struct SetChanges {
 }
 
 impl SetChanges {
-    /// Whether any recommendation was added, reworded, merged or retired.
+    /// Whether any recommendation was added, moved, reworded, merged or retired.
     pub fn recommendations_changed(&self) -> bool {
         !(self.added.is_empty()
+            && self.moved.is_empty()
             && self.reworded.is_empty()
             && self.merged.is_empty()
             && self.retired.is_empty())
@@ -139,6 +161,7 @@ pub fn changes(
             previous_count: 0,
             current_count: current.recommendations.len(),
             added: Vec::new(),
+            moved: Vec::new(),
             reworded: Vec::new(),
             merged: Vec::new(),
             retired: Vec::new(),
@@ -162,47 +185,6 @@ pub fn changes(
         text: text.to_owned(),
     };
 
-    let mut added = Vec::new();
-    let mut reworded = Vec::new();
-    let mut merged = Vec::new();
-    for rec in &current.recommendations {
-        let predecessors: Vec<_> = rec.predecessors().filter_map(before).collect();
-        if predecessors.is_empty() {
-            added.push(summary(&rec.code, &rec.text));
-            continue;
-        }
-        if let Some(own) = rec.carried_from.and_then(before) {
-            if !same_text(&own.text, &rec.text) {
-                reworded.push(Reworded {
-                    code: rec.code.clone(),
-                    text: rec.text.clone(),
-                    before: own.text.clone(),
-                });
-            }
-        }
-        if predecessors.len() > 1 || rec.carried_from.is_none() {
-            merged.push(Merged {
-                code: rec.code.clone(),
-                text: rec.text.clone(),
-                from: predecessors
-                    .iter()
-                    .map(|p| summary(&p.code, &p.text))
-                    .collect(),
-            });
-        }
-    }
-    let continued: Vec<i32> = current
-        .recommendations
-        .iter()
-        .flat_map(|r| r.predecessors())
-        .collect();
-    let retired = previous
-        .recommendations
-        .iter()
-        .filter(|r| !continued.contains(&r.id))
-        .map(|r| summary(&r.code, &r.text))
-        .collect();
-
     // The previous focus areas each current one draws recommendations from.
     let sources = |area_id: i32| -> Vec<i32> {
         let mut ids: Vec<i32> = current
@@ -220,7 +202,8 @@ pub fn changes(
             .iter()
             .any(|a| same_title(&a.title, title))
     };
-    let mut successors: Vec<i32> = Vec::new();
+    // (current area, the previous area it continues).
+    let mut successors: Vec<(i32, i32)> = Vec::new();
     let focus_areas = current
         .focus_areas
         .iter()
@@ -237,14 +220,16 @@ pub fn changes(
             let renamed = if same.is_none() && proposed_by.is_empty() {
                 sources(area.id).into_iter().find_map(|id| {
                     previous.focus_areas.iter().find(|p| {
-                        p.id == id && !title_kept(&p.title) && !successors.contains(&p.id)
+                        p.id == id
+                            && !title_kept(&p.title)
+                            && !successors.iter().any(|&(_, old)| old == p.id)
                     })
                 })
             } else {
                 None
             };
             if let Some(p) = same.or(renamed) {
-                successors.push(p.id);
+                successors.push((area.id, p.id));
             }
             FocusAreaChange {
                 number: area.number,
@@ -258,8 +243,70 @@ pub fn changes(
     let retired_focus_areas = previous
         .focus_areas
         .iter()
-        .filter(|p| !successors.contains(&p.id))
+        .filter(|p| !successors.iter().any(|&(_, old)| old == p.id))
         .map(|p| p.title.clone())
+        .collect();
+
+    let area_number = |area_id: i32| {
+        current
+            .focus_areas
+            .iter()
+            .find(|a| a.id == area_id)
+            .map_or(0, |a| a.number)
+    };
+    let mut added = Vec::new();
+    let mut moved = Vec::new();
+    let mut reworded = Vec::new();
+    let mut merged = Vec::new();
+    for rec in &current.recommendations {
+        let predecessors: Vec<_> = rec.predecessors().filter_map(before).collect();
+        if predecessors.is_empty() {
+            added.push(summary(&rec.code, &rec.text));
+            continue;
+        }
+        let own = rec.carried_from.and_then(before);
+        match own {
+            Some(own) if predecessors.len() == 1 => {
+                let new_text = !same_text(&own.text, &rec.text);
+                if own.code != rec.code {
+                    let same_area = successors
+                        .iter()
+                        .any(|&(now, old)| now == rec.focus_area_id && old == own.focus_area_id);
+                    moved.push(Moved {
+                        code: rec.code.clone(),
+                        text: rec.text.clone(),
+                        before_code: own.code.clone(),
+                        to_focus_area: (!same_area).then(|| area_number(rec.focus_area_id)),
+                        before_text: new_text.then(|| own.text.clone()),
+                    });
+                } else if new_text {
+                    reworded.push(Reworded {
+                        code: rec.code.clone(),
+                        text: rec.text.clone(),
+                        before: own.text.clone(),
+                    });
+                }
+            }
+            _ => merged.push(Merged {
+                code: rec.code.clone(),
+                text: rec.text.clone(),
+                from: predecessors
+                    .iter()
+                    .map(|p| summary(&p.code, &p.text))
+                    .collect(),
+            }),
+        }
+    }
+    let continued: Vec<i32> = current
+        .recommendations
+        .iter()
+        .flat_map(|r| r.predecessors())
+        .collect();
+    let retired = previous
+        .recommendations
+        .iter()
+        .filter(|r| !continued.contains(&r.id))
+        .map(|r| summary(&r.code, &r.text))
         .collect();
 
     SetChanges {
@@ -267,6 +314,7 @@ pub fn changes(
         previous_count: previous.recommendations.len(),
         current_count: current.recommendations.len(),
         added,
+        moved,
         reworded,
         merged,
         retired,
@@ -360,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn added_reworded_merged_and_retired_recommendations_are_told_apart() {
+    fn added_merged_and_retired_recommendations_are_told_apart_and_a_merge_only_once() {
         let mut merged = rec(13, 12, "2.1", "Særlige indsatser for akademikere", Some(4));
         merged.merged_from = vec![5];
         let y2017 = content(
@@ -388,14 +436,9 @@ mod tests {
                 text: "Kompetenceafklaring af flygtninge".into()
             }]
         );
-        assert_eq!(
-            c.reworded,
-            [Reworded {
-                code: "2.1".into(),
-                text: "Særlige indsatser for akademikere".into(),
-                before: "Akademikere".into()
-            }]
-        );
+        // The merged one has a new text too, but it is told once: as a merge.
+        assert!(c.reworded.is_empty(), "{:?}", c.reworded);
+        assert!(c.moved.is_empty());
         assert_eq!(c.merged.len(), 1);
         assert_eq!(
             c.merged[0]
@@ -489,5 +532,92 @@ mod tests {
         let c = changes(&y2017, Some(&y2016()), &[]);
         assert_eq!(c.retired_focus_areas, ["Borgere"]);
         assert_eq!(c.retired.len(), 4);
+    }
+
+    #[test]
+    fn a_recommendation_continued_under_another_number_is_moved_and_told_once() {
+        let y2017 = content(
+            2,
+            2017,
+            vec![area(11, 1, "Virksomheder"), area(12, 2, "Borgere")],
+            vec![
+                // Reworded under its old number.
+                rec(11, 11, "1.1", "Fælles rekruttering på tværs", Some(1)),
+                // 2.2 moves up within its area to 2.1; 2.1 is retired.
+                rec(12, 12, "2.1", "Akademikere", Some(4)),
+                // 1.2 moves to area 2 as 2.2 and gets a new text.
+                rec(13, 12, "2.2", "En fælles indgang for virksomheder", Some(2)),
+                rec(14, 12, "2.3", "Små målgrupper", Some(5)),
+            ],
+        );
+        let c = changes(&y2017, Some(&y2016()), &[]);
+        assert_eq!(
+            c.moved,
+            [
+                Moved {
+                    code: "2.1".into(),
+                    text: "Akademikere".into(),
+                    before_code: "2.2".into(),
+                    to_focus_area: None,
+                    before_text: None,
+                },
+                Moved {
+                    code: "2.2".into(),
+                    text: "En fælles indgang for virksomheder".into(),
+                    before_code: "1.2".into(),
+                    to_focus_area: Some(2),
+                    before_text: Some("Fælles indgang".into()),
+                },
+            ]
+        );
+        assert_eq!(
+            c.reworded,
+            [Reworded {
+                code: "1.1".into(),
+                text: "Fælles rekruttering på tværs".into(),
+                before: "Fælles rekruttering".into()
+            }],
+            "a moved one is not also listed as reworded"
+        );
+        assert!(c.merged.is_empty() && c.added.is_empty());
+        assert_eq!(
+            c.retired
+                .iter()
+                .map(|r| r.code.as_str())
+                .collect::<Vec<_>>(),
+            ["2.1"]
+        );
+        assert!(c.recommendations_changed());
+    }
+
+    #[test]
+    fn a_move_into_a_renamed_area_is_a_move_within_it_and_into_a_new_area_names_the_area() {
+        let y2017 = content(
+            2,
+            2017,
+            vec![
+                area(11, 1, "Virksomheder"),
+                area(12, 2, "Borgerrettede indsatser"),
+                area(13, 3, "Flygtninge"),
+            ],
+            vec![
+                rec(11, 11, "1.1", "Fælles rekruttering", Some(1)),
+                rec(12, 11, "1.2", "Fælles indgang", Some(2)),
+                // Area "Borgere" is renamed; 2.3 becomes 2.1 in it.
+                rec(13, 12, "2.1", "Små målgrupper", Some(5)),
+                rec(14, 12, "2.2", "Akademikere", Some(4)),
+                // 2.1 goes to the new area 3.
+                rec(15, 13, "3.1", "Unge på uddannelseshjælp", Some(3)),
+            ],
+        );
+        let c = changes(&y2017, Some(&y2016()), &[]);
+        let told: Vec<_> = c
+            .moved
+            .iter()
+            .map(|m| (m.before_code.as_str(), m.code.as_str(), m.to_focus_area))
+            .collect();
+        // 2.2 kept its number: not moved.
+        assert_eq!(told, [("2.3", "2.1", None), ("2.1", "3.1", Some(3))]);
+        assert!(c.retired.is_empty() && c.reworded.is_empty());
     }
 }

@@ -6,14 +6,14 @@
 
 use chrono::{Datelike, NaiveDate};
 use docx_rs::{
-    AbstractNumbering, Docx, IndentLevel, Level, LevelJc, LevelOverride, LevelText, LineSpacing,
-    NumberFormat, Numbering, NumberingId, Paragraph, Run, RunFonts, SpecialIndentType, Start,
-    Style, StyleType,
+    AbstractNumbering, Docx, Header, IndentLevel, Level, LevelJc, LevelOverride, LevelText,
+    LineSpacing, LineSpacingType, NumberFormat, Numbering, NumberingId, Paragraph, Run, RunFonts,
+    SpecialIndentType, Start, Style, StyleType,
 };
 
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::prose::{municipality_sentence, number_word};
-use crate::domain::set_changes::SetChanges;
+use crate::domain::set_changes::{Moved, SetChanges};
 use crate::domain::summary::Response;
 use crate::domain::time::danish_day;
 use crate::domain::{control_character, MunicipalityCode, Status};
@@ -42,7 +42,24 @@ pub struct AgendaItem {
     /// The municipality, as the document's author.
     pub author: String,
     pub case_number: Option<String>,
+    /// Why the item is preliminary (the round is a draft or open), as the attachment says
+    /// it; empty for a closed or published round. Non-empty marks every page's header
+    /// "FORELØBIGT UDKAST".
+    pub provisional: Vec<String>,
     pub sections: Vec<Section>,
+}
+
+/// The mark a preliminary item carries at the top of every page.
+pub const PROVISIONAL_MARK: &str = "FORELØBIGT UDKAST";
+
+/// What the item states about the cooperation besides the round's analysis, from the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CooperationFacts {
+    /// The year the cooperation began, as the secretariat gave it for the round; without
+    /// it the item does not say when.
+    pub start_year: Option<i32>,
+    /// How many municipalities the KKR has, participating or not.
+    pub kkr_municipalities: usize,
 }
 
 /// What the council secretary adds on the download form; every part optional.
@@ -185,6 +202,44 @@ fn and_list(items: &[String]) -> String {
     }
 }
 
+/// A name in the Danish genitive: "KKR Sjællands", "KKR Hovedstadens"; a name ending in
+/// s, x or z takes an apostrophe instead ("Mors'").
+fn genitive(name: &str) -> String {
+    let name = name.trim();
+    match name.chars().last() {
+        Some('s' | 'x' | 'z' | 'S' | 'X' | 'Z') => format!("{name}'"),
+        _ => format!("{name}s"),
+    }
+}
+
+/// "de 17 kommuner i KKR Sjælland" when all the KKR's municipalities take part,
+/// "16 af KKR Sjællands 17 kommuner" when some are left out.
+fn participants_phrase(participating: usize, of_kkr: usize, kkr: &str) -> String {
+    if participating >= of_kkr {
+        format!("de {participating} kommuner i {kkr}")
+    } else {
+        format!("{participating} af {} {of_kkr} kommuner", genitive(kkr))
+    }
+}
+
+/// One bullet of the moves: "1.2 er flyttet til indsatsområde 3 som 3.2: …".
+fn moved_line(m: &Moved) -> String {
+    let place = match m.to_focus_area {
+        Some(area) => format!(
+            "{} er flyttet til indsatsområde {area} som {}",
+            m.before_code, m.code
+        ),
+        None => format!("{} har nu nummer {}", m.before_code, m.code),
+    };
+    match &m.before_text {
+        Some(before) => format!(
+            "{place} og har fået en ny formulering: {} (tidligere: {before})",
+            m.text
+        ),
+        None => format!("{place}: {}", m.text),
+    }
+}
+
 /// "Justering af anbefalinger": what changed in the set since last round, and the focus
 /// areas with the new ones marked. `None` for a first round.
 fn adjustments(changes: &SetChanges, year: i32) -> Option<Vec<Block>> {
@@ -204,6 +259,20 @@ fn adjustments(changes: &SetChanges, year: i32) -> Option<Vec<Block>> {
             recommendations(changes.current_count)
         )));
     }
+    if !changes.moved.is_empty() {
+        let n = changes.moved.len();
+        blocks.push(para(if n == 1 {
+            "Én anbefaling har fået et nyt nummer:".to_owned()
+        } else {
+            format!(
+                "{} anbefalinger har fået nye numre:",
+                capitalise(&number_word(n as u32))
+            )
+        }));
+        blocks.push(Block::Bullets(
+            changes.moved.iter().map(moved_line).collect(),
+        ));
+    }
     if !changes.reworded.is_empty() {
         let n = changes.reworded.len();
         blocks.push(para(format!(
@@ -214,7 +283,7 @@ fn adjustments(changes: &SetChanges, year: i32) -> Option<Vec<Block>> {
             changes
                 .reworded
                 .iter()
-                .map(|r| format!("{} (tidligere: {})", r.text, r.before))
+                .map(|r| format!("{} {} (tidligere: {})", r.code, r.text, r.before))
                 .collect(),
         ));
     }
@@ -229,8 +298,19 @@ fn adjustments(changes: &SetChanges, year: i32) -> Option<Vec<Block>> {
                 .merged
                 .iter()
                 .map(|m| {
-                    let from: Vec<String> = m.from.iter().map(|f| f.text.clone()).collect();
-                    format!("{} (samler: {})", m.text, from.join("; "))
+                    let from: Vec<String> = m.from.iter().map(|f| f.code.clone()).collect();
+                    let texts: Vec<String> = m
+                        .from
+                        .iter()
+                        .map(|f| format!("{} {}", f.code, f.text))
+                        .collect();
+                    format!(
+                        "{} er lagt sammen i {}: {} (tidligere: {})",
+                        and_list(&from),
+                        m.code,
+                        m.text,
+                        texts.join("; ")
+                    )
                 })
                 .collect(),
         ));
@@ -243,7 +323,11 @@ fn adjustments(changes: &SetChanges, year: i32) -> Option<Vec<Block>> {
             if n == 1 { "er ny" } else { "er nye" }
         )));
         blocks.push(Block::Bullets(
-            changes.added.iter().map(|r| r.text.clone()).collect(),
+            changes
+                .added
+                .iter()
+                .map(|r| format!("{} {}", r.code, r.text))
+                .collect(),
         ));
     }
     if !changes.retired.is_empty() {
@@ -252,7 +336,11 @@ fn adjustments(changes: &SetChanges, year: i32) -> Option<Vec<Block>> {
             capitalise(&recommendations(changes.retired.len()))
         )));
         blocks.push(Block::Bullets(
-            changes.retired.iter().map(|r| r.text.clone()).collect(),
+            changes
+                .retired
+                .iter()
+                .map(|r| format!("{} {}", r.code, r.text))
+                .collect(),
         ));
     }
 
@@ -347,12 +435,16 @@ fn meeting_dates(dates: &[NaiveDate]) -> String {
 
 /// The agenda item for one municipality, or `None` if it is not one of the round's.
 /// Only submitted answers count, in the region's figures as in the municipality's own.
-/// `changes` is the set's changes since last round ([`crate::domain::set_changes`]).
+/// `changes` is the set's changes since last round ([`crate::domain::set_changes`]);
+/// `facts` what the store knows of the cooperation beyond the round. Every sentence states
+/// what these hold or what the secretary gave in `details`, and nothing else: without a
+/// start year, the item does not say when the cooperation began.
 pub fn build(
     analysis: &RoundAnalysis,
     code: &MunicipalityCode,
     details: &AgendaDetails,
     changes: &SetChanges,
+    facts: &CooperationFacts,
 ) -> Option<AgendaItem> {
     let content = &analysis.data.content;
     let round = &content.round;
@@ -367,20 +459,24 @@ pub fn build(
         "" => String::new(),
         subject => format!(" på {subject}"),
     };
-    // The cooperation began with the oldest round any recommendation of the set goes back to.
-    let first_year = analysis
-        .trend
-        .recommendations
-        .iter()
-        .flat_map(|r| r.points.iter().map(|p| p.year))
-        .min()
-        .unwrap_or(round.year);
+    let kkr = round.kkr_name.trim();
+    let mut opening = format!("Behandling af status på de tværkommunale samarbejder{on_subject}.");
+    if let Some(year) = facts.start_year {
+        opening.push_str(&format!(
+            " Samarbejdet blev indgået i {year} mellem kommunerne i {kkr}."
+        ));
+    }
+    opening.push_str(&format!(
+        " Status for {} omfatter {}.",
+        round.year,
+        participants_phrase(
+            summary.municipality_count as usize,
+            facts.kkr_municipalities,
+            kkr
+        )
+    ));
 
-    let mut theme = vec![para(format!(
-        "Behandling af status på de tværkommunale samarbejder{on_subject}. Samarbejdet blev \
-         indgået i {first_year} mellem de {} kommuner under {}.",
-        summary.municipality_count, round.kkr_name
-    ))];
+    let mut theme = vec![para(opening)];
     if !details.earlier.is_empty() {
         theme.push(para(format!(
             "Samarbejdet er tidligere behandlet i {council} {}.",
@@ -401,11 +497,10 @@ pub fn build(
     let mut case = vec![
         Block::NumberedHeading(format!("Tværkommunale samarbejder{on_subject}")),
         para(format!(
-            "{kkr} godkendte i {first_year} en række anbefalinger, der skal øge det \
-             tværkommunale samarbejde{on_subject}. KKR besluttede, at anbefalingerne skal \
-             drøftes i alle kommuner, og at der hvert år gøres status på anbefalingerne. Her følger \
-             status for {year}.",
-            kkr = round.kkr_name,
+            "{kkr} har godkendt en række anbefalinger, der skal øge det tværkommunale \
+             samarbejde{on_subject}. KKR besluttede, at anbefalingerne skal drøftes i alle \
+             kommuner, og at der hvert år gøres status på anbefalingerne. Her følger status for \
+             {year}.",
             year = round.year,
         )),
     ];
@@ -470,6 +565,8 @@ pub fn build(
         ),
         author: official.clone(),
         case_number: details.case_number.clone(),
+        // Only submitted answers count, so only the round's state makes the item preliminary.
+        provisional: crate::views::provisional_notes(round, false),
         sections: vec![
             Section {
                 heading: "Beslutningstema",
@@ -502,6 +599,19 @@ pub fn build(
 }
 
 impl AgendaItem {
+    /// "FORELØBIGT UDKAST · Foreløbig: statusrunden er åben til …", or `None` when the
+    /// item is final.
+    pub fn provisional_line(&self) -> Option<String> {
+        if self.provisional.is_empty() {
+            None
+        } else {
+            Some(format!(
+                "{PROVISIONAL_MARK} · {}",
+                self.provisional.join(" ")
+            ))
+        }
+    }
+
     /// The item with every text made safe for a document ([`super::text::for_document`]).
     fn for_document(&self) -> AgendaItem {
         let clean = |t: &String| super::text::for_document(t);
@@ -510,6 +620,7 @@ impl AgendaItem {
             title: clean(&self.title),
             author: clean(&self.author),
             case_number: self.case_number.as_ref().map(clean),
+            provisional: all(&self.provisional),
             sections: self
                 .sections
                 .iter()
@@ -536,7 +647,11 @@ impl AgendaItem {
 /// the numbers written out.
 pub fn text(item: &AgendaItem) -> String {
     let item = &item.for_document();
-    let mut out = format!("{}\n", item.title);
+    let mut out = String::new();
+    if let Some(mark) = item.provisional_line() {
+        out.push_str(&format!("{mark}\n\n"));
+    }
+    out.push_str(&format!("{}\n", item.title));
     if let Some(case) = &item.case_number {
         out.push_str(&format!("\nSagsnr.: {case}\n"));
     }
@@ -618,7 +733,14 @@ fn styles(doc: Docx) -> Docx {
             .cs("Calibri"),
     )
     .default_size(22)
-    .default_line_spacing(LineSpacing::new().after(points(8)).line(264))
+    // The rule said outright: without it LibreOffice takes 264 as an exact height, and the
+    // title's larger lines overlap.
+    .default_line_spacing(
+        LineSpacing::new()
+            .after(points(8))
+            .line(264)
+            .line_rule(LineSpacingType::Auto),
+    )
     .add_style(
         Style::new("Title", StyleType::Paragraph)
             .name("Title")
@@ -628,6 +750,13 @@ fn styles(doc: Docx) -> Docx {
             .size(36)
             .bold()
             .line_spacing(LineSpacing::new().after(points(12))),
+    )
+    .add_style(
+        Style::new("Header", StyleType::Paragraph)
+            .name("header")
+            .based_on("Normal")
+            .size(18)
+            .line_spacing(LineSpacing::new().after(0)),
     )
     .add_style(heading("Heading1", "heading 1", 28, 18, 0))
     .add_style(heading("Heading2", "heading 2", 24, 12, 1))
@@ -698,10 +827,22 @@ fn danish_styles(styles: Vec<u8>) -> Result<Vec<u8>, super::ReportError> {
 /// the agenda system and the municipality's template keep the structure.
 pub fn docx(item: &AgendaItem) -> Result<Vec<u8>, super::ReportError> {
     let item = &item.for_document();
-    let mut doc = styles(Docx::new()).add_paragraph(
+    let mut doc = styles(Docx::new());
+    if let Some(mark) = item.provisional_line() {
+        // The default header is every page's: the mark cannot be lost with the first page.
+        doc = doc.header(
+            Header::new().add_paragraph(
+                Paragraph::new()
+                    .add_run(Run::new().add_text(mark).bold())
+                    .style("Header"),
+            ),
+        );
+    }
+    doc = doc.add_paragraph(
         Paragraph::new()
             .add_run(Run::new().add_text(&item.title))
-            .style("Title"),
+            .style("Title")
+            .keep_next(true),
     );
     if let Some(case) = &item.case_number {
         doc = doc.add_paragraph(
@@ -729,7 +870,8 @@ pub fn docx(item: &AgendaItem) -> Result<Vec<u8>, super::ReportError> {
         doc = doc.add_paragraph(
             Paragraph::new()
                 .add_run(Run::new().add_text(section.heading))
-                .style("Heading1"),
+                .style("Heading1")
+                .keep_next(true),
         );
         let mut headings: Option<usize> = None;
         for block in &section.blocks {
@@ -748,6 +890,7 @@ pub fn docx(item: &AgendaItem) -> Result<Vec<u8>, super::ReportError> {
                         Paragraph::new()
                             .add_run(Run::new().add_text(h))
                             .style("Heading2")
+                            .keep_next(true)
                             .numbering(NumberingId::new(id), IndentLevel::new(0)),
                     );
                 }
@@ -755,11 +898,17 @@ pub fn docx(item: &AgendaItem) -> Result<Vec<u8>, super::ReportError> {
                     doc = doc.add_paragraph(
                         Paragraph::new()
                             .add_run(Run::new().add_text(h))
-                            .style("Heading2"),
+                            .style("Heading2")
+                            .keep_next(true),
                     )
                 }
                 Block::Paragraph(p) => {
-                    doc = doc.add_paragraph(Paragraph::new().add_run(Run::new().add_text(p)))
+                    // A lead-in ("… er udgået:") stays with the list it introduces.
+                    doc = doc.add_paragraph(
+                        Paragraph::new()
+                            .add_run(Run::new().add_text(p))
+                            .keep_next(p.ends_with(':')),
+                    )
                 }
                 Block::Bullets(items) | Block::Numbered(items) => {
                     let kind = if matches!(block, Block::Bullets(_)) {
@@ -807,6 +956,7 @@ mod tests {
             title: "Bilag\u{202E}txt.exe".into(),
             author: "Frederiksberg Kommune".into(),
             case_number: None,
+            provisional: Vec::new(),
             sections: vec![Section {
                 heading: "Indstilling",
                 blocks: vec![
@@ -833,6 +983,7 @@ mod tests {
             title: "Status & mere <2017>".into(),
             author: "Frederiksberg Kommune".into(),
             case_number: Some("15/12508".into()),
+            provisional: Vec::new(),
             sections: vec![Section {
                 heading: "Sagsfremstilling og økonomi",
                 blocks: vec![
@@ -855,6 +1006,10 @@ mod tests {
         );
         let styles = part(&bytes, "word/styles.xml");
         assert!(styles.contains("w:val=\"da-DK\""));
+        assert!(
+            styles.contains("<w:spacing w:after=\"160\" w:line=\"264\" w:lineRule=\"auto\" />"),
+            "proportional line spacing, so larger lines do not overlap: {styles}"
+        );
         assert!(styles.contains("w:styleId=\"Heading2\""));
         let core = part(&bytes, "docProps/core.xml");
         assert!(core.contains("<dc:title>Status &amp; mere &lt;2017&gt;</dc:title>"));
@@ -895,6 +1050,22 @@ mod tests {
             previous_count: 3,
             current_count: 2,
             added: vec![rec("2.1", "Ny indsats")],
+            moved: vec![
+                Moved {
+                    code: "2.2".into(),
+                    text: "Fælles sprogindsats".into(),
+                    before_code: "1.3".into(),
+                    to_focus_area: Some(2),
+                    before_text: Some("Sprog".into()),
+                },
+                Moved {
+                    code: "1.2".into(),
+                    text: "Mentorer".into(),
+                    before_code: "1.4".into(),
+                    to_focus_area: None,
+                    before_text: None,
+                },
+            ],
             reworded: Vec::new(),
             merged: vec![Merged {
                 code: "1.1".into(),
@@ -913,8 +1084,13 @@ mod tests {
             "Med udgangspunkt i statusopsamlingen fra 2016 er der foretaget en række justeringer \
              af anbefalingerne. I 2017 er der to anbefalinger mod tre i 2016.",
             "Én anbefaling samler nu anbefalinger fra 2016:",
-            "Fælles indgang og rekruttering (samler: Fælles indgang; Rekruttering)",
+            "1.1 og 1.2 er lagt sammen i 1.1: Fælles indgang og rekruttering (tidligere: 1.1 Fælles indgang; 1.2 Rekruttering)",
+            "To anbefalinger har fået nye numre:",
+            "1.3 er flyttet til indsatsområde 2 som 2.2 og har fået en ny formulering: Fælles sprogindsats (tidligere: Sprog)",
+            "1.4 har nu nummer 1.2: Mentorer",
             "Én anbefaling er ny:",
+            "2.1 Ny indsats",
+            "3.1 Gammel indsats",
             "Én anbefaling fra 2016 er udgået:",
             "»Integration« er kommet med som et nyt indsatsområde. Indsatsområdet »Erhverv« hedder nu »Virksomheder«. Indsatsområderne »Dokumentation« og »Kompetencer« er udgået.",
             "Integration (nyt)",
@@ -923,6 +1099,7 @@ mod tests {
         }
         let unchanged = SetChanges {
             added: Vec::new(),
+            moved: Vec::new(),
             merged: Vec::new(),
             retired: Vec::new(),
             current_count: 1,
@@ -969,5 +1146,68 @@ mod tests {
             meeting_dates(&details.earlier),
             "den 22. juni 2015 og den 29. marts 2016"
         );
+    }
+
+    #[test]
+    fn the_kkr_is_named_in_the_genitive_when_some_of_its_municipalities_are_left_out() {
+        assert_eq!(
+            participants_phrase(16, 17, "KKR Sjælland"),
+            "16 af KKR Sjællands 17 kommuner"
+        );
+        assert_eq!(
+            participants_phrase(17, 17, "KKR Sjælland"),
+            "de 17 kommuner i KKR Sjælland"
+        );
+        assert_eq!(genitive("KKR Hovedstaden"), "KKR Hovedstadens");
+        assert_eq!(genitive("Mors"), "Mors'");
+    }
+
+    #[test]
+    fn a_preliminary_word_document_says_so_in_every_pages_header_and_keeps_headings_with_their_text(
+    ) {
+        let item = AgendaItem {
+            title: "Status 2018".into(),
+            author: "Frederiksberg Kommune".into(),
+            case_number: None,
+            provisional: vec!["Udkast: statusrunden er under forberedelse.".into()],
+            sections: vec![Section {
+                heading: "Sagsfremstilling og økonomi",
+                blocks: vec![
+                    Block::NumberedHeading("Første".into()),
+                    Block::Paragraph("Indsatsområderne er:".into()),
+                    Block::Numbered(vec!["Et".into()]),
+                    Block::Paragraph("Slut.".into()),
+                ],
+            }],
+        };
+        let bytes = docx(&item).unwrap();
+        let header = part(&bytes, "word/header1.xml");
+        assert!(
+            header.contains("FORELØBIGT UDKAST · Udkast: statusrunden er under forberedelse."),
+            "{header}"
+        );
+        let document = part(&bytes, "word/document.xml");
+        assert!(
+            document.contains("<w:headerReference w:type=\"default\""),
+            "{document}"
+        );
+        let kept: Vec<bool> = document
+            .split("<w:p ")
+            .skip(1)
+            .map(|p| p.contains("<w:keepNext />"))
+            .collect();
+        // Title, heading 1, numbered heading, the lead-in; not the list item or the last one.
+        assert_eq!(kept, [true, true, true, true, false, false]);
+        assert!(text(&item).starts_with(
+            "FORELØBIGT UDKAST · Udkast: statusrunden er under forberedelse.\n\nStatus 2018\n"
+        ));
+
+        let final_item = AgendaItem {
+            provisional: Vec::new(),
+            ..item
+        };
+        let bytes = docx(&final_item).unwrap();
+        assert!(!part(&bytes, "word/document.xml").contains("headerReference"));
+        assert!(!text(&final_item).contains("FORELØBIGT"));
     }
 }

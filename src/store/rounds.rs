@@ -870,3 +870,85 @@ pub fn form_count(conn: &mut DbConnection, round_id: i32) -> QueryResult<i64> {
 pub fn history(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<audit::AuditEvent>> {
     audit::history(conn, "round", &round_id.to_string())
 }
+
+/// The year a round's cooperation began, as the secretariat gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CooperationStart {
+    pub year: i32,
+    /// The year of the round it was given for: this round's, or an earlier round's of the
+    /// same KKR and subject (given once, it holds for the rounds after).
+    pub given_for: i32,
+}
+
+/// The start year given for the round itself, else for the KKR's latest earlier round on the
+/// same subject that has one; `None` when none was given (or the round is unknown).
+pub fn cooperation_start(
+    conn: &mut DbConnection,
+    round_id: i32,
+) -> QueryResult<Option<CooperationStart>> {
+    let Some((kkr_id, year, subject)) = rounds::table
+        .find(round_id)
+        .select((rounds::kkr_id, rounds::year, rounds::subject))
+        .get_result::<(i32, i32, String)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let given: Vec<(i32, String, Option<i32>)> = rounds::table
+        .filter(rounds::kkr_id.eq(kkr_id))
+        .filter(rounds::year.le(year))
+        .filter(rounds::cooperation_start_year.is_not_null())
+        .select((
+            rounds::year,
+            rounds::subject,
+            rounds::cooperation_start_year,
+        ))
+        .load(conn)?;
+    Ok(given
+        .into_iter()
+        .filter(|(_, s, _)| s.trim() == subject.trim())
+        .filter_map(|(given_for, _, start)| start.map(|year| CooperationStart { year, given_for }))
+        .max_by_key(|c| c.given_for))
+}
+
+/// Sets (or, with `None`, clears) the start year given for the round, with an audit row, in
+/// one transaction.
+pub fn set_cooperation_start_year(
+    conn: &mut DbConnection,
+    round_id: i32,
+    year: Option<i32>,
+    actor: Option<i32>,
+) -> Result<(), ChangeError> {
+    super::write_tx(conn, |conn| {
+        let before: Option<i32> = rounds::table
+            .find(round_id)
+            .select(rounds::cooperation_start_year)
+            .get_result::<Option<i32>>(conn)
+            .optional()?
+            .ok_or(ChangeError::NotFound)?;
+        diesel::update(rounds::table.find(round_id))
+            .set(rounds::cooperation_start_year.eq(year))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: actor,
+                action: "set_cooperation_start_year",
+                entity: "round",
+                entity_id: round_id.to_string(),
+                before: Some(json!({ "year": before })),
+                after: Some(json!({ "year": year })),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// How many municipalities a KKR has, taking part in a round or not.
+pub fn kkr_municipality_count(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<usize> {
+    let n: i64 = municipalities::table
+        .filter(municipalities::kkr_id.eq(kkr_id))
+        .count()
+        .get_result(conn)?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}

@@ -25,6 +25,7 @@ diesel::table! {
         deadline -> Timestamp,
         state -> Text,
         subject -> Text,
+        cooperation_start_year -> Nullable<Integer>,
     }
 }
 

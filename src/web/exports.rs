@@ -31,7 +31,7 @@ use super::forms::parse_target;
 use super::pages::{base_context, verify_csrf};
 use super::{blocking, db, round_view, AppState};
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::{access, set_changes, MunicipalityCode, User};
+use crate::domain::{access, cooperation, set_changes, MunicipalityCode, Role, Round, User};
 use crate::report::sheets::{self, Scope, Separator};
 use crate::report::{agenda, ReportError};
 use crate::store::{now, rounds, snapshots};
@@ -201,6 +201,22 @@ fn details_query(details: &agenda::AgendaDetails) -> String {
     }
 }
 
+/// What the store knows of the round's cooperation: the start year given for it (or an
+/// earlier round) and how many municipalities its KKR has.
+async fn cooperation_of(
+    state: &web::Data<AppState>,
+    round: &Round,
+) -> Result<(Option<rounds::CooperationStart>, usize), AppError> {
+    let (round_id, kkr_id) = (round.id, round.kkr_id);
+    db(state, move |conn| {
+        Ok((
+            rounds::cooperation_start(conn, round_id)?,
+            rounds::kkr_municipality_count(conn, kkr_id)?,
+        ))
+    })
+    .await
+}
+
 async fn agenda_of(
     state: &web::Data<AppState>,
     t: &Target,
@@ -215,13 +231,19 @@ async fn agenda_of(
                 .join(" "),
         )
     })?;
-    let round_id = t.view.data.content.round.id;
+    let round = &t.view.data.content.round;
+    let round_id = round.id;
     let proposers = db(state, move |conn| {
         Ok(rounds::focus_area_proposers(conn, round_id)?)
     })
     .await?;
+    let (start, kkr_municipalities) = cooperation_of(state, round).await?;
+    let facts = agenda::CooperationFacts {
+        start_year: start.map(|s| s.year),
+        kkr_municipalities,
+    };
     let changes = set_changes::of_analysis(&t.view, &proposers);
-    agenda::build(&t.view, &t.code, &details, &changes).ok_or(AppError::NotFound)
+    agenda::build(&t.view, &t.code, &details, &changes, &facts).ok_or(AppError::NotFound)
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -295,22 +317,75 @@ async fn agenda_form(
         tidligere: message_of("tidligere"),
     };
     let content = &t.view.data.content;
+    let round = &content.round;
     let municipality = content.municipality(&t.code).ok_or(AppError::NotFound)?;
-    let mut context = base_context(&session, Some(&user))?;
-    context.insert("round", &content.round);
-    context.insert("code", t.code.as_str());
-    context.insert("name", &municipality.official_name());
-    context.insert("council", municipality.council_name.trim());
-    context.insert("values", &*query);
-    context.insert("errors", &errors);
-    context.insert("field_errors", &field_errors);
-    context.insert("case_number_max", &agenda::CASE_NUMBER_MAX_CHARS);
-    let status = if errors.is_empty() {
+    let (start, _) = cooperation_of(&state, round).await?;
+    // The KKR's admins may give the year on the round's page; the earliest earlier treatment
+    // in the form, when it holds one, is offered there as a suggestion.
+    let may_set = user.role == Role::Admin && user.kkr_id == Some(round.kkr_id);
+    let suggested = agenda::parse_details("", "", &query.tidligere)
+        .ok()
+        .and_then(|d| cooperation::suggested_start_year(&d.earlier))
+        .filter(|year| start.is_none_or(|s| s.year != *year));
+    let page = AgendaFormPage {
+        round,
+        code: t.code.as_str(),
+        name: municipality.official_name(),
+        council: municipality.council_name.trim(),
+        values: &*query,
+        field_errors,
+        case_number_max: agenda::CASE_NUMBER_MAX_CHARS,
+        cooperation: CooperationView {
+            year: start.map(|s| s.year),
+            given_for: start
+                .map(|s| s.given_for)
+                .filter(|year| *year != round.year),
+            settings_link: may_set.then(|| match suggested {
+                Some(year) => format!(
+                    "/admin/rounds/{}?samarbejde_fra={year}#cooperation_start_year",
+                    round.id
+                ),
+                None => format!("/admin/rounds/{}#cooperation_start_year", round.id),
+            }),
+            suggested: suggested.filter(|_| may_set),
+        },
+        errors,
+    };
+    let mut context = tera::Context::from_serialize(&page)?;
+    context.extend(base_context(&session, Some(&user))?);
+    let status = if page.errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
     state.pages.respond(status, "agenda_form.html", &context)
+}
+
+/// What the download form says about the cooperation's start year.
+#[derive(Debug, Serialize)]
+struct CooperationView {
+    /// The year the item states; `None`: the item does not say when it began.
+    year: Option<i32>,
+    /// The year of the earlier round it was given for, when not given for this one.
+    given_for: Option<i32>,
+    /// For the KKR's admins: the round page's field.
+    settings_link: Option<String>,
+    /// The year of the earliest earlier treatment in the form, offered there.
+    suggested: Option<i32>,
+}
+
+/// The agenda item's download form.
+#[derive(Debug, Serialize)]
+struct AgendaFormPage<'a> {
+    round: &'a Round,
+    code: &'a str,
+    name: String,
+    council: &'a str,
+    values: &'a AgendaQuery,
+    errors: Vec<FieldError>,
+    field_errors: AgendaFieldErrors,
+    case_number_max: usize,
+    cooperation: CooperationView,
 }
 
 async fn agenda_txt(

@@ -45,9 +45,14 @@ fn the_agenda_item_tells_what_changed_in_the_set_since_last_round() {
     let response = app.get(&reader, &format!("{BASE}/agenda.txt"));
     assert_eq!(response.status, 200);
     let text = response.text();
+    // The demo's 2017 round is open: the item is preliminary, and says so first.
     assert!(
-        text.starts_with(
-            "Status på anbefalinger af tværkommunale samarbejder på beskæftigelsesområdet 2017\n"
+        text.starts_with("FORELØBIGT UDKAST · Foreløbig: statusrunden er åben til "),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\n\nStatus på anbefalinger af tværkommunale samarbejder på beskæftigelsesområdet 2017\n"
         ),
         "{text}"
     );
@@ -61,17 +66,23 @@ fn the_agenda_item_tells_what_changed_in_the_set_since_last_round() {
     ] {
         assert!(text.contains(&format!("\n{heading}\n")), "{heading}");
     }
-    assert!(text
-        .contains("Samarbejdet blev indgået i 2016 mellem de 29 kommuner under KKR Hovedstaden."));
+    // No start year is given in the demo: the item does not say when the cooperation began
+    // (2016 is only the first round in the database).
+    assert!(text.contains("Status for 2017 omfatter de 29 kommuner i KKR Hovedstaden.\n"));
+    assert!(!text.contains("indgået") && !text.contains("i 2016 en række"));
     assert!(text.contains("\n1. Tværkommunale samarbejder på beskæftigelsesområdet\n"));
     assert!(text.contains("\n2. Justering af anbefalinger\n"));
     assert!(text.contains("\n3. Opfølgning på de 12 anbefalinger\n"));
     // The demo's 2017 retired two of 2016's recommendations and added refugees as a new area.
     assert!(text.contains("I 2017 er der tolv anbefalinger mod elleve i 2016."));
     assert!(text.contains(
-        "To anbefalinger fra 2016 er udgået:\n\n • Alle kommuner skal bidrage til en fælles indgang for virksomhederne på tværs af kommunegrænserne\n • Alle kommuner skal samarbejde om tilbud til unge på uddannelseshjælp\n"
+        "To anbefalinger fra 2016 er udgået:\n\n • 1.3 Alle kommuner skal bidrage til en fælles indgang for virksomhederne på tværs af kommunegrænserne\n • 2.4 Alle kommuner skal samarbejde om tilbud til unge på uddannelseshjælp\n"
     ));
-    assert!(text.contains("Tre anbefalinger er nye:\n\n • "));
+    assert!(text.contains(
+        "Tre anbefalinger er nye:\n\n • 5.1 Effektiv kompetenceafklaring af flygtninge\n"
+    ));
+    // The demo's 2017 kept every continued recommendation's number: nothing moved.
+    assert!(!text.contains("nyt nummer") && !text.contains("nye numre"));
     assert!(text.contains(
         "»Aktiv beskæftigelsesindsats i forhold til flygtninge« er kommet med som et nyt indsatsområde."
     ));
@@ -135,7 +146,7 @@ fn the_word_document_uses_words_numbering_heading_styles_danish_and_its_properti
     assert_eq!(numbered, 5 + 12 + 2 + 3 + 1 + 3);
     assert!(texts
         .iter()
-        .all(|t| !t.starts_with('•') && !t.starts_with("1.")));
+        .all(|t| !t.starts_with('•') && !t.starts_with("1. ") && !t.starts_with("1.\t")));
     assert!(document
         .split("<w:p ")
         .filter(|p| p.contains("<w:pStyle w:val=\"ListParagraph\" />"))
@@ -315,7 +326,7 @@ fn a_reworded_recommendation_and_an_adopted_proposal_are_told_with_who_proposed_
         "{text}"
     );
     assert!(text.contains(
-        "Én anbefaling har fået en ny formulering:\n\n • Alle kommuner skal udvikle Hovedstadens Rekrutteringsservice (tidligere: Alle kommuner skal aktivt medvirke til at udvikle og forankre Hovedstadens Rekrutteringsservice og Nordsjællands Rekrutteringsservice)\n"
+        "Én anbefaling har fået en ny formulering:\n\n • 1.1 Alle kommuner skal udvikle Hovedstadens Rekrutteringsservice (tidligere: Alle kommuner skal aktivt medvirke til at udvikle og forankre Hovedstadens Rekrutteringsservice og Nordsjællands Rekrutteringsservice)\n"
     ));
     assert!(text.contains(
         "I forbindelse med statusopsamlingen i 2017 havde kommunerne mulighed for at foreslå nye indsatsområder. Efter forslag fra Frederiksberg Kommune er »Unge uden uddannelse« kommet med som et nyt indsatsområde."
@@ -435,4 +446,299 @@ fn the_spreadsheet_prints_landscape_on_one_page_width_with_title_sentence_and_da
         line.contains(";Indsendt;") && line.contains(" kl. "),
         "{line}"
     );
+}
+
+/// A 2018 draft of KKR Hovedstaden from 2017, with the given municipalities taking part
+/// (`None`: all).
+fn draft_2018(
+    app: &TestApp,
+    participants: Option<Vec<trafiklys::domain::MunicipalityCode>>,
+) -> i32 {
+    rounds::create_round(
+        &mut app.conn(),
+        &rounds::CreateRound {
+            kkr_id: 1,
+            setup: RoundSetup::parse(
+                "2018",
+                "Status 2018",
+                "beskæftigelsesområdet",
+                "1.12.2018 23.59",
+            )
+            .unwrap(),
+            participants,
+            from_previous: true,
+        },
+        None,
+    )
+    .unwrap()
+}
+
+/// The text between "Justering af anbefalinger" and the next numbered heading.
+fn adjustments_of(text: &str) -> String {
+    let start = text.find("2. Justering af anbefalinger\n").expect(text);
+    let end = text[start..]
+        .find("\n3. ")
+        .map_or(text.len(), |e| start + e);
+    text[start..end].to_owned()
+}
+
+#[test]
+fn a_round_with_a_left_out_municipality_and_no_start_year_says_neither_when_nor_all() {
+    let app = spawn_app();
+    let all = trafiklys::store::reference::municipalities_of_kkr(&mut app.conn(), 1).unwrap();
+    assert_eq!(all.len(), 29);
+    let taking_part: Vec<_> = all
+        .iter()
+        .map(|m| m.code.clone())
+        .filter(|c| c.as_str() != "165")
+        .collect();
+    let draft = draft_2018(&app, Some(taking_part));
+    let admin = app.signed_in(Role::Admin);
+    let text = app
+        .get(
+            &admin,
+            &format!("/rounds/{draft}/municipalities/147/agenda.txt"),
+        )
+        .text();
+    assert!(
+        text.contains(
+            "Behandling af status på de tværkommunale samarbejder på beskæftigelsesområdet. \
+             Status for 2018 omfatter 28 af KKR Hovedstadens 29 kommuner.\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("indgået"), "no start year given: {text}");
+    assert!(!text.contains("godkendte i"), "no year guessed: {text}");
+    assert!(text.contains("28 kommuner"));
+    assert!(text.starts_with(
+        "FORELØBIGT UDKAST · Udkast: statusrunden er under forberedelse, og intet er endeligt.\n\n"
+    ));
+
+    // The download form says the year is not given; the admin is led to the round's page,
+    // with the earliest earlier treatment offered.
+    let form = app
+        .get(
+            &admin,
+            &format!("/rounds/{draft}/municipalities/147/agenda?tidligere=29.3.2016%2C+22.6.2015"),
+        )
+        .text();
+    assert!(form.contains(
+        "KKR-sekretariatet har ikke angivet, hvornår samarbejdet blev indgået, så dagsordenspunktet nævner det ikke."
+    ), "{form}");
+    let link = format!("/admin/rounds/{draft}?samarbejde_fra=2015#cooperation_start_year");
+    assert!(form.contains(&format!("href=\"{link}\"")), "{form}");
+    let round_page = app.get(&admin, &link).text();
+    assert!(
+        round_page.contains("name=\"cooperation_start_year\" type=\"text\" inputmode=\"numeric\" maxlength=\"4\" value=\"2015\""),
+        "{round_page}"
+    );
+    assert!(round_page.contains("<dt>Samarbejdet indgået</dt><dd>Ikke angivet</dd>"));
+    // A reader sees the fact, not the link.
+    let reader = app.signed_in(Role::Reader);
+    let form = app
+        .get(
+            &reader,
+            &format!("/rounds/{draft}/municipalities/147/agenda"),
+        )
+        .text();
+    assert!(form.contains("nævner det ikke") && !form.contains("samarbejde_fra"));
+}
+
+#[test]
+fn a_start_year_given_on_the_round_page_is_stated_and_holds_for_the_rounds_after() {
+    let app = spawn_app();
+    let draft = draft_2018(&app, None);
+    let admin = app.signed_in(Role::Admin);
+    let agenda = format!("/rounds/{draft}/municipalities/147/agenda.txt");
+    let text = app.get(&admin, &agenda).text();
+    assert!(
+        text.contains("Status for 2018 omfatter de 29 kommuner i KKR Hovedstaden.\n"),
+        "{text}"
+    );
+    assert!(!text.contains("indgået"));
+
+    // A year after the round's is refused at its field, the input kept, nothing saved.
+    let page = app.get(&admin, &format!("/admin/rounds/{draft}")).text();
+    let csrf = csrf_from(&page);
+    let refused = app.post(
+        &admin,
+        &format!("/admin/rounds/{draft}/cooperation"),
+        &[("csrf_token", &csrf), ("cooperation_start_year", "2019")],
+    );
+    assert_eq!(refused.status, 422);
+    let html = refused.text();
+    assert!(html.contains(
+        "<a href=\"#cooperation_start_year\">Samarbejdet kan ikke være indgået efter rundens år, 2018; ret året, eller lad feltet være tomt.</a>"
+    ), "{html}");
+    assert!(html.contains("value=\"2019\" autocomplete=\"off\" aria-describedby=\"cooperation_start_year-hint cooperation_start_year-error\" aria-invalid=\"true\""));
+    assert_eq!(
+        rounds::cooperation_start(&mut app.conn(), draft).unwrap(),
+        None
+    );
+
+    // Given for 2017, it holds for 2018 too.
+    let page = app
+        .get(&admin, &format!("/admin/rounds/{ROUND_2017}"))
+        .text();
+    let saved = app.post(
+        &admin,
+        &format!("/admin/rounds/{ROUND_2017}/cooperation"),
+        &[
+            ("csrf_token", &csrf_from(&page)),
+            ("cooperation_start_year", " 2015 "),
+        ],
+    );
+    assert_eq!(saved.status, 303);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some(format!("/admin/rounds/{ROUND_2017}?ok=samarbejde#cooperation_start_year").as_str())
+    );
+    let round_page = app.get(&admin, saved.location.as_deref().unwrap()).text();
+    assert!(round_page.contains("Året, samarbejdet blev indgået, er gemt."));
+    assert!(round_page.contains("Fra ikke angivet til 2015"), "audited");
+    let text = app.get(&admin, &agenda).text();
+    assert!(
+        text.contains(
+            "Behandling af status på de tværkommunale samarbejder på beskæftigelsesområdet. \
+             Samarbejdet blev indgået i 2015 mellem kommunerne i KKR Hovedstaden. \
+             Status for 2018 omfatter de 29 kommuner i KKR Hovedstaden.\n"
+        ),
+        "{text}"
+    );
+    let draft_page = app.get(&admin, &format!("/admin/rounds/{draft}")).text();
+    assert!(
+        draft_page.contains("<dt>Samarbejdet indgået</dt><dd>2015 (angivet for runden 2017)</dd>")
+    );
+
+    // The round's own year overrides the earlier round's.
+    let saved = app.post(
+        &admin,
+        &format!("/admin/rounds/{draft}/cooperation"),
+        &[
+            ("csrf_token", &csrf_from(&draft_page)),
+            ("cooperation_start_year", "2014"),
+        ],
+    );
+    assert_eq!(saved.status, 303);
+    assert!(app
+        .get(&admin, &agenda)
+        .text()
+        .contains("Samarbejdet blev indgået i 2014 mellem"));
+    assert_eq!(
+        rounds::cooperation_start(&mut app.conn(), ROUND_2017)
+            .unwrap()
+            .map(|s| s.year),
+        Some(2015)
+    );
+}
+
+#[test]
+fn a_move_a_merge_a_reword_and_a_retirement_are_each_told_once_with_old_and_new_numbers() {
+    let app = spawn_app();
+    let draft = draft_2018(&app, None);
+    let conn = &mut app.conn();
+    let content = rounds::load_content(conn, draft).unwrap().unwrap();
+    let by_code = |code: &str| {
+        content
+            .recommendations
+            .iter()
+            .find(|r| r.code == code)
+            .unwrap()
+            .clone()
+    };
+    let (reworded, moved, kept, absorbed, retired) = (
+        by_code("1.1"),
+        by_code("1.2"),
+        by_code("2.2"),
+        by_code("2.3"),
+        by_code("4.2"),
+    );
+    recommendation_sets::update_recommendation(
+        conn,
+        reworded.id,
+        "Alle kommuner skal udvikle Hovedstadens Rekrutteringsservice",
+        reworded.binding,
+        None,
+    )
+    .unwrap();
+    let area_3 = content
+        .focus_areas
+        .iter()
+        .find(|a| a.number == 3)
+        .unwrap()
+        .id;
+    recommendation_sets::move_recommendation_to_area(conn, moved.id, area_3, None).unwrap();
+    recommendation_sets::merge_recommendations(
+        conn,
+        kept.id,
+        absorbed.id,
+        Some("Særlige indsatser for akademikere og små målgrupper"),
+        None,
+    )
+    .unwrap();
+    recommendation_sets::retire_recommendation(conn, retired.id, None).unwrap();
+
+    let admin = app.signed_in(Role::Admin);
+    let text = app
+        .get(
+            &admin,
+            &format!("/rounds/{draft}/municipalities/147/agenda.txt"),
+        )
+        .text();
+    let told = adjustments_of(&text);
+    for expected in [
+        "I 2018 er der ti anbefalinger mod tolv i 2017.",
+        "Én anbefaling har fået et nyt nummer:\n\n • 1.2 er flyttet til indsatsområde 3 som 3.3: Alle kommuner skal have fokus på",
+        "Én anbefaling har fået en ny formulering:\n\n • 1.1 Alle kommuner skal udvikle Hovedstadens Rekrutteringsservice (tidligere: Alle kommuner skal aktivt medvirke",
+        "Én anbefaling samler nu anbefalinger fra 2017:\n\n • 2.2 og 2.3 er lagt sammen i 2.2: Særlige indsatser for akademikere og små målgrupper (tidligere: 2.2 Særlige indsatser for akademikere; 2.3 Særlige indsatser for små målgrupper med andre udfordringer end ledighed)\n",
+        "Én anbefaling fra 2017 er udgået:\n\n • 4.2 Indgå i fælleskommunale dokumentationsprojekter\n",
+    ] {
+        assert!(told.contains(expected), "{expected}\n---\n{told}");
+    }
+    // Each is told once: the merged one (whose text changed) is not also reworded, and
+    // nothing else is said to have moved.
+    for once in [
+        "Hovedstadens Rekrutteringsservice (tidligere",
+        "1.2 er flyttet",
+        "Særlige indsatser for akademikere og små målgrupper",
+        "dokumentationsprojekter",
+    ] {
+        assert_eq!(told.matches(once).count(), 1, "{once}: {told}");
+    }
+    assert!(!told.contains("nye numre") && !told.contains("har nu nummer"));
+    assert_eq!(told.matches("har fået en ny formulering").count(), 1);
+
+    // The Word document of the draft says it is preliminary in the header of every page,
+    // and keeps each heading with the paragraph after it.
+    let docx = app.get(
+        &admin,
+        &format!("/rounds/{draft}/municipalities/147/agenda.docx"),
+    );
+    assert_eq!(docx.status, 200);
+    let header = part(&docx.bytes, "word/header1.xml");
+    assert!(
+        header.contains("FORELØBIGT UDKAST · Udkast: statusrunden er under forberedelse"),
+        "{header}"
+    );
+    let document = part(&docx.bytes, "word/document.xml");
+    assert!(document.contains("<w:headerReference w:type=\"default\""));
+    let headings: Vec<&str> = document
+        .split("<w:p ")
+        .filter(|p| p.contains("w:val=\"Heading") || p.contains("w:val=\"Title\""))
+        .collect();
+    assert!(headings.len() >= 9, "{}", headings.len());
+    assert!(headings.iter().all(|p| p.contains("<w:keepNext />")));
+    let texts = paragraphs(&document);
+    assert!(texts.contains(
+        &"1.2 er flyttet til indsatsområde 3 som 3.3: Alle kommuner skal have fokus på, at medarbejderne har de nødvendige kompetencer til at yde en professionel service over for virksomhederne".to_owned()
+    ) || texts.iter().any(|t| t.starts_with("1.2 er flyttet til indsatsområde 3 som 3.3: ")), "{texts:?}");
+
+    // A closed round's item is final: no mark.
+    let closed = "/rounds/1/municipalities/147/agenda";
+    let docx = app.get(&admin, &format!("{closed}.docx"));
+    assert!(!part(&docx.bytes, "word/document.xml").contains("headerReference"));
+    assert!(!app
+        .get(&admin, &format!("{closed}.txt"))
+        .text()
+        .contains("FORELØBIGT"));
 }

@@ -156,6 +156,17 @@ fn describe(event: &AuditEvent) -> HistoryRow {
                 deadline_text(&after["deadline"])
             ),
         ),
+        "set_cooperation_start_year" => {
+            let year = |v: &serde_json::Value| {
+                v["year"]
+                    .as_i64()
+                    .map_or_else(|| "ikke angivet".to_owned(), |y| y.to_string())
+            };
+            (
+                "Året, samarbejdet blev indgået, er ændret".to_owned(),
+                format!("Fra {} til {}", year(&before), year(&after)),
+            )
+        }
         "set_participants" => (
             "Deltagende kommuner ændret".to_owned(),
             format!(

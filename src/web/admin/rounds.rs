@@ -6,12 +6,14 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::{admin_kkr, admin_round, describe, problem_status, redirect, refusal, Problem};
+use crate::domain::cooperation::{parse_start_year, StartYearRefusal, EARLIEST_START_YEAR};
 use crate::domain::rounds::{
     deadline_is_movable, next_state, participants_are_editable, transition_consequence,
     transition_label, RoundSetup,
 };
 use crate::domain::time::{danish_datetime, deadline_input, parse_deadline};
 use crate::domain::{MunicipalityCode, RoundContent, RoundState, User};
+use crate::store::rounds::CooperationStart;
 use crate::store::{reference, rounds};
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
@@ -28,6 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/rounds/{id}/participants",
             web::post().to(participants),
+        )
+        .route(
+            "/admin/rounds/{id}/cooperation",
+            web::post().to(cooperation_start),
         );
 }
 
@@ -238,6 +244,8 @@ async fn create(
 #[derive(Debug, Deserialize)]
 pub struct NoticeQuery {
     ok: Option<String>,
+    /// A suggested start year of the cooperation, from the agenda item's download form.
+    samarbejde_fra: Option<String>,
 }
 
 fn notice(flag: Option<&str>) -> Option<&'static str> {
@@ -246,6 +254,7 @@ fn notice(flag: Option<&str>) -> Option<&'static str> {
         "status" => Some("Rundens status er ændret."),
         "frist" => Some("Fristen er flyttet."),
         "kommuner" => Some("De deltagende kommuner er gemt."),
+        "samarbejde" => Some("Året, samarbejdet blev indgået, er gemt."),
         _ => None,
     }
 }
@@ -260,6 +269,10 @@ struct Step {
 #[derive(Debug, Default)]
 struct PageInput {
     deadline: Option<String>,
+    /// The start year as typed (or suggested), shown in its field instead of the stored one.
+    cooperation: Option<String>,
+    /// The field holds a suggestion, not what is stored.
+    cooperation_suggested: bool,
     chosen: Option<Vec<String>>,
     problems: Vec<Problem>,
     notice: Option<&'static str>,
@@ -275,14 +288,30 @@ async fn render_round(
     let round = &content.round;
     let round_id = round.id;
     let kkr_id = round.kkr_id;
-    let (municipalities, events, forms) = db(state, move |conn| {
+    let (municipalities, events, forms, start) = db(state, move |conn| {
         Ok((
             reference::municipalities_of_kkr(conn, kkr_id)?,
             rounds::history(conn, round_id)?,
             rounds::form_count(conn, round_id)?,
+            rounds::cooperation_start(conn, round_id)?,
         ))
     })
     .await?;
+    let own_start = start.filter(|s| s.given_for == round.year);
+    let cooperation = CooperationField {
+        value: input
+            .cooperation
+            .clone()
+            .unwrap_or_else(|| own_start.map(|s| s.year.to_string()).unwrap_or_default()),
+        suggested: input.cooperation_suggested,
+        stated: start,
+        inherited: start.filter(|s| s.given_for != round.year),
+        error: input
+            .problems
+            .iter()
+            .find(|p| p.field == "cooperation_start_year")
+            .map(|p| p.message.clone()),
+    };
     let choices: Vec<Choice> = municipalities
         .iter()
         .map(|m| Choice {
@@ -331,6 +360,7 @@ async fn render_round(
         "history",
         &events.iter().rev().map(describe).collect::<Vec<_>>(),
     );
+    context.insert("cooperation", &cooperation);
     context.insert("problems", &input.problems);
     context.insert("notice", &input.notice);
     state.pages.respond(
@@ -348,11 +378,106 @@ async fn show(
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let content = admin_round(&state, &user, path.into_inner()).await?;
+    // A suggestion fills the field only while no year is given for the round itself, and
+    // only when it is a year the field would accept.
+    let suggested = query
+        .samarbejde_fra
+        .as_deref()
+        .and_then(|raw| parse_start_year(raw, content.round.year).ok().flatten());
     let input = PageInput {
         notice: notice(query.ok.as_deref()),
+        cooperation: suggested.map(|year| year.to_string()),
+        cooperation_suggested: suggested.is_some(),
         ..PageInput::default()
     };
     render_round(&state, &session, &user, content, input).await
+}
+
+/// The start year field of a round's page.
+#[derive(Debug, Serialize)]
+struct CooperationField {
+    value: String,
+    /// The value is a suggestion from the download form, not yet saved.
+    suggested: bool,
+    /// What the agenda item states: given for this round or an earlier one.
+    stated: Option<CooperationStart>,
+    /// Given for an earlier round (and so stated for this one) when not for this one.
+    inherited: Option<CooperationStart>,
+    error: Option<String>,
+}
+
+/// A refused start year, in Danish.
+fn start_year_message(refusal: &StartYearRefusal) -> String {
+    match refusal {
+        StartYearRefusal::NotAYear => {
+            "Året skal skrives med fire cifre, fx 2015, eller feltet være tomt.".to_owned()
+        }
+        StartYearRefusal::TooEarly => format!(
+            "Året kan tidligst være {EARLIEST_START_YEAR}; ret det, eller lad feltet være tomt."
+        ),
+        StartYearRefusal::AfterRound { round_year } => format!(
+            "Samarbejdet kan ikke være indgået efter rundens år, {round_year}; ret året, eller lad feltet være tomt."
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CooperationForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    cooperation_start_year: String,
+}
+
+/// Saves (or clears) the year the round's cooperation began; a bad year comes back in its
+/// field with the reason, nothing saved.
+async fn cooperation_start(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i32>,
+    SignedIn(user): SignedIn,
+    form: web::Form<CooperationForm>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&session, form.csrf_token.as_deref())?;
+    let content = admin_round(&state, &user, path.into_inner()).await?;
+    let typed = form.into_inner().cooperation_start_year;
+    let year = match parse_start_year(&typed, content.round.year) {
+        Ok(year) => year,
+        Err(refusal) => {
+            let input = PageInput {
+                cooperation: Some(typed),
+                problems: vec![Problem::field(
+                    "cooperation_start_year",
+                    start_year_message(&refusal),
+                )],
+                ..PageInput::default()
+            };
+            return render_round(&state, &session, &user, content, input).await;
+        }
+    };
+    let round_id = content.round.id;
+    let actor = user.id;
+    let outcome = db(&state, move |conn| {
+        Ok(rounds::set_cooperation_start_year(
+            conn,
+            round_id,
+            year,
+            Some(actor),
+        ))
+    })
+    .await?;
+    match outcome {
+        Ok(()) => Ok(redirect(format!(
+            "/admin/rounds/{round_id}?ok=samarbejde#cooperation_start_year"
+        ))),
+        Err(e) => {
+            let input = PageInput {
+                cooperation: Some(typed),
+                problems: vec![Problem::page(refusal(e)?)],
+                ..PageInput::default()
+            };
+            render_round(&state, &session, &user, content, input).await
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

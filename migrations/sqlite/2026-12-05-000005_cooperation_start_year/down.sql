@@ -1,0 +1,1 @@
+ALTER TABLE rounds DROP COLUMN cooperation_start_year;
