@@ -485,12 +485,24 @@ impl MigrationLock {
             path: lock_path.clone(),
             source,
         };
-        let file = std::fs::OpenOptions::new()
+        let file = match std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(failed)?;
+        {
+            Ok(file) => file,
+            // A folder nobody may write in: then no process can migrate the database either,
+            // and the start goes on (a read-only database is reported by /healthz).
+            Err(e)
+                if e.kind() == std::io::ErrorKind::PermissionDenied
+                    || e.kind() == std::io::ErrorKind::ReadOnlyFilesystem =>
+            {
+                tracing::warn!(path = %lock_path, error = %e, "no migration lock: the folder cannot be written");
+                return Ok(MigrationLock(None));
+            }
+            Err(e) => return Err(failed(e)),
+        };
         file.lock().map_err(failed)?;
         Ok(MigrationLock(Some(file)))
     }

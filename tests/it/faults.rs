@@ -552,3 +552,75 @@ fn the_stay_signed_in_button_renews_the_session_and_says_how_long_it_lasts() {
         .text()
         .contains("session-warning"));
 }
+
+/// Takes the immutable flag off a file when the test ends, however it ends.
+struct Immutable(std::path::PathBuf);
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_sqlite_file_that_cannot_be_written_starts_degraded_with_the_reason_in_the_log() {
+    use std::io::BufRead;
+    if skip_on_postgres(
+        "a_sqlite_file_that_cannot_be_written_starts_degraded_with_the_reason_in_the_log",
+        "it is about the SQLite file",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("skrivebeskyttet.db");
+    let migrated = std::process::Command::new(BINARY)
+        .arg("migrate")
+        .env("TRAFIKLYS_DATABASE_URL", &path)
+        .env("TRAFIKLYS_LOG", "warn")
+        .output()
+        .expect("migrate");
+    assert!(migrated.status.success());
+    // Read-only even for root: the immutable flag (ext4, xfs, btrfs).
+    let flagged = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(&path)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !flagged {
+        println!("skipped: chattr +i is not available on this file system");
+        return;
+    }
+    let _unflag = Immutable(path.clone());
+    let log = dir.path().join("serve.log");
+    let mut child = std::process::Command::new(BINARY)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("TRAFIKLYS_DATABASE_URL", &path)
+        .env("TRAFIKLYS_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("start trafiklys serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let address = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("Trafiklys is running at ")
+                .map(|a| a.trim_end_matches('/').to_owned())
+        });
+    let health = address.map(|a| TestApp::request_to(&client(), &a, "/healthz", None));
+    let _ = child.kill();
+    let _ = child.wait();
+    let health = health.expect("the server started");
+    assert_eq!(health.status, 503);
+    assert!(health.text().starts_with("degraded"), "{}", health.text());
+    assert!(!health.text().contains("skrivebeskyttet.db"));
+    let logged = std::fs::read_to_string(&log).expect("the log");
+    assert!(
+        logged.contains("cannot be written") && logged.contains("readonly"),
+        "{logged}"
+    );
+}
