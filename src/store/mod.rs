@@ -801,6 +801,37 @@ mod tests {
     }
 
     #[test]
+    fn postgresql_urls_get_a_connect_timeout_unless_they_set_one() {
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db"),
+            "postgres://u@h/db?connect_timeout=2"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db?sslmode=require"),
+            "postgres://u@h/db?sslmode=require&connect_timeout=2"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db?connect_timeout=7"),
+            "postgres://u@h/db?connect_timeout=7"
+        );
+    }
+
+    #[test]
+    fn a_failure_to_reach_the_database_is_answered_at_once_until_it_answers_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let pool = connect(path.to_str().unwrap()).unwrap();
+        assert!(checkout(&pool).is_ok());
+        pool.circuit.failed("refused".into());
+        assert!(matches!(
+            checkout(&pool),
+            Err(CheckoutError::Unreachable { reason, .. }) if reason == "refused"
+        ));
+        pool.circuit.succeeded();
+        assert!(checkout(&pool).is_ok());
+    }
+
+    #[test]
     fn database_target_is_chosen_from_the_scheme() {
         assert_eq!(
             DatabaseTarget::parse("trafiklys.db").unwrap(),
