@@ -310,8 +310,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&cli.database_url, args),
         Command::Migrate => {
-            let mut conn = store::open(&cli.database_url)?;
-            let applied = store::migrate(&mut conn)?;
+            let applied = store::open_and_migrate(&cli.database_url)?;
             println!("Database is up to date ({applied} migrations applied now).");
             Ok(())
         }
@@ -398,7 +397,13 @@ fn backup(database_url: &str, file: &std::path::Path) -> Result<()> {
     }
     let mut conn = store::open(database_url)?;
     match store::backup(&mut conn, file)? {
-        store::Backup::Written => {
+        store::Backup::Written { removed_leftover } => {
+            if let Some(leftover) = removed_leftover {
+                println!(
+                    "Removed {}, the partial copy an interrupted backup left.",
+                    leftover.display()
+                );
+            }
             println!("Wrote a copy of {target} to {}.", file.display());
             Ok(())
         }

@@ -40,7 +40,29 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = Pool<DbManager>;
+/// The connection pool, with what it last learnt about reaching the database. It derefs to
+/// the r2d2 pool (`get`, `try_get`, `state`, …); [`checkout`] is what requests use.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<DbManager>,
+    circuit: std::sync::Arc<Circuit>,
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = Pool<DbManager>;
+
+    fn deref(&self) -> &Pool<DbManager> {
+        &self.pool
+    }
+}
+
+impl std::fmt::Debug for DbPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbPool")
+            .field("state", &self.pool.state())
+            .finish_non_exhaustive()
+    }
+}
 pub type PooledDb = PooledConnection<DbManager>;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -72,6 +94,12 @@ pub enum ConnectError {
     },
     #[error("could not migrate the database: {0}")]
     Migrate(String),
+    #[error("could not lock {path} to migrate the database: {source}")]
+    Lock {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("could not open or create the database file {path}: {source}")]
     Create {
         path: String,
@@ -159,6 +187,8 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
 #[derive(Debug, Clone)]
 pub struct DbManager {
     target: DatabaseTarget,
+    /// Shared by every copy of the manager (the pool's and the first connection's).
+    circuit: std::sync::Arc<Circuit>,
     /// Whether a missing SQLite file may be created. Only the first connection at start may:
     /// the pool's connections open the file without creating it, so a database file that
     /// disappears while the application runs is reported as missing instead of being replaced
@@ -170,6 +200,7 @@ impl DbManager {
     pub fn new(target: DatabaseTarget) -> DbManager {
         DbManager {
             target,
+            circuit: std::sync::Arc::default(),
             create_file: true,
         }
     }
@@ -178,6 +209,7 @@ impl DbManager {
     fn for_pool(&self) -> DbManager {
         DbManager {
             target: self.target.clone(),
+            circuit: self.circuit.clone(),
             create_file: false,
         }
     }
@@ -188,7 +220,7 @@ impl DbManager {
 
     fn open(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         match &self.target {
-            DatabaseTarget::Postgres(url) => PgConnection::establish(url)
+            DatabaseTarget::Postgres(url) => PgConnection::establish(&with_connect_timeout(url))
                 .map(DbConnection::Postgres)
                 .map_err(diesel::r2d2::Error::ConnectionError),
             DatabaseTarget::SqliteFile(path) => {
@@ -212,11 +244,26 @@ impl ManageConnection for DbManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, diesel::r2d2::Error> {
-        self.open()
+        let opened = self.open();
+        match &opened {
+            Ok(_) => self.circuit.succeeded(),
+            Err(e) => self.circuit.failed(e.to_string()),
+        }
+        opened
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+        match conn.ping() {
+            Ok(()) => {
+                self.circuit.succeeded();
+                Ok(())
+            }
+            Err(e) => {
+                self.circuit
+                    .failed(format!("a pooled connection no longer answers: {e}"));
+                Err(diesel::r2d2::Error::QueryError(e))
+            }
+        }
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
@@ -269,17 +316,124 @@ fn no_create_uri(path: &str) -> String {
 /// Connections in the pool: also what sizes the web server's blocking threads.
 pub const POOL_SIZE: u32 = 8;
 
+/// libpq's connection timeout, in seconds, unless the URL sets its own: a server that
+/// accepts connections and never answers fails a connection attempt after this long instead
+/// of never (2 is libpq's least).
+const PG_CONNECT_TIMEOUT_SECS: u32 = 2;
+
+/// A PostgreSQL URL with libpq's `connect_timeout` added when it has none.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
+}
+
+/// How long a failure to reach the database is trusted without trying again: meanwhile every
+/// request is answered at once that the database cannot be used.
+const CIRCUIT_HOLD: Duration = Duration::from_millis(1000);
+/// How long a request waits for a connection while the database is failing (after
+/// [`CIRCUIT_HOLD`], while the pool tries to connect again in the background).
+const WAIT_WHILE_FAILING: Duration = Duration::from_millis(600);
+/// How long a request waits for a connection while the database answers (all connections
+/// busy with other requests).
+const WAIT: Duration = Duration::from_secs(10);
+/// The pool's own timeout: what a plain `pool.get()` waits, and (halved) the longest pause
+/// between the pool's attempts to connect again, so that requests recover within about a
+/// second of the database's return.
+const POOL_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often a waiting request looks at the circuit.
+const WAIT_STEP: Duration = Duration::from_millis(50);
+
+/// Remembers whether the last attempt to reach the database failed, when, and why. The pool
+/// records every connection attempt and every failed check of a pooled connection here; a
+/// request consults it before waiting for a connection (see [`checkout`]).
+#[derive(Debug, Default)]
+pub struct Circuit {
+    failure: std::sync::Mutex<Option<(std::time::Instant, String)>>,
+}
+
+impl Circuit {
+    fn failed(&self, reason: String) {
+        if let Ok(mut failure) = self.failure.lock() {
+            *failure = Some((std::time::Instant::now(), reason));
+        }
+    }
+
+    fn succeeded(&self) {
+        if let Ok(mut failure) = self.failure.lock() {
+            *failure = None;
+        }
+    }
+
+    /// The last failure and how long ago it was, unless the database answered since.
+    fn last_failure(&self) -> Option<(Duration, String)> {
+        let failure = self.failure.lock().ok()?;
+        failure
+            .as_ref()
+            .map(|(at, reason)| (at.elapsed(), reason.clone()))
+    }
+}
+
+/// Why no connection could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    #[error("the database could not be reached {ago} ms ago: {reason}")]
+    Unreachable { ago: u128, reason: String },
+    #[error("no database connection became free in time: {0}")]
+    Timeout(#[source] diesel::r2d2::PoolError),
+}
+
+/// A connection from the pool, without waiting on a database that cannot be reached: within
+/// [`CIRCUIT_HOLD`] of a failure the answer is immediate, and while failing a request waits
+/// at most [`WAIT_WHILE_FAILING`] for the pool's next attempt to succeed; otherwise up to
+/// [`WAIT`] for a busy pool, ending early as soon as an attempt to connect fails.
+pub fn checkout(pool: &DbPool) -> Result<PooledDb, CheckoutError> {
+    let circuit = &pool.circuit;
+    let start = std::time::Instant::now();
+    loop {
+        let budget = match circuit.last_failure() {
+            Some((ago, reason)) if ago < CIRCUIT_HOLD => {
+                return Err(CheckoutError::Unreachable {
+                    ago: ago.as_millis(),
+                    reason,
+                })
+            }
+            Some(_) => WAIT_WHILE_FAILING,
+            None => WAIT,
+        };
+        let left = budget.saturating_sub(start.elapsed());
+        match pool.get_timeout(left.min(WAIT_STEP).max(Duration::from_millis(1))) {
+            Ok(conn) => return Ok(conn),
+            Err(e) if start.elapsed() >= budget => {
+                return Err(match circuit.last_failure() {
+                    Some((ago, reason)) => CheckoutError::Unreachable {
+                        ago: ago.as_millis(),
+                        reason,
+                    },
+                    None => CheckoutError::Timeout(e),
+                })
+            }
+            Err(_) => {}
+        }
+    }
+}
+
 /// Opens the pool and applies any pending migrations. One connection is opened first, so
 /// that an unreachable server is reported at once with libpq's own words.
 pub fn connect(url: &str) -> Result<DbPool, ConnectError> {
     let target = DatabaseTarget::parse(url)?;
     let manager = DbManager::new(target.clone());
+    let lock = MigrationLock::take(&target)?;
     let mut first = manager.open().map_err(|e| connect_error(&target, e))?;
     migrate(&mut first)?;
     drop(first);
-    Pool::builder()
+    drop(lock);
+    let circuit = manager.circuit.clone();
+    let pool = Pool::builder()
         .max_size(POOL_SIZE)
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(POOL_TIMEOUT)
         // A PostgreSQL connection can be dropped by the server between uses, so it is pinged
         // when taken from the pool; a SQLite connection is a file handle of this process
         // (a missing or replaced file is caught by the web layer's check before every use),
@@ -289,7 +443,70 @@ pub fn connect(url: &str) -> Result<DbPool, ConnectError> {
         .map_err(|source| ConnectError::Pool {
             target: target.to_string(),
             source,
-        })
+        })?;
+    Ok(DbPool { pool, circuit })
+}
+
+/// Opens the database and applies pending migrations (`trafiklys migrate`); returns how many
+/// ran. Processes that do this at once on one database take turns (see [`MigrationLock`] and
+/// [`migrate`]).
+pub fn open_and_migrate(url: &str) -> Result<usize, ConnectError> {
+    let target = DatabaseTarget::parse(url)?;
+    let lock = MigrationLock::take(&target)?;
+    let mut conn = DbManager::new(target.clone())
+        .open()
+        .map_err(|e| connect_error(&target, e))?;
+    let applied = migrate(&mut conn)?;
+    drop(conn);
+    drop(lock);
+    Ok(applied)
+}
+
+/// An exclusive lock (`flock`) on a file next to a SQLite database, held while a process
+/// opens the database for the first time and migrates it: processes starting at once on a
+/// fresh file take turns, so none meets a half-made schema or a change of journal mode in
+/// progress. A lock file of its own, never the database file: closing any descriptor of the
+/// database file would drop SQLite's own (POSIX) locks on it. The lock ends when the process
+/// does, however it ends; the empty file stays.
+#[derive(Debug)]
+pub struct MigrationLock(#[allow(dead_code)] Option<std::fs::File>);
+
+impl MigrationLock {
+    /// Waits for the lock of the target's SQLite file; nothing for PostgreSQL (which has its
+    /// advisory lock) or an in-memory database.
+    pub fn take(target: &DatabaseTarget) -> Result<MigrationLock, ConnectError> {
+        let DatabaseTarget::SqliteFile(path) = target else {
+            return Ok(MigrationLock(None));
+        };
+        if path == ":memory:" {
+            return Ok(MigrationLock(None));
+        }
+        let lock_path = format!("{path}-migrate.lock");
+        let failed = |source: std::io::Error| ConnectError::Lock {
+            path: lock_path.clone(),
+            source,
+        };
+        let file = match std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+        {
+            Ok(file) => file,
+            // A folder nobody may write in: then no process can migrate the database either,
+            // and the start goes on (a read-only database is reported by /healthz).
+            Err(e)
+                if e.kind() == std::io::ErrorKind::PermissionDenied
+                    || e.kind() == std::io::ErrorKind::ReadOnlyFilesystem =>
+            {
+                tracing::warn!(path = %lock_path, error = %e, "no migration lock: the folder cannot be written");
+                return Ok(MigrationLock(None));
+            }
+            Err(e) => return Err(failed(e)),
+        };
+        file.lock().map_err(failed)?;
+        Ok(MigrationLock(Some(file)))
+    }
 }
 
 /// Applies pending migrations; returns how many ran. On PostgreSQL an advisory lock makes
@@ -395,9 +612,13 @@ pub fn is_postgres(conn: &DbConnection) -> bool {
 }
 
 /// What `backup` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backup {
-    Written,
+    /// The copy is complete at the path asked for; `removed_leftover` names the partial copy
+    /// of an earlier, interrupted backup to the same path that was removed first.
+    Written {
+        removed_leftover: Option<std::path::PathBuf>,
+    },
     /// A PostgreSQL database is backed up with its own tools (pg_dump), not by us.
     UsePgDump,
 }
@@ -411,10 +632,27 @@ pub enum BackupError {
     Path(String),
     #[error("could not write the backup: {0}")]
     Write(#[from] diesel::result::Error),
+    #[error("could not write the backup {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Where a backup to `to` is written until it is complete: a name of its own in the same
+/// folder (so the rename that completes it never crosses file systems).
+pub fn backup_partial_path(to: &std::path::Path) -> std::path::PathBuf {
+    let mut name = to.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    to.with_file_name(name)
 }
 
 /// Copies a SQLite database to a new file with `VACUUM INTO`: one read transaction, so the
-/// copy is consistent while other connections go on reading and writing.
+/// copy is consistent while other connections go on reading and writing. The copy is written
+/// under a temporary name beside `to`, synced, and renamed to `to` only when complete, so an
+/// interrupted backup never leaves a partial file at `to`; its partial file is removed by the
+/// next backup to the same path (and said so).
 pub fn backup(conn: &mut DbConnection, to: &std::path::Path) -> Result<Backup, BackupError> {
     use diesel::RunQueryDsl;
     let DbConnection::Sqlite(conn) = conn else {
@@ -423,13 +661,38 @@ pub fn backup(conn: &mut DbConnection, to: &std::path::Path) -> Result<Backup, B
     if to.exists() {
         return Err(BackupError::Exists(to.display().to_string()));
     }
-    let path = to
+    let partial = backup_partial_path(to);
+    let io = |path: &std::path::Path| {
+        let path = path.display().to_string();
+        move |source| BackupError::Io { path, source }
+    };
+    let removed_leftover = if partial.exists() {
+        std::fs::remove_file(&partial).map_err(io(&partial))?;
+        Some(partial.clone())
+    } else {
+        None
+    };
+    let path = partial
         .to_str()
         .ok_or_else(|| BackupError::Path(to.display().to_string()))?;
     diesel::sql_query("VACUUM INTO ?")
         .bind::<diesel::sql_types::Text, _>(path)
         .execute(conn)?;
-    Ok(Backup::Written)
+    std::fs::File::open(&partial)
+        .and_then(|f| f.sync_all())
+        .map_err(io(&partial))?;
+    if to.exists() {
+        // Made meanwhile by someone else: still never overwritten.
+        return Err(BackupError::Exists(to.display().to_string()));
+    }
+    std::fs::rename(&partial, to).map_err(io(to))?;
+    // The rename itself is durable once the folder is synced.
+    if let Some(folder) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Ok(dir) = std::fs::File::open(folder) {
+            let _ = dir.sync_all();
+        }
+    }
+    Ok(Backup::Written { removed_leftover })
 }
 
 /// The data version: it changes with every committed write.
@@ -452,6 +715,57 @@ pub fn holds_rounds_or_users(conn: &mut DbConnection) -> QueryResult<bool> {
     let users: bool =
         diesel::select(exists(schema::users::table.select(schema::users::id))).get_result(conn)?;
     Ok(rounds || users)
+}
+
+/// Whether the database takes writes, asked without changing anything: on SQLite a write
+/// inside a transaction that is rolled back (a read-only file or folder, or a `query_only`
+/// connection, refuses it; another process holding the write lock is not a refusal); on
+/// PostgreSQL whether its transactions are read-only (a standby, or
+/// `default_transaction_read_only`). `Err` holds the reason, for the log.
+pub fn probe_write(conn: &mut DbConnection) -> Result<(), String> {
+    use diesel::prelude::*;
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            let _writer = SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // A writer in another process: wait briefly, and count it as writable.
+            inner
+                .batch_execute("PRAGMA busy_timeout = 200")
+                .map_err(|e| e.to_string())?;
+            let probe = inner.batch_execute("BEGIN IMMEDIATE").and_then(|()| {
+                let written =
+                    inner.batch_execute("UPDATE data_version SET version = version WHERE id = 1");
+                let rolled_back = inner.batch_execute("ROLLBACK");
+                written.and(rolled_back)
+            });
+            let restored = inner.batch_execute("PRAGMA busy_timeout = 5000");
+            match probe {
+                Err(e) if e.to_string().contains("locked") => Ok(()),
+                Err(e) => Err(format!("the SQLite database cannot be written: {e}")),
+                Ok(()) => restored.map_err(|e| e.to_string()),
+            }
+        }
+        DbConnection::Postgres(inner) => {
+            #[derive(QueryableByName)]
+            struct ReadOnly {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                transaction_read_only: String,
+            }
+            let read_only = diesel::sql_query("SHOW transaction_read_only")
+                .get_result::<ReadOnly>(inner)
+                .map_err(|e| e.to_string())?;
+            if read_only.transaction_read_only == "off" {
+                Ok(())
+            } else {
+                Err(
+                    "PostgreSQL's transactions are read-only here (a standby, or \
+                     default_transaction_read_only is on)"
+                        .to_owned(),
+                )
+            }
+        }
+    }
 }
 
 /// Whether the database answers; used by /healthz.
@@ -485,6 +799,37 @@ mod tests {
         assert!(fresh.is_err(), "a missing file is not created");
         assert!(!std::path::Path::new(path).exists());
         drop(pool);
+    }
+
+    #[test]
+    fn postgresql_urls_get_a_connect_timeout_unless_they_set_one() {
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db"),
+            "postgres://u@h/db?connect_timeout=2"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db?sslmode=require"),
+            "postgres://u@h/db?sslmode=require&connect_timeout=2"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db?connect_timeout=7"),
+            "postgres://u@h/db?connect_timeout=7"
+        );
+    }
+
+    #[test]
+    fn a_failure_to_reach_the_database_is_answered_at_once_until_it_answers_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let pool = connect(path.to_str().unwrap()).unwrap();
+        assert!(checkout(&pool).is_ok());
+        pool.circuit.failed("refused".into());
+        assert!(matches!(
+            checkout(&pool),
+            Err(CheckoutError::Unreachable { reason, .. }) if reason == "refused"
+        ));
+        pool.circuit.succeeded();
+        assert!(checkout(&pool).is_ok());
     }
 
     #[test]

@@ -21,7 +21,8 @@ use crate::store::users;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_page))
         .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout));
+        .route("/logout", web::post().to(logout))
+        .route("/session/extend", web::post().to(extend_session));
 }
 
 /// The signed-in user, if any.
@@ -380,6 +381,42 @@ async fn logout(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
         .finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExtendForm {
+    csrf_token: Option<String>,
+}
+
+/// How long the extended sign-in lasts without another request.
+#[derive(Debug, serde::Serialize)]
+struct Extended {
+    remaining_seconds: i64,
+}
+
+/// `POST /session/extend`: the "stay signed in" button of the warning before the idle
+/// timeout. Renews the session's last-request stamp now (an ordinary request renews it only
+/// when it is a little old) and says how long the sign-in lasts; an ended session is sent
+/// to sign-in like any other request.
+async fn extend_session(
+    state: web::Data<AppState>,
+    session: Session,
+    SignedIn(_user): SignedIn,
+    form: web::Form<ExtendForm>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&session, form.csrf_token.as_deref())?;
+    session
+        .insert(SEEN_KEY, chrono::Utc::now().timestamp())
+        .map_err(|e| AppError::Session(e.to_string()))?;
+    Ok(HttpResponse::Ok().json(Extended {
+        remaining_seconds: state.session_idle_seconds,
+    }))
+}
+
+/// How many seconds of the idle timeout a page can count on when it loads: the stamp of the
+/// last request may be up to [`seen_refresh_seconds`] older than the page.
+pub fn idle_seconds_a_page_can_count_on(idle_seconds: i64) -> i64 {
+    (idle_seconds - seen_refresh_seconds(idle_seconds)).max(1)
 }
 
 /// The session's signed-in user, for extractors elsewhere (the API).

@@ -56,6 +56,12 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<crate::store::CheckoutError> for AppError {
+    fn from(e: crate::store::CheckoutError) -> Self {
+        AppError::Unavailable(e.to_string())
+    }
+}
+
 impl AppError {
     fn title(&self) -> &'static str {
         match self {

@@ -212,6 +212,32 @@ struct PageInput {
 }
 
 impl PageInput {
+    /// The user's input again after the round's rules refused the save: the reason in the
+    /// error summary, every field as typed (read-only when the round no longer takes answers,
+    /// so it can still be copied).
+    fn refused(
+        typed: BTreeMap<i32, TypedAnswer>,
+        proposals: String,
+        version: i32,
+        refusal: Refusal,
+    ) -> PageInput {
+        PageInput {
+            typed,
+            proposals,
+            version,
+            errors: Vec::new(),
+            notice: None,
+            conflict: None,
+            failure: Some(format!(
+                "{} Det, du skrev, står i felterne herunder, så du kan kopiere det.",
+                refusal_text(refusal, None)
+            )),
+            theirs: None,
+            changed: BTreeSet::new(),
+            status: StatusCode::CONFLICT,
+        }
+    }
+
     fn stored(loaded: &Loaded) -> PageInput {
         PageInput {
             typed: loaded.context().initial(),
@@ -411,26 +437,55 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// Whether an error means the database could not be used (gone, read-only, full, or its
+/// pool timed out), as opposed to a refusal of the request itself.
+fn database_failed(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::Database(_) | AppError::Pool(_) | AppError::Unavailable(_)
+    )
+}
+
+/// What the form says when the database failed: nothing is saved, the input is kept.
+const SAVE_FAILED: &str =
+    "Databasen kunne ikke gemme skemaet lige nu (den er skrivebeskyttet, fuld eller \
+     ikke tilgængelig). Intet er gemt, og dine indtastninger står i felterne. \
+     Prøv at gemme igen om lidt; fortsætter fejlen, så kontakt KKR-sekretariatet.";
+
 async fn save(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<(i32, String)>,
-    SignedIn(user): SignedIn,
+    signed_in: Result<SignedIn, AppError>,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let fields = fields.into_inner();
-    verify_csrf(&session, field(&fields, "csrf_token"))?;
     let (round_id, code) = path.into_inner();
-    let loaded = load_editable(&state, &user, round_id, &code).await?;
-    // Asked early to answer before parsing; the store asks again in the write's transaction.
-    if let Some(refusal) = access::save_refusal(
+    // The user is read from the database: when it cannot be reached, the typed input comes
+    // back on a page of its own (after the CSRF check, so a forged post is never echoed).
+    let user = match signed_in {
+        Ok(SignedIn(user)) => user,
+        Err(e) if database_failed(&e) => {
+            verify_csrf(&session, field(&fields, "csrf_token"))?;
+            return unsaved(&state, &session, round_id, &code, &fields, &e);
+        }
+        Err(e) => return Err(e),
+    };
+    verify_csrf(&session, field(&fields, "csrf_token"))?;
+    let loaded = match load_editable(&state, &user, round_id, &code).await {
+        Ok(loaded) => loaded,
+        Err(e) if database_failed(&e) => {
+            return unsaved(&state, &session, round_id, &code, &fields, &e);
+        }
+        Err(e) => return Err(e),
+    };
+    // Asked early to answer before writing; the store asks again in the write's transaction.
+    let early = access::save_refusal(
         &user,
         &loaded.content.round,
         loaded.submission.as_ref(),
         state.clock.now(),
-    ) {
-        return Err(refused(refusal, None));
-    }
+    );
 
     let input = match form::parse(&fields, loaded.context()) {
         Ok(input) => input,
@@ -445,21 +500,29 @@ async fn save(
             version,
             proposals,
         }) => {
-            let page = PageInput {
-                typed,
-                proposals,
-                version,
-                errors,
-                notice: None,
-                conflict: None,
-                failure: None,
-                theirs: None,
-                changed: BTreeSet::new(),
-                status: StatusCode::UNPROCESSABLE_ENTITY,
+            let page = match early {
+                // Correcting the fields would not help: the refusal is what to say.
+                Some(refusal) => PageInput::refused(typed, proposals, version, refusal),
+                None => PageInput {
+                    typed,
+                    proposals,
+                    version,
+                    errors,
+                    notice: None,
+                    conflict: None,
+                    failure: None,
+                    theirs: None,
+                    changed: BTreeSet::new(),
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                },
             };
             return render(&state, &session, &user, &loaded, page);
         }
     };
+    if let Some(refusal) = early {
+        let page = PageInput::refused(input.typed, input.proposals, input.version, refusal);
+        return render(&state, &session, &user, &loaded, page);
+    }
 
     let target = submissions::SaveSubmission {
         round_id: loaded.content.round.id,
@@ -483,7 +546,7 @@ async fn save(
         Ok(outcome) => outcome,
         // The database refused the write (read-only, disk full, gone): the transaction wrote
         // nothing, and the user gets the form back with everything typed.
-        Err(e @ (AppError::Database(_) | AppError::Pool(_) | AppError::Unavailable(_))) => {
+        Err(e) if database_failed(&e) => {
             tracing::error!(error = %e, "saving a form failed");
             let page = PageInput {
                 typed: input.typed,
@@ -492,12 +555,7 @@ async fn save(
                 errors: Vec::new(),
                 notice: None,
                 conflict: None,
-                failure: Some(
-                    "Databasen kunne ikke gemme skemaet lige nu (den er skrivebeskyttet, fuld eller \
-                     ikke tilgængelig). Intet er gemt, og dine indtastninger står i felterne. \
-                     Prøv at gemme igen om lidt; fortsætter fejlen, så kontakt KKR-sekretariatet."
-                        .to_owned(),
-                ),
+                failure: Some(SAVE_FAILED.to_owned()),
                 theirs: None,
                 changed: BTreeSet::new(),
                 status: StatusCode::SERVICE_UNAVAILABLE,
@@ -532,10 +590,24 @@ async fn save(
             let events = db(&state, move |conn| {
                 Ok(submissions::history(conn, round_id, &code)?)
             })
-            .await?;
+            .await;
+            // Without the history (the database failed after the write was refused), every
+            // answer is a candidate, so the input is still kept and the differences shown.
+            let candidates = match events {
+                Ok(events) => changed_since(&events, input.version),
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the form's history after a conflict failed");
+                    loaded
+                        .content
+                        .recommendations
+                        .iter()
+                        .map(|r| r.id)
+                        .collect()
+                }
+            };
             // Only what the other person changed that now differs from this user's input:
             // an answer both set alike needs no decision.
-            let changed: BTreeSet<i32> = changed_since(&events, input.version)
+            let changed: BTreeSet<i32> = candidates
                 .into_iter()
                 .filter(|id| {
                     let saved = theirs.answer(*id);
@@ -576,8 +648,117 @@ async fn save(
             };
             render(&state, &session, &user, &reloaded, page)
         }
-        SaveOutcome::Refused(refusal) => Err(refused(refusal, None)),
+        SaveOutcome::Refused(refusal) => {
+            let page = PageInput::refused(input.typed, input.proposals, input.version, refusal);
+            render(&state, &session, &user, &loaded, page)
+        }
     }
+}
+
+/// One answer of a form that could not be saved, as the page that keeps it shows it.
+#[derive(Debug, Serialize)]
+struct KeptAnswer {
+    /// Its place among the answers posted (the page has no round to name it by).
+    number: usize,
+    id: String,
+    status: String,
+    status_view: Option<StatusView>,
+    comment: String,
+    confirm: Option<String>,
+}
+
+/// The page that keeps a form's input when the database failed before the form could be
+/// read: built from the posted fields alone, so it shows nothing the database holds.
+#[derive(Debug, Serialize)]
+struct UnsavedView {
+    form_path: String,
+    reason: &'static str,
+    version: String,
+    answers: Vec<KeptAnswer>,
+    proposals: String,
+    comment_max: usize,
+    proposals_max: usize,
+}
+
+impl UnsavedView {
+    fn from_fields(form_path: String, fields: &[(String, String)]) -> UnsavedView {
+        let mut answers: Vec<KeptAnswer> = Vec::new();
+        let mut answer = |id: &str| -> usize {
+            if let Some(i) = answers.iter().position(|a| a.id == id) {
+                return i;
+            }
+            answers.push(KeptAnswer {
+                number: answers.len() + 1,
+                id: id.to_owned(),
+                status: String::new(),
+                status_view: None,
+                comment: String::new(),
+                confirm: None,
+            });
+            answers.len() - 1
+        };
+        let is_id =
+            |id: &str| !id.is_empty() && id.len() <= 9 && id.bytes().all(|b| b.is_ascii_digit());
+        let mut version = String::new();
+        let mut proposals = String::new();
+        let mut rows: Vec<(usize, &str, &str)> = Vec::new();
+        for (name, value) in fields {
+            match name.split_once('-') {
+                Some((kind @ ("status" | "comment" | "confirm"), id)) if is_id(id) => {
+                    rows.push((answer(id), kind, value));
+                }
+                _ if name == "version" => value.clone_into(&mut version),
+                _ if name == "proposals" => value.clone_into(&mut proposals),
+                _ => {}
+            }
+        }
+        for (i, kind, value) in rows {
+            let kept = &mut answers[i];
+            match kind {
+                "status" => {
+                    value.clone_into(&mut kept.status);
+                    kept.status_view = Status::parse(value).ok().map(StatusView::from);
+                }
+                "comment" => value.clone_into(&mut kept.comment),
+                _ => kept.confirm = Some(value.to_owned()),
+            }
+        }
+        UnsavedView {
+            form_path,
+            reason: SAVE_FAILED,
+            version,
+            answers,
+            proposals,
+            comment_max: crate::domain::Comment::MAX_CHARS,
+            proposals_max: form::PROPOSALS_MAX_CHARS,
+        }
+    }
+}
+
+/// The database failed before the form could be read: a 503 page that keeps every field
+/// typed and posts it again to the form when the user tries once more.
+fn unsaved(
+    state: &AppState,
+    session: &Session,
+    round_id: i32,
+    code: &str,
+    fields: &[(String, String)],
+    error: &AppError,
+) -> Result<HttpResponse, AppError> {
+    tracing::error!(error = %error, "a form could not be saved: the database failed before the save");
+    let (round_id, code) = parse_target(round_id, code)?;
+    let view = UnsavedView::from_fields(form_path(round_id, &code), fields);
+    let mut context = base_context(session, None)?;
+    context.extend(tera::Context::from_serialize(&view)?);
+    let mut response = state.pages.respond(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "form_unsaved.html",
+        &context,
+    )?;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+    Ok(response)
 }
 
 /// The recommendations whose answers (status or comment) changed in the versions saved after
@@ -631,7 +812,12 @@ fn changed_since(events: &[AuditEvent], base_version: i32) -> BTreeSet<i32> {
 /// The round's rules said no: the message for a save (`how` is `None`), a withdrawal or a
 /// reopening.
 fn refused(refusal: Refusal, how: Option<&Reopening>) -> AppError {
-    let message = match (refusal, how) {
+    AppError::Conflict(refusal_text(refusal, how).into())
+}
+
+/// The Danish reason for a refusal of a save (`how` is `None`), a withdrawal or a reopening.
+fn refusal_text(refusal: Refusal, how: Option<&Reopening>) -> &'static str {
+    match (refusal, how) {
         (Refusal::RoundClosed, None) => {
             "Runden tager ikke længere imod svar: fristen er overskredet, eller runden er lukket. Intet er gemt."
         }
@@ -647,8 +833,7 @@ fn refused(refusal: Refusal, how: Option<&Reopening>) -> AppError {
         (Refusal::DeadlinePassed | Refusal::RoundClosed, _) => {
             "Fristen er overskredet: kun KKR-sekretariatet kan genåbne skemaet nu. Intet er ændret."
         }
-    };
-    AppError::Conflict(message.into())
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -135,17 +135,19 @@ impl AppState {
             .and_then(|mut conn| health::DbFileWatch::of(&mut conn));
         let writer =
             writer::WriteQueue::start(pool.clone(), db_file.clone()).map_err(StartError::Thread)?;
+        let session_idle_seconds = settings
+            .session_idle
+            .map_or(3600, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .max(1);
         Ok(AppState {
             db_file,
             writer,
             pool,
             pages: pages::Pages::new(settings.templates_dir.as_deref())?
-                .with_site_name(settings.site_name.as_deref()),
+                .with_site_name(settings.site_name.as_deref())
+                .with_session_idle(auth::idle_seconds_a_page_can_count_on(session_idle_seconds)),
             renderer: Renderer::new(settings.reports_dir.as_deref())?,
-            session_idle_seconds: settings
-                .session_idle
-                .map_or(3600, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-                .max(1),
+            session_idle_seconds,
             session_max_seconds: settings
                 .session_max
                 .map_or(12 * 3600, |d| {
@@ -189,7 +191,7 @@ where
         if let Some(watch) = watch {
             watch.check().map_err(AppError::Unavailable)?;
         }
-        let mut conn = pool.get()?;
+        let mut conn = store::checkout(&pool)?;
         f(&mut conn)
     })
     .await
@@ -351,6 +353,7 @@ pub fn server(
             .route("/metrics", web::get().to(metrics_text))
             .route("/static/style.css", web::get().to(stylesheet))
             .route("/static/form.js", web::get().to(form_script))
+            .route("/static/session.js", web::get().to(session_script))
             .route("/static/fonts/{file}", web::get().to(font))
             .configure(api::routes)
             .configure(account::routes)
@@ -413,24 +416,45 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     AppError::NotFound.response_for(&req)
 }
 
-/// 200 when the database answers, 503 otherwise.
+/// 200 when the database answers and takes writes; 503 otherwise, "degraded" when it can be
+/// read but not written. The reasons go to the log only: the answer names no file or server.
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let result = db(&state, |conn| store::ping(conn).map_err(AppError::from)).await;
+    let result = db(&state, |conn| {
+        store::ping(conn)?;
+        Ok(store::probe_write(conn))
+    })
+    .await;
+    let unavailable = |body: &'static str| {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain; charset=utf-8")
+            .insert_header((header::RETRY_AFTER, "30"))
+            .body(body)
+    };
     match result {
-        Ok(()) => HttpResponse::Ok()
+        Ok(Ok(())) => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")
             .body("ok\n"),
+        Ok(Err(reason)) => {
+            tracing::warn!(reason = %reason, "health check: the database cannot be written");
+            unavailable("degraded: databasen kan læses, men ikke skrives; årsagen står i loggen\n")
+        }
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");
-            HttpResponse::ServiceUnavailable()
-                .content_type("text/plain; charset=utf-8")
-                .body(format!("{e}\n"))
+            unavailable("utilgængelig: databasen kan ikke bruges lige nu; årsagen står i loggen\n")
         }
     }
 }
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
 const FORM_SCRIPT: &str = include_str!("../../static/form.js");
+const SESSION_SCRIPT: &str = include_str!("../../static/session.js");
+
+async fn session_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(SESSION_SCRIPT)
+}
 
 async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()

@@ -28,6 +28,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/dashboard.html"),
     ),
     ("form.html", include_str!("../../templates/form.html")),
+    (
+        "form_unsaved.html",
+        include_str!("../../templates/form_unsaved.html"),
+    ),
     ("history.html", include_str!("../../templates/history.html")),
     ("heatmap.html", include_str!("../../templates/heatmap.html")),
     (
@@ -154,6 +158,8 @@ pub const DEFAULT_SITE_NAME: &str = "Kommunekontaktrådene (KKR)";
 pub struct Pages {
     tera: Tera,
     site_name: String,
+    /// Seconds a signed-in page can count on before the idle timeout: the warning's clock.
+    session_idle_seconds: i64,
 }
 
 impl Pages {
@@ -181,6 +187,7 @@ impl Pages {
         Ok(Pages {
             tera,
             site_name: DEFAULT_SITE_NAME.to_owned(),
+            session_idle_seconds: 3600,
         })
     }
 
@@ -192,6 +199,12 @@ impl Pages {
         self
     }
 
+    /// The idle timeout a signed-in page warns before (its seconds a page can count on).
+    pub fn with_session_idle(mut self, seconds: i64) -> Pages {
+        self.session_idle_seconds = seconds;
+        self
+    }
+
     pub fn site_name(&self) -> &str {
         &self.site_name
     }
@@ -199,6 +212,7 @@ impl Pages {
     pub fn render(&self, name: &str, context: &Context) -> Result<String, AppError> {
         let mut context = context.clone();
         context.insert("site_name", &self.site_name);
+        context.insert("session_idle_seconds", &self.session_idle_seconds);
         Ok(self.tera.render(name, &context)?)
     }
 

@@ -317,7 +317,7 @@ fn commit_group(
     if let Some(watch) = watch {
         watch.check().map_err(GroupFailure::Other)?;
     }
-    let mut conn = pool.get().map_err(|e| GroupFailure::Other(e.to_string()))?;
+    let mut conn = store::checkout(pool).map_err(|e| GroupFailure::Other(e.to_string()))?;
     if checkpointer {
         use diesel::connection::SimpleConnection;
         // The checkpointer thread does it (see `checkpoint_when_woken`).

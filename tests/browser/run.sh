@@ -54,6 +54,12 @@ for _ in $(seq 120); do
 done
 grep -q "is running at" "$work/serve.log" || { echo "the server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
 
+# The public pages only show published rounds: publish the demo's 2016 round.
+for step in close publish; do
+  "$bin" --database-url "$work/browser.db" round "$step" 1 >/dev/null 2>&1 || true
+done
+curl -fsS "http://127.0.0.1:$port/public/rounds/1" >/dev/null 2>&1 || echo "note: /public/rounds/1 is not published" >&2
+
 export TRAFIKLYS_BASE="http://127.0.0.1:$port"
 export TRAFIKLYS_SIGNINS="$work/serve.log"
 export BROWSER_OUT="${BROWSER_OUT:-$here/out}"

@@ -13,8 +13,9 @@ const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const VNU = require.resolve('vnu-jar/build/dist/vnu.jar');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync'];
-// Pages every role must reach even if no link leads there.
-const SEEDS = ['/', '/tilgaengelighed'];
+// Pages every role must reach even if no link leads there; run.sh publishes round 1, so its
+// public page is among them (anonymous, as the public sees it).
+const SEEDS = ['/', '/tilgaengelighed', '/public/rounds/1'];
 const MAX_PAGES_PER_ROLE = 16;
 // The agenda item's download form as the demo's council secretary sees it: empty, and shown
 // again with a date it cannot read.
@@ -262,6 +263,80 @@ async function conflictPage(browser, editor) {
   await b.close();
 }
 
+// The warning before the idle timeout (WCAG 2.2.1): the browser's clock is moved on to a few
+// minutes before the end; the warning must appear as an alert dialog holding focus, pass
+// axe, and its button must renew the session and give focus back.
+async function sessionWarning(browser, editor) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.clock.install();
+  await signIn(page, editor);
+  const form = await formPath(page);
+  await page.goto(BASE + form);
+  const idle = Number(await page.getAttribute('#session-warning', 'data-idle-seconds'));
+  check('session warning: the page knows the idle timeout', idle > 0, String(idle));
+  const hiddenAtFirst = await page.isHidden('#session-warning');
+  check('session warning: hidden at first', hiddenAtFirst);
+  const first = await page.$$eval('textarea[id^="comment-"]', (ts) => ts[0].id);
+  await page.focus('#' + first);
+  await page.clock.fastForward((idle - 290) * 1000);
+  await page.waitForSelector('#session-warning', { state: 'visible', timeout: 5000 });
+  const shown = await page.evaluate(() => {
+    const box = document.getElementById('session-warning');
+    return {
+      role: box.getAttribute('role'),
+      focusInside: box.contains(document.activeElement),
+      text: box.textContent.replace(/\s+/g, ' ').trim(),
+    };
+  });
+  check('session warning: an alert dialog', shown.role === 'alertdialog', JSON.stringify(shown));
+  check('session warning: focus moves to it', shown.focusInside, JSON.stringify(shown));
+  check('session warning: says how long is left', /logget ud om \d+ (minutter|minut|sekunder)/.test(shown.text), shown.text);
+  await page.evaluate(AXE);
+  const axe = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => v.id));
+  check('session warning: axe-core finds no violation', axe.length === 0, axe.join('; '));
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/session/extend')),
+    page.keyboard.press('Enter'),
+  ]);
+  check('session warning: the button renews the session', resp.status() === 200, `status ${resp.status()}`);
+  await page.waitForSelector('#session-warning', { state: 'hidden', timeout: 5000 });
+  const back = await page.evaluate(() => document.activeElement && document.activeElement.id);
+  check('session warning: focus goes back where it was', back === first, back);
+  await ctx.close();
+}
+
+// A sign-in that ends while a comment is being typed: the save leads to sign-in, and after
+// signing in the form shows the typed comment again (kept in the tab's sessionStorage).
+async function typedInputSurvivesSignIn(browser, editor) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, editor);
+  const form = await formPath(page);
+  await page.goto(BASE + form);
+  const first = await page.$$eval('textarea[id^="comment-"]', (ts) => ts[0].id);
+  const typed = 'Skrevet lige før sessionen udløb.';
+  await page.fill('#' + first, typed);
+  // The sign-in ends (as after an hour without a request): the browser loses its session.
+  await ctx.clearCookies();
+  await Promise.all([page.waitForNavigation(), page.click('button[value=save]')]);
+  check('typed input: an ended session leads to sign-in', new URL(page.url()).pathname === '/login', page.url());
+  await page.fill('#email', editor.email);
+  await page.fill('#password', editor.password);
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  check('typed input: back on the form after signing in', new URL(page.url()).pathname === form, page.url());
+  const value = await page.inputValue('#' + first);
+  check('typed input: the typed comment is put back', value === typed, value);
+  const note = await page.$('#restored-notice[role=status]');
+  check('typed input: the page says it was put back', !!note);
+  await Promise.all([page.waitForNavigation(), page.click('button[value=save]')]);
+  check('typed input: saving it works', /gemt=kladde/.test(page.url()), page.url());
+  await page.goto(BASE + form);
+  check('typed input: the saved comment is the typed one', (await page.inputValue('#' + first)) === typed);
+  check('typed input: nothing is put back after a save', !(await page.$('#restored-notice')));
+  await ctx.close();
+}
+
 function nuChecker(dir) {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.html') && f !== 'editor-conflict.html');
   // vnu writes its JSON report to stderr.
@@ -311,7 +386,8 @@ function nuChecker(dir) {
     } catch (e) {
       check('agenda form: checks ran', false, e.message);
     }
-    for (const [name, test] of [['error summary', errorSummary], ['conflict page', conflictPage]]) {
+    for (const [name, test] of [['error summary', errorSummary], ['conflict page', conflictPage],
+      ['session warning', sessionWarning], ['typed input', typedInputSurvivesSignIn]]) {
       try { await test(browser, users.editor); } catch (e) { check(`${name}: ran`, false, e.message); }
     }
     try {

@@ -206,7 +206,22 @@ pub fn spawn_app_without_demo() -> TestApp {
     spawn(false, |_| {})
 }
 
+/// Spawns the app with the demo data, its pool reaching the database through the URL
+/// `reach` makes of the database's own (e.g. through a proxy the test can cut); the test's own
+/// connections (`conn`, `pool`) go to the database directly.
+pub fn spawn_app_reaching(reach: impl FnOnce(&str) -> String) -> TestApp {
+    spawn_with_url(true, |_| {}, Some(reach))
+}
+
 fn spawn(with_demo: bool, adjust: impl FnOnce(&mut web::Settings)) -> TestApp {
+    spawn_with_url(with_demo, adjust, None::<fn(&str) -> String>)
+}
+
+fn spawn_with_url(
+    with_demo: bool,
+    adjust: impl FnOnce(&mut web::Settings),
+    reach: Option<impl FnOnce(&str) -> String>,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let backend = backend();
     let (database_url, database) = match backend {
@@ -235,7 +250,11 @@ fn spawn(with_demo: bool, adjust: impl FnOnce(&mut web::Settings)) -> TestApp {
         ..web::Settings::default()
     };
     adjust(&mut settings);
-    let state = web::AppState::new(pool.clone(), &settings).expect("state");
+    let app_pool = match reach {
+        Some(reach) => store::connect(&reach(&database_url)).expect("database through the proxy"),
+        None => pool.clone(),
+    };
+    let state = web::AppState::new(app_pool, &settings).expect("state");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("address").port();
     let (handle_tx, handle_rx) = std::sync::mpsc::channel();
@@ -637,4 +656,98 @@ pub fn pdf_info(pdf: &[u8]) -> String {
         .output()
         .expect("pdfinfo is needed for the PDF tests: apt-get install poppler-utils");
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+impl TestDatabase {
+    /// Refuses (or again accepts) every connection to this database, and ends those open:
+    /// to the application the database server is gone.
+    fn refuse_connections(&self, refuse: bool) {
+        admin_execute(
+            &self.admin_url,
+            &format!(
+                "ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}",
+                self.name, !refuse
+            ),
+        );
+        if refuse {
+            admin_execute(
+                &self.admin_url,
+                &format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = '{}' AND pid <> pg_backend_pid()",
+                    self.name
+                ),
+            );
+        }
+    }
+}
+
+impl TestApp {
+    /// Takes the database away from the running application: the SQLite file is moved
+    /// aside, or the PostgreSQL database refuses connections and its open ones end.
+    pub fn cut_database(&self) {
+        match &self._database {
+            Some(db) => db.refuse_connections(true),
+            None => std::fs::rename(&self.db_path, self.db_path.with_extension("cut"))
+                .expect("move the database file aside"),
+        }
+    }
+
+    /// Gives the database back after [`TestApp::cut_database`], and waits (a bounded number
+    /// of tries) until `/healthz` says the application can use it again.
+    pub fn restore_database(&self) {
+        match &self._database {
+            Some(db) => db.refuse_connections(false),
+            None => std::fs::rename(self.db_path.with_extension("cut"), &self.db_path)
+                .expect("put the database file back"),
+        }
+        let agent = client();
+        let back = (0..300).any(|_| {
+            let ok = self.get(&agent, "/healthz").status == 200;
+            if !ok {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            ok
+        });
+        assert!(back, "the application uses the database again");
+    }
+}
+
+impl TestApp {
+    /// Makes the database refuse writes (`true`) or take them again: every connection of the
+    /// pool set `query_only` on SQLite; on PostgreSQL the database's transactions read-only
+    /// by default, its connections ended so that new ones take the setting.
+    pub fn set_read_only(&self, read_only: bool) {
+        use diesel::connection::SimpleConnection;
+        match &self._database {
+            Some(db) => {
+                admin_execute(
+                    &db.admin_url,
+                    &format!(
+                        "ALTER DATABASE {} SET default_transaction_read_only = {}",
+                        db.name,
+                        if read_only { "on" } else { "off" }
+                    ),
+                );
+                admin_execute(
+                    &db.admin_url,
+                    &format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE datname = '{}' AND pid <> pg_backend_pid()",
+                        db.name
+                    ),
+                );
+            }
+            None => {
+                let all: Vec<_> = (0..self.pool.max_size()).map(|_| self.conn()).collect();
+                for mut conn in all {
+                    conn.batch_execute(&format!(
+                        "PRAGMA query_only = {};",
+                        if read_only { "ON" } else { "OFF" }
+                    ))
+                    .expect("set query_only");
+                }
+            }
+        }
+    }
 }

@@ -16,6 +16,7 @@ mod danish_order;
 mod dashboard;
 mod documents;
 mod exports;
+mod faults;
 mod forms;
 mod groups;
 mod hardening;

@@ -44,7 +44,11 @@ fn pages_answer_503_in_danish_while_the_database_file_is_gone_and_recover_when_i
     assert_eq!(body["error"], "unavailable");
     let health = app.get(&client(), "/healthz");
     assert_eq!(health.status, 503);
-    assert!(health.text().contains("is not there"), "{}", health.text());
+    assert!(
+        health.text().starts_with("utilgængelig") && !health.text().contains(".db"),
+        "{}",
+        health.text()
+    );
     assert!(
         !app.db_path.exists(),
         "no empty database was made in its place"
@@ -53,10 +57,7 @@ fn pages_answer_503_in_danish_while_the_database_file_is_gone_and_recover_when_i
     // Something that cannot be read as the database in its place.
     std::fs::create_dir(&app.db_path).unwrap();
     assert_eq!(app.get(&reader, "/rounds/2").status, 503);
-    assert!(app
-        .get(&client(), "/healthz")
-        .text()
-        .contains("is not a file"));
+    assert_eq!(app.get(&client(), "/healthz").status, 503);
     std::fs::remove_dir(&app.db_path).unwrap();
 
     std::fs::rename(moved(&app.db_path), &app.db_path).unwrap();
@@ -78,10 +79,7 @@ fn a_database_file_replaced_while_running_is_not_used() {
     std::fs::copy(moved(&app.db_path), &app.db_path).unwrap();
     let response = app.get(&reader, "/rounds/2");
     assert_eq!(response.status, 503);
-    assert!(app
-        .get(&client(), "/healthz")
-        .text()
-        .contains("replaced by another file"));
+    assert_eq!(app.get(&client(), "/healthz").status, 503);
     std::fs::rename(moved(&app.db_path), &app.db_path).unwrap();
     assert_eq!(app.get(&reader, "/rounds/2").status, 200);
 }

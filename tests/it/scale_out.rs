@@ -34,7 +34,7 @@ fn postgres_database(test: &str) -> Option<TestDatabase> {
 }
 
 /// A child process, killed when the test ends however it ends.
-struct Running(Child);
+pub struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -78,7 +78,7 @@ fn serve(database_url: &str) -> (Running, String) {
     (running, address)
 }
 
-fn find_nginx() -> Option<PathBuf> {
+pub fn find_nginx() -> Option<PathBuf> {
     let path = std::env::var("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/usr/local/sbin", "/usr/local/nginx/sbin"].map(PathBuf::from))
@@ -87,7 +87,7 @@ fn find_nginx() -> Option<PathBuf> {
 }
 
 /// nginx on a free loopback port with deploy/nginx.conf, round-robin to `upstreams`.
-fn start_nginx(nginx: &Path, prefix: &Path, upstreams: &[&str]) -> (Running, String) {
+pub fn start_nginx(nginx: &Path, prefix: &Path, upstreams: &[&str]) -> (Running, String) {
     let port = free_port();
     let servers: String = upstreams
         .iter()
@@ -97,7 +97,8 @@ fn start_nginx(nginx: &Path, prefix: &Path, upstreams: &[&str]) -> (Running, Str
     let config = NGINX_TEMPLATE
         .replace("@PREFIX@", prefix_text)
         .replace("@LISTEN@", &format!("127.0.0.1:{port}"))
-        .replace("@UPSTREAMS@", &servers);
+        .replace("@UPSTREAMS@", &servers)
+        .replace("@STATIC@", concat!(env!("CARGO_MANIFEST_DIR"), "/static"));
     let config_path = prefix.join("nginx.conf");
     std::fs::write(&config_path, config).expect("write nginx.conf");
     let child = Command::new(nginx)
