@@ -43,6 +43,12 @@ pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 /// Texts a workbook's shared text table may hold (each is kept in memory while reading).
 pub const MAX_SHARED_STRINGS: u64 = 200_000;
 
+/// Sheets looked through for the first one with content. Each is streamed from its start and
+/// a workbook may name one part many times, so fewer are looked through when parts are big:
+/// as many as keep the XML streamed within [`MAX_UNPACKED_BYTES`], counting each sheet as big
+/// as the largest part.
+pub const MAX_SHEETS: usize = 20;
+
 /// At most this many errors are listed; a file with more is surely the wrong file.
 const MAX_ERRORS: usize = 100;
 
@@ -98,6 +104,9 @@ pub enum Limit {
     Cells,
     /// More than [`MAX_TEXT_BYTES`] of text in the cells.
     TextBytes,
+    /// The first `looked` sheets are empty, and the workbook has `sheets` (more); see
+    /// [`MAX_SHEETS`].
+    Sheets { sheets: usize, looked: usize },
 }
 
 /// A file refused for its size or extent: which file and sheet, and which limit.
@@ -431,7 +440,7 @@ mod xlsx {
 
     use super::{
         file_error, over_limit, Collector, ImportFile, Limit, ReadFailure, Rows, MAX_PARTS,
-        MAX_SHARED_STRINGS, MAX_UNPACKED_BYTES,
+        MAX_SHARED_STRINGS, MAX_SHEETS, MAX_UNPACKED_BYTES,
     };
 
     fn unreadable(file: &ImportFile<'_>, cause: &dyn std::fmt::Display) -> ReadFailure {
@@ -452,8 +461,9 @@ mod xlsx {
     }
 
     /// Checks the archive's declared sizes and shared text table, and copies the parts that
-    /// are read into a new archive (compressed data copied as is).
-    fn checked_archive(file: &ImportFile<'_>) -> Result<Vec<u8>, ReadFailure> {
+    /// are read into a new archive (compressed data copied as is). Returns it and the size of
+    /// its largest part other than the shared text table (what one sheet may cost to stream).
+    fn checked_archive(file: &ImportFile<'_>) -> Result<(Vec<u8>, u64), ReadFailure> {
         let mut archive =
             zip::ZipArchive::new(Cursor::new(file.bytes)).map_err(|e| unreadable(file, &e))?;
         if archive.len() > MAX_PARTS {
@@ -467,6 +477,7 @@ mod xlsx {
         }
         let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(file.bytes.len())));
         let mut unpacked: u64 = 0;
+        let mut largest: u64 = 0;
         let mut shared_strings = Vec::new();
         for index in 0..archive.len() {
             let part = archive
@@ -483,6 +494,9 @@ mod xlsx {
             unpacked = unpacked.saturating_add(part.size());
             if name.ends_with("sharedstrings.xml") {
                 shared_strings.push(index);
+            } else {
+                // Any other part may be a sheet, streamed once per sheet that names it.
+                largest = largest.max(part.size());
             }
             out.raw_copy_file(part).map_err(|e| unreadable(file, &e))?;
         }
@@ -497,7 +511,8 @@ mod xlsx {
             let part = archive.by_index(index).map_err(|e| unreadable(file, &e))?;
             check_shared_strings(file, part)?;
         }
-        Ok(out.finish().map_err(|e| unreadable(file, &e))?.into_inner())
+        let archive = out.finish().map_err(|e| unreadable(file, &e))?.into_inner();
+        Ok((archive, largest))
     }
 
     /// The shared text table is loaded whole by the reader, which also reserves room for
@@ -544,24 +559,35 @@ mod xlsx {
 
     /// The first sheet with a non-empty cell: its name and rows.
     pub(super) fn read_first_sheet(file: &ImportFile<'_>) -> Result<(String, Rows), ReadFailure> {
-        let archive = checked_archive(file)?;
+        let (archive, largest) = checked_archive(file)?;
+        let looked = usize::try_from(MAX_UNPACKED_BYTES / largest.max(1))
+            .unwrap_or(MAX_SHEETS)
+            .clamp(1, MAX_SHEETS);
         // The reader is a third party's parser of hostile input: a panic in it (an arithmetic
         // overflow on a crafted cell reference, say) refuses the file instead of ending the
         // process or the worker.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_sheets(file, archive)))
-            .unwrap_or_else(|_| Err(unreadable(file, &"regnearket er beskadiget")))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_sheets(file, archive, looked)
+        }))
+        .unwrap_or_else(|_| Err(unreadable(file, &"regnearket er beskadiget")))
     }
 
-    fn read_sheets(file: &ImportFile<'_>, archive: Vec<u8>) -> Result<(String, Rows), ReadFailure> {
+    /// Streams the first `looked` sheets until one has content.
+    fn read_sheets(
+        file: &ImportFile<'_>,
+        archive: Vec<u8>,
+        looked: usize,
+    ) -> Result<(String, Rows), ReadFailure> {
         let mut workbook: Xlsx<_> =
             Xlsx::new(Cursor::new(archive)).map_err(|e| unreadable(file, &e))?;
-        for name in workbook.sheet_names() {
-            let mut cells = match workbook.worksheet_cells_reader(&name) {
+        let names = workbook.sheet_names();
+        for name in names.iter().take(looked) {
+            let mut cells = match workbook.worksheet_cells_reader(name) {
                 Ok(cells) => cells,
                 Err(XlsxError::NotAWorksheet(_)) => continue,
                 Err(e) => return Err(unreadable(file, &e)),
             };
-            let mut collector = Collector::new(file, Some(&name));
+            let mut collector = Collector::new(file, Some(name));
             while let Some(cell) = cells.next_cell().map_err(|e| unreadable(file, &e))? {
                 let (row, column) = cell.get_position();
                 match cell.get_value() {
@@ -582,8 +608,18 @@ mod xlsx {
             }
             if !collector.is_empty() {
                 let rows = collector.into_rows();
-                return Ok((name, rows));
+                return Ok((name.clone(), rows));
             }
+        }
+        if names.len() > looked {
+            return Err(over_limit(
+                file,
+                None,
+                Limit::Sheets {
+                    sheets: names.len(),
+                    looked,
+                },
+            ));
         }
         Err(file_error(file, None, "regnearket er tomt.".into()).into())
     }
@@ -1756,6 +1792,15 @@ mod tests {
     /// An XLSX made by hand: one sheet ("Ark1") with `sheet_data` inside `<sheetData>`, and a
     /// shared text table when given.
     fn hand_made_xlsx(sheet_data: &[u8], shared_strings: Option<&[u8]>) -> Vec<u8> {
+        hand_made_xlsx_with_sheets(1, sheet_data, shared_strings)
+    }
+
+    /// The same with `sheets` sheets ("Ark1", "Ark2", …) that all show the one sheet part.
+    fn hand_made_xlsx_with_sheets(
+        sheets: usize,
+        sheet_data: &[u8],
+        shared_strings: Option<&[u8]>,
+    ) -> Vec<u8> {
         use std::io::Write as _;
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         let options = zip::write::SimpleFileOptions::default()
@@ -1772,9 +1817,12 @@ mod tests {
             "_rels/.rels",
             br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
         );
+        let sheet_list: String = (1..=sheets)
+            .map(|n| format!(r#"<sheet name="Ark{n}" sheetId="{n}" r:id="rId1"/>"#))
+            .collect();
         part(
             "xl/workbook.xml",
-            br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Ark1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+            format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{sheet_list}</sheets></workbook>"#).as_bytes(),
         );
         part(
             "xl/_rels/workbook.xml.rels",
@@ -1973,6 +2021,39 @@ mod tests {
         // A CSV of only separators keeps nothing and is empty.
         let commas = ",".repeat(MAX_FILE_BYTES - 1);
         assert_eq!(only_error(answers(&commas)), "svar.csv: filen er tom.");
+    }
+
+    #[test]
+    fn a_workbook_naming_one_sheet_part_many_times_is_looked_through_only_so_far() {
+        // 10,000 names for one part of 20 MiB of empty rows: each name would stream it anew;
+        // it is streamed once.
+        let rows = b"<row/>".repeat(20 * 1024 * 1024 / 6);
+        let bytes = hand_made_xlsx_with_sheets(10_000, &rows, None);
+        assert_eq!(
+            refusal(&bytes),
+            Limit::Sheets {
+                sheets: 10_000,
+                looked: 1
+            }
+        );
+        // Small parts: twenty sheets are looked through.
+        let small = hand_made_xlsx_with_sheets(10_000, b"<row/>", None);
+        assert_eq!(
+            refusal(&small),
+            Limit::Sheets {
+                sheets: 10_000,
+                looked: MAX_SHEETS
+            }
+        );
+        // A few empty sheets are just empty.
+        let few = hand_made_xlsx_with_sheets(3, b"", None);
+        assert_eq!(
+            only_error(answers_of(ImportFile {
+                name: "tom.xlsx",
+                bytes: &few,
+            })),
+            "tom.xlsx: regnearket er tomt."
+        );
     }
 
     #[test]

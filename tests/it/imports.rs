@@ -652,8 +652,8 @@ fn run_measured(app: &TestApp, args: &[&str]) -> (bool, String, u64) {
     (out.status.success(), err, peak)
 }
 
-/// An answers file at the reader's limits: 19,999 rows × 5 columns of text (99,995 cells,
-/// about 14 MB of text, 199,000 distinct shared texts), under 2 MiB packed and 24 MiB unpacked.
+/// An answers file at the reader's limits: 20,000 rows × 5 columns (100,000 cells, the limit;
+/// about 12 MB of text; 199,007 distinct shared texts), under 2 MiB packed and 24 MiB unpacked.
 fn largest_accepted_xlsx() -> Vec<u8> {
     use std::io::Write as _;
     let rows = 19_999usize;

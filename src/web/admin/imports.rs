@@ -430,7 +430,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -485,6 +485,10 @@ pub fn over_limit_text(refusal: &OverLimit) -> String {
             "arket har over {} udfyldte celler; en import læser højst {}. Del filen op, eller slet det, der ikke skal importeres.",
             thousands(MAX_CELLS as u64),
             thousands(MAX_CELLS as u64)
+        ),
+        Limit::Sheets { sheets, looked } => format!(
+            "regnearkets første {looked} ark er tomme, og det har {} ark; en import læser kun de første {looked}. Flyt tabellen til det første ark.",
+            thousands(sheets as u64)
         ),
         Limit::TextBytes => format!(
             "cellerne rummer over {} MB tekst; en import læser højst {} MB. Del filen op, eller slet det, der ikke skal importeres.",
