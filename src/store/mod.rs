@@ -176,11 +176,72 @@ impl DatabaseTarget {
 }
 
 /// Settings every SQLite connection gets: enforced foreign keys, WAL so readers never block
-/// the writer, and a busy timeout so concurrent writers wait instead of failing.
+/// the writer, a busy timeout so concurrent writers wait instead of failing, and a WAL file
+/// cut back to [`WAL_KEEP_BYTES`] whenever it starts over (SQLite otherwise keeps the file at
+/// the largest size it ever reached).
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
      PRAGMA foreign_keys = ON;
      PRAGMA journal_mode = WAL;
-     PRAGMA synchronous = NORMAL;";
+     PRAGMA synchronous = NORMAL;
+     PRAGMA journal_size_limit = 4194304;";
+
+/// What a WAL file is cut back to when it starts over (`journal_size_limit`).
+pub const WAL_KEEP_BYTES: u64 = 4 * 1024 * 1024;
+
+/// WAL frames (pages) past which a checkpoint waits for readers and empties the file: with
+/// 4 KiB pages about 16 MiB. Below it a passive checkpoint, which never waits, is enough.
+const WAL_TRUNCATE_FRAMES: i64 = 4096;
+
+/// How long a truncating checkpoint waits for readers before trying again later.
+const WAL_TRUNCATE_WAIT_MS: u32 = 250;
+
+#[derive(diesel::QueryableByName, Debug, Clone, Copy, PartialEq, Eq)]
+struct CheckpointRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    busy: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    log: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    checkpointed: i64,
+}
+
+/// Why a checkpoint ran the way it did; for the log and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoint {
+    /// Not SQLite: PostgreSQL keeps its own log.
+    NotSqlite,
+    /// A passive checkpoint: (frames in the WAL, frames copied into the database).
+    Passive { log: i64, checkpointed: i64 },
+    /// The WAL was emptied (or, `done == false`, readers kept it busy past the wait).
+    Truncated { done: bool },
+}
+
+/// Copies the WAL into the database without blocking anyone, and when the WAL has grown past
+/// [`WAL_TRUNCATE_FRAMES`] (readers kept a passive checkpoint from finishing while writes went
+/// on), or `idle` says no save is waiting, waits briefly for readers and empties it. This
+/// keeps the `-wal` file bounded under sustained saves and reads, and brings it back to
+/// nothing soon after a load ends.
+pub fn checkpoint_wal(conn: &mut DbConnection, idle: bool) -> QueryResult<Checkpoint> {
+    use diesel::RunQueryDsl;
+    let DbConnection::Sqlite(conn) = conn else {
+        return Ok(Checkpoint::NotSqlite);
+    };
+    let passive: CheckpointRow =
+        diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(conn)?;
+    if passive.log < WAL_TRUNCATE_FRAMES && !(idle && passive.log > 0) {
+        return Ok(Checkpoint::Passive {
+            log: passive.log,
+            checkpointed: passive.checkpointed,
+        });
+    }
+    conn.batch_execute(&format!("PRAGMA busy_timeout = {WAL_TRUNCATE_WAIT_MS}"))?;
+    let truncated: QueryResult<CheckpointRow> =
+        diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result(conn);
+    conn.batch_execute("PRAGMA busy_timeout = 5000")?;
+    Ok(Checkpoint::Truncated {
+        done: truncated?.busy == 0,
+    })
+}
 
 /// Opens connections to the chosen backend for the pool (diesel's own manager would try
 /// each backend in turn and lose the real error).
@@ -799,6 +860,64 @@ mod tests {
         assert!(fresh.is_err(), "a missing file is not created");
         assert!(!std::path::Path::new(path).exists());
         drop(pool);
+    }
+
+    #[test]
+    fn a_wal_kept_growing_by_a_reader_is_emptied_once_the_reader_is_done() {
+        use diesel::RunQueryDsl;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal.db");
+        let path = path.to_str().unwrap();
+        let pool = connect(path).unwrap();
+        let wal = || std::fs::metadata(format!("{path}-wal")).map_or(0, |m| m.len());
+        let mut writer = pool.get().unwrap();
+        writer
+            .batch_execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+            .unwrap();
+        // A reader holds its snapshot open: no checkpoint can copy past it, so the WAL grows.
+        let mut reader = pool.get().unwrap();
+        reader.batch_execute("BEGIN").unwrap();
+        diesel::sql_query("SELECT count(*) FROM filler")
+            .execute(&mut *reader)
+            .unwrap();
+        let mut checker = pool.get().unwrap();
+        for _ in 0..40 {
+            writer
+                .batch_execute(
+                    "INSERT INTO filler (body) SELECT hex(randomblob(1000)) \
+                     FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250) SELECT i FROM n)",
+                )
+                .unwrap();
+            assert!(
+                !matches!(
+                    checkpoint_wal(&mut checker, false).unwrap(),
+                    Checkpoint::Truncated { done: true }
+                ),
+                "no truncation while the reader holds the WAL"
+            );
+        }
+        let grown = wal();
+        assert!(grown > 16 * 1024 * 1024, "the WAL grew to {grown} bytes");
+        // Once the reader is done the next checkpoint empties the file.
+        reader.batch_execute("COMMIT").unwrap();
+        assert_eq!(
+            checkpoint_wal(&mut checker, false).unwrap(),
+            Checkpoint::Truncated { done: true }
+        );
+        assert!(wal() <= WAL_KEEP_BYTES, "{} bytes left", wal());
+        // A small WAL is left to passive checkpoints under load, and emptied when idle.
+        writer
+            .batch_execute("INSERT INTO filler (body) VALUES ('x')")
+            .unwrap();
+        assert!(matches!(
+            checkpoint_wal(&mut checker, false).unwrap(),
+            Checkpoint::Passive { .. }
+        ));
+        assert_eq!(
+            checkpoint_wal(&mut checker, true).unwrap(),
+            Checkpoint::Truncated { done: true }
+        );
+        assert_eq!(wal(), 0);
     }
 
     #[test]

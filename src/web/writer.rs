@@ -193,20 +193,26 @@ impl From<diesel::result::Error> for GroupError {
 
 /// SQLite's WAL checkpoints, taken off the writer: by default the commit that finds the WAL
 /// past 1,000 pages copies it into the database file and syncs it, while every save queued
-/// behind it waits. Here the writer's connection never checkpoints, and this thread runs a
-/// passive checkpoint (which never blocks the writer or readers) after commits, at most a few
-/// times a second, and every half minute whatever happened (other writes share the pool's
-/// connections, which the writer has told not to checkpoint).
+/// behind it waits. Here the writer's connection never checkpoints, and this thread runs
+/// [`crate::store::checkpoint_wal`] after commits, at most a few times a second: a passive
+/// checkpoint (which never blocks the writer or readers), escalating to one that empties the
+/// WAL when readers have let it grow. When no commit has woken it for two seconds the load is
+/// over, and it empties the WAL (other writes share the pool's connections, which the writer
+/// has told not to checkpoint).
 fn checkpoint_when_woken(pool: &DbPool, woken: &mpsc::Receiver<()>) {
-    use diesel::connection::SimpleConnection;
     loop {
-        match woken.recv_timeout(std::time::Duration::from_secs(30)) {
-            Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+        let idle = match woken.recv_timeout(std::time::Duration::from_secs(2)) {
+            Ok(()) => false,
+            Err(mpsc::RecvTimeoutError::Timeout) => true,
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
-        }
+        };
         if let Ok(mut conn) = pool.get() {
-            if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
-                tracing::warn!(error = %e, "a WAL checkpoint failed");
+            match crate::store::checkpoint_wal(&mut conn, idle) {
+                Ok(crate::store::Checkpoint::Truncated { done: false }) => {
+                    tracing::debug!("readers kept the WAL busy; emptying it again later");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "a WAL checkpoint failed"),
             }
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
