@@ -23,6 +23,7 @@ mod helpers;
 mod imports;
 mod migrations;
 mod operations;
+mod outbox;
 mod page_cache;
 mod pages;
 mod postgres_pass;
