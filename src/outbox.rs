@@ -186,11 +186,8 @@ pub fn start(mut sender: Sender) -> std::io::Result<SenderHandle> {
         .name("trafiklys-outbox".into())
         .spawn(move || {
             let mut database_failing = false;
-            loop {
-                match woken.recv_timeout(POLL) {
-                    Ok(()) | Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => break,
-                }
+            // Until the handle is dropped: woken by a queued mail, or after POLL.
+            while let Ok(()) | Err(RecvTimeoutError::Timeout) = woken.recv_timeout(POLL) {
                 let mut stop = || matches!(woken.try_recv(), Err(TryRecvError::Disconnected));
                 match sender.run_pass(&mut stop) {
                     Ok(pass) => {

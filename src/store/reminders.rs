@@ -94,6 +94,16 @@ pub enum QueueError {
     Database(#[from] diesel::result::Error),
 }
 
+/// An address, when it was reminded, whether that was delivered (before the outbox), and its
+/// outbox mail with the time that mail was given up.
+type ReminderRow = (
+    String,
+    NaiveDateTime,
+    bool,
+    Option<i32>,
+    Option<NaiveDateTime>,
+);
+
 /// When each address was last reminded about the round within the cooldown before `now`;
 /// a reminder that was given up (never delivered) does not count.
 pub fn last_reminded(
@@ -102,13 +112,7 @@ pub fn last_reminded(
     now: NaiveDateTime,
 ) -> QueryResult<HashMap<String, NaiveDateTime>> {
     let since = now - chrono::Duration::hours(mail_policy::REMINDER_COOLDOWN_HOURS);
-    let rows: Vec<(
-        String,
-        NaiveDateTime,
-        bool,
-        Option<i32>,
-        Option<NaiveDateTime>,
-    )> = reminder_recipients::table
+    let rows: Vec<ReminderRow> = reminder_recipients::table
         .inner_join(reminders::table)
         .left_join(mail_outbox::table)
         .filter(reminders::round_id.eq(round_id))

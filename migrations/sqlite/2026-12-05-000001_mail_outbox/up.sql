@@ -25,6 +25,8 @@ CREATE TABLE mail_outbox (
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
 CREATE INDEX mail_outbox_user ON mail_outbox (user_id);
 
--- A reminder's recipient points at its queued mail, whose state the reminders page shows.
-ALTER TABLE reminder_recipients ADD COLUMN outbox_id INTEGER REFERENCES mail_outbox (id);
+-- A reminder's recipient points at its queued mail (mail_outbox.id), whose state the reminders
+-- page shows. No REFERENCES clause here: SQLite cannot drop a column used in a foreign key,
+-- and down.sql drops it.
+ALTER TABLE reminder_recipients ADD COLUMN outbox_id INTEGER;
 CREATE INDEX reminder_recipients_outbox ON reminder_recipients (outbox_id);
