@@ -258,6 +258,10 @@ pub struct ServeArgs {
     /// Sender of the mails, e.g. "KKR Hovedstaden <kkr@kl.dk>".
     #[arg(long, env = "TRAFIKLYS_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// Seconds that connecting to the mail server, and each of its answers, may take before
+    /// the attempt counts as failed (the mail is tried again later).
+    #[arg(long, env = "TRAFIKLYS_SMTP_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub smtp_timeout_seconds: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -436,6 +440,9 @@ fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         )),
         smtp_url: args.smtp_url,
         mail_from: args.mail_from,
+        smtp_timeout: Some(std::time::Duration::from_secs(u64::from(
+            args.smtp_timeout_seconds.max(1),
+        ))),
         clock: crate::clock::Clock::system(),
         site_name: args.site_name,
     };
@@ -630,6 +637,7 @@ pub fn create_admin(
         },
         &token,
         None,
+        |_| None,
     )?;
     Ok(CreatedAdmin {
         email,

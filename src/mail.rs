@@ -3,6 +3,9 @@
 //! The server is given as a URL: `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required`
 //! (STARTTLS) or `smtps://user:pass@host:465` (TLS from the start). Without one, the
 //! application shows links on the page instead of mailing them.
+//!
+//! Nothing here is called while a request waits: mails are queued in the outbox
+//! (`store::outbox`) and the sender (`crate::outbox`) calls [`Mailer::send`] on its own thread.
 
 use std::time::Duration;
 
@@ -17,6 +20,22 @@ use crate::store::invitations::Purpose;
 /// The sender when `TRAFIKLYS_MAIL_FROM` is not set.
 pub const DEFAULT_FROM: &str = "Trafiklys <trafiklys@localhost>";
 
+/// How long connecting, and each command's answer, may take when `TRAFIKLYS_SMTP_TIMEOUT_SECONDS`
+/// is not set.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a failed attempt says about trying again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The message can never be sent (a 5xx reply, an address that is not one).
+    Permanent,
+    /// The server answered but deferred it (a 4xx reply): try it again later.
+    Transient,
+    /// The server could not be reached or did not answer in time: try later, and leave the
+    /// server alone for a while.
+    Unreachable,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("TRAFIKLYS_SMTP_URL is not usable: {0} (use smtp://host:25, smtp://user:password@host:587?tls=required or smtps://user:password@host:465)")]
@@ -29,8 +48,20 @@ pub enum MailError {
     Transport(#[from] lettre::transport::smtp::Error),
 }
 
+impl MailError {
+    /// Whether trying again may help, and whether the server itself is the problem.
+    pub fn failure(&self) -> Failure {
+        match self {
+            MailError::Url(_) | MailError::Address(_) | MailError::Build(_) => Failure::Permanent,
+            MailError::Transport(e) if e.is_permanent() => Failure::Permanent,
+            MailError::Transport(e) if e.is_transient() => Failure::Transient,
+            MailError::Transport(_) => Failure::Unreachable,
+        }
+    }
+}
+
 /// A message before it is addressed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OutgoingMail {
     pub subject: String,
     pub body: String,
@@ -51,10 +82,11 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    pub fn from_url(url: &str, from: &str) -> Result<Mailer, MailError> {
+    /// The server at `url`, with `timeout` for connecting and for each command's answer.
+    pub fn from_url(url: &str, from: &str, timeout: Duration) -> Result<Mailer, MailError> {
         let transport = SmtpTransport::from_url(url.trim())
             .map_err(|e| MailError::Url(e.to_string()))?
-            .timeout(Some(Duration::from_secs(20)))
+            .timeout(Some(timeout))
             .build();
         let from = from
             .parse::<Mailbox>()
@@ -62,7 +94,8 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
-    /// Sends one message to one recipient (blocking: call it off the async workers).
+    /// Sends one message to one recipient (blocking, for up to a few timeouts: only the
+    /// outbox's sender calls it).
     pub fn send(&self, to: &str, mail: &OutgoingMail) -> Result<(), MailError> {
         let to = to
             .parse::<Mailbox>()
@@ -216,19 +249,27 @@ mod tests {
             "smtp://user:secret@mail.example:587?tls=required",
             "smtps://user:secret@mail.example",
         ] {
-            assert!(Mailer::from_url(url, DEFAULT_FROM).is_ok(), "{url}");
+            assert!(
+                Mailer::from_url(url, DEFAULT_FROM, DEFAULT_TIMEOUT).is_ok(),
+                "{url}"
+            );
         }
         assert!(matches!(
-            Mailer::from_url("http://mail.example", DEFAULT_FROM),
+            Mailer::from_url("http://mail.example", DEFAULT_FROM, DEFAULT_TIMEOUT),
             Err(MailError::Url(_))
         ));
         assert!(matches!(
-            Mailer::from_url("smtp://mail.example", "not an address"),
+            Mailer::from_url("smtp://mail.example", "not an address", DEFAULT_TIMEOUT),
             Err(MailError::Address(_))
         ));
         let debug = format!(
             "{:?}",
-            Mailer::from_url("smtps://user:secret@mail.example", DEFAULT_FROM).unwrap()
+            Mailer::from_url(
+                "smtps://user:secret@mail.example",
+                DEFAULT_FROM,
+                DEFAULT_TIMEOUT
+            )
+            .unwrap()
         );
         assert!(!debug.contains("secret"));
     }

@@ -8,6 +8,7 @@ pub mod form;
 pub mod group;
 pub mod import;
 pub mod lineage;
+pub mod mail_policy;
 pub mod model;
 pub mod prose;
 pub mod rounds;

@@ -10,6 +10,7 @@ use rand::rngs::OsRng;
 use serde_json::json;
 
 use super::audit::{self, AuditEntry};
+use super::outbox::{self, NewMail};
 use super::schema::{invitations, users};
 use super::users::{self as user_store, Account, NewUser};
 use super::{tokens, write_tx, DbConnection};
@@ -118,17 +119,35 @@ pub(crate) fn revoke_pending(
     .execute(conn)
 }
 
-/// Invites a new user: the account, without a password until the link is used, and the link,
-/// with their audit rows, in one transaction. The caller made `token` with [`new_token`].
+/// Queues the mail `compose` makes of the new link (none when it makes none, e.g. without a
+/// mail server), addressed to the user.
+fn queue_mail(
+    conn: &mut DbConnection,
+    user_id: i32,
+    invitation: &Invitation,
+    compose: impl FnOnce(&Invitation) -> Option<NewMail>,
+) -> QueryResult<()> {
+    if let Some(mut mail) = compose(invitation) {
+        mail.user_id = Some(user_id);
+        outbox::enqueue(conn, &mail)?;
+    }
+    Ok(())
+}
+
+/// Invites a new user: the account, without a password until the link is used, the link, and
+/// the mail with the link that `compose` makes (queued in the outbox), with their audit rows,
+/// in one transaction. The caller made `token` with [`new_token`].
 pub fn invite(
     conn: &mut DbConnection,
     new: &NewUser,
     token: &str,
     actor: Option<i32>,
+    compose: impl FnOnce(&Invitation) -> Option<NewMail>,
 ) -> QueryResult<(User, Invitation)> {
     write_tx(conn, |conn| {
         let user = user_store::create_user(conn, new, "", actor)?;
         let invitation = insert(conn, user.id, Purpose::Invite, token, actor, super::now())?;
+        queue_mail(conn, user.id, &invitation, compose)?;
         audit::record(
             conn,
             AuditEntry {
@@ -149,12 +168,14 @@ pub fn invite(
 
 /// Resets a user's password: the old password stops working, every session of the user ends,
 /// earlier links are revoked, and a new link lets the user choose a password. Also renews an
-/// invitation that expired before it was used.
+/// invitation that expired before it was used. The mail with the link that `compose` makes is
+/// queued in the outbox in the same transaction.
 pub fn issue_reset(
     conn: &mut DbConnection,
     user_id: i32,
     token: &str,
     actor: Option<i32>,
+    compose: impl FnOnce(&Invitation) -> Option<NewMail>,
 ) -> QueryResult<Invitation> {
     write_tx(conn, |conn| {
         let now = super::now();
@@ -174,6 +195,7 @@ pub fn issue_reset(
             Purpose::Invite
         };
         let invitation = insert(conn, user_id, purpose, token, actor, now)?;
+        queue_mail(conn, user_id, &invitation, compose)?;
         audit::record(
             conn,
             AuditEntry {

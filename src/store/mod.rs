@@ -10,6 +10,7 @@ pub mod bench_data;
 pub mod groups;
 pub mod imports;
 pub mod invitations;
+pub mod outbox;
 pub mod recommendation_sets;
 pub mod reference;
 pub mod reminders;

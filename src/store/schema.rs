@@ -133,6 +133,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     reminders,
     reminder_recipients,
+    mail_outbox,
     municipality_groups,
     municipality_group_members,
     round_municipalities,
@@ -209,6 +210,27 @@ diesel::table! {
         email -> Text,
         delivered -> Bool,
         error -> Nullable<Text>,
+        outbox_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Integer,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        user_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamp>,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -231,6 +253,8 @@ diesel::table! {
 diesel::joinable!(invitations -> users (user_id));
 diesel::joinable!(reminders -> users (sent_by));
 diesel::joinable!(reminder_recipients -> reminders (reminder_id));
+diesel::joinable!(reminder_recipients -> mail_outbox (outbox_id));
+diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(municipality_group_members -> municipality_groups (group_id));
 
 diesel::table! {

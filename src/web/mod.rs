@@ -69,6 +69,9 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender of mails; [`crate::mail::DEFAULT_FROM`] when not set.
     pub mail_from: Option<String>,
+    /// How long connecting to the mail server, and each of its answers, may take;
+    /// [`crate::mail::DEFAULT_TIMEOUT`] when not set.
+    pub smtp_timeout: Option<std::time::Duration>,
     /// The clock deadlines are checked against; the system clock unless a test moves it.
     pub clock: crate::clock::Clock,
     /// Who runs the installation (a KKR's name), shown in every page's header and footer.
@@ -98,6 +101,8 @@ pub enum StartError {
     Listen(#[from] std::io::Error),
     #[error("could not start the writer thread: {0}")]
     Thread(#[source] std::io::Error),
+    #[error("could not start the outbox's sender thread: {0}")]
+    SenderThread(#[source] std::io::Error),
     #[error("{0}")]
     Mail(#[from] crate::mail::MailError),
     #[error("could not set up the metrics: {0}")]
@@ -114,8 +119,11 @@ pub struct AppState {
     pub session_max_seconds: i64,
     pub cache: cache::SummaryCache,
     pub limits: limits::Limits,
-    /// Sends invitations, resets and reminders; `None` when no mail server is configured.
+    /// The mail server for invitations, resets and reminders; `None` when none is configured
+    /// (then links are shown to pass on and reminders are not sent).
     pub mailer: Option<std::sync::Arc<crate::mail::Mailer>>,
+    /// Wakes the thread that delivers the outbox's mails (running when `mailer` is set).
+    pub outbox: Option<crate::outbox::SenderHandle>,
     /// The public address links in mails and on pages start with, without a trailing slash:
     /// the base URL, else the address the server listens on.
     pub public_url: String,
@@ -139,7 +147,37 @@ impl AppState {
             .session_idle
             .map_or(3600, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
             .max(1);
+        let timeout = settings
+            .smtp_timeout
+            .unwrap_or(crate::mail::DEFAULT_TIMEOUT);
+        let mailer = match &settings.smtp_url {
+            Some(url) if !url.trim().is_empty() => {
+                Some(std::sync::Arc::new(crate::mail::Mailer::from_url(
+                    url,
+                    settings
+                        .mail_from
+                        .as_deref()
+                        .unwrap_or(crate::mail::DEFAULT_FROM),
+                    timeout,
+                )?))
+            }
+            _ => None,
+        };
+        let outbox = mailer
+            .as_ref()
+            .map(|mailer| {
+                crate::outbox::start(crate::outbox::Sender::new(
+                    pool.clone(),
+                    mailer.clone(),
+                    settings.clock.clone(),
+                    timeout,
+                ))
+            })
+            .transpose()
+            .map_err(StartError::SenderThread)?;
         Ok(AppState {
+            mailer,
+            outbox,
             db_file,
             writer,
             pool,
@@ -156,18 +194,6 @@ impl AppState {
                 .max(1),
             cache: cache::SummaryCache::default(),
             limits: limits::Limits::new(&settings.limits),
-            mailer: match &settings.smtp_url {
-                Some(url) if !url.trim().is_empty() => {
-                    Some(std::sync::Arc::new(crate::mail::Mailer::from_url(
-                        url,
-                        settings
-                            .mail_from
-                            .as_deref()
-                            .unwrap_or(crate::mail::DEFAULT_FROM),
-                    )?))
-                }
-                _ => None,
-            },
             public_url: settings
                 .base_url
                 .as_deref()
@@ -176,6 +202,15 @@ impl AppState {
             clock: settings.clock.clone(),
             metrics: metrics::Metrics::new()?,
         })
+    }
+}
+
+impl AppState {
+    /// Tells the outbox's sender that a mail was queued.
+    pub fn wake_outbox(&self) {
+        if let Some(outbox) = &self.outbox {
+            outbox.wake();
+        }
     }
 }
 

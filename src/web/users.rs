@@ -23,6 +23,7 @@ use crate::domain::{Municipality, MunicipalityCode, Role, User};
 use crate::mail;
 use crate::password;
 use crate::store::invitations::{self, Invitation, LinkProblem, Purpose};
+use crate::store::outbox::{self, Mail, MailKind, MailState, NewMail};
 use crate::store::users::{self, Account, NewUser};
 use crate::store::{audit, reference};
 
@@ -285,55 +286,111 @@ fn parse_role_and_place(
     }
 }
 
-/// Where a one-time link went: by mail, or shown to the admin to pass on.
+/// Where a one-time link went: queued for mailing, or shown to the admin to pass on.
 #[derive(Debug, Serialize)]
 struct LinkOutcome {
     heading: String,
     name: String,
     email: String,
-    /// Shown only when the link was not mailed.
+    /// Shown only when the link is not mailed.
     link: Option<String>,
+    /// The mail with the link is queued in the outbox.
     mailed: bool,
-    mail_error: Option<String>,
     expires: String,
     user_id: i32,
 }
 
-/// Mails a one-time link if a mail server is configured; says what happened.
-async fn deliver_link(
-    state: &web::Data<AppState>,
+/// The mail with a one-time link, queued with the link when a mail server is set up (made
+/// inside the store's transaction, which knows the link's purpose and expiry).
+fn link_mail(
+    state: &AppState,
+    name: String,
+    email: String,
+    token: &str,
+) -> impl FnOnce(&Invitation) -> Option<NewMail> + Send + 'static {
+    let configured = state.mailer.is_some();
+    let link = format!("{}/invitation/{token}", state.public_url);
+    let at = state.clock.now();
+    move |invitation| {
+        configured.then(|| {
+            let message =
+                mail::invitation_mail(&name, invitation.purpose, &link, invitation.expires_at);
+            NewMail {
+                kind: match invitation.purpose {
+                    Purpose::Invite => MailKind::Invitation,
+                    Purpose::Reset => MailKind::Reset,
+                },
+                recipient: email,
+                subject: message.subject,
+                body: message.body,
+                user_id: None,
+                at,
+            }
+        })
+    }
+}
+
+/// Says where a new link went: queued for mailing (and the sender woken), or to be passed on.
+fn link_outcome(
+    state: &AppState,
     user: &User,
     token: &str,
     invitation: &Invitation,
     heading: String,
-) -> Result<LinkOutcome, AppError> {
-    let link = format!("{}/invitation/{token}", state.public_url);
-    let (mailed, mail_error) = match state.mailer.clone() {
-        Some(mailer) => {
-            let message =
-                mail::invitation_mail(&user.name, invitation.purpose, &link, invitation.expires_at);
-            let to = user.email.clone();
-            let sent = blocking(move || Ok(mailer.send(&to, &message))).await?;
-            match sent {
-                Ok(()) => (true, None),
-                Err(e) => {
-                    tracing::warn!(error = %e, user = user.id, "could not mail a one-time link");
-                    (false, Some(e.to_string()))
-                }
-            }
-        }
-        None => (false, None),
-    };
-    Ok(LinkOutcome {
+) -> LinkOutcome {
+    let mailed = state.mailer.is_some();
+    if mailed {
+        state.wake_outbox();
+    }
+    LinkOutcome {
         heading,
         name: user.name.clone(),
         email: user.email.clone(),
-        link: (!mailed).then_some(link),
+        link: (!mailed).then(|| format!("{}/invitation/{token}", state.public_url)),
         mailed,
-        mail_error,
         expires: danish_datetime(invitation.expires_at),
         user_id: user.id,
-    })
+    }
+}
+
+/// The state of the newest mail with a link to the user, in Danish.
+#[derive(Debug, Serialize)]
+struct LinkMailView {
+    /// "queued", "sent" or "failed".
+    state: &'static str,
+    text: String,
+}
+
+fn link_mail_view(mail: &Mail) -> LinkMailView {
+    match &mail.state {
+        MailState::Sent { at } => LinkMailView {
+            state: "sent",
+            text: format!("Sendt til {} {}", mail.recipient, danish_datetime(*at)),
+        },
+        MailState::Queued {
+            attempts,
+            last_error,
+            next_attempt_at,
+        } => LinkMailView {
+            state: "queued",
+            text: match last_error {
+                None => format!("I kø til {}, sendes om lidt", mail.recipient),
+                Some(error) => format!(
+                    "I kø til {}: {attempts} forsøg er mislykkedes (sidst: {error}). Næste forsøg {}",
+                    mail.recipient,
+                    danish_datetime(*next_attempt_at)
+                ),
+            },
+        },
+        MailState::Failed { attempts, error } => LinkMailView {
+            state: "failed",
+            text: format!(
+                "Ikke afleveret til {} efter {attempts} forsøg ({}). Nulstil adgangskoden igen for at lave et nyt link",
+                mail.recipient,
+                error.as_deref().unwrap_or("ukendt fejl")
+            ),
+        },
+    }
 }
 
 async fn show_link(
@@ -427,24 +484,25 @@ async fn invite(
     };
     let token = invitations::new_token();
     let (stored_token, admin_id) = (token.clone(), admin.id);
+    let compose = link_mail(&state, new.name.clone(), new.email.clone(), &token);
     let (user, invitation) = db(&state, move |conn| {
         Ok(invitations::invite(
             conn,
             &new,
             &stored_token,
             Some(admin_id),
+            compose,
         )?)
     })
     .await?;
     tracing::info!(user = user.id, by = admin.id, "user invited");
-    let outcome = deliver_link(
+    let outcome = link_outcome(
         &state,
         &user,
         &token,
         &invitation,
         format!("{} er inviteret", user.name),
-    )
-    .await?;
+    );
     show_link(&state, &session, &admin, &outcome).await
 }
 
@@ -527,11 +585,12 @@ async fn render_user(
 ) -> Result<HttpResponse, AppError> {
     let kkr_id = admin_kkr(admin)?;
     let id = account.user.id;
-    let (municipalities, history, pending) = db(state, move |conn| {
+    let (municipalities, history, pending, link_mail) = db(state, move |conn| {
         Ok((
             reference::municipalities_of_kkr(conn, kkr_id)?,
             audit::history(conn, "user", &id.to_string())?,
             invitations::pending_for(conn, id, crate::store::now())?,
+            outbox::latest_to_user(conn, id, &[MailKind::Invitation, MailKind::Reset])?,
         ))
     })
     .await?;
@@ -544,6 +603,7 @@ async fn render_user(
         "pending_expires",
         &pending.map(|p| danish_datetime(p.expires_at)),
     );
+    context.insert("link_mail", &link_mail.as_ref().map(link_mail_view));
     context.insert(
         "history",
         &history
@@ -729,12 +789,19 @@ async fn reset(
     }
     let token = invitations::new_token();
     let (stored_token, user_id, admin_id) = (token.clone(), account.user.id, admin.id);
+    let compose = link_mail(
+        &state,
+        account.user.name.clone(),
+        account.user.email.clone(),
+        &token,
+    );
     let invitation = db(&state, move |conn| {
         Ok(invitations::issue_reset(
             conn,
             user_id,
             &stored_token,
             Some(admin_id),
+            compose,
         )?)
     })
     .await?;
@@ -743,7 +810,7 @@ async fn reset(
         Purpose::Reset => format!("Adgangskoden for {} er nulstillet", account.user.name),
         Purpose::Invite => format!("{} har fået en ny invitation", account.user.name),
     };
-    let outcome = deliver_link(&state, &account.user, &token, &invitation, heading).await?;
+    let outcome = link_outcome(&state, &account.user, &token, &invitation, heading);
     show_link(&state, &session, &admin, &outcome).await
 }
 

@@ -25,6 +25,7 @@ mod imports;
 mod lineage;
 mod migrations;
 mod operations;
+mod outbox;
 mod page_cache;
 mod pages;
 mod postgres_pass;

@@ -430,7 +430,8 @@ fn an_expired_or_unknown_link_is_refused_with_a_danish_message() {
         kkr_id: Some(kkr),
         municipality_code: None,
     };
-    let (user, _) = invitation_store::invite(&mut conn, &new, "expiredtoken123", None).unwrap();
+    let (user, _) =
+        invitation_store::invite(&mut conn, &new, "expiredtoken123", None, |_| None).unwrap();
     diesel::update(invitations::table.filter(invitations::user_id.eq(user.id)))
         .set(
             invitations::expires_at.eq(chrono::Utc::now().naive_utc() - chrono::Duration::hours(1)),
