@@ -170,3 +170,47 @@ fn text_logs_carry_the_request_id_too() {
         "{warning}"
     );
 }
+
+/// The series of the metrics output (each sample's name and labels, without its value).
+fn metric_series(app: &TestApp) -> std::collections::BTreeSet<String> {
+    app.get(&client(), "/metrics")
+        .text()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.rsplit_once(' ').map(|(series, _)| series.to_owned()))
+        .collect()
+}
+
+#[test]
+fn odd_methods_and_paths_add_no_metric_series() {
+    let app = spawn_app();
+    let agent = client();
+    let odd = |i: usize| {
+        app.request(&agent, &format!("BREW{i}"), "/login", &[]);
+        app.request(&agent, &format!("X-{i}"), &format!("/nowhere/{i}"), &[]);
+        app.request(&agent, "PROPFIND", &format!("/rounds/{i}"), &[]);
+        app.get(&agent, &format!("/nowhere/{i}/deeper?x={i}"));
+        app.get(&agent, &format!("/rounds/{i}x"));
+        app.get(&agent, &format!("/api/v1/odd/{i}"));
+        app.request(&agent, &format!("Z{i}"), "/api/v1/rounds", &[]);
+        app.get(&agent, &format!("/static/fonts/{i}.ttf"));
+    };
+    // One of each kind, and /metrics itself, have made their series.
+    odd(0);
+    metric_series(&app);
+    let before = metric_series(&app);
+    for i in 1..400 {
+        odd(i);
+    }
+    let after = metric_series(&app);
+    assert_eq!(
+        after.len(),
+        before.len(),
+        "new series: {:?}",
+        after.difference(&before).collect::<Vec<_>>()
+    );
+    assert!(after.iter().any(|s| s.contains("method=\"other\"")));
+    assert!(after
+        .iter()
+        .all(|s| !s.contains("BREW") && !s.contains("nowhere")));
+}
