@@ -413,7 +413,11 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     AppError::NotFound.response_for(&req)
 }
 
-/// 200 when the database answers, 503 otherwise.
+/// What `/healthz` tells anyone who asks while the database cannot be used: no path, host
+/// or driver message (those are for the log).
+pub const HEALTH_UNAVAILABLE: &str = "Databasen kan ikke bruges lige nu (database unavailable).\n";
+
+/// 200 when the database answers, 503 otherwise, with a generic message; why goes to the log.
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let result = db(&state, |conn| store::ping(conn).map_err(AppError::from)).await;
     match result {
@@ -424,7 +428,7 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
             tracing::warn!(error = %e, "health check failed");
             HttpResponse::ServiceUnavailable()
                 .content_type("text/plain; charset=utf-8")
-                .body(format!("{e}\n"))
+                .body(HEALTH_UNAVAILABLE)
         }
     }
 }

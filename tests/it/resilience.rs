@@ -44,7 +44,11 @@ fn pages_answer_503_in_danish_while_the_database_file_is_gone_and_recover_when_i
     assert_eq!(body["error"], "unavailable");
     let health = app.get(&client(), "/healthz");
     assert_eq!(health.status, 503);
-    assert!(health.text().contains("is not there"), "{}", health.text());
+    assert!(
+        health.text().contains("Databasen kan ikke bruges lige nu"),
+        "{}",
+        health.text()
+    );
     assert!(
         !app.db_path.exists(),
         "no empty database was made in its place"
@@ -53,10 +57,7 @@ fn pages_answer_503_in_danish_while_the_database_file_is_gone_and_recover_when_i
     // Something that cannot be read as the database in its place.
     std::fs::create_dir(&app.db_path).unwrap();
     assert_eq!(app.get(&reader, "/rounds/2").status, 503);
-    assert!(app
-        .get(&client(), "/healthz")
-        .text()
-        .contains("is not a file"));
+    assert_eq!(app.get(&client(), "/healthz").status, 503);
     std::fs::remove_dir(&app.db_path).unwrap();
 
     std::fs::rename(moved(&app.db_path), &app.db_path).unwrap();
@@ -78,10 +79,7 @@ fn a_database_file_replaced_while_running_is_not_used() {
     std::fs::copy(moved(&app.db_path), &app.db_path).unwrap();
     let response = app.get(&reader, "/rounds/2");
     assert_eq!(response.status, 503);
-    assert!(app
-        .get(&client(), "/healthz")
-        .text()
-        .contains("replaced by another file"));
+    assert_eq!(app.get(&client(), "/healthz").status, 503);
     std::fs::rename(moved(&app.db_path), &app.db_path).unwrap();
     assert_eq!(app.get(&reader, "/rounds/2").status, 200);
 }
@@ -186,4 +184,48 @@ fn a_full_disk_refuses_a_save_in_danish_and_keeps_the_input() {
     on_every_connection(&app, &format!("PRAGMA max_page_count = {pages};"));
     let (response, typed) = save_long_comments(&app, &editor);
     assert_refused_with_input_kept(&app, &response, &typed, before.version);
+}
+
+#[test]
+fn healthz_tells_an_anonymous_caller_nothing_of_the_database_file_and_the_log_says_why() {
+    if skip_on_postgres(
+        "healthz_tells_an_anonymous_caller_nothing_of_the_database_file_and_the_log_says_why",
+        "it is about the SQLite file",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hemmelig-sti.db");
+    let server = crate::binary::Server::start(&db, &[], &[]);
+    let health =
+        |server: &crate::binary::Server| finish(client().get(&server.url("/healthz")).call());
+    assert_eq!(health(&server).status, 200);
+    std::fs::rename(&db, moved(&db)).unwrap();
+    let refused = health(&server);
+    assert_eq!(refused.status, 503);
+    let body = refused.text();
+    assert_eq!(
+        body,
+        "Databasen kan ikke bruges lige nu (database unavailable).\n"
+    );
+    assert!(!body.contains("hemmelig-sti") && !body.contains(dir.path().to_str().unwrap()));
+    let mut logged = false;
+    for _ in 0..100 {
+        if server
+            .log()
+            .iter()
+            .any(|l| l.contains("health check failed") && l.contains("hemmelig-sti.db"))
+        {
+            logged = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        logged,
+        "the log names the file:\n{}",
+        server.log().join("\n")
+    );
+    std::fs::rename(moved(&db), &db).unwrap();
+    assert_eq!(health(&server).status, 200);
 }
