@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod form;
 pub mod group;
 pub mod import;
+pub mod installation;
 pub mod model;
 pub mod prose;
 pub mod rounds;

@@ -148,7 +148,8 @@ pub fn invite(
 }
 
 /// Resets a user's password: the old password stops working, every session of the user ends,
-/// earlier links are revoked, and a new link lets the user choose a password. Also renews an
+/// earlier links and every API token are revoked, and a new link lets the user choose a
+/// password. Also renews an
 /// invitation that expired before it was used.
 pub fn issue_reset(
     conn: &mut DbConnection,
@@ -167,6 +168,7 @@ pub fn issue_reset(
             .execute(conn)?;
         user_store::bump_generation(conn, user_id)?;
         revoke_pending(conn, user_id, now)?;
+        super::tokens::revoke_all(conn, user_id, now, actor)?;
         // A user who never chose a password gets a new invitation, not a reset.
         let purpose = if had_password {
             Purpose::Reset
