@@ -283,6 +283,11 @@ pub enum AdminCommand {
         /// Address the site listens on; the link starts with http://<bind> without a base URL.
         #[arg(long, env = "TRAFIKLYS_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
+        /// Also an installation admin: edits the accessibility statement, the contact page and
+        /// the privacy notice, which belong to the whole installation. Given the email of an
+        /// existing admin, gives that admin the flag instead of creating anyone.
+        #[arg(long)]
+        installation: bool,
     },
 }
 
@@ -472,10 +477,16 @@ fn add_user(
     name: Option<&str>,
     password_stdin: bool,
 ) -> Result<()> {
-    let email = email.trim().to_lowercase();
-    if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
-        bail!("«{email}» is not an email address");
-    }
+    // The same parsers as the web's invitation form: no line breaks or control characters
+    // reach a stored address or name (and from there a mail header or a page).
+    let email = crate::domain::account::EmailAddress::parse(email)
+        .map_err(|e| anyhow::anyhow!("--email: {e}"))?
+        .into_string();
+    let name = match name {
+        Some(name) => crate::domain::account::parse_person_name(name)
+            .map_err(|e| anyhow::anyhow!("--name: {e}"))?,
+        None => email.clone(),
+    };
     let role =
         Role::parse(role).map_err(|e| anyhow::anyhow!("{e} (use admin, kkr, editor or reader)"))?;
     let (kkr_id, municipality_code) = match role {
@@ -501,11 +512,10 @@ fn add_user(
     let (password, generated) = if password_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
-        let line = line.trim_end_matches(['\r', '\n']).to_owned();
-        if line.chars().count() < 12 {
-            bail!("the password must be at least 12 characters long");
-        }
-        (line, false)
+        let line = line.trim_end_matches(['\r', '\n']);
+        let password = crate::domain::account::NewPassword::parse(line, line)
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        (password.as_str().to_owned(), false)
     } else {
         (crate::password::generate(), true)
     };
@@ -514,7 +524,7 @@ fn add_user(
         conn,
         &users::NewUser {
             email: email.clone(),
-            name: name.unwrap_or(&email).to_owned(),
+            name,
             role,
             kkr_id,
             municipality_code,
@@ -542,21 +552,58 @@ pub fn admin(database_url: &str, command: AdminCommand) -> Result<String> {
         name,
         base_url,
         bind,
+        installation,
     } = command;
     let pool = store::connect(database_url)?;
     let mut conn = pool.get()?;
+    if installation {
+        if let Some(done) = flag_existing_admin(&mut conn, &email)? {
+            return Ok(done);
+        }
+    }
     let public_url = base_url
         .map(|u| u.trim().trim_end_matches('/').to_owned())
         .unwrap_or_else(|| format!("http://{bind}"));
-    let created = create_admin(&mut conn, &email, &kkr, name.as_deref(), &public_url)?;
+    let created = create_admin(
+        &mut conn,
+        &email,
+        &kkr,
+        name.as_deref(),
+        &public_url,
+        installation,
+    )?;
     Ok(format!(
-        "Created the admin {} for {}.\n\
+        "Created the {}admin {} for {}.\n\
          One-time link to choose a password and sign in (valid until {}):\n{}\n",
+        if installation { "installation " } else { "" },
         created.email,
         created.kkr_name,
         crate::domain::time::danish_datetime(created.expires_at),
         created.link
     ))
+}
+
+/// `admin create --installation` for the email of an existing admin: that admin gets the
+/// installation flag. `None` when no user has the email (an admin is then created).
+fn flag_existing_admin(conn: &mut store::DbConnection, email: &str) -> Result<Option<String>> {
+    let email = crate::domain::account::EmailAddress::parse(email)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .into_string();
+    let Some((user, _)) = users::find_by_email(conn, &email)? else {
+        return Ok(None);
+    };
+    if user.role != Role::Admin {
+        bail!(
+            "{email} is a user with the role {}; only an admin can be an installation admin",
+            user.role.as_str()
+        );
+    }
+    let changed = users::set_installation_admin(conn, user.id, true, None)?;
+    Ok(Some(if changed {
+        format!("{email} is now an installation admin.\n")
+    } else {
+        format!("{email} was already an installation admin.\n")
+    }))
 }
 
 /// What `admin create` made: the admin and the one-time link to choose a password.
@@ -611,6 +658,7 @@ pub fn create_admin(
     kkr: &str,
     name: Option<&str>,
     public_url: &str,
+    installation: bool,
 ) -> Result<CreatedAdmin> {
     let email = crate::domain::account::EmailAddress::parse(email)
         .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -626,19 +674,21 @@ pub fn create_admin(
         None => email.clone(),
     };
     let token = store::invitations::new_token();
-    let (_, invitation) = store::invitations::invite(
-        conn,
-        &users::NewUser {
-            email: email.clone(),
-            name,
-            role: Role::Admin,
-            kkr_id: Some(kkr_id),
-            municipality_code: None,
-        },
-        &token,
-        None,
-        |_| None,
-    )?;
+    let new = users::NewUser {
+        email: email.clone(),
+        name,
+        role: Role::Admin,
+        kkr_id: Some(kkr_id),
+        municipality_code: None,
+    };
+    // The admin and the flag together, or neither.
+    let invitation = store::write_tx(conn, |conn| {
+        let (user, invitation) = store::invitations::invite(conn, &new, &token, None, |_| None)?;
+        if installation {
+            users::set_installation_admin(conn, user.id, true, None)?;
+        }
+        Ok::<_, diesel::result::Error>(invitation)
+    })?;
     Ok(CreatedAdmin {
         email,
         kkr_name,

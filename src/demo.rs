@@ -154,7 +154,7 @@ fn create_users(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<Vec<DemoSig
     for (role, email, name, municipal) in DEMO_USERS {
         let password = password::generate();
         let hash = password::hash(&password).map_err(|e| invalid(e.to_string()))?;
-        users::create_user(
+        let user = users::create_user(
             conn,
             &users::NewUser {
                 email: email.to_owned(),
@@ -166,6 +166,10 @@ fn create_users(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<Vec<DemoSig
             &hash,
             None,
         )?;
+        // The demo installation has one KKR, whose admin also keeps the installation's pages.
+        if role == Role::Admin {
+            users::set_installation_admin(conn, user.id, true, None)?;
+        }
         sign_ins.push(DemoSignIn {
             role,
             email: email.to_owned(),

@@ -46,6 +46,13 @@ pub fn can_read_all_answers(user: &User, round: &Round) -> bool {
     matches!(user.role, Role::Admin | Role::Kkr) && same_kkr(user, round)
 }
 
+/// Who submitted a municipality's form (a person's name): only callers who may read that
+/// municipality's answers. Everyone else, the public above all, learns which municipality
+/// submitted and when, never who.
+pub fn can_see_submitter(user: Option<&User>, round: &Round, code: &MunicipalityCode) -> bool {
+    user.is_some_and(|u| can_read_municipality(u, round, code))
+}
+
 /// Drafts are seen only by their own municipality and the admin.
 pub fn can_see_drafts(user: &User, round: &Round, code: &MunicipalityCode) -> bool {
     match user.role {

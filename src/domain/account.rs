@@ -136,6 +136,40 @@ pub fn parse_person_name(raw: &str) -> Result<String, InvalidValue> {
     Ok(name.to_owned())
 }
 
+/// How long a new API token works, in days: one of [`TOKEN_LIFETIMES`], a year unless its
+/// owner chooses a shorter time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenLifetime(i64);
+
+/// The lifetimes a token may be given, in days.
+pub const TOKEN_LIFETIMES: [i64; 4] = [30, 90, 180, 365];
+
+impl TokenLifetime {
+    pub const DEFAULT_DAYS: i64 = 365;
+
+    /// The lifetime chosen on the form; empty means the default.
+    pub fn parse(raw: Option<&str>) -> Result<TokenLifetime, InvalidValue> {
+        let raw = raw.map(str::trim).unwrap_or("");
+        if raw.is_empty() {
+            return Ok(TokenLifetime(Self::DEFAULT_DAYS));
+        }
+        raw.parse::<i64>()
+            .ok()
+            .filter(|days| TOKEN_LIFETIMES.contains(days))
+            .map(TokenLifetime)
+            .ok_or_else(|| InvalidValue("Vælg, hvor længe nøglen skal virke.".into()))
+    }
+
+    pub fn days(self) -> i64 {
+        self.0
+    }
+
+    /// When a token made at `now` stops working.
+    pub fn expiry_from(self, now: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+        now + chrono::Duration::days(self.0)
+    }
+}
+
 /// Where a user belongs: a KKR for the KKR roles, a municipality for the municipal roles.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Placement {
@@ -256,6 +290,16 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("hører ikke til jeres KKR"));
+    }
+
+    #[test]
+    fn a_token_works_for_a_year_unless_a_listed_shorter_time_is_chosen() {
+        assert_eq!(TokenLifetime::parse(None).unwrap().days(), 365);
+        assert_eq!(TokenLifetime::parse(Some(" ")).unwrap().days(), 365);
+        assert_eq!(TokenLifetime::parse(Some("90")).unwrap().days(), 90);
+        for bad in ["0", "366", "100000", "-30", "et år"] {
+            assert!(TokenLifetime::parse(Some(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

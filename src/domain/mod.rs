@@ -9,6 +9,7 @@ pub mod group;
 pub mod import;
 pub mod lineage;
 pub mod mail_policy;
+pub mod installation;
 pub mod model;
 pub mod prose;
 pub mod rounds;

@@ -18,7 +18,9 @@ use crate::views::{self, OwnArea};
 pub struct Own {
     pub sentence: String,
     pub submitted: bool,
-    /// "Indsendt 1. oktober 2017 kl. 10.00 af ..." or "Kladde, endnu ikke indsendt: ...".
+    /// "Indsendt af Frederiksberg Kommune 1. oktober 2017 kl. 10.00." or "Kladde, endnu ikke
+    /// indsendt: ...". The attachment goes on a public agenda: it names the municipality,
+    /// never the person who submitted.
     pub state: String,
 }
 
@@ -107,7 +109,7 @@ pub fn build(
         own: Own {
             sentence: municipality_sentence(&official, &own_summary.counts, line.submitted),
             submitted: line.submitted,
-            state: line.sentence,
+            state: views::public_submission_sentence(submission, &official),
         },
         areas,
         chart_alt: chart.description(),

@@ -185,6 +185,11 @@ fn defuse(cell: &str) -> String {
 }
 
 /// CSV, UTF-8 with a byte order mark (so Excel reads æøå), a header row, `\r\n` line ends.
+///
+/// Every text field is quoted, whatever it holds: a spreadsheet that splits the file on the
+/// other separator (Danish Excel reads a comma file by semicolons) then still sees each
+/// field whole, so a comment such as `ok;=1+1` never becomes a cell of its own. Only numbers
+/// (year, municipality code, recommendation number) go unquoted; they hold no separator.
 pub fn csv(rows: &[ExportRow], separator: Separator) -> Result<Vec<u8>, csv::Error> {
     let mut out = Vec::from("\u{FEFF}".as_bytes());
     {
@@ -194,6 +199,7 @@ pub fn csv(rows: &[ExportRow], separator: Separator) -> Result<Vec<u8>, csv::Err
                 Separator::Semicolon => b';',
             })
             .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::NonNumeric)
             .from_writer(&mut out);
         writer.write_record(HEADERS)?;
         for row in rows {
@@ -484,7 +490,9 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
 
 #[cfg(test)]
 mod tests {
-    use super::{defuse, row_points, wrapped_lines};
+    use super::{csv, defuse, row_points, wrapped_lines, ExportRow, Separator};
+    use crate::domain::Status;
+    use proptest::prelude::*;
 
     #[test]
     fn a_row_is_as_tall_as_its_longest_wrapped_cell() {
@@ -509,5 +517,97 @@ mod tests {
         assert_eq!(defuse("-1"), "'-1");
         assert_eq!(defuse("@cmd"), "'@cmd");
         assert_eq!(defuse("Almindelig tekst"), "Almindelig tekst");
+    }
+
+    /// The cells a spreadsheet makes of CSV text when it splits on `separator`: a quote
+    /// opens or closes a quoted stretch wherever it stands (a doubled quote inside one is a
+    /// quote), and a separator or line end only counts outside quotes. This is how Excel
+    /// reads a file, also one written with the other separator.
+    fn spreadsheet_cells(text: &str, separator: char) -> Vec<String> {
+        let mut cells = vec![String::new()];
+        let mut quoted = false;
+        let mut chars = text.trim_start_matches('\u{FEFF}').chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    chars.next();
+                    if let Some(cell) = cells.last_mut() {
+                        cell.push('"')
+                    }
+                }
+                '"' => quoted = !quoted,
+                c if !quoted && (c == separator || c == '\r' || c == '\n') => {
+                    cells.push(String::new())
+                }
+                c => {
+                    if let Some(cell) = cells.last_mut() {
+                        cell.push(c)
+                    }
+                }
+            }
+        }
+        cells
+    }
+
+    fn row(text: String) -> ExportRow {
+        ExportRow {
+            round: text.clone(),
+            year: 2017,
+            kkr: text.clone(),
+            municipality_code: "147".into(),
+            municipality: text.clone(),
+            focus_area: text.clone(),
+            code: text.clone(),
+            text: text.clone(),
+            binding: "Forpligtende",
+            status: Some(Status::Yellow),
+            comment: text.clone(),
+            form: "Indsendt",
+            submitted_at: text,
+            submitted_at_utc: None,
+        }
+    }
+
+    #[test]
+    fn a_comment_with_the_other_separator_stays_one_cell_in_both_exports() {
+        for separator in [Separator::Comma, Separator::Semicolon] {
+            let bytes = csv(&[row("ok;=1+1, og +2".into())], separator).unwrap();
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.contains("\"ok;=1+1, og +2\""), "{text}");
+            for reading in [',', ';'] {
+                let cells = spreadsheet_cells(&text, reading);
+                assert!(cells.iter().all(|c| !c.starts_with('=')), "{cells:?}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn no_field_becomes_a_formula_cell_whichever_separator_the_spreadsheet_splits_on(
+            texts in proptest::collection::vec("[=+@;,\"'\t\r\n a-z0-9-]{0,10}|\\PC{0,6}", 1..4),
+            comma in any::<bool>(),
+        ) {
+            let separator = if comma { Separator::Comma } else { Separator::Semicolon };
+            let rows: Vec<ExportRow> = texts.into_iter().map(row).collect();
+            let text = String::from_utf8(csv(&rows, separator).unwrap()).unwrap();
+            for reading in [',', ';'] {
+                for cell in spreadsheet_cells(&text, reading) {
+                    prop_assert!(
+                        !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                        "{:?} makes the cell {:?} when read by {:?}", text, cell, reading
+                    );
+                }
+            }
+            // Read with its own separator, every field comes back as written (defused).
+            let own = match separator { Separator::Comma => b',', Separator::Semicolon => b';' };
+            let mut reader = ::csv::ReaderBuilder::new().delimiter(own).from_reader(
+                text.trim_start_matches('\u{FEFF}').as_bytes(),
+            );
+            for (record, original) in reader.records().zip(&rows) {
+                let record = record.unwrap();
+                let expected: Vec<String> = original.cells().iter().map(|c| defuse(c)).collect();
+                prop_assert_eq!(record.iter().collect::<Vec<_>>(), expected);
+            }
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! User text made safe for documents: what no embedded font can draw becomes a visible marker,
-//! control characters too, and directional controls without a partner are dropped.
+//! control characters too, and explicit directional controls are dropped.
 //!
 //! A tagged PDF (PDF/UA-1) may not hold a glyph that a font lacks, so one emoji in a comment
 //! used to make the whole attachment fail. Before a PDF is rendered, every text in its data
 //! passes through [`Coverage::for_pdf`]; the data exports (spreadsheets, CSV, snapshots'
 //! data, the API) keep the original text. Word documents and the text draft get
-//! [`neutralise_bidi`] only, since Word draws with the reader's own fonts.
+//! [`for_document`] only (directional controls dropped, control characters marked), since
+//! Word draws with the reader's own fonts.
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -112,14 +113,14 @@ impl Coverage {
         candidates.peek().is_some() && candidates.all(|f| visible.iter().all(|&c| f.contains(c)))
     }
 
-    /// The text as a PDF can show it: directional controls balanced, and every character
+    /// The text as a PDF can show it: directional controls removed, and every character
     /// that would break the document (a control character, a noncharacter, one no font can
     /// draw in its place) replaced by [`MARKER`]. Invisible formatting characters that cannot
     /// be kept are dropped, as a marker for them would show something the writer never saw.
     pub fn for_pdf(&self, text: &str) -> String {
-        let balanced = neutralise_bidi(text);
-        let mut out = String::with_capacity(balanced.len());
-        for cluster in balanced.graphemes(true) {
+        let plain_direction = strip_direction_controls(text);
+        let mut out = String::with_capacity(plain_direction.len());
+        for cluster in plain_direction.graphemes(true) {
             let plain = cluster
                 .chars()
                 .all(|c| !c.is_control() && !is_forbidden_in_pdf_text(c));
@@ -197,73 +198,30 @@ fn is_complex(c: char) -> bool {
         | 0xFE70..=0xFEFF | 0x1F1E6..=0x1F1FF | 0x1F3FB..=0x1F3FF)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Opener {
-    /// LRE, RLE, LRO, RLO: closed by PDF.
-    Embedding,
-    /// LRI, RLI, FSI: closed by PDI.
-    Isolate,
+/// Whether a character is an explicit directional control: the embeddings and overrides
+/// (LRE, RLE, PDF, LRO, RLO), the isolates (LRI, RLI, FSI, PDI) and the marks (LRM, RLM, ALM).
+/// The marks only move neutral characters such as punctuation and digits, but a comment has
+/// no need of them either, and they are invisible.
+pub fn is_direction_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
 }
 
-fn opener(c: char) -> Option<Opener> {
-    match c {
-        '\u{202A}' | '\u{202B}' | '\u{202D}' | '\u{202E}' => Some(Opener::Embedding),
-        '\u{2066}' | '\u{2067}' | '\u{2068}' => Some(Opener::Isolate),
-        _ => None,
-    }
-}
-
-/// Drops every directional embedding, override or isolate that is not closed within the
-/// text, and every closer without its opener, so that a `U+202E` typed into a comment cannot
-/// turn around the text after it ("txt.exe" shown as "exe.txt") or outside it. Balanced
-/// pairs stay: they are how right-to-left text is written correctly.
-pub fn neutralise_bidi(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut keep = vec![true; chars.len()];
-    // Open controls: (index, kind). A PDI closes the nearest isolate and everything opened
-    // after it; a PDF closes the nearest embedding, but not across an open isolate.
-    let mut open: Vec<(usize, Opener)> = Vec::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if let Some(kind) = opener(c) {
-            open.push((i, kind));
-        } else if c == '\u{2069}' {
-            match open.iter().rposition(|&(_, k)| k == Opener::Isolate) {
-                Some(at) => {
-                    for (j, _) in open.drain(at..).skip(1) {
-                        keep[j] = false;
-                    }
-                }
-                None => keep[i] = false,
-            }
-        } else if c == '\u{202C}' {
-            match open.last() {
-                Some(&(_, Opener::Embedding)) => {
-                    open.pop();
-                }
-                _ => keep[i] = false,
-            }
-        } else if c == '\n' {
-            // A paragraph ends every embedding; what is open is unpaired.
-            for (j, _) in open.drain(..) {
-                keep[j] = false;
-            }
-        }
-    }
-    for (j, _) in open {
-        keep[j] = false;
-    }
-    chars
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(c, k)| k.then_some(c))
-        .collect()
+/// The text without any explicit directional control, paired or not, so that a `U+202E`
+/// typed into a comment cannot turn text around in a document ("txt.exe" shown as
+/// "exe.txt"). Right-to-left scripts still read correctly: their letters carry their own
+/// direction. Every document (PDF, Word, plain text) gets its text through this.
+pub fn strip_direction_controls(text: &str) -> String {
+    text.chars().filter(|&c| !is_direction_control(c)).collect()
 }
 
 /// Text for a document drawn with the reader's own fonts (Word, plain text): directional
-/// controls balanced ([`neutralise_bidi`]), and control characters, which an XML document may
+/// controls removed ([`strip_direction_controls`]), and control characters, which an XML document may
 /// not hold, replaced by [`MARKER`].
 pub fn for_document(text: &str) -> String {
-    neutralise_bidi(text)
+    strip_direction_controls(text)
         .chars()
         .map(|c| {
             if c.is_control() && c != '\n' && c != '\t' || is_forbidden_in_pdf_text(c) {
@@ -326,28 +284,18 @@ mod tests {
     }
 
     #[test]
-    fn unpaired_directional_controls_are_dropped_and_pairs_kept() {
-        assert_eq!(neutralise_bidi("faktura\u{202E}txt.exe"), "fakturatxt.exe");
-        assert_eq!(
-            neutralise_bidi("a\u{202B}b\u{202C}c"),
-            "a\u{202B}b\u{202C}c"
-        );
-        assert_eq!(neutralise_bidi("a\u{202C}b"), "ab");
-        assert_eq!(
-            neutralise_bidi("\u{2067}x\u{2069}\u{2069}"),
-            "\u{2067}x\u{2069}"
-        );
-        // A PDI closes the embeddings opened inside its isolate; those are unpaired.
-        assert_eq!(
-            neutralise_bidi("\u{2068}a\u{202E}b\u{2069}c"),
-            "\u{2068}ab\u{2069}c"
-        );
-        // A PDF does not reach out of an isolate.
-        assert_eq!(
-            neutralise_bidi("\u{202E}a\u{2066}b\u{202C}\u{2069}"),
-            "a\u{2066}b\u{2069}"
-        );
-        assert_eq!(neutralise_bidi("\u{202E}a\nb\u{202C}"), "a\nb");
+    fn every_directional_control_is_dropped_paired_or_not() {
+        let fonts = latin();
+        for text in [
+            "faktura\u{202E}txt.exe\u{202C}",
+            "faktura\u{202E}txt.exe",
+            "faktura\u{2067}txt.exe\u{2069}",
+            "faktura\u{202D}\u{200F}txt.exe\u{200E}\u{061C}",
+        ] {
+            assert_eq!(fonts.for_pdf(text), "fakturatxt.exe");
+            assert_eq!(for_document(text), "fakturatxt.exe");
+        }
+        assert_eq!(strip_direction_controls("\u{202B}שלום\u{202C}"), "שלום");
     }
 
     #[test]
@@ -376,13 +324,19 @@ mod tests {
                     prop_assert!(c == '\n' || c == '\t' || fonts.contains(c), "{:?} in {:?}", c, out);
                     prop_assert!(!c.is_control() || c == '\n' || c == '\t');
                 }
-                prop_assert_eq!(neutralise_bidi(&out), out.clone(), "balanced after");
+                prop_assert!(!out.chars().any(is_direction_control), "{:?}", out);
             }
         }
 
         #[test]
-        fn text_without_directional_controls_is_unchanged(text in "[^\\u{202A}-\\u{202E}\\u{2066}-\\u{2069}]{0,40}") {
-            prop_assert_eq!(neutralise_bidi(&text), text);
+        fn text_without_directional_controls_is_unchanged(text in "[^\\u{202A}-\\u{202E}\\u{2066}-\\u{2069}\\u{200E}\\u{200F}\\u{061C}]{0,40}") {
+            prop_assert_eq!(strip_direction_controls(&text), text);
+        }
+
+        #[test]
+        fn no_document_text_holds_a_directional_control(text in "[a-z.\\u{202A}-\\u{202E}\\u{2066}-\\u{2069}\\u{200E}\\u{200F}\\u{061C}\\n]{0,30}") {
+            prop_assert!(!for_document(&text).chars().any(is_direction_control));
+            prop_assert!(!latin().for_pdf(&text).chars().any(is_direction_control));
         }
     }
 }

@@ -167,9 +167,9 @@ pub fn invite(
 }
 
 /// Resets a user's password: the old password stops working, every session of the user ends,
-/// earlier links are revoked, and a new link lets the user choose a password. Also renews an
-/// invitation that expired before it was used. The mail with the link that `compose` makes is
-/// queued in the outbox in the same transaction.
+/// earlier links and every API token are revoked, and a new link lets the user choose a
+/// password. Also renews an invitation that expired before it was used. The mail with the
+/// link that `compose` makes is queued in the outbox in the same transaction.
 pub fn issue_reset(
     conn: &mut DbConnection,
     user_id: i32,
@@ -188,6 +188,7 @@ pub fn issue_reset(
             .execute(conn)?;
         user_store::bump_generation(conn, user_id)?;
         revoke_pending(conn, user_id, now)?;
+        super::tokens::revoke_all(conn, user_id, now, actor)?;
         // A user who never chose a password gets a new invitation, not a reset.
         let purpose = if had_password {
             Purpose::Reset

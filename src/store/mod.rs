@@ -18,6 +18,7 @@ pub mod rounds;
 mod rows;
 pub mod schema;
 pub mod set_links;
+pub mod site_pages;
 pub mod snapshots;
 pub mod statement;
 pub mod submissions;

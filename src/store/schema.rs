@@ -64,6 +64,16 @@ diesel::table! {
         active -> Bool,
         session_generation -> Integer,
         deactivated_at -> Nullable<Timestamp>,
+        installation_admin -> Bool,
+    }
+}
+
+diesel::table! {
+    site_pages (page) {
+        page -> Text,
+        content -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Integer>,
     }
 }
 
@@ -129,6 +139,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     attachment_snapshots,
     api_tokens,
+    site_pages,
     data_version,
     invitations,
     reminders,
@@ -164,6 +175,7 @@ diesel::table! {
         token_hash -> Text,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        expires_at -> Timestamp,
     }
 }
 

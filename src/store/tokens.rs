@@ -1,5 +1,10 @@
 //! API tokens: created on the user's page, sent as `Authorization: Bearer <token>`.
 //! Only a SHA-256 hash is stored, so a database copy does not leak usable tokens.
+//!
+//! A token works until it expires (`expires_at`) or is revoked, whichever comes first. Its
+//! owner revokes one on `/account`; a password reset, a password set by someone else and a
+//! deactivation revoke all of the user's tokens in the same transaction. A revoked token
+//! stays revoked: reactivating the user does not bring it back.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -19,6 +24,7 @@ pub struct ApiToken {
     pub name: String,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    pub expires_at: NaiveDateTime,
 }
 
 pub fn hash(token: &str) -> String {
@@ -28,8 +34,15 @@ pub fn hash(token: &str) -> String {
         .collect()
 }
 
-/// Stores a new token for the user (the caller made `token` at random) with an audit row.
-pub fn create(conn: &mut DbConnection, user_id: i32, name: &str, token: &str) -> QueryResult<i32> {
+/// Stores a new token for the user (the caller made `token` at random), valid until
+/// `expires_at`, with an audit row.
+pub fn create(
+    conn: &mut DbConnection,
+    user_id: i32,
+    name: &str,
+    token: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<i32> {
     write_tx(conn, |conn| {
         let id: i32 = diesel::insert_into(api_tokens::table)
             .values((
@@ -37,6 +50,7 @@ pub fn create(conn: &mut DbConnection, user_id: i32, name: &str, token: &str) ->
                 api_tokens::name.eq(name),
                 api_tokens::token_hash.eq(hash(token)),
                 api_tokens::created_at.eq(super::now()),
+                api_tokens::expires_at.eq(expires_at),
             ))
             .returning(api_tokens::id)
             .get_result(conn)?;
@@ -48,7 +62,7 @@ pub fn create(conn: &mut DbConnection, user_id: i32, name: &str, token: &str) ->
                 entity: "api_token",
                 entity_id: id.to_string(),
                 before: None,
-                after: Some(json!({ "name": name })),
+                after: Some(json!({ "name": name, "expires_at": expires_at })),
             },
         )?;
         Ok(id)
@@ -83,6 +97,37 @@ pub fn revoke(conn: &mut DbConnection, user_id: i32, token_id: i32) -> QueryResu
     })
 }
 
+/// Revokes every token of the user that is not revoked yet, inside the caller's transaction
+/// (a reset, a password set by someone else, a deactivation); the audit row names how many.
+pub(crate) fn revoke_all(
+    conn: &mut DbConnection,
+    user_id: i32,
+    now: NaiveDateTime,
+    actor: Option<i32>,
+) -> QueryResult<usize> {
+    let revoked = diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(Some(now)))
+    .execute(conn)?;
+    if revoked > 0 {
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: actor,
+                action: "revoke_all",
+                entity: "api_token",
+                entity_id: user_id.to_string(),
+                before: None,
+                after: Some(json!({ "revoked": revoked })),
+            },
+        )?;
+    }
+    Ok(revoked)
+}
+
 pub fn list(conn: &mut DbConnection, user_id: i32) -> QueryResult<Vec<ApiToken>> {
     api_tokens::table
         .filter(api_tokens::user_id.eq(user_id))
@@ -92,15 +137,22 @@ pub fn list(conn: &mut DbConnection, user_id: i32) -> QueryResult<Vec<ApiToken>>
             api_tokens::name,
             api_tokens::created_at,
             api_tokens::revoked_at,
+            api_tokens::expires_at,
         ))
         .load(conn)
 }
 
-/// The user an active token belongs to; none for a deactivated user's token.
-pub fn user_for(conn: &mut DbConnection, token: &str) -> QueryResult<Option<User>> {
+/// The user a token belongs to, if the token is neither revoked nor expired at `now`; none
+/// for a deactivated user's token.
+pub fn user_for(
+    conn: &mut DbConnection,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<User>> {
     let user_id: Option<i32> = api_tokens::table
         .filter(api_tokens::token_hash.eq(hash(token)))
         .filter(api_tokens::revoked_at.is_null())
+        .filter(api_tokens::expires_at.gt(now))
         .select(api_tokens::user_id)
         .get_result(conn)
         .optional()?;

@@ -72,8 +72,10 @@ pub fn set_password_hash(
         diesel::update(users::table.find(user_id))
             .set(users::password_hash.eq(password_hash))
             .execute(conn)?;
-        // A new password ends every session made with the old one.
+        // A new password ends every session made with the old one, and the API tokens:
+        // whoever sets it may be locking someone out.
         bump_generation(conn, user_id)?;
+        super::tokens::revoke_all(conn, user_id, super::now(), actor)?;
         audit::record(
             conn,
             AuditEntry {
@@ -134,6 +136,9 @@ pub struct Account {
     pub session_generation: i32,
     pub created_at: chrono::NaiveDateTime,
     pub deactivated_at: Option<chrono::NaiveDateTime>,
+    /// May edit the installation's pages (with the admin role; see
+    /// [`crate::domain::installation::can_edit_installation_pages`]).
+    pub installation_admin: bool,
 }
 
 #[derive(Debug, Queryable, Selectable)]
@@ -145,6 +150,7 @@ struct AccountRow {
     session_generation: i32,
     created_at: chrono::NaiveDateTime,
     deactivated_at: Option<chrono::NaiveDateTime>,
+    installation_admin: bool,
 }
 
 fn account_of(conn: &mut DbConnection, row: AccountRow) -> QueryResult<(Account, String)> {
@@ -157,6 +163,7 @@ fn account_of(conn: &mut DbConnection, row: AccountRow) -> QueryResult<(Account,
             session_generation: row.session_generation,
             created_at: row.created_at,
             deactivated_at: row.deactivated_at,
+            installation_admin: row.installation_admin,
         },
         hash,
     ))
@@ -358,8 +365,8 @@ pub fn change_password(
     })
 }
 
-/// Deactivates a user: they can no longer sign in or use API tokens, every session ends, and
-/// any waiting invitation or reset link is revoked. False if the user was not active.
+/// Deactivates a user: they can no longer sign in, every session ends, and any waiting
+/// invitation or reset link and every API token is revoked. False if the user was not active.
 pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryResult<bool> {
     write_tx(conn, |conn| {
         let now = super::now();
@@ -371,6 +378,8 @@ pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
         }
         bump_generation(conn, user_id)?;
         super::invitations::revoke_pending(conn, user_id, now)?;
+        // Revoked for good: a reactivation does not bring a token back.
+        super::tokens::revoke_all(conn, user_id, now, Some(actor))?;
         audit::record(
             conn,
             AuditEntry {
@@ -386,7 +395,8 @@ pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
     })
 }
 
-/// Lets a deactivated user sign in again (with their old password, if they had one).
+/// Lets a deactivated user sign in again (with their old password, if they had one). Their
+/// API tokens stay revoked.
 pub fn reactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryResult<bool> {
     write_tx(conn, |conn| {
         let changed = diesel::update(users::table.find(user_id).filter(users::active.eq(false)))
@@ -405,6 +415,52 @@ pub fn reactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
                     entity_id: user_id.to_string(),
                     before: Some(json!({ "active": false })),
                     after: Some(json!({ "active": true })),
+                },
+            )?;
+        }
+        Ok(changed > 0)
+    })
+}
+
+/// Whether the user may edit the installation's pages now: active, an admin, and flagged.
+pub fn is_installation_admin(conn: &mut DbConnection, user_id: i32) -> QueryResult<bool> {
+    let flagged: Option<(bool, bool, String)> = users::table
+        .find(user_id)
+        .select((users::installation_admin, users::active, users::role))
+        .get_result(conn)
+        .optional()?;
+    Ok(flagged.is_some_and(|(flag, active, role)| {
+        flag && active && role == crate::domain::Role::Admin.as_str()
+    }))
+}
+
+/// Sets or clears a user's installation flag, with an audit row; only an admin can carry it.
+/// False when nothing changed (not an admin, or the flag was already so).
+pub fn set_installation_admin(
+    conn: &mut DbConnection,
+    user_id: i32,
+    on: bool,
+    actor: Option<i32>,
+) -> QueryResult<bool> {
+    write_tx(conn, |conn| {
+        let changed = diesel::update(
+            users::table
+                .find(user_id)
+                .filter(users::role.eq(crate::domain::Role::Admin.as_str()))
+                .filter(users::installation_admin.eq(!on)),
+        )
+        .set(users::installation_admin.eq(on))
+        .execute(conn)?;
+        if changed > 0 {
+            audit::record(
+                conn,
+                AuditEntry {
+                    user_id: actor,
+                    action: "set_installation_admin",
+                    entity: "user",
+                    entity_id: user_id.to_string(),
+                    before: Some(json!({ "installation_admin": !on })),
+                    after: Some(json!({ "installation_admin": on })),
                 },
             )?;
         }

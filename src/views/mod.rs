@@ -84,6 +84,22 @@ pub fn submission_line(submission: Option<&Submission>) -> SubmissionLine {
     }
 }
 
+/// Where a municipality's form is, for a document that may go on a public agenda: which
+/// municipality submitted and when, never who ("Indsendt af Frederiksberg Kommune
+/// 1. oktober 2017 kl. 10.00."). `municipality` is its official name.
+pub fn public_submission_sentence(submission: Option<&Submission>, municipality: &str) -> String {
+    match submission {
+        Some(s) if s.is_submitted() => {
+            let when = s
+                .submitted_at
+                .map(|at| format!(" {}", danish_datetime(at)))
+                .unwrap_or_default();
+            format!("Indsendt af {municipality}{when}.")
+        }
+        other => submission_line(other).sentence,
+    }
+}
+
 /// Why a document's figures are not final yet, for a marker on each of its pages: the round
 /// is still being prepared or open, or the municipality's own answers are a draft. Empty when
 /// the figures are final.
@@ -397,6 +413,20 @@ mod tests {
         assert_eq!(
             submission_line(None).sentence,
             "Skemaet er endnu ikke indsendt."
+        );
+    }
+
+    #[test]
+    fn the_sentence_for_a_public_document_names_the_municipality_not_the_person() {
+        let sent = submission(SubmissionState::Submitted, Some("Emma Hansen"));
+        assert_eq!(
+            public_submission_sentence(Some(&sent), "Frederiksberg Kommune"),
+            "Indsendt af Frederiksberg Kommune 1. oktober 2017 kl. 10.00."
+        );
+        let draft = submission(SubmissionState::Draft, None);
+        assert_eq!(
+            public_submission_sentence(Some(&draft), "Frederiksberg Kommune"),
+            "Kladde, endnu ikke indsendt: svarene er foreløbige."
         );
     }
 

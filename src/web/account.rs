@@ -2,7 +2,8 @@
 //!
 //! Routes (any signed-in user, for themselves only):
 //! - `GET /account`
-//! - `POST /account/tokens` (create; the token is shown once)
+//! - `POST /account/tokens` (create, for a year unless a shorter time is chosen; the token
+//!   is shown once)
 //! - `POST /account/tokens/{id}/revoke`
 //! - `POST /account/password` (change password; every other session of the user ends)
 
@@ -17,7 +18,7 @@ use super::auth::{follow_generation, SignedIn};
 use super::error::AppError;
 use super::pages::{base_context, verify_csrf};
 use super::{blocking, db, AppState};
-use crate::domain::account::NewPassword;
+use crate::domain::account::{NewPassword, TokenLifetime, TOKEN_LIFETIMES};
 use crate::domain::time::danish_datetime;
 use crate::domain::User;
 use crate::password;
@@ -36,7 +37,33 @@ struct TokenView {
     id: i32,
     name: String,
     created: String,
+    /// "4. december 2027 kl. 21.00": when it stops working (or stopped).
+    expires: String,
+    expired: bool,
     revoked: Option<String>,
+}
+
+/// A lifetime the token form offers.
+#[derive(Debug, Serialize)]
+struct LifetimeChoice {
+    days: i64,
+    label: String,
+    selected: bool,
+}
+
+fn lifetime_choices() -> Vec<LifetimeChoice> {
+    TOKEN_LIFETIMES
+        .iter()
+        .map(|&days| LifetimeChoice {
+            days,
+            label: if days == 365 {
+                "1 år".to_owned()
+            } else {
+                format!("{days} dage")
+            },
+            selected: days == TokenLifetime::DEFAULT_DAYS,
+        })
+        .collect()
 }
 
 const NAME_MAX_CHARS: usize = 100;
@@ -106,17 +133,21 @@ async fn render_with(
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.id;
     let list = db(state, move |conn| Ok(tokens::list(conn, user_id)?)).await?;
+    let now = state.clock.now();
     let views: Vec<TokenView> = list
         .into_iter()
         .map(|t| TokenView {
             id: t.id,
             name: t.name,
             created: danish_datetime(t.created_at),
+            expires: danish_datetime(t.expires_at),
+            expired: t.expires_at <= now,
             revoked: t.revoked_at.map(danish_datetime),
         })
         .collect();
     let mut context = base_context(session, Some(user))?;
     context.insert("tokens", &views);
+    context.insert("lifetimes", &lifetime_choices());
     context.insert("new_token", &new_token);
     context.insert("error", &error);
     context.insert("password", &password);
@@ -140,6 +171,7 @@ async fn show(
 pub struct CreateForm {
     csrf_token: Option<String>,
     name: Option<String>,
+    days: Option<String>,
 }
 
 async fn create(
@@ -163,10 +195,25 @@ async fn create(
         )
         .await;
     }
+    let lifetime = match TokenLifetime::parse(form.days.as_deref()) {
+        Ok(lifetime) => lifetime,
+        Err(e) => {
+            return render(
+                &state,
+                &session,
+                &user,
+                None,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
     let token = format!("tl_{}", Alphanumeric.sample_string(&mut OsRng, 40));
     let (user_id, stored) = (user.id, token.clone());
+    let expires_at = lifetime.expiry_from(state.clock.now());
     db(&state, move |conn| {
-        Ok(tokens::create(conn, user_id, &name, &stored)?)
+        Ok(tokens::create(conn, user_id, &name, &stored, expires_at)?)
     })
     .await?;
     render(&state, &session, &user, Some(token), None, StatusCode::OK).await

@@ -171,7 +171,8 @@ fn sign_in_required() -> ApiError {
     })
 }
 
-/// The caller: a bearer token's owner, else the session's user, else anonymous.
+/// The caller: a bearer token's owner (while the token is neither revoked nor expired), else
+/// the session's user, else anonymous.
 async fn caller(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Option<User>, ApiError> {
     let header = req
         .headers()
@@ -186,7 +187,8 @@ async fn caller(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Option
                 .filter(|t| !t.is_empty())
                 .ok_or_else(sign_in_required)?
                 .to_owned();
-            let user = db(state, move |conn| Ok(tokens::user_for(conn, &token)?)).await?;
+            let now = state.clock.now();
+            let user = db(state, move |conn| Ok(tokens::user_for(conn, &token, now)?)).await?;
             user.map(Some).ok_or_else(sign_in_required)
         }
         None => Ok(session_user(req).await?),
@@ -255,11 +257,10 @@ async fn list_rounds(
     Ok(web::Json(types::RoundList { rounds }))
 }
 
-/// Keeps per-municipality answers only where the caller may read them.
+/// Keeps per-municipality answers (and who submitted them) only where the caller may read
+/// them.
 fn visible_to(user: Option<&User>, round: &Round, code: &MunicipalityCode) -> bool {
-    user.is_some_and(|u| {
-        access::can_read_all_answers(u, round) || access::can_read_municipality(u, round, code)
-    })
+    access::can_see_submitter(user, round, code)
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -347,6 +348,9 @@ async fn summary(
 }
 
 /// Which municipalities have submitted, and when.
+///
+/// `submitted_by` (a person's name) is given only for municipalities whose answers the caller
+/// may read; for the others it is null.
 #[utoipa::path(
     get,
     path = "/api/v1/rounds/{id}/responses",
@@ -375,7 +379,19 @@ async fn responses(
     if !access::can_view_round(user.as_ref(), &view.data.content.round) {
         return Err(forbidden_or_sign_in(user.as_ref()));
     }
-    Ok(web::Json(types::Responses::from(&view.summary)))
+    let round = &view.data.content.round;
+    let mut body = types::Responses::from(&view.summary);
+    // Which municipality submitted and when is public; who submitted is not.
+    for (entry, m) in body
+        .municipalities
+        .iter_mut()
+        .zip(&view.summary.municipalities)
+    {
+        if !visible_to(user.as_ref(), round, &m.code) {
+            entry.submitted_by = None;
+        }
+    }
+    Ok(web::Json(body))
 }
 
 /// A municipality's form with its answers.

@@ -310,7 +310,10 @@ async fn dashboard(
                 response: m.response.label_da(),
                 submitted: m.response == crate::domain::summary::Response::Submitted,
                 when: m.submitted_at.map(danish_datetime),
-                by: m.submitted_by.clone(),
+                by: m
+                    .submitted_by
+                    .clone()
+                    .filter(|_| access::can_see_submitter(user.as_ref(), round, &m.code)),
             })
             .collect::<Vec<_>>(),
     );

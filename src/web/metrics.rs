@@ -1,6 +1,7 @@
 //! Prometheus metrics of the web process, served as text at `/metrics`: requests by route,
 //! method and status, request latency, database pool use, summary and page cache hits and
-//! misses, and PDF render times.
+//! misses, and PDF render times. Every label comes from a fixed set (route patterns, known
+//! methods or `other`), so no client can make the output grow.
 
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
@@ -8,6 +9,30 @@ use prometheus::{
 
 use super::cache::SummaryCache;
 use crate::store::DbPool;
+
+/// The route label of a request no route pattern matched.
+pub const UNMATCHED: &str = "unmatched";
+
+/// The HTTP methods counted by name; any other is counted as `other`.
+pub const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+
+/// The method label: one of [`METHODS`], or `other`.
+pub fn method_label(method: &str) -> &'static str {
+    METHODS
+        .iter()
+        .find(|m| **m == method)
+        .copied()
+        .unwrap_or("other")
+}
+
+/// The status label: the code when it is a valid HTTP status (100–599), else `other`.
+fn status_label(status: u16) -> std::borrow::Cow<'static, str> {
+    if (100..=599).contains(&status) {
+        status.to_string().into()
+    } else {
+        "other".into()
+    }
+}
 
 pub struct Metrics {
     registry: Registry,
@@ -95,11 +120,14 @@ impl Metrics {
         })
     }
 
-    /// Counts an answered request. `route` is the matched pattern (`/rounds/{id}`), never the
-    /// raw path, so the number of series stays small.
+    /// Counts an answered request. `route` is the matched pattern (`/rounds/{id}`, or
+    /// [`UNMATCHED`] when none matched), never the raw path; the method is one of
+    /// [`METHODS`] or `other`, and the status one of a fixed set: so the number of series is
+    /// bounded by the routes the application has, whatever clients send.
     pub fn observe_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let status = status_label(status);
         self.requests
-            .with_label_values(&[route, method, &status.to_string()])
+            .with_label_values(&[route, method_label(method), status.as_ref()])
             .inc();
         self.latency.with_label_values(&[route]).observe(seconds);
     }

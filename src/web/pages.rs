@@ -148,6 +148,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("contact.html", include_str!("../../templates/contact.html")),
     ("privacy.html", include_str!("../../templates/privacy.html")),
+    (
+        "contact_edit.html",
+        include_str!("../../templates/contact_edit.html"),
+    ),
+    (
+        "privacy_edit.html",
+        include_str!("../../templates/privacy_edit.html"),
+    ),
 ];
 
 /// Who runs the installation, named in every page's header and footer when

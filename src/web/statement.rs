@@ -1,10 +1,13 @@
 //! The pages every footer links to: the accessibility statement (tilgængelighedserklæring),
-//! contact and the privacy notice. The statement is kept by an admin.
+//! contact and the privacy notice. They belong to the installation, not to one KKR, and are
+//! kept by installation admins (admins with the installation flag). Links on them are
+//! `https://` or `http://` addresses only.
 //!
 //! Routes:
 //! - `GET  /tilgaengelighed` (anyone; `/was` leads there, as the Danish rules suggest)
-//! - `GET  /tilgaengelighed/rediger`, `POST /tilgaengelighed/rediger`: admins
 //! - `GET  /kontakt`, `GET /privatliv` (anyone)
+//! - `GET`/`POST /tilgaengelighed/rediger`, `/kontakt/rediger`, `/privatliv/rediger`:
+//!   installation admins (403 for anyone else)
 
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
@@ -16,9 +19,14 @@ use super::auth::{MaybeSignedIn, SignedIn};
 use super::error::AppError;
 use super::pages::{base_context, verify_csrf};
 use super::{db, AppState};
+use crate::domain::installation::{
+    can_edit_installation_pages, parse_link, parse_optional_link, LinkRefusal, LINK_MAX_CHARS,
+};
 use crate::domain::time::danish_datetime;
 use crate::domain::{Role, User};
+use crate::store::site_pages::{self, Contact, Privacy};
 use crate::store::statement::{self, Statement};
+use crate::store::users;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/tilgaengelighed", web::get().to(show))
@@ -26,7 +34,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tilgaengelighed/rediger", web::get().to(edit))
         .route("/tilgaengelighed/rediger", web::post().to(save))
         .route("/kontakt", web::get().to(contact))
-        .route("/privatliv", web::get().to(privacy));
+        .route("/kontakt/rediger", web::get().to(contact_edit))
+        .route("/kontakt/rediger", web::post().to(contact_save))
+        .route("/privatliv", web::get().to(privacy))
+        .route("/privatliv/rediger", web::get().to(privacy_edit))
+        .route("/privatliv/rediger", web::post().to(privacy_save));
 }
 
 /// The choices the statement offers, in the words of the Danish template.
@@ -69,8 +81,40 @@ fn choices(options: &[(&'static str, &'static str)]) -> Vec<Choice> {
         .collect()
 }
 
-fn is_admin(user: Option<&User>) -> bool {
-    user.is_some_and(|u| u.role == Role::Admin)
+/// Whether the user may edit the installation's pages (an admin with the installation flag).
+async fn may_edit(state: &web::Data<AppState>, user: Option<&User>) -> Result<bool, AppError> {
+    let Some(user) = user.filter(|u| u.role == Role::Admin) else {
+        return Ok(false);
+    };
+    let id = user.id;
+    let flagged = db(state, move |conn| {
+        Ok(users::is_installation_admin(conn, id)?)
+    })
+    .await?;
+    Ok(can_edit_installation_pages(user, flagged))
+}
+
+/// 403 unless the user is an installation admin.
+async fn installation_admin(state: &web::Data<AppState>, user: &User) -> Result<(), AppError> {
+    if may_edit(state, Some(user)).await? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The Danish message for a refused link.
+fn link_message(refusal: LinkRefusal) -> String {
+    match refusal {
+        LinkRefusal::NotWeb => {
+            "Skriv en webadresse, der begynder med https:// eller http://, fx https://kkr.dk/rapport."
+                .to_owned()
+        }
+        LinkRefusal::Malformed => "Adressen kan ikke bruges som link: skriv den uden mellemrum, \
+            anførselstegn og vinkelparenteser, fx https://kkr.dk/rapport."
+            .to_owned(),
+        LinkRefusal::TooLong => format!("Linket må højst være {LINK_MAX_CHARS} tegn."),
+    }
 }
 
 /// `2026-11-24` as "24. november 2026".
@@ -92,11 +136,16 @@ async fn show(
 ) -> Result<HttpResponse, AppError> {
     let stored = load(&state).await?;
     let mut context = base_context(&session, user.as_ref())?;
-    context.insert("can_edit", &is_admin(user.as_ref()));
+    context.insert("can_edit", &may_edit(&state, user.as_ref()).await?);
     context.insert("saved", &false);
     if let Some(stored) = &stored {
         let s = &stored.statement;
         context.insert("statement", s);
+        // Only a web address becomes a link, also if one was stored before links were checked.
+        context.insert(
+            "report_link",
+            &parse_optional_link(&s.evaluation_report_url).ok().flatten(),
+        );
         context.insert("compliance_label", label(COMPLIANCE, &s.compliance));
         context.insert("method_label", label(METHODS, &s.evaluation_method));
         context.insert("prepared", &danish_date(&s.prepared_on));
@@ -119,14 +168,6 @@ async fn was() -> HttpResponse {
     HttpResponse::Found()
         .insert_header((header::LOCATION, "/tilgaengelighed"))
         .finish()
-}
-
-fn admin(user: &User) -> Result<(), AppError> {
-    if is_admin(Some(user)) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
 }
 
 /// One message per field in error, keyed by the field's id.
@@ -162,7 +203,7 @@ async fn edit(
     session: Session,
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    admin(&user)?;
+    installation_admin(&state, &user).await?;
     let statement = match load(&state).await? {
         Some(stored) => stored.statement,
         None => Statement {
@@ -229,10 +270,18 @@ fn validate(s: &Statement) -> Vec<FieldError> {
             message: format!("Beskrivelsen må højst være {LONG_MAX} tegn."),
         });
     }
-    if s.evaluation_report_url.chars().count() > SHORT_MAX {
+    if !s.website.trim().is_empty() {
+        if let Err(refusal) = parse_link(&s.website) {
+            errors.push(FieldError {
+                field: "website",
+                message: link_message(refusal),
+            });
+        }
+    }
+    if let Err(refusal) = parse_optional_link(&s.evaluation_report_url) {
         errors.push(FieldError {
             field: "evaluation_report_url",
-            message: format!("Linket må højst være {SHORT_MAX} tegn."),
+            message: link_message(refusal),
         });
     }
     if !s.contact_email.trim().is_empty() && !s.contact_email.contains('@') {
@@ -310,7 +359,7 @@ async fn save(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     verify_csrf(&session, form.csrf_token.as_deref())?;
-    admin(&user)?;
+    installation_admin(&state, &user).await?;
     let mut statement = form.statement;
     for value in [&mut statement.prepared_on, &mut statement.reviewed_on] {
         *value = value.trim().to_owned();
@@ -336,15 +385,86 @@ async fn save(
         .finish())
 }
 
+/// The contact page as shown: the installation's own contact page, else the accessibility
+/// statement's contact, else the site's name.
+#[derive(Debug, Serialize)]
+struct ContactView {
+    can_edit: bool,
+    organisation: String,
+    email: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    hours: Option<String>,
+    link: Option<String>,
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
 async fn contact(
     state: web::Data<AppState>,
     session: Session,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let stored = load(&state).await?;
+    let (own, statement) = db(&state, |conn| {
+        Ok((site_pages::contact(conn)?, statement::get(conn)?))
+    })
+    .await?;
+    let view = match (own, statement) {
+        (Some(own), _) => {
+            let c = own.content;
+            ContactView {
+                can_edit: false,
+                organisation: c.organisation,
+                email: non_empty(&c.email),
+                phone: non_empty(&c.phone),
+                address: non_empty(&c.address),
+                hours: non_empty(&c.hours),
+                link: parse_optional_link(&c.link).ok().flatten(),
+            }
+        }
+        (None, Some(st)) => ContactView {
+            can_edit: false,
+            organisation: st.statement.organisation,
+            email: non_empty(&st.statement.contact_email),
+            phone: non_empty(&st.statement.contact_phone),
+            address: None,
+            hours: None,
+            link: None,
+        },
+        (None, None) => ContactView {
+            can_edit: false,
+            organisation: state.pages.site_name().to_owned(),
+            email: None,
+            phone: None,
+            address: None,
+            hours: None,
+            link: None,
+        },
+    };
+    let view = ContactView {
+        can_edit: may_edit(&state, user.as_ref()).await?,
+        ..view
+    };
     let mut context = base_context(&session, user.as_ref())?;
-    context.insert("statement", &stored.map(|s| s.statement));
+    context.extend(tera::Context::from_serialize(&view)?);
     state.pages.ok("contact.html", &context)
+}
+
+/// The privacy notice as shown: the installation's own text where written, the statement's
+/// organisation and contact otherwise.
+#[derive(Debug, Serialize)]
+struct PrivacyView {
+    can_edit: bool,
+    controller: String,
+    email: Option<String>,
+    phone: Option<String>,
+    dpo_email: Option<String>,
+    retention: Option<String>,
+    link: Option<String>,
+    session_minutes: i64,
 }
 
 async fn privacy(
@@ -352,11 +472,336 @@ async fn privacy(
     session: Session,
     MaybeSignedIn(user): MaybeSignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let stored = load(&state).await?;
+    let (own, statement) = db(&state, |conn| {
+        Ok((site_pages::privacy(conn)?, statement::get(conn)?))
+    })
+    .await?;
+    let session_minutes = (state.session_idle_seconds / 60).max(1);
+    let can_edit = may_edit(&state, user.as_ref()).await?;
+    let view = match (own, statement) {
+        (Some(own), _) => {
+            let p = own.content;
+            PrivacyView {
+                can_edit,
+                controller: p.controller,
+                email: non_empty(&p.email),
+                phone: non_empty(&p.phone),
+                dpo_email: non_empty(&p.dpo_email),
+                retention: non_empty(&p.retention),
+                link: parse_optional_link(&p.link).ok().flatten(),
+                session_minutes,
+            }
+        }
+        (None, Some(st)) => PrivacyView {
+            can_edit,
+            controller: st.statement.organisation,
+            email: non_empty(&st.statement.contact_email),
+            phone: non_empty(&st.statement.contact_phone),
+            dpo_email: None,
+            retention: None,
+            link: None,
+            session_minutes,
+        },
+        (None, None) => PrivacyView {
+            can_edit,
+            controller: state.pages.site_name().to_owned(),
+            email: None,
+            phone: None,
+            dpo_email: None,
+            retention: None,
+            link: None,
+            session_minutes,
+        },
+    };
     let mut context = base_context(&session, user.as_ref())?;
-    context.insert("statement", &stored.map(|s| s.statement));
-    context.insert("session_minutes", &(state.session_idle_seconds / 60).max(1));
+    context.extend(tera::Context::from_serialize(&view)?);
     state.pages.ok("privacy.html", &context)
+}
+
+/// An edit page of the contact page or the privacy notice: the fields as typed, and the
+/// errors, each linked from the summary to its field.
+#[derive(Debug, Serialize)]
+struct EditView<'a, T: Serialize> {
+    page: &'a T,
+    errors: &'a [FieldError],
+    field_errors: std::collections::BTreeMap<&'static str, &'a str>,
+}
+
+fn render_page_edit<T: Serialize>(
+    state: &AppState,
+    session: &Session,
+    user: &User,
+    template: &str,
+    page: &T,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let view = EditView {
+        page,
+        errors,
+        field_errors: errors
+            .iter()
+            .map(|e| (e.field, e.message.as_str()))
+            .collect(),
+    };
+    let mut context = base_context(session, Some(user))?;
+    context.extend(tera::Context::from_serialize(&view)?);
+    state.pages.respond(status, template, &context)
+}
+
+/// A required text: present and at most `max` characters.
+fn required(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    value: &str,
+    what: &str,
+    max: usize,
+) {
+    if value.trim().is_empty() {
+        errors.push(FieldError {
+            field,
+            message: format!("Skriv {what}."),
+        });
+    } else {
+        at_most(errors, field, value, what, max);
+    }
+}
+
+fn at_most(errors: &mut Vec<FieldError>, field: &'static str, value: &str, what: &str, max: usize) {
+    if value.chars().count() > max {
+        errors.push(FieldError {
+            field,
+            message: format!("{} må højst være {max} tegn.", capitalise(what)),
+        });
+    }
+}
+
+fn email_field(errors: &mut Vec<FieldError>, field: &'static str, value: &str) {
+    if !value.trim().is_empty() {
+        if let Err(e) = crate::domain::account::EmailAddress::parse(value) {
+            errors.push(FieldError {
+                field,
+                message: e.to_string(),
+            });
+        }
+    }
+}
+
+fn link_field(errors: &mut Vec<FieldError>, field: &'static str, value: &str) {
+    if let Err(refusal) = parse_optional_link(value) {
+        errors.push(FieldError {
+            field,
+            message: link_message(refusal),
+        });
+    }
+}
+
+fn validate_contact(c: &Contact) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    required(
+        &mut errors,
+        "organisation",
+        &c.organisation,
+        "organisationens navn",
+        SHORT_MAX,
+    );
+    required(
+        &mut errors,
+        "email",
+        &c.email,
+        "en e-mailadresse",
+        SHORT_MAX,
+    );
+    email_field(&mut errors, "email", &c.email);
+    required(
+        &mut errors,
+        "phone",
+        &c.phone,
+        "et telefonnummer",
+        SHORT_MAX,
+    );
+    at_most(&mut errors, "address", &c.address, "adressen", SHORT_MAX);
+    at_most(&mut errors, "hours", &c.hours, "åbningstiden", SHORT_MAX);
+    link_field(&mut errors, "link", &c.link);
+    errors
+}
+
+fn validate_privacy(p: &Privacy) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    required(
+        &mut errors,
+        "controller",
+        &p.controller,
+        "den dataansvarliges navn",
+        SHORT_MAX,
+    );
+    required(
+        &mut errors,
+        "email",
+        &p.email,
+        "en e-mailadresse",
+        SHORT_MAX,
+    );
+    email_field(&mut errors, "email", &p.email);
+    at_most(&mut errors, "phone", &p.phone, "telefonnummeret", SHORT_MAX);
+    email_field(&mut errors, "dpo_email", &p.dpo_email);
+    required(
+        &mut errors,
+        "retention",
+        &p.retention,
+        "hvor længe oplysningerne gemmes",
+        LONG_MAX,
+    );
+    link_field(&mut errors, "link", &p.link);
+    errors
+}
+
+async fn contact_edit(
+    state: web::Data<AppState>,
+    session: Session,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    installation_admin(&state, &user).await?;
+    let (own, statement) = db(&state, |conn| {
+        Ok((site_pages::contact(conn)?, statement::get(conn)?))
+    })
+    .await?;
+    let page = match (own, statement) {
+        (Some(own), _) => own.content,
+        (None, Some(st)) => Contact {
+            organisation: st.statement.organisation,
+            email: st.statement.contact_email,
+            phone: st.statement.contact_phone,
+            ..Contact::default()
+        },
+        (None, None) => Contact {
+            organisation: state.pages.site_name().to_owned(),
+            ..Contact::default()
+        },
+    };
+    render_page_edit(
+        &state,
+        &session,
+        &user,
+        "contact_edit.html",
+        &page,
+        &[],
+        StatusCode::OK,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct ContactForm {
+    csrf_token: Option<String>,
+    #[serde(flatten)]
+    page: Contact,
+}
+
+async fn contact_save(
+    state: web::Data<AppState>,
+    session: Session,
+    SignedIn(user): SignedIn,
+    form: web::Form<ContactForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    verify_csrf(&session, form.csrf_token.as_deref())?;
+    installation_admin(&state, &user).await?;
+    let mut page = form.page;
+    page.link = page.link.trim().to_owned();
+    let errors = validate_contact(&page);
+    if !errors.is_empty() {
+        return render_page_edit(
+            &state,
+            &session,
+            &user,
+            "contact_edit.html",
+            &page,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let actor = user.id;
+    db(&state, move |conn| {
+        Ok(site_pages::save_contact(conn, &page, actor)?)
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/kontakt"))
+        .finish())
+}
+
+async fn privacy_edit(
+    state: web::Data<AppState>,
+    session: Session,
+    SignedIn(user): SignedIn,
+) -> Result<HttpResponse, AppError> {
+    installation_admin(&state, &user).await?;
+    let (own, statement) = db(&state, |conn| {
+        Ok((site_pages::privacy(conn)?, statement::get(conn)?))
+    })
+    .await?;
+    let page = match (own, statement) {
+        (Some(own), _) => own.content,
+        (None, Some(st)) => Privacy {
+            controller: st.statement.organisation,
+            email: st.statement.contact_email,
+            phone: st.statement.contact_phone,
+            ..Privacy::default()
+        },
+        (None, None) => Privacy {
+            controller: state.pages.site_name().to_owned(),
+            ..Privacy::default()
+        },
+    };
+    render_page_edit(
+        &state,
+        &session,
+        &user,
+        "privacy_edit.html",
+        &page,
+        &[],
+        StatusCode::OK,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct PrivacyForm {
+    csrf_token: Option<String>,
+    #[serde(flatten)]
+    page: Privacy,
+}
+
+async fn privacy_save(
+    state: web::Data<AppState>,
+    session: Session,
+    SignedIn(user): SignedIn,
+    form: web::Form<PrivacyForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    verify_csrf(&session, form.csrf_token.as_deref())?;
+    installation_admin(&state, &user).await?;
+    let mut page = form.page;
+    page.link = page.link.trim().to_owned();
+    let errors = validate_privacy(&page);
+    if !errors.is_empty() {
+        return render_page_edit(
+            &state,
+            &session,
+            &user,
+            "privacy_edit.html",
+            &page,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let actor = user.id;
+    db(&state, move |conn| {
+        Ok(site_pages::save_privacy(conn, &page, actor)?)
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/privatliv"))
+        .finish())
 }
 
 #[cfg(test)]
@@ -400,6 +845,26 @@ mod tests {
         s.contact_phone = "12".into();
         let fields: Vec<&str> = validate(&s).iter().map(|e| e.field).collect();
         assert_eq!(fields, ["contact_email", "contact_phone"]);
+    }
+
+    #[test]
+    fn a_script_or_data_link_is_refused_at_its_field() {
+        let mut s = complete();
+        s.evaluation_report_url = "javascript:alert(document.cookie)".into();
+        s.website = "data:text/html,x".into();
+        let errors = validate(&s);
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["website", "evaluation_report_url"]);
+        assert!(errors[1].message.contains("https://"));
+        let contact = Contact {
+            organisation: "KKR".into(),
+            email: "kkr@example.dk".into(),
+            phone: "33 70 33 70".into(),
+            link: "JAVASCRIPT:x".into(),
+            ..Contact::default()
+        };
+        let fields: Vec<&str> = validate_contact(&contact).iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["link"]);
     }
 
     #[test]

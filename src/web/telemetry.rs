@@ -71,7 +71,7 @@ pub async fn observe<B: MessageBody + 'static>(
             let route = response
                 .request()
                 .match_pattern()
-                .unwrap_or_else(|| "unmatched".to_owned());
+                .unwrap_or_else(|| super::metrics::UNMATCHED.to_owned());
             if let Some(state) = &state {
                 state
                     .metrics

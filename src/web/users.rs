@@ -36,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/deactivate", web::post().to(deactivate))
         .route("/users/{id}/reactivate", web::post().to(reactivate))
         .route("/users/{id}/reset", web::post().to(reset))
+        .route("/users/{id}/installation", web::post().to(set_installation))
         .route("/invitation/{token}", web::get().to(invitation_page))
         .route("/invitation/{token}", web::post().to(accept_invitation));
 }
@@ -61,6 +62,8 @@ struct AccountView {
     status: &'static str,
     status_label: &'static str,
     created: String,
+    /// Edits the installation's pages (statement, contact, privacy).
+    installation_admin: bool,
 }
 
 fn status_of(account: &Account) -> (&'static str, &'static str) {
@@ -92,6 +95,7 @@ fn account_view(account: &Account, municipalities: &[Municipality]) -> AccountVi
         status,
         status_label,
         created: danish_datetime(account.created_at),
+        installation_admin: account.installation_admin && account.user.role == Role::Admin,
     }
 }
 
@@ -535,6 +539,7 @@ fn action_label(action: &str) -> &'static str {
         "change_password" => "Har skiftet adgangskode",
         "set_password" => "Adgangskode sat",
         "set_role" => "Rolle ændret",
+        "set_installation_admin" => "Installationsadministrator ændret",
         "deactivate" => "Deaktiveret",
         "reactivate" => "Aktiveret igen",
         "sign_out" => "Logget ud",
@@ -594,9 +599,21 @@ async fn render_user(
         ))
     })
     .await?;
+    let admin_id = admin.id;
+    let acting_installation_admin = db(state, move |conn| {
+        Ok(users::is_installation_admin(conn, admin_id)?)
+    })
+    .await?;
     let mut context = base_context(session, Some(admin))?;
     context.insert("account", &account_view(account, &municipalities));
     context.insert("is_self", &(account.user.id == admin.id));
+    // Another installation admin may give or take the flag of the KKR's other admins.
+    context.insert(
+        "can_set_installation",
+        &(acting_installation_admin
+            && account.user.role == Role::Admin
+            && account.user.id != admin.id),
+    );
     context.insert("roles", &role_choices());
     context.insert("municipalities", &municipality_choices(&municipalities));
     context.insert(
@@ -812,6 +829,71 @@ async fn reset(
     };
     let outcome = link_outcome(&state, &account.user, &token, &invitation, heading);
     show_link(&state, &session, &admin, &outcome).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InstallationForm {
+    csrf_token: Option<String>,
+    /// "ja" gives the flag, "nej" takes it.
+    grant: Option<String>,
+}
+
+/// Gives or takes another admin's installation flag: only an installation admin may, and not
+/// for themselves (so the installation always keeps the one who acts).
+async fn set_installation(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i32>,
+    SignedIn(admin): SignedIn,
+    form: web::Form<InstallationForm>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&session, form.csrf_token.as_deref())?;
+    let account = managed_account(&state, &admin, path.into_inner()).await?;
+    let admin_id = admin.id;
+    let allowed = db(&state, move |conn| {
+        Ok(users::is_installation_admin(conn, admin_id)?)
+    })
+    .await?;
+    if !allowed || account.user.id == admin.id {
+        return Err(AppError::Forbidden);
+    }
+    let on = match form.grant.as_deref() {
+        Some("ja") => true,
+        Some("nej") => false,
+        _ => {
+            return refuse_on_user_page(
+                &state,
+                &session,
+                &admin,
+                &account,
+                "installation",
+                "Vælg, om brugeren skal være installationsadministrator.",
+            )
+            .await
+        }
+    };
+    if account.user.role != Role::Admin {
+        return refuse_on_user_page(
+            &state,
+            &session,
+            &admin,
+            &account,
+            "installation",
+            "Kun en administrator kan være installationsadministrator. Giv brugeren rollen først.",
+        )
+        .await;
+    }
+    let user_id = account.user.id;
+    db(&state, move |conn| {
+        Ok(users::set_installation_admin(
+            conn,
+            user_id,
+            on,
+            Some(admin_id),
+        )?)
+    })
+    .await?;
+    Ok(back_to(user_id))
 }
 
 fn link_problem_text(problem: LinkProblem) -> &'static str {

@@ -443,7 +443,7 @@ fn the_spreadsheet_prints_landscape_on_one_page_width_with_title_sentence_and_da
         .unwrap()
         .to_owned();
     assert!(
-        line.contains(";Indsendt;") && line.contains(" kl. "),
+        line.contains(";\"Indsendt\";") && line.contains(" kl. "),
         "{line}"
     );
 }

@@ -20,7 +20,10 @@ const CORPUS: &[(&str, &str)] = &[
     ("Grønlandsk", "Kalaallit Nunaat, ĸalâĸ, Qaqortoq, Ilulissat"),
     ("Kombineret", "e\u{301}ble a\u{308}\u{330} Z\u{324}\u{354}"),
     ("Styretegn", "før\u{1b}[31m\u{7}efter\u{0}slut"),
-    ("Retning", "faktura\u{202E}txt.exe og \u{2067}\u{2069}"),
+    (
+        "Retning",
+        "faktura\u{202E}txt.exe\u{202C} og \u{2067}\u{2069} \u{202E}fil.pdf",
+    ),
     ("Privat", "tegn \u{E000} \u{FEFF}\u{FFFF} slut"),
 ];
 
@@ -78,7 +81,7 @@ fn assert_corpus_shown(text: &str) {
         "tast 1\u{FFFD}",
         "Grønlandsk: Kalaallit Nunaat, ĸalâĸ, Qaqortoq, Ilulissat",
         "Styretegn: før�[31m�efter�slut",
-        "Retning: fakturatxt.exe og",
+        "Retning: fakturatxt.exe og fil.pdf",
         "Privat: tegn",
     ] {
         assert!(text.contains(expected), "{expected:?} missing in {text}");
@@ -99,7 +102,10 @@ fn assert_corpus_shown(text: &str) {
         text.contains("ble") && (text.contains("éble") || text.contains("e\u{301}ble")),
         "combining marks: {text}"
     );
-    assert!(!text.contains("exe.txt"), "the override turned text around");
+    assert!(
+        !text.contains("exe.txt") && !text.contains("fdp.lif"),
+        "an override, paired or not, turned text around"
+    );
 }
 
 #[test]
@@ -128,6 +134,16 @@ fn every_character_gets_into_the_attachment_and_the_kkr_report() {
         &[("csrf_token", &token)],
     );
     assert_eq!(saved.status, 303);
+    let page = app.get(&reader, saved.location.as_deref().unwrap()).text();
+    let marker = "<a href=\"/snapshots/";
+    let start = page.find(marker).unwrap() + marker.len();
+    let id: String = page[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let snapshot = app.get(&reader, &format!("/snapshots/{id}/bilag.pdf"));
+    assert_eq!(snapshot.status, 200);
+    assert_corpus_shown(&pdf_text(&snapshot.bytes));
 }
 
 #[test]
@@ -155,7 +171,8 @@ fn the_data_exports_keep_the_original_characters() {
         .iter()
         .map(|a| a["comment"].as_str().unwrap())
         .collect();
-    assert!(comments.contains(&"Retning: faktura\u{202E}txt.exe og \u{2067}\u{2069}"));
+    assert!(comments
+        .contains(&"Retning: faktura\u{202E}txt.exe\u{202C} og \u{2067}\u{2069} \u{202E}fil.pdf"));
 }
 
 #[test]
@@ -199,7 +216,7 @@ fn pages_isolate_user_text_from_its_surroundings() {
     let reader = app.signed_in(Role::Reader);
     let page = app.get(&reader, "/rounds/2/municipalities/147").text();
     assert!(
-        page.contains("<bdi>Retning: faktura\u{202E}txt.exe og \u{2067}\u{2069}</bdi>"),
+        page.contains("<bdi>Retning: faktura\u{202E}txt.exe\u{202C} og \u{2067}\u{2069} \u{202E}fil.pdf</bdi>"),
         "the comment is isolated"
     );
 }

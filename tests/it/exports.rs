@@ -127,10 +127,10 @@ fn spreadsheets_hold_one_row_per_municipality_and_recommendation_and_no_formulas
     let csv = app.get(&kkr, "/rounds/2/export.csv?sep=semikolon");
     assert_eq!(csv.status, 200);
     let text = csv.text();
-    assert!(text.starts_with("\u{FEFF}Runde;År;KKR;Kommunekode;Kommune;"));
+    assert!(text.starts_with("\u{FEFF}\"Runde\";\"År\";\"KKR\";\"Kommunekode\";\"Kommune\";"));
     assert_eq!(text.lines().count(), 1 + 29 * 12);
     assert!(
-        text.contains(";'=SUM(1+2);"),
+        text.contains(";\"'=SUM(1+2)\";"),
         "a formula-like cell is defused"
     );
     assert_eq!(app.get(&kkr, "/rounds/2/export.csv?sep=tab").status, 400);
@@ -376,7 +376,7 @@ fn the_cli_exports_every_attachment_and_the_kkr_report() {
     ]);
     let text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(text.lines().count(), 13);
-    assert!(text.contains(";København;"));
+    assert!(text.contains(";\"København\";"));
     let failed = std::process::Command::new(binary)
         .args([
             "export",

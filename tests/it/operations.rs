@@ -170,3 +170,63 @@ fn text_logs_carry_the_request_id_too() {
         "{warning}"
     );
 }
+
+/// The series of the metrics output (each sample's name and labels, without its value).
+fn metric_series(app: &TestApp) -> std::collections::BTreeSet<String> {
+    app.get(&client(), "/metrics")
+        .text()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.rsplit_once(' ').map(|(series, _)| series.to_owned()))
+        .collect()
+}
+
+/// Sends one request with any method (an HTTP client refuses methods it does not know) and
+/// reads the answer's status line.
+fn raw_request(app: &TestApp, method: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or("").to_owned()
+}
+
+#[test]
+fn odd_methods_and_paths_add_no_metric_series() {
+    let app = spawn_app();
+    let agent = client();
+    let odd = |i: usize| {
+        assert!(raw_request(&app, &format!("BREW{i}"), "/login").starts_with("HTTP/1.1 "));
+        raw_request(&app, &format!("X-{i}"), &format!("/nowhere/{i}"));
+        raw_request(&app, "PROPFIND", &format!("/rounds/{i}"));
+        raw_request(&app, &format!("Z{i}"), "/api/v1/rounds");
+        app.get(&agent, &format!("/nowhere/{i}/deeper?x={i}"));
+        app.get(&agent, &format!("/rounds/{i}x"));
+        app.get(&agent, &format!("/api/v1/odd/{i}"));
+        app.get(&agent, &format!("/static/fonts/{i}.ttf"));
+    };
+    // One of each kind, and /metrics itself, have made their series.
+    odd(0);
+    metric_series(&app);
+    let before = metric_series(&app);
+    for i in 1..300 {
+        odd(i);
+    }
+    let after = metric_series(&app);
+    assert_eq!(
+        after.len(),
+        before.len(),
+        "new series: {:?}",
+        after.difference(&before).collect::<Vec<_>>()
+    );
+    assert!(after.iter().any(|s| s.contains("method=\"other\"")));
+    assert!(after
+        .iter()
+        .all(|s| !s.contains("BREW") && !s.contains("nowhere")));
+}

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::helpers::*;
 use trafiklys::domain::Role;
 use trafiklys::store::schema::{accessibility_statement, audit_events};
+use trafiklys::store::users;
 
 const FORM: &str = "/rounds/2/municipalities/147/form";
 const EDIT: &str = "/tilgaengelighed/rediger";
@@ -153,6 +154,170 @@ fn only_an_admin_may_edit_the_accessibility_statement() {
         .get(&app.signed_in(Role::Editor), "/tilgaengelighed")
         .text()
         .contains(EDIT));
+}
+
+/// Another admin of KKR Hovedstaden, without the installation flag, signed in.
+fn kkr_admin_without_flag(app: &TestApp) -> ureq::Agent {
+    let mut conn = app.conn();
+    let kkr_id = trafiklys::store::reference::kkr_by_name(&mut conn, "KKR Hovedstaden")
+        .unwrap()
+        .unwrap();
+    let password = "en anden administrators kode";
+    let hash = trafiklys::password::hash(password).unwrap();
+    users::create_user(
+        &mut conn,
+        &users::NewUser {
+            email: "anden@kkr.example".into(),
+            name: "Anden Admin".into(),
+            role: Role::Admin,
+            kkr_id: Some(kkr_id),
+            municipality_code: None,
+        },
+        &hash,
+        None,
+    )
+    .unwrap();
+    drop(conn);
+    app.signed_in_as("anden@kkr.example", password)
+}
+
+#[test]
+fn a_kkr_admin_without_the_installation_flag_edits_none_of_the_installation_pages() {
+    let app = spawn_app();
+    let other = kkr_admin_without_flag(&app);
+    let csrf = app.csrf(&other);
+    for edit in [EDIT, "/kontakt/rediger", "/privatliv/rediger"] {
+        assert_eq!(app.get(&other, edit).status, 403, "{edit}");
+        assert_eq!(
+            app.post(&other, edit, &statement_fields(&csrf, "2026-11-25"))
+                .status,
+            403,
+            "{edit}"
+        );
+    }
+    for page in ["/tilgaengelighed", "/kontakt", "/privatliv"] {
+        assert!(!app.get(&other, page).text().contains("/rediger"), "{page}");
+    }
+    assert_eq!(statement_audit_rows(&app), 0);
+    let pages: i64 = audit_events::table
+        .filter(audit_events::entity.eq("site_page"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(pages, 0);
+
+    // The installation admin gives the flag on /users; then the other admin may edit.
+    let installation = app.signed_in(Role::Admin);
+    let other_id = users::find_by_email(&mut app.conn(), "anden@kkr.example")
+        .unwrap()
+        .unwrap()
+        .0
+        .id;
+    let page = app.get(&installation, &format!("/users/{other_id}")).text();
+    assert!(page.contains("Gør til installationsadministrator"));
+    let given = app.post(
+        &installation,
+        &format!("/users/{other_id}/installation"),
+        &[("csrf_token", &csrf_from(&page)), ("grant", "ja")],
+    );
+    assert_eq!(given.status, 303);
+    assert_eq!(app.get(&other, EDIT).status, 200);
+    // Without the flag an admin cannot give it: the other admin, now flagged, takes it
+    // from nobody but may not act on themselves.
+    let own = app.post(
+        &other,
+        &format!("/users/{other_id}/installation"),
+        &[("csrf_token", &csrf), ("grant", "nej")],
+    );
+    assert_eq!(own.status, 403);
+}
+
+#[test]
+fn a_statement_link_that_is_not_a_web_address_is_refused_at_its_field_with_the_input_kept() {
+    let app = spawn_app();
+    let admin = app.signed_in(Role::Admin);
+    let csrf = csrf_from(&app.get(&admin, EDIT).text());
+    let mut fields = statement_fields(&csrf, "2026-11-25");
+    for field in fields.iter_mut() {
+        if field.0 == "evaluation_report_url" {
+            field.1 = "javascript:alert(document.cookie)";
+        }
+    }
+    let refused = app.post(&admin, EDIT, &fields);
+    assert_eq!(refused.status, 422);
+    let html = refused.text();
+    assert!(html.contains("href=\"#evaluation_report_url\""));
+    assert!(html.contains("Skriv en webadresse, der begynder med https:// eller http://"));
+    assert!(
+        html.contains("value=\"javascript:alert(document.cookie)\""),
+        "the input is kept"
+    );
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert_eq!(statement_audit_rows(&app), 0);
+
+    for field in fields.iter_mut() {
+        if field.0 == "evaluation_report_url" {
+            field.1 = "https://kkr.example/rapport.pdf";
+        }
+    }
+    assert_eq!(app.post(&admin, EDIT, &fields).status, 303);
+    let page = app.get(&client(), "/tilgaengelighed").text();
+    assert!(page.contains("<a href=\"https://kkr.example/rapport.pdf\">"));
+}
+
+#[test]
+fn contact_and_privacy_have_edit_pages_for_the_installation_admin() {
+    let app = spawn_app();
+    let admin = app.signed_in(Role::Admin);
+    let form = app.get(&admin, "/kontakt/rediger");
+    assert_eq!(form.status, 200);
+    let csrf = csrf_from(&form.text());
+    let contact = [
+        ("csrf_token", csrf.as_str()),
+        ("organisation", "KKR Testregion"),
+        ("email", "kontakt@kkr.example"),
+        ("phone", "33 70 33 70"),
+        ("hours", "Hverdage kl. 9-15"),
+        ("address", "Weidekampsgade 10, 2300 København S"),
+        ("link", "javascript:alert(1)"),
+    ];
+    let refused = app.post(&admin, "/kontakt/rediger", &contact);
+    assert_eq!(refused.status, 422);
+    let html = refused.text();
+    assert!(html.contains("href=\"#link\""));
+    assert!(
+        html.contains("value=\"Hverdage kl. 9-15\""),
+        "the input is kept"
+    );
+    let mut contact = contact.to_vec();
+    contact[6].1 = "https://kkr.example";
+    assert_eq!(app.post(&admin, "/kontakt/rediger", &contact).status, 303);
+    let page = app.get(&client(), "/kontakt").text();
+    assert!(page.contains("kontakt@kkr.example"));
+    assert!(page.contains("Hverdage kl. 9-15"));
+    assert!(page.contains("<a href=\"https://kkr.example\">"));
+
+    let privacy = [
+        ("csrf_token", csrf.as_str()),
+        ("controller", "KKR Testregion"),
+        ("email", "persondata@kkr.example"),
+        ("phone", ""),
+        ("dpo_email", "dpo@kkr.example"),
+        ("retention", "Brugere slettes et år efter deaktivering."),
+        ("link", ""),
+    ];
+    assert_eq!(app.get(&admin, "/privatliv/rediger").status, 200);
+    assert_eq!(app.post(&admin, "/privatliv/rediger", &privacy).status, 303);
+    let page = app.get(&client(), "/privatliv").text();
+    assert!(page.contains("Dataansvarlig er KKR Testregion"));
+    assert!(page.contains("dpo@kkr.example"));
+    assert!(page.contains("Brugere slettes et år efter deaktivering."));
+    let pages: i64 = audit_events::table
+        .filter(audit_events::entity.eq("site_page"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(pages, 2);
 }
 
 /// The recommendation ids on a form page, in order.

@@ -185,3 +185,47 @@ fn a_full_disk_refuses_a_save_in_danish_and_keeps_the_input() {
     let (response, typed) = save_long_comments(&app, &editor);
     assert_refused_with_input_kept(&app, &response, &typed, before.version);
 }
+
+#[test]
+fn healthz_tells_an_anonymous_caller_nothing_of_the_database_file_and_the_log_says_why() {
+    if skip_on_postgres(
+        "healthz_tells_an_anonymous_caller_nothing_of_the_database_file_and_the_log_says_why",
+        "it is about the SQLite file",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hemmelig-sti.db");
+    let server = crate::binary::Server::start(&db, &[], &[]);
+    let health =
+        |server: &crate::binary::Server| finish(client().get(&server.url("/healthz")).call());
+    assert_eq!(health(&server).status, 200);
+    std::fs::rename(&db, moved(&db)).unwrap();
+    let refused = health(&server);
+    assert_eq!(refused.status, 503);
+    let body = refused.text();
+    assert_eq!(
+        body,
+        "utilgængelig: databasen kan ikke bruges lige nu; årsagen står i loggen\n"
+    );
+    assert!(!body.contains("hemmelig-sti") && !body.contains(dir.path().to_str().unwrap()));
+    let mut logged = false;
+    for _ in 0..100 {
+        if server
+            .log()
+            .iter()
+            .any(|l| l.contains("health check failed") && l.contains("hemmelig-sti.db"))
+        {
+            logged = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        logged,
+        "the log names the file:\n{}",
+        server.log().join("\n")
+    );
+    std::fs::rename(moved(&db), &db).unwrap();
+    assert_eq!(health(&server).status, 200);
+}

@@ -1141,3 +1141,106 @@ fn another_kkrs_admin_cannot_see_or_change_a_round() {
     assert_eq!(app.fingerprint(), before);
     assert!(!app.get(&agent, "/admin").text().contains("2017"));
 }
+
+/// Every demo user's name and email, as the database holds them.
+fn people(app: &TestApp) -> Vec<String> {
+    let mut out = Vec::new();
+    for role in [Role::Admin, Role::Kkr, Role::Editor, Role::Reader] {
+        let (user, _) = trafiklys::store::users::find_by_email(&mut app.conn(), &app.email(role))
+            .unwrap()
+            .unwrap();
+        // The name as written, and its first two words (a document may break the line there).
+        let first_words: Vec<&str> = user.name.split_whitespace().take(2).collect();
+        out.push(user.name.clone());
+        out.push(first_words.join(" "));
+        out.push(user.email.clone());
+    }
+    out
+}
+
+fn assert_names_nobody(people: &[String], what: &str, text: &str) {
+    for person in people {
+        assert!(!text.contains(person.as_str()), "{person} in {what}");
+    }
+}
+
+#[test]
+fn no_anonymous_route_or_public_document_names_a_person() {
+    let app = spawn_app();
+    let admin = app.signed_in(Role::Admin);
+    assert_eq!(step(&app, &admin, ROUND_2017, "closed").status, 303);
+    assert_eq!(step(&app, &admin, ROUND_2017, "published").status, 303);
+    let people = people(&app);
+
+    // The data does name people: the KKR's admin sees who submitted.
+    let signed_in = app.get(&admin, "/api/v1/rounds/2/responses").text();
+    assert!(
+        people.iter().any(|p| signed_in.contains(p.as_str())),
+        "the admin sees who submitted: {signed_in}"
+    );
+
+    let anonymous = client();
+    let routes = [
+        "/",
+        "/rounds/2",
+        "/rounds/2/chart.svg",
+        "/years/2017",
+        "/years/2016",
+        "/public/rounds/1",
+        "/public/rounds/2",
+        "/public/rounds/2/answers.csv",
+        "/public/rounds/2/answers.csv?sep=semikolon",
+        "/public/rounds/2/answers.json",
+        "/api/v1/openapi.json",
+        "/api/v1/rounds",
+        "/api/v1/rounds/1/summary",
+        "/api/v1/rounds/2/summary",
+        "/api/v1/rounds/2/responses",
+        "/api/v1/rounds/1/responses",
+        "/api/v1/rounds/2/municipalities/147/submission",
+        "/tilgaengelighed",
+        "/kontakt",
+        "/privatliv",
+        "/login",
+        "/healthz",
+        "/metrics",
+    ];
+    for route in routes {
+        let response = app.get(&anonymous, route);
+        assert!(response.status < 500, "{route}: {}", response.status);
+        assert_names_nobody(&people, route, &response.text());
+    }
+    let responses: serde_json::Value =
+        serde_json::from_slice(&app.get(&anonymous, "/api/v1/rounds/2/responses").bytes).unwrap();
+    let entries = responses["municipalities"].as_array().unwrap();
+    assert!(entries.iter().any(|m| m["response"] == "submitted"));
+    assert!(entries.iter().all(|m| m["submitted_by"].is_null()));
+
+    // The documents that go on a council's public agenda name the municipality, not the
+    // employee who submitted.
+    // Ballerup submitted (Frederiksberg's 2017 form is a draft in the demo).
+    let reader = admin;
+    let base = "/rounds/2/municipalities/151";
+    let pdf = app.get(&reader, &format!("{base}/attachment.pdf"));
+    assert_eq!(pdf.status, 200);
+    let text = pdf_text(&pdf.bytes)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("Indsendt af Ballerup Kommune"), "{text}");
+    assert_names_nobody(&people, "the attachment", &text);
+    let plain = app.get(&reader, &format!("{base}/agenda.txt"));
+    assert_eq!(plain.status, 200);
+    assert_names_nobody(&people, "the agenda text", &plain.text());
+    let docx = app.get(&reader, &format!("{base}/agenda.docx"));
+    assert_eq!(docx.status, 200);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx.bytes)).unwrap();
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).unwrap();
+        let name = part.name().to_owned();
+        let mut text = String::new();
+        if std::io::Read::read_to_string(&mut part, &mut text).is_ok() {
+            assert_names_nobody(&people, &name, &text);
+        }
+    }
+}

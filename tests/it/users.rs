@@ -221,6 +221,7 @@ fn a_deactivated_user_is_signed_out_everywhere_and_can_use_neither_password_nor_
         editor_id,
         "Script",
         "tl_test_token_of_the_editor",
+        app.clock.now() + chrono::Duration::days(365),
     )
     .unwrap();
     let api = |token: &str| {
@@ -284,7 +285,7 @@ fn a_deactivated_user_is_signed_out_everywhere_and_can_use_neither_password_nor_
         401
     );
 
-    // Reactivated, the user signs in again with the old password.
+    // Reactivated, the user signs in again with the old password; the token stays revoked.
     app.post(
         &admin,
         &format!("/users/{editor_id}/reactivate"),
@@ -294,6 +295,15 @@ fn a_deactivated_user_is_signed_out_everywhere_and_can_use_neither_password_nor_
         signs_in(&app, &app.email(Role::Editor), &app.password(Role::Editor)),
         303
     );
+    assert_eq!(
+        api("tl_test_token_of_the_editor"),
+        401,
+        "no token comes back"
+    );
+    assert!(tokens::list(&mut app.conn(), editor_id)
+        .unwrap()
+        .iter()
+        .all(|t| t.revoked_at.is_some()));
 }
 
 #[test]
@@ -760,4 +770,256 @@ fn the_session_lookup_gives_the_user_with_their_kkr_and_the_data_version_while_t
         users::session_user_at_version(&mut conn, 999_999, 0).unwrap(),
         None
     );
+}
+
+/// `trafiklys user add …` run as a process; its exit status and what it wrote to stderr.
+fn user_add(app: &TestApp, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trafiklys"))
+        .arg("--database-url")
+        .arg(&app.db_path)
+        .args(["user", "add"])
+        .args(args)
+        .env("TRAFIKLYS_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn user_add_refuses_line_breaks_in_email_and_name_as_the_invitation_form_does() {
+    let app = spawn_app();
+    let admin = app.signed_in(Role::Admin);
+    let cases = [
+        (
+            "ny@frederiksberg.dk\r\nBcc: alle@example.dk",
+            "Nina Ny",
+            "ikke en e-mailadresse",
+        ),
+        (
+            "ny@frederiksberg.dk",
+            "Nina Ny\r\nBcc: alle@example.dk",
+            "Navnet må ikke indeholde styretegn.",
+        ),
+    ];
+    for (email, name, message) in cases {
+        let (ok, stderr) = user_add(
+            &app,
+            &[
+                "--email",
+                email,
+                "--role",
+                "editor",
+                "--municipality",
+                "147",
+                "--name",
+                name,
+            ],
+        );
+        assert!(!ok, "{email:?} / {name:?} was accepted");
+        assert!(stderr.contains(message), "{stderr}");
+
+        // The web's invitation form gives the same answer to the same input.
+        let csrf = csrf_from(&app.get(&admin, "/users/new").text());
+        let refused = app.post(
+            &admin,
+            "/users",
+            &[
+                ("csrf_token", &csrf),
+                ("email", email),
+                ("name", name),
+                ("role", "editor"),
+                ("municipality", "147"),
+            ],
+        );
+        assert_eq!(refused.status, 422);
+        assert!(refused.text().contains(message));
+    }
+    assert!(users::find_by_email(&mut app.conn(), "ny@frederiksberg.dk")
+        .unwrap()
+        .is_none());
+
+    let (ok, stderr) = user_add(
+        &app,
+        &[
+            "--email",
+            " Ny@Frederiksberg.dk ",
+            "--role",
+            "editor",
+            "--municipality",
+            "147",
+            "--name",
+            "Nina Ny",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let (user, _) = users::find_by_email(&mut app.conn(), "ny@frederiksberg.dk")
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.name, "Nina Ny");
+}
+
+/// The status of `GET /api/v1/rounds/2/summary` with this bearer token.
+fn api_status(app: &TestApp, token: &str) -> u16 {
+    finish(
+        client()
+            .get(&app.url("/api/v1/rounds/2/summary"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call(),
+    )
+    .status
+}
+
+/// Creates a token on /account as the agent; the token as shown once.
+fn create_token(app: &TestApp, agent: &ureq::Agent, name: &str, days: &str) -> Response {
+    let csrf = csrf_from(&app.get(agent, "/account").text());
+    app.post(
+        agent,
+        "/account/tokens",
+        &[("csrf_token", &csrf), ("name", name), ("days", days)],
+    )
+}
+
+fn shown_token(page: &str) -> String {
+    let start = page.find("<code id=\"new-token\">").unwrap() + "<code id=\"new-token\">".len();
+    page[start..].split('<').next().unwrap().to_owned()
+}
+
+#[test]
+fn an_api_token_works_for_a_year_says_so_on_the_account_page_and_then_stops() {
+    let app = spawn_app();
+    let reader = app.signed_in(Role::Reader);
+    let created = create_token(&app, &reader, "Årligt udtræk", "");
+    assert_eq!(created.status, 200);
+    let page = created.text();
+    let token = shown_token(&page);
+    let expires =
+        trafiklys::domain::time::danish_date(app.clock.now() + chrono::Duration::days(365));
+    assert!(page.contains("<th scope=\"col\">Udløber</th>"), "{page}");
+    assert!(page.contains(&expires), "{expires} not on the page");
+    assert_eq!(api_status(&app, &token), 200);
+
+    let short = create_token(&app, &reader, "Kort", "30");
+    let short_token = shown_token(&short.text());
+    let refused = create_token(&app, &reader, "Evig", "100000");
+    assert_eq!(refused.status, 422);
+    assert!(refused
+        .text()
+        .contains("Vælg, hvor længe nøglen skal virke."));
+
+    app.clock.advance(chrono::Duration::days(31));
+    assert_eq!(api_status(&app, &short_token), 401, "30 days are over");
+    assert_eq!(api_status(&app, &token), 200);
+    app.clock.advance(chrono::Duration::days(335));
+    assert_eq!(api_status(&app, &token), 401, "a year is over");
+    let stored = tokens::list(&mut app.conn(), user_id(&app, Role::Reader)).unwrap();
+    assert!(
+        stored.iter().all(|t| t.revoked_at.is_none()),
+        "expired, not revoked"
+    );
+}
+
+#[test]
+fn a_reset_and_a_password_set_by_someone_else_revoke_every_api_token() {
+    let app = spawn_app();
+    let editor_id = user_id(&app, Role::Editor);
+    let make = |token: &str| {
+        tokens::create(
+            &mut app.conn(),
+            editor_id,
+            "Script",
+            token,
+            app.clock.now() + chrono::Duration::days(365),
+        )
+        .unwrap();
+    };
+    make("tl_before_the_reset");
+    assert_eq!(api_status(&app, "tl_before_the_reset"), 200);
+    let admin = app.signed_in(Role::Admin);
+    let csrf = csrf_from(&app.get(&admin, &format!("/users/{editor_id}")).text());
+    let reset = app.post(
+        &admin,
+        &format!("/users/{editor_id}/reset"),
+        &[("csrf_token", &csrf), ("confirm", "ja")],
+    );
+    assert!(reset.status < 400, "{}", reset.status);
+    assert_eq!(api_status(&app, "tl_before_the_reset"), 401);
+
+    make("tl_before_a_new_password");
+    let hash = trafiklys::password::hash("en adgangskode sat af en anden").unwrap();
+    let admin_id = user_id(&app, Role::Admin);
+    users::set_password_hash(&mut app.conn(), editor_id, &hash, Some(admin_id)).unwrap();
+    assert_eq!(api_status(&app, "tl_before_a_new_password"), 401);
+    let events = audit::history(&mut app.conn(), "api_token", &editor_id.to_string()).unwrap();
+    assert_eq!(
+        events.iter().filter(|e| e.action == "revoke_all").count(),
+        2
+    );
+}
+
+#[test]
+fn admin_create_with_installation_makes_an_installation_admin_or_flags_an_existing_admin() {
+    let app = spawn_app();
+    let printed = admin_create(
+        &app,
+        &[
+            "--email",
+            "drift@kkr.example",
+            "--kkr",
+            "Hovedstaden",
+            "--installation",
+        ],
+    )
+    .unwrap();
+    assert!(
+        printed.contains("Created the installation admin drift@kkr.example"),
+        "{printed}"
+    );
+    let flagged = |email: &str| {
+        let id = users::find_by_email(&mut app.conn(), email)
+            .unwrap()
+            .unwrap()
+            .0
+            .id;
+        users::is_installation_admin(&mut app.conn(), id).unwrap()
+    };
+    assert!(flagged("drift@kkr.example"));
+
+    admin_create(
+        &app,
+        &["--email", "kkr-admin@kkr.example", "--kkr", "Hovedstaden"],
+    )
+    .unwrap();
+    assert!(
+        !flagged("kkr-admin@kkr.example"),
+        "an admin of one KKR only"
+    );
+    let again = admin_create(
+        &app,
+        &[
+            "--email",
+            "kkr-admin@kkr.example",
+            "--kkr",
+            "Hovedstaden",
+            "--installation",
+        ],
+    )
+    .unwrap();
+    assert!(again.contains("kkr-admin@kkr.example is now an installation admin"));
+    assert!(flagged("kkr-admin@kkr.example"));
+
+    let editor = admin_create(
+        &app,
+        &[
+            "--email",
+            &app.email(Role::Editor),
+            "--kkr",
+            "Hovedstaden",
+            "--installation",
+        ],
+    )
+    .unwrap_err();
+    assert!(editor.to_string().contains("only an admin"), "{editor}");
 }

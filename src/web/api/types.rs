@@ -910,6 +910,7 @@ pub struct ResponseEntry {
     pub response: ResponseState,
     #[schema(required = true)]
     pub submitted_at: Option<DateTime<Utc>>,
+    /// Who submitted: only for a municipality whose answers the caller may read, else null.
     #[schema(required = true)]
     pub submitted_by: Option<String>,
 }

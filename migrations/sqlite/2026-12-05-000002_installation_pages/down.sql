@@ -1,0 +1,2 @@
+DROP TABLE site_pages;
+ALTER TABLE users DROP COLUMN installation_admin;
