@@ -562,6 +562,8 @@ mod tests {
             binding: "Forpligtende",
             status: Some(Status::Yellow),
             comment: text.clone(),
+            former_codes: text.clone(),
+            last_year: text.clone(),
             form: "Indsendt",
             submitted_at: text,
             submitted_at_utc: None,

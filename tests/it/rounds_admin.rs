@@ -1237,7 +1237,7 @@ fn no_anonymous_route_or_public_document_names_a_person() {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx.bytes)).unwrap();
     for i in 0..archive.len() {
         let mut part = archive.by_index(i).unwrap();
-        let name = part.name().to_owned();
+        let name = part.name().unwrap().to_string();
         let mut text = String::new();
         if std::io::Read::read_to_string(&mut part, &mut text).is_ok() {
             assert_names_nobody(&people, &name, &text);
