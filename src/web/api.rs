@@ -27,6 +27,7 @@ use super::{db, round_view, AppState};
 use crate::domain::{access, MunicipalityCode, Round, User};
 use crate::store::{rounds, tokens};
 
+pub mod snapshot_changes;
 pub mod types;
 
 /// Where the API lives; every path of [`resources`] is below it.
@@ -45,6 +46,9 @@ fn resources() -> Vec<(&'static str, Route)> {
             web::get().to(submission),
         ),
     ]
+    .into_iter()
+    .chain(snapshot_changes::resources())
+    .collect()
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -82,7 +86,15 @@ pub fn registered_paths() -> Vec<String> {
             (`{\"error\": code, \"reason\": Danish text}`); another method than GET on a path is \
             answered 405 with `Allow: GET`. Times are UTC."
     ),
-    paths(openapi, list_rounds, summary, responses, submission),
+    paths(
+        openapi,
+        list_rounds,
+        summary,
+        responses,
+        submission,
+        snapshot_changes::list,
+        snapshot_changes::changes
+    ),
     modifiers(&SecuritySchemes),
     // Anonymous callers are welcome where the pages welcome them (published rounds).
     security(("bearer" = []), ("session" = []), ())
