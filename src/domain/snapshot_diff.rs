@@ -360,8 +360,8 @@ pub fn attribute(changes: Vec<Change>, log: &[Logged], since: NaiveDateTime) -> 
             if chosen.is_empty() {
                 chosen = log
                     .iter()
-                    .filter(|l| made_by(&change, l))
-                    .last()
+                    .rev()
+                    .find(|l| made_by(&change, l))
                     .into_iter()
                     .collect();
             }

@@ -8,6 +8,9 @@
 //!   dashboard (per-municipality answers only for the KKR's admins and members, and a
 //!   municipality's own users for their own municipality).
 //! - `GET /api/v1/rounds/{id}/municipalities/{code}/submission`: as the municipality page.
+//! - `GET /api/v1/rounds/{id}/municipalities/{code}/snapshots` and
+//!   `.../snapshots/{snapshot_id}/changes`: as the snapshot comparison page (in
+//!   [`snapshot_changes`]).
 //!
 //! The OpenAPI document is generated from this module: each handler's `#[utoipa::path]` names
 //! its parameters and every status it answers with, and the bodies are the API's own types in
