@@ -147,6 +147,14 @@ pub fn can_see_history(user: &User, round: &Round) -> bool {
     user.role == Role::Admin && same_kkr(user, round)
 }
 
+/// A saved snapshot of a municipality's attachment and its comparison with today: whoever
+/// may read the municipality's answers (its own users, the KKR's admins and members). The
+/// comparison names the people who changed answers and recommendations since: these users
+/// see the form's authors anyway, and no public route shows it.
+pub fn can_see_snapshot_changes(user: &User, round: &Round, code: &MunicipalityCode) -> bool {
+    can_read_municipality(user, round, code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

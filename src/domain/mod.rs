@@ -15,6 +15,7 @@ pub mod prose;
 pub mod rounds;
 pub mod set_changes;
 pub mod set_lineage;
+pub mod snapshot_diff;
 pub mod status;
 pub mod summary;
 pub mod time;

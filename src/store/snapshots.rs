@@ -3,12 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::audit::{self, AuditEntry};
 use super::schema::{attachment_snapshots, users};
 use super::{write_tx, DbConnection};
-use crate::domain::MunicipalityCode;
+use crate::domain::snapshot_diff::{Logged, LoggedEntry};
+use crate::domain::{MunicipalityCode, SubmissionState};
 
 /// A snapshot as the municipality page lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable)]
@@ -103,4 +104,140 @@ pub fn pdf(conn: &mut DbConnection, id: i32) -> QueryResult<Option<(i32, String,
         ))
         .get_result(conn)
         .optional()
+}
+
+/// A snapshot with what its comparison with today needs.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct StoredSnapshot {
+    pub id: i32,
+    pub round_id: i32,
+    pub municipality_code: String,
+    /// UTC.
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    /// The JSON the attachment was rendered from, with the comparison's record in new ones.
+    pub data: String,
+}
+
+/// One snapshot with its data, or `None` when there is none with this id.
+pub fn get(conn: &mut DbConnection, id: i32) -> QueryResult<Option<StoredSnapshot>> {
+    attachment_snapshots::table
+        .inner_join(users::table.on(attachment_snapshots::created_by.eq(users::id)))
+        .filter(attachment_snapshots::id.eq(id))
+        .select((
+            attachment_snapshots::id,
+            attachment_snapshots::round_id,
+            attachment_snapshots::municipality_code,
+            attachment_snapshots::created_at,
+            users::name,
+            attachment_snapshots::data,
+        ))
+        .get_result(conn)
+        .optional()
+}
+
+/// Each of a municipality's snapshots for a round with its data: id, when it was saved
+/// (UTC) and data, newest first.
+pub fn data_of_all(
+    conn: &mut DbConnection,
+    round_id: i32,
+    code: &MunicipalityCode,
+) -> QueryResult<Vec<(i32, NaiveDateTime, String)>> {
+    attachment_snapshots::table
+        .filter(attachment_snapshots::round_id.eq(round_id))
+        .filter(attachment_snapshots::municipality_code.eq(code.as_str()))
+        .order(attachment_snapshots::id.desc())
+        .select((
+            attachment_snapshots::id,
+            attachment_snapshots::created_at,
+            attachment_snapshots::data,
+        ))
+        .load(conn)
+}
+
+/// The audit entries that can explain a change to a municipality's attachment: its form's
+/// (answers and state) and the round's changes to its recommendations, oldest first.
+pub fn change_log(
+    conn: &mut DbConnection,
+    round_id: i32,
+    code: &MunicipalityCode,
+) -> QueryResult<Vec<Logged>> {
+    let mut events = super::submissions::history(conn, round_id, code)?;
+    events.extend(audit::history(conn, "round", &round_id.to_string())?);
+    events.sort_by_key(|e| e.at);
+    Ok(events.into_iter().filter_map(logged).collect())
+}
+
+/// What an audit entry changed, read from the JSON its store function wrote; `None` for
+/// entries that change nothing an attachment shows.
+fn logged(event: audit::AuditEvent) -> Option<Logged> {
+    let parse = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .unwrap_or(Value::Null)
+    };
+    let (before, after) = (parse(&event.before), parse(&event.after));
+    let entry = match (event.entity.as_str(), event.action.as_str()) {
+        ("submission", "answer") => {
+            let id = after.get("recommendation_id")?.as_i64()?;
+            let field = |side: &Value, key: &str| {
+                side.get("answer")
+                    .and_then(|a| a.get(key))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            LoggedEntry::Answer {
+                recommendation_id: i32::try_from(id).ok()?,
+                status_changed: field(&before, "status") != field(&after, "status"),
+                comment_changed: field(&before, "comment") != field(&after, "comment"),
+            }
+        }
+        ("submission", _) => LoggedEntry::Submission {
+            submitted: after.get("state")?.as_str()? == SubmissionState::Submitted.as_str(),
+        },
+        ("round", "import_recommendations") => LoggedEntry::Recommendations {
+            ids: Vec::new(),
+            whole_set: true,
+            created: None,
+        },
+        ("round", action) if action.contains("recommendation") => {
+            let mut ids = Vec::new();
+            recommendation_ids(&before, &mut ids);
+            recommendation_ids(&after, &mut ids);
+            // An added recommendation is the entry's `after` with no `before`.
+            let created = (action == "add_recommendation")
+                .then(|| after.get("id").and_then(Value::as_i64))
+                .flatten()
+                .and_then(|id| i32::try_from(id).ok());
+            LoggedEntry::Recommendations {
+                ids,
+                whole_set: false,
+                created,
+            }
+        }
+        _ => return None,
+    };
+    Some(Logged {
+        at: event.at,
+        by: event.user_name,
+        entry,
+    })
+}
+
+/// Every `"id"` in a recommendation change's JSON: the recommendation itself and, for a
+/// merge, both recommendations (focus areas are named by `"focus_area_id"`).
+fn recommendation_ids(value: &Value, ids: &mut Vec<i32>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                match inner.as_i64().and_then(|n| i32::try_from(n).ok()) {
+                    Some(id) if key == "id" => ids.push(id),
+                    _ => recommendation_ids(inner, ids),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| recommendation_ids(i, ids)),
+        _ => {}
+    }
 }

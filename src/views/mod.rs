@@ -3,6 +3,8 @@
 //!
 //! Everything here is pure and serialisable; templates (tera and typst) only lay it out.
 
+pub mod snapshot_changes;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 

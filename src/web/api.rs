@@ -8,6 +8,9 @@
 //!   dashboard (per-municipality answers only for the KKR's admins and members, and a
 //!   municipality's own users for their own municipality).
 //! - `GET /api/v1/rounds/{id}/municipalities/{code}/submission`: as the municipality page.
+//! - `GET /api/v1/rounds/{id}/municipalities/{code}/snapshots` and
+//!   `.../snapshots/{snapshot_id}/changes`: as the snapshot comparison page (in
+//!   [`snapshot_changes`]).
 //!
 //! The OpenAPI document is generated from this module: each handler's `#[utoipa::path]` names
 //! its parameters and every status it answers with, and the bodies are the API's own types in
@@ -27,6 +30,7 @@ use super::{db, round_view, AppState};
 use crate::domain::{access, MunicipalityCode, Round, User};
 use crate::store::{rounds, tokens};
 
+pub mod snapshot_changes;
 pub mod types;
 
 /// Where the API lives; every path of [`resources`] is below it.
@@ -49,6 +53,9 @@ fn resources() -> Vec<(&'static str, Route)> {
             web::get().to(history),
         ),
     ]
+    .into_iter()
+    .chain(snapshot_changes::resources())
+    .collect()
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -86,7 +93,16 @@ pub fn registered_paths() -> Vec<String> {
             (`{\"error\": code, \"reason\": Danish text}`); another method than GET on a path is \
             answered 405 with `Allow: GET`. Times are UTC."
     ),
-    paths(openapi, list_rounds, summary, responses, submission, history),
+    paths(
+        openapi,
+        list_rounds,
+        summary,
+        responses,
+        submission,
+        history,
+        snapshot_changes::list,
+        snapshot_changes::changes
+    ),
     modifiers(&SecuritySchemes),
     // Anonymous callers are welcome where the pages welcome them (published rounds).
     security(("bearer" = []), ("session" = []), ())

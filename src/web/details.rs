@@ -24,6 +24,7 @@ use crate::domain::summary::{Counts, Relation};
 use crate::domain::time::danish_datetime;
 use crate::domain::{access, danish_sort_key, Status};
 use crate::store::rounds;
+use crate::views::snapshot_changes::ListState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/rounds/{id}/heatmap", web::get().to(heatmap))
@@ -254,6 +255,8 @@ struct SnapshotView {
     created: String,
     by: String,
     kilobytes: i64,
+    /// "Ændret siden" or "Uændret" against today.
+    state: &'static str,
 }
 
 async fn municipality(
@@ -288,15 +291,27 @@ async fn municipality(
     let snapshot_list = db(&state, move |conn| {
         Ok(crate::store::snapshots::list(conn, round_id, &target)?)
     })
-    .await?
-    .into_iter()
-    .map(|s| SnapshotView {
-        id: s.id,
-        created: danish_datetime(s.created_at),
-        by: s.created_by,
-        kilobytes: (s.size + 1023) / 1024,
-    })
-    .collect::<Vec<_>>();
+    .await?;
+    // Each snapshot against today: "Ændret siden" or "Uændret".
+    let states = if snapshot_list.is_empty() {
+        Default::default()
+    } else {
+        super::snapshot_changes::list_states(&state, &view, &code).await?
+    };
+    let snapshot_list = snapshot_list
+        .into_iter()
+        .map(|s| SnapshotView {
+            id: s.id,
+            created: danish_datetime(s.created_at),
+            by: s.created_by,
+            kilobytes: (s.size + 1023) / 1024,
+            state: states
+                .get(&s.id)
+                .copied()
+                .unwrap_or(ListState::NotComparable)
+                .label_da(),
+        })
+        .collect::<Vec<_>>();
     let mut context = base_context(&session, Some(&user))?;
     context.insert("snapshots", &snapshot_list);
     context.insert(

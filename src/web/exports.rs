@@ -11,7 +11,8 @@
 //!   `tidligere`) as query parameters.
 //! - `POST /rounds/{id}/municipalities/{code}/snapshots`: the municipality's editors and
 //!   readers, the KKR's admins. A snapshot holds submitted answers only.
-//! - `GET /snapshots/{id}/bilag.pdf`: whoever may read the municipality.
+//! - `GET /snapshots/{id}/bilag.pdf`: whoever may read the municipality. Its comparison with
+//!   today is in [`super::snapshot_changes`].
 //! - `GET /rounds/{id}/export.xlsx`, `GET /rounds/{id}/export.csv`,
 //!   `GET /rounds/{id}/kkr-report.pdf`: the KKR's admins and members.
 //!
@@ -31,7 +32,9 @@ use super::forms::parse_target;
 use super::pages::{base_context, verify_csrf};
 use super::{blocking, db, round_view, AppState};
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::{access, cooperation, set_changes, MunicipalityCode, Role, Round, User};
+use crate::domain::{
+    access, cooperation, set_changes, snapshot_diff, MunicipalityCode, Role, Round, User,
+};
 use crate::report::sheets::{self, Scope, Separator};
 use crate::report::{agenda, ReportError};
 use crate::store::{now, rounds, snapshots};
@@ -497,12 +500,17 @@ async fn create_snapshot(
     let renderer_state = state.clone();
     let (view, target) = (Arc::clone(&t.view), t.code.clone());
     let rendered = blocking(move || {
-        timed(&renderer_state, "snapshot", || {
+        let rendered = timed(&renderer_state, "snapshot", || {
             renderer_state
                 .renderer
                 .attachment(&view, &target, false, now())
         })
-        .map_err(report_error)
+        .map_err(report_error)?;
+        // What the attachment shows, kept beside its data for the comparison with later days.
+        let record = snapshot_diff::record(&view.data, &target);
+        let data = snapshot_diff::with_record(&rendered.data, &record)
+            .map_err(|e| report_error(ReportError::Data(e)))?;
+        Ok(crate::report::RenderedAttachment { data, ..rendered })
     })
     .await?;
     let (round, target, actor) = (t.view.data.content.round.id, t.code.clone(), user.id);

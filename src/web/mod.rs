@@ -21,6 +21,7 @@ pub mod next;
 pub mod pages;
 pub mod public;
 pub mod reminders;
+pub mod snapshot_changes;
 pub mod statement;
 pub mod telemetry;
 pub mod users;
@@ -397,6 +398,7 @@ pub fn server(
             .configure(details::routes)
             .configure(forms::routes)
             .configure(exports::routes)
+            .configure(snapshot_changes::routes)
             .configure(users::routes)
             .configure(groups::routes)
             .configure(reminders::routes)

@@ -43,6 +43,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/municipality.html"),
     ),
     (
+        "snapshot_changes.html",
+        include_str!("../../templates/snapshot_changes.html"),
+    ),
+    (
         "agenda_form.html",
         include_str!("../../templates/agenda_form.html"),
     ),

@@ -336,6 +336,60 @@ async function typedInputSurvivesSignIn(browser, editor) {
   check('typed input: nothing is put back after a save', !(await page.$('#restored-notice')));
   await ctx.close();
 }
+// ---- Snapshot comparison (issue 21, "what changed since the council saw it") ----------------
+// The council secretary saves a snapshot of the submitted attachment; its comparison page is
+// checked unchanged, then the editor withdraws the form and it is checked again with its
+// changes table: axe, vnu, reflow, focus outlines, the list's word, and the table's structure.
+async function snapshotChanges(browser, reader, editor) {
+  const ctx = await browser.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  await signIn(page, reader);
+  const municipality = '/rounds/2/municipalities/147';
+  await page.goto(BASE + municipality);
+  await Promise.all([page.waitForNavigation(),
+    page.click('button:has-text("Gem bilaget som øjebliksbillede")')]);
+  const changes = await page.getAttribute('a[href$="/changes"]', 'href');
+  if (!changes) throw new Error('no comparison link in the snapshot list');
+  const listWord = async () => {
+    await page.goto(BASE + municipality);
+    return page.evaluate((href) => document.querySelector(`a[href="${href}"]`).closest('td').textContent, changes);
+  };
+  check('snapshot list: a new snapshot says "Uændret"', (await listWord()).includes('Uændret'));
+  await checkPage(page, 'reader-snapshot-unchanged', changes, true);
+  await page.goto(BASE + changes);
+  check('snapshot comparison: an unchanged snapshot says there are no changes',
+    (await page.textContent('main')).includes('Der er ingen ændringer.'));
+
+  // The editor takes the submitted form back to draft: every answer leaves the attachment.
+  const ectx = await browser.newContext();
+  const epage = await ectx.newPage();
+  await signIn(epage, editor);
+  await epage.goto(BASE + await formPath(epage));
+  const withdraw = await epage.$('button:has-text("Træk tilbage til kladde")');
+  check('snapshot comparison: the editor can withdraw the submitted form', !!withdraw);
+  if (withdraw) await Promise.all([epage.waitForNavigation(), withdraw.click()]);
+  await ectx.close();
+
+  check('snapshot list: the snapshot now says "Ændret siden"', (await listWord()).includes('Ændret siden'));
+  await checkPage(page, 'reader-snapshot-changed', changes, true);
+  await page.goto(BASE + changes);
+  const table = await page.evaluate(() => {
+    const t = document.querySelector('main table');
+    if (!t) return null;
+    return {
+      caption: !!t.querySelector('caption') && t.querySelector('caption').textContent.trim().length > 0,
+      heads: [...t.querySelectorAll('thead th')].map((th) => th.getAttribute('scope') + ':' + th.textContent.trim()),
+      rowHeads: [...t.querySelectorAll('tbody tr')].every((tr) => tr.querySelector('th[scope=row]')),
+      rows: t.querySelectorAll('tbody tr').length,
+      h1: document.querySelectorAll('h1').length,
+    };
+  });
+  check('snapshot comparison: a changes table with caption, column and row headers, "Før" and "Nu"',
+    !!table && table.caption && table.rowHeads && table.rows > 0 && table.h1 === 1
+      && table.heads.includes('col:Før') && table.heads.includes('col:Nu'), JSON.stringify(table));
+  await ctx.close();
+}
+// ---- end of snapshot comparison -----------------------------------------------------------
 
 function nuChecker(dir) {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.html') && f !== 'editor-conflict.html');
@@ -400,6 +454,9 @@ function nuChecker(dir) {
     } catch (e) {
       check('keyboard walk: ran', false, e.message);
     }
+    // ---- Snapshot comparison: after the keyboard walk has submitted the editor's form. ----
+    try { await snapshotChanges(browser, users.reader, users.editor); } catch (e) { check('snapshot comparison: ran', false, e.message); }
+    // ---- end of snapshot comparison ----
   } finally {
     await browser.close();
   }

@@ -15,7 +15,7 @@ fn json(response: &Response) -> Value {
 }
 
 /// The OpenAPI document as the server serves it.
-fn openapi(app: &TestApp) -> Value {
+pub fn openapi(app: &TestApp) -> Value {
     json(&app.get(&client(), "/api/v1/openapi.json"))
 }
 
@@ -40,7 +40,7 @@ fn mismatches(doc: &Value, schema: &Value, body: &Value) -> Vec<String> {
 
 /// Asserts that `response` is what the document says `GET path` answers with its status: a
 /// documented status, JSON, a body that fits the schema, and the documented headers.
-fn assert_documented(doc: &Value, path: &str, response: &Response) {
+pub fn assert_documented(doc: &Value, path: &str, response: &Response) {
     let documented = &doc["paths"][path]["get"]["responses"][response.status.to_string()];
     assert!(
         documented.is_object(),
@@ -184,6 +184,8 @@ fn the_document_lists_every_route_registered_under_api_v1() {
             "GET /api/v1/openapi.json openApiDocument 200",
             "GET /api/v1/rounds listRounds 200 401 429 503",
             "GET /api/v1/rounds/{id}/municipalities/{code}/history municipalityHistory 200 401 403 404 429 503",
+            "GET /api/v1/rounds/{id}/municipalities/{code}/snapshots municipalitySnapshots 200 401 403 404 429 503",
+            "GET /api/v1/rounds/{id}/municipalities/{code}/snapshots/{snapshot_id}/changes snapshotChanges 200 401 403 404 429 503",
             "GET /api/v1/rounds/{id}/municipalities/{code}/submission municipalitySubmission 200 401 403 404 429 503",
             "GET /api/v1/rounds/{id}/responses roundResponses 200 401 403 404 429 503",
             "GET /api/v1/rounds/{id}/summary roundSummary 200 401 403 404 429 503",

@@ -33,6 +33,7 @@ mod reminders;
 mod resilience;
 mod rounds_admin;
 mod scale_out;
+mod snapshot_changes;
 mod startup;
 mod trend_cache;
 mod users;
