@@ -335,7 +335,7 @@ async fn agenda_form(
         code: t.code.as_str(),
         name: municipality.official_name(),
         council: municipality.council_name.trim(),
-        values: &*query,
+        values: &query,
         field_errors,
         case_number_max: agenda::CASE_NUMBER_MAX_CHARS,
         cooperation: CooperationView {
