@@ -10,6 +10,7 @@ pub mod model;
 pub mod prose;
 pub mod rounds;
 pub mod set_changes;
+pub mod set_preview;
 pub mod status;
 pub mod summary;
 pub mod time;

@@ -16,6 +16,7 @@ pub mod reminders;
 pub mod rounds;
 mod rows;
 pub mod schema;
+pub mod set_edits;
 pub mod snapshots;
 pub mod statement;
 pub mod submissions;

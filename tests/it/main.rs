@@ -30,6 +30,7 @@ mod reminders;
 mod resilience;
 mod rounds_admin;
 mod scale_out;
+mod set_editor;
 mod startup;
 mod trend_cache;
 mod users;
