@@ -1,9 +1,10 @@
 // Progressive enhancement for the status form: a live character counter per comment and
-// focus on the error summary. The form works fully without it.
+// focus on the error summary, or else on the message after a change ("besked"). The form works fully without it.
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  var saved = document.getElementById("besked");
+  if (summary) { summary.focus(); } else if (saved) { saved.focus(); }
   var fields = document.querySelectorAll("textarea[data-counter]");
   Array.prototype.forEach.call(fields, function (field) {
     var counter = document.getElementById(field.getAttribute("data-counter"));

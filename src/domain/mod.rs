@@ -16,6 +16,7 @@ pub mod rounds;
 pub mod set_changes;
 pub mod set_lineage;
 pub mod snapshot_diff;
+pub mod set_preview;
 pub mod status;
 pub mod summary;
 pub mod time;

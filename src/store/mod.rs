@@ -19,6 +19,7 @@ mod rows;
 pub mod schema;
 pub mod set_links;
 pub mod site_pages;
+pub mod set_edits;
 pub mod snapshots;
 pub mod statement;
 pub mod submissions;

@@ -13,6 +13,9 @@ use super::audit::{self, AuditEntry};
 use super::rounds::{get_round, ChangeError};
 use super::rows::{FocusAreaInsertForm, RecommendationInsertForm};
 use super::schema::{answers, focus_areas, recommendation_merges, recommendations};
+use super::set_edits::{
+    checked_text, draft_round, record_edit, SavedRecommendation, SetEdit, SetError, SetRefusal,
+};
 use super::{write_tx, DbConnection};
 use crate::domain::rounds::{
     recommendation_code, required_text, set_is_editable, TEXT_MAX_CHARS, TITLE_MAX_CHARS,
@@ -25,7 +28,7 @@ pub enum Direction {
     Down,
 }
 
-fn record(
+pub(super) fn record(
     conn: &mut DbConnection,
     round_id: i32,
     actor: Option<i32>,
@@ -76,17 +79,20 @@ fn area(conn: &mut DbConnection, area_id: i32) -> Result<AreaRow, ChangeError> {
 }
 
 #[derive(Debug, Clone, Queryable)]
-struct RecRow {
-    id: i32,
-    focus_area_id: i32,
-    code: String,
-    text: String,
-    binding: bool,
-    position: i32,
-    carried_from: Option<i32>,
+pub(super) struct RecRow {
+    pub id: i32,
+    pub focus_area_id: i32,
+    pub code: String,
+    pub text: String,
+    pub binding: bool,
+    pub position: i32,
+    pub carried_from: Option<i32>,
 }
 
-fn recommendation(conn: &mut DbConnection, rec_id: i32) -> Result<(RecRow, i32), ChangeError> {
+pub(super) fn recommendation(
+    conn: &mut DbConnection,
+    rec_id: i32,
+) -> Result<(RecRow, i32), ChangeError> {
     let rec: RecRow = recommendations::table
         .find(rec_id)
         .select((
@@ -105,7 +111,7 @@ fn recommendation(conn: &mut DbConnection, rec_id: i32) -> Result<(RecRow, i32),
     Ok((rec, round_id))
 }
 
-fn rec_json(rec: &RecRow) -> Value {
+pub(super) fn rec_json(rec: &RecRow) -> Value {
     json!({
         "id": rec.id,
         "code": rec.code,
@@ -136,9 +142,47 @@ fn rec_ids_of_area(conn: &mut DbConnection, area_id: i32) -> QueryResult<Vec<i32
         .load(conn)
 }
 
+/// The round a focus area belongs to, if the area exists.
+pub(super) fn area_round(conn: &mut DbConnection, area_id: i32) -> QueryResult<Option<i32>> {
+    focus_areas::table
+        .find(area_id)
+        .select(focus_areas::round_id)
+        .get_result(conn)
+        .optional()
+}
+
+/// Puts a recommendation of the focus area at `position` (1-based; last if the area has
+/// fewer), the others keeping their order around it. Codes follow with `renumber`.
+pub(super) fn place(
+    conn: &mut DbConnection,
+    area_id: i32,
+    rec_id: i32,
+    position: i32,
+) -> QueryResult<()> {
+    let mut ids: Vec<i32> = rec_ids_of_area(conn, area_id)?
+        .into_iter()
+        .filter(|id| *id != rec_id)
+        .collect();
+    let index = usize::try_from(position.saturating_sub(1))
+        .unwrap_or(0)
+        .min(ids.len());
+    ids.insert(index, rec_id);
+    for id in &ids {
+        diesel::update(recommendations::table.find(id))
+            .set(recommendations::position.eq(-id))
+            .execute(conn)?;
+    }
+    for (position, id) in (1..).zip(&ids) {
+        diesel::update(recommendations::table.find(id))
+            .set(recommendations::position.eq(position))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Numbers the round's focus areas 1, 2, 3 … in their order, and gives each recommendation
 /// the position and code its order says. Two passes, so the unique numbers never collide.
-fn renumber(conn: &mut DbConnection, round_id: i32) -> QueryResult<()> {
+pub(super) fn renumber(conn: &mut DbConnection, round_id: i32) -> QueryResult<()> {
     let areas = areas_of(conn, round_id)?;
     for a in &areas {
         diesel::update(focus_areas::table.find(a.id))
@@ -358,20 +402,21 @@ pub fn add_recommendation(
     })
 }
 
-/// Rewords a recommendation and sets whether it is binding.
+/// Rewords a recommendation and sets whether it is binding. Returns the recorded change
+/// (for undo), or `None` when nothing changed.
 pub fn update_recommendation(
     conn: &mut DbConnection,
     rec_id: i32,
     text: &str,
     binding: bool,
     actor: Option<i32>,
-) -> Result<(), ChangeError> {
+) -> Result<Option<i32>, SetError> {
     write_tx(conn, |conn| {
         let (before, round_id) = recommendation(conn, rec_id)?;
-        editable_round(conn, round_id)?;
-        let text = required_text(text, "anbefalingens tekst", TEXT_MAX_CHARS)?;
+        draft_round(conn, round_id)?;
+        let text = checked_text(text)?;
         if text == before.text && binding == before.binding {
-            return Ok(());
+            return Ok(None);
         }
         diesel::update(recommendations::table.find(rec_id))
             .set((
@@ -388,7 +433,15 @@ pub fn update_recommendation(
             Some(rec_json(&before)),
             Some(rec_json(&after)),
         )?;
-        Ok(())
+        let edit = SetEdit::Reword {
+            id: rec_id,
+            code: after.code,
+            before_text: before.text,
+            before_binding: before.binding,
+            after_text: after.text,
+            after_binding: after.binding,
+        };
+        Ok(Some(record_edit(conn, round_id, &edit)?))
     })
 }
 
@@ -447,22 +500,23 @@ pub fn move_recommendation(
     })
 }
 
-/// Moves a recommendation to another focus area of the same round, last there.
+/// Moves a recommendation to another focus area of the same round, last there. Returns the
+/// recorded change (for undo), or `None` when it is in that area already.
 pub fn move_recommendation_to_area(
     conn: &mut DbConnection,
     rec_id: i32,
     area_id: i32,
     actor: Option<i32>,
-) -> Result<(), ChangeError> {
+) -> Result<Option<i32>, SetError> {
     write_tx(conn, |conn| {
         let (rec, round_id) = recommendation(conn, rec_id)?;
-        editable_round(conn, round_id)?;
+        draft_round(conn, round_id)?;
         let target = area(conn, area_id)?;
         if target.round_id != round_id {
-            return Err(ChangeError::NotFound);
+            return Err(SetError::NotFound);
         }
         if rec.focus_area_id == area_id {
-            return Ok(());
+            return Ok(None);
         }
         let position = rec_ids_of_area(conn, area_id)?.len() as i32 + 1;
         diesel::update(recommendations::table.find(rec_id))
@@ -473,15 +527,25 @@ pub fn move_recommendation_to_area(
             .execute(conn)?;
         renumber(conn, round_id)?;
         let (after, _) = recommendation(conn, rec_id)?;
+        let mut after_json = rec_json(&after);
+        after_json["to_focus_area"] = json!(target.title);
         record(
             conn,
             round_id,
             actor,
             "move_recommendation",
             Some(rec_json(&rec)),
-            Some(json!({"to_focus_area": target.title, "recommendation": rec_json(&after)})),
+            Some(after_json),
         )?;
-        Ok(())
+        let edit = SetEdit::Move {
+            id: rec_id,
+            from_area: rec.focus_area_id,
+            from_position: rec.position,
+            from_code: rec.code,
+            to_area: area_id,
+            to_code: after.code,
+        };
+        Ok(Some(record_edit(conn, round_id, &edit)?))
     })
 }
 
@@ -494,7 +558,7 @@ fn has_answers(conn: &mut DbConnection, rec_id: i32) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-fn merged_into(conn: &mut DbConnection, rec_id: i32) -> QueryResult<Vec<i32>> {
+pub(super) fn merged_into(conn: &mut DbConnection, rec_id: i32) -> QueryResult<Vec<i32>> {
     recommendation_merges::table
         .filter(recommendation_merges::recommendation_id.eq(rec_id))
         .select(recommendation_merges::merged_from)
@@ -503,21 +567,20 @@ fn merged_into(conn: &mut DbConnection, rec_id: i32) -> QueryResult<Vec<i32>> {
 
 /// Takes a recommendation out of this round's set. Its earlier history stays with last year's
 /// round, where it shows as not carried on. Refused when it already has answers in this round.
+/// What it was is recorded, so that it can be put back while the round is a draft; returns
+/// the recorded change.
 pub fn retire_recommendation(
     conn: &mut DbConnection,
     rec_id: i32,
     actor: Option<i32>,
-) -> Result<(), ChangeError> {
+) -> Result<i32, SetError> {
     write_tx(conn, |conn| {
         let (rec, round_id) = recommendation(conn, rec_id)?;
-        editable_round(conn, round_id)?;
+        draft_round(conn, round_id)?;
         if has_answers(conn, rec_id)? {
-            return Err(ChangeError::Refused(format!(
-                "Anbefaling {} har allerede svar i runden og kan ikke udgå.",
-                rec.code
-            )));
+            return Err(SetRefusal::HasAnswers { code: rec.code }.into());
         }
-        let merged = merged_into(conn, rec_id)?;
+        let saved = SavedRecommendation::of(conn, &rec)?;
         diesel::delete(
             recommendation_merges::table
                 .filter(recommendation_merges::recommendation_id.eq(rec_id)),
@@ -526,7 +589,7 @@ pub fn retire_recommendation(
         diesel::delete(recommendations::table.find(rec_id)).execute(conn)?;
         renumber(conn, round_id)?;
         let mut before = rec_json(&rec);
-        before["merged_from"] = json!(merged);
+        before["merged_from"] = json!(saved.merged_from);
         record(
             conn,
             round_id,
@@ -535,48 +598,56 @@ pub fn retire_recommendation(
             Some(before),
             None,
         )?;
-        Ok(())
+        record_edit(conn, round_id, &SetEdit::Retire { saved })
     })
 }
 
 /// Merges `absorbed` into `kept` (both of the same draft round): `kept` stays, optionally
 /// reworded, and `absorbed` leaves the set. What `absorbed` continued from last year, and
 /// anything merged into it, is linked to `kept`, so both histories flow into its trend.
+/// Returns the recorded change (for undo: the two split back).
 pub fn merge_recommendations(
     conn: &mut DbConnection,
     kept: i32,
     absorbed: i32,
     new_text: Option<&str>,
     actor: Option<i32>,
-) -> Result<(), ChangeError> {
+) -> Result<i32, SetError> {
     write_tx(conn, |conn| {
         let (keep, round_id) = recommendation(conn, kept)?;
         let (gone, other_round) = recommendation(conn, absorbed)?;
         if round_id != other_round {
-            return Err(ChangeError::NotFound);
+            return Err(SetError::NotFound);
         }
-        editable_round(conn, round_id)?;
+        draft_round(conn, round_id)?;
         if kept == absorbed {
-            return Err(ChangeError::Refused(
-                "Vælg en anden anbefaling at lægge sammen med.".into(),
-            ));
+            return Err(SetRefusal::SameRecommendation.into());
         }
         if has_answers(conn, absorbed)? {
-            return Err(ChangeError::Refused(format!(
-                "Anbefaling {} har allerede svar i runden og kan ikke lægges sammen med en anden.",
-                gone.code
-            )));
+            return Err(SetRefusal::HasAnswers { code: gone.code }.into());
         }
-        let mut links: Vec<i32> = gone.carried_from.into_iter().collect();
-        links.extend(merged_into(conn, absorbed)?);
+        let merged_text = match new_text.filter(|t| !t.trim().is_empty()) {
+            Some(text) => Some(checked_text(text)?),
+            None => None,
+        };
+        let saved = SavedRecommendation::of(conn, &gone)?;
+        let links: Vec<i32> = gone
+            .carried_from
+            .into_iter()
+            .chain(saved.merged_from.iter().copied())
+            .collect();
         let existing = merged_into(conn, kept)?;
         diesel::delete(
             recommendation_merges::table
                 .filter(recommendation_merges::recommendation_id.eq(absorbed)),
         )
         .execute(conn)?;
-        for from in &links {
-            if Some(*from) == keep.carried_from || existing.contains(from) {
+        let mut added_links = Vec::new();
+        for from in links {
+            if Some(from) == keep.carried_from
+                || existing.contains(&from)
+                || added_links.contains(&from)
+            {
                 continue;
             }
             diesel::insert_into(recommendation_merges::table)
@@ -585,10 +656,10 @@ pub fn merge_recommendations(
                     recommendation_merges::merged_from.eq(from),
                 ))
                 .execute(conn)?;
+            added_links.push(from);
         }
         diesel::delete(recommendations::table.find(absorbed)).execute(conn)?;
-        if let Some(text) = new_text.filter(|t| !t.trim().is_empty()) {
-            let text = required_text(text, "anbefalingens tekst", TEXT_MAX_CHARS)?;
+        if let Some(text) = &merged_text {
             diesel::update(recommendations::table.find(kept))
                 .set(recommendations::text.eq(text))
                 .execute(conn)?;
@@ -605,7 +676,16 @@ pub fn merge_recommendations(
             Some(json!({"kept": rec_json(&keep), "absorbed": rec_json(&gone)})),
             Some(after_json),
         )?;
-        Ok(())
+        let edit = SetEdit::Merge {
+            kept,
+            kept_code: keep.code,
+            kept_text: keep.text,
+            merged_code: after.code,
+            merged_text,
+            added_links,
+            absorbed: saved,
+        };
+        record_edit(conn, round_id, &edit)
     })
 }
 
@@ -618,6 +698,7 @@ pub(crate) fn apply_imported_set(
     set: &[crate::domain::import::ImportedFocusArea],
 ) -> Result<(), ChangeError> {
     editable_round(conn, round_id)?;
+    super::set_edits::forget(conn, round_id)?;
     let existing_areas = areas_of(conn, round_id)?;
     let existing: Vec<(i32, String)> = recommendations::table
         .inner_join(focus_areas::table)

@@ -304,3 +304,12 @@ diesel::table! {
         updated_by -> Nullable<Integer>,
     }
 }
+
+diesel::table! {
+    set_edits (id) {
+        id -> Integer,
+        round_id -> Integer,
+        edit -> Text,
+        undone -> Bool,
+    }
+}

@@ -119,6 +119,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_confirm.html"),
     ),
     (
+        "admin_set_confirm.html",
+        include_str!("../../templates/admin_set_confirm.html"),
+    ),
+    (
         "admin_set.html",
         include_str!("../../templates/admin_set.html"),
     ),

@@ -6,6 +6,9 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const { chromium } = require('playwright-core');
 const { keyboardWalk } = require('./keyboard');
+// --- set editor (issue 21): its own file, called after the keyboard walk ---
+const { setEditor } = require('./set_editor');
+// --- end set editor ---
 
 const BASE = process.env.TRAFIKLYS_BASE;
 const OUT = process.env.BROWSER_OUT || path.join(__dirname, 'out');
@@ -457,6 +460,13 @@ function nuChecker(dir) {
     // ---- Snapshot comparison: after the keyboard walk has submitted the editor's form. ----
     try { await snapshotChanges(browser, users.reader, users.editor); } catch (e) { check('snapshot comparison: ran', false, e.message); }
     // ---- end of snapshot comparison ----
+    // --- set editor (issue 21): confirmation pages, undo, errors (tests/browser/set_editor.js) ---
+    try {
+      await setEditor(browser, users.admin, { BASE, check, checkPage, signIn });
+    } catch (e) {
+      check('set editor: ran', false, e.message);
+    }
+    // --- end set editor ---
   } finally {
     await browser.close();
   }

@@ -34,6 +34,7 @@ mod resilience;
 mod rounds_admin;
 mod scale_out;
 mod snapshot_changes;
+mod set_editor;
 mod startup;
 mod trend_cache;
 mod users;

@@ -342,13 +342,18 @@ fn the_set_is_adjusted_while_the_round_is_a_draft_every_change_audited() {
             ("other", &absorbed.to_string()),
             ("text", "Samlet anbefaling om borgerrettede indsatser"),
             ("from", "anbefaling"),
+            ("confirmed", "ja"),
         ],
     ));
     // Retire 4.2, move 3.2 to focus area 4, move 5.3 up.
     ok(app.post(
         &agent,
         &format!("/admin/rounds/{id}/recommendations/{}", rec("4.2")),
-        &[("csrf_token", &token), ("action", "udgaar")],
+        &[
+            ("csrf_token", &token),
+            ("action", "udgaar"),
+            ("confirmed", "ja"),
+        ],
     ));
     let moved = rec("3.2");
     ok(app.post(
@@ -359,6 +364,7 @@ fn the_set_is_adjusted_while_the_round_is_a_draft_every_change_audited() {
             ("action", "flyt"),
             ("area", &area(4).to_string()),
             ("from", "anbefaling"),
+            ("confirmed", "ja"),
         ],
     ));
     let up = rec("5.3");
@@ -882,6 +888,7 @@ fn a_merged_recommendation_carries_both_histories_and_last_years_answer() {
             ("other", &absorbed.to_string()),
             ("text", ""),
             ("from", "anbefaling"),
+            ("confirmed", "ja"),
         ],
     );
     assert_eq!(merged.status, 303);

@@ -204,21 +204,33 @@ fn describe(event: &AuditEvent) -> HistoryRow {
             "Anbefaling ændret".to_owned(),
             format!("{} blev til {}", rec(&before), rec(&after)),
         ),
-        "move_recommendation" => (
-            "Anbefaling flyttet".to_owned(),
-            format!(
-                "{} fra nr. {}",
-                text(&before, "text"),
-                text(&before, "code")
-            ),
-        ),
+        "move_recommendation" => ("Anbefaling flyttet".to_owned(), moved(&before, &after)),
         "retire_recommendation" => ("Anbefaling udgået".to_owned(), rec(&before)),
         "merge_recommendations" => (
             "Anbefalinger lagt sammen".to_owned(),
             format!(
-                "{} er lagt sammen med {}",
+                "{} er lagt sammen med {}; den samlede er {}",
                 rec(&before["absorbed"]),
-                rec(&before["kept"])
+                rec(&before["kept"]),
+                rec(&after)
+            ),
+        ),
+        "undo_update_recommendation" => (
+            "Ændring af anbefaling fortrudt".to_owned(),
+            format!("{} blev igen {}", rec(&before), rec(&after)),
+        ),
+        "undo_move_recommendation" => (
+            "Flytning af anbefaling fortrudt".to_owned(),
+            moved(&before, &after),
+        ),
+        "reinstate_recommendation" => ("Anbefaling genindsat".to_owned(), rec(&after)),
+        "split_recommendations" => (
+            "Sammenlægning delt igen".to_owned(),
+            format!(
+                "{} blev igen {} og {}",
+                rec(&before),
+                rec(&after["kept"]),
+                rec(&after["absorbed"])
             ),
         ),
         "adopt_proposal" => (
@@ -248,6 +260,28 @@ fn describe(event: &AuditEvent) -> HistoryRow {
         what,
         details,
     }
+}
+
+/// "«text» flyttet fra 1.2 til 3.2 (indsatsområde «title»)": a move's before and after. Older
+/// rows kept the moved recommendation under "recommendation".
+fn moved(before: &serde_json::Value, after: &serde_json::Value) -> String {
+    let code = |v: &serde_json::Value| {
+        v["code"]
+            .as_str()
+            .or_else(|| v["recommendation"]["code"].as_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let area = after["to_focus_area"]
+        .as_str()
+        .map(|title| format!(" (indsatsområde «{title}»)"))
+        .unwrap_or_default();
+    format!(
+        "«{}» flyttet fra {} til {}{area}",
+        before["text"].as_str().unwrap_or(""),
+        code(before),
+        code(after)
+    )
 }
 
 fn state_label(raw: &str) -> String {
