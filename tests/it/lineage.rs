@@ -375,3 +375,118 @@ fn a_changed_set_tells_one_story_on_every_page_document_and_api_answer() {
     let dashboard = folded(&app.get(&kkr, &format!("/rounds/{id}")).text());
     assert!(dashboard.contains(&folded(comparison["scope_sentence"].as_str().unwrap())));
 }
+
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_trafiklys"))
+        .args(args)
+        .env("TRAFIKLYS_DATABASE_URL", &app.db_path)
+        .env("TRAFIKLYS_LOG", "warn")
+        .output()
+        .expect("run trafiklys")
+}
+
+#[test]
+fn the_command_line_links_a_set_to_the_round_it_names_and_refuses_one_that_is_not_earlier() {
+    if skip_on_postgres(
+        "the_command_line_links_a_set_to_the_round_it_names_and_refuses_one_that_is_not_earlier",
+        "the command line is tested on the SQLite file",
+    ) {
+        return;
+    }
+    let app = spawn_app();
+    let setup = trafiklys::domain::rounds::RoundSetup::parse(
+        "2018",
+        "Status 2018",
+        "beskæftigelsesområdet",
+        "1.12.2018 23.59",
+    )
+    .unwrap();
+    let id = rounds::create_round(
+        &mut app.conn(),
+        &rounds::CreateRound {
+            kkr_id: 1,
+            setup,
+            participants: None,
+            from_previous: false,
+        },
+        None,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("anbefalinger-2018.csv");
+    std::fs::write(&file, set_2018()).unwrap();
+    let file = file.to_str().unwrap();
+    let round = id.to_string();
+    // Named explicitly: 2017, the round the numbers refer to.
+    let dry = cli(
+        &app,
+        &[
+            "import",
+            "recommendations",
+            file,
+            "--round",
+            &round,
+            "--from-round",
+            &ROUND_2017.to_string(),
+            "--dry-run",
+        ],
+    );
+    let out = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(
+        dry.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(out.contains("Flyttet siden 2017 (1): 1.2 → 3.2"), "{out}");
+    assert!(out.contains("Udgår fra 2017 (1): 4.2"), "{out}");
+    // The round itself is not an earlier round: refused, nothing written.
+    let refused = cli(
+        &app,
+        &[
+            "import",
+            "recommendations",
+            file,
+            "--round",
+            &round,
+            "--from-round",
+            &round,
+        ],
+    );
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(
+        err.contains(&format!(
+            "Runde {id} er ikke en tidligere statusrunde i samme KKR"
+        )),
+        "{err}"
+    );
+    assert!(rounds::load_content(&mut app.conn(), id)
+        .unwrap()
+        .unwrap()
+        .recommendations
+        .is_empty());
+    // Carried out with the default (the KKR's latest earlier round): links written.
+    let done = cli(
+        &app,
+        &["import", "recommendations", file, "--round", &round],
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let content = rounds::load_content(&mut app.conn(), id).unwrap().unwrap();
+    let merged = content
+        .recommendations
+        .iter()
+        .find(|r| r.code == "3.1")
+        .unwrap();
+    assert!(merged.carried_from.is_some());
+    assert_eq!(merged.merged_from.len(), 1);
+    assert!(content
+        .recommendations
+        .iter()
+        .find(|r| r.code == "6.1")
+        .unwrap()
+        .is_new());
+}
