@@ -124,7 +124,18 @@ async fn page(
         &content
             .recommendations
             .iter()
-            .map(|r| r.code.as_str())
+            .map(|r| {
+                // " (tidl. 1.2)" where the number changed since last round: read out after
+                // the number, as on the signed-in heatmap.
+                let former = view
+                    .trend
+                    .lineage
+                    .link(r.id)
+                    .and_then(|l| l.former_codes())
+                    .map(|f| format!(" (tidl. {f})"))
+                    .unwrap_or_default();
+                serde_json::json!({ "code": r.code, "former": former })
+            })
             .collect::<Vec<_>>(),
     );
     context.insert("heatmap", &heatmap);
