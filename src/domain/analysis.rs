@@ -3,9 +3,7 @@
 
 use std::sync::Arc;
 
-use super::lineage::{
-    previous_answers, previous_label, Ancestry, LinkKind, PreviousAnswer, TimelineEntry,
-};
+use super::lineage::{previous_answers, previous_label, Ancestry, LinkKind, PreviousAnswer};
 use super::model::{MunicipalityCode, RoundData, SubmissionState};
 use super::summary::{summarise, Summary};
 use super::trend::{trend, trend_summarised, Trend};
@@ -85,9 +83,9 @@ impl RoundAnalysis {
         self.trend.lineage.code_label(recommendation_id)
     }
 
-    /// A municipality's submitted status and comment in every round along a recommendation's
-    /// ancestry, oldest first, ending with this round.
-    pub fn timeline(&self, code: &MunicipalityCode, recommendation_id: i32) -> Vec<TimelineEntry> {
+    /// This round and its earlier ones indexed for following ancestries back: build it once
+    /// per page or document and ask it for every timeline there.
+    pub fn ancestry(&self) -> Ancestry<'_> {
         Ancestry::new(
             self.earlier
                 .iter()
@@ -95,7 +93,14 @@ impl RoundAnalysis {
                 .filter(|d| d.content.round.year < self.data.content.round.year)
                 .chain(std::iter::once(&self.data)),
         )
-        .timeline(code, recommendation_id)
+    }
+
+    /// "tidl. 1.2" for a recommendation whose number changed since last round.
+    pub fn former_label(&self, recommendation_id: i32) -> Option<String> {
+        self.trend
+            .lineage
+            .link(recommendation_id)
+            .and_then(|l| l.former_label())
     }
 
     /// How a municipality's answer to a recommendation moved since last round ("rød → gul";

@@ -79,10 +79,15 @@ impl Link {
         Some(super::prose::join_and(&codes))
     }
 
+    /// "tidl. 1.2" where the number changed since last round: the one wording of it.
+    pub fn former_label(&self) -> Option<String> {
+        self.former_codes().map(|former| format!("tidl. {former}"))
+    }
+
     /// The number as every view shows it: "3.2 (tidl. 1.2)" where it changed, else "3.2".
     pub fn code_label(&self) -> String {
-        match self.former_codes() {
-            Some(former) => format!("{} (tidl. {former})", self.code),
+        match self.former_label() {
+            Some(former) => format!("{} ({former})", self.code),
             None => self.code.clone(),
         }
     }

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::lineage::{previous_label, unchanged_since};
+use crate::domain::lineage::{previous_label, unchanged_since, Ancestry};
 use crate::domain::model::{RoundState, SubmissionState};
 use crate::domain::status::StatusView;
 use crate::domain::summary::{Counts, Response};
@@ -213,13 +213,14 @@ pub struct Timeline {
 }
 
 /// A municipality's status and comment in every round along a recommendation's lineage,
-/// oldest first (submitted answers only).
+/// oldest first (submitted answers only); `ancestry` is `analysis.ancestry()`, built once.
 pub fn timeline(
     analysis: &RoundAnalysis,
+    ancestry: &Ancestry<'_>,
     code: &MunicipalityCode,
     recommendation_id: i32,
 ) -> Timeline {
-    let entries = analysis.timeline(code, recommendation_id);
+    let entries = ancestry.timeline(code, recommendation_id);
     let current = analysis.data.content.round.year;
     let steps = entries
         .iter()
@@ -306,6 +307,7 @@ pub fn own_areas(
         .iter()
         .find(|m| &m.code == code)?;
     let mut standing = own.standing.iter();
+    let ancestry = analysis.ancestry();
     Some(
         analysis
             .summary
@@ -331,17 +333,13 @@ pub fn own_areas(
                                 .code_label(r.recommendation_id)
                                 .unwrap_or_else(|| r.code.clone()),
                             former: analysis
-                                .trend
-                                .lineage
-                                .link(r.recommendation_id)
-                                .and_then(|l| l.former_codes())
-                                .map(|f| format!("tidl. {f}"))
+                                .former_label(r.recommendation_id)
                                 .unwrap_or_default(),
                             last_year: previous_label(
                                 &analysis.previous_answers(code, r.recommendation_id),
                             )
                             .unwrap_or_else(|| NOTHING.to_owned()),
-                            timeline: timeline(analysis, code, r.recommendation_id),
+                            timeline: timeline(analysis, &ancestry, code, r.recommendation_id),
                             text: r.text.clone(),
                             binding: binding_label(r.binding),
                             own: answer.and_then(|a| a.status).map(StatusView::from),

@@ -97,11 +97,8 @@ async fn heatmap(
             id: r.id,
             code: r.code.clone(),
             former: view
-                .trend
-                .lineage
-                .link(r.id)
-                .and_then(|l| l.former_codes())
-                .map(|f| format!(" (tidl. {f})"))
+                .former_label(r.id)
+                .map(|f| format!(" ({f})"))
                 .unwrap_or_default(),
             text: r.text.clone(),
         })
@@ -183,6 +180,7 @@ async fn recommendation(
         .iter()
         .find(|a| a.id == rec.focus_area_id)
         .ok_or(AppError::NotFound)?;
+    let ancestry = view.ancestry();
     let answers: Vec<AnswerRow> = content
         .municipalities
         .iter()
@@ -198,7 +196,7 @@ async fn recommendation(
                 status: answer.and_then(|a| a.status).map(StatusView::from),
                 comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
                 state: crate::views::submission_line(submission).short,
-                timeline: crate::views::timeline(&view, &m.code, rec_id),
+                timeline: crate::views::timeline(&view, &ancestry, &m.code, rec_id),
             }
         })
         .collect();

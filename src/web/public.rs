@@ -128,11 +128,8 @@ async fn page(
                 // " (tidl. 1.2)" where the number changed since last round: read out after
                 // the number, as on the signed-in heatmap.
                 let former = view
-                    .trend
-                    .lineage
-                    .link(r.id)
-                    .and_then(|l| l.former_codes())
-                    .map(|f| format!(" (tidl. {f})"))
+                    .former_label(r.id)
+                    .map(|f| format!(" ({f})"))
                     .unwrap_or_default();
                 serde_json::json!({ "code": r.code, "former": former })
             })

@@ -107,8 +107,8 @@ fn folded(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Imports the 2018 set into a new empty draft after a dry run; returns the round's id.
-fn round_2018(app: &TestApp) -> i32 {
+/// A 2018 draft of KKR Hovedstaden with no recommendations yet; returns its id.
+fn empty_2018_draft(app: &TestApp) -> i32 {
     let setup = trafiklys::domain::rounds::RoundSetup::parse(
         "2018",
         "Status 2018",
@@ -116,7 +116,7 @@ fn round_2018(app: &TestApp) -> i32 {
         "1.12.2018 23.59",
     )
     .unwrap();
-    let id = rounds::create_round(
+    rounds::create_round(
         &mut app.conn(),
         &rounds::CreateRound {
             kkr_id: 1,
@@ -126,7 +126,12 @@ fn round_2018(app: &TestApp) -> i32 {
         },
         None,
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// Imports the 2018 set into a new empty draft after a dry run; returns the round's id.
+fn round_2018(app: &TestApp) -> i32 {
+    let id = empty_2018_draft(app);
     let admin = app.signed_in(Role::Admin);
     let path = format!("/admin/rounds/{id}/import");
     let token = csrf_from(&app.get(&admin, &path).text());
@@ -394,24 +399,7 @@ fn the_command_line_links_a_set_to_the_round_it_names_and_refuses_one_that_is_no
         return;
     }
     let app = spawn_app();
-    let setup = trafiklys::domain::rounds::RoundSetup::parse(
-        "2018",
-        "Status 2018",
-        "beskæftigelsesområdet",
-        "1.12.2018 23.59",
-    )
-    .unwrap();
-    let id = rounds::create_round(
-        &mut app.conn(),
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup,
-            participants: None,
-            from_previous: false,
-        },
-        None,
-    )
-    .unwrap();
+    let id = empty_2018_draft(&app);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("anbefalinger-2018.csv");
     std::fs::write(&file, set_2018()).unwrap();

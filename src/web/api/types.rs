@@ -753,6 +753,7 @@ impl MunicipalityHistory {
         analysis: &domain::analysis::RoundAnalysis,
         code: &domain::MunicipalityCode,
     ) -> MunicipalityHistory {
+        let ancestry = analysis.ancestry();
         MunicipalityHistory {
             round_id: analysis.data.content.round.id,
             municipality_code: code.as_str().to_owned(),
@@ -769,7 +770,7 @@ impl MunicipalityHistory {
                         .iter()
                         .map(Into::into)
                         .collect(),
-                    timeline: analysis
+                    timeline: ancestry
                         .timeline(code, l.recommendation_id)
                         .iter()
                         .map(Into::into)
