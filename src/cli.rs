@@ -246,7 +246,7 @@ pub struct ServeArgs {
     #[arg(long, env = "TRAFIKLYS_SITE_NAME")]
     pub site_name: Option<String>,
     #[command(flatten)]
-    pub limits: web::limits::LimitSettings,
+    pub limits: web::infra::limits::LimitSettings,
     /// Hours after sign-in after which a sign-in ends, however active.
     #[arg(long, env = "TRAFIKLYS_SESSION_MAX_HOURS", default_value_t = 12)]
     pub session_max_hours: u32,
@@ -1079,7 +1079,7 @@ fn read_import_file(path: &std::path::Path) -> Result<(String, Vec<u8>)> {
         };
         bail!(
             "nothing was imported: {}",
-            web::admin::imports::over_limit_text(&refusal)
+            web::pages::admin::imports::over_limit_text(&refusal)
         );
     }
     Ok((name, bytes))
@@ -1122,7 +1122,7 @@ fn run_import(database_url: &str, command: ImportCommand) -> Result<()> {
         .map_err(|e| match e {
             ReadFailure::OverLimit(refusal) => anyhow::anyhow!(
                 "nothing was imported: {}",
-                web::admin::imports::over_limit_text(&refusal)
+                web::pages::admin::imports::over_limit_text(&refusal)
             ),
             ReadFailure::Invalid(error) => anyhow::anyhow!("nothing was imported:\n  {error}"),
         })

@@ -162,7 +162,7 @@ pub fn save_form(
 }
 
 /// [`save_form`] inside a write transaction the caller holds and has bumped the data version
-/// in (the form writer's group commit, `web::writer`), without a savepoint of its own: it
+/// in (the form writer's group commit, `web::infra::writer`), without a savepoint of its own: it
 /// writes nothing unless the outcome is [`SaveOutcome::Saved`], and after an `Err` the
 /// caller must roll the transaction back.
 ///

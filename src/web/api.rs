@@ -24,8 +24,8 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError, Route};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::OpenApi;
 
-use super::auth::session_user;
 use super::error::AppError;
+use super::session::session_user;
 use super::{db, round_view, AppState};
 use crate::domain::{access, MunicipalityCode, Round, User};
 use crate::store::{rounds, tokens};
@@ -325,7 +325,7 @@ async fn summary(
     }
     let group_id = super::groups::parse_group_param(query.group.as_deref())?;
     // The JSON depends on which municipalities the caller may see: cached per viewer class.
-    let key = super::cache::PageKey::new(
+    let key = super::infra::cache::PageKey::new(
         "api-summary",
         round_id,
         format!("{group_id:?}"),

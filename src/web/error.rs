@@ -115,7 +115,7 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpRespons
          <p><a href=\"/\">Til forsiden</a></p>{reference}</main></body></html>",
         title = escape_html(title),
         message = escape_html(message),
-        reference = super::telemetry::current_request_id()
+        reference = super::infra::telemetry::current_request_id()
             .map(|id| format!(
                 "<p class=\"muted\">Fejl-id: <code>{}</code>. Nævn det, hvis du kontakter \
                  KKR-sekretariatet om fejlen.</p>",

@@ -1,32 +1,21 @@
-//! The HTTP edge: the actix-web app factory, shared state, and one module per area.
+//! The HTTP edge: the actix-web app factory and shared state.
+//!
+//! - `pages/`: the HTML pages, one module per area;
+//! - `api`: the JSON API under `/api/v1`;
+//! - `session`: who is signed in, and the CSRF token;
+//! - `infra/`: what serves every page: templates, caches, the write queue, limits, metrics,
+//!   request telemetry and the database-file health check;
+//! - `error`: the one error type, shown as a Danish page or a JSON problem.
 //!
 //! Handlers are thin: parse and authorise, call the store (inside `web::block`), call the
 //! domain, render.
 
-pub mod account;
-pub mod admin;
 pub mod api;
-pub mod auth;
-pub mod cache;
-pub mod dashboard;
-pub mod details;
 pub mod error;
-pub mod exports;
-pub mod forms;
-pub mod groups;
-pub mod health;
-pub mod limits;
-pub mod metrics;
-pub mod next;
+pub mod extract;
+pub mod infra;
 pub mod pages;
-pub mod public;
-pub mod reminders;
-pub mod snapshot_changes;
-pub mod statement;
-pub mod telemetry;
-pub mod users;
-pub mod utf8;
-pub mod writer;
+pub mod session;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -43,6 +32,11 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use crate::report::Renderer;
 use crate::store::{self, DbConnection, DbPool};
 pub use error::AppError;
+use infra::{cache, health, limits, metrics, telemetry, templates, utf8, writer};
+use pages::{
+    account, admin, auth, dashboard, details, exports, forms, groups, public, reminders,
+    snapshot_changes, statement, users,
+};
 
 /// The largest request body accepted (a form with 60 full comments fits comfortably).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -113,7 +107,7 @@ pub enum StartError {
 /// What every handler shares: the pool, the page templates and the typst engine.
 pub struct AppState {
     pub pool: DbPool,
-    pub pages: pages::Pages,
+    pub pages: templates::Pages,
     pub renderer: Renderer,
     pub session_idle_seconds: i64,
     /// A sign-in ends this long after it began, however active.
@@ -182,9 +176,11 @@ impl AppState {
             db_file,
             writer,
             pool,
-            pages: pages::Pages::new(settings.templates_dir.as_deref())?
+            pages: templates::Pages::new(settings.templates_dir.as_deref())?
                 .with_site_name(settings.site_name.as_deref())
-                .with_session_idle(auth::idle_seconds_a_page_can_count_on(session_idle_seconds)),
+                .with_session_idle(session::idle_seconds_a_page_can_count_on(
+                    session_idle_seconds,
+                )),
             renderer: Renderer::new(settings.reports_dir.as_deref())?,
             session_idle_seconds,
             session_max_seconds: settings

@@ -20,7 +20,7 @@ use crate::domain::snapshot_diff::{self, Attributed};
 use crate::domain::{access, MunicipalityCode};
 use crate::store::snapshots;
 use crate::views::snapshot_changes::ListState;
-use crate::web::snapshot_changes::{compared, list_states};
+use crate::web::pages::snapshot_changes::{compared, list_states};
 use crate::web::{db, round_view, AppError, AppState};
 
 /// The resources of this part, for the API's one list of them.

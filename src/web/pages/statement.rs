@@ -15,10 +15,6 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::auth::{MaybeSignedIn, SignedIn};
-use super::error::AppError;
-use super::pages::{base_context, verify_csrf};
-use super::{db, AppState};
 use crate::domain::installation::{
     can_edit_installation_pages, parse_link, parse_optional_link, LinkRefusal, LINK_MAX_CHARS,
 };
@@ -27,6 +23,11 @@ use crate::domain::{Role, User};
 use crate::store::site_pages::{self, Contact, Privacy};
 use crate::store::statement::{self, Statement};
 use crate::store::users;
+use crate::web::error::AppError;
+use crate::web::infra::templates::base_context;
+use crate::web::session::verify_csrf;
+use crate::web::session::{MaybeSignedIn, SignedIn};
+use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/tilgaengelighed", web::get().to(show))

@@ -14,7 +14,7 @@ use actix_web::web;
 use rand::distributions::{Alphanumeric, DistString};
 use tracing::Instrument;
 
-use super::AppState;
+use crate::web::AppState;
 
 tokio::task_local! {
     static REQUEST_ID: String;
@@ -71,7 +71,7 @@ pub async fn observe<B: MessageBody + 'static>(
             let route = response
                 .request()
                 .match_pattern()
-                .unwrap_or_else(|| super::metrics::UNMATCHED.to_owned());
+                .unwrap_or_else(|| crate::web::infra::metrics::UNMATCHED.to_owned());
             if let Some(state) = &state {
                 state
                     .metrics

@@ -8,9 +8,10 @@ use super::{admin_kkr, problem_status, redirect, Problem};
 use crate::domain::rounds::required_text;
 use crate::domain::{MunicipalityCode, User};
 use crate::store::reference;
-use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::pages::{base_context, verify_csrf};
+use crate::web::infra::templates::base_context;
+use crate::web::session::verify_csrf;
+use crate::web::session::SignedIn;
 use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

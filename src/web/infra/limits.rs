@@ -16,7 +16,7 @@ use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::error::AppError;
+use crate::web::error::AppError;
 
 /// How many attempts a client gets per minute; every limit can be set by flag or environment.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]

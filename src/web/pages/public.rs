@@ -14,11 +14,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::auth::MaybeSignedIn;
-use super::dashboard::trend_title;
-use super::error::AppError;
-use super::pages::base_context;
-use super::{round_view, AppState};
 use crate::charts::DistributionChart;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::status::StatusView;
@@ -28,6 +23,11 @@ use crate::domain::{RoundState, Status};
 use crate::report::attachment::chart_title;
 use crate::report::sheets::{self, Scope, Separator};
 use crate::report::ReportError;
+use crate::web::error::AppError;
+use crate::web::infra::templates::base_context;
+use crate::web::pages::dashboard::trend_title;
+use crate::web::session::MaybeSignedIn;
+use crate::web::{round_view, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/public/rounds/{id}", web::get().to(page))

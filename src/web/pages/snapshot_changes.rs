@@ -14,16 +14,16 @@ use std::sync::Arc;
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
 
-use super::auth::SignedIn;
-use super::forms::parse_target;
-use super::pages::base_context;
-use super::{db, round_view, AppState};
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::snapshot_diff::{self, Attributed, Basis};
 use crate::domain::{access, MunicipalityCode, User};
 use crate::store::snapshots::{self, StoredSnapshot};
 use crate::views::snapshot_changes::{self as view, ListState, PageFacts};
+use crate::web::infra::templates::base_context;
+use crate::web::pages::forms::parse_target;
+use crate::web::session::SignedIn;
 use crate::web::AppError;
+use crate::web::{db, round_view, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(

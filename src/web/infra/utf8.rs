@@ -11,7 +11,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 
-use super::error::AppError;
+use crate::web::error::AppError;
 
 /// Whether a form body decodes to UTF-8 text: every percent escape and every raw byte.
 pub fn is_utf8_form(body: &[u8]) -> bool {

@@ -22,9 +22,10 @@ use crate::domain::{Recommendation, Round, RoundContent, SubmissionState, User};
 use crate::store::recommendation_sets::{self as sets, Direction};
 use crate::store::rounds::{self, ChangeError};
 use crate::store::set_edits::{self, RecordedEdit, SetEdit, SetError, SetRefusal};
-use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::pages::{base_context, verify_csrf};
+use crate::web::infra::templates::base_context;
+use crate::web::session::verify_csrf;
+use crate::web::session::SignedIn;
 use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

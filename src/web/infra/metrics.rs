@@ -7,8 +7,8 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use super::cache::SummaryCache;
 use crate::store::DbPool;
+use crate::web::infra::cache::SummaryCache;
 
 /// The route label of a request no route pattern matched.
 pub const UNMATCHED: &str = "unmatched";

@@ -14,10 +14,6 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::auth::SignedIn;
-use super::error::AppError;
-use super::pages::{base_context, verify_csrf};
-use super::{db, db_read, AppState};
 use crate::domain::access::Refusal;
 use crate::domain::form::{self, FieldError, FormAction, FormContext, FormRejection, TypedAnswer};
 use crate::domain::lineage::{self, Lineage, PreviousAnswer};
@@ -29,6 +25,11 @@ use crate::domain::{
 use crate::store::audit::AuditEvent;
 use crate::store::rounds;
 use crate::store::submissions::{self, Reopening, SaveOutcome};
+use crate::web::error::AppError;
+use crate::web::infra::templates::base_context;
+use crate::web::session::verify_csrf;
+use crate::web::session::SignedIn;
+use crate::web::{db, db_read, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     const BASE: &str = "/rounds/{id}/municipalities/{code}";

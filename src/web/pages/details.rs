@@ -13,18 +13,18 @@ use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::auth::{MaybeSignedIn, SignedIn};
-use super::dashboard::visible_round;
-use super::error::AppError;
-use super::forms::parse_target;
-use super::pages::base_context;
-use super::{db, round_view, AppState};
 use crate::domain::status::StatusView;
 use crate::domain::summary::{Counts, Relation};
 use crate::domain::time::danish_datetime;
 use crate::domain::{access, danish_sort_key, Status};
 use crate::store::rounds;
 use crate::views::snapshot_changes::ListState;
+use crate::web::error::AppError;
+use crate::web::infra::templates::base_context;
+use crate::web::pages::dashboard::visible_round;
+use crate::web::pages::forms::parse_target;
+use crate::web::session::{MaybeSignedIn, SignedIn};
+use crate::web::{db, round_view, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/rounds/{id}/heatmap", web::get().to(heatmap))
@@ -65,7 +65,7 @@ async fn heatmap(
 ) -> Result<HttpResponse, AppError> {
     let round_id = path.into_inner();
     let page_key = |group_id: Option<i32>| {
-        super::cache::PageKey::new(
+        crate::web::infra::cache::PageKey::new(
             "heatmap",
             round_id,
             format!("{group_id:?}:{}", query.sort.as_deref() == Some("groen")),
@@ -73,22 +73,22 @@ async fn heatmap(
             String::new(),
         )
     };
-    if let Ok(group_id) = super::groups::parse_group_param(query.gruppe.as_deref()) {
-        let early = super::auth::read_version(&req);
+    if let Ok(group_id) = crate::web::pages::groups::parse_group_param(query.gruppe.as_deref()) {
+        let early = crate::web::session::read_version(&req);
         if let Some(page) = state.cache.page_early(&page_key(group_id), early) {
             return page.respond(&session, Some(&user));
         }
     }
-    let (version, full) = super::round_view_at(&state, round_id).await?;
+    let (version, full) = crate::web::round_view_at(&state, round_id).await?;
     if !access::can_read_all_answers(&user, &full.data.content.round) {
         return Err(AppError::Forbidden);
     }
-    let group_id = super::groups::parse_group_param(query.gruppe.as_deref())?;
+    let group_id = crate::web::pages::groups::parse_group_param(query.gruppe.as_deref())?;
     let key = page_key(group_id);
     if let Some(page) = state.cache.page(&key, version) {
         return page.respond(&session, Some(&user));
     }
-    let (view, group) = super::groups::narrowed(&state, full, group_id).await?;
+    let (view, group) = crate::web::pages::groups::narrowed(&state, full, group_id).await?;
     let content = &view.data.content;
     let columns: Vec<Column> = content
         .recommendations
@@ -120,7 +120,7 @@ async fn heatmap(
     context.insert("sorted_by_green", &by_green);
     context.insert(
         "groups",
-        &super::groups::options(&state, content.round.kkr_id).await?,
+        &crate::web::pages::groups::options(&state, content.round.kkr_id).await?,
     );
     context.insert(
         "group",
@@ -294,7 +294,7 @@ async fn municipality(
     let states = if snapshot_list.is_empty() {
         Default::default()
     } else {
-        super::snapshot_changes::list_states(&state, &view, &code).await?
+        crate::web::pages::snapshot_changes::list_states(&state, &view, &code).await?
     };
     let snapshot_list = snapshot_list
         .into_iter()

@@ -21,12 +21,12 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::error::AppError;
-use super::{db, AppState};
 use crate::domain::time::danish_datetime;
 use crate::domain::{Role, RoundContent, User};
 use crate::store::audit::AuditEvent;
 use crate::store::rounds::ChangeError;
+use crate::web::error::AppError;
+use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     rounds::routes(cfg);

@@ -5,164 +5,180 @@ use std::path::Path;
 
 use actix_session::Session;
 use actix_web::HttpResponse;
-use rand::distributions::{Alphanumeric, DistString};
-use rand::rngs::OsRng;
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 use tera::{Context, Tera};
 
-use super::error::AppError;
 use crate::domain::User;
+use crate::web::error::AppError;
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../templates/base.html")),
+    ("base.html", include_str!("../../../templates/base.html")),
+    (
+        "components.html",
+        include_str!("../../../templates/components.html"),
+    ),
     (
         "trend_table.html",
-        include_str!("../../templates/trend_table.html"),
+        include_str!("../../../templates/trend_table.html"),
     ),
-    ("account.html", include_str!("../../templates/account.html")),
-    ("home.html", include_str!("../../templates/home.html")),
-    ("login.html", include_str!("../../templates/login.html")),
+    (
+        "account.html",
+        include_str!("../../../templates/account.html"),
+    ),
+    ("home.html", include_str!("../../../templates/home.html")),
+    ("login.html", include_str!("../../../templates/login.html")),
     (
         "dashboard.html",
-        include_str!("../../templates/dashboard.html"),
+        include_str!("../../../templates/dashboard.html"),
     ),
-    ("form.html", include_str!("../../templates/form.html")),
+    ("form.html", include_str!("../../../templates/form.html")),
     (
         "form_unsaved.html",
-        include_str!("../../templates/form_unsaved.html"),
+        include_str!("../../../templates/form_unsaved.html"),
     ),
-    ("history.html", include_str!("../../templates/history.html")),
-    ("heatmap.html", include_str!("../../templates/heatmap.html")),
+    (
+        "history.html",
+        include_str!("../../../templates/history.html"),
+    ),
+    (
+        "heatmap.html",
+        include_str!("../../../templates/heatmap.html"),
+    ),
     (
         "recommendation.html",
-        include_str!("../../templates/recommendation.html"),
+        include_str!("../../../templates/recommendation.html"),
     ),
     (
         "municipality.html",
-        include_str!("../../templates/municipality.html"),
+        include_str!("../../../templates/municipality.html"),
     ),
     (
         "snapshot_changes.html",
-        include_str!("../../templates/snapshot_changes.html"),
+        include_str!("../../../templates/snapshot_changes.html"),
     ),
     (
         "agenda_form.html",
-        include_str!("../../templates/agenda_form.html"),
+        include_str!("../../../templates/agenda_form.html"),
     ),
     (
         "national.html",
-        include_str!("../../templates/national.html"),
+        include_str!("../../../templates/national.html"),
     ),
     (
         "users_list.html",
-        include_str!("../../templates/users_list.html"),
+        include_str!("../../../templates/users_list.html"),
     ),
     (
         "users_new.html",
-        include_str!("../../templates/users_new.html"),
+        include_str!("../../../templates/users_new.html"),
     ),
     (
         "users_link.html",
-        include_str!("../../templates/users_link.html"),
+        include_str!("../../../templates/users_link.html"),
     ),
     (
         "users_show.html",
-        include_str!("../../templates/users_show.html"),
+        include_str!("../../../templates/users_show.html"),
     ),
     (
         "users_invitation.html",
-        include_str!("../../templates/users_invitation.html"),
+        include_str!("../../../templates/users_invitation.html"),
     ),
     (
         "groups_list.html",
-        include_str!("../../templates/groups_list.html"),
+        include_str!("../../../templates/groups_list.html"),
     ),
     (
         "groups_selector.html",
-        include_str!("../../templates/groups_selector.html"),
+        include_str!("../../../templates/groups_selector.html"),
     ),
     (
         "groups_fields.html",
-        include_str!("../../templates/groups_fields.html"),
+        include_str!("../../../templates/groups_fields.html"),
     ),
     (
         "groups_edit.html",
-        include_str!("../../templates/groups_edit.html"),
+        include_str!("../../../templates/groups_edit.html"),
     ),
     (
         "reminders_tracker.html",
-        include_str!("../../templates/reminders_tracker.html"),
+        include_str!("../../../templates/reminders_tracker.html"),
     ),
     (
         "reminders.html",
-        include_str!("../../templates/reminders.html"),
+        include_str!("../../../templates/reminders.html"),
     ),
     (
         "admin_problems.html",
-        include_str!("../../templates/admin_problems.html"),
+        include_str!("../../../templates/admin_problems.html"),
     ),
     (
         "admin_rounds.html",
-        include_str!("../../templates/admin_rounds.html"),
+        include_str!("../../../templates/admin_rounds.html"),
     ),
     (
         "admin_round_new.html",
-        include_str!("../../templates/admin_round_new.html"),
+        include_str!("../../../templates/admin_round_new.html"),
     ),
     (
         "admin_round.html",
-        include_str!("../../templates/admin_round.html"),
+        include_str!("../../../templates/admin_round.html"),
     ),
     (
         "admin_confirm.html",
-        include_str!("../../templates/admin_confirm.html"),
+        include_str!("../../../templates/admin_confirm.html"),
     ),
     (
         "admin_set_confirm.html",
-        include_str!("../../templates/admin_set_confirm.html"),
+        include_str!("../../../templates/admin_set_confirm.html"),
     ),
     (
         "admin_set.html",
-        include_str!("../../templates/admin_set.html"),
+        include_str!("../../../templates/admin_set.html"),
     ),
     (
         "admin_recommendation.html",
-        include_str!("../../templates/admin_recommendation.html"),
+        include_str!("../../../templates/admin_recommendation.html"),
     ),
     (
         "admin_proposals.html",
-        include_str!("../../templates/admin_proposals.html"),
+        include_str!("../../../templates/admin_proposals.html"),
     ),
     (
         "admin_import.html",
-        include_str!("../../templates/admin_import.html"),
+        include_str!("../../../templates/admin_import.html"),
     ),
     (
         "admin_municipalities.html",
-        include_str!("../../templates/admin_municipalities.html"),
+        include_str!("../../../templates/admin_municipalities.html"),
     ),
     (
         "public_round.html",
-        include_str!("../../templates/public_round.html"),
+        include_str!("../../../templates/public_round.html"),
     ),
     (
         "statement.html",
-        include_str!("../../templates/statement.html"),
+        include_str!("../../../templates/statement.html"),
     ),
     (
         "statement_edit.html",
-        include_str!("../../templates/statement_edit.html"),
+        include_str!("../../../templates/statement_edit.html"),
     ),
-    ("contact.html", include_str!("../../templates/contact.html")),
-    ("privacy.html", include_str!("../../templates/privacy.html")),
+    (
+        "contact.html",
+        include_str!("../../../templates/contact.html"),
+    ),
+    (
+        "privacy.html",
+        include_str!("../../../templates/privacy.html"),
+    ),
     (
         "contact_edit.html",
-        include_str!("../../templates/contact_edit.html"),
+        include_str!("../../../templates/contact_edit.html"),
     ),
     (
         "privacy_edit.html",
-        include_str!("../../templates/privacy_edit.html"),
+        include_str!("../../../templates/privacy_edit.html"),
     ),
 ];
 
@@ -180,12 +196,12 @@ pub struct Pages {
 
 impl Pages {
     /// Loads the built-in templates; a file of the same name in `override_dir` replaces one.
-    pub fn new(override_dir: Option<&Path>) -> Result<Pages, super::StartError> {
+    pub fn new(override_dir: Option<&Path>) -> Result<Pages, crate::web::StartError> {
         let mut sources = Vec::new();
         for &(name, builtin) in TEMPLATES {
             let text = match override_dir.map(|d| d.join(name)) {
                 Some(path) if path.is_file() => {
-                    std::fs::read_to_string(&path).map_err(|source| super::StartError::Io {
+                    std::fs::read_to_string(&path).map_err(|source| crate::web::StartError::Io {
                         path: path.display().to_string(),
                         source,
                     })?
@@ -261,47 +277,12 @@ struct UserView<'a> {
     municipality_code: Option<&'a str>,
 }
 
-const CSRF_KEY: &str = "csrf";
-pub const USER_KEY: &str = "user_id";
-
-/// This session's CSRF token, made on first use.
-pub fn csrf_token(session: &Session) -> Result<String, AppError> {
-    if let Some(token) = session
-        .get::<String>(CSRF_KEY)
-        .map_err(|e| AppError::Session(e.to_string()))?
-    {
-        return Ok(token);
-    }
-    let token = Alphanumeric.sample_string(&mut OsRng, 32);
-    session
-        .insert(CSRF_KEY, &token)
-        .map_err(|e| AppError::Session(e.to_string()))?;
-    Ok(token)
-}
-
-/// Gives the session a fresh CSRF token (at sign-in, with the renewed session).
-pub fn rotate_csrf_token(session: &Session) -> Result<(), AppError> {
-    session.remove(CSRF_KEY);
-    csrf_token(session).map(|_| ())
-}
-
-/// Checks a submitted token against the session's, in constant time.
-pub fn verify_csrf(session: &Session, submitted: Option<&str>) -> Result<(), AppError> {
-    let expected = session
-        .get::<String>(CSRF_KEY)
-        .map_err(|e| AppError::Session(e.to_string()))?
-        .ok_or(AppError::Csrf)?;
-    let submitted = submitted.ok_or(AppError::Csrf)?;
-    if bool::from(expected.as_bytes().ct_eq(submitted.as_bytes())) {
-        Ok(())
-    } else {
-        Err(AppError::Csrf)
-    }
-}
-
 /// The context every page starts from: the user in the header and the CSRF token.
 pub fn base_context(session: &Session, user: Option<&User>) -> Result<Context, AppError> {
-    Ok(context_with(&csrf_token(session)?, user))
+    Ok(context_with(
+        &crate::web::session::csrf_token(session)?,
+        user,
+    ))
 }
 
 /// The shared context with a given CSRF token (a cached page renders it as a marker).

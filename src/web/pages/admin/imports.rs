@@ -27,9 +27,10 @@ use crate::domain::import::{
 use crate::domain::rounds::{answers_are_importable, set_is_editable};
 use crate::domain::{RoundContent, User};
 use crate::store::imports::{self, ImportFailure, Mode};
-use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::pages::{base_context, verify_csrf};
+use crate::web::infra::templates::base_context;
+use crate::web::session::verify_csrf;
+use crate::web::session::SignedIn;
 use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -15,9 +15,10 @@ use crate::domain::time::{danish_datetime, deadline_input, parse_deadline};
 use crate::domain::{MunicipalityCode, RoundContent, RoundState, User};
 use crate::store::rounds::CooperationStart;
 use crate::store::{reference, rounds};
-use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::pages::{base_context, verify_csrf};
+use crate::web::infra::templates::base_context;
+use crate::web::session::verify_csrf;
+use crate::web::session::SignedIn;
 use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -27,11 +27,12 @@ use rand::distributions::{Alphanumeric, DistString};
 use rand::rngs::OsRng;
 use tera::Context;
 
-use super::error::AppError;
-use super::pages;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::{RoundContent, User};
 use crate::store::{self, rounds, DbConnection};
+use crate::web::error::AppError;
+use crate::web::infra::templates as pages;
+use crate::web::session;
 
 /// More rendered pages than this (viewer classes × rounds × variants) and the page cache
 /// starts over: a bound on memory that a normal installation never reaches.
@@ -471,7 +472,7 @@ impl CachedPage {
         session: &Session,
         user: Option<&User>,
     ) -> Result<HttpResponse, AppError> {
-        let token = pages::csrf_token(session)?;
+        let token = session::csrf_token(session)?;
         Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .insert_header(("Cache-Control", "no-store"))

@@ -14,16 +14,17 @@ use rand::distributions::{Alphanumeric, DistString};
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 
-use super::auth::{follow_generation, SignedIn};
-use super::error::AppError;
-use super::pages::{base_context, verify_csrf};
-use super::{blocking, db, AppState};
 use crate::domain::account::{NewPassword, TokenLifetime, TOKEN_LIFETIMES};
 use crate::domain::time::danish_datetime;
 use crate::domain::User;
 use crate::password;
 use crate::store::tokens;
 use crate::store::users;
+use crate::web::error::AppError;
+use crate::web::infra::templates::base_context;
+use crate::web::session::verify_csrf;
+use crate::web::session::{follow_generation, SignedIn};
+use crate::web::{blocking, db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(show))

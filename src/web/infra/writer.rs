@@ -25,9 +25,9 @@ use std::sync::mpsc;
 
 use diesel::QueryResult;
 
-use super::error::AppError;
-use super::health::DbFileWatch;
 use crate::store::{self, DbConnection, DbPool};
+use crate::web::error::AppError;
+use crate::web::infra::health::DbFileWatch;
 
 /// At most this many saves in one transaction, so that one group's commit never waits long.
 const MAX_GROUP: usize = 64;

@@ -12,7 +12,7 @@
 //! - `POST /rounds/{id}/municipalities/{code}/snapshots`: the municipality's editors and
 //!   readers, the KKR's admins. A snapshot holds submitted answers only.
 //! - `GET /snapshots/{id}/bilag.pdf`: whoever may read the municipality. Its comparison with
-//!   today is in [`super::snapshot_changes`].
+//!   today is in [`crate::web::pages::snapshot_changes`].
 //! - `GET /rounds/{id}/export.xlsx`, `GET /rounds/{id}/export.csv`,
 //!   `GET /rounds/{id}/kkr-report.pdf`: the KKR's admins and members.
 //!
@@ -25,12 +25,6 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::auth::SignedIn;
-use super::error::percent_encode;
-use super::error::AppError;
-use super::forms::parse_target;
-use super::pages::{base_context, verify_csrf};
-use super::{blocking, db, round_view, AppState};
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::{
     access, cooperation, set_changes, snapshot_diff, MunicipalityCode, Role, Round, User,
@@ -38,6 +32,13 @@ use crate::domain::{
 use crate::report::sheets::{self, Scope, Separator};
 use crate::report::{agenda, ReportError};
 use crate::store::{now, rounds, snapshots};
+use crate::web::error::percent_encode;
+use crate::web::error::AppError;
+use crate::web::infra::templates::base_context;
+use crate::web::pages::forms::parse_target;
+use crate::web::session::verify_csrf;
+use crate::web::session::SignedIn;
+use crate::web::{blocking, db, round_view, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     const BASE: &str = "/rounds/{id}/municipalities/{code}";

@@ -11,11 +11,6 @@ use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::auth::{read_version, MaybeSignedIn};
-use super::cache::PageKey;
-use super::error::AppError;
-use super::pages::base_context;
-use super::{db, groups, reminders, round_view_at, AppState};
 use crate::charts::DistributionChart;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::status::StatusView;
@@ -23,6 +18,12 @@ use crate::domain::summary::{Counts, Summary};
 use crate::domain::time::{danish_date, danish_datetime};
 use crate::domain::{access, Role, Round, User};
 use crate::store::rounds;
+use crate::web::error::AppError;
+use crate::web::infra::cache::PageKey;
+use crate::web::infra::templates::base_context;
+use crate::web::pages::{groups, reminders};
+use crate::web::session::{read_version, MaybeSignedIn};
+use crate::web::{db, round_view_at, AppState};
 use std::sync::Arc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -13,10 +13,6 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::auth::{start_session, SignedIn};
-use super::error::AppError;
-use super::pages::{base_context, verify_csrf};
-use super::{blocking, db, AppState};
 use crate::domain::account::{parse_person_name, EmailAddress, NewPassword, Placement};
 use crate::domain::time::danish_datetime;
 use crate::domain::{Municipality, MunicipalityCode, Role, User};
@@ -26,6 +22,11 @@ use crate::store::invitations::{self, Invitation, LinkProblem, Purpose};
 use crate::store::outbox::{self, Mail, MailKind, MailState, NewMail};
 use crate::store::users::{self, Account, NewUser};
 use crate::store::{audit, reference};
+use crate::web::error::AppError;
+use crate::web::infra::templates::base_context;
+use crate::web::session::verify_csrf;
+use crate::web::session::{start_session, SignedIn};
+use crate::web::{blocking, db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/users", web::get().to(list))

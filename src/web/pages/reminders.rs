@@ -15,10 +15,6 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use super::auth::SignedIn;
-use super::error::AppError;
-use super::pages::{base_context, verify_csrf};
-use super::{db, round_view, AppState};
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::mail_policy;
 use crate::domain::summary::Response;
@@ -27,6 +23,11 @@ use crate::domain::{MunicipalityCode, Role, Round, RoundState, User};
 use crate::mail::{self, RoundFacts};
 use crate::store::reminders::{self, Delivery, QueueError, Refusal, Sending, Skipped, ToRemind};
 use crate::store::users::{self, Editor};
+use crate::web::error::AppError;
+use crate::web::infra::templates::base_context;
+use crate::web::session::verify_csrf;
+use crate::web::session::SignedIn;
+use crate::web::{db, round_view, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/rounds/{id}/reminders", web::get().to(page))

@@ -15,16 +15,17 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::auth::SignedIn;
-use super::error::AppError;
-use super::pages::{base_context, verify_csrf};
-use super::users::admin_kkr;
-use super::{db, AppState};
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::group::{parse_group_name, parse_members, Group};
 use crate::domain::{Municipality, User};
 use crate::store::groups::{self, GroupError};
 use crate::store::reference;
+use crate::web::error::AppError;
+use crate::web::infra::templates::base_context;
+use crate::web::pages::users::admin_kkr;
+use crate::web::session::verify_csrf;
+use crate::web::session::SignedIn;
+use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/groups", web::get().to(list))

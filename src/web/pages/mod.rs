@@ -1,0 +1,17 @@
+//! The HTML pages, one module per area. Each handler parses the request, asks the store and
+//! the domain, and renders one page model.
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod dashboard;
+pub mod details;
+pub mod exports;
+pub mod forms;
+pub mod groups;
+pub mod next;
+pub mod public;
+pub mod reminders;
+pub mod snapshot_changes;
+pub mod statement;
+pub mod users;

@@ -1,0 +1,239 @@
+//! The signed-in session: who is signed in (the extractors handlers take), how long a sign-in
+//! lasts, and the CSRF token every form carries.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use rand::distributions::{Alphanumeric, DistString};
+use rand::rngs::OsRng;
+use subtle::ConstantTimeEq;
+
+use super::error::AppError;
+use super::{db_read, AppState};
+use crate::domain::User;
+use crate::store::users;
+
+/// The signed-in user, if any.
+pub struct MaybeSignedIn(pub Option<User>);
+
+/// A signed-in user; an anonymous request is sent to sign-in and back afterwards.
+pub struct SignedIn(pub User);
+
+type BoxedFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+/// Why a session just ended by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// No request for longer than the idle timeout.
+    Idle,
+    /// Signed in longer than the absolute session lifetime.
+    Lifetime,
+}
+
+/// Who is signed in, and whether a session just ended by itself.
+struct Current {
+    user: Option<User>,
+    ended: Option<Ended>,
+}
+
+impl Current {
+    fn anonymous(ended: Option<Ended>) -> Current {
+        Current { user: None, ended }
+    }
+}
+
+async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
+    let session = req.get_session();
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    let session_error = |e: actix_session::SessionGetError| AppError::Session(e.to_string());
+    let Some(id) = session.get::<i32>(USER_KEY).map_err(session_error)? else {
+        return Ok(Current::anonymous(None));
+    };
+    // The cookie store keeps no server-side expiry, so both limits are tracked in the session.
+    let now = chrono::Utc::now().timestamp();
+    let since = session.get::<i64>(SINCE_KEY).map_err(session_error)?;
+    if since.is_none_or(|since| now - since > state.session_max_seconds) {
+        session.purge();
+        return Ok(Current::anonymous(Some(Ended::Lifetime)));
+    }
+    let last_seen = session.get::<i64>(SEEN_KEY).map_err(session_error)?;
+    if last_seen.is_none_or(|seen| now - seen > state.session_idle_seconds) {
+        session.purge();
+        return Ok(Current::anonymous(Some(Ended::Idle)));
+    }
+    // The session generation makes sign-out, a password change and deactivation end every
+    // session of the user at once, copies of the cookie included.
+    let Some(generation) = session.get::<i32>(GENERATION_KEY).map_err(session_error)? else {
+        session.purge();
+        return Ok(Current::anonymous(None));
+    };
+    // The data version is read with the user, so that a page cached at it can be served
+    // with no other database read (on SQLite on this worker; see `db_read`).
+    let found = db_read(&state, move |conn| {
+        Ok(users::session_user_at_version(conn, id, generation)?)
+    })
+    .await?;
+    let Some((user, version)) = found else {
+        // Deactivated, signed out elsewhere, or gone: end this session too.
+        session.purge();
+        return Ok(Current::anonymous(None));
+    };
+    let user = Some(user);
+    req.extensions_mut().insert(ReadVersion(version));
+    // Writing the stamp changes the session, and a changed session is encrypted into a new
+    // cookie on the response; refreshing it only when it is a little old keeps a page served
+    // from the cache free of that work. The idle timeout is then exact to within a tenth.
+    if last_seen.is_none_or(|seen| now - seen >= seen_refresh_seconds(state.session_idle_seconds)) {
+        session
+            .insert(SEEN_KEY, now)
+            .map_err(|e| AppError::Session(e.to_string()))?;
+    }
+    Ok(Current { user, ended: None })
+}
+
+const SEEN_KEY: &str = "seen";
+
+/// How old the "last seen" stamp may get before a request writes it again: a tenth of the
+/// idle timeout, at most a minute.
+fn seen_refresh_seconds(idle_seconds: i64) -> i64 {
+    (idle_seconds / 10).clamp(0, 60)
+}
+
+/// The data version read with the signed-in user, kept in the request's extensions. A page
+/// cached at this version was rendered from data at least as new as what this request could
+/// read when it began.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadVersion(pub i64);
+
+/// The data version read with this request's user, if the request has a signed-in user.
+pub fn read_version(req: &HttpRequest) -> Option<i64> {
+    req.extensions().get::<ReadVersion>().map(|v| v.0)
+}
+const SINCE_KEY: &str = "since";
+const GENERATION_KEY: &str = "gen";
+
+/// Starts a signed-in session for the user in their current session generation: a new session
+/// id (so a session fixed before sign-in is worthless) and a fresh CSRF token.
+pub(crate) fn start_session(
+    session: &Session,
+    user_id: i32,
+    generation: i32,
+) -> Result<(), AppError> {
+    let insert_error = |e: actix_session::SessionInsertError| AppError::Session(e.to_string());
+    let now = chrono::Utc::now().timestamp();
+    session.renew();
+    session.insert(USER_KEY, user_id).map_err(insert_error)?;
+    session
+        .insert(GENERATION_KEY, generation)
+        .map_err(insert_error)?;
+    session.insert(SINCE_KEY, now).map_err(insert_error)?;
+    session.insert(SEEN_KEY, now).map_err(insert_error)?;
+    rotate_csrf_token(session)
+}
+
+/// Moves this session to the user's new session generation (after a password change), so it
+/// stays signed in while every other session of the user ends.
+pub(crate) fn follow_generation(session: &Session, generation: i32) -> Result<(), AppError> {
+    session.renew();
+    session
+        .insert(GENERATION_KEY, generation)
+        .map_err(|e| AppError::Session(e.to_string()))
+}
+
+impl FromRequest for MaybeSignedIn {
+    type Error = AppError;
+    type Future = BoxedFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { current_user(&req).await.map(|c| MaybeSignedIn(c.user)) })
+    }
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = BoxedFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let current = current_user(&req).await?;
+            let next = || {
+                req.uri()
+                    .path_and_query()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_else(|| "/".to_owned())
+            };
+            match (current.user, current.ended) {
+                (Some(user), _) => Ok(SignedIn(user)),
+                (None, Some(Ended::Lifetime)) => Err(AppError::SignInAgain { next: next() }),
+                (None, ended) => Err(AppError::SignInRequired {
+                    next: next(),
+                    expired: ended == Some(Ended::Idle),
+                }),
+            }
+        })
+    }
+}
+
+/// How many seconds of the idle timeout a page can count on when it loads: the stamp of the
+/// last request may be up to [`seen_refresh_seconds`] older than the page.
+pub fn idle_seconds_a_page_can_count_on(idle_seconds: i64) -> i64 {
+    (idle_seconds - seen_refresh_seconds(idle_seconds)).max(1)
+}
+
+/// The session's signed-in user, for extractors elsewhere (the API).
+pub(crate) async fn session_user(req: &HttpRequest) -> Result<Option<User>, AppError> {
+    current_user(req).await.map(|c| c.user)
+}
+
+const CSRF_KEY: &str = "csrf";
+pub const USER_KEY: &str = "user_id";
+
+/// This session's CSRF token, made on first use.
+pub fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Some(token) = session
+        .get::<String>(CSRF_KEY)
+        .map_err(|e| AppError::Session(e.to_string()))?
+    {
+        return Ok(token);
+    }
+    let token = Alphanumeric.sample_string(&mut OsRng, 32);
+    session
+        .insert(CSRF_KEY, &token)
+        .map_err(|e| AppError::Session(e.to_string()))?;
+    Ok(token)
+}
+
+/// Gives the session a fresh CSRF token (at sign-in, with the renewed session).
+pub fn rotate_csrf_token(session: &Session) -> Result<(), AppError> {
+    session.remove(CSRF_KEY);
+    csrf_token(session).map(|_| ())
+}
+
+/// Checks a submitted token against the session's, in constant time.
+pub fn verify_csrf(session: &Session, submitted: Option<&str>) -> Result<(), AppError> {
+    let expected = session
+        .get::<String>(CSRF_KEY)
+        .map_err(|e| AppError::Session(e.to_string()))?
+        .ok_or(AppError::Csrf)?;
+    let submitted = submitted.ok_or(AppError::Csrf)?;
+    if bool::from(expected.as_bytes().ct_eq(submitted.as_bytes())) {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
+    }
+}
+
+/// Renews the session's last-request stamp now (the "stay signed in" button).
+pub(crate) fn touch(session: &Session, now: i64) -> Result<(), AppError> {
+    session
+        .insert(SEEN_KEY, now)
+        .map_err(|e| AppError::Session(e.to_string()))
+}
