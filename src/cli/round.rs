@@ -1,0 +1,141 @@
+//! `round`: create status rounds and move them through draft, open, closed and published.
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use super::find_kkr;
+use crate::domain::MunicipalityCode;
+use crate::store::{self};
+
+#[derive(Debug, Subcommand)]
+pub enum RoundCommand {
+    /// Create a round as a draft and print its id.
+    Create {
+        /// The KKR, e.g. "KKR Sjælland" (or "Sjælland").
+        #[arg(long)]
+        kkr: String,
+        #[arg(long)]
+        year: String,
+        #[arg(long)]
+        title: String,
+        /// The policy area the documents name, e.g. beskæftigelsesområdet.
+        #[arg(long)]
+        subject: String,
+        /// Danish time, e.g. 2017-12-01T23:59 or "1.12.2017 23.59".
+        #[arg(long)]
+        deadline: String,
+        /// Copy the focus areas and recommendations of the KKR's latest earlier round.
+        #[arg(long)]
+        from_previous: bool,
+        /// Municipality codes taking part, comma-separated; default every municipality of the KKR.
+        #[arg(long, value_delimiter = ',')]
+        municipalities: Option<Vec<String>>,
+    },
+    /// Open a draft round: municipalities can answer; the recommendations are frozen.
+    Open { id: i32 },
+    /// Close an open round: nobody can save or submit any more.
+    Close { id: i32 },
+    /// Publish a closed round's results on a public page.
+    Publish { id: i32 },
+    /// Move a draft or open round's deadline (Danish time).
+    Deadline { id: i32, deadline: String },
+    /// List every round with its id and state.
+    List,
+}
+
+pub(super) fn change_error(e: store::rounds::ChangeError, round: i32) -> anyhow::Error {
+    match e {
+        store::rounds::ChangeError::Refused(reason) => anyhow::anyhow!("{reason}"),
+        store::rounds::ChangeError::NotFound => {
+            anyhow::anyhow!("no round has the id {round}; see `trafiklys round list`")
+        }
+        store::rounds::ChangeError::Database(e) => e.into(),
+    }
+}
+
+pub(super) fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Result<()> {
+    use crate::domain::rounds::RoundSetup;
+    use crate::domain::RoundState;
+    use store::rounds;
+    let step = |conn: &mut store::DbConnection, id: i32, to: RoundState| -> Result<()> {
+        rounds::change_state(conn, id, to, None).map_err(|e| change_error(e, id))?;
+        println!("Round {id} is now {}.", to.as_str());
+        Ok(())
+    };
+    match command {
+        RoundCommand::Create {
+            kkr,
+            year,
+            title,
+            subject,
+            deadline,
+            from_previous,
+            municipalities,
+        } => {
+            let kkr_id = find_kkr(conn, &kkr)?;
+            let setup =
+                RoundSetup::parse(&year, &title, &subject, &deadline).map_err(|problems| {
+                    anyhow::anyhow!(
+                        "{}",
+                        problems
+                            .iter()
+                            .map(|p| format!("--{}: {}", p.field, p.message))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )
+                })?;
+            let participants = municipalities
+                .map(|codes| {
+                    codes
+                        .iter()
+                        .map(|c| MunicipalityCode::parse(c).map_err(|e| anyhow::anyhow!("{e}")))
+                        .collect::<Result<Vec<_>>>()
+                })
+                .transpose()?;
+            let id = rounds::create_round(
+                conn,
+                &rounds::CreateRound {
+                    kkr_id,
+                    setup,
+                    participants,
+                    from_previous,
+                },
+                None,
+            )
+            .map_err(|e| change_error(e, 0))?;
+            println!("{id}");
+            Ok(())
+        }
+        RoundCommand::Open { id } => step(conn, id, RoundState::Open),
+        RoundCommand::Close { id } => step(conn, id, RoundState::Closed),
+        RoundCommand::Publish { id } => step(conn, id, RoundState::Published),
+        RoundCommand::Deadline { id, deadline } => {
+            let at = crate::domain::time::parse_deadline(&deadline)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            rounds::move_deadline(conn, id, at, None).map_err(|e| change_error(e, id))?;
+            println!(
+                "Round {id}'s deadline is now {}.",
+                crate::domain::time::danish_datetime(at)
+            );
+            Ok(())
+        }
+        RoundCommand::List => {
+            println!(
+                "{:>4}  {:<4}  {:<16}  {:<9}  {:<28}  title",
+                "id", "year", "kkr", "state", "deadline"
+            );
+            for r in rounds::list_rounds(conn)? {
+                println!(
+                    "{:>4}  {:<4}  {:<16}  {:<9}  {:<28}  {}",
+                    r.id,
+                    r.year,
+                    r.kkr_name,
+                    r.state.as_str(),
+                    crate::domain::time::danish_datetime(r.deadline),
+                    r.title
+                );
+            }
+            Ok(())
+        }
+    }
+}
