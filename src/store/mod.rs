@@ -219,6 +219,36 @@ pub enum Checkpoint {
     Truncated { done: bool },
 }
 
+/// The file a SQLite connection's main database lives in; `None` for an in-memory database
+/// or a server database (PostgreSQL).
+pub fn database_file(conn: &mut DbConnection) -> Option<std::path::PathBuf> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct DatabaseFile {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return None;
+    };
+    let files: Vec<DatabaseFile> = diesel::sql_query("PRAGMA database_list")
+        .load(sqlite)
+        .ok()?;
+    let main = files.into_iter().find(|f| f.name == "main")?;
+    (!main.file.is_empty()).then(|| std::path::PathBuf::from(main.file))
+}
+
+/// Leaves checkpoints of this SQLite connection's WAL to [`checkpoint_wal`], called by the
+/// one thread that does them, instead of SQLite's own after a commit; nothing on PostgreSQL.
+pub fn leave_checkpoints_to_caller(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA wal_autocheckpoint = 0"),
+        DbConnection::Postgres(_) => Ok(()),
+    }
+}
+
 /// Copies the WAL into the database without blocking anyone, and when the WAL has grown past
 /// [`WAL_TRUNCATE_FRAMES`] (readers kept a passive checkpoint from finishing while writes went
 /// on), or `idle` says no save is waiting, waits briefly for readers and empties it. This

@@ -8,24 +8,13 @@
 
 use std::path::PathBuf;
 
-use diesel::prelude::*;
-use diesel::sql_types::Text;
-
-use crate::store::DbConnection;
+use crate::store::{self, DbConnection};
 
 /// The database file of a SQLite pool, and the file it was when the process started.
 #[derive(Debug, Clone)]
 pub struct DbFileWatch {
     path: PathBuf,
     identity: Option<(u64, u64)>,
-}
-
-#[derive(QueryableByName)]
-struct DatabaseFile {
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    file: String,
 }
 
 #[cfg(unix)]
@@ -43,12 +32,7 @@ impl DbFileWatch {
     /// The watch for the connection's main database file; `None` when it has none to watch
     /// (an in-memory database, or a server database such as PostgreSQL).
     pub fn of(conn: &mut DbConnection) -> Option<DbFileWatch> {
-        let files: Vec<DatabaseFile> = diesel::sql_query("PRAGMA database_list").load(conn).ok()?;
-        let main = files.into_iter().find(|f| f.name == "main")?;
-        if main.file.is_empty() {
-            return None;
-        }
-        let path = PathBuf::from(main.file);
+        let path = store::database_file(conn)?;
         let meta = std::fs::metadata(&path).ok()?;
         Some(DbFileWatch {
             identity: identity(&meta),

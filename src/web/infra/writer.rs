@@ -325,9 +325,8 @@ fn commit_group(
     }
     let mut conn = store::checkout(pool).map_err(|e| GroupFailure::Other(e.to_string()))?;
     if checkpointer {
-        use diesel::connection::SimpleConnection;
         // The checkpointer thread does it (see `checkpoint_when_woken`).
-        conn.batch_execute("PRAGMA wal_autocheckpoint = 0")
+        store::leave_checkpoints_to_caller(&mut conn)
             .map_err(|e| GroupFailure::Other(e.to_string()))?;
     }
     let mut jobs = group.into_iter();
