@@ -44,3 +44,47 @@ impl Choice {
         }
     }
 }
+
+/// A problem shown in a page's error summary: about one field (linked to it), or about the
+/// whole page (a refused change, `field` empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The id of the input it is about, or "" for the page.
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem about the page as a whole.
+    pub fn page(message: impl Into<String>) -> Problem {
+        Problem {
+            field: String::new(),
+            message: message.into(),
+        }
+    }
+
+    /// A problem about the input with id `field`.
+    pub fn field(field: &str, message: impl Into<String>) -> Problem {
+        Problem {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The message about `field` among `problems`, if there is one.
+    pub fn message_of(problems: &[Problem], field: &str) -> Option<String> {
+        problems
+            .iter()
+            .find(|p| p.field == field)
+            .map(|p| p.message.clone())
+    }
+}
+
+impl From<FieldError> for Problem {
+    fn from(e: FieldError) -> Problem {
+        Problem {
+            field: e.field.to_owned(),
+            message: e.message,
+        }
+    }
+}

@@ -3,7 +3,9 @@
 //!
 //! Everything here is pure and serialisable; templates (tera and typst) only lay it out.
 
+pub mod admin;
 pub mod fields;
+pub mod set_editor;
 pub mod snapshot_changes;
 
 use chrono::NaiveDate;
