@@ -391,6 +391,11 @@ fn start_year_message(refusal: &StartYearRefusal) -> String {
     }
 }
 
+/// A refused start year, at its field.
+fn start_year_problem(refusal: &StartYearRefusal) -> Problem {
+    Problem::field("cooperation_start_year", start_year_message(refusal))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct CooperationForm {
     csrf_token: Option<String>,
@@ -425,22 +430,18 @@ async fn cooperation_start(
     let year = match parse_start_year(&typed, content.round.year) {
         Ok(year) => year,
         Err(refusal) => {
-            let problem = Problem::field("cooperation_start_year", start_year_message(&refusal));
             let input = PageInput {
                 cooperation: Some(typed),
-                problems: vec![problem],
+                problems: vec![start_year_problem(&refusal)],
                 ..PageInput::default()
             };
             return render_round(&page, content, input).await;
         }
     };
-    let (round_id, actor) = (content.round.id, page.user.id);
+    let (round_id, actor) = (content.round.id, Some(page.user.id));
     let outcome = db(&page.state, move |conn| {
         Ok(rounds::set_cooperation_start_year(
-            conn,
-            round_id,
-            year,
-            Some(actor),
+            conn, round_id, year, actor,
         ))
     })
     .await?;

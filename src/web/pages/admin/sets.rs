@@ -303,31 +303,34 @@ async fn origins(
     Ok(content
         .recommendations
         .iter()
-        .map(|r| {
-            let name = |id: i32| {
-                earlier.get(&id).map_or_else(
-                    || format!("#{id}"),
-                    |(code, year)| format!("{code} ({year})"),
-                )
-            };
-            let mut text = match r.carried_from {
-                Some(id) => format!("Fortsætter {}", name(id)),
-                None if r.merged_from.is_empty() => "Ny i år".to_owned(),
-                None => "Ny".to_owned(),
-            };
-            if !r.merged_from.is_empty() {
-                text.push_str(&format!(
-                    "; lagt sammen med {}",
-                    r.merged_from
-                        .iter()
-                        .map(|id| name(*id))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            (r.id, text)
-        })
+        .map(|r| (r.id, origin_text(r, &earlier)))
         .collect())
+}
+
+/// Where a recommendation comes from, by the codes and years of `earlier` recommendations.
+fn origin_text(r: &Recommendation, earlier: &HashMap<i32, (String, i32)>) -> String {
+    let name = |id: i32| {
+        earlier.get(&id).map_or_else(
+            || format!("#{id}"),
+            |(code, year)| format!("{code} ({year})"),
+        )
+    };
+    let mut text = match r.carried_from {
+        Some(id) => format!("Fortsætter {}", name(id)),
+        None if r.merged_from.is_empty() => "Ny i år".to_owned(),
+        None => "Ny".to_owned(),
+    };
+    if !r.merged_from.is_empty() {
+        text.push_str(&format!(
+            "; lagt sammen med {}",
+            r.merged_from
+                .iter()
+                .map(|id| name(*id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    text
 }
 
 fn area_views(
