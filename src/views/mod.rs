@@ -6,6 +6,7 @@
 pub mod account;
 pub mod admin;
 pub mod fields;
+pub mod groups;
 pub mod set_editor;
 pub mod snapshot_changes;
 
