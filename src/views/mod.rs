@@ -8,6 +8,7 @@ pub mod admin;
 pub mod fields;
 pub mod groups;
 pub mod set_editor;
+pub mod site_pages;
 pub mod snapshot_changes;
 
 use chrono::NaiveDate;
