@@ -7,6 +7,7 @@ pub mod account;
 pub mod admin;
 pub mod fields;
 pub mod groups;
+pub mod reminders;
 pub mod set_editor;
 pub mod site_pages;
 pub mod snapshot_changes;
