@@ -11,6 +11,7 @@ pub mod reminders;
 pub mod set_editor;
 pub mod site_pages;
 pub mod snapshot_changes;
+pub mod users;
 
 use chrono::NaiveDate;
 use serde::Serialize;
