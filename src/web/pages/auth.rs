@@ -159,34 +159,30 @@ async fn login(
         return login_refused(&state, &session, next, email, limited);
     }
     let account = account_with_password(&state, &email, typed_password).await?;
-    let refuse = |status: StatusCode, message: &str| {
-        let model = LoginPage {
-            next: next.clone(),
-            email: email.clone(),
-            error: Some(message.to_owned()),
-            notice: None,
-        };
-        render_login(&state, &session, status, &model)
-    };
-    match account {
-        // Said only to whoever knows the password, so it tells a guesser nothing.
-        Some(account) if !account.active => refuse(
-            StatusCode::FORBIDDEN,
-            "Din konto er deaktiveret. Kontakt KKR-sekretariatet, hvis du skal bruge Trafiklys igen.",
-        ),
-        Some(account) => {
+    let (status, message) = match account {
+        Some(account) if account.active => {
             start_session(&session, account.user.id, account.session_generation)?;
             tracing::info!(user = account.user.id, "signed in");
-            Ok(HttpResponse::SeeOther()
+            return Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next))
-                .finish())
+                .finish());
         }
-        None => refuse(
-            StatusCode::UNAUTHORIZED,
-            "Forkert e-mail eller adgangskode. Prøv igen, eller kontakt KKR-sekretariatet for at få en ny adgangskode.",
-        ),
-    }
+        // Said only to whoever knows the password, so it tells a guesser nothing.
+        Some(_) => (StatusCode::FORBIDDEN, DEACTIVATED),
+        None => (StatusCode::UNAUTHORIZED, WRONG_PASSWORD),
+    };
+    let model = LoginPage {
+        next,
+        email,
+        error: Some(message.to_owned()),
+        notice: None,
+    };
+    render_login(&state, &session, status, &model)
 }
+
+const DEACTIVATED: &str =
+    "Din konto er deaktiveret. Kontakt KKR-sekretariatet, hvis du skal bruge Trafiklys igen.";
+const WRONG_PASSWORD: &str = "Forkert e-mail eller adgangskode. Prøv igen, eller kontakt KKR-sekretariatet for at få en ny adgangskode.";
 
 /// The sign-in page again with the email kept, when too many attempts were made.
 fn login_refused(

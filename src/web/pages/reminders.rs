@@ -21,7 +21,9 @@ use crate::domain::summary::Response;
 use crate::domain::time::danish_datetime;
 use crate::domain::{MunicipalityCode, Role, Round, RoundState, User};
 use crate::mail::{self, RoundFacts};
-use crate::store::reminders::{self, Delivery, QueueError, Refusal, Sending, Skipped, ToRemind};
+use crate::store::reminders::{
+    self, Delivery, QueueError, Queued, Refusal, Sending, Skipped, ToRemind,
+};
 use crate::store::users::{self, Editor};
 pub use crate::views::reminders::{
     EditorView, Outstanding, RecipientView, SendingView, SkippedView,
@@ -418,6 +420,12 @@ async fn send(
         Err(QueueError::Database(e)) => return Err(e.into()),
     };
     page.state.wake_outbox();
+    let sent = sent_view(round_id, sender, &queued, &view);
+    render(&page, &view, Some(sent), None, StatusCode::OK).await
+}
+
+/// What a sending queued and who it left out, logged and for the page.
+fn sent_view(round_id: i32, sender: i32, queued: &Queued, view: &RoundAnalysis) -> SentView {
     tracing::info!(
         round = round_id,
         by = sender,
@@ -425,9 +433,8 @@ async fn send(
         skipped = queued.skipped.len(),
         "reminders queued"
     );
-    let sent = SentView {
+    SentView {
         queued: queued.queued,
-        skipped: skipped_views(&queued.skipped, &view),
-    };
-    render(&page, &view, Some(sent), None, StatusCode::OK).await
+        skipped: skipped_views(&queued.skipped, view),
+    }
 }

@@ -901,6 +901,14 @@ fn checked_acceptance(form: &AcceptForm) -> Result<(String, NewPassword), Vec<Fi
     }
 }
 
+/// The stored form of a new password.
+async fn password_hash(new_password: NewPassword) -> Result<String, AppError> {
+    blocking(move || {
+        password::hash(new_password.as_str()).map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await
+}
+
 async fn accept_invitation(
     state: web::Data<AppState>,
     session: Session,
@@ -919,10 +927,7 @@ async fn accept_invitation(
             return render_invitation(&state, &session, &token, &found, &form.name, errors, status);
         }
     };
-    let hash = blocking(move || {
-        password::hash(new_password.as_str()).map_err(|e| AppError::Internal(e.to_string()))
-    })
-    .await?;
+    let hash = password_hash(new_password).await?;
     let accepted = db(&state, move |conn| {
         Ok(invitations::accept(
             conn,
