@@ -544,7 +544,7 @@ async fn admin_area_round(
     round_id: i32,
     area_id: i32,
 ) -> Result<RoundContent, AppError> {
-    let content = admin_round(&page, round_id).await?;
+    let content = admin_round(page, round_id).await?;
     if content.focus_areas.iter().any(|a| a.id == area_id) {
         Ok(content)
     } else {
@@ -908,9 +908,9 @@ async fn form_refused(
     let kept: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let input = PageInput::refused(problem, &kept);
     if form.on_own_page() {
-        render_recommendation(&page, content, rec_id, input).await
+        render_recommendation(page, content, rec_id, input).await
     } else {
-        render_set(&page, content, input).await
+        render_set(page, content, input).await
     }
 }
 
@@ -1074,7 +1074,7 @@ async fn render_confirm(
 ) -> Result<HttpResponse, AppError> {
     if set_is_editable(content.round.state).is_err() {
         let problem = Problem::page(FROZEN.to_owned());
-        return form_refused(&page, content, rec_id, form, problem).await;
+        return form_refused(page, content, rec_id, form, problem).await;
     }
     let rec = find_rec(&content, rec_id)?;
     let (heading, consequences, mut fields, button) = confirmation(&content, rec, &change);
