@@ -3,8 +3,15 @@
 //!
 //! Everything here is pure and serialisable; templates (tera and typst) only lay it out.
 
+pub mod account;
+pub mod admin;
 pub mod fields;
+pub mod groups;
+pub mod reminders;
+pub mod set_editor;
+pub mod site_pages;
 pub mod snapshot_changes;
+pub mod users;
 
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -170,6 +170,47 @@ impl FromRequest for Page {
     }
 }
 
+/// A [`Page`] of the admin of a KKR: anyone else signed in is refused (403), an anonymous
+/// visitor is sent to sign-in. It reads the signed-in user once for both.
+pub struct AdminPage {
+    pub page: Page,
+    pub admin: Admin,
+}
+
+impl AdminPage {
+    /// The KKR the admin runs.
+    pub fn kkr_id(&self) -> i32 {
+        self.admin.kkr_id
+    }
+
+    /// Refuses (403) a thing of another KKR than the admin's.
+    pub fn owns(&self, kkr_id: i32) -> Result<(), AppError> {
+        self.admin.owns(kkr_id)
+    }
+}
+
+impl std::ops::Deref for AdminPage {
+    type Target = Page;
+
+    fn deref(&self) -> &Page {
+        &self.page
+    }
+}
+
+impl FromRequest for AdminPage {
+    type Error = AppError;
+    type Future = BoxedFuture<Self, AppError>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let page = Page::from_request(req, payload);
+        Box::pin(async move {
+            let page = page.await?;
+            let admin = Admin::of(page.user.clone())?;
+            Ok(AdminPage { page, admin })
+        })
+    }
+}
+
 /// Like [`Page`] for pages anyone may see; the header shows the user when one is signed in.
 pub struct OpenPage {
     pub state: web::Data<AppState>,

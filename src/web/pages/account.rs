@@ -7,24 +7,24 @@
 //! - `POST /account/tokens/{id}/revoke`
 //! - `POST /account/password` (change password; every other session of the user ends)
 
-use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use rand::distributions::{Alphanumeric, DistString};
 use rand::rngs::OsRng;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use crate::csrf_protected;
 use crate::domain::account::{NewPassword, TokenLifetime, TOKEN_LIFETIMES};
 use crate::domain::time::danish_datetime;
-use crate::domain::User;
 use crate::password;
 use crate::store::tokens;
 use crate::store::users;
+use crate::views::account::{AccountPage, PasswordFeedback, TokenView};
+use crate::views::fields::{Choice, FieldError};
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
-use crate::web::session::verify_csrf;
-use crate::web::session::{follow_generation, SignedIn};
-use crate::web::{blocking, db, AppState};
+use crate::web::extract::{CsrfForm, Page};
+use crate::web::session::follow_generation;
+use crate::web::{blocking, db};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(show))
@@ -33,139 +33,73 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::post().to(change_password));
 }
 
-#[derive(Debug, Serialize)]
-struct TokenView {
-    id: i32,
-    name: String,
-    created: String,
-    /// "4. december 2027 kl. 21.00": when it stops working (or stopped).
-    expires: String,
-    expired: bool,
-    revoked: Option<String>,
-}
-
-/// A lifetime the token form offers.
-#[derive(Debug, Serialize)]
-struct LifetimeChoice {
-    days: i64,
-    label: String,
-    selected: bool,
-}
-
-fn lifetime_choices() -> Vec<LifetimeChoice> {
+/// The lifetimes the token form offers, the default chosen.
+fn lifetime_choices() -> Vec<Choice> {
     TOKEN_LIFETIMES
         .iter()
-        .map(|&days| LifetimeChoice {
-            days,
-            label: if days == 365 {
+        .map(|&days| {
+            let label = if days == 365 {
                 "1 år".to_owned()
             } else {
                 format!("{days} dage")
-            },
-            selected: days == TokenLifetime::DEFAULT_DAYS,
+            };
+            Choice::new(days.to_string(), label, days == TokenLifetime::DEFAULT_DAYS)
         })
         .collect()
 }
 
 const NAME_MAX_CHARS: usize = 100;
 
-/// The password form's outcome: its errors (field id and message) or a confirmation.
-#[derive(Debug, Default, Serialize)]
-struct PasswordFeedback {
-    errors: Vec<FieldMessage>,
-    current_error: Option<String>,
-    new_error: Option<String>,
-    confirm_error: Option<String>,
-    changed: bool,
-}
-
-impl PasswordFeedback {
-    fn of(errors: Vec<FieldMessage>, changed: bool) -> PasswordFeedback {
-        let find = |field: &str| {
-            errors
-                .iter()
-                .find(|e| e.field == field)
-                .map(|e| e.message.clone())
-        };
-        PasswordFeedback {
-            current_error: find("current-password"),
-            new_error: find("password"),
-            confirm_error: find("password-confirm"),
-            errors,
-            changed,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-struct FieldMessage {
-    field: &'static str,
-    message: String,
-}
-
-async fn render(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
-    new_token: Option<String>,
-    error: Option<String>,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    render_with(
-        state,
-        session,
-        user,
-        new_token,
-        error,
-        PasswordFeedback::default(),
-        status,
-    )
-    .await
-}
-
-async fn render_with(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
+/// What the account page shows besides the user's tokens: a token just created, or why not,
+/// and the password form's outcome.
+#[derive(Debug, Default)]
+struct Outcome {
     new_token: Option<String>,
     error: Option<String>,
     password: PasswordFeedback,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let user_id = user.id;
-    let list = db(state, move |conn| Ok(tokens::list(conn, user_id)?)).await?;
-    let now = state.clock.now();
-    let views: Vec<TokenView> = list
-        .into_iter()
-        .map(|t| TokenView {
-            id: t.id,
-            name: t.name,
-            created: danish_datetime(t.created_at),
-            expires: danish_datetime(t.expires_at),
-            expired: t.expires_at <= now,
-            revoked: t.revoked_at.map(danish_datetime),
-        })
-        .collect();
-    let mut context = base_context(session, Some(user))?;
-    context.insert("tokens", &views);
-    context.insert("lifetimes", &lifetime_choices());
-    context.insert("new_token", &new_token);
-    context.insert("error", &error);
-    context.insert("password", &password);
-    context.insert("password_min", &NewPassword::MIN_CHARS);
-    context.insert(
-        "municipality",
-        &user.municipality_code.as_ref().map(|c| c.to_string()),
-    );
-    state.pages.respond(status, "account.html", &context)
 }
 
-async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
+async fn render(
+    page: &Page,
+    outcome: Outcome,
+    status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    render(&state, &session, &user, None, None, StatusCode::OK).await
+    let user_id = page.user.id;
+    let list = db(&page.state, move |conn| Ok(tokens::list(conn, user_id)?)).await?;
+    let now = page.state.clock.now();
+    let model = AccountPage {
+        tokens: list
+            .into_iter()
+            .map(|t| TokenView {
+                id: t.id,
+                name: t.name,
+                created: danish_datetime(t.created_at),
+                expires: danish_datetime(t.expires_at),
+                expired: t.expires_at <= now,
+                revoked: t.revoked_at.map(danish_datetime),
+            })
+            .collect(),
+        lifetimes: lifetime_choices(),
+        new_token: outcome.new_token,
+        error: outcome.error,
+        password: outcome.password,
+        password_min: NewPassword::MIN_CHARS,
+        municipality: page.user.municipality_code.as_ref().map(|c| c.to_string()),
+    };
+    page.render_status(status, "account.html", &model)
+}
+
+/// The account page again with why the token was not created (422).
+async fn token_refused(page: &Page, error: String) -> Result<HttpResponse, AppError> {
+    let outcome = Outcome {
+        error: Some(error),
+        ..Outcome::default()
+    };
+    render(page, outcome, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+async fn show(page: Page) -> Result<HttpResponse, AppError> {
+    render(&page, Outcome::default(), StatusCode::OK).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,49 +109,29 @@ pub struct CreateForm {
     days: Option<String>,
 }
 
-async fn create(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-    form: web::Form<CreateForm>,
-) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
+async fn create(page: Page, form: CsrfForm<CreateForm>) -> Result<HttpResponse, AppError> {
     let name = form.name.as_deref().unwrap_or("").trim().to_owned();
     if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
         let error =
             format!("Giv nøglen et navn på 1 til {NAME_MAX_CHARS} tegn, fx «Månedlig udtræk».");
-        return render(
-            &state,
-            &session,
-            &user,
-            None,
-            Some(error),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return token_refused(&page, error).await;
     }
     let lifetime = match TokenLifetime::parse(form.days.as_deref()) {
         Ok(lifetime) => lifetime,
-        Err(e) => {
-            return render(
-                &state,
-                &session,
-                &user,
-                None,
-                Some(e.to_string()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(e) => return token_refused(&page, e.to_string()).await,
     };
     let token = format!("tl_{}", Alphanumeric.sample_string(&mut OsRng, 40));
-    let (user_id, stored) = (user.id, token.clone());
-    let expires_at = lifetime.expiry_from(state.clock.now());
-    db(&state, move |conn| {
+    let (user_id, stored) = (page.user.id, token.clone());
+    let expires_at = lifetime.expiry_from(page.state.clock.now());
+    db(&page.state, move |conn| {
         Ok(tokens::create(conn, user_id, &name, &stored, expires_at)?)
     })
     .await?;
-    render(&state, &session, &user, Some(token), None, StatusCode::OK).await
+    let outcome = Outcome {
+        new_token: Some(token),
+        ..Outcome::default()
+    };
+    render(&page, outcome, StatusCode::OK).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,15 +140,12 @@ pub struct RevokeForm {
 }
 
 async fn revoke(
-    state: web::Data<AppState>,
-    session: Session,
+    page: Page,
     path: web::Path<i32>,
-    SignedIn(user): SignedIn,
-    form: web::Form<RevokeForm>,
+    _form: CsrfForm<RevokeForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let (user_id, token_id) = (user.id, path.into_inner());
-    let revoked = db(&state, move |conn| {
+    let (user_id, token_id) = (page.user.id, path.into_inner());
+    let revoked = db(&page.state, move |conn| {
         Ok(tokens::revoke(conn, user_id, token_id)?)
     })
     .await?;
@@ -254,79 +165,80 @@ pub struct PasswordForm {
     password_confirm: Option<String>,
 }
 
+csrf_protected!(CreateForm, RevokeForm, PasswordForm);
+
+/// The new password, or the problems with the form: a wrong current password, and a new one
+/// too short or typed differently twice.
+fn checked_password(
+    current_ok: bool,
+    new_password: Option<&str>,
+    confirm: Option<&str>,
+) -> Result<NewPassword, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if !current_ok {
+        errors.push(FieldError::new(
+            "current-password",
+            "Din nuværende adgangskode er forkert.",
+        ));
+    }
+    let parsed = NewPassword::parse(new_password.unwrap_or(""), confirm.unwrap_or(""));
+    if let Err(rejection) = &parsed {
+        errors.push(FieldError::new(rejection.field(), rejection.message()));
+    }
+    match parsed {
+        Ok(p) if errors.is_empty() => Ok(p),
+        _ => Err(errors),
+    }
+}
+
+/// Whether `typed` is the user's password now.
+async fn is_current_password(page: &Page, typed: String) -> Result<bool, AppError> {
+    let user_id = page.user.id;
+    let stored = db(&page.state, move |conn| {
+        Ok(users::password_hash(conn, user_id)?)
+    })
+    .await?
+    .unwrap_or_default();
+    blocking(move || Ok(password::verify(&typed, &stored))).await
+}
+
 /// Changes the signed-in user's password. Every other session of the user ends; this one
 /// stays signed in.
 async fn change_password(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-    form: web::Form<PasswordForm>,
+    page: Page,
+    form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let PasswordForm {
-        current_password,
-        password: new_password,
-        password_confirm,
-        ..
-    } = form.into_inner();
-    let current = current_password.unwrap_or_default();
-    let user_id = user.id;
-    let stored = db(&state, move |conn| Ok(users::password_hash(conn, user_id)?))
-        .await?
-        .unwrap_or_default();
-    let current_ok = blocking(move || Ok(password::verify(&current, &stored))).await?;
-    let mut errors = Vec::new();
-    if !current_ok {
-        errors.push(FieldMessage {
-            field: "current-password",
-            message: "Din nuværende adgangskode er forkert.".into(),
-        });
-    }
-    let parsed = NewPassword::parse(
-        new_password.as_deref().unwrap_or(""),
-        password_confirm.as_deref().unwrap_or(""),
+    let form = form.into_inner();
+    let current_ok = is_current_password(&page, form.current_password.unwrap_or_default()).await?;
+    let checked = checked_password(
+        current_ok,
+        form.password.as_deref(),
+        form.password_confirm.as_deref(),
     );
-    if let Err(rejection) = &parsed {
-        errors.push(FieldMessage {
-            field: rejection.field(),
-            message: rejection.message(),
-        });
-    }
-    let new_password = match parsed {
-        Ok(p) if errors.is_empty() => p,
-        _ => {
-            let feedback = PasswordFeedback::of(errors, false);
-            return render_with(
-                &state,
-                &session,
-                &user,
-                None,
-                None,
-                feedback,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+    let new_password = match checked {
+        Ok(p) => p,
+        Err(errors) => {
+            let outcome = Outcome {
+                password: PasswordFeedback::refused(errors),
+                ..Outcome::default()
+            };
+            return render(&page, outcome, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let hash = blocking(move || {
         password::hash(new_password.as_str()).map_err(|e| AppError::Internal(e.to_string()))
     })
     .await?;
-    let generation = db(&state, move |conn| {
+    let user_id = page.user.id;
+    let generation = db(&page.state, move |conn| {
         Ok(users::change_password(conn, user_id, &hash)?)
     })
     .await?;
-    follow_generation(&session, generation)?;
+    follow_generation(&page.session, generation)?;
     tracing::info!(user = user_id, "password changed");
-    let feedback = PasswordFeedback::of(Vec::new(), true);
-    render_with(
-        &state,
-        &session,
-        &user,
-        None,
-        None,
-        feedback,
-        StatusCode::OK,
-    )
-    .await
+    let outcome = Outcome {
+        password: PasswordFeedback::changed(),
+        ..Outcome::default()
+    };
+    render(&page, outcome, StatusCode::OK).await
 }

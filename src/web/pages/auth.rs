@@ -8,10 +8,12 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use crate::csrf_protected;
 use crate::password;
 use crate::store::users;
+use crate::views::account::LoginPage;
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
+use crate::web::extract::{page_context, CsrfForm};
 use crate::web::session::{start_session, touch, verify_csrf, MaybeSignedIn, SignedIn};
 use crate::web::{blocking, db, AppState};
 
@@ -54,6 +56,34 @@ pub struct NextQuery {
     levetid: Option<String>,
 }
 
+/// The sign-in page; it never shows a user in its header.
+fn render_login(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    model: &LoginPage,
+) -> Result<HttpResponse, AppError> {
+    let context = page_context(session, None, model)?;
+    state.pages.respond(status, "login.html", &context)
+}
+
+/// Why the user was signed out, when the sign-in page was reached because of it.
+fn signed_out_notice(state: &AppState, query: &NextQuery) -> Option<String> {
+    if query.levetid.is_some() {
+        Some(format!(
+            "Du er blevet logget ud, fordi du har været logget ind i {}. Log ind igen for at fortsætte.",
+            duration_text(state.session_max_seconds)
+        ))
+    } else {
+        query.udlobet.as_ref().map(|_| {
+            format!(
+                "Du er blevet logget ud, fordi du ikke har været aktiv i {}. Log ind igen for at fortsætte.",
+                idle_text(state.session_idle_seconds)
+            )
+        })
+    }
+}
+
 async fn login_page(
     state: web::Data<AppState>,
     session: Session,
@@ -66,25 +96,13 @@ async fn login_page(
             .insert_header((header::LOCATION, next))
             .finish());
     }
-    let mut context = base_context(&session, None)?;
-    context.insert("next", &next);
-    context.insert("email", "");
-    context.insert("error", &Option::<String>::None);
-    let notice = if query.levetid.is_some() {
-        Some(format!(
-            "Du er blevet logget ud, fordi du har været logget ind i {}. Log ind igen for at fortsætte.",
-            duration_text(state.session_max_seconds)
-        ))
-    } else {
-        query.udlobet.as_ref().map(|_| {
-            format!(
-                "Du er blevet logget ud, fordi du ikke har været aktiv i {}. Log ind igen for at fortsætte.",
-                idle_text(state.session_idle_seconds)
-            )
-        })
+    let model = LoginPage {
+        next,
+        email: String::new(),
+        error: None,
+        notice: signed_out_notice(&state, &query),
     };
-    context.insert("notice", &notice);
-    state.pages.ok("login.html", &context)
+    render_login(&state, &session, StatusCode::OK, &model)
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,29 +113,21 @@ pub struct LoginForm {
     csrf_token: Option<String>,
 }
 
-async fn login(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    form: web::Form<LoginForm>,
-) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let LoginForm {
-        email,
-        password: typed_password,
-        next,
-        ..
-    } = form.into_inner();
-    let next = safe_next(next.as_deref());
-    if let Err(limited) = state.limits.login(&req, &email) {
-        return login_refused(&state, &session, &next, &email, limited);
-    }
-    let lookup = email.clone();
-    let found = db(&state, move |conn| {
+csrf_protected!(LoginForm, ExtendForm);
+
+/// The account whose email and password these are; an active one or not. No such account
+/// takes as long to find as a wrong password.
+async fn account_with_password(
+    state: &web::Data<AppState>,
+    email: &str,
+    typed_password: String,
+) -> Result<Option<users::Account>, AppError> {
+    let lookup = email.to_owned();
+    let found = db(state, move |conn| {
         Ok(users::find_account_by_email(conn, &lookup)?)
     })
     .await?;
-    let account = blocking(move || {
+    blocking(move || {
         Ok(match found {
             Some((account, hash)) if !hash.is_empty() => {
                 password::verify(&typed_password, &hash).then_some(account)
@@ -129,53 +139,66 @@ async fn login(
             }
         })
     })
-    .await?;
+    .await
+}
 
-    let refuse = |status: StatusCode, message: &str| {
-        let mut context = base_context(&session, None)?;
-        context.insert("next", &next);
-        context.insert("email", &email);
-        context.insert("notice", &Option::<String>::None);
-        context.insert("error", message);
-        state.pages.respond(status, "login.html", &context)
-    };
-    match account {
-        // Said only to whoever knows the password, so it tells a guesser nothing.
-        Some(account) if !account.active => refuse(
-            StatusCode::FORBIDDEN,
-            "Din konto er deaktiveret. Kontakt KKR-sekretariatet, hvis du skal bruge Trafiklys igen.",
-        ),
-        Some(account) => {
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    form: CsrfForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let LoginForm {
+        email,
+        password: typed_password,
+        next,
+        ..
+    } = form.into_inner();
+    let next = safe_next(next.as_deref());
+    if let Err(limited) = state.limits.login(&req, &email) {
+        return login_refused(&state, &session, next, email, limited);
+    }
+    let account = account_with_password(&state, &email, typed_password).await?;
+    let (status, message) = match account {
+        Some(account) if account.active => {
             start_session(&session, account.user.id, account.session_generation)?;
             tracing::info!(user = account.user.id, "signed in");
-            Ok(HttpResponse::SeeOther()
+            return Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next))
-                .finish())
+                .finish());
         }
-        None => refuse(
-            StatusCode::UNAUTHORIZED,
-            "Forkert e-mail eller adgangskode. Prøv igen, eller kontakt KKR-sekretariatet for at få en ny adgangskode.",
-        ),
-    }
+        // Said only to whoever knows the password, so it tells a guesser nothing.
+        Some(_) => (StatusCode::FORBIDDEN, DEACTIVATED),
+        None => (StatusCode::UNAUTHORIZED, WRONG_PASSWORD),
+    };
+    let model = LoginPage {
+        next,
+        email,
+        error: Some(message.to_owned()),
+        notice: None,
+    };
+    render_login(&state, &session, status, &model)
 }
+
+const DEACTIVATED: &str =
+    "Din konto er deaktiveret. Kontakt KKR-sekretariatet, hvis du skal bruge Trafiklys igen.";
+const WRONG_PASSWORD: &str = "Forkert e-mail eller adgangskode. Prøv igen, eller kontakt KKR-sekretariatet for at få en ny adgangskode.";
 
 /// The sign-in page again with the email kept, when too many attempts were made.
 fn login_refused(
     state: &AppState,
     session: &Session,
-    next: &str,
-    email: &str,
+    next: String,
+    email: String,
     limited: AppError,
 ) -> Result<HttpResponse, AppError> {
-    let mut context = base_context(session, None)?;
-    context.insert("next", next);
-    context.insert("email", email);
-    context.insert("notice", &Option::<String>::None);
-    context.insert("error", &limited.to_string());
-    let mut response =
-        state
-            .pages
-            .respond(StatusCode::TOO_MANY_REQUESTS, "login.html", &context)?;
+    let model = LoginPage {
+        next,
+        email,
+        error: Some(limited.to_string()),
+        notice: None,
+    };
+    let mut response = render_login(state, session, StatusCode::TOO_MANY_REQUESTS, &model)?;
     if let AppError::TooManyRequests {
         retry_after_secs, ..
     } = limited
@@ -201,7 +224,7 @@ async fn logout(
     form: web::Form<LogoutForm>,
 ) -> Result<HttpResponse, AppError> {
     // A session that has already ended (signed out elsewhere, idle, deactivated) has nothing
-    // left to protect: just leave.
+    // left to protect: just leave. So the token is checked here, only for a signed-in user.
     if let Some(user) = user {
         verify_csrf(&session, form.csrf_token.as_deref())?;
         let user_id = user.id;
@@ -233,9 +256,8 @@ async fn extend_session(
     state: web::Data<AppState>,
     session: Session,
     SignedIn(_user): SignedIn,
-    form: web::Form<ExtendForm>,
+    _form: CsrfForm<ExtendForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
     touch(&session, chrono::Utc::now().timestamp())?;
     Ok(HttpResponse::Ok().json(Extended {
         remaining_seconds: state.session_idle_seconds,

@@ -10,21 +10,21 @@
 
 use std::sync::Arc;
 
-use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::csrf_protected;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::group::{parse_group_name, parse_members, Group};
-use crate::domain::{Municipality, User};
+use crate::domain::{Municipality, MunicipalityCode};
 use crate::store::groups::{self, GroupError};
 use crate::store::reference;
+use crate::views::fields::Choice;
+use crate::views::groups::{GroupErrors, GroupForm, GroupPage, GroupView, GroupsPage};
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
-use crate::web::pages::users::admin_kkr;
+use crate::web::extract::{AdminPage, CsrfForm};
 use crate::web::session::verify_csrf;
-use crate::web::session::SignedIn;
 use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -85,20 +85,6 @@ pub fn parse_group_param(raw: Option<&str>) -> Result<Option<i32>, AppError> {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct GroupView {
-    id: i32,
-    name: String,
-    members: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct MemberChoice {
-    code: String,
-    name: String,
-    checked: bool,
-}
-
 /// What a group form holds, kept when it is shown again with errors.
 #[derive(Debug, Default)]
 struct GroupInput {
@@ -137,82 +123,66 @@ fn csrf_of(fields: &[(String, String)]) -> Option<&str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn choices(municipalities: &[Municipality], input: &GroupInput) -> Vec<MemberChoice> {
+fn choices(municipalities: &[Municipality], input: &GroupInput) -> Vec<Choice> {
     municipalities
         .iter()
-        .map(|m| MemberChoice {
-            code: m.code.to_string(),
-            name: m.name.clone(),
-            checked: input.members.iter().any(|c| c.trim() == m.code.as_str()),
+        .map(|m| {
+            let checked = input.members.iter().any(|c| c.trim() == m.code.as_str());
+            Choice::new(m.code.as_str(), m.name.clone(), checked)
         })
         .collect()
 }
 
-#[derive(Debug, Default, Serialize)]
-struct GroupErrors {
-    name: Option<String>,
-    members: Option<String>,
-    /// The deletion was not confirmed.
-    confirm: Option<String>,
+/// The group form with the input kept and its errors.
+fn group_form(
+    municipalities: &[Municipality],
+    input: &GroupInput,
+    errors: GroupErrors,
+) -> GroupForm {
+    GroupForm::new(input.name.clone(), choices(municipalities, input), errors)
 }
 
-impl GroupErrors {
-    fn count(&self) -> usize {
-        [&self.name, &self.members, &self.confirm]
+/// The groups with their members' names.
+fn group_views(list: &[Group], municipalities: &[Municipality]) -> Vec<GroupView> {
+    let name_of = |code: &MunicipalityCode| {
+        municipalities
             .iter()
-            .filter(|e| e.is_some())
-            .count()
-    }
+            .find(|m| &m.code == code)
+            .map_or_else(|| code.to_string(), |m| m.name.clone())
+    };
+    list.iter()
+        .map(|g| GroupView {
+            id: g.id,
+            name: g.name.clone(),
+            members: g.members.iter().map(name_of).collect(),
+        })
+        .collect()
 }
 
 async fn render_list(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
+    page: &AdminPage,
     input: &GroupInput,
     errors: GroupErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let kkr_id = admin_kkr(user)?;
-    let (list, municipalities) = db(state, move |conn| {
+    let kkr_id = page.kkr_id();
+    let (list, municipalities) = db(&page.state, move |conn| {
         Ok((
             groups::list(conn, kkr_id)?,
             reference::municipalities_of_kkr(conn, kkr_id)?,
         ))
     })
     .await?;
-    let name_of = |code: &crate::domain::MunicipalityCode| {
-        municipalities
-            .iter()
-            .find(|m| &m.code == code)
-            .map_or_else(|| code.to_string(), |m| m.name.clone())
+    let model = GroupsPage {
+        groups: group_views(&list, &municipalities),
+        form: group_form(&municipalities, input, errors),
     };
-    let views: Vec<GroupView> = list
-        .iter()
-        .map(|g| GroupView {
-            id: g.id,
-            name: g.name.clone(),
-            members: g.members.iter().map(name_of).collect(),
-        })
-        .collect();
-    let mut context = base_context(session, Some(user))?;
-    context.insert("groups", &views);
-    context.insert("name", &input.name);
-    context.insert("choices", &choices(&municipalities, input));
-    context.insert("error_count", &errors.count());
-    context.insert("field_errors", &errors);
-    state.pages.respond(status, "groups_list.html", &context)
+    page.render_status(status, "groups_list.html", &model)
 }
 
-async fn list(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
+async fn list(page: AdminPage) -> Result<HttpResponse, AppError> {
     render_list(
-        &state,
-        &session,
-        &user,
+        &page,
         &GroupInput::default(),
         GroupErrors::default(),
         StatusCode::OK,
@@ -225,7 +195,7 @@ async fn parse_input(
     state: &web::Data<AppState>,
     kkr_id: i32,
     input: &GroupInput,
-) -> Result<Result<(String, Vec<crate::domain::MunicipalityCode>), GroupErrors>, AppError> {
+) -> Result<Result<(String, Vec<MunicipalityCode>), GroupErrors>, AppError> {
     let municipalities = db(state, move |conn| {
         Ok(reference::municipalities_of_kkr(conn, kkr_id)?)
     })
@@ -253,31 +223,32 @@ fn duplicate_name(name: &str) -> GroupErrors {
     }
 }
 
+fn to_groups() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/groups"))
+        .finish()
+}
+
+/// Reads a group form (a repeated field, so read by hand) after checking its CSRF token.
+fn read_form(page: &AdminPage, fields: &[(String, String)]) -> Result<GroupInput, AppError> {
+    verify_csrf(&page.session, csrf_of(fields))?;
+    Ok(GroupInput::from_fields(fields))
+}
+
 async fn create(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
+    page: AdminPage,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, csrf_of(&fields))?;
-    let kkr_id = admin_kkr(&user)?;
-    let input = GroupInput::from_fields(&fields);
-    let (name, members) = match parse_input(&state, kkr_id, &input).await? {
+    let input = read_form(&page, &fields)?;
+    let kkr_id = page.kkr_id();
+    let (name, members) = match parse_input(&page.state, kkr_id, &input).await? {
         Ok(parsed) => parsed,
         Err(errors) => {
-            return render_list(
-                &state,
-                &session,
-                &user,
-                &input,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            return render_list(&page, &input, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     };
-    let (stored_name, actor) = (name.clone(), user.id);
-    let created = db(&state, move |conn| {
+    let (stored_name, actor) = (name.clone(), page.user.id);
+    let created = db(&page.state, move |conn| {
         match groups::create(conn, kkr_id, &stored_name, &members, actor) {
             Ok(id) => Ok(Some(id)),
             Err(GroupError::DuplicateName) => Ok(None),
@@ -286,73 +257,50 @@ async fn create(
     })
     .await?;
     match created {
-        Some(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/groups"))
-            .finish()),
+        Some(_) => Ok(to_groups()),
         None => {
-            render_list(
-                &state,
-                &session,
-                &user,
-                &input,
-                duplicate_name(&name),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let errors = duplicate_name(&name);
+            render_list(&page, &input, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
 
 /// A group of the admin's KKR, or 404.
-async fn managed_group(
-    state: &web::Data<AppState>,
-    user: &User,
-    id: i32,
-) -> Result<Group, AppError> {
-    let kkr_id = admin_kkr(user)?;
-    db(state, move |conn| Ok(groups::get(conn, id)?))
+async fn managed_group(page: &AdminPage, id: i32) -> Result<Group, AppError> {
+    let kkr_id = page.kkr_id();
+    db(&page.state, move |conn| Ok(groups::get(conn, id)?))
         .await?
         .filter(|g| g.kkr_id == kkr_id)
         .ok_or(AppError::NotFound)
 }
 
 async fn render_edit(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
+    page: &AdminPage,
     group: &Group,
     input: &GroupInput,
     errors: GroupErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let kkr_id = group.kkr_id;
-    let municipalities = db(state, move |conn| {
+    let municipalities = db(&page.state, move |conn| {
         Ok(reference::municipalities_of_kkr(conn, kkr_id)?)
     })
     .await?;
-    let mut context = base_context(session, Some(user))?;
-    context.insert("group_id", &group.id);
-    context.insert("group_name", &group.name);
-    context.insert("name", &input.name);
-    context.insert("choices", &choices(&municipalities, input));
-    context.insert("error_count", &errors.count());
-    context.insert("field_errors", &errors);
-    state.pages.respond(status, "groups_edit.html", &context)
+    let model = GroupPage {
+        group_id: group.id,
+        group_name: group.name.clone(),
+        form: group_form(&municipalities, input, errors),
+    };
+    page.render_status(status, "groups_edit.html", &model)
 }
 
-async fn edit(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<i32>,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
-    let group = managed_group(&state, &user, path.into_inner()).await?;
+async fn edit(page: AdminPage, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    let group = managed_group(&page, path.into_inner()).await?;
+    let input = GroupInput::of(&group);
     render_edit(
-        &state,
-        &session,
-        &user,
+        &page,
         &group,
-        &GroupInput::of(&group),
+        &input,
         GroupErrors::default(),
         StatusCode::OK,
     )
@@ -360,33 +308,21 @@ async fn edit(
 }
 
 async fn update(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<i32>,
-    SignedIn(user): SignedIn,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, csrf_of(&fields))?;
-    let group = managed_group(&state, &user, path.into_inner()).await?;
-    let input = GroupInput::from_fields(&fields);
-    let parsed = parse_input(&state, group.kkr_id, &input).await?;
-    let (name, members) = match parsed {
+    let input = read_form(&page, &fields)?;
+    let group = managed_group(&page, path.into_inner()).await?;
+    let (name, members) = match parse_input(&page.state, group.kkr_id, &input).await? {
         Ok(parsed) => parsed,
         Err(errors) => {
-            return render_edit(
-                &state,
-                &session,
-                &user,
-                &group,
-                &input,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_edit(&page, &group, &input, errors, status).await;
         }
     };
-    let (stored, stored_name, actor) = (group.clone(), name.clone(), user.id);
-    let updated = db(&state, move |conn| {
+    let (stored, stored_name, actor) = (group.clone(), name.clone(), page.user.id);
+    let updated = db(&page.state, move |conn| {
         match groups::update(conn, &stored, &stored_name, &members, actor) {
             Ok(()) => Ok(true),
             Err(GroupError::DuplicateName) => Ok(false),
@@ -395,51 +331,53 @@ async fn update(
     })
     .await?;
     if updated {
-        Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/groups"))
-            .finish())
-    } else {
-        render_edit(
-            &state,
-            &session,
-            &user,
-            &group,
-            &input,
-            duplicate_name(&name),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await
+        return Ok(to_groups());
     }
+    let errors = duplicate_name(&name);
+    render_edit(
+        &page,
+        &group,
+        &input,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    csrf_token: Option<String>,
+    /// "ja" when the admin ticked the confirmation.
+    confirm: Option<String>,
+}
+
+csrf_protected!(DeleteForm);
+
 async fn delete(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<i32>,
-    SignedIn(user): SignedIn,
-    fields: web::Form<Vec<(String, String)>>,
+    form: CsrfForm<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, csrf_of(&fields))?;
-    let group = managed_group(&state, &user, path.into_inner()).await?;
-    let confirmed = fields.iter().any(|(k, v)| k == "confirm" && v == "ja");
-    if !confirmed {
+    let group = managed_group(&page, path.into_inner()).await?;
+    if form.confirm.as_deref() != Some("ja") {
+        let errors = GroupErrors {
+            confirm: Some("Sæt kryds ved «Ja, slet gruppen» for at bekræfte.".into()),
+            ..GroupErrors::default()
+        };
+        let input = GroupInput::of(&group);
         return render_edit(
-            &state,
-            &session,
-            &user,
+            &page,
             &group,
-            &GroupInput::of(&group),
-            GroupErrors {
-                confirm: Some("Sæt kryds ved «Ja, slet gruppen» for at bekræfte.".into()),
-                ..GroupErrors::default()
-            },
+            &input,
+            errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
     }
-    let actor = user.id;
-    db(&state, move |conn| Ok(groups::delete(conn, &group, actor)?)).await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/groups"))
-        .finish())
+    let actor = page.user.id;
+    db(&page.state, move |conn| {
+        Ok(groups::delete(conn, &group, actor)?)
+    })
+    .await?;
+    Ok(to_groups())
 }

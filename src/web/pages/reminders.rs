@@ -9,24 +9,28 @@
 //!   open and a mail server is set up, leaving out editors reminded about the round within the
 //!   last 12 hours.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use crate::csrf_protected;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::mail_policy;
 use crate::domain::summary::Response;
 use crate::domain::time::danish_datetime;
 use crate::domain::{MunicipalityCode, Role, Round, RoundState, User};
 use crate::mail::{self, RoundFacts};
-use crate::store::reminders::{self, Delivery, QueueError, Refusal, Sending, Skipped, ToRemind};
+use crate::store::reminders::{
+    self, Delivery, QueueError, Queued, Refusal, Sending, Skipped, ToRemind,
+};
 use crate::store::users::{self, Editor};
+pub use crate::views::reminders::{
+    EditorView, Outstanding, RecipientView, SendingView, SkippedView,
+};
+use crate::views::reminders::{RemindersPage, SentView};
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
-use crate::web::session::verify_csrf;
-use crate::web::session::SignedIn;
+use crate::web::extract::{CsrfForm, Page};
 use crate::web::{db, round_view, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -37,21 +41,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Reminders are the KKR secretariat's: the admins of the round's KKR.
 pub fn can_remind(user: &User, round: &Round) -> bool {
     user.role == Role::Admin && user.kkr_id == Some(round.kkr_id)
-}
-
-/// A municipality that has not submitted, with the editors a reminder goes to.
-#[derive(Debug, Serialize)]
-pub struct Outstanding {
-    pub code: String,
-    pub name: String,
-    pub response: &'static str,
-    pub editors: Vec<EditorView>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct EditorView {
-    pub name: String,
-    pub email: String,
 }
 
 /// The municipalities of the (possibly narrowed) round that have not submitted (a draft or
@@ -94,28 +83,6 @@ pub fn emails_to_copy(list: &[Outstanding]) -> String {
         .flat_map(|m| m.editors.iter().map(|e| e.email.as_str()))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-#[derive(Debug, Serialize)]
-pub struct SendingView {
-    pub at: String,
-    pub by: String,
-    /// Taken by the mail server.
-    pub delivered: usize,
-    pub queued: usize,
-    pub failed: usize,
-    pub total: usize,
-    pub recipients: Vec<RecipientView>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RecipientView {
-    pub municipality: String,
-    pub email: String,
-    /// "queued", "sent" or "failed" (shown with a word and a symbol, never by colour alone).
-    pub state: &'static str,
-    /// What happened, in Danish.
-    pub outcome: String,
 }
 
 /// One recipient's reminder state in Danish.
@@ -259,15 +226,6 @@ fn blocked_reason(
     }
 }
 
-/// A recipient left out of a sending because of the cooldown, in Danish.
-#[derive(Debug, Serialize)]
-pub struct SkippedView {
-    pub municipality: String,
-    pub email: String,
-    pub reminded: String,
-    pub again: String,
-}
-
 fn skipped_views(skipped: &[Skipped], view: &RoundAnalysis) -> Vec<SkippedView> {
     skipped
         .iter()
@@ -300,56 +258,29 @@ fn to_remind(state: &AppState, round: &Round, list: &[Outstanding]) -> Vec<ToRem
         .collect()
 }
 
-async fn admin_view(
-    state: &web::Data<AppState>,
-    user: &User,
-    round_id: i32,
-) -> Result<std::sync::Arc<RoundAnalysis>, AppError> {
-    let view = round_view(state, round_id).await?;
-    if can_remind(user, &view.data.content.round) {
+/// The round's analysis, for an admin of its KKR (403 for anyone else).
+async fn admin_view(page: &Page, round_id: i32) -> Result<std::sync::Arc<RoundAnalysis>, AppError> {
+    let view = round_view(&page.state, round_id).await?;
+    if can_remind(&page.user, &view.data.content.round) {
         Ok(view)
     } else {
         Err(AppError::Forbidden)
     }
 }
 
-/// What a sending did, for the page that follows it.
-#[derive(Debug, Serialize)]
-struct SentView {
-    queued: usize,
-    skipped: Vec<SkippedView>,
+/// Who a sending now would remind: every editor of the outstanding municipalities
+/// (`candidates`), of them those not reminded within the cooldown (`due`), and the rest.
+struct Recipients {
+    list: Vec<Outstanding>,
+    candidates: Vec<ToRemind>,
+    due: Vec<ToRemind>,
+    cooldown: Vec<Skipped>,
 }
 
-/// The reminders page.
-#[derive(Debug, Serialize)]
-struct RemindersPage<'a> {
-    round: &'a Round,
-    deadline: String,
-    outstanding: &'a [Outstanding],
-    tracker_level: u8,
-    emails: String,
-    /// Editors a sending now would remind (not in the cooldown).
-    recipient_count: usize,
-    municipality_count: usize,
-    example: Option<mail::OutgoingMail>,
-    blocked: Option<String>,
-    /// Editors reminded within the cooldown: a sending now leaves them out.
-    cooldown: Vec<SkippedView>,
-    cooldown_hours: i64,
-    sendings: Vec<SendingView>,
-    sent: Option<SentView>,
-    error: Option<String>,
-}
-
-async fn render(
+async fn recipients(
     state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
     view: &RoundAnalysis,
-    sent: Option<SentView>,
-    error: Option<Blocked>,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
+) -> Result<Recipients, AppError> {
     let round = &view.data.content.round;
     let list = outstanding(state, view).await?;
     let candidates = to_remind(state, round, &list);
@@ -359,6 +290,28 @@ async fn render(
     })
     .await?;
     let (due, cooldown) = reminders::partition(&candidates, &last, now);
+    Ok(Recipients {
+        list,
+        candidates,
+        due,
+        cooldown,
+    })
+}
+
+/// The reminders page from who would be reminded and the earlier sendings.
+fn reminders_page<'a>(
+    state: &AppState,
+    view: &RoundAnalysis,
+    round: &'a Round,
+    recipients: &'a Recipients,
+    sendings: Vec<SendingView>,
+) -> RemindersPage<'a> {
+    let Recipients {
+        list,
+        candidates,
+        due,
+        cooldown,
+    } = recipients;
     let with_editors = list
         .iter()
         .filter(|m| {
@@ -374,35 +327,45 @@ async fn render(
             &form_link(state, round.id, &m.code),
         )
     });
-    let page = RemindersPage {
+    RemindersPage {
         round,
         deadline: danish_datetime(round.deadline),
-        outstanding: &list,
+        outstanding: list,
         tracker_level: 2,
-        emails: emails_to_copy(&list),
+        emails: emails_to_copy(list),
         recipient_count: due.len(),
         municipality_count: with_editors,
         example,
-        blocked: blocked_reason(state, round, candidates.len(), &cooldown).map(|b| b.danish()),
-        cooldown: skipped_views(&cooldown, view),
+        blocked: blocked_reason(state, round, candidates.len(), cooldown).map(|b| b.danish()),
+        cooldown: skipped_views(cooldown, view),
         cooldown_hours: mail_policy::REMINDER_COOLDOWN_HOURS,
-        sendings: sendings(state, view).await?,
-        sent,
-        error: error.map(|e| e.danish()),
-    };
-    let mut context = base_context(session, Some(user))?;
-    context.extend(tera::Context::from_serialize(&page)?);
-    state.pages.respond(status, "reminders.html", &context)
+        sendings,
+        sent: None,
+        error: None,
+    }
 }
 
-async fn page(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<i32>,
-    SignedIn(user): SignedIn,
+async fn render(
+    page: &Page,
+    view: &RoundAnalysis,
+    sent: Option<SentView>,
+    error: Option<Blocked>,
+    status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let view = admin_view(&state, &user, path.into_inner()).await?;
-    render(&state, &session, &user, &view, None, None, StatusCode::OK).await
+    let round = &view.data.content.round;
+    let recipients = recipients(&page.state, view).await?;
+    let sendings = sendings(&page.state, view).await?;
+    let model = RemindersPage {
+        sent,
+        error: error.map(|e| e.danish()),
+        ..reminders_page(&page.state, view, round, &recipients, sendings)
+    };
+    page.render_status(status, "reminders.html", &model)
+}
+
+async fn page(page: Page, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    let view = admin_view(&page, path.into_inner()).await?;
+    render(&page, &view, None, None, StatusCode::OK).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -411,70 +374,67 @@ pub struct SendForm {
     confirm: Option<String>,
 }
 
+csrf_protected!(SendForm);
+
+/// A refused sending, as the page says it.
+fn queue_refusal(refusal: Refusal, now: NaiveDateTime) -> Blocked {
+    match refusal {
+        Refusal::NobodyToRemind => Blocked::NoEditors,
+        Refusal::AllRemindedRecently(skipped) => Blocked::AllRemindedRecently {
+            again_at: skipped.iter().map(|s| s.again_at).min().unwrap_or(now),
+        },
+    }
+}
+
 /// Queues a reminder to each editor not reminded within the cooldown and shows the page with
 /// what was queued and who was left out. Sending again (a second click, a reload) is refused
 /// for the editors just reminded.
 async fn send(
-    state: web::Data<AppState>,
-    session: Session,
+    page: Page,
     path: web::Path<i32>,
-    SignedIn(user): SignedIn,
-    form: web::Form<SendForm>,
+    form: CsrfForm<SendForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let view = admin_view(&state, &user, path.into_inner()).await?;
-    let round = view.data.content.round.clone();
-    let list = outstanding(&state, &view).await?;
-    let candidates = to_remind(&state, &round, &list);
+    let view = admin_view(&page, path.into_inner()).await?;
+    let round = &view.data.content.round;
+    let list = outstanding(&page.state, &view).await?;
+    let candidates = to_remind(&page.state, round, &list);
     let refusal = if form.confirm.as_deref() != Some("ja") {
         Some(Blocked::NotConfirmed)
     } else {
-        blocked_reason(&state, &round, candidates.len(), &[])
+        blocked_reason(&page.state, round, candidates.len(), &[])
     };
     if let Some(blocked) = refusal {
-        let status = StatusCode::CONFLICT;
-        return render(&state, &session, &user, &view, None, Some(blocked), status).await;
+        return render(&page, &view, None, Some(blocked), StatusCode::CONFLICT).await;
     }
-    let (round_id, sender, now) = (round.id, user.id, state.clock.now());
-    let queued = db(&state, move |conn| {
+    let (round_id, sender, now) = (round.id, page.user.id, page.state.clock.now());
+    let queued = db(&page.state, move |conn| {
         Ok(reminders::queue(conn, round_id, sender, now, &candidates))
     })
     .await?;
-    match queued {
-        Ok(queued) => {
-            state.wake_outbox();
-            tracing::info!(
-                round = round_id,
-                by = sender,
-                queued = queued.queued,
-                skipped = queued.skipped.len(),
-                "reminders queued"
-            );
-            let sent = SentView {
-                queued: queued.queued,
-                skipped: skipped_views(&queued.skipped, &view),
-            };
-            render(
-                &state,
-                &session,
-                &user,
-                &view,
-                Some(sent),
-                None,
-                StatusCode::OK,
-            )
-            .await
-        }
+    let queued = match queued {
+        Ok(queued) => queued,
         Err(QueueError::Refused(refusal)) => {
-            let blocked = match refusal {
-                Refusal::NobodyToRemind => Blocked::NoEditors,
-                Refusal::AllRemindedRecently(skipped) => Blocked::AllRemindedRecently {
-                    again_at: skipped.iter().map(|s| s.again_at).min().unwrap_or(now),
-                },
-            };
-            let status = StatusCode::CONFLICT;
-            render(&state, &session, &user, &view, None, Some(blocked), status).await
+            let blocked = queue_refusal(refusal, now);
+            return render(&page, &view, None, Some(blocked), StatusCode::CONFLICT).await;
         }
-        Err(QueueError::Database(e)) => Err(e.into()),
+        Err(QueueError::Database(e)) => return Err(e.into()),
+    };
+    page.state.wake_outbox();
+    let sent = sent_view(round_id, sender, &queued, &view);
+    render(&page, &view, Some(sent), None, StatusCode::OK).await
+}
+
+/// What a sending queued and who it left out, logged and for the page.
+fn sent_view(round_id: i32, sender: i32, queued: &Queued, view: &RoundAnalysis) -> SentView {
+    tracing::info!(
+        round = round_id,
+        by = sender,
+        queued = queued.queued,
+        skipped = queued.skipped.len(),
+        "reminders queued"
+    );
+    SentView {
+        queued: queued.queued,
+        skipped: skipped_views(&queued.skipped, view),
     }
 }

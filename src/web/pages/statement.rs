@@ -9,24 +9,27 @@
 //! - `GET`/`POST /tilgaengelighed/rediger`, `/kontakt/rediger`, `/privatliv/rediger`:
 //!   installation admins (403 for anyone else)
 
-use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::csrf_protected;
 use crate::domain::installation::{
     can_edit_installation_pages, parse_link, parse_optional_link, LinkRefusal, LINK_MAX_CHARS,
 };
 use crate::domain::time::danish_datetime;
 use crate::domain::{Role, User};
 use crate::store::site_pages::{self, Contact, Privacy};
-use crate::store::statement::{self, Statement};
+use crate::store::statement::{self, Statement, StoredStatement};
 use crate::store::users;
+use crate::views::fields::{Choice, FieldError};
+use crate::views::site_pages::{
+    ContactPage, EditErrors, PrivacyPage, SiteEditPage, StatementDetails, StatementEditPage,
+    StatementPage,
+};
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
-use crate::web::session::verify_csrf;
-use crate::web::session::{MaybeSignedIn, SignedIn};
+use crate::web::extract::{CsrfForm, OpenPage, Page};
 use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -69,16 +72,11 @@ fn label(options: &[(&str, &'static str)], code: &str) -> &'static str {
         .map_or("", |(_, l)| *l)
 }
 
-#[derive(Debug, Serialize)]
-struct Choice {
-    code: &'static str,
-    label: &'static str,
-}
-
-fn choices(options: &[(&'static str, &'static str)]) -> Vec<Choice> {
+/// The options as radio buttons, `chosen` checked.
+fn choices(options: &[(&'static str, &'static str)], chosen: &str) -> Vec<Choice> {
     options
         .iter()
-        .map(|&(code, label)| Choice { code, label })
+        .map(|&(code, label)| Choice::new(code, label, code == chosen))
         .collect()
 }
 
@@ -95,9 +93,9 @@ async fn may_edit(state: &web::Data<AppState>, user: Option<&User>) -> Result<bo
     Ok(can_edit_installation_pages(user, flagged))
 }
 
-/// 403 unless the user is an installation admin.
-async fn installation_admin(state: &web::Data<AppState>, user: &User) -> Result<(), AppError> {
-    if may_edit(state, Some(user)).await? {
+/// 403 unless the page's user is an installation admin.
+async fn installation_admin(page: &Page) -> Result<(), AppError> {
+    if may_edit(&page.state, Some(&page.user)).await? {
         Ok(())
     } else {
         Err(AppError::Forbidden)
@@ -130,39 +128,36 @@ async fn load(state: &web::Data<AppState>) -> Result<Option<statement::StoredSta
     db(state, |conn| Ok(statement::get(conn)?)).await
 }
 
-async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    MaybeSignedIn(user): MaybeSignedIn,
-) -> Result<HttpResponse, AppError> {
-    let stored = load(&state).await?;
-    let mut context = base_context(&session, user.as_ref())?;
-    context.insert("can_edit", &may_edit(&state, user.as_ref()).await?);
-    context.insert("saved", &false);
-    if let Some(stored) = &stored {
-        let s = &stored.statement;
-        context.insert("statement", s);
+/// What the statement page shows of a stored statement.
+fn statement_details(stored: &StoredStatement) -> StatementDetails {
+    let s = &stored.statement;
+    StatementDetails {
         // Only a web address becomes a link, also if one was stored before links were checked.
-        context.insert(
-            "report_link",
-            &parse_optional_link(&s.evaluation_report_url).ok().flatten(),
-        );
-        context.insert("compliance_label", label(COMPLIANCE, &s.compliance));
-        context.insert("method_label", label(METHODS, &s.evaluation_method));
-        context.insert("prepared", &danish_date(&s.prepared_on));
-        context.insert("reviewed", &danish_date(&s.reviewed_on));
-        context.insert("updated", &danish_datetime(stored.updated_at));
-        let items: Vec<&str> = s
+        report_link: parse_optional_link(&s.evaluation_report_url).ok().flatten(),
+        compliance_label: label(COMPLIANCE, &s.compliance),
+        method_label: label(METHODS, &s.evaluation_method),
+        prepared: danish_date(&s.prepared_on),
+        reviewed: danish_date(&s.reviewed_on),
+        updated: danish_datetime(stored.updated_at),
+        nonaccessible: s
             .nonaccessible
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
-            .collect();
-        context.insert("nonaccessible", &items);
-    } else {
-        context.insert("statement", &None::<Statement>);
+            .map(str::to_owned)
+            .collect(),
     }
-    state.pages.ok("statement.html", &context)
+}
+
+async fn show(page: OpenPage) -> Result<HttpResponse, AppError> {
+    let stored = load(&page.state).await?;
+    let model = StatementPage {
+        can_edit: may_edit(&page.state, page.user.as_ref()).await?,
+        saved: false,
+        details: stored.as_ref().map(statement_details),
+        statement: stored.map(|s| s.statement),
+    };
+    page.render("statement.html", &model)
 }
 
 async fn was() -> HttpResponse {
@@ -171,54 +166,37 @@ async fn was() -> HttpResponse {
         .finish()
 }
 
-/// One message per field in error, keyed by the field's id.
-#[derive(Debug, Serialize)]
-struct FieldError {
-    field: &'static str,
-    message: String,
-}
-
 fn render_edit(
-    state: &AppState,
-    session: &Session,
-    user: &User,
+    page: &Page,
     statement: &Statement,
-    errors: &[FieldError],
+    errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let mut context = base_context(session, Some(user))?;
-    context.insert("statement", statement);
-    context.insert("errors", errors);
-    let by_field: std::collections::BTreeMap<&str, &str> = errors
-        .iter()
-        .map(|e| (e.field, e.message.as_str()))
-        .collect();
-    context.insert("field_errors", &by_field);
-    context.insert("compliance_choices", &choices(COMPLIANCE));
-    context.insert("method_choices", &choices(METHODS));
-    state.pages.respond(status, "statement_edit.html", &context)
+    let model = StatementEditPage {
+        statement,
+        errors: EditErrors::new(errors),
+        compliance_choices: choices(COMPLIANCE, &statement.compliance),
+        method_choices: choices(METHODS, &statement.evaluation_method),
+    };
+    page.render_status(status, "statement_edit.html", &model)
 }
 
-async fn edit(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
-    installation_admin(&state, &user).await?;
-    let statement = match load(&state).await? {
+async fn edit(page: Page) -> Result<HttpResponse, AppError> {
+    installation_admin(&page).await?;
+    let statement = match load(&page.state).await? {
         Some(stored) => stored.statement,
         None => Statement {
-            organisation: state.pages.site_name().to_owned(),
+            organisation: page.state.pages.site_name().to_owned(),
             compliance: "delvist".into(),
             evaluation_method: "selv".into(),
             ..Statement::default()
         },
     };
-    render_edit(&state, &session, &user, &statement, &[], StatusCode::OK)
+    render_edit(&page, &statement, Vec::new(), StatusCode::OK)
 }
 
 #[derive(Debug, Deserialize)]
-struct EditForm {
+pub struct EditForm {
     csrf_token: Option<String>,
     #[serde(flatten)]
     statement: Statement,
@@ -352,51 +330,28 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-async fn save(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-    form: web::Form<EditForm>,
-) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    installation_admin(&state, &user).await?;
-    let mut statement = form.statement;
+async fn save(page: Page, form: CsrfForm<EditForm>) -> Result<HttpResponse, AppError> {
+    installation_admin(&page).await?;
+    let mut statement = form.into_inner().statement;
     for value in [&mut statement.prepared_on, &mut statement.reviewed_on] {
         *value = value.trim().to_owned();
     }
     let errors = validate(&statement);
     if !errors.is_empty() {
-        return render_edit(
-            &state,
-            &session,
-            &user,
-            &statement,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        return render_edit(&page, &statement, errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let actor = user.id;
-    db(&state, move |conn| {
+    let actor = page.user.id;
+    db(&page.state, move |conn| {
         Ok(statement::save(conn, &statement, actor)?)
     })
     .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/tilgaengelighed?gemt=1"))
-        .finish())
+    Ok(see_other("/tilgaengelighed?gemt=1"))
 }
 
-/// The contact page as shown: the installation's own contact page, else the accessibility
-/// statement's contact, else the site's name.
-#[derive(Debug, Serialize)]
-struct ContactView {
-    can_edit: bool,
-    organisation: String,
-    email: Option<String>,
-    phone: Option<String>,
-    address: Option<String>,
-    hours: Option<String>,
-    link: Option<String>,
+fn see_other(to: &'static str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -404,150 +359,116 @@ fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-async fn contact(
-    state: web::Data<AppState>,
-    session: Session,
-    MaybeSignedIn(user): MaybeSignedIn,
-) -> Result<HttpResponse, AppError> {
-    let (own, statement) = db(&state, |conn| {
+/// The contact page from the installation's own contact page, else the accessibility
+/// statement's contact, else the site's name.
+fn contact_page(
+    own: Option<Contact>,
+    statement: Option<Statement>,
+    site_name: &str,
+    can_edit: bool,
+) -> ContactPage {
+    let page = match (own, statement) {
+        (Some(c), _) => ContactPage {
+            organisation: c.organisation,
+            email: non_empty(&c.email),
+            phone: non_empty(&c.phone),
+            address: non_empty(&c.address),
+            hours: non_empty(&c.hours),
+            link: parse_optional_link(&c.link).ok().flatten(),
+            ..ContactPage::default()
+        },
+        (None, Some(st)) => ContactPage {
+            organisation: st.organisation,
+            email: non_empty(&st.contact_email),
+            phone: non_empty(&st.contact_phone),
+            ..ContactPage::default()
+        },
+        (None, None) => ContactPage {
+            organisation: site_name.to_owned(),
+            ..ContactPage::default()
+        },
+    };
+    ContactPage { can_edit, ..page }
+}
+
+async fn contact(page: OpenPage) -> Result<HttpResponse, AppError> {
+    let (own, statement) = db(&page.state, |conn| {
         Ok((site_pages::contact(conn)?, statement::get(conn)?))
     })
     .await?;
-    let view = match (own, statement) {
-        (Some(own), _) => {
-            let c = own.content;
-            ContactView {
-                can_edit: false,
-                organisation: c.organisation,
-                email: non_empty(&c.email),
-                phone: non_empty(&c.phone),
-                address: non_empty(&c.address),
-                hours: non_empty(&c.hours),
-                link: parse_optional_link(&c.link).ok().flatten(),
-            }
-        }
-        (None, Some(st)) => ContactView {
-            can_edit: false,
-            organisation: st.statement.organisation,
-            email: non_empty(&st.statement.contact_email),
-            phone: non_empty(&st.statement.contact_phone),
-            address: None,
-            hours: None,
-            link: None,
-        },
-        (None, None) => ContactView {
-            can_edit: false,
-            organisation: state.pages.site_name().to_owned(),
-            email: None,
-            phone: None,
-            address: None,
-            hours: None,
-            link: None,
-        },
-    };
-    let view = ContactView {
-        can_edit: may_edit(&state, user.as_ref()).await?,
-        ..view
-    };
-    let mut context = base_context(&session, user.as_ref())?;
-    context.extend(tera::Context::from_serialize(&view)?);
-    state.pages.ok("contact.html", &context)
+    let model = contact_page(
+        own.map(|o| o.content),
+        statement.map(|s| s.statement),
+        page.state.pages.site_name(),
+        may_edit(&page.state, page.user.as_ref()).await?,
+    );
+    page.render("contact.html", &model)
 }
 
-/// The privacy notice as shown: the installation's own text where written, the statement's
+/// The privacy notice from the installation's own text where written, the statement's
 /// organisation and contact otherwise.
-#[derive(Debug, Serialize)]
-struct PrivacyView {
+fn privacy_page(
+    own: Option<Privacy>,
+    statement: Option<Statement>,
+    site_name: &str,
     can_edit: bool,
-    controller: String,
-    email: Option<String>,
-    phone: Option<String>,
-    dpo_email: Option<String>,
-    retention: Option<String>,
-    link: Option<String>,
     session_minutes: i64,
+) -> PrivacyPage {
+    let page = match (own, statement) {
+        (Some(p), _) => PrivacyPage {
+            controller: p.controller,
+            email: non_empty(&p.email),
+            phone: non_empty(&p.phone),
+            dpo_email: non_empty(&p.dpo_email),
+            retention: non_empty(&p.retention),
+            link: parse_optional_link(&p.link).ok().flatten(),
+            ..PrivacyPage::default()
+        },
+        (None, Some(st)) => PrivacyPage {
+            controller: st.organisation,
+            email: non_empty(&st.contact_email),
+            phone: non_empty(&st.contact_phone),
+            ..PrivacyPage::default()
+        },
+        (None, None) => PrivacyPage {
+            controller: site_name.to_owned(),
+            ..PrivacyPage::default()
+        },
+    };
+    PrivacyPage {
+        can_edit,
+        session_minutes,
+        ..page
+    }
 }
 
-async fn privacy(
-    state: web::Data<AppState>,
-    session: Session,
-    MaybeSignedIn(user): MaybeSignedIn,
-) -> Result<HttpResponse, AppError> {
-    let (own, statement) = db(&state, |conn| {
+async fn privacy(page: OpenPage) -> Result<HttpResponse, AppError> {
+    let (own, statement) = db(&page.state, |conn| {
         Ok((site_pages::privacy(conn)?, statement::get(conn)?))
     })
     .await?;
-    let session_minutes = (state.session_idle_seconds / 60).max(1);
-    let can_edit = may_edit(&state, user.as_ref()).await?;
-    let view = match (own, statement) {
-        (Some(own), _) => {
-            let p = own.content;
-            PrivacyView {
-                can_edit,
-                controller: p.controller,
-                email: non_empty(&p.email),
-                phone: non_empty(&p.phone),
-                dpo_email: non_empty(&p.dpo_email),
-                retention: non_empty(&p.retention),
-                link: parse_optional_link(&p.link).ok().flatten(),
-                session_minutes,
-            }
-        }
-        (None, Some(st)) => PrivacyView {
-            can_edit,
-            controller: st.statement.organisation,
-            email: non_empty(&st.statement.contact_email),
-            phone: non_empty(&st.statement.contact_phone),
-            dpo_email: None,
-            retention: None,
-            link: None,
-            session_minutes,
-        },
-        (None, None) => PrivacyView {
-            can_edit,
-            controller: state.pages.site_name().to_owned(),
-            email: None,
-            phone: None,
-            dpo_email: None,
-            retention: None,
-            link: None,
-            session_minutes,
-        },
-    };
-    let mut context = base_context(&session, user.as_ref())?;
-    context.extend(tera::Context::from_serialize(&view)?);
-    state.pages.ok("privacy.html", &context)
-}
-
-/// An edit page of the contact page or the privacy notice: the fields as typed, and the
-/// errors, each linked from the summary to its field.
-#[derive(Debug, Serialize)]
-struct EditView<'a, T: Serialize> {
-    page: &'a T,
-    errors: &'a [FieldError],
-    field_errors: std::collections::BTreeMap<&'static str, &'a str>,
+    let model = privacy_page(
+        own.map(|o| o.content),
+        statement.map(|s| s.statement),
+        page.state.pages.site_name(),
+        may_edit(&page.state, page.user.as_ref()).await?,
+        (page.state.session_idle_seconds / 60).max(1),
+    );
+    page.render("privacy.html", &model)
 }
 
 fn render_page_edit<T: Serialize>(
-    state: &AppState,
-    session: &Session,
-    user: &User,
+    page: &Page,
     template: &str,
-    page: &T,
-    errors: &[FieldError],
+    text: &T,
+    errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let view = EditView {
-        page,
-        errors,
-        field_errors: errors
-            .iter()
-            .map(|e| (e.field, e.message.as_str()))
-            .collect(),
+    let model = SiteEditPage {
+        page: text,
+        errors: EditErrors::new(errors),
     };
-    let mut context = base_context(session, Some(user))?;
-    context.extend(tera::Context::from_serialize(&view)?);
-    state.pages.respond(status, template, &context)
+    page.render_status(status, template, &model)
 }
 
 /// A required text: present and at most `max` characters.
@@ -657,17 +578,13 @@ fn validate_privacy(p: &Privacy) -> Vec<FieldError> {
     errors
 }
 
-async fn contact_edit(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
-    installation_admin(&state, &user).await?;
-    let (own, statement) = db(&state, |conn| {
+async fn contact_edit(page: Page) -> Result<HttpResponse, AppError> {
+    installation_admin(&page).await?;
+    let (own, statement) = db(&page.state, |conn| {
         Ok((site_pages::contact(conn)?, statement::get(conn)?))
     })
     .await?;
-    let page = match (own, statement) {
+    let text = match (own, statement) {
         (Some(own), _) => own.content,
         (None, Some(st)) => Contact {
             organisation: st.statement.organisation,
@@ -676,72 +593,50 @@ async fn contact_edit(
             ..Contact::default()
         },
         (None, None) => Contact {
-            organisation: state.pages.site_name().to_owned(),
+            organisation: page.state.pages.site_name().to_owned(),
             ..Contact::default()
         },
     };
     render_page_edit(
-        &state,
-        &session,
-        &user,
-        "contact_edit.html",
         &page,
-        &[],
+        "contact_edit.html",
+        &text,
+        Vec::new(),
         StatusCode::OK,
     )
 }
 
 #[derive(Debug, Deserialize)]
-struct ContactForm {
+pub struct ContactForm {
     csrf_token: Option<String>,
     #[serde(flatten)]
     page: Contact,
 }
 
-async fn contact_save(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-    form: web::Form<ContactForm>,
-) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    installation_admin(&state, &user).await?;
-    let mut page = form.page;
-    page.link = page.link.trim().to_owned();
-    let errors = validate_contact(&page);
+async fn contact_save(page: Page, form: CsrfForm<ContactForm>) -> Result<HttpResponse, AppError> {
+    installation_admin(&page).await?;
+    let mut text = form.into_inner().page;
+    text.link = text.link.trim().to_owned();
+    let errors = validate_contact(&text);
     if !errors.is_empty() {
-        return render_page_edit(
-            &state,
-            &session,
-            &user,
-            "contact_edit.html",
-            &page,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_page_edit(&page, "contact_edit.html", &text, errors, status);
     }
-    let actor = user.id;
-    db(&state, move |conn| {
-        Ok(site_pages::save_contact(conn, &page, actor)?)
+    let actor = page.user.id;
+    db(&page.state, move |conn| {
+        Ok(site_pages::save_contact(conn, &text, actor)?)
     })
     .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/kontakt"))
-        .finish())
+    Ok(see_other("/kontakt"))
 }
 
-async fn privacy_edit(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
-    installation_admin(&state, &user).await?;
-    let (own, statement) = db(&state, |conn| {
+async fn privacy_edit(page: Page) -> Result<HttpResponse, AppError> {
+    installation_admin(&page).await?;
+    let (own, statement) = db(&page.state, |conn| {
         Ok((site_pages::privacy(conn)?, statement::get(conn)?))
     })
     .await?;
-    let page = match (own, statement) {
+    let text = match (own, statement) {
         (Some(own), _) => own.content,
         (None, Some(st)) => Privacy {
             controller: st.statement.organisation,
@@ -750,60 +645,44 @@ async fn privacy_edit(
             ..Privacy::default()
         },
         (None, None) => Privacy {
-            controller: state.pages.site_name().to_owned(),
+            controller: page.state.pages.site_name().to_owned(),
             ..Privacy::default()
         },
     };
     render_page_edit(
-        &state,
-        &session,
-        &user,
-        "privacy_edit.html",
         &page,
-        &[],
+        "privacy_edit.html",
+        &text,
+        Vec::new(),
         StatusCode::OK,
     )
 }
 
 #[derive(Debug, Deserialize)]
-struct PrivacyForm {
+pub struct PrivacyForm {
     csrf_token: Option<String>,
     #[serde(flatten)]
     page: Privacy,
 }
 
-async fn privacy_save(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-    form: web::Form<PrivacyForm>,
-) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    installation_admin(&state, &user).await?;
-    let mut page = form.page;
-    page.link = page.link.trim().to_owned();
-    let errors = validate_privacy(&page);
+async fn privacy_save(page: Page, form: CsrfForm<PrivacyForm>) -> Result<HttpResponse, AppError> {
+    installation_admin(&page).await?;
+    let mut text = form.into_inner().page;
+    text.link = text.link.trim().to_owned();
+    let errors = validate_privacy(&text);
     if !errors.is_empty() {
-        return render_page_edit(
-            &state,
-            &session,
-            &user,
-            "privacy_edit.html",
-            &page,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_page_edit(&page, "privacy_edit.html", &text, errors, status);
     }
-    let actor = user.id;
-    db(&state, move |conn| {
-        Ok(site_pages::save_privacy(conn, &page, actor)?)
+    let actor = page.user.id;
+    db(&page.state, move |conn| {
+        Ok(site_pages::save_privacy(conn, &text, actor)?)
     })
     .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/privatliv"))
-        .finish())
+    Ok(see_other("/privatliv"))
 }
+
+csrf_protected!(EditForm, ContactForm, PrivacyForm);
 
 #[cfg(test)]
 mod tests {

@@ -11,8 +11,9 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use crate::csrf_protected;
 use crate::domain::account::{parse_person_name, EmailAddress, NewPassword, Placement};
 use crate::domain::time::danish_datetime;
 use crate::domain::{Municipality, MunicipalityCode, Role, User};
@@ -22,10 +23,14 @@ use crate::store::invitations::{self, Invitation, LinkProblem, Purpose};
 use crate::store::outbox::{self, Mail, MailKind, MailState, NewMail};
 use crate::store::users::{self, Account, NewUser};
 use crate::store::{audit, reference};
+use crate::views::fields::{Choice, FieldError};
+use crate::views::users::{
+    AccountView, HistoryView, InvitationForm, InvitationPage, InviteValues, LinkMailView,
+    LinkOutcome, LinkPage, NewUserPage, UserPage, UsersPage,
+};
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
-use crate::web::session::verify_csrf;
-use crate::web::session::{start_session, SignedIn};
+use crate::web::extract::{page_context, AdminPage, CsrfForm};
+use crate::web::session::start_session;
 use crate::web::{blocking, db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -40,31 +45,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/installation", web::post().to(set_installation))
         .route("/invitation/{token}", web::get().to(invitation_page))
         .route("/invitation/{token}", web::post().to(accept_invitation));
-}
-
-/// The KKR an admin manages; anyone else may not use these pages.
-pub fn admin_kkr(user: &User) -> Result<i32, AppError> {
-    match (user.role, user.kkr_id) {
-        (Role::Admin, Some(kkr_id)) => Ok(kkr_id),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
-#[derive(Debug, Serialize)]
-struct AccountView {
-    id: i32,
-    name: String,
-    email: String,
-    role: &'static str,
-    role_label: &'static str,
-    municipality_code: Option<String>,
-    municipality: Option<String>,
-    /// "active", "invited" or "deactivated".
-    status: &'static str,
-    status_label: &'static str,
-    created: String,
-    /// Edits the installation's pages (statement, contact, privacy).
-    installation_admin: bool,
 }
 
 fn status_of(account: &Account) -> (&'static str, &'static str) {
@@ -100,18 +80,12 @@ fn account_view(account: &Account, municipalities: &[Municipality]) -> AccountVi
     }
 }
 
-#[derive(Debug, Serialize)]
-struct Choice {
-    value: String,
-    label: String,
-}
-
 fn role_choices() -> Vec<Choice> {
     Role::ALL
         .iter()
-        .map(|r| Choice {
-            value: r.as_str().to_owned(),
-            label: format!("{} ({})", r.label_da(), role_hint(*r)),
+        .map(|r| {
+            let label = format!("{} ({})", r.label_da(), role_hint(*r));
+            Choice::new(r.as_str(), label, false)
         })
         .collect()
 }
@@ -128,25 +102,8 @@ fn role_hint(role: Role) -> &'static str {
 fn municipality_choices(municipalities: &[Municipality]) -> Vec<Choice> {
     municipalities
         .iter()
-        .map(|m| Choice {
-            value: m.code.to_string(),
-            label: format!("{} ({})", m.name, m.code),
-        })
+        .map(|m| Choice::new(m.code.as_str(), format!("{} ({})", m.name, m.code), false))
         .collect()
-}
-
-/// A field's message, for the error summary at the top of a form.
-#[derive(Debug, Clone, Serialize)]
-struct FieldError {
-    field: &'static str,
-    message: String,
-}
-
-fn message_of(errors: &[FieldError], field: &str) -> Option<String> {
-    errors
-        .iter()
-        .find(|e| e.field == field)
-        .map(|e| e.message.clone())
 }
 
 async fn kkr_municipalities(
@@ -159,90 +116,55 @@ async fn kkr_municipalities(
     .await
 }
 
-async fn list(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
-    let kkr_id = admin_kkr(&user)?;
-    let (accounts, municipalities) = db(&state, move |conn| {
+async fn list(page: AdminPage) -> Result<HttpResponse, AppError> {
+    let kkr_id = page.kkr_id();
+    let (accounts, municipalities) = db(&page.state, move |conn| {
         Ok((
             users::list_in_kkr(conn, kkr_id)?,
             reference::municipalities_of_kkr(conn, kkr_id)?,
         ))
     })
     .await?;
-    let views: Vec<AccountView> = accounts
+    let accounts = accounts
         .iter()
         .map(|a| account_view(a, &municipalities))
         .collect();
-    let mut context = base_context(&session, Some(&user))?;
-    context.insert("accounts", &views);
-    state.pages.ok("users_list.html", &context)
+    page.render("users_list.html", &UsersPage { accounts })
 }
 
-/// What the invitation form holds, kept when it is shown again with errors.
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// The invitation form as sent.
+#[derive(Debug, Deserialize)]
 pub struct InviteForm {
     csrf_token: Option<String>,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    municipality: String,
-}
-
-#[derive(Debug, Default, Serialize)]
-struct InviteErrors {
-    email: Option<String>,
-    name: Option<String>,
-    role: Option<String>,
-    municipality: Option<String>,
+    #[serde(flatten)]
+    values: InviteValues,
 }
 
 async fn render_new(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
-    values: &InviteForm,
+    page: &AdminPage,
+    values: InviteValues,
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let kkr_id = admin_kkr(user)?;
-    let municipalities = kkr_municipalities(state, kkr_id).await?;
-    let mut context = base_context(session, Some(user))?;
-    context.insert("values", values);
-    context.insert(
-        "field_errors",
-        &InviteErrors {
-            email: message_of(&errors, "email"),
-            name: message_of(&errors, "name"),
-            role: message_of(&errors, "role"),
-            municipality: message_of(&errors, "municipality"),
-        },
-    );
-    context.insert("errors", &errors);
-    context.insert("roles", &role_choices());
-    context.insert("municipalities", &municipality_choices(&municipalities));
-    context.insert("mail_configured", &state.mailer.is_some());
-    context.insert("valid_days", &invitations::VALID_DAYS);
-    state.pages.respond(status, "users_new.html", &context)
+    let municipalities = kkr_municipalities(&page.state, page.kkr_id()).await?;
+    let model = NewUserPage {
+        values,
+        field_errors: NewUserPage::field_errors(&errors),
+        errors,
+        roles: role_choices(),
+        municipalities: municipality_choices(&municipalities),
+        mail_configured: page.state.mailer.is_some(),
+        valid_days: invitations::VALID_DAYS,
+    };
+    page.render_status(status, "users_new.html", &model)
 }
 
-async fn new_form(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
-    admin_kkr(&user)?;
-    let values = InviteForm {
+async fn new_form(page: AdminPage) -> Result<HttpResponse, AppError> {
+    let values = InviteValues {
         role: Role::Editor.as_str().to_owned(),
-        ..InviteForm::default()
+        ..InviteValues::default()
     };
-    render_new(&state, &session, &user, &values, Vec::new(), StatusCode::OK).await
+    render_new(&page, values, Vec::new(), StatusCode::OK).await
 }
 
 /// The role and placement a form names, or the messages that say what is wrong.
@@ -256,10 +178,7 @@ fn parse_role_and_place(
     let role = match Role::parse(role) {
         Ok(role) => role,
         Err(_) => {
-            errors.push(FieldError {
-                field: "role",
-                message: "Vælg en rolle.".into(),
-            });
+            errors.push(FieldError::new("role", "Vælg en rolle."));
             return None;
         }
     };
@@ -291,18 +210,68 @@ fn parse_role_and_place(
     }
 }
 
-/// Where a one-time link went: queued for mailing, or shown to the admin to pass on.
-#[derive(Debug, Serialize)]
-struct LinkOutcome {
-    heading: String,
-    name: String,
-    email: String,
-    /// Shown only when the link is not mailed.
-    link: Option<String>,
-    /// The mail with the link is queued in the outbox.
-    mailed: bool,
-    expires: String,
-    user_id: i32,
+/// An invitation's fields checked: the parts that are good, and what is wrong with the rest.
+struct CheckedInvite {
+    email: Option<EmailAddress>,
+    name: Option<String>,
+    role: Option<(Role, Placement)>,
+    errors: Vec<FieldError>,
+}
+
+impl CheckedInvite {
+    fn check(values: &InviteValues, kkr_id: i32, municipalities: &[Municipality]) -> Self {
+        let mut errors = Vec::new();
+        let email = EmailAddress::parse(&values.email)
+            .map_err(|e| errors.push(FieldError::new("email", e.to_string())))
+            .ok();
+        let name = if values.name.trim().is_empty() {
+            email.as_ref().map(|e| e.as_str().to_owned())
+        } else {
+            parse_person_name(&values.name)
+                .map_err(|e| errors.push(FieldError::new("name", e.to_string())))
+                .ok()
+        };
+        let role = parse_role_and_place(
+            &values.role,
+            &values.municipality,
+            kkr_id,
+            municipalities,
+            &mut errors,
+        );
+        CheckedInvite {
+            email,
+            name,
+            role,
+            errors,
+        }
+    }
+
+    /// The email is taken by another user.
+    fn taken(&mut self, email: &EmailAddress) {
+        self.errors.push(FieldError::new(
+            "email",
+            format!(
+                "Der findes allerede en bruger med e-mailen {}.",
+                email.as_str()
+            ),
+        ));
+    }
+
+    /// The user to invite, or every error.
+    fn new_user(self) -> Result<NewUser, Vec<FieldError>> {
+        match (self.email, self.name, self.role) {
+            (Some(email), Some(name), Some((role, placement))) if self.errors.is_empty() => {
+                Ok(NewUser {
+                    email: email.into_string(),
+                    name,
+                    role,
+                    kkr_id: placement.kkr_id(),
+                    municipality_code: placement.municipality_code().cloned(),
+                })
+            }
+            _ => Err(self.errors),
+        }
+    }
 }
 
 /// The mail with a one-time link, queued with the link when a mail server is set up (made
@@ -359,13 +328,6 @@ fn link_outcome(
 }
 
 /// The state of the newest mail with a link to the user, in Danish.
-#[derive(Debug, Serialize)]
-struct LinkMailView {
-    /// "queued", "sent" or "failed".
-    state: &'static str,
-    text: String,
-}
-
 fn link_mail_view(mail: &Mail) -> LinkMailView {
     match &mail.state {
         MailState::Sent { at } => LinkMailView {
@@ -398,99 +360,38 @@ fn link_mail_view(mail: &Mail) -> LinkMailView {
     }
 }
 
-async fn show_link(
-    state: &web::Data<AppState>,
-    session: &Session,
-    admin: &User,
-    outcome: &LinkOutcome,
-) -> Result<HttpResponse, AppError> {
-    let mut context = base_context(session, Some(admin))?;
-    context.insert("outcome", outcome);
-    state.pages.ok("users_link.html", &context)
+fn show_link(page: &AdminPage, outcome: LinkOutcome) -> Result<HttpResponse, AppError> {
+    page.render("users_link.html", &LinkPage { outcome })
 }
 
-async fn invite(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(admin): SignedIn,
-    form: web::Form<InviteForm>,
-) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let kkr_id = admin_kkr(&admin)?;
-    let values = form.into_inner();
-    let municipalities = kkr_municipalities(&state, kkr_id).await?;
-    let mut errors = Vec::new();
-    let email = match EmailAddress::parse(&values.email) {
-        Ok(email) => Some(email),
-        Err(e) => {
-            errors.push(FieldError {
-                field: "email",
-                message: e.to_string(),
-            });
-            None
-        }
-    };
-    let name = if values.name.trim().is_empty() {
-        email.as_ref().map(|e| e.as_str().to_owned())
-    } else {
-        match parse_person_name(&values.name) {
-            Ok(name) => Some(name),
-            Err(e) => {
-                errors.push(FieldError {
-                    field: "name",
-                    message: e.to_string(),
-                });
-                None
-            }
-        }
-    };
-    let role = parse_role_and_place(
-        &values.role,
-        &values.municipality,
-        kkr_id,
-        &municipalities,
-        &mut errors,
-    );
-    if let Some(email) = &email {
-        let lookup = email.as_str().to_owned();
-        let exists = db(&state, move |conn| {
-            Ok(users::find_account_by_email(conn, &lookup)?.is_some())
-        })
-        .await?;
-        if exists {
-            errors.push(FieldError {
-                field: "email",
-                message: format!(
-                    "Der findes allerede en bruger med e-mailen {}.",
-                    email.as_str()
-                ),
-            });
+/// Whether another user has this email.
+async fn email_taken(state: &web::Data<AppState>, email: &EmailAddress) -> Result<bool, AppError> {
+    let lookup = email.as_str().to_owned();
+    db(state, move |conn| {
+        Ok(users::find_account_by_email(conn, &lookup)?.is_some())
+    })
+    .await
+}
+
+async fn invite(page: AdminPage, form: CsrfForm<InviteForm>) -> Result<HttpResponse, AppError> {
+    let values = form.into_inner().values;
+    let municipalities = kkr_municipalities(&page.state, page.kkr_id()).await?;
+    let mut checked = CheckedInvite::check(&values, page.kkr_id(), &municipalities);
+    if let Some(email) = checked.email.clone() {
+        if email_taken(&page.state, &email).await? {
+            checked.taken(&email);
         }
     }
-    let (Some(email), Some(name), Some((role, placement)), true) =
-        (email, name, role, errors.is_empty())
-    else {
-        return render_new(
-            &state,
-            &session,
-            &admin,
-            &values,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    let new = NewUser {
-        email: email.into_string(),
-        name,
-        role,
-        kkr_id: placement.kkr_id(),
-        municipality_code: placement.municipality_code().cloned(),
+    let new = match checked.new_user() {
+        Ok(new) => new,
+        Err(errors) => {
+            return render_new(&page, values, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
     };
     let token = invitations::new_token();
-    let (stored_token, admin_id) = (token.clone(), admin.id);
-    let compose = link_mail(&state, new.name.clone(), new.email.clone(), &token);
-    let (user, invitation) = db(&state, move |conn| {
+    let (stored_token, admin_id) = (token.clone(), page.user.id);
+    let compose = link_mail(&page.state, new.name.clone(), new.email.clone(), &token);
+    let (user, invitation) = db(&page.state, move |conn| {
         Ok(invitations::invite(
             conn,
             &new,
@@ -500,35 +401,21 @@ async fn invite(
         )?)
     })
     .await?;
-    tracing::info!(user = user.id, by = admin.id, "user invited");
-    let outcome = link_outcome(
-        &state,
-        &user,
-        &token,
-        &invitation,
-        format!("{} er inviteret", user.name),
-    );
-    show_link(&state, &session, &admin, &outcome).await
+    tracing::info!(user = user.id, by = admin_id, "user invited");
+    let heading = format!("{} er inviteret", user.name);
+    show_link(
+        &page,
+        link_outcome(&page.state, &user, &token, &invitation, heading),
+    )
 }
 
 /// A user of the admin's KKR, or 404.
-async fn managed_account(
-    state: &web::Data<AppState>,
-    admin: &User,
-    id: i32,
-) -> Result<Account, AppError> {
-    let kkr_id = admin_kkr(admin)?;
-    db(state, move |conn| Ok(users::get_account(conn, id)?))
+async fn managed_account(page: &AdminPage, id: i32) -> Result<Account, AppError> {
+    let kkr_id = page.kkr_id();
+    db(&page.state, move |conn| Ok(users::get_account(conn, id)?))
         .await?
         .filter(|a| a.user.kkr_id == Some(kkr_id))
         .ok_or(AppError::NotFound)
-}
-
-#[derive(Debug, Serialize)]
-struct HistoryView {
-    at: String,
-    by: Option<String>,
-    action: &'static str,
 }
 
 fn action_label(action: &str) -> &'static str {
@@ -548,7 +435,7 @@ fn action_label(action: &str) -> &'static str {
     }
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 struct UserPageFeedback {
     errors: Vec<FieldError>,
     notice: Option<String>,
@@ -556,75 +443,63 @@ struct UserPageFeedback {
 
 /// The user's page again with one refused field, as a 422: nothing was changed.
 async fn refuse_on_user_page(
-    state: &web::Data<AppState>,
-    session: &Session,
-    admin: &User,
+    page: &AdminPage,
     account: &Account,
     field: &'static str,
     message: &str,
 ) -> Result<HttpResponse, AppError> {
     let feedback = UserPageFeedback {
-        errors: vec![FieldError {
-            field,
-            message: message.into(),
-        }],
+        errors: vec![FieldError::new(field, message)],
         notice: None,
     };
-    render_user(
-        state,
-        session,
-        admin,
-        account,
-        feedback,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
+    render_user(page, account, feedback, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// What a user's page reads besides the user.
+struct UserFacts {
+    municipalities: Vec<Municipality>,
+    history: Vec<audit::AuditEvent>,
+    pending: Option<Invitation>,
+    link_mail: Option<Mail>,
+    /// The admin looking is an installation admin.
+    acting_installation_admin: bool,
+}
+
+async fn user_facts(page: &AdminPage, account: &Account) -> Result<UserFacts, AppError> {
+    let (kkr_id, id, admin_id) = (page.kkr_id(), account.user.id, page.user.id);
+    db(&page.state, move |conn| {
+        Ok(UserFacts {
+            municipalities: reference::municipalities_of_kkr(conn, kkr_id)?,
+            history: audit::history(conn, "user", &id.to_string())?,
+            pending: invitations::pending_for(conn, id, crate::store::now())?,
+            link_mail: outbox::latest_to_user(conn, id, &[MailKind::Invitation, MailKind::Reset])?,
+            acting_installation_admin: users::is_installation_admin(conn, admin_id)?,
+        })
+    })
     .await
 }
 
-async fn render_user(
-    state: &web::Data<AppState>,
-    session: &Session,
+fn user_page(
     admin: &User,
     account: &Account,
+    facts: UserFacts,
     feedback: UserPageFeedback,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let kkr_id = admin_kkr(admin)?;
-    let id = account.user.id;
-    let (municipalities, history, pending, link_mail) = db(state, move |conn| {
-        Ok((
-            reference::municipalities_of_kkr(conn, kkr_id)?,
-            audit::history(conn, "user", &id.to_string())?,
-            invitations::pending_for(conn, id, crate::store::now())?,
-            outbox::latest_to_user(conn, id, &[MailKind::Invitation, MailKind::Reset])?,
-        ))
-    })
-    .await?;
-    let admin_id = admin.id;
-    let acting_installation_admin = db(state, move |conn| {
-        Ok(users::is_installation_admin(conn, admin_id)?)
-    })
-    .await?;
-    let mut context = base_context(session, Some(admin))?;
-    context.insert("account", &account_view(account, &municipalities));
-    context.insert("is_self", &(account.user.id == admin.id));
-    // Another installation admin may give or take the flag of the KKR's other admins.
-    context.insert(
-        "can_set_installation",
-        &(acting_installation_admin
+    mail_configured: bool,
+) -> UserPage {
+    let errors = feedback.errors;
+    let error = |field: &str| FieldError::message_of(&errors, field);
+    UserPage {
+        account: account_view(account, &facts.municipalities),
+        is_self: account.user.id == admin.id,
+        can_set_installation: facts.acting_installation_admin
             && account.user.role == Role::Admin
-            && account.user.id != admin.id),
-    );
-    context.insert("roles", &role_choices());
-    context.insert("municipalities", &municipality_choices(&municipalities));
-    context.insert(
-        "pending_expires",
-        &pending.map(|p| danish_datetime(p.expires_at)),
-    );
-    context.insert("link_mail", &link_mail.as_ref().map(link_mail_view));
-    context.insert(
-        "history",
-        &history
+            && account.user.id != admin.id,
+        roles: role_choices(),
+        municipalities: municipality_choices(&facts.municipalities),
+        pending_expires: facts.pending.map(|p| danish_datetime(p.expires_at)),
+        link_mail: facts.link_mail.as_ref().map(link_mail_view),
+        history: facts
+            .history
             .iter()
             .rev()
             .map(|e| HistoryView {
@@ -633,39 +508,31 @@ async fn render_user(
                 action: action_label(&e.action),
             })
             .collect::<Vec<_>>(),
-    );
-    context.insert("role_error", &message_of(&feedback.errors, "role"));
-    context.insert(
-        "municipality_error",
-        &message_of(&feedback.errors, "municipality"),
-    );
-    context.insert("confirm_error", &message_of(&feedback.errors, "confirm"));
-    context.insert(
-        "reset_error",
-        &message_of(&feedback.errors, "reset-confirm"),
-    );
-    context.insert("errors", &feedback.errors);
-    context.insert("notice", &feedback.notice);
-    context.insert("mail_configured", &state.mailer.is_some());
-    state.pages.respond(status, "users_show.html", &context)
+        role_error: error("role"),
+        municipality_error: error("municipality"),
+        confirm_error: error("confirm"),
+        reset_error: error("reset-confirm"),
+        errors,
+        notice: feedback.notice,
+        mail_configured,
+    }
 }
 
-async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<i32>,
-    SignedIn(admin): SignedIn,
+async fn render_user(
+    page: &AdminPage,
+    account: &Account,
+    feedback: UserPageFeedback,
+    status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let account = managed_account(&state, &admin, path.into_inner()).await?;
-    render_user(
-        &state,
-        &session,
-        &admin,
-        &account,
-        UserPageFeedback::default(),
-        StatusCode::OK,
-    )
-    .await
+    let facts = user_facts(page, account).await?;
+    let mail_configured = page.state.mailer.is_some();
+    let model = user_page(&page.user, account, facts, feedback, mail_configured);
+    page.render_status(status, "users_show.html", &model)
+}
+
+async fn show(page: AdminPage, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    let account = managed_account(&page, path.into_inner()).await?;
+    render_user(&page, &account, UserPageFeedback::default(), StatusCode::OK).await
 }
 
 fn back_to(id: i32) -> HttpResponse {
@@ -683,71 +550,99 @@ pub struct RoleForm {
     municipality: String,
 }
 
-async fn change_role(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<i32>,
-    SignedIn(admin): SignedIn,
-    form: web::Form<RoleForm>,
-) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let kkr_id = admin_kkr(&admin)?;
-    let account = managed_account(&state, &admin, path.into_inner()).await?;
-    let municipalities = kkr_municipalities(&state, kkr_id).await?;
-    let mut errors = Vec::new();
-    if account.user.id == admin.id {
-        errors.push(FieldError {
-            field: "role",
-            message: "Du kan ikke ændre din egen rolle. Bed en anden fra KKR-sekretariatet om det."
-                .into(),
-        });
-    }
-    let parsed = parse_role_and_place(
-        &form.role,
-        &form.municipality,
-        kkr_id,
-        &municipalities,
-        &mut errors,
-    );
-    let (Some((role, placement)), true) = (parsed, errors.is_empty()) else {
-        let feedback = UserPageFeedback {
-            errors,
-            notice: None,
-        };
-        return render_user(
-            &state,
-            &session,
-            &admin,
-            &account,
-            feedback,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    let (user_id, admin_id) = (account.user.id, admin.id);
-    db(&state, move |conn| {
-        Ok(users::set_role(conn, user_id, role, &placement, admin_id)?)
-    })
-    .await?;
-    Ok(back_to(user_id))
-}
-
 #[derive(Debug, Deserialize)]
 pub struct ConfirmForm {
     csrf_token: Option<String>,
     confirm: Option<String>,
 }
 
-async fn deactivate(
-    state: web::Data<AppState>,
-    session: Session,
+#[derive(Debug, Deserialize)]
+pub struct InstallationForm {
+    csrf_token: Option<String>,
+    /// "ja" gives the flag, "nej" takes it.
+    grant: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AcceptForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+csrf_protected!(
+    InviteForm,
+    RoleForm,
+    ConfirmForm,
+    InstallationForm,
+    AcceptForm
+);
+
+/// The new role and placement, or what is wrong (an admin cannot change their own role).
+fn checked_role(
+    form: &RoleForm,
+    is_self: bool,
+    kkr_id: i32,
+    municipalities: &[Municipality],
+) -> Result<(Role, Placement), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if is_self {
+        errors.push(FieldError::new(
+            "role",
+            "Du kan ikke ændre din egen rolle. Bed en anden fra KKR-sekretariatet om det.",
+        ));
+    }
+    let parsed = parse_role_and_place(
+        &form.role,
+        &form.municipality,
+        kkr_id,
+        municipalities,
+        &mut errors,
+    );
+    match (parsed, errors.is_empty()) {
+        (Some(parsed), true) => Ok(parsed),
+        _ => Err(errors),
+    }
+}
+
+async fn change_role(
+    page: AdminPage,
     path: web::Path<i32>,
-    SignedIn(admin): SignedIn,
-    form: web::Form<ConfirmForm>,
+    form: CsrfForm<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let account = managed_account(&state, &admin, path.into_inner()).await?;
-    let problem = if account.user.id == admin.id {
+    let account = managed_account(&page, path.into_inner()).await?;
+    let municipalities = kkr_municipalities(&page.state, page.kkr_id()).await?;
+    let is_self = account.user.id == page.user.id;
+    let (role, placement) = match checked_role(&form, is_self, page.kkr_id(), &municipalities) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            let feedback = UserPageFeedback {
+                errors,
+                notice: None,
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_user(&page, &account, feedback, status).await;
+        }
+    };
+    let (user_id, admin_id) = (account.user.id, page.user.id);
+    db(&page.state, move |conn| {
+        Ok(users::set_role(conn, user_id, role, &placement, admin_id)?)
+    })
+    .await?;
+    Ok(back_to(user_id))
+}
+
+async fn deactivate(
+    page: AdminPage,
+    path: web::Path<i32>,
+    form: CsrfForm<ConfirmForm>,
+) -> Result<HttpResponse, AppError> {
+    let account = managed_account(&page, path.into_inner()).await?;
+    let problem = if account.user.id == page.user.id {
         Some("Du kan ikke deaktivere dig selv. Bed en anden fra KKR-sekretariatet om det.")
     } else if form.confirm.as_deref() != Some("ja") {
         Some(
@@ -757,10 +652,10 @@ async fn deactivate(
         None
     };
     if let Some(message) = problem {
-        return refuse_on_user_page(&state, &session, &admin, &account, "confirm", message).await;
+        return refuse_on_user_page(&page, &account, "confirm", message).await;
     }
-    let (user_id, admin_id) = (account.user.id, admin.id);
-    db(&state, move |conn| {
+    let (user_id, admin_id) = (account.user.id, page.user.id);
+    db(&page.state, move |conn| {
         Ok(users::deactivate(conn, user_id, admin_id)?)
     })
     .await?;
@@ -769,51 +664,44 @@ async fn deactivate(
 }
 
 async fn reactivate(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<i32>,
-    SignedIn(admin): SignedIn,
-    form: web::Form<ConfirmForm>,
+    _form: CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let account = managed_account(&state, &admin, path.into_inner()).await?;
-    let (user_id, admin_id) = (account.user.id, admin.id);
-    db(&state, move |conn| {
+    let account = managed_account(&page, path.into_inner()).await?;
+    let (user_id, admin_id) = (account.user.id, page.user.id);
+    db(&page.state, move |conn| {
         Ok(users::reactivate(conn, user_id, admin_id)?)
     })
     .await?;
     Ok(back_to(user_id))
 }
 
-async fn reset(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<i32>,
-    SignedIn(admin): SignedIn,
-    form: web::Form<ConfirmForm>,
-) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let account = managed_account(&state, &admin, path.into_inner()).await?;
-    let problem = if !account.active {
+/// Why a reset is refused: a deactivated user, or no confirmation.
+fn reset_refusal(account: &Account, form: &ConfirmForm) -> Option<&'static str> {
+    if !account.active {
         Some("Brugeren er deaktiveret. Aktivér brugeren igen først.")
     } else if form.confirm.as_deref() != Some("ja") {
         Some("Bekræft nulstillingen: sæt kryds i feltet «Ja, nulstil …» og tryk på knappen igen.")
     } else {
         None
-    };
-    if let Some(message) = problem {
-        return refuse_on_user_page(&state, &session, &admin, &account, "reset-confirm", message)
-            .await;
+    }
+}
+
+async fn reset(
+    page: AdminPage,
+    path: web::Path<i32>,
+    form: CsrfForm<ConfirmForm>,
+) -> Result<HttpResponse, AppError> {
+    let account = managed_account(&page, path.into_inner()).await?;
+    if let Some(message) = reset_refusal(&account, &form) {
+        return refuse_on_user_page(&page, &account, "reset-confirm", message).await;
     }
     let token = invitations::new_token();
-    let (stored_token, user_id, admin_id) = (token.clone(), account.user.id, admin.id);
-    let compose = link_mail(
-        &state,
-        account.user.name.clone(),
-        account.user.email.clone(),
-        &token,
-    );
-    let invitation = db(&state, move |conn| {
+    let (stored_token, user_id, admin_id) = (token.clone(), account.user.id, page.user.id);
+    let user = &account.user;
+    let compose = link_mail(&page.state, user.name.clone(), user.email.clone(), &token);
+    let invitation = db(&page.state, move |conn| {
         Ok(invitations::issue_reset(
             conn,
             user_id,
@@ -825,67 +713,54 @@ async fn reset(
     .await?;
     tracing::info!(user = user_id, by = admin_id, "password reset");
     let heading = match invitation.purpose {
-        Purpose::Reset => format!("Adgangskoden for {} er nulstillet", account.user.name),
-        Purpose::Invite => format!("{} har fået en ny invitation", account.user.name),
+        Purpose::Reset => format!("Adgangskoden for {} er nulstillet", user.name),
+        Purpose::Invite => format!("{} har fået en ny invitation", user.name),
     };
-    let outcome = link_outcome(&state, &account.user, &token, &invitation, heading);
-    show_link(&state, &session, &admin, &outcome).await
+    show_link(
+        &page,
+        link_outcome(&page.state, user, &token, &invitation, heading),
+    )
 }
 
-#[derive(Debug, Deserialize)]
-pub struct InstallationForm {
-    csrf_token: Option<String>,
-    /// "ja" gives the flag, "nej" takes it.
-    grant: Option<String>,
+/// The flag to set, or why not: no choice made, or a user who is no admin.
+fn installation_choice(account: &Account, grant: Option<&str>) -> Result<bool, &'static str> {
+    let on = match grant {
+        Some("ja") => true,
+        Some("nej") => false,
+        _ => return Err("Vælg, om brugeren skal være installationsadministrator."),
+    };
+    if account.user.role != Role::Admin {
+        return Err(
+            "Kun en administrator kan være installationsadministrator. Giv brugeren rollen først.",
+        );
+    }
+    Ok(on)
 }
 
 /// Gives or takes another admin's installation flag: only an installation admin may, and not
 /// for themselves (so the installation always keeps the one who acts).
 async fn set_installation(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<i32>,
-    SignedIn(admin): SignedIn,
-    form: web::Form<InstallationForm>,
+    form: CsrfForm<InstallationForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let account = managed_account(&state, &admin, path.into_inner()).await?;
-    let admin_id = admin.id;
-    let allowed = db(&state, move |conn| {
+    let account = managed_account(&page, path.into_inner()).await?;
+    let admin_id = page.user.id;
+    let allowed = db(&page.state, move |conn| {
         Ok(users::is_installation_admin(conn, admin_id)?)
     })
     .await?;
-    if !allowed || account.user.id == admin.id {
+    if !allowed || account.user.id == admin_id {
         return Err(AppError::Forbidden);
     }
-    let on = match form.grant.as_deref() {
-        Some("ja") => true,
-        Some("nej") => false,
-        _ => {
-            return refuse_on_user_page(
-                &state,
-                &session,
-                &admin,
-                &account,
-                "installation",
-                "Vælg, om brugeren skal være installationsadministrator.",
-            )
-            .await
+    let on = match installation_choice(&account, form.grant.as_deref()) {
+        Ok(on) => on,
+        Err(message) => {
+            return refuse_on_user_page(&page, &account, "installation", message).await;
         }
     };
-    if account.user.role != Role::Admin {
-        return refuse_on_user_page(
-            &state,
-            &session,
-            &admin,
-            &account,
-            "installation",
-            "Kun en administrator kan være installationsadministrator. Giv brugeren rollen først.",
-        )
-        .await;
-    }
     let user_id = account.user.id;
-    db(&state, move |conn| {
+    db(&page.state, move |conn| {
         Ok(users::set_installation_admin(
             conn,
             user_id,
@@ -914,31 +789,38 @@ fn link_problem_text(problem: LinkProblem) -> &'static str {
     }
 }
 
-fn link_problem_page(
-    state: &web::Data<AppState>,
+/// The invitation page: a one-time link's form, or why the link does not work. It never
+/// shows a user in its header.
+fn render_invitation_page(
+    state: &AppState,
     session: &Session,
-    problem: LinkProblem,
+    model: &InvitationPage,
+    status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let mut context = base_context(session, None)?;
-    context.insert("problem", link_problem_text(problem));
-    let status = match problem {
-        LinkProblem::Unknown => StatusCode::NOT_FOUND,
-        _ => StatusCode::GONE,
-    };
+    let context = page_context(session, None, model)?;
     state
         .pages
         .respond(status, "users_invitation.html", &context)
 }
 
-#[derive(Debug, Default, Serialize)]
-struct InvitationErrors {
-    name: Option<String>,
-    password: Option<String>,
-    confirm: Option<String>,
+fn link_problem_page(
+    state: &AppState,
+    session: &Session,
+    problem: LinkProblem,
+) -> Result<HttpResponse, AppError> {
+    let model = InvitationPage {
+        problem: Some(link_problem_text(problem)),
+        form: None,
+    };
+    let status = match problem {
+        LinkProblem::Unknown => StatusCode::NOT_FOUND,
+        _ => StatusCode::GONE,
+    };
+    render_invitation_page(state, session, &model, status)
 }
 
 fn render_invitation(
-    state: &web::Data<AppState>,
+    state: &AppState,
     session: &Session,
     token: &str,
     (invitation, account): &(Invitation, Account),
@@ -946,27 +828,34 @@ fn render_invitation(
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let mut context = base_context(session, None)?;
-    context.insert("problem", &Option::<String>::None);
-    context.insert("token", token);
-    context.insert("is_reset", &(invitation.purpose == Purpose::Reset));
-    context.insert("email", &account.user.email);
-    context.insert("role_label", account.user.role.label_da());
-    context.insert("name", name);
-    context.insert("expires", &danish_datetime(invitation.expires_at));
-    context.insert("password_min", &NewPassword::MIN_CHARS);
-    context.insert(
-        "field_errors",
-        &InvitationErrors {
-            name: message_of(&errors, "name"),
-            password: message_of(&errors, "password"),
-            confirm: message_of(&errors, "password-confirm"),
-        },
-    );
-    context.insert("errors", &errors);
-    state
-        .pages
-        .respond(status, "users_invitation.html", &context)
+    let form = InvitationForm {
+        token: token.to_owned(),
+        is_reset: invitation.purpose == Purpose::Reset,
+        email: account.user.email.clone(),
+        role_label: account.user.role.label_da(),
+        name: name.to_owned(),
+        expires: danish_datetime(invitation.expires_at),
+        password_min: NewPassword::MIN_CHARS,
+        field_errors: InvitationForm::field_errors(&errors),
+        errors,
+    };
+    let model = InvitationPage {
+        problem: None,
+        form: Some(form),
+    };
+    render_invitation_page(state, session, &model, status)
+}
+
+/// The invitation behind a one-time link, or why it does not work.
+async fn look_up(
+    state: &web::Data<AppState>,
+    token: &str,
+) -> Result<Result<(Invitation, Account), LinkProblem>, AppError> {
+    let lookup = token.to_owned();
+    db(state, move |conn| {
+        Ok(invitations::look_up(conn, &lookup, crate::store::now())?)
+    })
+    .await
 }
 
 async fn invitation_page(
@@ -975,104 +864,70 @@ async fn invitation_page(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let lookup = token.clone();
-    let found = db(&state, move |conn| {
-        Ok(invitations::look_up(conn, &lookup, crate::store::now())?)
-    })
-    .await?;
-    match found {
-        Err(problem) => link_problem_page(&state, &session, problem),
-        Ok(found) => {
-            // A name that is only the email address is no name: let the person write theirs.
-            let account = &found.1;
-            let name = if account.user.name == account.user.email {
-                String::new()
-            } else {
-                account.user.name.clone()
-            };
-            render_invitation(
-                &state,
-                &session,
-                &token,
-                &found,
-                &name,
-                Vec::new(),
-                StatusCode::OK,
-            )
-        }
+    let found = match look_up(&state, &token).await? {
+        Err(problem) => return link_problem_page(&state, &session, problem),
+        Ok(found) => found,
+    };
+    // A name that is only the email address is no name: let the person write theirs.
+    let user = &found.1.user;
+    let name = if user.name == user.email {
+        String::new()
+    } else {
+        user.name.clone()
+    };
+    render_invitation(
+        &state,
+        &session,
+        &token,
+        &found,
+        &name,
+        Vec::new(),
+        StatusCode::OK,
+    )
+}
+
+/// The name and password chosen, or what is wrong with them.
+fn checked_acceptance(form: &AcceptForm) -> Result<(String, NewPassword), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let name = parse_person_name(&form.name)
+        .map_err(|e| errors.push(FieldError::new("name", e.to_string())))
+        .ok();
+    let password = NewPassword::parse(&form.password, &form.password_confirm)
+        .map_err(|rejection| errors.push(FieldError::new(rejection.field(), rejection.message())))
+        .ok();
+    match (name, password) {
+        (Some(name), Some(password)) => Ok((name, password)),
+        _ => Err(errors),
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct AcceptForm {
-    csrf_token: Option<String>,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    password_confirm: String,
+/// The stored form of a new password.
+async fn password_hash(new_password: NewPassword) -> Result<String, AppError> {
+    blocking(move || {
+        password::hash(new_password.as_str()).map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await
 }
 
 async fn accept_invitation(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<String>,
-    form: web::Form<AcceptForm>,
+    form: CsrfForm<AcceptForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
     let token = path.into_inner();
-    let lookup = token.clone();
-    let found = db(&state, move |conn| {
-        Ok(invitations::look_up(conn, &lookup, crate::store::now())?)
-    })
-    .await?;
-    let found = match found {
+    let found = match look_up(&state, &token).await? {
         Err(problem) => return link_problem_page(&state, &session, problem),
         Ok(found) => found,
     };
-    let AcceptForm {
-        name,
-        password: typed,
-        password_confirm,
-        ..
-    } = form.into_inner();
-    let mut errors = Vec::new();
-    let parsed_name = match parse_person_name(&name) {
-        Ok(name) => Some(name),
-        Err(e) => {
-            errors.push(FieldError {
-                field: "name",
-                message: e.to_string(),
-            });
-            None
+    let (new_name, new_password) = match checked_acceptance(&form) {
+        Ok(accepted) => accepted,
+        Err(errors) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_invitation(&state, &session, &token, &found, &form.name, errors, status);
         }
     };
-    let parsed_password = match NewPassword::parse(&typed, &password_confirm) {
-        Ok(p) => Some(p),
-        Err(rejection) => {
-            errors.push(FieldError {
-                field: rejection.field(),
-                message: rejection.message(),
-            });
-            None
-        }
-    };
-    let (Some(new_name), Some(new_password)) = (parsed_name, parsed_password) else {
-        return render_invitation(
-            &state,
-            &session,
-            &token,
-            &found,
-            &name,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    };
-    let hash = blocking(move || {
-        password::hash(new_password.as_str()).map_err(|e| AppError::Internal(e.to_string()))
-    })
-    .await?;
+    let hash = password_hash(new_password).await?;
     let accepted = db(&state, move |conn| {
         Ok(invitations::accept(
             conn,
@@ -1083,14 +938,13 @@ async fn accept_invitation(
         )?)
     })
     .await?;
-    match accepted {
-        Err(problem) => link_problem_page(&state, &session, problem),
-        Ok((user, generation)) => {
-            start_session(&session, user.id, generation)?;
-            tracing::info!(user = user.id, "one-time link used; signed in");
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/"))
-                .finish())
-        }
-    }
+    let (user, generation) = match accepted {
+        Err(problem) => return link_problem_page(&state, &session, problem),
+        Ok(accepted) => accepted,
+    };
+    start_session(&session, user.id, generation)?;
+    tracing::info!(user = user.id, "one-time link used; signed in");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .finish())
 }

@@ -7,7 +7,6 @@
 //! it; the file is read (bounded, one file at a time) before a database connection is taken.
 
 use actix_multipart::Multipart;
-use actix_session::Session;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -16,22 +15,22 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest as _, HttpRequest, HttpResponse};
 use base64::Engine as _;
 use futures_util::StreamExt as _;
-use serde::Serialize;
 
 use super::admin_round;
+use crate::domain::import::Table;
 use crate::domain::import::{
     cell_name, column_name, read_table, ImportFile, Limit, OverLimit, ReadFailure, MAX_CELLS,
     MAX_COLUMNS, MAX_FILE_BYTES, MAX_PARTS, MAX_ROWS, MAX_SHARED_STRINGS, MAX_TEXT_BYTES,
     MAX_UNPACKED_BYTES,
 };
 use crate::domain::rounds::{answers_are_importable, set_is_editable};
-use crate::domain::{RoundContent, User};
+use crate::domain::RoundContent;
 use crate::store::imports::{self, ImportFailure, Mode};
+use crate::views::admin::{ImportPage, ImportReport as Report};
+use crate::web::db;
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
+use crate::web::extract::AdminPage;
 use crate::web::session::verify_csrf;
-use crate::web::session::SignedIn;
-use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/rounds/{id}/import", web::get().to(show))
@@ -73,27 +72,25 @@ impl Kind {
     }
 }
 
-/// The result of an upload, as the page shows it.
-#[derive(Debug, Default, Serialize)]
-struct Report {
-    kind: String,
-    kind_label: String,
-    file_name: String,
-    /// Each error with its file, sheet, row and column.
-    errors: Vec<String>,
-    /// Why the round takes no such import now.
-    refused: Option<String>,
-    /// What the import would do (dry run) or did.
-    lines: Vec<String>,
-    committed: bool,
-    /// The file, for the confirmation form.
-    file_data: String,
+/// The import page for `content`'s round, with the report of an upload.
+fn import_page(content: &RoundContent, report: Option<Report>) -> ImportPage {
+    ImportPage {
+        round: content.round.clone(),
+        set_importable: set_is_editable(content.round.state).is_ok(),
+        answers_importable: answers_are_importable(content.round.state).is_ok(),
+        max_mb: MAX_FILE_BYTES / (1024 * 1024),
+        codes: content
+            .recommendations
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        report,
+    }
 }
 
-async fn render(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
+fn render(
+    page: &AdminPage,
     content: &RoundContent,
     report: Option<Report>,
 ) -> Result<HttpResponse, AppError> {
@@ -102,38 +99,12 @@ async fn render(
         Some(r) if r.refused.is_some() => StatusCode::CONFLICT,
         _ => StatusCode::OK,
     };
-    let mut context = base_context(session, Some(user))?;
-    context.insert("round", &content.round);
-    context.insert(
-        "set_importable",
-        &set_is_editable(content.round.state).is_ok(),
-    );
-    context.insert(
-        "answers_importable",
-        &answers_are_importable(content.round.state).is_ok(),
-    );
-    context.insert("max_mb", &(MAX_FILE_BYTES / (1024 * 1024)));
-    context.insert(
-        "codes",
-        &content
-            .recommendations
-            .iter()
-            .map(|r| r.code.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    context.insert("report", &report);
-    state.pages.respond(status, "admin_import.html", &context)
+    page.render_status(status, "admin_import.html", &import_page(content, report))
 }
 
-async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<i32>,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
-    let content = admin_round(&state, &user, path.into_inner()).await?;
-    render(&state, &session, &user, &content, None).await
+async fn show(page: AdminPage, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    let content = admin_round(&page, path.into_inner()).await?;
+    render(&page, &content, None)
 }
 
 /// An upload's fields as they arrived.
@@ -150,14 +121,76 @@ struct Upload {
     file_data: Option<String>,
 }
 
+impl Upload {
+    /// Keeps a field's value; a file over its limit is kept only as its size.
+    fn keep(&mut self, name: &str, file_name: Option<String>, field: Field) {
+        let text = || String::from_utf8_lossy(&field.bytes).into_owned();
+        match name {
+            "csrf_token" => self.csrf_token = Some(text()),
+            "kind" => self.kind = Some(text()),
+            "step" => self.step = Some(text()),
+            "file_name" => self.file_name = Some(text()),
+            "file_data" => self.file_data = Some(text()),
+            "file" => {
+                if let Some(n) = file_name.filter(|n| !n.is_empty()) {
+                    self.file_name = Some(n);
+                }
+                if field.size > MAX_FILE_BYTES {
+                    self.too_large = Some(field.size);
+                } else {
+                    self.file = Some(field.bytes);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One field of an upload: what was kept of it, and its size.
+struct Field {
+    bytes: Vec<u8>,
+    size: usize,
+}
+
+fn unreadable(e: actix_multipart::MultipartError) -> AppError {
+    AppError::BadRequest(format!(
+        "Upload kunne ikke læses ({e}). Intet er importeret."
+    ))
+}
+
+/// Reads one field, counting its bytes into `total`: `None` once the request is larger than
+/// [`MAX_REQUEST_BYTES`]. A file over its own limit is not kept, only measured, so the page
+/// can say how big it was.
+async fn read_field(
+    field: &mut actix_multipart::Field,
+    is_file: bool,
+    total: &mut usize,
+) -> Result<Option<Field>, AppError> {
+    let mut read = Field {
+        bytes: Vec::new(),
+        size: 0,
+    };
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(unreadable)?;
+        read.size += chunk.len();
+        *total += chunk.len();
+        if *total > MAX_REQUEST_BYTES {
+            tracing::info!(
+                bytes = *total,
+                "import upload over the limit, not read further"
+            );
+            return Ok(None);
+        }
+        if !is_file || read.size <= MAX_FILE_BYTES {
+            read.bytes.extend_from_slice(&chunk);
+        }
+    }
+    Ok(Some(read))
+}
+
 /// Reads an upload, at most [`MAX_REQUEST_BYTES`] of it: `None` when the request is larger
 /// (reading stops there; the rest is never read).
 async fn read_upload(payload: &mut Multipart) -> Result<Option<Upload>, AppError> {
-    let unreadable = |e: actix_multipart::MultipartError| {
-        AppError::BadRequest(format!(
-            "Upload kunne ikke læses ({e}). Intet er importeret."
-        ))
-    };
     let mut upload = Upload::default();
     let mut total = 0usize;
     while let Some(field) = payload.next().await {
@@ -167,44 +200,10 @@ async fn read_upload(payload: &mut Multipart) -> Result<Option<Upload>, AppError
             .content_disposition()
             .and_then(|cd| cd.get_filename())
             .map(str::to_owned);
-        let mut bytes = Vec::new();
-        let mut size = 0usize;
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(unreadable)?;
-            size += chunk.len();
-            total += chunk.len();
-            if total > MAX_REQUEST_BYTES {
-                tracing::info!(
-                    bytes = total,
-                    "import upload over the limit, not read further"
-                );
-                return Ok(None);
-            }
-            // A file over its own limit is not kept, only measured, so the page can say how
-            // big it was.
-            if name != "file" || size <= MAX_FILE_BYTES {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        let text = || String::from_utf8_lossy(&bytes).into_owned();
-        match name.as_str() {
-            "csrf_token" => upload.csrf_token = Some(text()),
-            "kind" => upload.kind = Some(text()),
-            "step" => upload.step = Some(text()),
-            "file_name" => upload.file_name = Some(text()),
-            "file_data" => upload.file_data = Some(text()),
-            "file" => {
-                if let Some(n) = file_name.filter(|n| !n.is_empty()) {
-                    upload.file_name = Some(n);
-                }
-                if size > MAX_FILE_BYTES {
-                    upload.too_large = Some(size);
-                } else {
-                    upload.file = Some(bytes);
-                }
-            }
-            _ => {}
-        }
+        let Some(read) = read_field(&mut field, name == "file", &mut total).await? else {
+            return Ok(None);
+        };
+        upload.keep(&name, file_name, read);
     }
     tracing::debug!(bytes = total, "import upload read");
     Ok(Some(upload))
@@ -257,10 +256,8 @@ fn closing(mut response: HttpResponse, payload: Multipart) -> HttpResponse {
 }
 
 /// The import page saying the upload is too large (413); the rest of it is never read.
-async fn request_too_large(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
+fn request_too_large(
+    page: &AdminPage,
     content: &RoundContent,
     declared: Option<u64>,
     payload: Multipart,
@@ -277,7 +274,7 @@ async fn request_too_large(
         errors: vec![over_limit_text(&refusal)],
         ..Report::default()
     };
-    let mut response = render(state, session, user, content, Some(report)).await?;
+    let mut response = render(page, content, Some(report))?;
     *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
     Ok(closing(response, payload))
 }
@@ -286,129 +283,114 @@ async fn request_too_large(
 /// process.
 static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
-async fn upload(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<i32>,
-    req: HttpRequest,
-    mut payload: Multipart,
-) -> Result<HttpResponse, AppError> {
-    // Who may import into this round is settled before a byte of the body is read; a
-    // refusal closes the connection instead of reading the rest.
-    let round_id = path.into_inner();
-    let allowed = async {
-        let SignedIn(user) = SignedIn::extract(&req).await?;
-        let content = admin_round(&state, &user, round_id).await?;
-        Ok::<_, AppError>((user, content))
-    }
-    .await;
-    let (user, content) = match allowed {
-        Ok(allowed) => allowed,
-        Err(refused) => return Ok(closing(refused.response_for(&req), payload)),
-    };
-    let declared = content_length(&req);
-    if declared.is_some_and(|d| d > MAX_REQUEST_BYTES as u64) {
-        return request_too_large(&state, &session, &user, &content, declared, payload).await;
-    }
-    let Some(upload) = read_upload(&mut payload).await? else {
-        return request_too_large(&state, &session, &user, &content, declared, payload).await;
-    };
-    verify_csrf(&session, upload.csrf_token.as_deref())?;
-    let kind = Kind::parse(upload.kind.as_deref().unwrap_or(""))?;
-    let commit = upload.step.as_deref() == Some("udfoer");
-    let file_name = upload
-        .file_name
-        .clone()
-        .filter(|n| !n.trim().is_empty())
-        .map(|n| n.rsplit(['/', '\\']).next().unwrap_or("").to_owned())
-        .unwrap_or_else(|| "filen".to_owned());
-    let mut report = Report {
-        kind: kind.as_str().to_owned(),
-        kind_label: kind.label().to_owned(),
-        file_name: file_name.clone(),
-        ..Report::default()
-    };
-    let too_large = |size: usize| {
-        over_limit_text(&OverLimit {
-            file: file_name.clone(),
-            sheet: None,
-            limit: Limit::FileBytes {
-                bytes: Some(size as u64),
-            },
-        })
-    };
-    if let Some(size) = upload.too_large {
-        report.errors.push(too_large(size));
-        return render(&state, &session, &user, &content, Some(report)).await;
-    }
-    let bytes = match (upload.file, upload.file_data) {
-        (Some(bytes), _) if !bytes.is_empty() || upload.file_name.is_some() => bytes,
-        (_, Some(data)) if commit => base64::engine::general_purpose::STANDARD
-            .decode(data.trim())
-            .map_err(|_| {
-                AppError::BadRequest(
-                    "Filen fra prøvekørslen kunne ikke læses. Vælg filen igen. Intet er importeret."
-                        .into(),
-                )
-            })?,
-        _ => {
-            return Err(AppError::BadRequest(
-                "Vælg en fil at importere. Intet er importeret.".into(),
-            ))
-        }
-    };
-    if bytes.len() > MAX_FILE_BYTES {
-        report.errors.push(too_large(bytes.len()));
-        return render(&state, &session, &user, &content, Some(report)).await;
-    }
-    // The file is read (unpacked, parsed, bounded) before a database connection is taken.
-    let read = {
-        let _permit = READING
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let name = file_name.clone();
-        let data = bytes.clone();
-        web::block(move || {
-            read_table(ImportFile {
-                name: &name,
-                bytes: &data,
+/// What an upload asks for, its fields checked: which import, a dry run or the real one, and
+/// the file.
+struct Request {
+    kind: Kind,
+    commit: bool,
+    file_name: String,
+    /// The file, or why it is refused (its size), for the report.
+    file: Result<Vec<u8>, String>,
+}
+
+impl Request {
+    fn parse(upload: Upload) -> Result<Request, AppError> {
+        let kind = Kind::parse(upload.kind.as_deref().unwrap_or(""))?;
+        let commit = upload.step.as_deref() == Some("udfoer");
+        let file_name = upload
+            .file_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| n.rsplit(['/', '\\']).next().unwrap_or("").to_owned())
+            .unwrap_or_else(|| "filen".to_owned());
+        let too_large = |size: usize| {
+            over_limit_text(&OverLimit {
+                file: file_name.clone(),
+                sheet: None,
+                limit: Limit::FileBytes {
+                    bytes: Some(size as u64),
+                },
             })
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-    };
-    let table = match read {
-        Ok(table) => table,
-        Err(ReadFailure::OverLimit(refusal)) => {
-            report.errors.push(over_limit_text(&refusal));
-            return render(&state, &session, &user, &content, Some(report)).await;
-        }
-        Err(ReadFailure::Invalid(error)) => {
-            report.errors.push(error.to_string());
-            return render(&state, &session, &user, &content, Some(report)).await;
-        }
-    };
-    let round_id = content.round.id;
-    let actor = Some(user.id);
-    let mode = if commit { Mode::Commit } else { Mode::DryRun };
-    let outcome = db(&state, move |conn| {
-        Ok(match kind {
-            Kind::Recommendations => {
-                imports::import_recommendations(conn, round_id, &table, None, mode, actor)
-                    .map(|plan| plan.lines())
+        };
+        let file = match (upload.too_large, upload.file, upload.file_data) {
+            (Some(size), _, _) => Err(too_large(size)),
+            (None, Some(bytes), _) if !bytes.is_empty() || upload.file_name.is_some() => Ok(bytes),
+            (None, _, Some(data)) if commit => Ok(base64::engine::general_purpose::STANDARD
+                .decode(data.trim())
+                .map_err(|_| {
+                    AppError::BadRequest(
+                        "Filen fra prøvekørslen kunne ikke læses. Vælg filen igen. Intet er importeret."
+                            .into(),
+                    )
+                })?),
+            _ => {
+                return Err(AppError::BadRequest(
+                    "Vælg en fil at importere. Intet er importeret.".into(),
+                ))
             }
-            Kind::Answers => imports::import_answers(conn, round_id, &table, mode, actor)
-                .map(|plan| plan.lines()),
+        };
+        let file = file.and_then(|bytes| {
+            if bytes.len() > MAX_FILE_BYTES {
+                Err(too_large(bytes.len()))
+            } else {
+                Ok(bytes)
+            }
+        });
+        Ok(Request {
+            kind,
+            commit,
+            file_name,
+            file,
+        })
+    }
+
+    /// The report before anything is read from the file.
+    fn report(&self) -> Report {
+        Report {
+            kind: self.kind.as_str().to_owned(),
+            kind_label: self.kind.label().to_owned(),
+            file_name: self.file_name.clone(),
+            ..Report::default()
+        }
+    }
+}
+
+/// Reads (unpacks, parses, bounds) the file, one file at a time in the process: the table,
+/// or what is wrong with the file.
+async fn read_file(name: String, bytes: Vec<u8>) -> Result<Result<Table, String>, AppError> {
+    let _permit = READING
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let read = web::block(move || {
+        read_table(ImportFile {
+            name: &name,
+            bytes: &bytes,
         })
     })
-    .await?;
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(match read {
+        Ok(table) => Ok(table),
+        Err(ReadFailure::OverLimit(refusal)) => Err(over_limit_text(&refusal)),
+        Err(ReadFailure::Invalid(error)) => Err(error.to_string()),
+    })
+}
+
+/// The import's outcome in the report: what it would do or did (and the file again for the
+/// confirmation form after a dry run), its errors, or why it was refused.
+fn report_outcome(
+    report: &mut Report,
+    outcome: Result<Vec<String>, ImportFailure>,
+    commit: bool,
+    bytes: &[u8],
+) -> Result<(), AppError> {
     match outcome {
         Ok(lines) => {
             report.lines = lines;
             report.committed = commit;
             if !commit {
-                report.file_data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+                report.file_data = base64::engine::general_purpose::STANDARD.encode(bytes);
             }
         }
         Err(ImportFailure::Invalid(errors)) => {
@@ -421,9 +403,78 @@ async fn upload(
         Err(ImportFailure::NotFound) => return Err(AppError::NotFound),
         Err(ImportFailure::Database(e)) => return Err(AppError::Database(e)),
     }
+    Ok(())
+}
+
+/// Runs the import (a dry run unless `commit`): its lines, or why it failed.
+async fn run_import(
+    page: &AdminPage,
+    round_id: i32,
+    kind: Kind,
+    table: Table,
+    commit: bool,
+) -> Result<Result<Vec<String>, ImportFailure>, AppError> {
+    let actor = Some(page.user.id);
+    let mode = if commit { Mode::Commit } else { Mode::DryRun };
+    db(&page.state, move |conn| {
+        Ok(match kind {
+            Kind::Recommendations => {
+                imports::import_recommendations(conn, round_id, &table, None, mode, actor)
+                    .map(|plan| plan.lines())
+            }
+            Kind::Answers => imports::import_answers(conn, round_id, &table, mode, actor)
+                .map(|plan| plan.lines()),
+        })
+    })
+    .await
+}
+
+/// The admin and the round, settled before a byte of the body is read.
+async fn allowed(req: &HttpRequest, round_id: i32) -> Result<(AdminPage, RoundContent), AppError> {
+    let page = AdminPage::extract(req).await?;
+    let content = admin_round(&page, round_id).await?;
+    Ok((page, content))
+}
+
+async fn upload(
+    path: web::Path<i32>,
+    req: HttpRequest,
+    mut payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    // A refusal closes the connection instead of reading the rest of the body.
+    let (page, content) = match allowed(&req, path.into_inner()).await {
+        Ok(allowed) => allowed,
+        Err(refused) => return Ok(closing(refused.response_for(&req), payload)),
+    };
+    let declared = content_length(&req);
+    if declared.is_some_and(|d| d > MAX_REQUEST_BYTES as u64) {
+        return request_too_large(&page, &content, declared, payload);
+    }
+    let Some(upload) = read_upload(&mut payload).await? else {
+        return request_too_large(&page, &content, declared, payload);
+    };
+    // A multipart form: its token is checked here, once the fields are read.
+    verify_csrf(&page.session, upload.csrf_token.as_deref())?;
+    let request = Request::parse(upload)?;
+    let mut report = request.report();
+    let table = match request.file.clone() {
+        Ok(bytes) => read_file(request.file_name.clone(), bytes).await?,
+        Err(too_large) => Err(too_large),
+    };
+    let table = match table {
+        Ok(table) => table,
+        Err(error) => {
+            report.errors.push(error);
+            return render(&page, &content, Some(report));
+        }
+    };
+    let round_id = content.round.id;
+    let outcome = run_import(&page, round_id, request.kind, table, request.commit).await?;
+    let bytes = request.file.unwrap_or_default();
+    report_outcome(&mut report, outcome, request.commit, &bytes)?;
     // The set may have changed: show the page with the round as it is now.
-    let content = admin_round(&state, &user, round_id).await?;
-    render(&state, &session, &user, &content, Some(report)).await
+    let content = admin_round(&page, round_id).await?;
+    render(&page, &content, Some(report))
 }
 
 /// A number in Danish: "20.000".

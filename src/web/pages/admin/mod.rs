@@ -22,11 +22,13 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 use crate::domain::time::danish_datetime;
-use crate::domain::{Role, RoundContent, User};
+use crate::domain::RoundContent;
 use crate::store::audit::AuditEvent;
 use crate::store::rounds::ChangeError;
+pub(crate) use crate::views::fields::Problem;
+use crate::web::db;
 use crate::web::error::AppError;
-use crate::web::{db, AppState};
+use crate::web::extract::AdminPage;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     rounds::routes(cfg);
@@ -35,31 +37,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     municipalities::routes(cfg);
 }
 
-/// The admin's KKR; anyone else is refused.
-fn admin_kkr(user: &User) -> Result<i32, AppError> {
-    match (user.role, user.kkr_id) {
-        (Role::Admin, Some(kkr_id)) => Ok(kkr_id),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
 /// A round of the admin's KKR with its content; 404 for an unknown round, 403 for another
 /// KKR's.
-async fn admin_round(
-    state: &web::Data<AppState>,
-    user: &User,
-    round_id: i32,
-) -> Result<RoundContent, AppError> {
-    let kkr_id = admin_kkr(user)?;
-    let content = db(state, move |conn| {
+async fn admin_round(page: &AdminPage, round_id: i32) -> Result<RoundContent, AppError> {
+    let content = db(&page.state, move |conn| {
         crate::store::rounds::load_content(conn, round_id)?.ok_or(AppError::NotFound)
     })
     .await?;
-    if content.round.kkr_id == kkr_id {
-        Ok(content)
-    } else {
-        Err(AppError::Forbidden)
-    }
+    page.owns(content.round.kkr_id)?;
+    Ok(content)
 }
 
 /// A refused change as the page shows it; other failures become the usual error pages.
@@ -75,30 +61,6 @@ fn redirect(to: String) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))
         .finish()
-}
-
-/// A problem shown at the top of a page, linked to the field it is about.
-#[derive(Debug, Clone, Serialize)]
-struct Problem {
-    /// The id of the input it is about, or "" for the page.
-    field: String,
-    message: String,
-}
-
-impl Problem {
-    fn page(message: String) -> Problem {
-        Problem {
-            field: String::new(),
-            message,
-        }
-    }
-
-    fn field(field: &str, message: String) -> Problem {
-        Problem {
-            field: field.to_owned(),
-            message,
-        }
-    }
 }
 
 /// The status a page answers with when it shows problems: 409 for a refused change, 422 for

@@ -1,18 +1,17 @@
 //! The names of the KKR's municipal councils, as the council documents use them.
 
-use actix_session::Session;
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{admin_kkr, problem_status, redirect, Problem};
+use super::{problem_status, redirect, Problem};
+use crate::csrf_protected;
 use crate::domain::rounds::required_text;
-use crate::domain::{MunicipalityCode, User};
+use crate::domain::MunicipalityCode;
 use crate::store::reference;
+use crate::views::admin::{CouncilRow, MunicipalitiesPage};
+use crate::web::db;
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
-use crate::web::session::verify_csrf;
-use crate::web::session::SignedIn;
-use crate::web::{db, AppState};
+use crate::web::extract::{AdminPage, CsrfForm};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/municipalities", web::get().to(show))
@@ -25,49 +24,47 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The most characters a council's name takes.
 const COUNCIL_MAX_CHARS: usize = 100;
 
-#[derive(Debug, Serialize)]
-struct Row {
-    code: String,
-    name: String,
-    council_name: String,
+/// A council's name as typed, shown again in its row when it was refused.
+struct Kept {
+    code: MunicipalityCode,
+    typed: String,
 }
 
 async fn render(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
-    kept: Option<(String, String)>,
+    page: &AdminPage,
+    kept: Option<Kept>,
     problems: Vec<Problem>,
     saved: bool,
 ) -> Result<HttpResponse, AppError> {
-    let kkr_id = admin_kkr(user)?;
-    let (kkr, list) = db(state, move |conn| {
+    let kkr_id = page.kkr_id();
+    let (kkr, list) = db(&page.state, move |conn| {
         Ok((
             reference::kkr_name(conn, kkr_id)?.unwrap_or_default(),
             reference::municipalities_of_kkr(conn, kkr_id)?,
         ))
     })
     .await?;
-    let rows: Vec<Row> = list
+    let rows = list
         .into_iter()
-        .map(|m| Row {
+        .map(|m| CouncilRow {
             council_name: match &kept {
-                Some((code, typed)) if code == m.code.as_str() => typed.clone(),
+                Some(kept) if kept.code == m.code => kept.typed.clone(),
                 _ => m.council_name.clone(),
             },
             code: m.code.to_string(),
             name: m.name,
         })
         .collect();
-    let mut context = base_context(session, Some(user))?;
-    context.insert("kkr", &kkr);
-    context.insert("rows", &rows);
-    context.insert("problems", &problems);
-    context.insert("saved", &saved);
-    state.pages.respond(
-        problem_status(&problems),
+    let model = MunicipalitiesPage {
+        kkr,
+        rows,
+        saved,
+        problems,
+    };
+    page.render_status(
+        problem_status(&model.problems),
         "admin_municipalities.html",
-        &context,
+        &model,
     )
 }
 
@@ -76,21 +73,8 @@ pub struct SavedQuery {
     ok: Option<String>,
 }
 
-async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    query: web::Query<SavedQuery>,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
-    render(
-        &state,
-        &session,
-        &user,
-        None,
-        Vec::new(),
-        query.ok.is_some(),
-    )
-    .await
+async fn show(page: AdminPage, query: web::Query<SavedQuery>) -> Result<HttpResponse, AppError> {
+    render(&page, None, Vec::new(), query.ok.is_some()).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,45 +83,39 @@ pub struct CouncilForm {
     council_name: String,
 }
 
+csrf_protected!(CouncilForm);
+
 async fn set_council(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<String>,
-    SignedIn(user): SignedIn,
-    form: web::Form<CouncilForm>,
+    form: CsrfForm<CouncilForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let kkr_id = admin_kkr(&user)?;
     let code = MunicipalityCode::parse(&path.into_inner()).map_err(|_| AppError::NotFound)?;
-    let lookup = code.clone();
-    let municipality = db(&state, move |conn| {
-        Ok(reference::get_municipality(conn, &lookup)?)
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if municipality.kkr_id != kkr_id {
-        return Err(AppError::Forbidden);
-    }
     let typed = form.into_inner().council_name;
+    own_municipality(&page, &code).await?;
     let council = match required_text(&typed, "rådets navn, fx Byrådet", COUNCIL_MAX_CHARS) {
         Ok(council) => council,
         Err(e) => {
             let problems = vec![Problem::field(&format!("council-{code}"), e.0)];
-            return render(
-                &state,
-                &session,
-                &user,
-                Some((code.to_string(), typed)),
-                problems,
-                false,
-            )
-            .await;
+            let kept = Some(Kept { code, typed });
+            return render(&page, kept, problems, false).await;
         }
     };
-    let actor = Some(user.id);
-    db(&state, move |conn| {
+    let actor = Some(page.user.id);
+    db(&page.state, move |conn| {
         Ok(reference::set_council_name(conn, &code, &council, actor)?)
     })
     .await?;
     Ok(redirect("/admin/municipalities?ok=gemt".to_owned()))
+}
+
+/// Refuses a municipality of another KKR (403) or none (404).
+async fn own_municipality(page: &AdminPage, code: &MunicipalityCode) -> Result<(), AppError> {
+    let lookup = code.clone();
+    let municipality = db(&page.state, move |conn| {
+        Ok(reference::get_municipality(conn, &lookup)?)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    page.owns(municipality.kkr_id)
 }

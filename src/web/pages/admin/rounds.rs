@@ -1,25 +1,30 @@
 //! Rounds: the list, creating one, and a round's page with its life cycle, deadline,
 //! participants and history.
 
-use actix_session::Session;
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{admin_kkr, admin_round, describe, problem_status, redirect, refusal, Problem};
+use super::{admin_round, describe, problem_status, redirect, refusal, Problem};
+use crate::csrf_protected;
 use crate::domain::cooperation::{parse_start_year, StartYearRefusal, EARLIEST_START_YEAR};
 use crate::domain::rounds::{
     deadline_is_movable, next_state, participants_are_editable, transition_consequence,
     transition_label, RoundSetup,
 };
 use crate::domain::time::{danish_datetime, deadline_input, parse_deadline};
-use crate::domain::{MunicipalityCode, RoundContent, RoundState, User};
+use crate::domain::{Municipality, MunicipalityCode, Round, RoundContent, RoundState};
+use crate::store::audit::AuditEvent;
 use crate::store::rounds::CooperationStart;
 use crate::store::{reference, rounds};
+use crate::views::admin::{
+    ConfirmStatePage, CooperationField, NewRoundInput, NewRoundPage, RoundPage, RoundRow,
+    RoundsPage, StartYear, Step,
+};
+use crate::views::fields::Choice;
+use crate::web::db;
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
+use crate::web::extract::{AdminPage, CsrfForm};
 use crate::web::session::verify_csrf;
-use crate::web::session::SignedIn;
-use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(list))
@@ -38,29 +43,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-#[derive(Debug, Serialize)]
-struct RoundRow {
-    id: i32,
-    year: i32,
-    title: String,
-    state: &'static str,
-    deadline: String,
-}
-
-async fn list(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
-    let kkr_id = admin_kkr(&user)?;
-    let (kkr, list) = db(&state, move |conn| {
+async fn list(page: AdminPage) -> Result<HttpResponse, AppError> {
+    let kkr_id = page.kkr_id();
+    let (kkr, list) = db(&page.state, move |conn| {
         Ok((
             reference::kkr_name(conn, kkr_id)?.unwrap_or_default(),
             rounds::rounds_of_kkr(conn, kkr_id)?,
         ))
     })
     .await?;
-    let rows: Vec<RoundRow> = list
+    let rounds = list
         .into_iter()
         .map(|r| RoundRow {
             id: r.id,
@@ -70,39 +62,42 @@ async fn list(
             deadline: danish_datetime(r.deadline),
         })
         .collect();
-    let mut context = base_context(&session, Some(&user))?;
-    context.insert("kkr", &kkr);
-    context.insert("rounds", &rows);
-    state.pages.ok("admin_rounds.html", &context)
+    page.render("admin_rounds.html", &RoundsPage { kkr, rounds })
 }
 
-#[derive(Debug, Serialize)]
-struct Choice {
-    code: String,
-    name: String,
-    checked: bool,
+/// The KKR's municipalities as checkboxes, checked where `checked` says.
+fn municipality_choices(
+    municipalities: &[Municipality],
+    checked: impl Fn(&MunicipalityCode) -> bool,
+) -> Vec<Choice> {
+    municipalities
+        .iter()
+        .map(|m| Choice::new(m.code.as_str(), m.name.clone(), checked(&m.code)))
+        .collect()
 }
 
-/// What the new-round form shows: the user's input, or the defaults.
-#[derive(Debug, Serialize)]
-struct NewRoundInput {
-    year: String,
-    title: String,
-    subject: String,
-    deadline: String,
-    from_previous: bool,
+/// The new-round form's defaults: next year, and last round's title and subject.
+fn new_round_defaults(latest: Option<&Round>, this_year: i32) -> NewRoundInput {
+    let year = latest.map_or(this_year, |r| r.year + 1);
+    NewRoundInput {
+        year: year.to_string(),
+        title: latest
+            .map(|r| r.title.replace(&r.year.to_string(), &year.to_string()))
+            .unwrap_or_default(),
+        subject: latest.map(|r| r.subject.clone()).unwrap_or_default(),
+        deadline: String::new(),
+        from_previous: latest.is_some(),
+    }
 }
 
+/// The new-round form: the defaults, or what was typed (with the municipalities chosen).
 async fn render_new(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
-    input: Option<NewRoundInput>,
-    chosen: Option<Vec<String>>,
+    page: &AdminPage,
+    typed: Option<NewRoundForm>,
     problems: Vec<Problem>,
 ) -> Result<HttpResponse, AppError> {
-    let kkr_id = admin_kkr(user)?;
-    let (kkr, municipalities, latest) = db(state, move |conn| {
+    let kkr_id = page.kkr_id();
+    let (kkr, municipalities, latest) = db(&page.state, move |conn| {
         Ok((
             reference::kkr_name(conn, kkr_id)?.unwrap_or_default(),
             reference::municipalities_of_kkr(conn, kkr_id)?,
@@ -110,55 +105,33 @@ async fn render_new(
         ))
     })
     .await?;
-    let input = input.unwrap_or_else(|| {
-        let year = latest.as_ref().map_or_else(
-            || chrono::Datelike::year(&state.clock.now()),
-            |r| r.year + 1,
-        );
-        NewRoundInput {
-            year: year.to_string(),
-            title: latest
-                .as_ref()
-                .map(|r| r.title.replace(&r.year.to_string(), &year.to_string()))
-                .unwrap_or_default(),
-            subject: latest
-                .as_ref()
-                .map(|r| r.subject.clone())
-                .unwrap_or_default(),
-            deadline: String::new(),
-            from_previous: latest.is_some(),
+    let (input, chosen) = match typed {
+        Some(form) => (form.input, Some(form.chosen)),
+        None => {
+            let this_year = chrono::Datelike::year(&page.state.clock.now());
+            (new_round_defaults(latest.as_ref(), this_year), None)
         }
-    });
-    let choices: Vec<Choice> = municipalities
-        .iter()
-        .map(|m| Choice {
-            code: m.code.to_string(),
-            name: m.name.clone(),
-            checked: chosen
+    };
+    let model = NewRoundPage {
+        kkr,
+        input,
+        municipalities: municipality_choices(&municipalities, |code| {
+            chosen
                 .as_ref()
-                .is_none_or(|c| c.iter().any(|code| code == m.code.as_str())),
-        })
-        .collect();
-    let mut context = base_context(session, Some(user))?;
-    context.insert("kkr", &kkr);
-    context.insert("input", &input);
-    context.insert("municipalities", &choices);
-    context.insert(
-        "latest",
-        &latest.map(|r| format!("{} ({})", r.title, r.year)),
-    );
-    context.insert("problems", &problems);
-    state
-        .pages
-        .respond(problem_status(&problems), "admin_round_new.html", &context)
+                .is_none_or(|c| c.iter().any(|chosen| chosen == code.as_str()))
+        }),
+        latest: latest.map(|r| format!("{} ({})", r.title, r.year)),
+        problems,
+    };
+    page.render_status(
+        problem_status(&model.problems),
+        "admin_round_new.html",
+        &model,
+    )
 }
 
-async fn new_round(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
-    render_new(&state, &session, &user, None, None, Vec::new()).await
+async fn new_round(page: AdminPage) -> Result<HttpResponse, AppError> {
+    render_new(&page, None, Vec::new()).await
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
@@ -185,43 +158,64 @@ fn parse_codes(raw: &[String]) -> Result<Vec<MunicipalityCode>, AppError> {
         .collect()
 }
 
+/// The new-round form as sent: its fields, and the municipalities checked (a repeated field,
+/// so the form is read by hand and its CSRF token checked here).
+struct NewRoundForm {
+    input: NewRoundInput,
+    chosen: Vec<String>,
+}
+
+impl NewRoundForm {
+    fn read(
+        session: &actix_session::Session,
+        fields: &[(String, String)],
+    ) -> Result<Self, AppError> {
+        verify_csrf(session, Some(field(fields, "csrf_token")))?;
+        Ok(NewRoundForm {
+            input: NewRoundInput {
+                year: field(fields, "year").to_owned(),
+                title: field(fields, "title").to_owned(),
+                subject: field(fields, "subject").to_owned(),
+                deadline: field(fields, "deadline").to_owned(),
+                from_previous: field(fields, "from_previous") == "ja",
+            },
+            chosen: all_of(fields, "municipality"),
+        })
+    }
+
+    /// The round to create, or the problems with the typed fields.
+    fn setup(&self, kkr_id: i32) -> Result<Result<rounds::CreateRound, Vec<Problem>>, AppError> {
+        let input = &self.input;
+        let setup =
+            match RoundSetup::parse(&input.year, &input.title, &input.subject, &input.deadline) {
+                Ok(setup) => setup,
+                Err(problems) => {
+                    return Ok(Err(problems
+                        .into_iter()
+                        .map(|p| Problem::field(p.field, p.message))
+                        .collect()))
+                }
+            };
+        Ok(Ok(rounds::CreateRound {
+            kkr_id,
+            setup,
+            participants: Some(parse_codes(&self.chosen)?),
+            from_previous: input.from_previous,
+        }))
+    }
+}
+
 async fn create(
-    state: web::Data<AppState>,
-    session: Session,
-    SignedIn(user): SignedIn,
+    page: AdminPage,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = form.into_inner();
-    verify_csrf(&session, Some(field(&fields, "csrf_token")))?;
-    let kkr_id = admin_kkr(&user)?;
-    let input = NewRoundInput {
-        year: field(&fields, "year").to_owned(),
-        title: field(&fields, "title").to_owned(),
-        subject: field(&fields, "subject").to_owned(),
-        deadline: field(&fields, "deadline").to_owned(),
-        from_previous: field(&fields, "from_previous") == "ja",
+    let form = NewRoundForm::read(&page.session, &form)?;
+    let create = match form.setup(page.kkr_id())? {
+        Ok(create) => create,
+        Err(problems) => return render_new(&page, Some(form), problems).await,
     };
-    let chosen = all_of(&fields, "municipality");
-    let setup = match RoundSetup::parse(&input.year, &input.title, &input.subject, &input.deadline)
-    {
-        Ok(setup) => setup,
-        Err(problems) => {
-            let problems = problems
-                .into_iter()
-                .map(|p| Problem::field(p.field, p.message))
-                .collect();
-            return render_new(&state, &session, &user, Some(input), Some(chosen), problems).await;
-        }
-    };
-    let codes = parse_codes(&chosen)?;
-    let create = rounds::CreateRound {
-        kkr_id,
-        setup,
-        participants: Some(codes),
-        from_previous: input.from_previous,
-    };
-    let actor = user.id;
-    let outcome = db(&state, move |conn| {
+    let actor = page.user.id;
+    let outcome = db(&page.state, move |conn| {
         Ok(rounds::create_round(conn, &create, Some(actor)))
     })
     .await?;
@@ -229,15 +223,7 @@ async fn create(
         Ok(id) => Ok(redirect(format!("/admin/rounds/{id}?ok=oprettet"))),
         Err(e) => {
             let problem = Problem::page(refusal(e)?);
-            render_new(
-                &state,
-                &session,
-                &user,
-                Some(input),
-                Some(chosen),
-                vec![problem],
-            )
-            .await
+            render_new(&page, Some(form), vec![problem]).await
         }
     }
 }
@@ -260,12 +246,6 @@ fn notice(flag: Option<&str>) -> Option<&'static str> {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct Step {
-    to: &'static str,
-    label: &'static str,
-}
-
 /// What a round page shows besides the stored round: the user's input and problems.
 #[derive(Debug, Default)]
 struct PageInput {
@@ -279,106 +259,108 @@ struct PageInput {
     notice: Option<&'static str>,
 }
 
-async fn render_round(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
-    content: RoundContent,
+impl PageInput {
+    /// The page again with a refused change said at its top.
+    fn refused(message: String) -> PageInput {
+        PageInput {
+            problems: vec![Problem::page(message)],
+            ..PageInput::default()
+        }
+    }
+}
+
+/// What a round's page reads besides the round itself.
+struct RoundFacts {
+    municipalities: Vec<Municipality>,
+    events: Vec<AuditEvent>,
+    forms: i64,
+    start: Option<CooperationStart>,
+}
+
+fn start_year(start: CooperationStart) -> StartYear {
+    StartYear {
+        year: start.year,
+        given_for: start.given_for,
+    }
+}
+
+/// A round's page from the stored round, what it reads besides, and the user's input.
+fn round_page(
+    content: &RoundContent,
+    facts: RoundFacts,
     input: PageInput,
-) -> Result<HttpResponse, AppError> {
+) -> RoundPage<super::HistoryRow> {
     let round = &content.round;
-    let round_id = round.id;
-    let kkr_id = round.kkr_id;
-    let (municipalities, events, forms, start) = db(state, move |conn| {
-        Ok((
-            reference::municipalities_of_kkr(conn, kkr_id)?,
-            rounds::history(conn, round_id)?,
-            rounds::form_count(conn, round_id)?,
-            rounds::cooperation_start(conn, round_id)?,
-        ))
-    })
-    .await?;
-    let own_start = start.filter(|s| s.given_for == round.year);
+    let own_start = facts.start.filter(|s| s.given_for == round.year);
     let cooperation = CooperationField {
         value: input
             .cooperation
-            .clone()
             .unwrap_or_else(|| own_start.map(|s| s.year.to_string()).unwrap_or_default()),
         suggested: input.cooperation_suggested,
-        stated: start,
-        inherited: start.filter(|s| s.given_for != round.year),
-        error: input
-            .problems
-            .iter()
-            .find(|p| p.field == "cooperation_start_year")
-            .map(|p| p.message.clone()),
+        stated: facts.start.map(start_year),
+        inherited: facts
+            .start
+            .filter(|s| s.given_for != round.year)
+            .map(start_year),
+        error: Problem::message_of(&input.problems, "cooperation_start_year"),
     };
-    let choices: Vec<Choice> = municipalities
-        .iter()
-        .map(|m| Choice {
-            code: m.code.to_string(),
-            name: m.name.clone(),
-            checked: match &input.chosen {
-                Some(chosen) => chosen.iter().any(|c| c == m.code.as_str()),
-                None => content.municipality(&m.code).is_some(),
-            },
-        })
-        .collect();
-    let mut context = base_context(session, Some(user))?;
-    context.insert("round", round);
-    context.insert("state_label", round.state.label_da());
-    context.insert("deadline", &danish_datetime(round.deadline));
-    context.insert(
-        "deadline_input",
-        &input
+    let chosen = input.chosen;
+    let events = facts.events;
+    RoundPage {
+        round: round.clone(),
+        state_label: round.state.label_da(),
+        deadline: danish_datetime(round.deadline),
+        deadline_input: input
             .deadline
-            .clone()
             .unwrap_or_else(|| deadline_input(round.deadline)),
-    );
-    context.insert(
-        "next",
-        &next_state(round.state).map(|to| Step {
+        next: next_state(round.state).map(|to| Step {
             to: to.as_str(),
             label: transition_label(to),
         }),
-    );
-    context.insert(
-        "deadline_movable",
-        &deadline_is_movable(round.state).is_ok(),
-    );
-    context.insert(
-        "participants_editable",
-        &participants_are_editable(round.state).is_ok(),
-    );
-    context.insert("participant_count", &content.municipalities.len());
-    context.insert("focus_area_count", &content.focus_areas.len());
-    context.insert("recommendation_count", &content.recommendations.len());
-    context.insert("form_count", &forms);
-    context.insert("municipalities", &choices);
-    context.insert("is_draft", &(round.state == RoundState::Draft));
-    context.insert("is_published", &(round.state == RoundState::Published));
-    context.insert(
-        "history",
-        &events.iter().rev().map(describe).collect::<Vec<_>>(),
-    );
-    context.insert("cooperation", &cooperation);
-    context.insert("problems", &input.problems);
-    context.insert("notice", &input.notice);
-    state.pages.respond(
-        problem_status(&input.problems),
-        "admin_round.html",
-        &context,
-    )
+        deadline_movable: deadline_is_movable(round.state).is_ok(),
+        participants_editable: participants_are_editable(round.state).is_ok(),
+        participant_count: content.municipalities.len(),
+        focus_area_count: content.focus_areas.len(),
+        recommendation_count: content.recommendations.len(),
+        form_count: facts.forms,
+        municipalities: municipality_choices(&facts.municipalities, |code| match &chosen {
+            Some(chosen) => chosen.iter().any(|c| c == code.as_str()),
+            None => content.municipality(code).is_some(),
+        }),
+        is_draft: round.state == RoundState::Draft,
+        is_published: round.state == RoundState::Published,
+        history: events.iter().rev().map(describe).collect::<Vec<_>>(),
+        cooperation,
+        problems: input.problems,
+        notice: input.notice,
+    }
+}
+
+async fn render_round(
+    page: &AdminPage,
+    content: RoundContent,
+    input: PageInput,
+) -> Result<HttpResponse, AppError> {
+    let (round_id, kkr_id) = (content.round.id, content.round.kkr_id);
+    let facts = db(&page.state, move |conn| {
+        Ok(RoundFacts {
+            municipalities: reference::municipalities_of_kkr(conn, kkr_id)?,
+            events: rounds::history(conn, round_id)?,
+            forms: rounds::form_count(conn, round_id)?,
+            start: rounds::cooperation_start(conn, round_id)?,
+        })
+    })
+    .await?;
+    let model = round_page(&content, facts, input);
+    page.render_status(problem_status(&model.problems), "admin_round.html", &model)
 }
 
 async fn show(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<i32>,
     query: web::Query<NoticeQuery>,
-    SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let content = admin_round(&state, &user, path.into_inner()).await?;
+    let content = admin_round(&page, path.into_inner()).await?;
     // A suggestion fills the field only while no year is given for the round itself, and
     // only when it is a year the field would accept.
     let suggested = query
@@ -391,20 +373,7 @@ async fn show(
         cooperation_suggested: suggested.is_some(),
         ..PageInput::default()
     };
-    render_round(&state, &session, &user, content, input).await
-}
-
-/// The start year field of a round's page.
-#[derive(Debug, Serialize)]
-struct CooperationField {
-    value: String,
-    /// The value is a suggestion from the download form, not yet saved.
-    suggested: bool,
-    /// What the agenda item states: given for this round or an earlier one.
-    stated: Option<CooperationStart>,
-    /// Given for an earlier round (and so stated for this one) when not for this one.
-    inherited: Option<CooperationStart>,
-    error: Option<String>,
+    render_round(&page, content, input).await
 }
 
 /// A refused start year, in Danish.
@@ -422,6 +391,11 @@ fn start_year_message(refusal: &StartYearRefusal) -> String {
     }
 }
 
+/// A refused start year, at its field.
+fn start_year_problem(refusal: &StartYearRefusal) -> Problem {
+    Problem::field("cooperation_start_year", start_year_message(refusal))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct CooperationForm {
     csrf_token: Option<String>,
@@ -429,40 +403,45 @@ pub struct CooperationForm {
     cooperation_start_year: String,
 }
 
+#[derive(Debug, Deserialize)]
+pub struct StateForm {
+    csrf_token: Option<String>,
+    to: String,
+    confirmed: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeadlineForm {
+    csrf_token: Option<String>,
+    deadline: String,
+}
+
+csrf_protected!(CooperationForm, StateForm, DeadlineForm);
+
 /// Saves (or clears) the year the round's cooperation began; a bad year comes back in its
 /// field with the reason, nothing saved.
 async fn cooperation_start(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<i32>,
-    SignedIn(user): SignedIn,
-    form: web::Form<CooperationForm>,
+    form: CsrfForm<CooperationForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let content = admin_round(&state, &user, path.into_inner()).await?;
+    let content = admin_round(&page, path.into_inner()).await?;
     let typed = form.into_inner().cooperation_start_year;
     let year = match parse_start_year(&typed, content.round.year) {
         Ok(year) => year,
         Err(refusal) => {
             let input = PageInput {
                 cooperation: Some(typed),
-                problems: vec![Problem::field(
-                    "cooperation_start_year",
-                    start_year_message(&refusal),
-                )],
+                problems: vec![start_year_problem(&refusal)],
                 ..PageInput::default()
             };
-            return render_round(&state, &session, &user, content, input).await;
+            return render_round(&page, content, input).await;
         }
     };
-    let round_id = content.round.id;
-    let actor = user.id;
-    let outcome = db(&state, move |conn| {
+    let (round_id, actor) = (content.round.id, Some(page.user.id));
+    let outcome = db(&page.state, move |conn| {
         Ok(rounds::set_cooperation_start_year(
-            conn,
-            round_id,
-            year,
-            Some(actor),
+            conn, round_id, year, actor,
         ))
     })
     .await?;
@@ -473,77 +452,55 @@ async fn cooperation_start(
         Err(e) => {
             let input = PageInput {
                 cooperation: Some(typed),
-                problems: vec![Problem::page(refusal(e)?)],
-                ..PageInput::default()
+                ..PageInput::refused(refusal(e)?)
             };
-            render_round(&state, &session, &user, content, input).await
+            render_round(&page, content, input).await
         }
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct StateForm {
-    csrf_token: Option<String>,
-    to: String,
-    confirmed: Option<String>,
+/// The confirmation step before a round changes state.
+fn confirm_state_page(content: &RoundContent, to: RoundState) -> ConfirmStatePage {
+    ConfirmStatePage {
+        round: content.round.clone(),
+        state_label: content.round.state.label_da(),
+        to: to.as_str(),
+        to_label: to.label_da(),
+        action: transition_label(to),
+        consequence: transition_consequence(to),
+        participant_count: content.municipalities.len(),
+        recommendation_count: content.recommendations.len(),
+    }
 }
 
 async fn change_state(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<i32>,
-    SignedIn(user): SignedIn,
-    form: web::Form<StateForm>,
+    form: CsrfForm<StateForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let content = admin_round(&state, &user, path.into_inner()).await?;
+    let content = admin_round(&page, path.into_inner()).await?;
     let to = RoundState::parse(&form.to)
         .map_err(|e| AppError::BadRequest(format!("{e}. Intet er ændret.")))?;
     if form.confirmed.as_deref() != Some("ja") {
-        let mut context = base_context(&session, Some(&user))?;
-        context.insert("round", &content.round);
-        context.insert("state_label", content.round.state.label_da());
-        context.insert("to", to.as_str());
-        context.insert("to_label", to.label_da());
-        context.insert("action", transition_label(to));
-        context.insert("consequence", transition_consequence(to));
-        context.insert("participant_count", &content.municipalities.len());
-        context.insert("recommendation_count", &content.recommendations.len());
-        return state.pages.ok("admin_confirm.html", &context);
+        return page.render("admin_confirm.html", &confirm_state_page(&content, to));
     }
-    let round_id = content.round.id;
-    let actor = user.id;
-    let outcome = db(&state, move |conn| {
+    let (round_id, actor) = (content.round.id, page.user.id);
+    let outcome = db(&page.state, move |conn| {
         Ok(rounds::change_state(conn, round_id, to, Some(actor)))
     })
     .await?;
     match outcome {
         Ok(()) => Ok(redirect(format!("/admin/rounds/{round_id}?ok=status"))),
-        Err(e) => {
-            let input = PageInput {
-                problems: vec![Problem::page(refusal(e)?)],
-                ..PageInput::default()
-            };
-            render_round(&state, &session, &user, content, input).await
-        }
+        Err(e) => render_round(&page, content, PageInput::refused(refusal(e)?)).await,
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct DeadlineForm {
-    csrf_token: Option<String>,
-    deadline: String,
-}
-
 async fn move_deadline(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<i32>,
-    SignedIn(user): SignedIn,
-    form: web::Form<DeadlineForm>,
+    form: CsrfForm<DeadlineForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let content = admin_round(&state, &user, path.into_inner()).await?;
+    let content = admin_round(&page, path.into_inner()).await?;
     let typed = form.into_inner().deadline;
     let deadline = match parse_deadline(&typed) {
         Ok(deadline) => deadline,
@@ -553,12 +510,11 @@ async fn move_deadline(
                 problems: vec![Problem::field("deadline", e.0)],
                 ..PageInput::default()
             };
-            return render_round(&state, &session, &user, content, input).await;
+            return render_round(&page, content, input).await;
         }
     };
-    let round_id = content.round.id;
-    let actor = user.id;
-    let outcome = db(&state, move |conn| {
+    let (round_id, actor) = (content.round.id, page.user.id);
+    let outcome = db(&page.state, move |conn| {
         Ok(rounds::move_deadline(conn, round_id, deadline, Some(actor)))
     })
     .await?;
@@ -567,29 +523,27 @@ async fn move_deadline(
         Err(e) => {
             let input = PageInput {
                 deadline: Some(typed),
-                problems: vec![Problem::page(refusal(e)?)],
-                ..PageInput::default()
+                ..PageInput::refused(refusal(e)?)
             };
-            render_round(&state, &session, &user, content, input).await
+            render_round(&page, content, input).await
         }
     }
 }
 
+/// Sets the round's municipalities (a repeated field, so the form is read by hand and its
+/// CSRF token checked here).
 async fn participants(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<i32>,
-    SignedIn(user): SignedIn,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let fields = form.into_inner();
-    verify_csrf(&session, Some(field(&fields, "csrf_token")))?;
-    let content = admin_round(&state, &user, path.into_inner()).await?;
+    verify_csrf(&page.session, Some(field(&fields, "csrf_token")))?;
+    let content = admin_round(&page, path.into_inner()).await?;
     let chosen = all_of(&fields, "municipality");
     let codes = parse_codes(&chosen)?;
-    let round_id = content.round.id;
-    let actor = user.id;
-    let outcome = db(&state, move |conn| {
+    let (round_id, actor) = (content.round.id, page.user.id);
+    let outcome = db(&page.state, move |conn| {
         Ok(rounds::set_participants(
             conn,
             round_id,
@@ -603,10 +557,9 @@ async fn participants(
         Err(e) => {
             let input = PageInput {
                 chosen: Some(chosen),
-                problems: vec![Problem::page(refusal(e)?)],
-                ..PageInput::default()
+                ..PageInput::refused(refusal(e)?)
             };
-            render_round(&state, &session, &user, content, input).await
+            render_round(&page, content, input).await
         }
     }
 }

@@ -10,23 +10,25 @@
 
 use std::collections::HashMap;
 
-use actix_session::Session;
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
-use tera::Context;
+use serde::Deserialize;
 
 use super::{admin_round, problem_status, redirect, refusal, Problem};
+use crate::csrf_protected;
 use crate::domain::rounds::{set_is_editable, FROZEN};
 use crate::domain::set_preview::{code_after, renumbered, PlannedChange};
-use crate::domain::{Recommendation, Round, RoundContent, SubmissionState, User};
+use crate::domain::{Recommendation, RoundContent, SubmissionState};
 use crate::store::recommendation_sets::{self as sets, Direction};
 use crate::store::rounds::{self, ChangeError};
 use crate::store::set_edits::{self, RecordedEdit, SetEdit, SetError, SetRefusal};
+use crate::views::fields::Choice;
+use crate::views::set_editor::{
+    AreaView, ConfirmPage, Hidden, NoticeView, ProposalView, ProposalsPage, RecErrors, RecView,
+    RecommendationPage, RetiredView, SetPage, UndoView,
+};
+use crate::web::db;
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
-use crate::web::session::verify_csrf;
-use crate::web::session::SignedIn;
-use crate::web::{db, AppState};
+use crate::web::extract::{AdminPage, CsrfForm};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/rounds/{id}/set", web::get().to(show))
@@ -60,17 +62,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/rounds/{id}/proposals/{submission}/adopt",
             web::post().to(adopt),
         );
-}
-
-/// A page's view model merged with the shared context (CSRF token, user).
-fn page_context(
-    session: &Session,
-    user: &User,
-    view: &impl Serialize,
-) -> Result<Context, AppError> {
-    let mut context = Context::from_serialize(view)?;
-    context.extend(base_context(session, Some(user))?);
-    Ok(context)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -295,71 +286,9 @@ impl PageInput {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct RecView {
-    id: i32,
-    code: String,
-    text: String,
-    binding: &'static str,
-    origin: String,
-    first: bool,
-    last: bool,
-}
-
-#[derive(Debug, Serialize)]
-struct AreaView {
-    id: i32,
-    number: i32,
-    title: String,
-    title_input: String,
-    title_error: Option<String>,
-    new_text: String,
-    new_text_error: Option<String>,
-    first: bool,
-    last: bool,
-    recs: Vec<RecView>,
-}
-
-/// A button that undoes a recorded change.
-#[derive(Debug, Serialize)]
-struct UndoView {
-    edit: i32,
-    label: &'static str,
-    what: String,
-}
-
-/// A retired recommendation, listed under "Udgået".
-#[derive(Debug, Serialize)]
-struct RetiredView {
-    code: String,
-    text: String,
-    binding: &'static str,
-    edit: i32,
-}
-
-#[derive(Debug, Serialize)]
-struct NoticeView {
-    text: String,
-    undo: Option<UndoView>,
-}
-
-#[derive(Debug, Serialize)]
-struct SetPage<'a> {
-    round: &'a Round,
-    editable: bool,
-    frozen: &'static str,
-    areas: Vec<AreaView>,
-    new_area_title: String,
-    new_area_error: Option<String>,
-    problems: &'a [Problem],
-    notice: Option<NoticeView>,
-    retired: Vec<RetiredView>,
-    changes: Vec<UndoView>,
-}
-
 /// "Fra 2016: 1.3", "Ny", "Fra 2016: 1.1, lagt sammen med 1.2".
 async fn origins(
-    state: &web::Data<AppState>,
+    page: &AdminPage,
     content: &RoundContent,
 ) -> Result<HashMap<i32, String>, AppError> {
     let ids: Vec<i32> = content
@@ -367,36 +296,41 @@ async fn origins(
         .iter()
         .flat_map(|r| r.predecessors())
         .collect();
-    let earlier: HashMap<i32, (String, i32)> =
-        db(state, move |conn| Ok(rounds::codes_and_years(conn, &ids)?)).await?;
+    let earlier: HashMap<i32, (String, i32)> = db(&page.state, move |conn| {
+        Ok(rounds::codes_and_years(conn, &ids)?)
+    })
+    .await?;
     Ok(content
         .recommendations
         .iter()
-        .map(|r| {
-            let name = |id: i32| {
-                earlier.get(&id).map_or_else(
-                    || format!("#{id}"),
-                    |(code, year)| format!("{code} ({year})"),
-                )
-            };
-            let mut text = match r.carried_from {
-                Some(id) => format!("Fortsætter {}", name(id)),
-                None if r.merged_from.is_empty() => "Ny i år".to_owned(),
-                None => "Ny".to_owned(),
-            };
-            if !r.merged_from.is_empty() {
-                text.push_str(&format!(
-                    "; lagt sammen med {}",
-                    r.merged_from
-                        .iter()
-                        .map(|id| name(*id))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            (r.id, text)
-        })
+        .map(|r| (r.id, origin_text(r, &earlier)))
         .collect())
+}
+
+/// Where a recommendation comes from, by the codes and years of `earlier` recommendations.
+fn origin_text(r: &Recommendation, earlier: &HashMap<i32, (String, i32)>) -> String {
+    let name = |id: i32| {
+        earlier.get(&id).map_or_else(
+            || format!("#{id}"),
+            |(code, year)| format!("{code} ({year})"),
+        )
+    };
+    let mut text = match r.carried_from {
+        Some(id) => format!("Fortsætter {}", name(id)),
+        None if r.merged_from.is_empty() => "Ny i år".to_owned(),
+        None => "Ny".to_owned(),
+    };
+    if !r.merged_from.is_empty() {
+        text.push_str(&format!(
+            "; lagt sammen med {}",
+            r.merged_from
+                .iter()
+                .map(|id| name(*id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    text
 }
 
 fn area_views(
@@ -442,19 +376,14 @@ fn area_views(
         .collect()
 }
 
-async fn render_set(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
-    content: RoundContent,
-    input: PageInput,
-) -> Result<HttpResponse, AppError> {
-    let origin = origins(state, &content).await?;
-    let round_id = content.round.id;
-    let edits = db(state, move |conn| {
-        Ok(set_edits::edits_of_round(conn, round_id)?)
-    })
-    .await?;
+/// The set page from the stored set, the origins of its recommendations, its recorded
+/// changes and the admin's input.
+fn set_page<'a>(
+    content: &'a RoundContent,
+    origin: &HashMap<i32, String>,
+    edits: &[RecordedEdit],
+    input: &'a PageInput,
+) -> SetPage<'a> {
     let editable = set_is_editable(content.round.state).is_ok();
     let undo_view = |e: &RecordedEdit| UndoView {
         edit: e.id,
@@ -462,11 +391,11 @@ async fn render_set(
         what: edit_summary(&e.edit),
     };
     let pending = || edits.iter().filter(|e| !e.undone);
-    let page = SetPage {
+    SetPage {
         round: &content.round,
         editable,
         frozen: FROZEN,
-        areas: area_views(&content, &input, &origin),
+        areas: area_views(content, input, origin),
         new_area_title: input.value("new-area-title", ""),
         new_area_error: input.error("new-area-title"),
         problems: &input.problems,
@@ -492,16 +421,27 @@ async fn render_set(
         } else {
             Vec::new()
         },
-    };
-    let context = page_context(session, user, &page)?;
-    state
-        .pages
-        .respond(problem_status(&input.problems), "admin_set.html", &context)
+    }
+}
+
+async fn render_set(
+    page: &AdminPage,
+    content: RoundContent,
+    input: PageInput,
+) -> Result<HttpResponse, AppError> {
+    let origin = origins(page, &content).await?;
+    let round_id = content.round.id;
+    let edits = db(&page.state, move |conn| {
+        Ok(set_edits::edits_of_round(conn, round_id)?)
+    })
+    .await?;
+    let model = set_page(&content, &origin, &edits, &input);
+    page.render_status(problem_status(&input.problems), "admin_set.html", &model)
 }
 
 /// The message the set page opens with, from its query.
 async fn notice_input(
-    state: &web::Data<AppState>,
+    page: &AdminPage,
     content: &RoundContent,
     query: &NoticeQuery,
 ) -> Result<PageInput, AppError> {
@@ -516,7 +456,7 @@ async fn notice_input(
         return Ok(input);
     }
     let round_id = content.round.id;
-    let edits = db(state, move |conn| {
+    let edits = db(&page.state, move |conn| {
         Ok(set_edits::edits_of_round(conn, round_id)?)
     })
     .await?;
@@ -532,15 +472,13 @@ async fn notice_input(
 }
 
 async fn show(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<i32>,
     query: web::Query<NoticeQuery>,
-    SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let content = admin_round(&state, &user, path.into_inner()).await?;
-    let input = notice_input(&state, &content, &query).await?;
-    render_set(&state, &session, &user, content, input).await
+    let content = admin_round(&page, path.into_inner()).await?;
+    let input = notice_input(&page, &content, &query).await?;
+    render_set(&page, content, input).await
 }
 
 fn set_path(round_id: i32, flag: &str) -> String {
@@ -551,15 +489,13 @@ fn set_path(round_id: i32, flag: &str) -> String {
 /// again with the reason (at the first kept field, when the round is still a draft) and the
 /// admin's input.
 async fn apply(
-    state: web::Data<AppState>,
-    session: Session,
-    user: User,
+    page: &AdminPage,
     content: RoundContent,
     kept: &[(&str, &str)],
     success: String,
     change: impl FnOnce(&mut crate::store::DbConnection) -> Result<(), ChangeError> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
-    let outcome = db(&state, move |conn| Ok(change(conn))).await?;
+    let outcome = db(&page.state, move |conn| Ok(change(conn))).await?;
     match outcome {
         Ok(()) => Ok(redirect(success)),
         Err(e) => {
@@ -571,7 +507,7 @@ async fn apply(
                 _ => Problem::page(reason),
             };
             let input = PageInput::refused(problem, kept);
-            render_set(&state, &session, &user, content, input).await
+            render_set(page, content, input).await
         }
     }
 }
@@ -583,22 +519,17 @@ pub struct AreaForm {
 }
 
 async fn add_area(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<i32>,
-    SignedIn(user): SignedIn,
-    form: web::Form<AreaForm>,
+    form: CsrfForm<AreaForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let content = admin_round(&state, &user, path.into_inner()).await?;
+    let content = admin_round(&page, path.into_inner()).await?;
     let round_id = content.round.id;
     let title = form.title.clone().unwrap_or_default();
-    let actor = user.id;
+    let actor = page.user.id;
     let typed = title.clone();
     apply(
-        state,
-        session,
-        user,
+        &page,
         content,
         &[("new-area-title", &typed)],
         set_path(round_id, "gemt"),
@@ -609,12 +540,11 @@ async fn add_area(
 
 /// The round for the admin's set editor, provided the focus area is one of its own.
 async fn admin_area_round(
-    state: &web::Data<AppState>,
-    user: &User,
+    page: &AdminPage,
     round_id: i32,
     area_id: i32,
 ) -> Result<RoundContent, AppError> {
-    let content = admin_round(state, user, round_id).await?;
+    let content = admin_round(page, round_id).await?;
     if content.focus_areas.iter().any(|a| a.id == area_id) {
         Ok(content)
     } else {
@@ -631,16 +561,13 @@ fn direction(action: &str) -> Option<Direction> {
 }
 
 async fn change_area(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<(i32, i32)>,
-    SignedIn(user): SignedIn,
-    form: web::Form<AreaForm>,
+    form: CsrfForm<AreaForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, area_id) = path.into_inner();
-    let content = admin_area_round(&state, &user, round_id, area_id).await?;
-    let actor = Some(user.id);
+    let content = admin_area_round(&page, round_id, area_id).await?;
+    let actor = Some(page.user.id);
     let action = form.action.clone().unwrap_or_default();
     let title = form.title.clone().unwrap_or_default();
     let field = format!("area-{area_id}-title");
@@ -649,13 +576,13 @@ async fn change_area(
     let kept = [(field.as_str(), typed.as_str())];
     match action.as_str() {
         "omdoeb" => {
-            apply(state, session, user, content, &kept, success, move |conn| {
+            apply(&page, content, &kept, success, move |conn| {
                 sets::rename_focus_area(conn, area_id, &title, actor)
             })
             .await
         }
         "slet" => {
-            apply(state, session, user, content, &[], success, move |conn| {
+            apply(&page, content, &[], success, move |conn| {
                 sets::delete_focus_area(conn, area_id, actor)
             })
             .await
@@ -663,7 +590,7 @@ async fn change_area(
         other => {
             let direction = direction(other)
                 .ok_or_else(|| AppError::BadRequest("Ukendt handling. Intet er ændret.".into()))?;
-            apply(state, session, user, content, &[], success, move |conn| {
+            apply(&page, content, &[], success, move |conn| {
                 sets::move_focus_area(conn, area_id, direction, actor)
             })
             .await
@@ -689,24 +616,19 @@ fn parse_binding(raw: Option<&str>) -> Result<bool, AppError> {
 }
 
 async fn add_recommendation(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<(i32, i32)>,
-    SignedIn(user): SignedIn,
-    form: web::Form<NewRecommendationForm>,
+    form: CsrfForm<NewRecommendationForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, area_id) = path.into_inner();
-    let content = admin_area_round(&state, &user, round_id, area_id).await?;
+    let content = admin_area_round(&page, round_id, area_id).await?;
     let binding = parse_binding(form.binding.as_deref())?;
     let text = form.text.clone().unwrap_or_default();
     let typed = text.clone();
     let field = format!("area-{area_id}-new-text");
-    let actor = Some(user.id);
+    let actor = Some(page.user.id);
     apply(
-        state,
-        session,
-        user,
+        &page,
         content,
         &[(field.as_str(), typed.as_str())],
         set_path(round_id, "gemt"),
@@ -795,10 +717,7 @@ impl RecommendationForm {
         match self.action {
             Action::Gem => {
                 let binding = parse_binding(self.binding.as_deref()).map_err(|_| {
-                    Problem::field(
-                        "binding-forpligtende",
-                        "Vælg forpligtende eller frivillig.".into(),
-                    )
+                    Problem::field("binding-forpligtende", "Vælg forpligtende eller frivillig.")
                 })?;
                 let text = self.text.clone().unwrap_or_default();
                 Ok(RecChange::Reword { text, binding })
@@ -811,7 +730,7 @@ impl RecommendationForm {
                     .focus_areas
                     .iter()
                     .find(|a| Some(a.id) == chosen(&self.area))
-                    .ok_or_else(|| Problem::field("area", "Vælg et indsatsområde.".into()))?;
+                    .ok_or_else(|| Problem::field("area", "Vælg et indsatsområde."))?;
                 if area.id == rec.focus_area_id {
                     return Err(Problem::field(
                         "area",
@@ -903,68 +822,36 @@ fn find_rec(content: &RoundContent, rec_id: i32) -> Result<&Recommendation, AppE
         .ok_or(AppError::NotFound)
 }
 
-#[derive(Debug, Serialize)]
-struct Choice {
-    id: i32,
-    label: String,
-    selected: bool,
-}
-
-#[derive(Debug, Default, Serialize)]
-struct RecErrors {
-    text: Option<String>,
-    binding: Option<String>,
-    area: Option<String>,
-    other: Option<String>,
-    merge_text: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct RecommendationPage<'a> {
-    round: &'a Round,
-    editable: bool,
-    frozen: &'static str,
+/// A recommendation's page: its forms, with the admin's input and problems.
+fn recommendation_page<'a>(
+    content: &'a RoundContent,
     rec: &'a Recommendation,
-    origin: String,
-    text_input: String,
-    merge_text: String,
-    areas: Vec<Choice>,
-    others: Vec<Choice>,
-    problems: &'a [Problem],
-    errors: RecErrors,
-}
-
-async fn render_recommendation(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
-    content: RoundContent,
-    rec_id: i32,
-    input: PageInput,
-) -> Result<HttpResponse, AppError> {
-    let rec = find_rec(&content, rec_id)?;
-    let origin = origins(state, &content).await?;
+    origin: &HashMap<i32, String>,
+    input: &'a PageInput,
+) -> RecommendationPage<'a> {
     let kept_id = |field: &str| input.kept.get(field).and_then(|v| v.parse::<i32>().ok());
-    let areas: Vec<Choice> = content
+    let areas = content
         .focus_areas
         .iter()
-        .map(|a| Choice {
-            id: a.id,
-            label: format!("{}. {}", a.number, a.title),
-            selected: kept_id("area").unwrap_or(rec.focus_area_id) == a.id,
+        .map(|a| {
+            let selected = kept_id("area").unwrap_or(rec.focus_area_id) == a.id;
+            Choice::new(
+                a.id.to_string(),
+                format!("{}. {}", a.number, a.title),
+                selected,
+            )
         })
         .collect();
-    let others: Vec<Choice> = content
+    let others = content
         .recommendations
         .iter()
-        .filter(|r| r.id != rec_id)
-        .map(|r| Choice {
-            id: r.id,
-            label: format!("{} {}", r.code, r.text.chars().take(90).collect::<String>()),
-            selected: kept_id("other") == Some(r.id),
+        .filter(|r| r.id != rec.id)
+        .map(|r| {
+            let label = format!("{} {}", r.code, r.text.chars().take(90).collect::<String>());
+            Choice::new(r.id.to_string(), label, kept_id("other") == Some(r.id))
         })
         .collect();
-    let page = RecommendationPage {
+    RecommendationPage {
         round: &content.round,
         editable: set_is_editable(content.round.state).is_ok(),
         frozen: FROZEN,
@@ -982,39 +869,36 @@ async fn render_recommendation(
             other: input.error("other"),
             merge_text: input.error("merge-text"),
         },
-    };
-    let context = page_context(session, user, &page)?;
-    state.pages.respond(
+    }
+}
+
+async fn render_recommendation(
+    page: &AdminPage,
+    content: RoundContent,
+    rec_id: i32,
+    input: PageInput,
+) -> Result<HttpResponse, AppError> {
+    let origin = origins(page, &content).await?;
+    let model = recommendation_page(&content, find_rec(&content, rec_id)?, &origin, &input);
+    page.render_status(
         problem_status(&input.problems),
         "admin_recommendation.html",
-        &context,
+        &model,
     )
 }
 
 async fn show_recommendation(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<(i32, i32)>,
-    SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, rec_id) = path.into_inner();
-    let content = admin_round(&state, &user, round_id).await?;
-    render_recommendation(
-        &state,
-        &session,
-        &user,
-        content,
-        rec_id,
-        PageInput::default(),
-    )
-    .await
+    let content = admin_round(&page, round_id).await?;
+    render_recommendation(&page, content, rec_id, PageInput::default()).await
 }
 
 /// A form's problem shown on the page the form was on, with the admin's input.
 async fn form_refused(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
+    page: &AdminPage,
     content: RoundContent,
     rec_id: i32,
     form: &RecommendationForm,
@@ -1024,74 +908,52 @@ async fn form_refused(
     let kept: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let input = PageInput::refused(problem, &kept);
     if form.on_own_page() {
-        render_recommendation(state, session, user, content, rec_id, input).await
+        render_recommendation(page, content, rec_id, input).await
     } else {
-        render_set(state, session, user, content, input).await
+        render_set(page, content, input).await
     }
 }
 
 async fn change_recommendation(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<(i32, i32)>,
-    SignedIn(user): SignedIn,
-    form: web::Form<RecommendationForm>,
+    form: CsrfForm<RecommendationForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, rec_id) = path.into_inner();
-    let content = admin_round(&state, &user, round_id).await?;
+    let content = admin_round(&page, round_id).await?;
     let change = match form.change(&content, find_rec(&content, rec_id)?) {
         Ok(change) => change,
-        Err(p) => return form_refused(&state, &session, &user, content, rec_id, &form, p).await,
+        Err(p) => return form_refused(&page, content, rec_id, &form, p).await,
     };
     if change.asks_first() && !form.confirmed() {
-        return render_confirm(&state, &session, &user, content, rec_id, &form, change).await;
+        return render_confirm(&page, content, rec_id, &form, change).await;
     }
-    let (actor, run) = (Some(user.id), change.clone());
-    let outcome = db(&state, move |conn| Ok(run.run(conn, rec_id, actor))).await?;
+    let (actor, run) = (Some(page.user.id), change.clone());
+    let outcome = db(&page.state, move |conn| Ok(run.run(conn, rec_id, actor))).await?;
     let problem = match outcome {
         Ok(done) => return Ok(redirect(done_path(round_id, rec_id, done))),
         Err(Failure::Set(e)) => set_problem(e, Some(&change))?,
         Err(Failure::Change(e)) => Problem::page(refusal(e)?),
     };
-    form_refused(&state, &session, &user, content, rec_id, &form, problem).await
+    form_refused(&page, content, rec_id, &form, problem).await
 }
 
 async fn confirm(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<(i32, i32)>,
-    SignedIn(user): SignedIn,
     query: web::Query<RecommendationForm>,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, rec_id) = path.into_inner();
-    let content = admin_round(&state, &user, round_id).await?;
+    let content = admin_round(&page, round_id).await?;
     match query.change(&content, find_rec(&content, rec_id)?) {
         Ok(change) if change.asks_first() => {
-            render_confirm(&state, &session, &user, content, rec_id, &query, change).await
+            render_confirm(&page, content, rec_id, &query, change).await
         }
         Ok(_) => Err(AppError::BadRequest(
             "Kun flytning, udgåelse og sammenlægning skal bekræftes. Intet er ændret.".into(),
         )),
-        Err(p) => form_refused(&state, &session, &user, content, rec_id, &query, p).await,
+        Err(p) => form_refused(&page, content, rec_id, &query, p).await,
     }
-}
-
-#[derive(Debug, Serialize)]
-struct Hidden {
-    name: &'static str,
-    value: String,
-}
-
-#[derive(Debug, Serialize)]
-struct ConfirmPage<'a> {
-    round: &'a Round,
-    rec_id: i32,
-    heading: String,
-    consequences: Vec<String>,
-    fields: Vec<Hidden>,
-    button: String,
-    back: String,
 }
 
 /// "Numrene følger rækkefølgen: 1.3 bliver 1.2." for the others a change renumbers.
@@ -1204,9 +1066,7 @@ fn confirmation(
 /// The page that says what a move, retirement or merge will do, before it is done; refused
 /// with the reason once the round has opened.
 async fn render_confirm(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
+    page: &AdminPage,
     content: RoundContent,
     rec_id: i32,
     form: &RecommendationForm,
@@ -1214,7 +1074,7 @@ async fn render_confirm(
 ) -> Result<HttpResponse, AppError> {
     if set_is_editable(content.round.state).is_err() {
         let problem = Problem::page(FROZEN.to_owned());
-        return form_refused(state, session, user, content, rec_id, form, problem).await;
+        return form_refused(page, content, rec_id, form, problem).await;
     }
     let rec = find_rec(&content, rec_id)?;
     let (heading, consequences, mut fields, button) = confirmation(&content, rec, &change);
@@ -1230,7 +1090,7 @@ async fn render_confirm(
     } else {
         format!("/admin/rounds/{}/set", content.round.id)
     };
-    let page = ConfirmPage {
+    let model = ConfirmPage {
         round: &content.round,
         rec_id,
         heading,
@@ -1239,8 +1099,7 @@ async fn render_confirm(
         button,
         back,
     };
-    let context = page_context(session, user, &page)?;
-    state.pages.ok("admin_set_confirm.html", &context)
+    page.render("admin_set_confirm.html", &model)
 }
 
 #[derive(Debug, Deserialize)]
@@ -1249,17 +1108,14 @@ pub struct UndoForm {
 }
 
 async fn undo(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<(i32, i32)>,
-    SignedIn(user): SignedIn,
-    form: web::Form<UndoForm>,
+    _form: CsrfForm<UndoForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, edit_id) = path.into_inner();
-    let content = admin_round(&state, &user, round_id).await?;
-    let actor = Some(user.id);
-    let outcome = db(&state, move |conn| {
+    let content = admin_round(&page, round_id).await?;
+    let actor = Some(page.user.id);
+    let outcome = db(&page.state, move |conn| {
         Ok(set_edits::undo(conn, round_id, edit_id, actor))
     })
     .await?;
@@ -1269,86 +1125,73 @@ async fn undo(
             return Ok(redirect(to));
         }
         Err(SetError::Refused(SetRefusal::Frozen)) => Problem::page(
-            "Runden er åbnet, så ændringer i anbefalingerne kan ikke længere fortrydes.".into(),
+            "Runden er åbnet, så ændringer i anbefalingerne kan ikke længere fortrydes.",
         ),
         Err(e) => set_problem(e, None)?,
     };
     let input = PageInput::refused(problem, &[]);
-    render_set(&state, &session, &user, content, input).await
+    render_set(&page, content, input).await
 }
-#[derive(Debug, Serialize)]
-struct ProposalView {
-    submission_id: i32,
-    municipality: String,
-    code: String,
-    state: &'static str,
-    text: String,
-    title: String,
-    adopted: Vec<String>,
+
+/// A proposal as the proposals page lists it, with the title it would get as a focus area.
+fn proposal_view(p: rounds::Proposal) -> ProposalView {
+    ProposalView {
+        submission_id: p.submission_id,
+        municipality: p.municipality,
+        code: p.code.to_string(),
+        state: if p.submitted {
+            SubmissionState::Submitted.label_da()
+        } else {
+            SubmissionState::Draft.label_da()
+        },
+        title: p
+            .text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(crate::domain::rounds::TITLE_MAX_CHARS)
+            .collect(),
+        text: p.text,
+        adopted: p
+            .adopted_as
+            .iter()
+            .map(|(_, year, number, title)| format!("Indsatsområde {number} i {year}: {title}"))
+            .collect(),
+    }
 }
 
 async fn render_proposals(
-    state: &web::Data<AppState>,
-    session: &Session,
-    user: &User,
+    page: &AdminPage,
     content: RoundContent,
     problems: Vec<Problem>,
 ) -> Result<HttpResponse, AppError> {
-    let round = content.round.clone();
+    let round = content.round;
     let for_db = round.clone();
-    let (list, draft) = db(state, move |conn| {
+    let (list, draft) = db(&page.state, move |conn| {
         Ok((
             rounds::proposals(conn, for_db.id)?,
             rounds::next_draft(conn, &for_db)?,
         ))
     })
     .await?;
-    let views: Vec<ProposalView> = list
-        .into_iter()
-        .map(|p| ProposalView {
-            submission_id: p.submission_id,
-            municipality: p.municipality,
-            code: p.code.to_string(),
-            state: if p.submitted {
-                SubmissionState::Submitted.label_da()
-            } else {
-                SubmissionState::Draft.label_da()
-            },
-            title: p
-                .text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .trim()
-                .chars()
-                .take(crate::domain::rounds::TITLE_MAX_CHARS)
-                .collect(),
-            text: p.text,
-            adopted: p
-                .adopted_as
-                .iter()
-                .map(|(_, year, number, title)| format!("Indsatsområde {number} i {year}: {title}"))
-                .collect(),
-        })
-        .collect();
-    let mut context = base_context(session, Some(user))?;
-    context.insert("round", &round);
-    context.insert("proposals", &views);
-    context.insert("draft", &draft);
-    context.insert("problems", &problems);
-    state
-        .pages
-        .respond(problem_status(&problems), "admin_proposals.html", &context)
+    let model = ProposalsPage {
+        round,
+        proposals: list.into_iter().map(proposal_view).collect(),
+        draft,
+        problems,
+    };
+    page.render_status(
+        problem_status(&model.problems),
+        "admin_proposals.html",
+        &model,
+    )
 }
 
-async fn proposals(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<i32>,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
-    let content = admin_round(&state, &user, path.into_inner()).await?;
-    render_proposals(&state, &session, &user, content, Vec::new()).await
+async fn proposals(page: AdminPage, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    let content = admin_round(&page, path.into_inner()).await?;
+    render_proposals(&page, content, Vec::new()).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -1358,16 +1201,13 @@ pub struct AdoptForm {
 }
 
 async fn adopt(
-    state: web::Data<AppState>,
-    session: Session,
+    page: AdminPage,
     path: web::Path<(i32, i32)>,
-    SignedIn(user): SignedIn,
-    form: web::Form<AdoptForm>,
+    form: CsrfForm<AdoptForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, submission_id) = path.into_inner();
-    let content = admin_round(&state, &user, round_id).await?;
-    let belongs = db(&state, move |conn| {
+    let content = admin_round(&page, round_id).await?;
+    let belongs = db(&page.state, move |conn| {
         Ok(rounds::proposals(conn, round_id)?
             .iter()
             .any(|p| p.submission_id == submission_id))
@@ -1377,8 +1217,8 @@ async fn adopt(
         return Err(AppError::NotFound);
     }
     let title = form.title.clone().unwrap_or_default();
-    let actor = Some(user.id);
-    let outcome = db(&state, move |conn| {
+    let actor = Some(page.user.id);
+    let outcome = db(&page.state, move |conn| {
         Ok(rounds::adopt_proposal(conn, submission_id, &title, actor))
     })
     .await?;
@@ -1386,7 +1226,15 @@ async fn adopt(
         Ok(draft) => Ok(redirect(set_path(draft, "forslag"))),
         Err(e) => {
             let problems = vec![Problem::page(refusal(e)?)];
-            render_proposals(&state, &session, &user, content, problems).await
+            render_proposals(&page, content, problems).await
         }
     }
 }
+
+csrf_protected!(
+    AreaForm,
+    NewRecommendationForm,
+    RecommendationForm,
+    UndoForm,
+    AdoptForm
+);

@@ -1,0 +1,81 @@
+//! The page model of a round's reminders: who has not submitted, the editors a reminder goes
+//! to, the message, and earlier sendings.
+
+use serde::Serialize;
+
+use crate::domain::Round;
+use crate::mail::OutgoingMail;
+
+/// A municipality that has not submitted, with the editors a reminder goes to.
+#[derive(Debug, Serialize)]
+pub struct Outstanding {
+    pub code: String,
+    pub name: String,
+    pub response: &'static str,
+    pub editors: Vec<EditorView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EditorView {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SendingView {
+    pub at: String,
+    pub by: String,
+    /// Taken by the mail server.
+    pub delivered: usize,
+    pub queued: usize,
+    pub failed: usize,
+    pub total: usize,
+    pub recipients: Vec<RecipientView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecipientView {
+    pub municipality: String,
+    pub email: String,
+    /// "queued", "sent" or "failed" (shown with a word and a symbol, never by colour alone).
+    pub state: &'static str,
+    /// What happened, in Danish.
+    pub outcome: String,
+}
+
+/// A recipient left out of a sending because of the cooldown, in Danish.
+#[derive(Debug, Serialize)]
+pub struct SkippedView {
+    pub municipality: String,
+    pub email: String,
+    pub reminded: String,
+    pub again: String,
+}
+
+/// What a sending did, for the page that follows it.
+#[derive(Debug, Serialize)]
+pub struct SentView {
+    pub queued: usize,
+    pub skipped: Vec<SkippedView>,
+}
+
+/// The reminders page.
+#[derive(Debug, Serialize)]
+pub struct RemindersPage<'a> {
+    pub round: &'a Round,
+    pub deadline: String,
+    pub outstanding: &'a [Outstanding],
+    pub tracker_level: u8,
+    pub emails: String,
+    /// Editors a sending now would remind (not in the cooldown).
+    pub recipient_count: usize,
+    pub municipality_count: usize,
+    pub example: Option<OutgoingMail>,
+    pub blocked: Option<String>,
+    /// Editors reminded within the cooldown: a sending now leaves them out.
+    pub cooldown: Vec<SkippedView>,
+    pub cooldown_hours: i64,
+    pub sendings: Vec<SendingView>,
+    pub sent: Option<SentView>,
+    pub error: Option<String>,
+}
