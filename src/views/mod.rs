@@ -4,6 +4,7 @@
 //! Everything here is pure and serialisable; templates (tera and typst) only lay it out.
 
 pub mod fields;
+pub mod overview;
 pub mod snapshot_changes;
 
 use chrono::NaiveDate;
