@@ -3,6 +3,7 @@
 //!
 //! Everything here is pure and serialisable; templates (tera and typst) only lay it out.
 
+pub mod agenda;
 pub mod details;
 pub mod fields;
 pub mod overview;
