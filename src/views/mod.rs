@@ -6,6 +6,7 @@
 pub mod agenda;
 pub mod details;
 pub mod fields;
+pub mod form;
 pub mod overview;
 pub mod snapshot_changes;
 
