@@ -376,6 +376,49 @@ fn check(page: &Page, loaded: &Loaded, fields: &[(String, String)]) -> Result<Ch
     }
 }
 
+/// The form a save is for, or the page that keeps the input when the database failed.
+enum Opened {
+    Form(Page, Loaded),
+    Kept(HttpResponse),
+}
+
+/// Opens the form for a save: the user (read from the database: when it cannot be reached,
+/// the typed input comes back on a page of its own, after the CSRF check so that a forged
+/// post is never echoed) and the form they may edit.
+async fn open_for_save(
+    state: web::Data<AppState>,
+    session: Session,
+    (round_id, code): (i32, &str),
+    signed_in: Result<SignedIn, AppError>,
+    fields: &[(String, String)],
+) -> Result<Opened, AppError> {
+    let user = match signed_in {
+        Ok(SignedIn(user)) => user,
+        Err(e) if database_failed(&e) => {
+            verify_csrf(&session, field(fields, "csrf_token"))?;
+            return unsaved(&state, &session, round_id, code, fields, &e).map(Opened::Kept);
+        }
+        Err(e) => return Err(e),
+    };
+    verify_csrf(&session, field(fields, "csrf_token"))?;
+    match load_editable(&state, &user, round_id, code).await {
+        Ok(loaded) => Ok(Opened::Form(
+            Page {
+                state,
+                session,
+                user,
+            },
+            loaded,
+        )),
+        Err(e) if database_failed(&e) => {
+            unsaved(&state, &session, round_id, code, fields, &e).map(Opened::Kept)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Saves the form. The fields are read here, not by `CsrfForm`, so that the CSRF check comes
+/// after the sign-in's and a database failure still keeps the input.
 async fn save(
     state: web::Data<AppState>,
     session: Session,
@@ -383,40 +426,18 @@ async fn save(
     signed_in: Result<SignedIn, AppError>,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = fields.into_inner();
-    let (round_id, code) = path.into_inner();
-    // The user is read from the database: when it cannot be reached, the typed input comes
-    // back on a page of its own (after the CSRF check, so a forged post is never echoed).
-    // The form is read here, not by `CsrfForm`, so that the check comes after the sign-in's.
-    let user = match signed_in {
-        Ok(SignedIn(user)) => user,
-        Err(e) if database_failed(&e) => {
-            verify_csrf(&session, field(&fields, "csrf_token"))?;
-            return unsaved(&state, &session, round_id, &code, &fields, &e);
-        }
-        Err(e) => return Err(e),
-    };
-    verify_csrf(&session, field(&fields, "csrf_token"))?;
-    let loaded = match load_editable(&state, &user, round_id, &code).await {
-        Ok(loaded) => loaded,
-        Err(e) if database_failed(&e) => {
-            return unsaved(&state, &session, round_id, &code, &fields, &e);
-        }
-        Err(e) => return Err(e),
-    };
-    let page = Page {
-        state,
-        session,
-        user,
+    let (fields, (round_id, code)) = (fields.into_inner(), path.into_inner());
+    let target = (round_id, code.as_str());
+    let (page, loaded) = match open_for_save(state, session, target, signed_in, &fields).await? {
+        Opened::Form(page, loaded) => (page, loaded),
+        Opened::Kept(response) => return Ok(response),
     };
     let input = match check(&page, &loaded, &fields)? {
         Checked::Save(input) => input,
         Checked::Show(shown) => return render(&page, &loaded, shown),
     };
     match write(&page, &loaded, &input).await {
-        Ok(SaveOutcome::Saved(saved)) => {
-            Ok(Done::of(&saved).redirect(saved.round_id, &saved.municipality_code))
-        }
+        Ok(SaveOutcome::Saved(saved)) => Ok(Done::saved(&saved)),
         Ok(SaveOutcome::Conflict(theirs)) => {
             let candidates = conflict_candidates(&page.state, &loaded, &input).await;
             let (reloaded, shown) = after_conflict(loaded, input, theirs, candidates);
@@ -437,12 +458,14 @@ async fn save(
 }
 
 impl Done {
-    fn of(saved: &Submission) -> Done {
-        if saved.is_submitted() {
+    /// Where a saved form sends the user.
+    fn saved(saved: &Submission) -> HttpResponse {
+        let done = if saved.is_submitted() {
             Done::Indsendt
         } else {
             Done::Kladde
-        }
+        };
+        done.redirect(saved.round_id, &saved.municipality_code)
     }
 }
 
