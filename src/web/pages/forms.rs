@@ -327,7 +327,7 @@ const SAVE_FAILED: &str =
 /// The posted form: a form to save, or the page again with why it cannot be saved.
 enum Checked {
     Save(FormInput),
-    Show(PageInput),
+    Show(Box<PageInput>),
 }
 
 /// Parses the posted fields and asks the round's rules whether they may be saved now (early,
@@ -352,9 +352,9 @@ fn check(page: &Page, loaded: &Loaded, fields: &[(String, String)]) -> Result<Ch
                 ..
             }),
             Some(refusal),
-        ) => Ok(Checked::Show(PageInput::refused(
+        ) => Ok(Checked::Show(Box::new(PageInput::refused(
             typed, proposals, version, refusal,
-        ))),
+        )))),
         (
             Err(FormRejection::Invalid {
                 errors,
@@ -363,22 +363,22 @@ fn check(page: &Page, loaded: &Loaded, fields: &[(String, String)]) -> Result<Ch
                 proposals,
             }),
             None,
-        ) => Ok(Checked::Show(PageInput::invalid(
+        ) => Ok(Checked::Show(Box::new(PageInput::invalid(
             errors, typed, proposals, version,
-        ))),
-        (Ok(input), Some(refusal)) => Ok(Checked::Show(PageInput::refused(
+        )))),
+        (Ok(input), Some(refusal)) => Ok(Checked::Show(Box::new(PageInput::refused(
             input.typed,
             input.proposals,
             input.version,
             refusal,
-        ))),
+        )))),
         (Ok(input), None) => Ok(Checked::Save(input)),
     }
 }
 
 /// The form a save is for, or the page that keeps the input when the database failed.
 enum Opened {
-    Form(Page, Loaded),
+    Form(Box<(Page, Loaded)>),
     Kept(HttpResponse),
 }
 
@@ -402,14 +402,14 @@ async fn open_for_save(
     };
     verify_csrf(&session, field(fields, "csrf_token"))?;
     match load_editable(&state, &user, round_id, code).await {
-        Ok(loaded) => Ok(Opened::Form(
-            Page {
+        Ok(loaded) => {
+            let page = Page {
                 state,
                 session,
                 user,
-            },
-            loaded,
-        )),
+            };
+            Ok(Opened::Form(Box::new((page, loaded))))
+        }
         Err(e) if database_failed(&e) => {
             unsaved(&state, &session, round_id, code, fields, &e).map(Opened::Kept)
         }
@@ -429,12 +429,12 @@ async fn save(
     let (fields, (round_id, code)) = (fields.into_inner(), path.into_inner());
     let target = (round_id, code.as_str());
     let (page, loaded) = match open_for_save(state, session, target, signed_in, &fields).await? {
-        Opened::Form(page, loaded) => (page, loaded),
+        Opened::Form(opened) => *opened,
         Opened::Kept(response) => return Ok(response),
     };
     let input = match check(&page, &loaded, &fields)? {
         Checked::Save(input) => input,
-        Checked::Show(shown) => return render(&page, &loaded, shown),
+        Checked::Show(shown) => return render(&page, &loaded, *shown),
     };
     match write(&page, &loaded, &input).await {
         Ok(SaveOutcome::Saved(saved)) => Ok(Done::saved(&saved)),
