@@ -5,8 +5,12 @@
 
 pub mod account;
 pub mod admin;
+pub mod agenda;
+pub mod details;
 pub mod fields;
+pub mod form;
 pub mod groups;
+pub mod overview;
 pub mod reminders;
 pub mod set_editor;
 pub mod site_pages;

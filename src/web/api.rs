@@ -27,6 +27,7 @@ use utoipa::OpenApi;
 use super::error::AppError;
 use super::session::session_user;
 use super::{db, round_view, AppState};
+use crate::domain::analysis::RoundAnalysis;
 use crate::domain::{access, MunicipalityCode, Round, User};
 use crate::store::{rounds, tokens};
 
@@ -336,8 +337,15 @@ async fn summary(
         return Ok(cached.json());
     }
     let (view, _) = super::groups::narrowed(&state, full, group_id).await?;
+    let body = summary_json(&view, user.as_ref())?;
+    Ok(state.cache.store_page(key, version, &body).json())
+}
+
+/// The round's summary and trend as JSON, with per-municipality figures only for the
+/// municipalities whose answers the caller may read.
+fn summary_json(view: &RoundAnalysis, user: Option<&User>) -> Result<String, ApiError> {
     let round = &view.data.content.round;
-    let visible = |code: &MunicipalityCode| visible_to(user.as_ref(), round, code);
+    let visible = |code: &MunicipalityCode| visible_to(user, round, code);
     let mut summary = types::Summary::from(&view.summary);
     summary.municipalities = view
         .summary
@@ -354,13 +362,12 @@ async fn summary(
         .filter(|m| visible(&m.code))
         .map(Into::into)
         .collect();
-    let body = serde_json::to_string(&types::RoundSummary {
+    serde_json::to_string(&types::RoundSummary {
         round: round.into(),
         summary,
         trend,
     })
-    .map_err(|e| ApiError::from(AppError::Internal(e.to_string())))?;
-    Ok(state.cache.store_page(key, version, &body).json())
+    .map_err(|e| ApiError::from(AppError::Internal(e.to_string())))
 }
 
 /// Which municipalities have submitted, and when.

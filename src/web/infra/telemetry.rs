@@ -12,7 +12,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 use rand::distributions::{Alphanumeric, DistString};
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 use crate::web::AppState;
 
@@ -38,6 +38,8 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
     ok.then(|| value.to_owned())
 }
 
+/// Serves the request under its id: the id names its log span and goes back in the
+/// response's `X-Request-Id`; the request is logged and counted when it is answered.
 pub async fn observe<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
@@ -45,19 +47,7 @@ pub async fn observe<B: MessageBody + 'static>(
     let id = incoming_id(&req)
         .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::thread_rng(), 16));
     let method = req.method().to_string();
-    // One-time links carry their token in the path: keep it out of the log.
-    let path = if req.path().starts_with("/invitation/") {
-        "/invitation/…"
-    } else {
-        req.path()
-    }
-    .to_owned();
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        method = %method,
-        path = %path,
-    );
+    let span = request_span(&req, &id, &method);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let started = Instant::now();
     let result = REQUEST_ID
@@ -65,33 +55,58 @@ pub async fn observe<B: MessageBody + 'static>(
         .await;
     let seconds = started.elapsed().as_secs_f64();
     let _entered = span.enter();
-    match result {
-        Ok(mut response) => {
-            let status = response.status().as_u16();
-            let route = response
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| crate::web::infra::metrics::UNMATCHED.to_owned());
-            if let Some(state) = &state {
-                state
-                    .metrics
-                    .observe_request(&route, &method, status, seconds);
-            }
-            if status >= 500 {
-                tracing::warn!(status, elapsed_ms = seconds * 1000.0, %route, "request failed");
-            } else {
-                tracing::info!(status, elapsed_ms = seconds * 1000.0, %route, "request");
-            }
-            if let Ok(value) = HeaderValue::from_str(&id) {
-                response
-                    .headers_mut()
-                    .insert(HeaderName::from_static(HEADER), value);
-            }
-            Ok(response)
-        }
+    let mut response = match result {
+        Ok(response) => response,
         Err(error) => {
             tracing::warn!(%error, elapsed_ms = seconds * 1000.0, "request failed");
-            Err(error)
+            return Err(error);
         }
+    };
+    record(
+        state.as_ref().map(|s| s.get_ref()),
+        &response,
+        &method,
+        seconds,
+    );
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(HEADER), value);
+    }
+    Ok(response)
+}
+
+/// The request's log span, named by its id.
+fn request_span(req: &ServiceRequest, id: &str, method: &str) -> Span {
+    // One-time links carry their token in the path: keep it out of the log.
+    let path = if req.path().starts_with("/invitation/") {
+        "/invitation/…"
+    } else {
+        req.path()
+    };
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %method,
+        path = %path,
+    )
+}
+
+/// Counts an answered request in the metrics and writes its access log line.
+fn record<B>(state: Option<&AppState>, response: &ServiceResponse<B>, method: &str, seconds: f64) {
+    let status = response.status().as_u16();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| crate::web::infra::metrics::UNMATCHED.to_owned());
+    if let Some(state) = state {
+        state
+            .metrics
+            .observe_request(&route, method, status, seconds);
+    }
+    if status >= 500 {
+        tracing::warn!(status, elapsed_ms = seconds * 1000.0, %route, "request failed");
+    } else {
+        tracing::info!(status, elapsed_ms = seconds * 1000.0, %route, "request");
     }
 }

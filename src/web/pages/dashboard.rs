@@ -8,19 +8,20 @@
 //!   municipalities that have not submitted, their editors, and the reminders sent.
 
 use actix_session::Session;
+use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use tera::Context;
 
 use crate::charts::DistributionChart;
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::status::StatusView;
-use crate::domain::summary::{Counts, Summary};
-use crate::domain::time::{danish_date, danish_datetime};
-use crate::domain::{access, Role, Round, User};
+use crate::domain::time::danish_date;
+use crate::domain::{access, Round, RoundState, User};
 use crate::store::rounds;
+use crate::views::overview::{DashboardPage, DashboardParts, GroupRef, HomePage, ReminderPanel};
 use crate::web::error::AppError;
+use crate::web::extract::OpenPage;
 use crate::web::infra::cache::PageKey;
-use crate::web::infra::templates::base_context;
 use crate::web::pages::{groups, reminders};
 use crate::web::session::{read_version, MaybeSignedIn};
 use crate::web::{db, round_view_at, AppState};
@@ -33,60 +34,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/rounds/{id}/chart.png", web::get().to(chart_png));
 }
 
-#[derive(Debug, Serialize)]
-struct RoundLink {
-    id: i32,
-    title: String,
-    year: i32,
-    kkr: String,
-    state: &'static str,
-    deadline: String,
-    /// For municipal users: their own form and attachment.
-    own_code: Option<String>,
-    can_edit: bool,
-}
-
-async fn home(
-    state: web::Data<AppState>,
-    session: Session,
-    MaybeSignedIn(user): MaybeSignedIn,
-) -> Result<HttpResponse, AppError> {
-    let own = user
+async fn home(page: OpenPage) -> Result<HttpResponse, AppError> {
+    let own = page
+        .user
         .as_ref()
         .and_then(|u| u.municipality_code.as_ref())
         .map(|c| c.to_string());
-    let lookup = own.clone();
-    let (all, taking_part) = db(&state, move |conn| {
-        let taking_part = match &lookup {
+    let (all, taking_part) = db(&page.state, move |conn| {
+        let taking_part = match &own {
             Some(code) => rounds::rounds_taking_part(conn, code)?,
             None => Vec::new(),
         };
         Ok((rounds::list_rounds(conn)?, taking_part))
     })
     .await?;
-    let links: Vec<RoundLink> = all
-        .into_iter()
-        .filter(|r| access::can_view_round(user.as_ref(), r))
-        .map(|r| {
-            // A municipality a round leaves out has no form or attachment in it.
-            let own_code = own.clone().filter(|_| taking_part.contains(&r.id));
-            let can_edit =
-                own_code.is_some() && user.as_ref().is_some_and(|u| u.role == Role::Editor);
-            RoundLink {
-                id: r.id,
-                title: r.title.clone(),
-                year: r.year,
-                kkr: r.kkr_name.clone(),
-                state: r.state.label_da(),
-                deadline: danish_datetime(r.deadline),
-                own_code,
-                can_edit,
-            }
-        })
-        .collect();
-    let mut context = base_context(&session, user.as_ref())?;
-    context.insert("rounds", &links);
-    state.pages.ok("home.html", &context)
+    let model = HomePage::new(all, page.user.as_ref(), &taking_part);
+    page.render("home.html", &model)
 }
 
 /// Loads a round's view and checks that the visitor may see its region-wide results.
@@ -123,85 +86,21 @@ pub fn trend_title(round: &Round) -> String {
     format!("Anbefalingernes status år for år, {}", round.kkr_name)
 }
 
-#[derive(Debug, Serialize)]
-struct Headline<'a> {
-    sentence: &'a str,
-    classification_counts: crate::domain::summary::ClassificationCounts,
-    submitted_count: u32,
-    municipality_count: u32,
-    submitted_share: f64,
-    binding: &'a str,
-    voluntary: &'a str,
-}
-
-#[derive(Debug, Serialize)]
-struct ItemView {
-    code: String,
-    text: String,
-}
-
-#[derive(Debug, Serialize)]
-struct RecView {
-    id: i32,
-    code: String,
-    text: String,
-    binding: &'static str,
-    counts: Counts,
-    classification: Option<StatusView>,
-}
-
-#[derive(Debug, Serialize)]
-struct AreaView {
-    number: i32,
-    title: String,
-    recs: Vec<RecView>,
-}
-
-#[derive(Debug, Serialize)]
-struct ResponseView {
-    code: String,
-    name: String,
-    response: &'static str,
-    submitted: bool,
-    when: Option<String>,
-    by: Option<String>,
-}
-
-fn areas(summary: &Summary) -> Vec<AreaView> {
-    summary
-        .focus_areas
-        .iter()
-        .map(|a| AreaView {
-            number: a.number,
-            title: a.title.clone(),
-            recs: a
-                .recommendations
-                .iter()
-                .map(|r| RecView {
-                    id: r.recommendation_id,
-                    code: r.code.clone(),
-                    text: r.text.clone(),
-                    binding: crate::views::binding_label(r.binding),
-                    counts: r.counts,
-                    classification: r.classification.map(StatusView::from),
-                })
-                .collect(),
-        })
-        .collect()
-}
-
 #[derive(Debug, Deserialize)]
 pub struct DashboardQuery {
     /// A group of the KKR's municipalities to narrow the round to.
     gruppe: Option<String>,
 }
 
-/// The group a page shows, for its heading and links.
-#[derive(Debug, Serialize)]
-struct SelectedGroup {
-    id: i32,
-    name: String,
-    size: usize,
+/// The dashboard's place in the page cache: per round, group, viewer class and day.
+fn dashboard_key(round_id: i32, group_id: Option<i32>, user: &User, today: &str) -> PageKey {
+    PageKey::new(
+        "dashboard",
+        round_id,
+        format!("{group_id:?}"),
+        Some(user),
+        today.to_owned(),
+    )
 }
 
 async fn dashboard(
@@ -214,146 +113,101 @@ async fn dashboard(
 ) -> Result<HttpResponse, AppError> {
     let round_id = path.into_inner();
     let today = danish_date(state.clock.now());
-    if user.is_some() {
-        if let Ok(group_id) = groups::parse_group_param(query.gruppe.as_deref()) {
-            let key = PageKey::new(
-                "dashboard",
-                round_id,
-                format!("{group_id:?}"),
-                user.as_ref(),
-                today.clone(),
-            );
-            if let Some(page) = state.cache.page_early(&key, read_version(&req)) {
-                return page.respond(&session, user.as_ref());
-            }
+    let group = groups::parse_group_param(query.gruppe.as_deref());
+    if let (Some(user), Ok(group_id)) = (&user, &group) {
+        let key = dashboard_key(round_id, *group_id, user, &today);
+        if let Some(page) = state.cache.page_early(&key, read_version(&req)) {
+            return page.respond(&session, Some(user));
         }
     }
     let (version, full) = visible_round_at(&state, user.as_ref(), round_id).await?;
-    if user.is_none() {
+    let Some(user) = user else {
         // Visitors without sign-in see a published round on its public page, which names
         // municipalities but never people.
         return Ok(HttpResponse::SeeOther()
-            .insert_header((
-                actix_web::http::header::LOCATION,
-                format!("/public/rounds/{round_id}"),
-            ))
+            .insert_header((LOCATION, format!("/public/rounds/{round_id}")))
             .finish());
-    }
-    let group_id = groups::parse_group_param(query.gruppe.as_deref())?;
-    let key = PageKey::new(
-        "dashboard",
-        round_id,
-        format!("{group_id:?}"),
-        user.as_ref(),
-        today.clone(),
-    );
+    };
+    let group_id = group?;
+    let key = dashboard_key(round_id, group_id, &user, &today);
     if let Some(page) = state.cache.page(&key, version) {
-        return page.respond(&session, user.as_ref());
+        return page.respond(&session, Some(&user));
     }
-    let (view, group) = groups::narrowed(&state, full, group_id).await?;
-    let summary = &view.summary;
-    let round = &view.data.content.round;
-    let svg = chart_svg_of(&state, &view, version, group_id, "fordeling")?;
-    let trend_svg = chart_svg_of(&state, &view, version, group_id, "udvikling")?;
-
-    let mut context = state.cache.page_context(user.as_ref());
-    context.insert("round", round);
-    context.insert("state_label", round.state.label_da());
-    context.insert("deadline", &danish_datetime(round.deadline));
-    context.insert("today", &today);
-    // Only what the page shows: the whole summary holds every municipality's standing.
-    context.insert(
-        "summary",
-        &Headline {
-            sentence: &summary.sentence,
-            classification_counts: summary.classification_counts,
-            submitted_count: summary.submitted_count,
-            municipality_count: summary.municipality_count,
-            submitted_share: summary.submitted_share,
-            binding: &summary.binding.sentence,
-            voluntary: &summary.voluntary.sentence,
-        },
-    );
-    context.insert("lists", &summary.council_lists());
-    context.insert("areas", &areas(summary));
-    context.insert("chart_svg", &*svg);
-    context.insert("trend_svg", &*trend_svg);
-    context.insert("trend_rounds", &view.trend.rounds);
-    context.insert("like_for_like", &view.trend.like_for_like);
-    context.insert("comparison", &view.trend.comparison);
-    context.insert(
-        "retired",
-        &view
-            .trend
-            .retired
-            .iter()
-            .map(|r| ItemView {
-                code: r.code.clone(),
-                text: format!("{} ({})", r.text, r.sentence),
-            })
-            .collect::<Vec<_>>(),
-    );
-    context.insert("retired_year", &view.trend.retired.first().map(|r| r.year));
-    context.insert(
-        "can_read_answers",
-        &user
-            .as_ref()
-            .is_some_and(|u| access::can_read_all_answers(u, round)),
-    );
-    context.insert(
-        "responses",
-        &summary
-            .municipalities
-            .iter()
-            .map(|m| ResponseView {
-                code: m.code.to_string(),
-                name: m.name.clone(),
-                response: m.response.label_da(),
-                submitted: m.response == crate::domain::summary::Response::Submitted,
-                when: m.submitted_at.map(danish_datetime),
-                by: m
-                    .submitted_by
-                    .clone()
-                    .filter(|_| access::can_see_submitter(user.as_ref(), round, &m.code)),
-            })
-            .collect::<Vec<_>>(),
-    );
-    context.insert(
-        "own_code",
-        &user
-            .as_ref()
-            .and_then(|u| u.municipality_code.as_ref())
-            .map(|c| c.to_string()),
-    );
-    context.insert("groups", &groups::options(&state, round.kkr_id).await?);
-    context.insert(
-        "group",
-        &group.map(|g| SelectedGroup {
-            id: g.id,
-            size: g.members.len(),
-            name: g.name,
-        }),
-    );
-    let remind = user
-        .as_ref()
-        .is_some_and(|u| reminders::can_remind(u, round));
-    context.insert("can_remind", &remind);
-    if remind {
-        let outstanding = reminders::outstanding(&state, &view).await?;
-        context.insert("emails", &reminders::emails_to_copy(&outstanding));
-        context.insert("outstanding", &outstanding);
-        context.insert("tracker_level", &3);
-        context.insert("sendings", &reminders::sendings(&state, &view).await?);
-        context.insert(
-            "round_open",
-            &(round.state == crate::domain::RoundState::Open),
-        );
-    }
-    let html = state.pages.render("dashboard.html", &context)?;
+    let html = render_dashboard(&state, &user, full, version, group_id, today).await?;
     state
         .cache
         .store_page(key, version, &html)
-        .respond(&session, user.as_ref())
+        .respond(&session, Some(&user))
+}
+
+/// The dashboard's HTML for the page cache (the user's name and the CSRF token as markers).
+async fn render_dashboard(
+    state: &web::Data<AppState>,
+    user: &User,
+    full: Arc<RoundAnalysis>,
+    version: i64,
+    group_id: Option<i32>,
+    today: String,
+) -> Result<String, AppError> {
+    let (view, group) = groups::narrowed(state, full, group_id).await?;
+    let round = &view.data.content.round;
+    let chart_svg = chart_svg_of(state, &view, version, group_id, "fordeling")?;
+    let trend_svg = chart_svg_of(state, &view, version, group_id, "udvikling")?;
+    let reminders = if reminders::can_remind(user, round) {
+        let outstanding = reminders::outstanding(state, &view).await?;
+        Some(ReminderPanel {
+            emails: reminders::emails_to_copy(&outstanding),
+            outstanding,
+            tracker_level: 3,
+            sendings: reminders::sendings(state, &view).await?,
+            round_open: round.state == RoundState::Open,
+        })
+    } else {
+        None
+    };
+    let parts = DashboardParts {
+        chart_svg: &chart_svg,
+        trend_svg: &trend_svg,
+        today,
+        groups: group_options(state, round.kkr_id).await?,
+        group: group.map(GroupRef::from),
+        reminders,
+    };
+    render_cached(
+        state,
+        Some(user),
+        "dashboard.html",
+        &DashboardPage::new(&view, Some(user), parts),
+    )
+}
+
+/// The KKR's groups as the selector on a round's pages offers them.
+pub async fn group_options(
+    state: &web::Data<AppState>,
+    kkr_id: i32,
+) -> Result<Vec<GroupRef>, AppError> {
+    Ok(groups::options(state, kkr_id)
+        .await?
+        .into_iter()
+        .map(|g| GroupRef {
+            id: g.id,
+            name: g.name,
+            size: g.size,
+        })
+        .collect())
+}
+
+/// Renders a page for the page cache from its model: the shared fields (user, CSRF token)
+/// are the cache's markers, filled in per request.
+pub fn render_cached<M: Serialize>(
+    state: &AppState,
+    user: Option<&User>,
+    template: &str,
+    model: &M,
+) -> Result<String, AppError> {
+    let mut context = Context::from_serialize(model)?;
+    context.extend(state.cache.page_context(user));
+    state.pages.render(template, &context)
 }
 
 /// A chart's SVG from the cache: drawn once per round, data version and group.

@@ -20,23 +20,21 @@
 
 use std::sync::Arc;
 
-use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::{
-    access, cooperation, set_changes, snapshot_diff, MunicipalityCode, Role, Round, User,
-};
+use crate::domain::{access, set_changes, snapshot_diff, MunicipalityCode, Round, User};
 use crate::report::sheets::{self, Scope, Separator};
 use crate::report::{agenda, ReportError};
 use crate::store::{now, rounds, snapshots};
+use crate::views::agenda::{AgendaFormPage, AgendaValues, CooperationView, StartYear};
+use crate::views::fields::FieldError;
 use crate::web::error::percent_encode;
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
+use crate::web::extract::{Admin, CsrfForm, Page};
 use crate::web::pages::forms::parse_target;
-use crate::web::session::verify_csrf;
 use crate::web::session::SignedIn;
 use crate::web::{blocking, db, round_view, AppState};
 
@@ -165,8 +163,8 @@ async fn attachment_pdf(
     Ok(download("application/pdf", &filename, rendered.pdf))
 }
 
-/// The download form's fields, as typed: kept when the form is shown again.
-#[derive(Debug, Default, Deserialize, Serialize)]
+/// The download form's fields as the query carries them.
+#[derive(Debug, Default, Deserialize)]
 pub struct AgendaQuery {
     #[serde(default)]
     sagsnr: String,
@@ -175,16 +173,90 @@ pub struct AgendaQuery {
     #[serde(default)]
     tidligere: String,
     /// Which download the form asks for: `docx`, `txt` or `pdf`; none shows the form.
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     format: Option<String>,
+}
+
+/// A download the form asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AgendaDownload {
+    /// The agenda item as a Word document.
+    Docx,
+    /// The agenda item as text.
+    Txt,
+    /// The attachment.
+    Pdf,
+}
+
+impl AgendaDownload {
+    /// The download a `format` names; only a hand-made address names another.
+    fn parse(format: &str) -> Result<AgendaDownload, AppError> {
+        match format {
+            "docx" => Ok(AgendaDownload::Docx),
+            "txt" => Ok(AgendaDownload::Txt),
+            "pdf" => Ok(AgendaDownload::Pdf),
+            _ => Err(AppError::BadRequest(
+                "Ukendt format: vælg Word eller tekst til dagsordenspunktet eller PDF til bilaget."
+                    .into(),
+            )),
+        }
+    }
+
+    /// Where the download is, with the details; `base` is the municipality's address.
+    fn location(self, base: &str, details: &agenda::AgendaDetails) -> String {
+        match (self, details.meeting) {
+            (AgendaDownload::Docx, _) => format!("{base}/agenda.docx{}", details_query(details)),
+            (AgendaDownload::Txt, _) => format!("{base}/agenda.txt{}", details_query(details)),
+            (AgendaDownload::Pdf, Some(meeting)) => {
+                format!("{base}/attachment.pdf?moededato={meeting}")
+            }
+            (AgendaDownload::Pdf, None) => format!("{base}/attachment.pdf"),
+        }
+    }
 }
 
 impl AgendaQuery {
     fn details(&self) -> Result<agenda::AgendaDetails, Vec<agenda::DetailError>> {
         agenda::parse_details(&self.sagsnr, &self.moededato, &self.tidligere)
     }
+
+    fn values(&self) -> AgendaValues {
+        AgendaValues {
+            sagsnr: self.sagsnr.clone(),
+            moededato: self.moededato.clone(),
+            tidligere: self.tidligere.clone(),
+        }
+    }
+
+    /// What the query asks for; an unknown format is refused (400) only when the fields
+    /// can be read, since the form shows their errors first.
+    fn decide(&self, base: &str) -> Result<AgendaRequest, AppError> {
+        let Some(format) = self.format.as_deref() else {
+            return Ok(AgendaRequest::Form);
+        };
+        match self.details() {
+            Ok(details) => Ok(AgendaRequest::Download(
+                AgendaDownload::parse(format)?.location(base, &details),
+            )),
+            Err(found) => Ok(AgendaRequest::Refused(
+                found
+                    .into_iter()
+                    .map(|e| FieldError::new(e.field, e.message))
+                    .collect(),
+            )),
+        }
+    }
 }
 
+/// What the download form's query asks for.
+enum AgendaRequest {
+    /// The form, empty or prefilled.
+    Form,
+    /// The download at this address.
+    Download(String),
+    /// The form again with the fields that cannot be read.
+    Refused(Vec<FieldError>),
+}
 /// The query string that carries the details on to a download, dates as ISO dates.
 fn details_query(details: &agenda::AgendaDetails) -> String {
     let mut parts = Vec::new();
@@ -250,146 +322,47 @@ async fn agenda_of(
     agenda::build(&t.view, &t.code, &details, &changes, &facts).ok_or(AppError::NotFound)
 }
 
-#[derive(Debug, Default, Serialize)]
-struct AgendaFieldErrors {
-    sagsnr: Option<String>,
-    moededato: Option<String>,
-    tidligere: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct FieldError {
-    field: &'static str,
-    message: String,
-}
-
 /// The agenda item's download form: shown empty (or prefilled from the query), shown again
 /// with the input and a message per field when something cannot be read (400), or, when
 /// all is well, sent on to the download asked for.
 async fn agenda_form(
-    state: web::Data<AppState>,
-    session: Session,
+    page: Page,
     path: web::Path<(i32, String)>,
     query: web::Query<AgendaQuery>,
-    SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
-    let t = municipality_target(&state, &user, round_id, &code).await?;
-    let base = format!(
-        "/rounds/{}/municipalities/{}",
-        t.view.data.content.round.id, t.code
-    );
-    let mut errors: Vec<FieldError> = Vec::new();
-    if let Some(format) = query.format.as_deref() {
-        match query.details() {
-            Ok(details) => {
-                let target = match format {
-                    "docx" => Some(format!("{base}/agenda.docx{}", details_query(&details))),
-                    "txt" => Some(format!("{base}/agenda.txt{}", details_query(&details))),
-                    "pdf" => Some(match details.meeting {
-                        Some(meeting) => format!("{base}/attachment.pdf?moededato={meeting}"),
-                        None => format!("{base}/attachment.pdf"),
-                    }),
-                    _ => None,
-                };
-                // Only a hand-made address names another format: no field to point at.
-                let target = target.ok_or_else(|| {
-                    AppError::BadRequest(
-                        "Ukendt format: vælg Word eller tekst til dagsordenspunktet eller PDF til bilaget."
-                            .into(),
-                    )
-                })?;
-                return Ok(HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, target))
-                    .finish());
-            }
-            Err(found) => errors.extend(found.into_iter().map(|e| FieldError {
-                field: e.field,
-                message: e.message,
-            })),
+    let t = municipality_target(&page.state, page.user(), round_id, &code).await?;
+    let round = &t.view.data.content.round;
+    let base = format!("/rounds/{}/municipalities/{}", round.id, t.code);
+    let errors = match query.decide(&base)? {
+        AgendaRequest::Form => Vec::new(),
+        AgendaRequest::Refused(errors) => errors,
+        AgendaRequest::Download(location) => {
+            return Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location))
+                .finish())
         }
-    }
-    let message_of = |field: &str| {
-        errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.clone())
     };
-    let field_errors = AgendaFieldErrors {
-        sagsnr: message_of("sagsnr"),
-        moededato: message_of("moededato"),
-        tidligere: message_of("tidligere"),
-    };
-    let content = &t.view.data.content;
-    let round = &content.round;
-    let municipality = content.municipality(&t.code).ok_or(AppError::NotFound)?;
-    let (start, _) = cooperation_of(&state, round).await?;
-    // The KKR's admins may give the year on the round's page; the earliest earlier treatment
-    // in the form, when it holds one, is offered there as a suggestion.
-    let may_set = user.role == Role::Admin && user.kkr_id == Some(round.kkr_id);
-    let suggested = agenda::parse_details("", "", &query.tidligere)
-        .ok()
-        .and_then(|d| cooperation::suggested_start_year(&d.earlier))
-        .filter(|year| start.is_none_or(|s| s.year != *year));
-    let page = AgendaFormPage {
-        round,
-        code: t.code.as_str(),
-        name: municipality.official_name(),
-        council: municipality.council_name.trim(),
-        values: &query,
-        field_errors,
-        case_number_max: agenda::CASE_NUMBER_MAX_CHARS,
-        cooperation: CooperationView {
-            year: start.map(|s| s.year),
-            given_for: start
-                .map(|s| s.given_for)
-                .filter(|year| *year != round.year),
-            settings_link: may_set.then(|| match suggested {
-                Some(year) => format!(
-                    "/admin/rounds/{}?samarbejde_fra={year}#cooperation_start_year",
-                    round.id
-                ),
-                None => format!("/admin/rounds/{}#cooperation_start_year", round.id),
-            }),
-            suggested: suggested.filter(|_| may_set),
-        },
-        errors,
-    };
-    let mut context = tera::Context::from_serialize(&page)?;
-    context.extend(base_context(&session, Some(&user))?);
-    let status = if page.errors.is_empty() {
+    let municipality = t
+        .view
+        .data
+        .content
+        .municipality(&t.code)
+        .ok_or(AppError::NotFound)?;
+    let (start, _) = cooperation_of(&page.state, round).await?;
+    let start = start.map(|s| StartYear {
+        year: s.year,
+        given_for: s.given_for,
+    });
+    let may_set = Admin::of(page.user.clone()).is_ok_and(|admin| admin.owns(round.kkr_id).is_ok());
+    let cooperation = CooperationView::new(round, start, &query.tidligere, may_set);
+    let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    state.pages.respond(status, "agenda_form.html", &context)
-}
-
-/// What the download form says about the cooperation's start year.
-#[derive(Debug, Serialize)]
-struct CooperationView {
-    /// The year the item states; `None`: the item does not say when it began.
-    year: Option<i32>,
-    /// The year of the earlier round it was given for, when not given for this one.
-    given_for: Option<i32>,
-    /// For the KKR's admins: the round page's field.
-    settings_link: Option<String>,
-    /// The year of the earliest earlier treatment in the form, offered there.
-    suggested: Option<i32>,
-}
-
-/// The agenda item's download form.
-#[derive(Debug, Serialize)]
-struct AgendaFormPage<'a> {
-    round: &'a Round,
-    code: &'a str,
-    name: String,
-    council: &'a str,
-    values: &'a AgendaQuery,
-    errors: Vec<FieldError>,
-    field_errors: AgendaFieldErrors,
-    case_number_max: usize,
-    cooperation: CooperationView,
+    let model = AgendaFormPage::new(round, municipality, query.values(), errors, cooperation);
+    page.render_status(status, "agenda_form.html", &model)
 }
 
 async fn agenda_txt(
@@ -483,14 +456,14 @@ pub struct SnapshotForm {
     csrf_token: Option<String>,
 }
 
+crate::csrf_protected!(SnapshotForm);
+
 async fn create_snapshot(
     state: web::Data<AppState>,
-    session: Session,
     path: web::Path<(i32, String)>,
     SignedIn(user): SignedIn,
-    form: web::Form<SnapshotForm>,
+    _form: CsrfForm<SnapshotForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, code) = path.into_inner();
     let t = municipality_target(&state, &user, round_id, &code).await?;
     if !access::can_see_drafts(&user, &t.view.data.content.round, &t.code) {
@@ -498,22 +471,7 @@ async fn create_snapshot(
         return Err(AppError::Forbidden);
     }
     state.limits.snapshot(user.id)?;
-    let renderer_state = state.clone();
-    let (view, target) = (Arc::clone(&t.view), t.code.clone());
-    let rendered = blocking(move || {
-        let rendered = timed(&renderer_state, "snapshot", || {
-            renderer_state
-                .renderer
-                .attachment(&view, &target, false, now())
-        })
-        .map_err(report_error)?;
-        // What the attachment shows, kept beside its data for the comparison with later days.
-        let record = snapshot_diff::record(&view.data, &target);
-        let data = snapshot_diff::with_record(&rendered.data, &record)
-            .map_err(|e| report_error(ReportError::Data(e)))?;
-        Ok(crate::report::RenderedAttachment { data, ..rendered })
-    })
-    .await?;
+    let rendered = render_snapshot(&state, &t).await?;
     let (round, target, actor) = (t.view.data.content.round.id, t.code.clone(), user.id);
     let saved = db(&state, move |conn| {
         Ok(snapshots::save(
@@ -539,6 +497,27 @@ async fn create_snapshot(
             format!("/rounds/{round}/municipalities/{}?gemt=bilag", t.code),
         ))
         .finish())
+}
+
+/// The attachment a snapshot keeps (submitted answers only), with a record of what it shows
+/// beside its data, for the comparison with later days.
+async fn render_snapshot(
+    state: &web::Data<AppState>,
+    t: &Target,
+) -> Result<crate::report::RenderedAttachment, AppError> {
+    let state = state.clone();
+    let (view, target) = (Arc::clone(&t.view), t.code.clone());
+    blocking(move || {
+        let rendered = timed(&state, "snapshot", || {
+            state.renderer.attachment(&view, &target, false, now())
+        })
+        .map_err(report_error)?;
+        let record = snapshot_diff::record(&view.data, &target);
+        let data = snapshot_diff::with_record(&rendered.data, &record)
+            .map_err(|e| report_error(ReportError::Data(e)))?;
+        Ok(crate::report::RenderedAttachment { data, ..rendered })
+    })
+    .await
 }
 
 async fn snapshot_pdf(

@@ -15,9 +15,10 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::access::Refusal;
-use crate::domain::form::{self, FieldError, FormAction, FormContext, FormRejection, TypedAnswer};
+use crate::domain::form::{
+    self, FieldError, FormAction, FormContext, FormInput, FormRejection, TypedAnswer,
+};
 use crate::domain::lineage::{self, Lineage, PreviousAnswer};
-use crate::domain::status::StatusView;
 use crate::domain::time::danish_datetime;
 use crate::domain::{
     access, MunicipalityCode, RoundContent, Status, Submission, SubmissionState, User,
@@ -25,8 +26,9 @@ use crate::domain::{
 use crate::store::audit::AuditEvent;
 use crate::store::rounds;
 use crate::store::submissions::{self, Reopening, SaveOutcome};
+use crate::views::form::{FormEntry, FormFacts, FormPage, FormRights, HistoryPage, UnsavedPage};
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
+use crate::web::extract::{page_context, CsrfForm, Page};
 use crate::web::session::verify_csrf;
 use crate::web::session::SignedIn;
 use crate::web::{db, db_read, AppState};
@@ -133,82 +135,9 @@ async fn load_editable(
     }
 }
 
-#[derive(Debug, Serialize)]
-struct SavedAnswer {
-    status: Option<StatusView>,
-    comment: String,
-}
-
-#[derive(Debug, Serialize)]
-struct LastYear {
-    year: i32,
-    /// Its number last round.
-    code: String,
-    status: StatusView,
-    comment: String,
-}
-
-impl From<&PreviousAnswer> for LastYear {
-    fn from(p: &PreviousAnswer) -> Self {
-        LastYear {
-            year: p.year,
-            code: p.code.clone(),
-            status: p.status.into(),
-            comment: p.comment.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-struct FormRec {
-    id: i32,
-    code: String,
-    /// "3.2 (tidl. 1.2)" where the number changed since last round.
-    code_label: String,
-    text: String,
-    binding: &'static str,
-    status: String,
-    comment: String,
-    carried: bool,
-    /// Last round's answers to what it continues: one, or one per recommendation merged.
-    last_year: Vec<LastYear>,
-    /// It took in several recommendations: each last-year answer is listed with its number.
-    last_year_merged: bool,
-    last_year_year: Option<i32>,
-    status_error: Option<String>,
-    comment_error: Option<String>,
-    confirm_error: Option<String>,
-    /// What another user saved, shown beside this user's input after a conflict.
-    theirs: Option<SavedAnswer>,
-}
-
-#[derive(Debug, Serialize)]
-struct FormArea {
-    number: i32,
-    title: String,
-    recs: Vec<FormRec>,
-}
-
-/// A recommendation whose answer another user changed, listed once in the conflict summary.
-#[derive(Debug, Serialize)]
-struct ChangedAnswer {
-    id: i32,
-    code: String,
-}
-
-/// What the page shows besides the stored form: the user's input and messages.
+/// What the page shows besides the stored form, and with which status.
 struct PageInput {
-    typed: BTreeMap<i32, TypedAnswer>,
-    proposals: String,
-    version: i32,
-    errors: Vec<FieldError>,
-    notice: Option<String>,
-    conflict: Option<String>,
-    /// Why nothing was saved when the database refused the write.
-    failure: Option<String>,
-    theirs: Option<Submission>,
-    /// After a conflict: the answers the other person changed since this user's version.
-    changed: BTreeSet<i32>,
+    entry: FormEntry,
     status: StatusCode,
 }
 
@@ -222,213 +151,155 @@ impl PageInput {
         version: i32,
         refusal: Refusal,
     ) -> PageInput {
+        let failure = format!(
+            "{} Det, du skrev, står i felterne herunder, så du kan kopiere det.",
+            refusal_text(refusal, None)
+        );
         PageInput {
-            typed,
-            proposals,
-            version,
-            errors: Vec::new(),
-            notice: None,
-            conflict: None,
-            failure: Some(format!(
-                "{} Det, du skrev, står i felterne herunder, så du kan kopiere det.",
-                refusal_text(refusal, None)
-            )),
-            theirs: None,
-            changed: BTreeSet::new(),
+            entry: FormEntry {
+                typed,
+                proposals,
+                version,
+                failure: Some(failure),
+                ..FormEntry::default()
+            },
             status: StatusCode::CONFLICT,
         }
     }
 
-    fn stored(loaded: &Loaded) -> PageInput {
+    /// The form as stored, with a notice of what was just done.
+    fn stored(loaded: &Loaded, notice: Option<&'static str>) -> PageInput {
         PageInput {
-            typed: loaded.context().initial(),
-            proposals: loaded
-                .submission
-                .as_ref()
-                .map(|s| s.proposals.clone())
-                .unwrap_or_default(),
-            version: loaded.version(),
-            errors: Vec::new(),
-            notice: None,
-            conflict: None,
-            failure: None,
-            theirs: None,
-            changed: BTreeSet::new(),
+            entry: FormEntry {
+                typed: loaded.context().initial(),
+                proposals: loaded
+                    .submission
+                    .as_ref()
+                    .map(|s| s.proposals.clone())
+                    .unwrap_or_default(),
+                version: loaded.version(),
+                notice,
+                ..FormEntry::default()
+            },
             status: StatusCode::OK,
+        }
+    }
+
+    /// The input again with an error per field that cannot be saved as it is.
+    fn invalid(
+        errors: Vec<FieldError>,
+        typed: BTreeMap<i32, TypedAnswer>,
+        proposals: String,
+        version: i32,
+    ) -> PageInput {
+        PageInput {
+            entry: FormEntry {
+                typed,
+                proposals,
+                version,
+                errors,
+                ..FormEntry::default()
+            },
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+
+    /// The database refused the write: nothing is saved, the input is kept.
+    fn failed(input: FormInput) -> PageInput {
+        PageInput {
+            entry: FormEntry {
+                typed: input.typed,
+                proposals: input.proposals,
+                version: input.version,
+                failure: Some(SAVE_FAILED.to_owned()),
+                ..FormEntry::default()
+            },
+            status: StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
 
-fn render(
-    state: &AppState,
-    session: &Session,
-    user: &User,
-    loaded: &Loaded,
-    page: PageInput,
-) -> Result<HttpResponse, AppError> {
-    let content = &loaded.content;
-    let round = &content.round;
-    let code = &loaded.code;
-    let municipality = content.municipality(code).ok_or(AppError::NotFound)?;
+fn render(page: &Page, loaded: &Loaded, shown: PageInput) -> Result<HttpResponse, AppError> {
+    let (user, round, code) = (page.user(), &loaded.content.round, &loaded.code);
+    let now = page.state.clock.now();
     let submitted = loaded.submitted();
-    let now = state.clock.now();
-    let editable = !submitted && access::round_takes_answers(user, round, now, loaded.reopened());
-    let error_for = |field: String| {
-        page.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.clone())
+    let withdrawable = access::can_withdraw(user, round, code, now);
+    let rights = FormRights {
+        editable: !submitted && access::round_takes_answers(user, round, now, loaded.reopened()),
+        can_withdraw: submitted && withdrawable,
+        can_reopen: submitted && !withdrawable && access::can_reopen(user, round),
+        can_see_history: access::can_see_history(user, round),
     };
-    let areas: Vec<FormArea> = content
-        .focus_areas
-        .iter()
-        .map(|area| FormArea {
-            number: area.number,
-            title: area.title.clone(),
-            recs: content
-                .recommendations_of(area.id)
-                .map(|rec| {
-                    let mine = page.typed.get(&rec.id).cloned().unwrap_or_default();
-                    FormRec {
-                        id: rec.id,
-                        code: rec.code.clone(),
-                        text: rec.text.clone(),
-                        binding: crate::views::binding_label(rec.binding),
-                        status: mine.status,
-                        comment: mine.comment,
-                        carried: mine.carried,
-                        code_label: loaded
-                            .lineage
-                            .code_label(rec.id)
-                            .unwrap_or_else(|| rec.code.clone()),
-                        last_year_merged: loaded
-                            .lineage
-                            .link(rec.id)
-                            .is_some_and(|l| l.kind == lineage::LinkKind::Merged),
-                        last_year_year: loaded.lineage.previous.map(|(_, year)| year),
-                        last_year: loaded
-                            .previous
-                            .get(&rec.id)
-                            .into_iter()
-                            .flatten()
-                            .map(LastYear::from)
-                            .collect(),
-                        status_error: error_for(format!("status-{}", rec.id)),
-                        comment_error: error_for(format!("comment-{}", rec.id)),
-                        confirm_error: error_for(format!("confirm-{}", rec.id)),
-                        theirs: page
-                            .theirs
-                            .as_ref()
-                            .filter(|_| page.changed.contains(&rec.id))
-                            .map(|s| {
-                                let a = s.answer(rec.id);
-                                SavedAnswer {
-                                    status: a.and_then(|a| a.status).map(StatusView::from),
-                                    comment: a.map(|a| a.comment.clone()).unwrap_or_default(),
-                                }
-                            }),
-                    }
-                })
-                .collect(),
-        })
-        .collect();
+    let facts = FormFacts {
+        content: &loaded.content,
+        submission: loaded.submission.as_ref(),
+        previous: &loaded.previous,
+        lineage: &loaded.lineage,
+        code,
+    };
+    let model = FormPage::new(&facts, &shown.entry, rights).ok_or(AppError::NotFound)?;
+    page.render_status(shown.status, "form.html", &model)
+}
 
-    let mut context = base_context(session, Some(user))?;
-    context.insert("round", round);
-    context.insert("municipality_name", &municipality.official_name());
-    context.insert("code", code.as_str());
-    context.insert("version", &page.version);
-    context.insert("editable", &editable);
-    context.insert("areas", &areas);
-    context.insert("errors", &page.errors);
-    context.insert("notice", &page.notice);
-    context.insert("conflict", &page.conflict);
-    let conflict_changes: Vec<ChangedAnswer> = content
-        .focus_areas
-        .iter()
-        .flat_map(|area| content.recommendations_of(area.id))
-        .filter(|rec| page.changed.contains(&rec.id))
-        .map(|rec| ChangedAnswer {
-            id: rec.id,
-            code: rec.code.clone(),
-        })
-        .collect();
-    context.insert("conflict_changes", &conflict_changes);
-    context.insert("failure", &page.failure);
-    context.insert("proposals", &page.proposals);
-    context.insert("proposals_error", &error_for("proposals".to_owned()));
-    context.insert("proposals_max", &form::PROPOSALS_MAX_CHARS);
-    context.insert("deadline", &danish_datetime(round.deadline));
-    context.insert(
-        "statuses",
-        &Status::ALL
-            .iter()
-            .map(|s| StatusView::from(*s))
-            .collect::<Vec<_>>(),
-    );
-    context.insert(
-        "state_label",
-        loaded
-            .submission
-            .as_ref()
-            .map_or("Ikke påbegyndt", |s| s.state.label_da()),
-    );
-    let submitted_info = loaded
-        .submission
-        .as_ref()
-        .filter(|s| s.is_submitted())
-        .map(|s| crate::views::submission_line(Some(s)).sentence);
-    context.insert("submitted_info", &submitted_info);
-    context.insert(
-        "can_withdraw",
-        &(submitted && access::can_withdraw(user, round, code, now)),
-    );
-    context.insert(
-        "can_reopen",
-        &(submitted
-            && !access::can_withdraw(user, round, code, now)
-            && access::can_reopen(user, round)),
-    );
-    context.insert("can_see_history", &access::can_see_history(user, round));
-    context.insert("reopened", &loaded.reopened());
-    let closed_reason = if submitted || editable {
-        None
-    } else {
-        Some("Runden tager ikke imod svar: fristen er overskredet, eller runden er lukket. Kontakt KKR-sekretariatet, hvis skemaet skal genåbnes.")
-    };
-    context.insert("closed_reason", &closed_reason);
-    context.insert("comment_max", &crate::domain::Comment::MAX_CHARS);
-    state.pages.respond(page.status, "form.html", &context)
+/// What was just done to the form, as the redirect after it says (`?gemt=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Done {
+    Kladde,
+    Indsendt,
+    Tilbage,
+    Genaabnet,
+    /// Anything else says nothing.
+    #[serde(other)]
+    Other,
+}
+
+impl Done {
+    fn flag(self) -> &'static str {
+        match self {
+            Done::Kladde => "kladde",
+            Done::Indsendt => "indsendt",
+            Done::Tilbage => "tilbage",
+            Done::Genaabnet => "genaabnet",
+            Done::Other => "",
+        }
+    }
+
+    fn notice(self) -> Option<&'static str> {
+        match self {
+            Done::Kladde => Some("Kladden er gemt."),
+            Done::Indsendt => Some("Skemaet er indsendt. Tak!"),
+            Done::Tilbage => Some("Skemaet er trukket tilbage til kladde og kan rettes igen."),
+            Done::Genaabnet => Some("Skemaet er genåbnet. Kommunen kan rette og indsende igen."),
+            Done::Other => None,
+        }
+    }
+
+    /// The form's address with this flag, where the user is sent after a change.
+    fn redirect(self, round_id: i32, code: &MunicipalityCode) -> HttpResponse {
+        HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("{}?gemt={}", form_path(round_id, code), self.flag()),
+            ))
+            .finish()
+    }
 }
 
 #[derive(Debug, Deserialize)]
 pub struct ShowQuery {
-    gemt: Option<String>,
+    gemt: Option<Done>,
 }
 
 async fn show(
-    state: web::Data<AppState>,
-    session: Session,
+    page: Page,
     path: web::Path<(i32, String)>,
     query: web::Query<ShowQuery>,
-    SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
-    let loaded = load_editable(&state, &user, round_id, &code).await?;
-    let notice = match query.gemt.as_deref() {
-        Some("kladde") => Some("Kladden er gemt.".to_owned()),
-        Some("indsendt") => Some("Skemaet er indsendt. Tak!".to_owned()),
-        Some("tilbage") => {
-            Some("Skemaet er trukket tilbage til kladde og kan rettes igen.".to_owned())
-        }
-        Some("genaabnet") => {
-            Some("Skemaet er genåbnet. Kommunen kan rette og indsende igen.".to_owned())
-        }
-        _ => None,
-    };
-    let mut page = PageInput::stored(&loaded);
-    page.notice = notice;
-    render(&state, &session, &user, &loaded, page)
+    let loaded = load_editable(&page.state, page.user(), round_id, &code).await?;
+    let notice = query.gemt.and_then(Done::notice);
+    render(&page, &loaded, PageInput::stored(&loaded, notice))
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -453,6 +324,101 @@ const SAVE_FAILED: &str =
      ikke tilgængelig). Intet er gemt, og dine indtastninger står i felterne. \
      Prøv at gemme igen om lidt; fortsætter fejlen, så kontakt KKR-sekretariatet.";
 
+/// The posted form: a form to save, or the page again with why it cannot be saved.
+enum Checked {
+    Save(FormInput),
+    Show(Box<PageInput>),
+}
+
+/// Parses the posted fields and asks the round's rules whether they may be saved now (early,
+/// to answer before writing; the store asks again in the write's transaction).
+fn check(page: &Page, loaded: &Loaded, fields: &[(String, String)]) -> Result<Checked, AppError> {
+    let early = access::save_refusal(
+        page.user(),
+        &loaded.content.round,
+        loaded.submission.as_ref(),
+        page.state.clock.now(),
+    );
+    match (form::parse(fields, loaded.context()), early) {
+        (Err(FormRejection::Malformed(message)), _) => Err(AppError::BadRequest(format!(
+            "Formularen kunne ikke gemmes: {message}. Intet er gemt."
+        ))),
+        // Correcting the fields would not help: the refusal is what to say.
+        (
+            Err(FormRejection::Invalid {
+                typed,
+                version,
+                proposals,
+                ..
+            }),
+            Some(refusal),
+        ) => Ok(Checked::Show(Box::new(PageInput::refused(
+            typed, proposals, version, refusal,
+        )))),
+        (
+            Err(FormRejection::Invalid {
+                errors,
+                typed,
+                version,
+                proposals,
+            }),
+            None,
+        ) => Ok(Checked::Show(Box::new(PageInput::invalid(
+            errors, typed, proposals, version,
+        )))),
+        (Ok(input), Some(refusal)) => Ok(Checked::Show(Box::new(PageInput::refused(
+            input.typed,
+            input.proposals,
+            input.version,
+            refusal,
+        )))),
+        (Ok(input), None) => Ok(Checked::Save(input)),
+    }
+}
+
+/// The form a save is for, or the page that keeps the input when the database failed.
+enum Opened {
+    Form(Box<(Page, Loaded)>),
+    Kept(HttpResponse),
+}
+
+/// Opens the form for a save: the user (read from the database: when it cannot be reached,
+/// the typed input comes back on a page of its own, after the CSRF check so that a forged
+/// post is never echoed) and the form they may edit.
+async fn open_for_save(
+    state: web::Data<AppState>,
+    session: Session,
+    (round_id, code): (i32, &str),
+    signed_in: Result<SignedIn, AppError>,
+    fields: &[(String, String)],
+) -> Result<Opened, AppError> {
+    let user = match signed_in {
+        Ok(SignedIn(user)) => user,
+        Err(e) if database_failed(&e) => {
+            verify_csrf(&session, field(fields, "csrf_token"))?;
+            return unsaved(&state, &session, round_id, code, fields, &e).map(Opened::Kept);
+        }
+        Err(e) => return Err(e),
+    };
+    verify_csrf(&session, field(fields, "csrf_token"))?;
+    match load_editable(&state, &user, round_id, code).await {
+        Ok(loaded) => {
+            let page = Page {
+                state,
+                session,
+                user,
+            };
+            Ok(Opened::Form(Box::new((page, loaded))))
+        }
+        Err(e) if database_failed(&e) => {
+            unsaved(&state, &session, round_id, code, fields, &e).map(Opened::Kept)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Saves the form. The fields are read here, not by `CsrfForm`, so that the CSRF check comes
+/// after the sign-in's and a database failure still keeps the input.
 async fn save(
     state: web::Data<AppState>,
     session: Session,
@@ -460,71 +426,51 @@ async fn save(
     signed_in: Result<SignedIn, AppError>,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = fields.into_inner();
-    let (round_id, code) = path.into_inner();
-    // The user is read from the database: when it cannot be reached, the typed input comes
-    // back on a page of its own (after the CSRF check, so a forged post is never echoed).
-    let user = match signed_in {
-        Ok(SignedIn(user)) => user,
+    let (fields, (round_id, code)) = (fields.into_inner(), path.into_inner());
+    let target = (round_id, code.as_str());
+    let (page, loaded) = match open_for_save(state, session, target, signed_in, &fields).await? {
+        Opened::Form(opened) => *opened,
+        Opened::Kept(response) => return Ok(response),
+    };
+    let input = match check(&page, &loaded, &fields)? {
+        Checked::Save(input) => input,
+        Checked::Show(shown) => return render(&page, &loaded, *shown),
+    };
+    match write(&page, &loaded, &input).await {
+        Ok(SaveOutcome::Saved(saved)) => Ok(Done::saved(&saved)),
+        Ok(SaveOutcome::Conflict(theirs)) => {
+            let candidates = conflict_candidates(&page.state, &loaded, &input).await;
+            let (reloaded, shown) = after_conflict(loaded, input, theirs, candidates);
+            render(&page, &reloaded, shown)
+        }
+        Ok(SaveOutcome::Refused(refusal)) => {
+            let shown = PageInput::refused(input.typed, input.proposals, input.version, refusal);
+            render(&page, &loaded, shown)
+        }
+        // The database refused the write (read-only, disk full, gone): the transaction wrote
+        // nothing, and the user gets the form back with everything typed.
         Err(e) if database_failed(&e) => {
-            verify_csrf(&session, field(&fields, "csrf_token"))?;
-            return unsaved(&state, &session, round_id, &code, &fields, &e);
+            tracing::error!(error = %e, "saving a form failed");
+            render(&page, &loaded, PageInput::failed(input))
         }
-        Err(e) => return Err(e),
-    };
-    verify_csrf(&session, field(&fields, "csrf_token"))?;
-    let loaded = match load_editable(&state, &user, round_id, &code).await {
-        Ok(loaded) => loaded,
-        Err(e) if database_failed(&e) => {
-            return unsaved(&state, &session, round_id, &code, &fields, &e);
-        }
-        Err(e) => return Err(e),
-    };
-    // Asked early to answer before writing; the store asks again in the write's transaction.
-    let early = access::save_refusal(
-        &user,
-        &loaded.content.round,
-        loaded.submission.as_ref(),
-        state.clock.now(),
-    );
-
-    let input = match form::parse(&fields, loaded.context()) {
-        Ok(input) => input,
-        Err(FormRejection::Malformed(message)) => {
-            return Err(AppError::BadRequest(format!(
-                "Formularen kunne ikke gemmes: {message}. Intet er gemt."
-            )))
-        }
-        Err(FormRejection::Invalid {
-            errors,
-            typed,
-            version,
-            proposals,
-        }) => {
-            let page = match early {
-                // Correcting the fields would not help: the refusal is what to say.
-                Some(refusal) => PageInput::refused(typed, proposals, version, refusal),
-                None => PageInput {
-                    typed,
-                    proposals,
-                    version,
-                    errors,
-                    notice: None,
-                    conflict: None,
-                    failure: None,
-                    theirs: None,
-                    changed: BTreeSet::new(),
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                },
-            };
-            return render(&state, &session, &user, &loaded, page);
-        }
-    };
-    if let Some(refusal) = early {
-        let page = PageInput::refused(input.typed, input.proposals, input.version, refusal);
-        return render(&state, &session, &user, &loaded, page);
+        Err(e) => Err(e),
     }
+}
 
+impl Done {
+    /// Where a saved form sends the user.
+    fn saved(saved: &Submission) -> HttpResponse {
+        let done = if saved.is_submitted() {
+            Done::Indsendt
+        } else {
+            Done::Kladde
+        };
+        done.redirect(saved.round_id, &saved.municipality_code)
+    }
+}
+
+/// Writes the form through the write queue.
+async fn write(page: &Page, loaded: &Loaded, input: &FormInput) -> Result<SaveOutcome, AppError> {
     let target = submissions::SaveSubmission {
         round_id: loaded.content.round.id,
         municipality_code: loaded.code.clone(),
@@ -536,204 +482,97 @@ async fn save(
             FormAction::SaveDraft => SubmissionState::Draft,
         },
     };
-    let actor = user.clone();
-    let at = state.clock.now();
+    let actor = page.user.clone();
+    let at = page.state.clock.now();
     let stored = loaded.submission.clone();
-    let saved = state
+    page.state
         .writer
         .write(move |conn| submissions::save_form_in_tx(conn, &target, &actor, at, stored.as_ref()))
-        .await;
-    let outcome = match saved {
-        Ok(outcome) => outcome,
-        // The database refused the write (read-only, disk full, gone): the transaction wrote
-        // nothing, and the user gets the form back with everything typed.
-        Err(e) if database_failed(&e) => {
-            tracing::error!(error = %e, "saving a form failed");
-            let page = PageInput {
-                typed: input.typed,
-                proposals: input.proposals,
-                version: input.version,
-                errors: Vec::new(),
-                notice: None,
-                conflict: None,
-                failure: Some(SAVE_FAILED.to_owned()),
-                theirs: None,
-                changed: BTreeSet::new(),
-                status: StatusCode::SERVICE_UNAVAILABLE,
-            };
-            return render(&state, &session, &user, &loaded, page);
+        .await
+}
+
+/// The answers another user may have changed since this user's version, read from the
+/// form's history.
+async fn conflict_candidates(
+    state: &web::Data<AppState>,
+    loaded: &Loaded,
+    input: &FormInput,
+) -> BTreeSet<i32> {
+    let (round_id, code) = (loaded.content.round.id, loaded.code.clone());
+    let events = db(state, move |conn| {
+        Ok(submissions::history(conn, round_id, &code)?)
+    })
+    .await;
+    // Without the history (the database failed after the write was refused), every
+    // answer is a candidate, so the input is still kept and the differences shown.
+    match events {
+        Ok(events) => changed_since(&events, input.version),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the form's history after a conflict failed");
+            loaded
+                .content
+                .recommendations
+                .iter()
+                .map(|r| r.id)
+                .collect()
         }
-        Err(e) => return Err(e),
-    };
-    match outcome {
-        SaveOutcome::Saved(saved) => {
-            let flag = if saved.is_submitted() {
-                "indsendt"
-            } else {
-                "kladde"
-            };
-            Ok(HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    format!(
-                        "{}?gemt={flag}",
-                        form_path(saved.round_id, &saved.municipality_code)
-                    ),
-                ))
-                .finish())
-        }
-        SaveOutcome::Conflict(theirs) => {
-            let who = theirs
-                .updated_by
-                .clone()
-                .unwrap_or_else(|| "en anden bruger".into());
-            let (round_id, code) = (loaded.content.round.id, loaded.code.clone());
-            let events = db(&state, move |conn| {
-                Ok(submissions::history(conn, round_id, &code)?)
+    }
+}
+
+/// The page after a conflict: the form as the other user saved it, this user's input in the
+/// fields, and their saved answer beside each answer they changed that differs from it.
+fn after_conflict(
+    loaded: Loaded,
+    input: FormInput,
+    theirs: Submission,
+    candidates: BTreeSet<i32>,
+) -> (Loaded, PageInput) {
+    let who = theirs
+        .updated_by
+        .clone()
+        .unwrap_or_else(|| "en anden bruger".into());
+    // Only what the other person changed that now differs from this user's input:
+    // an answer both set alike needs no decision.
+    let changed: BTreeSet<i32> = candidates
+        .into_iter()
+        .filter(|id| {
+            let saved = theirs.answer(*id);
+            let saved_status = saved.and_then(|a| a.status).map(|s| s.as_str());
+            let saved_comment = saved.map_or("", |a| a.comment.as_str());
+            input.typed.get(id).is_none_or(|typed| {
+                (
+                    Some(typed.status.as_str()).filter(|s| !s.is_empty()),
+                    typed.comment.trim(),
+                ) != (saved_status, saved_comment.trim())
             })
-            .await;
-            // Without the history (the database failed after the write was refused), every
-            // answer is a candidate, so the input is still kept and the differences shown.
-            let candidates = match events {
-                Ok(events) => changed_since(&events, input.version),
-                Err(e) => {
-                    tracing::warn!(error = %e, "reading the form's history after a conflict failed");
-                    loaded
-                        .content
-                        .recommendations
-                        .iter()
-                        .map(|r| r.id)
-                        .collect()
-                }
-            };
-            // Only what the other person changed that now differs from this user's input:
-            // an answer both set alike needs no decision.
-            let changed: BTreeSet<i32> = candidates
-                .into_iter()
-                .filter(|id| {
-                    let saved = theirs.answer(*id);
-                    let saved_status = saved.and_then(|a| a.status).map(|s| s.as_str());
-                    let saved_comment = saved.map_or("", |a| a.comment.as_str());
-                    input.typed.get(id).is_none_or(|typed| {
-                        (
-                            Some(typed.status.as_str()).filter(|s| !s.is_empty()),
-                            typed.comment.trim(),
-                        ) != (saved_status, saved_comment.trim())
-                    })
-                })
-                .collect();
-            let message = format!(
-                "\u{2068}{who}\u{2069} gemte skemaet {} (version {}), efter at du åbnede det. Intet af det, du skrev, er gemt endnu: \
-                 dine indtastninger står i felterne. {}",
-                danish_datetime(theirs.updated_at),
-                theirs.version,
-                if changed.is_empty() {
-                    "Ingen af svarene er ændret, kun forslagene eller skemaets tilstand. Gem igen for at bruge dine indtastninger."
-                } else {
-                    "Svarene herunder er ændret; det gemte svar står ved hver af dem. Ret til, og gem igen for at bruge dine indtastninger."
-                }
-            );
-            let mut reloaded = loaded;
-            reloaded.submission = Some(theirs.clone());
-            let page = PageInput {
-                typed: input.typed,
-                proposals: input.proposals,
-                version: theirs.version,
-                errors: Vec::new(),
-                notice: None,
-                conflict: Some(message),
-                failure: None,
-                theirs: Some(theirs),
-                changed,
-                status: StatusCode::CONFLICT,
-            };
-            render(&state, &session, &user, &reloaded, page)
+        })
+        .collect();
+    let message = format!(
+        "\u{2068}{who}\u{2069} gemte skemaet {} (version {}), efter at du åbnede det. Intet af det, du skrev, er gemt endnu: \
+         dine indtastninger står i felterne. {}",
+        danish_datetime(theirs.updated_at),
+        theirs.version,
+        if changed.is_empty() {
+            "Ingen af svarene er ændret, kun forslagene eller skemaets tilstand. Gem igen for at bruge dine indtastninger."
+        } else {
+            "Svarene herunder er ændret; det gemte svar står ved hver af dem. Ret til, og gem igen for at bruge dine indtastninger."
         }
-        SaveOutcome::Refused(refusal) => {
-            let page = PageInput::refused(input.typed, input.proposals, input.version, refusal);
-            render(&state, &session, &user, &loaded, page)
-        }
-    }
-}
-
-/// One answer of a form that could not be saved, as the page that keeps it shows it.
-#[derive(Debug, Serialize)]
-struct KeptAnswer {
-    /// Its place among the answers posted (the page has no round to name it by).
-    number: usize,
-    id: String,
-    status: String,
-    status_view: Option<StatusView>,
-    comment: String,
-    confirm: Option<String>,
-}
-
-/// The page that keeps a form's input when the database failed before the form could be
-/// read: built from the posted fields alone, so it shows nothing the database holds.
-#[derive(Debug, Serialize)]
-struct UnsavedView {
-    form_path: String,
-    reason: &'static str,
-    version: String,
-    answers: Vec<KeptAnswer>,
-    proposals: String,
-    comment_max: usize,
-    proposals_max: usize,
-}
-
-impl UnsavedView {
-    fn from_fields(form_path: String, fields: &[(String, String)]) -> UnsavedView {
-        let mut answers: Vec<KeptAnswer> = Vec::new();
-        let mut answer = |id: &str| -> usize {
-            if let Some(i) = answers.iter().position(|a| a.id == id) {
-                return i;
-            }
-            answers.push(KeptAnswer {
-                number: answers.len() + 1,
-                id: id.to_owned(),
-                status: String::new(),
-                status_view: None,
-                comment: String::new(),
-                confirm: None,
-            });
-            answers.len() - 1
-        };
-        let is_id =
-            |id: &str| !id.is_empty() && id.len() <= 9 && id.bytes().all(|b| b.is_ascii_digit());
-        let mut version = String::new();
-        let mut proposals = String::new();
-        let mut rows: Vec<(usize, &str, &str)> = Vec::new();
-        for (name, value) in fields {
-            match name.split_once('-') {
-                Some((kind @ ("status" | "comment" | "confirm"), id)) if is_id(id) => {
-                    rows.push((answer(id), kind, value));
-                }
-                _ if name == "version" => value.clone_into(&mut version),
-                _ if name == "proposals" => value.clone_into(&mut proposals),
-                _ => {}
-            }
-        }
-        for (i, kind, value) in rows {
-            let kept = &mut answers[i];
-            match kind {
-                "status" => {
-                    value.clone_into(&mut kept.status);
-                    kept.status_view = Status::parse(value).ok().map(StatusView::from);
-                }
-                "comment" => value.clone_into(&mut kept.comment),
-                _ => kept.confirm = Some(value.to_owned()),
-            }
-        }
-        UnsavedView {
-            form_path,
-            reason: SAVE_FAILED,
-            version,
-            answers,
-            proposals,
-            comment_max: crate::domain::Comment::MAX_CHARS,
-            proposals_max: form::PROPOSALS_MAX_CHARS,
-        }
-    }
+    );
+    let mut reloaded = loaded;
+    reloaded.submission = Some(theirs.clone());
+    let shown = PageInput {
+        entry: FormEntry {
+            typed: input.typed,
+            proposals: input.proposals,
+            version: theirs.version,
+            conflict: Some(message),
+            theirs: Some(theirs),
+            changed,
+            ..FormEntry::default()
+        },
+        status: StatusCode::CONFLICT,
+    };
+    (reloaded, shown)
 }
 
 /// The database failed before the form could be read: a 503 page that keeps every field
@@ -748,9 +587,8 @@ fn unsaved(
 ) -> Result<HttpResponse, AppError> {
     tracing::error!(error = %error, "a form could not be saved: the database failed before the save");
     let (round_id, code) = parse_target(round_id, code)?;
-    let view = UnsavedView::from_fields(form_path(round_id, &code), fields);
-    let mut context = base_context(session, None)?;
-    context.extend(tera::Context::from_serialize(&view)?);
+    let model = UnsavedPage::from_fields(form_path(round_id, &code), SAVE_FAILED, fields);
+    let context = page_context(session, None, &model)?;
     let mut response = state.pages.respond(
         StatusCode::SERVICE_UNAVAILABLE,
         "form_unsaved.html",
@@ -844,6 +682,8 @@ pub struct ReopenForm {
     reason: Option<String>,
 }
 
+crate::csrf_protected!(ReopenForm);
+
 fn parse_version(raw: Option<&str>) -> Result<i32, AppError> {
     raw.and_then(|v| v.trim().parse().ok()).ok_or_else(|| {
         AppError::BadRequest(
@@ -853,86 +693,57 @@ fn parse_version(raw: Option<&str>) -> Result<i32, AppError> {
 }
 
 async fn reopen_with(
-    state: &web::Data<AppState>,
-    user: &User,
+    page: &Page,
     loaded: Loaded,
     version: i32,
     how: Reopening,
 ) -> Result<HttpResponse, AppError> {
     // Asked early; the store asks again in the write's transaction.
     let withdraw = matches!(how, Reopening::Withdraw);
+    let round = &loaded.content.round;
+    let now = page.state.clock.now();
     let early = match &loaded.submission {
-        Some(stored) => {
-            access::reopening_refusal(&loaded.content.round, stored, withdraw, state.clock.now())
-        }
+        Some(stored) => access::reopening_refusal(round, stored, withdraw, now),
         None => Some(Refusal::NotSubmitted),
     };
     if let Some(refusal) = early {
         return Err(refused(refusal, Some(&how)));
     }
-    let flag = match how {
-        Reopening::Withdraw => "tilbage",
-        Reopening::Reopen { .. } => "genaabnet",
-    };
-    let round_id = loaded.content.round.id;
-    let code = loaded.code.clone();
-    let actor = user.id;
-    let target = code.clone();
+    let (round_id, target, actor) = (round.id, loaded.code.clone(), page.user.id);
     let attempt = how.clone();
-    let at = state.clock.now();
-    let outcome = db(state, move |conn| {
+    let outcome = db(&page.state, move |conn| {
         Ok(submissions::reopen(
-            conn, round_id, &target, version, &attempt, actor, at,
+            conn, round_id, &target, version, &attempt, actor, now,
         )?)
     })
     .await?;
-    match outcome {
-        SaveOutcome::Saved(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("{}?gemt={flag}", form_path(round_id, &code)),
-            ))
-            .finish()),
-        SaveOutcome::Conflict(_) => Err(AppError::Conflict(
+    match (outcome, how) {
+        (SaveOutcome::Saved(_), Reopening::Withdraw) => Ok(Done::Tilbage.redirect(round_id, &loaded.code)),
+        (SaveOutcome::Saved(_), Reopening::Reopen { .. }) => Ok(Done::Genaabnet.redirect(round_id, &loaded.code)),
+        (SaveOutcome::Conflict(_), _) => Err(AppError::Conflict(
             "Skemaet er ændret af en anden, siden du åbnede det. Genindlæs siden og prøv igen. Intet er ændret.".into(),
         )),
-        SaveOutcome::Refused(refusal) => Err(refused(refusal, Some(&how))),
+        (SaveOutcome::Refused(refusal), how) => Err(refused(refusal, Some(&how))),
     }
 }
 
 async fn withdraw(
-    state: web::Data<AppState>,
-    session: Session,
+    page: Page,
     path: web::Path<(i32, String)>,
-    SignedIn(user): SignedIn,
-    form: web::Form<ReopenForm>,
+    form: CsrfForm<ReopenForm>,
 ) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, code) = path.into_inner();
-    let loaded = load_editable(&state, &user, round_id, &code).await?;
+    let loaded = load_editable(&page.state, page.user(), round_id, &code).await?;
     let version = parse_version(form.version.as_deref())?;
-    reopen_with(&state, &user, loaded, version, Reopening::Withdraw).await
+    reopen_with(&page, loaded, version, Reopening::Withdraw).await
 }
 
 /// The most characters a reopening reason takes.
 const REASON_MAX_CHARS: usize = 500;
 
-async fn reopen(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<(i32, String)>,
-    SignedIn(user): SignedIn,
-    form: web::Form<ReopenForm>,
-) -> Result<HttpResponse, AppError> {
-    verify_csrf(&session, form.csrf_token.as_deref())?;
-    let (round_id, code) = path.into_inner();
-    let (round_id, code) = parse_target(round_id, &code)?;
-    let loaded = load(&state, round_id, code).await?;
-    if !access::can_reopen(&user, &loaded.content.round) {
-        return Err(AppError::Forbidden);
-    }
-    let version = parse_version(form.version.as_deref())?;
-    let reason = form.reason.as_deref().unwrap_or("").trim().to_owned();
+/// The reason given for reopening a form: required, at most [`REASON_MAX_CHARS`].
+fn parse_reason(raw: Option<&str>) -> Result<String, AppError> {
+    let reason = raw.unwrap_or("").trim().to_owned();
     if reason.is_empty() {
         return Err(AppError::BadRequest(
             "Skriv en begrundelse for at genåbne skemaet. Intet er ændret.".into(),
@@ -943,7 +754,23 @@ async fn reopen(
             "Begrundelsen må højst være {REASON_MAX_CHARS} tegn. Intet er ændret."
         )));
     }
-    reopen_with(&state, &user, loaded, version, Reopening::Reopen { reason }).await
+    Ok(reason)
+}
+
+async fn reopen(
+    page: Page,
+    path: web::Path<(i32, String)>,
+    form: CsrfForm<ReopenForm>,
+) -> Result<HttpResponse, AppError> {
+    let (round_id, code) = path.into_inner();
+    let (round_id, code) = parse_target(round_id, &code)?;
+    let loaded = load(&page.state, round_id, code).await?;
+    if !access::can_reopen(page.user(), &loaded.content.round) {
+        return Err(AppError::Forbidden);
+    }
+    let version = parse_version(form.version.as_deref())?;
+    let reason = parse_reason(form.reason.as_deref())?;
+    reopen_with(&page, loaded, version, Reopening::Reopen { reason }).await
 }
 
 #[derive(Debug, Serialize)]
@@ -1024,16 +851,11 @@ fn version_text(after: &serde_json::Value) -> String {
         .unwrap_or_default()
 }
 
-async fn history(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<(i32, String)>,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
+async fn history(page: Page, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
     let (round_id, code) = parse_target(round_id, &code)?;
     let target = code.clone();
-    let (content, events) = db(&state, move |conn| {
+    let (content, events) = db(&page.state, move |conn| {
         let content = rounds::load_content(conn, round_id)?.ok_or(AppError::NotFound)?;
         if content.municipality(&target).is_none() {
             return Err(AppError::NotFound);
@@ -1042,7 +864,7 @@ async fn history(
         Ok((content, events))
     })
     .await?;
-    if !access::can_see_history(&user, &content.round) {
+    if !access::can_see_history(page.user(), &content.round) {
         return Err(AppError::Forbidden);
     }
     let codes: HashMap<i32, String> = content
@@ -1052,10 +874,11 @@ async fn history(
         .collect();
     let rows: Vec<HistoryRow> = events.iter().map(|e| describe(e, &codes)).collect();
     let municipality = content.municipality(&code).ok_or(AppError::NotFound)?;
-    let mut context = base_context(&session, Some(&user))?;
-    context.insert("round", &content.round);
-    context.insert("municipality_name", &municipality.official_name());
-    context.insert("code", code.as_str());
-    context.insert("rows", &rows);
-    state.pages.ok("history.html", &context)
+    let model = HistoryPage {
+        round: &content.round,
+        municipality_name: municipality.official_name(),
+        code: code.as_str(),
+        rows,
+    };
+    page.render("history.html", &model)
 }

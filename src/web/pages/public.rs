@@ -9,24 +9,20 @@
 
 use std::sync::Arc;
 
-use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::charts::DistributionChart;
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::status::StatusView;
-use crate::domain::summary::Counts;
-use crate::domain::time::danish_datetime;
 use crate::domain::{RoundState, Status};
 use crate::report::attachment::chart_title;
 use crate::report::sheets::{self, Scope, Separator};
 use crate::report::ReportError;
+use crate::views::overview::PublicRoundPage;
 use crate::web::error::AppError;
-use crate::web::infra::templates::base_context;
+use crate::web::extract::OpenPage;
 use crate::web::pages::dashboard::trend_title;
-use crate::web::session::MaybeSignedIn;
 use crate::web::{round_view, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -54,89 +50,16 @@ async fn published(
     }
 }
 
-#[derive(Debug, Serialize)]
-struct RecView {
-    code: String,
-    text: String,
-    binding: &'static str,
-    counts: Counts,
-    classification: Option<StatusView>,
-}
-
-#[derive(Debug, Serialize)]
-struct AreaView {
-    number: i32,
-    title: String,
-    recs: Vec<RecView>,
-}
-
-async fn page(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<i32>,
-    MaybeSignedIn(user): MaybeSignedIn,
-) -> Result<HttpResponse, AppError> {
-    let view = published(&state, path.into_inner()).await?;
-    let content = &view.data.content;
-    let round = &content.round;
-    let summary = &view.summary;
-    let chart = DistributionChart::from_summary(summary, &chart_title(round)).svg("fordeling")?;
+async fn page(page: OpenPage, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    let view = published(&page.state, path.into_inner()).await?;
+    let round = &view.data.content.round;
+    let chart =
+        DistributionChart::from_summary(&view.summary, &chart_title(round)).svg("fordeling")?;
     let trend = DistributionChart::from_trend(&view.trend, &trend_title(round)).svg("udvikling")?;
-    let areas: Vec<AreaView> = summary
-        .focus_areas
-        .iter()
-        .map(|a| AreaView {
-            number: a.number,
-            title: a.title.clone(),
-            recs: a
-                .recommendations
-                .iter()
-                .map(|r| RecView {
-                    code: r.code.clone(),
-                    text: r.text.clone(),
-                    binding: crate::views::binding_label(r.binding),
-                    counts: r.counts,
-                    classification: r.classification.map(StatusView::from),
-                })
-                .collect(),
-        })
-        .collect();
-    let heatmap = crate::views::heatmap_rows(&view);
-    let mut context = base_context(&session, user.as_ref())?;
-    context.insert("round", round);
-    context.insert("deadline", &danish_datetime(round.deadline));
-    context.insert("sentence", &summary.sentence);
-    context.insert("classification_counts", &summary.classification_counts);
-    context.insert("binding", &summary.binding.sentence);
-    context.insert("voluntary", &summary.voluntary.sentence);
-    context.insert("submitted_count", &summary.submitted_count);
-    context.insert("municipality_count", &summary.municipality_count);
-    context.insert("submitted_share", &summary.submitted_share);
-    context.insert("lists", &summary.council_lists());
-    context.insert("areas", &areas);
-    context.insert("chart_svg", &chart);
-    context.insert("trend_svg", &trend);
-    context.insert("trend_rounds", &view.trend.rounds);
-    context.insert("like_for_like", &view.trend.like_for_like);
-    context.insert("comparison", &view.trend.comparison);
-    context.insert(
-        "codes",
-        &content
-            .recommendations
-            .iter()
-            .map(|r| {
-                // " (tidl. 1.2)" where the number changed since last round: read out after
-                // the number, as on the signed-in heatmap.
-                let former = view
-                    .former_label(r.id)
-                    .map(|f| format!(" ({f})"))
-                    .unwrap_or_default();
-                serde_json::json!({ "code": r.code, "former": former })
-            })
-            .collect::<Vec<_>>(),
-    );
-    context.insert("heatmap", &heatmap);
-    state.pages.ok("public_round.html", &context)
+    page.render(
+        "public_round.html",
+        &PublicRoundPage::new(&view, chart, trend),
+    )
 }
 
 /// The export rows of the municipalities that submitted: no drafts, no empty rows.

@@ -11,17 +11,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix_session::Session;
 use actix_web::{web, HttpResponse};
 
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::snapshot_diff::{self, Attributed, Basis};
+use crate::domain::snapshot_diff::{self, Attributed, Basis, Logged};
 use crate::domain::{access, MunicipalityCode, User};
 use crate::store::snapshots::{self, StoredSnapshot};
 use crate::views::snapshot_changes::{self as view, ListState, PageFacts};
-use crate::web::infra::templates::base_context;
+use crate::web::extract::Page;
 use crate::web::pages::forms::parse_target;
-use crate::web::session::SignedIn;
 use crate::web::AppError;
 use crate::web::{db, round_view, AppState};
 
@@ -60,18 +58,7 @@ pub async fn compared(
     if !access::can_see_snapshot_changes(user, &content.round, &code) {
         return Err(AppError::Forbidden);
     }
-    let target = code.clone();
-    let (snapshot, log) = db(state, move |conn| {
-        match snapshots::get(conn, snapshot_id)? {
-            Some(s) if s.round_id == round_id && s.municipality_code == target.as_str() => {
-                let log = snapshots::change_log(conn, round_id, &target)?;
-                Ok(Some((s, log)))
-            }
-            _ => Ok(None),
-        }
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let (snapshot, log) = stored(state, round_id, &code, snapshot_id).await?;
     let today = snapshot_diff::record(&view.data, &code);
     let created = snapshot_diff::created_since(&log, snapshot.created_at);
     let result = snapshot_diff::read_stored(&snapshot.data).map(|(then, basis)| {
@@ -87,6 +74,28 @@ pub async fn compared(
         snapshot,
         result,
     })
+}
+
+/// The snapshot with the municipality's change log; 404 for a snapshot of another round or
+/// municipality.
+async fn stored(
+    state: &web::Data<AppState>,
+    round_id: i32,
+    code: &MunicipalityCode,
+    snapshot_id: i32,
+) -> Result<(StoredSnapshot, Vec<Logged>), AppError> {
+    let target = code.clone();
+    db(state, move |conn| {
+        match snapshots::get(conn, snapshot_id)? {
+            Some(s) if s.round_id == round_id && s.municipality_code == target.as_str() => {
+                let log = snapshots::change_log(conn, round_id, &target)?;
+                Ok(Some((s, log)))
+            }
+            _ => Ok(None),
+        }
+    })
+    .await?
+    .ok_or(AppError::NotFound)
 }
 
 /// "Ændret siden" or "Uændret" for each of a municipality's snapshots in the round, by id.
@@ -116,15 +125,10 @@ pub async fn list_states(
         .collect())
 }
 
-async fn page(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<(i32, String, i32)>,
-    SignedIn(user): SignedIn,
-) -> Result<HttpResponse, AppError> {
+async fn page(page: Page, path: web::Path<(i32, String, i32)>) -> Result<HttpResponse, AppError> {
     let (round_id, code, snapshot_id) = path.into_inner();
     let (round_id, code) = parse_target(round_id, &code)?;
-    let compared = compared(&state, &user, round_id, code, snapshot_id).await?;
+    let compared = compared(&page.state, page.user(), round_id, code, snapshot_id).await?;
     let content = &compared.view.data.content;
     let municipality = content
         .municipality(&compared.code)
@@ -140,14 +144,12 @@ async fn page(
         created_at: compared.snapshot.created_at,
         created_by: compared.snapshot.created_by.clone(),
     };
-    let page = view::page(
+    let model = view::page(
         facts,
         compared
             .result
             .as_ref()
             .map(|(basis, list)| (*basis, list.as_slice())),
     );
-    let mut context = tera::Context::from_serialize(&page)?;
-    context.extend(base_context(&session, Some(&user))?);
-    state.pages.ok("snapshot_changes.html", &context)
+    page.render("snapshot_changes.html", &model)
 }

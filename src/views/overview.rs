@@ -1,0 +1,363 @@
+//! The models of the pages that show a round as a whole: the front page's list of rounds, the
+//! round's dashboard (signed in) and its public page. The dashboard and the public page show
+//! the same recommendations by focus area ([`AreaView`]).
+
+use serde::Serialize;
+
+use crate::domain::analysis::RoundAnalysis;
+use crate::domain::group::Group;
+use crate::domain::status::StatusView;
+use crate::domain::summary::{ClassificationCounts, ClassifiedList, Counts, Response, Summary};
+use crate::domain::time::danish_datetime;
+use crate::domain::trend::{Comparison, LikeForLike, RoundPoint};
+use crate::domain::{access, Role, Round, User};
+
+use super::HeatRow;
+
+/// A round on the front page.
+#[derive(Debug, Serialize)]
+pub struct RoundLink {
+    pub id: i32,
+    pub title: String,
+    pub year: i32,
+    pub kkr: String,
+    pub state: &'static str,
+    pub deadline: String,
+    /// For municipal users: their own form and attachment.
+    pub own_code: Option<String>,
+    pub can_edit: bool,
+}
+
+/// The front page: the rounds the visitor may see.
+#[derive(Debug, Serialize)]
+pub struct HomePage {
+    pub rounds: Vec<RoundLink>,
+}
+
+impl HomePage {
+    /// The rounds of `all` the visitor may see; `taking_part` are the rounds the user's own
+    /// municipality takes part in (a round that leaves it out has no form or attachment).
+    pub fn new(all: Vec<Round>, user: Option<&User>, taking_part: &[i32]) -> HomePage {
+        let own = user
+            .and_then(|u| u.municipality_code.as_ref())
+            .map(|c| c.to_string());
+        let rounds = all
+            .into_iter()
+            .filter(|r| access::can_view_round(user, r))
+            .map(|r| {
+                let own_code = own.clone().filter(|_| taking_part.contains(&r.id));
+                let can_edit = own_code.is_some() && user.is_some_and(|u| u.role == Role::Editor);
+                RoundLink {
+                    id: r.id,
+                    title: r.title,
+                    year: r.year,
+                    kkr: r.kkr_name,
+                    state: r.state.label_da(),
+                    deadline: danish_datetime(r.deadline),
+                    own_code,
+                    can_edit,
+                }
+            })
+            .collect();
+        HomePage { rounds }
+    }
+}
+
+/// One recommendation with its counts, as the dashboard and the public page list it.
+#[derive(Debug, Serialize)]
+pub struct RecView {
+    pub id: i32,
+    pub code: String,
+    pub text: String,
+    pub binding: &'static str,
+    pub counts: Counts,
+    pub classification: Option<StatusView>,
+}
+
+/// A focus area with its recommendations.
+#[derive(Debug, Serialize)]
+pub struct AreaView {
+    pub number: i32,
+    pub title: String,
+    pub recs: Vec<RecView>,
+}
+
+/// The summary's focus areas, each with its recommendations' counts.
+pub fn areas(summary: &Summary) -> Vec<AreaView> {
+    summary
+        .focus_areas
+        .iter()
+        .map(|a| AreaView {
+            number: a.number,
+            title: a.title.clone(),
+            recs: a
+                .recommendations
+                .iter()
+                .map(|r| RecView {
+                    id: r.recommendation_id,
+                    code: r.code.clone(),
+                    text: r.text.clone(),
+                    binding: super::binding_label(r.binding),
+                    counts: r.counts,
+                    classification: r.classification.map(StatusView::from),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A group of the KKR's municipalities: one offered by the selector, or the one shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupRef {
+    pub id: i32,
+    pub name: String,
+    pub size: usize,
+}
+
+impl From<Group> for GroupRef {
+    fn from(g: Group) -> GroupRef {
+        GroupRef {
+            id: g.id,
+            size: g.members.len(),
+            name: g.name,
+        }
+    }
+}
+
+/// The dashboard's headline: only what the page shows, since the whole summary holds every
+/// municipality's standing.
+#[derive(Debug, Serialize)]
+pub struct Headline<'a> {
+    pub sentence: &'a str,
+    pub classification_counts: ClassificationCounts,
+    pub submitted_count: u32,
+    pub municipality_count: u32,
+    pub submitted_share: f64,
+    pub binding: &'a str,
+    pub voluntary: &'a str,
+}
+
+impl<'a> From<&'a Summary> for Headline<'a> {
+    fn from(summary: &'a Summary) -> Headline<'a> {
+        Headline {
+            sentence: &summary.sentence,
+            classification_counts: summary.classification_counts,
+            submitted_count: summary.submitted_count,
+            municipality_count: summary.municipality_count,
+            submitted_share: summary.submitted_share,
+            binding: &summary.binding.sentence,
+            voluntary: &summary.voluntary.sentence,
+        }
+    }
+}
+
+/// A recommendation not carried on from the previous round.
+#[derive(Debug, Serialize)]
+pub struct ItemView {
+    pub code: String,
+    pub text: String,
+}
+
+/// A municipality's form in the response tracker.
+#[derive(Debug, Serialize)]
+pub struct ResponseView {
+    pub code: String,
+    pub name: String,
+    pub response: &'static str,
+    pub submitted: bool,
+    pub when: Option<String>,
+    /// Who submitted it, for those who may see that.
+    pub by: Option<String>,
+}
+
+/// The trend part of the dashboard and the public page.
+#[derive(Debug, Serialize)]
+pub struct TrendView<'a> {
+    pub trend_rounds: &'a [RoundPoint],
+    pub like_for_like: &'a Option<LikeForLike>,
+    pub comparison: &'a Option<Comparison>,
+}
+
+impl<'a> TrendView<'a> {
+    pub fn of(view: &'a RoundAnalysis) -> TrendView<'a> {
+        TrendView {
+            trend_rounds: &view.trend.rounds,
+            like_for_like: &view.trend.like_for_like,
+            comparison: &view.trend.comparison,
+        }
+    }
+}
+
+/// The reminder tracker the KKR's admins see on the dashboard: the municipalities that have
+/// not submitted (`O`) and the reminders sent (`S`), as the reminders page builds them.
+#[derive(Debug, Serialize)]
+pub struct ReminderPanel<O, S> {
+    pub emails: String,
+    pub outstanding: Vec<O>,
+    pub tracker_level: u8,
+    pub sendings: Vec<S>,
+    pub round_open: bool,
+}
+
+/// The round's dashboard.
+#[derive(Debug, Serialize)]
+pub struct DashboardPage<'a, O, S> {
+    pub round: &'a Round,
+    pub state_label: &'static str,
+    pub deadline: String,
+    pub today: String,
+    pub summary: Headline<'a>,
+    pub lists: Vec<ClassifiedList>,
+    pub areas: Vec<AreaView>,
+    pub chart_svg: &'a str,
+    pub trend_svg: &'a str,
+    #[serde(flatten)]
+    pub trend: TrendView<'a>,
+    pub retired: Vec<ItemView>,
+    pub retired_year: Option<i32>,
+    pub can_read_answers: bool,
+    pub responses: Vec<ResponseView>,
+    pub own_code: Option<String>,
+    pub groups: Vec<GroupRef>,
+    pub group: Option<GroupRef>,
+    pub can_remind: bool,
+    /// For the KKR's admins only.
+    #[serde(flatten)]
+    pub reminders: Option<ReminderPanel<O, S>>,
+}
+
+/// What the dashboard shows besides the analysis: its charts, the day, the groups.
+pub struct DashboardParts<'a, O, S> {
+    pub chart_svg: &'a str,
+    pub trend_svg: &'a str,
+    pub today: String,
+    pub groups: Vec<GroupRef>,
+    pub group: Option<GroupRef>,
+    pub reminders: Option<ReminderPanel<O, S>>,
+}
+
+impl<'a, O, S> DashboardPage<'a, O, S> {
+    pub fn new(
+        view: &'a RoundAnalysis,
+        user: Option<&User>,
+        parts: DashboardParts<'a, O, S>,
+    ) -> DashboardPage<'a, O, S> {
+        let summary = &view.summary;
+        let round = &view.data.content.round;
+        DashboardPage {
+            round,
+            state_label: round.state.label_da(),
+            deadline: danish_datetime(round.deadline),
+            today: parts.today,
+            summary: Headline::from(summary),
+            lists: summary.council_lists(),
+            areas: areas(summary),
+            chart_svg: parts.chart_svg,
+            trend_svg: parts.trend_svg,
+            trend: TrendView::of(view),
+            retired: view
+                .trend
+                .retired
+                .iter()
+                .map(|r| ItemView {
+                    code: r.code.clone(),
+                    text: format!("{} ({})", r.text, r.sentence),
+                })
+                .collect(),
+            retired_year: view.trend.retired.first().map(|r| r.year),
+            can_read_answers: user.is_some_and(|u| access::can_read_all_answers(u, round)),
+            responses: summary
+                .municipalities
+                .iter()
+                .map(|m| ResponseView {
+                    code: m.code.to_string(),
+                    name: m.name.clone(),
+                    response: m.response.label_da(),
+                    submitted: m.response == Response::Submitted,
+                    when: m.submitted_at.map(danish_datetime),
+                    by: m
+                        .submitted_by
+                        .clone()
+                        .filter(|_| access::can_see_submitter(user, round, &m.code)),
+                })
+                .collect(),
+            own_code: user
+                .and_then(|u| u.municipality_code.as_ref())
+                .map(|c| c.to_string()),
+            groups: parts.groups,
+            group: parts.group,
+            can_remind: parts.reminders.is_some(),
+            reminders: parts.reminders,
+        }
+    }
+}
+
+/// A heatmap column's header on the public page.
+#[derive(Debug, Serialize)]
+pub struct CodeHeader {
+    pub code: String,
+    /// " (tidl. 1.2)" where the number changed since last round: read out after the number,
+    /// as on the signed-in heatmap.
+    pub former: String,
+}
+
+/// A published round's page for everyone: names municipalities, never people.
+#[derive(Debug, Serialize)]
+pub struct PublicRoundPage<'a> {
+    pub round: &'a Round,
+    pub deadline: String,
+    pub sentence: &'a str,
+    pub classification_counts: ClassificationCounts,
+    pub binding: &'a str,
+    pub voluntary: &'a str,
+    pub submitted_count: u32,
+    pub municipality_count: u32,
+    pub submitted_share: f64,
+    pub lists: Vec<ClassifiedList>,
+    pub areas: Vec<AreaView>,
+    pub chart_svg: String,
+    pub trend_svg: String,
+    #[serde(flatten)]
+    pub trend: TrendView<'a>,
+    pub codes: Vec<CodeHeader>,
+    pub heatmap: Vec<HeatRow>,
+}
+
+impl<'a> PublicRoundPage<'a> {
+    pub fn new(view: &'a RoundAnalysis, chart_svg: String, trend_svg: String) -> Self {
+        let content = &view.data.content;
+        let summary = &view.summary;
+        PublicRoundPage {
+            round: &content.round,
+            deadline: danish_datetime(content.round.deadline),
+            sentence: &summary.sentence,
+            classification_counts: summary.classification_counts,
+            binding: &summary.binding.sentence,
+            voluntary: &summary.voluntary.sentence,
+            submitted_count: summary.submitted_count,
+            municipality_count: summary.municipality_count,
+            submitted_share: summary.submitted_share,
+            lists: summary.council_lists(),
+            areas: areas(summary),
+            chart_svg,
+            trend_svg,
+            trend: TrendView::of(view),
+            codes: content
+                .recommendations
+                .iter()
+                .map(|r| CodeHeader {
+                    code: r.code.clone(),
+                    former: former_suffix(view, r.id),
+                })
+                .collect(),
+            heatmap: super::heatmap_rows(view),
+        }
+    }
+}
+
+/// " (tidl. 1.2)" where a recommendation's number changed since last round, else empty.
+pub fn former_suffix(view: &RoundAnalysis, recommendation_id: i32) -> String {
+    view.former_label(recommendation_id)
+        .map(|f| format!(" ({f})"))
+        .unwrap_or_default()
+}
