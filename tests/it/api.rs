@@ -5,7 +5,8 @@ use crate::helpers::*;
 use serde_json::Value;
 use trafiklys::domain::Role;
 
-fn json(response: &Response) -> Value {
+/// The JSON body of a response, which must say it is JSON.
+pub fn json(response: &Response) -> Value {
     assert!(
         response.content_type.starts_with("application/json"),
         "content type {}",

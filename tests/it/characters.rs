@@ -27,10 +27,6 @@ const CORPUS: &[(&str, &str)] = &[
     ("Privat", "tegn \u{E000} \u{FEFF}\u{FFFF} slut"),
 ];
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Submits Frederiksberg's form with one corpus entry per recommendation, directly in the
 /// store (as data from before the form refused control characters would be).
 fn submit_corpus(app: &TestApp, code: &str) {

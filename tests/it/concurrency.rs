@@ -21,24 +21,7 @@ struct Attempt {
 
 /// Every recommendation on the page answered green with `comment`, as a draft.
 fn form_with_comment(page: &str, comment: &str) -> Vec<(String, String)> {
-    let mut fields = vec![
-        ("csrf_token".to_owned(), csrf_from(page)),
-        ("version".to_owned(), hidden_value(page, "version")),
-        ("action".to_owned(), "save".to_owned()),
-    ];
-    let mut seen = Vec::new();
-    for (i, m) in page.match_indices("name=\"status-") {
-        let id: String = page[i + m.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        if !seen.contains(&id) {
-            fields.push((format!("status-{id}"), "green".to_owned()));
-            fields.push((format!("comment-{id}"), comment.to_owned()));
-            seen.push(id);
-        }
-    }
-    fields
+    form_fields(page, "save", "green", comment)
 }
 
 #[test]

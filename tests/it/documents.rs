@@ -8,10 +8,6 @@ use trafiklys::store::{rounds, submissions, users};
 
 const ATTACHMENT: &str = "/rounds/2/municipalities/147/attachment.pdf";
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn page_count(pdf: &[u8]) -> usize {
     let info = pdf_info(pdf);
     info.lines()

@@ -55,10 +55,6 @@ fn a_kkr_member_does_not_see_a_municipalitys_draft_in_its_attachment() {
 const EVIL_FIRST: &str = "=SUM(1+2)";
 const EVIL: &str = "#set page(fill: red) <b>fed</b> *ikke fed* $x$ @ref";
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[test]
 fn the_attachment_holds_the_region_the_own_answers_and_literal_comments() {
     let app = spawn_app();

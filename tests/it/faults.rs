@@ -6,25 +6,6 @@ use trafiklys::domain::Role;
 
 const FORM: &str = "/rounds/2/municipalities/147/form";
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The recommendation ids on a form page, in order.
-fn recommendation_ids(page: &str) -> Vec<String> {
-    let mut ids: Vec<String> = page
-        .match_indices("name=\"comment-")
-        .map(|(i, m)| {
-            page[i + m.len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect()
-        })
-        .collect();
-    ids.dedup();
-    ids
-}
-
 /// The form as a user fills it in: every answer yellow with a comment of its own.
 fn typed_form(page: &str, action: &str) -> Vec<(String, String)> {
     let mut fields = vec![
@@ -34,7 +15,7 @@ fn typed_form(page: &str, action: &str) -> Vec<(String, String)> {
     ];
     for id in recommendation_ids(page) {
         fields.push((format!("status-{id}"), "yellow".into()));
-        fields.push((format!("comment-{id}"), typed_comment(&id)));
+        fields.push((format!("comment-{id}"), typed_comment(&id.to_string())));
     }
     fields.push(("proposals".into(), "Et forslag skrevet i hånden".into()));
     fields
@@ -42,19 +23,6 @@ fn typed_form(page: &str, action: &str) -> Vec<(String, String)> {
 
 fn typed_comment(id: &str) -> String {
     format!("Skrevet i hånden til anbefaling {id}")
-}
-
-fn post_fields(
-    app: &TestApp,
-    agent: &ureq::Agent,
-    path: &str,
-    fields: &[(String, String)],
-) -> Response {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post(agent, path, &borrowed)
 }
 
 /// Every typed comment and the proposal stand in the page's fields.
@@ -86,7 +54,7 @@ fn a_save_after_the_deadline_comes_back_with_the_input_and_the_reason_in_the_err
             // Incomplete as well: the deadline is still what the user is told.
             fields.retain(|(name, _)| !name.starts_with("status-"));
         }
-        let response = post_fields(&app, &editor, FORM, &fields);
+        let response = app.post_fields(&editor, FORM, &fields);
         assert_eq!(response.status, 409, "{action}");
         let text = response.text();
         let summary_at = text
@@ -140,7 +108,7 @@ fn a_save_while_the_database_cannot_be_reached_keeps_the_input_and_sends_it_agai
     let fields = typed_form(&page, "save");
 
     app.cut_database();
-    let response = post_fields(&app, &editor, FORM, &fields);
+    let response = app.post_fields(&editor, FORM, &fields);
     app.restore_database();
 
     assert_eq!(response.status, 503);
@@ -160,7 +128,7 @@ fn a_save_while_the_database_cannot_be_reached_keeps_the_input_and_sends_it_agai
     );
 
     // Trying again from that page, with the database back, saves what was typed.
-    let again = post_fields(&app, &editor, FORM, &kept_fields(&kept, "save"));
+    let again = app.post_fields(&editor, FORM, &kept_fields(&kept, "save"));
     assert_eq!(again.status, 303, "{}", again.text());
     let saved = app.submission(ROUND_2017, "147").expect("the draft");
     assert_eq!(saved.version, before.version + 1);

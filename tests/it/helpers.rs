@@ -15,6 +15,10 @@ use trafiklys::store::{self, DbPool};
 use trafiklys::store::{rounds, submissions, users};
 use trafiklys::web;
 
+pub use crate::html::{
+    answered_form, csrf_from, form_fields, hidden_value, parse, recommendation_ids,
+};
+
 pub struct TestApp {
     pub address: String,
     /// The database as the command line takes it: the SQLite file, or the PostgreSQL URL.
@@ -395,6 +399,20 @@ impl TestApp {
         )
     }
 
+    /// Posts form fields held as owned pairs (as the form helpers build them).
+    pub fn post_fields(
+        &self,
+        agent: &ureq::Agent,
+        path: &str,
+        fields: &[(String, String)],
+    ) -> Response {
+        let borrowed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post(agent, path, &borrowed)
+    }
+
     pub fn password(&self, role: Role) -> String {
         self.sign_ins
             .iter()
@@ -599,19 +617,10 @@ impl TestApp {
     }
 }
 
-/// The value of the first hidden field with this name on a page.
-pub fn hidden_value(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no hidden field {name} on the page"))
-        + marker.len();
-    let end = html[start..].find('"').expect("end of value") + start;
-    html[start..end].to_owned()
-}
-
-pub fn csrf_from(html: &str) -> String {
-    hidden_value(html, "csrf_token")
+/// Text with its whitespace folded to single spaces: a page's or a PDF's text as a reader
+/// sees it, whatever the line breaks.
+pub fn folded(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The text of a PDF, through poppler's pdftotext (Debian package poppler-utils).

@@ -103,10 +103,6 @@ fn submit(app: &TestApp, round_id: i32, code: &str, statuses: &[(&str, Status, &
     }
 }
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// A 2018 draft of KKR Hovedstaden with no recommendations yet; returns its id.
 fn empty_2018_draft(app: &TestApp) -> i32 {
     let setup = trafiklys::domain::rounds::RoundSetup::parse(

@@ -320,48 +320,16 @@ fn contact_and_privacy_have_edit_pages_for_the_installation_admin() {
     assert_eq!(pages, 2);
 }
 
-/// The recommendation ids on a form page, in order.
-fn recommendation_ids(page: &str) -> Vec<i32> {
-    let mut ids: Vec<i32> = page
-        .match_indices("name=\"status-")
-        .map(|(i, m)| {
-            page[i + m.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect::<String>()
-                .parse()
-                .unwrap()
-        })
-        .collect();
-    ids.dedup();
-    ids
-}
-
 /// Every recommendation green with a comment; `changed` gets another comment.
-fn form_fields(page: &str, changed: Option<i32>) -> Vec<(String, String)> {
-    let mut fields = vec![
-        ("csrf_token".to_owned(), csrf_from(page)),
-        ("version".to_owned(), hidden_value(page, "version")),
-        ("action".to_owned(), "save".to_owned()),
-    ];
-    for id in recommendation_ids(page) {
-        fields.push((format!("status-{id}"), "green".into()));
+fn form_fields_changing(page: &str, changed: Option<i32>) -> Vec<(String, String)> {
+    answered_form(page, "save", |id| {
         let comment = if Some(id) == changed {
             format!("Ny tekst til {id}")
         } else {
             format!("Kommentar til {id}")
         };
-        fields.push((format!("comment-{id}"), comment));
-    }
-    fields
-}
-
-fn post(app: &TestApp, agent: &ureq::Agent, fields: &[(String, String)]) -> Response {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post(agent, FORM, &borrowed)
+        ("green".into(), comment)
+    })
 }
 
 #[test]
@@ -371,7 +339,11 @@ fn the_conflict_page_shows_only_the_answers_the_other_person_changed_and_names_t
     let admin = app.signed_in(Role::Admin);
     // A common starting point both open.
     let first = app.get(&admin, FORM).text();
-    assert_eq!(post(&app, &admin, &form_fields(&first, None)).status, 303);
+    assert_eq!(
+        app.post_fields(&admin, FORM, &form_fields_changing(&first, None))
+            .status,
+        303
+    );
     let admin_page = app.get(&admin, FORM).text();
     let editor_page = app.get(&editor, FORM).text();
     let ids = recommendation_ids(&editor_page);
@@ -379,10 +351,19 @@ fn the_conflict_page_shows_only_the_answers_the_other_person_changed_and_names_t
 
     // The admin changes one answer; the editor, on the old version, another.
     assert_eq!(
-        post(&app, &admin, &form_fields(&admin_page, Some(theirs))).status,
+        app.post_fields(
+            &admin,
+            FORM,
+            &form_fields_changing(&admin_page, Some(theirs))
+        )
+        .status,
         303
     );
-    let conflict = post(&app, &editor, &form_fields(&editor_page, Some(mine)));
+    let conflict = app.post_fields(
+        &editor,
+        FORM,
+        &form_fields_changing(&editor_page, Some(mine)),
+    );
     assert_eq!(conflict.status, 409);
     let html = conflict.text();
     assert_eq!(

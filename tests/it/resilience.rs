@@ -9,10 +9,6 @@ use trafiklys::domain::Role;
 
 const FORM: &str = "/rounds/2/municipalities/147/form";
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn moved(path: &std::path::Path) -> std::path::PathBuf {
     path.with_extension("moved")
 }

@@ -105,28 +105,6 @@ fn round_actions(app: &TestApp, round_id: i32) -> Vec<String> {
         .collect()
 }
 
-/// Form fields for every recommendation on an editor's form page.
-fn form_fields(page: &str, action: &str, status: &str, comment: &str) -> Vec<(String, String)> {
-    let mut fields = vec![
-        ("csrf_token".to_owned(), csrf_from(page)),
-        ("version".to_owned(), hidden_value(page, "version")),
-        ("action".to_owned(), action.to_owned()),
-    ];
-    let mut seen = Vec::new();
-    for (i, m) in page.match_indices("name=\"status-") {
-        let id: String = page[i + m.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        if !seen.contains(&id) {
-            fields.push((format!("status-{id}"), status.to_owned()));
-            fields.push((format!("comment-{id}"), comment.to_owned()));
-            seen.push(id);
-        }
-    }
-    fields
-}
-
 #[test]
 fn a_fresh_installation_has_every_municipality_and_kkr_without_the_demo() {
     let app = spawn_app_without_demo();

@@ -137,24 +137,7 @@ fn post(agent: &ureq::Agent, base: &str, path: &str, fields: &[(String, String)]
 
 /// Every recommendation answered green with `comment`, submitted.
 fn submitted_form(page: &str, comment: &str) -> Vec<(String, String)> {
-    let mut fields = vec![
-        ("csrf_token".to_owned(), csrf_from(page)),
-        ("version".to_owned(), hidden_value(page, "version")),
-        ("action".to_owned(), "submit".to_owned()),
-    ];
-    let mut seen = Vec::new();
-    for (i, m) in page.match_indices("name=\"status-") {
-        let id: String = page[i + m.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        if !seen.contains(&id) {
-            fields.push((format!("status-{id}"), "green".to_owned()));
-            fields.push((format!("comment-{id}"), comment.to_owned()));
-            seen.push(id);
-        }
-    }
-    fields
+    form_fields(page, "submit", "green", comment)
 }
 
 fn submitted_count(dashboard: &str) -> u32 {

@@ -2,7 +2,7 @@
 //! today on its page, in the snapshot list and in the API, with who made each change and
 //! when; who may see it; and snapshots saved before the comparison's record was stored.
 
-use crate::api::{assert_documented, openapi};
+use crate::api::{assert_documented, json, openapi};
 use crate::helpers::*;
 use serde_json::Value;
 use trafiklys::domain::rounds::RoundSetup;
@@ -14,21 +14,8 @@ const MUNICIPALITY: &str = "/rounds/2/municipalities/147";
 const FORM: &str = "/rounds/2/municipalities/147/form";
 const EDITOR: &str = "Emma Editor (Frederiksberg)";
 
-fn json(response: &Response) -> Value {
-    assert!(
-        response.content_type.starts_with("application/json"),
-        "content type {}",
-        response.content_type
-    );
-    serde_json::from_slice(&response.bytes).expect("JSON body")
-}
-
 fn post_fields(app: &TestApp, agent: &ureq::Agent, path: &str, fields: &[(String, String)]) {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let response = app.post(agent, path, &borrowed);
+    let response = app.post_fields(agent, path, fields);
     assert_eq!(response.status, 303, "{path}: {}", response.text());
 }
 

@@ -7,44 +7,13 @@ use trafiklys::store::{audit, rounds};
 
 const FORM: &str = "/rounds/2/municipalities/147/form";
 
-fn form_fields(page: &str, action: &str, status: &str, comment: &str) -> Vec<(String, String)> {
-    let mut fields = vec![
-        ("csrf_token".to_owned(), csrf_from(page)),
-        ("version".to_owned(), hidden_value(page, "version")),
-        ("action".to_owned(), action.to_owned()),
-    ];
-    let mut seen = Vec::new();
-    for (i, m) in page.match_indices("name=\"status-") {
-        let id: String = page[i + m.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        if seen.contains(&id) {
-            continue;
-        }
-        fields.push((format!("status-{id}"), status.to_owned()));
-        fields.push((format!("comment-{id}"), comment.to_owned()));
-        seen.push(id);
-    }
-    fields
-}
-
-fn post(app: &TestApp, agent: &ureq::Agent, path: &str, fields: &[(String, String)]) -> Response {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post(agent, path, &borrowed)
-}
-
 #[test]
 fn an_editor_can_withdraw_a_submitted_form_before_the_deadline() {
     let app = spawn_app();
     let agent = app.signed_in(Role::Editor);
     let page = app.get(&agent, FORM).text();
     assert_eq!(
-        post(
-            &app,
+        app.post_fields(
             &agent,
             FORM,
             &form_fields(&page, "submit", "red", "Ikke nået")
@@ -80,8 +49,7 @@ fn after_the_deadline_the_form_is_locked_for_editors() {
     let page = app.get(&agent, FORM).text();
     app.set_deadline_hours_from_now(ROUND_2017, -1);
     let before = app.submission(ROUND_2017, "147");
-    let response = post(
-        &app,
+    let response = app.post_fields(
         &agent,
         FORM,
         &form_fields(&page, "save", "green", "For sent"),
@@ -172,8 +140,7 @@ fn an_admin_reopens_after_the_deadline_with_a_recorded_reason_and_the_editor_res
     let editor = app.signed_in(Role::Editor);
     let form = app.get(&editor, FORM).text();
     assert!(form.contains("genåbnet af KKR-sekretariatet"));
-    let response = post(
-        &app,
+    let response = app.post_fields(
         &editor,
         FORM,
         &form_fields(&form, "submit", "yellow", "Rettet"),
@@ -255,7 +222,7 @@ fn answers_carried_from_last_year_are_marked_until_confirmed() {
             fields.push((format!("comment-{id}"), "Nyt i år".into()));
         }
     }
-    let refused = post(&app, &agent, FORM, &fields);
+    let refused = app.post_fields(&agent, FORM, &fields);
     assert_eq!(refused.status, 422);
     let body = refused.text();
     for id in &ids {
@@ -265,7 +232,7 @@ fn answers_carried_from_last_year_are_marked_until_confirmed() {
     for id in &ids {
         fields.push((format!("confirm-{id}"), "1".into()));
     }
-    let accepted = post(&app, &agent, FORM, &fields);
+    let accepted = app.post_fields(&agent, FORM, &fields);
     assert_eq!(accepted.status, 303, "{}", accepted.text());
     let stored = app.submission(ROUND_2017, "147").unwrap();
     assert!(stored.is_submitted());
@@ -289,12 +256,7 @@ fn a_closed_round_takes_no_answers() {
     let page = app.get(&agent, FORM).text();
     rounds::set_state(&mut app.conn(), ROUND_2017, RoundState::Closed, None).unwrap();
     let before = app.submission(ROUND_2017, "147");
-    let response = post(
-        &app,
-        &agent,
-        FORM,
-        &form_fields(&page, "save", "green", "x"),
-    );
+    let response = app.post_fields(&agent, FORM, &form_fields(&page, "save", "green", "x"));
     assert_eq!(response.status, 409);
     assert_eq!(app.submission(ROUND_2017, "147"), before);
 }
@@ -357,8 +319,7 @@ fn every_change_leaves_an_audit_row_naming_the_answer() {
     let count = |id: i32| audit::history(&mut app.conn(), "submission", &id.to_string()).unwrap();
     let events_before = count(before.id).len();
     assert_eq!(
-        post(
-            &app,
+        app.post_fields(
             &agent,
             FORM,
             &form_fields(&page, "save", "green", "Opdateret")
