@@ -6,7 +6,6 @@
 use std::io::Read;
 
 use crate::helpers::*;
-use trafiklys::domain::rounds::RoundSetup;
 use trafiklys::domain::Role;
 use trafiklys::store::{recommendation_sets, rounds};
 
@@ -56,14 +55,7 @@ fn the_agenda_item_tells_what_changed_in_the_set_since_last_round() {
         ),
         "{text}"
     );
-    for heading in [
-        "Beslutningstema",
-        "Sagsfremstilling og økonomi",
-        "Bevilling",
-        "Retsgrundlag",
-        "Kompetence",
-        "Indstilling",
-    ] {
+    for heading in AGENDA_HEADINGS {
         assert!(text.contains(&format!("\n{heading}\n")), "{heading}");
     }
     // No start year is given in the demo: the item does not say when the cooperation began
@@ -282,24 +274,8 @@ fn the_download_form_sends_each_choice_on_and_keeps_bad_input_with_a_danish_mess
 #[test]
 fn a_reworded_recommendation_and_an_adopted_proposal_are_told_with_who_proposed_it() {
     let app = spawn_app();
+    let draft = app.create_2018_draft(None, true);
     let conn = &mut app.conn();
-    let draft = rounds::create_round(
-        conn,
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup: RoundSetup::parse(
-                "2018",
-                "Status 2018",
-                "beskæftigelsesområdet",
-                "1.12.2018 23.59",
-            )
-            .unwrap(),
-            participants: None,
-            from_previous: true,
-        },
-        None,
-    )
-    .unwrap();
     // Frederiksberg's 2017 draft proposes a new focus area; it is adopted into 2018.
     let submission = app.submission(ROUND_2017, "147").unwrap().id;
     rounds::adopt_proposal(conn, submission, "Unge uden uddannelse", None).unwrap();
@@ -448,31 +424,6 @@ fn the_spreadsheet_prints_landscape_on_one_page_width_with_title_sentence_and_da
     );
 }
 
-/// A 2018 draft of KKR Hovedstaden from 2017, with the given municipalities taking part
-/// (`None`: all).
-fn draft_2018(
-    app: &TestApp,
-    participants: Option<Vec<trafiklys::domain::MunicipalityCode>>,
-) -> i32 {
-    rounds::create_round(
-        &mut app.conn(),
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup: RoundSetup::parse(
-                "2018",
-                "Status 2018",
-                "beskæftigelsesområdet",
-                "1.12.2018 23.59",
-            )
-            .unwrap(),
-            participants,
-            from_previous: true,
-        },
-        None,
-    )
-    .unwrap()
-}
-
 /// The text between "Justering af anbefalinger" and the next numbered heading.
 fn adjustments_of(text: &str) -> String {
     let start = text.find("2. Justering af anbefalinger\n").expect(text);
@@ -492,7 +443,7 @@ fn a_round_with_a_left_out_municipality_and_no_start_year_says_neither_when_nor_
         .map(|m| m.code.clone())
         .filter(|c| c.as_str() != "165")
         .collect();
-    let draft = draft_2018(&app, Some(taking_part));
+    let draft = app.create_2018_draft(Some(taking_part), true);
     let admin = app.signed_in(Role::Admin);
     let text = app
         .get(
@@ -547,7 +498,7 @@ fn a_round_with_a_left_out_municipality_and_no_start_year_says_neither_when_nor_
 #[test]
 fn a_start_year_given_on_the_round_page_is_stated_and_holds_for_the_rounds_after() {
     let app = spawn_app();
-    let draft = draft_2018(&app, None);
+    let draft = app.create_2018_draft(None, true);
     let admin = app.signed_in(Role::Admin);
     let agenda = format!("/rounds/{draft}/municipalities/147/agenda.txt");
     let text = app.get(&admin, &agenda).text();
@@ -635,7 +586,7 @@ fn a_start_year_given_on_the_round_page_is_stated_and_holds_for_the_rounds_after
 #[test]
 fn a_move_a_merge_a_reword_and_a_retirement_are_each_told_once_with_old_and_new_numbers() {
     let app = spawn_app();
-    let draft = draft_2018(&app, None);
+    let draft = app.create_2018_draft(None, true);
     let conn = &mut app.conn();
     let content = rounds::load_content(conn, draft).unwrap().unwrap();
     let by_code = |code: &str| {

@@ -5,8 +5,7 @@
 use std::process::Command;
 
 use crate::helpers::*;
-use trafiklys::domain::{Answer, MunicipalityCode, Role, Status, SubmissionState};
-use trafiklys::store::{rounds, submissions, users};
+use trafiklys::domain::{Role, Status, SubmissionState};
 
 /// One entry per kind of text, each led by a Danish word that the PDF must show as typed.
 const CORPUS: &[(&str, &str)] = &[
@@ -30,38 +29,10 @@ const CORPUS: &[(&str, &str)] = &[
 /// Submits Frederiksberg's form with one corpus entry per recommendation, directly in the
 /// store (as data from before the form refused control characters would be).
 fn submit_corpus(app: &TestApp, code: &str) {
-    let mut conn = app.conn();
-    let content = rounds::load_content(&mut conn, ROUND_2017)
-        .unwrap()
-        .unwrap();
-    let admin = users::find_by_email(&mut conn, &app.email(Role::Admin))
-        .unwrap()
-        .unwrap()
-        .0;
-    let current = app.submission(ROUND_2017, code);
-    let answers = content
-        .recommendations
-        .iter()
-        .zip(CORPUS.iter().cycle())
-        .map(|(r, (word, text))| Answer {
-            recommendation_id: r.id,
-            status: Some(Status::Yellow),
-            comment: format!("{word}: {text}"),
-            carried: false,
-        })
-        .collect();
-    let save = submissions::SaveSubmission {
-        round_id: ROUND_2017,
-        municipality_code: MunicipalityCode::parse(code).unwrap(),
-        base_version: current.map_or(0, |s| s.version),
-        answers,
-        proposals: String::new(),
-        state: SubmissionState::Submitted,
-    };
-    assert!(matches!(
-        submissions::save(&mut conn, &save, admin.id).unwrap(),
-        submissions::SaveOutcome::Saved(_)
-    ));
+    app.store_answers(ROUND_2017, code, SubmissionState::Submitted, "", |i| {
+        let (word, text) = CORPUS[i % CORPUS.len()];
+        (Status::Yellow, format!("{word}: {text}"))
+    });
 }
 
 /// What the PDF's text must show for the corpus: drawn characters as typed, the rest marked.

@@ -140,14 +140,7 @@ fn the_agenda_item_draft_follows_the_council_structure() {
     let text = app
         .get(&reader, "/rounds/2/municipalities/147/agenda.txt")
         .text();
-    for heading in [
-        "Beslutningstema",
-        "Sagsfremstilling og økonomi",
-        "Bevilling",
-        "Retsgrundlag",
-        "Kompetence",
-        "Indstilling",
-    ] {
+    for heading in AGENDA_HEADINGS {
         assert!(text.contains(&format!("\n{heading}\n")), "{heading}");
     }
     assert!(text.contains("Fem af anbefalingerne er igangsat, tre anbefalinger er i proces, og fire anbefalinger er endnu ikke igangsat."));

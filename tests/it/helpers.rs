@@ -549,6 +549,22 @@ impl TestApp {
     }
 
     pub fn store_form(&self, round_id: i32, code: &str, state: SubmissionState) -> Submission {
+        self.store_answers(round_id, code, state, "", |_| {
+            (Status::Green, "Sat op af testen".to_owned())
+        })
+    }
+
+    /// Saves a municipality's form in the given state directly in the store, as the admin:
+    /// each recommendation (by its position in the round, from 0) answered as `answer` says,
+    /// with `proposals`. Panics unless it is saved.
+    pub fn store_answers(
+        &self,
+        round_id: i32,
+        code: &str,
+        state: SubmissionState,
+        proposals: &str,
+        answer: impl Fn(usize) -> (Status, String),
+    ) -> Submission {
         let mut conn = self.conn();
         let content = rounds::load_content(&mut conn, round_id)
             .expect("query")
@@ -565,20 +581,52 @@ impl TestApp {
             answers: content
                 .recommendations
                 .iter()
-                .map(|r| Answer {
-                    recommendation_id: r.id,
-                    status: Some(Status::Green),
-                    comment: "Sat op af testen".into(),
-                    carried: false,
+                .enumerate()
+                .map(|(i, r)| {
+                    let (status, comment) = answer(i);
+                    Answer {
+                        recommendation_id: r.id,
+                        status: Some(status),
+                        comment,
+                        carried: false,
+                    }
                 })
                 .collect(),
-            proposals: String::new(),
+            proposals: proposals.to_owned(),
             state,
         };
         match submissions::save(&mut conn, &save, admin.id).expect("save") {
             submissions::SaveOutcome::Saved(s) => s,
             other => panic!("not saved: {other:?}"),
         }
+    }
+
+    /// A 2018 round of KKR Hovedstaden, a draft made in the store as the command line makes
+    /// it: `participants` (None: every municipality of the KKR); `from_previous` carries
+    /// 2017's recommendations over. Returns its id.
+    pub fn create_2018_draft(
+        &self,
+        participants: Option<Vec<MunicipalityCode>>,
+        from_previous: bool,
+    ) -> i32 {
+        let setup = trafiklys::domain::rounds::RoundSetup::parse(
+            "2018",
+            "Status 2018",
+            "beskæftigelsesområdet",
+            "1.12.2018 23.59",
+        )
+        .expect("round setup");
+        rounds::create_round(
+            &mut self.conn(),
+            &rounds::CreateRound {
+                kkr_id: 1,
+                setup,
+                participants,
+                from_previous,
+            },
+            None,
+        )
+        .expect("round created")
     }
 
     /// Sets one municipality's submitted answers: every recommendation green with
@@ -616,6 +664,39 @@ impl TestApp {
         rounds::set_deadline(&mut self.conn(), round_id, deadline, None).expect("deadline");
     }
 }
+
+/// The records of the demo's 2017 recommendations (`data/kkr-hovedstaden-2017-recommendations.csv`,
+/// without its header): focus area number and title, code, text, binding.
+pub fn recommendation_records_2017() -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(
+        include_str!("../../data/kkr-hovedstaden-2017-recommendations.csv").as_bytes(),
+    )
+    .records()
+    .map(|r| r.expect("a record"))
+    .collect()
+}
+
+/// The session cookie of a signed-in client, as a `Cookie` header value (to replay it from
+/// elsewhere).
+pub fn session_cookie(agent: &ureq::Agent) -> String {
+    let jar = agent.cookie_jar_lock();
+    let cookie = jar
+        .iter()
+        .find(|c| c.name() == "trafiklys")
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .expect("a session cookie");
+    cookie
+}
+
+/// The headings of a council agenda item, in order.
+pub const AGENDA_HEADINGS: [&str; 6] = [
+    "Beslutningstema",
+    "Sagsfremstilling og økonomi",
+    "Bevilling",
+    "Retsgrundlag",
+    "Kompetence",
+    "Indstilling",
+];
 
 /// Text with its whitespace folded to single spaces: a page's or a PDF's text as a reader
 /// sees it, whatever the line breaks.

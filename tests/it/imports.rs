@@ -230,35 +230,11 @@ fn a_recommendation_set_is_imported_into_a_draft_and_refused_once_open() {
     let app = spawn_app();
     let admin = app.signed_in(Role::Admin);
     // A 2018 draft from last year, on the command line's store function.
-    let setup = trafiklys::domain::rounds::RoundSetup::parse(
-        "2018",
-        "Status 2018",
-        "beskæftigelsesområdet",
-        "1.12.2018 23.59",
-    )
-    .unwrap();
-    let id = rounds::create_round(
-        &mut app.conn(),
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup,
-            participants: None,
-            from_previous: true,
-        },
-        None,
-    )
-    .unwrap();
+    let id = app.create_2018_draft(None, true);
     let before_import = rounds::load_content(&mut app.conn(), id).unwrap().unwrap();
     let old_one_one = before_import.recommendations[0].clone();
     let mut csv = String::from("Indsatsområde nr.;Indsatsområde;Nr.;Anbefaling;Forpligtende\n");
-    for line in include_str!("../../data/kkr-hovedstaden-2017-recommendations.csv")
-        .lines()
-        .skip(1)
-    {
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(line.as_bytes());
-        let record = r.records().next().unwrap().unwrap();
+    for record in recommendation_records_2017() {
         let code = &record[2];
         if code == "4.2" {
             continue;
@@ -786,17 +762,6 @@ fn the_command_line_reads_at_most_one_byte_past_the_limit() {
     );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("stor.csv: filen fylder 3,0 MB; en import må højst fylde 2 MB."));
-}
-
-/// The session cookie of a signed-in client, as a `Cookie` header value.
-fn session_cookie(agent: &ureq::Agent) -> String {
-    let jar = agent.cookie_jar_lock();
-    let cookie = jar
-        .iter()
-        .find(|c| c.name() == "trafiklys")
-        .map(|c| format!("{}={}", c.name(), c.value()))
-        .expect("a session cookie");
-    cookie
 }
 
 /// Sends a POST's head (declaring `declared` bytes, or chunked), then `body` bytes of a

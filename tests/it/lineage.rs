@@ -15,14 +15,7 @@ fn set_2018() -> String {
     let mut csv =
         String::from("Indsatsområde nr.;Indsatsområde;Nr.;Anbefaling;Forpligtende;Tidligere nr.\n");
     let mut texts = std::collections::HashMap::new();
-    for line in include_str!("../../data/kkr-hovedstaden-2017-recommendations.csv")
-        .lines()
-        .skip(1)
-    {
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(line.as_bytes());
-        let record = r.records().next().unwrap().unwrap();
+    for record in recommendation_records_2017() {
         texts.insert(
             record[2].to_owned(),
             (
@@ -105,24 +98,7 @@ fn submit(app: &TestApp, round_id: i32, code: &str, statuses: &[(&str, Status, &
 
 /// A 2018 draft of KKR Hovedstaden with no recommendations yet; returns its id.
 fn empty_2018_draft(app: &TestApp) -> i32 {
-    let setup = trafiklys::domain::rounds::RoundSetup::parse(
-        "2018",
-        "Status 2018",
-        "beskæftigelsesområdet",
-        "1.12.2018 23.59",
-    )
-    .unwrap();
-    rounds::create_round(
-        &mut app.conn(),
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup,
-            participants: None,
-            from_previous: false,
-        },
-        None,
-    )
-    .unwrap()
+    app.create_2018_draft(None, false)
 }
 
 /// Imports the 2018 set into a new empty draft after a dry run; returns the round's id.

@@ -8,19 +8,6 @@ use trafiklys::store::{audit, reference, rounds, submissions, users};
 
 const KKR_HOVEDSTADEN: i32 = 1;
 
-fn post_owned(
-    app: &TestApp,
-    agent: &ureq::Agent,
-    path: &str,
-    fields: &[(String, String)],
-) -> Response {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post(agent, path, &borrowed)
-}
-
 fn id_from_location(response: &Response, prefix: &str) -> i32 {
     let location = response.location.as_deref().expect("a redirect");
     location
@@ -59,7 +46,7 @@ fn post_new_round(
             fields.push(("municipality".to_owned(), m.code.to_string()));
         }
     }
-    post_owned(app, agent, "/admin/rounds", &fields)
+    app.post_fields(agent, "/admin/rounds", &fields)
 }
 
 fn create_2018(app: &TestApp, agent: &ureq::Agent, leave_out: &[&str]) -> i32 {
@@ -593,12 +580,7 @@ fn the_deadline_moves_while_open_and_closing_stops_editors() {
     app.clock.advance(chrono::Duration::days(40));
     let page = app.get(&editor, form).text();
     assert!(page.contains("Runden tager ikke imod svar"));
-    let late = post_owned(
-        &app,
-        &editor,
-        form,
-        &form_fields(&page, "save", "green", "Sent"),
-    );
+    let late = app.post_fields(&editor, form, &form_fields(&page, "save", "green", "Sent"));
     assert_eq!(late.status, 409);
 
     // The admin moves the deadline past the (moved) clock.
@@ -616,12 +598,7 @@ fn the_deadline_moves_while_open_and_closing_stops_editors() {
     assert_eq!(moved.status, 303, "{}", moved.text());
     assert!(round_actions(&app, ROUND_2017).contains(&"set_deadline".to_owned()));
     let page = app.get(&editor, form).text();
-    let saved = post_owned(
-        &app,
-        &editor,
-        form,
-        &form_fields(&page, "save", "green", "Nu"),
-    );
+    let saved = app.post_fields(&editor, form, &form_fields(&page, "save", "green", "Nu"));
     assert_eq!(saved.status, 303, "the editor may save again");
 
     // A bad deadline is explained, with the input kept.
@@ -640,8 +617,7 @@ fn the_deadline_moves_while_open_and_closing_stops_editors() {
     assert_eq!(step(&app, &admin, ROUND_2017, "closed").status, 303);
     let page = app.get(&editor, form).text();
     assert!(page.contains("Runden tager ikke imod svar"));
-    let closed = post_owned(
-        &app,
+    let closed = app.post_fields(
         &editor,
         form,
         &form_fields(&page, "submit", "green", "Lukket"),
@@ -686,8 +662,7 @@ fn an_admin_still_reopens_a_single_submission_after_the_deadline() {
     );
     assert_eq!(reopened.status, 303);
     let page = app.get(&editor, form).text();
-    let saved = post_owned(
-        &app,
+    let saved = app.post_fields(
         &editor,
         form,
         &form_fields(&page, "submit", "yellow", "Rettet"),

@@ -5,7 +5,6 @@
 use crate::api::{assert_documented, json, openapi};
 use crate::helpers::*;
 use serde_json::Value;
-use trafiklys::domain::rounds::RoundSetup;
 use trafiklys::domain::time::danish_datetime;
 use trafiklys::domain::{MunicipalityCode, Role};
 use trafiklys::store::{audit, recommendation_sets, rounds, snapshots, submissions, users};
@@ -291,24 +290,8 @@ fn a_withdrawn_form_shows_as_a_change_of_the_form_by_whoever_withdrew_it() {
 #[test]
 fn changes_to_a_draft_rounds_recommendations_are_listed_with_the_admin_who_made_them() {
     let app = spawn_app();
+    let draft = app.create_2018_draft(None, true);
     let conn = &mut app.conn();
-    let draft = rounds::create_round(
-        conn,
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup: RoundSetup::parse(
-                "2018",
-                "Status 2018",
-                "beskæftigelsesområdet",
-                "1.12.2018 23.59",
-            )
-            .unwrap(),
-            participants: None,
-            from_previous: true,
-        },
-        None,
-    )
-    .unwrap();
     let admin = app.signed_in(Role::Admin);
     let municipality = format!("/rounds/{draft}/municipalities/147");
     let snapshot = take_snapshot(&app, &admin, &municipality);

@@ -12,17 +12,6 @@ use trafiklys::domain::{MunicipalityCode, Role};
 use trafiklys::store::schema::{invitations, users as users_table};
 use trafiklys::store::{audit, invitations as invitation_store, reference, tokens, users};
 
-/// The client's session cookie as a `Cookie` header value, to replay from elsewhere.
-fn copied_cookie(agent: &ureq::Agent) -> String {
-    let jar = agent.cookie_jar_lock();
-    let cookie = jar
-        .iter()
-        .find(|c| c.name() == "trafiklys")
-        .map(|c| format!("{}={}", c.name(), c.value()))
-        .expect("a session cookie");
-    cookie
-}
-
 /// A request from a client that has no cookies of its own, carrying exactly `cookie`.
 fn get_as(app: &TestApp, cookie: &str, path: &str) -> Response {
     finish(client().get(&app.url(path)).header("Cookie", cookie).call())
@@ -105,7 +94,7 @@ fn a_cookie_copied_before_sign_out_no_longer_opens_the_account_page_nor_creates_
     let agent = app.signed_in(Role::Editor);
     let page = app.get(&agent, "/account").text();
     let csrf = csrf_from(&page);
-    let copy = copied_cookie(&agent);
+    let copy = session_cookie(&agent);
     // The copy works as long as the session does.
     assert_eq!(get_as(&app, &copy, "/account").status, 200);
 
@@ -143,7 +132,7 @@ fn a_password_change_ends_every_other_session_and_keeps_this_one() {
     let agent = app.signed_in(Role::Editor);
     let page = app.get(&agent, "/account").text();
     let csrf = csrf_from(&page);
-    let copy = copied_cookie(&agent);
+    let copy = session_cookie(&agent);
     let response = app.post(
         &agent,
         "/account/password",
@@ -214,7 +203,7 @@ fn a_deactivated_user_is_signed_out_everywhere_and_can_use_neither_password_nor_
     let app = spawn_app();
     let editor = app.signed_in(Role::Editor);
     let csrf = csrf_from(&app.get(&editor, "/account").text());
-    let copy = copied_cookie(&editor);
+    let copy = session_cookie(&editor);
     let editor_id = user_id(&app, Role::Editor);
     tokens::create(
         &mut app.conn(),
