@@ -7,7 +7,6 @@ use crate::helpers::*;
 use trafiklys::domain::{Answer, MunicipalityCode, Role, SubmissionState};
 use trafiklys::store::{self, submissions, users};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_trafiklys");
 const SAVES: i32 = 40;
 
 #[test]

@@ -102,12 +102,7 @@ fn every_character_gets_into_the_attachment_and_the_kkr_report() {
     );
     assert_eq!(saved.status, 303);
     let page = app.get(&reader, saved.location.as_deref().unwrap()).text();
-    let marker = "<a href=\"/snapshots/";
-    let start = page.find(marker).unwrap() + marker.len();
-    let id: String = page[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
+    let id = first_snapshot_id(&page);
     let snapshot = app.get(&reader, &format!("/snapshots/{id}/bilag.pdf"));
     assert_eq!(snapshot.status, 200);
     assert_corpus_shown(&pdf_text(&snapshot.bytes));

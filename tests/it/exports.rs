@@ -222,12 +222,7 @@ fn a_snapshot_keeps_the_attachment_as_presented() {
     assert_eq!(saved.status, 303);
     let page = app.get(&reader, saved.location.as_deref().unwrap()).text();
     assert!(page.contains("Bilaget er gemt som øjebliksbillede."));
-    let marker = "<a href=\"/snapshots/";
-    let start = page.find(marker).unwrap() + marker.len();
-    let id: String = page[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
+    let id = first_snapshot_id(&page);
     let first = app.get(&reader, &format!("/snapshots/{id}/bilag.pdf"));
     assert_eq!(first.status, 200);
     assert!(pdf_text(&first.bytes).contains("Som præsenteret"));

@@ -366,8 +366,6 @@ fn health_says_degraded_while_the_database_cannot_be_written() {
     assert!(healthy, "healthy again once the database takes writes");
 }
 
-const BINARY: &str = env!("CARGO_BIN_EXE_trafiklys");
-
 #[test]
 fn an_interrupted_backup_never_leaves_a_file_at_the_final_path_and_the_next_run_clears_up() {
     if skip_on_postgres(
@@ -452,13 +450,7 @@ fn sixteen_migrations_started_at_once_on_a_fresh_sqlite_file_all_succeed() {
             "{stdout} {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let applied: usize = stdout
-            .split('(')
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|n| n.parse().ok())
-            .expect("how many migrations ran");
-        applied_total += applied;
+        applied_total += migrations_applied(&stdout);
     }
     let count = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .expect("the migrations")

@@ -16,8 +16,12 @@ use trafiklys::store::{rounds, submissions, users};
 use trafiklys::web;
 
 pub use crate::html::{
-    answered_form, csrf_from, form_fields, hidden_value, parse, recommendation_ids,
+    answered_form, csrf_from, first_snapshot_id, form_fields, hidden_value, parse,
+    recommendation_ids,
 };
+
+/// The application's binary, as cargo built it for these tests.
+pub const BINARY: &str = env!("CARGO_BIN_EXE_trafiklys");
 
 pub struct TestApp {
     pub address: String,
@@ -399,6 +403,17 @@ impl TestApp {
         )
     }
 
+    /// Runs the command line on this app's database (its log at warnings only) and waits
+    /// for it.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(BINARY)
+            .args(args)
+            .env("TRAFIKLYS_DATABASE_URL", &self.db_path)
+            .env("TRAFIKLYS_LOG", "warn")
+            .output()
+            .expect("run trafiklys")
+    }
+
     /// Posts form fields held as owned pairs (as the form helpers build them).
     pub fn post_fields(
         &self,
@@ -686,6 +701,16 @@ pub fn session_cookie(agent: &ureq::Agent) -> String {
         .map(|c| format!("{}={}", c.name(), c.value()))
         .expect("a session cookie");
     cookie
+}
+
+/// How many migrations a `migrate` run says it applied ("… (n migrations applied now)").
+pub fn migrations_applied(stdout: &str) -> usize {
+    stdout
+        .split('(')
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("how many migrations ran: {stdout}"))
 }
 
 /// The headings of a council agenda item, in order.

@@ -117,6 +117,27 @@ impl Page {
         fields
     }
 
+    /// How many elements match `css` with exactly this (folded) text.
+    pub fn count_with_text(&self, css: &str, text: &str) -> usize {
+        self.texts(css).iter().filter(|t| *t == text).count()
+    }
+
+    /// Every element matching `row_css` (rows, e.g. `tr` or `#trend tr`) as the folded text
+    /// of its cells (`th` and `td`).
+    pub fn cells(&self, row_css: &str) -> Vec<Vec<String>> {
+        self.html
+            .select(&selector(row_css))
+            .map(|row| row.select(&selector("th, td")).map(text_of).collect())
+            .collect()
+    }
+
+    /// True when some row (`tr`) on the page begins with these cells.
+    pub fn has_row_starting(&self, cells: &[&str]) -> bool {
+        self.cells("tr")
+            .iter()
+            .any(|row| row.len() >= cells.len() && row.iter().zip(cells).all(|(a, b)| a == b))
+    }
+
     /// The rows of the first table matching `table_css`: each row of its body (every row
     /// when it has none) as the folded text of its cells (`th` and `td`).
     pub fn rows(&self, table_css: &str) -> Vec<Vec<String>> {
@@ -187,4 +208,16 @@ pub fn answered_form(
 /// A status form with every recommendation answered `status` with `comment`.
 pub fn form_fields(page: &str, action: &str, status: &str, comment: &str) -> Vec<(String, String)> {
     answered_form(page, action, |_| (status.to_owned(), comment.to_owned()))
+}
+
+/// The id of the first saved snapshot a page links to (`/snapshots/{id}/…`).
+pub fn first_snapshot_id(page: &str) -> i32 {
+    let href = parse(page)
+        .attr("a[href^=\"/snapshots/\"]", "href")
+        .expect("a snapshot in the list");
+    href["/snapshots/".len()..]
+        .split('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("a snapshot link without an id: {href}"))
 }

@@ -353,15 +353,6 @@ fn a_changed_set_tells_one_story_on_every_page_document_and_api_answer() {
     assert!(dashboard.contains(&folded(comparison["scope_sentence"].as_str().unwrap())));
 }
 
-fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_trafiklys"))
-        .args(args)
-        .env("TRAFIKLYS_DATABASE_URL", &app.db_path)
-        .env("TRAFIKLYS_LOG", "warn")
-        .output()
-        .expect("run trafiklys")
-}
-
 #[test]
 fn the_command_line_links_a_set_to_the_round_it_names_and_refuses_one_that_is_not_earlier() {
     if skip_on_postgres(
@@ -378,19 +369,16 @@ fn the_command_line_links_a_set_to_the_round_it_names_and_refuses_one_that_is_no
     let file = file.to_str().unwrap();
     let round = id.to_string();
     // Named explicitly: 2017, the round the numbers refer to.
-    let dry = cli(
-        &app,
-        &[
-            "import",
-            "recommendations",
-            file,
-            "--round",
-            &round,
-            "--from-round",
-            &ROUND_2017.to_string(),
-            "--dry-run",
-        ],
-    );
+    let dry = app.cli(&[
+        "import",
+        "recommendations",
+        file,
+        "--round",
+        &round,
+        "--from-round",
+        &ROUND_2017.to_string(),
+        "--dry-run",
+    ]);
     let out = String::from_utf8_lossy(&dry.stdout).into_owned();
     assert!(
         dry.status.success(),
@@ -400,18 +388,15 @@ fn the_command_line_links_a_set_to_the_round_it_names_and_refuses_one_that_is_no
     assert!(out.contains("Flyttet siden 2017 (1): 1.2 → 3.2"), "{out}");
     assert!(out.contains("Udgår fra 2017 (1): 4.2"), "{out}");
     // The round itself is not an earlier round: refused, nothing written.
-    let refused = cli(
-        &app,
-        &[
-            "import",
-            "recommendations",
-            file,
-            "--round",
-            &round,
-            "--from-round",
-            &round,
-        ],
-    );
+    let refused = app.cli(&[
+        "import",
+        "recommendations",
+        file,
+        "--round",
+        &round,
+        "--from-round",
+        &round,
+    ]);
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr).into_owned();
     assert!(
@@ -426,10 +411,7 @@ fn the_command_line_links_a_set_to_the_round_it_names_and_refuses_one_that_is_no
         .recommendations
         .is_empty());
     // Carried out with the default (the KKR's latest earlier round): links written.
-    let done = cli(
-        &app,
-        &["import", "recommendations", file, "--round", &round],
-    );
+    let done = app.cli(&["import", "recommendations", file, "--round", &round]);
     assert!(
         done.status.success(),
         "{}",

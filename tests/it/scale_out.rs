@@ -15,7 +15,6 @@ use trafiklys::demo::{self, DemoOutcome};
 use trafiklys::domain::Role;
 use trafiklys::store;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_trafiklys");
 const SECRET: &str = "a-secret-key-every-process-behind-nginx-shares-0123456789";
 const NGINX_TEMPLATE: &str = include_str!("../../deploy/nginx.conf");
 const FORM: &str = "/rounds/2/municipalities/147/form";
@@ -180,13 +179,7 @@ fn several_processes_migrating_at_once_apply_each_migration_once() {
             "migrate failed: {stdout} {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let count: usize = stdout
-            .split('(')
-            .nth(1)
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|n| n.parse().ok())
-            .expect("«(n migrations applied now)»");
-        applied_now.push(count);
+        applied_now.push(migrations_applied(&stdout));
     }
     let mut conn = store::open(&db.url).expect("connection");
     let total = store::migrations(&conn);

@@ -72,15 +72,7 @@ fn take_snapshot(app: &TestApp, agent: &ureq::Agent, municipality: &str) -> i32 
         &[("csrf_token", &csrf_from(&page))],
     );
     assert_eq!(saved.status, 303, "{}", saved.text());
-    let page = app.get(agent, municipality).text();
-    let marker = "<a href=\"/snapshots/";
-    let start = page.find(marker).expect("a snapshot in the list") + marker.len();
-    page[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect::<String>()
-        .parse()
-        .unwrap()
+    first_snapshot_id(&app.get(agent, municipality).text())
 }
 
 /// The snapshot list's row of one snapshot, as text.
