@@ -37,7 +37,7 @@ fn an_editor_can_withdraw_a_submitted_form_before_the_deadline() {
     assert_eq!(stored.submitted_at, None);
     let again = app.get(&agent, FORM).text();
     assert!(
-        again.contains("name=\"action\" value=\"submit\""),
+        parse(&again).has("[name=\"action\"][value=\"submit\"]"),
         "editable again"
     );
 }
@@ -59,7 +59,7 @@ fn after_the_deadline_the_form_is_locked_for_editors() {
     assert_eq!(app.submission(ROUND_2017, "147"), before);
     let locked = app.get(&agent, FORM).text();
     assert!(locked.contains("Runden tager ikke imod svar"));
-    assert!(!locked.contains("name=\"action\""));
+    assert!(!parse(&locked).has("[name=\"action\"]"));
 }
 
 #[test]
@@ -165,14 +165,11 @@ fn answers_carried_from_last_year_are_marked_until_confirmed() {
     let agent = app.signed_in(Role::Editor);
     let page = app.get(&agent, FORM).text();
     // 4.1 and 4.2 continue from 2016 and are not in the draft: they open with 2016's answers.
-    assert_eq!(
-        page.matches("<strong class=\"tag\">Fra sidste år</strong>")
-            .count(),
-        2
-    );
+    let doc = parse(&page);
+    assert_eq!(doc.count_with_text("strong.tag", "Fra sidste år"), 2);
     assert!(page.contains("Sidste år (2016)"));
     assert_eq!(
-        page.matches(" checked").count(),
+        doc.count("input[checked]"),
         9,
         "seven draft answers and two from 2016"
     );
@@ -183,40 +180,22 @@ fn answers_carried_from_last_year_are_marked_until_confirmed() {
         ("version".into(), hidden_value(&page, "version")),
         ("action".into(), "submit".into()),
     ];
-    // Keep every value the page shows, as a browser would.
-    for (i, m) in page.match_indices(" checked") {
-        let start = page[..i].rfind("name=\"").unwrap() + 6;
-        let name = &page[start..page[start..].find('"').unwrap() + start];
-        let value_start = page[start..i].find("value=\"").unwrap() + start + 7;
-        let value = &page[value_start..page[value_start..].find('"').unwrap() + value_start];
-        let _ = m;
-        fields.push((name.to_owned(), value.to_owned()));
-        let id = name.trim_start_matches("status-");
-        let comment_marker = format!("name=\"comment-{id}\"");
-        let c = page.find(&comment_marker).unwrap();
-        let text_start = page[c..].find('>').unwrap() + c + 1;
-        let text_end = page[text_start..].find("</textarea>").unwrap() + text_start;
-        fields.push((
-            format!("comment-{id}"),
-            html_unescape(&page[text_start..text_end]),
-        ));
+    // Keep every answer the page shows, with its comment, as a browser would.
+    let shown = doc.field_values("form:has(input[name^=\"status-\"])");
+    for (name, value) in shown.iter().filter(|(n, _)| n.starts_with("status-")) {
+        fields.push((name.clone(), value.clone()));
+        let comment = format!("comment-{}", name.trim_start_matches("status-"));
+        let (_, text) = shown.iter().find(|(n, _)| *n == comment).unwrap();
+        fields.push((comment, text.clone()));
     }
-    let ids: Vec<String> = page
-        .match_indices("name=\"confirm-")
-        .map(|(i, m)| {
-            page[i + m.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect()
-        })
+    let ids: Vec<String> = doc
+        .attrs("input[name^=\"confirm-\"]", "name")
+        .iter()
+        .map(|name| name.trim_start_matches("confirm-").to_owned())
         .collect();
     assert_eq!(ids.len(), 2);
     // Answer the three new 2017 recommendations too.
-    for (i, m) in page.match_indices("name=\"status-") {
-        let id: String = page[i + m.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
+    for id in recommendation_ids(&page) {
         if !fields.iter().any(|(k, _)| *k == format!("status-{id}")) {
             fields.push((format!("status-{id}"), "green".into()));
             fields.push((format!("comment-{id}"), "Nyt i år".into()));
@@ -224,9 +203,9 @@ fn answers_carried_from_last_year_are_marked_until_confirmed() {
     }
     let refused = app.post_fields(&agent, FORM, &fields);
     assert_eq!(refused.status, 422);
-    let body = refused.text();
+    let body = parse(&refused.text());
     for id in &ids {
-        assert!(body.contains(&format!("href=\"#confirm-{id}\"")));
+        assert!(body.has(&format!("[href=\"#confirm-{id}\"]")));
     }
 
     for id in &ids {
@@ -238,15 +217,6 @@ fn answers_carried_from_last_year_are_marked_until_confirmed() {
     assert!(stored.is_submitted());
     assert_eq!(stored.answers.len(), 12);
     assert!(stored.answers.iter().all(|a| !a.carried));
-}
-
-fn html_unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#x2F;", "/")
-        .replace("&amp;", "&")
 }
 
 #[test]
