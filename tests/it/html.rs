@@ -27,6 +27,12 @@ pub fn text_of(element: ElementRef<'_>) -> String {
     crate::helpers::folded(&element.text().collect::<String>())
 }
 
+/// An element's text as a reader hears it: every piece of text apart (a space where a tag
+/// was), whitespace folded.
+pub fn spaced_text_of(element: ElementRef<'_>) -> String {
+    crate::helpers::folded(&element.text().collect::<Vec<_>>().join(" "))
+}
+
 impl Page {
     /// Every element matching `css`, in document order.
     pub fn select(&self, css: &str) -> Vec<ElementRef<'_>> {
@@ -136,6 +142,16 @@ impl Page {
         self.cells("tr")
             .iter()
             .any(|row| row.len() >= cells.len() && row.iter().zip(cells).all(|(a, b)| a == b))
+    }
+
+    /// Each row (`tr`) of the first element matching `css` (a table or a `tbody`) as one
+    /// line of text ([`spaced_text_of`]); none when nothing matches.
+    pub fn row_texts(&self, css: &str) -> Vec<String> {
+        self.html
+            .select(&selector(css))
+            .next()
+            .map(|table| table.select(&selector("tr")).map(spaced_text_of).collect())
+            .unwrap_or_default()
     }
 
     /// The rows of the first table matching `table_css`: each row of its body (every row

@@ -4,6 +4,7 @@
 
 use crate::api::{assert_documented, json, openapi};
 use crate::helpers::*;
+use crate::html::spaced_text_of;
 use serde_json::Value;
 use trafiklys::domain::time::danish_datetime;
 use trafiklys::domain::{MunicipalityCode, Role};
@@ -77,39 +78,14 @@ fn take_snapshot(app: &TestApp, agent: &ureq::Agent, municipality: &str) -> i32 
 
 /// The snapshot list's row of one snapshot, as text.
 fn list_row(page: &str, id: i32) -> String {
-    let link = format!("/snapshots/{id}/bilag.pdf");
-    let at = page.find(&link).expect("the snapshot is listed");
-    let start = page[..at].rfind("<tr>").unwrap();
-    let end = at + page[at..].find("</tr>").unwrap();
-    page[start..end].to_owned()
+    let page = parse(page);
+    let row = page.select(&format!("tr:has(a[href=\"/snapshots/{id}/bilag.pdf\"])"));
+    spaced_text_of(*row.first().expect("the snapshot is listed"))
 }
 
-/// The rows of the changes table: the text of each `<tr>` in its body, tags removed.
+/// The rows of the changes table: the text of each row of its body.
 fn change_rows(page: &str) -> Vec<String> {
-    let Some(start) = page.find("<tbody>") else {
-        return Vec::new();
-    };
-    let end = start + page[start..].find("</tbody>").unwrap();
-    page[start..end]
-        .split("<tr>")
-        .skip(1)
-        .map(|row| {
-            let mut text = String::new();
-            let mut in_tag = false;
-            for c in row.chars() {
-                match c {
-                    '<' => {
-                        in_tag = true;
-                        text.push(' ');
-                    }
-                    '>' => in_tag = false,
-                    c if !in_tag => text.push(c),
-                    _ => {}
-                }
-            }
-            text.split_whitespace().collect::<Vec<_>>().join(" ")
-        })
-        .collect()
+    parse(page).row_texts("tbody")
 }
 
 /// When the last audit entry for an answer of Frederiksberg's 2017 form was written.
