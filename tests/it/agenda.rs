@@ -208,7 +208,7 @@ fn the_download_form_sends_each_choice_on_and_keeps_bad_input_with_a_danish_mess
     }
     assert!(!html.contains("error-summary"));
     let municipality = app.get(&reader, BASE).text();
-    assert!(municipality.contains(&format!("href=\"{BASE}/agenda\"")));
+    assert!(parse(&municipality).has(&format!("[href=\"{BASE}/agenda\"]")));
 
     let bad = app.get(
         &reader,
@@ -219,9 +219,11 @@ fn the_download_form_sends_each_choice_on_and_keeps_bad_input_with_a_danish_mess
     assert!(html.contains("Intet er hentet: ret 2 fejl"), "{html}");
     assert!(html.contains("Mødedatoen »31.2.2017« er ikke en dato"));
     assert!(html.contains("»i går« under tidligere behandlinger er ikke en dato"));
-    assert!(html.contains("<a href=\"#moededato\">"));
-    assert!(html.contains(
-        "id=\"moededato\" name=\"moededato\" value=\"31.2.2017\" autocomplete=\"off\" maxlength=\"40\" aria-describedby=\"moededato-hint moededato-error\" aria-invalid=\"true\""
+    let doc = parse(&html);
+    assert!(doc.has("a[href=\"#moededato\"]"));
+    assert!(doc.has(
+        "#moededato[name=\"moededato\"][value=\"31.2.2017\"][autocomplete=\"off\"][maxlength=\"40\"]\
+         [aria-describedby=\"moededato-hint moededato-error\"][aria-invalid=\"true\"]"
     ));
     assert!(html.contains("value=\"15/12508\""), "input kept");
     assert!(html.contains("value=\"22.6.2015, i går\""));
@@ -477,13 +479,20 @@ fn a_round_with_a_left_out_municipality_and_no_start_year_says_neither_when_nor_
         "KKR-sekretariatet har ikke angivet, hvornår samarbejdet blev indgået, så dagsordenspunktet nævner det ikke."
     ), "{form}");
     let link = format!("/admin/rounds/{draft}?samarbejde_fra=2015#cooperation_start_year");
-    assert!(form.contains(&format!("href=\"{link}\"")), "{form}");
+    assert!(parse(&form).has(&format!("[href=\"{link}\"]")), "{form}");
     let round_page = app.get(&admin, &link).text();
+    let doc = parse(&round_page);
     assert!(
-        round_page.contains("name=\"cooperation_start_year\" type=\"text\" inputmode=\"numeric\" maxlength=\"4\" value=\"2015\""),
+        doc.has(
+            "[name=\"cooperation_start_year\"][type=\"text\"][inputmode=\"numeric\"]\
+             [maxlength=\"4\"][value=\"2015\"]"
+        ),
         "{round_page}"
     );
-    assert!(round_page.contains("<dt>Samarbejdet indgået</dt><dd>Ikke angivet</dd>"));
+    assert_eq!(
+        doc.description("Samarbejdet indgået").as_deref(),
+        Some("Ikke angivet")
+    );
     // A reader sees the fact, not the link.
     let reader = app.signed_in(Role::Reader);
     let form = app
@@ -557,8 +566,11 @@ fn a_start_year_given_on_the_round_page_is_stated_and_holds_for_the_rounds_after
         "{text}"
     );
     let draft_page = app.get(&admin, &format!("/admin/rounds/{draft}")).text();
-    assert!(
-        draft_page.contains("<dt>Samarbejdet indgået</dt><dd>2015 (angivet for runden 2017)</dd>")
+    assert_eq!(
+        parse(&draft_page)
+            .description("Samarbejdet indgået")
+            .as_deref(),
+        Some("2015 (angivet for runden 2017)")
     );
 
     // The round's own year overrides the earlier round's.

@@ -273,8 +273,7 @@ fn api_tokens_work_until_revoked() {
     );
     assert_eq!(created.status, 200);
     let body = created.text();
-    let start = body.find("<code id=\"new-token\">").unwrap() + "<code id=\"new-token\">".len();
-    let token = &body[start..body[start..].find('<').unwrap() + start];
+    let token = &parse(&body).text("code#new-token").unwrap();
     assert!(token.starts_with("tl_"));
 
     let script = client();

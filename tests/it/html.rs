@@ -123,6 +123,21 @@ impl Page {
         fields
     }
 
+    /// True when an element matching `css` has exactly this (folded) text.
+    pub fn has_text(&self, css: &str, text: &str) -> bool {
+        self.count_with_text(css, text) > 0
+    }
+
+    /// The (folded) text of the `dd` after the `dt` that says `term`, in a description list.
+    pub fn description(&self, term: &str) -> Option<String> {
+        self.html
+            .select(&selector("dt"))
+            .find(|dt| text_of(*dt) == term)
+            .and_then(|dt| dt.next_siblings().find_map(ElementRef::wrap))
+            .filter(|next| next.value().name() == "dd")
+            .map(text_of)
+    }
+
     /// How many elements match `css` with exactly this (folded) text.
     pub fn count_with_text(&self, css: &str, text: &str) -> usize {
         self.texts(css).iter().filter(|t| *t == text).count()
