@@ -47,11 +47,7 @@ fn fifty_clients_saving_the_same_form_at_once_lose_no_update() {
                             // Every client has its form; all save at the same moment.
                             barrier.wait();
                         }
-                        let borrowed: Vec<(&str, &str)> = fields
-                            .iter()
-                            .map(|(k, v)| (k.as_str(), v.as_str()))
-                            .collect();
-                        let response = app.post(&agent, FORM, &borrowed);
+                        let response = app.post_fields(&agent, FORM, &fields);
                         if response.status == 409 {
                             assert!(
                                 response.text().contains("gemte skemaet"),
@@ -243,16 +239,11 @@ fn twenty_forms_saved_at_the_same_moment_each_land_whole_with_their_own_audit_ro
                     let path = format!("/rounds/{ROUND_2017}/municipalities/{code}/form");
                     let page = app.get(&agent, &path).text();
                     let fields = form_with_comment(&page, &format!("Samtidig gemt for {code}"));
-                    let borrowed: Vec<(&str, &str)> = fields
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str()))
-                        .collect();
                     barrier.wait();
-                    let response = app.post(&agent, &path, &borrowed);
-                    let text = response.text();
-                    let said = text
-                        .find("role=\"alert\"")
-                        .map_or("", |at| &text[at..(at + 600).min(text.len())]);
+                    let response = app.post_fields(&agent, &path, &fields);
+                    let said = parse(&response.text())
+                        .text("[role=\"alert\"]")
+                        .unwrap_or_default();
                     (response.status, format!("{code}: {said}"))
                 })
             })

@@ -27,11 +27,14 @@ fn typed_comment(id: &str) -> String {
 
 /// Every typed comment and the proposal stand in the page's fields.
 fn assert_every_typed_field_kept(page: &str, fields: &[(String, String)]) {
+    let doc = parse(page);
     let mut comments = 0;
     for (name, value) in fields {
         if name.starts_with("comment-") || name == "proposals" {
+            let field = format!("[name=\"{name}\"]");
             assert!(
-                page.contains(&format!("name=\"{name}\"")) && page.contains(value.as_str()),
+                doc.texts(&format!("textarea{field}")).contains(value)
+                    || doc.attrs(&format!("input{field}"), "value").contains(value),
                 "{name} is kept with its text"
             );
             comments += 1;
@@ -57,14 +60,17 @@ fn a_save_after_the_deadline_comes_back_with_the_input_and_the_reason_in_the_err
         let response = app.post_fields(&editor, FORM, &fields);
         assert_eq!(response.status, 409, "{action}");
         let text = response.text();
-        let summary_at = text
-            .find("class=\"error-summary\" role=\"alert\"")
-            .expect("an error summary");
-        let summary = folded(&text[summary_at..]);
-        let head: String = summary.chars().take(240).collect();
+        let doc = parse(&text);
+        const SUMMARY: &str = ".error-summary[role=\"alert\"]";
+        assert!(doc.has(SUMMARY), "an error summary");
+        assert_eq!(
+            doc.text(&format!("{SUMMARY} h2")).as_deref(),
+            Some("Skemaet er ikke gemt")
+        );
+        let reason = doc.text(&format!("{SUMMARY} p")).unwrap_or_default();
         assert!(
-            head.contains("<h2>Skemaet er ikke gemt</h2> <p>Runden tager ikke længere imod svar: fristen er overskredet"),
-            "{head}"
+            reason.starts_with("Runden tager ikke længere imod svar: fristen er overskredet"),
+            "{reason}"
         );
         assert!(folded(&text).contains("så du kan kopiere det"));
         assert_every_typed_field_kept(&text, &fields);
@@ -80,22 +86,14 @@ fn a_save_after_the_deadline_comes_back_with_the_input_and_the_reason_in_the_err
 /// The hidden inputs and text fields of the page that kept a form, as the browser would post
 /// them again (the typed texts hold no characters that HTML escapes).
 fn kept_fields(page: &str, action: &str) -> Vec<(String, String)> {
+    let doc = parse(page);
     let mut fields = vec![("action".to_owned(), action.to_owned())];
-    for (i, _) in page.match_indices("<input type=\"hidden\" name=\"") {
-        let rest = &page[i + "<input type=\"hidden\" name=\"".len()..];
-        let name = &rest[..rest.find('"').expect("end of name")];
-        let value_at = rest.find("value=\"").expect("a value") + "value=\"".len();
-        let value = &rest[value_at..value_at + rest[value_at..].find('"').expect("end")];
-        fields.push((name.to_owned(), value.to_owned()));
-    }
-    for (i, _) in page.match_indices("<textarea ") {
-        let rest = &page[i..];
-        let name_at = rest.find("name=\"").expect("a name") + "name=\"".len();
-        let name = &rest[name_at..name_at + rest[name_at..].find('"').expect("end")];
-        let text_at = rest.find('>').expect("end of tag") + 1;
-        let text = &rest[text_at..text_at + rest[text_at..].find("</textarea>").expect("end")];
-        fields.push((name.to_owned(), text.to_owned()));
-    }
+    let hidden = doc.attrs("input[type=\"hidden\"][name]", "name");
+    let values = doc.attrs("input[type=\"hidden\"][name]", "value");
+    assert_eq!(hidden.len(), values.len(), "every hidden field has a value");
+    fields.extend(hidden.into_iter().zip(values));
+    let names = doc.attrs("textarea[name]", "name");
+    fields.extend(names.into_iter().zip(doc.texts_raw("textarea[name]")));
     fields
 }
 
@@ -115,10 +113,15 @@ fn a_save_while_the_database_cannot_be_reached_keeps_the_input_and_sends_it_agai
     assert!(response.header("retry-after").is_some());
     let kept = response.text();
     let text = folded(&kept);
-    assert!(text.contains("<h1>Skemaet er ikke gemt</h1>"), "{text}");
-    assert!(text.contains("role=\"alert\""));
+    let doc = parse(&kept);
+    assert_eq!(
+        doc.text("h1").as_deref(),
+        Some("Skemaet er ikke gemt"),
+        "{text}"
+    );
+    assert!(doc.has("[role=\"alert\"]"));
     assert!(text.contains("Intet er gemt, og dine indtastninger står i felterne."));
-    assert!(kept.contains(&format!("action=\"{FORM}\"")));
+    assert!(doc.has(&format!("form[action=\"{FORM}\"]")));
     assert_every_typed_field_kept(&kept, &fields);
     assert_eq!(
         app.submission(ROUND_2017, "147")
@@ -323,7 +326,7 @@ fn nginx_answers_with_the_applications_danish_page_when_no_process_answers() {
         let response = TestApp::request_to(&client(), &address, path, None);
         assert_eq!(response.status, 503, "{path}");
         let page = response.text();
-        assert!(page.contains("<html lang=\"da\">"), "{page}");
+        assert!(parse(&page).has("html[lang=\"da\"]"), "{page}");
         assert!(
             page.contains("Trafiklys er midlertidigt utilgængelig"),
             "{page}"
@@ -469,11 +472,12 @@ fn the_stay_signed_in_button_renews_the_session_and_says_how_long_it_lasts() {
     assert_eq!(page.status, 200);
     let text = page.text();
     // The page warns before the end, counting on the idle timeout less the stamp's slack.
+    let doc = parse(&text);
     assert!(
-        text.contains("role=\"alertdialog\"") && text.contains("data-idle-seconds=\"3540\""),
+        doc.has("[role=\"alertdialog\"]") && doc.has("[data-idle-seconds=\"3540\"]"),
         "the warning is on the page"
     );
-    assert!(text.contains("<script src=\"/static/session.js\" defer>"));
+    assert!(doc.has("script[src=\"/static/session.js\"][defer]"));
     assert!(
         page.header("set-cookie").is_none(),
         "an ordinary request this soon renews nothing"

@@ -59,6 +59,15 @@ impl Page {
         self.html.select(&selector(css)).map(text_of).collect()
     }
 
+    /// The text of every element matching `css` as it stands, whitespace kept (a text
+    /// area's content).
+    pub fn texts_raw(&self, css: &str) -> Vec<String> {
+        self.html
+            .select(&selector(css))
+            .map(|e| e.text().collect())
+            .collect()
+    }
+
     /// The attribute `name` of the first element matching `css` that has it.
     pub fn attr(&self, css: &str, name: &str) -> Option<String> {
         self.html

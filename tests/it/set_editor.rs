@@ -27,11 +27,7 @@ fn create_2018(app: &TestApp, agent: &ureq::Agent) -> i32 {
     for m in reference::municipalities_of_kkr(&mut app.conn(), KKR_HOVEDSTADEN).unwrap() {
         fields.push(("municipality".to_owned(), m.code.to_string()));
     }
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let response = app.post(agent, "/admin/rounds", &borrowed);
+    let response = app.post_fields(agent, "/admin/rounds", &fields);
     assert_eq!(response.status, 303, "{}", response.text());
     let location = response.location.unwrap();
     location
