@@ -361,13 +361,7 @@ fn the_spreadsheet_prints_landscape_on_one_page_width_with_title_sentence_and_da
     );
     assert!(sentence.ends_with("24 af 29 kommuner har indsendt."));
     // The printed sheet holds what fits A4 landscape; the round's title is not a column.
-    let header: Vec<String> = answers
-        .rows()
-        .nth(3)
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = sheet_row(&answers, 3);
     assert_eq!(
         header,
         [

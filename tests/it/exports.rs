@@ -89,13 +89,7 @@ fn spreadsheets_hold_one_row_per_municipality_and_recommendation_and_no_formulas
     let answers = book.worksheet_range("Svar").unwrap();
     // A title, the summary sentence and a blank row above the header row.
     assert_eq!(answers.height(), 4 + 29 * 12);
-    let header: Vec<String> = answers
-        .rows()
-        .nth(3)
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = sheet_row(&answers, 3);
     assert_eq!(header[..4], ["Kommune", "Nr.", "Tidl. nr.", "Anbefaling"]);
     let copenhagen: Vec<&[Data]> = answers
         .rows()

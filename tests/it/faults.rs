@@ -381,15 +381,7 @@ fn an_interrupted_backup_never_leaves_a_file_at_the_final_path_and_the_next_run_
     let dir = tempfile::tempdir().expect("temp dir");
     let copy = dir.path().join("kopi.db");
     let partial = dir.path().join("kopi.db.partial");
-    let backup = || {
-        std::process::Command::new(BINARY)
-            .arg("backup")
-            .arg(&copy)
-            .env("TRAFIKLYS_DATABASE_URL", &app.database_url)
-            .env("TRAFIKLYS_LOG", "warn")
-            .output()
-            .expect("run trafiklys backup")
-    };
+    let backup = || app.cli(&["backup", copy.to_str().expect("path")]);
 
     // A run that cannot finish (its temporary file's place is taken by a folder it cannot
     // remove) leaves nothing at the final path.

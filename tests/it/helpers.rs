@@ -703,6 +703,17 @@ pub fn session_cookie(agent: &ureq::Agent) -> String {
     cookie
 }
 
+/// One row of a spreadsheet's sheet (from 0), each cell as text.
+pub fn sheet_row(sheet: &calamine::Range<calamine::Data>, row: usize) -> Vec<String> {
+    sheet
+        .rows()
+        .nth(row)
+        .unwrap_or_else(|| panic!("no row {row} in the sheet"))
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
 /// How many migrations a `migrate` run says it applied ("… (n migrations applied now)").
 pub fn migrations_applied(stdout: &str) -> usize {
     stdout
