@@ -6,7 +6,6 @@
 use std::io::Read;
 
 use crate::helpers::*;
-use trafiklys::domain::rounds::RoundSetup;
 use trafiklys::domain::Role;
 use trafiklys::store::{recommendation_sets, rounds};
 
@@ -56,14 +55,7 @@ fn the_agenda_item_tells_what_changed_in_the_set_since_last_round() {
         ),
         "{text}"
     );
-    for heading in [
-        "Beslutningstema",
-        "Sagsfremstilling og økonomi",
-        "Bevilling",
-        "Retsgrundlag",
-        "Kompetence",
-        "Indstilling",
-    ] {
+    for heading in AGENDA_HEADINGS {
         assert!(text.contains(&format!("\n{heading}\n")), "{heading}");
     }
     // No start year is given in the demo: the item does not say when the cooperation began
@@ -216,7 +208,7 @@ fn the_download_form_sends_each_choice_on_and_keeps_bad_input_with_a_danish_mess
     }
     assert!(!html.contains("error-summary"));
     let municipality = app.get(&reader, BASE).text();
-    assert!(municipality.contains(&format!("href=\"{BASE}/agenda\"")));
+    assert!(parse(&municipality).has(&format!("[href=\"{BASE}/agenda\"]")));
 
     let bad = app.get(
         &reader,
@@ -227,9 +219,11 @@ fn the_download_form_sends_each_choice_on_and_keeps_bad_input_with_a_danish_mess
     assert!(html.contains("Intet er hentet: ret 2 fejl"), "{html}");
     assert!(html.contains("Mødedatoen »31.2.2017« er ikke en dato"));
     assert!(html.contains("»i går« under tidligere behandlinger er ikke en dato"));
-    assert!(html.contains("<a href=\"#moededato\">"));
-    assert!(html.contains(
-        "id=\"moededato\" name=\"moededato\" value=\"31.2.2017\" autocomplete=\"off\" maxlength=\"40\" aria-describedby=\"moededato-hint moededato-error\" aria-invalid=\"true\""
+    let doc = parse(&html);
+    assert!(doc.has("a[href=\"#moededato\"]"));
+    assert!(doc.has(
+        "#moededato[name=\"moededato\"][value=\"31.2.2017\"][autocomplete=\"off\"][maxlength=\"40\"]\
+         [aria-describedby=\"moededato-hint moededato-error\"][aria-invalid=\"true\"]"
     ));
     assert!(html.contains("value=\"15/12508\""), "input kept");
     assert!(html.contains("value=\"22.6.2015, i går\""));
@@ -282,24 +276,8 @@ fn the_download_form_sends_each_choice_on_and_keeps_bad_input_with_a_danish_mess
 #[test]
 fn a_reworded_recommendation_and_an_adopted_proposal_are_told_with_who_proposed_it() {
     let app = spawn_app();
+    let draft = app.create_2018_draft(None, true);
     let conn = &mut app.conn();
-    let draft = rounds::create_round(
-        conn,
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup: RoundSetup::parse(
-                "2018",
-                "Status 2018",
-                "beskæftigelsesområdet",
-                "1.12.2018 23.59",
-            )
-            .unwrap(),
-            participants: None,
-            from_previous: true,
-        },
-        None,
-    )
-    .unwrap();
     // Frederiksberg's 2017 draft proposes a new focus area; it is adopted into 2018.
     let submission = app.submission(ROUND_2017, "147").unwrap().id;
     rounds::adopt_proposal(conn, submission, "Unge uden uddannelse", None).unwrap();
@@ -383,13 +361,7 @@ fn the_spreadsheet_prints_landscape_on_one_page_width_with_title_sentence_and_da
     );
     assert!(sentence.ends_with("24 af 29 kommuner har indsendt."));
     // The printed sheet holds what fits A4 landscape; the round's title is not a column.
-    let header: Vec<String> = answers
-        .rows()
-        .nth(3)
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = sheet_row(&answers, 3);
     assert_eq!(
         header,
         [
@@ -448,31 +420,6 @@ fn the_spreadsheet_prints_landscape_on_one_page_width_with_title_sentence_and_da
     );
 }
 
-/// A 2018 draft of KKR Hovedstaden from 2017, with the given municipalities taking part
-/// (`None`: all).
-fn draft_2018(
-    app: &TestApp,
-    participants: Option<Vec<trafiklys::domain::MunicipalityCode>>,
-) -> i32 {
-    rounds::create_round(
-        &mut app.conn(),
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup: RoundSetup::parse(
-                "2018",
-                "Status 2018",
-                "beskæftigelsesområdet",
-                "1.12.2018 23.59",
-            )
-            .unwrap(),
-            participants,
-            from_previous: true,
-        },
-        None,
-    )
-    .unwrap()
-}
-
 /// The text between "Justering af anbefalinger" and the next numbered heading.
 fn adjustments_of(text: &str) -> String {
     let start = text.find("2. Justering af anbefalinger\n").expect(text);
@@ -492,7 +439,7 @@ fn a_round_with_a_left_out_municipality_and_no_start_year_says_neither_when_nor_
         .map(|m| m.code.clone())
         .filter(|c| c.as_str() != "165")
         .collect();
-    let draft = draft_2018(&app, Some(taking_part));
+    let draft = app.create_2018_draft(Some(taking_part), true);
     let admin = app.signed_in(Role::Admin);
     let text = app
         .get(
@@ -526,13 +473,20 @@ fn a_round_with_a_left_out_municipality_and_no_start_year_says_neither_when_nor_
         "KKR-sekretariatet har ikke angivet, hvornår samarbejdet blev indgået, så dagsordenspunktet nævner det ikke."
     ), "{form}");
     let link = format!("/admin/rounds/{draft}?samarbejde_fra=2015#cooperation_start_year");
-    assert!(form.contains(&format!("href=\"{link}\"")), "{form}");
+    assert!(parse(&form).has(&format!("[href=\"{link}\"]")), "{form}");
     let round_page = app.get(&admin, &link).text();
+    let doc = parse(&round_page);
     assert!(
-        round_page.contains("name=\"cooperation_start_year\" type=\"text\" inputmode=\"numeric\" maxlength=\"4\" value=\"2015\""),
+        doc.has(
+            "[name=\"cooperation_start_year\"][type=\"text\"][inputmode=\"numeric\"]\
+             [maxlength=\"4\"][value=\"2015\"]"
+        ),
         "{round_page}"
     );
-    assert!(round_page.contains("<dt>Samarbejdet indgået</dt><dd>Ikke angivet</dd>"));
+    assert_eq!(
+        doc.description("Samarbejdet indgået").as_deref(),
+        Some("Ikke angivet")
+    );
     // A reader sees the fact, not the link.
     let reader = app.signed_in(Role::Reader);
     let form = app
@@ -547,7 +501,7 @@ fn a_round_with_a_left_out_municipality_and_no_start_year_says_neither_when_nor_
 #[test]
 fn a_start_year_given_on_the_round_page_is_stated_and_holds_for_the_rounds_after() {
     let app = spawn_app();
-    let draft = draft_2018(&app, None);
+    let draft = app.create_2018_draft(None, true);
     let admin = app.signed_in(Role::Admin);
     let agenda = format!("/rounds/{draft}/municipalities/147/agenda.txt");
     let text = app.get(&admin, &agenda).text();
@@ -606,8 +560,11 @@ fn a_start_year_given_on_the_round_page_is_stated_and_holds_for_the_rounds_after
         "{text}"
     );
     let draft_page = app.get(&admin, &format!("/admin/rounds/{draft}")).text();
-    assert!(
-        draft_page.contains("<dt>Samarbejdet indgået</dt><dd>2015 (angivet for runden 2017)</dd>")
+    assert_eq!(
+        parse(&draft_page)
+            .description("Samarbejdet indgået")
+            .as_deref(),
+        Some("2015 (angivet for runden 2017)")
     );
 
     // The round's own year overrides the earlier round's.
@@ -635,7 +592,7 @@ fn a_start_year_given_on_the_round_page_is_stated_and_holds_for_the_rounds_after
 #[test]
 fn a_move_a_merge_a_reword_and_a_retirement_are_each_told_once_with_old_and_new_numbers() {
     let app = spawn_app();
-    let draft = draft_2018(&app, None);
+    let draft = app.create_2018_draft(None, true);
     let conn = &mut app.conn();
     let content = rounds::load_content(conn, draft).unwrap().unwrap();
     let by_code = |code: &str| {

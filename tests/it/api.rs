@@ -5,7 +5,8 @@ use crate::helpers::*;
 use serde_json::Value;
 use trafiklys::domain::Role;
 
-fn json(response: &Response) -> Value {
+/// The JSON body of a response, which must say it is JSON.
+pub fn json(response: &Response) -> Value {
     assert!(
         response.content_type.starts_with("application/json"),
         "content type {}",
@@ -272,8 +273,7 @@ fn api_tokens_work_until_revoked() {
     );
     assert_eq!(created.status, 200);
     let body = created.text();
-    let start = body.find("<code id=\"new-token\">").unwrap() + "<code id=\"new-token\">".len();
-    let token = &body[start..body[start..].find('<').unwrap() + start];
+    let token = &parse(&body).text("code#new-token").unwrap();
     assert!(token.starts_with("tl_"));
 
     let script = client();

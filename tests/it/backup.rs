@@ -7,7 +7,6 @@ use crate::helpers::*;
 use trafiklys::domain::{Answer, MunicipalityCode, Role, SubmissionState};
 use trafiklys::store::{self, submissions, users};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_trafiklys");
 const SAVES: i32 = 40;
 
 #[test]
@@ -46,13 +45,7 @@ fn backup_copies_the_database_consistently_while_it_serves_and_changes() {
                 assert!(matches!(outcome, submissions::SaveOutcome::Saved(_)));
             }
         });
-        Command::new(BINARY)
-            .arg("backup")
-            .arg(&copy)
-            .env("TRAFIKLYS_DATABASE_URL", &app.database_url)
-            .env("TRAFIKLYS_LOG", "warn")
-            .output()
-            .expect("run trafiklys backup")
+        app.cli(&["backup", copy.to_str().expect("path")])
     });
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -5,8 +5,7 @@
 use std::process::Command;
 
 use crate::helpers::*;
-use trafiklys::domain::{Answer, MunicipalityCode, Role, Status, SubmissionState};
-use trafiklys::store::{rounds, submissions, users};
+use trafiklys::domain::{Role, Status, SubmissionState};
 
 /// One entry per kind of text, each led by a Danish word that the PDF must show as typed.
 const CORPUS: &[(&str, &str)] = &[
@@ -27,45 +26,13 @@ const CORPUS: &[(&str, &str)] = &[
     ("Privat", "tegn \u{E000} \u{FEFF}\u{FFFF} slut"),
 ];
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Submits Frederiksberg's form with one corpus entry per recommendation, directly in the
 /// store (as data from before the form refused control characters would be).
 fn submit_corpus(app: &TestApp, code: &str) {
-    let mut conn = app.conn();
-    let content = rounds::load_content(&mut conn, ROUND_2017)
-        .unwrap()
-        .unwrap();
-    let admin = users::find_by_email(&mut conn, &app.email(Role::Admin))
-        .unwrap()
-        .unwrap()
-        .0;
-    let current = app.submission(ROUND_2017, code);
-    let answers = content
-        .recommendations
-        .iter()
-        .zip(CORPUS.iter().cycle())
-        .map(|(r, (word, text))| Answer {
-            recommendation_id: r.id,
-            status: Some(Status::Yellow),
-            comment: format!("{word}: {text}"),
-            carried: false,
-        })
-        .collect();
-    let save = submissions::SaveSubmission {
-        round_id: ROUND_2017,
-        municipality_code: MunicipalityCode::parse(code).unwrap(),
-        base_version: current.map_or(0, |s| s.version),
-        answers,
-        proposals: String::new(),
-        state: SubmissionState::Submitted,
-    };
-    assert!(matches!(
-        submissions::save(&mut conn, &save, admin.id).unwrap(),
-        submissions::SaveOutcome::Saved(_)
-    ));
+    app.store_answers(ROUND_2017, code, SubmissionState::Submitted, "", |i| {
+        let (word, text) = CORPUS[i % CORPUS.len()];
+        (Status::Yellow, format!("{word}: {text}"))
+    });
 }
 
 /// What the PDF's text must show for the corpus: drawn characters as typed, the rest marked.
@@ -135,12 +102,7 @@ fn every_character_gets_into_the_attachment_and_the_kkr_report() {
     );
     assert_eq!(saved.status, 303);
     let page = app.get(&reader, saved.location.as_deref().unwrap()).text();
-    let marker = "<a href=\"/snapshots/";
-    let start = page.find(marker).unwrap() + marker.len();
-    let id: String = page[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
+    let id = first_snapshot_id(&page);
     let snapshot = app.get(&reader, &format!("/snapshots/{id}/bilag.pdf"));
     assert_eq!(snapshot.status, 200);
     assert_corpus_shown(&pdf_text(&snapshot.bytes));
@@ -216,7 +178,10 @@ fn pages_isolate_user_text_from_its_surroundings() {
     let reader = app.signed_in(Role::Reader);
     let page = app.get(&reader, "/rounds/2/municipalities/147").text();
     assert!(
-        page.contains("<bdi>Retning: faktura\u{202E}txt.exe\u{202C} og \u{2067}\u{2069} \u{202E}fil.pdf</bdi>"),
+        parse(&page).has_text(
+            "bdi",
+            "Retning: faktura\u{202E}txt.exe\u{202C} og \u{2067}\u{2069} \u{202E}fil.pdf"
+        ),
         "the comment is isolated"
     );
 }

@@ -21,24 +21,7 @@ struct Attempt {
 
 /// Every recommendation on the page answered green with `comment`, as a draft.
 fn form_with_comment(page: &str, comment: &str) -> Vec<(String, String)> {
-    let mut fields = vec![
-        ("csrf_token".to_owned(), csrf_from(page)),
-        ("version".to_owned(), hidden_value(page, "version")),
-        ("action".to_owned(), "save".to_owned()),
-    ];
-    let mut seen = Vec::new();
-    for (i, m) in page.match_indices("name=\"status-") {
-        let id: String = page[i + m.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        if !seen.contains(&id) {
-            fields.push((format!("status-{id}"), "green".to_owned()));
-            fields.push((format!("comment-{id}"), comment.to_owned()));
-            seen.push(id);
-        }
-    }
-    fields
+    form_fields(page, "save", "green", comment)
 }
 
 #[test]
@@ -64,11 +47,7 @@ fn fifty_clients_saving_the_same_form_at_once_lose_no_update() {
                             // Every client has its form; all save at the same moment.
                             barrier.wait();
                         }
-                        let borrowed: Vec<(&str, &str)> = fields
-                            .iter()
-                            .map(|(k, v)| (k.as_str(), v.as_str()))
-                            .collect();
-                        let response = app.post(&agent, FORM, &borrowed);
+                        let response = app.post_fields(&agent, FORM, &fields);
                         if response.status == 409 {
                             assert!(
                                 response.text().contains("gemte skemaet"),
@@ -260,16 +239,11 @@ fn twenty_forms_saved_at_the_same_moment_each_land_whole_with_their_own_audit_ro
                     let path = format!("/rounds/{ROUND_2017}/municipalities/{code}/form");
                     let page = app.get(&agent, &path).text();
                     let fields = form_with_comment(&page, &format!("Samtidig gemt for {code}"));
-                    let borrowed: Vec<(&str, &str)> = fields
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str()))
-                        .collect();
                     barrier.wait();
-                    let response = app.post(&agent, &path, &borrowed);
-                    let text = response.text();
-                    let said = text
-                        .find("role=\"alert\"")
-                        .map_or("", |at| &text[at..(at + 600).min(text.len())]);
+                    let response = app.post_fields(&agent, &path, &fields);
+                    let said = parse(&response.text())
+                        .text("[role=\"alert\"]")
+                        .unwrap_or_default();
                     (response.status, format!("{code}: {said}"))
                 })
             })

@@ -16,7 +16,7 @@ use diesel::sql_types::Text;
 use rand::{Rng, SeedableRng};
 
 use crate::binary::Server;
-use crate::helpers::{client, csrf_from, hidden_value};
+use crate::helpers::{client, csrf_from, hidden_value, recommendation_ids};
 use trafiklys::domain::{MunicipalityCode, Role, SubmissionState};
 use trafiklys::store::{self, rounds, submissions};
 
@@ -33,20 +33,6 @@ struct Acknowledged {
 
 fn marker(writer: usize, seq: u64) -> String {
     format!("crash-w{writer}-s{seq:06}")
-}
-
-fn recommendation_ids(page: &str) -> Vec<String> {
-    let mut ids: Vec<String> = page
-        .match_indices("name=\"status-")
-        .map(|(i, m)| {
-            page[i + m.len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect()
-        })
-        .collect();
-    ids.dedup();
-    ids
 }
 
 /// One session saving one municipality's form.

@@ -3,14 +3,9 @@
 //! trend, comments table and proposals. Pages are read back one at a time with pdftotext.
 
 use crate::helpers::*;
-use trafiklys::domain::{Answer, MunicipalityCode, Role, Status, SubmissionState};
-use trafiklys::store::{rounds, submissions, users};
+use trafiklys::domain::{Role, Status, SubmissionState};
 
 const ATTACHMENT: &str = "/rounds/2/municipalities/147/attachment.pdf";
-
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 fn page_count(pdf: &[u8]) -> usize {
     let info = pdf_info(pdf);
@@ -31,36 +26,13 @@ fn pages(pdf: &[u8]) -> Vec<String> {
 
 /// Submits a municipality's 2017 form: every answer yellow with `comment`, and `proposals`.
 fn submit(app: &TestApp, code: &str, comment: &str, proposals: &str) {
-    let mut conn = app.conn();
-    let content = rounds::load_content(&mut conn, ROUND_2017)
-        .unwrap()
-        .unwrap();
-    let admin = users::find_by_email(&mut conn, &app.email(Role::Admin))
-        .unwrap()
-        .unwrap()
-        .0;
-    let current = app.submission(ROUND_2017, code);
-    let save = submissions::SaveSubmission {
-        round_id: ROUND_2017,
-        municipality_code: MunicipalityCode::parse(code).unwrap(),
-        base_version: current.map_or(0, |s| s.version),
-        answers: content
-            .recommendations
-            .iter()
-            .map(|r| Answer {
-                recommendation_id: r.id,
-                status: Some(Status::Yellow),
-                comment: comment.to_owned(),
-                carried: false,
-            })
-            .collect(),
-        proposals: proposals.to_owned(),
-        state: SubmissionState::Submitted,
-    };
-    assert!(matches!(
-        submissions::save(&mut conn, &save, admin.id).unwrap(),
-        submissions::SaveOutcome::Saved(_)
-    ));
+    app.store_answers(
+        ROUND_2017,
+        code,
+        SubmissionState::Submitted,
+        proposals,
+        |_| (Status::Yellow, comment.to_owned()),
+    );
 }
 
 #[test]

@@ -55,10 +55,6 @@ fn a_kkr_member_does_not_see_a_municipalitys_draft_in_its_attachment() {
 const EVIL_FIRST: &str = "=SUM(1+2)";
 const EVIL: &str = "#set page(fill: red) <b>fed</b> *ikke fed* $x$ @ref";
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[test]
 fn the_attachment_holds_the_region_the_own_answers_and_literal_comments() {
     let app = spawn_app();
@@ -93,13 +89,7 @@ fn spreadsheets_hold_one_row_per_municipality_and_recommendation_and_no_formulas
     let answers = book.worksheet_range("Svar").unwrap();
     // A title, the summary sentence and a blank row above the header row.
     assert_eq!(answers.height(), 4 + 29 * 12);
-    let header: Vec<String> = answers
-        .rows()
-        .nth(3)
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = sheet_row(&answers, 3);
     assert_eq!(header[..4], ["Kommune", "Nr.", "Tidl. nr.", "Anbefaling"]);
     let copenhagen: Vec<&[Data]> = answers
         .rows()
@@ -144,14 +134,7 @@ fn the_agenda_item_draft_follows_the_council_structure() {
     let text = app
         .get(&reader, "/rounds/2/municipalities/147/agenda.txt")
         .text();
-    for heading in [
-        "Beslutningstema",
-        "Sagsfremstilling og økonomi",
-        "Bevilling",
-        "Retsgrundlag",
-        "Kompetence",
-        "Indstilling",
-    ] {
+    for heading in AGENDA_HEADINGS {
         assert!(text.contains(&format!("\n{heading}\n")), "{heading}");
     }
     assert!(text.contains("Fem af anbefalingerne er igangsat, tre anbefalinger er i proces, og fire anbefalinger er endnu ikke igangsat."));
@@ -233,12 +216,7 @@ fn a_snapshot_keeps_the_attachment_as_presented() {
     assert_eq!(saved.status, 303);
     let page = app.get(&reader, saved.location.as_deref().unwrap()).text();
     assert!(page.contains("Bilaget er gemt som øjebliksbillede."));
-    let marker = "<a href=\"/snapshots/";
-    let start = page.find(marker).unwrap() + marker.len();
-    let id: String = page[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
+    let id = first_snapshot_id(&page);
     let first = app.get(&reader, &format!("/snapshots/{id}/bilag.pdf"));
     assert_eq!(first.status, 200);
     assert!(pdf_text(&first.bytes).contains("Som præsenteret"));

@@ -6,25 +6,6 @@ use trafiklys::domain::Role;
 
 const FORM: &str = "/rounds/2/municipalities/147/form";
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The recommendation ids on a form page, in order.
-fn recommendation_ids(page: &str) -> Vec<String> {
-    let mut ids: Vec<String> = page
-        .match_indices("name=\"comment-")
-        .map(|(i, m)| {
-            page[i + m.len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect()
-        })
-        .collect();
-    ids.dedup();
-    ids
-}
-
 /// The form as a user fills it in: every answer yellow with a comment of its own.
 fn typed_form(page: &str, action: &str) -> Vec<(String, String)> {
     let mut fields = vec![
@@ -34,7 +15,7 @@ fn typed_form(page: &str, action: &str) -> Vec<(String, String)> {
     ];
     for id in recommendation_ids(page) {
         fields.push((format!("status-{id}"), "yellow".into()));
-        fields.push((format!("comment-{id}"), typed_comment(&id)));
+        fields.push((format!("comment-{id}"), typed_comment(&id.to_string())));
     }
     fields.push(("proposals".into(), "Et forslag skrevet i hånden".into()));
     fields
@@ -44,26 +25,16 @@ fn typed_comment(id: &str) -> String {
     format!("Skrevet i hånden til anbefaling {id}")
 }
 
-fn post_fields(
-    app: &TestApp,
-    agent: &ureq::Agent,
-    path: &str,
-    fields: &[(String, String)],
-) -> Response {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post(agent, path, &borrowed)
-}
-
 /// Every typed comment and the proposal stand in the page's fields.
 fn assert_every_typed_field_kept(page: &str, fields: &[(String, String)]) {
+    let doc = parse(page);
     let mut comments = 0;
     for (name, value) in fields {
         if name.starts_with("comment-") || name == "proposals" {
+            let field = format!("[name=\"{name}\"]");
             assert!(
-                page.contains(&format!("name=\"{name}\"")) && page.contains(value.as_str()),
+                doc.texts(&format!("textarea{field}")).contains(value)
+                    || doc.attrs(&format!("input{field}"), "value").contains(value),
                 "{name} is kept with its text"
             );
             comments += 1;
@@ -86,17 +57,20 @@ fn a_save_after_the_deadline_comes_back_with_the_input_and_the_reason_in_the_err
             // Incomplete as well: the deadline is still what the user is told.
             fields.retain(|(name, _)| !name.starts_with("status-"));
         }
-        let response = post_fields(&app, &editor, FORM, &fields);
+        let response = app.post_fields(&editor, FORM, &fields);
         assert_eq!(response.status, 409, "{action}");
         let text = response.text();
-        let summary_at = text
-            .find("class=\"error-summary\" role=\"alert\"")
-            .expect("an error summary");
-        let summary = folded(&text[summary_at..]);
-        let head: String = summary.chars().take(240).collect();
+        let doc = parse(&text);
+        const SUMMARY: &str = ".error-summary[role=\"alert\"]";
+        assert!(doc.has(SUMMARY), "an error summary");
+        assert_eq!(
+            doc.text(&format!("{SUMMARY} h2")).as_deref(),
+            Some("Skemaet er ikke gemt")
+        );
+        let reason = doc.text(&format!("{SUMMARY} p")).unwrap_or_default();
         assert!(
-            head.contains("<h2>Skemaet er ikke gemt</h2> <p>Runden tager ikke længere imod svar: fristen er overskredet"),
-            "{head}"
+            reason.starts_with("Runden tager ikke længere imod svar: fristen er overskredet"),
+            "{reason}"
         );
         assert!(folded(&text).contains("så du kan kopiere det"));
         assert_every_typed_field_kept(&text, &fields);
@@ -112,22 +86,14 @@ fn a_save_after_the_deadline_comes_back_with_the_input_and_the_reason_in_the_err
 /// The hidden inputs and text fields of the page that kept a form, as the browser would post
 /// them again (the typed texts hold no characters that HTML escapes).
 fn kept_fields(page: &str, action: &str) -> Vec<(String, String)> {
+    let doc = parse(page);
     let mut fields = vec![("action".to_owned(), action.to_owned())];
-    for (i, _) in page.match_indices("<input type=\"hidden\" name=\"") {
-        let rest = &page[i + "<input type=\"hidden\" name=\"".len()..];
-        let name = &rest[..rest.find('"').expect("end of name")];
-        let value_at = rest.find("value=\"").expect("a value") + "value=\"".len();
-        let value = &rest[value_at..value_at + rest[value_at..].find('"').expect("end")];
-        fields.push((name.to_owned(), value.to_owned()));
-    }
-    for (i, _) in page.match_indices("<textarea ") {
-        let rest = &page[i..];
-        let name_at = rest.find("name=\"").expect("a name") + "name=\"".len();
-        let name = &rest[name_at..name_at + rest[name_at..].find('"').expect("end")];
-        let text_at = rest.find('>').expect("end of tag") + 1;
-        let text = &rest[text_at..text_at + rest[text_at..].find("</textarea>").expect("end")];
-        fields.push((name.to_owned(), text.to_owned()));
-    }
+    let hidden = doc.attrs("input[type=\"hidden\"][name]", "name");
+    let values = doc.attrs("input[type=\"hidden\"][name]", "value");
+    assert_eq!(hidden.len(), values.len(), "every hidden field has a value");
+    fields.extend(hidden.into_iter().zip(values));
+    let names = doc.attrs("textarea[name]", "name");
+    fields.extend(names.into_iter().zip(doc.texts_raw("textarea[name]")));
     fields
 }
 
@@ -140,17 +106,22 @@ fn a_save_while_the_database_cannot_be_reached_keeps_the_input_and_sends_it_agai
     let fields = typed_form(&page, "save");
 
     app.cut_database();
-    let response = post_fields(&app, &editor, FORM, &fields);
+    let response = app.post_fields(&editor, FORM, &fields);
     app.restore_database();
 
     assert_eq!(response.status, 503);
     assert!(response.header("retry-after").is_some());
     let kept = response.text();
     let text = folded(&kept);
-    assert!(text.contains("<h1>Skemaet er ikke gemt</h1>"), "{text}");
-    assert!(text.contains("role=\"alert\""));
+    let doc = parse(&kept);
+    assert_eq!(
+        doc.text("h1").as_deref(),
+        Some("Skemaet er ikke gemt"),
+        "{text}"
+    );
+    assert!(doc.has("[role=\"alert\"]"));
     assert!(text.contains("Intet er gemt, og dine indtastninger står i felterne."));
-    assert!(kept.contains(&format!("action=\"{FORM}\"")));
+    assert!(doc.has(&format!("form[action=\"{FORM}\"]")));
     assert_every_typed_field_kept(&kept, &fields);
     assert_eq!(
         app.submission(ROUND_2017, "147")
@@ -160,7 +131,7 @@ fn a_save_while_the_database_cannot_be_reached_keeps_the_input_and_sends_it_agai
     );
 
     // Trying again from that page, with the database back, saves what was typed.
-    let again = post_fields(&app, &editor, FORM, &kept_fields(&kept, "save"));
+    let again = app.post_fields(&editor, FORM, &kept_fields(&kept, "save"));
     assert_eq!(again.status, 303, "{}", again.text());
     let saved = app.submission(ROUND_2017, "147").expect("the draft");
     assert_eq!(saved.version, before.version + 1);
@@ -355,7 +326,7 @@ fn nginx_answers_with_the_applications_danish_page_when_no_process_answers() {
         let response = TestApp::request_to(&client(), &address, path, None);
         assert_eq!(response.status, 503, "{path}");
         let page = response.text();
-        assert!(page.contains("<html lang=\"da\">"), "{page}");
+        assert!(parse(&page).has("html[lang=\"da\"]"), "{page}");
         assert!(
             page.contains("Trafiklys er midlertidigt utilgængelig"),
             "{page}"
@@ -398,8 +369,6 @@ fn health_says_degraded_while_the_database_cannot_be_written() {
     assert!(healthy, "healthy again once the database takes writes");
 }
 
-const BINARY: &str = env!("CARGO_BIN_EXE_trafiklys");
-
 #[test]
 fn an_interrupted_backup_never_leaves_a_file_at_the_final_path_and_the_next_run_clears_up() {
     if skip_on_postgres(
@@ -412,15 +381,7 @@ fn an_interrupted_backup_never_leaves_a_file_at_the_final_path_and_the_next_run_
     let dir = tempfile::tempdir().expect("temp dir");
     let copy = dir.path().join("kopi.db");
     let partial = dir.path().join("kopi.db.partial");
-    let backup = || {
-        std::process::Command::new(BINARY)
-            .arg("backup")
-            .arg(&copy)
-            .env("TRAFIKLYS_DATABASE_URL", &app.database_url)
-            .env("TRAFIKLYS_LOG", "warn")
-            .output()
-            .expect("run trafiklys backup")
-    };
+    let backup = || app.cli(&["backup", copy.to_str().expect("path")]);
 
     // A run that cannot finish (its temporary file's place is taken by a folder it cannot
     // remove) leaves nothing at the final path.
@@ -484,13 +445,7 @@ fn sixteen_migrations_started_at_once_on_a_fresh_sqlite_file_all_succeed() {
             "{stdout} {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let applied: usize = stdout
-            .split('(')
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|n| n.parse().ok())
-            .expect("how many migrations ran");
-        applied_total += applied;
+        applied_total += migrations_applied(&stdout);
     }
     let count = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .expect("the migrations")
@@ -509,11 +464,12 @@ fn the_stay_signed_in_button_renews_the_session_and_says_how_long_it_lasts() {
     assert_eq!(page.status, 200);
     let text = page.text();
     // The page warns before the end, counting on the idle timeout less the stamp's slack.
+    let doc = parse(&text);
     assert!(
-        text.contains("role=\"alertdialog\"") && text.contains("data-idle-seconds=\"3540\""),
+        doc.has("[role=\"alertdialog\"]") && doc.has("[data-idle-seconds=\"3540\"]"),
         "the warning is on the page"
     );
-    assert!(text.contains("<script src=\"/static/session.js\" defer>"));
+    assert!(doc.has("script[src=\"/static/session.js\"][defer]"));
     assert!(
         page.header("set-cookie").is_none(),
         "an ordinary request this soon renews nothing"

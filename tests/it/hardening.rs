@@ -5,10 +5,6 @@ use crate::helpers::*;
 use trafiklys::domain::{MunicipalityCode, Role};
 use trafiklys::store::{snapshots, users};
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[test]
 fn a_signed_in_user_is_never_sent_to_another_site_after_sign_in() {
     let app = spawn_app();

@@ -15,6 +15,14 @@ use trafiklys::store::{self, DbPool};
 use trafiklys::store::{rounds, submissions, users};
 use trafiklys::web;
 
+pub use crate::html::{
+    answered_form, csrf_from, first_snapshot_id, form_fields, hidden_value, parse,
+    recommendation_ids,
+};
+
+/// The application's binary, as cargo built it for these tests.
+pub const BINARY: &str = env!("CARGO_BIN_EXE_trafiklys");
+
 pub struct TestApp {
     pub address: String,
     /// The database as the command line takes it: the SQLite file, or the PostgreSQL URL.
@@ -395,6 +403,31 @@ impl TestApp {
         )
     }
 
+    /// Runs the command line on this app's database (its log at warnings only) and waits
+    /// for it.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(BINARY)
+            .args(args)
+            .env("TRAFIKLYS_DATABASE_URL", &self.db_path)
+            .env("TRAFIKLYS_LOG", "warn")
+            .output()
+            .expect("run trafiklys")
+    }
+
+    /// Posts form fields held as owned pairs (as the form helpers build them).
+    pub fn post_fields(
+        &self,
+        agent: &ureq::Agent,
+        path: &str,
+        fields: &[(String, String)],
+    ) -> Response {
+        let borrowed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post(agent, path, &borrowed)
+    }
+
     pub fn password(&self, role: Role) -> String {
         self.sign_ins
             .iter()
@@ -531,6 +564,22 @@ impl TestApp {
     }
 
     pub fn store_form(&self, round_id: i32, code: &str, state: SubmissionState) -> Submission {
+        self.store_answers(round_id, code, state, "", |_| {
+            (Status::Green, "Sat op af testen".to_owned())
+        })
+    }
+
+    /// Saves a municipality's form in the given state directly in the store, as the admin:
+    /// each recommendation (by its position in the round, from 0) answered as `answer` says,
+    /// with `proposals`. Panics unless it is saved.
+    pub fn store_answers(
+        &self,
+        round_id: i32,
+        code: &str,
+        state: SubmissionState,
+        proposals: &str,
+        answer: impl Fn(usize) -> (Status, String),
+    ) -> Submission {
         let mut conn = self.conn();
         let content = rounds::load_content(&mut conn, round_id)
             .expect("query")
@@ -547,20 +596,52 @@ impl TestApp {
             answers: content
                 .recommendations
                 .iter()
-                .map(|r| Answer {
-                    recommendation_id: r.id,
-                    status: Some(Status::Green),
-                    comment: "Sat op af testen".into(),
-                    carried: false,
+                .enumerate()
+                .map(|(i, r)| {
+                    let (status, comment) = answer(i);
+                    Answer {
+                        recommendation_id: r.id,
+                        status: Some(status),
+                        comment,
+                        carried: false,
+                    }
                 })
                 .collect(),
-            proposals: String::new(),
+            proposals: proposals.to_owned(),
             state,
         };
         match submissions::save(&mut conn, &save, admin.id).expect("save") {
             submissions::SaveOutcome::Saved(s) => s,
             other => panic!("not saved: {other:?}"),
         }
+    }
+
+    /// A 2018 round of KKR Hovedstaden, a draft made in the store as the command line makes
+    /// it: `participants` (None: every municipality of the KKR); `from_previous` carries
+    /// 2017's recommendations over. Returns its id.
+    pub fn create_2018_draft(
+        &self,
+        participants: Option<Vec<MunicipalityCode>>,
+        from_previous: bool,
+    ) -> i32 {
+        let setup = trafiklys::domain::rounds::RoundSetup::parse(
+            "2018",
+            "Status 2018",
+            "beskæftigelsesområdet",
+            "1.12.2018 23.59",
+        )
+        .expect("round setup");
+        rounds::create_round(
+            &mut self.conn(),
+            &rounds::CreateRound {
+                kkr_id: 1,
+                setup,
+                participants,
+                from_previous,
+            },
+            None,
+        )
+        .expect("round created")
     }
 
     /// Sets one municipality's submitted answers: every recommendation green with
@@ -599,19 +680,64 @@ impl TestApp {
     }
 }
 
-/// The value of the first hidden field with this name on a page.
-pub fn hidden_value(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no hidden field {name} on the page"))
-        + marker.len();
-    let end = html[start..].find('"').expect("end of value") + start;
-    html[start..end].to_owned()
+/// The records of the demo's 2017 recommendations (`data/kkr-hovedstaden-2017-recommendations.csv`,
+/// without its header): focus area number and title, code, text, binding.
+pub fn recommendation_records_2017() -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(
+        include_str!("../../data/kkr-hovedstaden-2017-recommendations.csv").as_bytes(),
+    )
+    .records()
+    .map(|r| r.expect("a record"))
+    .collect()
 }
 
-pub fn csrf_from(html: &str) -> String {
-    hidden_value(html, "csrf_token")
+/// The session cookie of a signed-in client, as a `Cookie` header value (to replay it from
+/// elsewhere).
+pub fn session_cookie(agent: &ureq::Agent) -> String {
+    let jar = agent.cookie_jar_lock();
+    let cookie = jar
+        .iter()
+        .find(|c| c.name() == "trafiklys")
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .expect("a session cookie");
+    cookie
+}
+
+/// One row of a spreadsheet's sheet (from 0), each cell as text.
+pub fn sheet_row(sheet: &calamine::Range<calamine::Data>, row: usize) -> Vec<String> {
+    sheet
+        .rows()
+        .nth(row)
+        .unwrap_or_else(|| panic!("no row {row} in the sheet"))
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
+/// How many migrations a `migrate` run says it applied ("… (n migrations applied now)").
+pub fn migrations_applied(stdout: &str) -> usize {
+    stdout
+        .split('(')
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("how many migrations ran: {stdout}"))
+}
+
+/// The headings of a council agenda item, in order.
+pub const AGENDA_HEADINGS: [&str; 6] = [
+    "Beslutningstema",
+    "Sagsfremstilling og økonomi",
+    "Bevilling",
+    "Retsgrundlag",
+    "Kompetence",
+    "Indstilling",
+];
+
+/// Text with its whitespace folded to single spaces: a page's or a PDF's text as a reader
+/// sees it, whatever the line breaks.
+pub fn folded(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The text of a PDF, through poppler's pdftotext (Debian package poppler-utils).

@@ -230,35 +230,11 @@ fn a_recommendation_set_is_imported_into_a_draft_and_refused_once_open() {
     let app = spawn_app();
     let admin = app.signed_in(Role::Admin);
     // A 2018 draft from last year, on the command line's store function.
-    let setup = trafiklys::domain::rounds::RoundSetup::parse(
-        "2018",
-        "Status 2018",
-        "beskæftigelsesområdet",
-        "1.12.2018 23.59",
-    )
-    .unwrap();
-    let id = rounds::create_round(
-        &mut app.conn(),
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup,
-            participants: None,
-            from_previous: true,
-        },
-        None,
-    )
-    .unwrap();
+    let id = app.create_2018_draft(None, true);
     let before_import = rounds::load_content(&mut app.conn(), id).unwrap().unwrap();
     let old_one_one = before_import.recommendations[0].clone();
     let mut csv = String::from("Indsatsområde nr.;Indsatsområde;Nr.;Anbefaling;Forpligtende\n");
-    for line in include_str!("../../data/kkr-hovedstaden-2017-recommendations.csv")
-        .lines()
-        .skip(1)
-    {
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(line.as_bytes());
-        let record = r.records().next().unwrap().unwrap();
+    for record in recommendation_records_2017() {
         let code = &record[2];
         if code == "4.2" {
             continue;
@@ -341,15 +317,6 @@ fn a_recommendation_set_is_imported_into_a_draft_and_refused_once_open() {
     assert_eq!(app.fingerprint(), before);
 }
 
-fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_trafiklys"))
-        .args(args)
-        .env("TRAFIKLYS_DATABASE_URL", &app.db_path)
-        .env("TRAFIKLYS_LOG", "warn")
-        .output()
-        .expect("run trafiklys")
-}
-
 fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -364,36 +331,30 @@ fn the_command_line_runs_a_round_from_creation_to_publication_with_an_import() {
     let dir = tempfile::tempdir().unwrap();
     let set = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data/kkr-hovedstaden-2017-recommendations.csv");
-    let created = cli(
-        &app,
-        &[
-            "round",
-            "create",
-            "--kkr",
-            "KKR Sjælland",
-            "--year",
-            "2017",
-            "--title",
-            "Status 2017",
-            "--subject",
-            "beskæftigelsesområdet",
-            "--deadline",
-            "2017-12-01T23:59",
-        ],
-    );
+    let created = app.cli(&[
+        "round",
+        "create",
+        "--kkr",
+        "KKR Sjælland",
+        "--year",
+        "2017",
+        "--title",
+        "Status 2017",
+        "--subject",
+        "beskæftigelsesområdet",
+        "--deadline",
+        "2017-12-01T23:59",
+    ]);
     assert!(created.status.success(), "{}", stderr(&created));
     let id = stdout(&created).trim().to_owned();
     assert_eq!(id, "1");
-    let import = cli(
-        &app,
-        &[
-            "import",
-            "recommendations",
-            set.to_str().unwrap(),
-            "--round",
-            "1",
-        ],
-    );
+    let import = app.cli(&[
+        "import",
+        "recommendations",
+        set.to_str().unwrap(),
+        "--round",
+        "1",
+    ]);
     assert!(import.status.success(), "{}", stderr(&import));
     assert!(stdout(&import).contains("Nye anbefalinger (12)"));
 
@@ -404,17 +365,14 @@ fn the_command_line_runs_a_round_from_creation_to_publication_with_an_import() {
     )
     .unwrap();
     let before = app.fingerprint();
-    let dry = cli(
-        &app,
-        &[
-            "import",
-            "answers",
-            answers.to_str().unwrap(),
-            "--round",
-            "1",
-            "--dry-run",
-        ],
-    );
+    let dry = app.cli(&[
+        "import",
+        "answers",
+        answers.to_str().unwrap(),
+        "--round",
+        "1",
+        "--dry-run",
+    ]);
     assert!(dry.status.success(), "{}", stderr(&dry));
     assert!(stdout(&dry).contains("Dry run, nothing was written"));
     assert!(stdout(&dry).contains("Køge (259): nyt skema"));
@@ -422,10 +380,7 @@ fn the_command_line_runs_a_round_from_creation_to_publication_with_an_import() {
 
     let bad = dir.path().join("forkert.csv");
     std::fs::write(&bad, "Kommune,Nr.,Status\nFrederiksberg,1.1,grøn\n").unwrap();
-    let refused = cli(
-        &app,
-        &["import", "answers", bad.to_str().unwrap(), "--round", "1"],
-    );
+    let refused = app.cli(&["import", "answers", bad.to_str().unwrap(), "--round", "1"]);
     assert!(!refused.status.success());
     assert!(stderr(&refused).contains(
         "forkert.csv, række 2, kolonne A (Kommune): Frederiksberg (147) deltager ikke i runden."
@@ -433,49 +388,43 @@ fn the_command_line_runs_a_round_from_creation_to_publication_with_an_import() {
     assert_eq!(app.fingerprint(), before);
 
     for command in ["open", "close"] {
-        let out = cli(&app, &["round", command, "1"]);
+        let out = app.cli(&["round", command, "1"]);
         assert!(out.status.success(), "{command}: {}", stderr(&out));
     }
-    let imported = cli(
-        &app,
-        &[
-            "import",
-            "answers",
-            answers.to_str().unwrap(),
-            "--round",
-            "1",
-        ],
-    );
+    let imported = app.cli(&[
+        "import",
+        "answers",
+        answers.to_str().unwrap(),
+        "--round",
+        "1",
+    ]);
     assert!(imported.status.success(), "{}", stderr(&imported));
     let koge = app.submission(1, "259").unwrap();
     assert_eq!(koge.state, SubmissionState::Submitted);
-    let published = cli(&app, &["round", "publish", "1"]);
+    let published = app.cli(&["round", "publish", "1"]);
     assert!(published.status.success());
-    let again = cli(&app, &["round", "open", "1"]);
+    let again = app.cli(&["round", "open", "1"]);
     assert!(!again.status.success());
     assert!(stderr(&again).contains("ét trin ad gangen"));
-    let list = cli(&app, &["round", "list"]);
+    let list = app.cli(&["round", "list"]);
     assert!(stdout(&list).contains("KKR Sjælland"));
     assert!(stdout(&list).contains("published"));
 
-    let next = cli(
-        &app,
-        &[
-            "round",
-            "create",
-            "--kkr",
-            "Sjælland",
-            "--year",
-            "2018",
-            "--title",
-            "Status 2018",
-            "--subject",
-            "beskæftigelsesområdet",
-            "--deadline",
-            "1.12.2018 23.59",
-            "--from-previous",
-        ],
-    );
+    let next = app.cli(&[
+        "round",
+        "create",
+        "--kkr",
+        "Sjælland",
+        "--year",
+        "2018",
+        "--title",
+        "Status 2018",
+        "--subject",
+        "beskæftigelsesområdet",
+        "--deadline",
+        "1.12.2018 23.59",
+        "--from-previous",
+    ]);
     assert!(next.status.success(), "{}", stderr(&next));
     let content = rounds::load_content(&mut app.conn(), 2).unwrap().unwrap();
     assert_eq!(content.recommendations.len(), 12);
@@ -576,17 +525,14 @@ fn a_small_xlsx_with_a_cell_in_its_last_corner_is_refused_on_the_page_and_the_co
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hjørne.xlsx");
     std::fs::write(&path, &file).unwrap();
-    let out = cli(
-        &app,
-        &[
-            "import",
-            "answers",
-            path.to_str().unwrap(),
-            "--round",
-            "2",
-            "--dry-run",
-        ],
-    );
+    let out = app.cli(&[
+        "import",
+        "answers",
+        path.to_str().unwrap(),
+        "--round",
+        "2",
+        "--dry-run",
+    ]);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("hjørne.xlsx, ark «Ark1»: der er indhold i celle XFD1048576"),
@@ -780,23 +726,9 @@ fn the_command_line_reads_at_most_one_byte_past_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("stor.csv");
     std::fs::write(&big, vec![b'x'; 3 * 1024 * 1024]).unwrap();
-    let out = cli(
-        &app,
-        &["import", "answers", big.to_str().unwrap(), "--round", "2"],
-    );
+    let out = app.cli(&["import", "answers", big.to_str().unwrap(), "--round", "2"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("stor.csv: filen fylder 3,0 MB; en import må højst fylde 2 MB."));
-}
-
-/// The session cookie of a signed-in client, as a `Cookie` header value.
-fn session_cookie(agent: &ureq::Agent) -> String {
-    let jar = agent.cookie_jar_lock();
-    let cookie = jar
-        .iter()
-        .find(|c| c.name() == "trafiklys")
-        .map(|c| format!("{}={}", c.name(), c.value()))
-        .expect("a session cookie");
-    cookie
 }
 
 /// Sends a POST's head (declaring `declared` bytes, or chunked), then `body` bytes of a

@@ -15,14 +15,7 @@ fn set_2018() -> String {
     let mut csv =
         String::from("Indsatsområde nr.;Indsatsområde;Nr.;Anbefaling;Forpligtende;Tidligere nr.\n");
     let mut texts = std::collections::HashMap::new();
-    for line in include_str!("../../data/kkr-hovedstaden-2017-recommendations.csv")
-        .lines()
-        .skip(1)
-    {
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(line.as_bytes());
-        let record = r.records().next().unwrap().unwrap();
+    for record in recommendation_records_2017() {
         texts.insert(
             record[2].to_owned(),
             (
@@ -103,30 +96,9 @@ fn submit(app: &TestApp, round_id: i32, code: &str, statuses: &[(&str, Status, &
     }
 }
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// A 2018 draft of KKR Hovedstaden with no recommendations yet; returns its id.
 fn empty_2018_draft(app: &TestApp) -> i32 {
-    let setup = trafiklys::domain::rounds::RoundSetup::parse(
-        "2018",
-        "Status 2018",
-        "beskæftigelsesområdet",
-        "1.12.2018 23.59",
-    )
-    .unwrap();
-    rounds::create_round(
-        &mut app.conn(),
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup,
-            participants: None,
-            from_previous: false,
-        },
-        None,
-    )
-    .unwrap()
+    app.create_2018_draft(None, false)
 }
 
 /// Imports the 2018 set into a new empty draft after a dry run; returns the round's id.
@@ -381,15 +353,6 @@ fn a_changed_set_tells_one_story_on_every_page_document_and_api_answer() {
     assert!(dashboard.contains(&folded(comparison["scope_sentence"].as_str().unwrap())));
 }
 
-fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_trafiklys"))
-        .args(args)
-        .env("TRAFIKLYS_DATABASE_URL", &app.db_path)
-        .env("TRAFIKLYS_LOG", "warn")
-        .output()
-        .expect("run trafiklys")
-}
-
 #[test]
 fn the_command_line_links_a_set_to_the_round_it_names_and_refuses_one_that_is_not_earlier() {
     if skip_on_postgres(
@@ -406,19 +369,16 @@ fn the_command_line_links_a_set_to_the_round_it_names_and_refuses_one_that_is_no
     let file = file.to_str().unwrap();
     let round = id.to_string();
     // Named explicitly: 2017, the round the numbers refer to.
-    let dry = cli(
-        &app,
-        &[
-            "import",
-            "recommendations",
-            file,
-            "--round",
-            &round,
-            "--from-round",
-            &ROUND_2017.to_string(),
-            "--dry-run",
-        ],
-    );
+    let dry = app.cli(&[
+        "import",
+        "recommendations",
+        file,
+        "--round",
+        &round,
+        "--from-round",
+        &ROUND_2017.to_string(),
+        "--dry-run",
+    ]);
     let out = String::from_utf8_lossy(&dry.stdout).into_owned();
     assert!(
         dry.status.success(),
@@ -428,18 +388,15 @@ fn the_command_line_links_a_set_to_the_round_it_names_and_refuses_one_that_is_no
     assert!(out.contains("Flyttet siden 2017 (1): 1.2 → 3.2"), "{out}");
     assert!(out.contains("Udgår fra 2017 (1): 4.2"), "{out}");
     // The round itself is not an earlier round: refused, nothing written.
-    let refused = cli(
-        &app,
-        &[
-            "import",
-            "recommendations",
-            file,
-            "--round",
-            &round,
-            "--from-round",
-            &round,
-        ],
-    );
+    let refused = app.cli(&[
+        "import",
+        "recommendations",
+        file,
+        "--round",
+        &round,
+        "--from-round",
+        &round,
+    ]);
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr).into_owned();
     assert!(
@@ -454,10 +411,7 @@ fn the_command_line_links_a_set_to_the_round_it_names_and_refuses_one_that_is_no
         .recommendations
         .is_empty());
     // Carried out with the default (the KKR's latest earlier round): links written.
-    let done = cli(
-        &app,
-        &["import", "recommendations", file, "--round", &round],
-    );
+    let done = app.cli(&["import", "recommendations", file, "--round", &round]);
     assert!(
         done.status.success(),
         "{}",

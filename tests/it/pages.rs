@@ -44,8 +44,9 @@ fn every_page_names_the_owner_and_links_contact_privacy_and_the_accessibility_st
         let page = app.get(&anonymous, path);
         assert_eq!(page.status, 200, "{path}");
         let html = page.text();
-        assert!(
-            html.contains("<span class=\"owner\">KKR Testregion</span>"),
+        assert_eq!(
+            parse(&html).text("span.owner").as_deref(),
+            Some("KKR Testregion"),
             "{path}"
         );
         for link in [
@@ -119,15 +120,16 @@ fn a_statement_reviewed_before_it_was_written_is_refused_with_the_input_kept() {
     let csrf = csrf_from(&app.get(&admin, EDIT).text());
     let refused = app.post(&admin, EDIT, &statement_fields(&csrf, "2026-01-01"));
     assert_eq!(refused.status, 422);
-    let html = refused.text();
-    assert!(html.contains("class=\"error-summary\""));
-    assert!(html.contains("href=\"#reviewed_on\""));
-    assert!(html.contains("id=\"reviewed_on\" name=\"reviewed_on\" value=\"2026-01-01\""));
-    assert!(html.contains("aria-invalid=\"true\""));
-    assert!(
-        html.contains("value=\"KKR Testregion\""),
-        "the input is kept"
+    let doc = parse(&refused.text());
+    assert!(doc.has(".error-summary"));
+    assert!(doc.has("[href=\"#reviewed_on\"]"));
+    assert_eq!(
+        doc.attr("#reviewed_on[name=\"reviewed_on\"]", "value")
+            .as_deref(),
+        Some("2026-01-01")
     );
+    assert!(doc.has("[aria-invalid=\"true\"]"));
+    assert!(doc.has("[value=\"KKR Testregion\"]"), "the input is kept");
     let rows: i64 = accessibility_statement::table
         .count()
         .get_result(&mut app.conn())
@@ -246,13 +248,14 @@ fn a_statement_link_that_is_not_a_web_address_is_refused_at_its_field_with_the_i
     let refused = app.post(&admin, EDIT, &fields);
     assert_eq!(refused.status, 422);
     let html = refused.text();
-    assert!(html.contains("href=\"#evaluation_report_url\""));
+    let doc = parse(&html);
+    assert!(doc.has("[href=\"#evaluation_report_url\"]"));
     assert!(html.contains("Skriv en webadresse, der begynder med https:// eller http://"));
     assert!(
-        html.contains("value=\"javascript:alert(document.cookie)\""),
+        doc.has("[value=\"javascript:alert(document.cookie)\"]"),
         "the input is kept"
     );
-    assert!(html.contains("aria-invalid=\"true\""));
+    assert!(doc.has("[aria-invalid=\"true\"]"));
     assert_eq!(statement_audit_rows(&app), 0);
 
     for field in fields.iter_mut() {
@@ -262,7 +265,7 @@ fn a_statement_link_that_is_not_a_web_address_is_refused_at_its_field_with_the_i
     }
     assert_eq!(app.post(&admin, EDIT, &fields).status, 303);
     let page = app.get(&client(), "/tilgaengelighed").text();
-    assert!(page.contains("<a href=\"https://kkr.example/rapport.pdf\">"));
+    assert!(parse(&page).has("a[href=\"https://kkr.example/rapport.pdf\"]"));
 }
 
 #[test]
@@ -283,10 +286,10 @@ fn contact_and_privacy_have_edit_pages_for_the_installation_admin() {
     ];
     let refused = app.post(&admin, "/kontakt/rediger", &contact);
     assert_eq!(refused.status, 422);
-    let html = refused.text();
-    assert!(html.contains("href=\"#link\""));
+    let doc = parse(&refused.text());
+    assert!(doc.has("[href=\"#link\"]"));
     assert!(
-        html.contains("value=\"Hverdage kl. 9-15\""),
+        doc.has("[value=\"Hverdage kl. 9-15\"]"),
         "the input is kept"
     );
     let mut contact = contact.to_vec();
@@ -295,7 +298,7 @@ fn contact_and_privacy_have_edit_pages_for_the_installation_admin() {
     let page = app.get(&client(), "/kontakt").text();
     assert!(page.contains("kontakt@kkr.example"));
     assert!(page.contains("Hverdage kl. 9-15"));
-    assert!(page.contains("<a href=\"https://kkr.example\">"));
+    assert!(parse(&page).has("a[href=\"https://kkr.example\"]"));
 
     let privacy = [
         ("csrf_token", csrf.as_str()),
@@ -320,48 +323,16 @@ fn contact_and_privacy_have_edit_pages_for_the_installation_admin() {
     assert_eq!(pages, 2);
 }
 
-/// The recommendation ids on a form page, in order.
-fn recommendation_ids(page: &str) -> Vec<i32> {
-    let mut ids: Vec<i32> = page
-        .match_indices("name=\"status-")
-        .map(|(i, m)| {
-            page[i + m.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect::<String>()
-                .parse()
-                .unwrap()
-        })
-        .collect();
-    ids.dedup();
-    ids
-}
-
 /// Every recommendation green with a comment; `changed` gets another comment.
-fn form_fields(page: &str, changed: Option<i32>) -> Vec<(String, String)> {
-    let mut fields = vec![
-        ("csrf_token".to_owned(), csrf_from(page)),
-        ("version".to_owned(), hidden_value(page, "version")),
-        ("action".to_owned(), "save".to_owned()),
-    ];
-    for id in recommendation_ids(page) {
-        fields.push((format!("status-{id}"), "green".into()));
+fn form_fields_changing(page: &str, changed: Option<i32>) -> Vec<(String, String)> {
+    answered_form(page, "save", |id| {
         let comment = if Some(id) == changed {
             format!("Ny tekst til {id}")
         } else {
             format!("Kommentar til {id}")
         };
-        fields.push((format!("comment-{id}"), comment));
-    }
-    fields
-}
-
-fn post(app: &TestApp, agent: &ureq::Agent, fields: &[(String, String)]) -> Response {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post(agent, FORM, &borrowed)
+        ("green".into(), comment)
+    })
 }
 
 #[test]
@@ -371,7 +342,11 @@ fn the_conflict_page_shows_only_the_answers_the_other_person_changed_and_names_t
     let admin = app.signed_in(Role::Admin);
     // A common starting point both open.
     let first = app.get(&admin, FORM).text();
-    assert_eq!(post(&app, &admin, &form_fields(&first, None)).status, 303);
+    assert_eq!(
+        app.post_fields(&admin, FORM, &form_fields_changing(&first, None))
+            .status,
+        303
+    );
     let admin_page = app.get(&admin, FORM).text();
     let editor_page = app.get(&editor, FORM).text();
     let ids = recommendation_ids(&editor_page);
@@ -379,23 +354,29 @@ fn the_conflict_page_shows_only_the_answers_the_other_person_changed_and_names_t
 
     // The admin changes one answer; the editor, on the old version, another.
     assert_eq!(
-        post(&app, &admin, &form_fields(&admin_page, Some(theirs))).status,
+        app.post_fields(
+            &admin,
+            FORM,
+            &form_fields_changing(&admin_page, Some(theirs))
+        )
+        .status,
         303
     );
-    let conflict = post(&app, &editor, &form_fields(&editor_page, Some(mine)));
+    let conflict = app.post_fields(
+        &editor,
+        FORM,
+        &form_fields_changing(&editor_page, Some(mine)),
+    );
     assert_eq!(conflict.status, 409);
     let html = conflict.text();
+    let doc = parse(&html);
+    assert_eq!(doc.count(".theirs"), 1, "one changed answer shown");
     assert_eq!(
-        html.matches("class=\"theirs\"").count(),
-        1,
-        "one changed answer shown"
-    );
-    assert_eq!(
-        html.matches(&format!("href=\"#rec-{theirs}\"")).count(),
+        doc.count(&format!("[href=\"#rec-{theirs}\"]")),
         1,
         "named once"
     );
-    assert!(!html.contains(&format!("href=\"#rec-{mine}\"")));
+    assert!(!doc.has(&format!("[href=\"#rec-{mine}\"]")));
     assert_eq!(
         html.matches("Anne Admin").count(),
         1,

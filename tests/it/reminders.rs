@@ -165,6 +165,7 @@ fn the_tracker_shows_admins_who_has_not_submitted_with_their_editors_emails() {
     let admin = app.signed_in(Role::Admin);
     let page = app.get(&admin, &format!("/rounds/{ROUND_2017}")).text();
     assert!(page.contains("Mangler at indsende (5)"));
+    let doc = parse(&page);
     for name in [
         "Frederiksberg",
         "Gribskov",
@@ -172,10 +173,7 @@ fn the_tracker_shows_admins_who_has_not_submitted_with_their_editors_emails() {
         "Vallensbæk",
         "Bornholm",
     ] {
-        assert!(
-            page.contains(&format!("<th scope=\"row\">{name}</th>")),
-            "{name}"
-        );
+        assert!(doc.has_text("th[scope=\"row\"]", name), "{name}");
     }
     assert!(page.contains(
         "redaktoer@dragoer.example; editor@frederiksberg.example; redaktoer@gribskov.example"
@@ -205,7 +203,10 @@ fn without_a_mail_server_reminders_are_not_sent_and_the_page_says_so() {
         .get(&admin, &format!("/rounds/{ROUND_2017}/reminders"))
         .text();
     assert!(page.contains("Der er ikke sat en mailserver op (TRAFIKLYS_SMTP_URL)"));
-    assert!(!page.contains("<button type=\"submit\">Send påmindelse"));
+    assert!(!parse(&page)
+        .texts("button[type=\"submit\"]")
+        .iter()
+        .any(|b| b.starts_with("Send påmindelse")));
     let response = app.post(
         &admin,
         &format!("/rounds/{ROUND_2017}/reminders"),

@@ -9,10 +9,6 @@ use trafiklys::domain::Role;
 
 const FORM: &str = "/rounds/2/municipalities/147/form";
 
-fn folded(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn moved(path: &std::path::Path) -> std::path::PathBuf {
     path.with_extension("moved")
 }
@@ -113,11 +109,7 @@ fn save_long_comments(app: &TestApp, agent: &ureq::Agent) -> (Response, String) 
     for id in &ids {
         fields.push((format!("comment-{id}"), typed.clone()));
     }
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    (app.post(agent, FORM, &borrowed), typed)
+    (app.post_fields(agent, FORM, &fields), typed)
 }
 
 fn assert_refused_with_input_kept(app: &TestApp, response: &Response, typed: &str, version: i32) {

@@ -8,19 +8,6 @@ use trafiklys::store::{audit, reference, rounds, submissions, users};
 
 const KKR_HOVEDSTADEN: i32 = 1;
 
-fn post_owned(
-    app: &TestApp,
-    agent: &ureq::Agent,
-    path: &str,
-    fields: &[(String, String)],
-) -> Response {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post(agent, path, &borrowed)
-}
-
 fn id_from_location(response: &Response, prefix: &str) -> i32 {
     let location = response.location.as_deref().expect("a redirect");
     location
@@ -59,7 +46,7 @@ fn post_new_round(
             fields.push(("municipality".to_owned(), m.code.to_string()));
         }
     }
-    post_owned(app, agent, "/admin/rounds", &fields)
+    app.post_fields(agent, "/admin/rounds", &fields)
 }
 
 fn create_2018(app: &TestApp, agent: &ureq::Agent, leave_out: &[&str]) -> i32 {
@@ -103,28 +90,6 @@ fn round_actions(app: &TestApp, round_id: i32) -> Vec<String> {
         .into_iter()
         .map(|e| e.action)
         .collect()
-}
-
-/// Form fields for every recommendation on an editor's form page.
-fn form_fields(page: &str, action: &str, status: &str, comment: &str) -> Vec<(String, String)> {
-    let mut fields = vec![
-        ("csrf_token".to_owned(), csrf_from(page)),
-        ("version".to_owned(), hidden_value(page, "version")),
-        ("action".to_owned(), action.to_owned()),
-    ];
-    let mut seen = Vec::new();
-    for (i, m) in page.match_indices("name=\"status-") {
-        let id: String = page[i + m.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        if !seen.contains(&id) {
-            fields.push((format!("status-{id}"), status.to_owned()));
-            fields.push((format!("comment-{id}"), comment.to_owned()));
-            seen.push(id);
-        }
-    }
-    fields
 }
 
 #[test]
@@ -240,7 +205,10 @@ fn a_new_round_from_last_year_copies_the_set_linked_to_last_years_recommendation
 
     let page = app.get(&agent, &format!("/admin/rounds/{id}")).text();
     assert!(page.contains("Under forberedelse"));
-    assert!(page.contains("<dt>Deltagende kommuner</dt><dd>28</dd>"));
+    assert_eq!(
+        parse(&page).description("Deltagende kommuner").as_deref(),
+        Some("28")
+    );
     // A round being prepared is the secretariat's: the editors do not see it yet.
     let editor = app.signed_in(Role::Editor);
     assert!(!app
@@ -271,10 +239,14 @@ fn bad_round_input_gets_danish_messages_with_the_input_kept() {
     assert_eq!(response.status, 422);
     let text = response.text();
     assert!(text.contains("«18» er ikke et årstal mellem 2000 og 2100."));
-    assert!(text.contains("<a href=\"#subject\">Skriv et emne, fx beskæftigelsesområdet.</a>"));
+    let doc = parse(&text);
+    assert!(doc.has_text(
+        "a[href=\"#subject\"]",
+        "Skriv et emne, fx beskæftigelsesområdet."
+    ));
     assert!(text.contains("«snart» kan ikke læses som dato og klokkeslæt"));
-    assert!(text.contains("value=\"Min titel\""), "the title is kept");
-    assert!(text.contains("value=\"snart\""), "the deadline is kept");
+    assert!(doc.has("[value=\"Min titel\"]"), "the title is kept");
+    assert!(doc.has("[value=\"snart\"]"), "the deadline is kept");
     assert_eq!(app.fingerprint(), before);
 
     let duplicate = post_new_round(&app, &agent, "2017", "x", false, &[]);
@@ -615,12 +587,7 @@ fn the_deadline_moves_while_open_and_closing_stops_editors() {
     app.clock.advance(chrono::Duration::days(40));
     let page = app.get(&editor, form).text();
     assert!(page.contains("Runden tager ikke imod svar"));
-    let late = post_owned(
-        &app,
-        &editor,
-        form,
-        &form_fields(&page, "save", "green", "Sent"),
-    );
+    let late = app.post_fields(&editor, form, &form_fields(&page, "save", "green", "Sent"));
     assert_eq!(late.status, 409);
 
     // The admin moves the deadline past the (moved) clock.
@@ -638,12 +605,7 @@ fn the_deadline_moves_while_open_and_closing_stops_editors() {
     assert_eq!(moved.status, 303, "{}", moved.text());
     assert!(round_actions(&app, ROUND_2017).contains(&"set_deadline".to_owned()));
     let page = app.get(&editor, form).text();
-    let saved = post_owned(
-        &app,
-        &editor,
-        form,
-        &form_fields(&page, "save", "green", "Nu"),
-    );
+    let saved = app.post_fields(&editor, form, &form_fields(&page, "save", "green", "Nu"));
     assert_eq!(saved.status, 303, "the editor may save again");
 
     // A bad deadline is explained, with the input kept.
@@ -662,8 +624,7 @@ fn the_deadline_moves_while_open_and_closing_stops_editors() {
     assert_eq!(step(&app, &admin, ROUND_2017, "closed").status, 303);
     let page = app.get(&editor, form).text();
     assert!(page.contains("Runden tager ikke imod svar"));
-    let closed = post_owned(
-        &app,
+    let closed = app.post_fields(
         &editor,
         form,
         &form_fields(&page, "submit", "green", "Lukket"),
@@ -708,8 +669,7 @@ fn an_admin_still_reopens_a_single_submission_after_the_deadline() {
     );
     assert_eq!(reopened.status, 303);
     let page = app.get(&editor, form).text();
-    let saved = post_owned(
-        &app,
+    let saved = app.post_fields(
         &editor,
         form,
         &form_fields(&page, "submit", "yellow", "Rettet"),
@@ -932,9 +892,10 @@ fn a_merged_recommendation_carries_both_histories_and_last_years_answer() {
     let page = app
         .get(&kkr, &format!("/rounds/{id}/recommendations/{kept}"))
         .text();
+    let doc = parse(&page);
     for (year, code) in [("2016", "1.2"), ("2017", "1.1"), ("2017", "1.2")] {
         assert!(
-            page.contains(&format!("<tr><th scope=\"row\">{year}</th><td>{code}</td>")),
+            doc.has_row_starting(&[year, code]),
             "{year} {code} in the history"
         );
     }

@@ -15,7 +15,6 @@ use trafiklys::demo::{self, DemoOutcome};
 use trafiklys::domain::Role;
 use trafiklys::store;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_trafiklys");
 const SECRET: &str = "a-secret-key-every-process-behind-nginx-shares-0123456789";
 const NGINX_TEMPLATE: &str = include_str!("../../deploy/nginx.conf");
 const FORM: &str = "/rounds/2/municipalities/147/form";
@@ -137,24 +136,7 @@ fn post(agent: &ureq::Agent, base: &str, path: &str, fields: &[(String, String)]
 
 /// Every recommendation answered green with `comment`, submitted.
 fn submitted_form(page: &str, comment: &str) -> Vec<(String, String)> {
-    let mut fields = vec![
-        ("csrf_token".to_owned(), csrf_from(page)),
-        ("version".to_owned(), hidden_value(page, "version")),
-        ("action".to_owned(), "submit".to_owned()),
-    ];
-    let mut seen = Vec::new();
-    for (i, m) in page.match_indices("name=\"status-") {
-        let id: String = page[i + m.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        if !seen.contains(&id) {
-            fields.push((format!("status-{id}"), "green".to_owned()));
-            fields.push((format!("comment-{id}"), comment.to_owned()));
-            seen.push(id);
-        }
-    }
-    fields
+    form_fields(page, "submit", "green", comment)
 }
 
 fn submitted_count(dashboard: &str) -> u32 {
@@ -197,13 +179,7 @@ fn several_processes_migrating_at_once_apply_each_migration_once() {
             "migrate failed: {stdout} {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let count: usize = stdout
-            .split('(')
-            .nth(1)
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|n| n.parse().ok())
-            .expect("«(n migrations applied now)»");
-        applied_now.push(count);
+        applied_now.push(migrations_applied(&stdout));
     }
     let mut conn = store::open(&db.url).expect("connection");
     let total = store::migrations(&conn);

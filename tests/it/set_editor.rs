@@ -27,11 +27,7 @@ fn create_2018(app: &TestApp, agent: &ureq::Agent) -> i32 {
     for m in reference::municipalities_of_kkr(&mut app.conn(), KKR_HOVEDSTADEN).unwrap() {
         fields.push(("municipality".to_owned(), m.code.to_string()));
     }
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let response = app.post(agent, "/admin/rounds", &borrowed);
+    let response = app.post_fields(agent, "/admin/rounds", &fields);
     assert_eq!(response.status, 303, "{}", response.text());
     let location = response.location.unwrap();
     location
@@ -159,7 +155,7 @@ fn a_reword_is_saved_with_a_message_naming_it_and_undone_exactly() {
     let edit = edit_of(&saved);
     let page = follow(&app, &admin, &saved);
     assert!(
-        page.contains("id=\"besked\" tabindex=\"-1\""),
+        parse(&page).has("#besked[tabindex=\"-1\"]"),
         "focusable message"
     );
     assert!(page.contains("Anbefaling 1.1 er gemt."));
@@ -212,7 +208,7 @@ fn a_move_is_confirmed_first_audited_from_and_to_and_moved_back_exactly() {
     );
     assert!(asked.contains(&format!("som {new_code}.")));
     assert!(asked.contains("2.3 bliver 2.2"), "the others renumbered");
-    assert!(asked.contains("name=\"confirmed\" value=\"ja\""));
+    assert!(parse(&asked).has("[name=\"confirmed\"][value=\"ja\"]"));
     assert_eq!(app.fingerprint(), fingerprint, "showing changes nothing");
     // A post without the confirmation only asks again.
     let unconfirmed = app.post(
@@ -442,12 +438,14 @@ fn set_editor_errors_sit_at_their_field_with_a_summary_linking_to_it() {
     );
     assert_eq!(reworded.status, 422);
     let page = reworded.text();
-    assert!(page.contains("id=\"error-summary\""));
-    assert!(page.contains(
-        "<a href=\"#text\">Anbefalingens tekst er 2001 tegn; den må højst være 2000 tegn.</a>"
+    let doc = parse(&page);
+    assert!(doc.has("#error-summary"));
+    assert!(doc.has_text(
+        "a[href=\"#text\"]",
+        "Anbefalingens tekst er 2001 tegn; den må højst være 2000 tegn."
     ));
-    assert!(page.contains("aria-invalid=\"true\" aria-describedby=\"text-error\""));
-    assert!(page.contains("id=\"text-error\""));
+    assert!(doc.has("[aria-invalid=\"true\"][aria-describedby=\"text-error\"]"));
+    assert!(doc.has("#text-error"));
     assert!(page.contains(&too_long), "the input kept");
 
     let same_area = app.get(
@@ -458,24 +456,26 @@ fn set_editor_errors_sit_at_their_field_with_a_summary_linking_to_it() {
         ),
     );
     assert_eq!(same_area.status, 422);
-    let page = same_area.text();
-    assert!(page.contains(
-        "<a href=\"#area\">Anbefaling 1.1 står allerede i indsatsområde 1; vælg et andet.</a>"
+    let page = parse(&same_area.text());
+    assert!(page.has_text(
+        "a[href=\"#area\"]",
+        "Anbefaling 1.1 står allerede i indsatsområde 1; vælg et andet."
     ));
-    assert!(page.contains(
-        "<select id=\"area\" name=\"area\" aria-invalid=\"true\" aria-describedby=\"area-error\">"
-    ));
+    assert!(page
+        .has("select#area[name=\"area\"][aria-invalid=\"true\"][aria-describedby=\"area-error\"]"));
 
     let no_other = app.get(
         &admin,
         &format!("{path}/bekraeft?action=saml&other=&from=anbefaling"),
     );
     assert_eq!(no_other.status, 422);
-    let page = no_other.text();
-    assert!(page
-        .contains("<a href=\"#other\">Vælg den anbefaling, der skal lægges sammen med 1.1.</a>"));
-    assert!(page.contains(
-        "<select id=\"other\" name=\"other\" aria-invalid=\"true\" aria-describedby=\"other-error\">"
+    let page = parse(&no_other.text());
+    assert!(page.has_text(
+        "a[href=\"#other\"]",
+        "Vælg den anbefaling, der skal lægges sammen med 1.1."
+    ));
+    assert!(page.has(
+        "select#other[name=\"other\"][aria-invalid=\"true\"][aria-describedby=\"other-error\"]"
     ));
 
     let area = area_id(&app, id, 2);
@@ -489,10 +489,10 @@ fn set_editor_errors_sit_at_their_field_with_a_summary_linking_to_it() {
         ],
     );
     assert_eq!(empty.status, 422);
-    let page = empty.text();
-    assert!(page.contains(&format!("<a href=\"#area-{area}-new-text\">")));
-    assert!(page.contains(&format!(
-        "aria-invalid=\"true\" aria-describedby=\"area-{area}-new-text-error\""
+    let page = parse(&empty.text());
+    assert!(page.has(&format!("a[href=\"#area-{area}-new-text\"]")));
+    assert!(page.has(&format!(
+        "[aria-invalid=\"true\"][aria-describedby=\"area-{area}-new-text-error\"]"
     )));
     assert_eq!(app.fingerprint(), fingerprint, "nothing written");
 }

@@ -2,10 +2,10 @@
 //! today on its page, in the snapshot list and in the API, with who made each change and
 //! when; who may see it; and snapshots saved before the comparison's record was stored.
 
-use crate::api::{assert_documented, openapi};
+use crate::api::{assert_documented, json, openapi};
 use crate::helpers::*;
+use crate::html::spaced_text_of;
 use serde_json::Value;
-use trafiklys::domain::rounds::RoundSetup;
 use trafiklys::domain::time::danish_datetime;
 use trafiklys::domain::{MunicipalityCode, Role};
 use trafiklys::store::{audit, recommendation_sets, rounds, snapshots, submissions, users};
@@ -14,21 +14,8 @@ const MUNICIPALITY: &str = "/rounds/2/municipalities/147";
 const FORM: &str = "/rounds/2/municipalities/147/form";
 const EDITOR: &str = "Emma Editor (Frederiksberg)";
 
-fn json(response: &Response) -> Value {
-    assert!(
-        response.content_type.starts_with("application/json"),
-        "content type {}",
-        response.content_type
-    );
-    serde_json::from_slice(&response.bytes).expect("JSON body")
-}
-
 fn post_fields(app: &TestApp, agent: &ureq::Agent, path: &str, fields: &[(String, String)]) {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let response = app.post(agent, path, &borrowed);
+    let response = app.post_fields(agent, path, fields);
     assert_eq!(response.status, 303, "{path}: {}", response.text());
 }
 
@@ -86,52 +73,19 @@ fn take_snapshot(app: &TestApp, agent: &ureq::Agent, municipality: &str) -> i32 
         &[("csrf_token", &csrf_from(&page))],
     );
     assert_eq!(saved.status, 303, "{}", saved.text());
-    let page = app.get(agent, municipality).text();
-    let marker = "<a href=\"/snapshots/";
-    let start = page.find(marker).expect("a snapshot in the list") + marker.len();
-    page[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect::<String>()
-        .parse()
-        .unwrap()
+    first_snapshot_id(&app.get(agent, municipality).text())
 }
 
 /// The snapshot list's row of one snapshot, as text.
 fn list_row(page: &str, id: i32) -> String {
-    let link = format!("/snapshots/{id}/bilag.pdf");
-    let at = page.find(&link).expect("the snapshot is listed");
-    let start = page[..at].rfind("<tr>").unwrap();
-    let end = at + page[at..].find("</tr>").unwrap();
-    page[start..end].to_owned()
+    let page = parse(page);
+    let row = page.select(&format!("tr:has(a[href=\"/snapshots/{id}/bilag.pdf\"])"));
+    spaced_text_of(*row.first().expect("the snapshot is listed"))
 }
 
-/// The rows of the changes table: the text of each `<tr>` in its body, tags removed.
+/// The rows of the changes table: the text of each row of its body.
 fn change_rows(page: &str) -> Vec<String> {
-    let Some(start) = page.find("<tbody>") else {
-        return Vec::new();
-    };
-    let end = start + page[start..].find("</tbody>").unwrap();
-    page[start..end]
-        .split("<tr>")
-        .skip(1)
-        .map(|row| {
-            let mut text = String::new();
-            let mut in_tag = false;
-            for c in row.chars() {
-                match c {
-                    '<' => {
-                        in_tag = true;
-                        text.push(' ');
-                    }
-                    '>' => in_tag = false,
-                    c if !in_tag => text.push(c),
-                    _ => {}
-                }
-            }
-            text.split_whitespace().collect::<Vec<_>>().join(" ")
-        })
-        .collect()
+    parse(page).row_texts("tbody")
 }
 
 /// When the last audit entry for an answer of Frederiksberg's 2017 form was written.
@@ -304,24 +258,8 @@ fn a_withdrawn_form_shows_as_a_change_of_the_form_by_whoever_withdrew_it() {
 #[test]
 fn changes_to_a_draft_rounds_recommendations_are_listed_with_the_admin_who_made_them() {
     let app = spawn_app();
+    let draft = app.create_2018_draft(None, true);
     let conn = &mut app.conn();
-    let draft = rounds::create_round(
-        conn,
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup: RoundSetup::parse(
-                "2018",
-                "Status 2018",
-                "beskæftigelsesområdet",
-                "1.12.2018 23.59",
-            )
-            .unwrap(),
-            participants: None,
-            from_previous: true,
-        },
-        None,
-    )
-    .unwrap();
     let admin = app.signed_in(Role::Admin);
     let municipality = format!("/rounds/{draft}/municipalities/147");
     let snapshot = take_snapshot(&app, &admin, &municipality);

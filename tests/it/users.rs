@@ -12,17 +12,6 @@ use trafiklys::domain::{MunicipalityCode, Role};
 use trafiklys::store::schema::{invitations, users as users_table};
 use trafiklys::store::{audit, invitations as invitation_store, reference, tokens, users};
 
-/// The client's session cookie as a `Cookie` header value, to replay from elsewhere.
-fn copied_cookie(agent: &ureq::Agent) -> String {
-    let jar = agent.cookie_jar_lock();
-    let cookie = jar
-        .iter()
-        .find(|c| c.name() == "trafiklys")
-        .map(|c| format!("{}={}", c.name(), c.value()))
-        .expect("a session cookie");
-    cookie
-}
-
 /// A request from a client that has no cookies of its own, carrying exactly `cookie`.
 fn get_as(app: &TestApp, cookie: &str, path: &str) -> Response {
     finish(client().get(&app.url(path)).header("Cookie", cookie).call())
@@ -105,7 +94,7 @@ fn a_cookie_copied_before_sign_out_no_longer_opens_the_account_page_nor_creates_
     let agent = app.signed_in(Role::Editor);
     let page = app.get(&agent, "/account").text();
     let csrf = csrf_from(&page);
-    let copy = copied_cookie(&agent);
+    let copy = session_cookie(&agent);
     // The copy works as long as the session does.
     assert_eq!(get_as(&app, &copy, "/account").status, 200);
 
@@ -143,7 +132,7 @@ fn a_password_change_ends_every_other_session_and_keeps_this_one() {
     let agent = app.signed_in(Role::Editor);
     let page = app.get(&agent, "/account").text();
     let csrf = csrf_from(&page);
-    let copy = copied_cookie(&agent);
+    let copy = session_cookie(&agent);
     let response = app.post(
         &agent,
         "/account/password",
@@ -200,7 +189,7 @@ fn a_password_change_needs_the_current_password_and_twelve_characters() {
     assert!(page.contains("Adgangskoden er ikke skiftet: ret 2 fejl"));
     assert!(page.contains("Din nuværende adgangskode er forkert."));
     assert!(page.contains("Adgangskoden er 8 tegn; den skal være mindst 12 tegn."));
-    assert!(page.contains("href=\"#current-password\""));
+    assert!(parse(&page).has("[href=\"#current-password\"]"));
     // Nothing changed: the old password still works, and this session goes on.
     assert_eq!(
         signs_in(&app, &app.email(Role::Editor), &app.password(Role::Editor)),
@@ -214,7 +203,7 @@ fn a_deactivated_user_is_signed_out_everywhere_and_can_use_neither_password_nor_
     let app = spawn_app();
     let editor = app.signed_in(Role::Editor);
     let csrf = csrf_from(&app.get(&editor, "/account").text());
-    let copy = copied_cookie(&editor);
+    let copy = session_cookie(&editor);
     let editor_id = user_id(&app, Role::Editor);
     tokens::create(
         &mut app.conn(),
@@ -246,7 +235,7 @@ fn a_deactivated_user_is_signed_out_everywhere_and_can_use_neither_password_nor_
     assert_eq!(unconfirmed.status, 422);
     let page = unconfirmed.text();
     assert!(page.contains("Bekræft deaktiveringen: sæt kryds i feltet «Ja, deaktivér …»"));
-    assert!(page.contains("href=\"#confirm\""));
+    assert!(parse(&page).has("[href=\"#confirm\"]"));
     assert_eq!(app.get(&editor, "/account").status, 200);
 
     let done = app.post(
@@ -397,8 +386,9 @@ fn an_admin_invites_a_user_who_chooses_a_password_by_the_one_time_link() {
     assert_eq!(short.status, 422);
     let short = short.text();
     assert!(short.contains("Adgangskoden er 9 tegn; den skal være mindst 12 tegn."));
-    assert!(short.contains("value=\"Nina Nielsen\""), "name kept");
-    assert!(short.contains("href=\"#password\""));
+    let doc = parse(&short);
+    assert!(doc.has("[value=\"Nina Nielsen\"]"), "name kept");
+    assert!(doc.has("[href=\"#password\"]"));
 
     let accepted = app.post(
         &invitee,
@@ -883,8 +873,7 @@ fn create_token(app: &TestApp, agent: &ureq::Agent, name: &str, days: &str) -> R
 }
 
 fn shown_token(page: &str) -> String {
-    let start = page.find("<code id=\"new-token\">").unwrap() + "<code id=\"new-token\">".len();
-    page[start..].split('<').next().unwrap().to_owned()
+    parse(page).text("code#new-token").unwrap()
 }
 
 #[test]
@@ -897,7 +886,10 @@ fn an_api_token_works_for_a_year_says_so_on_the_account_page_and_then_stops() {
     let token = shown_token(&page);
     let expires =
         trafiklys::domain::time::danish_date(app.clock.now() + chrono::Duration::days(365));
-    assert!(page.contains("<th scope=\"col\">Udløber</th>"), "{page}");
+    assert!(
+        parse(&page).has_text("th[scope=\"col\"]", "Udløber"),
+        "{page}"
+    );
     assert!(page.contains(&expires), "{expires} not on the page");
     assert_eq!(api_status(&app, &token), 200);
 

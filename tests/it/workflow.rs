@@ -7,44 +7,13 @@ use trafiklys::store::{audit, rounds};
 
 const FORM: &str = "/rounds/2/municipalities/147/form";
 
-fn form_fields(page: &str, action: &str, status: &str, comment: &str) -> Vec<(String, String)> {
-    let mut fields = vec![
-        ("csrf_token".to_owned(), csrf_from(page)),
-        ("version".to_owned(), hidden_value(page, "version")),
-        ("action".to_owned(), action.to_owned()),
-    ];
-    let mut seen = Vec::new();
-    for (i, m) in page.match_indices("name=\"status-") {
-        let id: String = page[i + m.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        if seen.contains(&id) {
-            continue;
-        }
-        fields.push((format!("status-{id}"), status.to_owned()));
-        fields.push((format!("comment-{id}"), comment.to_owned()));
-        seen.push(id);
-    }
-    fields
-}
-
-fn post(app: &TestApp, agent: &ureq::Agent, path: &str, fields: &[(String, String)]) -> Response {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post(agent, path, &borrowed)
-}
-
 #[test]
 fn an_editor_can_withdraw_a_submitted_form_before_the_deadline() {
     let app = spawn_app();
     let agent = app.signed_in(Role::Editor);
     let page = app.get(&agent, FORM).text();
     assert_eq!(
-        post(
-            &app,
+        app.post_fields(
             &agent,
             FORM,
             &form_fields(&page, "submit", "red", "Ikke nået")
@@ -68,7 +37,7 @@ fn an_editor_can_withdraw_a_submitted_form_before_the_deadline() {
     assert_eq!(stored.submitted_at, None);
     let again = app.get(&agent, FORM).text();
     assert!(
-        again.contains("name=\"action\" value=\"submit\""),
+        parse(&again).has("[name=\"action\"][value=\"submit\"]"),
         "editable again"
     );
 }
@@ -80,8 +49,7 @@ fn after_the_deadline_the_form_is_locked_for_editors() {
     let page = app.get(&agent, FORM).text();
     app.set_deadline_hours_from_now(ROUND_2017, -1);
     let before = app.submission(ROUND_2017, "147");
-    let response = post(
-        &app,
+    let response = app.post_fields(
         &agent,
         FORM,
         &form_fields(&page, "save", "green", "For sent"),
@@ -91,7 +59,7 @@ fn after_the_deadline_the_form_is_locked_for_editors() {
     assert_eq!(app.submission(ROUND_2017, "147"), before);
     let locked = app.get(&agent, FORM).text();
     assert!(locked.contains("Runden tager ikke imod svar"));
-    assert!(!locked.contains("name=\"action\""));
+    assert!(!parse(&locked).has("[name=\"action\"]"));
 }
 
 #[test]
@@ -172,8 +140,7 @@ fn an_admin_reopens_after_the_deadline_with_a_recorded_reason_and_the_editor_res
     let editor = app.signed_in(Role::Editor);
     let form = app.get(&editor, FORM).text();
     assert!(form.contains("genåbnet af KKR-sekretariatet"));
-    let response = post(
-        &app,
+    let response = app.post_fields(
         &editor,
         FORM,
         &form_fields(&form, "submit", "yellow", "Rettet"),
@@ -198,14 +165,11 @@ fn answers_carried_from_last_year_are_marked_until_confirmed() {
     let agent = app.signed_in(Role::Editor);
     let page = app.get(&agent, FORM).text();
     // 4.1 and 4.2 continue from 2016 and are not in the draft: they open with 2016's answers.
-    assert_eq!(
-        page.matches("<strong class=\"tag\">Fra sidste år</strong>")
-            .count(),
-        2
-    );
+    let doc = parse(&page);
+    assert_eq!(doc.count_with_text("strong.tag", "Fra sidste år"), 2);
     assert!(page.contains("Sidste år (2016)"));
     assert_eq!(
-        page.matches(" checked").count(),
+        doc.count("input[checked]"),
         9,
         "seven draft answers and two from 2016"
     );
@@ -216,70 +180,43 @@ fn answers_carried_from_last_year_are_marked_until_confirmed() {
         ("version".into(), hidden_value(&page, "version")),
         ("action".into(), "submit".into()),
     ];
-    // Keep every value the page shows, as a browser would.
-    for (i, m) in page.match_indices(" checked") {
-        let start = page[..i].rfind("name=\"").unwrap() + 6;
-        let name = &page[start..page[start..].find('"').unwrap() + start];
-        let value_start = page[start..i].find("value=\"").unwrap() + start + 7;
-        let value = &page[value_start..page[value_start..].find('"').unwrap() + value_start];
-        let _ = m;
-        fields.push((name.to_owned(), value.to_owned()));
-        let id = name.trim_start_matches("status-");
-        let comment_marker = format!("name=\"comment-{id}\"");
-        let c = page.find(&comment_marker).unwrap();
-        let text_start = page[c..].find('>').unwrap() + c + 1;
-        let text_end = page[text_start..].find("</textarea>").unwrap() + text_start;
-        fields.push((
-            format!("comment-{id}"),
-            html_unescape(&page[text_start..text_end]),
-        ));
+    // Keep every answer the page shows, with its comment, as a browser would.
+    let shown = doc.field_values("form:has(input[name^=\"status-\"])");
+    for (name, value) in shown.iter().filter(|(n, _)| n.starts_with("status-")) {
+        fields.push((name.clone(), value.clone()));
+        let comment = format!("comment-{}", name.trim_start_matches("status-"));
+        let (_, text) = shown.iter().find(|(n, _)| *n == comment).unwrap();
+        fields.push((comment, text.clone()));
     }
-    let ids: Vec<String> = page
-        .match_indices("name=\"confirm-")
-        .map(|(i, m)| {
-            page[i + m.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect()
-        })
+    let ids: Vec<String> = doc
+        .attrs("input[name^=\"confirm-\"]", "name")
+        .iter()
+        .map(|name| name.trim_start_matches("confirm-").to_owned())
         .collect();
     assert_eq!(ids.len(), 2);
     // Answer the three new 2017 recommendations too.
-    for (i, m) in page.match_indices("name=\"status-") {
-        let id: String = page[i + m.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
+    for id in recommendation_ids(&page) {
         if !fields.iter().any(|(k, _)| *k == format!("status-{id}")) {
             fields.push((format!("status-{id}"), "green".into()));
             fields.push((format!("comment-{id}"), "Nyt i år".into()));
         }
     }
-    let refused = post(&app, &agent, FORM, &fields);
+    let refused = app.post_fields(&agent, FORM, &fields);
     assert_eq!(refused.status, 422);
-    let body = refused.text();
+    let body = parse(&refused.text());
     for id in &ids {
-        assert!(body.contains(&format!("href=\"#confirm-{id}\"")));
+        assert!(body.has(&format!("[href=\"#confirm-{id}\"]")));
     }
 
     for id in &ids {
         fields.push((format!("confirm-{id}"), "1".into()));
     }
-    let accepted = post(&app, &agent, FORM, &fields);
+    let accepted = app.post_fields(&agent, FORM, &fields);
     assert_eq!(accepted.status, 303, "{}", accepted.text());
     let stored = app.submission(ROUND_2017, "147").unwrap();
     assert!(stored.is_submitted());
     assert_eq!(stored.answers.len(), 12);
     assert!(stored.answers.iter().all(|a| !a.carried));
-}
-
-fn html_unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#x2F;", "/")
-        .replace("&amp;", "&")
 }
 
 #[test]
@@ -289,12 +226,7 @@ fn a_closed_round_takes_no_answers() {
     let page = app.get(&agent, FORM).text();
     rounds::set_state(&mut app.conn(), ROUND_2017, RoundState::Closed, None).unwrap();
     let before = app.submission(ROUND_2017, "147");
-    let response = post(
-        &app,
-        &agent,
-        FORM,
-        &form_fields(&page, "save", "green", "x"),
-    );
+    let response = app.post_fields(&agent, FORM, &form_fields(&page, "save", "green", "x"));
     assert_eq!(response.status, 409);
     assert_eq!(app.submission(ROUND_2017, "147"), before);
 }
@@ -357,8 +289,7 @@ fn every_change_leaves_an_audit_row_naming_the_answer() {
     let count = |id: i32| audit::history(&mut app.conn(), "submission", &id.to_string()).unwrap();
     let events_before = count(before.id).len();
     assert_eq!(
-        post(
-            &app,
+        app.post_fields(
             &agent,
             FORM,
             &form_fields(&page, "save", "green", "Opdateret")
