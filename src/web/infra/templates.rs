@@ -243,8 +243,10 @@ impl Pages {
 
     pub fn render(&self, name: &str, context: &Context) -> Result<String, AppError> {
         let mut context = context.clone();
-        context.insert("site_name", &self.site_name);
-        context.insert("session_idle_seconds", &self.session_idle_seconds);
+        context.extend(Context::from_serialize(&Site {
+            site_name: &self.site_name,
+            session_idle_seconds: self.session_idle_seconds,
+        })?);
         Ok(self.tera.render(name, &context)?)
     }
 
@@ -287,16 +289,33 @@ pub fn base_context(session: &Session, user: Option<&User>) -> Result<Context, A
 
 /// The shared context with a given CSRF token (a cached page renders it as a marker).
 pub fn context_with(csrf_token: &str, user: Option<&User>) -> Context {
-    let mut context = Context::new();
-    context.insert("csrf_token", csrf_token);
-    // Always present (null when anonymous), so templates can test it plainly.
-    let view = user.map(|user| UserView {
-        name: &user.name,
-        email: &user.email,
-        role: user.role.as_str(),
-        role_label: user.role.label_da(),
-        municipality_code: user.municipality_code.as_ref().map(|c| c.as_str()),
-    });
-    context.insert("user", &view);
-    context
+    let shared = Shared {
+        csrf_token,
+        // Always present (null when anonymous), so templates can test it plainly.
+        user: user.map(|user| UserView {
+            name: &user.name,
+            email: &user.email,
+            role: user.role.as_str(),
+            role_label: user.role.label_da(),
+            municipality_code: user.municipality_code.as_ref().map(|c| c.as_str()),
+        }),
+    };
+    // A struct of strings and numbers always serialises; an empty context would only hide
+    // the header's user.
+    Context::from_serialize(&shared).unwrap_or_default()
+}
+
+/// What every page shows of the installation: its owner's name, and the idle time the
+/// session warning counts down from.
+#[derive(Serialize)]
+struct Site<'a> {
+    site_name: &'a str,
+    session_idle_seconds: i64,
+}
+
+/// What every page shows of the request: the form's CSRF token and the signed-in user.
+#[derive(Serialize)]
+struct Shared<'a> {
+    csrf_token: &'a str,
+    user: Option<UserView<'a>>,
 }
