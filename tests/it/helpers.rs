@@ -532,7 +532,7 @@ impl TestApp {
     /// A CSRF token of this client's session (read from a page that carries one).
     pub fn csrf(&self, agent: &ureq::Agent) -> String {
         let home = self.get(agent, "/").text();
-        if home.contains("name=\"csrf_token\"") {
+        if parse(&home).has("input[name=\"csrf_token\"]") {
             csrf_from(&home)
         } else {
             csrf_from(&self.get(agent, "/login").text())
