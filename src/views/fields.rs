@@ -133,7 +133,10 @@ mod tests {
             r#"{{ <error_summary errors={errors} title="Ikke skiftet" id="pw" level="h3" title_id="pw-title" /> }}"#,
             &context,
         );
-        assert!(html.contains(r#"id="pw" aria-labelledby="pw-title">"#), "{html}");
+        assert!(
+            html.contains(r#"id="pw" aria-labelledby="pw-title">"#),
+            "{html}"
+        );
         assert!(html.contains(r#"<h3 id="pw-title">Ikke skiftet: ret 1 fejl</h3>"#));
         context.insert("errors", &Vec::<FieldError>::new());
         let empty = render(
@@ -187,9 +190,17 @@ mod tests {
             r#"{{ <error_message message={error} id="login-error" /> }}"#,
             &context,
         );
-        assert!(html.starts_with(r#"<div class="error-summary" role="alert" tabindex="-1" id="login-error">"#), "{html}");
+        assert!(
+            html.starts_with(
+                r#"<div class="error-summary" role="alert" tabindex="-1" id="login-error">"#
+            ),
+            "{html}"
+        );
         assert!(html.contains("<p>Forkert adgangskode.</p>"));
         let plain = render(r#"{{ <error_message message={error} /> }}"#, &context);
-        assert!(plain.starts_with(r#"<div class="error-summary" role="alert">"#), "{plain}");
+        assert!(
+            plain.starts_with(r#"<div class="error-summary" role="alert">"#),
+            "{plain}"
+        );
     }
 }

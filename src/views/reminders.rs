@@ -15,12 +15,14 @@ pub struct Outstanding {
     pub editors: Vec<EditorView>,
 }
 
+/// An editor a reminder goes to.
 #[derive(Debug, Serialize)]
 pub struct EditorView {
     pub name: String,
     pub email: String,
 }
 
+/// An earlier sending: when, by whom, and how its mails fared.
 #[derive(Debug, Serialize)]
 pub struct SendingView {
     pub at: String,
@@ -33,6 +35,7 @@ pub struct SendingView {
     pub recipients: Vec<RecipientView>,
 }
 
+/// One recipient of an earlier sending.
 #[derive(Debug, Serialize)]
 pub struct RecipientView {
     pub municipality: String,
@@ -59,7 +62,7 @@ pub struct SentView {
     pub skipped: Vec<SkippedView>,
 }
 
-/// The reminders page.
+/// `GET /rounds/{id}/reminders`: who is missing, the message, and earlier sendings.
 #[derive(Debug, Serialize)]
 pub struct RemindersPage<'a> {
     pub round: &'a Round,

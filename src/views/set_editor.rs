@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::fields::{Choice, Problem};
 use crate::domain::{Recommendation, Round};
 
+/// A recommendation on the set page, with where it comes from and its place in its area.
 #[derive(Debug, Serialize)]
 pub struct RecView {
     pub id: i32,
@@ -17,6 +18,8 @@ pub struct RecView {
     pub last: bool,
 }
 
+/// A focus area on the set page: its title field, its recommendations and the field for a
+/// new one (as typed, with their errors).
 #[derive(Debug, Serialize)]
 pub struct AreaView {
     pub id: i32,
@@ -48,12 +51,14 @@ pub struct RetiredView {
     pub edit: i32,
 }
 
+/// The message after a change, with the button that undoes it.
 #[derive(Debug, Serialize)]
 pub struct NoticeView {
     pub text: String,
     pub undo: Option<UndoView>,
 }
 
+/// `GET /admin/rounds/{id}/set`: the recommendation set, editable while the round is a draft.
 #[derive(Debug, Serialize)]
 pub struct SetPage<'a> {
     pub round: &'a Round,
@@ -68,6 +73,7 @@ pub struct SetPage<'a> {
     pub changes: Vec<UndoView>,
 }
 
+/// The errors of a recommendation's forms, by field.
 #[derive(Debug, Default, Serialize)]
 pub struct RecErrors {
     pub text: Option<String>,
@@ -77,6 +83,8 @@ pub struct RecErrors {
     pub merge_text: Option<String>,
 }
 
+/// `GET /admin/rounds/{id}/recommendations/{rec}`: a recommendation's forms (reword, move,
+/// merge, retire).
 #[derive(Debug, Serialize)]
 pub struct RecommendationPage<'a> {
     pub round: &'a Round,
@@ -92,12 +100,14 @@ pub struct RecommendationPage<'a> {
     pub errors: RecErrors,
 }
 
+/// A hidden field of the confirmation form.
 #[derive(Debug, Serialize)]
 pub struct Hidden {
     pub name: &'static str,
     pub value: String,
 }
 
+/// The confirmation page: what a move, retirement or merge will do, and the button that does it.
 #[derive(Debug, Serialize)]
 pub struct ConfirmPage<'a> {
     pub round: &'a Round,
@@ -109,6 +119,7 @@ pub struct ConfirmPage<'a> {
     pub back: String,
 }
 
+/// A proposal for a new focus area made in a municipality's form.
 #[derive(Debug, Serialize)]
 pub struct ProposalView {
     pub submission_id: i32,

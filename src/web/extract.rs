@@ -1,6 +1,8 @@
 //! Extractors for what every handler would otherwise repeat: the signed-in admin and their
-//! KKR, a form whose CSRF token is checked before the handler sees it, and the bundle a page
-//! renders with (state, session, user).
+//! KKR ([`Admin`]), a form whose CSRF token is checked before the handler sees it
+//! ([`CsrfForm`]), and the bundle a page renders with: state, session and user ([`Page`],
+//! [`OpenPage`]), or the same for an admin of a KKR ([`AdminPage`]). A page renders one
+//! `#[derive(Serialize)]` model from `crate::views` with [`Page::render`].
 //!
 //! Extractors run in the order of the handler's arguments, so a handler that takes
 //! `SignedIn`/`Admin` before `CsrfForm` sends an anonymous visitor to sign-in before it looks

@@ -8,15 +8,21 @@
 //! (`POST .../set/aendringer/{edit}/fortryd`); each change ends on the set page with a message
 //! naming what was saved, focused.
 
+mod confirm;
+mod texts;
+
 use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use self::confirm::confirmation;
+use self::texts::{
+    code_of, edit_summary, made_text, notice, refusal_text, undo_label, undone_text,
+};
 use super::{admin_round, problem_status, redirect, refusal, Problem};
 use crate::csrf_protected;
 use crate::domain::rounds::{set_is_editable, FROZEN};
-use crate::domain::set_preview::{code_after, renumbered, PlannedChange};
 use crate::domain::{Recommendation, RoundContent, SubmissionState};
 use crate::store::recommendation_sets::{self as sets, Direction};
 use crate::store::rounds::{self, ChangeError};
@@ -67,33 +73,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 // ---------------------------------------------------------------------------------------
 // Refusals and messages, in Danish.
 
-/// A refused change to the set as the page says it.
-fn refusal_text(refusal: &SetRefusal) -> String {
-    match refusal {
-        SetRefusal::Frozen => FROZEN.to_owned(),
-        SetRefusal::EmptyText => "Skriv anbefalingens tekst.".to_owned(),
-        SetRefusal::TextTooLong { length, max } => {
-            format!("Anbefalingens tekst er {length} tegn; den må højst være {max} tegn.")
-        }
-        SetRefusal::HasAnswers { code } => format!(
-            "Anbefaling {code} har allerede svar i runden og kan ikke udgå eller lægges sammen med en anden."
-        ),
-        SetRefusal::SameRecommendation => {
-            "Vælg en anden anbefaling at lægge sammen med.".to_owned()
-        }
-        SetRefusal::AlreadyUndone => "Ændringen er allerede fortrudt.".to_owned(),
-        SetRefusal::Gone { code } => format!(
-            "Anbefaling {code} er ikke længere i sættet, så ændringen kan ikke fortrydes."
-        ),
-        SetRefusal::ChangedSince { code } => format!(
-            "Anbefaling {code} er ændret igen siden; fortryd den seneste ændring af den først."
-        ),
-        SetRefusal::AreaGone { code } => format!(
-            "Indsatsområdet, som {code} stod i, er slettet; opret det igen, før ændringen fortrydes."
-        ),
-    }
-}
-
 /// The field a refusal is about, on the recommendation's page.
 fn refusal_field(refusal: &SetRefusal, change: &RecChange) -> Option<&'static str> {
     match (refusal, change) {
@@ -130,119 +109,6 @@ pub struct NoticeQuery {
     fortrudt: Option<i32>,
     /// The recommendation just saved without a recorded change.
     anbefaling: Option<i32>,
-}
-
-fn notice(flag: Option<&str>) -> Option<String> {
-    let text = match flag? {
-        "gemt" => "Ændringen er gemt.",
-        "forslag" => "Forslaget er tilføjet som nyt indsatsområde sidst i rækken.",
-        _ => return None,
-    };
-    Some(text.to_owned())
-}
-
-fn code_of(content: &RoundContent, id: i32, fallback: &str) -> String {
-    content
-        .recommendations
-        .iter()
-        .find(|r| r.id == id)
-        .map_or_else(|| fallback.to_owned(), |r| r.code.clone())
-}
-
-fn area_number(content: &RoundContent, area_id: i32) -> String {
-    content
-        .focus_areas
-        .iter()
-        .find(|a| a.id == area_id)
-        .map_or_else(String::new, |a| a.number.to_string())
-}
-
-/// The message after a change: what was saved, under its number now.
-fn made_text(content: &RoundContent, edit: &SetEdit) -> String {
-    match edit {
-        SetEdit::Reword { id, code, .. } => {
-            format!("Anbefaling {} er gemt.", code_of(content, *id, code))
-        }
-        SetEdit::Move {
-            id,
-            from_code,
-            to_area,
-            to_code,
-            ..
-        } => format!(
-            "Anbefaling {from_code} er flyttet til indsatsområde {} og gemt som {}.",
-            area_number(content, *to_area),
-            code_of(content, *id, to_code)
-        ),
-        SetEdit::Retire { saved } => format!(
-            "Anbefaling {} er udgået af årets sæt. Den står under «Udgået», hvor den kan genindsættes.",
-            saved.code
-        ),
-        SetEdit::Merge {
-            kept,
-            kept_code,
-            merged_code,
-            absorbed,
-            ..
-        } => format!(
-            "Anbefaling {} er lagt sammen med {kept_code} og gemt som {}; begges historik følger den.",
-            absorbed.code,
-            code_of(content, *kept, merged_code)
-        ),
-    }
-}
-
-/// The message after an undo: what the set holds again.
-fn undone_text(content: &RoundContent, edit: &SetEdit) -> String {
-    match edit {
-        SetEdit::Reword { id, code, .. } => format!(
-            "Ændringen er fortrudt: anbefaling {} har igen sin tidligere tekst og type.",
-            code_of(content, *id, code)
-        ),
-        SetEdit::Move { id, to_code, .. } => format!(
-            "Flytningen er fortrudt: {to_code} er igen {}.",
-            code_of(content, *id, to_code)
-        ),
-        SetEdit::Retire { saved } => format!(
-            "Anbefaling {} er genindsat.",
-            code_of(content, saved.id, &saved.code)
-        ),
-        SetEdit::Merge {
-            kept,
-            kept_code,
-            absorbed,
-            ..
-        } => format!(
-            "Sammenlægningen er delt: {} og {} er igen to anbefalinger.",
-            code_of(content, *kept, kept_code),
-            code_of(content, absorbed.id, &absorbed.code)
-        ),
-    }
-}
-
-/// What a recorded change did, in the list of changes that can be undone.
-fn edit_summary(edit: &SetEdit) -> String {
-    match edit {
-        SetEdit::Reword { code, .. } => format!("{code}: tekst eller type ændret"),
-        SetEdit::Move {
-            from_code, to_code, ..
-        } => format!("Flyttet fra {from_code} til {to_code}"),
-        SetEdit::Retire { saved } => format!("{} udgået", saved.code),
-        SetEdit::Merge {
-            kept_code,
-            absorbed,
-            ..
-        } => format!("{} lagt sammen med {kept_code}", absorbed.code),
-    }
-}
-
-fn undo_label(edit: &SetEdit) -> &'static str {
-    match edit {
-        SetEdit::Reword { .. } => "Fortryd",
-        SetEdit::Move { .. } => "Flyt tilbage",
-        SetEdit::Retire { .. } => "Genindsæt",
-        SetEdit::Merge { .. } => "Del igen",
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -953,113 +819,6 @@ async fn confirm(
             "Kun flytning, udgåelse og sammenlægning skal bekræftes. Intet er ændret.".into(),
         )),
         Err(p) => form_refused(&page, content, rec_id, &query, p).await,
-    }
-}
-
-/// "Numrene følger rækkefølgen: 1.3 bliver 1.2." for the others a change renumbers.
-fn renumbering(content: &RoundContent, change: PlannedChange, skip: i32) -> Option<String> {
-    let list: Vec<String> = renumbered(content, change)
-        .into_iter()
-        .filter(|r| r.id != skip)
-        .map(|r| format!("{} bliver {}", r.before, r.after))
-        .collect();
-    (!list.is_empty()).then(|| format!("Numrene følger rækkefølgen: {}.", list.join(", ")))
-}
-
-/// The confirmation page's heading, sentences, hidden fields and button for a change.
-fn confirmation(
-    content: &RoundContent,
-    rec: &Recommendation,
-    change: &RecChange,
-) -> (String, Vec<String>, Vec<Hidden>, String) {
-    let hidden = |name: &'static str, value: String| Hidden { name, value };
-    let code = &rec.code;
-    match change {
-        RecChange::Move { area } => {
-            let planned = PlannedChange::Move {
-                recommendation: rec.id,
-                focus_area: *area,
-            };
-            let target = content.focus_areas.iter().find(|a| a.id == *area);
-            let mut lines = vec![format!(
-                "{code} «{}» flyttes til indsatsområde {} «{}» som {}.",
-                rec.text,
-                target.map_or(0, |a| a.number),
-                target.map_or("", |a| a.title.as_str()),
-                code_after(content, planned, rec.id).unwrap_or_default()
-            )];
-            lines.extend(renumbering(content, planned, rec.id));
-            lines.push("Flytningen kan fortrydes, så længe runden er under forberedelse.".into());
-            let fields = vec![
-                hidden("action", "flyt".into()),
-                hidden("area", area.to_string()),
-            ];
-            (
-                format!("Flyt anbefaling {code}?"),
-                lines,
-                fields,
-                format!("Ja, flyt {code}"),
-            )
-        }
-        RecChange::Retire => {
-            let planned = PlannedChange::Remove {
-                recommendation: rec.id,
-            };
-            let mut lines = vec![format!(
-                "{code} «{}» udgår af årets sæt. Sidste års svar på den bevares og vises som ikke videreført.",
-                rec.text
-            )];
-            lines.extend(renumbering(content, planned, rec.id));
-            lines.push("Den står derefter under «Udgået» på siden med anbefalingerne og kan genindsættes, så længe runden er under forberedelse.".into());
-            let fields = vec![hidden("action", "udgaar".into())];
-            (
-                format!("Lad anbefaling {code} udgå?"),
-                lines,
-                fields,
-                format!("Ja, {code} udgår"),
-            )
-        }
-        RecChange::Merge { other, text } => {
-            let absorbed = content.recommendations.iter().find(|r| r.id == *other);
-            let (gone_code, gone_text) = absorbed.map_or((String::new(), String::new()), |r| {
-                (r.code.clone(), r.text.clone())
-            });
-            let planned = PlannedChange::Remove {
-                recommendation: *other,
-            };
-            let new_code = code_after(content, planned, rec.id).unwrap_or_default();
-            let mut lines = vec![
-                format!("{gone_code} «{gone_text}» lægges sammen med {code} «{}».", rec.text),
-                format!("{gone_code} tages ud af sættet; dens historik fra tidligere år følger den samlede anbefaling, {new_code}."),
-            ];
-            if !text.trim().is_empty() {
-                lines.push(format!(
-                    "Den samlede anbefaling får teksten «{}».",
-                    text.trim()
-                ));
-            }
-            lines.extend(renumbering(content, planned, *other));
-            lines.push(
-                "Sammenlægningen kan deles igen, så længe runden er under forberedelse.".into(),
-            );
-            let fields = vec![
-                hidden("action", "saml".into()),
-                hidden("other", other.to_string()),
-                hidden("text", text.clone()),
-            ];
-            (
-                format!("Læg {gone_code} sammen med {code}?"),
-                lines,
-                fields,
-                format!("Ja, læg {gone_code} sammen med {code}"),
-            )
-        }
-        RecChange::Reword { .. } | RecChange::Reorder(_) => (
-            format!("Gem anbefaling {code}?"),
-            Vec::new(),
-            vec![hidden("action", "gem".into())],
-            "Gem".into(),
-        ),
     }
 }
 
