@@ -359,3 +359,41 @@ pub struct HistoryPage<'a, R> {
     pub code: &'a str,
     pub rows: Vec<R>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_unsaved_page_keeps_every_answer_in_the_order_posted() {
+        let fields = pairs(&[
+            ("csrf_token", "t"),
+            ("version", "3"),
+            ("comment-12", "Min tekst"),
+            ("status-12", "yellow"),
+            ("status-7", "lilla"),
+            ("confirm-7", "1"),
+            ("status-x", "green"),
+            ("proposals", "Flere cykelstier"),
+        ]);
+        let page = UnsavedPage::from_fields("/form".into(), "nej", &fields);
+        assert_eq!(page.version, "3");
+        assert_eq!(page.proposals, "Flere cykelstier");
+        let ids: Vec<&str> = page.answers.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["12", "7"], "a field that names no id is left out");
+        let first = &page.answers[0];
+        assert_eq!((first.number, first.status.as_str()), (1, "yellow"));
+        assert_eq!(first.comment, "Min tekst");
+        assert!(first.status_view.is_some());
+        let second = &page.answers[1];
+        assert_eq!(second.status, "lilla", "kept as typed");
+        assert!(second.status_view.is_none(), "but not shown as a status");
+        assert_eq!(second.confirm.as_deref(), Some("1"));
+    }
+}

@@ -882,3 +882,43 @@ async fn history(page: Page, path: web::Path<(i32, String)>) -> Result<HttpRespo
     };
     page.render("history.html", &model)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(query: &str) -> Option<Done> {
+        web::Query::<ShowQuery>::from_query(query)
+            .expect("a show query always parses")
+            .into_inner()
+            .gemt
+    }
+
+    #[test]
+    fn each_flag_the_redirects_set_reads_back_as_what_was_done() {
+        for flag in [Done::Kladde, Done::Indsendt, Done::Tilbage, Done::Genaabnet] {
+            let read = done(&format!("gemt={}", flag.flag()));
+            assert_eq!(read, Some(flag));
+            assert!(flag.notice().is_some());
+        }
+    }
+
+    #[test]
+    fn an_unknown_flag_shows_the_form_without_a_notice() {
+        assert_eq!(done("gemt=noget"), Some(Done::Other));
+        assert_eq!(Done::Other.notice(), None);
+        assert_eq!(done(""), None);
+    }
+
+    #[test]
+    fn a_reopening_reason_is_required_and_limited() {
+        assert!(parse_reason(None).is_err());
+        assert!(parse_reason(Some("   ")).is_err());
+        assert_eq!(
+            parse_reason(Some(" Ny frist ")).ok(),
+            Some("Ny frist".to_owned())
+        );
+        assert!(parse_reason(Some(&"x".repeat(REASON_MAX_CHARS))).is_ok());
+        assert!(parse_reason(Some(&"x".repeat(REASON_MAX_CHARS + 1))).is_err());
+    }
+}
