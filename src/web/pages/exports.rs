@@ -406,7 +406,8 @@ pub struct CsvQuery {
     sep: Option<String>,
 }
 
-fn separator(query: &CsvQuery) -> Result<Separator, AppError> {
+/// The CSV's separator of `?sep=`: "komma" (the default) or "semikolon" for Danish Excel.
+pub fn separator(query: &CsvQuery) -> Result<Separator, AppError> {
     match query.sep.as_deref() {
         None | Some("komma") => Ok(Separator::Comma),
         Some("semikolon") => Ok(Separator::Semicolon),
