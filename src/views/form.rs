@@ -95,6 +95,41 @@ pub struct FormEntry {
 }
 
 impl FormEntry {
+    /// The form after another user saved it since this user opened it: this user's input in
+    /// the fields, and the other user's saved answer beside each of the `candidates` (the
+    /// answers they changed) that now differs from this user's input, since an answer both
+    /// set alike needs no decision.
+    pub fn after_conflict(
+        typed: BTreeMap<i32, TypedAnswer>,
+        proposals: String,
+        theirs: Submission,
+        candidates: BTreeSet<i32>,
+    ) -> FormEntry {
+        let changed: BTreeSet<i32> = candidates
+            .into_iter()
+            .filter(|id| {
+                let saved = theirs.answer(*id);
+                let saved_status = saved.and_then(|a| a.status).map(|s| s.as_str());
+                let saved_comment = saved.map_or("", |a| a.comment.as_str());
+                typed.get(id).is_none_or(|typed| {
+                    (
+                        Some(typed.status.as_str()).filter(|s| !s.is_empty()),
+                        typed.comment.trim(),
+                    ) != (saved_status, saved_comment.trim())
+                })
+            })
+            .collect();
+        FormEntry {
+            typed,
+            proposals,
+            version: theirs.version,
+            conflict: Some(conflict_message(&theirs, changed.is_empty())),
+            theirs: Some(theirs),
+            changed,
+            ..FormEntry::default()
+        }
+    }
+
     fn error_for(&self, field: &str) -> Option<String> {
         self.errors
             .iter()
@@ -114,6 +149,22 @@ impl FormEntry {
             comment: a.map(|a| a.comment.clone()).unwrap_or_default(),
         })
     }
+}
+
+/// What happened, in words: who saved the form when, and what to do now.
+fn conflict_message(theirs: &Submission, no_answer_changed: bool) -> String {
+    let who = theirs.updated_by.as_deref().unwrap_or("en anden bruger");
+    format!(
+        "\u{2068}{who}\u{2069} gemte skemaet {} (version {}), efter at du åbnede det. Intet af det, du skrev, er gemt endnu: \
+         dine indtastninger står i felterne. {}",
+        danish_datetime(theirs.updated_at),
+        theirs.version,
+        if no_answer_changed {
+            "Ingen af svarene er ændret, kun forslagene eller skemaets tilstand. Gem igen for at bruge dine indtastninger."
+        } else {
+            "Svarene herunder er ændret; det gemte svar står ved hver af dem. Ret til, og gem igen for at bruge dine indtastninger."
+        }
+    )
 }
 
 /// What the form is built from: the round, the stored submission, last round's answers.
@@ -358,4 +409,42 @@ pub struct HistoryPage<'a, R> {
     pub municipality_name: String,
     pub code: &'a str,
     pub rows: Vec<R>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_unsaved_page_keeps_every_answer_in_the_order_posted() {
+        let fields = pairs(&[
+            ("csrf_token", "t"),
+            ("version", "3"),
+            ("comment-12", "Min tekst"),
+            ("status-12", "yellow"),
+            ("status-7", "lilla"),
+            ("confirm-7", "1"),
+            ("status-x", "green"),
+            ("proposals", "Flere cykelstier"),
+        ]);
+        let page = UnsavedPage::from_fields("/form".into(), "nej", &fields);
+        assert_eq!(page.version, "3");
+        assert_eq!(page.proposals, "Flere cykelstier");
+        let ids: Vec<&str> = page.answers.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["12", "7"], "a field that names no id is left out");
+        let first = &page.answers[0];
+        assert_eq!((first.number, first.status.as_str()), (1, "yellow"));
+        assert_eq!(first.comment, "Min tekst");
+        assert!(first.status_view.is_some());
+        let second = &page.answers[1];
+        assert_eq!(second.status, "lilla", "kept as typed");
+        assert!(second.status_view.is_none(), "but not shown as a status");
+        assert_eq!(second.confirm.as_deref(), Some("1"));
+    }
 }

@@ -151,8 +151,8 @@ async fn render_dashboard(
 ) -> Result<String, AppError> {
     let (view, group) = groups::narrowed(state, full, group_id).await?;
     let round = &view.data.content.round;
-    let chart_svg = chart_svg_of(state, &view, version, group_id, "fordeling")?;
-    let trend_svg = chart_svg_of(state, &view, version, group_id, "udvikling")?;
+    let chart_svg = chart_svg_of(state, &view, version, group_id, Diagram::Distribution)?;
+    let trend_svg = chart_svg_of(state, &view, version, group_id, Diagram::Trend)?;
     let reminders = if reminders::can_remind(user, round) {
         let outstanding = reminders::outstanding(state, &view).await?;
         Some(ReminderPanel {
@@ -210,23 +210,59 @@ pub fn render_cached<M: Serialize>(
     state.pages.render(template, &context)
 }
 
+/// Which of the round's charts: the distribution per recommendation, or the trend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Diagram {
+    Distribution,
+    Trend,
+}
+
+impl Diagram {
+    /// `?diagram=`: "fordeling" (the default) or "udvikling".
+    fn parse(raw: Option<&str>) -> Result<Diagram, AppError> {
+        match raw.unwrap_or("fordeling") {
+            "fordeling" => Ok(Diagram::Distribution),
+            "udvikling" => Ok(Diagram::Trend),
+            _ => Err(AppError::BadRequest(
+                "Ukendt diagram: vælg «fordeling» eller «udvikling».".into(),
+            )),
+        }
+    }
+
+    /// Its name in addresses, file names and the SVG's ids.
+    fn name(self) -> &'static str {
+        match self {
+            Diagram::Distribution => "fordeling",
+            Diagram::Trend => "udvikling",
+        }
+    }
+
+    fn chart(self, view: &RoundAnalysis) -> DistributionChart {
+        let round = &view.data.content.round;
+        match self {
+            Diagram::Distribution => {
+                DistributionChart::from_summary(&view.summary, &chart_title(round))
+            }
+            Diagram::Trend => DistributionChart::from_trend(&view.trend, &trend_title(round)),
+        }
+    }
+}
+
 /// A chart's SVG from the cache: drawn once per round, data version and group.
 fn chart_svg_of(
     state: &AppState,
     view: &RoundAnalysis,
     version: i64,
     group_id: Option<i32>,
-    which: &str,
+    diagram: Diagram,
 ) -> Result<Arc<str>, AppError> {
     let round_id = view.data.content.round.id;
+    let name = diagram.name();
     state.cache.derived(
         round_id,
         version,
-        format!("svg:{which}:{group_id:?}"),
-        || {
-            let (chart, name) = chart_of(view, Some(which))?;
-            Ok(chart.svg(name)?)
-        },
+        format!("svg:{name}:{group_id:?}"),
+        || Ok(diagram.chart(view).svg(name)?),
     )
 }
 
@@ -236,26 +272,6 @@ pub struct ChartQuery {
     diagram: Option<String>,
     /// A group of the KKR's municipalities to narrow the chart to.
     gruppe: Option<String>,
-}
-
-fn chart_of(
-    view: &RoundAnalysis,
-    which: Option<&str>,
-) -> Result<(DistributionChart, &'static str), AppError> {
-    let round = &view.data.content.round;
-    match which.unwrap_or("fordeling") {
-        "fordeling" => Ok((
-            DistributionChart::from_summary(&view.summary, &chart_title(round)),
-            "fordeling",
-        )),
-        "udvikling" => Ok((
-            DistributionChart::from_trend(&view.trend, &trend_title(round)),
-            "udvikling",
-        )),
-        _ => Err(AppError::BadRequest(
-            "Ukendt diagram: vælg «fordeling» eller «udvikling».".into(),
-        )),
-    }
 }
 
 fn download(content_type: &str, filename: String, body: Vec<u8>) -> HttpResponse {
@@ -277,9 +293,9 @@ async fn chart_svg(
     let (version, full) = visible_round_at(&state, user.as_ref(), path.into_inner()).await?;
     let group_id = groups::parse_group_param(query.gruppe.as_deref())?;
     let (view, _) = groups::narrowed(&state, full, group_id).await?;
-    let (_, name) = chart_of(&view, query.diagram.as_deref())?;
-    let svg = chart_svg_of(&state, &view, version, group_id, name)?;
-    let filename = format!("{name}-{}.svg", view.data.content.round.year);
+    let diagram = Diagram::parse(query.diagram.as_deref())?;
+    let svg = chart_svg_of(&state, &view, version, group_id, diagram)?;
+    let filename = format!("{}-{}.svg", diagram.name(), view.data.content.round.year);
     Ok(download("image/svg+xml", filename, svg.as_bytes().to_vec()))
 }
 
@@ -292,7 +308,7 @@ async fn chart_png(
     let full = visible_round(&state, user.as_ref(), path.into_inner()).await?;
     let group_id = groups::parse_group_param(query.gruppe.as_deref())?;
     let (view, _) = groups::narrowed(&state, full, group_id).await?;
-    let (chart, name) = chart_of(&view, query.diagram.as_deref())?;
-    let filename = format!("{name}-{}.png", view.data.content.round.year);
-    Ok(download("image/png", filename, chart.png()?))
+    let diagram = Diagram::parse(query.diagram.as_deref())?;
+    let filename = format!("{}-{}.png", diagram.name(), view.data.content.round.year);
+    Ok(download("image/png", filename, diagram.chart(&view).png()?))
 }

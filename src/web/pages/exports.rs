@@ -25,7 +25,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::{access, set_changes, snapshot_diff, MunicipalityCode, Round, User};
+use crate::domain::{access, set_changes, snapshot_diff, MunicipalityCode, Role, Round, User};
 use crate::report::sheets::{self, Scope, Separator};
 use crate::report::{agenda, ReportError};
 use crate::store::{now, rounds, snapshots};
@@ -33,7 +33,7 @@ use crate::views::agenda::{AgendaFormPage, AgendaValues, CooperationView, StartY
 use crate::views::fields::FieldError;
 use crate::web::error::percent_encode;
 use crate::web::error::AppError;
-use crate::web::extract::{Admin, CsrfForm, Page};
+use crate::web::extract::{CsrfForm, Page};
 use crate::web::pages::forms::parse_target;
 use crate::web::session::SignedIn;
 use crate::web::{blocking, db, round_view, AppState};
@@ -354,7 +354,7 @@ async fn agenda_form(
         year: s.year,
         given_for: s.given_for,
     });
-    let may_set = Admin::of(page.user.clone()).is_ok_and(|admin| admin.owns(round.kkr_id).is_ok());
+    let may_set = page.user.role == Role::Admin && page.user.kkr_id == Some(round.kkr_id);
     let cooperation = CooperationView::new(round, start, &query.tidligere, may_set);
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -406,7 +406,8 @@ pub struct CsvQuery {
     sep: Option<String>,
 }
 
-fn separator(query: &CsvQuery) -> Result<Separator, AppError> {
+/// The CSV's separator of `?sep=`: "komma" (the default) or "semikolon" for Danish Excel.
+pub fn separator(query: &CsvQuery) -> Result<Separator, AppError> {
     match query.sep.as_deref() {
         None | Some("komma") => Ok(Separator::Comma),
         Some("semikolon") => Ok(Separator::Semicolon),
@@ -591,4 +592,65 @@ async fn kkr_report(
     })
     .await?;
     Ok(download("application/pdf", &filename, pdf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "/rounds/1/municipalities/147";
+
+    fn query(meeting: &str, format: Option<&str>) -> AgendaQuery {
+        AgendaQuery {
+            sagsnr: "15/12508".into(),
+            moededato: meeting.into(),
+            tidligere: String::new(),
+            format: format.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_query_without_a_format_shows_the_form() {
+        assert!(matches!(
+            query("", None).decide(BASE),
+            Ok(AgendaRequest::Form)
+        ));
+    }
+
+    #[test]
+    fn each_format_leads_to_its_download_with_the_details() {
+        let to = |format| match query("18.12.2017", Some(format)).decide(BASE) {
+            Ok(AgendaRequest::Download(location)) => location,
+            _ => panic!("{format} is a download"),
+        };
+        assert_eq!(
+            to("docx"),
+            format!("{BASE}/agenda.docx?sagsnr=15%2F12508&moededato=2017-12-18")
+        );
+        assert_eq!(
+            to("txt"),
+            format!("{BASE}/agenda.txt?sagsnr=15%2F12508&moededato=2017-12-18")
+        );
+        assert_eq!(
+            to("pdf"),
+            format!("{BASE}/attachment.pdf?moededato=2017-12-18")
+        );
+    }
+
+    #[test]
+    fn fields_that_cannot_be_read_come_before_an_unknown_format() {
+        match query("31.2.2017", Some("odt")).decide(BASE) {
+            Ok(AgendaRequest::Refused(errors)) => {
+                assert_eq!(
+                    errors.iter().map(|e| e.field).collect::<Vec<_>>(),
+                    ["moededato"]
+                );
+            }
+            _ => panic!("the field's error is shown"),
+        }
+        assert!(matches!(
+            query("18.12.2017", Some("odt")).decide(BASE),
+            Err(AppError::BadRequest(_))
+        ));
+    }
 }

@@ -527,49 +527,11 @@ fn after_conflict(
     theirs: Submission,
     candidates: BTreeSet<i32>,
 ) -> (Loaded, PageInput) {
-    let who = theirs
-        .updated_by
-        .clone()
-        .unwrap_or_else(|| "en anden bruger".into());
-    // Only what the other person changed that now differs from this user's input:
-    // an answer both set alike needs no decision.
-    let changed: BTreeSet<i32> = candidates
-        .into_iter()
-        .filter(|id| {
-            let saved = theirs.answer(*id);
-            let saved_status = saved.and_then(|a| a.status).map(|s| s.as_str());
-            let saved_comment = saved.map_or("", |a| a.comment.as_str());
-            input.typed.get(id).is_none_or(|typed| {
-                (
-                    Some(typed.status.as_str()).filter(|s| !s.is_empty()),
-                    typed.comment.trim(),
-                ) != (saved_status, saved_comment.trim())
-            })
-        })
-        .collect();
-    let message = format!(
-        "\u{2068}{who}\u{2069} gemte skemaet {} (version {}), efter at du åbnede det. Intet af det, du skrev, er gemt endnu: \
-         dine indtastninger står i felterne. {}",
-        danish_datetime(theirs.updated_at),
-        theirs.version,
-        if changed.is_empty() {
-            "Ingen af svarene er ændret, kun forslagene eller skemaets tilstand. Gem igen for at bruge dine indtastninger."
-        } else {
-            "Svarene herunder er ændret; det gemte svar står ved hver af dem. Ret til, og gem igen for at bruge dine indtastninger."
-        }
-    );
     let mut reloaded = loaded;
     reloaded.submission = Some(theirs.clone());
+    let entry = FormEntry::after_conflict(input.typed, input.proposals, theirs, candidates);
     let shown = PageInput {
-        entry: FormEntry {
-            typed: input.typed,
-            proposals: input.proposals,
-            version: theirs.version,
-            conflict: Some(message),
-            theirs: Some(theirs),
-            changed,
-            ..FormEntry::default()
-        },
+        entry,
         status: StatusCode::CONFLICT,
     };
     (reloaded, shown)
@@ -881,4 +843,44 @@ async fn history(page: Page, path: web::Path<(i32, String)>) -> Result<HttpRespo
         rows,
     };
     page.render("history.html", &model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(query: &str) -> Option<Done> {
+        web::Query::<ShowQuery>::from_query(query)
+            .expect("a show query always parses")
+            .into_inner()
+            .gemt
+    }
+
+    #[test]
+    fn each_flag_the_redirects_set_reads_back_as_what_was_done() {
+        for flag in [Done::Kladde, Done::Indsendt, Done::Tilbage, Done::Genaabnet] {
+            let read = done(&format!("gemt={}", flag.flag()));
+            assert_eq!(read, Some(flag));
+            assert!(flag.notice().is_some());
+        }
+    }
+
+    #[test]
+    fn an_unknown_flag_shows_the_form_without_a_notice() {
+        assert_eq!(done("gemt=noget"), Some(Done::Other));
+        assert_eq!(Done::Other.notice(), None);
+        assert_eq!(done(""), None);
+    }
+
+    #[test]
+    fn a_reopening_reason_is_required_and_limited() {
+        assert!(parse_reason(None).is_err());
+        assert!(parse_reason(Some("   ")).is_err());
+        assert_eq!(
+            parse_reason(Some(" Ny frist ")).ok(),
+            Some("Ny frist".to_owned())
+        );
+        assert!(parse_reason(Some(&"x".repeat(REASON_MAX_CHARS))).is_ok());
+        assert!(parse_reason(Some(&"x".repeat(REASON_MAX_CHARS + 1))).is_err());
+    }
 }

@@ -11,18 +11,19 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::charts::DistributionChart;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::{RoundState, Status};
 use crate::report::attachment::chart_title;
-use crate::report::sheets::{self, Scope, Separator};
+use crate::report::sheets::{self, Scope};
 use crate::report::ReportError;
 use crate::views::overview::PublicRoundPage;
 use crate::web::error::AppError;
 use crate::web::extract::OpenPage;
 use crate::web::pages::dashboard::trend_title;
+use crate::web::pages::exports::{separator, CsvQuery};
 use crate::web::{round_view, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -70,11 +71,6 @@ fn submitted_rows(view: &RoundAnalysis) -> Vec<sheets::ExportRow> {
         .collect()
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsvQuery {
-    sep: Option<String>,
-}
-
 fn download(content_type: &str, filename: String, body: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
@@ -90,15 +86,7 @@ async fn answers_csv(
     path: web::Path<i32>,
     query: web::Query<CsvQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let separator = match query.sep.as_deref() {
-        None | Some("komma") => Separator::Comma,
-        Some("semikolon") => Separator::Semicolon,
-        Some(_) => {
-            return Err(AppError::BadRequest(
-                "Ukendt skilletegn: vælg «komma» eller «semikolon».".into(),
-            ))
-        }
-    };
+    let separator = separator(&query)?;
     let view = published(&state, path.into_inner()).await?;
     let bytes = sheets::csv(&submitted_rows(&view), separator).map_err(ReportError::from)?;
     Ok(download(
