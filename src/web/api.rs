@@ -359,7 +359,7 @@ async fn summary(
         summary,
         trend,
     })
-    .map_err(|e| ApiError::from(AppError::Internal(e.to_string())))?;
+    .map_err(|e| ApiError::from(AppError::caused_by(e)))?;
     Ok(state.cache.store_page(key, version, &body).json())
 }
 

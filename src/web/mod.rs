@@ -227,7 +227,7 @@ where
         f(&mut conn)
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(AppError::caused_by)?
 }
 
 /// Like [`db`], for a read of a few indexed rows made on every request of its kind (the
@@ -297,7 +297,7 @@ where
 {
     web::block(f)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::caused_by)?
 }
 
 /// Refuses a start whose session key cannot be shared. On PostgreSQL (`shared_database`)
@@ -438,7 +438,7 @@ async fn metrics_text(state: web::Data<AppState>) -> Result<HttpResponse, AppErr
     let text = state
         .metrics
         .render(&state.pool, &state.cache)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::caused_by)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text))

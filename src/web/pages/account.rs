@@ -309,7 +309,7 @@ async fn change_password(
         }
     };
     let hash = blocking(move || {
-        password::hash(new_password.as_str()).map_err(|e| AppError::Internal(e.to_string()))
+        password::hash(new_password.as_str()).map_err(AppError::from)
     })
     .await?;
     let generation = db(&state, move |conn| {

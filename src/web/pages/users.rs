@@ -1070,7 +1070,7 @@ async fn accept_invitation(
         );
     };
     let hash = blocking(move || {
-        password::hash(new_password.as_str()).map_err(|e| AppError::Internal(e.to_string()))
+        password::hash(new_password.as_str()).map_err(AppError::from)
     })
     .await?;
     let accepted = db(&state, move |conn| {

@@ -366,7 +366,7 @@ async fn upload(
         let _permit = READING
             .acquire()
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(AppError::caused_by)?;
         let name = file_name.clone();
         let data = bytes.clone();
         web::block(move || {
@@ -376,7 +376,7 @@ async fn upload(
             })
         })
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::caused_by)?
     };
     let table = match read {
         Ok(table) => table,
