@@ -953,7 +953,9 @@ fn find_kkr(conn: &mut store::DbConnection, raw: &str) -> Result<i32> {
 
 fn change_error(e: store::rounds::ChangeError, round: i32) -> anyhow::Error {
     match e {
-        store::rounds::ChangeError::Refused(reason) => anyhow::anyhow!("{reason}"),
+        store::rounds::ChangeError::Refused(reason) => {
+            anyhow::anyhow!("{}", crate::web::refusals::round_refusal_da(&reason))
+        }
         store::rounds::ChangeError::NotFound => {
             anyhow::anyhow!("no round has the id {round}; see `trafiklys round list`")
         }
@@ -1136,7 +1138,10 @@ fn run_import(database_url: &str, command: ImportCommand) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join("\n")
         ),
-        ImportFailure::Refused(reason) => anyhow::anyhow!("nothing was imported: {reason}"),
+        ImportFailure::Refused(reason) => anyhow::anyhow!(
+            "nothing was imported: {}",
+            crate::web::refusals::round_refusal_da(&reason)
+        ),
         ImportFailure::Links(refusal) => anyhow::anyhow!(
             "nothing was imported: {}",
             crate::views::link_refusal_da(refusal)

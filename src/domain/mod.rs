@@ -12,6 +12,7 @@ pub mod lineage;
 pub mod mail_policy;
 pub mod model;
 pub mod prose;
+pub mod refusal;
 pub mod rounds;
 pub mod set_changes;
 pub mod set_lineage;

@@ -16,6 +16,7 @@ use super::rows::{AnswerInsertForm, SubmissionInsertForm};
 use super::schema::{answers, submissions};
 use super::{write_tx, DbConnection};
 use crate::domain::import::{self, AnswerImportContext, AnswerPlan, ImportError, SetPlan, Table};
+use crate::domain::refusal::RoundRefusal;
 use crate::domain::rounds::{answers_are_importable, set_is_editable};
 use crate::domain::SubmissionState;
 
@@ -25,9 +26,9 @@ pub enum ImportFailure {
     /// What is wrong with the file, each error with its place.
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<ImportError>),
-    /// The round does not take this import now (a Danish reason).
-    #[error("{0}")]
-    Refused(String),
+    /// The round does not take this import now.
+    #[error("refused: {0:?}")]
+    Refused(RoundRefusal),
     /// The set's links to a previous round cannot be made.
     #[error("{0:?}")]
     Links(crate::domain::set_lineage::LinkRefusal),
@@ -49,7 +50,7 @@ impl From<ChangeError> for ImportFailure {
 
 impl From<crate::domain::InvalidValue> for ImportFailure {
     fn from(e: crate::domain::InvalidValue) -> Self {
-        ImportFailure::Refused(e.0)
+        ImportFailure::Refused(RoundRefusal::Invalid(e))
     }
 }
 

@@ -17,6 +17,7 @@ use super::set_edits::{
     checked_text, draft_round, record_edit, SavedRecommendation, SetEdit, SetError, SetRefusal,
 };
 use super::{write_tx, DbConnection};
+use crate::domain::refusal::{End, RoundRefusal};
 use crate::domain::rounds::{
     recommendation_code, required_text, set_is_editable, TEXT_MAX_CHARS, TITLE_MAX_CHARS,
 };
@@ -26,6 +27,16 @@ use crate::domain::rounds::{
 pub enum Direction {
     Up,
     Down,
+}
+
+impl Direction {
+    /// The end of the list a move this way cannot go past.
+    fn end(self) -> End {
+        match self {
+            Direction::Up => End::First,
+            Direction::Down => End::Last,
+        }
+    }
 }
 
 pub(super) fn record(
@@ -304,15 +315,10 @@ pub fn move_focus_area(
         }
         .and_then(|i| areas.get(i))
         .ok_or_else(|| {
-            ChangeError::Refused(format!(
-                "Indsatsområde {} står allerede {}.",
-                moved.number,
-                if direction == Direction::Up {
-                    "først"
-                } else {
-                    "sidst"
-                }
-            ))
+            ChangeError::Refused(RoundRefusal::AreaAtEnd {
+                number: moved.number,
+                end: direction.end(),
+            })
         })?;
         diesel::update(focus_areas::table.find(moved.id))
             .set(focus_areas::number.eq(-moved.id))
@@ -346,10 +352,9 @@ pub fn delete_focus_area(
         let gone = area(conn, area_id)?;
         editable_round(conn, gone.round_id)?;
         if !rec_ids_of_area(conn, area_id)?.is_empty() {
-            return Err(ChangeError::Refused(format!(
-                "Indsatsområde {} har anbefalinger; flyt dem, eller lad dem udgå, før området slettes.",
-                gone.number
-            )));
+            return Err(ChangeError::Refused(RoundRefusal::AreaHasRecommendations {
+                number: gone.number,
+            }));
         }
         diesel::delete(focus_areas::table.find(area_id)).execute(conn)?;
         renumber(conn, gone.round_id)?;
@@ -466,15 +471,10 @@ pub fn move_recommendation(
         }
         .and_then(|i| ids.get(i).copied())
         .ok_or_else(|| {
-            ChangeError::Refused(format!(
-                "Anbefaling {} står allerede {} i sit indsatsområde.",
-                rec.code,
-                if direction == Direction::Up {
-                    "først"
-                } else {
-                    "sidst"
-                }
-            ))
+            ChangeError::Refused(RoundRefusal::RecommendationAtEnd {
+                code: rec.code.clone(),
+                end: direction.end(),
+            })
         })?;
         let (neighbour, _) = recommendation(conn, other)?;
         diesel::update(recommendations::table.find(rec_id))
@@ -765,9 +765,9 @@ pub(crate) fn apply_imported_set(
             continue;
         }
         if has_answers(conn, *id)? {
-            return Err(ChangeError::Refused(format!(
-                "Anbefaling {code} har svar i runden og kan ikke fjernes."
-            )));
+            return Err(ChangeError::Refused(
+                RoundRefusal::RecommendationHasAnswers { code: code.clone() },
+            ));
         }
         diesel::delete(
             recommendation_merges::table.filter(recommendation_merges::recommendation_id.eq(id)),

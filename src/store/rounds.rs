@@ -12,6 +12,7 @@ use super::schema::{
     round_municipalities, round_versions, rounds, submissions,
 };
 use super::DbConnection;
+use crate::domain::refusal::RoundRefusal;
 use crate::domain::{
     danish_sort_key, FocusArea, Municipality, MunicipalityCode, Recommendation, Round,
     RoundContent, RoundData, RoundState,
@@ -440,8 +441,8 @@ pub fn analyse_round_reusing(
 /// nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
-    #[error("{0}")]
-    Refused(String),
+    #[error("refused: {0:?}")]
+    Refused(RoundRefusal),
     #[error("not found")]
     NotFound,
     #[error("database error: {0}")]
@@ -450,7 +451,7 @@ pub enum ChangeError {
 
 impl From<crate::domain::InvalidValue> for ChangeError {
     fn from(e: crate::domain::InvalidValue) -> Self {
-        ChangeError::Refused(e.0)
+        ChangeError::Refused(RoundRefusal::Invalid(e))
     }
 }
 
@@ -519,18 +520,20 @@ pub fn create_round(
             super::reference::kkr_name(conn, create.kkr_id)?.ok_or(ChangeError::NotFound)?;
         let year = create.setup.year;
         if find_round(conn, create.kkr_id, year)?.is_some() {
-            return Err(ChangeError::Refused(format!(
-                "{kkr_name} har allerede en statusrunde for {year}."
-            )));
+            return Err(ChangeError::Refused(RoundRefusal::YearTaken {
+                kkr_name,
+                year,
+            }));
         }
         if let Some(codes) = &create.participants {
             check_participants(conn, create.kkr_id, &kkr_name, codes)?;
         }
         let focus_areas = if create.from_previous {
             let previous = latest_round_before(conn, create.kkr_id, year)?.ok_or_else(|| {
-                ChangeError::Refused(format!(
-                    "{kkr_name} har ingen statusrunde før {year} at starte fra. Opret runden uden «Start fra sidste år», og tilføj anbefalingerne."
-                ))
+                ChangeError::Refused(RoundRefusal::NoEarlierRound {
+                    kkr_name: kkr_name.clone(),
+                    year,
+                })
             })?;
             let content = load_content(conn, previous.id)?.ok_or(ChangeError::NotFound)?;
             content
@@ -578,16 +581,15 @@ fn check_participants(
     codes: &[MunicipalityCode],
 ) -> Result<(), ChangeError> {
     if codes.is_empty() {
-        return Err(ChangeError::Refused(
-            "Vælg mindst én kommune, der deltager i runden.".into(),
-        ));
+        return Err(ChangeError::Refused(RoundRefusal::NoParticipants));
     }
     let of_kkr = municipalities_of_kkr(conn, kkr_id)?;
     for code in codes {
         if !of_kkr.iter().any(|m| &m.code == code) {
-            return Err(ChangeError::Refused(format!(
-                "Kommune {code} hører ikke til {kkr_name}."
-            )));
+            return Err(ChangeError::Refused(RoundRefusal::NotOfKkr {
+                code: code.clone(),
+                kkr_name: kkr_name.to_owned(),
+            }));
         }
     }
     Ok(())
@@ -659,9 +661,9 @@ pub fn set_participants(
                 .find(code)
                 .select(municipalities::name)
                 .get_result(conn)?;
-            return Err(ChangeError::Refused(format!(
-                "{name} har allerede et skema i runden og kan ikke tages ud."
-            )));
+            return Err(ChangeError::Refused(RoundRefusal::HasForm {
+                municipality: name,
+            }));
         }
         diesel::delete(
             round_municipalities::table.filter(round_municipalities::round_id.eq(round_id)),
@@ -782,10 +784,10 @@ pub fn adopt_proposal(
             .ok_or(ChangeError::NotFound)?;
         let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
         let draft = next_draft(conn, &round)?.ok_or_else(|| {
-            ChangeError::Refused(format!(
-                "{} har ingen runde under forberedelse efter {}. Opret næste års runde først.",
-                round.kkr_name, round.year
-            ))
+            ChangeError::Refused(RoundRefusal::NoDraftAfter {
+                kkr_name: round.kkr_name.clone(),
+                year: round.year,
+            })
         })?;
         let area_id = super::recommendation_sets::insert_focus_area(
             conn,

@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod infra;
 pub mod pages;
+pub mod refusals;
 pub mod session;
 
 use std::net::TcpListener;
@@ -295,9 +296,7 @@ where
     F: FnOnce() -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    web::block(f)
-        .await
-        .map_err(AppError::caused_by)?
+    web::block(f).await.map_err(AppError::caused_by)?
 }
 
 /// Refuses a start whose session key cannot be shared. On PostgreSQL (`shared_database`)

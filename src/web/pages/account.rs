@@ -308,10 +308,8 @@ async fn change_password(
             .await;
         }
     };
-    let hash = blocking(move || {
-        password::hash(new_password.as_str()).map_err(AppError::from)
-    })
-    .await?;
+    let hash =
+        blocking(move || password::hash(new_password.as_str()).map_err(AppError::from)).await?;
     let generation = db(&state, move |conn| {
         Ok(users::change_password(conn, user_id, &hash)?)
     })

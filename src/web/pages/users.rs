@@ -1069,10 +1069,8 @@ async fn accept_invitation(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
-    let hash = blocking(move || {
-        password::hash(new_password.as_str()).map_err(AppError::from)
-    })
-    .await?;
+    let hash =
+        blocking(move || password::hash(new_password.as_str()).map_err(AppError::from)).await?;
     let accepted = db(&state, move |conn| {
         Ok(invitations::accept(
             conn,

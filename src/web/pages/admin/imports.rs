@@ -363,10 +363,7 @@ async fn upload(
     }
     // The file is read (unpacked, parsed, bounded) before a database connection is taken.
     let read = {
-        let _permit = READING
-            .acquire()
-            .await
-            .map_err(AppError::caused_by)?;
+        let _permit = READING.acquire().await.map_err(AppError::caused_by)?;
         let name = file_name.clone();
         let data = bytes.clone();
         web::block(move || {
@@ -414,7 +411,9 @@ async fn upload(
         Err(ImportFailure::Invalid(errors)) => {
             report.errors = errors.iter().map(|e| e.to_string()).collect();
         }
-        Err(ImportFailure::Refused(reason)) => report.refused = Some(reason),
+        Err(ImportFailure::Refused(reason)) => {
+            report.refused = Some(crate::web::refusals::round_refusal_da(&reason));
+        }
         Err(ImportFailure::Links(refusal)) => {
             report.refused = Some(crate::views::link_refusal_da(refusal));
         }

@@ -65,7 +65,7 @@ async fn admin_round(
 /// A refused change as the page shows it; other failures become the usual error pages.
 fn refusal(e: ChangeError) -> Result<String, AppError> {
     match e {
-        ChangeError::Refused(reason) => Ok(reason),
+        ChangeError::Refused(reason) => Ok(crate::web::refusals::round_refusal_da(&reason)),
         ChangeError::NotFound => Err(AppError::NotFound),
         ChangeError::Database(e) => Err(AppError::Database(e)),
     }
