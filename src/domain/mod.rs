@@ -4,6 +4,7 @@ pub mod access;
 pub mod account;
 pub mod analysis;
 pub mod cooperation;
+pub mod events;
 pub mod form;
 pub mod group;
 pub mod import;

@@ -2,12 +2,12 @@
 //! admins; read by the dashboards to narrow a round to a group.
 
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::rows::parse_code;
 use super::schema::{municipality_group_members as members, municipality_groups as groups};
 use super::{write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::group::Group;
 use crate::domain::MunicipalityCode;
 
@@ -51,11 +51,8 @@ fn set_members(
     Ok(())
 }
 
-fn codes_json(codes: &[MunicipalityCode]) -> serde_json::Value {
-    json!(codes
-        .iter()
-        .map(MunicipalityCode::as_str)
-        .collect::<Vec<_>>())
+fn codes_of(codes: &[MunicipalityCode]) -> Vec<String> {
+    codes.iter().map(|c| c.as_str().to_owned()).collect()
 }
 
 /// Creates a group with its members and an audit row; returns its id.
@@ -83,13 +80,14 @@ pub fn create(
             conn,
             AuditEntry {
                 user_id: Some(actor),
-                action: "create",
-                entity: "group",
                 entity_id: id.to_string(),
-                before: None,
-                after: Some(
-                    json!({ "kkr_id": kkr_id, "name": name, "members": codes_json(codes) }),
-                ),
+                event: Event::Group(ev::GroupEvent::Create {
+                    after: ev::GroupCreated {
+                        kkr_id,
+                        name: name.to_owned(),
+                        members: codes_of(codes),
+                    },
+                }),
             },
         )?;
         Ok(id)
@@ -116,11 +114,17 @@ pub fn update(
             conn,
             AuditEntry {
                 user_id: Some(actor),
-                action: "update",
-                entity: "group",
                 entity_id: group.id.to_string(),
-                before: Some(json!({ "name": group.name, "members": codes_json(&group.members) })),
-                after: Some(json!({ "name": name, "members": codes_json(codes) })),
+                event: Event::Group(ev::GroupEvent::Update {
+                    before: ev::Group {
+                        name: group.name.clone(),
+                        members: codes_of(&group.members),
+                    },
+                    after: ev::Group {
+                        name: name.to_owned(),
+                        members: codes_of(codes),
+                    },
+                }),
             },
         )?;
         Ok(())
@@ -137,11 +141,13 @@ pub fn delete(conn: &mut DbConnection, group: &Group, actor: i32) -> QueryResult
             conn,
             AuditEntry {
                 user_id: Some(actor),
-                action: "delete",
-                entity: "group",
                 entity_id: group.id.to_string(),
-                before: Some(json!({ "name": group.name, "members": codes_json(&group.members) })),
-                after: None,
+                event: Event::Group(ev::GroupEvent::Delete {
+                    before: ev::Group {
+                        name: group.name.clone(),
+                        members: codes_of(&group.members),
+                    },
+                }),
             },
         )
     })

@@ -7,7 +7,6 @@
 use std::collections::HashSet;
 
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::reference::list_municipalities;
@@ -15,6 +14,7 @@ use super::rounds::{load_content, load_round_data, ChangeError};
 use super::rows::{AnswerInsertForm, SubmissionInsertForm};
 use super::schema::{answers, submissions};
 use super::{write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::import::{self, AnswerImportContext, AnswerPlan, ImportError, SetPlan, Table};
 use crate::domain::refusal::RoundRefusal;
 use crate::domain::rounds::{answers_are_importable, set_is_editable};
@@ -135,15 +135,14 @@ pub fn import_recommendations(
                 conn,
                 AuditEntry {
                     user_id: actor,
-                    action: "import_recommendations",
-                    entity: "round",
                     entity_id: round_id.to_string(),
-                    before: None,
-                    after: Some(json!({
-                        "file": file_name,
-                        "plan": plan.lines(),
-                        "via": if actor.is_some() { "web" } else { "cli" },
-                    })),
+                    event: Event::Round(ev::RoundEvent::ImportRecommendations {
+                        after: ev::SetImported {
+                            file: file_name.to_owned(),
+                            plan: plan.lines(),
+                            via: ev::Via::of(actor),
+                        },
+                    }),
                 },
             )?;
             Ok(plan)
@@ -242,25 +241,16 @@ pub fn import_answers(
                             conn,
                             AuditEntry {
                                 user_id: actor,
-                                action: "answer",
-                                entity: "submission",
                                 entity_id: submission_id.to_string(),
-                                before: Some(json!({
-                                    "recommendation_id": a.recommendation_id,
-                                    "answer": before.map(|b| json!({
-                                        "status": b.status.map(|s| s.as_str()),
-                                        "comment": b.comment,
-                                        "carried": b.carried,
-                                    })),
-                                })),
-                                after: Some(json!({
-                                    "recommendation_id": a.recommendation_id,
-                                    "answer": {
-                                        "status": a.status.as_str(),
-                                        "comment": a.comment,
-                                        "carried": false,
-                                    },
-                                })),
+                                event: ev::SubmissionEvent::answer(
+                                    a.recommendation_id,
+                                    before.map(ev::AnswerValue::of),
+                                    Some(ev::AnswerValue {
+                                        status: Some(a.status),
+                                        comment: a.comment.clone(),
+                                        carried: false,
+                                    }),
+                                ),
                             },
                         )?;
                     }
@@ -269,16 +259,22 @@ pub fn import_answers(
                     conn,
                     AuditEntry {
                         user_id: actor,
-                        action: "submit",
-                        entity: "submission",
                         entity_id: submission_id.to_string(),
-                        before: stored
-                            .map(|s| json!({"state": s.state.as_str(), "version": s.version})),
-                        after: Some(json!({
-                            "state": SubmissionState::Submitted.as_str(),
-                            "version": stored.map_or(1, |s| s.version + 1),
-                            "imported_from": file_name,
-                        })),
+                        event: ev::SubmissionEvent::stored(
+                            true,
+                            stored.map(|s| ev::FormVersion {
+                                state: s.state,
+                                version: s.version,
+                                proposals: None,
+                                imported_from: None,
+                            }),
+                            ev::FormVersion {
+                                state: SubmissionState::Submitted,
+                                version: stored.map_or(1, |s| s.version + 1),
+                                proposals: None,
+                                imported_from: Some(file_name.to_owned()),
+                            },
+                        ),
                     },
                 )?;
             }
@@ -286,16 +282,19 @@ pub fn import_answers(
                 conn,
                 AuditEntry {
                     user_id: actor,
-                    action: "import_answers",
-                    entity: "round",
                     entity_id: round_id.to_string(),
-                    before: None,
-                    after: Some(json!({
-                        "file": file_name,
-                        "rows": plan.rows,
-                        "municipalities": plan.municipalities.iter().map(|m| m.code.to_string()).collect::<Vec<_>>(),
-                        "via": if actor.is_some() { "web" } else { "cli" },
-                    })),
+                    event: Event::Round(ev::RoundEvent::ImportAnswers {
+                        after: ev::AnswersImported {
+                            file: file_name.to_owned(),
+                            rows: plan.rows,
+                            municipalities: plan
+                                .municipalities
+                                .iter()
+                                .map(|m| m.code.to_string())
+                                .collect(),
+                            via: ev::Via::of(actor),
+                        },
+                    }),
                 },
             )?;
             Ok(plan)

@@ -7,13 +7,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rand::distributions::{Alphanumeric, DistString};
 use rand::rngs::OsRng;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::outbox::{self, NewMail};
 use super::schema::{invitations, users};
 use super::users::{self as user_store, Account, NewUser};
 use super::{tokens, write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::User;
 
 /// How long a link can be used.
@@ -152,14 +152,13 @@ pub fn invite(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "invite",
-                entity: "user",
                 entity_id: user.id.to_string(),
-                before: None,
-                after: Some(json!({
-                    "invitation_id": invitation.id,
-                    "expires_at": invitation.expires_at,
-                })),
+                event: Event::User(ev::UserEvent::Invite {
+                    after: ev::InvitationMade {
+                        invitation_id: invitation.id,
+                        expires_at: invitation.expires_at,
+                    },
+                }),
             },
         )?;
         Ok((user, invitation))
@@ -201,14 +200,13 @@ pub fn issue_reset(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "reset_password",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: None,
-                after: Some(json!({
-                    "invitation_id": invitation.id,
-                    "expires_at": invitation.expires_at,
-                })),
+                event: Event::User(ev::UserEvent::ResetPassword {
+                    after: ev::InvitationMade {
+                        invitation_id: invitation.id,
+                        expires_at: invitation.expires_at,
+                    },
+                }),
             },
         )?;
         Ok(invitation)
@@ -305,11 +303,16 @@ pub fn accept(
             conn,
             AuditEntry {
                 user_id: Some(account.user.id),
-                action: "accept_invitation",
-                entity: "user",
                 entity_id: account.user.id.to_string(),
-                before: Some(json!({ "name": account.user.name })),
-                after: Some(json!({ "invitation_id": invitation.id, "name": name })),
+                event: Event::User(ev::UserEvent::AcceptInvitation {
+                    before: ev::Named {
+                        name: account.user.name.clone(),
+                    },
+                    after: ev::Accepted {
+                        invitation_id: invitation.id,
+                        name: name.to_owned(),
+                    },
+                }),
             },
         )?;
         let user =

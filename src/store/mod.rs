@@ -837,6 +837,12 @@ pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
     conn.batch_execute("SELECT 1")
 }
 
+/// A stored value that no longer parses (a state or role written by hand, say), as the
+/// database error diesel reports for it.
+pub(crate) fn stored_value(e: crate::domain::InvalidValue) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(Box::new(e))
+}
+
 /// The current time as stored: UTC, whole microseconds (what both backends keep).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;

@@ -7,7 +7,6 @@
 //! 1, 2, 3 … and each recommendation's code is "area.position" ("2.3").
 
 use diesel::prelude::*;
-use serde_json::{json, Value};
 
 use super::audit::{self, AuditEntry};
 use super::rounds::{get_round, ChangeError};
@@ -17,6 +16,7 @@ use super::set_edits::{
     checked_text, draft_round, record_edit, SavedRecommendation, SetEdit, SetError, SetRefusal,
 };
 use super::{write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::refusal::{End, RoundRefusal};
 use crate::domain::rounds::{
     recommendation_code, required_text, set_is_editable, TEXT_MAX_CHARS, TITLE_MAX_CHARS,
@@ -43,19 +43,14 @@ pub(super) fn record(
     conn: &mut DbConnection,
     round_id: i32,
     actor: Option<i32>,
-    action: &str,
-    before: Option<Value>,
-    after: Option<Value>,
+    event: ev::RoundEvent,
 ) -> QueryResult<()> {
     audit::record(
         conn,
         AuditEntry {
             user_id: actor,
-            action,
-            entity: "round",
             entity_id: round_id.to_string(),
-            before,
-            after,
+            event: Event::Round(event),
         },
     )
 }
@@ -122,14 +117,16 @@ pub(super) fn recommendation(
     Ok((rec, round_id))
 }
 
-pub(super) fn rec_json(rec: &RecRow) -> Value {
-    json!({
-        "id": rec.id,
-        "code": rec.code,
-        "text": rec.text,
-        "binding": rec.binding,
-        "carried_from": rec.carried_from,
-    })
+/// A recommendation as its audit event records it.
+pub(super) fn rec_state(rec: &RecRow) -> ev::Recommendation {
+    ev::Recommendation {
+        id: rec.id,
+        code: rec.code.clone(),
+        text: rec.text.clone(),
+        binding: rec.binding,
+        carried_from: rec.carried_from,
+        ..ev::Recommendation::default()
+    }
 }
 
 fn areas_of(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<AreaRow>> {
@@ -261,9 +258,13 @@ pub fn add_focus_area(
             conn,
             round_id,
             actor,
-            "add_focus_area",
-            None,
-            Some(json!({"focus_area_id": id, "number": created.number, "title": created.title})),
+            ev::RoundEvent::AddFocusArea {
+                after: ev::FocusArea {
+                    focus_area_id: id,
+                    number: created.number,
+                    title: created.title.clone(),
+                },
+            },
         )?;
         Ok(id)
     })
@@ -286,9 +287,16 @@ pub fn rename_focus_area(
             conn,
             before.round_id,
             actor,
-            "rename_focus_area",
-            Some(json!({"focus_area_id": area_id, "title": before.title})),
-            Some(json!({"focus_area_id": area_id, "title": title})),
+            ev::RoundEvent::RenameFocusArea {
+                before: ev::FocusAreaTitle {
+                    focus_area_id: area_id,
+                    title: before.title.clone(),
+                },
+                after: ev::FocusAreaTitle {
+                    focus_area_id: area_id,
+                    title: title.clone(),
+                },
+            },
         )?;
         Ok(())
     })
@@ -334,9 +342,17 @@ pub fn move_focus_area(
             conn,
             moved.round_id,
             actor,
-            "move_focus_area",
-            Some(json!({"focus_area_id": area_id, "number": moved.number, "title": moved.title})),
-            Some(json!({"focus_area_id": area_id, "number": other.number})),
+            ev::RoundEvent::MoveFocusArea {
+                before: ev::FocusArea {
+                    focus_area_id: area_id,
+                    number: moved.number,
+                    title: moved.title.clone(),
+                },
+                after: ev::FocusAreaNumber {
+                    focus_area_id: area_id,
+                    number: other.number,
+                },
+            },
         )?;
         Ok(())
     })
@@ -362,9 +378,13 @@ pub fn delete_focus_area(
             conn,
             gone.round_id,
             actor,
-            "delete_focus_area",
-            Some(json!({"focus_area_id": area_id, "number": gone.number, "title": gone.title})),
-            None,
+            ev::RoundEvent::DeleteFocusArea {
+                before: ev::FocusArea {
+                    focus_area_id: area_id,
+                    number: gone.number,
+                    title: gone.title.clone(),
+                },
+            },
         )?;
         Ok(())
     })
@@ -399,9 +419,14 @@ pub fn add_recommendation(
             conn,
             target.round_id,
             actor,
-            "add_recommendation",
-            None,
-            Some(json!({"id": id, "code": code, "text": text, "binding": binding})),
+            ev::RoundEvent::AddRecommendation {
+                after: ev::AddedRecommendation {
+                    id,
+                    code: code.clone(),
+                    text: text.clone(),
+                    binding,
+                },
+            },
         )?;
         Ok(id)
     })
@@ -434,9 +459,10 @@ pub fn update_recommendation(
             conn,
             round_id,
             actor,
-            "update_recommendation",
-            Some(rec_json(&before)),
-            Some(rec_json(&after)),
+            ev::RoundEvent::UpdateRecommendation {
+                before: rec_state(&before),
+                after: rec_state(&after),
+            },
         )?;
         let edit = SetEdit::Reword {
             id: rec_id,
@@ -492,9 +518,10 @@ pub fn move_recommendation(
             conn,
             round_id,
             actor,
-            "move_recommendation",
-            Some(rec_json(&rec)),
-            Some(rec_json(&after)),
+            ev::RoundEvent::MoveRecommendation {
+                before: rec_state(&rec),
+                after: rec_state(&after),
+            },
         )?;
         Ok(())
     })
@@ -527,15 +554,18 @@ pub fn move_recommendation_to_area(
             .execute(conn)?;
         renumber(conn, round_id)?;
         let (after, _) = recommendation(conn, rec_id)?;
-        let mut after_json = rec_json(&after);
-        after_json["to_focus_area"] = json!(target.title);
+        let moved = ev::Recommendation {
+            to_focus_area: Some(target.title.clone()),
+            ..rec_state(&after)
+        };
         record(
             conn,
             round_id,
             actor,
-            "move_recommendation",
-            Some(rec_json(&rec)),
-            Some(after_json),
+            ev::RoundEvent::MoveRecommendation {
+                before: rec_state(&rec),
+                after: moved,
+            },
         )?;
         let edit = SetEdit::Move {
             id: rec_id,
@@ -588,15 +618,15 @@ pub fn retire_recommendation(
         .execute(conn)?;
         diesel::delete(recommendations::table.find(rec_id)).execute(conn)?;
         renumber(conn, round_id)?;
-        let mut before = rec_json(&rec);
-        before["merged_from"] = json!(saved.merged_from);
+        let before = ev::Recommendation {
+            merged_from: Some(saved.merged_from.clone()),
+            ..rec_state(&rec)
+        };
         record(
             conn,
             round_id,
             actor,
-            "retire_recommendation",
-            Some(before),
-            None,
+            ev::RoundEvent::RetireRecommendation { before },
         )?;
         record_edit(conn, round_id, &SetEdit::Retire { saved })
     })
@@ -666,15 +696,21 @@ pub fn merge_recommendations(
         }
         renumber(conn, round_id)?;
         let (after, _) = recommendation(conn, kept)?;
-        let mut after_json = rec_json(&after);
-        after_json["merged_from"] = json!(merged_into(conn, kept)?);
+        let merged = ev::Recommendation {
+            merged_from: Some(merged_into(conn, kept)?),
+            ..rec_state(&after)
+        };
         record(
             conn,
             round_id,
             actor,
-            "merge_recommendations",
-            Some(json!({"kept": rec_json(&keep), "absorbed": rec_json(&gone)})),
-            Some(after_json),
+            ev::RoundEvent::MergeRecommendations {
+                before: ev::MergedPair {
+                    kept: rec_state(&keep),
+                    absorbed: rec_state(&gone),
+                },
+                after: merged,
+            },
         )?;
         let edit = SetEdit::Merge {
             kept,

@@ -94,11 +94,17 @@ pub fn set_council_name(
             conn,
             super::audit::AuditEntry {
                 user_id: actor,
-                action: "set_council_name",
-                entity: "municipality",
                 entity_id: code.to_string(),
-                before: Some(serde_json::json!({ "council_name": before })),
-                after: Some(serde_json::json!({ "council_name": council_name })),
+                event: crate::domain::events::Event::Municipality(
+                    crate::domain::events::MunicipalityEvent::SetCouncilName {
+                        before: crate::domain::events::CouncilName {
+                            council_name: before,
+                        },
+                        after: crate::domain::events::CouncilName {
+                            council_name: council_name.to_owned(),
+                        },
+                    },
+                ),
             },
         )
     })

@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::reference::municipalities_of_kkr;
@@ -12,6 +11,7 @@ use super::schema::{
     round_municipalities, round_versions, rounds, submissions,
 };
 use super::DbConnection;
+use crate::domain::events::{self as ev, Event};
 use crate::domain::refusal::RoundRefusal;
 use crate::domain::{
     danish_sort_key, FocusArea, Municipality, MunicipalityCode, Recommendation, Round,
@@ -264,21 +264,24 @@ pub fn insert_round(
         conn,
         AuditEntry {
             user_id: actor,
-            action: "create",
-            entity: "round",
             entity_id: round_id.to_string(),
-            before: None,
-            after: Some(json!({
-                "kkr_id": new.kkr_id,
-                "year": new.year,
-                "title": new.title,
-                "subject": new.subject,
-                "deadline": new.deadline,
-                "state": new.state.as_str(),
-                "participants": participants,
-                "focus_areas": new.focus_areas.len(),
-                "recommendations": new.focus_areas.iter().map(|a| a.recommendations.len()).sum::<usize>(),
-            })),
+            event: Event::Round(ev::RoundEvent::Create {
+                after: ev::RoundCreated {
+                    kkr_id: new.kkr_id,
+                    year: new.year,
+                    title: new.title.clone(),
+                    subject: new.subject.clone(),
+                    deadline: new.deadline,
+                    state: new.state,
+                    participants: participants.clone(),
+                    focus_areas: new.focus_areas.len(),
+                    recommendations: new
+                        .focus_areas
+                        .iter()
+                        .map(|a| a.recommendations.len())
+                        .sum(),
+                },
+            }),
         },
     )?;
     Ok(round_id)
@@ -315,11 +318,11 @@ pub fn set_deadline(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "set_deadline",
-                entity: "round",
                 entity_id: round_id.to_string(),
-                before: Some(json!({ "deadline": before })),
-                after: Some(json!({ "deadline": deadline })),
+                event: Event::Round(ev::RoundEvent::SetDeadline {
+                    before: ev::Deadline { deadline: before },
+                    after: ev::Deadline { deadline },
+                }),
             },
         )
     })
@@ -344,11 +347,13 @@ pub fn set_state(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "set_state",
-                entity: "round",
                 entity_id: round_id.to_string(),
-                before: Some(json!({ "state": before })),
-                after: Some(json!({ "state": state.as_str() })),
+                event: Event::Round(ev::RoundEvent::SetState {
+                    before: ev::StateOf {
+                        state: RoundState::parse(&before).map_err(super::stored_value)?,
+                    },
+                    after: ev::StateOf { state },
+                }),
             },
         )
     })
@@ -681,11 +686,15 @@ pub fn set_participants(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "set_participants",
-                entity: "round",
                 entity_id: round_id.to_string(),
-                before: Some(json!({ "participants": before })),
-                after: Some(json!({ "participants": after })),
+                event: Event::Round(ev::RoundEvent::SetParticipants {
+                    before: ev::Participants {
+                        participants: before,
+                    },
+                    after: ev::Participants {
+                        participants: after,
+                    },
+                }),
             },
         )?;
         Ok(())
@@ -799,16 +808,15 @@ pub fn adopt_proposal(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "adopt_proposal",
-                entity: "round",
                 entity_id: draft.id.to_string(),
-                before: None,
-                after: Some(json!({
-                    "focus_area_id": area_id,
-                    "title": title,
-                    "proposed_in_round": round_id,
-                    "proposed_by": code,
-                })),
+                event: Event::Round(ev::RoundEvent::AdoptProposal {
+                    after: ev::AdoptedProposal {
+                        focus_area_id: area_id,
+                        title: title.to_owned(),
+                        proposed_in_round: round_id,
+                        proposed_by: code,
+                    },
+                }),
             },
         )?;
         Ok(draft.id)
@@ -935,11 +943,11 @@ pub fn set_cooperation_start_year(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "set_cooperation_start_year",
-                entity: "round",
                 entity_id: round_id.to_string(),
-                before: Some(json!({ "year": before })),
-                after: Some(json!({ "year": year })),
+                event: Event::Round(ev::RoundEvent::SetCooperationStartYear {
+                    before: ev::StartYear { year: before },
+                    after: ev::StartYear { year },
+                }),
             },
         )?;
         Ok(())

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::audit::{self, AuditEntry};
 use super::schema::site_pages;
 use super::{write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 
 /// The contact page's fields (a field left out of a form is empty).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,11 +101,11 @@ fn save<T: Serialize + DeserializeOwned>(
             conn,
             AuditEntry {
                 user_id: Some(actor_id),
-                action: "update",
-                entity: "site_page",
                 entity_id: page.into(),
-                before: before.map(|b| json!(b.content)),
-                after: Some(json!(content)),
+                event: Event::SitePage(ev::SitePageEvent::Update {
+                    before: before.map(|b| json!(b.content)),
+                    after: json!(content),
+                }),
             },
         )
     })

@@ -1,7 +1,6 @@
 //! Submissions: a municipality's form for a round, and every change to it.
 
 use diesel::prelude::*;
-use serde_json::{json, Value};
 use std::collections::HashMap;
 
 use super::audit::{self, AuditEntry};
@@ -9,6 +8,7 @@ use super::rows::*;
 use super::schema::{answers, submissions, users};
 use super::{write_tx, DbConnection};
 use crate::domain::access::{self, Refusal};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::lineage::{self, PreviousAnswer};
 use crate::domain::{Answer, MunicipalityCode, Submission, SubmissionState, User};
 
@@ -121,17 +121,6 @@ fn conflict(
     get_submission(conn, round_id, code)?
         .map(SaveOutcome::Conflict)
         .ok_or(diesel::result::Error::NotFound)
-}
-
-fn answer_json(answer: Option<&Answer>) -> Value {
-    match answer {
-        Some(a) => json!({
-            "status": a.status.map(|s| s.as_str()),
-            "comment": a.comment,
-            "carried": a.carried,
-        }),
-        None => Value::Null,
-    }
 }
 
 /// Stores a form as given (demo data, imports, test set-up), in one transaction: checks the
@@ -296,33 +285,39 @@ fn save_in_tx(
     ids.sort_unstable();
     ids.dedup();
     let entity_id = submission_id.to_string();
-    let mut entries: Vec<AuditEntry<'_>> = ids
+    let mut entries: Vec<AuditEntry> = ids
         .into_iter()
         .filter_map(|id| {
             let after = save.answers.iter().find(|a| a.recommendation_id == id);
             (before(id) != after).then(|| AuditEntry {
                 user_id: Some(actor_id),
-                action: "answer",
-                entity: "submission",
                 entity_id: entity_id.clone(),
-                before: Some(json!({"recommendation_id": id, "answer": answer_json(before(id))})),
-                after: Some(json!({"recommendation_id": id, "answer": answer_json(after)})),
+                event: ev::SubmissionEvent::answer(
+                    id,
+                    before(id).map(ev::AnswerValue::of),
+                    after.map(ev::AnswerValue::of),
+                ),
             })
         })
         .collect();
     entries.push(AuditEntry {
         user_id: Some(actor_id),
-        action: if submitted { "submit" } else { "save" },
-        entity: "submission",
         entity_id,
-        before: existing.as_ref().map(
-            |s| json!({"state": s.state.as_str(), "version": s.version, "proposals": s.proposals}),
+        event: ev::SubmissionEvent::stored(
+            submitted,
+            existing.as_ref().map(|s| ev::FormVersion {
+                state: s.state,
+                version: s.version,
+                proposals: Some(s.proposals.clone()),
+                imported_from: None,
+            }),
+            ev::FormVersion {
+                state: save.state,
+                version: current_version + 1,
+                proposals: Some(save.proposals.clone()),
+                imported_from: None,
+            },
         ),
-        after: Some(json!({
-            "state": save.state.as_str(),
-            "version": current_version + 1,
-            "proposals": save.proposals,
-        })),
     });
     audit::record_all(conn, entries)?;
 
@@ -383,9 +378,9 @@ pub fn reopen(
         if existing.version != base_version {
             return Ok(SaveOutcome::Conflict(existing));
         }
-        let (action, reason, reopened) = match how {
-            Reopening::Withdraw => ("withdraw", None, false),
-            Reopening::Reopen { reason } => ("reopen", Some(reason.as_str()), true),
+        let (withdrawn, reason, reopened) = match how {
+            Reopening::Withdraw => (true, None, false),
+            Reopening::Reopen { reason } => (false, Some(reason.as_str()), true),
         };
         let changed = diesel::update(
             submissions::table
@@ -406,24 +401,27 @@ pub fn reopen(
         if changed == 0 {
             return conflict(conn, round_id, code);
         }
+        let before = ev::Reopened {
+            state: existing.state,
+            version: existing.version,
+            submitted_at: existing.submitted_at,
+            submitted_by: existing.submitted_by.clone(),
+        };
+        let after = ev::BackToDraft {
+            state: SubmissionState::Draft,
+            version: existing.version + 1,
+            reason: reason.map(str::to_owned),
+        };
         audit::record(
             conn,
             AuditEntry {
                 user_id: Some(actor_id),
-                action,
-                entity: "submission",
                 entity_id: existing.id.to_string(),
-                before: Some(json!({
-                    "state": existing.state.as_str(),
-                    "version": existing.version,
-                    "submitted_at": existing.submitted_at,
-                    "submitted_by": existing.submitted_by,
-                })),
-                after: Some(json!({
-                    "state": SubmissionState::Draft.as_str(),
-                    "version": existing.version + 1,
-                    "reason": reason,
-                })),
+                event: Event::Submission(if withdrawn {
+                    ev::SubmissionEvent::Withdraw { before, after }
+                } else {
+                    ev::SubmissionEvent::Reopen { before, after }
+                }),
             },
         )?;
         let saved = get_submission(conn, round_id, code)?.ok_or(diesel::result::Error::NotFound)?;

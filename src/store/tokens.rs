@@ -9,12 +9,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, AuditEntry};
 use super::schema::api_tokens;
 use super::{users, write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::User;
 
 /// A token as its owner's page lists it (never the token itself).
@@ -58,11 +58,13 @@ pub fn create(
             conn,
             AuditEntry {
                 user_id: Some(user_id),
-                action: "create",
-                entity: "api_token",
                 entity_id: id.to_string(),
-                before: None,
-                after: Some(json!({ "name": name, "expires_at": expires_at })),
+                event: Event::ApiToken(ev::TokenEvent::Create {
+                    after: ev::TokenCreated {
+                        name: name.to_owned(),
+                        expires_at,
+                    },
+                }),
             },
         )?;
         Ok(id)
@@ -85,11 +87,8 @@ pub fn revoke(conn: &mut DbConnection, user_id: i32, token_id: i32) -> QueryResu
                 conn,
                 AuditEntry {
                     user_id: Some(user_id),
-                    action: "revoke",
-                    entity: "api_token",
                     entity_id: token_id.to_string(),
-                    before: None,
-                    after: None,
+                    event: Event::ApiToken(ev::TokenEvent::Revoke {}),
                 },
             )?;
         }
@@ -117,11 +116,10 @@ pub(crate) fn revoke_all(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "revoke_all",
-                entity: "api_token",
                 entity_id: user_id.to_string(),
-                before: None,
-                after: Some(json!({ "revoked": revoked })),
+                event: Event::ApiToken(ev::TokenEvent::RevokeAll {
+                    after: ev::TokensRevoked { revoked },
+                }),
             },
         )?;
     }

@@ -1,13 +1,13 @@
 //! Users: who may sign in, with which role, for which KKR or municipality.
 
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::rows::{UserInsertForm, UserRow};
 use super::schema::{municipalities, users};
 use super::{write_tx, DbConnection};
 use crate::domain::account::Placement;
+use crate::domain::events::{self as ev, Event};
 use crate::domain::{MunicipalityCode, Role, User};
 
 /// A user about to be created; the password is already hashed.
@@ -44,16 +44,15 @@ pub fn create_user(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "create",
-                entity: "user",
                 entity_id: id.to_string(),
-                before: None,
-                after: Some(json!({
-                    "email": new.email,
-                    "role": new.role.as_str(),
-                    "kkr_id": new.kkr_id,
-                    "municipality_code": new.municipality_code.as_ref().map(|c| c.as_str()),
-                })),
+                event: Event::User(ev::UserEvent::Create {
+                    after: ev::UserCreated {
+                        email: new.email.clone(),
+                        role: new.role,
+                        kkr_id: new.kkr_id,
+                        municipality_code: new.municipality_code.clone(),
+                    },
+                }),
             },
         )?;
         get_user(conn, id)?.ok_or(diesel::result::Error::NotFound)
@@ -80,11 +79,8 @@ pub fn set_password_hash(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "set_password",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: None,
-                after: None,
+                event: Event::User(ev::UserEvent::SetPassword {}),
             },
         )
     })
@@ -328,11 +324,8 @@ pub fn end_sessions(conn: &mut DbConnection, user_id: i32) -> QueryResult<()> {
             conn,
             AuditEntry {
                 user_id: Some(user_id),
-                action: "sign_out",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: None,
-                after: None,
+                event: Event::User(ev::UserEvent::SignOut {}),
             },
         )
     })
@@ -354,11 +347,8 @@ pub fn change_password(
             conn,
             AuditEntry {
                 user_id: Some(user_id),
-                action: "change_password",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: None,
-                after: None,
+                event: Event::User(ev::UserEvent::ChangePassword {}),
             },
         )?;
         Ok(generation)
@@ -384,11 +374,11 @@ pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
             conn,
             AuditEntry {
                 user_id: Some(actor),
-                action: "deactivate",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: Some(json!({ "active": true })),
-                after: Some(json!({ "active": false })),
+                event: Event::User(ev::UserEvent::Deactivate {
+                    before: ev::Active { active: true },
+                    after: ev::Active { active: false },
+                }),
             },
         )?;
         Ok(true)
@@ -410,11 +400,11 @@ pub fn reactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
                 conn,
                 AuditEntry {
                     user_id: Some(actor),
-                    action: "reactivate",
-                    entity: "user",
                     entity_id: user_id.to_string(),
-                    before: Some(json!({ "active": false })),
-                    after: Some(json!({ "active": true })),
+                    event: Event::User(ev::UserEvent::Reactivate {
+                        before: ev::Active { active: false },
+                        after: ev::Active { active: true },
+                    }),
                 },
             )?;
         }
@@ -456,11 +446,15 @@ pub fn set_installation_admin(
                 conn,
                 AuditEntry {
                     user_id: actor,
-                    action: "set_installation_admin",
-                    entity: "user",
                     entity_id: user_id.to_string(),
-                    before: Some(json!({ "installation_admin": !on })),
-                    after: Some(json!({ "installation_admin": on })),
+                    event: Event::User(ev::UserEvent::SetInstallationAdmin {
+                        before: ev::Flag {
+                            installation_admin: !on,
+                        },
+                        after: ev::Flag {
+                            installation_admin: on,
+                        },
+                    }),
                 },
             )?;
         }
@@ -493,19 +487,19 @@ pub fn set_role(
             conn,
             AuditEntry {
                 user_id: Some(actor),
-                action: "set_role",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: Some(json!({
-                    "role": before.0,
-                    "kkr_id": before.1,
-                    "municipality_code": before.2,
-                })),
-                after: Some(json!({
-                    "role": role.as_str(),
-                    "kkr_id": placement.kkr_id(),
-                    "municipality_code": code,
-                })),
+                event: Event::User(ev::UserEvent::SetRole {
+                    before: ev::Placed {
+                        role: Role::parse(&before.0).map_err(super::stored_value)?,
+                        kkr_id: before.1,
+                        municipality_code: before.2,
+                    },
+                    after: ev::Placed {
+                        role,
+                        kkr_id: placement.kkr_id(),
+                        municipality_code: code,
+                    },
+                }),
             },
         )
     })

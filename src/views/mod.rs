@@ -3,6 +3,7 @@
 //!
 //! Everything here is pure and serialisable; templates (tera and typst) only lay it out.
 
+pub mod audit;
 pub mod fields;
 pub mod snapshot_changes;
 

@@ -531,20 +531,22 @@ struct HistoryView {
     action: &'static str,
 }
 
-fn action_label(action: &str) -> &'static str {
-    match action {
-        "create" => "Oprettet",
-        "invite" => "Inviteret",
-        "accept_invitation" => "Har valgt adgangskode",
-        "reset_password" => "Adgangskode nulstillet",
-        "change_password" => "Har skiftet adgangskode",
-        "set_password" => "Adgangskode sat",
-        "set_role" => "Rolle ændret",
-        "set_installation_admin" => "Installationsadministrator ændret",
-        "deactivate" => "Deaktiveret",
-        "reactivate" => "Aktiveret igen",
-        "sign_out" => "Logget ud",
-        _ => "Ændret",
+fn action_label(event: &audit::AuditEvent) -> &'static str {
+    use crate::domain::events::Event;
+    match event.event() {
+        Ok(Event::User(change)) => crate::views::audit::user_change_da(&change),
+        Ok(
+            Event::Round(_)
+            | Event::Submission(_)
+            | Event::ApiToken(_)
+            | Event::Group(_)
+            | Event::Mail(_)
+            | Event::Attachment(_)
+            | Event::Municipality(_)
+            | Event::SitePage(_)
+            | Event::AccessibilityStatement(_),
+        )
+        | Err(_) => "Ændret",
     }
 }
 
@@ -630,7 +632,7 @@ async fn render_user(
             .map(|e| HistoryView {
                 at: danish_datetime(e.at),
                 by: e.user_name.clone(),
-                action: action_label(&e.action),
+                action: action_label(e),
             })
             .collect::<Vec<_>>(),
     );
