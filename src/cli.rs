@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
+use crate::clock::Clock;
 use crate::demo::{self, DemoOutcome, DemoSignIn};
 use crate::domain::{MunicipalityCode, Role};
 use crate::store::{self, reference, users};
@@ -477,6 +478,7 @@ fn add_user(
     name: Option<&str>,
     password_stdin: bool,
 ) -> Result<()> {
+    let now = Clock::system().now();
     // The same parsers as the web's invitation form: no line breaks or control characters
     // reach a stored address or name (and from there a mail header or a page).
     let email = crate::domain::account::EmailAddress::parse(email)
@@ -531,6 +533,7 @@ fn add_user(
         },
         &hash,
         None,
+        now,
     )?;
     println!(
         "Created user {} ({}) with role {}.",
@@ -586,6 +589,7 @@ pub fn admin(database_url: &str, command: AdminCommand) -> Result<String> {
 /// `admin create --installation` for the email of an existing admin: that admin gets the
 /// installation flag. `None` when no user has the email (an admin is then created).
 fn flag_existing_admin(conn: &mut store::DbConnection, email: &str) -> Result<Option<String>> {
+    let now = Clock::system().now();
     let email = crate::domain::account::EmailAddress::parse(email)
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .into_string();
@@ -598,7 +602,7 @@ fn flag_existing_admin(conn: &mut store::DbConnection, email: &str) -> Result<Op
             user.role.as_str()
         );
     }
-    let changed = users::set_installation_admin(conn, user.id, true, None)?;
+    let changed = users::set_installation_admin(conn, user.id, true, None, now)?;
     Ok(Some(if changed {
         format!("{email} is now an installation admin.\n")
     } else {
@@ -660,6 +664,7 @@ pub fn create_admin(
     public_url: &str,
     installation: bool,
 ) -> Result<CreatedAdmin> {
+    let now = Clock::system().now();
     let email = crate::domain::account::EmailAddress::parse(email)
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .into_string();
@@ -683,9 +688,10 @@ pub fn create_admin(
     };
     // The admin and the flag together, or neither.
     let invitation = store::write_tx(conn, |conn| {
-        let (user, invitation) = store::invitations::invite(conn, &new, &token, None, |_| None)?;
+        let (user, invitation) =
+            store::invitations::invite(conn, &new, &token, None, |_| None, now)?;
         if installation {
-            users::set_installation_admin(conn, user.id, true, None)?;
+            users::set_installation_admin(conn, user.id, true, None, now)?;
         }
         Ok::<_, diesel::result::Error>(invitation)
     })?;
@@ -710,8 +716,8 @@ fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 }
 
 fn export(conn: &mut store::DbConnection, args: ExportArgs) -> Result<()> {
+    let now = Clock::system().now();
     use crate::report::{agenda, sheets, Renderer};
-    let now = store::now();
     let reports_dir = args.reports_dir.as_deref();
     match args.command {
         ExportCommand::Attachment {
@@ -964,11 +970,12 @@ fn change_error(e: store::rounds::ChangeError, round: i32) -> anyhow::Error {
 }
 
 fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Result<()> {
+    let now = Clock::system().now();
     use crate::domain::rounds::RoundSetup;
     use crate::domain::RoundState;
     use store::rounds;
     let step = |conn: &mut store::DbConnection, id: i32, to: RoundState| -> Result<()> {
-        rounds::change_state(conn, id, to, None).map_err(|e| change_error(e, id))?;
+        rounds::change_state(conn, id, to, None, now).map_err(|e| change_error(e, id))?;
         println!("Round {id} is now {}.", to.as_str());
         Ok(())
     };
@@ -1011,6 +1018,7 @@ fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Result<()> {
                     from_previous,
                 },
                 None,
+                now,
             )
             .map_err(|e| change_error(e, 0))?;
             println!("{id}");
@@ -1022,7 +1030,7 @@ fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Result<()> {
         RoundCommand::Deadline { id, deadline } => {
             let at = crate::domain::time::parse_deadline(&deadline)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            rounds::move_deadline(conn, id, at, None).map_err(|e| change_error(e, id))?;
+            rounds::move_deadline(conn, id, at, None, now).map_err(|e| change_error(e, id))?;
             println!(
                 "Round {id}'s deadline is now {}.",
                 crate::domain::time::danish_datetime(at)
@@ -1113,6 +1121,7 @@ fn peak_memory_kib() -> Option<u64> {
 /// Reads the file (bounded, before any database connection is taken), then checks and plans
 /// the import against the round and, without `--dry-run`, carries it out.
 fn run_import(database_url: &str, command: ImportCommand) -> Result<()> {
+    let now = Clock::system().now();
     use crate::domain::import::{read_table, ImportFile, ReadFailure};
     use store::imports::{self, ImportFailure, Mode};
     let read = |path: &std::path::Path| -> Result<crate::domain::import::Table> {
@@ -1165,9 +1174,10 @@ fn run_import(database_url: &str, command: ImportCommand) -> Result<()> {
             let table = read(&file)?;
             let mut conn = connect()?;
             let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
-            let plan =
-                imports::import_recommendations(&mut conn, round, &table, from_round, mode, None)
-                    .map_err(|e| failed(e, round))?;
+            let plan = imports::import_recommendations(
+                &mut conn, round, &table, from_round, mode, None, now,
+            )
+            .map_err(|e| failed(e, round))?;
             (plan.lines(), dry_run)
         }
         ImportCommand::Answers {
@@ -1194,7 +1204,7 @@ fn run_import(database_url: &str, command: ImportCommand) -> Result<()> {
                 None => None,
             };
             let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
-            let plan = imports::import_answers(conn, round, &table, mode, actor)
+            let plan = imports::import_answers(conn, round, &table, mode, actor, now)
                 .map_err(|e| failed(e, round))?;
             (plan.lines(), dry_run)
         }
@@ -1211,6 +1221,7 @@ fn run_import(database_url: &str, command: ImportCommand) -> Result<()> {
 }
 
 fn bench_data(database_url: &str, command: BenchDataCommand) -> Result<()> {
+    let now = Clock::system().now();
     let BenchDataCommand::National {
         years,
         first_year,
@@ -1235,7 +1246,7 @@ fn bench_data(database_url: &str, command: BenchDataCommand) -> Result<()> {
         open_as_drafts,
     };
     let hash = crate::password::hash(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let counts = store::bench_data::national(&mut conn, &params, &hash)?;
+    let counts = store::bench_data::national(&mut conn, &params, &hash, now)?;
     println!(
         "national: {} KKRs, {} municipalities, {} rounds, {} recommendations, {} forms, {} answers, {} users in {:.1} s (digest {:016x})",
         counts.kkrs,

@@ -45,17 +45,21 @@ impl AuditEvent {
     }
 }
 
-pub fn record(conn: &mut DbConnection, entry: AuditEntry) -> QueryResult<()> {
-    record_all(conn, vec![entry])
+/// Records one change, at `at` (the app clock's time).
+pub fn record(conn: &mut DbConnection, entry: AuditEntry, at: NaiveDateTime) -> QueryResult<()> {
+    record_all(conn, vec![entry], at)
 }
 
 /// Records several changes in one statement, in the order given (the order a history reads
 /// them back in).
-pub fn record_all(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> QueryResult<()> {
+pub fn record_all(
+    conn: &mut DbConnection,
+    entries: Vec<AuditEntry>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     if entries.is_empty() {
         return Ok(());
     }
-    let at = super::now();
     let columns: Vec<Columns> = entries
         .iter()
         .map(|e| e.event.columns())

@@ -1,6 +1,7 @@
 //! Groups of a KKR's municipalities: created, renamed, given members and removed by the KKR's
 //! admins; read by the dashboards to narrow a round to a group.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::audit::{self, AuditEntry};
@@ -62,6 +63,7 @@ pub fn create(
     name: &str,
     codes: &[MunicipalityCode],
     actor: i32,
+    now: NaiveDateTime,
 ) -> Result<i32, GroupError> {
     write_tx(conn, |conn| {
         if name_taken(conn, kkr_id, name, None)? {
@@ -71,7 +73,7 @@ pub fn create(
             .values((
                 groups::kkr_id.eq(kkr_id),
                 groups::name.eq(name),
-                groups::created_at.eq(super::now()),
+                groups::created_at.eq(now),
             ))
             .returning(groups::id)
             .get_result(conn)?;
@@ -89,6 +91,7 @@ pub fn create(
                     },
                 }),
             },
+            now,
         )?;
         Ok(id)
     })
@@ -101,6 +104,7 @@ pub fn update(
     name: &str,
     codes: &[MunicipalityCode],
     actor: i32,
+    now: NaiveDateTime,
 ) -> Result<(), GroupError> {
     write_tx(conn, |conn| {
         if name_taken(conn, group.kkr_id, name, Some(group.id))? {
@@ -126,6 +130,7 @@ pub fn update(
                     },
                 }),
             },
+            now,
         )?;
         Ok(())
     })
@@ -133,7 +138,12 @@ pub fn update(
 
 /// Removes a group (a filter, not data: the answers are untouched), with an audit row that
 /// keeps its name and members.
-pub fn delete(conn: &mut DbConnection, group: &Group, actor: i32) -> QueryResult<()> {
+pub fn delete(
+    conn: &mut DbConnection,
+    group: &Group,
+    actor: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     write_tx(conn, |conn| {
         diesel::delete(members::table.filter(members::group_id.eq(group.id))).execute(conn)?;
         diesel::delete(groups::table.find(group.id)).execute(conn)?;
@@ -149,6 +159,7 @@ pub fn delete(conn: &mut DbConnection, group: &Group, actor: i32) -> QueryResult
                     },
                 }),
             },
+            now,
         )
     })
 }

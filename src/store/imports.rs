@@ -4,6 +4,7 @@
 //! round and planned (a dry run writes nothing); carried out, the plan runs in one transaction
 //! with its audit rows, all or nothing.
 
+use chrono::NaiveDateTime;
 use std::collections::HashSet;
 
 use diesel::prelude::*;
@@ -98,6 +99,7 @@ pub fn import_recommendations(
     from_round: Option<i32>,
     mode: Mode,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<SetPlan, ImportFailure> {
     let file_name = table.file_name();
     let plan = |conn: &mut DbConnection| -> Result<(SetPlan, Vec<_>), ImportFailure> {
@@ -144,6 +146,7 @@ pub fn import_recommendations(
                         },
                     }),
                 },
+                now,
             )?;
             Ok(plan)
         }),
@@ -159,6 +162,7 @@ pub fn import_answers(
     table: &Table,
     mode: Mode,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<AnswerPlan, ImportFailure> {
     let file_name = table.file_name();
     let plan = |conn: &mut DbConnection| {
@@ -180,7 +184,7 @@ pub fn import_answers(
         Mode::DryRun => plan(conn).map(|(plan, ..)| plan),
         Mode::Commit => write_tx(conn, |conn| {
             let (plan, parsed, data) = plan(conn)?;
-            let now = super::now();
+            let now = now;
             for m in &plan.municipalities {
                 let stored = data.submission_of(&m.code);
                 let mine: Vec<&import::ImportedAnswer> =
@@ -252,6 +256,7 @@ pub fn import_answers(
                                     }),
                                 ),
                             },
+                            now,
                         )?;
                     }
                 }
@@ -276,6 +281,7 @@ pub fn import_answers(
                             },
                         ),
                     },
+                    now,
                 )?;
             }
             audit::record(
@@ -296,6 +302,7 @@ pub fn import_answers(
                         },
                     }),
                 },
+                now,
             )?;
             Ok(plan)
         }),

@@ -143,10 +143,11 @@ pub fn invite(
     token: &str,
     actor: Option<i32>,
     compose: impl FnOnce(&Invitation) -> Option<NewMail>,
+    now: NaiveDateTime,
 ) -> QueryResult<(User, Invitation)> {
     write_tx(conn, |conn| {
-        let user = user_store::create_user(conn, new, "", actor)?;
-        let invitation = insert(conn, user.id, Purpose::Invite, token, actor, super::now())?;
+        let user = user_store::create_user(conn, new, "", actor, now)?;
+        let invitation = insert(conn, user.id, Purpose::Invite, token, actor, now)?;
         queue_mail(conn, user.id, &invitation, compose)?;
         audit::record(
             conn,
@@ -160,6 +161,7 @@ pub fn invite(
                     },
                 }),
             },
+            now,
         )?;
         Ok((user, invitation))
     })
@@ -175,9 +177,10 @@ pub fn issue_reset(
     token: &str,
     actor: Option<i32>,
     compose: impl FnOnce(&Invitation) -> Option<NewMail>,
+    now: NaiveDateTime,
 ) -> QueryResult<Invitation> {
     write_tx(conn, |conn| {
-        let now = super::now();
+        let now = now;
         let had_password: bool = users::table
             .find(user_id)
             .select(users::password_hash.ne(""))
@@ -208,6 +211,7 @@ pub fn issue_reset(
                     },
                 }),
             },
+            now,
         )?;
         Ok(invitation)
     })
@@ -314,6 +318,7 @@ pub fn accept(
                     },
                 }),
             },
+            now,
         )?;
         let user =
             user_store::get_user(conn, account.user.id)?.ok_or(diesel::result::Error::NotFound)?;

@@ -843,12 +843,6 @@ pub(crate) fn stored_value(e: crate::domain::InvalidValue) -> diesel::result::Er
     diesel::result::Error::DeserializationError(Box::new(e))
 }
 
-/// The current time as stored: UTC, whole microseconds (what both backends keep).
-pub fn now() -> chrono::NaiveDateTime {
-    use chrono::SubsecRound;
-    chrono::Utc::now().naive_utc().trunc_subsecs(6)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

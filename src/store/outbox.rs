@@ -253,6 +253,7 @@ pub fn record(
                         ev::MailEvent::MailFailed { after: outcome }
                     }),
                 },
+                now,
             )?;
         }
         Ok(true)

@@ -6,6 +6,7 @@
 //! Codes follow the order: after a change that moves anything, focus areas are numbered
 //! 1, 2, 3 … and each recommendation's code is "area.position" ("2.3").
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::audit::{self, AuditEntry};
@@ -44,6 +45,7 @@ pub(super) fn record(
     round_id: i32,
     actor: Option<i32>,
     event: ev::RoundEvent,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     audit::record(
         conn,
@@ -52,6 +54,7 @@ pub(super) fn record(
             entity_id: round_id.to_string(),
             event: Event::Round(event),
         },
+        now,
     )
 }
 
@@ -249,6 +252,7 @@ pub fn add_focus_area(
     round_id: i32,
     title: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, ChangeError> {
     write_tx(conn, |conn| {
         editable_round(conn, round_id)?;
@@ -265,6 +269,7 @@ pub fn add_focus_area(
                     title: created.title.clone(),
                 },
             },
+            now,
         )?;
         Ok(id)
     })
@@ -275,6 +280,7 @@ pub fn rename_focus_area(
     area_id: i32,
     title: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     write_tx(conn, |conn| {
         let before = area(conn, area_id)?;
@@ -297,6 +303,7 @@ pub fn rename_focus_area(
                     title: title.clone(),
                 },
             },
+            now,
         )?;
         Ok(())
     })
@@ -308,6 +315,7 @@ pub fn move_focus_area(
     area_id: i32,
     direction: Direction,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     write_tx(conn, |conn| {
         let moved = area(conn, area_id)?;
@@ -353,6 +361,7 @@ pub fn move_focus_area(
                     number: other.number,
                 },
             },
+            now,
         )?;
         Ok(())
     })
@@ -363,6 +372,7 @@ pub fn delete_focus_area(
     conn: &mut DbConnection,
     area_id: i32,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     write_tx(conn, |conn| {
         let gone = area(conn, area_id)?;
@@ -385,6 +395,7 @@ pub fn delete_focus_area(
                     title: gone.title.clone(),
                 },
             },
+            now,
         )?;
         Ok(())
     })
@@ -397,6 +408,7 @@ pub fn add_recommendation(
     text: &str,
     binding: bool,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, ChangeError> {
     write_tx(conn, |conn| {
         let target = area(conn, area_id)?;
@@ -427,6 +439,7 @@ pub fn add_recommendation(
                     binding,
                 },
             },
+            now,
         )?;
         Ok(id)
     })
@@ -440,6 +453,7 @@ pub fn update_recommendation(
     text: &str,
     binding: bool,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<Option<i32>, SetError> {
     write_tx(conn, |conn| {
         let (before, round_id) = recommendation(conn, rec_id)?;
@@ -463,6 +477,7 @@ pub fn update_recommendation(
                 before: rec_state(&before),
                 after: rec_state(&after),
             },
+            now,
         )?;
         let edit = SetEdit::Reword {
             id: rec_id,
@@ -482,6 +497,7 @@ pub fn move_recommendation(
     rec_id: i32,
     direction: Direction,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     write_tx(conn, |conn| {
         let (rec, round_id) = recommendation(conn, rec_id)?;
@@ -522,6 +538,7 @@ pub fn move_recommendation(
                 before: rec_state(&rec),
                 after: rec_state(&after),
             },
+            now,
         )?;
         Ok(())
     })
@@ -534,6 +551,7 @@ pub fn move_recommendation_to_area(
     rec_id: i32,
     area_id: i32,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<Option<i32>, SetError> {
     write_tx(conn, |conn| {
         let (rec, round_id) = recommendation(conn, rec_id)?;
@@ -566,6 +584,7 @@ pub fn move_recommendation_to_area(
                 before: rec_state(&rec),
                 after: moved,
             },
+            now,
         )?;
         let edit = SetEdit::Move {
             id: rec_id,
@@ -603,6 +622,7 @@ pub fn retire_recommendation(
     conn: &mut DbConnection,
     rec_id: i32,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, SetError> {
     write_tx(conn, |conn| {
         let (rec, round_id) = recommendation(conn, rec_id)?;
@@ -627,6 +647,7 @@ pub fn retire_recommendation(
             round_id,
             actor,
             ev::RoundEvent::RetireRecommendation { before },
+            now,
         )?;
         record_edit(conn, round_id, &SetEdit::Retire { saved })
     })
@@ -642,6 +663,7 @@ pub fn merge_recommendations(
     absorbed: i32,
     new_text: Option<&str>,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, SetError> {
     write_tx(conn, |conn| {
         let (keep, round_id) = recommendation(conn, kept)?;
@@ -711,6 +733,7 @@ pub fn merge_recommendations(
                 },
                 after: merged,
             },
+            now,
         )?;
         let edit = SetEdit::Merge {
             kept,

@@ -1,5 +1,6 @@
 //! Reference data: the KKRs and the municipalities that belong to them.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rows::{MunicipalityInsertForm, MunicipalityRow};
@@ -81,6 +82,7 @@ pub fn set_council_name(
     code: &MunicipalityCode,
     council_name: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     super::write_tx(conn, |conn| {
         let before: String = municipalities::table
@@ -106,6 +108,7 @@ pub fn set_council_name(
                     },
                 ),
             },
+            now,
         )
     })
 }

@@ -227,6 +227,7 @@ pub fn queue(
                     },
                 }),
             },
+            now,
         )?;
         Ok(Queued {
             reminder_id: id,

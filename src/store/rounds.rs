@@ -210,6 +210,7 @@ pub fn insert_round(
     conn: &mut DbConnection,
     new: &NewRound,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<i32> {
     let round_id: i32 = diesel::insert_into(rounds::table)
         .values(RoundInsertForm {
@@ -283,6 +284,7 @@ pub fn insert_round(
                 },
             }),
         },
+        now,
     )?;
     Ok(round_id)
 }
@@ -305,6 +307,7 @@ pub fn set_deadline(
     round_id: i32,
     deadline: NaiveDateTime,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     super::write_tx(conn, |conn| {
         let before: NaiveDateTime = rounds::table
@@ -324,6 +327,7 @@ pub fn set_deadline(
                     after: ev::Deadline { deadline },
                 }),
             },
+            now,
         )
     })
 }
@@ -334,6 +338,7 @@ pub fn set_state(
     round_id: i32,
     state: RoundState,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     super::write_tx(conn, |conn| {
         let before: String = rounds::table
@@ -355,6 +360,7 @@ pub fn set_state(
                     after: ev::StateOf { state },
                 }),
             },
+            now,
         )
     })
 }
@@ -519,6 +525,7 @@ pub fn create_round(
     conn: &mut DbConnection,
     create: &CreateRound,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, ChangeError> {
     super::write_tx(conn, |conn| {
         let kkr_name =
@@ -574,6 +581,7 @@ pub fn create_round(
                 focus_areas,
             },
             actor,
+            now,
         )?;
         Ok(id)
     })
@@ -607,6 +615,7 @@ pub fn change_state(
     round_id: i32,
     to: RoundState,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
         let content = load_content(conn, round_id)?.ok_or(ChangeError::NotFound)?;
@@ -620,7 +629,7 @@ pub fn change_state(
                 .count(),
         };
         crate::domain::rounds::check_transition(content.round.state, to, facts)?;
-        set_state(conn, round_id, to, actor)?;
+        set_state(conn, round_id, to, actor, now)?;
         Ok(())
     })
 }
@@ -631,11 +640,12 @@ pub fn move_deadline(
     round_id: i32,
     deadline: NaiveDateTime,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
         let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
         crate::domain::rounds::deadline_is_movable(round.state)?;
-        set_deadline(conn, round_id, deadline, actor)?;
+        set_deadline(conn, round_id, deadline, actor, now)?;
         Ok(())
     })
 }
@@ -647,6 +657,7 @@ pub fn set_participants(
     round_id: i32,
     codes: &[MunicipalityCode],
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
         let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
@@ -696,6 +707,7 @@ pub fn set_participants(
                     },
                 }),
             },
+            now,
         )?;
         Ok(())
     })
@@ -783,6 +795,7 @@ pub fn adopt_proposal(
     submission_id: i32,
     title: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, ChangeError> {
     super::write_tx(conn, |conn| {
         let (round_id, code): (i32, String) = submissions::table
@@ -818,6 +831,7 @@ pub fn adopt_proposal(
                     },
                 }),
             },
+            now,
         )?;
         Ok(draft.id)
     })
@@ -928,6 +942,7 @@ pub fn set_cooperation_start_year(
     round_id: i32,
     year: Option<i32>,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
         let before: Option<i32> = rounds::table
@@ -949,6 +964,7 @@ pub fn set_cooperation_start_year(
                     after: ev::StartYear { year },
                 }),
             },
+            now,
         )?;
         Ok(())
     })

@@ -6,6 +6,7 @@
 //!
 //! Refusals are `SetRefusal` values; the pages say them in Danish.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -452,6 +453,7 @@ pub fn undo(
     round_id: i32,
     edit_id: i32,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<SetEdit, SetError> {
     write_tx(conn, |conn| {
         let (owner, text, undone): (i32, String, bool) = set_edits::table
@@ -480,7 +482,7 @@ pub fn undo(
         diesel::update(set_edits::table.find(edit_id))
             .set((set_edits::undone.eq(true), set_edits::edit.eq(stored)))
             .execute(conn)?;
-        record(conn, round_id, actor, event)?;
+        record(conn, round_id, actor, event, now)?;
         Ok(edit)
     })
 }

@@ -77,12 +77,13 @@ fn save<T: Serialize + DeserializeOwned>(
     page: &'static str,
     content: &T,
     actor_id: i32,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     let text = serde_json::to_string(content)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     write_tx(conn, |conn| {
         let before = get::<T>(conn, page)?;
-        let now = super::now();
+        let now = now;
         let values = (
             site_pages::content.eq(&text),
             site_pages::updated_at.eq(now),
@@ -107,6 +108,7 @@ fn save<T: Serialize + DeserializeOwned>(
                     after: json!(content),
                 }),
             },
+            now,
         )
     })
 }
@@ -116,8 +118,13 @@ pub fn contact(conn: &mut DbConnection) -> QueryResult<Option<Stored<Contact>>> 
     get(conn, CONTACT)
 }
 
-pub fn save_contact(conn: &mut DbConnection, contact: &Contact, actor_id: i32) -> QueryResult<()> {
-    save(conn, CONTACT, contact, actor_id)
+pub fn save_contact(
+    conn: &mut DbConnection,
+    contact: &Contact,
+    actor_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    save(conn, CONTACT, contact, actor_id, now)
 }
 
 /// The privacy notice, if an installation admin has written it.
@@ -125,6 +132,11 @@ pub fn privacy(conn: &mut DbConnection) -> QueryResult<Option<Stored<Privacy>>> 
     get(conn, PRIVACY)
 }
 
-pub fn save_privacy(conn: &mut DbConnection, privacy: &Privacy, actor_id: i32) -> QueryResult<()> {
-    save(conn, PRIVACY, privacy, actor_id)
+pub fn save_privacy(
+    conn: &mut DbConnection,
+    privacy: &Privacy,
+    actor_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    save(conn, PRIVACY, privacy, actor_id, now)
 }

@@ -33,6 +33,7 @@ pub fn save(
     pdf: &[u8],
     data: &str,
     actor: i32,
+    now: NaiveDateTime,
 ) -> QueryResult<Option<i32>> {
     write_tx(conn, |conn| {
         let existing: i64 = attachment_snapshots::table
@@ -48,7 +49,7 @@ pub fn save(
             .values((
                 attachment_snapshots::round_id.eq(round_id),
                 attachment_snapshots::municipality_code.eq(code.as_str()),
-                attachment_snapshots::created_at.eq(super::now()),
+                attachment_snapshots::created_at.eq(now),
                 attachment_snapshots::created_by.eq(actor),
                 attachment_snapshots::pdf.eq(pdf),
                 attachment_snapshots::data.eq(data),
@@ -67,6 +68,7 @@ pub fn save(
                     },
                 }),
             },
+            now,
         )?;
         Ok(Some(id))
     })

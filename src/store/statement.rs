@@ -73,10 +73,15 @@ pub fn get(conn: &mut DbConnection) -> QueryResult<Option<StoredStatement>> {
 }
 
 /// Writes the statement (a first save inserts it) and its audit row, in one transaction.
-pub fn save(conn: &mut DbConnection, statement: &Statement, actor_id: i32) -> QueryResult<()> {
+pub fn save(
+    conn: &mut DbConnection,
+    statement: &Statement,
+    actor_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     write_tx(conn, |conn| {
         let before = get(conn)?.map(|s| s.statement);
-        let now = super::now();
+        let now = now;
         let values = (
             st::organisation.eq(&statement.organisation),
             st::website.eq(&statement.website),
@@ -111,6 +116,7 @@ pub fn save(conn: &mut DbConnection, statement: &Statement, actor_id: i32) -> Qu
                     after: statement.clone(),
                 }),
             },
+            now,
         )
     })
 }

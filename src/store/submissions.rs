@@ -1,5 +1,6 @@
 //! Submissions: a municipality's form for a round, and every change to it.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -131,8 +132,11 @@ pub fn save(
     conn: &mut DbConnection,
     save: &SaveSubmission,
     actor_id: i32,
+    now: NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
-    write_tx(conn, |conn| save_in_tx(conn, save, actor_id, None, None))
+    write_tx(conn, |conn| {
+        save_in_tx(conn, save, actor_id, None, None, now)
+    })
 }
 
 /// A user's save of the form: like [`save`], and in the same transaction the round's rules
@@ -146,7 +150,7 @@ pub fn save_form(
     now: chrono::NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
     write_tx(conn, |conn| {
-        save_in_tx(conn, save, user.id, Some((user, now)), None)
+        save_in_tx(conn, save, user.id, Some((user, now)), None, now)
     })
 }
 
@@ -164,7 +168,7 @@ pub fn save_form_in_tx(
     now: chrono::NaiveDateTime,
     stored: Option<&Submission>,
 ) -> QueryResult<SaveOutcome> {
-    save_in_tx(conn, save, user.id, Some((user, now)), stored)
+    save_in_tx(conn, save, user.id, Some((user, now)), stored, now)
 }
 
 fn save_in_tx(
@@ -173,6 +177,7 @@ fn save_in_tx(
     actor_id: i32,
     rules_for: Option<(&User, chrono::NaiveDateTime)>,
     known: Option<&Submission>,
+    now: NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
     let existing = read_submission(conn, save.round_id, &save.municipality_code, false, known)?;
     if let Some((user, now)) = rules_for {
@@ -187,7 +192,7 @@ fn save_in_tx(
         // As stored, with the names of who saved it.
         return conflict(conn, save.round_id, &save.municipality_code);
     }
-    let now = super::now();
+    let now = now;
     let submitted = save.state == SubmissionState::Submitted;
     let (submitted_at, submitted_by) = if submitted {
         (Some(now), Some(actor_id))
@@ -319,7 +324,7 @@ fn save_in_tx(
             },
         ),
     });
-    audit::record_all(conn, entries)?;
+    audit::record_all(conn, entries, now)?;
 
     // The form as it is now stored, without reading it back.
     let actor_name = match rules_for {
@@ -393,7 +398,7 @@ pub fn reopen(
             submissions::submitted_at.eq(None::<chrono::NaiveDateTime>),
             submissions::submitted_by.eq(None::<i32>),
             submissions::version.eq(submissions::version + 1),
-            submissions::updated_at.eq(super::now()),
+            submissions::updated_at.eq(now),
             submissions::updated_by.eq(Some(actor_id)),
             submissions::reopened.eq(reopened),
         ))
@@ -423,6 +428,7 @@ pub fn reopen(
                     ev::SubmissionEvent::Reopen { before, after }
                 }),
             },
+            now,
         )?;
         let saved = get_submission(conn, round_id, code)?.ok_or(diesel::result::Error::NotFound)?;
         Ok(SaveOutcome::Saved(saved))

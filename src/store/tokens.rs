@@ -42,6 +42,7 @@ pub fn create(
     name: &str,
     token: &str,
     expires_at: NaiveDateTime,
+    now: NaiveDateTime,
 ) -> QueryResult<i32> {
     write_tx(conn, |conn| {
         let id: i32 = diesel::insert_into(api_tokens::table)
@@ -49,7 +50,7 @@ pub fn create(
                 api_tokens::user_id.eq(user_id),
                 api_tokens::name.eq(name),
                 api_tokens::token_hash.eq(hash(token)),
-                api_tokens::created_at.eq(super::now()),
+                api_tokens::created_at.eq(now),
                 api_tokens::expires_at.eq(expires_at),
             ))
             .returning(api_tokens::id)
@@ -66,13 +67,19 @@ pub fn create(
                     },
                 }),
             },
+            now,
         )?;
         Ok(id)
     })
 }
 
 /// Revokes one of the user's tokens; false if the user has no such active token.
-pub fn revoke(conn: &mut DbConnection, user_id: i32, token_id: i32) -> QueryResult<bool> {
+pub fn revoke(
+    conn: &mut DbConnection,
+    user_id: i32,
+    token_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     write_tx(conn, |conn| {
         let changed = diesel::update(
             api_tokens::table
@@ -80,7 +87,7 @@ pub fn revoke(conn: &mut DbConnection, user_id: i32, token_id: i32) -> QueryResu
                 .filter(api_tokens::user_id.eq(user_id))
                 .filter(api_tokens::revoked_at.is_null()),
         )
-        .set(api_tokens::revoked_at.eq(Some(super::now())))
+        .set(api_tokens::revoked_at.eq(Some(now)))
         .execute(conn)?;
         if changed > 0 {
             audit::record(
@@ -90,6 +97,7 @@ pub fn revoke(conn: &mut DbConnection, user_id: i32, token_id: i32) -> QueryResu
                     entity_id: token_id.to_string(),
                     event: Event::ApiToken(ev::TokenEvent::Revoke {}),
                 },
+                now,
             )?;
         }
         Ok(changed > 0)
@@ -121,6 +129,7 @@ pub(crate) fn revoke_all(
                     after: ev::TokensRevoked { revoked },
                 }),
             },
+            now,
         )?;
     }
     Ok(revoked)

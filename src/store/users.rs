@@ -1,5 +1,6 @@
 //! Users: who may sign in, with which role, for which KKR or municipality.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::audit::{self, AuditEntry};
@@ -26,6 +27,7 @@ pub fn create_user(
     new: &NewUser,
     password_hash: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<User> {
     write_tx(conn, |conn| {
         let id: i32 = diesel::insert_into(users::table)
@@ -36,7 +38,7 @@ pub fn create_user(
                 role: new.role.as_str(),
                 kkr_id: new.kkr_id,
                 municipality_code: new.municipality_code.as_ref().map(|c| c.as_str()),
-                created_at: super::now(),
+                created_at: now,
             })
             .returning(users::id)
             .get_result(conn)?;
@@ -54,6 +56,7 @@ pub fn create_user(
                     },
                 }),
             },
+            now,
         )?;
         get_user(conn, id)?.ok_or(diesel::result::Error::NotFound)
     })
@@ -66,6 +69,7 @@ pub fn set_password_hash(
     user_id: i32,
     password_hash: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     write_tx(conn, |conn| {
         diesel::update(users::table.find(user_id))
@@ -74,7 +78,7 @@ pub fn set_password_hash(
         // A new password ends every session made with the old one, and the API tokens:
         // whoever sets it may be locking someone out.
         bump_generation(conn, user_id)?;
-        super::tokens::revoke_all(conn, user_id, super::now(), actor)?;
+        super::tokens::revoke_all(conn, user_id, now, actor)?;
         audit::record(
             conn,
             AuditEntry {
@@ -82,6 +86,7 @@ pub fn set_password_hash(
                 entity_id: user_id.to_string(),
                 event: Event::User(ev::UserEvent::SetPassword {}),
             },
+            now,
         )
     })
 }
@@ -317,7 +322,7 @@ pub fn session_generation(conn: &mut DbConnection, user_id: i32) -> QueryResult<
 }
 
 /// Signs the user out everywhere: every session of the user ends, copied cookies included.
-pub fn end_sessions(conn: &mut DbConnection, user_id: i32) -> QueryResult<()> {
+pub fn end_sessions(conn: &mut DbConnection, user_id: i32, now: NaiveDateTime) -> QueryResult<()> {
     write_tx(conn, |conn| {
         bump_generation(conn, user_id)?;
         audit::record(
@@ -327,6 +332,7 @@ pub fn end_sessions(conn: &mut DbConnection, user_id: i32) -> QueryResult<()> {
                 entity_id: user_id.to_string(),
                 event: Event::User(ev::UserEvent::SignOut {}),
             },
+            now,
         )
     })
 }
@@ -337,6 +343,7 @@ pub fn change_password(
     conn: &mut DbConnection,
     user_id: i32,
     password_hash: &str,
+    now: NaiveDateTime,
 ) -> QueryResult<i32> {
     write_tx(conn, |conn| {
         diesel::update(users::table.find(user_id))
@@ -350,6 +357,7 @@ pub fn change_password(
                 entity_id: user_id.to_string(),
                 event: Event::User(ev::UserEvent::ChangePassword {}),
             },
+            now,
         )?;
         Ok(generation)
     })
@@ -357,9 +365,14 @@ pub fn change_password(
 
 /// Deactivates a user: they can no longer sign in, every session ends, and any waiting
 /// invitation or reset link and every API token is revoked. False if the user was not active.
-pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryResult<bool> {
+pub fn deactivate(
+    conn: &mut DbConnection,
+    user_id: i32,
+    actor: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     write_tx(conn, |conn| {
-        let now = super::now();
+        let now = now;
         let changed = diesel::update(users::table.find(user_id).filter(users::active.eq(true)))
             .set((users::active.eq(false), users::deactivated_at.eq(Some(now))))
             .execute(conn)?;
@@ -380,6 +393,7 @@ pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
                     after: ev::Active { active: false },
                 }),
             },
+            now,
         )?;
         Ok(true)
     })
@@ -387,7 +401,12 @@ pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
 
 /// Lets a deactivated user sign in again (with their old password, if they had one). Their
 /// API tokens stay revoked.
-pub fn reactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryResult<bool> {
+pub fn reactivate(
+    conn: &mut DbConnection,
+    user_id: i32,
+    actor: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     write_tx(conn, |conn| {
         let changed = diesel::update(users::table.find(user_id).filter(users::active.eq(false)))
             .set((
@@ -406,6 +425,7 @@ pub fn reactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
                         after: ev::Active { active: true },
                     }),
                 },
+                now,
             )?;
         }
         Ok(changed > 0)
@@ -431,6 +451,7 @@ pub fn set_installation_admin(
     user_id: i32,
     on: bool,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     write_tx(conn, |conn| {
         let changed = diesel::update(
@@ -456,6 +477,7 @@ pub fn set_installation_admin(
                         },
                     }),
                 },
+                now,
             )?;
         }
         Ok(changed > 0)
@@ -469,6 +491,7 @@ pub fn set_role(
     role: Role,
     placement: &Placement,
     actor: i32,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     write_tx(conn, |conn| {
         let before: (String, Option<i32>, Option<String>) = users::table
@@ -501,6 +524,7 @@ pub fn set_role(
                     },
                 }),
             },
+            now,
         )
     })
 }

@@ -63,7 +63,13 @@ fn submit_corpus(app: &TestApp, code: &str) {
         state: SubmissionState::Submitted,
     };
     assert!(matches!(
-        submissions::save(&mut conn, &save, admin.id).unwrap(),
+        submissions::save(
+            &mut conn,
+            &save,
+            admin.id,
+            trafiklys::clock::Clock::system().now()
+        )
+        .unwrap(),
         submissions::SaveOutcome::Saved(_)
     ));
 }

@@ -58,7 +58,13 @@ fn submit(app: &TestApp, code: &str, comment: &str, proposals: &str) {
         state: SubmissionState::Submitted,
     };
     assert!(matches!(
-        submissions::save(&mut conn, &save, admin.id).unwrap(),
+        submissions::save(
+            &mut conn,
+            &save,
+            admin.id,
+            trafiklys::clock::Clock::system().now()
+        )
+        .unwrap(),
         submissions::SaveOutcome::Saved(_)
     ));
 }

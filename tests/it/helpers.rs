@@ -557,7 +557,14 @@ impl TestApp {
             proposals: String::new(),
             state,
         };
-        match submissions::save(&mut conn, &save, admin.id).expect("save") {
+        match submissions::save(
+            &mut conn,
+            &save,
+            admin.id,
+            trafiklys::clock::Clock::system().now(),
+        )
+        .expect("save")
+        {
             submissions::SaveOutcome::Saved(s) => s,
             other => panic!("not saved: {other:?}"),
         }
@@ -589,13 +596,26 @@ impl TestApp {
             proposals: String::new(),
             state: SubmissionState::Submitted,
         };
-        submissions::save(&mut conn, &save, admin.id).expect("save");
+        submissions::save(
+            &mut conn,
+            &save,
+            admin.id,
+            trafiklys::clock::Clock::system().now(),
+        )
+        .expect("save");
     }
 
     /// Moves a round's deadline by `hours` from now (negative: in the past).
     pub fn set_deadline_hours_from_now(&self, round_id: i32, hours: i64) {
         let deadline = chrono::Utc::now().naive_utc() + chrono::Duration::hours(hours);
-        rounds::set_deadline(&mut self.conn(), round_id, deadline, None).expect("deadline");
+        rounds::set_deadline(
+            &mut self.conn(),
+            round_id,
+            deadline,
+            None,
+            trafiklys::clock::Clock::system().now(),
+        )
+        .expect("deadline");
     }
 }
 

@@ -175,6 +175,7 @@ fn kkr_admin_without_flag(app: &TestApp) -> ureq::Agent {
         },
         &hash,
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     drop(conn);

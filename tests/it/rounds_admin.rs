@@ -154,6 +154,7 @@ fn a_fresh_installation_has_every_municipality_and_kkr_without_the_demo() {
         },
         &trafiklys::password::hash(password).unwrap(),
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let agent = app.signed_in_as("sekretariat@kkr-sjaelland.example", password);
@@ -761,6 +762,7 @@ fn a_municipality_left_out_is_not_counted_as_missing() {
             state: SubmissionState::Draft,
         },
         admin_user.id,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let page = app.get(&admin, &format!("/admin/rounds/{id}")).text();
@@ -971,6 +973,7 @@ fn proposals_become_focus_areas_of_next_years_draft_and_the_kkr_report_lists_the
             state: SubmissionState::Submitted,
         },
         admin_user.id,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let page = app.get(&admin, "/admin/rounds/2/proposals").text();
@@ -1123,6 +1126,7 @@ fn another_kkrs_admin_cannot_see_or_change_a_round() {
         },
         &trafiklys::password::hash(password).unwrap(),
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let agent = app.signed_in_as("admin@kkr-sjaelland.example", password);

@@ -181,6 +181,7 @@ async fn create(
     SignedIn(user): SignedIn,
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let name = form.name.as_deref().unwrap_or("").trim().to_owned();
     if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
@@ -214,7 +215,9 @@ async fn create(
     let (user_id, stored) = (user.id, token.clone());
     let expires_at = lifetime.expiry_from(state.clock.now());
     db(&state, move |conn| {
-        Ok(tokens::create(conn, user_id, &name, &stored, expires_at)?)
+        Ok(tokens::create(
+            conn, user_id, &name, &stored, expires_at, now,
+        )?)
     })
     .await?;
     render(&state, &session, &user, Some(token), None, StatusCode::OK).await
@@ -232,10 +235,11 @@ async fn revoke(
     SignedIn(user): SignedIn,
     form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let (user_id, token_id) = (user.id, path.into_inner());
     let revoked = db(&state, move |conn| {
-        Ok(tokens::revoke(conn, user_id, token_id)?)
+        Ok(tokens::revoke(conn, user_id, token_id, now)?)
     })
     .await?;
     if !revoked {
@@ -262,6 +266,7 @@ async fn change_password(
     SignedIn(user): SignedIn,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let PasswordForm {
         current_password,
@@ -311,7 +316,7 @@ async fn change_password(
     let hash =
         blocking(move || password::hash(new_password.as_str()).map_err(AppError::from)).await?;
     let generation = db(&state, move |conn| {
-        Ok(users::change_password(conn, user_id, &hash)?)
+        Ok(users::change_password(conn, user_id, &hash, now)?)
     })
     .await?;
     follow_generation(&session, generation)?;

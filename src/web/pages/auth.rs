@@ -146,7 +146,12 @@ async fn login(
             "Din konto er deaktiveret. Kontakt KKR-sekretariatet, hvis du skal bruge Trafiklys igen.",
         ),
         Some(account) => {
-            start_session(&session, account.user.id, account.session_generation)?;
+            start_session(
+                &session,
+                account.user.id,
+                account.session_generation,
+                state.clock.timestamp(),
+            )?;
             tracing::info!(user = account.user.id, "signed in");
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next))
@@ -200,12 +205,16 @@ async fn logout(
     MaybeSignedIn(user): MaybeSignedIn,
     form: web::Form<LogoutForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     // A session that has already ended (signed out elsewhere, idle, deactivated) has nothing
     // left to protect: just leave.
     if let Some(user) = user {
         verify_csrf(&session, form.csrf_token.as_deref())?;
         let user_id = user.id;
-        db(&state, move |conn| Ok(users::end_sessions(conn, user_id)?)).await?;
+        db(&state, move |conn| {
+            Ok(users::end_sessions(conn, user_id, now)?)
+        })
+        .await?;
         tracing::info!(user = user_id, "signed out");
     }
     session.purge();
@@ -236,7 +245,7 @@ async fn extend_session(
     form: web::Form<ExtendForm>,
 ) -> Result<HttpResponse, AppError> {
     verify_csrf(&session, form.csrf_token.as_deref())?;
-    touch(&session, chrono::Utc::now().timestamp())?;
+    touch(&session, state.clock.timestamp())?;
     Ok(HttpResponse::Ok().json(Extended {
         remaining_seconds: state.session_idle_seconds,
     }))

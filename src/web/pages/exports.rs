@@ -31,7 +31,7 @@ use crate::domain::{
 };
 use crate::report::sheets::{self, Scope, Separator};
 use crate::report::{agenda, ReportError};
-use crate::store::{now, rounds, snapshots};
+use crate::store::{rounds, snapshots};
 use crate::web::error::percent_encode;
 use crate::web::error::AppError;
 use crate::web::infra::templates::base_context;
@@ -148,6 +148,7 @@ async fn attachment_pdf(
     query: web::Query<AttachmentQuery>,
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let (round_id, code) = path.into_inner();
     let t = municipality_target(&state, &user, round_id, &code).await?;
     let meeting = meeting_date(query.moededato.as_deref())?;
@@ -157,7 +158,7 @@ async fn attachment_pdf(
         timed(&state, "attachment", || {
             state
                 .renderer
-                .attachment_for_meeting(&t.view, &t.code, t.include_draft, meeting, now())
+                .attachment_for_meeting(&t.view, &t.code, t.include_draft, meeting, now)
         })
         .map_err(report_error)
     })
@@ -490,6 +491,7 @@ async fn create_snapshot(
     SignedIn(user): SignedIn,
     form: web::Form<SnapshotForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, code) = path.into_inner();
     let t = municipality_target(&state, &user, round_id, &code).await?;
@@ -504,7 +506,7 @@ async fn create_snapshot(
         let rendered = timed(&renderer_state, "snapshot", || {
             renderer_state
                 .renderer
-                .attachment(&view, &target, false, now())
+                .attachment(&view, &target, false, now)
         })
         .map_err(report_error)?;
         // What the attachment shows, kept beside its data for the comparison with later days.
@@ -523,6 +525,7 @@ async fn create_snapshot(
             &rendered.pdf,
             &rendered.data,
             actor,
+            now,
         )?)
     })
     .await?;
@@ -602,12 +605,13 @@ async fn kkr_report(
     path: web::Path<i32>,
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let view = kkr_view(&state, &user, path.into_inner()).await?;
     let filename = format!("kkr-rapport-{}.pdf", view.data.content.round.year);
     let state = state.clone();
     let pdf = blocking(move || {
         Ok(timed(&state, "kkr_report", || {
-            state.renderer.kkr_report(&view, now())
+            state.renderer.kkr_report(&view, now)
         })?)
     })
     .await?;

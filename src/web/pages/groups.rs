@@ -259,6 +259,7 @@ async fn create(
     SignedIn(user): SignedIn,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, csrf_of(&fields))?;
     let kkr_id = admin_kkr(&user)?;
     let input = GroupInput::from_fields(&fields);
@@ -278,7 +279,7 @@ async fn create(
     };
     let (stored_name, actor) = (name.clone(), user.id);
     let created = db(&state, move |conn| {
-        match groups::create(conn, kkr_id, &stored_name, &members, actor) {
+        match groups::create(conn, kkr_id, &stored_name, &members, actor, now) {
             Ok(id) => Ok(Some(id)),
             Err(GroupError::DuplicateName) => Ok(None),
             Err(GroupError::Database(e)) => Err(e.into()),
@@ -366,6 +367,7 @@ async fn update(
     SignedIn(user): SignedIn,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, csrf_of(&fields))?;
     let group = managed_group(&state, &user, path.into_inner()).await?;
     let input = GroupInput::from_fields(&fields);
@@ -387,7 +389,7 @@ async fn update(
     };
     let (stored, stored_name, actor) = (group.clone(), name.clone(), user.id);
     let updated = db(&state, move |conn| {
-        match groups::update(conn, &stored, &stored_name, &members, actor) {
+        match groups::update(conn, &stored, &stored_name, &members, actor, now) {
             Ok(()) => Ok(true),
             Err(GroupError::DuplicateName) => Ok(false),
             Err(GroupError::Database(e)) => Err(e.into()),
@@ -419,6 +421,7 @@ async fn delete(
     SignedIn(user): SignedIn,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, csrf_of(&fields))?;
     let group = managed_group(&state, &user, path.into_inner()).await?;
     let confirmed = fields.iter().any(|(k, v)| k == "confirm" && v == "ja");
@@ -438,7 +441,10 @@ async fn delete(
         .await;
     }
     let actor = user.id;
-    db(&state, move |conn| Ok(groups::delete(conn, &group, actor)?)).await?;
+    db(&state, move |conn| {
+        Ok(groups::delete(conn, &group, actor, now)?)
+    })
+    .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/groups"))
         .finish())

@@ -358,6 +358,7 @@ async fn save(
     SignedIn(user): SignedIn,
     form: web::Form<EditForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let form = form.into_inner();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     installation_admin(&state, &user).await?;
@@ -378,7 +379,7 @@ async fn save(
     }
     let actor = user.id;
     db(&state, move |conn| {
-        Ok(statement::save(conn, &statement, actor)?)
+        Ok(statement::save(conn, &statement, actor, now)?)
     })
     .await?;
     Ok(HttpResponse::SeeOther()
@@ -704,6 +705,7 @@ async fn contact_save(
     SignedIn(user): SignedIn,
     form: web::Form<ContactForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let form = form.into_inner();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     installation_admin(&state, &user).await?;
@@ -723,7 +725,7 @@ async fn contact_save(
     }
     let actor = user.id;
     db(&state, move |conn| {
-        Ok(site_pages::save_contact(conn, &page, actor)?)
+        Ok(site_pages::save_contact(conn, &page, actor, now)?)
     })
     .await?;
     Ok(HttpResponse::SeeOther()
@@ -778,6 +780,7 @@ async fn privacy_save(
     SignedIn(user): SignedIn,
     form: web::Form<PrivacyForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let form = form.into_inner();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     installation_admin(&state, &user).await?;
@@ -797,7 +800,7 @@ async fn privacy_save(
     }
     let actor = user.id;
     db(&state, move |conn| {
-        Ok(site_pages::save_privacy(conn, &page, actor)?)
+        Ok(site_pages::save_privacy(conn, &page, actor, now)?)
     })
     .await?;
     Ok(HttpResponse::SeeOther()

@@ -415,6 +415,7 @@ async fn invite(
     SignedIn(admin): SignedIn,
     form: web::Form<InviteForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let kkr_id = admin_kkr(&admin)?;
     let values = form.into_inner();
@@ -497,6 +498,7 @@ async fn invite(
             &stored_token,
             Some(admin_id),
             compose,
+            now,
         )?)
     })
     .await?;
@@ -591,13 +593,14 @@ async fn render_user(
     feedback: UserPageFeedback,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let kkr_id = admin_kkr(admin)?;
     let id = account.user.id;
     let (municipalities, history, pending, link_mail) = db(state, move |conn| {
         Ok((
             reference::municipalities_of_kkr(conn, kkr_id)?,
             audit::history(conn, "user", &id.to_string())?,
-            invitations::pending_for(conn, id, crate::store::now())?,
+            invitations::pending_for(conn, id, now)?,
             outbox::latest_to_user(conn, id, &[MailKind::Invitation, MailKind::Reset])?,
         ))
     })
@@ -692,6 +695,7 @@ async fn change_role(
     SignedIn(admin): SignedIn,
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let kkr_id = admin_kkr(&admin)?;
     let account = managed_account(&state, &admin, path.into_inner()).await?;
@@ -728,7 +732,9 @@ async fn change_role(
     };
     let (user_id, admin_id) = (account.user.id, admin.id);
     db(&state, move |conn| {
-        Ok(users::set_role(conn, user_id, role, &placement, admin_id)?)
+        Ok(users::set_role(
+            conn, user_id, role, &placement, admin_id, now,
+        )?)
     })
     .await?;
     Ok(back_to(user_id))
@@ -747,6 +753,7 @@ async fn deactivate(
     SignedIn(admin): SignedIn,
     form: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let account = managed_account(&state, &admin, path.into_inner()).await?;
     let problem = if account.user.id == admin.id {
@@ -763,7 +770,7 @@ async fn deactivate(
     }
     let (user_id, admin_id) = (account.user.id, admin.id);
     db(&state, move |conn| {
-        Ok(users::deactivate(conn, user_id, admin_id)?)
+        Ok(users::deactivate(conn, user_id, admin_id, now)?)
     })
     .await?;
     tracing::info!(user = user_id, by = admin_id, "user deactivated");
@@ -777,11 +784,12 @@ async fn reactivate(
     SignedIn(admin): SignedIn,
     form: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let account = managed_account(&state, &admin, path.into_inner()).await?;
     let (user_id, admin_id) = (account.user.id, admin.id);
     db(&state, move |conn| {
-        Ok(users::reactivate(conn, user_id, admin_id)?)
+        Ok(users::reactivate(conn, user_id, admin_id, now)?)
     })
     .await?;
     Ok(back_to(user_id))
@@ -794,6 +802,7 @@ async fn reset(
     SignedIn(admin): SignedIn,
     form: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let account = managed_account(&state, &admin, path.into_inner()).await?;
     let problem = if !account.active {
@@ -822,6 +831,7 @@ async fn reset(
             &stored_token,
             Some(admin_id),
             compose,
+            now,
         )?)
     })
     .await?;
@@ -850,6 +860,7 @@ async fn set_installation(
     SignedIn(admin): SignedIn,
     form: web::Form<InstallationForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let account = managed_account(&state, &admin, path.into_inner()).await?;
     let admin_id = admin.id;
@@ -893,6 +904,7 @@ async fn set_installation(
             user_id,
             on,
             Some(admin_id),
+            now,
         )?)
     })
     .await?;
@@ -976,10 +988,11 @@ async fn invitation_page(
     session: Session,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let token = path.into_inner();
     let lookup = token.clone();
     let found = db(&state, move |conn| {
-        Ok(invitations::look_up(conn, &lookup, crate::store::now())?)
+        Ok(invitations::look_up(conn, &lookup, now)?)
     })
     .await?;
     match found {
@@ -1022,11 +1035,12 @@ async fn accept_invitation(
     path: web::Path<String>,
     form: web::Form<AcceptForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let token = path.into_inner();
     let lookup = token.clone();
     let found = db(&state, move |conn| {
-        Ok(invitations::look_up(conn, &lookup, crate::store::now())?)
+        Ok(invitations::look_up(conn, &lookup, now)?)
     })
     .await?;
     let found = match found {
@@ -1074,19 +1088,13 @@ async fn accept_invitation(
     let hash =
         blocking(move || password::hash(new_password.as_str()).map_err(AppError::from)).await?;
     let accepted = db(&state, move |conn| {
-        Ok(invitations::accept(
-            conn,
-            &token,
-            &hash,
-            &new_name,
-            crate::store::now(),
-        )?)
+        Ok(invitations::accept(conn, &token, &hash, &new_name, now)?)
     })
     .await?;
     match accepted {
         Err(problem) => link_problem_page(&state, &session, problem),
         Ok((user, generation)) => {
-            start_session(&session, user.id, generation)?;
+            start_session(&session, user.id, generation, state.clock.timestamp())?;
             tracing::info!(user = user.id, "one-time link used; signed in");
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/"))

@@ -293,6 +293,7 @@ async fn upload(
     req: HttpRequest,
     mut payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     // Who may import into this round is settled before a byte of the body is read; a
     // refusal closes the connection instead of reading the rest.
     let round_id = path.into_inner();
@@ -392,10 +393,10 @@ async fn upload(
     let outcome = db(&state, move |conn| {
         Ok(match kind {
             Kind::Recommendations => {
-                imports::import_recommendations(conn, round_id, &table, None, mode, actor)
+                imports::import_recommendations(conn, round_id, &table, None, mode, actor, now)
                     .map(|plan| plan.lines())
             }
-            Kind::Answers => imports::import_answers(conn, round_id, &table, mode, actor)
+            Kind::Answers => imports::import_answers(conn, round_id, &table, mode, actor, now)
                 .map(|plan| plan.lines()),
         })
     })

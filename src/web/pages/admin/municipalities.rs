@@ -106,6 +106,7 @@ async fn set_council(
     SignedIn(user): SignedIn,
     form: web::Form<CouncilForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let kkr_id = admin_kkr(&user)?;
     let code = MunicipalityCode::parse(&path.into_inner()).map_err(|_| AppError::NotFound)?;
@@ -136,7 +137,9 @@ async fn set_council(
     };
     let actor = Some(user.id);
     db(&state, move |conn| {
-        Ok(reference::set_council_name(conn, &code, &council, actor)?)
+        Ok(reference::set_council_name(
+            conn, &code, &council, actor, now,
+        )?)
     })
     .await?;
     Ok(redirect("/admin/municipalities?ok=gemt".to_owned()))

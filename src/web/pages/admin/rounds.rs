@@ -191,6 +191,7 @@ async fn create(
     SignedIn(user): SignedIn,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let fields = form.into_inner();
     verify_csrf(&session, Some(field(&fields, "csrf_token")))?;
     let kkr_id = admin_kkr(&user)?;
@@ -222,7 +223,7 @@ async fn create(
     };
     let actor = user.id;
     let outcome = db(&state, move |conn| {
-        Ok(rounds::create_round(conn, &create, Some(actor)))
+        Ok(rounds::create_round(conn, &create, Some(actor), now))
     })
     .await?;
     match outcome {
@@ -438,6 +439,7 @@ async fn cooperation_start(
     SignedIn(user): SignedIn,
     form: web::Form<CooperationForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let content = admin_round(&state, &user, path.into_inner()).await?;
     let typed = form.into_inner().cooperation_start_year;
@@ -463,6 +465,7 @@ async fn cooperation_start(
             round_id,
             year,
             Some(actor),
+            now,
         ))
     })
     .await?;
@@ -495,6 +498,7 @@ async fn change_state(
     SignedIn(user): SignedIn,
     form: web::Form<StateForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let content = admin_round(&state, &user, path.into_inner()).await?;
     let to = RoundState::parse(&form.to)
@@ -514,7 +518,7 @@ async fn change_state(
     let round_id = content.round.id;
     let actor = user.id;
     let outcome = db(&state, move |conn| {
-        Ok(rounds::change_state(conn, round_id, to, Some(actor)))
+        Ok(rounds::change_state(conn, round_id, to, Some(actor), now))
     })
     .await?;
     match outcome {
@@ -542,6 +546,7 @@ async fn move_deadline(
     SignedIn(user): SignedIn,
     form: web::Form<DeadlineForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let content = admin_round(&state, &user, path.into_inner()).await?;
     let typed = form.into_inner().deadline;
@@ -559,7 +564,13 @@ async fn move_deadline(
     let round_id = content.round.id;
     let actor = user.id;
     let outcome = db(&state, move |conn| {
-        Ok(rounds::move_deadline(conn, round_id, deadline, Some(actor)))
+        Ok(rounds::move_deadline(
+            conn,
+            round_id,
+            deadline,
+            Some(actor),
+            now,
+        ))
     })
     .await?;
     match outcome {
@@ -582,6 +593,7 @@ async fn participants(
     SignedIn(user): SignedIn,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let fields = form.into_inner();
     verify_csrf(&session, Some(field(&fields, "csrf_token")))?;
     let content = admin_round(&state, &user, path.into_inner()).await?;
@@ -595,6 +607,7 @@ async fn participants(
             round_id,
             &codes,
             Some(actor),
+            now,
         ))
     })
     .await?;

@@ -589,6 +589,7 @@ async fn add_area(
     SignedIn(user): SignedIn,
     form: web::Form<AreaForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let content = admin_round(&state, &user, path.into_inner()).await?;
     let round_id = content.round.id;
@@ -602,7 +603,7 @@ async fn add_area(
         content,
         &[("new-area-title", &typed)],
         set_path(round_id, "gemt"),
-        move |conn| sets::add_focus_area(conn, round_id, &title, Some(actor)).map(|_| ()),
+        move |conn| sets::add_focus_area(conn, round_id, &title, Some(actor), now).map(|_| ()),
     )
     .await
 }
@@ -637,6 +638,7 @@ async fn change_area(
     SignedIn(user): SignedIn,
     form: web::Form<AreaForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, area_id) = path.into_inner();
     let content = admin_area_round(&state, &user, round_id, area_id).await?;
@@ -650,13 +652,13 @@ async fn change_area(
     match action.as_str() {
         "omdoeb" => {
             apply(state, session, user, content, &kept, success, move |conn| {
-                sets::rename_focus_area(conn, area_id, &title, actor)
+                sets::rename_focus_area(conn, area_id, &title, actor, now)
             })
             .await
         }
         "slet" => {
             apply(state, session, user, content, &[], success, move |conn| {
-                sets::delete_focus_area(conn, area_id, actor)
+                sets::delete_focus_area(conn, area_id, actor, now)
             })
             .await
         }
@@ -664,7 +666,7 @@ async fn change_area(
             let direction = direction(other)
                 .ok_or_else(|| AppError::BadRequest("Ukendt handling. Intet er ændret.".into()))?;
             apply(state, session, user, content, &[], success, move |conn| {
-                sets::move_focus_area(conn, area_id, direction, actor)
+                sets::move_focus_area(conn, area_id, direction, actor, now)
             })
             .await
         }
@@ -695,6 +697,7 @@ async fn add_recommendation(
     SignedIn(user): SignedIn,
     form: web::Form<NewRecommendationForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, area_id) = path.into_inner();
     let content = admin_area_round(&state, &user, round_id, area_id).await?;
@@ -710,7 +713,7 @@ async fn add_recommendation(
         content,
         &[(field.as_str(), typed.as_str())],
         set_path(round_id, "gemt"),
-        move |conn| sets::add_recommendation(conn, area_id, &text, binding, actor).map(|_| ()),
+        move |conn| sets::add_recommendation(conn, area_id, &text, binding, actor, now).map(|_| ()),
     )
     .await
 }
@@ -865,6 +868,7 @@ impl RecChange {
         conn: &mut crate::store::DbConnection,
         rec: i32,
         actor: Option<i32>,
+        now: chrono::NaiveDateTime,
     ) -> Result<Done, Failure> {
         let recorded = |r: Result<Option<i32>, SetError>| {
             r.map(|id| id.map_or(Done::Saved, Done::Recorded))
@@ -872,17 +876,21 @@ impl RecChange {
         };
         match self {
             RecChange::Reword { text, binding } => recorded(sets::update_recommendation(
-                conn, rec, &text, binding, actor,
+                conn, rec, &text, binding, actor, now,
             )),
-            RecChange::Reorder(direction) => sets::move_recommendation(conn, rec, direction, actor)
-                .map(|()| Done::Saved)
-                .map_err(Failure::Change),
-            RecChange::Move { area } => {
-                recorded(sets::move_recommendation_to_area(conn, rec, area, actor))
+            RecChange::Reorder(direction) => {
+                sets::move_recommendation(conn, rec, direction, actor, now)
+                    .map(|()| Done::Saved)
+                    .map_err(Failure::Change)
             }
-            RecChange::Retire => recorded(sets::retire_recommendation(conn, rec, actor).map(Some)),
+            RecChange::Move { area } => recorded(sets::move_recommendation_to_area(
+                conn, rec, area, actor, now,
+            )),
+            RecChange::Retire => {
+                recorded(sets::retire_recommendation(conn, rec, actor, now).map(Some))
+            }
             RecChange::Merge { other, text } => recorded(
-                sets::merge_recommendations(conn, rec, other, Some(&text), actor).map(Some),
+                sets::merge_recommendations(conn, rec, other, Some(&text), actor, now).map(Some),
             ),
         }
     }
@@ -1037,6 +1045,7 @@ async fn change_recommendation(
     SignedIn(user): SignedIn,
     form: web::Form<RecommendationForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, rec_id) = path.into_inner();
     let content = admin_round(&state, &user, round_id).await?;
@@ -1048,7 +1057,7 @@ async fn change_recommendation(
         return render_confirm(&state, &session, &user, content, rec_id, &form, change).await;
     }
     let (actor, run) = (Some(user.id), change.clone());
-    let outcome = db(&state, move |conn| Ok(run.run(conn, rec_id, actor))).await?;
+    let outcome = db(&state, move |conn| Ok(run.run(conn, rec_id, actor, now))).await?;
     let problem = match outcome {
         Ok(done) => return Ok(redirect(done_path(round_id, rec_id, done))),
         Err(Failure::Set(e)) => set_problem(e, Some(&change))?,
@@ -1255,12 +1264,13 @@ async fn undo(
     SignedIn(user): SignedIn,
     form: web::Form<UndoForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, edit_id) = path.into_inner();
     let content = admin_round(&state, &user, round_id).await?;
     let actor = Some(user.id);
     let outcome = db(&state, move |conn| {
-        Ok(set_edits::undo(conn, round_id, edit_id, actor))
+        Ok(set_edits::undo(conn, round_id, edit_id, actor, now))
     })
     .await?;
     let problem = match outcome {
@@ -1364,6 +1374,7 @@ async fn adopt(
     SignedIn(user): SignedIn,
     form: web::Form<AdoptForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     verify_csrf(&session, form.csrf_token.as_deref())?;
     let (round_id, submission_id) = path.into_inner();
     let content = admin_round(&state, &user, round_id).await?;
@@ -1379,7 +1390,13 @@ async fn adopt(
     let title = form.title.clone().unwrap_or_default();
     let actor = Some(user.id);
     let outcome = db(&state, move |conn| {
-        Ok(rounds::adopt_proposal(conn, submission_id, &title, actor))
+        Ok(rounds::adopt_proposal(
+            conn,
+            submission_id,
+            &title,
+            actor,
+            now,
+        ))
     })
     .await?;
     match outcome {
