@@ -184,7 +184,6 @@ pub fn import_answers(
         Mode::DryRun => plan(conn).map(|(plan, ..)| plan),
         Mode::Commit => write_tx(conn, |conn| {
             let (plan, parsed, data) = plan(conn)?;
-            let now = now;
             for m in &plan.municipalities {
                 let stored = data.submission_of(&m.code);
                 let mine: Vec<&import::ImportedAnswer> =

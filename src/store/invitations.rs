@@ -180,7 +180,6 @@ pub fn issue_reset(
     now: NaiveDateTime,
 ) -> QueryResult<Invitation> {
     write_tx(conn, |conn| {
-        let now = now;
         let had_password: bool = users::table
             .find(user_id)
             .select(users::password_hash.ne(""))

@@ -83,7 +83,6 @@ fn save<T: Serialize + DeserializeOwned>(
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     write_tx(conn, |conn| {
         let before = get::<T>(conn, page)?;
-        let now = now;
         let values = (
             site_pages::content.eq(&text),
             site_pages::updated_at.eq(now),

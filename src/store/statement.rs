@@ -81,7 +81,6 @@ pub fn save(
 ) -> QueryResult<()> {
     write_tx(conn, |conn| {
         let before = get(conn)?.map(|s| s.statement);
-        let now = now;
         let values = (
             st::organisation.eq(&statement.organisation),
             st::website.eq(&statement.website),

@@ -150,7 +150,7 @@ pub fn save_form(
     now: chrono::NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
     write_tx(conn, |conn| {
-        save_in_tx(conn, save, user.id, Some((user, now)), None, now)
+        save_in_tx(conn, save, user.id, Some(user), None, now)
     })
 }
 
@@ -168,19 +168,19 @@ pub fn save_form_in_tx(
     now: chrono::NaiveDateTime,
     stored: Option<&Submission>,
 ) -> QueryResult<SaveOutcome> {
-    save_in_tx(conn, save, user.id, Some((user, now)), stored, now)
+    save_in_tx(conn, save, user.id, Some(user), stored, now)
 }
 
 fn save_in_tx(
     conn: &mut DbConnection,
     save: &SaveSubmission,
     actor_id: i32,
-    rules_for: Option<(&User, chrono::NaiveDateTime)>,
+    rules_for: Option<&User>,
     known: Option<&Submission>,
     now: NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
     let existing = read_submission(conn, save.round_id, &save.municipality_code, false, known)?;
-    if let Some((user, now)) = rules_for {
+    if let Some(user) = rules_for {
         let round = super::rounds::get_round(conn, save.round_id)?
             .ok_or(diesel::result::Error::NotFound)?;
         if let Some(refusal) = access::save_refusal(user, &round, existing.as_ref(), now) {
@@ -192,7 +192,6 @@ fn save_in_tx(
         // As stored, with the names of who saved it.
         return conflict(conn, save.round_id, &save.municipality_code);
     }
-    let now = now;
     let submitted = save.state == SubmissionState::Submitted;
     let (submitted_at, submitted_by) = if submitted {
         (Some(now), Some(actor_id))
@@ -328,7 +327,7 @@ fn save_in_tx(
 
     // The form as it is now stored, without reading it back.
     let actor_name = match rules_for {
-        Some((user, _)) => Some(user.name.clone()),
+        Some(user) => Some(user.name.clone()),
         None => user_names(conn, [actor_id])?.remove(&actor_id),
     };
     let mut answers = save.answers.clone();

@@ -372,7 +372,6 @@ pub fn deactivate(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     write_tx(conn, |conn| {
-        let now = now;
         let changed = diesel::update(users::table.find(user_id).filter(users::active.eq(true)))
             .set((users::active.eq(false), users::deactivated_at.eq(Some(now))))
             .execute(conn)?;
