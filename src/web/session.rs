@@ -47,10 +47,7 @@ impl Current {
 
 async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
     let session = req.get_session();
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    let state = app_state(req)?;
     let Some(id) = session.get::<i32>(USER_KEY).map_err(session_error)? else {
         return Ok(Current::anonymous(None));
     };
@@ -85,6 +82,12 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
         user: Some(user),
         ended: None,
     })
+}
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))
 }
 
 fn session_error(e: actix_session::SessionGetError) -> AppError {

@@ -609,11 +609,12 @@ fn a_round_cannot_open_without_recommendations() {
 #[test]
 fn the_deadline_moves_while_open_and_closing_stops_editors() {
     let app = spawn_app();
+    let form = "/rounds/2/municipalities/147/form";
+    // Past the deadline: the editor cannot save. (Signed in after the clock moves: a sign-in
+    // ends when the app clock passes its lifetime.)
+    app.clock.advance(chrono::Duration::days(40));
     let admin = app.signed_in(Role::Admin);
     let editor = app.signed_in(Role::Editor);
-    let form = "/rounds/2/municipalities/147/form";
-    // Past the deadline: the editor cannot save.
-    app.clock.advance(chrono::Duration::days(40));
     let page = app.get(&editor, form).text();
     assert!(page.contains("Runden tager ikke imod svar"));
     let late = post_owned(
@@ -692,10 +693,11 @@ fn the_deadline_moves_while_open_and_closing_stops_editors() {
 #[test]
 fn an_admin_still_reopens_a_single_submission_after_the_deadline() {
     let app = spawn_app();
-    let admin = app.signed_in(Role::Admin);
-    let editor = app.signed_in(Role::Editor);
     let submitted = app.store_form(ROUND_2017, "147", SubmissionState::Submitted);
     app.clock.advance(chrono::Duration::days(40));
+    // Signed in after the clock moves: a sign-in ends when the app clock passes its lifetime.
+    let admin = app.signed_in(Role::Admin);
+    let editor = app.signed_in(Role::Editor);
     let form = "/rounds/2/municipalities/147/form";
     let page = app.get(&admin, form).text();
     let reopened = app.post(
