@@ -28,7 +28,7 @@ fn main() {
         .expect("query")
         .expect("round");
     let code = MunicipalityCode::parse("147").expect("code");
-    let now = store::now();
+    let now = trafiklys::clock::Clock::system().now();
 
     let started = Instant::now();
     let renderer = Renderer::new(None).expect("renderer");

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, SubsecRound};
 
 /// The system time in UTC plus an offset that tests may move. Clones share the offset.
 #[derive(Debug, Clone, Default)]
@@ -18,10 +18,16 @@ impl Clock {
         Clock::default()
     }
 
-    /// Now, UTC, as stored.
+    /// Now, UTC, as stored: whole microseconds (what both backends keep).
     pub fn now(&self) -> NaiveDateTime {
-        chrono::Utc::now().naive_utc()
-            + chrono::Duration::seconds(self.offset_seconds.load(Ordering::Relaxed))
+        (chrono::Utc::now().naive_utc()
+            + chrono::Duration::seconds(self.offset_seconds.load(Ordering::Relaxed)))
+        .trunc_subsecs(6)
+    }
+
+    /// Now as seconds since 1970 (what a session cookie stores).
+    pub fn timestamp(&self) -> i64 {
+        self.now().and_utc().timestamp()
     }
 
     /// Moves this clock (and every clone of it) forward by `by` (backward when negative).

@@ -10,6 +10,7 @@ use chrono::{Duration, NaiveDate};
 use diesel::QueryResult;
 use serde::Deserialize;
 
+use crate::clock::Clock;
 use crate::domain::{Answer, MunicipalityCode, Role, RoundState, Status, SubmissionState};
 use crate::password;
 use crate::store::{self, reference, rounds, submissions, users, DbConnection};
@@ -149,6 +150,7 @@ pub fn load(conn: &mut DbConnection) -> QueryResult<DemoOutcome> {
 }
 
 fn create_users(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<Vec<DemoSignIn>> {
+    let now = Clock::system().now();
     let municipality = MunicipalityCode::parse(DEMO_MUNICIPALITY).map_err(|e| invalid(e.0))?;
     let mut sign_ins = Vec::new();
     for (role, email, name, municipal) in DEMO_USERS {
@@ -165,10 +167,11 @@ fn create_users(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<Vec<DemoSig
             },
             &hash,
             None,
+            now,
         )?;
         // The demo installation has one KKR, whose admin also keeps the installation's pages.
         if role == Role::Admin {
-            users::set_installation_admin(conn, user.id, true, None)?;
+            users::set_installation_admin(conn, user.id, true, None, now)?;
         }
         sign_ins.push(DemoSignIn {
             role,
@@ -180,6 +183,7 @@ fn create_users(conn: &mut DbConnection, kkr_id: i32) -> QueryResult<Vec<DemoSig
 }
 
 fn reset_passwords(conn: &mut DbConnection) -> QueryResult<Vec<DemoSignIn>> {
+    let now = Clock::system().now();
     let mut sign_ins = Vec::new();
     for (role, email, _, _) in DEMO_USERS {
         let Some((user, _)) = users::find_by_email(conn, email)? else {
@@ -187,7 +191,7 @@ fn reset_passwords(conn: &mut DbConnection) -> QueryResult<Vec<DemoSignIn>> {
         };
         let password = password::generate();
         let hash = password::hash(&password).map_err(|e| invalid(e.to_string()))?;
-        users::set_password_hash(conn, user.id, &hash, None)?;
+        users::set_password_hash(conn, user.id, &hash, None, now)?;
         sign_ins.push(DemoSignIn {
             role,
             email: email.to_owned(),
@@ -234,6 +238,7 @@ fn create_round_2016(
     records: &[RecommendationRecord],
     actor: i32,
 ) -> QueryResult<i32> {
+    let now = Clock::system().now();
     // The five-area set came in 2017, when refugees were added: 2016 had the first four.
     let focus_areas = focus_areas_of(records)
         .into_iter()
@@ -280,6 +285,7 @@ fn create_round_2016(
             focus_areas,
         },
         Some(actor),
+        now,
     )
 }
 
@@ -290,6 +296,7 @@ fn create_round_2017(
     round_2016: i32,
     actor: i32,
 ) -> QueryResult<i32> {
+    let now = Clock::system().now();
     let previous = rounds::recommendation_ids_by_code(conn, round_2016)?;
     let carried = |code: &str| previous.iter().find(|(c, _)| c == code).map(|(_, id)| *id);
     let focus_areas = focus_areas_of(records)
@@ -327,6 +334,7 @@ fn create_round_2017(
             focus_areas,
         },
         Some(actor),
+        now,
     )
 }
 
@@ -428,6 +436,7 @@ fn answer_round(
     admin: i32,
     editor: i32,
 ) -> QueryResult<()> {
+    let now = Clock::system().now();
     let content = rounds::load_content(conn, round_id)?.ok_or(diesel::result::Error::NotFound)?;
     let submitting: Vec<&crate::domain::Municipality> = content
         .municipalities
@@ -465,6 +474,7 @@ fn answer_round(
                 state: SubmissionState::Submitted,
             },
             admin,
+            now,
         )?;
     }
     for (d, code) in drafts.iter().enumerate() {
@@ -505,6 +515,7 @@ fn answer_round(
                 state: SubmissionState::Draft,
             },
             if d == 0 { editor } else { admin },
+            now,
         )?;
     }
     Ok(())

@@ -69,6 +69,7 @@ pub(super) fn add_user(
     name: Option<&str>,
     password_stdin: bool,
 ) -> Result<()> {
+    let now = crate::clock::Clock::system().now();
     // The same parsers as the web's invitation form: no line breaks or control characters
     // reach a stored address or name (and from there a mail header or a page).
     let email = crate::domain::account::EmailAddress::parse(email)
@@ -123,6 +124,7 @@ pub(super) fn add_user(
         },
         &hash,
         None,
+        now,
     )?;
     println!(
         "Created user {} ({}) with role {}.",
@@ -181,6 +183,7 @@ pub(super) fn flag_existing_admin(
     conn: &mut store::DbConnection,
     email: &str,
 ) -> Result<Option<String>> {
+    let now = crate::clock::Clock::system().now();
     let email = crate::domain::account::EmailAddress::parse(email)
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .into_string();
@@ -193,7 +196,7 @@ pub(super) fn flag_existing_admin(
             user.role.as_str()
         );
     }
-    let changed = users::set_installation_admin(conn, user.id, true, None)?;
+    let changed = users::set_installation_admin(conn, user.id, true, None, now)?;
     Ok(Some(if changed {
         format!("{email} is now an installation admin.\n")
     } else {
@@ -255,6 +258,7 @@ pub fn create_admin(
     public_url: &str,
     installation: bool,
 ) -> Result<CreatedAdmin> {
+    let now = crate::clock::Clock::system().now();
     let email = crate::domain::account::EmailAddress::parse(email)
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .into_string();
@@ -278,9 +282,10 @@ pub fn create_admin(
     };
     // The admin and the flag together, or neither.
     let invitation = store::write_tx(conn, |conn| {
-        let (user, invitation) = store::invitations::invite(conn, &new, &token, None, |_| None)?;
+        let (user, invitation) =
+            store::invitations::invite(conn, &new, &token, None, |_| None, now)?;
         if installation {
-            users::set_installation_admin(conn, user.id, true, None)?;
+            users::set_installation_admin(conn, user.id, true, None, now)?;
         }
         Ok::<_, diesel::result::Error>(invitation)
     })?;

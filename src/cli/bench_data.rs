@@ -32,6 +32,7 @@ pub enum BenchDataCommand {
 }
 
 pub(super) fn bench_data(database_url: &str, command: BenchDataCommand) -> Result<()> {
+    let now = crate::clock::Clock::system().now();
     let BenchDataCommand::National {
         years,
         first_year,
@@ -56,7 +57,7 @@ pub(super) fn bench_data(database_url: &str, command: BenchDataCommand) -> Resul
         open_as_drafts,
     };
     let hash = crate::password::hash(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let counts = store::bench_data::national(&mut conn, &params, &hash)?;
+    let counts = store::bench_data::national(&mut conn, &params, &hash, now)?;
     println!(
         "national: {} KKRs, {} municipalities, {} rounds, {} recommendations, {} forms, {} answers, {} users in {:.1} s (digest {:016x})",
         counts.kkrs,

@@ -78,7 +78,7 @@ pub(super) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 
 pub(super) fn export(conn: &mut store::DbConnection, args: ExportArgs) -> Result<()> {
     use crate::report::{agenda, sheets, Renderer};
-    let now = store::now();
+    let now = crate::clock::Clock::system().now();
     let reports_dir = args.reports_dir.as_deref();
     match args.command {
         ExportCommand::Attachment {

@@ -103,6 +103,7 @@ pub(super) fn peak_memory_kib() -> Option<u64> {
 /// Reads the file (bounded, before any database connection is taken), then checks and plans
 /// the import against the round and, without `--dry-run`, carries it out.
 pub(super) fn run_import(database_url: &str, command: ImportCommand) -> Result<()> {
+    let now = crate::clock::Clock::system().now();
     use crate::domain::import::{read_table, ImportFile, ReadFailure};
     use store::imports::{self, ImportFailure, Mode};
     let read = |path: &std::path::Path| -> Result<crate::domain::import::Table> {
@@ -128,7 +129,10 @@ pub(super) fn run_import(database_url: &str, command: ImportCommand) -> Result<(
                 .collect::<Vec<_>>()
                 .join("\n")
         ),
-        ImportFailure::Refused(reason) => anyhow::anyhow!("nothing was imported: {reason}"),
+        ImportFailure::Refused(reason) => anyhow::anyhow!(
+            "nothing was imported: {}",
+            crate::web::refusals::round_refusal_da(&reason)
+        ),
         ImportFailure::Links(refusal) => anyhow::anyhow!(
             "nothing was imported: {}",
             crate::views::link_refusal_da(refusal)
@@ -152,9 +156,10 @@ pub(super) fn run_import(database_url: &str, command: ImportCommand) -> Result<(
             let table = read(&file)?;
             let mut conn = connect()?;
             let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
-            let plan =
-                imports::import_recommendations(&mut conn, round, &table, from_round, mode, None)
-                    .map_err(|e| failed(e, round))?;
+            let plan = imports::import_recommendations(
+                &mut conn, round, &table, from_round, mode, None, now,
+            )
+            .map_err(|e| failed(e, round))?;
             (plan.lines(), dry_run)
         }
         ImportCommand::Answers {
@@ -181,7 +186,7 @@ pub(super) fn run_import(database_url: &str, command: ImportCommand) -> Result<(
                 None => None,
             };
             let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
-            let plan = imports::import_answers(conn, round, &table, mode, actor)
+            let plan = imports::import_answers(conn, round, &table, mode, actor, now)
                 .map_err(|e| failed(e, round))?;
             (plan.lines(), dry_run)
         }

@@ -45,7 +45,9 @@ pub enum RoundCommand {
 
 pub(super) fn change_error(e: store::rounds::ChangeError, round: i32) -> anyhow::Error {
     match e {
-        store::rounds::ChangeError::Refused(reason) => anyhow::anyhow!("{reason}"),
+        store::rounds::ChangeError::Refused(reason) => {
+            anyhow::anyhow!("{}", crate::web::refusals::round_refusal_da(&reason))
+        }
         store::rounds::ChangeError::NotFound => {
             anyhow::anyhow!("no round has the id {round}; see `trafiklys round list`")
         }
@@ -54,11 +56,12 @@ pub(super) fn change_error(e: store::rounds::ChangeError, round: i32) -> anyhow:
 }
 
 pub(super) fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Result<()> {
+    let now = crate::clock::Clock::system().now();
     use crate::domain::rounds::RoundSetup;
     use crate::domain::RoundState;
     use store::rounds;
     let step = |conn: &mut store::DbConnection, id: i32, to: RoundState| -> Result<()> {
-        rounds::change_state(conn, id, to, None).map_err(|e| change_error(e, id))?;
+        rounds::change_state(conn, id, to, None, now).map_err(|e| change_error(e, id))?;
         println!("Round {id} is now {}.", to.as_str());
         Ok(())
     };
@@ -101,6 +104,7 @@ pub(super) fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Re
                     from_previous,
                 },
                 None,
+                now,
             )
             .map_err(|e| change_error(e, 0))?;
             println!("{id}");
@@ -112,7 +116,7 @@ pub(super) fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Re
         RoundCommand::Deadline { id, deadline } => {
             let at = crate::domain::time::parse_deadline(&deadline)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            rounds::move_deadline(conn, id, at, None).map_err(|e| change_error(e, id))?;
+            rounds::move_deadline(conn, id, at, None, now).map_err(|e| change_error(e, id))?;
             println!(
                 "Round {id}'s deadline is now {}.",
                 crate::domain::time::danish_datetime(at)

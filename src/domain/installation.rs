@@ -4,7 +4,33 @@
 //! These pages belong to the installation, not to one KKR: on an installation shared by
 //! several KKRs, only an installation admin (an admin with the installation flag) edits them.
 
+use serde::{Deserialize, Serialize};
+
 use super::model::{Role, User};
+
+/// The statement's fields as the page shows and the edit form takes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    /// The public body responsible for the site.
+    pub organisation: String,
+    /// The site's address.
+    pub website: String,
+    /// `fuldt`, `delvist` or `ikke`: how far the site meets EN 301 549 / WCAG 2.1 AA.
+    pub compliance: String,
+    /// Content that is not accessible, and why (one item per line).
+    pub nonaccessible: String,
+    /// `selv`, `ekstern` or `anden`: who evaluated the site.
+    pub evaluation_method: String,
+    pub evaluation_description: String,
+    /// A link to an evaluation report; may be empty.
+    pub evaluation_report_url: String,
+    /// Written and telephone feedback: both are required by the rules.
+    pub contact_email: String,
+    pub contact_phone: String,
+    /// When the statement was first prepared, and last reviewed (YYYY-MM-DD).
+    pub prepared_on: String,
+    pub reviewed_on: String,
+}
 
 /// Whether `user` may edit the installation's pages: an admin whose account carries the
 /// installation flag (`installation_admin`, as stored).

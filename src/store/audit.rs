@@ -10,16 +10,15 @@ use serde::Serialize;
 use super::rows::AuditInsertForm;
 use super::schema::{audit_events, users};
 use super::DbConnection;
+use crate::domain::events::{Columns, Event};
 
-/// One change about to be recorded. `before` and `after` are JSON snapshots.
+/// One change about to be recorded: who made it (`None` for the command line or the system),
+/// the id of what it changed, and the event (see [`crate::domain::events`]).
 #[derive(Debug)]
-pub struct AuditEntry<'a> {
+pub struct AuditEntry {
     pub user_id: Option<i32>,
-    pub action: &'a str,
-    pub entity: &'a str,
     pub entity_id: String,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
+    pub event: Event,
 }
 
 /// A recorded change as a history page shows it.
@@ -34,34 +33,56 @@ pub struct AuditEvent {
     pub after: Option<String>,
 }
 
-pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>) -> QueryResult<()> {
-    record_all(conn, vec![entry])
+impl AuditEvent {
+    /// The typed event this row records; an error for a row no event type reads.
+    pub fn event(&self) -> Result<Event, serde_json::Error> {
+        Event::from_columns(
+            &self.entity,
+            &self.action,
+            self.before.as_deref(),
+            self.after.as_deref(),
+        )
+    }
+}
+
+/// Records one change, at `at` (the app clock's time).
+pub fn record(conn: &mut DbConnection, entry: AuditEntry, at: NaiveDateTime) -> QueryResult<()> {
+    record_all(conn, vec![entry], at)
 }
 
 /// Records several changes in one statement, in the order given (the order a history reads
 /// them back in).
-pub fn record_all(conn: &mut DbConnection, entries: Vec<AuditEntry<'_>>) -> QueryResult<()> {
+pub fn record_all(
+    conn: &mut DbConnection,
+    entries: Vec<AuditEntry>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     if entries.is_empty() {
         return Ok(());
     }
-    let at = super::now();
-    let texts: Vec<(Option<String>, Option<String>)> = entries
+    let columns: Vec<Columns> = entries
         .iter()
-        .map(|e| {
+        .map(|e| e.event.columns())
+        .collect::<Result<_, _>>()
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let texts: Vec<(Option<String>, Option<String>)> = columns
+        .iter()
+        .map(|c| {
             (
-                e.before.as_ref().map(|v| v.to_string()),
-                e.after.as_ref().map(|v| v.to_string()),
+                c.before.as_ref().map(|v| v.to_string()),
+                c.after.as_ref().map(|v| v.to_string()),
             )
         })
         .collect();
     let rows: Vec<AuditInsertForm<'_>> = entries
         .iter()
+        .zip(&columns)
         .zip(&texts)
-        .map(|(e, (before, after))| AuditInsertForm {
+        .map(|((e, c), (before, after))| AuditInsertForm {
             at,
             user_id: e.user_id,
-            action: e.action,
-            entity: e.entity,
+            action: &c.action,
+            entity: &c.entity,
             entity_id: &e.entity_id,
             before: before.as_deref(),
             after: after.as_deref(),

@@ -133,17 +133,19 @@ pub fn national(
     conn: &mut DbConnection,
     params: &NationalParams,
     password_hash: &str,
+    now: NaiveDateTime,
 ) -> Result<NationalCounts, BenchDataError> {
     if super::holds_rounds_or_users(conn)? {
         return Err(BenchDataError::NotEmpty);
     }
-    conn.transaction(|conn| generate(conn, params, password_hash))
+    conn.transaction(|conn| generate(conn, params, password_hash, now))
 }
 
 fn generate(
     conn: &mut DbConnection,
     params: &NationalParams,
     password_hash: &str,
+    now: NaiveDateTime,
 ) -> Result<NationalCounts, BenchDataError> {
     let mut rng = Rng(params.seed);
     let mut digest: u64 = 0xCBF2_9CE4_8422_2325;
@@ -153,7 +155,6 @@ fn generate(
         }
     };
     let kkrs = reference::list_kkrs(conn)?;
-    let now = super::now();
     let mut counts = NationalCounts {
         kkrs: kkrs.len(),
         municipalities: 0,
@@ -185,6 +186,7 @@ fn generate(
             ),
             password_hash,
             None,
+            now,
         )?;
         users::create_user(
             conn,
@@ -197,6 +199,7 @@ fn generate(
             ),
             password_hash,
             None,
+            now,
         )?;
         counts.users += 2;
         for m in &municipalities {
@@ -219,6 +222,7 @@ fn generate(
                     ),
                     password_hash,
                     None,
+                    now,
                 )?;
                 counts.users += 1;
             }
@@ -278,6 +282,7 @@ fn generate(
                     focus_areas,
                 },
                 Some(admin.id),
+                now,
             )?;
             counts.rounds += 1;
             let mut recs = rounds::recommendation_ids_by_code(conn, round_id)?;

@@ -1,13 +1,14 @@
 //! Groups of a KKR's municipalities: created, renamed, given members and removed by the KKR's
 //! admins; read by the dashboards to narrow a round to a group.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::rows::parse_code;
 use super::schema::{municipality_group_members as members, municipality_groups as groups};
 use super::{write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::group::Group;
 use crate::domain::MunicipalityCode;
 
@@ -51,11 +52,8 @@ fn set_members(
     Ok(())
 }
 
-fn codes_json(codes: &[MunicipalityCode]) -> serde_json::Value {
-    json!(codes
-        .iter()
-        .map(MunicipalityCode::as_str)
-        .collect::<Vec<_>>())
+fn codes_of(codes: &[MunicipalityCode]) -> Vec<String> {
+    codes.iter().map(|c| c.as_str().to_owned()).collect()
 }
 
 /// Creates a group with its members and an audit row; returns its id.
@@ -65,6 +63,7 @@ pub fn create(
     name: &str,
     codes: &[MunicipalityCode],
     actor: i32,
+    now: NaiveDateTime,
 ) -> Result<i32, GroupError> {
     write_tx(conn, |conn| {
         if name_taken(conn, kkr_id, name, None)? {
@@ -74,7 +73,7 @@ pub fn create(
             .values((
                 groups::kkr_id.eq(kkr_id),
                 groups::name.eq(name),
-                groups::created_at.eq(super::now()),
+                groups::created_at.eq(now),
             ))
             .returning(groups::id)
             .get_result(conn)?;
@@ -83,14 +82,16 @@ pub fn create(
             conn,
             AuditEntry {
                 user_id: Some(actor),
-                action: "create",
-                entity: "group",
                 entity_id: id.to_string(),
-                before: None,
-                after: Some(
-                    json!({ "kkr_id": kkr_id, "name": name, "members": codes_json(codes) }),
-                ),
+                event: Event::Group(ev::GroupEvent::Create {
+                    after: ev::GroupCreated {
+                        kkr_id,
+                        name: name.to_owned(),
+                        members: codes_of(codes),
+                    },
+                }),
             },
+            now,
         )?;
         Ok(id)
     })
@@ -103,6 +104,7 @@ pub fn update(
     name: &str,
     codes: &[MunicipalityCode],
     actor: i32,
+    now: NaiveDateTime,
 ) -> Result<(), GroupError> {
     write_tx(conn, |conn| {
         if name_taken(conn, group.kkr_id, name, Some(group.id))? {
@@ -116,12 +118,19 @@ pub fn update(
             conn,
             AuditEntry {
                 user_id: Some(actor),
-                action: "update",
-                entity: "group",
                 entity_id: group.id.to_string(),
-                before: Some(json!({ "name": group.name, "members": codes_json(&group.members) })),
-                after: Some(json!({ "name": name, "members": codes_json(codes) })),
+                event: Event::Group(ev::GroupEvent::Update {
+                    before: ev::Group {
+                        name: group.name.clone(),
+                        members: codes_of(&group.members),
+                    },
+                    after: ev::Group {
+                        name: name.to_owned(),
+                        members: codes_of(codes),
+                    },
+                }),
             },
+            now,
         )?;
         Ok(())
     })
@@ -129,7 +138,12 @@ pub fn update(
 
 /// Removes a group (a filter, not data: the answers are untouched), with an audit row that
 /// keeps its name and members.
-pub fn delete(conn: &mut DbConnection, group: &Group, actor: i32) -> QueryResult<()> {
+pub fn delete(
+    conn: &mut DbConnection,
+    group: &Group,
+    actor: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     write_tx(conn, |conn| {
         diesel::delete(members::table.filter(members::group_id.eq(group.id))).execute(conn)?;
         diesel::delete(groups::table.find(group.id)).execute(conn)?;
@@ -137,12 +151,15 @@ pub fn delete(conn: &mut DbConnection, group: &Group, actor: i32) -> QueryResult
             conn,
             AuditEntry {
                 user_id: Some(actor),
-                action: "delete",
-                entity: "group",
                 entity_id: group.id.to_string(),
-                before: Some(json!({ "name": group.name, "members": codes_json(&group.members) })),
-                after: None,
+                event: Event::Group(ev::GroupEvent::Delete {
+                    before: ev::Group {
+                        name: group.name.clone(),
+                        members: codes_of(&group.members),
+                    },
+                }),
             },
+            now,
         )
     })
 }

@@ -4,10 +4,10 @@
 //! round and planned (a dry run writes nothing); carried out, the plan runs in one transaction
 //! with its audit rows, all or nothing.
 
+use chrono::NaiveDateTime;
 use std::collections::HashSet;
 
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::reference::list_municipalities;
@@ -15,7 +15,9 @@ use super::rounds::{load_content, load_round_data, ChangeError};
 use super::rows::{AnswerInsertForm, SubmissionInsertForm};
 use super::schema::{answers, submissions};
 use super::{write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::import::{self, AnswerImportContext, AnswerPlan, ImportError, SetPlan, Table};
+use crate::domain::refusal::RoundRefusal;
 use crate::domain::rounds::{answers_are_importable, set_is_editable};
 use crate::domain::SubmissionState;
 
@@ -25,9 +27,9 @@ pub enum ImportFailure {
     /// What is wrong with the file, each error with its place.
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<ImportError>),
-    /// The round does not take this import now (a Danish reason).
-    #[error("{0}")]
-    Refused(String),
+    /// The round does not take this import now.
+    #[error("refused: {0:?}")]
+    Refused(RoundRefusal),
     /// The set's links to a previous round cannot be made.
     #[error("{0:?}")]
     Links(crate::domain::set_lineage::LinkRefusal),
@@ -49,7 +51,7 @@ impl From<ChangeError> for ImportFailure {
 
 impl From<crate::domain::InvalidValue> for ImportFailure {
     fn from(e: crate::domain::InvalidValue) -> Self {
-        ImportFailure::Refused(e.0)
+        ImportFailure::Refused(RoundRefusal::Invalid(e))
     }
 }
 
@@ -97,6 +99,7 @@ pub fn import_recommendations(
     from_round: Option<i32>,
     mode: Mode,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<SetPlan, ImportFailure> {
     let file_name = table.file_name();
     let plan = |conn: &mut DbConnection| -> Result<(SetPlan, Vec<_>), ImportFailure> {
@@ -134,16 +137,16 @@ pub fn import_recommendations(
                 conn,
                 AuditEntry {
                     user_id: actor,
-                    action: "import_recommendations",
-                    entity: "round",
                     entity_id: round_id.to_string(),
-                    before: None,
-                    after: Some(json!({
-                        "file": file_name,
-                        "plan": plan.lines(),
-                        "via": if actor.is_some() { "web" } else { "cli" },
-                    })),
+                    event: Event::Round(ev::RoundEvent::ImportRecommendations {
+                        after: ev::SetImported {
+                            file: file_name.to_owned(),
+                            plan: plan.lines(),
+                            via: ev::Via::of(actor),
+                        },
+                    }),
                 },
+                now,
             )?;
             Ok(plan)
         }),
@@ -159,6 +162,7 @@ pub fn import_answers(
     table: &Table,
     mode: Mode,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<AnswerPlan, ImportFailure> {
     let file_name = table.file_name();
     let plan = |conn: &mut DbConnection| {
@@ -180,7 +184,6 @@ pub fn import_answers(
         Mode::DryRun => plan(conn).map(|(plan, ..)| plan),
         Mode::Commit => write_tx(conn, |conn| {
             let (plan, parsed, data) = plan(conn)?;
-            let now = super::now();
             for m in &plan.municipalities {
                 let stored = data.submission_of(&m.code);
                 let mine: Vec<&import::ImportedAnswer> =
@@ -241,26 +244,18 @@ pub fn import_answers(
                             conn,
                             AuditEntry {
                                 user_id: actor,
-                                action: "answer",
-                                entity: "submission",
                                 entity_id: submission_id.to_string(),
-                                before: Some(json!({
-                                    "recommendation_id": a.recommendation_id,
-                                    "answer": before.map(|b| json!({
-                                        "status": b.status.map(|s| s.as_str()),
-                                        "comment": b.comment,
-                                        "carried": b.carried,
-                                    })),
-                                })),
-                                after: Some(json!({
-                                    "recommendation_id": a.recommendation_id,
-                                    "answer": {
-                                        "status": a.status.as_str(),
-                                        "comment": a.comment,
-                                        "carried": false,
-                                    },
-                                })),
+                                event: ev::SubmissionEvent::answer(
+                                    a.recommendation_id,
+                                    before.map(ev::AnswerValue::of),
+                                    Some(ev::AnswerValue {
+                                        status: Some(a.status),
+                                        comment: a.comment.clone(),
+                                        carried: false,
+                                    }),
+                                ),
                             },
+                            now,
                         )?;
                     }
                 }
@@ -268,34 +263,45 @@ pub fn import_answers(
                     conn,
                     AuditEntry {
                         user_id: actor,
-                        action: "submit",
-                        entity: "submission",
                         entity_id: submission_id.to_string(),
-                        before: stored
-                            .map(|s| json!({"state": s.state.as_str(), "version": s.version})),
-                        after: Some(json!({
-                            "state": SubmissionState::Submitted.as_str(),
-                            "version": stored.map_or(1, |s| s.version + 1),
-                            "imported_from": file_name,
-                        })),
+                        event: ev::SubmissionEvent::stored(
+                            true,
+                            stored.map(|s| ev::FormVersion {
+                                state: s.state,
+                                version: s.version,
+                                proposals: None,
+                                imported_from: None,
+                            }),
+                            ev::FormVersion {
+                                state: SubmissionState::Submitted,
+                                version: stored.map_or(1, |s| s.version + 1),
+                                proposals: None,
+                                imported_from: Some(file_name.to_owned()),
+                            },
+                        ),
                     },
+                    now,
                 )?;
             }
             audit::record(
                 conn,
                 AuditEntry {
                     user_id: actor,
-                    action: "import_answers",
-                    entity: "round",
                     entity_id: round_id.to_string(),
-                    before: None,
-                    after: Some(json!({
-                        "file": file_name,
-                        "rows": plan.rows,
-                        "municipalities": plan.municipalities.iter().map(|m| m.code.to_string()).collect::<Vec<_>>(),
-                        "via": if actor.is_some() { "web" } else { "cli" },
-                    })),
+                    event: Event::Round(ev::RoundEvent::ImportAnswers {
+                        after: ev::AnswersImported {
+                            file: file_name.to_owned(),
+                            rows: plan.rows,
+                            municipalities: plan
+                                .municipalities
+                                .iter()
+                                .map(|m| m.code.to_string())
+                                .collect(),
+                            via: ev::Via::of(actor),
+                        },
+                    }),
                 },
+                now,
             )?;
             Ok(plan)
         }),

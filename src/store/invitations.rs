@@ -7,13 +7,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rand::distributions::{Alphanumeric, DistString};
 use rand::rngs::OsRng;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::outbox::{self, NewMail};
 use super::schema::{invitations, users};
 use super::users::{self as user_store, Account, NewUser};
 use super::{tokens, write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::User;
 
 /// How long a link can be used.
@@ -143,24 +143,25 @@ pub fn invite(
     token: &str,
     actor: Option<i32>,
     compose: impl FnOnce(&Invitation) -> Option<NewMail>,
+    now: NaiveDateTime,
 ) -> QueryResult<(User, Invitation)> {
     write_tx(conn, |conn| {
-        let user = user_store::create_user(conn, new, "", actor)?;
-        let invitation = insert(conn, user.id, Purpose::Invite, token, actor, super::now())?;
+        let user = user_store::create_user(conn, new, "", actor, now)?;
+        let invitation = insert(conn, user.id, Purpose::Invite, token, actor, now)?;
         queue_mail(conn, user.id, &invitation, compose)?;
         audit::record(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "invite",
-                entity: "user",
                 entity_id: user.id.to_string(),
-                before: None,
-                after: Some(json!({
-                    "invitation_id": invitation.id,
-                    "expires_at": invitation.expires_at,
-                })),
+                event: Event::User(ev::UserEvent::Invite {
+                    after: ev::InvitationMade {
+                        invitation_id: invitation.id,
+                        expires_at: invitation.expires_at,
+                    },
+                }),
             },
+            now,
         )?;
         Ok((user, invitation))
     })
@@ -176,9 +177,9 @@ pub fn issue_reset(
     token: &str,
     actor: Option<i32>,
     compose: impl FnOnce(&Invitation) -> Option<NewMail>,
+    now: NaiveDateTime,
 ) -> QueryResult<Invitation> {
     write_tx(conn, |conn| {
-        let now = super::now();
         let had_password: bool = users::table
             .find(user_id)
             .select(users::password_hash.ne(""))
@@ -201,15 +202,15 @@ pub fn issue_reset(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "reset_password",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: None,
-                after: Some(json!({
-                    "invitation_id": invitation.id,
-                    "expires_at": invitation.expires_at,
-                })),
+                event: Event::User(ev::UserEvent::ResetPassword {
+                    after: ev::InvitationMade {
+                        invitation_id: invitation.id,
+                        expires_at: invitation.expires_at,
+                    },
+                }),
             },
+            now,
         )?;
         Ok(invitation)
     })
@@ -305,12 +306,18 @@ pub fn accept(
             conn,
             AuditEntry {
                 user_id: Some(account.user.id),
-                action: "accept_invitation",
-                entity: "user",
                 entity_id: account.user.id.to_string(),
-                before: Some(json!({ "name": account.user.name })),
-                after: Some(json!({ "invitation_id": invitation.id, "name": name })),
+                event: Event::User(ev::UserEvent::AcceptInvitation {
+                    before: ev::Named {
+                        name: account.user.name.clone(),
+                    },
+                    after: ev::Accepted {
+                        invitation_id: invitation.id,
+                        name: name.to_owned(),
+                    },
+                }),
             },
+            now,
         )?;
         let user =
             user_store::get_user(conn, account.user.id)?.ok_or(diesel::result::Error::NotFound)?;

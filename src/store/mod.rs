@@ -867,10 +867,10 @@ pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
     conn.batch_execute("SELECT 1")
 }
 
-/// The current time as stored: UTC, whole microseconds (what both backends keep).
-pub fn now() -> chrono::NaiveDateTime {
-    use chrono::SubsecRound;
-    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+/// A stored value that no longer parses (a state or role written by hand, say), as the
+/// database error diesel reports for it.
+pub(crate) fn stored_value(e: crate::domain::InvalidValue) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(Box::new(e))
 }
 
 #[cfg(test)]

@@ -8,11 +8,11 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::schema::{mail_outbox, reminder_recipients};
 use super::{write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 
 /// What a mail is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,10 +216,10 @@ pub fn record(
         if updated == 0 {
             return Ok(false);
         }
-        let (action, delivered, error) = match attempt {
-            Attempt::Sent => ("mail_sent", true, None),
-            Attempt::Retry { error, .. } => ("", false, Some(error)),
-            Attempt::GaveUp { error } => ("mail_failed", false, Some(error)),
+        let (recorded, delivered, error) = match attempt {
+            Attempt::Sent => (true, true, None),
+            Attempt::Retry { error, .. } => (false, false, Some(error)),
+            Attempt::GaveUp { error } => (true, false, Some(error)),
         };
         diesel::update(reminder_recipients::table.filter(reminder_recipients::outbox_id.eq(id)))
             .set((
@@ -227,7 +227,7 @@ pub fn record(
                 reminder_recipients::error.eq(error),
             ))
             .execute(conn)?;
-        if !action.is_empty() {
+        if recorded {
             let (kind, recipient, attempts): (String, String, i32) = mail_outbox::table
                 .find(id)
                 .select((
@@ -236,21 +236,24 @@ pub fn record(
                     mail_outbox::attempts,
                 ))
                 .get_result(conn)?;
+            let outcome = ev::MailOutcome {
+                kind,
+                recipient,
+                attempts,
+                error: error.map(|e| e.to_owned()),
+            };
             audit::record(
                 conn,
                 AuditEntry {
                     user_id: None,
-                    action,
-                    entity: "mail",
                     entity_id: id.to_string(),
-                    before: None,
-                    after: Some(json!({
-                        "kind": kind,
-                        "recipient": recipient,
-                        "attempts": attempts,
-                        "error": error,
-                    })),
+                    event: Event::Mail(if delivered {
+                        ev::MailEvent::MailSent { after: outcome }
+                    } else {
+                        ev::MailEvent::MailFailed { after: outcome }
+                    }),
                 },
+                now,
             )?;
         }
         Ok(true)

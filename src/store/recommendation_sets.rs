@@ -6,8 +6,8 @@
 //! Codes follow the order: after a change that moves anything, focus areas are numbered
 //! 1, 2, 3 … and each recommendation's code is "area.position" ("2.3").
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::{json, Value};
 
 use super::audit::{self, AuditEntry};
 use super::rounds::{get_round, ChangeError};
@@ -17,6 +17,8 @@ use super::set_edits::{
     checked_text, draft_round, record_edit, SavedRecommendation, SetEdit, SetError, SetRefusal,
 };
 use super::{write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
+use crate::domain::refusal::{End, RoundRefusal};
 use crate::domain::rounds::{
     recommendation_code, required_text, set_is_editable, TEXT_MAX_CHARS, TITLE_MAX_CHARS,
 };
@@ -28,24 +30,31 @@ pub enum Direction {
     Down,
 }
 
+impl Direction {
+    /// The end of the list a move this way cannot go past.
+    fn end(self) -> End {
+        match self {
+            Direction::Up => End::First,
+            Direction::Down => End::Last,
+        }
+    }
+}
+
 pub(super) fn record(
     conn: &mut DbConnection,
     round_id: i32,
     actor: Option<i32>,
-    action: &str,
-    before: Option<Value>,
-    after: Option<Value>,
+    event: ev::RoundEvent,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     audit::record(
         conn,
         AuditEntry {
             user_id: actor,
-            action,
-            entity: "round",
             entity_id: round_id.to_string(),
-            before,
-            after,
+            event: Event::Round(event),
         },
+        now,
     )
 }
 
@@ -111,14 +120,16 @@ pub(super) fn recommendation(
     Ok((rec, round_id))
 }
 
-pub(super) fn rec_json(rec: &RecRow) -> Value {
-    json!({
-        "id": rec.id,
-        "code": rec.code,
-        "text": rec.text,
-        "binding": rec.binding,
-        "carried_from": rec.carried_from,
-    })
+/// A recommendation as its audit event records it.
+pub(super) fn rec_state(rec: &RecRow) -> ev::Recommendation {
+    ev::Recommendation {
+        id: rec.id,
+        code: rec.code.clone(),
+        text: rec.text.clone(),
+        binding: rec.binding,
+        carried_from: rec.carried_from,
+        ..ev::Recommendation::default()
+    }
 }
 
 fn areas_of(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<AreaRow>> {
@@ -241,6 +252,7 @@ pub fn add_focus_area(
     round_id: i32,
     title: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, ChangeError> {
     write_tx(conn, |conn| {
         editable_round(conn, round_id)?;
@@ -250,9 +262,14 @@ pub fn add_focus_area(
             conn,
             round_id,
             actor,
-            "add_focus_area",
-            None,
-            Some(json!({"focus_area_id": id, "number": created.number, "title": created.title})),
+            ev::RoundEvent::AddFocusArea {
+                after: ev::FocusArea {
+                    focus_area_id: id,
+                    number: created.number,
+                    title: created.title.clone(),
+                },
+            },
+            now,
         )?;
         Ok(id)
     })
@@ -263,6 +280,7 @@ pub fn rename_focus_area(
     area_id: i32,
     title: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     write_tx(conn, |conn| {
         let before = area(conn, area_id)?;
@@ -275,9 +293,17 @@ pub fn rename_focus_area(
             conn,
             before.round_id,
             actor,
-            "rename_focus_area",
-            Some(json!({"focus_area_id": area_id, "title": before.title})),
-            Some(json!({"focus_area_id": area_id, "title": title})),
+            ev::RoundEvent::RenameFocusArea {
+                before: ev::FocusAreaTitle {
+                    focus_area_id: area_id,
+                    title: before.title.clone(),
+                },
+                after: ev::FocusAreaTitle {
+                    focus_area_id: area_id,
+                    title: title.clone(),
+                },
+            },
+            now,
         )?;
         Ok(())
     })
@@ -289,6 +315,7 @@ pub fn move_focus_area(
     area_id: i32,
     direction: Direction,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     write_tx(conn, |conn| {
         let moved = area(conn, area_id)?;
@@ -304,15 +331,10 @@ pub fn move_focus_area(
         }
         .and_then(|i| areas.get(i))
         .ok_or_else(|| {
-            ChangeError::Refused(format!(
-                "Indsatsområde {} står allerede {}.",
-                moved.number,
-                if direction == Direction::Up {
-                    "først"
-                } else {
-                    "sidst"
-                }
-            ))
+            ChangeError::Refused(RoundRefusal::AreaAtEnd {
+                number: moved.number,
+                end: direction.end(),
+            })
         })?;
         diesel::update(focus_areas::table.find(moved.id))
             .set(focus_areas::number.eq(-moved.id))
@@ -328,9 +350,18 @@ pub fn move_focus_area(
             conn,
             moved.round_id,
             actor,
-            "move_focus_area",
-            Some(json!({"focus_area_id": area_id, "number": moved.number, "title": moved.title})),
-            Some(json!({"focus_area_id": area_id, "number": other.number})),
+            ev::RoundEvent::MoveFocusArea {
+                before: ev::FocusArea {
+                    focus_area_id: area_id,
+                    number: moved.number,
+                    title: moved.title.clone(),
+                },
+                after: ev::FocusAreaNumber {
+                    focus_area_id: area_id,
+                    number: other.number,
+                },
+            },
+            now,
         )?;
         Ok(())
     })
@@ -341,15 +372,15 @@ pub fn delete_focus_area(
     conn: &mut DbConnection,
     area_id: i32,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     write_tx(conn, |conn| {
         let gone = area(conn, area_id)?;
         editable_round(conn, gone.round_id)?;
         if !rec_ids_of_area(conn, area_id)?.is_empty() {
-            return Err(ChangeError::Refused(format!(
-                "Indsatsområde {} har anbefalinger; flyt dem, eller lad dem udgå, før området slettes.",
-                gone.number
-            )));
+            return Err(ChangeError::Refused(RoundRefusal::AreaHasRecommendations {
+                number: gone.number,
+            }));
         }
         diesel::delete(focus_areas::table.find(area_id)).execute(conn)?;
         renumber(conn, gone.round_id)?;
@@ -357,9 +388,14 @@ pub fn delete_focus_area(
             conn,
             gone.round_id,
             actor,
-            "delete_focus_area",
-            Some(json!({"focus_area_id": area_id, "number": gone.number, "title": gone.title})),
-            None,
+            ev::RoundEvent::DeleteFocusArea {
+                before: ev::FocusArea {
+                    focus_area_id: area_id,
+                    number: gone.number,
+                    title: gone.title.clone(),
+                },
+            },
+            now,
         )?;
         Ok(())
     })
@@ -372,6 +408,7 @@ pub fn add_recommendation(
     text: &str,
     binding: bool,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, ChangeError> {
     write_tx(conn, |conn| {
         let target = area(conn, area_id)?;
@@ -394,9 +431,15 @@ pub fn add_recommendation(
             conn,
             target.round_id,
             actor,
-            "add_recommendation",
-            None,
-            Some(json!({"id": id, "code": code, "text": text, "binding": binding})),
+            ev::RoundEvent::AddRecommendation {
+                after: ev::AddedRecommendation {
+                    id,
+                    code: code.clone(),
+                    text: text.clone(),
+                    binding,
+                },
+            },
+            now,
         )?;
         Ok(id)
     })
@@ -410,6 +453,7 @@ pub fn update_recommendation(
     text: &str,
     binding: bool,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<Option<i32>, SetError> {
     write_tx(conn, |conn| {
         let (before, round_id) = recommendation(conn, rec_id)?;
@@ -429,9 +473,11 @@ pub fn update_recommendation(
             conn,
             round_id,
             actor,
-            "update_recommendation",
-            Some(rec_json(&before)),
-            Some(rec_json(&after)),
+            ev::RoundEvent::UpdateRecommendation {
+                before: rec_state(&before),
+                after: rec_state(&after),
+            },
+            now,
         )?;
         let edit = SetEdit::Reword {
             id: rec_id,
@@ -451,6 +497,7 @@ pub fn move_recommendation(
     rec_id: i32,
     direction: Direction,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     write_tx(conn, |conn| {
         let (rec, round_id) = recommendation(conn, rec_id)?;
@@ -466,15 +513,10 @@ pub fn move_recommendation(
         }
         .and_then(|i| ids.get(i).copied())
         .ok_or_else(|| {
-            ChangeError::Refused(format!(
-                "Anbefaling {} står allerede {} i sit indsatsområde.",
-                rec.code,
-                if direction == Direction::Up {
-                    "først"
-                } else {
-                    "sidst"
-                }
-            ))
+            ChangeError::Refused(RoundRefusal::RecommendationAtEnd {
+                code: rec.code.clone(),
+                end: direction.end(),
+            })
         })?;
         let (neighbour, _) = recommendation(conn, other)?;
         diesel::update(recommendations::table.find(rec_id))
@@ -492,9 +534,11 @@ pub fn move_recommendation(
             conn,
             round_id,
             actor,
-            "move_recommendation",
-            Some(rec_json(&rec)),
-            Some(rec_json(&after)),
+            ev::RoundEvent::MoveRecommendation {
+                before: rec_state(&rec),
+                after: rec_state(&after),
+            },
+            now,
         )?;
         Ok(())
     })
@@ -507,6 +551,7 @@ pub fn move_recommendation_to_area(
     rec_id: i32,
     area_id: i32,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<Option<i32>, SetError> {
     write_tx(conn, |conn| {
         let (rec, round_id) = recommendation(conn, rec_id)?;
@@ -527,15 +572,19 @@ pub fn move_recommendation_to_area(
             .execute(conn)?;
         renumber(conn, round_id)?;
         let (after, _) = recommendation(conn, rec_id)?;
-        let mut after_json = rec_json(&after);
-        after_json["to_focus_area"] = json!(target.title);
+        let moved = ev::Recommendation {
+            to_focus_area: Some(target.title.clone()),
+            ..rec_state(&after)
+        };
         record(
             conn,
             round_id,
             actor,
-            "move_recommendation",
-            Some(rec_json(&rec)),
-            Some(after_json),
+            ev::RoundEvent::MoveRecommendation {
+                before: rec_state(&rec),
+                after: moved,
+            },
+            now,
         )?;
         let edit = SetEdit::Move {
             id: rec_id,
@@ -573,6 +622,7 @@ pub fn retire_recommendation(
     conn: &mut DbConnection,
     rec_id: i32,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, SetError> {
     write_tx(conn, |conn| {
         let (rec, round_id) = recommendation(conn, rec_id)?;
@@ -588,15 +638,16 @@ pub fn retire_recommendation(
         .execute(conn)?;
         diesel::delete(recommendations::table.find(rec_id)).execute(conn)?;
         renumber(conn, round_id)?;
-        let mut before = rec_json(&rec);
-        before["merged_from"] = json!(saved.merged_from);
+        let before = ev::Recommendation {
+            merged_from: Some(saved.merged_from.clone()),
+            ..rec_state(&rec)
+        };
         record(
             conn,
             round_id,
             actor,
-            "retire_recommendation",
-            Some(before),
-            None,
+            ev::RoundEvent::RetireRecommendation { before },
+            now,
         )?;
         record_edit(conn, round_id, &SetEdit::Retire { saved })
     })
@@ -612,6 +663,7 @@ pub fn merge_recommendations(
     absorbed: i32,
     new_text: Option<&str>,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, SetError> {
     write_tx(conn, |conn| {
         let (keep, round_id) = recommendation(conn, kept)?;
@@ -666,15 +718,22 @@ pub fn merge_recommendations(
         }
         renumber(conn, round_id)?;
         let (after, _) = recommendation(conn, kept)?;
-        let mut after_json = rec_json(&after);
-        after_json["merged_from"] = json!(merged_into(conn, kept)?);
+        let merged = ev::Recommendation {
+            merged_from: Some(merged_into(conn, kept)?),
+            ..rec_state(&after)
+        };
         record(
             conn,
             round_id,
             actor,
-            "merge_recommendations",
-            Some(json!({"kept": rec_json(&keep), "absorbed": rec_json(&gone)})),
-            Some(after_json),
+            ev::RoundEvent::MergeRecommendations {
+                before: ev::MergedPair {
+                    kept: rec_state(&keep),
+                    absorbed: rec_state(&gone),
+                },
+                after: merged,
+            },
+            now,
         )?;
         let edit = SetEdit::Merge {
             kept,
@@ -765,9 +824,9 @@ pub(crate) fn apply_imported_set(
             continue;
         }
         if has_answers(conn, *id)? {
-            return Err(ChangeError::Refused(format!(
-                "Anbefaling {code} har svar i runden og kan ikke fjernes."
-            )));
+            return Err(ChangeError::Refused(
+                RoundRefusal::RecommendationHasAnswers { code: code.clone() },
+            ));
         }
         diesel::delete(
             recommendation_merges::table.filter(recommendation_merges::recommendation_id.eq(id)),

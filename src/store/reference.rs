@@ -1,5 +1,6 @@
 //! Reference data: the KKRs and the municipalities that belong to them.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rows::{MunicipalityInsertForm, MunicipalityRow};
@@ -81,6 +82,7 @@ pub fn set_council_name(
     code: &MunicipalityCode,
     council_name: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     super::write_tx(conn, |conn| {
         let before: String = municipalities::table
@@ -94,12 +96,19 @@ pub fn set_council_name(
             conn,
             super::audit::AuditEntry {
                 user_id: actor,
-                action: "set_council_name",
-                entity: "municipality",
                 entity_id: code.to_string(),
-                before: Some(serde_json::json!({ "council_name": before })),
-                after: Some(serde_json::json!({ "council_name": council_name })),
+                event: crate::domain::events::Event::Municipality(
+                    crate::domain::events::MunicipalityEvent::SetCouncilName {
+                        before: crate::domain::events::CouncilName {
+                            council_name: before,
+                        },
+                        after: crate::domain::events::CouncilName {
+                            council_name: council_name.to_owned(),
+                        },
+                    },
+                ),
             },
+            now,
         )
     })
 }

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::outbox::{self, MailKind, MailState, NewMail};
 use super::rows::parse_code;
 use super::schema::{mail_outbox, reminder_recipients, reminders, users};
 use super::{write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::mail_policy;
 use crate::domain::MunicipalityCode;
 
@@ -217,17 +217,17 @@ pub fn queue(
             conn,
             AuditEntry {
                 user_id: Some(sent_by),
-                action: "send_reminder",
-                entity: "round",
                 entity_id: round_id.to_string(),
-                before: None,
-                after: Some(json!({
-                    "reminder_id": id,
-                    "recipients": send.iter().map(|r| &r.email).collect::<Vec<_>>(),
-                    "skipped": skipped.iter().map(|s| &s.email).collect::<Vec<_>>(),
-                    "queued": send.len(),
-                })),
+                event: Event::Round(ev::RoundEvent::SendReminder {
+                    after: ev::ReminderQueued {
+                        reminder_id: id,
+                        recipients: send.iter().map(|r| r.email.clone()).collect(),
+                        skipped: skipped.iter().map(|s| s.email.clone()).collect(),
+                        queued: send.len(),
+                    },
+                }),
             },
+            now,
         )?;
         Ok(Queued {
             reminder_id: id,

@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::reference::municipalities_of_kkr;
@@ -12,6 +11,8 @@ use super::schema::{
     round_municipalities, round_versions, rounds, submissions,
 };
 use super::DbConnection;
+use crate::domain::events::{self as ev, Event};
+use crate::domain::refusal::RoundRefusal;
 use crate::domain::{
     danish_sort_key, FocusArea, Municipality, MunicipalityCode, Recommendation, Round,
     RoundContent, RoundData, RoundState,
@@ -209,6 +210,7 @@ pub fn insert_round(
     conn: &mut DbConnection,
     new: &NewRound,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<i32> {
     let round_id: i32 = diesel::insert_into(rounds::table)
         .values(RoundInsertForm {
@@ -263,22 +265,26 @@ pub fn insert_round(
         conn,
         AuditEntry {
             user_id: actor,
-            action: "create",
-            entity: "round",
             entity_id: round_id.to_string(),
-            before: None,
-            after: Some(json!({
-                "kkr_id": new.kkr_id,
-                "year": new.year,
-                "title": new.title,
-                "subject": new.subject,
-                "deadline": new.deadline,
-                "state": new.state.as_str(),
-                "participants": participants,
-                "focus_areas": new.focus_areas.len(),
-                "recommendations": new.focus_areas.iter().map(|a| a.recommendations.len()).sum::<usize>(),
-            })),
+            event: Event::Round(ev::RoundEvent::Create {
+                after: ev::RoundCreated {
+                    kkr_id: new.kkr_id,
+                    year: new.year,
+                    title: new.title.clone(),
+                    subject: new.subject.clone(),
+                    deadline: new.deadline,
+                    state: new.state,
+                    participants: participants.clone(),
+                    focus_areas: new.focus_areas.len(),
+                    recommendations: new
+                        .focus_areas
+                        .iter()
+                        .map(|a| a.recommendations.len())
+                        .sum(),
+                },
+            }),
         },
+        now,
     )?;
     Ok(round_id)
 }
@@ -301,6 +307,7 @@ pub fn set_deadline(
     round_id: i32,
     deadline: NaiveDateTime,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     super::write_tx(conn, |conn| {
         let before: NaiveDateTime = rounds::table
@@ -314,12 +321,13 @@ pub fn set_deadline(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "set_deadline",
-                entity: "round",
                 entity_id: round_id.to_string(),
-                before: Some(json!({ "deadline": before })),
-                after: Some(json!({ "deadline": deadline })),
+                event: Event::Round(ev::RoundEvent::SetDeadline {
+                    before: ev::Deadline { deadline: before },
+                    after: ev::Deadline { deadline },
+                }),
             },
+            now,
         )
     })
 }
@@ -330,6 +338,7 @@ pub fn set_state(
     round_id: i32,
     state: RoundState,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     super::write_tx(conn, |conn| {
         let before: String = rounds::table
@@ -343,12 +352,15 @@ pub fn set_state(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "set_state",
-                entity: "round",
                 entity_id: round_id.to_string(),
-                before: Some(json!({ "state": before })),
-                after: Some(json!({ "state": state.as_str() })),
+                event: Event::Round(ev::RoundEvent::SetState {
+                    before: ev::StateOf {
+                        state: RoundState::parse(&before).map_err(super::stored_value)?,
+                    },
+                    after: ev::StateOf { state },
+                }),
             },
+            now,
         )
     })
 }
@@ -440,8 +452,8 @@ pub fn analyse_round_reusing(
 /// nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
-    #[error("{0}")]
-    Refused(String),
+    #[error("refused: {0:?}")]
+    Refused(RoundRefusal),
     #[error("not found")]
     NotFound,
     #[error("database error: {0}")]
@@ -450,7 +462,7 @@ pub enum ChangeError {
 
 impl From<crate::domain::InvalidValue> for ChangeError {
     fn from(e: crate::domain::InvalidValue) -> Self {
-        ChangeError::Refused(e.0)
+        ChangeError::Refused(RoundRefusal::Invalid(e))
     }
 }
 
@@ -513,24 +525,27 @@ pub fn create_round(
     conn: &mut DbConnection,
     create: &CreateRound,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, ChangeError> {
     super::write_tx(conn, |conn| {
         let kkr_name =
             super::reference::kkr_name(conn, create.kkr_id)?.ok_or(ChangeError::NotFound)?;
         let year = create.setup.year;
         if find_round(conn, create.kkr_id, year)?.is_some() {
-            return Err(ChangeError::Refused(format!(
-                "{kkr_name} har allerede en statusrunde for {year}."
-            )));
+            return Err(ChangeError::Refused(RoundRefusal::YearTaken {
+                kkr_name,
+                year,
+            }));
         }
         if let Some(codes) = &create.participants {
             check_participants(conn, create.kkr_id, &kkr_name, codes)?;
         }
         let focus_areas = if create.from_previous {
             let previous = latest_round_before(conn, create.kkr_id, year)?.ok_or_else(|| {
-                ChangeError::Refused(format!(
-                    "{kkr_name} har ingen statusrunde før {year} at starte fra. Opret runden uden «Start fra sidste år», og tilføj anbefalingerne."
-                ))
+                ChangeError::Refused(RoundRefusal::NoEarlierRound {
+                    kkr_name: kkr_name.clone(),
+                    year,
+                })
             })?;
             let content = load_content(conn, previous.id)?.ok_or(ChangeError::NotFound)?;
             content
@@ -566,6 +581,7 @@ pub fn create_round(
                 focus_areas,
             },
             actor,
+            now,
         )?;
         Ok(id)
     })
@@ -578,16 +594,15 @@ fn check_participants(
     codes: &[MunicipalityCode],
 ) -> Result<(), ChangeError> {
     if codes.is_empty() {
-        return Err(ChangeError::Refused(
-            "Vælg mindst én kommune, der deltager i runden.".into(),
-        ));
+        return Err(ChangeError::Refused(RoundRefusal::NoParticipants));
     }
     let of_kkr = municipalities_of_kkr(conn, kkr_id)?;
     for code in codes {
         if !of_kkr.iter().any(|m| &m.code == code) {
-            return Err(ChangeError::Refused(format!(
-                "Kommune {code} hører ikke til {kkr_name}."
-            )));
+            return Err(ChangeError::Refused(RoundRefusal::NotOfKkr {
+                code: code.clone(),
+                kkr_name: kkr_name.to_owned(),
+            }));
         }
     }
     Ok(())
@@ -600,6 +615,7 @@ pub fn change_state(
     round_id: i32,
     to: RoundState,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
         let content = load_content(conn, round_id)?.ok_or(ChangeError::NotFound)?;
@@ -613,7 +629,7 @@ pub fn change_state(
                 .count(),
         };
         crate::domain::rounds::check_transition(content.round.state, to, facts)?;
-        set_state(conn, round_id, to, actor)?;
+        set_state(conn, round_id, to, actor, now)?;
         Ok(())
     })
 }
@@ -624,11 +640,12 @@ pub fn move_deadline(
     round_id: i32,
     deadline: NaiveDateTime,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
         let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
         crate::domain::rounds::deadline_is_movable(round.state)?;
-        set_deadline(conn, round_id, deadline, actor)?;
+        set_deadline(conn, round_id, deadline, actor, now)?;
         Ok(())
     })
 }
@@ -640,6 +657,7 @@ pub fn set_participants(
     round_id: i32,
     codes: &[MunicipalityCode],
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
         let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
@@ -659,9 +677,9 @@ pub fn set_participants(
                 .find(code)
                 .select(municipalities::name)
                 .get_result(conn)?;
-            return Err(ChangeError::Refused(format!(
-                "{name} har allerede et skema i runden og kan ikke tages ud."
-            )));
+            return Err(ChangeError::Refused(RoundRefusal::HasForm {
+                municipality: name,
+            }));
         }
         diesel::delete(
             round_municipalities::table.filter(round_municipalities::round_id.eq(round_id)),
@@ -679,12 +697,17 @@ pub fn set_participants(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "set_participants",
-                entity: "round",
                 entity_id: round_id.to_string(),
-                before: Some(json!({ "participants": before })),
-                after: Some(json!({ "participants": after })),
+                event: Event::Round(ev::RoundEvent::SetParticipants {
+                    before: ev::Participants {
+                        participants: before,
+                    },
+                    after: ev::Participants {
+                        participants: after,
+                    },
+                }),
             },
+            now,
         )?;
         Ok(())
     })
@@ -772,6 +795,7 @@ pub fn adopt_proposal(
     submission_id: i32,
     title: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<i32, ChangeError> {
     super::write_tx(conn, |conn| {
         let (round_id, code): (i32, String) = submissions::table
@@ -782,10 +806,10 @@ pub fn adopt_proposal(
             .ok_or(ChangeError::NotFound)?;
         let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
         let draft = next_draft(conn, &round)?.ok_or_else(|| {
-            ChangeError::Refused(format!(
-                "{} har ingen runde under forberedelse efter {}. Opret næste års runde først.",
-                round.kkr_name, round.year
-            ))
+            ChangeError::Refused(RoundRefusal::NoDraftAfter {
+                kkr_name: round.kkr_name.clone(),
+                year: round.year,
+            })
         })?;
         let area_id = super::recommendation_sets::insert_focus_area(
             conn,
@@ -797,17 +821,17 @@ pub fn adopt_proposal(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "adopt_proposal",
-                entity: "round",
                 entity_id: draft.id.to_string(),
-                before: None,
-                after: Some(json!({
-                    "focus_area_id": area_id,
-                    "title": title,
-                    "proposed_in_round": round_id,
-                    "proposed_by": code,
-                })),
+                event: Event::Round(ev::RoundEvent::AdoptProposal {
+                    after: ev::AdoptedProposal {
+                        focus_area_id: area_id,
+                        title: title.to_owned(),
+                        proposed_in_round: round_id,
+                        proposed_by: code,
+                    },
+                }),
             },
+            now,
         )?;
         Ok(draft.id)
     })
@@ -918,6 +942,7 @@ pub fn set_cooperation_start_year(
     round_id: i32,
     year: Option<i32>,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
         let before: Option<i32> = rounds::table
@@ -933,12 +958,13 @@ pub fn set_cooperation_start_year(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "set_cooperation_start_year",
-                entity: "round",
                 entity_id: round_id.to_string(),
-                before: Some(json!({ "year": before })),
-                after: Some(json!({ "year": year })),
+                event: Event::Round(ev::RoundEvent::SetCooperationStartYear {
+                    before: ev::StartYear { year: before },
+                    after: ev::StartYear { year },
+                }),
             },
+            now,
         )?;
         Ok(())
     })

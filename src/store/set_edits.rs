@@ -6,16 +6,17 @@
 //!
 //! Refusals are `SetRefusal` values; the pages say them in Danish.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::recommendation_sets::{
-    area_round, merged_into, place, rec_json, recommendation, record, renumber, RecRow,
+    area_round, merged_into, place, rec_state, recommendation, record, renumber, RecRow,
 };
 use super::rounds::{get_round, ChangeError};
 use super::schema::{recommendation_merges, recommendations, set_edits};
 use super::{write_tx, DbConnection};
+use crate::domain::events as ev;
 use crate::domain::rounds::TEXT_MAX_CHARS;
 use crate::domain::RoundState;
 
@@ -290,7 +291,8 @@ fn reinsert(conn: &mut DbConnection, saved: &SavedRecommendation) -> Result<i32,
 }
 
 /// What undoing did, for the audit row: the action and the state before and after.
-type Undone = (&'static str, serde_json::Value, serde_json::Value);
+/// The event an undo records.
+type Undone = ev::RoundEvent;
 
 fn undo_reword(conn: &mut DbConnection, round_id: i32, edit: &SetEdit) -> Result<Undone, SetError> {
     let SetEdit::Reword {
@@ -316,11 +318,10 @@ fn undo_reword(conn: &mut DbConnection, round_id: i32, edit: &SetEdit) -> Result
         ))
         .execute(conn)?;
     let (after, _) = recommendation(conn, *id)?;
-    Ok((
-        "undo_update_recommendation",
-        rec_json(&rec),
-        rec_json(&after),
-    ))
+    Ok(ev::RoundEvent::UndoUpdateRecommendation {
+        before: rec_state(&rec),
+        after: rec_state(&after),
+    })
 }
 
 fn undo_move(conn: &mut DbConnection, round_id: i32, edit: &SetEdit) -> Result<Undone, SetError> {
@@ -356,7 +357,10 @@ fn undo_move(conn: &mut DbConnection, round_id: i32, edit: &SetEdit) -> Result<U
     place(conn, *from_area, *id, *from_position)?;
     renumber(conn, round_id)?;
     let (after, _) = recommendation(conn, *id)?;
-    Ok(("undo_move_recommendation", rec_json(&rec), rec_json(&after)))
+    Ok(ev::RoundEvent::UndoMoveRecommendation {
+        before: rec_state(&rec),
+        after: rec_state(&after),
+    })
 }
 
 fn undo_retire(
@@ -376,13 +380,15 @@ fn undo_retire(
     saved.id = reinsert(conn, saved)?;
     renumber(conn, round_id)?;
     let (after, _) = recommendation(conn, saved.id)?;
-    let mut after = rec_json(&after);
-    after["merged_from"] = json!(saved.merged_from);
-    Ok((
-        "reinstate_recommendation",
-        json!({"code": saved.code}),
-        after,
-    ))
+    Ok(ev::RoundEvent::ReinstateRecommendation {
+        before: ev::CodeOnly {
+            code: saved.code.clone(),
+        },
+        after: ev::Recommendation {
+            merged_from: Some(saved.merged_from.clone()),
+            ..rec_state(&after)
+        },
+    })
 }
 
 fn undo_merge(
@@ -416,7 +422,7 @@ fn undo_merge(
         }
         .into());
     }
-    let before = rec_json(&keep);
+    let before = rec_state(&keep);
     for link in added_links.iter() {
         diesel::delete(recommendation_merges::table.find((*kept, *link))).execute(conn)?;
     }
@@ -429,11 +435,13 @@ fn undo_merge(
     renumber(conn, round_id)?;
     let (kept_after, _) = recommendation(conn, *kept)?;
     let (absorbed_after, _) = recommendation(conn, absorbed.id)?;
-    Ok((
-        "split_recommendations",
+    Ok(ev::RoundEvent::SplitRecommendations {
         before,
-        json!({"kept": rec_json(&kept_after), "absorbed": rec_json(&absorbed_after)}),
-    ))
+        after: ev::MergedPair {
+            kept: rec_state(&kept_after),
+            absorbed: rec_state(&absorbed_after),
+        },
+    })
 }
 
 /// Undoes a recorded change of a draft round's set, exactly: the set is as it was before the
@@ -445,6 +453,7 @@ pub fn undo(
     round_id: i32,
     edit_id: i32,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> Result<SetEdit, SetError> {
     write_tx(conn, |conn| {
         let (owner, text, undone): (i32, String, bool) = set_edits::table
@@ -461,7 +470,7 @@ pub fn undo(
             return Err(SetRefusal::AlreadyUndone.into());
         }
         let mut edit = parse(edit_id, &text, undone)?.edit;
-        let (action, before, after) = match edit {
+        let event = match edit {
             SetEdit::Reword { .. } => undo_reword(conn, round_id, &edit)?,
             SetEdit::Move { .. } => undo_move(conn, round_id, &edit)?,
             SetEdit::Retire { .. } => undo_retire(conn, round_id, &mut edit)?,
@@ -473,7 +482,7 @@ pub fn undo(
         diesel::update(set_edits::table.find(edit_id))
             .set((set_edits::undone.eq(true), set_edits::edit.eq(stored)))
             .execute(conn)?;
-        record(conn, round_id, actor, action, Some(before), Some(after))?;
+        record(conn, round_id, actor, event, now)?;
         Ok(edit)
     })
 }

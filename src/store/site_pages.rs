@@ -10,6 +10,7 @@ use serde_json::json;
 use super::audit::{self, AuditEntry};
 use super::schema::site_pages;
 use super::{write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 
 /// The contact page's fields (a field left out of a form is empty).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,12 +77,12 @@ fn save<T: Serialize + DeserializeOwned>(
     page: &'static str,
     content: &T,
     actor_id: i32,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     let text = serde_json::to_string(content)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     write_tx(conn, |conn| {
         let before = get::<T>(conn, page)?;
-        let now = super::now();
         let values = (
             site_pages::content.eq(&text),
             site_pages::updated_at.eq(now),
@@ -100,12 +101,13 @@ fn save<T: Serialize + DeserializeOwned>(
             conn,
             AuditEntry {
                 user_id: Some(actor_id),
-                action: "update",
-                entity: "site_page",
                 entity_id: page.into(),
-                before: before.map(|b| json!(b.content)),
-                after: Some(json!(content)),
+                event: Event::SitePage(ev::SitePageEvent::Update {
+                    before: before.map(|b| json!(b.content)),
+                    after: json!(content),
+                }),
             },
+            now,
         )
     })
 }
@@ -115,8 +117,13 @@ pub fn contact(conn: &mut DbConnection) -> QueryResult<Option<Stored<Contact>>> 
     get(conn, CONTACT)
 }
 
-pub fn save_contact(conn: &mut DbConnection, contact: &Contact, actor_id: i32) -> QueryResult<()> {
-    save(conn, CONTACT, contact, actor_id)
+pub fn save_contact(
+    conn: &mut DbConnection,
+    contact: &Contact,
+    actor_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    save(conn, CONTACT, contact, actor_id, now)
 }
 
 /// The privacy notice, if an installation admin has written it.
@@ -124,6 +131,11 @@ pub fn privacy(conn: &mut DbConnection) -> QueryResult<Option<Stored<Privacy>>> 
     get(conn, PRIVACY)
 }
 
-pub fn save_privacy(conn: &mut DbConnection, privacy: &Privacy, actor_id: i32) -> QueryResult<()> {
-    save(conn, PRIVACY, privacy, actor_id)
+pub fn save_privacy(
+    conn: &mut DbConnection,
+    privacy: &Privacy,
+    actor_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    save(conn, PRIVACY, privacy, actor_id, now)
 }

@@ -3,13 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use super::audit::{self, AuditEntry};
 use super::schema::{attachment_snapshots, users};
 use super::{write_tx, DbConnection};
-use crate::domain::snapshot_diff::{Logged, LoggedEntry};
-use crate::domain::{MunicipalityCode, SubmissionState};
+use crate::domain::events::{self as ev, Event};
+use crate::domain::snapshot_diff::Logged;
+use crate::domain::MunicipalityCode;
 
 /// A snapshot as the municipality page lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable)]
@@ -33,6 +33,7 @@ pub fn save(
     pdf: &[u8],
     data: &str,
     actor: i32,
+    now: NaiveDateTime,
 ) -> QueryResult<Option<i32>> {
     write_tx(conn, |conn| {
         let existing: i64 = attachment_snapshots::table
@@ -48,7 +49,7 @@ pub fn save(
             .values((
                 attachment_snapshots::round_id.eq(round_id),
                 attachment_snapshots::municipality_code.eq(code.as_str()),
-                attachment_snapshots::created_at.eq(super::now()),
+                attachment_snapshots::created_at.eq(now),
                 attachment_snapshots::created_by.eq(actor),
                 attachment_snapshots::pdf.eq(pdf),
                 attachment_snapshots::data.eq(data),
@@ -59,12 +60,15 @@ pub fn save(
             conn,
             AuditEntry {
                 user_id: Some(actor),
-                action: "snapshot",
-                entity: "attachment",
                 entity_id: format!("{round_id}/{code}"),
-                before: None,
-                after: Some(json!({ "snapshot_id": id, "bytes": pdf.len() })),
+                event: Event::Attachment(ev::AttachmentEvent::Snapshot {
+                    after: ev::SnapshotStored {
+                        snapshot_id: id,
+                        bytes: pdf.len(),
+                    },
+                }),
             },
+            now,
         )?;
         Ok(Some(id))
     })
@@ -168,76 +172,13 @@ pub fn change_log(
     Ok(events.into_iter().filter_map(logged).collect())
 }
 
-/// What an audit entry changed, read from the JSON its store function wrote; `None` for
-/// entries that change nothing an attachment shows.
+/// What an audit entry changed of an attachment (see `Event::logged_entry`); `None` for
+/// entries that change nothing an attachment shows, and for a row no event type reads.
 fn logged(event: audit::AuditEvent) -> Option<Logged> {
-    let parse = |text: &Option<String>| {
-        text.as_deref()
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
-            .unwrap_or(Value::Null)
-    };
-    let (before, after) = (parse(&event.before), parse(&event.after));
-    let entry = match (event.entity.as_str(), event.action.as_str()) {
-        ("submission", "answer") => {
-            let id = after.get("recommendation_id")?.as_i64()?;
-            let field = |side: &Value, key: &str| {
-                side.get("answer")
-                    .and_then(|a| a.get(key))
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned()
-            };
-            LoggedEntry::Answer {
-                recommendation_id: i32::try_from(id).ok()?,
-                status_changed: field(&before, "status") != field(&after, "status"),
-                comment_changed: field(&before, "comment") != field(&after, "comment"),
-            }
-        }
-        ("submission", _) => LoggedEntry::Submission {
-            submitted: after.get("state")?.as_str()? == SubmissionState::Submitted.as_str(),
-        },
-        ("round", "import_recommendations") => LoggedEntry::Recommendations {
-            ids: Vec::new(),
-            whole_set: true,
-            created: None,
-        },
-        ("round", action) if action.contains("recommendation") => {
-            let mut ids = Vec::new();
-            recommendation_ids(&before, &mut ids);
-            recommendation_ids(&after, &mut ids);
-            // An added recommendation is the entry's `after` with no `before`.
-            let created = (action == "add_recommendation")
-                .then(|| after.get("id").and_then(Value::as_i64))
-                .flatten()
-                .and_then(|id| i32::try_from(id).ok());
-            LoggedEntry::Recommendations {
-                ids,
-                whole_set: false,
-                created,
-            }
-        }
-        _ => return None,
-    };
+    let entry = event.event().ok()?.logged_entry()?;
     Some(Logged {
         at: event.at,
         by: event.user_name,
         entry,
     })
-}
-
-/// Every `"id"` in a recommendation change's JSON: the recommendation itself and, for a
-/// merge, both recommendations (focus areas are named by `"focus_area_id"`).
-fn recommendation_ids(value: &Value, ids: &mut Vec<i32>) {
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map {
-                match inner.as_i64().and_then(|n| i32::try_from(n).ok()) {
-                    Some(id) if key == "id" => ids.push(id),
-                    _ => recommendation_ids(inner, ids),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| recommendation_ids(i, ids)),
-        _ => {}
-    }
 }

@@ -3,36 +3,14 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Serialize;
 
 use super::audit::{self, AuditEntry};
 use super::schema::accessibility_statement as st;
 use super::{write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 
-/// The statement's fields as the page shows and the edit form takes them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Statement {
-    /// The public body responsible for the site.
-    pub organisation: String,
-    /// The site's address.
-    pub website: String,
-    /// `fuldt`, `delvist` or `ikke`: how far the site meets EN 301 549 / WCAG 2.1 AA.
-    pub compliance: String,
-    /// Content that is not accessible, and why (one item per line).
-    pub nonaccessible: String,
-    /// `selv`, `ekstern` or `anden`: who evaluated the site.
-    pub evaluation_method: String,
-    pub evaluation_description: String,
-    /// A link to an evaluation report; may be empty.
-    pub evaluation_report_url: String,
-    /// Written and telephone feedback: both are required by the rules.
-    pub contact_email: String,
-    pub contact_phone: String,
-    /// When the statement was first prepared, and last reviewed (YYYY-MM-DD).
-    pub prepared_on: String,
-    pub reviewed_on: String,
-}
+pub use crate::domain::installation::Statement;
 
 /// The stored statement with who last changed it.
 #[derive(Debug, Clone, Serialize)]
@@ -95,10 +73,14 @@ pub fn get(conn: &mut DbConnection) -> QueryResult<Option<StoredStatement>> {
 }
 
 /// Writes the statement (a first save inserts it) and its audit row, in one transaction.
-pub fn save(conn: &mut DbConnection, statement: &Statement, actor_id: i32) -> QueryResult<()> {
+pub fn save(
+    conn: &mut DbConnection,
+    statement: &Statement,
+    actor_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     write_tx(conn, |conn| {
         let before = get(conn)?.map(|s| s.statement);
-        let now = super::now();
         let values = (
             st::organisation.eq(&statement.organisation),
             st::website.eq(&statement.website),
@@ -127,12 +109,13 @@ pub fn save(conn: &mut DbConnection, statement: &Statement, actor_id: i32) -> Qu
             conn,
             AuditEntry {
                 user_id: Some(actor_id),
-                action: "update",
-                entity: "accessibility_statement",
                 entity_id: "1".into(),
-                before: before.map(|b| json!(b)),
-                after: Some(json!(statement)),
+                event: Event::AccessibilityStatement(ev::StatementEvent::Update {
+                    before,
+                    after: statement.clone(),
+                }),
             },
+            now,
         )
     })
 }

@@ -1,7 +1,7 @@
 //! Submissions: a municipality's form for a round, and every change to it.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::{json, Value};
 use std::collections::HashMap;
 
 use super::audit::{self, AuditEntry};
@@ -9,6 +9,7 @@ use super::rows::*;
 use super::schema::{answers, submissions, users};
 use super::{write_tx, DbConnection};
 use crate::domain::access::{self, Refusal};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::lineage::{self, PreviousAnswer};
 use crate::domain::{Answer, MunicipalityCode, Submission, SubmissionState, User};
 
@@ -123,17 +124,6 @@ fn conflict(
         .ok_or(diesel::result::Error::NotFound)
 }
 
-fn answer_json(answer: Option<&Answer>) -> Value {
-    match answer {
-        Some(a) => json!({
-            "status": a.status.map(|s| s.as_str()),
-            "comment": a.comment,
-            "carried": a.carried,
-        }),
-        None => Value::Null,
-    }
-}
-
 /// Stores a form as given (demo data, imports, test set-up), in one transaction: checks the
 /// version, replaces the answers, bumps the version and writes an audit row per changed
 /// answer and one for the submission. The round's rules are not applied: a user's save goes
@@ -142,8 +132,11 @@ pub fn save(
     conn: &mut DbConnection,
     save: &SaveSubmission,
     actor_id: i32,
+    now: NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
-    write_tx(conn, |conn| save_in_tx(conn, save, actor_id, None, None))
+    write_tx(conn, |conn| {
+        save_in_tx(conn, save, actor_id, None, None, now)
+    })
 }
 
 /// A user's save of the form: like [`save`], and in the same transaction the round's rules
@@ -157,7 +150,7 @@ pub fn save_form(
     now: chrono::NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
     write_tx(conn, |conn| {
-        save_in_tx(conn, save, user.id, Some((user, now)), None)
+        save_in_tx(conn, save, user.id, Some(user), None, now)
     })
 }
 
@@ -175,18 +168,19 @@ pub fn save_form_in_tx(
     now: chrono::NaiveDateTime,
     stored: Option<&Submission>,
 ) -> QueryResult<SaveOutcome> {
-    save_in_tx(conn, save, user.id, Some((user, now)), stored)
+    save_in_tx(conn, save, user.id, Some(user), stored, now)
 }
 
 fn save_in_tx(
     conn: &mut DbConnection,
     save: &SaveSubmission,
     actor_id: i32,
-    rules_for: Option<(&User, chrono::NaiveDateTime)>,
+    rules_for: Option<&User>,
     known: Option<&Submission>,
+    now: NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
     let existing = read_submission(conn, save.round_id, &save.municipality_code, false, known)?;
-    if let Some((user, now)) = rules_for {
+    if let Some(user) = rules_for {
         let round = super::rounds::get_round(conn, save.round_id)?
             .ok_or(diesel::result::Error::NotFound)?;
         if let Some(refusal) = access::save_refusal(user, &round, existing.as_ref(), now) {
@@ -198,7 +192,6 @@ fn save_in_tx(
         // As stored, with the names of who saved it.
         return conflict(conn, save.round_id, &save.municipality_code);
     }
-    let now = super::now();
     let submitted = save.state == SubmissionState::Submitted;
     let (submitted_at, submitted_by) = if submitted {
         (Some(now), Some(actor_id))
@@ -296,39 +289,45 @@ fn save_in_tx(
     ids.sort_unstable();
     ids.dedup();
     let entity_id = submission_id.to_string();
-    let mut entries: Vec<AuditEntry<'_>> = ids
+    let mut entries: Vec<AuditEntry> = ids
         .into_iter()
         .filter_map(|id| {
             let after = save.answers.iter().find(|a| a.recommendation_id == id);
             (before(id) != after).then(|| AuditEntry {
                 user_id: Some(actor_id),
-                action: "answer",
-                entity: "submission",
                 entity_id: entity_id.clone(),
-                before: Some(json!({"recommendation_id": id, "answer": answer_json(before(id))})),
-                after: Some(json!({"recommendation_id": id, "answer": answer_json(after)})),
+                event: ev::SubmissionEvent::answer(
+                    id,
+                    before(id).map(ev::AnswerValue::of),
+                    after.map(ev::AnswerValue::of),
+                ),
             })
         })
         .collect();
     entries.push(AuditEntry {
         user_id: Some(actor_id),
-        action: if submitted { "submit" } else { "save" },
-        entity: "submission",
         entity_id,
-        before: existing.as_ref().map(
-            |s| json!({"state": s.state.as_str(), "version": s.version, "proposals": s.proposals}),
+        event: ev::SubmissionEvent::stored(
+            submitted,
+            existing.as_ref().map(|s| ev::FormVersion {
+                state: s.state,
+                version: s.version,
+                proposals: Some(s.proposals.clone()),
+                imported_from: None,
+            }),
+            ev::FormVersion {
+                state: save.state,
+                version: current_version + 1,
+                proposals: Some(save.proposals.clone()),
+                imported_from: None,
+            },
         ),
-        after: Some(json!({
-            "state": save.state.as_str(),
-            "version": current_version + 1,
-            "proposals": save.proposals,
-        })),
     });
-    audit::record_all(conn, entries)?;
+    audit::record_all(conn, entries, now)?;
 
     // The form as it is now stored, without reading it back.
     let actor_name = match rules_for {
-        Some((user, _)) => Some(user.name.clone()),
+        Some(user) => Some(user.name.clone()),
         None => user_names(conn, [actor_id])?.remove(&actor_id),
     };
     let mut answers = save.answers.clone();
@@ -383,9 +382,9 @@ pub fn reopen(
         if existing.version != base_version {
             return Ok(SaveOutcome::Conflict(existing));
         }
-        let (action, reason, reopened) = match how {
-            Reopening::Withdraw => ("withdraw", None, false),
-            Reopening::Reopen { reason } => ("reopen", Some(reason.as_str()), true),
+        let (withdrawn, reason, reopened) = match how {
+            Reopening::Withdraw => (true, None, false),
+            Reopening::Reopen { reason } => (false, Some(reason.as_str()), true),
         };
         let changed = diesel::update(
             submissions::table
@@ -398,7 +397,7 @@ pub fn reopen(
             submissions::submitted_at.eq(None::<chrono::NaiveDateTime>),
             submissions::submitted_by.eq(None::<i32>),
             submissions::version.eq(submissions::version + 1),
-            submissions::updated_at.eq(super::now()),
+            submissions::updated_at.eq(now),
             submissions::updated_by.eq(Some(actor_id)),
             submissions::reopened.eq(reopened),
         ))
@@ -406,25 +405,29 @@ pub fn reopen(
         if changed == 0 {
             return conflict(conn, round_id, code);
         }
+        let before = ev::Reopened {
+            state: existing.state,
+            version: existing.version,
+            submitted_at: existing.submitted_at,
+            submitted_by: existing.submitted_by.clone(),
+        };
+        let after = ev::BackToDraft {
+            state: SubmissionState::Draft,
+            version: existing.version + 1,
+            reason: reason.map(str::to_owned),
+        };
         audit::record(
             conn,
             AuditEntry {
                 user_id: Some(actor_id),
-                action,
-                entity: "submission",
                 entity_id: existing.id.to_string(),
-                before: Some(json!({
-                    "state": existing.state.as_str(),
-                    "version": existing.version,
-                    "submitted_at": existing.submitted_at,
-                    "submitted_by": existing.submitted_by,
-                })),
-                after: Some(json!({
-                    "state": SubmissionState::Draft.as_str(),
-                    "version": existing.version + 1,
-                    "reason": reason,
-                })),
+                event: Event::Submission(if withdrawn {
+                    ev::SubmissionEvent::Withdraw { before, after }
+                } else {
+                    ev::SubmissionEvent::Reopen { before, after }
+                }),
             },
+            now,
         )?;
         let saved = get_submission(conn, round_id, code)?.ok_or(diesel::result::Error::NotFound)?;
         Ok(SaveOutcome::Saved(saved))

@@ -9,12 +9,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, AuditEntry};
 use super::schema::api_tokens;
 use super::{users, write_tx, DbConnection};
+use crate::domain::events::{self as ev, Event};
 use crate::domain::User;
 
 /// A token as its owner's page lists it (never the token itself).
@@ -42,6 +42,7 @@ pub fn create(
     name: &str,
     token: &str,
     expires_at: NaiveDateTime,
+    now: NaiveDateTime,
 ) -> QueryResult<i32> {
     write_tx(conn, |conn| {
         let id: i32 = diesel::insert_into(api_tokens::table)
@@ -49,7 +50,7 @@ pub fn create(
                 api_tokens::user_id.eq(user_id),
                 api_tokens::name.eq(name),
                 api_tokens::token_hash.eq(hash(token)),
-                api_tokens::created_at.eq(super::now()),
+                api_tokens::created_at.eq(now),
                 api_tokens::expires_at.eq(expires_at),
             ))
             .returning(api_tokens::id)
@@ -58,19 +59,27 @@ pub fn create(
             conn,
             AuditEntry {
                 user_id: Some(user_id),
-                action: "create",
-                entity: "api_token",
                 entity_id: id.to_string(),
-                before: None,
-                after: Some(json!({ "name": name, "expires_at": expires_at })),
+                event: Event::ApiToken(ev::TokenEvent::Create {
+                    after: ev::TokenCreated {
+                        name: name.to_owned(),
+                        expires_at,
+                    },
+                }),
             },
+            now,
         )?;
         Ok(id)
     })
 }
 
 /// Revokes one of the user's tokens; false if the user has no such active token.
-pub fn revoke(conn: &mut DbConnection, user_id: i32, token_id: i32) -> QueryResult<bool> {
+pub fn revoke(
+    conn: &mut DbConnection,
+    user_id: i32,
+    token_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     write_tx(conn, |conn| {
         let changed = diesel::update(
             api_tokens::table
@@ -78,19 +87,17 @@ pub fn revoke(conn: &mut DbConnection, user_id: i32, token_id: i32) -> QueryResu
                 .filter(api_tokens::user_id.eq(user_id))
                 .filter(api_tokens::revoked_at.is_null()),
         )
-        .set(api_tokens::revoked_at.eq(Some(super::now())))
+        .set(api_tokens::revoked_at.eq(Some(now)))
         .execute(conn)?;
         if changed > 0 {
             audit::record(
                 conn,
                 AuditEntry {
                     user_id: Some(user_id),
-                    action: "revoke",
-                    entity: "api_token",
                     entity_id: token_id.to_string(),
-                    before: None,
-                    after: None,
+                    event: Event::ApiToken(ev::TokenEvent::Revoke {}),
                 },
+                now,
             )?;
         }
         Ok(changed > 0)
@@ -117,12 +124,12 @@ pub(crate) fn revoke_all(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "revoke_all",
-                entity: "api_token",
                 entity_id: user_id.to_string(),
-                before: None,
-                after: Some(json!({ "revoked": revoked })),
+                event: Event::ApiToken(ev::TokenEvent::RevokeAll {
+                    after: ev::TokensRevoked { revoked },
+                }),
             },
+            now,
         )?;
     }
     Ok(revoked)

@@ -1,13 +1,14 @@
 //! Users: who may sign in, with which role, for which KKR or municipality.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::audit::{self, AuditEntry};
 use super::rows::{UserInsertForm, UserRow};
 use super::schema::{municipalities, users};
 use super::{write_tx, DbConnection};
 use crate::domain::account::Placement;
+use crate::domain::events::{self as ev, Event};
 use crate::domain::{MunicipalityCode, Role, User};
 
 /// A user about to be created; the password is already hashed.
@@ -26,6 +27,7 @@ pub fn create_user(
     new: &NewUser,
     password_hash: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<User> {
     write_tx(conn, |conn| {
         let id: i32 = diesel::insert_into(users::table)
@@ -36,7 +38,7 @@ pub fn create_user(
                 role: new.role.as_str(),
                 kkr_id: new.kkr_id,
                 municipality_code: new.municipality_code.as_ref().map(|c| c.as_str()),
-                created_at: super::now(),
+                created_at: now,
             })
             .returning(users::id)
             .get_result(conn)?;
@@ -44,17 +46,17 @@ pub fn create_user(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "create",
-                entity: "user",
                 entity_id: id.to_string(),
-                before: None,
-                after: Some(json!({
-                    "email": new.email,
-                    "role": new.role.as_str(),
-                    "kkr_id": new.kkr_id,
-                    "municipality_code": new.municipality_code.as_ref().map(|c| c.as_str()),
-                })),
+                event: Event::User(ev::UserEvent::Create {
+                    after: ev::UserCreated {
+                        email: new.email.clone(),
+                        role: new.role,
+                        kkr_id: new.kkr_id,
+                        municipality_code: new.municipality_code.clone(),
+                    },
+                }),
             },
+            now,
         )?;
         get_user(conn, id)?.ok_or(diesel::result::Error::NotFound)
     })
@@ -67,6 +69,7 @@ pub fn set_password_hash(
     user_id: i32,
     password_hash: &str,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     write_tx(conn, |conn| {
         diesel::update(users::table.find(user_id))
@@ -75,17 +78,15 @@ pub fn set_password_hash(
         // A new password ends every session made with the old one, and the API tokens:
         // whoever sets it may be locking someone out.
         bump_generation(conn, user_id)?;
-        super::tokens::revoke_all(conn, user_id, super::now(), actor)?;
+        super::tokens::revoke_all(conn, user_id, now, actor)?;
         audit::record(
             conn,
             AuditEntry {
                 user_id: actor,
-                action: "set_password",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: None,
-                after: None,
+                event: Event::User(ev::UserEvent::SetPassword {}),
             },
+            now,
         )
     })
 }
@@ -321,19 +322,17 @@ pub fn session_generation(conn: &mut DbConnection, user_id: i32) -> QueryResult<
 }
 
 /// Signs the user out everywhere: every session of the user ends, copied cookies included.
-pub fn end_sessions(conn: &mut DbConnection, user_id: i32) -> QueryResult<()> {
+pub fn end_sessions(conn: &mut DbConnection, user_id: i32, now: NaiveDateTime) -> QueryResult<()> {
     write_tx(conn, |conn| {
         bump_generation(conn, user_id)?;
         audit::record(
             conn,
             AuditEntry {
                 user_id: Some(user_id),
-                action: "sign_out",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: None,
-                after: None,
+                event: Event::User(ev::UserEvent::SignOut {}),
             },
+            now,
         )
     })
 }
@@ -344,6 +343,7 @@ pub fn change_password(
     conn: &mut DbConnection,
     user_id: i32,
     password_hash: &str,
+    now: NaiveDateTime,
 ) -> QueryResult<i32> {
     write_tx(conn, |conn| {
         diesel::update(users::table.find(user_id))
@@ -354,12 +354,10 @@ pub fn change_password(
             conn,
             AuditEntry {
                 user_id: Some(user_id),
-                action: "change_password",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: None,
-                after: None,
+                event: Event::User(ev::UserEvent::ChangePassword {}),
             },
+            now,
         )?;
         Ok(generation)
     })
@@ -367,9 +365,13 @@ pub fn change_password(
 
 /// Deactivates a user: they can no longer sign in, every session ends, and any waiting
 /// invitation or reset link and every API token is revoked. False if the user was not active.
-pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryResult<bool> {
+pub fn deactivate(
+    conn: &mut DbConnection,
+    user_id: i32,
+    actor: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     write_tx(conn, |conn| {
-        let now = super::now();
         let changed = diesel::update(users::table.find(user_id).filter(users::active.eq(true)))
             .set((users::active.eq(false), users::deactivated_at.eq(Some(now))))
             .execute(conn)?;
@@ -384,12 +386,13 @@ pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
             conn,
             AuditEntry {
                 user_id: Some(actor),
-                action: "deactivate",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: Some(json!({ "active": true })),
-                after: Some(json!({ "active": false })),
+                event: Event::User(ev::UserEvent::Deactivate {
+                    before: ev::Active { active: true },
+                    after: ev::Active { active: false },
+                }),
             },
+            now,
         )?;
         Ok(true)
     })
@@ -397,7 +400,12 @@ pub fn deactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
 
 /// Lets a deactivated user sign in again (with their old password, if they had one). Their
 /// API tokens stay revoked.
-pub fn reactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryResult<bool> {
+pub fn reactivate(
+    conn: &mut DbConnection,
+    user_id: i32,
+    actor: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     write_tx(conn, |conn| {
         let changed = diesel::update(users::table.find(user_id).filter(users::active.eq(false)))
             .set((
@@ -410,12 +418,13 @@ pub fn reactivate(conn: &mut DbConnection, user_id: i32, actor: i32) -> QueryRes
                 conn,
                 AuditEntry {
                     user_id: Some(actor),
-                    action: "reactivate",
-                    entity: "user",
                     entity_id: user_id.to_string(),
-                    before: Some(json!({ "active": false })),
-                    after: Some(json!({ "active": true })),
+                    event: Event::User(ev::UserEvent::Reactivate {
+                        before: ev::Active { active: false },
+                        after: ev::Active { active: true },
+                    }),
                 },
+                now,
             )?;
         }
         Ok(changed > 0)
@@ -441,6 +450,7 @@ pub fn set_installation_admin(
     user_id: i32,
     on: bool,
     actor: Option<i32>,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     write_tx(conn, |conn| {
         let changed = diesel::update(
@@ -456,12 +466,17 @@ pub fn set_installation_admin(
                 conn,
                 AuditEntry {
                     user_id: actor,
-                    action: "set_installation_admin",
-                    entity: "user",
                     entity_id: user_id.to_string(),
-                    before: Some(json!({ "installation_admin": !on })),
-                    after: Some(json!({ "installation_admin": on })),
+                    event: Event::User(ev::UserEvent::SetInstallationAdmin {
+                        before: ev::Flag {
+                            installation_admin: !on,
+                        },
+                        after: ev::Flag {
+                            installation_admin: on,
+                        },
+                    }),
                 },
+                now,
             )?;
         }
         Ok(changed > 0)
@@ -475,6 +490,7 @@ pub fn set_role(
     role: Role,
     placement: &Placement,
     actor: i32,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     write_tx(conn, |conn| {
         let before: (String, Option<i32>, Option<String>) = users::table
@@ -493,20 +509,21 @@ pub fn set_role(
             conn,
             AuditEntry {
                 user_id: Some(actor),
-                action: "set_role",
-                entity: "user",
                 entity_id: user_id.to_string(),
-                before: Some(json!({
-                    "role": before.0,
-                    "kkr_id": before.1,
-                    "municipality_code": before.2,
-                })),
-                after: Some(json!({
-                    "role": role.as_str(),
-                    "kkr_id": placement.kkr_id(),
-                    "municipality_code": code,
-                })),
+                event: Event::User(ev::UserEvent::SetRole {
+                    before: ev::Placed {
+                        role: Role::parse(&before.0).map_err(super::stored_value)?,
+                        kkr_id: before.1,
+                        municipality_code: before.2,
+                    },
+                    after: ev::Placed {
+                        role,
+                        kkr_id: placement.kkr_id(),
+                        municipality_code: code,
+                    },
+                }),
             },
+            now,
         )
     })
 }

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod admin;
 pub mod agenda;
+pub mod audit;
 pub mod details;
 pub mod fields;
 pub mod form;

@@ -367,7 +367,7 @@ fn summary_json(view: &RoundAnalysis, user: Option<&User>) -> Result<String, Api
         summary,
         trend,
     })
-    .map_err(|e| ApiError::from(AppError::Internal(e.to_string())))
+    .map_err(|e| ApiError::from(AppError::caused_by(e)))
 }
 
 /// Which municipalities have submitted, and when.

@@ -52,8 +52,46 @@ pub enum AppError {
     Chart(#[from] ChartError),
     #[error("session error: {0}")]
     Session(String),
+    /// Something of ours failed, said in words (no underlying error to keep).
     #[error("internal error: {0}")]
     Internal(String),
+    /// Something of ours failed because of another error, kept as the source so the log
+    /// shows the whole chain (see [`AppError::chain`]); the page shows only the request id.
+    #[error("internal error")]
+    Failed(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A password that could not be hashed (its error type is not a `std::error::Error`).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashFailed(pub argon2::password_hash::Error);
+
+impl From<argon2::password_hash::Error> for AppError {
+    fn from(e: argon2::password_hash::Error) -> Self {
+        AppError::caused_by(HashFailed(e))
+    }
+}
+
+impl AppError {
+    /// An internal error that keeps its cause: `.map_err(AppError::caused_by)`.
+    pub fn caused_by<E>(cause: E) -> AppError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        AppError::Failed(Box::new(cause))
+    }
+
+    /// The error and each of its causes, outermost first, joined by ": " (for the log).
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            cause = e.source();
+        }
+        text
+    }
 }
 
 impl From<crate::store::CheckoutError> for AppError {
@@ -164,7 +202,7 @@ impl ResponseError for AppError {
         }
         let status = self.status_code();
         if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = %self.chain(), "request failed");
         }
         let mut response = error_page(status, self.title(), &self.public_message());
         self.add_headers(&mut response);
@@ -210,7 +248,7 @@ impl AppError {
     /// The error as the API answers it: `{"error": code, "reason": Danish text}`.
     pub fn json_response(&self, status: StatusCode, reason: &str) -> HttpResponse {
         if status.is_server_error() {
-            tracing::error!(error = %self, "api request failed");
+            tracing::error!(error = %self.chain(), "api request failed");
         }
         let mut response = HttpResponse::build(status).json(ErrorBody {
             error: self.code(),
@@ -340,5 +378,33 @@ mod tests {
         ));
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         assert!(body.contains("payload_too_large"));
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the disk is full")]
+    struct DiskFull;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the file could not be written")]
+    struct WriteFailed(#[source] DiskFull);
+
+    #[test]
+    fn an_internal_error_keeps_its_cause_for_the_log_and_shows_only_a_neutral_page() {
+        let error = AppError::caused_by(WriteFailed(DiskFull));
+        assert_eq!(
+            error.chain(),
+            "internal error: the file could not be written: the disk is full"
+        );
+        assert_eq!(error.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let response = error.error_response();
+        let bytes = response.into_body().try_into_bytes().unwrap_or_default();
+        let page = String::from_utf8_lossy(&bytes);
+        assert!(page.contains("Der opstod en fejl på serveren."));
+        assert!(!page.contains("disk"));
+        assert!(!page.contains("could not be written"));
+        assert_eq!(
+            AppError::Internal("no cause".into()).chain(),
+            "internal error: no cause"
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod infra;
 pub mod pages;
+pub mod refusals;
 pub mod session;
 
 use std::net::TcpListener;
@@ -227,7 +228,7 @@ where
         f(&mut conn)
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(AppError::caused_by)?
 }
 
 /// Like [`db`], for a read of a few indexed rows made on every request of its kind (the
@@ -295,9 +296,7 @@ where
     F: FnOnce() -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    web::block(f)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+    web::block(f).await.map_err(AppError::caused_by)?
 }
 
 /// Refuses a start whose session key cannot be shared. On PostgreSQL (`shared_database`)
@@ -438,7 +437,7 @@ async fn metrics_text(state: web::Data<AppState>) -> Result<HttpResponse, AppErr
     let text = state
         .metrics
         .render(&state.pool, &state.cache)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::caused_by)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text))

@@ -47,26 +47,18 @@ impl Current {
 
 async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
     let session = req.get_session();
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
-    let session_error = |e: actix_session::SessionGetError| AppError::Session(e.to_string());
+    let state = app_state(req)?;
     let Some(id) = session.get::<i32>(USER_KEY).map_err(session_error)? else {
         return Ok(Current::anonymous(None));
     };
-    // The cookie store keeps no server-side expiry, so both limits are tracked in the session.
-    let now = chrono::Utc::now().timestamp();
-    let since = session.get::<i64>(SINCE_KEY).map_err(session_error)?;
-    if since.is_none_or(|since| now - since > state.session_max_seconds) {
-        session.purge();
-        return Ok(Current::anonymous(Some(Ended::Lifetime)));
-    }
-    let last_seen = session.get::<i64>(SEEN_KEY).map_err(session_error)?;
-    if last_seen.is_none_or(|seen| now - seen > state.session_idle_seconds) {
-        session.purge();
-        return Ok(Current::anonymous(Some(Ended::Idle)));
-    }
+    let now = state.clock.timestamp();
+    let last_seen = match within_limits(&session, &state, now)? {
+        Ok(last_seen) => last_seen,
+        Err(ended) => {
+            session.purge();
+            return Ok(Current::anonymous(Some(ended)));
+        }
+    };
     // The session generation makes sign-out, a password change and deactivation end every
     // session of the user at once, copies of the cookie included.
     let Some(generation) = session.get::<i32>(GENERATION_KEY).map_err(session_error)? else {
@@ -84,17 +76,60 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
         session.purge();
         return Ok(Current::anonymous(None));
     };
-    let user = Some(user);
     req.extensions_mut().insert(ReadVersion(version));
-    // Writing the stamp changes the session, and a changed session is encrypted into a new
-    // cookie on the response; refreshing it only when it is a little old keeps a page served
-    // from the cache free of that work. The idle timeout is then exact to within a tenth.
+    refresh_seen(&session, &state, last_seen, now)?;
+    Ok(Current {
+        user: Some(user),
+        ended: None,
+    })
+}
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))
+}
+
+fn session_error(e: actix_session::SessionGetError) -> AppError {
+    AppError::Session(e.to_string())
+}
+
+/// Whether the session is within both of its limits at `now` (seconds, from the app clock):
+/// the absolute lifetime since sign-in and the idle time since the last request. The cookie
+/// store keeps no server-side expiry, so both are tracked in the session. `Ok` carries the
+/// last request's stamp.
+fn within_limits(
+    session: &Session,
+    state: &AppState,
+    now: i64,
+) -> Result<Result<Option<i64>, Ended>, AppError> {
+    let since = session.get::<i64>(SINCE_KEY).map_err(session_error)?;
+    if since.is_none_or(|since| now - since > state.session_max_seconds) {
+        return Ok(Err(Ended::Lifetime));
+    }
+    let last_seen = session.get::<i64>(SEEN_KEY).map_err(session_error)?;
+    if last_seen.is_none_or(|seen| now - seen > state.session_idle_seconds) {
+        return Ok(Err(Ended::Idle));
+    }
+    Ok(Ok(last_seen))
+}
+
+/// Writes the last-request stamp when it is a little old. Writing it changes the session, and
+/// a changed session is encrypted into a new cookie on the response; refreshing it only then
+/// keeps a page served from the cache free of that work. The idle timeout is then exact to
+/// within a tenth.
+fn refresh_seen(
+    session: &Session,
+    state: &AppState,
+    last_seen: Option<i64>,
+    now: i64,
+) -> Result<(), AppError> {
     if last_seen.is_none_or(|seen| now - seen >= seen_refresh_seconds(state.session_idle_seconds)) {
         session
             .insert(SEEN_KEY, now)
             .map_err(|e| AppError::Session(e.to_string()))?;
     }
-    Ok(Current { user, ended: None })
+    Ok(())
 }
 
 const SEEN_KEY: &str = "seen";
@@ -119,14 +154,15 @@ const SINCE_KEY: &str = "since";
 const GENERATION_KEY: &str = "gen";
 
 /// Starts a signed-in session for the user in their current session generation: a new session
-/// id (so a session fixed before sign-in is worthless) and a fresh CSRF token.
+/// id (so a session fixed before sign-in is worthless) and a fresh CSRF token. `now` is the
+/// app clock's time in seconds (`Clock::timestamp`), which the session's limits count from.
 pub(crate) fn start_session(
     session: &Session,
     user_id: i32,
     generation: i32,
+    now: i64,
 ) -> Result<(), AppError> {
     let insert_error = |e: actix_session::SessionInsertError| AppError::Session(e.to_string());
-    let now = chrono::Utc::now().timestamp();
     session.renew();
     session.insert(USER_KEY, user_id).map_err(insert_error)?;
     session

@@ -280,7 +280,14 @@ fn a_reworded_recommendation_and_an_adopted_proposal_are_told_with_who_proposed_
     let conn = &mut app.conn();
     // Frederiksberg's 2017 draft proposes a new focus area; it is adopted into 2018.
     let submission = app.submission(ROUND_2017, "147").unwrap().id;
-    rounds::adopt_proposal(conn, submission, "Unge uden uddannelse", None).unwrap();
+    rounds::adopt_proposal(
+        conn,
+        submission,
+        "Unge uden uddannelse",
+        None,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
     let content = rounds::load_content(conn, draft).unwrap().unwrap();
     let first = &content.recommendations[0];
     recommendation_sets::update_recommendation(
@@ -289,6 +296,7 @@ fn a_reworded_recommendation_and_an_adopted_proposal_are_told_with_who_proposed_
         "Alle kommuner skal udvikle Hovedstadens Rekrutteringsservice",
         first.binding,
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
 
@@ -616,6 +624,7 @@ fn a_move_a_merge_a_reword_and_a_retirement_are_each_told_once_with_old_and_new_
         "Alle kommuner skal udvikle Hovedstadens Rekrutteringsservice",
         reworded.binding,
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let area_3 = content
@@ -624,16 +633,30 @@ fn a_move_a_merge_a_reword_and_a_retirement_are_each_told_once_with_old_and_new_
         .find(|a| a.number == 3)
         .unwrap()
         .id;
-    recommendation_sets::move_recommendation_to_area(conn, moved.id, area_3, None).unwrap();
+    recommendation_sets::move_recommendation_to_area(
+        conn,
+        moved.id,
+        area_3,
+        None,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
     recommendation_sets::merge_recommendations(
         conn,
         kept.id,
         absorbed.id,
         Some("Særlige indsatser for akademikere og små målgrupper"),
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
-    recommendation_sets::retire_recommendation(conn, retired.id, None).unwrap();
+    recommendation_sets::retire_recommendation(
+        conn,
+        retired.id,
+        None,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
 
     let admin = app.signed_in(Role::Admin);
     let text = app

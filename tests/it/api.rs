@@ -321,6 +321,7 @@ fn anonymous_callers_see_only_published_rounds() {
         1,
         trafiklys::domain::RoundState::Published,
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let body = json(&app.get(&client(), "/api/v1/rounds"));

@@ -41,7 +41,13 @@ fn backup_copies_the_database_consistently_while_it_serves_and_changes() {
                     proposals: String::new(),
                     state: SubmissionState::Draft,
                 };
-                let outcome = submissions::save(&mut app.conn(), &save, admin.id).unwrap();
+                let outcome = submissions::save(
+                    &mut app.conn(),
+                    &save,
+                    admin.id,
+                    trafiklys::clock::Clock::system().now(),
+                )
+                .unwrap();
                 assert!(matches!(outcome, submissions::SaveOutcome::Saved(_)));
             }
         });

@@ -7,8 +7,13 @@ use trafiklys::store::{self, rounds};
 fn generate(params: &NationalParams) -> (bench_data::NationalCounts, store::DbPool, FreshDatabase) {
     let (url, guard) = fresh_database();
     let pool = store::connect(&url).expect("database");
-    let counts =
-        bench_data::national(&mut pool.get().expect("connection"), params, "x").expect("generated");
+    let counts = bench_data::national(
+        &mut pool.get().expect("connection"),
+        params,
+        "x",
+        trafiklys::clock::Clock::system().now(),
+    )
+    .expect("generated");
     (counts, pool, guard)
 }
 

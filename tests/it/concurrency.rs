@@ -158,7 +158,14 @@ fn a_round_closed_between_loading_the_form_and_saving_it_refuses_the_save() {
         .unwrap();
     assert_eq!(content.round.state, RoundState::Open);
     // Then, before the write, the secretariat closes the round.
-    rounds::set_state(&mut conn, ROUND_2017, RoundState::Closed, None).unwrap();
+    rounds::set_state(
+        &mut conn,
+        ROUND_2017,
+        RoundState::Closed,
+        None,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
     let save = submissions::SaveSubmission {
         round_id: ROUND_2017,
         municipality_code: MunicipalityCode::parse("147").unwrap(),
@@ -172,8 +179,13 @@ fn a_round_closed_between_loading_the_form_and_saving_it_refuses_the_save() {
         proposals: String::new(),
         state: SubmissionState::Draft,
     };
-    let outcome =
-        submissions::save_form(&mut conn, &save, &editor, trafiklys::store::now()).unwrap();
+    let outcome = submissions::save_form(
+        &mut conn,
+        &save,
+        &editor,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
     assert_eq!(
         outcome,
         submissions::SaveOutcome::Refused(Refusal::RoundClosed)
@@ -201,7 +213,7 @@ fn a_deadline_passed_between_loading_and_withdrawing_refuses_the_withdrawal() {
         submitted.version,
         &submissions::Reopening::Withdraw,
         editor.id,
-        trafiklys::store::now(),
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     assert_eq!(

@@ -37,6 +37,7 @@ fn kkrs_and_rounds_are_listed_in_danish_order_on_every_backend() {
                         focus_areas: Vec::new(),
                     },
                     None,
+                    trafiklys::clock::Clock::system().now(),
                 )
             })
             .unwrap();

@@ -63,6 +63,7 @@ fn a_kkr_member_of_another_kkr_may_not_see_the_round() {
         },
         &trafiklys::password::hash("en-lang-adgangskode").unwrap(),
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let agent = client();

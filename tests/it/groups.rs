@@ -146,6 +146,7 @@ fn a_group_of_another_kkr_or_none_is_not_found() {
         "Vestsjælland",
         &[MunicipalityCode::parse("259").unwrap()],
         admin.id,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     drop(conn);

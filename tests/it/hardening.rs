@@ -319,6 +319,7 @@ fn snapshots_are_limited_in_rate_and_number_per_user() {
             b"%PDF-",
             "{}",
             editor_id,
+            trafiklys::clock::Clock::system().now(),
         )
         .unwrap()
         .expect("below the limit");

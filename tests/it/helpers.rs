@@ -610,7 +610,14 @@ impl TestApp {
             proposals: proposals.to_owned(),
             state,
         };
-        match submissions::save(&mut conn, &save, admin.id).expect("save") {
+        match submissions::save(
+            &mut conn,
+            &save,
+            admin.id,
+            trafiklys::clock::Clock::system().now(),
+        )
+        .expect("save")
+        {
             submissions::SaveOutcome::Saved(s) => s,
             other => panic!("not saved: {other:?}"),
         }
@@ -640,6 +647,7 @@ impl TestApp {
                 from_previous,
             },
             None,
+            trafiklys::clock::Clock::system().now(),
         )
         .expect("round created")
     }
@@ -670,13 +678,26 @@ impl TestApp {
             proposals: String::new(),
             state: SubmissionState::Submitted,
         };
-        submissions::save(&mut conn, &save, admin.id).expect("save");
+        submissions::save(
+            &mut conn,
+            &save,
+            admin.id,
+            trafiklys::clock::Clock::system().now(),
+        )
+        .expect("save");
     }
 
     /// Moves a round's deadline by `hours` from now (negative: in the past).
     pub fn set_deadline_hours_from_now(&self, round_id: i32, hours: i64) {
         let deadline = chrono::Utc::now().naive_utc() + chrono::Duration::hours(hours);
-        rounds::set_deadline(&mut self.conn(), round_id, deadline, None).expect("deadline");
+        rounds::set_deadline(
+            &mut self.conn(),
+            round_id,
+            deadline,
+            None,
+            trafiklys::clock::Clock::system().now(),
+        )
+        .expect("deadline");
     }
 }
 

@@ -300,7 +300,14 @@ fn a_recommendation_set_is_imported_into_a_draft_and_refused_once_open() {
     assert!(after.recommendations.iter().all(|r| r.code != "4.2"));
 
     // Once open, the set is frozen for imports too.
-    rounds::change_state(&mut app.conn(), id, RoundState::Open, None).unwrap();
+    rounds::change_state(
+        &mut app.conn(),
+        id,
+        RoundState::Open,
+        None,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
     let before = app.fingerprint();
     let refused = upload(
         &app,

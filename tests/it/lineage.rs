@@ -90,7 +90,14 @@ fn submit(app: &TestApp, round_id: i32, code: &str, statuses: &[(&str, Status, &
         proposals: String::new(),
         state: SubmissionState::Submitted,
     };
-    match submissions::save(&mut conn, &save, admin.id).unwrap() {
+    match submissions::save(
+        &mut conn,
+        &save,
+        admin.id,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap()
+    {
         submissions::SaveOutcome::Saved(_) => {}
         other => panic!("not saved: {other:?}"),
     }
@@ -142,7 +149,14 @@ fn round_2018(app: &TestApp) -> i32 {
         None,
     );
     assert!(done.status < 400, "{}", done.text());
-    rounds::change_state(&mut app.conn(), id, RoundState::Open, None).unwrap();
+    rounds::change_state(
+        &mut app.conn(),
+        id,
+        RoundState::Open,
+        None,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
     id
 }
 

@@ -10,6 +10,7 @@ mod backup;
 mod bench_data;
 mod binary;
 mod characters;
+mod clock;
 mod concurrency;
 mod crash;
 mod danish_order;

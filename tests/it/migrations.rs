@@ -204,7 +204,7 @@ fn a_database_with_this_releases_schema_and_data_migrates_to_the_newest_schema()
             reason: "Rettelse".into(),
         },
         user.id,
-        trafiklys::store::now(),
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     assert!(matches!(reopened, submissions::SaveOutcome::Saved(ref s) if s.version == 4));
@@ -219,6 +219,7 @@ fn a_database_with_this_releases_schema_and_data_migrates_to_the_newest_schema()
             state: SubmissionState::Submitted,
         },
         user.id,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     assert!(matches!(saved, submissions::SaveOutcome::Saved(ref s) if s.version == 5));

@@ -26,6 +26,7 @@ fn another(app: &TestApp, role: Role, email: &str, name: &str) -> ureq::Agent {
         },
         &trafiklys::password::hash(PASSWORD).unwrap(),
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     app.signed_in_as(email, PASSWORD)
@@ -146,6 +147,7 @@ fn what_an_admin_sees_is_never_served_to_a_kkr_member_and_drafts_show_to_no_one(
             .unwrap()
             .0
             .id,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     // The admin's page (with the tracker of editors to remind) is rendered first.
@@ -230,7 +232,13 @@ fn a_cached_dashboard_is_not_served_to_someone_deactivated_since() {
         .unwrap()
         .0
         .id;
-    assert!(users::deactivate(&mut conn, bo_id, admin_id).unwrap());
+    assert!(users::deactivate(
+        &mut conn,
+        bo_id,
+        admin_id,
+        trafiklys::clock::Clock::system().now()
+    )
+    .unwrap());
     drop(conn);
     // Anna's request fills the cache again at the new version.
     assert!(app.get(&anna, &dashboard).text().contains("Anna Andersen"));

@@ -177,6 +177,7 @@ fn kkr_admin_without_flag(app: &TestApp) -> ureq::Agent {
         },
         &hash,
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     drop(conn);

@@ -138,6 +138,7 @@ pub(crate) fn add_editor(app: &TestApp, email: &str, code: &str, with_password: 
         },
         &hash,
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap()
     .id
@@ -154,7 +155,13 @@ pub(crate) fn add_editors(app: &TestApp) {
         .unwrap()
         .unwrap()
         .0;
-    users::deactivate(&mut app.conn(), gone, admin.id).unwrap();
+    users::deactivate(
+        &mut app.conn(),
+        gone,
+        admin.id,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
     add_editor(app, "inviteret@bornholm.example", "400", false);
 }
 

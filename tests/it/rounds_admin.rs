@@ -119,6 +119,7 @@ fn a_fresh_installation_has_every_municipality_and_kkr_without_the_demo() {
         },
         &trafiklys::password::hash(password).unwrap(),
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let agent = app.signed_in_as("sekretariat@kkr-sjaelland.example", password);
@@ -580,11 +581,12 @@ fn a_round_cannot_open_without_recommendations() {
 #[test]
 fn the_deadline_moves_while_open_and_closing_stops_editors() {
     let app = spawn_app();
+    let form = "/rounds/2/municipalities/147/form";
+    // Past the deadline: the editor cannot save. (Signed in after the clock moves: a sign-in
+    // ends when the app clock passes its lifetime.)
+    app.clock.advance(chrono::Duration::days(40));
     let admin = app.signed_in(Role::Admin);
     let editor = app.signed_in(Role::Editor);
-    let form = "/rounds/2/municipalities/147/form";
-    // Past the deadline: the editor cannot save.
-    app.clock.advance(chrono::Duration::days(40));
     let page = app.get(&editor, form).text();
     assert!(page.contains("Runden tager ikke imod svar"));
     let late = app.post_fields(&editor, form, &form_fields(&page, "save", "green", "Sent"));
@@ -652,10 +654,11 @@ fn the_deadline_moves_while_open_and_closing_stops_editors() {
 #[test]
 fn an_admin_still_reopens_a_single_submission_after_the_deadline() {
     let app = spawn_app();
-    let admin = app.signed_in(Role::Admin);
-    let editor = app.signed_in(Role::Editor);
     let submitted = app.store_form(ROUND_2017, "147", SubmissionState::Submitted);
     app.clock.advance(chrono::Duration::days(40));
+    // Signed in after the clock moves: a sign-in ends when the app clock passes its lifetime.
+    let admin = app.signed_in(Role::Admin);
+    let editor = app.signed_in(Role::Editor);
     let form = "/rounds/2/municipalities/147/form";
     let page = app.get(&admin, form).text();
     let reopened = app.post(
@@ -721,6 +724,7 @@ fn a_municipality_left_out_is_not_counted_as_missing() {
             state: SubmissionState::Draft,
         },
         admin_user.id,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let page = app.get(&admin, &format!("/admin/rounds/{id}")).text();
@@ -932,6 +936,7 @@ fn proposals_become_focus_areas_of_next_years_draft_and_the_kkr_report_lists_the
             state: SubmissionState::Submitted,
         },
         admin_user.id,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let page = app.get(&admin, "/admin/rounds/2/proposals").text();
@@ -1084,6 +1089,7 @@ fn another_kkrs_admin_cannot_see_or_change_a_round() {
         },
         &trafiklys::password::hash(password).unwrap(),
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let agent = app.signed_in_as("admin@kkr-sjaelland.example", password);

@@ -281,16 +281,24 @@ fn changes_to_a_draft_rounds_recommendations_are_listed_with_the_admin_who_made_
         "En ny ordlyd af den første anbefaling",
         reworded.binding,
         actor,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let retired = content.recommendations.last().unwrap();
-    recommendation_sets::retire_recommendation(conn, retired.id, actor).unwrap();
+    recommendation_sets::retire_recommendation(
+        conn,
+        retired.id,
+        actor,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
     let added = recommendation_sets::add_recommendation(
         conn,
         content.focus_areas[0].id,
         "En helt ny anbefaling",
         false,
         actor,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let content_now = rounds::load_content(conn, draft).unwrap().unwrap();
@@ -377,6 +385,7 @@ fn a_snapshot_saved_before_records_were_stored_is_compared_from_its_attachment_d
         b"%PDF-1.7",
         &data.to_string(),
         admin_id,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap()
     .unwrap();
@@ -421,6 +430,7 @@ fn only_those_who_may_read_the_municipality_see_the_comparison_and_only_under_it
         },
         &trafiklys::password::hash("en-lang-adgangskode").unwrap(),
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let other = app.signed_in_as("reader@kk.example", "en-lang-adgangskode");

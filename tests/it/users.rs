@@ -211,6 +211,7 @@ fn a_deactivated_user_is_signed_out_everywhere_and_can_use_neither_password_nor_
         "Script",
         "tl_test_token_of_the_editor",
         app.clock.now() + chrono::Duration::days(365),
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     let api = |token: &str| {
@@ -430,8 +431,15 @@ fn an_expired_or_unknown_link_is_refused_with_a_danish_message() {
         kkr_id: Some(kkr),
         municipality_code: None,
     };
-    let (user, _) =
-        invitation_store::invite(&mut conn, &new, "expiredtoken123", None, |_| None).unwrap();
+    let (user, _) = invitation_store::invite(
+        &mut conn,
+        &new,
+        "expiredtoken123",
+        None,
+        |_| None,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
     diesel::update(invitations::table.filter(invitations::user_id.eq(user.id)))
         .set(
             invitations::expires_at.eq(chrono::Utc::now().naive_utc() - chrono::Duration::hours(1)),
@@ -521,6 +529,7 @@ fn only_admins_manage_users_and_only_those_of_their_own_kkr() {
         },
         "",
         None,
+        trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
     drop(conn);
@@ -745,7 +754,13 @@ fn the_session_lookup_gives_the_user_with_their_kkr_and_the_data_version_while_t
     }
     let editor = user_id(&app, Role::Editor);
     let generation = users::session_generation(&mut conn, editor).unwrap();
-    assert!(users::deactivate(&mut conn, editor, admin).unwrap());
+    assert!(users::deactivate(
+        &mut conn,
+        editor,
+        admin,
+        trafiklys::clock::Clock::system().now()
+    )
+    .unwrap());
     // Deactivation ends the session whatever its generation; an unknown user has none.
     for generation in [
         generation,
@@ -924,6 +939,7 @@ fn a_reset_and_a_password_set_by_someone_else_revoke_every_api_token() {
             "Script",
             token,
             app.clock.now() + chrono::Duration::days(365),
+            trafiklys::clock::Clock::system().now(),
         )
         .unwrap();
     };
@@ -942,7 +958,14 @@ fn a_reset_and_a_password_set_by_someone_else_revoke_every_api_token() {
     make("tl_before_a_new_password");
     let hash = trafiklys::password::hash("en adgangskode sat af en anden").unwrap();
     let admin_id = user_id(&app, Role::Admin);
-    users::set_password_hash(&mut app.conn(), editor_id, &hash, Some(admin_id)).unwrap();
+    users::set_password_hash(
+        &mut app.conn(),
+        editor_id,
+        &hash,
+        Some(admin_id),
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
     assert_eq!(api_status(&app, "tl_before_a_new_password"), 401);
     let events = audit::history(&mut app.conn(), "api_token", &editor_id.to_string()).unwrap();
     assert_eq!(

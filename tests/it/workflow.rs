@@ -224,7 +224,14 @@ fn a_closed_round_takes_no_answers() {
     let app = spawn_app();
     let agent = app.signed_in(Role::Editor);
     let page = app.get(&agent, FORM).text();
-    rounds::set_state(&mut app.conn(), ROUND_2017, RoundState::Closed, None).unwrap();
+    rounds::set_state(
+        &mut app.conn(),
+        ROUND_2017,
+        RoundState::Closed,
+        None,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
     let before = app.submission(ROUND_2017, "147");
     let response = app.post_fields(&agent, FORM, &form_fields(&page, "save", "green", "x"));
     assert_eq!(response.status, 409);

@@ -110,6 +110,7 @@ pub struct CreateForm {
 }
 
 async fn create(page: Page, form: CsrfForm<CreateForm>) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let name = form.name.as_deref().unwrap_or("").trim().to_owned();
     if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
         let error =
@@ -124,7 +125,9 @@ async fn create(page: Page, form: CsrfForm<CreateForm>) -> Result<HttpResponse, 
     let (user_id, stored) = (page.user.id, token.clone());
     let expires_at = lifetime.expiry_from(page.state.clock.now());
     db(&page.state, move |conn| {
-        Ok(tokens::create(conn, user_id, &name, &stored, expires_at)?)
+        Ok(tokens::create(
+            conn, user_id, &name, &stored, expires_at, now,
+        )?)
     })
     .await?;
     let outcome = Outcome {
@@ -144,9 +147,10 @@ async fn revoke(
     path: web::Path<i32>,
     _form: CsrfForm<RevokeForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let (user_id, token_id) = (page.user.id, path.into_inner());
     let revoked = db(&page.state, move |conn| {
-        Ok(tokens::revoke(conn, user_id, token_id)?)
+        Ok(tokens::revoke(conn, user_id, token_id, now)?)
     })
     .await?;
     if !revoked {
@@ -208,6 +212,7 @@ async fn change_password(
     page: Page,
     form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let form = form.into_inner();
     let current_ok = is_current_password(&page, form.current_password.unwrap_or_default()).await?;
     let checked = checked_password(
@@ -225,13 +230,11 @@ async fn change_password(
             return render(&page, outcome, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let hash = blocking(move || {
-        password::hash(new_password.as_str()).map_err(|e| AppError::Internal(e.to_string()))
-    })
-    .await?;
+    let hash =
+        blocking(move || password::hash(new_password.as_str()).map_err(AppError::from)).await?;
     let user_id = page.user.id;
     let generation = db(&page.state, move |conn| {
-        Ok(users::change_password(conn, user_id, &hash)?)
+        Ok(users::change_password(conn, user_id, &hash, now)?)
     })
     .await?;
     follow_generation(&page.session, generation)?;

@@ -160,13 +160,7 @@ async fn login(
     }
     let account = account_with_password(&state, &email, typed_password).await?;
     let (status, message) = match account {
-        Some(account) if account.active => {
-            start_session(&session, account.user.id, account.session_generation)?;
-            tracing::info!(user = account.user.id, "signed in");
-            return Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, next))
-                .finish());
-        }
+        Some(account) if account.active => return signed_in(&state, &session, &account, next),
         // Said only to whoever knows the password, so it tells a guesser nothing.
         Some(_) => (StatusCode::FORBIDDEN, DEACTIVATED),
         None => (StatusCode::UNAUTHORIZED, WRONG_PASSWORD),
@@ -178,6 +172,25 @@ async fn login(
         notice: None,
     };
     render_login(&state, &session, status, &model)
+}
+
+/// Starts the session of a user whose password matched, and sends them on.
+fn signed_in(
+    state: &AppState,
+    session: &Session,
+    account: &users::Account,
+    next: String,
+) -> Result<HttpResponse, AppError> {
+    start_session(
+        session,
+        account.user.id,
+        account.session_generation,
+        state.clock.timestamp(),
+    )?;
+    tracing::info!(user = account.user.id, "signed in");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next))
+        .finish())
 }
 
 const DEACTIVATED: &str =
@@ -223,12 +236,16 @@ async fn logout(
     MaybeSignedIn(user): MaybeSignedIn,
     form: web::Form<LogoutForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     // A session that has already ended (signed out elsewhere, idle, deactivated) has nothing
     // left to protect: just leave. So the token is checked here, only for a signed-in user.
     if let Some(user) = user {
         verify_csrf(&session, form.csrf_token.as_deref())?;
         let user_id = user.id;
-        db(&state, move |conn| Ok(users::end_sessions(conn, user_id)?)).await?;
+        db(&state, move |conn| {
+            Ok(users::end_sessions(conn, user_id, now)?)
+        })
+        .await?;
         tracing::info!(user = user_id, "signed out");
     }
     session.purge();
@@ -258,7 +275,7 @@ async fn extend_session(
     SignedIn(_user): SignedIn,
     _form: CsrfForm<ExtendForm>,
 ) -> Result<HttpResponse, AppError> {
-    touch(&session, chrono::Utc::now().timestamp())?;
+    touch(&session, state.clock.timestamp())?;
     Ok(HttpResponse::Ok().json(Extended {
         remaining_seconds: state.session_idle_seconds,
     }))

@@ -28,7 +28,7 @@ use crate::domain::analysis::RoundAnalysis;
 use crate::domain::{access, set_changes, snapshot_diff, MunicipalityCode, Role, Round, User};
 use crate::report::sheets::{self, Scope, Separator};
 use crate::report::{agenda, ReportError};
-use crate::store::{now, rounds, snapshots};
+use crate::store::{rounds, snapshots};
 use crate::views::agenda::{AgendaFormPage, AgendaValues, CooperationView, StartYear};
 use crate::views::fields::FieldError;
 use crate::web::error::percent_encode;
@@ -153,9 +153,13 @@ async fn attachment_pdf(
     let state = state.clone();
     let rendered = blocking(move || {
         timed(&state, "attachment", || {
-            state
-                .renderer
-                .attachment_for_meeting(&t.view, &t.code, t.include_draft, meeting, now())
+            state.renderer.attachment_for_meeting(
+                &t.view,
+                &t.code,
+                t.include_draft,
+                meeting,
+                state.clock.now(),
+            )
         })
         .map_err(report_error)
     })
@@ -473,31 +477,41 @@ async fn create_snapshot(
     }
     state.limits.snapshot(user.id)?;
     let rendered = render_snapshot(&state, &t).await?;
-    let (round, target, actor) = (t.view.data.content.round.id, t.code.clone(), user.id);
-    let saved = db(&state, move |conn| {
-        Ok(snapshots::save(
-            conn,
-            round,
-            &target,
-            &rendered.pdf,
-            &rendered.data,
-            actor,
-        )?)
-    })
-    .await?;
-    if saved.is_none() {
-        return Err(AppError::Conflict(format!(
-            "Du har allerede gemt {} øjebliksbilleder af dette bilag, og flere kan ikke gemmes. \
-             De gemte står på kommunens side. Intet nyt øjebliksbillede er gemt.",
-            snapshots::MAX_PER_USER
-        )));
-    }
+    let round = t.view.data.content.round.id;
+    save_snapshot(&state, round, t.code.clone(), rendered, user.id).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
             format!("/rounds/{round}/municipalities/{}?gemt=bilag", t.code),
         ))
         .finish())
+}
+
+/// Keeps the rendered attachment as the user's snapshot; refused (409) past the number a user
+/// may keep.
+async fn save_snapshot(
+    state: &web::Data<AppState>,
+    round: i32,
+    target: MunicipalityCode,
+    rendered: crate::report::RenderedAttachment,
+    actor: i32,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let saved = db(state, move |conn| {
+        let (pdf, data) = (&rendered.pdf, &rendered.data);
+        Ok(snapshots::save(
+            conn, round, &target, pdf, data, actor, now,
+        )?)
+    })
+    .await?;
+    match saved {
+        Some(_) => Ok(()),
+        None => Err(AppError::Conflict(format!(
+            "Du har allerede gemt {} øjebliksbilleder af dette bilag, og flere kan ikke gemmes. \
+             De gemte står på kommunens side. Intet nyt øjebliksbillede er gemt.",
+            snapshots::MAX_PER_USER
+        ))),
+    }
 }
 
 /// The attachment a snapshot keeps (submitted answers only), with a record of what it shows
@@ -510,7 +524,9 @@ async fn render_snapshot(
     let (view, target) = (Arc::clone(&t.view), t.code.clone());
     blocking(move || {
         let rendered = timed(&state, "snapshot", || {
-            state.renderer.attachment(&view, &target, false, now())
+            state
+                .renderer
+                .attachment(&view, &target, false, state.clock.now())
         })
         .map_err(report_error)?;
         let record = snapshot_diff::record(&view.data, &target);
@@ -587,7 +603,7 @@ async fn kkr_report(
     let state = state.clone();
     let pdf = blocking(move || {
         Ok(timed(&state, "kkr_report", || {
-            state.renderer.kkr_report(&view, now())
+            state.renderer.kkr_report(&view, state.clock.now())
         })?)
     })
     .await?;

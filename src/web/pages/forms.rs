@@ -20,9 +20,7 @@ use crate::domain::form::{
 };
 use crate::domain::lineage::{self, Lineage, PreviousAnswer};
 use crate::domain::time::danish_datetime;
-use crate::domain::{
-    access, MunicipalityCode, RoundContent, Status, Submission, SubmissionState, User,
-};
+use crate::domain::{access, MunicipalityCode, RoundContent, Submission, SubmissionState, User};
 use crate::store::audit::AuditEvent;
 use crate::store::rounds;
 use crate::store::submissions::{self, Reopening, SaveOutcome};
@@ -567,47 +565,26 @@ fn unsaved(
 /// answer, then the save's own row carrying the new version number. A change of the
 /// "carried over from last year" mark alone is not a change the other person made.
 fn changed_since(events: &[AuditEvent], base_version: i32) -> BTreeSet<i32> {
-    let parse = |text: &Option<String>| -> Option<serde_json::Value> {
-        serde_json::from_str(text.as_deref()?).ok()
-    };
-    // What a user sees of an answer: its status and its comment.
-    let visible = |value: &Option<serde_json::Value>| -> (Option<String>, String) {
-        let answer = value.as_ref().and_then(|v| v.get("answer"));
-        let text = |key: &str| {
-            answer
-                .and_then(|a| a.get(key))
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-        };
-        (text("status"), text("comment").unwrap_or_default())
-    };
-    let mut changed = BTreeSet::new();
-    let mut pending = Vec::new();
-    for event in events {
-        match event.action.as_str() {
-            "answer" => {
-                let (before, after) = (parse(&event.before), parse(&event.after));
-                let id = after
-                    .as_ref()
-                    .and_then(|v| v.get("recommendation_id"))
-                    .and_then(serde_json::Value::as_i64)
-                    .and_then(|id| i32::try_from(id).ok());
-                if let Some(id) = id.filter(|_| visible(&before) != visible(&after)) {
-                    pending.push(id);
-                }
-            }
-            "save" | "submit" => {
-                let version = parse(&event.after)
-                    .and_then(|v| v.get("version").and_then(serde_json::Value::as_i64));
-                if version.is_some_and(|v| v > i64::from(base_version)) {
-                    changed.extend(pending.drain(..));
-                }
-                pending.clear();
-            }
-            _ => {}
-        }
-    }
-    changed
+    use crate::domain::events::{self, Event, SubmissionEvent};
+    let events: Vec<SubmissionEvent> = events
+        .iter()
+        .filter_map(|e| match e.event() {
+            Ok(Event::Submission(change)) => Some(change),
+            Ok(
+                Event::Round(_)
+                | Event::User(_)
+                | Event::ApiToken(_)
+                | Event::Group(_)
+                | Event::Mail(_)
+                | Event::Attachment(_)
+                | Event::Municipality(_)
+                | Event::SitePage(_)
+                | Event::AccessibilityStatement(_),
+            )
+            | Err(_) => None,
+        })
+        .collect();
+    events::changed_since(&events, base_version)
 }
 
 /// The round's rules said no: the message for a save (`how` is `None`), a withdrawal or a
@@ -745,58 +722,23 @@ struct HistoryRow {
 
 /// A recorded change in words.
 fn describe(event: &AuditEvent, codes: &HashMap<i32, String>) -> HistoryRow {
-    let before: serde_json::Value = event
-        .before
-        .as_deref()
-        .and_then(|b| serde_json::from_str(b).ok())
-        .unwrap_or_default();
-    let after: serde_json::Value = event
-        .after
-        .as_deref()
-        .and_then(|a| serde_json::from_str(a).ok())
-        .unwrap_or_default();
-    let answer_text = |v: &serde_json::Value| -> String {
-        let answer = &v["answer"];
-        if answer.is_null() {
-            return "intet svar".to_owned();
-        }
-        let status = answer["status"]
-            .as_str()
-            .and_then(|s| Status::parse(s).ok())
-            .map_or("ingen status".to_owned(), |s| {
-                format!("{} {}", s.symbol(), s.label_da())
-            });
-        let comment = answer["comment"].as_str().unwrap_or("");
-        if comment.is_empty() {
-            status
-        } else {
-            format!("{status} – «{comment}»")
-        }
-    };
-    let (what, details) = match event.action.as_str() {
-        "answer" => {
-            let id = after["recommendation_id"].as_i64().unwrap_or(0) as i32;
-            let code = codes.get(&id).cloned().unwrap_or_else(|| id.to_string());
-            (
-                format!("Svar på {code} ændret"),
-                format!(
-                    "Før: {}. Efter: {}.",
-                    answer_text(&before),
-                    answer_text(&after)
-                ),
-            )
-        }
-        "save" => ("Gemt som kladde".to_owned(), version_text(&after)),
-        "submit" => ("Indsendt".to_owned(), version_text(&after)),
-        "withdraw" => (
-            "Trukket tilbage til kladde".to_owned(),
-            version_text(&after),
-        ),
-        "reopen" => (
-            "Genåbnet af KKR-sekretariatet".to_owned(),
-            format!("Begrundelse: {}", after["reason"].as_str().unwrap_or("")),
-        ),
-        other => (other.to_owned(), String::new()),
+    use crate::domain::events::Event;
+    let (what, details) = match event.event() {
+        Ok(Event::Submission(change)) => crate::views::audit::form_change_da(&change, codes),
+        // A form's history holds only its own events; a row no event type reads shows its
+        // action as stored.
+        Ok(
+            Event::Round(_)
+            | Event::User(_)
+            | Event::ApiToken(_)
+            | Event::Group(_)
+            | Event::Mail(_)
+            | Event::Attachment(_)
+            | Event::Municipality(_)
+            | Event::SitePage(_)
+            | Event::AccessibilityStatement(_),
+        )
+        | Err(_) => (event.action.clone(), String::new()),
     };
     HistoryRow {
         when: danish_datetime(event.at),
@@ -804,13 +746,6 @@ fn describe(event: &AuditEvent, codes: &HashMap<i32, String>) -> HistoryRow {
         what,
         details,
     }
-}
-
-fn version_text(after: &serde_json::Value) -> String {
-    after["version"]
-        .as_i64()
-        .map(|v| format!("Version {v}."))
-        .unwrap_or_default()
 }
 
 async fn history(page: Page, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {

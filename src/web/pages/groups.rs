@@ -239,6 +239,7 @@ async fn create(
     page: AdminPage,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let input = read_form(&page, &fields)?;
     let kkr_id = page.kkr_id();
     let (name, members) = match parse_input(&page.state, kkr_id, &input).await? {
@@ -249,7 +250,7 @@ async fn create(
     };
     let (stored_name, actor) = (name.clone(), page.user.id);
     let created = db(&page.state, move |conn| {
-        match groups::create(conn, kkr_id, &stored_name, &members, actor) {
+        match groups::create(conn, kkr_id, &stored_name, &members, actor, now) {
             Ok(id) => Ok(Some(id)),
             Err(GroupError::DuplicateName) => Ok(None),
             Err(GroupError::Database(e)) => Err(e.into()),
@@ -312,6 +313,7 @@ async fn update(
     path: web::Path<i32>,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let input = read_form(&page, &fields)?;
     let group = managed_group(&page, path.into_inner()).await?;
     let (name, members) = match parse_input(&page.state, group.kkr_id, &input).await? {
@@ -323,7 +325,7 @@ async fn update(
     };
     let (stored, stored_name, actor) = (group.clone(), name.clone(), page.user.id);
     let updated = db(&page.state, move |conn| {
-        match groups::update(conn, &stored, &stored_name, &members, actor) {
+        match groups::update(conn, &stored, &stored_name, &members, actor, now) {
             Ok(()) => Ok(true),
             Err(GroupError::DuplicateName) => Ok(false),
             Err(GroupError::Database(e)) => Err(e.into()),
@@ -358,6 +360,7 @@ async fn delete(
     path: web::Path<i32>,
     form: CsrfForm<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let group = managed_group(&page, path.into_inner()).await?;
     if form.confirm.as_deref() != Some("ja") {
         let errors = GroupErrors {
@@ -376,7 +379,7 @@ async fn delete(
     }
     let actor = page.user.id;
     db(&page.state, move |conn| {
-        Ok(groups::delete(conn, &group, actor)?)
+        Ok(groups::delete(conn, &group, actor, now)?)
     })
     .await?;
     Ok(to_groups())

@@ -331,6 +331,7 @@ fn capitalise(text: &str) -> String {
 }
 
 async fn save(page: Page, form: CsrfForm<EditForm>) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     installation_admin(&page).await?;
     let mut statement = form.into_inner().statement;
     for value in [&mut statement.prepared_on, &mut statement.reviewed_on] {
@@ -342,7 +343,7 @@ async fn save(page: Page, form: CsrfForm<EditForm>) -> Result<HttpResponse, AppE
     }
     let actor = page.user.id;
     db(&page.state, move |conn| {
-        Ok(statement::save(conn, &statement, actor)?)
+        Ok(statement::save(conn, &statement, actor, now)?)
     })
     .await?;
     Ok(see_other("/tilgaengelighed?gemt=1"))
@@ -614,6 +615,7 @@ pub struct ContactForm {
 }
 
 async fn contact_save(page: Page, form: CsrfForm<ContactForm>) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     installation_admin(&page).await?;
     let mut text = form.into_inner().page;
     text.link = text.link.trim().to_owned();
@@ -624,7 +626,7 @@ async fn contact_save(page: Page, form: CsrfForm<ContactForm>) -> Result<HttpRes
     }
     let actor = page.user.id;
     db(&page.state, move |conn| {
-        Ok(site_pages::save_contact(conn, &text, actor)?)
+        Ok(site_pages::save_contact(conn, &text, actor, now)?)
     })
     .await?;
     Ok(see_other("/kontakt"))
@@ -666,6 +668,7 @@ pub struct PrivacyForm {
 }
 
 async fn privacy_save(page: Page, form: CsrfForm<PrivacyForm>) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     installation_admin(&page).await?;
     let mut text = form.into_inner().page;
     text.link = text.link.trim().to_owned();
@@ -676,7 +679,7 @@ async fn privacy_save(page: Page, form: CsrfForm<PrivacyForm>) -> Result<HttpRes
     }
     let actor = page.user.id;
     db(&page.state, move |conn| {
-        Ok(site_pages::save_privacy(conn, &text, actor)?)
+        Ok(site_pages::save_privacy(conn, &text, actor, now)?)
     })
     .await?;
     Ok(see_other("/privatliv"))

@@ -374,6 +374,7 @@ async fn email_taken(state: &web::Data<AppState>, email: &EmailAddress) -> Resul
 }
 
 async fn invite(page: AdminPage, form: CsrfForm<InviteForm>) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let values = form.into_inner().values;
     let municipalities = kkr_municipalities(&page.state, page.kkr_id()).await?;
     let mut checked = CheckedInvite::check(&values, page.kkr_id(), &municipalities);
@@ -398,6 +399,7 @@ async fn invite(page: AdminPage, form: CsrfForm<InviteForm>) -> Result<HttpRespo
             &stored_token,
             Some(admin_id),
             compose,
+            now,
         )?)
     })
     .await?;
@@ -418,20 +420,22 @@ async fn managed_account(page: &AdminPage, id: i32) -> Result<Account, AppError>
         .ok_or(AppError::NotFound)
 }
 
-fn action_label(action: &str) -> &'static str {
-    match action {
-        "create" => "Oprettet",
-        "invite" => "Inviteret",
-        "accept_invitation" => "Har valgt adgangskode",
-        "reset_password" => "Adgangskode nulstillet",
-        "change_password" => "Har skiftet adgangskode",
-        "set_password" => "Adgangskode sat",
-        "set_role" => "Rolle ændret",
-        "set_installation_admin" => "Installationsadministrator ændret",
-        "deactivate" => "Deaktiveret",
-        "reactivate" => "Aktiveret igen",
-        "sign_out" => "Logget ud",
-        _ => "Ændret",
+fn action_label(event: &audit::AuditEvent) -> &'static str {
+    use crate::domain::events::Event;
+    match event.event() {
+        Ok(Event::User(change)) => crate::views::audit::user_change_da(&change),
+        Ok(
+            Event::Round(_)
+            | Event::Submission(_)
+            | Event::ApiToken(_)
+            | Event::Group(_)
+            | Event::Mail(_)
+            | Event::Attachment(_)
+            | Event::Municipality(_)
+            | Event::SitePage(_)
+            | Event::AccessibilityStatement(_),
+        )
+        | Err(_) => "Ændret",
     }
 }
 
@@ -466,12 +470,13 @@ struct UserFacts {
 }
 
 async fn user_facts(page: &AdminPage, account: &Account) -> Result<UserFacts, AppError> {
+    let now = page.state.clock.now();
     let (kkr_id, id, admin_id) = (page.kkr_id(), account.user.id, page.user.id);
     db(&page.state, move |conn| {
         Ok(UserFacts {
             municipalities: reference::municipalities_of_kkr(conn, kkr_id)?,
             history: audit::history(conn, "user", &id.to_string())?,
-            pending: invitations::pending_for(conn, id, crate::store::now())?,
+            pending: invitations::pending_for(conn, id, now)?,
             link_mail: outbox::latest_to_user(conn, id, &[MailKind::Invitation, MailKind::Reset])?,
             acting_installation_admin: users::is_installation_admin(conn, admin_id)?,
         })
@@ -505,7 +510,7 @@ fn user_page(
             .map(|e| HistoryView {
                 at: danish_datetime(e.at),
                 by: e.user_name.clone(),
-                action: action_label(&e.action),
+                action: action_label(e),
             })
             .collect::<Vec<_>>(),
         role_error: error("role"),
@@ -614,6 +619,7 @@ async fn change_role(
     path: web::Path<i32>,
     form: CsrfForm<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let account = managed_account(&page, path.into_inner()).await?;
     let municipalities = kkr_municipalities(&page.state, page.kkr_id()).await?;
     let is_self = account.user.id == page.user.id;
@@ -630,7 +636,9 @@ async fn change_role(
     };
     let (user_id, admin_id) = (account.user.id, page.user.id);
     db(&page.state, move |conn| {
-        Ok(users::set_role(conn, user_id, role, &placement, admin_id)?)
+        Ok(users::set_role(
+            conn, user_id, role, &placement, admin_id, now,
+        )?)
     })
     .await?;
     Ok(back_to(user_id))
@@ -641,6 +649,7 @@ async fn deactivate(
     path: web::Path<i32>,
     form: CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let account = managed_account(&page, path.into_inner()).await?;
     let problem = if account.user.id == page.user.id {
         Some("Du kan ikke deaktivere dig selv. Bed en anden fra KKR-sekretariatet om det.")
@@ -656,7 +665,7 @@ async fn deactivate(
     }
     let (user_id, admin_id) = (account.user.id, page.user.id);
     db(&page.state, move |conn| {
-        Ok(users::deactivate(conn, user_id, admin_id)?)
+        Ok(users::deactivate(conn, user_id, admin_id, now)?)
     })
     .await?;
     tracing::info!(user = user_id, by = admin_id, "user deactivated");
@@ -668,10 +677,11 @@ async fn reactivate(
     path: web::Path<i32>,
     _form: CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let account = managed_account(&page, path.into_inner()).await?;
     let (user_id, admin_id) = (account.user.id, page.user.id);
     db(&page.state, move |conn| {
-        Ok(users::reactivate(conn, user_id, admin_id)?)
+        Ok(users::reactivate(conn, user_id, admin_id, now)?)
     })
     .await?;
     Ok(back_to(user_id))
@@ -693,6 +703,7 @@ async fn reset(
     path: web::Path<i32>,
     form: CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let account = managed_account(&page, path.into_inner()).await?;
     if let Some(message) = reset_refusal(&account, &form) {
         return refuse_on_user_page(&page, &account, "reset-confirm", message).await;
@@ -708,6 +719,7 @@ async fn reset(
             &stored_token,
             Some(admin_id),
             compose,
+            now,
         )?)
     })
     .await?;
@@ -744,6 +756,7 @@ async fn set_installation(
     path: web::Path<i32>,
     form: CsrfForm<InstallationForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let account = managed_account(&page, path.into_inner()).await?;
     let admin_id = page.user.id;
     let allowed = db(&page.state, move |conn| {
@@ -766,6 +779,7 @@ async fn set_installation(
             user_id,
             on,
             Some(admin_id),
+            now,
         )?)
     })
     .await?;
@@ -851,9 +865,10 @@ async fn look_up(
     state: &web::Data<AppState>,
     token: &str,
 ) -> Result<Result<(Invitation, Account), LinkProblem>, AppError> {
+    let now = state.clock.now();
     let lookup = token.to_owned();
     db(state, move |conn| {
-        Ok(invitations::look_up(conn, &lookup, crate::store::now())?)
+        Ok(invitations::look_up(conn, &lookup, now)?)
     })
     .await
 }
@@ -903,10 +918,7 @@ fn checked_acceptance(form: &AcceptForm) -> Result<(String, NewPassword), Vec<Fi
 
 /// The stored form of a new password.
 async fn password_hash(new_password: NewPassword) -> Result<String, AppError> {
-    blocking(move || {
-        password::hash(new_password.as_str()).map_err(|e| AppError::Internal(e.to_string()))
-    })
-    .await
+    blocking(move || password::hash(new_password.as_str()).map_err(AppError::from)).await
 }
 
 async fn accept_invitation(
@@ -915,6 +927,7 @@ async fn accept_invitation(
     path: web::Path<String>,
     form: CsrfForm<AcceptForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let token = path.into_inner();
     let found = match look_up(&state, &token).await? {
         Err(problem) => return link_problem_page(&state, &session, problem),
@@ -929,20 +942,14 @@ async fn accept_invitation(
     };
     let hash = password_hash(new_password).await?;
     let accepted = db(&state, move |conn| {
-        Ok(invitations::accept(
-            conn,
-            &token,
-            &hash,
-            &new_name,
-            crate::store::now(),
-        )?)
+        Ok(invitations::accept(conn, &token, &hash, &new_name, now)?)
     })
     .await?;
     let (user, generation) = match accepted {
         Err(problem) => return link_problem_page(&state, &session, problem),
         Ok(accepted) => accepted,
     };
-    start_session(&session, user.id, generation)?;
+    start_session(&session, user.id, generation, now.and_utc().timestamp())?;
     tracing::info!(user = user.id, "one-time link used; signed in");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))

@@ -358,10 +358,7 @@ impl Request {
 /// Reads (unpacks, parses, bounds) the file, one file at a time in the process: the table,
 /// or what is wrong with the file.
 async fn read_file(name: String, bytes: Vec<u8>) -> Result<Result<Table, String>, AppError> {
-    let _permit = READING
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let _permit = READING.acquire().await.map_err(AppError::caused_by)?;
     let read = web::block(move || {
         read_table(ImportFile {
             name: &name,
@@ -369,7 +366,7 @@ async fn read_file(name: String, bytes: Vec<u8>) -> Result<Result<Table, String>
         })
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .map_err(AppError::caused_by)?;
     Ok(match read {
         Ok(table) => Ok(table),
         Err(ReadFailure::OverLimit(refusal)) => Err(over_limit_text(&refusal)),
@@ -396,7 +393,9 @@ fn report_outcome(
         Err(ImportFailure::Invalid(errors)) => {
             report.errors = errors.iter().map(|e| e.to_string()).collect();
         }
-        Err(ImportFailure::Refused(reason)) => report.refused = Some(reason),
+        Err(ImportFailure::Refused(reason)) => {
+            report.refused = Some(crate::web::refusals::round_refusal_da(&reason));
+        }
         Err(ImportFailure::Links(refusal)) => {
             report.refused = Some(crate::views::link_refusal_da(refusal));
         }
@@ -414,15 +413,16 @@ async fn run_import(
     table: Table,
     commit: bool,
 ) -> Result<Result<Vec<String>, ImportFailure>, AppError> {
+    let now = page.state.clock.now();
     let actor = Some(page.user.id);
     let mode = if commit { Mode::Commit } else { Mode::DryRun };
     db(&page.state, move |conn| {
         Ok(match kind {
             Kind::Recommendations => {
-                imports::import_recommendations(conn, round_id, &table, None, mode, actor)
+                imports::import_recommendations(conn, round_id, &table, None, mode, actor, now)
                     .map(|plan| plan.lines())
             }
-            Kind::Answers => imports::import_answers(conn, round_id, &table, mode, actor)
+            Kind::Answers => imports::import_answers(conn, round_id, &table, mode, actor, now)
                 .map(|plan| plan.lines()),
         })
     })

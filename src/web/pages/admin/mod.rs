@@ -51,7 +51,7 @@ async fn admin_round(page: &AdminPage, round_id: i32) -> Result<RoundContent, Ap
 /// A refused change as the page shows it; other failures become the usual error pages.
 fn refusal(e: ChangeError) -> Result<String, AppError> {
     match e {
-        ChangeError::Refused(reason) => Ok(reason),
+        ChangeError::Refused(reason) => Ok(crate::web::refusals::round_refusal_da(&reason)),
         ChangeError::NotFound => Err(AppError::NotFound),
         ChangeError::Database(e) => Err(AppError::Database(e)),
     }
@@ -85,133 +85,23 @@ struct HistoryRow {
 }
 
 fn describe(event: &AuditEvent) -> HistoryRow {
-    let parse = |raw: &Option<String>| -> serde_json::Value {
-        raw.as_deref()
-            .and_then(|r| serde_json::from_str(r).ok())
-            .unwrap_or_default()
-    };
-    let before = parse(&event.before);
-    let after = parse(&event.after);
-    let text = |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or("").to_owned();
-    let rec = |v: &serde_json::Value| format!("{} «{}»", text(v, "code"), text(v, "text"));
-    let (what, details) = match event.action.as_str() {
-        "create" => (
-            "Runden er oprettet".to_owned(),
-            format!(
-                "{} indsatsområder, {} anbefalinger",
-                after["focus_areas"], after["recommendations"]
-            ),
-        ),
-        "set_state" => (
-            "Status ændret".to_owned(),
-            format!(
-                "Fra «{}» til «{}»",
-                state_label(&text(&before, "state")),
-                state_label(&text(&after, "state"))
-            ),
-        ),
-        "set_deadline" => (
-            "Fristen er flyttet".to_owned(),
-            format!(
-                "Fra {} til {}",
-                deadline_text(&before["deadline"]),
-                deadline_text(&after["deadline"])
-            ),
-        ),
-        "set_cooperation_start_year" => {
-            let year = |v: &serde_json::Value| {
-                v["year"]
-                    .as_i64()
-                    .map_or_else(|| "ikke angivet".to_owned(), |y| y.to_string())
-            };
-            (
-                "Året, samarbejdet blev indgået, er ændret".to_owned(),
-                format!("Fra {} til {}", year(&before), year(&after)),
-            )
-        }
-        "set_participants" => (
-            "Deltagende kommuner ændret".to_owned(),
-            format!(
-                "{} kommuner deltager",
-                after["participants"].as_array().map_or(0, Vec::len)
-            ),
-        ),
-        "add_focus_area" => (
-            "Indsatsområde tilføjet".to_owned(),
-            format!("{}. {}", after["number"], text(&after, "title")),
-        ),
-        "rename_focus_area" => (
-            "Indsatsområde omdøbt".to_owned(),
-            format!(
-                "«{}» til «{}»",
-                text(&before, "title"),
-                text(&after, "title")
-            ),
-        ),
-        "move_focus_area" => (
-            "Indsatsområde flyttet".to_owned(),
-            format!(
-                "«{}» fra nr. {} til nr. {}",
-                text(&before, "title"),
-                before["number"],
-                after["number"]
-            ),
-        ),
-        "delete_focus_area" => (
-            "Indsatsområde slettet".to_owned(),
-            format!("{}. {}", before["number"], text(&before, "title")),
-        ),
-        "add_recommendation" => ("Anbefaling tilføjet".to_owned(), rec(&after)),
-        "update_recommendation" => (
-            "Anbefaling ændret".to_owned(),
-            format!("{} blev til {}", rec(&before), rec(&after)),
-        ),
-        "move_recommendation" => ("Anbefaling flyttet".to_owned(), moved(&before, &after)),
-        "retire_recommendation" => ("Anbefaling udgået".to_owned(), rec(&before)),
-        "merge_recommendations" => (
-            "Anbefalinger lagt sammen".to_owned(),
-            format!(
-                "{} er lagt sammen med {}; den samlede er {}",
-                rec(&before["absorbed"]),
-                rec(&before["kept"]),
-                rec(&after)
-            ),
-        ),
-        "undo_update_recommendation" => (
-            "Ændring af anbefaling fortrudt".to_owned(),
-            format!("{} blev igen {}", rec(&before), rec(&after)),
-        ),
-        "undo_move_recommendation" => (
-            "Flytning af anbefaling fortrudt".to_owned(),
-            moved(&before, &after),
-        ),
-        "reinstate_recommendation" => ("Anbefaling genindsat".to_owned(), rec(&after)),
-        "split_recommendations" => (
-            "Sammenlægning delt igen".to_owned(),
-            format!(
-                "{} blev igen {} og {}",
-                rec(&before),
-                rec(&after["kept"]),
-                rec(&after["absorbed"])
-            ),
-        ),
-        "adopt_proposal" => (
-            "Forslag gjort til indsatsområde".to_owned(),
-            format!(
-                "«{}» (forslag fra kommune {})",
-                text(&after, "title"),
-                text(&after, "proposed_by")
-            ),
-        ),
-        "import_recommendations" => (
-            "Anbefalinger importeret".to_owned(),
-            format!("Fra {}", text(&after, "file")),
-        ),
-        "import_answers" => (
-            "Svar importeret".to_owned(),
-            format!("{} rækker fra {}", after["rows"], text(&after, "file")),
-        ),
-        other => (other.to_owned(), String::new()),
+    use crate::domain::events::Event;
+    let (what, details) = match event.event() {
+        Ok(Event::Round(change)) => crate::views::audit::round_change_da(&change),
+        // A round's history holds only round events; a row no event type reads shows its
+        // action as stored.
+        Ok(
+            Event::Submission(_)
+            | Event::User(_)
+            | Event::ApiToken(_)
+            | Event::Group(_)
+            | Event::Mail(_)
+            | Event::Attachment(_)
+            | Event::Municipality(_)
+            | Event::SitePage(_)
+            | Event::AccessibilityStatement(_),
+        )
+        | Err(_) => (event.action.clone(), String::new()),
     };
     HistoryRow {
         when: danish_datetime(event.at),
@@ -222,40 +112,4 @@ fn describe(event: &AuditEvent) -> HistoryRow {
         what,
         details,
     }
-}
-
-/// "«text» flyttet fra 1.2 til 3.2 (indsatsområde «title»)": a move's before and after. Older
-/// rows kept the moved recommendation under "recommendation".
-fn moved(before: &serde_json::Value, after: &serde_json::Value) -> String {
-    let code = |v: &serde_json::Value| {
-        v["code"]
-            .as_str()
-            .or_else(|| v["recommendation"]["code"].as_str())
-            .unwrap_or("")
-            .to_owned()
-    };
-    let area = after["to_focus_area"]
-        .as_str()
-        .map(|title| format!(" (indsatsområde «{title}»)"))
-        .unwrap_or_default();
-    format!(
-        "«{}» flyttet fra {} til {}{area}",
-        before["text"].as_str().unwrap_or(""),
-        code(before),
-        code(after)
-    )
-}
-
-fn state_label(raw: &str) -> String {
-    crate::domain::RoundState::parse(raw)
-        .map(|s| s.label_da().to_lowercase())
-        .unwrap_or_else(|_| raw.to_owned())
-}
-
-fn deadline_text(value: &serde_json::Value) -> String {
-    value
-        .as_str()
-        .and_then(|s| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok())
-        .map(danish_datetime)
-        .unwrap_or_default()
 }

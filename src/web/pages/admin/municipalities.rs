@@ -90,6 +90,7 @@ async fn set_council(
     path: web::Path<String>,
     form: CsrfForm<CouncilForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let code = MunicipalityCode::parse(&path.into_inner()).map_err(|_| AppError::NotFound)?;
     let typed = form.into_inner().council_name;
     own_municipality(&page, &code).await?;
@@ -103,7 +104,9 @@ async fn set_council(
     };
     let actor = Some(page.user.id);
     db(&page.state, move |conn| {
-        Ok(reference::set_council_name(conn, &code, &council, actor)?)
+        Ok(reference::set_council_name(
+            conn, &code, &council, actor, now,
+        )?)
     })
     .await?;
     Ok(redirect("/admin/municipalities?ok=gemt".to_owned()))

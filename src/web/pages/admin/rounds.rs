@@ -209,6 +209,7 @@ async fn create(
     page: AdminPage,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let form = NewRoundForm::read(&page.session, &form)?;
     let create = match form.setup(page.kkr_id())? {
         Ok(create) => create,
@@ -216,7 +217,7 @@ async fn create(
     };
     let actor = page.user.id;
     let outcome = db(&page.state, move |conn| {
-        Ok(rounds::create_round(conn, &create, Some(actor)))
+        Ok(rounds::create_round(conn, &create, Some(actor), now))
     })
     .await?;
     match outcome {
@@ -425,6 +426,7 @@ async fn cooperation_start(
     path: web::Path<i32>,
     form: CsrfForm<CooperationForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let content = admin_round(&page, path.into_inner()).await?;
     let typed = form.into_inner().cooperation_start_year;
     let year = match parse_start_year(&typed, content.round.year) {
@@ -441,7 +443,7 @@ async fn cooperation_start(
     let (round_id, actor) = (content.round.id, Some(page.user.id));
     let outcome = db(&page.state, move |conn| {
         Ok(rounds::set_cooperation_start_year(
-            conn, round_id, year, actor,
+            conn, round_id, year, actor, now,
         ))
     })
     .await?;
@@ -478,6 +480,7 @@ async fn change_state(
     path: web::Path<i32>,
     form: CsrfForm<StateForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let content = admin_round(&page, path.into_inner()).await?;
     let to = RoundState::parse(&form.to)
         .map_err(|e| AppError::BadRequest(format!("{e}. Intet er ændret.")))?;
@@ -486,7 +489,7 @@ async fn change_state(
     }
     let (round_id, actor) = (content.round.id, page.user.id);
     let outcome = db(&page.state, move |conn| {
-        Ok(rounds::change_state(conn, round_id, to, Some(actor)))
+        Ok(rounds::change_state(conn, round_id, to, Some(actor), now))
     })
     .await?;
     match outcome {
@@ -513,9 +516,15 @@ async fn move_deadline(
             return render_round(&page, content, input).await;
         }
     };
-    let (round_id, actor) = (content.round.id, page.user.id);
+    let (round_id, actor, now) = (content.round.id, page.user.id, page.state.clock.now());
     let outcome = db(&page.state, move |conn| {
-        Ok(rounds::move_deadline(conn, round_id, deadline, Some(actor)))
+        Ok(rounds::move_deadline(
+            conn,
+            round_id,
+            deadline,
+            Some(actor),
+            now,
+        ))
     })
     .await?;
     match outcome {
@@ -537,6 +546,7 @@ async fn participants(
     path: web::Path<i32>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let fields = form.into_inner();
     verify_csrf(&page.session, Some(field(&fields, "csrf_token")))?;
     let content = admin_round(&page, path.into_inner()).await?;
@@ -549,6 +559,7 @@ async fn participants(
             round_id,
             &codes,
             Some(actor),
+            now,
         ))
     })
     .await?;

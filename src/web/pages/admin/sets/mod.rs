@@ -389,6 +389,7 @@ async fn add_area(
     path: web::Path<i32>,
     form: CsrfForm<AreaForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let content = admin_round(&page, path.into_inner()).await?;
     let round_id = content.round.id;
     let title = form.title.clone().unwrap_or_default();
@@ -399,7 +400,7 @@ async fn add_area(
         content,
         &[("new-area-title", &typed)],
         set_path(round_id, "gemt"),
-        move |conn| sets::add_focus_area(conn, round_id, &title, Some(actor)).map(|_| ()),
+        move |conn| sets::add_focus_area(conn, round_id, &title, Some(actor), now).map(|_| ()),
     )
     .await
 }
@@ -431,6 +432,7 @@ async fn change_area(
     path: web::Path<(i32, i32)>,
     form: CsrfForm<AreaForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let (round_id, area_id) = path.into_inner();
     let content = admin_area_round(&page, round_id, area_id).await?;
     let actor = Some(page.user.id);
@@ -443,13 +445,13 @@ async fn change_area(
     match action.as_str() {
         "omdoeb" => {
             apply(&page, content, &kept, success, move |conn| {
-                sets::rename_focus_area(conn, area_id, &title, actor)
+                sets::rename_focus_area(conn, area_id, &title, actor, now)
             })
             .await
         }
         "slet" => {
             apply(&page, content, &[], success, move |conn| {
-                sets::delete_focus_area(conn, area_id, actor)
+                sets::delete_focus_area(conn, area_id, actor, now)
             })
             .await
         }
@@ -457,7 +459,7 @@ async fn change_area(
             let direction = direction(other)
                 .ok_or_else(|| AppError::BadRequest("Ukendt handling. Intet er ændret.".into()))?;
             apply(&page, content, &[], success, move |conn| {
-                sets::move_focus_area(conn, area_id, direction, actor)
+                sets::move_focus_area(conn, area_id, direction, actor, now)
             })
             .await
         }
@@ -486,6 +488,7 @@ async fn add_recommendation(
     path: web::Path<(i32, i32)>,
     form: CsrfForm<NewRecommendationForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let (round_id, area_id) = path.into_inner();
     let content = admin_area_round(&page, round_id, area_id).await?;
     let binding = parse_binding(form.binding.as_deref())?;
@@ -498,7 +501,7 @@ async fn add_recommendation(
         content,
         &[(field.as_str(), typed.as_str())],
         set_path(round_id, "gemt"),
-        move |conn| sets::add_recommendation(conn, area_id, &text, binding, actor).map(|_| ()),
+        move |conn| sets::add_recommendation(conn, area_id, &text, binding, actor, now).map(|_| ()),
     )
     .await
 }
@@ -650,6 +653,7 @@ impl RecChange {
         conn: &mut crate::store::DbConnection,
         rec: i32,
         actor: Option<i32>,
+        now: chrono::NaiveDateTime,
     ) -> Result<Done, Failure> {
         let recorded = |r: Result<Option<i32>, SetError>| {
             r.map(|id| id.map_or(Done::Saved, Done::Recorded))
@@ -657,17 +661,21 @@ impl RecChange {
         };
         match self {
             RecChange::Reword { text, binding } => recorded(sets::update_recommendation(
-                conn, rec, &text, binding, actor,
+                conn, rec, &text, binding, actor, now,
             )),
-            RecChange::Reorder(direction) => sets::move_recommendation(conn, rec, direction, actor)
-                .map(|()| Done::Saved)
-                .map_err(Failure::Change),
-            RecChange::Move { area } => {
-                recorded(sets::move_recommendation_to_area(conn, rec, area, actor))
+            RecChange::Reorder(direction) => {
+                sets::move_recommendation(conn, rec, direction, actor, now)
+                    .map(|()| Done::Saved)
+                    .map_err(Failure::Change)
             }
-            RecChange::Retire => recorded(sets::retire_recommendation(conn, rec, actor).map(Some)),
+            RecChange::Move { area } => recorded(sets::move_recommendation_to_area(
+                conn, rec, area, actor, now,
+            )),
+            RecChange::Retire => {
+                recorded(sets::retire_recommendation(conn, rec, actor, now).map(Some))
+            }
             RecChange::Merge { other, text } => recorded(
-                sets::merge_recommendations(conn, rec, other, Some(&text), actor).map(Some),
+                sets::merge_recommendations(conn, rec, other, Some(&text), actor, now).map(Some),
             ),
         }
     }
@@ -795,7 +803,11 @@ async fn change_recommendation(
         return render_confirm(&page, content, rec_id, &form, change).await;
     }
     let (actor, run) = (Some(page.user.id), change.clone());
-    let outcome = db(&page.state, move |conn| Ok(run.run(conn, rec_id, actor))).await?;
+    let now = page.state.clock.now();
+    let outcome = db(&page.state, move |conn| {
+        Ok(run.run(conn, rec_id, actor, now))
+    })
+    .await?;
     let problem = match outcome {
         Ok(done) => return Ok(redirect(done_path(round_id, rec_id, done))),
         Err(Failure::Set(e)) => set_problem(e, Some(&change))?,
@@ -871,11 +883,12 @@ async fn undo(
     path: web::Path<(i32, i32)>,
     _form: CsrfForm<UndoForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let (round_id, edit_id) = path.into_inner();
     let content = admin_round(&page, round_id).await?;
     let actor = Some(page.user.id);
     let outcome = db(&page.state, move |conn| {
-        Ok(set_edits::undo(conn, round_id, edit_id, actor))
+        Ok(set_edits::undo(conn, round_id, edit_id, actor, now))
     })
     .await?;
     let problem = match outcome {
@@ -964,6 +977,7 @@ async fn adopt(
     path: web::Path<(i32, i32)>,
     form: CsrfForm<AdoptForm>,
 ) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
     let (round_id, submission_id) = path.into_inner();
     let content = admin_round(&page, round_id).await?;
     let belongs = db(&page.state, move |conn| {
@@ -978,7 +992,13 @@ async fn adopt(
     let title = form.title.clone().unwrap_or_default();
     let actor = Some(page.user.id);
     let outcome = db(&page.state, move |conn| {
-        Ok(rounds::adopt_proposal(conn, submission_id, &title, actor))
+        Ok(rounds::adopt_proposal(
+            conn,
+            submission_id,
+            &title,
+            actor,
+            now,
+        ))
     })
     .await?;
     match outcome {

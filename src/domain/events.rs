@@ -1,0 +1,971 @@
+//! The audit trail's events as one type: what happened to which kind of thing, with typed
+//! values before and after. An event is stored in the audit table's existing columns: the
+//! `entity` and `action` columns hold the serde tags (`"round"`, `"set_deadline"`), the
+//! `before` and `after` columns the JSON of the values, exactly as the rows written before
+//! this type existed, so those rows read back too.
+//!
+//! Writers build events with the variants (or the constructors below); readers match on them
+//! exhaustively, so a new kind of event does not compile until every reader says it in words.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::installation::Statement;
+use super::model::{Answer, MunicipalityCode, Role, RoundState, SubmissionState};
+use super::snapshot_diff::LoggedEntry;
+use super::status::Status;
+
+/// One recorded change, by the kind of thing it changed (the `entity` column).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "entity", rename_all = "snake_case")]
+pub enum Event {
+    Round(RoundEvent),
+    Submission(SubmissionEvent),
+    User(UserEvent),
+    ApiToken(TokenEvent),
+    Group(GroupEvent),
+    Mail(MailEvent),
+    Attachment(AttachmentEvent),
+    Municipality(MunicipalityEvent),
+    SitePage(SitePageEvent),
+    AccessibilityStatement(StatementEvent),
+}
+
+/// A change to a round: its settings, its participants, its recommendation set, imports and
+/// reminders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum RoundEvent {
+    Create {
+        after: RoundCreated,
+    },
+    SetDeadline {
+        before: Deadline,
+        after: Deadline,
+    },
+    SetState {
+        before: StateOf,
+        after: StateOf,
+    },
+    SetParticipants {
+        before: Participants,
+        after: Participants,
+    },
+    SetCooperationStartYear {
+        before: StartYear,
+        after: StartYear,
+    },
+    AdoptProposal {
+        after: AdoptedProposal,
+    },
+    SendReminder {
+        after: ReminderQueued,
+    },
+    AddFocusArea {
+        after: FocusArea,
+    },
+    RenameFocusArea {
+        before: FocusAreaTitle,
+        after: FocusAreaTitle,
+    },
+    MoveFocusArea {
+        before: FocusArea,
+        after: FocusAreaNumber,
+    },
+    DeleteFocusArea {
+        before: FocusArea,
+    },
+    AddRecommendation {
+        after: AddedRecommendation,
+    },
+    UpdateRecommendation {
+        before: Recommendation,
+        after: Recommendation,
+    },
+    MoveRecommendation {
+        before: Recommendation,
+        after: Recommendation,
+    },
+    RetireRecommendation {
+        before: Recommendation,
+    },
+    MergeRecommendations {
+        before: MergedPair,
+        after: Recommendation,
+    },
+    UndoUpdateRecommendation {
+        before: Recommendation,
+        after: Recommendation,
+    },
+    UndoMoveRecommendation {
+        before: Recommendation,
+        after: Recommendation,
+    },
+    ReinstateRecommendation {
+        before: CodeOnly,
+        after: Recommendation,
+    },
+    SplitRecommendations {
+        before: Recommendation,
+        after: MergedPair,
+    },
+    ImportRecommendations {
+        after: SetImported,
+    },
+    ImportAnswers {
+        after: AnswersImported,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoundCreated {
+    pub kkr_id: i32,
+    pub year: i32,
+    pub title: String,
+    pub subject: String,
+    pub deadline: NaiveDateTime,
+    pub state: RoundState,
+    pub participants: Vec<String>,
+    /// How many focus areas and recommendations the round started with.
+    pub focus_areas: usize,
+    pub recommendations: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deadline {
+    pub deadline: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateOf {
+    pub state: RoundState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Participants {
+    pub participants: Vec<String>,
+}
+
+/// The year the cooperation began; `None` when not given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartYear {
+    pub year: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdoptedProposal {
+    pub focus_area_id: i32,
+    pub title: String,
+    pub proposed_in_round: i32,
+    pub proposed_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReminderQueued {
+    pub reminder_id: i32,
+    pub recipients: Vec<String>,
+    pub skipped: Vec<String>,
+    pub queued: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FocusArea {
+    pub focus_area_id: i32,
+    pub number: i32,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FocusAreaTitle {
+    pub focus_area_id: i32,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FocusAreaNumber {
+    pub focus_area_id: i32,
+    pub number: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AddedRecommendation {
+    pub id: i32,
+    pub code: String,
+    pub text: String,
+    pub binding: bool,
+}
+
+/// A recommendation as a change found or left it. A move names the focus area it went to; a
+/// retirement, merge or reinstatement the recommendations merged into it. Rows of moves
+/// written before the move named its area kept the moved recommendation under
+/// `recommendation` instead (see [`Recommendation::moved`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Recommendation {
+    pub id: i32,
+    pub code: String,
+    pub text: String,
+    pub binding: bool,
+    pub carried_from: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<Vec<i32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_focus_area: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<Box<Recommendation>>,
+}
+
+impl Recommendation {
+    /// The moved recommendation itself, in either shape of a move's row.
+    pub fn moved(&self) -> &Recommendation {
+        self.recommendation.as_deref().unwrap_or(self)
+    }
+}
+
+/// The two recommendations of a merge: the one kept and the one absorbed into it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergedPair {
+    pub kept: Recommendation,
+    pub absorbed: Recommendation,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeOnly {
+    pub code: String,
+}
+
+/// Whether an import came through the web page or the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    Web,
+    Cli,
+}
+
+impl Via {
+    /// The web when a signed-in user did it, the command line otherwise.
+    pub fn of(actor: Option<i32>) -> Via {
+        if actor.is_some() {
+            Via::Web
+        } else {
+            Via::Cli
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetImported {
+    pub file: String,
+    /// The import's plan, line by line as the page showed it.
+    pub plan: Vec<String>,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswersImported {
+    pub file: String,
+    pub rows: usize,
+    pub municipalities: Vec<String>,
+    pub via: Via,
+}
+
+/// A change to a municipality's form in a round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum SubmissionEvent {
+    /// One answer changed (written before the save's own row).
+    Answer {
+        before: AnswerChange,
+        after: AnswerChange,
+    },
+    Save {
+        before: Option<FormVersion>,
+        after: FormVersion,
+    },
+    Submit {
+        before: Option<FormVersion>,
+        after: FormVersion,
+    },
+    Withdraw {
+        before: Reopened,
+        after: BackToDraft,
+    },
+    Reopen {
+        before: Reopened,
+        after: BackToDraft,
+    },
+}
+
+/// One answer of a form, before or after a change; `answer` is `None` where there was none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerChange {
+    pub recommendation_id: i32,
+    pub answer: Option<AnswerValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerValue {
+    pub status: Option<Status>,
+    pub comment: String,
+    #[serde(default)]
+    pub carried: bool,
+}
+
+impl AnswerValue {
+    pub fn of(answer: &Answer) -> AnswerValue {
+        AnswerValue {
+            status: answer.status,
+            comment: answer.comment.clone(),
+            carried: answer.carried,
+        }
+    }
+}
+
+impl SubmissionEvent {
+    /// One answer's change: the same event for a save and an import.
+    pub fn answer(
+        recommendation_id: i32,
+        before: Option<AnswerValue>,
+        after: Option<AnswerValue>,
+    ) -> Event {
+        Event::Submission(SubmissionEvent::Answer {
+            before: AnswerChange {
+                recommendation_id,
+                answer: before,
+            },
+            after: AnswerChange {
+                recommendation_id,
+                answer: after,
+            },
+        })
+    }
+
+    /// A form stored as a draft or as submitted.
+    pub fn stored(submitted: bool, before: Option<FormVersion>, after: FormVersion) -> Event {
+        Event::Submission(if submitted {
+            SubmissionEvent::Submit { before, after }
+        } else {
+            SubmissionEvent::Save { before, after }
+        })
+    }
+}
+
+/// A form's state and version; a save carries the proposals field, an import the file's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormVersion {
+    pub state: SubmissionState,
+    pub version: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposals: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_from: Option<String>,
+}
+
+/// A submitted form as it was before it went back to draft.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reopened {
+    pub state: SubmissionState,
+    pub version: i32,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub submitted_by: Option<String>,
+}
+
+/// A form back in draft: withdrawn (no reason) or reopened by the secretariat (with one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackToDraft {
+    pub state: SubmissionState,
+    pub version: i32,
+    pub reason: Option<String>,
+}
+
+/// A change to a user account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum UserEvent {
+    Create { after: UserCreated },
+    Invite { after: InvitationMade },
+    ResetPassword { after: InvitationMade },
+    AcceptInvitation { before: Named, after: Accepted },
+    SetPassword {},
+    ChangePassword {},
+    SignOut {},
+    Deactivate { before: Active, after: Active },
+    Reactivate { before: Active, after: Active },
+    SetInstallationAdmin { before: Flag, after: Flag },
+    SetRole { before: Placed, after: Placed },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserCreated {
+    pub email: String,
+    pub role: Role,
+    pub kkr_id: Option<i32>,
+    pub municipality_code: Option<MunicipalityCode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationMade {
+    pub invitation_id: i32,
+    pub expires_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Named {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub invitation_id: i32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Active {
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    pub installation_admin: bool,
+}
+
+/// A user's role and where it belongs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Placed {
+    pub role: Role,
+    pub kkr_id: Option<i32>,
+    pub municipality_code: Option<String>,
+}
+
+/// A change to a user's API tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum TokenEvent {
+    Create { after: TokenCreated },
+    Revoke {},
+    RevokeAll { after: TokensRevoked },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenCreated {
+    pub name: String,
+    pub expires_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokensRevoked {
+    pub revoked: usize,
+}
+
+/// A change to a KKR's group of municipalities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum GroupEvent {
+    Create { after: GroupCreated },
+    Update { before: Group, after: Group },
+    Delete { before: Group },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupCreated {
+    pub kkr_id: i32,
+    pub name: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub name: String,
+    pub members: Vec<String>,
+}
+
+/// What became of a queued mail (by the outbox, so with no user).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum MailEvent {
+    MailSent { after: MailOutcome },
+    MailFailed { after: MailOutcome },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailOutcome {
+    pub kind: String,
+    pub recipient: String,
+    pub attempts: i32,
+    pub error: Option<String>,
+}
+
+/// A stored copy of a municipality's attachment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum AttachmentEvent {
+    Snapshot { after: SnapshotStored },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotStored {
+    pub snapshot_id: i32,
+    pub bytes: usize,
+}
+
+/// A correction to a municipality's reference data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum MunicipalityEvent {
+    SetCouncilName {
+        before: CouncilName,
+        after: CouncilName,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CouncilName {
+    pub council_name: String,
+}
+
+/// A new text of one of the installation's pages (contact, privacy), stored whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum SitePageEvent {
+    Update { before: Option<Value>, after: Value },
+}
+
+/// A new version of the accessibility statement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum StatementEvent {
+    Update {
+        before: Option<Statement>,
+        after: Statement,
+    },
+}
+
+/// An event as the audit table's columns hold it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Columns {
+    pub entity: String,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl Event {
+    /// The event as the audit table stores it: its two tags, and the JSON before and after
+    /// (`None` where the event has no value, stored as NULL).
+    pub fn columns(&self) -> Result<Columns, serde_json::Error> {
+        let mut map = match serde_json::to_value(self)? {
+            Value::Object(map) => map,
+            // Every variant is a struct, so the value is an object; say so if not.
+            other => {
+                return Err(serde::ser::Error::custom(format!(
+                    "an event serialised as {other}, not as an object"
+                )))
+            }
+        };
+        let text = |v: Option<Value>| match v {
+            Some(Value::String(s)) => s,
+            _ => String::new(),
+        };
+        let side = |v: Option<Value>| v.filter(|v| !v.is_null());
+        Ok(Columns {
+            entity: text(map.remove("entity")),
+            action: text(map.remove("action")),
+            before: side(map.remove("before")),
+            after: side(map.remove("after")),
+        })
+    }
+
+    /// An event read back from the audit table's columns (the JSON as stored, or NULL).
+    pub fn from_columns(
+        entity: &str,
+        action: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<Event, serde_json::Error> {
+        let json = |text: Option<&str>| -> Result<Value, serde_json::Error> {
+            text.map_or(Ok(Value::Null), serde_json::from_str)
+        };
+        let mut map = serde_json::Map::new();
+        map.insert("entity".into(), Value::String(entity.to_owned()));
+        map.insert("action".into(), Value::String(action.to_owned()));
+        map.insert("before".into(), json(before)?);
+        map.insert("after".into(), json(after)?);
+        serde_json::from_value(Value::Object(map))
+    }
+}
+
+impl Event {
+    /// What the event changed of a municipality's attachment, for the comparison of two
+    /// attachments (`snapshot_diff`); `None` for an event that changes nothing one shows.
+    pub fn logged_entry(&self) -> Option<LoggedEntry> {
+        match self {
+            Event::Submission(change) => Some(submission_entry(change)),
+            Event::Round(change) => round_entry(change),
+            Event::User(_)
+            | Event::ApiToken(_)
+            | Event::Group(_)
+            | Event::Mail(_)
+            | Event::Attachment(_)
+            | Event::Municipality(_)
+            | Event::SitePage(_)
+            | Event::AccessibilityStatement(_) => None,
+        }
+    }
+}
+
+fn submission_entry(change: &SubmissionEvent) -> LoggedEntry {
+    let submitted = |state: SubmissionState| LoggedEntry::Submission {
+        submitted: state == SubmissionState::Submitted,
+    };
+    match change {
+        SubmissionEvent::Answer { before, after } => {
+            let status = |side: &AnswerChange| side.answer.as_ref().and_then(|a| a.status);
+            let comment = |side: &AnswerChange| {
+                side.answer
+                    .as_ref()
+                    .map(|a| a.comment.clone())
+                    .unwrap_or_default()
+            };
+            LoggedEntry::Answer {
+                recommendation_id: after.recommendation_id,
+                status_changed: status(before) != status(after),
+                comment_changed: comment(before) != comment(after),
+            }
+        }
+        SubmissionEvent::Save { after, .. } | SubmissionEvent::Submit { after, .. } => {
+            submitted(after.state)
+        }
+        SubmissionEvent::Withdraw { after, .. } | SubmissionEvent::Reopen { after, .. } => {
+            submitted(after.state)
+        }
+    }
+}
+
+fn round_entry(change: &RoundEvent) -> Option<LoggedEntry> {
+    let named = |recs: &[&Recommendation]| LoggedEntry::Recommendations {
+        ids: recs.iter().map(|r| r.moved().id).collect(),
+        whole_set: false,
+        created: None,
+    };
+    Some(match change {
+        RoundEvent::ImportRecommendations { .. } => LoggedEntry::Recommendations {
+            ids: Vec::new(),
+            whole_set: true,
+            created: None,
+        },
+        RoundEvent::AddRecommendation { after } => LoggedEntry::Recommendations {
+            ids: vec![after.id],
+            whole_set: false,
+            created: Some(after.id),
+        },
+        RoundEvent::UpdateRecommendation { before, after }
+        | RoundEvent::MoveRecommendation { before, after }
+        | RoundEvent::UndoUpdateRecommendation { before, after }
+        | RoundEvent::UndoMoveRecommendation { before, after } => named(&[before, after]),
+        RoundEvent::RetireRecommendation { before } => named(&[before]),
+        RoundEvent::ReinstateRecommendation { after, .. } => named(&[after]),
+        RoundEvent::MergeRecommendations { before, after } => {
+            named(&[&before.absorbed, &before.kept, after])
+        }
+        RoundEvent::SplitRecommendations { before, after } => {
+            named(&[before, &after.absorbed, &after.kept])
+        }
+        RoundEvent::Create { .. }
+        | RoundEvent::SetDeadline { .. }
+        | RoundEvent::SetState { .. }
+        | RoundEvent::SetParticipants { .. }
+        | RoundEvent::SetCooperationStartYear { .. }
+        | RoundEvent::AdoptProposal { .. }
+        | RoundEvent::SendReminder { .. }
+        | RoundEvent::AddFocusArea { .. }
+        | RoundEvent::RenameFocusArea { .. }
+        | RoundEvent::MoveFocusArea { .. }
+        | RoundEvent::DeleteFocusArea { .. }
+        | RoundEvent::ImportAnswers { .. } => return None,
+    })
+}
+
+/// The conflict rule of the form: the recommendations whose answers (status or comment)
+/// changed in the versions saved after `base_version`, read from the form's events, oldest
+/// first. Each save writes one event per changed answer, then the save's own event carrying
+/// the new version. A change of the "carried over from last year" mark alone is not a change
+/// the other person made.
+pub fn changed_since<'a>(
+    events: impl IntoIterator<Item = &'a SubmissionEvent>,
+    base_version: i32,
+) -> BTreeSet<i32> {
+    // What a user sees of an answer: its status and its comment.
+    let visible = |side: &AnswerChange| {
+        side.answer
+            .as_ref()
+            .map(|a| (a.status, a.comment.clone()))
+            .unwrap_or_default()
+    };
+    let mut changed = BTreeSet::new();
+    let mut pending = Vec::new();
+    for event in events {
+        match event {
+            SubmissionEvent::Answer { before, after } => {
+                if visible(before) != visible(after) {
+                    pending.push(after.recommendation_id);
+                }
+            }
+            SubmissionEvent::Save { after, .. } | SubmissionEvent::Submit { after, .. } => {
+                if after.version > base_version {
+                    changed.extend(pending.drain(..));
+                }
+                pending.clear();
+            }
+            SubmissionEvent::Withdraw { .. } | SubmissionEvent::Reopen { .. } => {}
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").unwrap()
+    }
+
+    /// A row as the store wrote it before events were typed: the JSON the old `json!` built.
+    fn old_row(
+        entity: &str,
+        action: &str,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Result<Event, serde_json::Error> {
+        let (before, after) = (before.map(|v| v.to_string()), after.map(|v| v.to_string()));
+        Event::from_columns(entity, action, before.as_deref(), after.as_deref())
+    }
+
+    #[test]
+    fn rows_written_before_events_were_typed_read_back_as_events() {
+        let deadline = old_row(
+            "round",
+            "set_deadline",
+            Some(json!({"deadline": "2017-12-01T12:00:00"})),
+            Some(json!({"deadline": "2017-12-08T12:00:00"})),
+        )
+        .unwrap();
+        assert_eq!(
+            deadline,
+            Event::Round(RoundEvent::SetDeadline {
+                before: Deadline {
+                    deadline: at("2017-12-01T12:00:00")
+                },
+                after: Deadline {
+                    deadline: at("2017-12-08T12:00:00")
+                },
+            })
+        );
+
+        let answer = old_row(
+            "submission",
+            "answer",
+            Some(json!({"recommendation_id": 7, "answer": null})),
+            Some(json!({"recommendation_id": 7, "answer": {"status": "green", "comment": "Godt", "carried": false}})),
+        )
+        .unwrap();
+        assert_eq!(
+            answer,
+            SubmissionEvent::answer(
+                7,
+                None,
+                Some(AnswerValue {
+                    status: Some(Status::Green),
+                    comment: "Godt".into(),
+                    carried: false
+                })
+            )
+        );
+
+        let imported = old_row(
+            "submission",
+            "submit",
+            None,
+            Some(json!({"state": "submitted", "version": 1, "imported_from": "svar.xlsx"})),
+        )
+        .unwrap();
+        let Event::Submission(SubmissionEvent::Submit {
+            before: None,
+            after,
+        }) = imported
+        else {
+            panic!("not a first submission: {imported:?}");
+        };
+        assert_eq!(after.imported_from.as_deref(), Some("svar.xlsx"));
+        assert_eq!(after.version, 1);
+
+        let signed_out = old_row("user", "sign_out", None, None).unwrap();
+        assert_eq!(signed_out, Event::User(UserEvent::SignOut {}));
+
+        let reopened = old_row(
+            "submission",
+            "reopen",
+            Some(json!({"state": "submitted", "version": 3, "submitted_at": "2017-11-30T09:00:00", "submitted_by": "Eva Editor"})),
+            Some(json!({"state": "draft", "version": 4, "reason": "Forkert tal"})),
+        )
+        .unwrap();
+        let Event::Submission(SubmissionEvent::Reopen { before, after }) = reopened else {
+            panic!("not a reopening: {reopened:?}");
+        };
+        assert_eq!(before.submitted_by.as_deref(), Some("Eva Editor"));
+        assert_eq!(after.reason.as_deref(), Some("Forkert tal"));
+
+        let mail = old_row(
+            "mail",
+            "mail_failed",
+            None,
+            Some(json!({"kind": "reminder", "recipient": "a@b.dk", "attempts": 5, "error": "550"})),
+        )
+        .unwrap();
+        assert!(matches!(mail, Event::Mail(MailEvent::MailFailed { .. })));
+    }
+
+    #[test]
+    fn a_move_recorded_in_the_oldest_shape_names_the_moved_recommendation() {
+        let rec = json!({"id": 12, "code": "1.2", "text": "Cykelstier", "binding": true, "carried_from": null});
+        let moved = old_row(
+            "round",
+            "move_recommendation",
+            Some(rec.clone()),
+            Some(json!({"to_focus_area": "Mobilitet", "recommendation": {"id": 12, "code": "3.1", "text": "Cykelstier", "binding": true, "carried_from": null}})),
+        )
+        .unwrap();
+        let Event::Round(RoundEvent::MoveRecommendation { before, after }) = &moved else {
+            panic!("not a move: {moved:?}");
+        };
+        assert_eq!(before.moved().code, "1.2");
+        assert_eq!(after.moved().code, "3.1");
+        assert_eq!(after.moved().id, 12);
+        assert_eq!(after.to_focus_area.as_deref(), Some("Mobilitet"));
+        let Some(LoggedEntry::Recommendations { ids, .. }) = moved.logged_entry() else {
+            panic!("a move changes recommendations");
+        };
+        assert_eq!(ids, vec![12, 12]);
+    }
+
+    #[test]
+    fn an_event_is_stored_as_the_old_code_stored_it() {
+        let event = Event::Round(RoundEvent::RenameFocusArea {
+            before: FocusAreaTitle {
+                focus_area_id: 3,
+                title: "Trafik".into(),
+            },
+            after: FocusAreaTitle {
+                focus_area_id: 3,
+                title: "Mobilitet".into(),
+            },
+        });
+        let columns = event.columns().unwrap();
+        assert_eq!(columns.entity, "round");
+        assert_eq!(columns.action, "rename_focus_area");
+        assert_eq!(
+            columns.before.unwrap().to_string(),
+            json!({"focus_area_id": 3, "title": "Trafik"}).to_string()
+        );
+        assert_eq!(
+            columns.after.unwrap().to_string(),
+            json!({"focus_area_id": 3, "title": "Mobilitet"}).to_string()
+        );
+
+        let revoked = Event::ApiToken(TokenEvent::Revoke {}).columns().unwrap();
+        assert_eq!((revoked.before, revoked.after), (None, None));
+        assert_eq!(revoked.entity, "api_token");
+
+        let added = Event::Round(RoundEvent::AddRecommendation {
+            after: AddedRecommendation {
+                id: 9,
+                code: "2.1".into(),
+                text: "Tekst".into(),
+                binding: false,
+            },
+        })
+        .columns()
+        .unwrap();
+        assert_eq!(added.before, None, "an addition has no before");
+        assert_eq!(
+            added.after.unwrap().to_string(),
+            json!({"id": 9, "code": "2.1", "text": "Tekst", "binding": false}).to_string()
+        );
+
+        let retired = Event::Round(RoundEvent::RetireRecommendation {
+            before: Recommendation {
+                id: 4,
+                code: "1.1".into(),
+                text: "T".into(),
+                binding: true,
+                carried_from: Some(2),
+                merged_from: Some(vec![]),
+                ..Recommendation::default()
+            },
+        })
+        .columns()
+        .unwrap();
+        assert_eq!(
+            retired.before.unwrap().to_string(),
+            json!({"id": 4, "code": "1.1", "text": "T", "binding": true, "carried_from": 2, "merged_from": []}).to_string()
+        );
+    }
+
+    #[test]
+    fn a_row_no_event_reads_is_an_error_not_a_guess() {
+        assert!(old_row("round", "paint_it_blue", None, None).is_err());
+        assert!(old_row("planet", "create", None, None).is_err());
+    }
+
+    #[test]
+    fn the_conflict_rule_names_answers_changed_after_the_base_version() {
+        let value = |status: Status, comment: &str| AnswerValue {
+            status: Some(status),
+            comment: comment.into(),
+            carried: false,
+        };
+        let saved = |version: i32| SubmissionEvent::Save {
+            before: None,
+            after: FormVersion {
+                state: SubmissionState::Draft,
+                version,
+                proposals: Some(String::new()),
+                imported_from: None,
+            },
+        };
+        let answer = |id: i32, before: Option<AnswerValue>, after: AnswerValue| {
+            match SubmissionEvent::answer(id, before, Some(after)) {
+                Event::Submission(e) => e,
+                other => panic!("{other:?}"),
+            }
+        };
+        let carried_only = SubmissionEvent::Answer {
+            before: AnswerChange {
+                recommendation_id: 3,
+                answer: Some(AnswerValue {
+                    carried: true,
+                    ..value(Status::Red, "")
+                }),
+            },
+            after: AnswerChange {
+                recommendation_id: 3,
+                answer: Some(value(Status::Red, "")),
+            },
+        };
+        let events = vec![
+            answer(1, None, value(Status::Green, "")),
+            saved(2),
+            answer(2, None, value(Status::Yellow, "")),
+            carried_only,
+            saved(3),
+        ];
+        assert_eq!(changed_since(&events, 2), BTreeSet::from([2]));
+        assert_eq!(changed_since(&events, 1), BTreeSet::from([1, 2]));
+        assert!(changed_since(&events, 3).is_empty());
+    }
+}

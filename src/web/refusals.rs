@@ -1,0 +1,159 @@
+//! Refusals in Danish: the store and the domain say why a change was not made as a type;
+//! this is where the sentence a person reads (a page, or the command line) is written.
+
+use crate::domain::refusal::{End, RoundRefusal};
+
+/// "først" or "sidst": where an item already stands.
+fn end_da(end: End) -> &'static str {
+    match end {
+        End::First => "først",
+        End::Last => "sidst",
+    }
+}
+
+/// A refused change to a round, its set or an import, as the page says it.
+pub fn round_refusal_da(refusal: &RoundRefusal) -> String {
+    match refusal {
+        RoundRefusal::YearTaken { kkr_name, year } => {
+            format!("{kkr_name} har allerede en statusrunde for {year}.")
+        }
+        RoundRefusal::NoEarlierRound { kkr_name, year } => format!(
+            "{kkr_name} har ingen statusrunde før {year} at starte fra. Opret runden uden «Start fra sidste år», og tilføj anbefalingerne."
+        ),
+        RoundRefusal::NoParticipants => "Vælg mindst én kommune, der deltager i runden.".into(),
+        RoundRefusal::NotOfKkr { code, kkr_name } => {
+            format!("Kommune {code} hører ikke til {kkr_name}.")
+        }
+        RoundRefusal::HasForm { municipality } => {
+            format!("{municipality} har allerede et skema i runden og kan ikke tages ud.")
+        }
+        RoundRefusal::NoDraftAfter { kkr_name, year } => format!(
+            "{kkr_name} har ingen runde under forberedelse efter {year}. Opret næste års runde først."
+        ),
+        RoundRefusal::AreaAtEnd { number, end } => {
+            format!("Indsatsområde {number} står allerede {}.", end_da(*end))
+        }
+        RoundRefusal::AreaHasRecommendations { number } => format!(
+            "Indsatsområde {number} har anbefalinger; flyt dem, eller lad dem udgå, før området slettes."
+        ),
+        RoundRefusal::RecommendationAtEnd { code, end } => format!(
+            "Anbefaling {code} står allerede {} i sit indsatsområde.",
+            end_da(*end)
+        ),
+        RoundRefusal::RecommendationHasAnswers { code } => {
+            format!("Anbefaling {code} har svar i runden og kan ikke fjernes.")
+        }
+        RoundRefusal::Invalid(invalid) => invalid.0.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{InvalidValue, MunicipalityCode};
+
+    /// One of each variant. `variant` below matches exhaustively, so a new variant does not
+    /// compile until it is numbered there, and the test fails until it is listed here.
+    fn all() -> Vec<RoundRefusal> {
+        let kkr_name = || "KKR Hovedstaden".to_owned();
+        vec![
+            RoundRefusal::YearTaken {
+                kkr_name: kkr_name(),
+                year: 2017,
+            },
+            RoundRefusal::NoEarlierRound {
+                kkr_name: kkr_name(),
+                year: 2016,
+            },
+            RoundRefusal::NoParticipants,
+            RoundRefusal::NotOfKkr {
+                code: MunicipalityCode::parse("851").unwrap(),
+                kkr_name: kkr_name(),
+            },
+            RoundRefusal::HasForm {
+                municipality: "Frederiksberg Kommune".into(),
+            },
+            RoundRefusal::NoDraftAfter {
+                kkr_name: kkr_name(),
+                year: 2017,
+            },
+            RoundRefusal::AreaAtEnd {
+                number: 1,
+                end: End::First,
+            },
+            RoundRefusal::AreaAtEnd {
+                number: 3,
+                end: End::Last,
+            },
+            RoundRefusal::AreaHasRecommendations { number: 2 },
+            RoundRefusal::RecommendationAtEnd {
+                code: "1.1".into(),
+                end: End::First,
+            },
+            RoundRefusal::RecommendationHasAnswers { code: "2.3".into() },
+            RoundRefusal::Invalid(InvalidValue("Skriv anbefalingens tekst.".into())),
+        ]
+    }
+
+    const VARIANTS: usize = 11;
+
+    fn variant(refusal: &RoundRefusal) -> usize {
+        match refusal {
+            RoundRefusal::YearTaken { .. } => 0,
+            RoundRefusal::NoEarlierRound { .. } => 1,
+            RoundRefusal::NoParticipants => 2,
+            RoundRefusal::NotOfKkr { .. } => 3,
+            RoundRefusal::HasForm { .. } => 4,
+            RoundRefusal::NoDraftAfter { .. } => 5,
+            RoundRefusal::AreaAtEnd { .. } => 6,
+            RoundRefusal::AreaHasRecommendations { .. } => 7,
+            RoundRefusal::RecommendationAtEnd { .. } => 8,
+            RoundRefusal::RecommendationHasAnswers { .. } => 9,
+            RoundRefusal::Invalid(_) => 10,
+        }
+    }
+
+    #[test]
+    fn every_round_refusal_has_a_danish_sentence() {
+        let all = all();
+        let mut seen: Vec<usize> = all.iter().map(variant).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(
+            seen,
+            (0..VARIANTS).collect::<Vec<_>>(),
+            "a variant is not listed"
+        );
+        // Words no Danish sentence here does without, and none of the type's English names.
+        let danish = ["har", "står", "Vælg", "hører", "Skriv"];
+        for refusal in &all {
+            let text = round_refusal_da(refusal);
+            assert!(text.ends_with('.'), "{refusal:?}: {text}");
+            assert!(
+                danish.iter().any(|w| text.contains(w)),
+                "{refusal:?}: {text}"
+            );
+            assert!(!text.contains("Refusal") && !text.contains('{'), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_move_past_the_end_names_the_end() {
+        let first = RoundRefusal::AreaAtEnd {
+            number: 1,
+            end: End::First,
+        };
+        assert_eq!(
+            round_refusal_da(&first),
+            "Indsatsområde 1 står allerede først."
+        );
+        let last = RoundRefusal::RecommendationAtEnd {
+            code: "2.4".into(),
+            end: End::Last,
+        };
+        assert_eq!(
+            round_refusal_da(&last),
+            "Anbefaling 2.4 står allerede sidst i sit indsatsområde."
+        );
+    }
+}
