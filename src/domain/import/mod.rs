@@ -109,8 +109,6 @@ impl From<ImportError> for ReadFailure {
 }
 
 /// The cell at `row` and `column` (0-based) as a spreadsheet names it: "XFD1048576".
-
-/// The cell at `row` and `column` (0-based) as a spreadsheet names it: "XFD1048576".
 pub fn cell_name(row: u32, column: u32) -> String {
     format!("{}{}", column_letters(column as usize), u64::from(row) + 1)
 }
@@ -120,9 +118,6 @@ pub fn column_name(column: u32) -> String {
     column_letters(column as usize)
 }
 
-/// A row's non-empty cells as (column index, text), in column order.
-
-/// Collects errors up to [`MAX_ERRORS`].
 /// Collects errors up to [`MAX_ERRORS`].
 #[derive(Debug, Default)]
 pub(super) struct Errors(Vec<ImportError>);
