@@ -248,6 +248,8 @@ fn a_silent_mail_server_holds_up_no_request_and_each_waiting_mail_is_delivered_o
             .iter()
             .all(|m| matches!(m.state, MailState::Sent { .. }))
     });
+    // Two hours on, the admin's sign-in has ended by the app's clock: sign in again.
+    let admin = app.signed_in(Role::Admin);
     let page = app
         .get(&admin, &format!("/rounds/{ROUND_2017}/reminders"))
         .text();
@@ -453,8 +455,14 @@ fn ten_clicks_remind_each_editor_once_and_the_page_says_who_was_skipped_and_unti
     assert_eq!(received[0]["rcpt_tos"][0], "ny@dragoer.example");
     assert!(sink.nothing_more());
 
-    // Twelve hours later everyone may be reminded again.
+    // Twelve hours later everyone may be reminded again (signing in again: the sign-in of
+    // twelve hours ago has ended by the app's clock).
     app.clock.advance(chrono::Duration::hours(12));
+    let admin = app.signed_in(Role::Admin);
+    let csrf = csrf_from(
+        &app.get(&admin, &format!("/rounds/{ROUND_2017}/reminders"))
+            .text(),
+    );
     let response = app.post(
         &admin,
         &format!("/rounds/{ROUND_2017}/reminders"),

@@ -9,6 +9,7 @@ pub mod details;
 pub mod exports;
 pub mod forms;
 pub mod groups;
+pub mod invitations;
 pub mod next;
 pub mod public;
 pub mod reminders;

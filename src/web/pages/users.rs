@@ -1,37 +1,32 @@
-//! Users of a KKR, managed by its admins, and the one-time links that let a person choose a
-//! password.
+//! Users of a KKR, managed by its admins: inviting them, and their role, state and one-time
+//! links (a link is used on the pages of [`super::invitations`]).
 //!
-//! Routes and who may use them:
-//! - `GET /users`, `GET /users/new`, `POST /users` (invite), `GET /users/{id}`,
-//!   `POST /users/{id}/role`, `POST /users/{id}/deactivate`, `POST /users/{id}/reactivate`,
-//!   `POST /users/{id}/reset`: the KKR's admins, for users of their own KKR only (others: 404).
-//! - `GET /invitation/{token}`, `POST /invitation/{token}`: whoever holds the link; choosing
-//!   a password signs them in.
+//! Routes: `GET /users`, `GET /users/new`, `POST /users` (invite), `GET /users/{id}`,
+//! `POST /users/{id}/role`, `POST /users/{id}/deactivate`, `POST /users/{id}/reactivate`,
+//! `POST /users/{id}/reset`, `POST /users/{id}/installation`: the KKR's admins, for users of
+//! their own KKR only (others: 404).
 
-use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::csrf_protected;
-use crate::domain::account::{parse_person_name, EmailAddress, NewPassword, Placement};
+use crate::domain::account::{parse_person_name, EmailAddress, Placement};
 use crate::domain::time::danish_datetime;
 use crate::domain::{Municipality, MunicipalityCode, Role, User};
 use crate::mail;
-use crate::password;
-use crate::store::invitations::{self, Invitation, LinkProblem, Purpose};
+use crate::store::invitations::{self, Invitation, Purpose};
 use crate::store::outbox::{self, Mail, MailKind, MailState, NewMail};
 use crate::store::users::{self, Account, NewUser};
 use crate::store::{audit, reference};
 use crate::views::fields::{Choice, FieldError};
 use crate::views::users::{
-    AccountView, HistoryView, InvitationForm, InvitationPage, InviteValues, LinkMailView,
-    LinkOutcome, LinkPage, NewUserPage, UserPage, UsersPage,
+    AccountView, HistoryView, InviteValues, LinkMailView, LinkOutcome, LinkPage, NewUserPage,
+    UserPage, UsersPage,
 };
 use crate::web::error::AppError;
-use crate::web::extract::{page_context, AdminPage, CsrfForm};
-use crate::web::session::start_session;
-use crate::web::{blocking, db, AppState};
+use crate::web::extract::{AdminPage, CsrfForm};
+use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/users", web::get().to(list))
@@ -42,9 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/deactivate", web::post().to(deactivate))
         .route("/users/{id}/reactivate", web::post().to(reactivate))
         .route("/users/{id}/reset", web::post().to(reset))
-        .route("/users/{id}/installation", web::post().to(set_installation))
-        .route("/invitation/{token}", web::get().to(invitation_page))
-        .route("/invitation/{token}", web::post().to(accept_invitation));
+        .route("/users/{id}/installation", web::post().to(set_installation));
 }
 
 fn status_of(account: &Account) -> (&'static str, &'static str) {
@@ -568,24 +561,7 @@ pub struct InstallationForm {
     grant: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct AcceptForm {
-    csrf_token: Option<String>,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    password_confirm: String,
-}
-
-csrf_protected!(
-    InviteForm,
-    RoleForm,
-    ConfirmForm,
-    InstallationForm,
-    AcceptForm
-);
+csrf_protected!(InviteForm, RoleForm, ConfirmForm, InstallationForm);
 
 /// The new role and placement, or what is wrong (an admin cannot change their own role).
 fn checked_role(
@@ -784,174 +760,4 @@ async fn set_installation(
     })
     .await?;
     Ok(back_to(user_id))
-}
-
-fn link_problem_text(problem: LinkProblem) -> &'static str {
-    match problem {
-        LinkProblem::Unknown => {
-            "Linket findes ikke. Tjek, at du har kopieret hele linket, eller bed KKR-sekretariatet om et nyt."
-        }
-        LinkProblem::Used => {
-            "Linket er allerede brugt. Log ind med din adgangskode, eller bed KKR-sekretariatet om et nyt link."
-        }
-        LinkProblem::Revoked => {
-            "Linket gælder ikke længere, fordi der er lavet et nyere link, eller fordi brugeren er deaktiveret. Bed KKR-sekretariatet om et nyt."
-        }
-        LinkProblem::Expired => {
-            "Linket er udløbet. Bed KKR-sekretariatet om et nyt link."
-        }
-    }
-}
-
-/// The invitation page: a one-time link's form, or why the link does not work. It never
-/// shows a user in its header.
-fn render_invitation_page(
-    state: &AppState,
-    session: &Session,
-    model: &InvitationPage,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let context = page_context(session, None, model)?;
-    state
-        .pages
-        .respond(status, "users_invitation.html", &context)
-}
-
-fn link_problem_page(
-    state: &AppState,
-    session: &Session,
-    problem: LinkProblem,
-) -> Result<HttpResponse, AppError> {
-    let model = InvitationPage {
-        problem: Some(link_problem_text(problem)),
-        form: None,
-    };
-    let status = match problem {
-        LinkProblem::Unknown => StatusCode::NOT_FOUND,
-        _ => StatusCode::GONE,
-    };
-    render_invitation_page(state, session, &model, status)
-}
-
-fn render_invitation(
-    state: &AppState,
-    session: &Session,
-    token: &str,
-    (invitation, account): &(Invitation, Account),
-    name: &str,
-    errors: Vec<FieldError>,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let form = InvitationForm {
-        token: token.to_owned(),
-        is_reset: invitation.purpose == Purpose::Reset,
-        email: account.user.email.clone(),
-        role_label: account.user.role.label_da(),
-        name: name.to_owned(),
-        expires: danish_datetime(invitation.expires_at),
-        password_min: NewPassword::MIN_CHARS,
-        field_errors: InvitationForm::field_errors(&errors),
-        errors,
-    };
-    let model = InvitationPage {
-        problem: None,
-        form: Some(form),
-    };
-    render_invitation_page(state, session, &model, status)
-}
-
-/// The invitation behind a one-time link, or why it does not work.
-async fn look_up(
-    state: &web::Data<AppState>,
-    token: &str,
-) -> Result<Result<(Invitation, Account), LinkProblem>, AppError> {
-    let now = state.clock.now();
-    let lookup = token.to_owned();
-    db(state, move |conn| {
-        Ok(invitations::look_up(conn, &lookup, now)?)
-    })
-    .await
-}
-
-async fn invitation_page(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let token = path.into_inner();
-    let found = match look_up(&state, &token).await? {
-        Err(problem) => return link_problem_page(&state, &session, problem),
-        Ok(found) => found,
-    };
-    // A name that is only the email address is no name: let the person write theirs.
-    let user = &found.1.user;
-    let name = if user.name == user.email {
-        String::new()
-    } else {
-        user.name.clone()
-    };
-    render_invitation(
-        &state,
-        &session,
-        &token,
-        &found,
-        &name,
-        Vec::new(),
-        StatusCode::OK,
-    )
-}
-
-/// The name and password chosen, or what is wrong with them.
-fn checked_acceptance(form: &AcceptForm) -> Result<(String, NewPassword), Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let name = parse_person_name(&form.name)
-        .map_err(|e| errors.push(FieldError::new("name", e.to_string())))
-        .ok();
-    let password = NewPassword::parse(&form.password, &form.password_confirm)
-        .map_err(|rejection| errors.push(FieldError::new(rejection.field(), rejection.message())))
-        .ok();
-    match (name, password) {
-        (Some(name), Some(password)) => Ok((name, password)),
-        _ => Err(errors),
-    }
-}
-
-/// The stored form of a new password.
-async fn password_hash(new_password: NewPassword) -> Result<String, AppError> {
-    blocking(move || password::hash(new_password.as_str()).map_err(AppError::from)).await
-}
-
-async fn accept_invitation(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<String>,
-    form: CsrfForm<AcceptForm>,
-) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let token = path.into_inner();
-    let found = match look_up(&state, &token).await? {
-        Err(problem) => return link_problem_page(&state, &session, problem),
-        Ok(found) => found,
-    };
-    let (new_name, new_password) = match checked_acceptance(&form) {
-        Ok(accepted) => accepted,
-        Err(errors) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render_invitation(&state, &session, &token, &found, &form.name, errors, status);
-        }
-    };
-    let hash = password_hash(new_password).await?;
-    let accepted = db(&state, move |conn| {
-        Ok(invitations::accept(conn, &token, &hash, &new_name, now)?)
-    })
-    .await?;
-    let (user, generation) = match accepted {
-        Err(problem) => return link_problem_page(&state, &session, problem),
-        Ok(accepted) => accepted,
-    };
-    start_session(&session, user.id, generation, now.and_utc().timestamp())?;
-    tracing::info!(user = user.id, "one-time link used; signed in");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
-        .finish())
 }
