@@ -6,11 +6,13 @@
 //! migrations, how a write transaction begins) are all in this file.
 
 pub mod audit;
+mod backup;
 pub mod bench_data;
 pub mod groups;
 pub mod imports;
 pub mod invitations;
 pub mod outbox;
+mod pool;
 pub mod recommendation_sets;
 pub mod reference;
 pub mod reminders;
@@ -25,6 +27,11 @@ pub mod statement;
 pub mod submissions;
 pub mod tokens;
 pub mod users;
+mod wal;
+
+pub use backup::*;
+pub use pool::*;
+pub use wal::*;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -188,94 +195,6 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
      PRAGMA synchronous = NORMAL;
      PRAGMA journal_size_limit = 4194304;";
 
-/// What a WAL file is cut back to when it starts over (`journal_size_limit`).
-pub const WAL_KEEP_BYTES: u64 = 4 * 1024 * 1024;
-
-/// WAL frames (pages) past which a checkpoint waits for readers and empties the file: with
-/// 4 KiB pages about 16 MiB. Below it a passive checkpoint, which never waits, is enough.
-const WAL_TRUNCATE_FRAMES: i64 = 4096;
-
-/// How long a truncating checkpoint waits for readers before trying again later.
-const WAL_TRUNCATE_WAIT_MS: u32 = 250;
-
-#[derive(diesel::QueryableByName, Debug, Clone, Copy, PartialEq, Eq)]
-struct CheckpointRow {
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    busy: i32,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    log: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    checkpointed: i64,
-}
-
-/// Why a checkpoint ran the way it did; for the log and tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Checkpoint {
-    /// Not SQLite: PostgreSQL keeps its own log.
-    NotSqlite,
-    /// A passive checkpoint: (frames in the WAL, frames copied into the database).
-    Passive { log: i64, checkpointed: i64 },
-    /// The WAL was emptied (or, `done == false`, readers kept it busy past the wait).
-    Truncated { done: bool },
-}
-
-/// The file a SQLite connection's main database lives in; `None` for an in-memory database
-/// or a server database (PostgreSQL).
-pub fn database_file(conn: &mut DbConnection) -> Option<std::path::PathBuf> {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct DatabaseFile {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        name: String,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        file: String,
-    }
-    let DbConnection::Sqlite(sqlite) = conn else {
-        return None;
-    };
-    let files: Vec<DatabaseFile> = diesel::sql_query("PRAGMA database_list")
-        .load(sqlite)
-        .ok()?;
-    let main = files.into_iter().find(|f| f.name == "main")?;
-    (!main.file.is_empty()).then(|| std::path::PathBuf::from(main.file))
-}
-
-/// Leaves checkpoints of this SQLite connection's WAL to [`checkpoint_wal`], called by the
-/// one thread that does them, instead of SQLite's own after a commit; nothing on PostgreSQL.
-pub fn leave_checkpoints_to_caller(conn: &mut DbConnection) -> QueryResult<()> {
-    match conn {
-        DbConnection::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA wal_autocheckpoint = 0"),
-        DbConnection::Postgres(_) => Ok(()),
-    }
-}
-
-/// Copies the WAL into the database without blocking anyone, and when the WAL has grown past
-/// [`WAL_TRUNCATE_FRAMES`] (readers kept a passive checkpoint from finishing while writes went
-/// on), or `idle` says no save is waiting, waits briefly for readers and empties it. This
-/// keeps the `-wal` file bounded under sustained saves and reads, and brings it back to
-/// nothing soon after a load ends.
-pub fn checkpoint_wal(conn: &mut DbConnection, idle: bool) -> QueryResult<Checkpoint> {
-    use diesel::RunQueryDsl;
-    let DbConnection::Sqlite(conn) = conn else {
-        return Ok(Checkpoint::NotSqlite);
-    };
-    let passive: CheckpointRow =
-        diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(conn)?;
-    if passive.log < WAL_TRUNCATE_FRAMES && !(idle && passive.log > 0) {
-        return Ok(Checkpoint::Passive {
-            log: passive.log,
-            checkpointed: passive.checkpointed,
-        });
-    }
-    conn.batch_execute(&format!("PRAGMA busy_timeout = {WAL_TRUNCATE_WAIT_MS}"))?;
-    let truncated: QueryResult<CheckpointRow> =
-        diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result(conn);
-    conn.batch_execute("PRAGMA busy_timeout = 5000")?;
-    Ok(Checkpoint::Truncated {
-        done: truncated?.busy == 0,
-    })
-}
-
 /// Opens connections to the chosen backend for the pool (diesel's own manager would try
 /// each backend in turn and lose the real error).
 #[derive(Debug, Clone)]
@@ -422,96 +341,6 @@ fn with_connect_timeout(url: &str) -> String {
     }
     let separator = if url.contains('?') { '&' } else { '?' };
     format!("{url}{separator}connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
-}
-
-/// How long a failure to reach the database is trusted without trying again: meanwhile every
-/// request is answered at once that the database cannot be used.
-const CIRCUIT_HOLD: Duration = Duration::from_millis(1000);
-/// How long a request waits for a connection while the database is failing (after
-/// [`CIRCUIT_HOLD`], while the pool tries to connect again in the background).
-const WAIT_WHILE_FAILING: Duration = Duration::from_millis(600);
-/// How long a request waits for a connection while the database answers (all connections
-/// busy with other requests).
-const WAIT: Duration = Duration::from_secs(10);
-/// The pool's own timeout: what a plain `pool.get()` waits, and (halved) the longest pause
-/// between the pool's attempts to connect again, so that requests recover within about a
-/// second of the database's return.
-const POOL_TIMEOUT: Duration = Duration::from_secs(2);
-/// How often a waiting request looks at the circuit.
-const WAIT_STEP: Duration = Duration::from_millis(50);
-
-/// Remembers whether the last attempt to reach the database failed, when, and why. The pool
-/// records every connection attempt and every failed check of a pooled connection here; a
-/// request consults it before waiting for a connection (see [`checkout`]).
-#[derive(Debug, Default)]
-pub struct Circuit {
-    failure: std::sync::Mutex<Option<(std::time::Instant, String)>>,
-}
-
-impl Circuit {
-    fn failed(&self, reason: String) {
-        if let Ok(mut failure) = self.failure.lock() {
-            *failure = Some((std::time::Instant::now(), reason));
-        }
-    }
-
-    fn succeeded(&self) {
-        if let Ok(mut failure) = self.failure.lock() {
-            *failure = None;
-        }
-    }
-
-    /// The last failure and how long ago it was, unless the database answered since.
-    fn last_failure(&self) -> Option<(Duration, String)> {
-        let failure = self.failure.lock().ok()?;
-        failure
-            .as_ref()
-            .map(|(at, reason)| (at.elapsed(), reason.clone()))
-    }
-}
-
-/// Why no connection could be had.
-#[derive(Debug, thiserror::Error)]
-pub enum CheckoutError {
-    #[error("the database could not be reached {ago} ms ago: {reason}")]
-    Unreachable { ago: u128, reason: String },
-    #[error("no database connection became free in time: {0}")]
-    Timeout(#[source] diesel::r2d2::PoolError),
-}
-
-/// A connection from the pool, without waiting on a database that cannot be reached: within
-/// [`CIRCUIT_HOLD`] of a failure the answer is immediate, and while failing a request waits
-/// at most [`WAIT_WHILE_FAILING`] for the pool's next attempt to succeed; otherwise up to
-/// [`WAIT`] for a busy pool, ending early as soon as an attempt to connect fails.
-pub fn checkout(pool: &DbPool) -> Result<PooledDb, CheckoutError> {
-    let circuit = &pool.circuit;
-    let start = std::time::Instant::now();
-    loop {
-        let budget = match circuit.last_failure() {
-            Some((ago, reason)) if ago < CIRCUIT_HOLD => {
-                return Err(CheckoutError::Unreachable {
-                    ago: ago.as_millis(),
-                    reason,
-                })
-            }
-            Some(_) => WAIT_WHILE_FAILING,
-            None => WAIT,
-        };
-        let left = budget.saturating_sub(start.elapsed());
-        match pool.get_timeout(left.min(WAIT_STEP).max(Duration::from_millis(1))) {
-            Ok(conn) => return Ok(conn),
-            Err(e) if start.elapsed() >= budget => {
-                return Err(match circuit.last_failure() {
-                    Some((ago, reason)) => CheckoutError::Unreachable {
-                        ago: ago.as_millis(),
-                        reason,
-                    },
-                    None => CheckoutError::Timeout(e),
-                })
-            }
-            Err(_) => {}
-        }
-    }
 }
 
 /// Opens the pool and applies any pending migrations. One connection is opened first, so
@@ -703,90 +532,6 @@ fn bump_data_version(conn: &mut DbConnection) -> QueryResult<()> {
 /// Whether the database is PostgreSQL (for the few decisions that depend on it).
 pub fn is_postgres(conn: &DbConnection) -> bool {
     matches!(conn, DbConnection::Postgres(_))
-}
-
-/// What `backup` did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Backup {
-    /// The copy is complete at the path asked for; `removed_leftover` names the partial copy
-    /// of an earlier, interrupted backup to the same path that was removed first.
-    Written {
-        removed_leftover: Option<std::path::PathBuf>,
-    },
-    /// A PostgreSQL database is backed up with its own tools (pg_dump), not by us.
-    UsePgDump,
-}
-
-/// Why a backup could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum BackupError {
-    #[error("{0} exists already; a backup never overwrites a file")]
-    Exists(String),
-    #[error("the backup path {0} is not valid UTF-8")]
-    Path(String),
-    #[error("could not write the backup: {0}")]
-    Write(#[from] diesel::result::Error),
-    #[error("could not write the backup {path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-/// Where a backup to `to` is written until it is complete: a name of its own in the same
-/// folder (so the rename that completes it never crosses file systems).
-pub fn backup_partial_path(to: &std::path::Path) -> std::path::PathBuf {
-    let mut name = to.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    to.with_file_name(name)
-}
-
-/// Copies a SQLite database to a new file with `VACUUM INTO`: one read transaction, so the
-/// copy is consistent while other connections go on reading and writing. The copy is written
-/// under a temporary name beside `to`, synced, and renamed to `to` only when complete, so an
-/// interrupted backup never leaves a partial file at `to`; its partial file is removed by the
-/// next backup to the same path (and said so).
-pub fn backup(conn: &mut DbConnection, to: &std::path::Path) -> Result<Backup, BackupError> {
-    use diesel::RunQueryDsl;
-    let DbConnection::Sqlite(conn) = conn else {
-        return Ok(Backup::UsePgDump);
-    };
-    if to.exists() {
-        return Err(BackupError::Exists(to.display().to_string()));
-    }
-    let partial = backup_partial_path(to);
-    let io = |path: &std::path::Path| {
-        let path = path.display().to_string();
-        move |source| BackupError::Io { path, source }
-    };
-    let removed_leftover = if partial.exists() {
-        std::fs::remove_file(&partial).map_err(io(&partial))?;
-        Some(partial.clone())
-    } else {
-        None
-    };
-    let path = partial
-        .to_str()
-        .ok_or_else(|| BackupError::Path(to.display().to_string()))?;
-    diesel::sql_query("VACUUM INTO ?")
-        .bind::<diesel::sql_types::Text, _>(path)
-        .execute(conn)?;
-    std::fs::File::open(&partial)
-        .and_then(|f| f.sync_all())
-        .map_err(io(&partial))?;
-    if to.exists() {
-        // Made meanwhile by someone else: still never overwritten.
-        return Err(BackupError::Exists(to.display().to_string()));
-    }
-    std::fs::rename(&partial, to).map_err(io(to))?;
-    // The rename itself is durable once the folder is synced.
-    if let Some(folder) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if let Ok(dir) = std::fs::File::open(folder) {
-            let _ = dir.sync_all();
-        }
-    }
-    Ok(Backup::Written { removed_leftover })
 }
 
 /// The data version: it changes with every committed write.
