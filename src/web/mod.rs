@@ -36,7 +36,7 @@ pub use error::AppError;
 use infra::{cache, health, limits, metrics, telemetry, templates, utf8, writer};
 use pages::{
     account, admin, auth, dashboard, details, exports, forms, groups, invitations, public,
-    reminders, snapshot_changes, statement, users,
+    reminders, site_pages, snapshot_changes, statement, users,
 };
 
 /// The largest request body accepted (a form with 60 full comments fits comfortably).
@@ -401,6 +401,7 @@ pub fn server(
             .configure(admin::routes)
             .configure(public::routes)
             .configure(statement::routes)
+            .configure(site_pages::routes)
             .default_service(web::to(not_found))
     })
     .workers(workers)

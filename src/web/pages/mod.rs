@@ -13,6 +13,7 @@ pub mod invitations;
 pub mod next;
 pub mod public;
 pub mod reminders;
+pub mod site_pages;
 pub mod snapshot_changes;
 pub mod statement;
 pub mod users;
