@@ -21,7 +21,7 @@ use tera::Context;
 
 use super::error::AppError;
 use super::infra::templates::base_context;
-use super::session::{verify_csrf, MaybeSignedIn, SignedIn};
+use super::session::{app_state, verify_csrf, MaybeSignedIn, SignedIn};
 use super::AppState;
 use crate::domain::{Role, User};
 
@@ -146,8 +146,14 @@ impl Page {
         template: &str,
         model: &M,
     ) -> Result<HttpResponse, AppError> {
-        let context = page_context(&self.session, Some(&self.user), model)?;
-        self.state.pages.respond(status, template, &context)
+        respond(
+            &self.state,
+            &self.session,
+            Some(&self.user),
+            status,
+            template,
+            model,
+        )
     }
 }
 
@@ -158,11 +164,10 @@ impl FromRequest for Page {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let signed_in = SignedIn::from_request(req, payload);
         let session = req.get_session();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let state = app_state(req);
         Box::pin(async move {
             let SignedIn(user) = signed_in.await?;
-            let state =
-                state.ok_or_else(|| AppError::Internal("application state missing".into()))?;
+            let state = state?;
             Ok(Page {
                 state,
                 session,
@@ -235,8 +240,14 @@ impl OpenPage {
         template: &str,
         model: &M,
     ) -> Result<HttpResponse, AppError> {
-        let context = page_context(&self.session, self.user.as_ref(), model)?;
-        self.state.pages.respond(status, template, &context)
+        respond(
+            &self.state,
+            &self.session,
+            self.user.as_ref(),
+            status,
+            template,
+            model,
+        )
     }
 }
 
@@ -247,11 +258,10 @@ impl FromRequest for OpenPage {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let maybe = MaybeSignedIn::from_request(req, payload);
         let session = req.get_session();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let state = app_state(req);
         Box::pin(async move {
             let MaybeSignedIn(user) = maybe.await?;
-            let state =
-                state.ok_or_else(|| AppError::Internal("application state missing".into()))?;
+            let state = state?;
             Ok(OpenPage {
                 state,
                 session,
@@ -259,6 +269,20 @@ impl FromRequest for OpenPage {
             })
         })
     }
+}
+
+/// Renders `template` from a page model with the shared page fields: what [`Page`] and
+/// [`OpenPage`] both do.
+fn respond<M: Serialize>(
+    state: &AppState,
+    session: &Session,
+    user: Option<&User>,
+    status: StatusCode,
+    template: &str,
+    model: &M,
+) -> Result<HttpResponse, AppError> {
+    let context = page_context(session, user, model)?;
+    state.pages.respond(status, template, &context)
 }
 
 /// A page's context: its model's fields, then the shared ones (CSRF token, user).

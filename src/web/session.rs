@@ -84,7 +84,8 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
     })
 }
 
-fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+/// The application state of the server handling `req`.
+pub(crate) fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| AppError::Internal("application state missing".into()))
