@@ -5,6 +5,7 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod account_mail;
 pub mod charts;
 pub mod cli;
 pub mod clock;

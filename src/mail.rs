@@ -1,4 +1,5 @@
-//! Outgoing mail over SMTP (lettre): invitations, password resets and reminders.
+//! Outgoing mail over SMTP (lettre): invitations, password resets and reminders (the texts of
+//! the mails with a one-time link are in [`crate::account_mail`]).
 //!
 //! The server is given as a URL: `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required`
 //! (STARTTLS) or `smtps://user:pass@host:465` (TLS from the start). Without one, the
@@ -15,7 +16,6 @@ use lettre::{Message, SmtpTransport, Transport};
 
 use crate::domain::time::danish_datetime;
 use crate::domain::Round;
-use crate::store::invitations::Purpose;
 
 /// The sender when `TRAFIKLYS_MAIL_FROM` is not set.
 pub const DEFAULT_FROM: &str = "Trafiklys <trafiklys@localhost>";
@@ -111,41 +111,6 @@ impl Mailer {
     }
 }
 
-/// The mail with a one-time link to choose a password.
-pub fn invitation_mail(
-    name: &str,
-    purpose: Purpose,
-    link: &str,
-    expires_at: chrono::NaiveDateTime,
-) -> OutgoingMail {
-    let expires = danish_datetime(expires_at);
-    match purpose {
-        Purpose::Invite => OutgoingMail {
-            subject: "Du er inviteret til Trafiklys".to_owned(),
-            body: format!(
-                "Kære {name}\n\n\
-                 Du er blevet oprettet som bruger af Trafiklys, hvor kommunerne melder status på \
-                 KKR's anbefalinger.\n\n\
-                 Vælg din adgangskode her:\n{link}\n\n\
-                 Linket virker én gang og udløber {expires}. Er det udløbet, så bed \
-                 KKR-sekretariatet om et nyt.\n\n\
-                 Venlig hilsen\nKKR-sekretariatet\n"
-            ),
-        },
-        Purpose::Reset => OutgoingMail {
-            subject: "Ny adgangskode til Trafiklys".to_owned(),
-            body: format!(
-                "Kære {name}\n\n\
-                 KKR-sekretariatet har nulstillet din adgangskode til Trafiklys. Din gamle \
-                 adgangskode virker ikke længere.\n\n\
-                 Vælg en ny adgangskode her:\n{link}\n\n\
-                 Linket virker én gang og udløber {expires}.\n\n\
-                 Venlig hilsen\nKKR-sekretariatet\n"
-            ),
-        },
-    }
-}
-
 /// What a reminder says about its round.
 #[derive(Debug, Clone, Copy)]
 pub struct RoundFacts<'a> {
@@ -226,20 +191,6 @@ mod tests {
         assert!(mail
             .body
             .contains("KKR Hovedstaden har endnu ikke modtaget statusskemaet for 2017 fra Frederiksberg Kommune"));
-    }
-
-    #[test]
-    fn an_invitation_carries_its_link_and_expiry() {
-        let mail = invitation_mail(
-            "Anne",
-            Purpose::Invite,
-            "https://x.example/invitation/abc",
-            utc(2026, 12, 1, 11, 0),
-        );
-        assert!(mail.body.contains("https://x.example/invitation/abc"));
-        assert!(mail.body.contains("1. december 2026 kl. 12.00"));
-        let reset = invitation_mail("Anne", Purpose::Reset, "l", utc(2026, 12, 1, 11, 0));
-        assert!(reset.subject.contains("Ny adgangskode"));
     }
 
     #[test]

@@ -283,7 +283,7 @@ pub fn create_admin(
     // The admin and the flag together, or neither.
     let invitation = store::write_tx(conn, |conn| {
         let (user, invitation) =
-            store::invitations::invite(conn, &new, &token, None, |_| None, now)?;
+            store::invitations::invite(conn, &new, &token, None, |_, _| None, now)?;
         if installation {
             users::set_installation_admin(conn, user.id, true, None, now)?;
         }

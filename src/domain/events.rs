@@ -385,17 +385,48 @@ pub struct BackToDraft {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum UserEvent {
-    Create { after: UserCreated },
-    Invite { after: InvitationMade },
-    ResetPassword { after: InvitationMade },
-    AcceptInvitation { before: Named, after: Accepted },
+    Create {
+        after: UserCreated,
+    },
+    Invite {
+        after: InvitationMade,
+    },
+    ResetPassword {
+        after: InvitationMade,
+    },
+    /// A new invitation for a user who never chose a password (the old one expired or was
+    /// lost): not a reset, since there was no password to reset.
+    Reinvite {
+        after: InvitationMade,
+    },
+    /// The user asked for a link on "Glemt adgangskode?"; the old password works until the
+    /// link is used.
+    RequestPasswordLink {
+        after: InvitationMade,
+    },
+    AcceptInvitation {
+        before: Named,
+        after: Accepted,
+    },
     SetPassword {},
     ChangePassword {},
     SignOut {},
-    Deactivate { before: Active, after: Active },
-    Reactivate { before: Active, after: Active },
-    SetInstallationAdmin { before: Flag, after: Flag },
-    SetRole { before: Placed, after: Placed },
+    Deactivate {
+        before: Active,
+        after: Active,
+    },
+    Reactivate {
+        before: Active,
+        after: Active,
+    },
+    SetInstallationAdmin {
+        before: Flag,
+        after: Flag,
+    },
+    SetRole {
+        before: Placed,
+        after: Placed,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! One-time links to choose a password: an admin's invitation of a new user, a password reset,
-//! and the first admin made on the command line. A link is valid for [`VALID_DAYS`] days and
+//! a link the user asked for on "Glemt adgangskode?", and the first admin made on the command
+//! line. A link is valid for [`VALID_DAYS`] days and
 //! works once; only a SHA-256 hash of its token is stored, so a database copy holds no
 //! usable link.
 
@@ -12,9 +13,10 @@ use super::audit::{self, AuditEntry};
 use super::outbox::{self, NewMail};
 use super::schema::{invitations, users};
 use super::users::{self as user_store, Account, NewUser};
-use super::{tokens, write_tx, DbConnection};
+use super::{reference, tokens, write_tx, DbConnection};
+use crate::account_mail::{Contact, LinkMailFacts};
 use crate::domain::events::{self as ev, Event};
-use crate::domain::User;
+use crate::domain::{Role, User};
 
 /// How long a link can be used.
 pub const VALID_DAYS: i64 = 7;
@@ -26,6 +28,9 @@ pub enum Purpose {
     Invite,
     /// An admin reset the password: the user chooses a new one.
     Reset,
+    /// The user asked for a link ("Glemt adgangskode?"); the old password works until the
+    /// link is used.
+    Forgotten,
 }
 
 impl Purpose {
@@ -33,6 +38,7 @@ impl Purpose {
         match self {
             Purpose::Invite => "invite",
             Purpose::Reset => "reset",
+            Purpose::Forgotten => "forgotten",
         }
     }
 
@@ -40,6 +46,7 @@ impl Purpose {
         match raw {
             "invite" => Ok(Purpose::Invite),
             "reset" => Ok(Purpose::Reset),
+            "forgotten" => Ok(Purpose::Forgotten),
             other => Err(diesel::result::Error::DeserializationError(
                 format!("unexpected invitation purpose «{other}» in the database").into(),
             )),
@@ -119,16 +126,52 @@ pub(crate) fn revoke_pending(
     .execute(conn)
 }
 
-/// Queues the mail `compose` makes of the new link (none when it makes none, e.g. without a
-/// mail server), addressed to the user.
+/// What a link's mail says about its user: their role, municipality and KKR, and the KKR's
+/// other active admins to contact.
+pub fn mail_facts(conn: &mut DbConnection, user: &User) -> QueryResult<LinkMailFacts> {
+    let municipality = match &user.municipality_code {
+        Some(code) => reference::get_municipality(conn, code)?.map(|m| m.name),
+        None => None,
+    };
+    let (kkr, contacts) = match user.kkr_id {
+        Some(kkr_id) => {
+            let admins: Vec<(String, String)> = users::table
+                .filter(users::kkr_id.eq(kkr_id))
+                .filter(users::role.eq(Role::Admin.as_str()))
+                .filter(users::active.eq(true))
+                .filter(users::id.ne(user.id))
+                .order(users::email.asc())
+                .select((users::name, users::email))
+                .load(conn)?;
+            let contacts = admins
+                .into_iter()
+                .map(|(name, email)| Contact { name, email })
+                .collect();
+            (reference::kkr_name(conn, kkr_id)?, contacts)
+        }
+        None => (None, Vec::new()),
+    };
+    Ok(LinkMailFacts {
+        name: user.name.clone(),
+        email: user.email.clone(),
+        role: user.role,
+        municipality,
+        kkr,
+        contacts,
+    })
+}
+
+/// Queues the mail `compose` makes of the new link and what it says about the user (none when
+/// it makes none, e.g. without a mail server), addressed to the user.
 fn queue_mail(
     conn: &mut DbConnection,
-    user_id: i32,
+    user: &User,
     invitation: &Invitation,
-    compose: impl FnOnce(&Invitation) -> Option<NewMail>,
+    compose: impl FnOnce(&Invitation, &LinkMailFacts) -> Option<NewMail>,
 ) -> QueryResult<()> {
-    if let Some(mut mail) = compose(invitation) {
-        mail.user_id = Some(user_id);
+    let facts = mail_facts(conn, user)?;
+    if let Some(mut mail) = compose(invitation, &facts) {
+        mail.user_id = Some(user.id);
         outbox::enqueue(conn, &mail)?;
     }
     Ok(())
@@ -142,13 +185,13 @@ pub fn invite(
     new: &NewUser,
     token: &str,
     actor: Option<i32>,
-    compose: impl FnOnce(&Invitation) -> Option<NewMail>,
+    compose: impl FnOnce(&Invitation, &LinkMailFacts) -> Option<NewMail>,
     now: NaiveDateTime,
 ) -> QueryResult<(User, Invitation)> {
     write_tx(conn, |conn| {
         let user = user_store::create_user(conn, new, "", actor, now)?;
         let invitation = insert(conn, user.id, Purpose::Invite, token, actor, now)?;
-        queue_mail(conn, user.id, &invitation, compose)?;
+        queue_mail(conn, &user, &invitation, compose)?;
         audit::record(
             conn,
             AuditEntry {
@@ -169,14 +212,15 @@ pub fn invite(
 
 /// Resets a user's password: the old password stops working, every session of the user ends,
 /// earlier links and every API token are revoked, and a new link lets the user choose a
-/// password. Also renews an invitation that expired before it was used. The mail with the
-/// link that `compose` makes is queued in the outbox in the same transaction.
+/// password. For a user who never chose a password (an invitation that expired or was lost)
+/// it is a new invitation, audited as such. The mail with the link that `compose` makes is
+/// queued in the outbox in the same transaction.
 pub fn issue_reset(
     conn: &mut DbConnection,
     user_id: i32,
     token: &str,
     actor: Option<i32>,
-    compose: impl FnOnce(&Invitation) -> Option<NewMail>,
+    compose: impl FnOnce(&Invitation, &LinkMailFacts) -> Option<NewMail>,
     now: NaiveDateTime,
 ) -> QueryResult<Invitation> {
     write_tx(conn, |conn| {
@@ -197,13 +241,83 @@ pub fn issue_reset(
             Purpose::Invite
         };
         let invitation = insert(conn, user_id, purpose, token, actor, now)?;
-        queue_mail(conn, user_id, &invitation, compose)?;
+        let user = user_store::get_user(conn, user_id)?.ok_or(diesel::result::Error::NotFound)?;
+        queue_mail(conn, &user, &invitation, compose)?;
+        let after = ev::InvitationMade {
+            invitation_id: invitation.id,
+            expires_at: invitation.expires_at,
+        };
+        let event = match purpose {
+            Purpose::Reset => ev::UserEvent::ResetPassword { after },
+            _ => ev::UserEvent::Reinvite { after },
+        };
         audit::record(
             conn,
             AuditEntry {
                 user_id: actor,
                 entity_id: user_id.to_string(),
-                event: Event::User(ev::UserEvent::ResetPassword {
+                event: Event::User(event),
+            },
+            now,
+        )?;
+        Ok(invitation)
+    })
+}
+
+/// How long a user who asked for a link on "Glemt adgangskode?" waits before another is made:
+/// asking again sooner sends nothing, so the form cannot be used to flood someone's inbox.
+pub const FORGOTTEN_COOLDOWN_MINUTES: i64 = 15;
+
+/// What came of asking for a link on "Glemt adgangskode?". The page answers the same in every
+/// case, so it tells nobody whether an address has an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkRequest {
+    /// A link was made and its mail queued.
+    Made(Invitation),
+    /// No user has this address, or the user is deactivated: nothing was made.
+    NoActiveUser,
+    /// A link was made for this user less than [`FORGOTTEN_COOLDOWN_MINUTES`] ago.
+    TooSoon,
+}
+
+/// A link the user asked for on "Glemt adgangskode?": for an active user with this email, a
+/// new link (the user's earlier waiting links are revoked; the old password keeps working
+/// until the link is used) and its mail, with an audit row, in one transaction. Nothing for an
+/// unknown address, a deactivated user, or a second request within the cooldown.
+pub fn request_link(
+    conn: &mut DbConnection,
+    email: &str,
+    token: &str,
+    compose: impl FnOnce(&Invitation, &LinkMailFacts) -> Option<NewMail>,
+    now: NaiveDateTime,
+) -> QueryResult<LinkRequest> {
+    write_tx(conn, |conn| {
+        let Some((account, _)) = user_store::find_account_by_email(conn, email)? else {
+            return Ok(LinkRequest::NoActiveUser);
+        };
+        if !account.active {
+            return Ok(LinkRequest::NoActiveUser);
+        }
+        let user_id = account.user.id;
+        let since = now - chrono::Duration::minutes(FORGOTTEN_COOLDOWN_MINUTES);
+        let recent: i64 = invitations::table
+            .filter(invitations::user_id.eq(user_id))
+            .filter(invitations::purpose.eq(Purpose::Forgotten.as_str()))
+            .filter(invitations::created_at.gt(since))
+            .count()
+            .get_result(conn)?;
+        if recent > 0 {
+            return Ok(LinkRequest::TooSoon);
+        }
+        revoke_pending(conn, user_id, now)?;
+        let invitation = insert(conn, user_id, Purpose::Forgotten, token, None, now)?;
+        queue_mail(conn, &account.user, &invitation, compose)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                user_id: Some(user_id),
+                entity_id: user_id.to_string(),
+                event: Event::User(ev::UserEvent::RequestPasswordLink {
                     after: ev::InvitationMade {
                         invitation_id: invitation.id,
                         expires_at: invitation.expires_at,
@@ -212,8 +326,26 @@ pub fn issue_reset(
             },
             now,
         )?;
-        Ok(invitation)
+        Ok(LinkRequest::Made(invitation))
     })
+}
+
+/// Of these users, those with a link that waits to be used (neither used, revoked nor
+/// expired at `now`).
+pub fn with_waiting_link(
+    conn: &mut DbConnection,
+    user_ids: &[i32],
+    now: NaiveDateTime,
+) -> QueryResult<std::collections::HashSet<i32>> {
+    let ids: Vec<i32> = invitations::table
+        .filter(invitations::user_id.eq_any(user_ids))
+        .filter(invitations::used_at.is_null())
+        .filter(invitations::revoked_at.is_null())
+        .filter(invitations::expires_at.ge(now))
+        .select(invitations::user_id)
+        .distinct()
+        .load(conn)?;
+    Ok(ids.into_iter().collect())
 }
 
 type InvitationRow = (
@@ -302,6 +434,10 @@ pub fn accept(
             .set((users::password_hash.eq(password_hash), users::name.eq(name)))
             .execute(conn)?;
         let generation = user_store::bump_generation(conn, account.user.id)?;
+        if invitation.purpose == Purpose::Forgotten {
+            // A new password revokes the API tokens, as an admin's reset does when it is made.
+            super::tokens::revoke_all(conn, account.user.id, now, Some(account.user.id))?;
+        }
         audit::record(
             conn,
             AuditEntry {

@@ -8,6 +8,7 @@
 pub mod audit;
 mod backup;
 pub mod bench_data;
+pub mod bulk_invitations;
 pub mod groups;
 pub mod imports;
 pub mod invitations;

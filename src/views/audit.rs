@@ -213,6 +213,8 @@ pub fn user_change_da(event: &UserEvent) -> &'static str {
         UserEvent::Invite { .. } => "Inviteret",
         UserEvent::AcceptInvitation { .. } => "Har valgt adgangskode",
         UserEvent::ResetPassword { .. } => "Adgangskode nulstillet",
+        UserEvent::Reinvite { .. } => "Ny invitation sendt",
+        UserEvent::RequestPasswordLink { .. } => "Har bedt om et link til ny adgangskode",
         UserEvent::ChangePassword {} => "Har skiftet adgangskode",
         UserEvent::SetPassword {} => "Adgangskode sat",
         UserEvent::SetRole { .. } => "Rolle ændret",

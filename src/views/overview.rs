@@ -1,5 +1,5 @@
-//! The models of the pages that show a round as a whole: the front page's list of rounds, the
-//! round's dashboard (signed in) and its public page. The dashboard and the public page show
+//! The models of the pages that show a round as a whole: the round's dashboard (signed in)
+//! and its public page (the front page's list of rounds is in [`super::home`]). The dashboard and the public page show
 //! the same recommendations by focus area ([`AreaView`]).
 
 use serde::Serialize;
@@ -10,58 +10,9 @@ use crate::domain::status::StatusView;
 use crate::domain::summary::{ClassificationCounts, ClassifiedList, Counts, Response, Summary};
 use crate::domain::time::danish_datetime;
 use crate::domain::trend::{Comparison, LikeForLike, RoundPoint};
-use crate::domain::{access, Role, Round, User};
+use crate::domain::{access, Round, User};
 
 use super::HeatRow;
-
-/// A round on the front page.
-#[derive(Debug, Serialize)]
-pub struct RoundLink {
-    pub id: i32,
-    pub title: String,
-    pub year: i32,
-    pub kkr: String,
-    pub state: &'static str,
-    pub deadline: String,
-    /// For municipal users: their own form and attachment.
-    pub own_code: Option<String>,
-    pub can_edit: bool,
-}
-
-/// The front page: the rounds the visitor may see.
-#[derive(Debug, Serialize)]
-pub struct HomePage {
-    pub rounds: Vec<RoundLink>,
-}
-
-impl HomePage {
-    /// The rounds of `all` the visitor may see; `taking_part` are the rounds the user's own
-    /// municipality takes part in (a round that leaves it out has no form or attachment).
-    pub fn new(all: Vec<Round>, user: Option<&User>, taking_part: &[i32]) -> HomePage {
-        let own = user
-            .and_then(|u| u.municipality_code.as_ref())
-            .map(|c| c.to_string());
-        let rounds = all
-            .into_iter()
-            .filter(|r| access::can_view_round(user, r))
-            .map(|r| {
-                let own_code = own.clone().filter(|_| taking_part.contains(&r.id));
-                let can_edit = own_code.is_some() && user.is_some_and(|u| u.role == Role::Editor);
-                RoundLink {
-                    id: r.id,
-                    title: r.title,
-                    year: r.year,
-                    kkr: r.kkr_name,
-                    state: r.state.label_da(),
-                    deadline: danish_datetime(r.deadline),
-                    own_code,
-                    can_edit,
-                }
-            })
-            .collect();
-        HomePage { rounds }
-    }
-}
 
 /// One recommendation with its counts, as the dashboard and the public page list it.
 #[derive(Debug, Serialize)]

@@ -15,7 +15,7 @@ pub struct AccountView {
     pub role_label: &'static str,
     pub municipality_code: Option<String>,
     pub municipality: Option<String>,
-    /// "active", "invited" or "deactivated".
+    /// "active", "invited", "expired" (invited, but the link expired unused) or "deactivated".
     pub status: &'static str,
     pub status_label: &'static str,
     pub created: String,
@@ -130,6 +130,8 @@ pub struct UserPage {
     pub errors: Vec<FieldError>,
     pub notice: Option<String>,
     pub mail_configured: bool,
+    /// How long a new link works.
+    pub valid_days: i64,
 }
 
 /// The invitation form's errors by field.
@@ -171,4 +173,39 @@ pub struct InvitationPage {
     pub problem: Option<&'static str>,
     #[serde(flatten)]
     pub form: Option<InvitationForm>,
+}
+
+/// One person invited from a file, with the link to pass on when no mail is sent.
+#[derive(Debug, Serialize)]
+pub struct InvitedLink {
+    pub user_id: i32,
+    pub name: String,
+    pub email: String,
+    /// Shown only when the link is not mailed.
+    pub link: Option<String>,
+}
+
+/// What an upload of users did or would do.
+#[derive(Debug, Default, Serialize)]
+pub struct BulkReport {
+    pub file_name: String,
+    /// Each error with its file, sheet, row and column.
+    pub errors: Vec<String>,
+    /// What the import would do (dry run) or did: a count, then each person.
+    pub lines: Vec<String>,
+    pub committed: bool,
+    /// The file, for the confirmation form after a dry run.
+    pub file_data: String,
+    /// The people invited (after the import is carried out).
+    pub invited: Vec<InvitedLink>,
+}
+
+/// `GET /users/import`: the upload form of many invitations, and the report of an upload.
+#[derive(Debug, Serialize)]
+pub struct BulkInvitePage {
+    /// The largest file, in MB.
+    pub max_mb: usize,
+    pub mail_configured: bool,
+    pub valid_days: i64,
+    pub report: Option<BulkReport>,
 }

@@ -35,8 +35,8 @@ use crate::store::{self, DbConnection, DbPool};
 pub use error::AppError;
 use infra::{cache, health, limits, metrics, telemetry, templates, utf8, writer};
 use pages::{
-    account, admin, auth, dashboard, details, exports, forms, groups, invitations, public,
-    reminders, site_pages, snapshot_changes, statement, users,
+    account, admin, auth, bulk_invitations, dashboard, details, exports, forms, groups, home,
+    invitations, password_link, public, reminders, site_pages, snapshot_changes, statement, users,
 };
 
 /// The largest request body accepted (a form with 60 full comments fits comfortably).
@@ -389,13 +389,17 @@ pub fn server(
             .configure(api::routes)
             .configure(account::routes)
             .configure(auth::routes)
+            .configure(home::routes)
             .configure(dashboard::routes)
             .configure(details::routes)
             .configure(forms::routes)
             .configure(exports::routes)
             .configure(snapshot_changes::routes)
+            // Before the users' routes: "/users/import" is not a user's id.
+            .configure(bulk_invitations::routes)
             .configure(users::routes)
             .configure(invitations::routes)
+            .configure(password_link::routes)
             .configure(groups::routes)
             .configure(reminders::routes)
             .configure(admin::routes)

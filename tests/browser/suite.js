@@ -9,6 +9,9 @@ const { keyboardWalk } = require('./keyboard');
 // --- set editor (issue 21): its own file, called after the keyboard walk ---
 const { setEditor } = require('./set_editor');
 // --- end set editor ---
+// --- reader downloads (issue 25): its own file, called after the crawl ---
+const { readerDownloads } = require('./reader_downloads');
+// --- end reader downloads ---
 
 const BASE = process.env.TRAFIKLYS_BASE;
 const OUT = process.env.BROWSER_OUT || path.join(__dirname, 'out');
@@ -467,6 +470,13 @@ function nuChecker(dir) {
       check('set editor: ran', false, e.message);
     }
     // --- end set editor ---
+    // --- reader downloads (issue 25): the front page's files, by keyboard (reader_downloads.js) ---
+    try {
+      await readerDownloads(browser, users.reader, { BASE, check, checkPage, signIn });
+    } catch (e) {
+      check('reader downloads: ran', false, e.message);
+    }
+    // --- end reader downloads ---
   } finally {
     await browser.close();
   }

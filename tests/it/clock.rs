@@ -71,7 +71,7 @@ fn an_invitation_expires_when_the_clock_passes_its_validity() {
         &new,
         "clocktoken123456",
         None,
-        |_| None,
+        |_, _| None,
         app.clock.now(),
     )
     .unwrap();

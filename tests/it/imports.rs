@@ -498,7 +498,7 @@ fn hand_made_xlsx(
 }
 
 /// A sheet with one cell in A1 and one in XFD1048576, the last cell a sheet can have.
-fn corner_xlsx() -> Vec<u8> {
+pub(crate) fn corner_xlsx() -> Vec<u8> {
     hand_made_xlsx(
         |w| {
             w.write_all(br#"<row r="1"><c r="A1" t="inlineStr"><is><t>Kommune</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>"#).unwrap();

@@ -30,6 +30,7 @@ mod operations;
 mod outbox;
 mod page_cache;
 mod pages;
+mod people;
 mod postgres_pass;
 mod reminders;
 mod resilience;

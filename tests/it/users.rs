@@ -436,7 +436,7 @@ fn an_expired_or_unknown_link_is_refused_with_a_danish_message() {
         &new,
         "expiredtoken123",
         None,
-        |_| None,
+        |_, _| None,
         trafiklys::clock::Clock::system().now(),
     )
     .unwrap();

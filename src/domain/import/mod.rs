@@ -1,5 +1,6 @@
 //! Imports from the spreadsheets the municipalities used before: a round's recommendation set,
-//! and answers (one row per municipality × recommendation), from CSV or XLSX.
+//! and answers (one row per municipality × recommendation), from CSV or XLSX; and the users a
+//! KKR invites at once (one row per person).
 //!
 //! Pure: bytes in, a typed import or every error out, each naming the file, sheet, row and
 //! column (rows are counted as a spreadsheet shows them, the header being row 1). Reading a
@@ -13,6 +14,7 @@ mod set;
 mod table;
 #[cfg(test)]
 mod tests;
+mod users;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -27,6 +29,7 @@ use super::status::Status;
 pub use answers::*;
 pub use set::*;
 pub use table::*;
+pub use users::*;
 
 /// A file to import: its name (for messages) and its bytes.
 #[derive(Debug, Clone, Copy)]

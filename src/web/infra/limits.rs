@@ -175,6 +175,30 @@ impl Limits {
         }
     }
 
+    /// Counts a request for a password link ("Glemt adgangskode?") for this email and client
+    /// address, against the same allowance as sign-in attempts: both try an account.
+    pub fn password_link(&self, req: &HttpRequest, email: &str) -> Result<(), AppError> {
+        let account = email.trim().to_lowercase();
+        let by_ip = self
+            .client_ip(req)
+            .map_or(Ok(()), |ip| self.login_ip.check(&ip));
+        let by_account = self.login_account.check(&account);
+        match (by_ip, by_account) {
+            (Ok(()), Ok(())) => Ok(()),
+            (Err(wait), _) | (_, Err(wait)) => {
+                tracing::warn!(account = %account, "password link requests limited");
+                Err(AppError::TooManyRequests {
+                    message: format!(
+                        "Der er bedt om for mange links til ny adgangskode eller forsøgt at logge \
+                         ind for mange gange. Vent {}, og prøv igen.",
+                        minutes(wait)
+                    ),
+                    retry_after_secs: wait,
+                })
+            }
+        }
+    }
+
     /// Counts a check of an API token from this client address.
     pub fn api_token(&self, req: &HttpRequest) -> Result<(), AppError> {
         let Some(ip) = self.client_ip(req) else {

@@ -8,5 +8,6 @@ pub mod limits;
 pub mod metrics;
 pub mod telemetry;
 pub mod templates;
+pub mod upload;
 pub mod utf8;
 pub mod writer;

@@ -28,6 +28,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("../../../templates/home.html")),
     ("login.html", include_str!("../../../templates/login.html")),
     (
+        "password_forgotten.html",
+        include_str!("../../../templates/password_forgotten.html"),
+    ),
+    (
         "dashboard.html",
         include_str!("../../../templates/dashboard.html"),
     ),
@@ -67,6 +71,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "users_list.html",
         include_str!("../../../templates/users_list.html"),
+    ),
+    (
+        "users_import.html",
+        include_str!("../../../templates/users_import.html"),
     ),
     (
         "users_new.html",

@@ -1,7 +1,6 @@
-//! The front page and the round dashboard, with its chart downloads.
+//! The round dashboard, with its chart downloads (the front page is [`super::home`]).
 //!
 //! Routes and who may use them:
-//! - `GET /`: anyone; lists the rounds the visitor may see.
 //! - `GET /rounds/{id}`, `GET /rounds/{id}/chart.svg`, `GET /rounds/{id}/chart.png`:
 //!   signed-in users of the round's KKR; anyone once the round is published. `?gruppe=ID`
 //!   narrows each to a group of the KKR's municipalities. The KKR's admins also see the
@@ -17,39 +16,18 @@ use crate::charts::DistributionChart;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::time::danish_date;
 use crate::domain::{access, Round, RoundState, User};
-use crate::store::rounds;
-use crate::views::overview::{DashboardPage, DashboardParts, GroupRef, HomePage, ReminderPanel};
+use crate::views::overview::{DashboardPage, DashboardParts, GroupRef, ReminderPanel};
 use crate::web::error::AppError;
-use crate::web::extract::OpenPage;
 use crate::web::infra::cache::PageKey;
 use crate::web::pages::{groups, reminders};
 use crate::web::session::{read_version, MaybeSignedIn};
-use crate::web::{db, round_view_at, AppState};
+use crate::web::{round_view_at, AppState};
 use std::sync::Arc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/rounds/{id}", web::get().to(dashboard))
+    cfg.route("/rounds/{id}", web::get().to(dashboard))
         .route("/rounds/{id}/chart.svg", web::get().to(chart_svg))
         .route("/rounds/{id}/chart.png", web::get().to(chart_png));
-}
-
-async fn home(page: OpenPage) -> Result<HttpResponse, AppError> {
-    let own = page
-        .user
-        .as_ref()
-        .and_then(|u| u.municipality_code.as_ref())
-        .map(|c| c.to_string());
-    let (all, taking_part) = db(&page.state, move |conn| {
-        let taking_part = match &own {
-            Some(code) => rounds::rounds_taking_part(conn, code)?,
-            None => Vec::new(),
-        };
-        Ok((rounds::list_rounds(conn)?, taking_part))
-    })
-    .await?;
-    let model = HomePage::new(all, page.user.as_ref(), &taking_part);
-    page.render("home.html", &model)
 }
 
 /// Loads a round's view and checks that the visitor may see its region-wide results.

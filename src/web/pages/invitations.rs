@@ -8,11 +8,13 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::account_mail::{self, LinkMailFacts};
 use crate::csrf_protected;
 use crate::domain::account::{parse_person_name, NewPassword};
 use crate::domain::time::danish_datetime;
 use crate::password;
 use crate::store::invitations::{self, Invitation, LinkProblem, Purpose};
+use crate::store::outbox::{MailKind, NewMail};
 use crate::store::users::Account;
 use crate::views::fields::FieldError;
 use crate::views::users::{InvitationForm, InvitationPage};
@@ -20,6 +22,40 @@ use crate::web::error::AppError;
 use crate::web::extract::{page_context, CsrfForm};
 use crate::web::session::start_session;
 use crate::web::{blocking, db, AppState};
+
+/// The mail with a one-time link, queued with the link when a mail server is set up (made
+/// inside the store's transaction, which knows the link's purpose and expiry and what the mail
+/// says about its user).
+pub fn link_mail(
+    state: &AppState,
+    token: &str,
+) -> impl FnOnce(&Invitation, &LinkMailFacts) -> Option<NewMail> + Send + 'static {
+    let configured = state.mailer.is_some();
+    let link = format!("{}/invitation/{token}", state.public_url);
+    let contact_page = format!("{}/kontakt", state.public_url);
+    let at = state.clock.now();
+    move |invitation, facts| {
+        configured.then(|| {
+            let links = account_mail::Links {
+                link: &link,
+                contact_page: &contact_page,
+            };
+            let message =
+                account_mail::link_mail(facts, invitation.purpose, links, invitation.expires_at);
+            NewMail {
+                kind: match invitation.purpose {
+                    Purpose::Invite => MailKind::Invitation,
+                    Purpose::Reset | Purpose::Forgotten => MailKind::Reset,
+                },
+                recipient: facts.email.clone(),
+                subject: message.subject,
+                body: message.body,
+                user_id: None,
+                at,
+            }
+        })
+    }
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/invitation/{token}", web::get().to(invitation_page))
@@ -51,7 +87,7 @@ fn link_problem_text(problem: LinkProblem) -> &'static str {
             "Linket gælder ikke længere, fordi der er lavet et nyere link, eller fordi brugeren er deaktiveret. Bed KKR-sekretariatet om et nyt."
         }
         LinkProblem::Expired => {
-            "Linket er udløbet. Bed KKR-sekretariatet om et nyt link."
+            "Linket er udløbet. Har du valgt en adgangskode før, så bed om et nyt link under «Glemt adgangskode?», når du logger ind; ellers bed KKR-sekretariatet om en ny invitation."
         }
     }
 }
@@ -97,7 +133,7 @@ fn render_invitation(
 ) -> Result<HttpResponse, AppError> {
     let form = InvitationForm {
         token: token.to_owned(),
-        is_reset: invitation.purpose == Purpose::Reset,
+        is_reset: invitation.purpose != Purpose::Invite,
         email: account.user.email.clone(),
         role_label: account.user.role.label_da(),
         name: name.to_owned(),

@@ -4,13 +4,16 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod bulk_invitations;
 pub mod dashboard;
 pub mod details;
 pub mod exports;
 pub mod forms;
 pub mod groups;
+pub mod home;
 pub mod invitations;
 pub mod next;
+pub mod password_link;
 pub mod public;
 pub mod reminders;
 pub mod site_pages;

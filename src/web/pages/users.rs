@@ -1,7 +1,8 @@
 //! Users of a KKR, managed by its admins: inviting them, and their role, state and one-time
 //! links (a link is used on the pages of [`super::invitations`]).
 //!
-//! Routes: `GET /users`, `GET /users/new`, `POST /users` (invite), `GET /users/{id}`,
+//! Routes: `GET /users`, `GET /users/new` (`?role=editor&municipality=147` fills it in),
+//! `POST /users` (invite), `GET /users/{id}`,
 //! `POST /users/{id}/role`, `POST /users/{id}/deactivate`, `POST /users/{id}/reactivate`,
 //! `POST /users/{id}/reset`, `POST /users/{id}/installation`: the KKR's admins, for users of
 //! their own KKR only (others: 404).
@@ -14,9 +15,8 @@ use crate::csrf_protected;
 use crate::domain::account::{parse_person_name, EmailAddress, Placement};
 use crate::domain::time::danish_datetime;
 use crate::domain::{Municipality, MunicipalityCode, Role, User};
-use crate::mail;
 use crate::store::invitations::{self, Invitation, Purpose};
-use crate::store::outbox::{self, Mail, MailKind, MailState, NewMail};
+use crate::store::outbox::{self, Mail, MailKind, MailState};
 use crate::store::users::{self, Account, NewUser};
 use crate::store::{audit, reference};
 use crate::views::fields::{Choice, FieldError};
@@ -26,6 +26,7 @@ use crate::views::users::{
 };
 use crate::web::error::AppError;
 use crate::web::extract::{AdminPage, CsrfForm};
+use crate::web::pages::invitations::link_mail;
 use crate::web::{db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -40,18 +41,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/installation", web::post().to(set_installation));
 }
 
-fn status_of(account: &Account) -> (&'static str, &'static str) {
+/// The account's state; `waiting_link`: a link to choose a password waits to be used.
+fn status_of(account: &Account, waiting_link: bool) -> (&'static str, &'static str) {
     if !account.active {
         ("deactivated", "Deaktiveret")
-    } else if !account.has_password {
+    } else if !account.has_password && waiting_link {
         ("invited", "Inviteret, har ikke valgt adgangskode")
+    } else if !account.has_password {
+        ("expired", "Invitationen er udløbet")
     } else {
         ("active", "Aktiv")
     }
 }
 
-fn account_view(account: &Account, municipalities: &[Municipality]) -> AccountView {
-    let (status, status_label) = status_of(account);
+fn account_view(
+    account: &Account,
+    waiting_link: bool,
+    municipalities: &[Municipality],
+) -> AccountView {
+    let (status, status_label) = status_of(account, waiting_link);
     let code = account.user.municipality_code.as_ref();
     AccountView {
         id: account.user.id,
@@ -111,16 +119,20 @@ async fn kkr_municipalities(
 
 async fn list(page: AdminPage) -> Result<HttpResponse, AppError> {
     let kkr_id = page.kkr_id();
-    let (accounts, municipalities) = db(&page.state, move |conn| {
+    let now = page.state.clock.now();
+    let (accounts, waiting, municipalities) = db(&page.state, move |conn| {
+        let accounts = users::list_in_kkr(conn, kkr_id)?;
+        let ids: Vec<i32> = accounts.iter().map(|a| a.user.id).collect();
         Ok((
-            users::list_in_kkr(conn, kkr_id)?,
+            accounts,
+            invitations::with_waiting_link(conn, &ids, now)?,
             reference::municipalities_of_kkr(conn, kkr_id)?,
         ))
     })
     .await?;
     let accounts = accounts
         .iter()
-        .map(|a| account_view(a, &municipalities))
+        .map(|a| account_view(a, waiting.contains(&a.user.id), &municipalities))
         .collect();
     page.render("users_list.html", &UsersPage { accounts })
 }
@@ -152,11 +164,16 @@ async fn render_new(
     page.render_status(status, "users_new.html", &model)
 }
 
-async fn new_form(page: AdminPage) -> Result<HttpResponse, AppError> {
-    let values = InviteValues {
-        role: Role::Editor.as_str().to_owned(),
-        ..InviteValues::default()
-    };
+/// The invitation form, filled in from the query when a link names the role and
+/// municipality (the response tracker's "Invitér en redaktør").
+async fn new_form(
+    page: AdminPage,
+    query: web::Query<InviteValues>,
+) -> Result<HttpResponse, AppError> {
+    let mut values = query.into_inner();
+    if values.role.is_empty() {
+        values.role = Role::Editor.as_str().to_owned();
+    }
     render_new(&page, values, Vec::new(), StatusCode::OK).await
 }
 
@@ -267,36 +284,6 @@ impl CheckedInvite {
     }
 }
 
-/// The mail with a one-time link, queued with the link when a mail server is set up (made
-/// inside the store's transaction, which knows the link's purpose and expiry).
-fn link_mail(
-    state: &AppState,
-    name: String,
-    email: String,
-    token: &str,
-) -> impl FnOnce(&Invitation) -> Option<NewMail> + Send + 'static {
-    let configured = state.mailer.is_some();
-    let link = format!("{}/invitation/{token}", state.public_url);
-    let at = state.clock.now();
-    move |invitation| {
-        configured.then(|| {
-            let message =
-                mail::invitation_mail(&name, invitation.purpose, &link, invitation.expires_at);
-            NewMail {
-                kind: match invitation.purpose {
-                    Purpose::Invite => MailKind::Invitation,
-                    Purpose::Reset => MailKind::Reset,
-                },
-                recipient: email,
-                subject: message.subject,
-                body: message.body,
-                user_id: None,
-                at,
-            }
-        })
-    }
-}
-
 /// Says where a new link went: queued for mailing (and the sender woken), or to be passed on.
 fn link_outcome(
     state: &AppState,
@@ -384,7 +371,7 @@ async fn invite(page: AdminPage, form: CsrfForm<InviteForm>) -> Result<HttpRespo
     };
     let token = invitations::new_token();
     let (stored_token, admin_id) = (token.clone(), page.user.id);
-    let compose = link_mail(&page.state, new.name.clone(), new.email.clone(), &token);
+    let compose = link_mail(&page.state, &token);
     let (user, invitation) = db(&page.state, move |conn| {
         Ok(invitations::invite(
             conn,
@@ -487,7 +474,7 @@ fn user_page(
     let errors = feedback.errors;
     let error = |field: &str| FieldError::message_of(&errors, field);
     UserPage {
-        account: account_view(account, &facts.municipalities),
+        account: account_view(account, facts.pending.is_some(), &facts.municipalities),
         is_self: account.user.id == admin.id,
         can_set_installation: facts.acting_installation_admin
             && account.user.role == Role::Admin
@@ -513,6 +500,7 @@ fn user_page(
         errors,
         notice: feedback.notice,
         mail_configured,
+        valid_days: invitations::VALID_DAYS,
     }
 }
 
@@ -667,6 +655,8 @@ async fn reactivate(
 fn reset_refusal(account: &Account, form: &ConfirmForm) -> Option<&'static str> {
     if !account.active {
         Some("Brugeren er deaktiveret. Aktivér brugeren igen først.")
+    } else if form.confirm.as_deref() != Some("ja") && !account.has_password {
+        Some("Bekræft den nye invitation: sæt kryds i feltet «Ja, send en ny invitation …» og tryk på knappen igen.")
     } else if form.confirm.as_deref() != Some("ja") {
         Some("Bekræft nulstillingen: sæt kryds i feltet «Ja, nulstil …» og tryk på knappen igen.")
     } else {
@@ -687,7 +677,7 @@ async fn reset(
     let token = invitations::new_token();
     let (stored_token, user_id, admin_id) = (token.clone(), account.user.id, page.user.id);
     let user = &account.user;
-    let compose = link_mail(&page.state, user.name.clone(), user.email.clone(), &token);
+    let compose = link_mail(&page.state, &token);
     let invitation = db(&page.state, move |conn| {
         Ok(invitations::issue_reset(
             conn,
@@ -701,7 +691,9 @@ async fn reset(
     .await?;
     tracing::info!(user = user_id, by = admin_id, "password reset");
     let heading = match invitation.purpose {
-        Purpose::Reset => format!("Adgangskoden for {} er nulstillet", user.name),
+        Purpose::Reset | Purpose::Forgotten => {
+            format!("Adgangskoden for {} er nulstillet", user.name)
+        }
         Purpose::Invite => format!("{} har fået en ny invitation", user.name),
     };
     show_link(
