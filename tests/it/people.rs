@@ -135,7 +135,7 @@ fn many_users_are_invited_from_a_file_after_a_dry_run_each_with_a_mail_that_name
     );
     assert!(body.starts_with("Kære Emma Hansen\n"), "{body}");
     assert!(body.contains("KKR Hovedstaden har oprettet dig"));
-    assert!(body.contains(&format!("/invitation/")));
+    assert!(body.contains("/invitation/"));
     assert!(
         body.contains(&format!("<{}>", app.email(Role::Admin))),
         "{body}"

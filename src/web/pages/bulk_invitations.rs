@@ -21,7 +21,8 @@ use crate::web::db;
 use crate::web::error::AppError;
 use crate::web::extract::AdminPage;
 use crate::web::infra::upload::{
-    closing, content_length, read_file, read_upload, request_too_large_text, MAX_REQUEST_BYTES,
+    closing, content_length, read_file, read_upload, request_too_large_text, Upload,
+    MAX_REQUEST_BYTES,
 };
 use crate::web::pages::invitations::link_mail;
 use crate::web::session::verify_csrf;
@@ -106,8 +107,12 @@ fn report_outcome(
                 report.file_data = base64::engine::general_purpose::STANDARD.encode(bytes);
             }
             let mailed = page.state.mailer.is_some();
-            if mailed && !outcome.invited.is_empty() {
-                page.state.wake_outbox();
+            if !outcome.invited.is_empty() {
+                let invited = outcome.invited.len();
+                tracing::info!(invited, by = page.user.id, "users invited from a file");
+                if mailed {
+                    page.state.wake_outbox();
+                }
             }
             report.invited = outcome
                 .invited
@@ -130,6 +135,34 @@ fn report_outcome(
     }
 }
 
+/// What an upload asks for: carry it out (or a dry run), the file's name, the file (or why it
+/// is refused), and the table read from it (or what is wrong with the file).
+struct Request {
+    commit: bool,
+    file_name: String,
+    bytes: Vec<u8>,
+    table: Result<Table, String>,
+}
+
+/// Reads the upload's fields and its file (bounded, one file at a time), after its CSRF token.
+async fn read_request(page: &AdminPage, mut upload: Upload) -> Result<Request, AppError> {
+    // A multipart form: its token is checked here, once the fields are read.
+    verify_csrf(&page.session, upload.text("csrf_token"))?;
+    let commit = upload.text("step") == Some("udfoer");
+    let file_name = upload.display_name();
+    let file = upload.take_file(commit)?;
+    let table = match file.clone() {
+        Ok(bytes) => read_file(file_name.clone(), bytes).await?,
+        Err(too_large) => Err(too_large),
+    };
+    Ok(Request {
+        commit,
+        file_name,
+        bytes: file.unwrap_or_default(),
+        table,
+    })
+}
+
 async fn upload(req: HttpRequest, mut payload: Multipart) -> Result<HttpResponse, AppError> {
     // Only an admin gets the body read; a refusal closes the connection instead.
     let page = match AdminPage::extract(&req).await {
@@ -140,45 +173,22 @@ async fn upload(req: HttpRequest, mut payload: Multipart) -> Result<HttpResponse
     if declared.is_some_and(|d| d > MAX_REQUEST_BYTES as u64) {
         return too_large(&page, declared, payload);
     }
-    let Some(mut upload) = read_upload(&mut payload).await? else {
+    let Some(upload) = read_upload(&mut payload).await? else {
         return too_large(&page, declared, payload);
     };
-    // A multipart form: its token is checked here, once the fields are read.
-    verify_csrf(&page.session, upload.text("csrf_token"))?;
-    let commit = upload.text("step") == Some("udfoer");
-    let file_name = upload.display_name();
-    let file = upload.take_file(commit)?;
+    let request = read_request(&page, upload).await?;
     let mut report = BulkReport {
-        file_name: file_name.clone(),
+        file_name: request.file_name.clone(),
         ..BulkReport::default()
     };
-    let table = match file.clone() {
-        Ok(bytes) => read_file(file_name, bytes).await?,
-        Err(too_large) => Err(too_large),
-    };
-    let table = match table {
+    let table = match request.table {
         Ok(table) => table,
         Err(error) => {
             report.errors.push(error);
             return render(&page, Some(report));
         }
     };
-    let outcome = run(&page, table, commit).await?;
-    if let Ok(done) = &outcome {
-        if commit {
-            tracing::info!(
-                invited = done.invited.len(),
-                by = page.user.id,
-                "users invited from a file"
-            );
-        }
-    }
-    report_outcome(
-        &page,
-        &mut report,
-        outcome,
-        commit,
-        &file.unwrap_or_default(),
-    )?;
+    let outcome = run(&page, table, request.commit).await?;
+    report_outcome(&page, &mut report, outcome, request.commit, &request.bytes)?;
     render(&page, Some(report))
 }

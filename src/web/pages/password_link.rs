@@ -103,13 +103,37 @@ fn limited(
     Ok(response)
 }
 
+/// Makes a link for the active user with this address, if any, and queues its mail; logs
+/// what came of it (the page says the same in every case).
+async fn make_link(state: &web::Data<AppState>, email: &EmailAddress) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let token = invitations::new_token();
+    let compose = link_mail(state, &token);
+    let lookup = email.as_str().to_owned();
+    let outcome = db(state, move |conn| {
+        Ok(invitations::request_link(
+            conn, &lookup, &token, compose, now,
+        )?)
+    })
+    .await?;
+    match outcome {
+        LinkRequest::Made(invitation) => {
+            state.wake_outbox();
+            let user = invitation.user_id;
+            tracing::info!(user, "password link asked for and queued");
+        }
+        LinkRequest::NoActiveUser => tracing::info!("password link asked for; no active user"),
+        LinkRequest::TooSoon => tracing::info!("password link asked for again within the cooldown"),
+    }
+    Ok(())
+}
+
 async fn request(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
     form: CsrfForm<ForgottenForm>,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
     let typed = form.into_inner().email;
     let email = match EmailAddress::parse(&typed) {
         Ok(email) => email,
@@ -126,26 +150,7 @@ async fn request(
         // Nothing can be mailed: the page says to ask the secretariat, for every address.
         return render(&state, &session, StatusCode::OK, &page(&state, typed));
     }
-    let token = invitations::new_token();
-    let compose = link_mail(&state, &token);
-    let lookup = email.as_str().to_owned();
-    let outcome = db(&state, move |conn| {
-        Ok(invitations::request_link(
-            conn, &lookup, &token, compose, now,
-        )?)
-    })
-    .await?;
-    match outcome {
-        LinkRequest::Made(invitation) => {
-            state.wake_outbox();
-            tracing::info!(
-                user = invitation.user_id,
-                "password link asked for and queued"
-            );
-        }
-        LinkRequest::NoActiveUser => tracing::info!("password link asked for; no active user"),
-        LinkRequest::TooSoon => tracing::info!("password link asked for again within the cooldown"),
-    }
+    make_link(&state, &email).await?;
     let mut model = page(&state, String::new());
     model.sent = Some(sent_text(&email));
     render(&state, &session, StatusCode::OK, &model)
