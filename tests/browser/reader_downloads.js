@@ -15,7 +15,7 @@ async function readerDownloads(browser, reader, { BASE, check, checkPage, signIn
   const rounds = await page.$$eval('section.files', (ss) => ss.map((s) => ({
     heading: s.querySelector('h3').textContent.trim(),
     links: [...s.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')),
-    date: s.querySelector('input[type=date]') && s.querySelector('input[type=date]').id,
+    date: s.querySelector('input[name=moededato]') && s.querySelector('input[name=moededato]').id,
   })));
   check('reader downloads: a section per round', rounds.length >= 2, JSON.stringify(rounds));
   for (const r of rounds) {
@@ -36,7 +36,7 @@ async function readerDownloads(browser, reader, { BASE, check, checkPage, signIn
   let steps = 0;
   while ((await focused()) !== first && steps++ < 80) await page.keyboard.press('Tab');
   check('reader downloads: Tab reaches the meeting-date field', (await focused()) === first, await focused());
-  await page.keyboard.type('31012018');
+  await page.keyboard.type('2018-01-31');
   await page.keyboard.press('Tab');
   const button = await focused();
   check('reader downloads: Tab goes on to "Hent bilag (PDF)"', button.startsWith('Hent bilag (PDF)'), button);

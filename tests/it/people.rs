@@ -588,7 +588,7 @@ fn a_reader_finds_every_download_per_round_and_no_closed_round_offers_its_form()
         let base = format!("/rounds/{round}/municipalities/147");
         assert!(
             doc.has(&format!(
-                "form[action=\"{base}/attachment.pdf\"] input[type=\"date\"][name=\"moededato\"]"
+                "form[action=\"{base}/attachment.pdf\"] input[name=\"moededato\"]"
             )),
             "round {round}: the attachment with a meeting date"
         );
