@@ -72,7 +72,9 @@ pub fn round_takes_answers(
     reopened: bool,
 ) -> bool {
     round.state == RoundState::Open
-        && (now <= round.deadline || user.role == Role::Admin || reopened)
+        && (super::notices::before_deadline(now, round.deadline)
+            || user.role == Role::Admin
+            || reopened)
 }
 
 /// Why the round's rules refuse a change to a form (nothing is written then).
@@ -118,7 +120,7 @@ pub fn reopening_refusal(
 ) -> Option<Refusal> {
     if round.state != RoundState::Open {
         Some(Refusal::RoundClosed)
-    } else if withdraw && now > round.deadline {
+    } else if withdraw && !super::notices::before_deadline(now, round.deadline) {
         Some(Refusal::DeadlinePassed)
     } else if !stored.is_submitted() {
         Some(Refusal::NotSubmitted)
@@ -134,7 +136,9 @@ pub fn can_withdraw(
     code: &MunicipalityCode,
     now: chrono::NaiveDateTime,
 ) -> bool {
-    can_edit_form(user, round, code) && round.state == RoundState::Open && now <= round.deadline
+    can_edit_form(user, round, code)
+        && round.state == RoundState::Open
+        && super::notices::before_deadline(now, round.deadline)
 }
 
 /// Reopen a submitted form, also after the deadline, with a reason: the KKR's admins only.

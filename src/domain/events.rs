@@ -64,6 +64,19 @@ pub enum RoundEvent {
     SendReminder {
         after: ReminderQueued,
     },
+    /// The reminder plan sent one of its steps (no user: the application did).
+    SendPlannedReminder {
+        after: PlannedReminderSent,
+    },
+    /// The secretariat changed the reminder plan: paused, resumed, added or removed a step.
+    ChangeReminderPlan {
+        before: PlanLog,
+        after: PlanLog,
+    },
+    /// Notices about the round were queued (opening, deadline moved, published).
+    QueueNotices {
+        after: NoticesQueued,
+    },
     AddFocusArea {
         after: FocusArea,
     },
@@ -169,6 +182,39 @@ pub struct ReminderQueued {
     pub recipients: Vec<String>,
     pub skipped: Vec<String>,
     pub queued: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedReminderSent {
+    pub step_id: i32,
+    /// The sending it made; none when nobody was left to remind.
+    pub reminder_id: Option<i32>,
+    pub recipients: Vec<String>,
+    pub skipped: Vec<String>,
+    /// "sent", "nobody", "paused", "not_open".
+    pub outcome: String,
+}
+
+/// A reminder plan as the audit trail keeps it: paused or not, and its steps not yet done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanLog {
+    pub paused: bool,
+    pub steps: Vec<PlanStepLog>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanStepLog {
+    pub id: i32,
+    #[serde(flatten)]
+    pub rule: crate::domain::notices::PlanRule,
+    pub due_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoticesQueued {
+    /// "deadline_moved", "submission_received", "round_published", "submission_reopened".
+    pub notice: String,
+    pub recipients: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -385,17 +431,49 @@ pub struct BackToDraft {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum UserEvent {
-    Create { after: UserCreated },
-    Invite { after: InvitationMade },
-    ResetPassword { after: InvitationMade },
-    AcceptInvitation { before: Named, after: Accepted },
+    Create {
+        after: UserCreated,
+    },
+    Invite {
+        after: InvitationMade,
+    },
+    ResetPassword {
+        after: InvitationMade,
+    },
+    AcceptInvitation {
+        before: Named,
+        after: Accepted,
+    },
     SetPassword {},
     ChangePassword {},
     SignOut {},
-    Deactivate { before: Active, after: Active },
-    Reactivate { before: Active, after: Active },
-    SetInstallationAdmin { before: Flag, after: Flag },
-    SetRole { before: Placed, after: Placed },
+    Deactivate {
+        before: Active,
+        after: Active,
+    },
+    Reactivate {
+        before: Active,
+        after: Active,
+    },
+    SetInstallationAdmin {
+        before: Flag,
+        after: Flag,
+    },
+    SetRole {
+        before: Placed,
+        after: Placed,
+    },
+    /// The user turned notices off or on again on `/account`.
+    SetNoticeOptOuts {
+        before: OptOuts,
+        after: OptOuts,
+    },
+}
+
+/// The optional notices a user has turned off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptOuts {
+    pub notices: Vec<crate::domain::notices::OptionalNotice>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -681,6 +759,9 @@ fn round_entry(change: &RoundEvent) -> Option<LoggedEntry> {
         | RoundEvent::SetCooperationStartYear { .. }
         | RoundEvent::AdoptProposal { .. }
         | RoundEvent::SendReminder { .. }
+        | RoundEvent::SendPlannedReminder { .. }
+        | RoundEvent::ChangeReminderPlan { .. }
+        | RoundEvent::QueueNotices { .. }
         | RoundEvent::AddFocusArea { .. }
         | RoundEvent::RenameFocusArea { .. }
         | RoundEvent::MoveFocusArea { .. }

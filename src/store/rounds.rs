@@ -583,6 +583,7 @@ pub fn create_round(
             actor,
             now,
         )?;
+        super::reminder_plan::ensure_default(conn, id, create.setup.deadline)?;
         Ok(id)
     })
 }
@@ -609,12 +610,15 @@ fn check_participants(
 }
 
 /// Moves a round one step in its life cycle (draft → open → closed → published), checked
-/// against the rules, with an audit row, in one transaction.
+/// against the rules, with an audit row, in one transaction. Opening makes the reminder
+/// plan's opening step due (the outbox's sender mails it); publishing queues the notice to
+/// the round's readers and the KKR's members (links starting with `links`).
 pub fn change_state(
     conn: &mut DbConnection,
     round_id: i32,
     to: RoundState,
     actor: Option<i32>,
+    links: &crate::notices::Links,
     now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
@@ -630,22 +634,39 @@ pub fn change_state(
         };
         crate::domain::rounds::check_transition(content.round.state, to, facts)?;
         set_state(conn, round_id, to, actor, now)?;
+        match to {
+            RoundState::Open => {
+                super::reminder_plan::at_opening(conn, round_id, content.round.deadline, now)?
+            }
+            RoundState::Published => {
+                super::notices::round_published(conn, round_id, links, actor, now)?;
+            }
+            RoundState::Draft | RoundState::Closed => {}
+        }
         Ok(())
     })
 }
 
-/// Moves an open or draft round's deadline (UTC), with an audit row, in one transaction.
+/// Moves an open or draft round's deadline (UTC), with an audit row, in one transaction: the
+/// reminder plan's steps counted from the deadline move with it, and while the round is open
+/// the participating municipalities' editors are told (links starting with `links`).
 pub fn move_deadline(
     conn: &mut DbConnection,
     round_id: i32,
     deadline: NaiveDateTime,
     actor: Option<i32>,
+    links: &crate::notices::Links,
     now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
         let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
         crate::domain::rounds::deadline_is_movable(round.state)?;
         set_deadline(conn, round_id, deadline, actor, now)?;
+        let open = round.state == RoundState::Open;
+        super::reminder_plan::follow_deadline(conn, round_id, deadline, open, now)?;
+        if open && deadline != round.deadline {
+            super::notices::deadline_moved(conn, round_id, round.deadline, links, actor, now)?;
+        }
         Ok(())
     })
 }

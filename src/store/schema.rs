@@ -150,6 +150,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     round_municipalities,
     recommendation_merges,
     round_versions,
+    reminder_plans,
+    planned_reminders,
+    notice_opt_outs,
 );
 
 diesel::table! {
@@ -210,7 +213,35 @@ diesel::table! {
         id -> Integer,
         round_id -> Integer,
         sent_at -> Timestamp,
-        sent_by -> Integer,
+        sent_by -> Nullable<Integer>,
+        planned_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    reminder_plans (round_id) {
+        round_id -> Integer,
+        paused -> Bool,
+    }
+}
+
+diesel::table! {
+    planned_reminders (id) {
+        id -> Integer,
+        round_id -> Integer,
+        rule -> Text,
+        days -> Integer,
+        due_at -> Nullable<Timestamp>,
+        done_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        reminder_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    notice_opt_outs (user_id, notice) {
+        user_id -> Integer,
+        notice -> Text,
     }
 }
 
@@ -267,6 +298,8 @@ diesel::joinable!(reminders -> users (sent_by));
 diesel::joinable!(reminder_recipients -> reminders (reminder_id));
 diesel::joinable!(reminder_recipients -> mail_outbox (outbox_id));
 diesel::joinable!(mail_outbox -> users (user_id));
+diesel::joinable!(planned_reminders -> rounds (round_id));
+diesel::joinable!(notice_opt_outs -> users (user_id));
 diesel::joinable!(municipality_group_members -> municipality_groups (group_id));
 
 diesel::table! {

@@ -204,6 +204,11 @@ impl AppState {
 }
 
 impl AppState {
+    /// Where the links of mails start.
+    pub fn links(&self) -> crate::notices::Links {
+        crate::notices::Links::new(&self.public_url)
+    }
+
     /// Tells the outbox's sender that a mail was queued.
     pub fn wake_outbox(&self) {
         if let Some(outbox) = &self.outbox {
@@ -334,6 +339,9 @@ pub fn server(
     let mut state = state;
     if state.public_url.is_empty() {
         state.public_url = format!("http://{}", listener.local_addr()?);
+    }
+    if let Some(outbox) = &state.outbox {
+        outbox.set_links(crate::notices::Links::new(&state.public_url));
     }
     let secure = settings
         .base_url

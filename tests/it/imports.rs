@@ -305,6 +305,7 @@ fn a_recommendation_set_is_imported_into_a_draft_and_refused_once_open() {
         id,
         RoundState::Open,
         None,
+        &trafiklys::notices::Links::new(&app.address),
         trafiklys::clock::Clock::system().now(),
     )
     .unwrap();

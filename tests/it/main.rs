@@ -26,6 +26,7 @@ mod html;
 mod imports;
 mod lineage;
 mod migrations;
+mod notices;
 mod operations;
 mod outbox;
 mod page_cache;

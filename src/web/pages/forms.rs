@@ -22,8 +22,8 @@ use crate::domain::lineage::{self, Lineage, PreviousAnswer};
 use crate::domain::time::danish_datetime;
 use crate::domain::{access, MunicipalityCode, RoundContent, Submission, SubmissionState, User};
 use crate::store::audit::AuditEvent;
-use crate::store::rounds;
 use crate::store::submissions::{self, Reopening, SaveOutcome};
+use crate::store::{notices, rounds};
 use crate::views::form::{FormEntry, FormFacts, FormPage, FormRights, HistoryPage, UnsavedPage};
 use crate::web::error::AppError;
 use crate::web::extract::{page_context, CsrfForm, Page};
@@ -58,6 +58,8 @@ struct Loaded {
     /// The round's recommendations against the previous round's: "3.2 (tidl. 1.2)".
     lineage: Lineage,
     code: MunicipalityCode,
+    /// Why the KKR's admins reopened the form, while it is reopened.
+    reopen_reason: Option<String>,
 }
 
 impl Loaded {
@@ -106,12 +108,17 @@ async fn load(
         };
         let lineage = lineage::lineage(&content, previous_content.as_deref());
         let previous = submissions::previous_answers(conn, &lineage, &code)?;
+        let reopen_reason = match submission.as_ref().filter(|s| s.reopened) {
+            Some(s) => notices::reopen_reason(conn, s.id)?,
+            None => None,
+        };
         Ok(Loaded {
             content,
             submission,
             previous,
             lineage,
             code,
+            reopen_reason,
         })
     })
     .await
@@ -235,8 +242,20 @@ fn render(page: &Page, loaded: &Loaded, shown: PageInput) -> Result<HttpResponse
         lineage: &loaded.lineage,
         code,
     };
-    let model = FormPage::new(&facts, &shown.entry, rights).ok_or(AppError::NotFound)?;
+    let form = FormPage::new(&facts, &shown.entry, rights).ok_or(AppError::NotFound)?;
+    let model = WithReason {
+        form,
+        reopen_reason: loaded.reopen_reason.as_deref(),
+    };
     page.render_status(shown.status, "form.html", &model)
+}
+
+/// The form's page with the reason it was reopened for.
+#[derive(Serialize)]
+struct WithReason<'a> {
+    #[serde(flatten)]
+    form: FormPage<'a>,
+    reopen_reason: Option<&'a str>,
 }
 
 /// What was just done to the form, as the redirect after it says (`?gemt=`).
@@ -483,10 +502,23 @@ async fn write(page: &Page, loaded: &Loaded, input: &FormInput) -> Result<SaveOu
     let actor = page.user.clone();
     let at = page.state.clock.now();
     let stored = loaded.submission.clone();
-    page.state
+    let links = page.state.links();
+    let outcome = page
+        .state
         .writer
-        .write(move |conn| submissions::save_form_in_tx(conn, &target, &actor, at, stored.as_ref()))
-        .await
+        .write(move |conn| {
+            let outcome = submissions::save_form_in_tx(conn, &target, &actor, at, stored.as_ref())?;
+            // The receipt is queued in the save's transaction.
+            if let SaveOutcome::Saved(saved) = &outcome {
+                notices::submission_received(conn, saved, actor.id, &links, at)?;
+            }
+            Ok(outcome)
+        })
+        .await;
+    if matches!(&outcome, Ok(SaveOutcome::Saved(s)) if s.is_submitted()) {
+        page.state.wake_outbox();
+    }
+    outcome
 }
 
 /// The answers another user may have changed since this user's version, read from the
@@ -650,12 +682,14 @@ async fn reopen_with(
     }
     let (round_id, target, actor) = (round.id, loaded.code.clone(), page.user.id);
     let attempt = how.clone();
+    let links = page.state.links();
     let outcome = db(&page.state, move |conn| {
-        Ok(submissions::reopen(
-            conn, round_id, &target, version, &attempt, actor, now,
+        Ok(notices::reopen(
+            conn, round_id, &target, version, &attempt, actor, &links, now,
         )?)
     })
     .await?;
+    page.state.wake_outbox();
     match (outcome, how) {
         (SaveOutcome::Saved(_), Reopening::Withdraw) => Ok(Done::Tilbage.redirect(round_id, &loaded.code)),
         (SaveOutcome::Saved(_), Reopening::Reopen { .. }) => Ok(Done::Genaabnet.redirect(round_id, &loaded.code)),
