@@ -681,3 +681,161 @@ fn the_command_line_moves_the_deadline_with_the_same_notices() {
         .collect();
     assert_eq!(to.len(), 3, "{to:?}");
 }
+
+/// A child process, killed when the test ends however it ends.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `trafiklys serve` on a free port with a mail server, killed when dropped.
+fn serve_with_mail(database_url: &str, smtp_port: u16) -> Running {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(BINARY)
+        .arg("serve")
+        .env("TRAFIKLYS_DATABASE_URL", database_url)
+        .env("TRAFIKLYS_BIND", "127.0.0.1:0")
+        .env(
+            "TRAFIKLYS_SECRET_KEY",
+            "a-secret-key-both-processes-share-0123456789abcdef",
+        )
+        .env(
+            "TRAFIKLYS_SMTP_URL",
+            format!("smtp://127.0.0.1:{smtp_port}"),
+        )
+        .env("TRAFIKLYS_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start trafiklys serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let running = Running(child);
+    let mut lines = BufReader::new(stdout).lines();
+    assert!(
+        lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|line| line.starts_with("Trafiklys is running at ")),
+        "the process started"
+    );
+    std::thread::spawn(move || lines.for_each(drop));
+    running
+}
+
+#[test]
+fn two_server_processes_on_postgresql_send_each_planned_reminder_once() {
+    if postgres_url().is_none() || backend() != Backend::Postgres {
+        println!("two_server_processes_on_postgresql_send_each_planned_reminder_once runs in the PostgreSQL pass");
+        return;
+    }
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let db = TestDatabase::create();
+    let pool = trafiklys::store::connect(&db.url).expect("database");
+    let mut conn = pool.get().expect("connection");
+    trafiklys::demo::load(&mut conn).expect("demo data");
+    let now = trafiklys::clock::Clock::system().now();
+    let hash = trafiklys::password::hash("en lang adgangskode til test").unwrap();
+    for (email, code) in [
+        ("redaktoer@gribskov.example", "270"),
+        ("redaktoer@dragoer.example", "155"),
+    ] {
+        users::create_user(
+            &mut conn,
+            &users::NewUser {
+                email: email.into(),
+                name: format!("Redaktør {code}"),
+                role: Role::Editor,
+                kkr_id: None,
+                municipality_code: Some(MunicipalityCode::parse(code).unwrap()),
+            },
+            &hash,
+            None,
+            now,
+        )
+        .unwrap();
+    }
+    let deadline = trafiklys::domain::time::deadline_input(now + chrono::Duration::days(30));
+    let setup = trafiklys::domain::rounds::RoundSetup::parse(
+        "2018",
+        "Status 2018",
+        "beskæftigelsesområdet",
+        &deadline,
+    )
+    .unwrap();
+    let round_id = rounds::create_round(
+        &mut conn,
+        &rounds::CreateRound {
+            kkr_id: 1,
+            setup,
+            participants: Some(
+                ["147", "270", "155"]
+                    .map(|c| MunicipalityCode::parse(c).unwrap())
+                    .to_vec(),
+            ),
+            from_previous: true,
+        },
+        None,
+        now,
+    )
+    .unwrap();
+
+    let _first = serve_with_mail(&db.url, sink.port);
+    let _second = serve_with_mail(&db.url, sink.port);
+    // Opened as the command line opens it: the opening step is due at once, and two more
+    // steps a few seconds later; both processes look for due steps every two seconds.
+    let links = Links::new("http://trafiklys.example");
+    let now = trafiklys::clock::Clock::system().now();
+    rounds::change_state(
+        &mut conn,
+        round_id,
+        trafiklys::domain::RoundState::Open,
+        None,
+        &links,
+        now,
+    )
+    .unwrap();
+    for seconds in [3, 5] {
+        reminder_plan::change(
+            &mut conn,
+            round_id,
+            &reminder_plan::PlanChange::AddAt(now + chrono::Duration::seconds(seconds)),
+            None,
+            now,
+        )
+        .unwrap();
+    }
+    let opened = sink.messages(3);
+    let mut to: Vec<String> = opened.iter().map(|m| m["rcpt_tos"].to_string()).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), 3, "each editor once: {to:?}");
+    crate::outbox::wait_for("every step done", || {
+        reminder_plan::plan(&mut conn, round_id)
+            .unwrap()
+            .steps
+            .iter()
+            .filter(|s| {
+                s.due_at
+                    .is_some_and(|d| d <= now + chrono::Duration::seconds(5))
+            })
+            .all(|s| s.done_at.is_some())
+    });
+    // The later steps found every editor reminded within the cooldown.
+    assert!(sink.nothing_more(), "a mail sent twice");
+    assert_eq!(reminders::list(&mut conn, round_id).unwrap().len(), 1);
+    let sent_steps: i64 = trafiklys::store::schema::audit_events::table
+        .filter(trafiklys::store::schema::audit_events::action.eq("send_planned_reminder"))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(sent_steps, 3, "each step done by one process");
+    let mails: i64 = mail_outbox::table.count().get_result(&mut *conn).unwrap();
+    assert_eq!(mails, 3);
+}

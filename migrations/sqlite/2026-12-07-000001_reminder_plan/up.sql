@@ -24,19 +24,22 @@ CREATE INDEX planned_reminders_due ON planned_reminders (due_at) WHERE done_at I
 CREATE INDEX planned_reminders_round ON planned_reminders (round_id);
 
 -- A sending made by the plan has no user: sent_by becomes optional (SQLite rebuilds the
--- table; the recipients' foreign key is checked at commit), and planned_id names the step.
+-- table), and planned_id names the step.
+-- The recipients' foreign key is checked at commit: the rows dropped with the old table are
+-- found again when the copies go into the new one.
 PRAGMA defer_foreign_keys = ON;
-CREATE TABLE reminders_rebuilt (
+CREATE TEMP TABLE reminders_copy AS SELECT id, round_id, sent_at, sent_by FROM reminders;
+DROP TABLE reminders;
+CREATE TABLE reminders (
     id INTEGER PRIMARY KEY NOT NULL,
     round_id INTEGER NOT NULL REFERENCES rounds (id),
     sent_at TIMESTAMP NOT NULL,
     sent_by INTEGER REFERENCES users (id),
     planned_id INTEGER
 );
-INSERT INTO reminders_rebuilt (id, round_id, sent_at, sent_by)
-    SELECT id, round_id, sent_at, sent_by FROM reminders;
-DROP TABLE reminders;
-ALTER TABLE reminders_rebuilt RENAME TO reminders;
+INSERT INTO reminders (id, round_id, sent_at, sent_by)
+    SELECT id, round_id, sent_at, sent_by FROM reminders_copy;
+DROP TABLE reminders_copy;
 CREATE INDEX reminders_round ON reminders (round_id);
 
 -- The notices a user has turned off on /account (deadline_moved, submission_received,
