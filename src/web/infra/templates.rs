@@ -129,6 +129,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/admin_confirm.html"),
     ),
     (
+        "admin_round_confirm_deadline.html",
+        include_str!("../../../templates/admin_round_confirm_deadline.html"),
+    ),
+    (
         "admin_set_confirm.html",
         include_str!("../../../templates/admin_set_confirm.html"),
     ),
