@@ -610,7 +610,7 @@ fn a_deadline_shown_to_the_minute_takes_saves_until_its_last_second() {
     let saved = app.post_fields(
         &editor,
         &form_path,
-        &form_fields(&form, "draft", "green", "Næsten"),
+        &form_fields(&form, "save", "green", "Næsten"),
     );
     assert_eq!(saved.status, 303, "{}", saved.text());
     let form = app.get(&editor, &form_path).text();
@@ -619,9 +619,11 @@ fn a_deadline_shown_to_the_minute_takes_saves_until_its_last_second() {
     let late = app.post_fields(
         &editor,
         &form_path,
-        &form_fields(&form, "draft", "green", "For sent"),
+        &form_fields(&form, "save", "green", "For sent"),
     );
-    assert_ne!(late.status, 303);
+    assert_eq!(late.status, 409);
+    let stored = app.submission(round_id, "147").unwrap();
+    assert!(stored.answers.iter().all(|a| a.comment == "Næsten"));
 }
 
 #[test]
