@@ -473,9 +473,9 @@ fn users_turn_the_optional_notices_off_on_their_account() {
     );
     assert_eq!(saved.status, 200);
     assert!(saved.text().contains("Dine valg af beskeder er gemt."));
-    assert!(!parse(&saved.text())
+    assert!(parse(&saved.text())
         .attr("input[value=\"deadline_moved\"]", "checked")
-        .is_some());
+        .is_none());
 
     let csrf = app.csrf(&admin);
     let moved = app.post(
