@@ -514,6 +514,33 @@ fn plan_change(form: &PlanForm) -> Result<(PlanChange, &'static str), String> {
     }
 }
 
+/// What the plan's section shows after a change was saved or refused (`typed` keeps the
+/// input), and the page's status.
+fn after_change(
+    outcome: Result<(), PlanError>,
+    saved: &'static str,
+    typed: PlanView,
+) -> Result<(PlanView, StatusCode), AppError> {
+    match outcome {
+        Ok(()) => Ok((
+            PlanView {
+                saved: Some(saved),
+                ..PlanView::default()
+            },
+            StatusCode::OK,
+        )),
+        Err(PlanError::Refused(refusal)) => Ok((
+            PlanView {
+                error: Some(plan_refusal_da(&refusal)),
+                ..typed
+            },
+            StatusCode::CONFLICT,
+        )),
+        Err(PlanError::NotFound) => Err(AppError::NotFound),
+        Err(PlanError::Database(e)) => Err(e.into()),
+    }
+}
+
 /// Changes the plan and shows the page with what was saved, or the form again with why not.
 async fn change_plan(
     page: Page,
@@ -538,38 +565,13 @@ async fn change_plan(
             return render_with_plan(&page, &view, None, None, shown, status).await;
         }
     };
-    let (round_id, actor, now) = (
-        view.data.content.round.id,
-        page.user.id,
-        page.state.clock.now(),
-    );
+    let round_id = view.data.content.round.id;
+    let (actor, now) = (Some(page.user.id), page.state.clock.now());
     let outcome = db(&page.state, move |conn| {
-        Ok(reminder_plan::change(
-            conn,
-            round_id,
-            &change,
-            Some(actor),
-            now,
-        ))
+        Ok(reminder_plan::change(conn, round_id, &change, actor, now))
     })
     .await?;
-    let shown = match outcome {
-        Ok(()) => PlanView {
-            saved: Some(saved),
-            ..PlanView::default()
-        },
-        Err(PlanError::Refused(refusal)) => PlanView {
-            error: Some(plan_refusal_da(&refusal)),
-            ..typed
-        },
-        Err(PlanError::NotFound) => return Err(AppError::NotFound),
-        Err(PlanError::Database(e)) => return Err(e.into()),
-    };
-    let status = if shown.error.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
+    let (shown, status) = after_change(outcome, saved, typed)?;
     render_with_plan(&page, &view, None, None, shown, status).await
 }
 

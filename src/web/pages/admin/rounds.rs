@@ -558,6 +558,37 @@ async fn change_state(
     }
 }
 
+/// The round's page again with the typed deadline and why it was not read.
+fn bad_deadline(typed: String, message: String) -> PageInput {
+    PageInput {
+        deadline: Some(typed),
+        problems: vec![Problem::field("deadline", message)],
+        ..PageInput::default()
+    }
+}
+
+/// After the deadline moved: the sender wakes for the notices, the page says it.
+fn moved(page: &AdminPage, round_id: i32) -> HttpResponse {
+    page.state.wake_outbox();
+    redirect(format!("/admin/rounds/{round_id}?ok=frist"))
+}
+
+/// The confirmation before the deadline moves to `deadline`, which has passed at `now`.
+fn confirm_deadline_page(
+    round: &Round,
+    typed: String,
+    deadline: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+) -> ConfirmDeadlinePage {
+    ConfirmDeadlinePage {
+        round: round.clone(),
+        typed,
+        deadline: danish_datetime(deadline),
+        now: danish_datetime(now),
+        open: round.state == RoundState::Open,
+    }
+}
+
 async fn move_deadline(
     page: AdminPage,
     path: web::Path<i32>,
@@ -568,43 +599,23 @@ async fn move_deadline(
     let typed = form.deadline.clone();
     let deadline = match parse_deadline(&typed) {
         Ok(deadline) => deadline,
-        Err(e) => {
-            let input = PageInput {
-                deadline: Some(typed),
-                problems: vec![Problem::field("deadline", e.0)],
-                ..PageInput::default()
-            };
-            return render_round(&page, content, input).await;
-        }
+        Err(e) => return render_round(&page, content, bad_deadline(typed, e.0)).await,
     };
     let (round_id, actor, now) = (content.round.id, page.user.id, page.state.clock.now());
     if !before_deadline(now, deadline) && form.past_deadline.as_deref() != Some("ja") {
-        let model = ConfirmDeadlinePage {
-            round: content.round.clone(),
-            typed,
-            deadline: danish_datetime(deadline),
-            now: danish_datetime(now),
-            open: content.round.state == RoundState::Open,
-        };
+        let model = confirm_deadline_page(&content.round, typed, deadline, now);
         return page.render("admin_round_confirm_deadline.html", &model);
     }
     let links = page.state.links();
     let outcome = db(&page.state, move |conn| {
+        let actor = Some(actor);
         Ok(rounds::move_deadline(
-            conn,
-            round_id,
-            deadline,
-            Some(actor),
-            &links,
-            now,
+            conn, round_id, deadline, actor, &links, now,
         ))
     })
     .await?;
     match outcome {
-        Ok(()) => {
-            page.state.wake_outbox();
-            Ok(redirect(format!("/admin/rounds/{round_id}?ok=frist")))
-        }
+        Ok(()) => Ok(moved(&page, round_id)),
         Err(e) => {
             let input = PageInput {
                 deadline: Some(typed),
