@@ -146,6 +146,23 @@ pub fn can_reopen(user: &User, round: &Round) -> bool {
     user.role == Role::Admin && same_kkr(user, round) && round.state == RoundState::Open
 }
 
+/// Manage a round (its set, its groups' coordinators): the KKR's admins.
+pub fn can_admin_round(user: &User, round: &Round) -> bool {
+    user.role == Role::Admin && same_kkr(user, round)
+}
+
+/// Write a job cluster's expectations for the coming year's cooperation in a round: the KKR's
+/// admins, and the editors they named coordinators of the group (`coordinates`), until the
+/// round is published.
+pub fn can_write_expectations(user: &User, round: &Round, coordinates: bool) -> bool {
+    round.state != RoundState::Published
+        && match user.role {
+            Role::Admin => same_kkr(user, round),
+            Role::Editor => coordinates,
+            Role::Kkr | Role::Reader => false,
+        }
+}
+
 /// A submission's change history: the KKR's admins.
 pub fn can_see_history(user: &User, round: &Round) -> bool {
     user.role == Role::Admin && same_kkr(user, round)

@@ -84,6 +84,11 @@ pub enum RoundEvent {
         before: FocusAreaTitle,
         after: FocusAreaTitle,
     },
+    /// A focus area moved between the whole round and a group (job cluster).
+    SetFocusAreaGroup {
+        before: FocusAreaGroup,
+        after: FocusAreaGroup,
+    },
     MoveFocusArea {
         before: FocusArea,
         after: FocusAreaNumber,
@@ -222,6 +227,17 @@ pub struct FocusArea {
     pub focus_area_id: i32,
     pub number: i32,
     pub title: String,
+    /// The group it belongs to, by name; absent for the whole round (and in older rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+/// Which group a focus area belongs to, by name; `None` for the whole round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FocusAreaGroup {
+    pub focus_area_id: i32,
+    pub number: i32,
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -543,9 +559,39 @@ pub struct TokensRevoked {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum GroupEvent {
-    Create { after: GroupCreated },
-    Update { before: Group, after: Group },
-    Delete { before: Group },
+    Create {
+        after: GroupCreated,
+    },
+    Update {
+        before: Group,
+        after: Group,
+    },
+    Delete {
+        before: Group,
+    },
+    /// The editors named coordinators of the group changed.
+    SetCoordinators {
+        before: Coordinators,
+        after: Coordinators,
+    },
+    /// The group's expectations for the coming year's cooperation, written for a round.
+    SetExpectations {
+        before: Expectations,
+        after: Expectations,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Coordinators {
+    /// User ids.
+    pub users: Vec<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expectations {
+    pub round_id: i32,
+    /// Empty when none was written.
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -764,6 +810,7 @@ fn round_entry(change: &RoundEvent) -> Option<LoggedEntry> {
         | RoundEvent::QueueNotices { .. }
         | RoundEvent::AddFocusArea { .. }
         | RoundEvent::RenameFocusArea { .. }
+        | RoundEvent::SetFocusAreaGroup { .. }
         | RoundEvent::MoveFocusArea { .. }
         | RoundEvent::DeleteFocusArea { .. }
         | RoundEvent::ImportAnswers { .. } => return None,

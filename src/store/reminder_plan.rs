@@ -373,9 +373,10 @@ pub fn change(
     })
 }
 
-/// The recommendations a municipality is asked in the round.
-fn asked(content: &RoundContent, _code: &MunicipalityCode) -> usize {
-    content.recommendations.len()
+/// How many recommendations a municipality is asked in the round (the common ones and
+/// those of its own groups).
+fn asked(content: &RoundContent, code: &MunicipalityCode) -> usize {
+    content.recommendations_for(code).count()
 }
 
 /// What each participating municipality that has not submitted still lacks.
@@ -398,15 +399,9 @@ pub fn missing(
         .filter(answers::status.is_not_null())
         .select((answers::submission_id, answers::recommendation_id))
         .load(conn)?;
-    let mut by_form: HashMap<i32, usize> = HashMap::new();
+    let mut by_form: HashMap<i32, Vec<i32>> = HashMap::new();
     for (form, recommendation) in answered {
-        if content
-            .recommendations
-            .iter()
-            .any(|r| r.id == recommendation)
-        {
-            *by_form.entry(form).or_default() += 1;
-        }
+        by_form.entry(form).or_default().push(recommendation);
     }
     Ok(content
         .municipalities
@@ -416,7 +411,11 @@ pub fn missing(
             let missing = match form {
                 Some((_, _, state)) if state == SubmissionState::Submitted.as_str() => return None,
                 Some((id, _, _)) => Missing::Draft {
-                    answered: by_form.get(id).copied().unwrap_or(0),
+                    // Answers to recommendations the municipality is asked only.
+                    answered: content
+                        .recommendations_for(&m.code)
+                        .filter(|r| by_form.get(id).is_some_and(|ids| ids.contains(&r.id)))
+                        .count(),
                     asked: asked(content, &m.code),
                 },
                 None => Missing::NotStarted,

@@ -71,6 +71,7 @@ pub fn load_content(conn: &mut DbConnection, round_id: i32) -> QueryResult<Optio
             id: row.id,
             number: row.number,
             title: row.title,
+            group_id: row.group_id,
         })
         .collect::<Vec<_>>();
     let mut recommendations: Vec<Recommendation> = recommendations::table
@@ -99,11 +100,13 @@ pub fn load_content(conn: &mut DbConnection, round_id: i32) -> QueryResult<Optio
         }
     }
     let municipalities = participants(conn, round_id)?;
+    let groups = super::groups::of_round(conn, &round, &municipalities)?;
     Ok(Some(RoundContent {
         round,
         focus_areas,
         recommendations,
         municipalities,
+        groups,
     }))
 }
 
@@ -192,6 +195,8 @@ pub struct NewRound {
 pub struct NewFocusArea {
     pub number: i32,
     pub title: String,
+    /// The group (job cluster) the focus area belongs to; `None` for the whole round.
+    pub group_id: Option<i32>,
     pub recommendations: Vec<NewRecommendation>,
 }
 
@@ -245,6 +250,7 @@ pub fn insert_round(
                 number: area.number,
                 title: &area.title,
                 proposal_submission_id: None,
+                group_id: area.group_id,
             })
             .returning(focus_areas::id)
             .get_result(conn)?;
@@ -348,6 +354,10 @@ pub fn set_state(
         diesel::update(rounds::table.find(round_id))
             .set(rounds::state.eq(state.as_str()))
             .execute(conn)?;
+        if state == RoundState::Closed {
+            // A closed round's clusters keep the members they had, whatever happens later.
+            super::groups::keep_round_members(conn, round_id)?;
+        }
         audit::record(
             conn,
             AuditEntry {
@@ -554,6 +564,7 @@ pub fn create_round(
                 .map(|area| NewFocusArea {
                     number: area.number,
                     title: area.title.clone(),
+                    group_id: area.group_id,
                     recommendations: content
                         .recommendations_of(area.id)
                         .map(|r| NewRecommendation {
@@ -836,6 +847,7 @@ pub fn adopt_proposal(
             conn,
             draft.id,
             title,
+            None,
             Some(submission_id),
         )?;
         audit::record(

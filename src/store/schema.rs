@@ -36,6 +36,7 @@ diesel::table! {
         number -> Integer,
         title -> Text,
         proposal_submission_id -> Nullable<Integer>,
+        group_id -> Nullable<Integer>,
     }
 }
 
@@ -153,7 +154,35 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminder_plans,
     planned_reminders,
     notice_opt_outs,
+    round_group_members,
+    group_coordinators,
+    group_expectations,
 );
+
+diesel::table! {
+    round_group_members (round_id, group_id, municipality_code) {
+        round_id -> Integer,
+        group_id -> Integer,
+        municipality_code -> Text,
+    }
+}
+
+diesel::table! {
+    group_coordinators (group_id, user_id) {
+        group_id -> Integer,
+        user_id -> Integer,
+    }
+}
+
+diesel::table! {
+    group_expectations (round_id, group_id) {
+        round_id -> Integer,
+        group_id -> Integer,
+        text -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Integer>,
+    }
+}
 
 diesel::table! {
     round_versions (round_id) {

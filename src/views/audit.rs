@@ -126,7 +126,19 @@ pub fn round_change_da(event: &RoundEvent) -> (String, String) {
         ),
         RoundEvent::AddFocusArea { after } => (
             "Indsatsområde tilføjet",
-            format!("{}. {}", after.number, after.title),
+            match &after.group {
+                Some(group) => format!("{}. {} (for {group})", after.number, after.title),
+                None => format!("{}. {}", after.number, after.title),
+            },
+        ),
+        RoundEvent::SetFocusAreaGroup { before, after } => (
+            "Indsatsområde flyttet mellem grupper",
+            format!(
+                "Nr. {} fra {} til {}",
+                after.number,
+                before.group.as_deref().unwrap_or("hele runden"),
+                after.group.as_deref().unwrap_or("hele runden")
+            ),
         ),
         RoundEvent::RenameFocusArea { before, after } => (
             "Indsatsområde omdøbt",

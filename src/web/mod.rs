@@ -35,8 +35,8 @@ use crate::store::{self, DbConnection, DbPool};
 pub use error::AppError;
 use infra::{cache, health, limits, metrics, telemetry, templates, utf8, writer};
 use pages::{
-    account, admin, auth, dashboard, details, exports, forms, groups, invitations, public,
-    reminders, site_pages, snapshot_changes, statement, users,
+    account, admin, auth, dashboard, details, expectations, exports, forms, groups, invitations,
+    public, reminders, site_pages, snapshot_changes, statement, users,
 };
 
 /// The largest request body accepted (a form with 60 full comments fits comfortably).
@@ -405,6 +405,7 @@ pub fn server(
             .configure(users::routes)
             .configure(invitations::routes)
             .configure(groups::routes)
+            .configure(expectations::routes)
             .configure(reminders::routes)
             .configure(admin::routes)
             .configure(public::routes)

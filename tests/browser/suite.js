@@ -9,6 +9,7 @@ const { keyboardWalk } = require('./keyboard');
 // --- set editor (issue 21): its own file, called after the keyboard walk ---
 const { setEditor } = require('./set_editor');
 // --- end set editor ---
+const { clusters } = require('./clusters');
 
 const BASE = process.env.TRAFIKLYS_BASE;
 const OUT = process.env.BROWSER_OUT || path.join(__dirname, 'out');
@@ -467,6 +468,11 @@ function nuChecker(dir) {
       check('set editor: ran', false, e.message);
     }
     // --- end set editor ---
+    try {
+      await clusters(browser, { BASE, check, checkPage, signIn });
+    } catch (e) {
+      check('job clusters: ran', false, e.message);
+    }
   } finally {
     await browser.close();
   }

@@ -11,6 +11,7 @@ mod bench_data;
 mod binary;
 mod characters;
 mod clock;
+mod clusters;
 mod concurrency;
 mod crash;
 mod danish_order;

@@ -33,6 +33,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("form.html", include_str!("../../../templates/form.html")),
     (
+        "clusters.html",
+        include_str!("../../../templates/clusters.html"),
+    ),
+    (
+        "expectations.html",
+        include_str!("../../../templates/expectations.html"),
+    ),
+    (
         "form_unsaved.html",
         include_str!("../../../templates/form_unsaved.html"),
     ),

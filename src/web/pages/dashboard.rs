@@ -149,6 +149,11 @@ async fn render_dashboard(
     group_id: Option<i32>,
     today: String,
 ) -> Result<String, AppError> {
+    let clusters = if group_id.is_none() {
+        full.cluster_parts()
+    } else {
+        Vec::new()
+    };
     let (view, group) = groups::narrowed(state, full, group_id).await?;
     let round = &view.data.content.round;
     let chart_svg = chart_svg_of(state, &view, version, group_id, Diagram::Distribution)?;
@@ -172,6 +177,7 @@ async fn render_dashboard(
         groups: group_options(state, round.kkr_id).await?,
         group: group.map(GroupRef::from),
         reminders,
+        clusters: &clusters,
     };
     render_cached(
         state,

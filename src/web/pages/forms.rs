@@ -100,6 +100,12 @@ async fn load(
         if content.municipality(&code).is_none() {
             return Err(AppError::NotFound);
         }
+        // A municipality is asked the round's common focus areas and its own clusters'.
+        let content = if content.has_clusters() {
+            std::sync::Arc::new(content.for_municipality(&code))
+        } else {
+            content
+        };
         let submission = submissions::get_submission(conn, round_id, &code)?;
         let round = &content.round;
         let previous_content = match rounds::previous_round_id(conn, round.kkr_id, round.year)? {

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod dashboard;
 pub mod details;
+pub mod expectations;
 pub mod exports;
 pub mod forms;
 pub mod groups;
