@@ -57,7 +57,11 @@ fn editors_of_one_municipality_each_get_their_own_name_and_token_on_the_cached_f
     let two = app.get(&second, FORM);
     assert_eq!(two.status, 200);
     let after = page_lookups(&app);
-    assert_eq!(after.0, before.0 + 1, "the second form page came from the cache");
+    assert_eq!(
+        after.0,
+        before.0 + 1,
+        "the second form page came from the cache"
+    );
     let (one, two) = (one.text(), two.text());
     assert!(two.contains("Søren &lt;Søndergaard&gt;"));
     assert!(!one.contains("Søndergaard"));
@@ -91,5 +95,8 @@ fn the_deadline_passing_closes_the_cached_form_at_once() {
     assert!(app.get(&editor, FORM).text() == open, "the same page again");
     app.clock.advance(chrono::Duration::minutes(31));
     let closed = app.get(&editor, FORM).text();
-    assert!(closed.contains(" disabled"), "closed: the fields are read-only");
+    assert!(
+        closed.contains(" disabled"),
+        "closed: the fields are read-only"
+    );
 }

@@ -21,7 +21,10 @@ fn pdf_counts(app: &TestApp) -> (u64, u64, u64) {
     (
         metric(app, "trafiklys_pdf_cache_lookups_total{result=\"hit\"}"),
         metric(app, "trafiklys_pdf_cache_lookups_total{result=\"miss\"}"),
-        metric(app, "trafiklys_pdf_render_seconds_count{document=\"attachment\"}"),
+        metric(
+            app,
+            "trafiklys_pdf_render_seconds_count{document=\"attachment\"}",
+        ),
     )
 }
 

@@ -63,6 +63,7 @@ pub struct SummaryCache {
     derived: Mutex<HashMap<DerivedKey, (i64, Arc<str>)>>,
     pages: Mutex<HashMap<PageKey, PageEntry>>,
     pdfs: Mutex<PdfStore>,
+    round_turns: Mutex<HashMap<i32, Arc<tokio::sync::Mutex<()>>>>,
     /// Held while an attachment is rendered: one render at a time (each takes tens of MB of
     /// typst's memory), and requests for the same attachment wait for the first render
     /// instead of making their own. Awaited, so waiting holds no thread.
@@ -94,6 +95,7 @@ impl SummaryCache {
             derived: Mutex::default(),
             pages: Mutex::default(),
             pdfs: Mutex::new(PdfStore::new(pdf_bytes)),
+            round_turns: Mutex::default(),
             pdf_turn: tokio::sync::Mutex::new(()),
             slots: Slots::new(),
             hits: AtomicU64::new(0),
@@ -126,13 +128,8 @@ impl SummaryCache {
         round_id: i32,
     ) -> diesel::QueryResult<Option<(i64, Arc<RoundAnalysis>)>> {
         let version = store::data_version(conn)?;
-        if let Ok(entries) = self.entries.lock() {
-            if let Some((cached_version, view)) = entries.get(&round_id) {
-                if *cached_version == version {
-                    self.hits.fetch_add(1, Ordering::Relaxed);
-                    return Ok(Some((version, Arc::clone(view))));
-                }
-            }
+        if let Some(hit) = self.round_kept(round_id, version) {
+            return Ok(Some(hit));
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let cached = |id: i32, version: i64| {
@@ -160,11 +157,66 @@ impl SummaryCache {
         };
         let view = Arc::new(view);
         if let Ok(mut entries) = self.entries.lock() {
-            // Keep only current entries: a stale version is never read again.
-            entries.retain(|_, (v, _)| *v == version);
-            entries.insert(round_id, (version, Arc::clone(&view)));
+            // Entries older than this version are never read again (a request reads the
+            // version first and takes an analysis at least that new).
+            entries.retain(|_, (v, _)| *v >= version);
+            let newer = entries.get(&round_id).is_some_and(|(v, _)| *v > version);
+            if !newer {
+                entries.insert(round_id, (version, Arc::clone(&view)));
+            }
         }
         Ok(Some((version, view)))
+    }
+
+    /// The kept analysis of the round if it is at least as new as `version` (the data
+    /// version a request read): newer data than the request saw is never wrong to show, older
+    /// is. Returns it with its own version, which keys what is derived from it.
+    fn round_kept(&self, round_id: i32, version: i64) -> Option<(i64, Arc<RoundAnalysis>)> {
+        let entries = self.entries.lock().ok()?;
+        let (kept, view) = entries.get(&round_id).filter(|(v, _)| *v >= version)?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some((*kept, Arc::clone(view)))
+    }
+
+    /// The round's analysis if the cache has it at the current data version (one query);
+    /// otherwise `Err` with that version, for [`SummaryCache::round_since`] after the
+    /// round's turn ([`SummaryCache::round_turn`]).
+    pub fn round_cached(
+        &self,
+        conn: &mut DbConnection,
+        round_id: i32,
+    ) -> diesel::QueryResult<Result<(i64, Arc<RoundAnalysis>), i64>> {
+        let version = store::data_version(conn)?;
+        Ok(self.round_kept(round_id, version).ok_or(version))
+    }
+
+    /// The round's analysis at least as new as `version`: the one another request computed
+    /// while this one waited for the round's turn, or computed now at the current version.
+    pub fn round_since(
+        &self,
+        conn: &mut DbConnection,
+        round_id: i32,
+        version: i64,
+    ) -> diesel::QueryResult<Option<(i64, Arc<RoundAnalysis>)>> {
+        match self.round_kept(round_id, version) {
+            Some(hit) => Ok(Some(hit)),
+            None => self.round_at(conn, round_id),
+        }
+    }
+
+    /// The turn to compute a round's analysis: one computation of a round at a time, so that
+    /// under a stream of saves (each a new data version) the requests that missed meanwhile
+    /// share the next computation instead of each making its own. Awaited without holding a
+    /// thread or a database connection.
+    pub fn round_turn(&self, round_id: i32) -> Arc<tokio::sync::Mutex<()>> {
+        let Ok(mut turns) = self.round_turns.lock() else {
+            return Arc::new(tokio::sync::Mutex::new(()));
+        };
+        if turns.len() >= MAX_EARLIER {
+            // Rounds not asked for lately; one of them asked again gets a new turn.
+            turns.retain(|_, turn| Arc::strong_count(turn) > 1);
+        }
+        Arc::clone(turns.entry(round_id).or_default())
     }
 
     /// The round's content at its current content marker, loaded if not cached; `None` for
@@ -275,7 +327,10 @@ impl SummaryCache {
             pages
                 .get(key)
                 .filter(|e| e.version == version)
-                .filter(|e| e.until.is_none_or(|until| now.is_some_and(|now| now <= until)))
+                .filter(|e| {
+                    e.until
+                        .is_none_or(|until| now.is_some_and(|now| now <= until))
+                })
                 .map(|e| Arc::clone(&e.page))
         })
     }
@@ -478,7 +533,10 @@ impl PdfStore {
 
     fn get(&mut self, key: &PdfKey, version: &PdfVersion) -> Option<Bytes> {
         self.tick += 1;
-        let entry = self.entries.get_mut(key).filter(|e| &e.version == version)?;
+        let entry = self
+            .entries
+            .get_mut(key)
+            .filter(|e| &e.version == version)?;
         entry.used = self.tick;
         Some(entry.pdf.clone())
     }
@@ -798,8 +856,14 @@ mod tests {
         cache.store_pdf(pdf_key("151"), v.clone(), vec![3; 100]);
         assert_eq!(cache.pdf_usage(), (200, 2));
         assert!(cache.pdf(&pdf_key("147"), &v).is_none(), "evicted");
-        assert_eq!(cache.pdf(&pdf_key("101"), &v).as_deref(), Some(&[1; 100][..]));
-        assert_eq!(cache.pdf(&pdf_key("151"), &v).as_deref(), Some(&[3; 100][..]));
+        assert_eq!(
+            cache.pdf(&pdf_key("101"), &v).as_deref(),
+            Some(&[1; 100][..])
+        );
+        assert_eq!(
+            cache.pdf(&pdf_key("151"), &v).as_deref(),
+            Some(&[3; 100][..])
+        );
         // Larger than the bound: sent, not kept, and nothing else is pushed out for it.
         let big = cache.store_pdf(pdf_key("153"), v.clone(), vec![4; 300]);
         assert_eq!(big.len(), 300);
@@ -827,7 +891,10 @@ mod tests {
         // The new version replaces the old one under the key.
         cache.store_pdf(pdf_key("147"), new.clone(), vec![2; 10]);
         assert_eq!(cache.pdf_usage(), (10, 1));
-        assert_eq!(cache.pdf(&pdf_key("147"), &new).as_deref(), Some(&[2; 10][..]));
+        assert_eq!(
+            cache.pdf(&pdf_key("147"), &new).as_deref(),
+            Some(&[2; 10][..])
+        );
         assert_eq!(cache.pdf_lookups(), (1, 2));
     }
 

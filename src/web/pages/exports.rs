@@ -35,9 +35,9 @@ use crate::views::fields::FieldError;
 use crate::web::error::percent_encode;
 use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, Page};
+use crate::web::infra::cache::{PdfKey, PdfVersion};
 use crate::web::pages::forms::parse_target;
 use crate::web::session::SignedIn;
-use crate::web::infra::cache::{PdfKey, PdfVersion};
 use crate::web::{blocking, db, db_read, round_view, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

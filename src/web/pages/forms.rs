@@ -29,8 +29,8 @@ use crate::web::error::AppError;
 use crate::web::extract::{page_context, CsrfForm, Page};
 use crate::web::infra::cache::PageKey;
 use crate::web::pages::dashboard::render_cached;
-use crate::web::session::{read_version, verify_csrf};
 use crate::web::session::SignedIn;
+use crate::web::session::{read_version, verify_csrf};
 use crate::web::{db, db_read, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
