@@ -64,6 +64,7 @@ pub struct SummaryCache {
     pages: Mutex<HashMap<PageKey, PageEntry>>,
     pdfs: Mutex<PdfStore>,
     round_turns: Mutex<HashMap<i32, Arc<tokio::sync::Mutex<()>>>>,
+    page_turns: Mutex<HashMap<i32, Arc<tokio::sync::Mutex<()>>>>,
     /// Held while an attachment is rendered: one render at a time (each takes tens of MB of
     /// typst's memory), and requests for the same attachment wait for the first render
     /// instead of making their own. Awaited, so waiting holds no thread.
@@ -96,6 +97,7 @@ impl SummaryCache {
             pages: Mutex::default(),
             pdfs: Mutex::new(PdfStore::new(pdf_bytes)),
             round_turns: Mutex::default(),
+            page_turns: Mutex::default(),
             pdf_turn: tokio::sync::Mutex::new(()),
             slots: Slots::new(),
             hits: AtomicU64::new(0),
@@ -209,14 +211,14 @@ impl SummaryCache {
     /// share the next computation instead of each making its own. Awaited without holding a
     /// thread or a database connection.
     pub fn round_turn(&self, round_id: i32) -> Arc<tokio::sync::Mutex<()>> {
-        let Ok(mut turns) = self.round_turns.lock() else {
-            return Arc::new(tokio::sync::Mutex::new(()));
-        };
-        if turns.len() >= MAX_EARLIER {
-            // Rounds not asked for lately; one of them asked again gets a new turn.
-            turns.retain(|_, turn| Arc::strong_count(turn) > 1);
-        }
-        Arc::clone(turns.entry(round_id).or_default())
+        turn_of(&self.round_turns, round_id)
+    }
+
+    /// The turn to render a round's pages (apart from [`SummaryCache::round_turn`], which a
+    /// render may need): the requests that missed a page at a new data version wait for the
+    /// first one's render and are sent that, instead of each rendering it again.
+    pub fn page_turn(&self, round_id: i32) -> Arc<tokio::sync::Mutex<()>> {
+        turn_of(&self.page_turns, round_id)
     }
 
     /// The round's content at its current content marker, loaded if not cached; `None` for
@@ -472,6 +474,21 @@ impl SummaryCache {
         });
         pages::context_with(&self.slots.marker(Slot::Csrf), marked.as_ref())
     }
+}
+
+/// The turn of `round_id` in `turns`.
+fn turn_of(
+    turns: &Mutex<HashMap<i32, Arc<tokio::sync::Mutex<()>>>>,
+    round_id: i32,
+) -> Arc<tokio::sync::Mutex<()>> {
+    let Ok(mut turns) = turns.lock() else {
+        return Arc::new(tokio::sync::Mutex::new(()));
+    };
+    if turns.len() >= MAX_EARLIER {
+        // Rounds not asked for lately; one of them asked again gets a new turn.
+        turns.retain(|_, turn| Arc::strong_count(turn) > 1);
+    }
+    Arc::clone(turns.entry(round_id).or_default())
 }
 
 /// A kept page: its data version and, for a page that depends on the time, the last moment
