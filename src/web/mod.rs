@@ -269,27 +269,33 @@ pub async fn round_view(
     state: &web::Data<AppState>,
     round_id: i32,
 ) -> Result<std::sync::Arc<crate::domain::analysis::RoundAnalysis>, AppError> {
-    let state_for_db = state.clone();
-    db(state, move |conn| {
-        state_for_db
-            .cache
-            .round(conn, round_id)?
-            .ok_or(AppError::NotFound)
-    })
-    .await
+    Ok(round_view_at(state, round_id).await?.1)
 }
 
 /// Like [`round_view`], with the data version the analysis belongs to (which keys the pages
-/// and charts derived from it).
+/// and charts derived from it). A miss waits for the round's turn
+/// ([`cache::SummaryCache::round_turn`]) and then takes what the request before it computed,
+/// if that is at least as new as the version this one read.
 pub async fn round_view_at(
     state: &web::Data<AppState>,
     round_id: i32,
 ) -> Result<(i64, std::sync::Arc<crate::domain::analysis::RoundAnalysis>), AppError> {
     let state_for_db = state.clone();
+    let seen = db_read(state, move |conn| {
+        Ok(state_for_db.cache.round_cached(conn, round_id)?)
+    })
+    .await?;
+    let version = match seen {
+        Ok(hit) => return Ok(hit),
+        Err(version) => version,
+    };
+    let turn = state.cache.round_turn(round_id);
+    let _turn = turn.lock().await;
+    let state_for_db = state.clone();
     db(state, move |conn| {
         state_for_db
             .cache
-            .round_at(conn, round_id)?
+            .round_since(conn, round_id, version)?
             .ok_or(AppError::NotFound)
     })
     .await

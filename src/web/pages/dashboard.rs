@@ -133,6 +133,12 @@ async fn dashboard(
     if let Some(page) = state.cache.page(&key, version) {
         return page.respond(&session, Some(&user));
     }
+    // One render per version: the others that missed meanwhile are sent the first one's.
+    let turn = state.cache.page_turn(round_id);
+    let _turn = turn.lock().await;
+    if let Some(page) = state.cache.page_early(&key, Some(version)) {
+        return page.respond(&session, Some(&user));
+    }
     let html = render_dashboard(&state, &user, full, version, group_id, today).await?;
     state
         .cache

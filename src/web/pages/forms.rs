@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::access::Refusal;
@@ -27,8 +27,10 @@ use crate::store::{notices, rounds};
 use crate::views::form::{FormEntry, FormFacts, FormPage, FormRights, HistoryPage, UnsavedPage};
 use crate::web::error::AppError;
 use crate::web::extract::{page_context, CsrfForm, Page};
-use crate::web::session::verify_csrf;
+use crate::web::infra::cache::PageKey;
+use crate::web::pages::dashboard::render_cached;
 use crate::web::session::SignedIn;
+use crate::web::session::{read_version, verify_csrf};
 use crate::web::{db, db_read, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -231,8 +233,18 @@ impl PageInput {
 }
 
 fn render(page: &Page, loaded: &Loaded, shown: PageInput) -> Result<HttpResponse, AppError> {
-    let (user, round, code) = (page.user(), &loaded.content.round, &loaded.code);
-    let now = page.state.clock.now();
+    let model = form_page(page.user(), page.state.clock.now(), loaded, &shown.entry)?;
+    page.render_status(shown.status, "form.html", &model)
+}
+
+/// The form page's view model for `user` at `now`.
+fn form_page<'a>(
+    user: &User,
+    now: chrono::NaiveDateTime,
+    loaded: &'a Loaded,
+    entry: &'a FormEntry,
+) -> Result<WithReason<'a>, AppError> {
+    let (round, code) = (&loaded.content.round, &loaded.code);
     let submitted = loaded.submitted();
     let withdrawable = access::can_withdraw(user, round, code, now);
     let rights = FormRights {
@@ -248,12 +260,18 @@ fn render(page: &Page, loaded: &Loaded, shown: PageInput) -> Result<HttpResponse
         lineage: &loaded.lineage,
         code,
     };
-    let form = FormPage::new(&facts, &shown.entry, rights).ok_or(AppError::NotFound)?;
-    let model = WithReason {
+    let form = FormPage::new(&facts, entry, rights).ok_or(AppError::NotFound)?;
+    Ok(WithReason {
         form,
         reopen_reason: loaded.reopen_reason.as_deref(),
-    };
-    page.render_status(shown.status, "form.html", &model)
+    })
+}
+
+/// The stored form's place in the page cache: per round, municipality, notice and viewer
+/// class (the rights depend on the role; the page's person-specific parts are markers).
+fn form_key(round_id: i32, code: &str, done: Option<Done>, user: &User) -> PageKey {
+    let variant = format!("{code}:{}", done.map_or("", Done::flag));
+    PageKey::new("form", round_id, variant, Some(user), String::new())
 }
 
 /// The form's page with the reason it was reopened for.
@@ -314,15 +332,37 @@ pub struct ShowQuery {
     gemt: Option<Done>,
 }
 
+/// The stored form: from the page cache when it holds it at the data version read with the
+/// user (and the round's deadline has not passed since, which changes the rights), else
+/// rendered and kept. A page is kept only after the access check passed for its viewer class.
 async fn show(
     page: Page,
+    req: HttpRequest,
     path: web::Path<(i32, String)>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
+    let now = page.state.clock.now();
+    let version = read_version(&req);
+    let key = form_key(round_id, &code, query.gemt, page.user());
+    if let Some(cached) = page.state.cache.page_at(&key, version, now) {
+        return cached.respond(&page.session, Some(page.user()));
+    }
     let loaded = load_editable(&page.state, page.user(), round_id, &code).await?;
     let notice = query.gemt.and_then(Done::notice);
-    render(&page, &loaded, PageInput::stored(&loaded, notice))
+    let shown = PageInput::stored(&loaded, notice);
+    let Some(version) = version else {
+        return render(&page, &loaded, shown);
+    };
+    let model = form_page(page.user(), now, &loaded, &shown.entry)?;
+    let html = render_cached(&page.state, Some(page.user()), "form.html", &model)?;
+    // The data was read after the version: what is kept is never older than its version.
+    let deadline = loaded.content.round.deadline;
+    let until = (now <= deadline).then_some(deadline);
+    page.state
+        .cache
+        .store_page_until(key, version, until, &html)
+        .respond(&page.session, Some(page.user()))
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
