@@ -266,6 +266,7 @@ fn create_round_2016(
                     }),
             );
             rounds::NewFocusArea {
+                group_id: None,
                 number,
                 title,
                 recommendations: recs,
@@ -302,6 +303,7 @@ fn create_round_2017(
     let focus_areas = focus_areas_of(records)
         .into_iter()
         .map(|(number, title)| rounds::NewFocusArea {
+            group_id: None,
             number,
             title,
             recommendations: records

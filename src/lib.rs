@@ -12,6 +12,7 @@ pub mod clock;
 pub mod demo;
 pub mod domain;
 pub mod mail;
+pub mod notices;
 pub mod outbox;
 pub mod password;
 pub mod report;

@@ -9,11 +9,17 @@
 //! of letting each waiting mail run into the timeout. It wakes when a request queues a mail, and
 //! otherwise looks for due mails every [`POLL`].
 //!
+//! Before the mails, each pass sends the reminder plans' steps that have fallen due by the
+//! app's clock (`store::reminder_plan::run_due`): each step is claimed by one process and its
+//! mails queued in the same transaction, then sent in this same pass. That needs the public
+//! address for the links, which the server gives with [`SenderHandle::set_links`] once it
+//! knows it; until then no step is sent.
+//!
 //! A process that dies between the server taking a mail and the record of it leaves the claim
 //! to run out; another sender then sends that mail again (at least once, not at most once).
 
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -22,6 +28,7 @@ use rand::distributions::{Alphanumeric, DistString};
 use crate::clock::Clock;
 use crate::domain::mail_policy::{self, AfterFailure};
 use crate::mail::{Failure, Mailer, OutgoingMail};
+use crate::notices::Links;
 use crate::store::outbox::{self, Attempt, Claimed};
 use crate::store::DbPool;
 
@@ -36,12 +43,17 @@ pub enum SenderError {
     Database(#[from] diesel::result::Error),
 }
 
+/// The public address the plan's mails link to, set once the server knows it.
+pub type SharedLinks = Arc<OnceLock<Links>>;
+
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pass {
     pub sent: usize,
     pub retrying: usize,
     pub given_up: usize,
+    /// Steps of reminder plans this pass did.
+    pub planned: usize,
     /// The server could not be reached: the pass stopped, and the sender pauses.
     pub paused: bool,
 }
@@ -56,6 +68,7 @@ pub struct Sender {
     lease: chrono::Duration,
     failures_in_a_row: u32,
     paused_until: Option<NaiveDateTime>,
+    links: SharedLinks,
 }
 
 impl Sender {
@@ -75,13 +88,35 @@ impl Sender {
             lease: per_step * 12 + chrono::Duration::minutes(1),
             failures_in_a_row: 0,
             paused_until: None,
+            links: SharedLinks::default(),
         }
+    }
+
+    /// Where the plan's mails link to, for a sender run without [`start`] (tests).
+    pub fn set_links(&self, links: Links) {
+        let _ = self.links.set(links);
+    }
+
+    /// Sends the reminder plans' steps that are due now (see the module's documentation).
+    pub fn run_plans(&self) -> Result<usize, SenderError> {
+        let Some(links) = self.links.get() else {
+            return Ok(0);
+        };
+        let mut conn = self.pool.get()?;
+        Ok(crate::store::reminder_plan::run_due(
+            &mut conn,
+            links,
+            self.clock.now(),
+        )?)
     }
 
     /// Sends due mails one by one until none is due, the server needs a pause, or `stop`
     /// says so.
     pub fn run_pass(&mut self, stop: &mut dyn FnMut() -> bool) -> Result<Pass, SenderError> {
-        let mut pass = Pass::default();
+        let mut pass = Pass {
+            planned: self.run_plans()?,
+            ..Pass::default()
+        };
         if self
             .paused_until
             .is_some_and(|until| self.clock.now() < until)
@@ -170,9 +205,17 @@ impl Sender {
 #[derive(Debug, Clone)]
 pub struct SenderHandle {
     wake: mpsc::SyncSender<()>,
+    links: SharedLinks,
 }
 
 impl SenderHandle {
+    /// Gives the sender the public address for the links of the plan's mails (the first
+    /// address given stays).
+    pub fn set_links(&self, links: Links) {
+        let _ = self.links.set(links);
+        self.wake();
+    }
+
     /// Tells the sender that mail was queued (never waits).
     pub fn wake(&self) {
         let _ = self.wake.try_send(());
@@ -182,6 +225,7 @@ impl SenderHandle {
 /// Starts the sender on a thread of its own.
 pub fn start(mut sender: Sender) -> std::io::Result<SenderHandle> {
     let (wake, woken) = mpsc::sync_channel::<()>(1);
+    let links = sender.links.clone();
     std::thread::Builder::new()
         .name("trafiklys-outbox".into())
         .spawn(move || {
@@ -195,8 +239,9 @@ pub fn start(mut sender: Sender) -> std::io::Result<SenderHandle> {
                             tracing::info!("the outbox can be read again");
                         }
                         database_failing = false;
-                        if pass.sent + pass.retrying + pass.given_up > 0 {
+                        if pass.sent + pass.retrying + pass.given_up + pass.planned > 0 {
                             tracing::info!(
+                                planned = pass.planned,
                                 sent = pass.sent,
                                 retrying = pass.retrying,
                                 given_up = pass.given_up,
@@ -213,5 +258,5 @@ pub fn start(mut sender: Sender) -> std::io::Result<SenderHandle> {
                 }
             }
         })?;
-    Ok(SenderHandle { wake })
+    Ok(SenderHandle { wake, links })
 }

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `demo`, `admin create`, `user add`, `round`, `import`,
+//! The command line: `serve`, `migrate`, `demo`, `admin create`, `user add`, `round`, `group`,
+//! `import`,
 //! `export`, `backup`, `bench-data`. Every flag can also be set by
 //! an environment variable of the same name (`--database-url` is `TRAFIKLYS_DATABASE_URL`).
 //!
@@ -7,6 +8,7 @@
 mod admin;
 mod bench_data;
 mod export;
+mod group;
 mod import;
 mod round;
 mod serve;
@@ -21,6 +23,7 @@ use crate::store::{self, reference};
 pub use admin::{admin, create_admin, AdminCommand, CreatedAdmin, UserCommand};
 pub use bench_data::BenchDataCommand;
 pub use export::{ExportArgs, ExportCommand, ExportFormat};
+pub use group::GroupCommand;
 pub use import::ImportCommand;
 pub use round::RoundCommand;
 pub use serve::ServeArgs;
@@ -72,6 +75,9 @@ pub enum Command {
     /// Create status rounds and move them through draft, open, closed and published.
     #[command(subcommand)]
     Round(RoundCommand),
+    /// Groups of a KKR's municipalities (job clusters) and their expectations.
+    #[command(subcommand)]
+    Group(GroupCommand),
     /// Import a recommendation set or answers from CSV or XLSX (always checked first; with
     /// --dry-run nothing is written).
     #[command(subcommand)]
@@ -109,6 +115,11 @@ pub fn run(cli: Cli) -> Result<()> {
             let pool = store::connect(&cli.database_url)?;
             let mut conn = pool.get()?;
             round::round(&mut conn, command)
+        }
+        Command::Group(command) => {
+            let pool = store::connect(&cli.database_url)?;
+            let mut conn = pool.get()?;
+            group::group(&mut conn, command)
         }
         Command::Import(command) => import::import(&cli.database_url, command),
         Command::User(UserCommand::Add {

@@ -31,14 +31,28 @@ pub enum RoundCommand {
         #[arg(long, value_delimiter = ',')]
         municipalities: Option<Vec<String>>,
     },
-    /// Open a draft round: municipalities can answer; the recommendations are frozen.
-    Open { id: i32 },
+    /// Open a draft round: municipalities can answer; the recommendations are frozen. The
+    /// reminder plan's opening mail goes out from a running server.
+    Open {
+        id: i32,
+        /// Open it although its deadline has passed (nobody but the KKR's admins can then
+        /// save or submit until the deadline is moved).
+        #[arg(long)]
+        past_deadline: bool,
+    },
     /// Close an open round: nobody can save or submit any more.
     Close { id: i32 },
     /// Publish a closed round's results on a public page.
     Publish { id: i32 },
-    /// Move a draft or open round's deadline (Danish time).
-    Deadline { id: i32, deadline: String },
+    /// Move a draft or open round's deadline (Danish time); an open round's editors are told.
+    Deadline {
+        id: i32,
+        deadline: String,
+        /// Move it although the new deadline has passed (the municipalities can then no
+        /// longer save or submit).
+        #[arg(long)]
+        past_deadline: bool,
+    },
     /// List every round with its id and state.
     List,
 }
@@ -55,13 +69,45 @@ pub(super) fn change_error(e: store::rounds::ChangeError, round: i32) -> anyhow:
     }
 }
 
+/// Where the links of the notices start: `TRAFIKLYS_BASE_URL`, else `http://` and
+/// `TRAFIKLYS_BIND` (as `serve` would use them).
+fn links() -> crate::notices::Links {
+    let base = std::env::var("TRAFIKLYS_BASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| {
+            format!(
+                "http://{}",
+                std::env::var("TRAFIKLYS_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned())
+            )
+        });
+    crate::notices::Links::new(&base)
+}
+
+/// Refuses a deadline that has passed unless `--past-deadline` confirms it.
+fn check_past(
+    deadline: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+    confirmed: bool,
+    doing: &str,
+) -> Result<()> {
+    if confirmed || crate::domain::notices::before_deadline(now, deadline) {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "the deadline {} has passed: {doing}, the municipalities cannot save or submit their          forms (only the KKR's admins can). Give --past-deadline to do it anyway.",
+        crate::domain::time::danish_datetime(deadline)
+    )
+}
+
 pub(super) fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Result<()> {
     let now = crate::clock::Clock::system().now();
     use crate::domain::rounds::RoundSetup;
     use crate::domain::RoundState;
     use store::rounds;
+    let links = links();
     let step = |conn: &mut store::DbConnection, id: i32, to: RoundState| -> Result<()> {
-        rounds::change_state(conn, id, to, None, now).map_err(|e| change_error(e, id))?;
+        rounds::change_state(conn, id, to, None, &links, now).map_err(|e| change_error(e, id))?;
         println!("Round {id} is now {}.", to.as_str());
         Ok(())
     };
@@ -110,13 +156,26 @@ pub(super) fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Re
             println!("{id}");
             Ok(())
         }
-        RoundCommand::Open { id } => step(conn, id, RoundState::Open),
+        RoundCommand::Open { id, past_deadline } => {
+            let round = rounds::get_round(conn, id)?
+                .ok_or_else(|| change_error(store::rounds::ChangeError::NotFound, id))?;
+            if round.state == RoundState::Draft {
+                check_past(round.deadline, now, past_deadline, "once opened")?;
+            }
+            step(conn, id, RoundState::Open)
+        }
         RoundCommand::Close { id } => step(conn, id, RoundState::Closed),
         RoundCommand::Publish { id } => step(conn, id, RoundState::Published),
-        RoundCommand::Deadline { id, deadline } => {
+        RoundCommand::Deadline {
+            id,
+            deadline,
+            past_deadline,
+        } => {
             let at = crate::domain::time::parse_deadline(&deadline)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            rounds::move_deadline(conn, id, at, None, now).map_err(|e| change_error(e, id))?;
+            check_past(at, now, past_deadline, "with it")?;
+            rounds::move_deadline(conn, id, at, None, &links, now)
+                .map_err(|e| change_error(e, id))?;
             println!(
                 "Round {id}'s deadline is now {}.",
                 crate::domain::time::danish_datetime(at)

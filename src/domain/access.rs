@@ -72,7 +72,9 @@ pub fn round_takes_answers(
     reopened: bool,
 ) -> bool {
     round.state == RoundState::Open
-        && (now <= round.deadline || user.role == Role::Admin || reopened)
+        && (super::notices::before_deadline(now, round.deadline)
+            || user.role == Role::Admin
+            || reopened)
 }
 
 /// Why the round's rules refuse a change to a form (nothing is written then).
@@ -118,7 +120,7 @@ pub fn reopening_refusal(
 ) -> Option<Refusal> {
     if round.state != RoundState::Open {
         Some(Refusal::RoundClosed)
-    } else if withdraw && now > round.deadline {
+    } else if withdraw && !super::notices::before_deadline(now, round.deadline) {
         Some(Refusal::DeadlinePassed)
     } else if !stored.is_submitted() {
         Some(Refusal::NotSubmitted)
@@ -134,12 +136,31 @@ pub fn can_withdraw(
     code: &MunicipalityCode,
     now: chrono::NaiveDateTime,
 ) -> bool {
-    can_edit_form(user, round, code) && round.state == RoundState::Open && now <= round.deadline
+    can_edit_form(user, round, code)
+        && round.state == RoundState::Open
+        && super::notices::before_deadline(now, round.deadline)
 }
 
 /// Reopen a submitted form, also after the deadline, with a reason: the KKR's admins only.
 pub fn can_reopen(user: &User, round: &Round) -> bool {
     user.role == Role::Admin && same_kkr(user, round) && round.state == RoundState::Open
+}
+
+/// Manage a round (its set, its groups' coordinators): the KKR's admins.
+pub fn can_admin_round(user: &User, round: &Round) -> bool {
+    user.role == Role::Admin && same_kkr(user, round)
+}
+
+/// Write a job cluster's expectations for the coming year's cooperation in a round: the KKR's
+/// admins, and the editors they named coordinators of the group (`coordinates`), until the
+/// round is published.
+pub fn can_write_expectations(user: &User, round: &Round, coordinates: bool) -> bool {
+    round.state != RoundState::Published
+        && match user.role {
+            Role::Admin => same_kkr(user, round),
+            Role::Editor => coordinates,
+            Role::Kkr | Role::Reader => false,
+        }
 }
 
 /// A submission's change history: the KKR's admins.

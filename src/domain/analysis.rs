@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::lineage::{previous_answers, previous_label, Ancestry, LinkKind, PreviousAnswer};
-use super::model::{MunicipalityCode, RoundData, SubmissionState};
+use super::model::{MunicipalityCode, RoundData, RoundGroup, Scope, SubmissionState};
 use super::summary::{summarise, Summary};
 use super::trend::{trend, trend_summarised, Trend};
 
@@ -16,6 +16,13 @@ pub struct RoundAnalysis {
     /// The earlier rounds of the same KKR, oldest first. Shared: the cache keeps an earlier
     /// round's data for every later round's analysis until that round changes.
     pub earlier: Vec<Arc<RoundData>>,
+}
+
+/// A job cluster's own part of a round (see [`RoundAnalysis::cluster_parts`]).
+#[derive(Debug, Clone)]
+pub struct ClusterPart {
+    pub group: RoundGroup,
+    pub analysis: RoundAnalysis,
 }
 
 /// Analyses a round against the earlier rounds of its KKR.
@@ -149,21 +156,45 @@ impl RoundAnalysis {
         data
     }
 
-    /// The round seen for some of its municipalities only (a group): the one aggregation and
-    /// trend, run over just those municipalities in this round and in the earlier rounds.
-    pub fn restricted_to(&self, members: &[MunicipalityCode]) -> RoundAnalysis {
-        let keep = |data: &RoundData| {
-            let mut data = data.clone();
-            data.content
-                .municipalities
-                .retain(|m| members.contains(&m.code));
-            data.submissions
-                .retain(|s| members.contains(&s.municipality_code));
-            data
-        };
+    /// Each job cluster's own part of the round, in name order: its focus areas over its
+    /// members, analysed by the one aggregation (trend included).
+    pub fn cluster_parts(&self) -> Vec<ClusterPart> {
+        self.data
+            .content
+            .clusters()
+            .map(|group| ClusterPart {
+                group: group.clone(),
+                analysis: self.scoped(Scope::Group(group.id)),
+            })
+            .collect()
+    }
+
+    /// The analysis as a municipality's attachment sees the round: the focus areas asked of
+    /// it (see [`RoundData::for_municipality`]), in this round and the earlier ones.
+    pub fn for_municipality(&self, code: &MunicipalityCode) -> RoundAnalysis {
         analyse(
-            keep(&self.data),
-            self.earlier.iter().map(|d| Arc::new(keep(d))).collect(),
+            self.data.for_municipality(code),
+            self.earlier
+                .iter()
+                .map(|d| Arc::new(d.for_municipality(code)))
+                .collect(),
+        )
+    }
+
+    /// Whether this round or an earlier one has focus areas of a group (job cluster).
+    pub fn has_clusters(&self) -> bool {
+        self.data.content.has_clusters() || self.earlier.iter().any(|d| d.content.has_clusters())
+    }
+
+    /// The analysis of a part of the round (and the same part of the earlier rounds): the one
+    /// aggregation over what the [`Scope`] covers.
+    pub fn scoped(&self, scope: Scope) -> RoundAnalysis {
+        analyse(
+            self.data.scoped(scope),
+            self.earlier
+                .iter()
+                .map(|d| Arc::new(d.scoped(scope)))
+                .collect(),
         )
     }
 }

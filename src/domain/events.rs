@@ -64,12 +64,30 @@ pub enum RoundEvent {
     SendReminder {
         after: ReminderQueued,
     },
+    /// The reminder plan sent one of its steps (no user: the application did).
+    SendPlannedReminder {
+        after: PlannedReminderSent,
+    },
+    /// The secretariat changed the reminder plan: paused, resumed, added or removed a step.
+    ChangeReminderPlan {
+        before: PlanLog,
+        after: PlanLog,
+    },
+    /// Notices about the round were queued (opening, deadline moved, published).
+    QueueNotices {
+        after: NoticesQueued,
+    },
     AddFocusArea {
         after: FocusArea,
     },
     RenameFocusArea {
         before: FocusAreaTitle,
         after: FocusAreaTitle,
+    },
+    /// A focus area moved between the whole round and a group (job cluster).
+    SetFocusAreaGroup {
+        before: FocusAreaGroup,
+        after: FocusAreaGroup,
     },
     MoveFocusArea {
         before: FocusArea,
@@ -172,10 +190,54 @@ pub struct ReminderQueued {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedReminderSent {
+    pub step_id: i32,
+    /// The sending it made; none when nobody was left to remind.
+    pub reminder_id: Option<i32>,
+    pub recipients: Vec<String>,
+    pub skipped: Vec<String>,
+    /// "sent", "nobody", "paused", "not_open".
+    pub outcome: String,
+}
+
+/// A reminder plan as the audit trail keeps it: paused or not, and its steps not yet done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanLog {
+    pub paused: bool,
+    pub steps: Vec<PlanStepLog>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanStepLog {
+    pub id: i32,
+    #[serde(flatten)]
+    pub rule: crate::domain::notices::PlanRule,
+    pub due_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoticesQueued {
+    /// "deadline_moved", "submission_received", "round_published", "submission_reopened".
+    pub notice: String,
+    pub recipients: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FocusArea {
     pub focus_area_id: i32,
     pub number: i32,
     pub title: String,
+    /// The group it belongs to, by name; absent for the whole round (and in older rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+/// Which group a focus area belongs to, by name; `None` for the whole round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FocusAreaGroup {
+    pub focus_area_id: i32,
+    pub number: i32,
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -427,6 +489,17 @@ pub enum UserEvent {
         before: Placed,
         after: Placed,
     },
+    /// The user turned notices off or on again on `/account`.
+    SetNoticeOptOuts {
+        before: OptOuts,
+        after: OptOuts,
+    },
+}
+
+/// The optional notices a user has turned off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptOuts {
+    pub notices: Vec<crate::domain::notices::OptionalNotice>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -496,9 +569,39 @@ pub struct TokensRevoked {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum GroupEvent {
-    Create { after: GroupCreated },
-    Update { before: Group, after: Group },
-    Delete { before: Group },
+    Create {
+        after: GroupCreated,
+    },
+    Update {
+        before: Group,
+        after: Group,
+    },
+    Delete {
+        before: Group,
+    },
+    /// The editors named coordinators of the group changed.
+    SetCoordinators {
+        before: Coordinators,
+        after: Coordinators,
+    },
+    /// The group's expectations for the coming year's cooperation, written for a round.
+    SetExpectations {
+        before: Expectations,
+        after: Expectations,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Coordinators {
+    /// User ids.
+    pub users: Vec<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expectations {
+    pub round_id: i32,
+    /// Empty when none was written.
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -712,8 +815,12 @@ fn round_entry(change: &RoundEvent) -> Option<LoggedEntry> {
         | RoundEvent::SetCooperationStartYear { .. }
         | RoundEvent::AdoptProposal { .. }
         | RoundEvent::SendReminder { .. }
+        | RoundEvent::SendPlannedReminder { .. }
+        | RoundEvent::ChangeReminderPlan { .. }
+        | RoundEvent::QueueNotices { .. }
         | RoundEvent::AddFocusArea { .. }
         | RoundEvent::RenameFocusArea { .. }
+        | RoundEvent::SetFocusAreaGroup { .. }
         | RoundEvent::MoveFocusArea { .. }
         | RoundEvent::DeleteFocusArea { .. }
         | RoundEvent::ImportAnswers { .. } => return None,

@@ -396,6 +396,7 @@ mod tests {
             merged_from: Vec::new(),
         };
         RoundContent {
+            groups: Vec::new(),
             round: Round {
                 id: 1,
                 kkr_id: 1,
@@ -410,6 +411,7 @@ mod tests {
                 state: RoundState::Open,
             },
             focus_areas: vec![FocusArea {
+                group_id: None,
                 id: 1,
                 number: 1,
                 title: "F".into(),

@@ -12,6 +12,7 @@ pub mod installation;
 pub mod lineage;
 pub mod mail_policy;
 pub mod model;
+pub mod notices;
 pub mod prose;
 pub mod refusal;
 pub mod rounds;

@@ -161,6 +161,39 @@ pub struct FocusArea {
     pub id: i32,
     pub number: i32,
     pub title: String,
+    /// The group (job cluster) whose own focus area this is: only its members are asked and
+    /// counted. `None` for a focus area of the whole round.
+    pub group_id: Option<i32>,
+}
+
+/// A group of the round's KKR as the round sees it: its members among the round's
+/// participants (in code order). For a closed round, the members it had when it closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundGroup {
+    pub id: i32,
+    pub name: String,
+    pub members: Vec<MunicipalityCode>,
+    /// The group's "forventninger til det kommende års klyngesamarbejde" written for this
+    /// round; empty when none is written.
+    pub expectations: String,
+    /// UTC; when the expectations were last written.
+    pub expectations_updated: Option<NaiveDateTime>,
+}
+
+/// A part of a round that a view shows: what is asked of whom, and so what is counted.
+/// Every view narrows the round with [`RoundContent::scoped`] and then runs the one
+/// aggregation over the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// The whole round: every recommendation, each counted over the municipalities asked.
+    All,
+    /// The focus areas of the whole round, over every participant.
+    Common,
+    /// One group's own focus areas, over its members.
+    Group(i32),
+    /// One group's members, with everything they are asked (the common focus areas and the
+    /// group's own).
+    Members(i32),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -205,9 +238,134 @@ pub struct RoundContent {
     pub recommendations: Vec<Recommendation>,
     /// In name order.
     pub municipalities: Vec<Municipality>,
+    /// The groups of the round's KKR, in name order, each with its members in the round.
+    pub groups: Vec<RoundGroup>,
 }
 
 impl RoundContent {
+    pub fn group(&self, id: i32) -> Option<&RoundGroup> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    pub fn focus_area(&self, id: i32) -> Option<&FocusArea> {
+        self.focus_areas.iter().find(|a| a.id == id)
+    }
+
+    /// Whether a focus area's recommendations are asked of a municipality: those of the whole
+    /// round of every participant, a group's own only of its members.
+    pub fn area_applies_to(&self, area: &FocusArea, code: &MunicipalityCode) -> bool {
+        match area.group_id {
+            None => true,
+            Some(group_id) => self
+                .group(group_id)
+                .is_some_and(|g| g.members.contains(code)),
+        }
+    }
+
+    /// Whether a recommendation is asked of a municipality (see [`Self::area_applies_to`]).
+    pub fn applies_to(&self, recommendation: &Recommendation, code: &MunicipalityCode) -> bool {
+        self.focus_area(recommendation.focus_area_id)
+            .is_some_and(|area| self.area_applies_to(area, code))
+    }
+
+    /// The recommendations a municipality is asked, in order: what its form shows, what it
+    /// must answer, and what a reminder counts as missing.
+    pub fn recommendations_for<'a>(
+        &'a self,
+        code: &'a MunicipalityCode,
+    ) -> impl Iterator<Item = &'a Recommendation> + 'a {
+        self.recommendations
+            .iter()
+            .filter(move |r| self.applies_to(r, code))
+    }
+
+    /// The groups that own focus areas in this round (job clusters), in name order.
+    pub fn clusters(&self) -> impl Iterator<Item = &RoundGroup> {
+        self.groups
+            .iter()
+            .filter(|g| self.focus_areas.iter().any(|a| a.group_id == Some(g.id)))
+    }
+
+    /// The clusters a municipality belongs to, in name order.
+    pub fn clusters_of<'a>(
+        &'a self,
+        code: &'a MunicipalityCode,
+    ) -> impl Iterator<Item = &'a RoundGroup> + 'a {
+        self.clusters().filter(move |g| g.members.contains(code))
+    }
+
+    /// Whether some focus area of the round belongs to a group.
+    pub fn has_clusters(&self) -> bool {
+        self.focus_areas.iter().any(|a| a.group_id.is_some())
+    }
+
+    /// The content as a municipality's own form and attachment see it: every participant,
+    /// but only the focus areas asked of `code`.
+    pub fn for_municipality(&self, code: &MunicipalityCode) -> RoundContent {
+        self.keep(|area| self.area_applies_to(area, code), |_| true)
+    }
+
+    /// The part of the round a [`Scope`] covers. A group that is not the KKR's leaves
+    /// nothing (no municipalities, for `Group` no focus areas).
+    pub fn scoped(&self, scope: Scope) -> RoundContent {
+        let members = |id: i32| self.group(id).map(|g| g.members.as_slice()).unwrap_or(&[]);
+        match scope {
+            Scope::All => self.clone(),
+            Scope::Common => self.keep(|area| area.group_id.is_none(), |_| true),
+            Scope::Group(id) => self.keep(
+                |area| area.group_id == Some(id),
+                |m| members(id).contains(&m.code),
+            ),
+            Scope::Members(id) => self.keep(
+                |area| area.group_id.is_none() || area.group_id == Some(id),
+                |m| members(id).contains(&m.code),
+            ),
+        }
+    }
+
+    fn keep(
+        &self,
+        area: impl Fn(&FocusArea) -> bool,
+        municipality: impl Fn(&Municipality) -> bool,
+    ) -> RoundContent {
+        let focus_areas: Vec<FocusArea> = self
+            .focus_areas
+            .iter()
+            .filter(|a| area(a))
+            .cloned()
+            .collect();
+        let municipalities: Vec<Municipality> = self
+            .municipalities
+            .iter()
+            .filter(|m| municipality(m))
+            .cloned()
+            .collect();
+        RoundContent {
+            round: self.round.clone(),
+            recommendations: self
+                .recommendations
+                .iter()
+                .filter(|r| focus_areas.iter().any(|a| a.id == r.focus_area_id))
+                .cloned()
+                .collect(),
+            groups: self
+                .groups
+                .iter()
+                .map(|g| RoundGroup {
+                    members: g
+                        .members
+                        .iter()
+                        .filter(|c| municipalities.iter().any(|m| &m.code == *c))
+                        .cloned()
+                        .collect(),
+                    ..g.clone()
+                })
+                .collect(),
+            focus_areas,
+            municipalities,
+        }
+    }
+
     pub fn recommendations_of(&self, focus_area_id: i32) -> impl Iterator<Item = &Recommendation> {
         self.recommendations
             .iter()
@@ -271,6 +429,31 @@ pub struct RoundData {
 }
 
 impl RoundData {
+    /// The round as a municipality's attachment sees it: the focus areas asked of it, each
+    /// counted over the municipalities asked (the common ones over every participant, its
+    /// clusters' over their members).
+    pub fn for_municipality(&self, code: &MunicipalityCode) -> RoundData {
+        RoundData {
+            content: self.content.for_municipality(code),
+            submissions: self.submissions.clone(),
+        }
+    }
+
+    /// The round narrowed to a [`Scope`], with the submissions of the municipalities left.
+    pub fn scoped(&self, scope: Scope) -> RoundData {
+        let content = self.content.scoped(scope);
+        let submissions = self
+            .submissions
+            .iter()
+            .filter(|s| content.municipality(&s.municipality_code).is_some())
+            .cloned()
+            .collect();
+        RoundData {
+            content,
+            submissions,
+        }
+    }
+
     pub fn submission_of(&self, code: &MunicipalityCode) -> Option<&Submission> {
         self.submissions
             .iter()

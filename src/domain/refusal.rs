@@ -37,6 +37,8 @@ pub enum RoundRefusal {
     RecommendationAtEnd { code: String, end: End },
     /// A recommendation with answers in the round cannot be removed.
     RecommendationHasAnswers { code: String },
+    /// A focus area can only belong to a group of the round's own KKR.
+    GroupNotOfKkr { kkr_name: String },
     /// A value the domain's rules refused (a text, a state change), with the rule's words.
     Invalid(InvalidValue),
 }

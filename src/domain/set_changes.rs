@@ -55,6 +55,9 @@ pub struct Moved {
     pub to_focus_area: Option<i32>,
     /// Its previous text, when it was reworded as well.
     pub before_text: Option<String>,
+    /// Where it moved between the whole round and a job cluster, as the agenda item says it:
+    /// "fra Jobklynge Vest til de fælles indsatsområder"; `None` when it stayed.
+    pub between_groups: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -268,7 +271,16 @@ pub fn changes(
         match own {
             Some(own) if predecessors.len() == 1 => {
                 let new_text = !same_text(&own.text, &rec.text);
-                if own.code != rec.code {
+                let was = group_of(previous, own.focus_area_id);
+                let is = group_of(current, rec.focus_area_id);
+                let between_groups = (was != is).then(|| {
+                    format!(
+                        "fra {} til {}",
+                        place_of(previous, was),
+                        place_of(current, is)
+                    )
+                });
+                if own.code != rec.code || between_groups.is_some() {
                     let same_area = successors
                         .iter()
                         .any(|&(now, old)| now == rec.focus_area_id && old == own.focus_area_id);
@@ -278,6 +290,7 @@ pub fn changes(
                         before_code: own.code.clone(),
                         to_focus_area: (!same_area).then(|| area_number(rec.focus_area_id)),
                         before_text: new_text.then(|| own.text.clone()),
+                        between_groups,
                     });
                 } else if new_text {
                     reworded.push(Reworded {
@@ -323,6 +336,19 @@ pub fn changes(
     }
 }
 
+/// The group a focus area of a round belongs to.
+fn group_of(content: &RoundContent, area_id: i32) -> Option<i32> {
+    content.focus_area(area_id).and_then(|a| a.group_id)
+}
+
+/// "de fælles indsatsområder" or the group's name.
+fn place_of(content: &RoundContent, group: Option<i32>) -> String {
+    match group.and_then(|id| content.group(id)) {
+        Some(g) => g.name.clone(),
+        None => "de fælles indsatsområder".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +376,7 @@ mod tests {
 
     fn area(id: i32, number: i32, title: &str) -> FocusArea {
         FocusArea {
+            group_id: None,
             id,
             number,
             title: title.into(),
@@ -363,6 +390,7 @@ mod tests {
         recommendations: Vec<Recommendation>,
     ) -> RoundContent {
         RoundContent {
+            groups: Vec::new(),
             round: Round {
                 id,
                 kkr_id: 1,
@@ -560,6 +588,7 @@ mod tests {
                     before_code: "2.2".into(),
                     to_focus_area: None,
                     before_text: None,
+                    between_groups: None,
                 },
                 Moved {
                     code: "2.2".into(),
@@ -567,6 +596,7 @@ mod tests {
                     before_code: "1.2".into(),
                     to_focus_area: Some(2),
                     before_text: Some("Fælles indgang".into()),
+                    between_groups: None,
                 },
             ]
         );

@@ -234,6 +234,7 @@ mod tests {
             merged_from: Vec::new(),
         };
         RoundContent {
+            groups: Vec::new(),
             round: Round {
                 id: 7,
                 kkr_id: 1,

@@ -107,6 +107,7 @@ mod tests {
             }
         }
         RoundContent {
+            groups: Vec::new(),
             round: Round {
                 id: 1,
                 kkr_id: 1,
@@ -121,6 +122,7 @@ mod tests {
             },
             focus_areas: (1..=areas.len() as i32)
                 .map(|n| FocusArea {
+                    group_id: None,
                     id: n,
                     number: n,
                     title: format!("Område {n}"),

@@ -178,6 +178,8 @@ pub struct FocusAreaSummary {
     pub focus_area_id: i32,
     pub number: i32,
     pub title: String,
+    /// The group (job cluster) whose own focus area it is; `None` for the whole round's.
+    pub group_id: Option<i32>,
     pub recommendations: Vec<RecommendationSummary>,
     /// All submitted answers to the area's recommendations, added up.
     pub counts: Counts,
@@ -240,6 +242,16 @@ impl Relation {
         }
     }
 
+    /// The same against a job cluster's classification (its own focus areas).
+    pub fn label_cluster_da(self) -> &'static str {
+        match self {
+            Relation::Ahead => "Foran klyngen",
+            Relation::Same => "Som klyngen",
+            Relation::Behind => "Bagud i forhold til klyngen",
+            Relation::NotComparable => "Kan ikke sammenlignes",
+        }
+    }
+
     fn of(own: Option<Status>, region: Option<Status>) -> Relation {
         match (own, region) {
             (Some(o), Some(r)) if o > r => Relation::Ahead,
@@ -253,6 +265,9 @@ impl Relation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Standing {
     pub recommendation_id: i32,
+    /// Whether the municipality is asked this recommendation (a job cluster's own are asked
+    /// of its members only). When not, `own` is `None`.
+    pub asked: bool,
     pub own: Option<Status>,
     pub region: Option<Status>,
     pub relation: Relation,
@@ -331,7 +346,24 @@ pub fn summarise(data: &RoundData) -> Summary {
     let content = &data.content;
     let municipality_count = content.municipalities.len() as u32;
 
-    // Submitted answers per recommendation, counted once per municipality of the round.
+    // Who is asked each recommendation: every participant, or a group's members only.
+    let asked_of = |rec: &crate::domain::Recommendation, code: &MunicipalityCode| {
+        content.applies_to(rec, code)
+    };
+    let asked_count: HashMap<i32, u32> = content
+        .recommendations
+        .iter()
+        .map(|r| {
+            let n = content
+                .municipalities
+                .iter()
+                .filter(|m| asked_of(r, &m.code))
+                .count();
+            (r.id, n as u32)
+        })
+        .collect();
+
+    // Submitted answers per recommendation, counted once per municipality asked it.
     let mut per_recommendation: HashMap<i32, Counts> = content
         .recommendations
         .iter()
@@ -348,9 +380,10 @@ pub fn summarise(data: &RoundData) -> Summary {
             Some(SubmissionState::Submitted) => Response::Submitted,
         };
         let mut own = Counts::default();
+        let asked = content.recommendations_for(&municipality.code).count() as u32;
         if let Some(submission) = submission.filter(|s| s.is_submitted()) {
             submitted_count += 1;
-            for recommendation in &content.recommendations {
+            for recommendation in content.recommendations_for(&municipality.code) {
                 let status = submission.answer(recommendation.id).and_then(|a| a.status);
                 if let (Some(status), Some(counts)) =
                     (status, per_recommendation.get_mut(&recommendation.id))
@@ -360,7 +393,7 @@ pub fn summarise(data: &RoundData) -> Summary {
                 }
             }
         }
-        own.unanswered = content.recommendations.len() as u32 - own.answered();
+        own.unanswered = asked - own.answered();
         let submitted = submission.filter(|s| s.is_submitted());
         municipalities.push(MunicipalitySummary {
             code: municipality.code.clone(),
@@ -384,7 +417,8 @@ pub fn summarise(data: &RoundData) -> Summary {
                 .recommendations_of(area.id)
                 .map(|r| {
                     let mut counts = per_recommendation.get(&r.id).copied().unwrap_or_default();
-                    counts.unanswered = municipality_count - counts.answered();
+                    let asked = asked_count.get(&r.id).copied().unwrap_or(0);
+                    counts.unanswered = asked - counts.answered();
                     let classification = classify(&counts);
                     area_counts.absorb(&counts);
                     area_classes.add(classification);
@@ -405,6 +439,7 @@ pub fn summarise(data: &RoundData) -> Summary {
                 focus_area_id: area.id,
                 number: area.number,
                 title: area.title.clone(),
+                group_id: area.group_id,
                 recommendations,
                 counts: area_counts,
                 shares: area_counts.shares(),
@@ -424,12 +459,15 @@ pub fn summarise(data: &RoundData) -> Summary {
             .recommendations
             .iter()
             .map(|rec| {
+                let asked = content.applies_to(rec, &m.code);
                 let own = submission
+                    .filter(|_| asked)
                     .and_then(|s| s.answer(rec.id))
                     .and_then(|a| a.status);
                 let region = region.get(&rec.id).copied().flatten();
                 Standing {
                     recommendation_id: rec.id,
+                    asked,
                     own,
                     region,
                     relation: Relation::of(own, region),
@@ -566,11 +604,13 @@ mod tests {
                         id: 10,
                         number: 1,
                         title: "Første".into(),
+                        group_id: None,
                     },
                     FocusArea {
                         id: 20,
                         number: 2,
                         title: "Anden".into(),
+                        group_id: None,
                     },
                 ],
                 recommendations: vec![
@@ -584,9 +624,100 @@ mod tests {
                     municipality("151", "Ballerup"),
                     municipality("153", "Brøndby"),
                 ],
+                groups: Vec::new(),
             },
             submissions,
         }
+    }
+
+    /// The same round with focus area 2 belonging to a cluster of København and Ballerup.
+    fn clustered(submissions: Vec<Submission>) -> RoundData {
+        let mut data = round_data(submissions);
+        data.content.focus_areas[1].group_id = Some(7);
+        data.content.groups = vec![crate::domain::RoundGroup {
+            id: 7,
+            name: "Jobklynge Nord".into(),
+            members: vec![
+                MunicipalityCode::parse("101").unwrap(),
+                MunicipalityCode::parse("151").unwrap(),
+            ],
+            expectations: String::new(),
+            expectations_updated: None,
+        }];
+        data
+    }
+
+    #[test]
+    fn a_clusters_recommendations_are_counted_among_its_members_only() {
+        use crate::domain::Scope;
+        use Status::*;
+        let data = clustered(vec![
+            submission(
+                "101",
+                SubmissionState::Submitted,
+                &[(1, Green), (2, Red), (3, Yellow)],
+            ),
+            // Frederiksberg is not in the cluster: a stray answer to 2.1 is not counted.
+            submission(
+                "147",
+                SubmissionState::Submitted,
+                &[(1, Green), (2, Red), (3, Red)],
+            ),
+            submission("151", SubmissionState::Submitted, &[(1, Red), (2, Red)]),
+        ]);
+        let whole = summarise(&data);
+        let rec = |s: &Summary, code: &str| -> RecommendationSummary {
+            s.recommendations()
+                .find(|r| r.code == code)
+                .unwrap()
+                .clone()
+        };
+        // 2.1 is asked of København and Ballerup: one yellow, Ballerup unanswered.
+        assert_eq!(
+            rec(&whole, "2.1").counts,
+            Counts {
+                green: 0,
+                yellow: 1,
+                red: 0,
+                unanswered: 1
+            }
+        );
+        assert_eq!(rec(&whole, "2.1").classification, Some(Yellow));
+        // 1.1 over all four: two green, one red, Brøndby unanswered.
+        assert_eq!(rec(&whole, "1.1").counts.unanswered, 1);
+        // Frederiksberg's own counts leave 2.1 out; its standing says it is not asked.
+        let frb = whole
+            .municipalities
+            .iter()
+            .find(|m| m.code.as_str() == "147")
+            .unwrap();
+        assert_eq!(frb.counts.answered() + frb.counts.unanswered, 2);
+        assert!(!frb.standing[2].asked);
+        assert_eq!(frb.standing[2].own, None);
+
+        // The common scope: focus area 1 over everyone.
+        let common = summarise(&data.scoped(Scope::Common));
+        assert_eq!(common.municipality_count, 4);
+        assert_eq!(common.recommendations().count(), 2);
+        assert_eq!(common.submitted_count, 3);
+        // The cluster's own scope: focus area 2 over its two members.
+        let own = summarise(&data.scoped(Scope::Group(7)));
+        assert_eq!(own.municipality_count, 2);
+        assert_eq!(own.submitted_count, 2);
+        assert_eq!(own.recommendations().count(), 1);
+        assert_eq!(rec(&own, "2.1"), rec(&whole, "2.1"));
+        assert_eq!(own.classification_counts.yellow, 1);
+        assert!(own.sentence.contains("i proces"), "{}", own.sentence);
+        // Narrowed to the members: both focus areas, counted among the two.
+        let members = summarise(&data.scoped(Scope::Members(7)));
+        assert_eq!(members.municipality_count, 2);
+        assert_eq!(rec(&members, "1.1").counts.green, 1);
+        assert_eq!(rec(&members, "1.1").counts.red, 1);
+        // An unknown group leaves nothing.
+        assert_eq!(
+            summarise(&data.scoped(Scope::Group(8))).municipality_count,
+            0
+        );
     }
 
     #[test]
@@ -768,6 +899,7 @@ mod properties {
             .collect();
         RoundData {
             content: RoundContent {
+                groups: Vec::new(),
                 round: Round {
                     id: 1,
                     kkr_id: 1,
@@ -780,11 +912,13 @@ mod properties {
                 },
                 focus_areas: vec![
                     FocusArea {
+                        group_id: None,
                         id: 1,
                         number: 1,
                         title: "A".into(),
                     },
                     FocusArea {
+                        group_id: None,
                         id: 2,
                         number: 2,
                         title: "B".into(),

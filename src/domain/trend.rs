@@ -480,6 +480,7 @@ mod tests {
             .collect();
         RoundData {
             content: RoundContent {
+                groups: Vec::new(),
                 round: Round {
                     id,
                     kkr_id: 1,
@@ -491,6 +492,7 @@ mod tests {
                     state: RoundState::Closed,
                 },
                 focus_areas: vec![FocusArea {
+                    group_id: None,
                     id: 1,
                     number: 1,
                     title: "F".into(),

@@ -11,7 +11,7 @@ use crate::domain::analysis::RoundAnalysis;
 use crate::domain::prose::municipality_sentence;
 use crate::domain::summary::ClassifiedList;
 use crate::domain::time::danish_date;
-use crate::domain::{MunicipalityCode, Status};
+use crate::domain::{MunicipalityCode, Scope, Status};
 use crate::views::{self, OwnArea};
 
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +48,22 @@ pub struct AttachmentData {
     pub own: Own,
     pub areas: Vec<OwnArea>,
     pub chart_alt: String,
+    /// The job clusters the municipality belongs to, each with its own focus areas' result
+    /// among the cluster's municipalities; empty in a round without clusters. The region's
+    /// figures above then cover the common focus areas only.
+    pub clusters: Vec<ClusterResult>,
+}
+
+/// A job cluster's result on its own focus areas, among its municipalities.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterResult {
+    pub name: String,
+    /// "Faxe, Køge og Stevns".
+    pub members: String,
+    pub member_count: u32,
+    pub submitted_count: u32,
+    pub sentence: String,
+    pub lists: Vec<ClassifiedList>,
 }
 
 /// The attachment for one municipality, or `None` when it is not one of the round's.
@@ -60,12 +76,29 @@ pub fn build(
     meeting: Option<NaiveDate>,
     now: NaiveDateTime,
 ) -> Option<(AttachmentData, DistributionChart)> {
+    // Without clusters the region and the municipality see the same round. With them, the
+    // region's part is the common focus areas, and the municipality's table holds what it was
+    // asked: the common focus areas beside the region, its clusters' beside the cluster.
+    let parts;
+    let (region, asked) = if analysis.has_clusters() {
+        parts = (
+            analysis.scoped(Scope::Common),
+            analysis.for_municipality(code),
+        );
+        (&parts.0, &parts.1)
+    } else {
+        (analysis, analysis)
+    };
     let data = &analysis.data_without_drafts(include_draft.then_some(code));
-    let summary = &analysis.summary;
+    let summary = &region.summary;
     let content = &data.content;
     let municipality = content.municipality(code)?;
     let official = municipality.official_name();
-    let own_summary = summary.municipalities.iter().find(|m| &m.code == code)?;
+    let own_summary = asked
+        .summary
+        .municipalities
+        .iter()
+        .find(|m| &m.code == code)?;
     let submission = data.submission_of(code);
     // Only submitted answers are the municipality's reported status; a draft is shown as such.
     let line = views::submission_line(submission);
@@ -80,7 +113,7 @@ pub fn build(
         .collect();
     let chart = DistributionChart::from_summary(summary, &chart_title(&content.round))
         .with_marks(&municipality.name, &marks);
-    let areas = views::own_areas(analysis, code, submission)?;
+    let areas = views::own_areas(asked, code, submission)?;
     let council = municipality.council_name.clone();
     let label = match meeting {
         Some(date) => format!(
@@ -90,6 +123,27 @@ pub fn build(
         ),
         None => "Bilag".to_owned(),
     };
+    let clusters = content
+        .clusters_of(code)
+        .map(|group| {
+            let part = analysis.scoped(Scope::Group(group.id));
+            let names: Vec<String> = part
+                .data
+                .content
+                .municipalities
+                .iter()
+                .map(|m| m.name.clone())
+                .collect();
+            ClusterResult {
+                name: group.name.clone(),
+                members: crate::domain::prose::join_and(&names),
+                member_count: part.summary.municipality_count,
+                submitted_count: part.summary.submitted_count,
+                sentence: part.summary.sentence.clone(),
+                lists: part.summary.council_lists(),
+            }
+        })
+        .collect();
 
     let attachment = AttachmentData {
         title: content.round.title.clone(),
@@ -113,6 +167,7 @@ pub fn build(
         },
         areas,
         chart_alt: chart.description(),
+        clusters,
     };
     Some((attachment, chart))
 }

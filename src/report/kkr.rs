@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
-use crate::domain::analysis::RoundAnalysis;
+use crate::domain::analysis::{ClusterPart, RoundAnalysis};
 use crate::domain::status::StatusView;
 use crate::domain::summary::{ClassificationCounts, ClassifiedList, Counts, Response};
 use crate::domain::time::danish_date;
-use crate::domain::Status;
+use crate::domain::{Scope, Status};
 use crate::views::{self, HeatRow};
 
 #[derive(Debug, Clone, Serialize)]
@@ -94,19 +94,104 @@ pub struct KkrReportData {
     pub proposals: Vec<ProposalItem>,
     pub chart_alt: String,
     pub trend_alt: String,
+    /// One section per job cluster (its own focus areas among its municipalities); empty in a
+    /// round without clusters. The figures above then cover the common focus areas.
+    pub clusters: Vec<ClusterSection>,
 }
 
-/// The KKR report's data; only submitted answers appear anywhere in it.
+/// A job cluster's part of the KKR report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterSection {
+    pub name: String,
+    /// "Faxe, Køge og Stevns".
+    pub members: String,
+    pub sentence: String,
+    pub counts: ClassificationCounts,
+    pub submitted_count: u32,
+    pub municipality_count: u32,
+    pub submitted_share: String,
+    pub lists: Vec<ClassifiedList>,
+    pub recommendations: Vec<RecRow>,
+    pub codes: Vec<String>,
+    pub heatmap: Vec<HeatRow>,
+    /// The like-for-like change on the cluster's recommendations carried over, in Danish.
+    pub like_for_like: Option<String>,
+    /// Its "forventninger til det kommende års klyngesamarbejde"; empty when none is written.
+    pub expectations: String,
+}
+
+fn rec_rows(analysis: &RoundAnalysis) -> Vec<RecRow> {
+    analysis
+        .summary
+        .recommendations()
+        .map(|r| RecRow {
+            code: analysis
+                .code_label(r.recommendation_id)
+                .unwrap_or_else(|| r.code.clone()),
+            counts: r.counts,
+            classification: r.classification.map(StatusView::from),
+        })
+        .collect()
+}
+
+fn cluster_section(part: &ClusterPart) -> ClusterSection {
+    let view = &part.analysis;
+    let summary = &view.summary;
+    let names: Vec<String> = view
+        .data
+        .content
+        .municipalities
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    ClusterSection {
+        name: part.group.name.clone(),
+        members: crate::domain::prose::join_and(&names),
+        sentence: summary.sentence.clone(),
+        counts: summary.classification_counts,
+        submitted_count: summary.submitted_count,
+        municipality_count: summary.municipality_count,
+        submitted_share: crate::domain::prose::decimal(summary.submitted_share),
+        lists: summary.council_lists(),
+        recommendations: rec_rows(view),
+        codes: view
+            .data
+            .content
+            .recommendations
+            .iter()
+            .map(|r| r.code.clone())
+            .collect(),
+        heatmap: views::heatmap_rows(view),
+        like_for_like: view
+            .trend
+            .like_for_like
+            .as_ref()
+            .map(|l| l.sentence.clone()),
+        expectations: part.group.expectations.clone(),
+    }
+}
+
+/// The part of a round the KKR report's main figures cover: the common focus areas when the
+/// round has job clusters, else the whole round (`None`: `analysis` itself).
+pub fn region_part(analysis: &RoundAnalysis) -> Option<RoundAnalysis> {
+    analysis
+        .has_clusters()
+        .then(|| analysis.scoped(Scope::Common))
+}
+
+/// The KKR report's data; only submitted answers appear anywhere in it. `region` is the part
+/// its main figures cover ([`region_part`]); the comments and proposals cover the whole round.
 pub fn build(
     analysis: &RoundAnalysis,
+    region: &RoundAnalysis,
     chart_alt: String,
     trend_alt: String,
     now: chrono::NaiveDateTime,
 ) -> KkrReportData {
     let data = analysis.data_without_drafts(None);
     let content = &data.content;
-    let summary = &analysis.summary;
-    let heatmap = views::heatmap_rows(analysis);
+    let summary = &region.summary;
+    let heatmap = views::heatmap_rows(region);
     let (comments, uncommented): (Vec<CommentGroup>, Vec<CommentGroup>) = content
         .recommendations
         .iter()
@@ -146,23 +231,16 @@ pub fn build(
         binding_sentence: summary.binding.sentence.clone(),
         voluntary_sentence: summary.voluntary.sentence.clone(),
         lists: summary.council_lists(),
-        recommendations: summary
-            .recommendations()
-            .map(|r| RecRow {
-                code: analysis
-                    .code_label(r.recommendation_id)
-                    .unwrap_or_else(|| r.code.clone()),
-                counts: r.counts,
-                classification: r.classification.map(StatusView::from),
-            })
-            .collect(),
-        codes: content
+        recommendations: rec_rows(region),
+        codes: region
+            .data
+            .content
             .recommendations
             .iter()
             .map(|r| r.code.clone())
             .collect(),
         heatmap,
-        show_trend: analysis.trend.rounds.len() >= 2,
+        show_trend: region.trend.rounds.len() >= 2,
         submitted_count: summary.submitted_count,
         municipality_count: summary.municipality_count,
         submitted_share: crate::domain::prose::decimal(summary.submitted_share),
@@ -172,7 +250,7 @@ pub fn build(
             .filter(|m| m.response != Response::Submitted)
             .map(|m| m.name.clone())
             .collect(),
-        years: analysis
+        years: region
             .trend
             .rounds
             .iter()
@@ -186,12 +264,12 @@ pub fn build(
                 ),
             })
             .collect(),
-        like_for_like: analysis
+        like_for_like: region
             .trend
             .like_for_like
             .as_ref()
             .map(|l| l.sentence.clone()),
-        comparison: analysis
+        comparison: region
             .trend
             .comparison
             .iter()
@@ -234,5 +312,10 @@ pub fn build(
             .collect(),
         chart_alt,
         trend_alt,
+        clusters: analysis
+            .cluster_parts()
+            .iter()
+            .map(cluster_section)
+            .collect(),
     }
 }

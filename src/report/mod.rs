@@ -267,15 +267,23 @@ impl Renderer {
         now: NaiveDateTime,
     ) -> Result<Vec<u8>, ReportError> {
         let round = &analysis.data.content.round;
+        let common = kkr::region_part(analysis);
+        let region = common.as_ref().unwrap_or(analysis);
         let chart = crate::charts::DistributionChart::from_summary(
-            &analysis.summary,
+            &region.summary,
             &attachment::chart_title(round),
         );
         let trend = crate::charts::DistributionChart::from_trend(
-            &analysis.trend,
+            &region.trend,
             &format!("Anbefalingernes status år for år, {}", round.kkr_name),
         );
-        let data = kkr::build(analysis, chart.description(), trend.description(), now);
+        let data = kkr::build(
+            analysis,
+            region,
+            chart.description(),
+            trend.description(),
+            now,
+        );
         let chart = chart.svg("fordeling")?;
         // One round has no trend to draw; the template then leaves the section out.
         let trend = if data.show_trend {

@@ -121,7 +121,12 @@ pub fn rows(analysis: &RoundAnalysis, scope: &Scope) -> Vec<ExportRow> {
             }
         }
         let submission = data.submission_of(&m.code);
-        for area in &content.focus_areas {
+        // A job cluster's focus areas are asked of its members only: nobody else has a row.
+        for area in content
+            .focus_areas
+            .iter()
+            .filter(|a| content.area_applies_to(a, &m.code))
+        {
             for rec in content.recommendations_of(area.id) {
                 let answer = submission.and_then(|s| s.answer(rec.id));
                 out.push(ExportRow {
@@ -130,7 +135,10 @@ pub fn rows(analysis: &RoundAnalysis, scope: &Scope) -> Vec<ExportRow> {
                     kkr: round.kkr_name.clone(),
                     municipality_code: m.code.to_string(),
                     municipality: m.name.clone(),
-                    focus_area: format!("{}. {}", area.number, area.title),
+                    focus_area: match area.group_id.and_then(|id| content.group(id)) {
+                        Some(group) => format!("{}. {} ({})", area.number, area.title, group.name),
+                        None => format!("{}. {}", area.number, area.title),
+                    },
                     code: rec.code.clone(),
                     text: rec.text.clone(),
                     binding: crate::views::binding_label(rec.binding),

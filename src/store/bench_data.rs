@@ -243,6 +243,7 @@ fn generate(
             };
             let focus_areas = (1..=params.focus_areas)
                 .map(|a| rounds::NewFocusArea {
+                    group_id: None,
                     number: i32::try_from(a).unwrap_or(0),
                     title: format!("Indsatsområde {a}: {}", WORDS[a as usize % WORDS.len()]),
                     recommendations: (1..=params.recommendations_per_area)

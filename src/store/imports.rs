@@ -129,7 +129,12 @@ pub fn import_recommendations(
         Mode::DryRun => plan(conn).map(|(plan, _)| plan),
         Mode::Commit => write_tx(conn, |conn| {
             let (plan, set) = plan(conn)?;
-            super::recommendation_sets::apply_imported_set(conn, round_id, &set)?;
+            super::recommendation_sets::apply_imported_set(
+                conn,
+                round_id,
+                &set,
+                &plan.area_groups,
+            )?;
             if let Some(links) = &plan.links {
                 super::set_links::write_links(conn, round_id, links)?;
             }

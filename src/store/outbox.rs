@@ -20,6 +20,8 @@ pub enum MailKind {
     Invitation,
     Reset,
     Reminder,
+    /// A notice about a round (deadline moved, form reopened, receipt, published).
+    Notice,
 }
 
 impl MailKind {
@@ -28,6 +30,7 @@ impl MailKind {
             MailKind::Invitation => "invitation",
             MailKind::Reset => "reset",
             MailKind::Reminder => "reminder",
+            MailKind::Notice => "notice",
         }
     }
 
@@ -36,6 +39,7 @@ impl MailKind {
             "invitation" => Ok(MailKind::Invitation),
             "reset" => Ok(MailKind::Reset),
             "reminder" => Ok(MailKind::Reminder),
+            "notice" => Ok(MailKind::Notice),
             other => Err(diesel::result::Error::DeserializationError(
                 format!("unexpected mail kind «{other}» in the outbox").into(),
             )),

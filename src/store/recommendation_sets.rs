@@ -71,6 +71,7 @@ struct AreaRow {
     round_id: i32,
     number: i32,
     title: String,
+    group_id: Option<i32>,
 }
 
 fn area(conn: &mut DbConnection, area_id: i32) -> Result<AreaRow, ChangeError> {
@@ -81,6 +82,7 @@ fn area(conn: &mut DbConnection, area_id: i32) -> Result<AreaRow, ChangeError> {
             focus_areas::round_id,
             focus_areas::number,
             focus_areas::title,
+            focus_areas::group_id,
         ))
         .get_result(conn)
         .optional()?
@@ -141,6 +143,7 @@ fn areas_of(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<AreaRow>>
             focus_areas::round_id,
             focus_areas::number,
             focus_areas::title,
+            focus_areas::group_id,
         ))
         .load(conn)
 }
@@ -228,8 +231,10 @@ pub(crate) fn insert_focus_area(
     conn: &mut DbConnection,
     round_id: i32,
     title: &str,
+    group_id: Option<i32>,
     proposal_submission_id: Option<i32>,
 ) -> Result<i32, ChangeError> {
+    let group_id = checked_group(conn, round_id, group_id)?;
     let title = required_text(title, "en titel på indsatsområdet", TITLE_MAX_CHARS)?;
     let last: Option<i32> = focus_areas::table
         .filter(focus_areas::round_id.eq(round_id))
@@ -241,9 +246,79 @@ pub(crate) fn insert_focus_area(
             number: last.unwrap_or(0) + 1,
             title: &title,
             proposal_submission_id,
+            group_id,
         })
         .returning(focus_areas::id)
         .get_result(conn)?)
+}
+
+/// The group a focus area is to belong to, provided it is a group of the round's KKR.
+fn checked_group(
+    conn: &mut DbConnection,
+    round_id: i32,
+    group_id: Option<i32>,
+) -> Result<Option<i32>, ChangeError> {
+    let Some(group_id) = group_id else {
+        return Ok(None);
+    };
+    let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
+    match super::groups::get(conn, group_id)? {
+        Some(group) if group.kkr_id == round.kkr_id => Ok(Some(group_id)),
+        _ => Err(ChangeError::Refused(RoundRefusal::GroupNotOfKkr {
+            kkr_name: round.kkr_name,
+        })),
+    }
+}
+
+/// A group's name for the audit trail.
+fn group_name(conn: &mut DbConnection, group_id: Option<i32>) -> QueryResult<Option<String>> {
+    match group_id {
+        None => Ok(None),
+        Some(id) => Ok(super::groups::get(conn, id)?.map(|g| g.name)),
+    }
+}
+
+/// Moves a focus area, with its recommendations, between the whole round and a group of the
+/// round's KKR (`None`: the whole round), with an audit row.
+pub fn set_focus_area_group(
+    conn: &mut DbConnection,
+    area_id: i32,
+    group_id: Option<i32>,
+    actor: Option<i32>,
+    now: NaiveDateTime,
+) -> Result<(), ChangeError> {
+    write_tx(conn, |conn| {
+        let before = area(conn, area_id)?;
+        editable_round(conn, before.round_id)?;
+        let group_id = checked_group(conn, before.round_id, group_id)?;
+        if before.group_id == group_id {
+            return Ok(());
+        }
+        diesel::update(focus_areas::table.find(area_id))
+            .set(focus_areas::group_id.eq(group_id))
+            .execute(conn)?;
+        let was = group_name(conn, before.group_id)?;
+        let is = group_name(conn, group_id)?;
+        record(
+            conn,
+            before.round_id,
+            actor,
+            ev::RoundEvent::SetFocusAreaGroup {
+                before: ev::FocusAreaGroup {
+                    focus_area_id: area_id,
+                    number: before.number,
+                    group: was,
+                },
+                after: ev::FocusAreaGroup {
+                    focus_area_id: area_id,
+                    number: before.number,
+                    group: is,
+                },
+            },
+            now,
+        )?;
+        Ok(())
+    })
 }
 
 /// Adds a focus area, last in order. Returns its id.
@@ -251,13 +326,15 @@ pub fn add_focus_area(
     conn: &mut DbConnection,
     round_id: i32,
     title: &str,
+    group_id: Option<i32>,
     actor: Option<i32>,
     now: NaiveDateTime,
 ) -> Result<i32, ChangeError> {
     write_tx(conn, |conn| {
         editable_round(conn, round_id)?;
-        let id = insert_focus_area(conn, round_id, title, None)?;
+        let id = insert_focus_area(conn, round_id, title, group_id, None)?;
         let created = area(conn, id)?;
+        let group = group_name(conn, created.group_id)?;
         record(
             conn,
             round_id,
@@ -267,6 +344,7 @@ pub fn add_focus_area(
                     focus_area_id: id,
                     number: created.number,
                     title: created.title.clone(),
+                    group,
                 },
             },
             now,
@@ -355,6 +433,7 @@ pub fn move_focus_area(
                     focus_area_id: area_id,
                     number: moved.number,
                     title: moved.title.clone(),
+                    group: None,
                 },
                 after: ev::FocusAreaNumber {
                     focus_area_id: area_id,
@@ -393,6 +472,7 @@ pub fn delete_focus_area(
                     focus_area_id: area_id,
                     number: gone.number,
                     title: gone.title.clone(),
+                    group: None,
                 },
             },
             now,
@@ -755,6 +835,7 @@ pub(crate) fn apply_imported_set(
     conn: &mut DbConnection,
     round_id: i32,
     set: &[crate::domain::import::ImportedFocusArea],
+    area_groups: &[(i32, Option<i32>)],
 ) -> Result<(), ChangeError> {
     editable_round(conn, round_id)?;
     super::set_edits::forget(conn, round_id)?;
@@ -773,10 +854,18 @@ pub(crate) fn apply_imported_set(
     let mut kept_areas = Vec::new();
     let mut kept_recs = Vec::new();
     for imported in set {
+        let group_id = area_groups
+            .iter()
+            .find(|(number, _)| *number == imported.number)
+            .and_then(|(_, group)| *group);
+        let group_id = checked_group(conn, round_id, group_id)?;
         let area_id = match existing_areas.iter().find(|a| a.number == imported.number) {
             Some(a) => {
                 diesel::update(focus_areas::table.find(a.id))
-                    .set(focus_areas::title.eq(&imported.title))
+                    .set((
+                        focus_areas::title.eq(&imported.title),
+                        focus_areas::group_id.eq(group_id),
+                    ))
                     .execute(conn)?;
                 a.id
             }
@@ -786,6 +875,7 @@ pub(crate) fn apply_imported_set(
                     number: imported.number,
                     title: &imported.title,
                     proposal_submission_id: None,
+                    group_id,
                 })
                 .returning(focus_areas::id)
                 .get_result(conn)?,

@@ -45,7 +45,10 @@ pub struct Recipient {
 pub struct Sending {
     pub id: i32,
     pub sent_at: NaiveDateTime,
+    /// The user's name, or [`SENT_BY_PLAN`].
     pub sent_by: String,
+    /// The reminder plan's step that made it; `None` when a user sent it.
+    pub planned_id: Option<i32>,
     pub recipients: Vec<Recipient>,
 }
 
@@ -182,37 +185,7 @@ pub fn queue(
         if send.is_empty() {
             return Err(QueueError::Refused(Refusal::AllRemindedRecently(skipped)));
         }
-        let id: i32 = diesel::insert_into(reminders::table)
-            .values((
-                reminders::round_id.eq(round_id),
-                reminders::sent_at.eq(now),
-                reminders::sent_by.eq(sent_by),
-            ))
-            .returning(reminders::id)
-            .get_result(conn)?;
-        for r in &send {
-            let outbox_id = outbox::enqueue(
-                conn,
-                &NewMail {
-                    kind: MailKind::Reminder,
-                    recipient: r.email.clone(),
-                    subject: r.subject.clone(),
-                    body: r.body.clone(),
-                    user_id: r.user_id,
-                    at: now,
-                },
-            )?;
-            diesel::insert_into(reminder_recipients::table)
-                .values((
-                    reminder_recipients::reminder_id.eq(id),
-                    reminder_recipients::municipality_code.eq(r.municipality_code.as_str()),
-                    reminder_recipients::email.eq(&r.email),
-                    reminder_recipients::delivered.eq(false),
-                    reminder_recipients::error.eq(None::<String>),
-                    reminder_recipients::outbox_id.eq(Some(outbox_id)),
-                ))
-                .execute(conn)?;
-        }
+        let id = record_sending(conn, round_id, Some(sent_by), None, &send, now)?;
         audit::record(
             conn,
             AuditEntry {
@@ -237,15 +210,68 @@ pub fn queue(
     })
 }
 
+/// Records a sending and queues its mails (no transaction of its own, no cooldown check):
+/// by a user (`sent_by`) or by the reminder plan's step `planned_id`. Returns its id.
+pub(crate) fn record_sending(
+    conn: &mut DbConnection,
+    round_id: i32,
+    sent_by: Option<i32>,
+    planned_id: Option<i32>,
+    send: &[ToRemind],
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    let id: i32 = diesel::insert_into(reminders::table)
+        .values((
+            reminders::round_id.eq(round_id),
+            reminders::sent_at.eq(now),
+            reminders::sent_by.eq(sent_by),
+            reminders::planned_id.eq(planned_id),
+        ))
+        .returning(reminders::id)
+        .get_result(conn)?;
+    for r in send {
+        let outbox_id = outbox::enqueue(
+            conn,
+            &NewMail {
+                kind: MailKind::Reminder,
+                recipient: r.email.clone(),
+                subject: r.subject.clone(),
+                body: r.body.clone(),
+                user_id: r.user_id,
+                at: now,
+            },
+        )?;
+        diesel::insert_into(reminder_recipients::table)
+            .values((
+                reminder_recipients::reminder_id.eq(id),
+                reminder_recipients::municipality_code.eq(r.municipality_code.as_str()),
+                reminder_recipients::email.eq(&r.email),
+                reminder_recipients::delivered.eq(false),
+                reminder_recipients::error.eq(None::<String>),
+                reminder_recipients::outbox_id.eq(Some(outbox_id)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+/// Who a sending by the reminder plan is recorded as.
+pub const SENT_BY_PLAN: &str = "påmindelsesplanen";
+
 type RecipientRow = (i32, String, String, bool, Option<String>, Option<i32>);
 
 /// A round's sendings, newest first, each recipient with the state of their mail.
 pub fn list(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<Sending>> {
-    let heads: Vec<(i32, NaiveDateTime, String)> = reminders::table
-        .inner_join(users::table)
+    let heads: Vec<(i32, NaiveDateTime, Option<String>, Option<i32>)> = reminders::table
+        .left_join(users::table)
         .filter(reminders::round_id.eq(round_id))
         .order(reminders::id.desc())
-        .select((reminders::id, reminders::sent_at, users::name))
+        .select((
+            reminders::id,
+            reminders::sent_at,
+            users::name.nullable(),
+            reminders::planned_id,
+        ))
         .load(conn)?;
     let ids: Vec<i32> = heads.iter().map(|h| h.0).collect();
     let rows: Vec<RecipientRow> = reminder_recipients::table
@@ -264,7 +290,8 @@ pub fn list(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<Sending>>
     let states = outbox::states(conn, &outbox_ids)?;
     heads
         .into_iter()
-        .map(|(id, sent_at, sent_by)| {
+        .map(|(id, sent_at, sent_by, planned_id)| {
+            let sent_by = sent_by.unwrap_or_else(|| SENT_BY_PLAN.to_owned());
             let recipients = rows
                 .iter()
                 .filter(|r| r.0 == id)
@@ -300,6 +327,7 @@ pub fn list(conn: &mut DbConnection, round_id: i32) -> QueryResult<Vec<Sending>>
                 id,
                 sent_at,
                 sent_by,
+                planned_id,
                 recipients,
             })
         })

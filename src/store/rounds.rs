@@ -71,6 +71,7 @@ pub fn load_content(conn: &mut DbConnection, round_id: i32) -> QueryResult<Optio
             id: row.id,
             number: row.number,
             title: row.title,
+            group_id: row.group_id,
         })
         .collect::<Vec<_>>();
     let mut recommendations: Vec<Recommendation> = recommendations::table
@@ -99,11 +100,13 @@ pub fn load_content(conn: &mut DbConnection, round_id: i32) -> QueryResult<Optio
         }
     }
     let municipalities = participants(conn, round_id)?;
+    let groups = super::groups::of_round(conn, &round, &municipalities)?;
     Ok(Some(RoundContent {
         round,
         focus_areas,
         recommendations,
         municipalities,
+        groups,
     }))
 }
 
@@ -192,6 +195,8 @@ pub struct NewRound {
 pub struct NewFocusArea {
     pub number: i32,
     pub title: String,
+    /// The group (job cluster) the focus area belongs to; `None` for the whole round.
+    pub group_id: Option<i32>,
     pub recommendations: Vec<NewRecommendation>,
 }
 
@@ -245,6 +250,7 @@ pub fn insert_round(
                 number: area.number,
                 title: &area.title,
                 proposal_submission_id: None,
+                group_id: area.group_id,
             })
             .returning(focus_areas::id)
             .get_result(conn)?;
@@ -348,6 +354,10 @@ pub fn set_state(
         diesel::update(rounds::table.find(round_id))
             .set(rounds::state.eq(state.as_str()))
             .execute(conn)?;
+        if state == RoundState::Closed {
+            // A closed round's clusters keep the members they had, whatever happens later.
+            super::groups::keep_round_members(conn, round_id)?;
+        }
         audit::record(
             conn,
             AuditEntry {
@@ -554,6 +564,7 @@ pub fn create_round(
                 .map(|area| NewFocusArea {
                     number: area.number,
                     title: area.title.clone(),
+                    group_id: area.group_id,
                     recommendations: content
                         .recommendations_of(area.id)
                         .map(|r| NewRecommendation {
@@ -583,6 +594,7 @@ pub fn create_round(
             actor,
             now,
         )?;
+        super::reminder_plan::ensure_default(conn, id, create.setup.deadline)?;
         Ok(id)
     })
 }
@@ -609,12 +621,15 @@ fn check_participants(
 }
 
 /// Moves a round one step in its life cycle (draft → open → closed → published), checked
-/// against the rules, with an audit row, in one transaction.
+/// against the rules, with an audit row, in one transaction. Opening makes the reminder
+/// plan's opening step due (the outbox's sender mails it); publishing queues the notice to
+/// the round's readers and the KKR's members (links starting with `links`).
 pub fn change_state(
     conn: &mut DbConnection,
     round_id: i32,
     to: RoundState,
     actor: Option<i32>,
+    links: &crate::notices::Links,
     now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
@@ -630,22 +645,39 @@ pub fn change_state(
         };
         crate::domain::rounds::check_transition(content.round.state, to, facts)?;
         set_state(conn, round_id, to, actor, now)?;
+        match to {
+            RoundState::Open => {
+                super::reminder_plan::at_opening(conn, round_id, content.round.deadline, now)?
+            }
+            RoundState::Published => {
+                super::notices::round_published(conn, round_id, links, actor, now)?;
+            }
+            RoundState::Draft | RoundState::Closed => {}
+        }
         Ok(())
     })
 }
 
-/// Moves an open or draft round's deadline (UTC), with an audit row, in one transaction.
+/// Moves an open or draft round's deadline (UTC), with an audit row, in one transaction: the
+/// reminder plan's steps counted from the deadline move with it, and while the round is open
+/// the participating municipalities' editors are told (links starting with `links`).
 pub fn move_deadline(
     conn: &mut DbConnection,
     round_id: i32,
     deadline: NaiveDateTime,
     actor: Option<i32>,
+    links: &crate::notices::Links,
     now: NaiveDateTime,
 ) -> Result<(), ChangeError> {
     super::write_tx(conn, |conn| {
         let round = get_round(conn, round_id)?.ok_or(ChangeError::NotFound)?;
         crate::domain::rounds::deadline_is_movable(round.state)?;
         set_deadline(conn, round_id, deadline, actor, now)?;
+        let open = round.state == RoundState::Open;
+        super::reminder_plan::follow_deadline(conn, round_id, deadline, open, now)?;
+        if open && deadline != round.deadline {
+            super::notices::deadline_moved(conn, round_id, round.deadline, links, actor, now)?;
+        }
         Ok(())
     })
 }
@@ -815,6 +847,7 @@ pub fn adopt_proposal(
             conn,
             draft.id,
             title,
+            None,
             Some(submission_id),
         )?;
         audit::record(

@@ -99,6 +99,7 @@ pub(crate) struct FocusAreaRow {
     pub id: i32,
     pub number: i32,
     pub title: String,
+    pub group_id: Option<i32>,
 }
 
 #[derive(Debug, Insertable)]
@@ -108,6 +109,7 @@ pub(crate) struct FocusAreaInsertForm<'a> {
     pub number: i32,
     pub title: &'a str,
     pub proposal_submission_id: Option<i32>,
+    pub group_id: Option<i32>,
 }
 
 #[derive(Debug, Queryable, Selectable)]

@@ -36,6 +36,7 @@ diesel::table! {
         number -> Integer,
         title -> Text,
         proposal_submission_id -> Nullable<Integer>,
+        group_id -> Nullable<Integer>,
     }
 }
 
@@ -150,7 +151,38 @@ diesel::allow_tables_to_appear_in_same_query!(
     round_municipalities,
     recommendation_merges,
     round_versions,
+    reminder_plans,
+    planned_reminders,
+    notice_opt_outs,
+    round_group_members,
+    group_coordinators,
+    group_expectations,
 );
+
+diesel::table! {
+    round_group_members (round_id, group_id, municipality_code) {
+        round_id -> Integer,
+        group_id -> Integer,
+        municipality_code -> Text,
+    }
+}
+
+diesel::table! {
+    group_coordinators (group_id, user_id) {
+        group_id -> Integer,
+        user_id -> Integer,
+    }
+}
+
+diesel::table! {
+    group_expectations (round_id, group_id) {
+        round_id -> Integer,
+        group_id -> Integer,
+        text -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Integer>,
+    }
+}
 
 diesel::table! {
     round_versions (round_id) {
@@ -210,7 +242,35 @@ diesel::table! {
         id -> Integer,
         round_id -> Integer,
         sent_at -> Timestamp,
-        sent_by -> Integer,
+        sent_by -> Nullable<Integer>,
+        planned_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    reminder_plans (round_id) {
+        round_id -> Integer,
+        paused -> Bool,
+    }
+}
+
+diesel::table! {
+    planned_reminders (id) {
+        id -> Integer,
+        round_id -> Integer,
+        rule -> Text,
+        days -> Integer,
+        due_at -> Nullable<Timestamp>,
+        done_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        reminder_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    notice_opt_outs (user_id, notice) {
+        user_id -> Integer,
+        notice -> Text,
     }
 }
 
@@ -267,6 +327,8 @@ diesel::joinable!(reminders -> users (sent_by));
 diesel::joinable!(reminder_recipients -> reminders (reminder_id));
 diesel::joinable!(reminder_recipients -> mail_outbox (outbox_id));
 diesel::joinable!(mail_outbox -> users (user_id));
+diesel::joinable!(planned_reminders -> rounds (round_id));
+diesel::joinable!(notice_opt_outs -> users (user_id));
 diesel::joinable!(municipality_group_members -> municipality_groups (group_id));
 
 diesel::table! {

@@ -73,4 +73,8 @@ pub struct AccountPage {
     pub password: PasswordFeedback,
     pub password_min: usize,
     pub municipality: Option<String>,
+    /// The optional notices by mail, checked when the user gets them.
+    pub notices: Vec<Choice>,
+    /// The notice settings were just saved.
+    pub notices_saved: bool,
 }

@@ -109,6 +109,24 @@ pub struct ConfirmStatePage {
     pub consequence: &'static str,
     pub participant_count: usize,
     pub recommendation_count: usize,
+    /// Opening with a deadline that has passed: what that means, in Danish; the confirmation
+    /// then carries `past_deadline`.
+    pub past_deadline: Option<String>,
+    /// Closing: the municipalities that have not started their form.
+    pub not_started: Vec<String>,
+    /// Closing: the municipalities with a draft ("Gribskov (3 af 12 besvaret)").
+    pub drafts: Vec<String>,
+}
+
+/// The confirmation before a deadline moves to a time that has passed.
+#[derive(Debug, Serialize)]
+pub struct ConfirmDeadlinePage {
+    pub round: Round,
+    /// The deadline as typed, sent again with the confirmation.
+    pub typed: String,
+    pub deadline: String,
+    pub now: String,
+    pub open: bool,
 }
 
 /// `GET /admin/municipalities`: the names of the KKR's councils.

@@ -86,9 +86,59 @@ pub fn round_change_da(event: &RoundEvent) -> (String, String) {
             "Påmindelse lagt i kø",
             format!("Til {} redaktører", after.queued),
         ),
+        RoundEvent::SendPlannedReminder { after } => (
+            "Planlagt påmindelse",
+            match after.outcome.as_str() {
+                "sent" => format!("Lagt i kø til {} redaktører", after.recipients.len()),
+                "paused" => "Ikke sendt: planen var sat på pause".to_owned(),
+                "not_open" => "Ikke sendt: runden var ikke åben".to_owned(),
+                _ => "Ikke sendt: ingen manglede at indsende eller havde en redaktør".to_owned(),
+            },
+        ),
+        RoundEvent::ChangeReminderPlan { before, after } => (
+            "Påmindelsesplanen ændret",
+            if before.paused != after.paused {
+                if after.paused {
+                    "Sat på pause".to_owned()
+                } else {
+                    "Genoptaget".to_owned()
+                }
+            } else {
+                format!(
+                    "{} planlagte påmindelser i stedet for {}",
+                    after.steps.len(),
+                    before.steps.len()
+                )
+            },
+        ),
+        RoundEvent::QueueNotices { after } => (
+            "Besked sendt",
+            format!(
+                "{} til {} modtagere",
+                match after.notice.as_str() {
+                    "deadline_moved" => "Fristen er flyttet",
+                    "round_published" => "Runden er offentliggjort",
+                    "submission_reopened" => "Skemaet er genåbnet",
+                    _ => "Kvittering for indsendelse",
+                },
+                after.recipients.len()
+            ),
+        ),
         RoundEvent::AddFocusArea { after } => (
             "Indsatsområde tilføjet",
-            format!("{}. {}", after.number, after.title),
+            match &after.group {
+                Some(group) => format!("{}. {} (for {group})", after.number, after.title),
+                None => format!("{}. {}", after.number, after.title),
+            },
+        ),
+        RoundEvent::SetFocusAreaGroup { before, after } => (
+            "Indsatsområde flyttet mellem grupper",
+            format!(
+                "Nr. {} fra {} til {}",
+                after.number,
+                before.group.as_deref().unwrap_or("hele runden"),
+                after.group.as_deref().unwrap_or("hele runden")
+            ),
         ),
         RoundEvent::RenameFocusArea { before, after } => (
             "Indsatsområde omdøbt",
@@ -222,5 +272,6 @@ pub fn user_change_da(event: &UserEvent) -> &'static str {
         UserEvent::Deactivate { .. } => "Deaktiveret",
         UserEvent::Reactivate { .. } => "Aktiveret igen",
         UserEvent::SignOut {} => "Logget ud",
+        UserEvent::SetNoticeOptOuts { .. } => "Beskeder pr. mail ændret",
     }
 }

@@ -64,11 +64,18 @@ pub struct GroupsPage {
     pub form: GroupForm,
 }
 
-/// `GET /groups/{id}`: a group's form, and its deletion.
+/// `GET /groups/{id}`: a group's form, its coordinators, and its deletion.
 #[derive(Debug, Serialize)]
 pub struct GroupPage {
     pub group_id: i32,
     pub group_name: String,
     #[serde(flatten)]
     pub form: GroupForm,
+    /// The active editors of the group's municipalities, checked when coordinators: they may
+    /// write the group's expectations for the coming year's cooperation.
+    pub coordinators: Vec<Choice>,
+    pub coordinators_error: Option<String>,
+    pub coordinators_saved: bool,
+    /// The group owns focus areas of a round or wrote expectations: it cannot be deleted.
+    pub in_use: bool,
 }

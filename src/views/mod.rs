@@ -8,6 +8,7 @@ pub mod admin;
 pub mod agenda;
 pub mod audit;
 pub mod details;
+pub mod expectations;
 pub mod fields;
 pub mod form;
 pub mod groups;
@@ -294,8 +295,11 @@ pub struct OwnRow {
     pub counts: Counts,
     /// The region's classification.
     pub region: Option<StatusView>,
-    /// "Foran regionen", …, from its submitted answer only.
+    /// "Foran regionen", …, from its submitted answer only ("Foran klyngen" for a cluster's).
     pub relation: &'static str,
+    /// The job cluster whose own recommendation it is: `counts` and `region` are then the
+    /// cluster's municipalities'.
+    pub cluster: Option<String>,
     /// "gul → grøn", "Ny anbefaling", or "–" with nothing to compare.
     pub change: String,
 }
@@ -305,6 +309,9 @@ pub struct OwnRow {
 pub struct OwnArea {
     pub number: i32,
     pub title: String,
+    /// The job cluster whose own focus area it is: its counts and classification are the
+    /// cluster's municipalities'. `None` for a focus area of the whole round.
+    pub cluster: Option<String>,
     pub rows: Vec<OwnRow>,
 }
 
@@ -328,46 +335,61 @@ pub fn own_areas(
             .summary
             .focus_areas
             .iter()
-            .map(|area| OwnArea {
-                number: area.number,
-                title: area.title.clone(),
-                rows: area
-                    .recommendations
-                    .iter()
-                    .map(|r| {
-                        let answer = submission.and_then(|s| s.answer(r.recommendation_id));
-                        let relation = standing
-                            .next()
-                            .map_or(crate::domain::summary::Relation::NotComparable, |s| {
-                                s.relation
-                            });
-                        OwnRow {
-                            id: r.recommendation_id,
-                            code: r.code.clone(),
-                            code_label: analysis
-                                .code_label(r.recommendation_id)
-                                .unwrap_or_else(|| r.code.clone()),
-                            former: analysis
-                                .former_label(r.recommendation_id)
-                                .unwrap_or_default(),
-                            last_year: previous_label(
-                                &analysis.previous_answers(code, r.recommendation_id),
-                            )
-                            .unwrap_or_else(|| NOTHING.to_owned()),
-                            timeline: timeline(analysis, &ancestry, code, r.recommendation_id),
-                            text: r.text.clone(),
-                            binding: binding_label(r.binding),
-                            own: answer.and_then(|a| a.status).map(StatusView::from),
-                            comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
-                            counts: r.counts,
-                            region: r.classification.map(StatusView::from),
-                            relation: relation.label_da(),
-                            change: analysis
-                                .change_label(code, r.recommendation_id)
+            .map(|area| {
+                let cluster = analysis
+                    .data
+                    .content
+                    .focus_area(area.focus_area_id)
+                    .and_then(|a| a.group_id)
+                    .and_then(|id| analysis.data.content.group(id))
+                    .map(|g| g.name.clone());
+                OwnArea {
+                    number: area.number,
+                    title: area.title.clone(),
+                    cluster: cluster.clone(),
+                    rows: area
+                        .recommendations
+                        .iter()
+                        .map(|r| {
+                            let answer = submission.and_then(|s| s.answer(r.recommendation_id));
+                            let relation = standing
+                                .next()
+                                .map_or(crate::domain::summary::Relation::NotComparable, |s| {
+                                    s.relation
+                                });
+                            OwnRow {
+                                id: r.recommendation_id,
+                                code: r.code.clone(),
+                                code_label: analysis
+                                    .code_label(r.recommendation_id)
+                                    .unwrap_or_else(|| r.code.clone()),
+                                former: analysis
+                                    .former_label(r.recommendation_id)
+                                    .unwrap_or_default(),
+                                last_year: previous_label(
+                                    &analysis.previous_answers(code, r.recommendation_id),
+                                )
                                 .unwrap_or_else(|| NOTHING.to_owned()),
-                        }
-                    })
-                    .collect(),
+                                timeline: timeline(analysis, &ancestry, code, r.recommendation_id),
+                                text: r.text.clone(),
+                                binding: binding_label(r.binding),
+                                own: answer.and_then(|a| a.status).map(StatusView::from),
+                                comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
+                                counts: r.counts,
+                                region: r.classification.map(StatusView::from),
+                                relation: if cluster.is_some() {
+                                    relation.label_cluster_da()
+                                } else {
+                                    relation.label_da()
+                                },
+                                cluster: cluster.clone(),
+                                change: analysis
+                                    .change_label(code, r.recommendation_id)
+                                    .unwrap_or_else(|| NOTHING.to_owned()),
+                            }
+                        })
+                        .collect(),
+                }
             })
             .collect(),
     )

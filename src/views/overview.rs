@@ -4,13 +4,13 @@
 
 use serde::Serialize;
 
-use crate::domain::analysis::RoundAnalysis;
+use crate::domain::analysis::{ClusterPart, RoundAnalysis};
 use crate::domain::group::Group;
 use crate::domain::status::StatusView;
 use crate::domain::summary::{ClassificationCounts, ClassifiedList, Counts, Response, Summary};
 use crate::domain::time::danish_datetime;
 use crate::domain::trend::{Comparison, LikeForLike, RoundPoint};
-use crate::domain::{access, Round, User};
+use crate::domain::{access, MunicipalityCode, Role, Round, User};
 
 use super::HeatRow;
 
@@ -175,6 +175,13 @@ pub struct DashboardPage<'a, O, S> {
     /// For the KKR's admins only.
     #[serde(flatten)]
     pub reminders: Option<ReminderPanel<O, S>>,
+    /// The job clusters' own parts of the round (none without clusters, or narrowed to a
+    /// group).
+    #[serde(flatten)]
+    pub clusters: ClustersView<'a>,
+    pub can_write_expectations: bool,
+    /// False: the shared cluster sections link the signed-in pages.
+    pub public: bool,
 }
 
 /// What the dashboard shows besides the analysis: its charts, the day, the groups.
@@ -185,6 +192,7 @@ pub struct DashboardParts<'a, O, S> {
     pub groups: Vec<GroupRef>,
     pub group: Option<GroupRef>,
     pub reminders: Option<ReminderPanel<O, S>>,
+    pub clusters: &'a [ClusterPart],
 }
 
 impl<'a, O, S> DashboardPage<'a, O, S> {
@@ -239,6 +247,10 @@ impl<'a, O, S> DashboardPage<'a, O, S> {
             group: parts.group,
             can_remind: parts.reminders.is_some(),
             reminders: parts.reminders,
+            clusters: ClustersView::new(parts.clusters, user),
+            can_write_expectations: user
+                .is_some_and(|u| access::can_write_expectations(u, round, false)),
+            public: false,
         }
     }
 }
@@ -272,10 +284,22 @@ pub struct PublicRoundPage<'a> {
     pub trend: TrendView<'a>,
     pub codes: Vec<CodeHeader>,
     pub heatmap: Vec<HeatRow>,
+    #[serde(flatten)]
+    pub clusters: ClustersView<'a>,
+    /// For the shared cluster sections: a page without sign-in links nothing signed in.
+    pub public: bool,
+    pub can_read_answers: bool,
+    pub can_write_expectations: bool,
 }
 
 impl<'a> PublicRoundPage<'a> {
-    pub fn new(view: &'a RoundAnalysis, chart_svg: String, trend_svg: String) -> Self {
+    /// `view` is the round's common part; `clusters` its job clusters' own parts.
+    pub fn new(
+        view: &'a RoundAnalysis,
+        clusters: &'a [ClusterPart],
+        chart_svg: String,
+        trend_svg: String,
+    ) -> Self {
         let content = &view.data.content;
         let summary = &view.summary;
         PublicRoundPage {
@@ -302,6 +326,10 @@ impl<'a> PublicRoundPage<'a> {
                 })
                 .collect(),
             heatmap: super::heatmap_rows(view),
+            clusters: ClustersView::new(clusters, None),
+            public: true,
+            can_read_answers: false,
+            can_write_expectations: false,
         }
     }
 }
@@ -311,4 +339,106 @@ pub fn former_suffix(view: &RoundAnalysis, recommendation_id: i32) -> String {
     view.former_label(recommendation_id)
         .map(|f| format!(" ({f})"))
         .unwrap_or_default()
+}
+
+/// A job cluster's row in the table of clusters side by side: its own recommendations'
+/// classifications and how many of its members have submitted.
+#[derive(Debug, Serialize)]
+pub struct ClusterRow {
+    pub id: i32,
+    pub name: String,
+    pub member_count: u32,
+    pub submitted_count: u32,
+    pub submitted_share: f64,
+    pub counts: ClassificationCounts,
+    pub recommendation_count: usize,
+}
+
+/// A job cluster's section of a round's page: its own focus areas over its members, with the
+/// cluster's expectations for next year.
+#[derive(Debug, Serialize)]
+pub struct ClusterSection<'a> {
+    pub id: i32,
+    pub name: String,
+    /// The members' names, in the round's order.
+    pub members: Vec<String>,
+    pub summary: Headline<'a>,
+    pub lists: Vec<ClassifiedList>,
+    pub areas: Vec<AreaView>,
+    pub columns: Vec<super::details::Column>,
+    pub heatmap: Vec<HeatRow>,
+    pub expectations: &'a str,
+    pub expectations_updated: Option<String>,
+    /// Whether the viewer's own municipality is a member (its editors see where coordinators
+    /// write the expectations).
+    pub own_cluster: bool,
+}
+
+/// A round's job clusters as a page shows them: side by side, then one section each. Empty
+/// for a round whose focus areas all belong to the whole round.
+#[derive(Debug, Serialize)]
+pub struct ClustersView<'a> {
+    pub cluster_rows: Vec<ClusterRow>,
+    pub clusters: Vec<ClusterSection<'a>>,
+}
+
+impl<'a> ClustersView<'a> {
+    pub fn new(parts: &'a [ClusterPart], user: Option<&User>) -> ClustersView<'a> {
+        let own = user.and_then(|u| u.municipality_code.as_ref());
+        ClustersView {
+            cluster_rows: parts.iter().map(ClusterRow::of).collect(),
+            clusters: parts
+                .iter()
+                .map(|part| ClusterSection::new(part, own))
+                .collect(),
+        }
+    }
+}
+
+impl ClusterRow {
+    pub fn of(part: &ClusterPart) -> ClusterRow {
+        let summary = &part.analysis.summary;
+        ClusterRow {
+            id: part.group.id,
+            name: part.group.name.clone(),
+            member_count: summary.municipality_count,
+            submitted_count: summary.submitted_count,
+            submitted_share: summary.submitted_share,
+            counts: summary.classification_counts,
+            recommendation_count: summary.recommendations().count(),
+        }
+    }
+}
+
+impl<'a> ClusterSection<'a> {
+    fn new(part: &'a ClusterPart, own: Option<&MunicipalityCode>) -> ClusterSection<'a> {
+        let view = &part.analysis;
+        let content = &view.data.content;
+        ClusterSection {
+            id: part.group.id,
+            name: part.group.name.clone(),
+            members: content
+                .municipalities
+                .iter()
+                .map(|m| m.name.clone())
+                .collect(),
+            summary: Headline::from(&view.summary),
+            lists: view.summary.council_lists(),
+            areas: areas(&view.summary),
+            columns: content
+                .recommendations
+                .iter()
+                .map(|r| super::details::Column {
+                    id: r.id,
+                    code: r.code.clone(),
+                    former: former_suffix(view, r.id),
+                    text: r.text.clone(),
+                })
+                .collect(),
+            heatmap: super::heatmap_rows(view),
+            expectations: &part.group.expectations,
+            expectations_updated: part.group.expectations_updated.map(danish_datetime),
+            own_cluster: own.is_some_and(|c| part.group.members.contains(c)),
+        }
+    }
 }

@@ -25,6 +25,8 @@ pub struct EditorView {
 /// An earlier sending: when, by whom, and how its mails fared.
 #[derive(Debug, Serialize)]
 pub struct SendingView {
+    /// An anchor for the sending's table.
+    pub id: i32,
     pub at: String,
     pub by: String,
     /// Taken by the mail server.
@@ -81,4 +83,39 @@ pub struct RemindersPage<'a> {
     pub sendings: Vec<SendingView>,
     pub sent: Option<SentView>,
     pub error: Option<String>,
+    pub plan: PlanView,
+}
+
+/// The round's reminder plan as its page shows it.
+#[derive(Debug, Serialize, Default)]
+pub struct PlanView {
+    pub paused: bool,
+    /// The plan can be changed (the round is a draft or open).
+    pub editable: bool,
+    /// The round is a draft: the opening step goes out when it opens.
+    pub draft: bool,
+    pub steps: Vec<PlanStepView>,
+    /// What the plan's form said, after a refused change.
+    pub error: Option<String>,
+    /// The change just saved.
+    pub saved: Option<&'static str>,
+    /// The fields of the add forms, as typed after a refusal.
+    pub days: String,
+    pub at: String,
+}
+
+/// One step of the plan.
+#[derive(Debug, Serialize)]
+pub struct PlanStepView {
+    pub id: i32,
+    pub rule: String,
+    /// When it is (or was) due, Danish time.
+    pub due: String,
+    /// "waiting", "sent", "skipped" (shown with a word and a symbol).
+    pub state: &'static str,
+    /// What happened or will happen, in Danish.
+    pub outcome: String,
+    /// The sending it made (the caption of that sending below).
+    pub sending: Option<String>,
+    pub removable: bool,
 }

@@ -32,6 +32,12 @@ pub struct AreaView {
     pub first: bool,
     pub last: bool,
     pub recs: Vec<RecView>,
+    /// The group (job cluster) whose own focus area it is; `None` for the whole round.
+    pub group_name: Option<String>,
+    /// "Hele runden" and the KKR's groups, the area's own selected.
+    pub group_choices: Vec<Choice>,
+    /// The group's expectations written in the previous round, shown when drafting.
+    pub previous_expectations: Option<String>,
 }
 
 /// A button that undoes a recorded change.
@@ -71,6 +77,11 @@ pub struct SetPage<'a> {
     pub notice: Option<NoticeView>,
     pub retired: Vec<RetiredView>,
     pub changes: Vec<UndoView>,
+    /// For a new focus area: "Hele runden" (selected) and the KKR's groups; empty when the KKR
+    /// has no groups.
+    pub group_choices: Vec<Choice>,
+    /// The previous round's year, which the groups' expectations shown were written for.
+    pub previous_year: Option<i32>,
 }
 
 /// The errors of a recommendation's forms, by field.

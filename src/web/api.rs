@@ -44,6 +44,7 @@ fn resources() -> Vec<(&'static str, Route)> {
         ("/openapi.json", web::get().to(openapi)),
         ("/rounds", web::get().to(list_rounds)),
         ("/rounds/{id}/summary", web::get().to(summary)),
+        ("/rounds/{id}/groups", web::get().to(groups)),
         ("/rounds/{id}/responses", web::get().to(responses)),
         (
             "/rounds/{id}/municipalities/{code}/submission",
@@ -98,6 +99,7 @@ pub fn registered_paths() -> Vec<String> {
         openapi,
         list_rounds,
         summary,
+        groups,
         responses,
         submission,
         history,
@@ -290,8 +292,10 @@ pub struct SummaryQuery {
 /// Everything the round's dashboard shows.
 ///
 /// The aggregation of the submitted answers, the region-wide classification with its Danish
-/// sentences, and the trend against the earlier rounds of the KKR; narrowed to a group of
-/// municipalities with `group`.
+/// sentences, and the trend against the earlier rounds of the KKR. Without `group`: the
+/// round's common focus areas over every participating municipality (the whole round when no
+/// focus area belongs to a group). With `group`: the group's members, with the common focus
+/// areas and the group's own. A job cluster's own part alone is in `/groups`.
 #[utoipa::path(
     get,
     path = "/api/v1/rounds/{id}/summary",
@@ -341,19 +345,100 @@ async fn summary(
     Ok(state.cache.store_page(key, version, &body).json())
 }
 
-/// The round's summary and trend as JSON, with per-municipality figures only for the
-/// municipalities whose answers the caller may read.
-fn summary_json(view: &RoundAnalysis, user: Option<&User>) -> Result<String, ApiError> {
+/// The round's groups side by side.
+///
+/// Every group of the round's KKR with its members; for a job cluster (a group with focus
+/// areas of its own in the round) the aggregation of its own focus areas among its members,
+/// as the dashboard's section on the cluster shows it, and its expectations for next year.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/groups",
+    operation_id = "roundGroups",
+    params(("id" = i32, Path, description = "The round's id")),
+    responses(
+        (status = 200, description = "The round's groups; per-municipality figures only for \
+            municipalities whose answers the caller may read", body = types::RoundGroups),
+        (status = 401, description = "Not signed in (the round is not published), an invalid or \
+            revoked token, or an expired session",
+            body = types::ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The round belongs to another KKR and is not published",
+            body = types::ErrorBody),
+        (status = 404, description = "No such round", body = types::ErrorBody),
+        (status = 429, description = "Too many requests with a token from this address",
+            body = types::ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is not reachable", body = types::ErrorBody),
+    )
+)]
+async fn groups(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let user = caller(&req, &state).await?;
+    let round_id = path.into_inner();
+    let (version, full) = super::round_view_at(&state, round_id).await?;
+    if !access::can_view_round(user.as_ref(), &full.data.content.round) {
+        return Err(forbidden_or_sign_in(user.as_ref()));
+    }
+    let key = super::infra::cache::PageKey::new(
+        "api-groups",
+        round_id,
+        String::new(),
+        user.as_ref(),
+        String::new(),
+    );
+    if let Some(cached) = state.cache.page(&key, version) {
+        return Ok(cached.json());
+    }
+    let body = groups_json(&full, user.as_ref())?;
+    Ok(state.cache.store_page(key, version, &body).json())
+}
+
+/// A summary with per-municipality figures only for those the caller may read.
+fn visible_summary(view: &RoundAnalysis, user: Option<&User>) -> types::Summary {
     let round = &view.data.content.round;
-    let visible = |code: &MunicipalityCode| visible_to(user, round, code);
     let mut summary = types::Summary::from(&view.summary);
     summary.municipalities = view
         .summary
         .municipalities
         .iter()
-        .filter(|m| visible(&m.code))
+        .filter(|m| visible_to(user, round, &m.code))
         .map(Into::into)
         .collect();
+    summary
+}
+
+fn groups_json(view: &RoundAnalysis, user: Option<&User>) -> Result<String, ApiError> {
+    let content = &view.data.content;
+    let parts = view.cluster_parts();
+    let groups = content
+        .groups
+        .iter()
+        .map(|g| {
+            let part = parts.iter().find(|p| p.group.id == g.id);
+            types::GroupPart {
+                id: g.id,
+                name: g.name.clone(),
+                members: g.members.iter().map(|c| c.to_string()).collect(),
+                cluster: part.is_some(),
+                summary: part.map(|p| visible_summary(&p.analysis, user)),
+                expectations: g.expectations.clone(),
+            }
+        })
+        .collect();
+    serde_json::to_string(&types::RoundGroups {
+        round: (&content.round).into(),
+        groups,
+    })
+    .map_err(|e| ApiError::from(AppError::caused_by(e)))
+}
+
+/// The round's summary and trend as JSON, with per-municipality figures only for the
+/// municipalities whose answers the caller may read.
+fn summary_json(view: &RoundAnalysis, user: Option<&User>) -> Result<String, ApiError> {
+    let round = &view.data.content.round;
+    let visible = |code: &MunicipalityCode| visible_to(user, round, code);
+    let summary = visible_summary(view, user);
     let mut trend = types::Trend::from(&view.trend);
     trend.municipalities = view
         .trend

@@ -35,8 +35,9 @@ use crate::store::{self, DbConnection, DbPool};
 pub use error::AppError;
 use infra::{cache, health, limits, metrics, telemetry, templates, utf8, writer};
 use pages::{
-    account, admin, auth, bulk_invitations, dashboard, details, exports, forms, groups, home,
-    invitations, password_link, public, reminders, site_pages, snapshot_changes, statement, users,
+    account, admin, auth, bulk_invitations, dashboard, details, expectations, exports, forms,
+    groups, home, invitations, password_link, public, reminders, site_pages, snapshot_changes,
+    statement, users,
 };
 
 /// The largest request body accepted (a form with 60 full comments fits comfortably).
@@ -204,6 +205,11 @@ impl AppState {
 }
 
 impl AppState {
+    /// Where the links of mails start.
+    pub fn links(&self) -> crate::notices::Links {
+        crate::notices::Links::new(&self.public_url)
+    }
+
     /// Tells the outbox's sender that a mail was queued.
     pub fn wake_outbox(&self) {
         if let Some(outbox) = &self.outbox {
@@ -264,27 +270,33 @@ pub async fn round_view(
     state: &web::Data<AppState>,
     round_id: i32,
 ) -> Result<std::sync::Arc<crate::domain::analysis::RoundAnalysis>, AppError> {
-    let state_for_db = state.clone();
-    db(state, move |conn| {
-        state_for_db
-            .cache
-            .round(conn, round_id)?
-            .ok_or(AppError::NotFound)
-    })
-    .await
+    Ok(round_view_at(state, round_id).await?.1)
 }
 
 /// Like [`round_view`], with the data version the analysis belongs to (which keys the pages
-/// and charts derived from it).
+/// and charts derived from it). A miss waits for the round's turn
+/// ([`cache::SummaryCache::round_turn`]) and then takes what the request before it computed,
+/// if that is at least as new as the version this one read.
 pub async fn round_view_at(
     state: &web::Data<AppState>,
     round_id: i32,
 ) -> Result<(i64, std::sync::Arc<crate::domain::analysis::RoundAnalysis>), AppError> {
     let state_for_db = state.clone();
+    let seen = db_read(state, move |conn| {
+        Ok(state_for_db.cache.round_cached(conn, round_id)?)
+    })
+    .await?;
+    let version = match seen {
+        Ok(hit) => return Ok(hit),
+        Err(version) => version,
+    };
+    let turn = state.cache.round_turn(round_id);
+    let _turn = turn.lock().await;
+    let state_for_db = state.clone();
     db(state, move |conn| {
         state_for_db
             .cache
-            .round_at(conn, round_id)?
+            .round_since(conn, round_id, version)?
             .ok_or(AppError::NotFound)
     })
     .await
@@ -334,6 +346,9 @@ pub fn server(
     let mut state = state;
     if state.public_url.is_empty() {
         state.public_url = format!("http://{}", listener.local_addr()?);
+    }
+    if let Some(outbox) = &state.outbox {
+        outbox.set_links(crate::notices::Links::new(&state.public_url));
     }
     let secure = settings
         .base_url
@@ -401,6 +416,7 @@ pub fn server(
             .configure(invitations::routes)
             .configure(password_link::routes)
             .configure(groups::routes)
+            .configure(expectations::routes)
             .configure(reminders::routes)
             .configure(admin::routes)
             .configure(public::routes)

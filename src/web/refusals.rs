@@ -43,6 +43,9 @@ pub fn round_refusal_da(refusal: &RoundRefusal) -> String {
         RoundRefusal::RecommendationHasAnswers { code } => {
             format!("Anbefaling {code} har svar i runden og kan ikke fjernes.")
         }
+        RoundRefusal::GroupNotOfKkr { kkr_name } => {
+            format!("Vælg en af {kkr_name}s grupper, eller «Hele runden».")
+        }
         RoundRefusal::Invalid(invalid) => invalid.0.clone(),
     }
 }
@@ -91,11 +94,14 @@ mod tests {
                 end: End::First,
             },
             RoundRefusal::RecommendationHasAnswers { code: "2.3".into() },
+            RoundRefusal::GroupNotOfKkr {
+                kkr_name: kkr_name(),
+            },
             RoundRefusal::Invalid(InvalidValue("Skriv anbefalingens tekst.".into())),
         ]
     }
 
-    const VARIANTS: usize = 11;
+    const VARIANTS: usize = 12;
 
     fn variant(refusal: &RoundRefusal) -> usize {
         match refusal {
@@ -110,6 +116,7 @@ mod tests {
             RoundRefusal::RecommendationAtEnd { .. } => 8,
             RoundRefusal::RecommendationHasAnswers { .. } => 9,
             RoundRefusal::Invalid(_) => 10,
+            RoundRefusal::GroupNotOfKkr { .. } => 11,
         }
     }
 

@@ -60,6 +60,28 @@ for step in close publish; do
 done
 curl -fsS "http://127.0.0.1:$port/public/rounds/1" >/dev/null 2>&1 || echo "note: /public/rounds/1 is not published" >&2
 
+# KKR Sjælland's model beside the demo: a round with a common focus area and two job clusters
+# with focus areas of their own, set up on the command line as a secretariat could.
+cli() { "$bin" --database-url "$work/browser.db" "$@"; }
+cluster_password="en-lang-adgangskode-til-klyngerne"
+echo "$cluster_password" | cli user add --email sekretariat@kkr-sjaelland.example --role admin \
+  --kkr Sjælland --name "KKR Sjællands sekretariat" --password-stdin >/dev/null
+vest="$(cli group create --kkr Sjælland --name "Jobklynge Vest" --members 306,316,326,330,340)"
+cli group create --kkr Sjælland --name "Jobklynge Øst" --members 253,259,265,269,329,350 >/dev/null
+cluster_round="$(cli round create --kkr Sjælland --year 2016 --title "Status på fokusområder og jobklynger 2016" \
+  --subject beskæftigelsesområdet --deadline "1.12.2030 23.59")"
+cat >"$work/klynger.csv" <<'CSV'
+Indsatsområde nr.,Indsatsområde,Gruppe,Nr.,Anbefaling,Forpligtende
+1,Store anlægsprojekter,,1.1,Beskæftigelse i de store anlægsprojekter,forpligtende
+2,Virksomhedsservice,Jobklynge Vest,2.1,Fælles virksomhedsservice i Vestsjælland,frivillig
+3,Pendling,Jobklynge Øst,3.1,Pendlingsindsats mod hovedstaden,frivillig
+CSV
+cli import recommendations "$work/klynger.csv" --round "$cluster_round" >/dev/null
+echo "Fælles virksomhedsservice og et rekrutteringskontor i Slagelse." >"$work/forventninger.txt"
+cli group expectations --round "$cluster_round" --group "$vest" "$work/forventninger.txt" >/dev/null
+cli round open "$cluster_round" >/dev/null
+export TRAFIKLYS_CLUSTERS="$cluster_round $vest sekretariat@kkr-sjaelland.example $cluster_password"
+
 export TRAFIKLYS_BASE="http://127.0.0.1:$port"
 export TRAFIKLYS_SIGNINS="$work/serve.log"
 export BROWSER_OUT="${BROWSER_OUT:-$here/out}"

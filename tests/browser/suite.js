@@ -12,6 +12,7 @@ const { setEditor } = require('./set_editor');
 // --- reader downloads (issue 25): its own file, called after the crawl ---
 const { readerDownloads } = require('./reader_downloads');
 // --- end reader downloads ---
+const { clusters } = require('./clusters');
 
 const BASE = process.env.TRAFIKLYS_BASE;
 const OUT = process.env.BROWSER_OUT || path.join(__dirname, 'out');
@@ -477,6 +478,11 @@ function nuChecker(dir) {
       check('reader downloads: ran', false, e.message);
     }
     // --- end reader downloads ---
+    try {
+      await clusters(browser, { BASE, check, checkPage, signIn });
+    } catch (e) {
+      check('job clusters: ran', false, e.message);
+    }
   } finally {
     await browser.close();
   }

@@ -184,6 +184,7 @@ fn the_document_lists_every_route_registered_under_api_v1() {
         [
             "GET /api/v1/openapi.json openApiDocument 200",
             "GET /api/v1/rounds listRounds 200 401 429 503",
+            "GET /api/v1/rounds/{id}/groups roundGroups 200 401 403 404 429 503",
             "GET /api/v1/rounds/{id}/municipalities/{code}/history municipalityHistory 200 401 403 404 429 503",
             "GET /api/v1/rounds/{id}/municipalities/{code}/snapshots municipalitySnapshots 200 401 403 404 429 503",
             "GET /api/v1/rounds/{id}/municipalities/{code}/snapshots/{snapshot_id}/changes snapshotChanges 200 401 403 404 429 503",

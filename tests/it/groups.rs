@@ -145,7 +145,7 @@ fn a_group_of_another_kkr_or_none_is_not_found() {
         sjaelland,
         "Vestsjælland",
         &[MunicipalityCode::parse("259").unwrap()],
-        admin.id,
+        Some(admin.id),
         trafiklys::clock::Clock::system().now(),
     )
     .unwrap();

@@ -305,6 +305,7 @@ fn a_recommendation_set_is_imported_into_a_draft_and_refused_once_open() {
         id,
         RoundState::Open,
         None,
+        &trafiklys::notices::Links::new(&app.address),
         trafiklys::clock::Clock::system().now(),
     )
     .unwrap();
@@ -394,9 +395,10 @@ fn the_command_line_runs_a_round_from_creation_to_publication_with_an_import() {
     ));
     assert_eq!(app.fingerprint(), before);
 
-    for command in ["open", "close"] {
-        let out = app.cli(&["round", command, "1"]);
-        assert!(out.status.success(), "{command}: {}", stderr(&out));
+    // Round 1's deadline (2016) has passed: opening it says so.
+    for command in [&["open", "1", "--past-deadline"][..], &["close", "1"][..]] {
+        let out = app.cli(&[&["round"][..], command].concat());
+        assert!(out.status.success(), "{command:?}: {}", stderr(&out));
     }
     let imported = app.cli(&[
         "import",

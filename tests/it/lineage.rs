@@ -154,6 +154,7 @@ fn round_2018(app: &TestApp) -> i32 {
         id,
         RoundState::Open,
         None,
+        &trafiklys::notices::Links::new(&app.address),
         trafiklys::clock::Clock::system().now(),
     )
     .unwrap();

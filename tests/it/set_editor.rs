@@ -520,6 +520,7 @@ fn undo_is_refused_in_danish_once_the_round_is_open() {
             ("csrf_token", &app.csrf(&admin)),
             ("to", "open"),
             ("confirmed", "ja"),
+            ("past_deadline", "ja"),
         ],
     );
     assert_eq!(opened.status, 303);

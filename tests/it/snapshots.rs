@@ -75,6 +75,7 @@ fn every_api_operation_answers_the_demo_data_as_recorded() {
         ("api_rounds", "/api/v1/rounds".to_owned()),
         ("api_summary_2016", "/api/v1/rounds/1/summary".to_owned()),
         ("api_summary_2017", "/api/v1/rounds/2/summary".to_owned()),
+        ("api_groups_2017", "/api/v1/rounds/2/groups".to_owned()),
         (
             "api_responses_2017",
             "/api/v1/rounds/2/responses".to_owned(),

@@ -131,8 +131,24 @@ pub fn parse_answers(
             Some(m) => Some(m.code.clone()),
         };
         let code = cell(cells, code_col);
-        let recommendation = content.recommendations.iter().find(|r| r.code == code);
-        if recommendation.is_none() {
+        let mut recommendation = content.recommendations.iter().find(|r| r.code == code);
+        if let (Some(rec), Some(municipality)) = (recommendation, &municipality) {
+            if !content.applies_to(rec, municipality) {
+                let group = content
+                    .focus_area(rec.focus_area_id)
+                    .and_then(|a| a.group_id)
+                    .and_then(|id| content.group(id))
+                    .map_or_else(String::new, |g| g.name.clone());
+                errors.push(table.error(
+                    Some(row),
+                    Some(code_col),
+                    format!(
+                        "anbefaling {code} hører til gruppen «{group}», som kommune {municipality} ikke er med i."
+                    ),
+                ));
+                recommendation = None;
+            }
+        } else if recommendation.is_none() {
             errors.push(table.error(
                 Some(row),
                 Some(code_col),
@@ -289,8 +305,7 @@ pub fn plan_answers(
             }
         }
         let answered = content
-            .recommendations
-            .iter()
+            .recommendations_for(&m.code)
             .filter(|r| {
                 mine.iter().any(|a| a.recommendation_id == r.id)
                     || stored
@@ -304,7 +319,7 @@ pub fn plan_answers(
             creates_form: stored.is_none(),
             changed,
             unchanged,
-            unanswered: content.recommendations.len() - answered,
+            unanswered: content.recommendations_for(&m.code).count() - answered,
         });
     }
     AnswerPlan {

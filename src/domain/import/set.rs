@@ -8,7 +8,21 @@ use super::*;
 pub struct ImportedFocusArea {
     pub number: i32,
     pub title: String,
+    /// Its "Gruppe" cell, when the file has that column and the cell is not empty: the name
+    /// of the group (job cluster) whose own focus area it is. Absent: the whole round's.
+    pub group: Option<GroupCell>,
     pub recommendations: Vec<ImportedRecommendation>,
+}
+
+/// A group's name as a row of the file gives it, with where, to name the cell if the KKR has
+/// no such group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupCell {
+    pub name: String,
+    pub file: String,
+    pub sheet: Option<String>,
+    pub row: usize,
+    pub column: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,6 +80,14 @@ pub(super) const REC_TEXT: &[&str] = &[
     "recommendation",
     "text",
 ];
+pub(super) const GROUP: &[&str] = &[
+    "gruppe",
+    "jobklynge",
+    "klynge",
+    "netværk",
+    "group",
+    "cluster",
+];
 pub(super) const BINDING: &[&str] = &[
     "forpligtende",
     "type",
@@ -100,7 +122,10 @@ pub fn parse_recommendation_set(table: &Table) -> Result<Vec<ImportedFocusArea>,
     let [number_col, title_col, code_col, text_col, binding_col] =
         columns.map(|c| c.unwrap_or_default());
     let previous_col = table.find(PREVIOUS_CODES);
+    let group_col = table.find(GROUP);
     let mut errors = Errors::default();
+    // Each area's group as first given ("" for the whole round).
+    let mut area_groups: HashMap<i32, (String, usize)> = HashMap::new();
     let mut areas: Vec<ImportedFocusArea> = Vec::new();
     let mut codes: HashMap<String, usize> = HashMap::new();
     // Each area's title as first given.
@@ -178,6 +203,33 @@ pub fn parse_recommendation_set(table: &Table) -> Result<Vec<ImportedFocusArea>,
                 ),
             ));
         }
+        let group_name = group_col.map_or("", |col| cell(cells, col));
+        if let (Some(number), Some(col)) = (number, group_col) {
+            match area_groups.get(&number) {
+                Some((first, first_row)) if !first.eq_ignore_ascii_case(group_name) => {
+                    let said = |name: &str| {
+                        if name.is_empty() {
+                            "hele runden".to_owned()
+                        } else {
+                            format!("gruppen «{name}»")
+                        }
+                    };
+                    errors.push(table.error(
+                        Some(row),
+                        Some(col),
+                        format!(
+                            "indsatsområde {number} hører til {} i række {first_row}, men til {} her; et indsatsområde hører til hele runden eller til én gruppe.",
+                            said(first),
+                            said(group_name)
+                        ),
+                    ))
+                }
+                Some(_) => {}
+                None => {
+                    area_groups.insert(number, (group_name.to_owned(), row));
+                }
+            }
+        }
         let (Some(number), Some(binding)) = (number, binding) else {
             continue;
         };
@@ -199,6 +251,15 @@ pub fn parse_recommendation_set(table: &Table) -> Result<Vec<ImportedFocusArea>,
             None => areas.push(ImportedFocusArea {
                 number,
                 title: title.to_owned(),
+                group: group_col
+                    .filter(|_| !group_name.is_empty())
+                    .map(|col| GroupCell {
+                        name: group_name.to_owned(),
+                        file: table.file.clone(),
+                        sheet: table.sheet.clone(),
+                        row,
+                        column: table.column_name(col),
+                    }),
                 recommendations: vec![rec],
             }),
         }
@@ -219,6 +280,12 @@ pub struct SetPlan {
     pub recommendations_changed: Vec<String>,
     pub recommendations_unchanged: usize,
     pub recommendations_removed: Vec<String>,
+    /// Focus areas that change between the whole round and a group: "3. Titel: fra hele
+    /// runden til Jobklynge Nord".
+    pub areas_regrouped: Vec<String>,
+    /// Each imported focus area's group by number (`None`: the whole round), resolved against
+    /// the KKR's groups: what the import writes.
+    pub area_groups: Vec<(i32, Option<i32>)>,
 }
 
 impl SetPlan {
@@ -233,6 +300,7 @@ impl SetPlan {
         list("Nye indsatsområder", &self.areas_created);
         list("Indsatsområder der får ny titel", &self.areas_renamed);
         list("Indsatsområder der fjernes", &self.areas_removed);
+        list("Indsatsområder der skifter gruppe", &self.areas_regrouped);
         list("Nye anbefalinger", &self.recommendations_created);
         list("Ændrede anbefalinger", &self.recommendations_changed);
         list("Anbefalinger der fjernes", &self.recommendations_removed);
@@ -261,6 +329,7 @@ impl SetPlan {
     pub fn changes_anything(&self) -> bool {
         !(self.areas_created.is_empty()
             && self.areas_renamed.is_empty()
+            && self.areas_regrouped.is_empty()
             && self.areas_removed.is_empty()
             && self.recommendations_created.is_empty()
             && self.recommendations_changed.is_empty()
@@ -279,7 +348,59 @@ pub fn plan_set(
 ) -> Result<SetPlan, Vec<ImportError>> {
     let mut plan = SetPlan::default();
     let mut errors = Errors::default();
+    let group_label = |id: Option<i32>| match id.and_then(|id| content.group(id)) {
+        Some(g) => g.name.clone(),
+        None => "hele runden".to_owned(),
+    };
     for area in set {
+        let group_id = match &area.group {
+            None => None,
+            Some(cell) => {
+                let found = content
+                    .groups
+                    .iter()
+                    .find(|g| g.name.trim().to_lowercase() == cell.name.trim().to_lowercase());
+                match found {
+                    Some(g) => Some(g.id),
+                    None => {
+                        let names: Vec<&str> =
+                            content.groups.iter().map(|g| g.name.as_str()).collect();
+                        errors.push(ImportError {
+                            file: cell.file.clone(),
+                            sheet: cell.sheet.clone(),
+                            row: Some(cell.row),
+                            column: Some(cell.column.clone()),
+                            message: if names.is_empty() {
+                                format!(
+                                    "{} har ingen gruppe «{}»; opret gruppen under Grupper først, eller lad cellen stå tom for hele runden.",
+                                    content.round.kkr_name, cell.name
+                                )
+                            } else {
+                                format!(
+                                    "{} har ingen gruppe «{}»; skriv en af: {}, eller lad cellen stå tom for hele runden.",
+                                    content.round.kkr_name,
+                                    cell.name,
+                                    names.join(", ")
+                                )
+                            },
+                        });
+                        None
+                    }
+                }
+            }
+        };
+        plan.area_groups.push((area.number, group_id));
+        if let Some(existing) = content.focus_areas.iter().find(|a| a.number == area.number) {
+            if existing.group_id != group_id {
+                plan.areas_regrouped.push(format!(
+                    "{}. {}: fra {} til {}",
+                    area.number,
+                    area.title,
+                    group_label(existing.group_id),
+                    group_label(group_id)
+                ));
+            }
+        }
         match content.focus_areas.iter().find(|a| a.number == area.number) {
             None => plan
                 .areas_created

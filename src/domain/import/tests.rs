@@ -33,6 +33,7 @@ fn content() -> RoundContent {
         merged_from: Vec::new(),
     };
     RoundContent {
+        groups: Vec::new(),
         round: Round {
             id: 1,
             kkr_id: 1,
@@ -47,6 +48,7 @@ fn content() -> RoundContent {
             state: RoundState::Draft,
         },
         focus_areas: vec![FocusArea {
+            group_id: None,
             id: 1,
             number: 1,
             title: "Virksomheder".into(),
@@ -279,6 +281,7 @@ fn set_errors_name_the_row_and_column() {
 #[test]
 fn a_set_plan_matches_by_code_and_refuses_to_remove_answered_recommendations() {
     let set = vec![ImportedFocusArea {
+        group: None,
         number: 1,
         title: "Virksomheder".into(),
         recommendations: vec![

@@ -7,6 +7,15 @@ pub(super) fn para(text: impl Into<String>) -> Block {
     Block::Paragraph(text.into())
 }
 
+/// "Fem af …" -> "fem af …", for a sentence that follows a colon.
+pub(super) fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 pub(super) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
@@ -55,13 +64,17 @@ pub(super) fn participants_phrase(participating: usize, of_kkr: usize, kkr: &str
 
 /// One bullet of the moves: "1.2 er flyttet til indsatsområde 3 som 3.2: …".
 pub(super) fn moved_line(m: &Moved) -> String {
-    let place = match m.to_focus_area {
+    let mut place = match m.to_focus_area {
         Some(area) => format!(
             "{} er flyttet til indsatsområde {area} som {}",
             m.before_code, m.code
         ),
-        None => format!("{} har nu nummer {}", m.before_code, m.code),
+        None if m.code != m.before_code => format!("{} har nu nummer {}", m.before_code, m.code),
+        None => format!("{} er flyttet", m.code),
     };
+    if let Some(between) = &m.between_groups {
+        place.push_str(&format!(" ({between})"));
+    }
     match &m.before_text {
         Some(before) => format!(
             "{place} og har fået en ny formulering: {} (tidligere: {before})",
@@ -279,12 +292,30 @@ pub fn build(
 ) -> Option<AgendaItem> {
     let content = &analysis.data.content;
     let round = &content.round;
-    let summary = &analysis.summary;
+    // With job clusters, the region's part is the common focus areas; the municipality is
+    // compared with its clusters on theirs (the same split as the attachment).
+    let clustered = analysis.has_clusters();
+    let parts;
+    let (region, asked) = if clustered {
+        parts = (
+            analysis.scoped(Scope::Common),
+            analysis.for_municipality(code),
+        );
+        (&parts.0, &parts.1)
+    } else {
+        (analysis, analysis)
+    };
+    let summary = &region.summary;
     let municipality = content.municipality(code)?;
-    let own = summary.municipalities.iter().find(|m| &m.code == code)?;
+    let own = asked
+        .summary
+        .municipalities
+        .iter()
+        .find(|m| &m.code == code)?;
     let official = municipality.official_name();
     let council = municipality.council_name.trim();
-    let n = content.recommendations.len();
+    let n = region.data.content.recommendations.len();
+    let common = if clustered { " fælles" } else { "" };
     // " på beskæftigelsesområdet", or nothing for a round without a subject.
     let on_subject = match round.subject.trim() {
         "" => String::new(),
@@ -354,9 +385,9 @@ pub fn build(
         }
     }
     case.push(Block::NumberedHeading(if n == 1 {
-        "Opfølgning på anbefalingen".to_owned()
+        format!("Opfølgning på den{common} anbefaling")
     } else {
-        format!("Opfølgning på de {n} anbefalinger")
+        format!("Opfølgning på de {n}{common} anbefalinger")
     }));
     let as_before = if changes.previous_year.is_none() {
         ""
@@ -367,7 +398,7 @@ pub fn build(
         "Alle kommuner, der er en del af samarbejdet, er{as_before} blevet bedt om at udfylde \
          et skema med farverne grøn (igangsat efter planen), gul (i proces) og rød (endnu ikke \
          igangsat) for hver anbefaling. {submitted} af {total} kommuner har indsendt deres \
-         skema. Nedenfor er status på de enkelte anbefalinger i hele KKR'en.",
+         skema. Nedenfor er status på de enkelte{common} anbefalinger i hele KKR'en.",
         submitted = summary.submitted_count,
         total = summary.municipality_count,
     )));
@@ -382,11 +413,64 @@ pub fn build(
             ));
         }
     }
+    let mut sentences = vec![summary.sentence.clone()];
+    for group in content.clusters_of(code) {
+        let part = analysis.scoped(Scope::Group(group.id));
+        let cluster = &part.summary;
+        let others: Vec<String> = part
+            .data
+            .content
+            .municipalities
+            .iter()
+            .filter(|m| &m.code != code)
+            .map(|m| m.name.clone())
+            .collect();
+        let k = cluster.recommendations().count();
+        case.push(Block::NumberedHeading(format!("Jobklyngen {}", group.name)));
+        case.push(para(format!(
+            "Ud over de fælles anbefalinger har {kkr} delt kommunerne i jobklynger, som selv              fastsætter fokusområder, de vil samarbejde om. {official} er med i {name}{with}.              Klyngens {recs} er kun besvaret af klyngens kommuner og sammenlignes med dem:              {submitted} af {total} har indsendt deres skema. Nedenfor er status på klyngens              anbefalinger blandt klyngens kommuner.",
+            name = group.name,
+            with = if others.is_empty() {
+                String::new()
+            } else {
+                format!(" sammen med {}", and_list(&others))
+            },
+            recs = count(k, "anbefaling", "anbefalinger"),
+            submitted = cluster.submitted_count,
+            total = cluster.municipality_count,
+        )));
+        for status in Status::ALL {
+            let items = cluster.classified(status);
+            case.push(para(format!("{}:", status.list_heading_da())));
+            if items.is_empty() {
+                case.push(Block::Bullets(vec!["Ingen.".to_owned()]));
+            } else {
+                case.push(Block::Bullets(
+                    items.iter().map(|r| r.text.clone()).collect(),
+                ));
+            }
+        }
+        if !group.expectations.is_empty() {
+            case.push(para(format!(
+                "Klyngens forventninger til det kommende års klyngesamarbejde: {}",
+                group.expectations
+            )));
+        }
+        sentences.push(format!(
+            "I {}: {}",
+            group.name,
+            lowercase_first(&cluster.sentence)
+        ));
+    }
+    sentences.push(municipality_sentence(
+        &official,
+        &own.counts,
+        own.response == Response::Submitted,
+    ));
     case.push(Block::Subheading("Opsummering".to_owned()));
     case.push(para(format!(
-        "{} {} For uddybning henvises til vedlagte bilag.",
-        summary.sentence,
-        municipality_sentence(&official, &own.counts, own.response == Response::Submitted)
+        "{} For uddybning henvises til vedlagte bilag.",
+        sentences.join(" ")
     )));
 
     Some(AgendaItem {

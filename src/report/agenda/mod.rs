@@ -16,7 +16,7 @@ use crate::domain::prose::{municipality_sentence, number_word};
 use crate::domain::set_changes::{Moved, SetChanges};
 use crate::domain::summary::Response;
 use crate::domain::time::danish_day;
-use crate::domain::{control_character, MunicipalityCode, Status};
+use crate::domain::{control_character, MunicipalityCode, Scope, Status};
 
 pub use compose::*;
 pub use docx::*;

@@ -120,6 +120,7 @@ fn the_adjustments_are_told_in_danish_singular_and_plural() {
                 before_code: "1.3".into(),
                 to_focus_area: Some(2),
                 before_text: Some("Sprog".into()),
+                between_groups: None,
             },
             Moved {
                 code: "1.2".into(),
@@ -127,6 +128,7 @@ fn the_adjustments_are_told_in_danish_singular_and_plural() {
                 before_code: "1.4".into(),
                 to_focus_area: None,
                 before_text: None,
+                between_groups: None,
             },
         ],
         reworded: Vec::new(),

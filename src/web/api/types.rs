@@ -220,6 +220,9 @@ pub struct FocusAreaSummary {
     pub focus_area_id: i32,
     pub number: i32,
     pub title: String,
+    /// The group (job cluster) whose own focus area it is: only its members are asked and
+    /// counted. Null for a focus area of the whole round.
+    pub group_id: Option<i32>,
     pub recommendations: Vec<RecommendationSummary>,
     /// All submitted answers to the area's recommendations, added up.
     pub counts: Counts,
@@ -234,6 +237,7 @@ impl From<&summary::FocusAreaSummary> for FocusAreaSummary {
             focus_area_id: a.focus_area_id,
             number: a.number,
             title: a.title.clone(),
+            group_id: a.group_id,
             recommendations: a.recommendations.iter().map(Into::into).collect(),
             counts: (&a.counts).into(),
             shares: (&a.shares).into(),
@@ -900,6 +904,35 @@ pub struct RoundSummary {
     pub round: Round,
     pub summary: Summary,
     pub trend: Trend,
+}
+
+/// A group of the round's KKR, and for a job cluster (a group with focus areas of its own in
+/// the round) its own part: its focus areas counted among its members.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPart {
+    pub id: i32,
+    pub name: String,
+    /// Its members among the round's municipalities (codes; as they were when the round
+    /// closed, for a closed round's clusters).
+    pub members: Vec<String>,
+    /// Whether the group owns focus areas in the round.
+    pub cluster: bool,
+    /// The cluster's own focus areas among its members, with per-municipality figures only
+    /// for municipalities whose answers the caller may read; null for a group without focus
+    /// areas of its own.
+    pub summary: Option<Summary>,
+    /// Its "forventninger til det kommende års klyngesamarbejde" for the round; empty when none
+    /// is written.
+    pub expectations: String,
+}
+
+/// The round's groups side by side.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoundGroups {
+    pub round: Round,
+    pub groups: Vec<GroupPart>,
 }
 
 /// One municipality in the response tracker.

@@ -11,6 +11,10 @@
 //! email in the header, the session's CSRF token) are rendered as random markers that only
 //! this process knows, and replaced, escaped, by the requesting person's values on every
 //! response.
+//!
+//! Attachment PDFs are kept too, bounded in bytes (see [`PdfKey`] and [`PdfVersion`]): the
+//! same attachment for the same data, meeting date and day is the same document for every
+//! viewer allowed to read it, so it is rendered once and then sent from memory.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +27,7 @@ use actix_session::Session;
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
+use chrono::NaiveDateTime;
 use rand::distributions::{Alphanumeric, DistString};
 use rand::rngs::OsRng;
 use tera::Context;
@@ -41,6 +46,9 @@ const MAX_PAGES: usize = 1024;
 const MAX_DERIVED: usize = 1024;
 /// The same bound for earlier rounds' data kept for the trend.
 const MAX_EARLIER: usize = 256;
+/// The bytes of attachment PDFs kept: about 150 KB each for a round of 60 recommendations,
+/// so some 200 attachments (every municipality of a region, with and without its draft).
+pub const PDF_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Debug)]
 pub struct SummaryCache {
@@ -53,7 +61,14 @@ pub struct SummaryCache {
     /// by the round's change marker.
     content: Mutex<HashMap<i32, (i64, Arc<RoundContent>)>>,
     derived: Mutex<HashMap<DerivedKey, (i64, Arc<str>)>>,
-    pages: Mutex<HashMap<PageKey, (i64, Arc<CachedPage>)>>,
+    pages: Mutex<HashMap<PageKey, PageEntry>>,
+    pdfs: Mutex<PdfStore>,
+    round_turns: Mutex<HashMap<i32, Arc<tokio::sync::Mutex<()>>>>,
+    page_turns: Mutex<HashMap<i32, Arc<tokio::sync::Mutex<()>>>>,
+    /// Held while an attachment is rendered: one render at a time (each takes tens of MB of
+    /// typst's memory), and requests for the same attachment wait for the first render
+    /// instead of making their own. Awaited, so waiting holds no thread.
+    pdf_turn: tokio::sync::Mutex<()>,
     slots: Slots,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -61,16 +76,29 @@ pub struct SummaryCache {
     page_misses: AtomicU64,
     earlier_hits: AtomicU64,
     earlier_misses: AtomicU64,
+    pdf_hits: AtomicU64,
+    pdf_misses: AtomicU64,
 }
 
 impl Default for SummaryCache {
     fn default() -> Self {
+        SummaryCache::with_pdf_bytes(PDF_CACHE_BYTES)
+    }
+}
+
+impl SummaryCache {
+    /// A cache that keeps at most `pdf_bytes` of attachment PDFs.
+    pub fn with_pdf_bytes(pdf_bytes: usize) -> Self {
         SummaryCache {
             entries: Mutex::default(),
             earlier: Mutex::default(),
             content: Mutex::default(),
             derived: Mutex::default(),
             pages: Mutex::default(),
+            pdfs: Mutex::new(PdfStore::new(pdf_bytes)),
+            round_turns: Mutex::default(),
+            page_turns: Mutex::default(),
+            pdf_turn: tokio::sync::Mutex::new(()),
             slots: Slots::new(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -78,6 +106,8 @@ impl Default for SummaryCache {
             page_misses: AtomicU64::new(0),
             earlier_hits: AtomicU64::new(0),
             earlier_misses: AtomicU64::new(0),
+            pdf_hits: AtomicU64::new(0),
+            pdf_misses: AtomicU64::new(0),
         }
     }
 }
@@ -100,13 +130,8 @@ impl SummaryCache {
         round_id: i32,
     ) -> diesel::QueryResult<Option<(i64, Arc<RoundAnalysis>)>> {
         let version = store::data_version(conn)?;
-        if let Ok(entries) = self.entries.lock() {
-            if let Some((cached_version, view)) = entries.get(&round_id) {
-                if *cached_version == version {
-                    self.hits.fetch_add(1, Ordering::Relaxed);
-                    return Ok(Some((version, Arc::clone(view))));
-                }
-            }
+        if let Some(hit) = self.round_kept(round_id, version) {
+            return Ok(Some(hit));
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let cached = |id: i32, version: i64| {
@@ -134,11 +159,66 @@ impl SummaryCache {
         };
         let view = Arc::new(view);
         if let Ok(mut entries) = self.entries.lock() {
-            // Keep only current entries: a stale version is never read again.
-            entries.retain(|_, (v, _)| *v == version);
-            entries.insert(round_id, (version, Arc::clone(&view)));
+            // Entries older than this version are never read again (a request reads the
+            // version first and takes an analysis at least that new).
+            entries.retain(|_, (v, _)| *v >= version);
+            let newer = entries.get(&round_id).is_some_and(|(v, _)| *v > version);
+            if !newer {
+                entries.insert(round_id, (version, Arc::clone(&view)));
+            }
         }
         Ok(Some((version, view)))
+    }
+
+    /// The kept analysis of the round if it is at least as new as `version` (the data
+    /// version a request read): newer data than the request saw is never wrong to show, older
+    /// is. Returns it with its own version, which keys what is derived from it.
+    fn round_kept(&self, round_id: i32, version: i64) -> Option<(i64, Arc<RoundAnalysis>)> {
+        let entries = self.entries.lock().ok()?;
+        let (kept, view) = entries.get(&round_id).filter(|(v, _)| *v >= version)?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some((*kept, Arc::clone(view)))
+    }
+
+    /// The round's analysis if the cache has it at the current data version (one query);
+    /// otherwise `Err` with that version, for [`SummaryCache::round_since`] after the
+    /// round's turn ([`SummaryCache::round_turn`]).
+    pub fn round_cached(
+        &self,
+        conn: &mut DbConnection,
+        round_id: i32,
+    ) -> diesel::QueryResult<Result<(i64, Arc<RoundAnalysis>), i64>> {
+        let version = store::data_version(conn)?;
+        Ok(self.round_kept(round_id, version).ok_or(version))
+    }
+
+    /// The round's analysis at least as new as `version`: the one another request computed
+    /// while this one waited for the round's turn, or computed now at the current version.
+    pub fn round_since(
+        &self,
+        conn: &mut DbConnection,
+        round_id: i32,
+        version: i64,
+    ) -> diesel::QueryResult<Option<(i64, Arc<RoundAnalysis>)>> {
+        match self.round_kept(round_id, version) {
+            Some(hit) => Ok(Some(hit)),
+            None => self.round_at(conn, round_id),
+        }
+    }
+
+    /// The turn to compute a round's analysis: one computation of a round at a time, so that
+    /// under a stream of saves (each a new data version) the requests that missed meanwhile
+    /// share the next computation instead of each making its own. Awaited without holding a
+    /// thread or a database connection.
+    pub fn round_turn(&self, round_id: i32) -> Arc<tokio::sync::Mutex<()>> {
+        turn_of(&self.round_turns, round_id)
+    }
+
+    /// The turn to render a round's pages (apart from [`SummaryCache::round_turn`], which a
+    /// render may need): the requests that missed a page at a new data version wait for the
+    /// first one's render and are sent that, instead of each rendering it again.
+    pub fn page_turn(&self, round_id: i32) -> Arc<tokio::sync::Mutex<()>> {
+        turn_of(&self.page_turns, round_id)
     }
 
     /// The round's content at its current content marker, loaded if not cached; `None` for
@@ -227,12 +307,7 @@ impl SummaryCache {
 
     /// The page rendered for this key at this data version, if there is one.
     pub fn page(&self, key: &PageKey, version: i64) -> Option<Arc<CachedPage>> {
-        let found = self.pages.lock().ok().and_then(|pages| {
-            pages
-                .get(key)
-                .filter(|(v, _)| *v == version)
-                .map(|(_, page)| Arc::clone(page))
-        });
+        let found = self.lookup(key, version, None);
         let counter = if found.is_some() {
             &self.page_hits
         } else {
@@ -240,6 +315,26 @@ impl SummaryCache {
         };
         counter.fetch_add(1, Ordering::Relaxed);
         found
+    }
+
+    /// A kept page at `version`; one stored with an end of validity only when `now` is given
+    /// and not past it.
+    fn lookup(
+        &self,
+        key: &PageKey,
+        version: i64,
+        now: Option<NaiveDateTime>,
+    ) -> Option<Arc<CachedPage>> {
+        self.pages.lock().ok().and_then(|pages| {
+            pages
+                .get(key)
+                .filter(|e| e.version == version)
+                .filter(|e| {
+                    e.until
+                        .is_none_or(|until| now.is_some_and(|now| now <= until))
+                })
+                .map(|e| Arc::clone(&e.page))
+        })
     }
 
     /// Like [`SummaryCache::page`] for a version read before the round was looked up (with
@@ -250,32 +345,123 @@ impl SummaryCache {
     /// access check at that version, and whatever could change that check (the round's
     /// state, a user's role) is a write that bumps the version.
     pub fn page_early(&self, key: &PageKey, version: Option<i64>) -> Option<Arc<CachedPage>> {
-        let version = version?;
-        let found = self.pages.lock().ok().and_then(|pages| {
-            pages
-                .get(key)
-                .filter(|(v, _)| *v == version)
-                .map(|(_, page)| Arc::clone(page))
-        });
+        let found = self.lookup(key, version?, None);
         if found.is_some() {
             self.page_hits.fetch_add(1, Ordering::Relaxed);
         }
         found
     }
 
+    /// Like [`SummaryCache::page_early`] at the time `now`, for pages that also depend on the
+    /// time (see [`SummaryCache::store_page_until`]); a miss is counted.
+    pub fn page_at(
+        &self,
+        key: &PageKey,
+        version: Option<i64>,
+        now: NaiveDateTime,
+    ) -> Option<Arc<CachedPage>> {
+        let found = version.and_then(|v| self.lookup(key, v, Some(now)));
+        let counter = if found.is_some() {
+            &self.page_hits
+        } else {
+            &self.page_misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
     /// Keeps a page rendered from [`SummaryCache::page_context`] for the next requests of
     /// the same viewer class at the same data version.
     pub fn store_page(&self, key: PageKey, version: i64, html: &str) -> Arc<CachedPage> {
+        self.keep_page(key, version, None, html)
+    }
+
+    /// Like [`SummaryCache::store_page`] for a page that is what it is only until a moment
+    /// (a form's rights change at the round's deadline): served by
+    /// [`SummaryCache::page_at`] up to and including `until`, never after; `None` is a page
+    /// that the time does not change.
+    pub fn store_page_until(
+        &self,
+        key: PageKey,
+        version: i64,
+        until: Option<NaiveDateTime>,
+        html: &str,
+    ) -> Arc<CachedPage> {
+        // Marked so that `page` and `page_early`, which know no time, never serve it.
+        let until = Some(until.unwrap_or(NaiveDateTime::MAX));
+        self.keep_page(key, version, until, html)
+    }
+
+    fn keep_page(
+        &self,
+        key: PageKey,
+        version: i64,
+        until: Option<NaiveDateTime>,
+        html: &str,
+    ) -> Arc<CachedPage> {
         let page = Arc::new(CachedPage::split(html, &self.slots));
         if let Ok(mut pages) = self.pages.lock() {
             // Pages of older versions are never served again.
-            pages.retain(|_, (v, _)| *v >= version);
+            pages.retain(|_, e| e.version >= version);
             if pages.len() >= MAX_PAGES {
                 pages.clear();
             }
-            pages.insert(key, (version, Arc::clone(&page)));
+            pages.insert(
+                key,
+                PageEntry {
+                    version,
+                    until,
+                    page: Arc::clone(&page),
+                },
+            );
         }
         page
+    }
+
+    /// The attachment PDF kept for this key at this version, if there is one.
+    pub fn pdf(&self, key: &PdfKey, version: &PdfVersion) -> Option<Bytes> {
+        let found = self
+            .pdfs
+            .lock()
+            .ok()
+            .and_then(|mut pdfs| pdfs.get(key, version));
+        if found.is_some() {
+            self.pdf_hits.fetch_add(1, Ordering::Relaxed);
+        }
+        found
+    }
+
+    /// The turn to render an attachment (see `pdf_turn`): ask [`SummaryCache::pdf`] again
+    /// once it is yours, another request may have rendered it meanwhile.
+    pub async fn pdf_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.pdf_turn.lock().await
+    }
+
+    /// Keeps a rendered attachment under its key and version, evicting the least recently
+    /// used ones past the byte bound; a PDF larger than the bound is not kept.
+    pub fn store_pdf(&self, key: PdfKey, version: PdfVersion, pdf: Vec<u8>) -> Bytes {
+        self.pdf_misses.fetch_add(1, Ordering::Relaxed);
+        let pdf = Bytes::from(pdf);
+        if let Ok(mut pdfs) = self.pdfs.lock() {
+            pdfs.insert(key, version, pdf.clone());
+        }
+        pdf
+    }
+
+    /// How many attachment downloads were sent from a kept PDF, and how many rendered it.
+    pub fn pdf_lookups(&self) -> (u64, u64) {
+        (
+            self.pdf_hits.load(Ordering::Relaxed),
+            self.pdf_misses.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The bytes of the PDFs kept now, and how many they are.
+    pub fn pdf_usage(&self) -> (usize, usize) {
+        self.pdfs
+            .lock()
+            .map(|pdfs| (pdfs.bytes, pdfs.entries.len()))
+            .unwrap_or((0, 0))
     }
 
     /// The context a cacheable page starts from: like [`pages::base_context`], but with
@@ -287,6 +473,121 @@ impl SummaryCache {
             ..u.clone()
         });
         pages::context_with(&self.slots.marker(Slot::Csrf), marked.as_ref())
+    }
+}
+
+/// The turn of `round_id` in `turns`.
+fn turn_of(
+    turns: &Mutex<HashMap<i32, Arc<tokio::sync::Mutex<()>>>>,
+    round_id: i32,
+) -> Arc<tokio::sync::Mutex<()>> {
+    let Ok(mut turns) = turns.lock() else {
+        return Arc::new(tokio::sync::Mutex::new(()));
+    };
+    if turns.len() >= MAX_EARLIER {
+        // Rounds not asked for lately; one of them asked again gets a new turn.
+        turns.retain(|_, turn| Arc::strong_count(turn) > 1);
+    }
+    Arc::clone(turns.entry(round_id).or_default())
+}
+
+/// A kept page: its data version and, for a page that depends on the time, the last moment
+/// it may be served.
+#[derive(Debug)]
+struct PageEntry {
+    version: i64,
+    until: Option<NaiveDateTime>,
+    page: Arc<CachedPage>,
+}
+
+/// What an attachment PDF depends on besides its data: the round, the municipality, whether
+/// it shows the municipality's draft (the viewer class: the municipality and its KKR's admins
+/// see it, the KKR's members do not), the council meeting's date in its header, and the day
+/// in Copenhagen it names as the day the data was extracted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PdfKey {
+    pub round_id: i32,
+    pub municipality: String,
+    pub include_draft: bool,
+    pub meeting: Option<chrono::NaiveDate>,
+    pub day: String,
+}
+
+/// The data version of an attachment: the change markers of its round and of its KKR's
+/// earlier rounds (the trend), each moved by every committed change to that round's data
+/// (including its content and municipalities' names). Finer than the database's data
+/// version: a save into this year's open round leaves the attachments of a published round
+/// as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdfVersion(pub Vec<(i32, i64)>);
+
+#[derive(Debug)]
+struct PdfEntry {
+    version: PdfVersion,
+    pdf: Bytes,
+    /// When it was last sent (a tick of [`PdfStore`]), for evicting the least recently used.
+    used: u64,
+}
+
+/// Attachment PDFs, at most `limit` bytes of them.
+#[derive(Debug)]
+struct PdfStore {
+    entries: HashMap<PdfKey, PdfEntry>,
+    bytes: usize,
+    limit: usize,
+    tick: u64,
+}
+
+impl PdfStore {
+    fn new(limit: usize) -> PdfStore {
+        PdfStore {
+            entries: HashMap::new(),
+            bytes: 0,
+            limit,
+            tick: 0,
+        }
+    }
+
+    fn get(&mut self, key: &PdfKey, version: &PdfVersion) -> Option<Bytes> {
+        self.tick += 1;
+        let entry = self
+            .entries
+            .get_mut(key)
+            .filter(|e| &e.version == version)?;
+        entry.used = self.tick;
+        Some(entry.pdf.clone())
+    }
+
+    fn insert(&mut self, key: PdfKey, version: PdfVersion, pdf: Bytes) {
+        self.tick += 1;
+        if let Some(old) = self.entries.remove(&key) {
+            self.bytes -= old.pdf.len();
+        }
+        if pdf.len() > self.limit {
+            return;
+        }
+        while self.bytes + pdf.len() > self.limit {
+            let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some(old) = self.entries.remove(&oldest) {
+                self.bytes -= old.pdf.len();
+            }
+        }
+        self.bytes += pdf.len();
+        self.entries.insert(
+            key,
+            PdfEntry {
+                version,
+                pdf,
+                used: self.tick,
+            },
+        );
     }
 }
 
@@ -549,6 +850,69 @@ mod tests {
             "<p>Ida &lt;b&gt;&amp;&lt;/b&gt;</p><input value=\"tok123\"><i>Ida &lt;b&gt;&amp;&lt;/b&gt;</i>"
         );
         assert!(!filled.contains("tlslot"));
+    }
+
+    fn pdf_key(code: &str) -> PdfKey {
+        PdfKey {
+            round_id: 2,
+            municipality: code.into(),
+            include_draft: false,
+            meeting: None,
+            day: "1. december 2017".into(),
+        }
+    }
+
+    #[test]
+    fn kept_pdfs_stay_within_their_bytes_and_the_least_recently_used_goes_first() {
+        let cache = SummaryCache::with_pdf_bytes(250);
+        let v = PdfVersion(vec![(2, 7)]);
+        cache.store_pdf(pdf_key("101"), v.clone(), vec![1; 100]);
+        cache.store_pdf(pdf_key("147"), v.clone(), vec![2; 100]);
+        // 101 is sent again, so 147 is now the least recently used.
+        assert!(cache.pdf(&pdf_key("101"), &v).is_some());
+        cache.store_pdf(pdf_key("151"), v.clone(), vec![3; 100]);
+        assert_eq!(cache.pdf_usage(), (200, 2));
+        assert!(cache.pdf(&pdf_key("147"), &v).is_none(), "evicted");
+        assert_eq!(
+            cache.pdf(&pdf_key("101"), &v).as_deref(),
+            Some(&[1; 100][..])
+        );
+        assert_eq!(
+            cache.pdf(&pdf_key("151"), &v).as_deref(),
+            Some(&[3; 100][..])
+        );
+        // Larger than the bound: sent, not kept, and nothing else is pushed out for it.
+        let big = cache.store_pdf(pdf_key("153"), v.clone(), vec![4; 300]);
+        assert_eq!(big.len(), 300);
+        assert!(cache.pdf(&pdf_key("153"), &v).is_none());
+        assert_eq!(cache.pdf_usage(), (200, 2));
+    }
+
+    #[test]
+    fn a_kept_pdf_is_sent_only_for_its_own_version_and_key() {
+        let cache = SummaryCache::with_pdf_bytes(1000);
+        let old = PdfVersion(vec![(1, 3), (2, 7)]);
+        let new = PdfVersion(vec![(1, 3), (2, 8)]);
+        cache.store_pdf(pdf_key("147"), old.clone(), vec![1; 10]);
+        assert!(cache.pdf(&pdf_key("147"), &new).is_none());
+        let draft = PdfKey {
+            include_draft: true,
+            ..pdf_key("147")
+        };
+        assert!(cache.pdf(&draft, &old).is_none());
+        let meeting = PdfKey {
+            meeting: chrono::NaiveDate::from_ymd_opt(2018, 1, 31),
+            ..pdf_key("147")
+        };
+        assert!(cache.pdf(&meeting, &old).is_none());
+        // The new version replaces the old one under the key.
+        cache.store_pdf(pdf_key("147"), new.clone(), vec![2; 10]);
+        assert_eq!(cache.pdf_usage(), (10, 1));
+        assert_eq!(
+            cache.pdf(&pdf_key("147"), &new).as_deref(),
+            Some(&[2; 10][..])
+        );
+        assert_eq!(cache.pdf_lookups(), (1, 2));
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub struct Metrics {
     cache: IntCounterVec,
     pages: IntCounterVec,
     earlier: IntCounterVec,
+    pdf_cache: IntCounterVec,
     pdf: HistogramVec,
 }
 
@@ -96,6 +97,13 @@ impl Metrics {
             ),
             &["result"],
         )?;
+        let pdf_cache = IntCounterVec::new(
+            Opts::new(
+                "pdf_cache_lookups_total",
+                "Attachment PDFs sent from the cache (hit) or rendered (miss)",
+            ),
+            &["result"],
+        )?;
         let pdf = HistogramVec::new(
             HistogramOpts::new("pdf_render_seconds", "Time to render a PDF")
                 .buckets(vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
@@ -107,6 +115,7 @@ impl Metrics {
         registry.register(Box::new(cache.clone()))?;
         registry.register(Box::new(pages.clone()))?;
         registry.register(Box::new(earlier.clone()))?;
+        registry.register(Box::new(pdf_cache.clone()))?;
         registry.register(Box::new(pdf.clone()))?;
         Ok(Metrics {
             registry,
@@ -116,6 +125,7 @@ impl Metrics {
             cache,
             pages,
             earlier,
+            pdf_cache,
             pdf,
         })
     }
@@ -150,6 +160,7 @@ impl Metrics {
             (&self.cache, cache.lookups()),
             (&self.pages, cache.page_lookups()),
             (&self.earlier, cache.earlier_lookups()),
+            (&self.pdf_cache, cache.pdf_lookups()),
         ] {
             for (label, total) in [("hit", hits), ("miss", misses)] {
                 let counter = counters.with_label_values(&[label]);

@@ -37,6 +37,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("form.html", include_str!("../../../templates/form.html")),
     (
+        "clusters.html",
+        include_str!("../../../templates/clusters.html"),
+    ),
+    (
+        "expectations.html",
+        include_str!("../../../templates/expectations.html"),
+    ),
+    (
         "form_unsaved.html",
         include_str!("../../../templates/form_unsaved.html"),
     ),
@@ -135,6 +143,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin_confirm.html",
         include_str!("../../../templates/admin_confirm.html"),
+    ),
+    (
+        "admin_round_confirm_deadline.html",
+        include_str!("../../../templates/admin_round_confirm_deadline.html"),
     ),
     (
         "admin_set_confirm.html",

@@ -6,6 +6,7 @@
 //!   is shown once)
 //! - `POST /account/tokens/{id}/revoke`
 //! - `POST /account/password` (change password; every other session of the user ends)
+//! - `POST /account/notices` (which optional notices by mail the user gets)
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
@@ -15,22 +16,25 @@ use serde::Deserialize;
 
 use crate::csrf_protected;
 use crate::domain::account::{NewPassword, TokenLifetime, TOKEN_LIFETIMES};
+use crate::domain::notices::OptionalNotice;
 use crate::domain::time::danish_datetime;
 use crate::password;
+use crate::store::notices;
 use crate::store::tokens;
 use crate::store::users;
 use crate::views::account::{AccountPage, PasswordFeedback, TokenView};
 use crate::views::fields::{Choice, FieldError};
 use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, Page};
-use crate::web::session::follow_generation;
+use crate::web::session::{follow_generation, verify_csrf};
 use crate::web::{blocking, db};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(show))
         .route("/account/tokens", web::post().to(create))
         .route("/account/tokens/{id}/revoke", web::post().to(revoke))
-        .route("/account/password", web::post().to(change_password));
+        .route("/account/password", web::post().to(change_password))
+        .route("/account/notices", web::post().to(set_notices));
 }
 
 /// The lifetimes the token form offers, the default chosen.
@@ -57,6 +61,7 @@ struct Outcome {
     new_token: Option<String>,
     error: Option<String>,
     password: PasswordFeedback,
+    notices_saved: bool,
 }
 
 async fn render(
@@ -65,7 +70,13 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let user_id = page.user.id;
-    let list = db(&page.state, move |conn| Ok(tokens::list(conn, user_id)?)).await?;
+    let (list, off) = db(&page.state, move |conn| {
+        Ok((
+            tokens::list(conn, user_id)?,
+            notices::opt_outs(conn, user_id)?,
+        ))
+    })
+    .await?;
     let now = page.state.clock.now();
     let model = AccountPage {
         tokens: list
@@ -85,6 +96,11 @@ async fn render(
         password: outcome.password,
         password_min: NewPassword::MIN_CHARS,
         municipality: page.user.municipality_code.as_ref().map(|c| c.to_string()),
+        notices: OptionalNotice::ALL
+            .into_iter()
+            .map(|n| Choice::new(n.as_str(), n.label_da(), !off.contains(&n)))
+            .collect(),
+        notices_saved: outcome.notices_saved,
     };
     page.render_status(status, "account.html", &model)
 }
@@ -241,6 +257,39 @@ async fn change_password(
     tracing::info!(user = user_id, "password changed");
     let outcome = Outcome {
         password: PasswordFeedback::changed(),
+        ..Outcome::default()
+    };
+    render(&page, outcome, StatusCode::OK).await
+}
+
+/// Saves which optional notices the user gets: the checked ones; the others are turned off
+/// (a repeated field, so the form is read by hand and its CSRF token checked here).
+async fn set_notices(
+    page: Page,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let fields = form.into_inner();
+    let token = fields
+        .iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.as_str());
+    verify_csrf(&page.session, token)?;
+    let wanted: Vec<OptionalNotice> = fields
+        .iter()
+        .filter(|(k, _)| k == "notice")
+        .filter_map(|(_, v)| OptionalNotice::parse(v))
+        .collect();
+    let off: Vec<OptionalNotice> = OptionalNotice::ALL
+        .into_iter()
+        .filter(|n| !wanted.contains(n))
+        .collect();
+    let (user_id, now) = (page.user.id, page.state.clock.now());
+    db(&page.state, move |conn| {
+        Ok(notices::set_opt_outs(conn, user_id, &off, now)?)
+    })
+    .await?;
+    let outcome = Outcome {
+        notices_saved: true,
         ..Outcome::default()
     };
     render(&page, outcome, StatusCode::OK).await

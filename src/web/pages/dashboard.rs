@@ -111,6 +111,12 @@ async fn dashboard(
     if let Some(page) = state.cache.page(&key, version) {
         return page.respond(&session, Some(&user));
     }
+    // One render per version: the others that missed meanwhile are sent the first one's.
+    let turn = state.cache.page_turn(round_id);
+    let _turn = turn.lock().await;
+    if let Some(page) = state.cache.page_early(&key, Some(version)) {
+        return page.respond(&session, Some(&user));
+    }
     let html = render_dashboard(&state, &user, full, version, group_id, today).await?;
     state
         .cache
@@ -127,6 +133,11 @@ async fn render_dashboard(
     group_id: Option<i32>,
     today: String,
 ) -> Result<String, AppError> {
+    let clusters = if group_id.is_none() {
+        full.cluster_parts()
+    } else {
+        Vec::new()
+    };
     let (view, group) = groups::narrowed(state, full, group_id).await?;
     let round = &view.data.content.round;
     let chart_svg = chart_svg_of(state, &view, version, group_id, Diagram::Distribution)?;
@@ -150,6 +161,7 @@ async fn render_dashboard(
         groups: group_options(state, round.kkr_id).await?,
         group: group.map(GroupRef::from),
         reminders,
+        clusters: &clusters,
     };
     render_cached(
         state,

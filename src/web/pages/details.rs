@@ -9,12 +9,14 @@
 //!   municipality's own editors and readers (who also see its draft).
 //! - `GET /years/{year}`: anyone; each KKR's round is shown where the visitor may see it.
 
+use std::sync::Arc;
+
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::{access, MunicipalityCode};
+use crate::domain::{access, MunicipalityCode, Scope};
 use crate::store::rounds;
 use crate::views::details::{
     HeatmapPage, KkrColumn, MunicipalityPage, MunicipalityRights, NationalPage, RecommendationPage,
@@ -90,10 +92,22 @@ async fn heatmap(
 
 async fn recommendation(page: Page, path: web::Path<(i32, i32)>) -> Result<HttpResponse, AppError> {
     let (round_id, rec_id) = path.into_inner();
-    let view = round_view(&page.state, round_id).await?;
-    if !access::can_read_all_answers(page.user(), &view.data.content.round) {
+    let full = round_view(&page.state, round_id).await?;
+    if !access::can_read_all_answers(page.user(), &full.data.content.round) {
         return Err(AppError::Forbidden);
     }
+    // A job cluster's recommendation is shown among the cluster's members, who were asked it.
+    let content = &full.data.content;
+    let cluster = content
+        .recommendations
+        .iter()
+        .find(|r| r.id == rec_id)
+        .and_then(|r| content.focus_area(r.focus_area_id))
+        .and_then(|a| a.group_id);
+    let view = match cluster {
+        Some(group) => groups::scoped(&full, Scope::Members(group)),
+        None => full,
+    };
     let model = RecommendationPage::new(&view, rec_id).ok_or(AppError::NotFound)?;
     page.render("recommendation.html", &model)
 }
@@ -130,7 +144,14 @@ async fn municipality(
         .filter(|s| s.is_submitted() || rights.can_snapshot);
     let snapshots = snapshots_of(state, &view, &code).await?;
     let saved = query.gemt.as_deref() == Some("bilag");
-    let model = MunicipalityPage::new(&view, &code, submission, snapshots, rights, saved)
+    // What the municipality was asked: the common focus areas beside the region, its clusters'
+    // beside the cluster.
+    let asked = if view.has_clusters() {
+        Arc::new(view.for_municipality(&code))
+    } else {
+        Arc::clone(&view)
+    };
+    let model = MunicipalityPage::new(&asked, &code, submission, snapshots, rights, saved)
         .ok_or(AppError::NotFound)?;
     page.render("municipality.html", &model)
 }

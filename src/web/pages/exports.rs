@@ -21,6 +21,7 @@
 use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
+use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -34,9 +35,10 @@ use crate::views::fields::FieldError;
 use crate::web::error::percent_encode;
 use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, Page};
+use crate::web::infra::cache::{PdfKey, PdfVersion};
 use crate::web::pages::forms::parse_target;
 use crate::web::session::SignedIn;
-use crate::web::{blocking, db, round_view, AppState};
+use crate::web::{blocking, db, db_read, round_view, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     const BASE: &str = "/rounds/{id}/municipalities/{code}";
@@ -62,7 +64,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
-fn download(content_type: &str, filename: &str, body: Vec<u8>) -> HttpResponse {
+fn download(content_type: &str, filename: &str, body: impl Into<Bytes>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((
@@ -70,7 +72,7 @@ fn download(content_type: &str, filename: &str, body: Vec<u8>) -> HttpResponse {
             format!("attachment; filename=\"{filename}\""),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
+        .body(body.into())
 }
 
 /// A municipality's round analysis, with whether the user may see its draft.
@@ -140,6 +142,9 @@ fn meeting_date(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError
     }
 }
 
+/// The attachment, from the PDF cache when it holds this one at the round's current data;
+/// rendered otherwise (one at a time, see [`crate::web::infra::cache::SummaryCache::pdf_turn`])
+/// and kept. Who may read it is decided before the cache is asked.
 async fn attachment_pdf(
     state: web::Data<AppState>,
     path: web::Path<(i32, String)>,
@@ -147,12 +152,21 @@ async fn attachment_pdf(
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
-    let t = municipality_target(&state, &user, round_id, &code).await?;
+    let (mut key, version, year) = attachment_key(&state, &user, round_id, &code).await?;
     let meeting = meeting_date(query.moededato.as_deref())?;
-    let filename = format!("bilag-{}-{}.pdf", t.view.data.content.round.year, t.code);
+    key.meeting = meeting;
+    let filename = format!("bilag-{year}-{}.pdf", key.municipality);
+    if let Some(pdf) = state.cache.pdf(&key, &version) {
+        return Ok(download("application/pdf", &filename, pdf));
+    }
+    let _turn = state.cache.pdf_turn().await;
+    if let Some(pdf) = state.cache.pdf(&key, &version) {
+        return Ok(download("application/pdf", &filename, pdf));
+    }
+    let t = municipality_target(&state, &user, round_id, &code).await?;
     let state = state.clone();
-    let rendered = blocking(move || {
-        timed(&state, "attachment", || {
+    let pdf = blocking(move || {
+        let rendered = timed(&state, "attachment", || {
             state.renderer.attachment_for_meeting(
                 &t.view,
                 &t.code,
@@ -161,10 +175,52 @@ async fn attachment_pdf(
                 state.clock.now(),
             )
         })
-        .map_err(report_error)
+        .map_err(report_error)?;
+        Ok(state.cache.store_pdf(key, version, rendered.pdf))
     })
     .await?;
-    Ok(download("application/pdf", &filename, rendered.pdf))
+    Ok(download("application/pdf", &filename, pdf))
+}
+
+/// The attachment's place in the PDF cache (without the meeting date, which the caller adds)
+/// and its data version, with the round's year;
+/// refused like [`municipality_target`] (unknown round or municipality, or not the user's to
+/// read). Reads the round's content (cached) and change markers, not its answers.
+async fn attachment_key(
+    state: &web::Data<AppState>,
+    user: &User,
+    round_id: i32,
+    code: &str,
+) -> Result<(PdfKey, PdfVersion, i32), AppError> {
+    let (round_id, code) = parse_target(round_id, code)?;
+    let cache_state = state.clone();
+    let (content, version) = db_read(state, move |conn| {
+        let content = cache_state
+            .cache
+            .content(conn, round_id)?
+            .ok_or(AppError::NotFound)?;
+        let round = &content.round;
+        let own = rounds::round_version(conn, round_id)?.ok_or(AppError::NotFound)?;
+        let mut markers = rounds::earlier_round_versions(conn, round.kkr_id, round.year)?;
+        markers.push((round_id, own));
+        Ok((content, PdfVersion(markers)))
+    })
+    .await?;
+    let round = &content.round;
+    if content.municipality(&code).is_none() {
+        return Err(AppError::NotFound);
+    }
+    if !access::can_read_municipality(user, round, &code) {
+        return Err(AppError::Forbidden);
+    }
+    let key = PdfKey {
+        round_id,
+        municipality: code.to_string(),
+        include_draft: access::can_see_drafts(user, round, &code),
+        meeting: None,
+        day: crate::domain::time::danish_date(state.clock.now()),
+    };
+    Ok((key, version, round.year))
 }
 
 /// The download form's fields as the query carries them.

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::access::Refusal;
@@ -22,13 +22,15 @@ use crate::domain::lineage::{self, Lineage, PreviousAnswer};
 use crate::domain::time::danish_datetime;
 use crate::domain::{access, MunicipalityCode, RoundContent, Submission, SubmissionState, User};
 use crate::store::audit::AuditEvent;
-use crate::store::rounds;
 use crate::store::submissions::{self, Reopening, SaveOutcome};
+use crate::store::{notices, rounds};
 use crate::views::form::{FormEntry, FormFacts, FormPage, FormRights, HistoryPage, UnsavedPage};
 use crate::web::error::AppError;
 use crate::web::extract::{page_context, CsrfForm, Page};
-use crate::web::session::verify_csrf;
+use crate::web::infra::cache::PageKey;
+use crate::web::pages::dashboard::render_cached;
 use crate::web::session::SignedIn;
+use crate::web::session::{read_version, verify_csrf};
 use crate::web::{db, db_read, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -58,6 +60,8 @@ struct Loaded {
     /// The round's recommendations against the previous round's: "3.2 (tidl. 1.2)".
     lineage: Lineage,
     code: MunicipalityCode,
+    /// Why the KKR's admins reopened the form, while it is reopened.
+    reopen_reason: Option<String>,
 }
 
 impl Loaded {
@@ -98,6 +102,12 @@ async fn load(
         if content.municipality(&code).is_none() {
             return Err(AppError::NotFound);
         }
+        // A municipality is asked the round's common focus areas and its own clusters'.
+        let content = if content.has_clusters() {
+            std::sync::Arc::new(content.for_municipality(&code))
+        } else {
+            content
+        };
         let submission = submissions::get_submission(conn, round_id, &code)?;
         let round = &content.round;
         let previous_content = match rounds::previous_round_id(conn, round.kkr_id, round.year)? {
@@ -106,12 +116,17 @@ async fn load(
         };
         let lineage = lineage::lineage(&content, previous_content.as_deref());
         let previous = submissions::previous_answers(conn, &lineage, &code)?;
+        let reopen_reason = match submission.as_ref().filter(|s| s.reopened) {
+            Some(s) => notices::reopen_reason(conn, s.id)?,
+            None => None,
+        };
         Ok(Loaded {
             content,
             submission,
             previous,
             lineage,
             code,
+            reopen_reason,
         })
     })
     .await
@@ -218,8 +233,18 @@ impl PageInput {
 }
 
 fn render(page: &Page, loaded: &Loaded, shown: PageInput) -> Result<HttpResponse, AppError> {
-    let (user, round, code) = (page.user(), &loaded.content.round, &loaded.code);
-    let now = page.state.clock.now();
+    let model = form_page(page.user(), page.state.clock.now(), loaded, &shown.entry)?;
+    page.render_status(shown.status, "form.html", &model)
+}
+
+/// The form page's view model for `user` at `now`.
+fn form_page<'a>(
+    user: &User,
+    now: chrono::NaiveDateTime,
+    loaded: &'a Loaded,
+    entry: &'a FormEntry,
+) -> Result<WithReason<'a>, AppError> {
+    let (round, code) = (&loaded.content.round, &loaded.code);
     let submitted = loaded.submitted();
     let withdrawable = access::can_withdraw(user, round, code, now);
     let rights = FormRights {
@@ -235,8 +260,26 @@ fn render(page: &Page, loaded: &Loaded, shown: PageInput) -> Result<HttpResponse
         lineage: &loaded.lineage,
         code,
     };
-    let model = FormPage::new(&facts, &shown.entry, rights).ok_or(AppError::NotFound)?;
-    page.render_status(shown.status, "form.html", &model)
+    let form = FormPage::new(&facts, entry, rights).ok_or(AppError::NotFound)?;
+    Ok(WithReason {
+        form,
+        reopen_reason: loaded.reopen_reason.as_deref(),
+    })
+}
+
+/// The stored form's place in the page cache: per round, municipality, notice and viewer
+/// class (the rights depend on the role; the page's person-specific parts are markers).
+fn form_key(round_id: i32, code: &str, done: Option<Done>, user: &User) -> PageKey {
+    let variant = format!("{code}:{}", done.map_or("", Done::flag));
+    PageKey::new("form", round_id, variant, Some(user), String::new())
+}
+
+/// The form's page with the reason it was reopened for.
+#[derive(Serialize)]
+struct WithReason<'a> {
+    #[serde(flatten)]
+    form: FormPage<'a>,
+    reopen_reason: Option<&'a str>,
 }
 
 /// What was just done to the form, as the redirect after it says (`?gemt=`).
@@ -289,15 +332,37 @@ pub struct ShowQuery {
     gemt: Option<Done>,
 }
 
+/// The stored form: from the page cache when it holds it at the data version read with the
+/// user (and the round's deadline has not passed since, which changes the rights), else
+/// rendered and kept. A page is kept only after the access check passed for its viewer class.
 async fn show(
     page: Page,
+    req: HttpRequest,
     path: web::Path<(i32, String)>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
+    let now = page.state.clock.now();
+    let version = read_version(&req);
+    let key = form_key(round_id, &code, query.gemt, page.user());
+    if let Some(cached) = page.state.cache.page_at(&key, version, now) {
+        return cached.respond(&page.session, Some(page.user()));
+    }
     let loaded = load_editable(&page.state, page.user(), round_id, &code).await?;
     let notice = query.gemt.and_then(Done::notice);
-    render(&page, &loaded, PageInput::stored(&loaded, notice))
+    let shown = PageInput::stored(&loaded, notice);
+    let Some(version) = version else {
+        return render(&page, &loaded, shown);
+    };
+    let model = form_page(page.user(), now, &loaded, &shown.entry)?;
+    let html = render_cached(&page.state, Some(page.user()), "form.html", &model)?;
+    // The data was read after the version: what is kept is never older than its version.
+    let deadline = loaded.content.round.deadline;
+    let until = (now <= deadline).then_some(deadline);
+    page.state
+        .cache
+        .store_page_until(key, version, until, &html)
+        .respond(&page.session, Some(page.user()))
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -483,10 +548,23 @@ async fn write(page: &Page, loaded: &Loaded, input: &FormInput) -> Result<SaveOu
     let actor = page.user.clone();
     let at = page.state.clock.now();
     let stored = loaded.submission.clone();
-    page.state
+    let links = page.state.links();
+    let outcome = page
+        .state
         .writer
-        .write(move |conn| submissions::save_form_in_tx(conn, &target, &actor, at, stored.as_ref()))
-        .await
+        .write(move |conn| {
+            let outcome = submissions::save_form_in_tx(conn, &target, &actor, at, stored.as_ref())?;
+            // The receipt is queued in the save's transaction.
+            if let SaveOutcome::Saved(saved) = &outcome {
+                notices::submission_received(conn, saved, actor.id, &links, at)?;
+            }
+            Ok(outcome)
+        })
+        .await;
+    if matches!(&outcome, Ok(SaveOutcome::Saved(s)) if s.is_submitted()) {
+        page.state.wake_outbox();
+    }
+    outcome
 }
 
 /// The answers another user may have changed since this user's version, read from the
@@ -650,12 +728,14 @@ async fn reopen_with(
     }
     let (round_id, target, actor) = (round.id, loaded.code.clone(), page.user.id);
     let attempt = how.clone();
+    let links = page.state.links();
     let outcome = db(&page.state, move |conn| {
-        Ok(submissions::reopen(
-            conn, round_id, &target, version, &attempt, actor, now,
+        Ok(notices::reopen(
+            conn, round_id, &target, version, &attempt, actor, &links, now,
         )?)
     })
     .await?;
+    page.state.wake_outbox();
     match (outcome, how) {
         (SaveOutcome::Saved(_), Reopening::Withdraw) => Ok(Done::Tilbage.redirect(round_id, &loaded.code)),
         (SaveOutcome::Saved(_), Reopening::Reopen { .. }) => Ok(Done::Genaabnet.redirect(round_id, &loaded.code)),

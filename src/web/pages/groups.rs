@@ -3,7 +3,8 @@
 //! Routes and who may use them (the KKR's admins, for their own KKR's groups; others: 403/404):
 //! - `GET /groups`, `POST /groups` (create)
 //! - `GET /groups/{id}`, `POST /groups/{id}` (rename, change members)
-//! - `POST /groups/{id}/delete`
+//! - `POST /groups/{id}/coordinators` (the editors who may write the group's expectations)
+//! - `POST /groups/{id}/delete` (refused for a group that owns focus areas of a round)
 //!
 //! The round dashboard (`?gruppe=ID`), the heatmap (`?gruppe=ID`) and the API summary
 //! (`?group=ID`) narrow the round to a group with [`narrowed`].
@@ -16,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::csrf_protected;
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::group::{parse_group_name, parse_members, Group};
-use crate::domain::{Municipality, MunicipalityCode};
+use crate::domain::group::{parse_coordinators, parse_group_name, parse_members, Group};
+use crate::domain::{Municipality, MunicipalityCode, Scope};
 use crate::store::groups::{self, GroupError};
 use crate::store::reference;
 use crate::views::fields::Choice;
@@ -32,25 +33,39 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/groups", web::post().to(create))
         .route("/groups/{id}", web::get().to(edit))
         .route("/groups/{id}", web::post().to(update))
+        .route(
+            "/groups/{id}/coordinators",
+            web::post().to(set_coordinators),
+        )
         .route("/groups/{id}/delete", web::post().to(delete));
 }
 
-/// The round narrowed to a group of its KKR: the one aggregation over the group's members.
-/// Without a group, the round as it is. A group of another KKR, or none, is a 404.
+/// The round as a view shows it: without a group, its common focus areas over every
+/// participant (the whole round when no focus area belongs to a group); with a group of its
+/// KKR, the group's members with what they are asked. The one aggregation either way. A group
+/// of another KKR, or none, is a 404.
 pub async fn narrowed(
     state: &web::Data<AppState>,
     view: Arc<RoundAnalysis>,
     group_id: Option<i32>,
 ) -> Result<(Arc<RoundAnalysis>, Option<Group>), AppError> {
     let Some(group_id) = group_id else {
-        return Ok((view, None));
+        return Ok((scoped(&view, Scope::Common), None));
     };
     let group = db(state, move |conn| Ok(groups::get(conn, group_id)?))
         .await?
         .filter(|g| g.kkr_id == view.data.content.round.kkr_id)
         .ok_or(AppError::NotFound)?;
-    let narrowed = Arc::new(view.restricted_to(&group.members));
-    Ok((narrowed, Some(group)))
+    Ok((scoped(&view, Scope::Members(group.id)), Some(group)))
+}
+
+/// A part of an analysed round; the analysis itself when the part is the whole of it.
+pub fn scoped(view: &Arc<RoundAnalysis>, scope: Scope) -> Arc<RoundAnalysis> {
+    if scope == Scope::Common && !view.has_clusters() {
+        Arc::clone(view)
+    } else {
+        Arc::new(view.scoped(scope))
+    }
 }
 
 /// A group as a selector on a round's pages offers it.
@@ -250,9 +265,9 @@ async fn create(
     };
     let (stored_name, actor) = (name.clone(), page.user.id);
     let created = db(&page.state, move |conn| {
-        match groups::create(conn, kkr_id, &stored_name, &members, actor, now) {
+        match groups::create(conn, kkr_id, &stored_name, &members, Some(actor), now) {
             Ok(id) => Ok(Some(id)),
-            Err(GroupError::DuplicateName) => Ok(None),
+            Err(GroupError::DuplicateName | GroupError::InUse) => Ok(None),
             Err(GroupError::Database(e)) => Err(e.into()),
         }
     })
@@ -275,6 +290,15 @@ async fn managed_group(page: &AdminPage, id: i32) -> Result<Group, AppError> {
         .ok_or(AppError::NotFound)
 }
 
+/// What the group page shows besides the group form.
+#[derive(Debug, Default)]
+struct EditExtras {
+    /// The coordinators as typed, when the form is shown again; else as stored.
+    coordinators: Option<Vec<String>>,
+    coordinators_error: Option<String>,
+    coordinators_saved: bool,
+}
+
 async fn render_edit(
     page: &AdminPage,
     group: &Group,
@@ -282,30 +306,131 @@ async fn render_edit(
     errors: GroupErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let kkr_id = group.kkr_id;
-    let municipalities = db(&page.state, move |conn| {
-        Ok(reference::municipalities_of_kkr(conn, kkr_id)?)
+    render_edit_with(page, group, input, errors, EditExtras::default(), status).await
+}
+
+async fn render_edit_with(
+    page: &AdminPage,
+    group: &Group,
+    input: &GroupInput,
+    errors: GroupErrors,
+    extras: EditExtras,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (kkr_id, group_id, members) = (group.kkr_id, group.id, group.members.clone());
+    let (municipalities, editors, stored, in_use) = db(&page.state, move |conn| {
+        Ok((
+            reference::municipalities_of_kkr(conn, kkr_id)?,
+            groups::coordinator_candidates(conn, &members)?,
+            groups::coordinators(conn, group_id)?,
+            groups::is_in_use(conn, group_id)?,
+        ))
     })
     .await?;
+    let chosen = |id: i32| match &extras.coordinators {
+        Some(typed) => typed.iter().any(|t| t.trim() == id.to_string()),
+        None => stored.contains(&id),
+    };
+    let municipality_name = |code: &MunicipalityCode| {
+        municipalities
+            .iter()
+            .find(|m| &m.code == code)
+            .map_or_else(|| code.to_string(), |m| m.name.clone())
+    };
     let model = GroupPage {
         group_id: group.id,
         group_name: group.name.clone(),
         form: group_form(&municipalities, input, errors),
+        coordinators: editors
+            .iter()
+            .map(|e| {
+                Choice::new(
+                    e.id.to_string(),
+                    format!(
+                        "{} ({}, {})",
+                        e.name,
+                        municipality_name(&e.municipality_code),
+                        e.email
+                    ),
+                    chosen(e.id),
+                )
+            })
+            .collect(),
+        coordinators_error: extras.coordinators_error,
+        coordinators_saved: extras.coordinators_saved,
+        in_use,
     };
     page.render_status(status, "groups_edit.html", &model)
 }
 
-async fn edit(page: AdminPage, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+#[derive(Debug, Deserialize)]
+pub struct EditQuery {
+    gemt: Option<String>,
+}
+
+async fn edit(
+    page: AdminPage,
+    path: web::Path<i32>,
+    query: web::Query<EditQuery>,
+) -> Result<HttpResponse, AppError> {
     let group = managed_group(&page, path.into_inner()).await?;
     let input = GroupInput::of(&group);
-    render_edit(
-        &page,
-        &group,
-        &input,
-        GroupErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    let extras = EditExtras {
+        coordinators_saved: query.gemt.is_some(),
+        ..EditExtras::default()
+    };
+    let errors = GroupErrors::default();
+    render_edit_with(&page, &group, &input, errors, extras, StatusCode::OK).await
+}
+
+/// Names the group's coordinators among the active editors of its municipalities.
+async fn set_coordinators(
+    page: AdminPage,
+    path: web::Path<i32>,
+    fields: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
+    verify_csrf(&page.session, csrf_of(&fields))?;
+    let group = managed_group(&page, path.into_inner()).await?;
+    let typed: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "coordinators")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let members = group.members.clone();
+    let allowed: Vec<i32> = db(&page.state, move |conn| {
+        Ok(groups::coordinator_candidates(conn, &members)?)
+    })
+    .await?
+    .iter()
+    .map(|e| e.id)
+    .collect();
+    let chosen = match parse_coordinators(&typed, &allowed) {
+        Ok(chosen) => chosen,
+        Err(e) => {
+            let extras = EditExtras {
+                coordinators: Some(typed),
+                coordinators_error: Some(e.0),
+                coordinators_saved: false,
+            };
+            let input = GroupInput::of(&group);
+            let (errors, status) = (GroupErrors::default(), StatusCode::UNPROCESSABLE_ENTITY);
+            return render_edit_with(&page, &group, &input, errors, extras, status).await;
+        }
+    };
+    let (group_id, actor) = (group.id, page.user.id);
+    db(&page.state, move |conn| {
+        Ok(groups::set_coordinators(
+            conn, group_id, &chosen, actor, now,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/groups/{group_id}?gemt=1#coordinators"),
+        ))
+        .finish())
 }
 
 async fn update(
@@ -327,7 +452,7 @@ async fn update(
     let updated = db(&page.state, move |conn| {
         match groups::update(conn, &stored, &stored_name, &members, actor, now) {
             Ok(()) => Ok(true),
-            Err(GroupError::DuplicateName) => Ok(false),
+            Err(GroupError::DuplicateName | GroupError::InUse) => Ok(false),
             Err(GroupError::Database(e)) => Err(e.into()),
         }
     })
@@ -377,10 +502,27 @@ async fn delete(
         )
         .await;
     }
-    let actor = page.user.id;
-    db(&page.state, move |conn| {
-        Ok(groups::delete(conn, &group, actor, now)?)
+    let (actor, stored) = (page.user.id, group.clone());
+    let deleted = db(&page.state, move |conn| {
+        match groups::delete(conn, &stored, actor, now) {
+            Ok(()) => Ok(true),
+            Err(GroupError::InUse) => Ok(false),
+            Err(GroupError::DuplicateName) => Ok(true),
+            Err(GroupError::Database(e)) => Err(e.into()),
+        }
     })
     .await?;
-    Ok(to_groups())
+    if deleted {
+        return Ok(to_groups());
+    }
+    let errors = GroupErrors {
+        confirm: Some(
+            "Gruppen har indsatsområder eller forventninger i en statusrunde og kan ikke slettes; \
+             dens historik hører til runderne."
+                .into(),
+        ),
+        ..GroupErrors::default()
+    };
+    let input = GroupInput::of(&group);
+    render_edit(&page, &group, &input, errors, StatusCode::CONFLICT).await
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bulk_invitations;
 pub mod dashboard;
 pub mod details;
+pub mod expectations;
 pub mod exports;
 pub mod forms;
 pub mod groups;

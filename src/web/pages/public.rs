@@ -52,14 +52,16 @@ async fn published(
 }
 
 async fn page(page: OpenPage, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
-    let view = published(&page.state, path.into_inner()).await?;
+    let full = published(&page.state, path.into_inner()).await?;
+    let clusters = full.cluster_parts();
+    let view = super::groups::scoped(&full, crate::domain::Scope::Common);
     let round = &view.data.content.round;
     let chart =
         DistributionChart::from_summary(&view.summary, &chart_title(round)).svg("fordeling")?;
     let trend = DistributionChart::from_trend(&view.trend, &trend_title(round)).svg("udvikling")?;
     page.render(
         "public_round.html",
-        &PublicRoundPage::new(&view, chart, trend),
+        &PublicRoundPage::new(&view, &clusters, chart, trend),
     )
 }
 

@@ -8,6 +8,9 @@
 //!   sender delivers them; this request never waits for the mail server), while the round is
 //!   open and a mail server is set up, leaving out editors reminded about the round within the
 //!   last 12 hours.
+//! - `POST /rounds/{id}/reminders/plan`: changes the round's reminder plan (pause, resume,
+//!   add a step counted from the deadline or at a chosen time, remove a step not yet done).
+//!   The plan's steps are sent by the outbox's sender at their time (`store::reminder_plan`).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -17,10 +20,12 @@ use serde::Deserialize;
 use crate::csrf_protected;
 use crate::domain::analysis::RoundAnalysis;
 use crate::domain::mail_policy;
+use crate::domain::notices::{parse_days, PlanRule};
 use crate::domain::summary::Response;
-use crate::domain::time::danish_datetime;
+use crate::domain::time::{danish_datetime, parse_deadline};
 use crate::domain::{MunicipalityCode, Role, Round, RoundState, User};
 use crate::mail::{self, RoundFacts};
+use crate::store::reminder_plan::{self, Outcome, Plan, PlanChange, PlanError, PlanRefusal, Step};
 use crate::store::reminders::{
     self, Delivery, QueueError, Queued, Refusal, Sending, Skipped, ToRemind,
 };
@@ -28,14 +33,15 @@ use crate::store::users::{self, Editor};
 pub use crate::views::reminders::{
     EditorView, Outstanding, RecipientView, SendingView, SkippedView,
 };
-use crate::views::reminders::{RemindersPage, SentView};
+use crate::views::reminders::{PlanStepView, PlanView, RemindersPage, SentView};
 use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, Page};
 use crate::web::{db, round_view, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/rounds/{id}/reminders", web::get().to(page))
-        .route("/rounds/{id}/reminders", web::post().to(send));
+        .route("/rounds/{id}/reminders", web::post().to(send))
+        .route("/rounds/{id}/reminders/plan", web::post().to(change_plan));
 }
 
 /// Reminders are the KKR secretariat's: the admins of the round's KKR.
@@ -132,6 +138,7 @@ pub fn sending_views(sendings: &[Sending], view: &RoundAnalysis) -> Vec<SendingV
                 s.recipients.iter().filter(|r| wanted(&r.delivery)).count()
             };
             SendingView {
+                id: s.id,
                 at: danish_datetime(s.sent_at),
                 by: s.sent_by.clone(),
                 delivered: count(|d| matches!(d, Delivery::Sent { .. })),
@@ -342,6 +349,7 @@ fn reminders_page<'a>(
         sendings,
         sent: None,
         error: None,
+        plan: PlanView::default(),
     }
 }
 
@@ -352,15 +360,219 @@ async fn render(
     error: Option<Blocked>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    render_with_plan(page, view, sent, error, PlanView::default(), status).await
+}
+
+async fn render_with_plan(
+    page: &Page,
+    view: &RoundAnalysis,
+    sent: Option<SentView>,
+    error: Option<Blocked>,
+    shown: PlanView,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let round = &view.data.content.round;
     let recipients = recipients(&page.state, view).await?;
-    let sendings = sendings(&page.state, view).await?;
+    let round_id = round.id;
+    let (list, stored_plan) = db(&page.state, move |conn| {
+        Ok((
+            reminders::list(conn, round_id)?,
+            reminder_plan::plan(conn, round_id)?,
+        ))
+    })
+    .await?;
+    let plan = plan_view(round, &stored_plan, &list, shown);
+    let sendings = sending_views(&list, view);
     let model = RemindersPage {
         sent,
         error: error.map(|e| e.danish()),
+        plan,
         ..reminders_page(&page.state, view, round, &recipients, sendings)
     };
     page.render_status(status, "reminders.html", &model)
+}
+
+/// One step's state and outcome in Danish.
+fn step_outcome(step: &Step, paused: bool, sendings: &[Sending]) -> (&'static str, String) {
+    match step.outcome {
+        None if step.done_at.is_none() && paused => (
+            "waiting",
+            "Planlagt, men planen er sat på pause: den sendes ikke, hvis pausen varer til da"
+                .to_owned(),
+        ),
+        None if step.done_at.is_none() => ("waiting", "Planlagt".to_owned()),
+        None => ("waiting", "Sendes nu".to_owned()),
+        Some(Outcome::Sent) => {
+            let sending = sendings.iter().find(|s| Some(s.id) == step.reminder_id);
+            let total = sending.map_or(0, |s| s.recipients.len());
+            let delivered = sending.map_or(0, |s| {
+                s.recipients
+                    .iter()
+                    .filter(|r| matches!(r.delivery, Delivery::Sent { .. }))
+                    .count()
+            });
+            (
+                "sent",
+                format!("Sendt til {total} redaktører, {delivered} afleveret"),
+            )
+        }
+        Some(Outcome::Nobody) => (
+            "skipped",
+            "Ikke sendt: ingen manglende kommune havde en redaktør at minde om".to_owned(),
+        ),
+        Some(Outcome::Paused) => ("skipped", "Ikke sendt: planen var sat på pause".to_owned()),
+        Some(Outcome::NotOpen) => ("skipped", "Ikke sendt: runden var ikke åben".to_owned()),
+        Some(Outcome::Passed) => (
+            "skipped",
+            "Ikke sendt: tidspunktet var passeret, da runden blev åbnet eller fristen flyttet"
+                .to_owned(),
+        ),
+    }
+}
+
+/// The plan for its page, with what the plan's forms showed after a change.
+fn plan_view(round: &Round, plan: &Plan, sendings: &[Sending], shown: PlanView) -> PlanView {
+    let editable = matches!(round.state, RoundState::Draft | RoundState::Open);
+    let steps = plan
+        .steps
+        .iter()
+        .map(|step| {
+            let (state, outcome) = step_outcome(step, plan.paused, sendings);
+            PlanStepView {
+                id: step.id,
+                rule: step.rule.label_da(),
+                due: step
+                    .due_at
+                    .map_or_else(|| "Når runden åbnes".to_owned(), danish_datetime),
+                state,
+                outcome,
+                sending: step.reminder_id.map(|id| format!("sending-{id}")),
+                removable: editable && step.done_at.is_none(),
+            }
+        })
+        .collect();
+    PlanView {
+        paused: plan.paused,
+        editable,
+        draft: round.state == RoundState::Draft,
+        steps,
+        ..shown
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlanForm {
+    csrf_token: Option<String>,
+    action: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    at: String,
+    step: Option<i32>,
+}
+
+csrf_protected!(PlanForm);
+
+/// A refused change to the plan, in Danish.
+fn plan_refusal_da(refusal: &PlanRefusal) -> String {
+    match refusal {
+        PlanRefusal::RoundOver => {
+            "Runden er lukket, så påmindelsesplanen kan ikke længere ændres.".to_owned()
+        }
+        PlanRefusal::InThePast => {
+            "Tidspunktet er allerede passeret; vælg et tidspunkt, der ligger forude.".to_owned()
+        }
+        PlanRefusal::NoSuchStep => {
+            "Påmindelsen findes ikke i planen eller er allerede sendt.".to_owned()
+        }
+    }
+}
+
+/// The change a plan form asks for, or what is wrong with it.
+fn plan_change(form: &PlanForm) -> Result<(PlanChange, &'static str), String> {
+    match form.action.as_str() {
+        "pause" => Ok((PlanChange::Pause, "Påmindelsesplanen er sat på pause.")),
+        "resume" => Ok((PlanChange::Resume, "Påmindelsesplanen er genoptaget.")),
+        "before" | "after" => {
+            let days = parse_days(&form.days).map_err(|e| e.0)?;
+            let rule = if form.action == "before" {
+                PlanRule::BeforeDeadline(days)
+            } else {
+                PlanRule::AfterDeadline(days)
+            };
+            Ok((PlanChange::Add(rule), "Påmindelsen er tilføjet planen."))
+        }
+        "at" => {
+            let at = parse_deadline(&form.at).map_err(|e| e.0)?;
+            Ok((PlanChange::AddAt(at), "Påmindelsen er tilføjet planen."))
+        }
+        "remove" => form
+            .step
+            .map(|id| (PlanChange::Remove(id), "Påmindelsen er fjernet fra planen."))
+            .ok_or_else(|| "Vælg den påmindelse, der skal fjernes.".to_owned()),
+        _ => Err("Ukendt ændring af planen.".to_owned()),
+    }
+}
+
+/// What the plan's section shows after a change was saved or refused (`typed` keeps the
+/// input), and the page's status.
+fn after_change(
+    outcome: Result<(), PlanError>,
+    saved: &'static str,
+    typed: PlanView,
+) -> Result<(PlanView, StatusCode), AppError> {
+    match outcome {
+        Ok(()) => Ok((
+            PlanView {
+                saved: Some(saved),
+                ..PlanView::default()
+            },
+            StatusCode::OK,
+        )),
+        Err(PlanError::Refused(refusal)) => Ok((
+            PlanView {
+                error: Some(plan_refusal_da(&refusal)),
+                ..typed
+            },
+            StatusCode::CONFLICT,
+        )),
+        Err(PlanError::NotFound) => Err(AppError::NotFound),
+        Err(PlanError::Database(e)) => Err(e.into()),
+    }
+}
+
+/// Changes the plan and shows the page with what was saved, or the form again with why not.
+async fn change_plan(
+    page: Page,
+    path: web::Path<i32>,
+    form: CsrfForm<PlanForm>,
+) -> Result<HttpResponse, AppError> {
+    let view = admin_view(&page, path.into_inner()).await?;
+    let form = form.into_inner();
+    let typed = PlanView {
+        days: form.days.clone(),
+        at: form.at.clone(),
+        ..PlanView::default()
+    };
+    let (change, saved) = match plan_change(&form) {
+        Ok(change) => change,
+        Err(message) => {
+            let shown = PlanView {
+                error: Some(message),
+                ..typed
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_with_plan(&page, &view, None, None, shown, status).await;
+        }
+    };
+    let round_id = view.data.content.round.id;
+    let (actor, now) = (Some(page.user.id), page.state.clock.now());
+    let outcome = db(&page.state, move |conn| {
+        Ok(reminder_plan::change(conn, round_id, &change, actor, now))
+    })
+    .await?;
+    let (shown, status) = after_change(outcome, saved, typed)?;
+    render_with_plan(&page, &view, None, None, shown, status).await
 }
 
 async fn page(page: Page, path: web::Path<i32>) -> Result<HttpResponse, AppError> {

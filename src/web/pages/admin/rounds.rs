@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::{admin_round, describe, problem_status, redirect, refusal, Problem};
 use crate::csrf_protected;
 use crate::domain::cooperation::{parse_start_year, StartYearRefusal, EARLIEST_START_YEAR};
+use crate::domain::notices::{before_deadline, Missing};
 use crate::domain::rounds::{
     deadline_is_movable, next_state, participants_are_editable, transition_consequence,
     transition_label, RoundSetup,
@@ -15,10 +16,10 @@ use crate::domain::time::{danish_datetime, deadline_input, parse_deadline};
 use crate::domain::{Municipality, MunicipalityCode, Round, RoundContent, RoundState};
 use crate::store::audit::AuditEvent;
 use crate::store::rounds::CooperationStart;
-use crate::store::{reference, rounds};
+use crate::store::{reference, reminder_plan, rounds};
 use crate::views::admin::{
-    ConfirmStatePage, CooperationField, NewRoundInput, NewRoundPage, RoundPage, RoundRow,
-    RoundsPage, StartYear, Step,
+    ConfirmDeadlinePage, ConfirmStatePage, CooperationField, NewRoundInput, NewRoundPage,
+    RoundPage, RoundRow, RoundsPage, StartYear, Step,
 };
 use crate::views::fields::Choice;
 use crate::web::db;
@@ -409,12 +410,16 @@ pub struct StateForm {
     csrf_token: Option<String>,
     to: String,
     confirmed: Option<String>,
+    /// "ja": open although the deadline has passed (the confirmation said so).
+    past_deadline: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct DeadlineForm {
     csrf_token: Option<String>,
     deadline: String,
+    /// "ja": the move to a time that has passed was confirmed.
+    past_deadline: Option<String>,
 }
 
 csrf_protected!(CooperationForm, StateForm, DeadlineForm);
@@ -461,8 +466,42 @@ async fn cooperation_start(
     }
 }
 
-/// The confirmation step before a round changes state.
-fn confirm_state_page(content: &RoundContent, to: RoundState) -> ConfirmStatePage {
+/// What opening with a deadline that has passed means, when it has.
+fn past_deadline_warning(
+    round: &Round,
+    to: RoundState,
+    now: chrono::NaiveDateTime,
+) -> Option<String> {
+    (to == RoundState::Open && !before_deadline(now, round.deadline)).then(|| {
+        format!(
+            "Fristen {} er passeret. Åbnes runden nu, kan kommunerne ikke gemme eller indsende deres skemaer, før du flytter fristen; kun KKR-sekretariatet kan.",
+            danish_datetime(round.deadline)
+        )
+    })
+}
+
+/// The confirmation step before a round changes state; before closing, with the
+/// municipalities that have not submitted (`missing`).
+fn confirm_state_page(
+    content: &RoundContent,
+    to: RoundState,
+    missing: &[(MunicipalityCode, String, Missing)],
+    now: chrono::NaiveDateTime,
+) -> ConfirmStatePage {
+    let not_started = missing
+        .iter()
+        .filter(|m| m.2 == Missing::NotStarted)
+        .map(|m| m.1.clone())
+        .collect();
+    let drafts = missing
+        .iter()
+        .filter_map(|(_, name, lacks)| match lacks {
+            Missing::Draft { answered, asked } => {
+                Some(format!("{name} ({answered} af {asked} besvaret)"))
+            }
+            Missing::NotStarted => None,
+        })
+        .collect();
     ConfirmStatePage {
         round: content.round.clone(),
         state_label: content.round.state.label_da(),
@@ -472,6 +511,9 @@ fn confirm_state_page(content: &RoundContent, to: RoundState) -> ConfirmStatePag
         consequence: transition_consequence(to),
         participant_count: content.municipalities.len(),
         recommendation_count: content.recommendations.len(),
+        past_deadline: past_deadline_warning(&content.round, to, now),
+        not_started,
+        drafts,
     }
 }
 
@@ -484,17 +526,66 @@ async fn change_state(
     let content = admin_round(&page, path.into_inner()).await?;
     let to = RoundState::parse(&form.to)
         .map_err(|e| AppError::BadRequest(format!("{e}. Intet er ændret.")))?;
-    if form.confirmed.as_deref() != Some("ja") {
-        return page.render("admin_confirm.html", &confirm_state_page(&content, to));
+    let past_unconfirmed = past_deadline_warning(&content.round, to, now).is_some()
+        && form.past_deadline.as_deref() != Some("ja");
+    if form.confirmed.as_deref() != Some("ja") || past_unconfirmed {
+        let copy = content.clone();
+        let missing = db(&page.state, move |conn| {
+            Ok(reminder_plan::missing(conn, &copy)?)
+        })
+        .await?;
+        let model = confirm_state_page(&content, to, &missing, now);
+        return page.render("admin_confirm.html", &model);
     }
-    let (round_id, actor) = (content.round.id, page.user.id);
+    let (round_id, actor, links) = (content.round.id, page.user.id, page.state.links());
     let outcome = db(&page.state, move |conn| {
-        Ok(rounds::change_state(conn, round_id, to, Some(actor), now))
+        Ok(rounds::change_state(
+            conn,
+            round_id,
+            to,
+            Some(actor),
+            &links,
+            now,
+        ))
     })
     .await?;
     match outcome {
-        Ok(()) => Ok(redirect(format!("/admin/rounds/{round_id}?ok=status"))),
+        Ok(()) => {
+            page.state.wake_outbox();
+            Ok(redirect(format!("/admin/rounds/{round_id}?ok=status")))
+        }
         Err(e) => render_round(&page, content, PageInput::refused(refusal(e)?)).await,
+    }
+}
+
+/// The round's page again with the typed deadline and why it was not read.
+fn bad_deadline(typed: String, message: String) -> PageInput {
+    PageInput {
+        deadline: Some(typed),
+        problems: vec![Problem::field("deadline", message)],
+        ..PageInput::default()
+    }
+}
+
+/// After the deadline moved: the sender wakes for the notices, the page says it.
+fn moved(page: &AdminPage, round_id: i32) -> HttpResponse {
+    page.state.wake_outbox();
+    redirect(format!("/admin/rounds/{round_id}?ok=frist"))
+}
+
+/// The confirmation before the deadline moves to `deadline`, which has passed at `now`.
+fn confirm_deadline_page(
+    round: &Round,
+    typed: String,
+    deadline: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+) -> ConfirmDeadlinePage {
+    ConfirmDeadlinePage {
+        round: round.clone(),
+        typed,
+        deadline: danish_datetime(deadline),
+        now: danish_datetime(now),
+        open: round.state == RoundState::Open,
     }
 }
 
@@ -504,31 +595,27 @@ async fn move_deadline(
     form: CsrfForm<DeadlineForm>,
 ) -> Result<HttpResponse, AppError> {
     let content = admin_round(&page, path.into_inner()).await?;
-    let typed = form.into_inner().deadline;
+    let form = form.into_inner();
+    let typed = form.deadline.clone();
     let deadline = match parse_deadline(&typed) {
         Ok(deadline) => deadline,
-        Err(e) => {
-            let input = PageInput {
-                deadline: Some(typed),
-                problems: vec![Problem::field("deadline", e.0)],
-                ..PageInput::default()
-            };
-            return render_round(&page, content, input).await;
-        }
+        Err(e) => return render_round(&page, content, bad_deadline(typed, e.0)).await,
     };
     let (round_id, actor, now) = (content.round.id, page.user.id, page.state.clock.now());
+    if !before_deadline(now, deadline) && form.past_deadline.as_deref() != Some("ja") {
+        let model = confirm_deadline_page(&content.round, typed, deadline, now);
+        return page.render("admin_round_confirm_deadline.html", &model);
+    }
+    let links = page.state.links();
     let outcome = db(&page.state, move |conn| {
+        let actor = Some(actor);
         Ok(rounds::move_deadline(
-            conn,
-            round_id,
-            deadline,
-            Some(actor),
-            now,
+            conn, round_id, deadline, actor, &links, now,
         ))
     })
     .await?;
     match outcome {
-        Ok(()) => Ok(redirect(format!("/admin/rounds/{round_id}?ok=frist"))),
+        Ok(()) => Ok(moved(&page, round_id)),
         Err(e) => {
             let input = PageInput {
                 deadline: Some(typed),

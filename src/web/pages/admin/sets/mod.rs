@@ -24,6 +24,7 @@ use super::{admin_round, problem_status, redirect, refusal, Problem};
 use crate::csrf_protected;
 use crate::domain::rounds::{set_is_editable, FROZEN};
 use crate::domain::{Recommendation, RoundContent, SubmissionState};
+use crate::store::groups;
 use crate::store::recommendation_sets::{self as sets, Direction};
 use crate::store::rounds::{self, ChangeError};
 use crate::store::set_edits::{self, RecordedEdit, SetEdit, SetError, SetRefusal};
@@ -199,10 +200,34 @@ fn origin_text(r: &Recommendation, earlier: &HashMap<i32, (String, i32)>) -> Str
     text
 }
 
+/// "Hele runden" and the round's KKR's groups as options, `selected` chosen.
+fn group_choices(content: &RoundContent, selected: Option<i32>) -> Vec<Choice> {
+    if content.groups.is_empty() {
+        return Vec::new();
+    }
+    std::iter::once(Choice::new(
+        "",
+        "Hele runden (alle kommuner)",
+        selected.is_none(),
+    ))
+    .chain(content.groups.iter().map(|g| {
+        Choice::new(
+            g.id.to_string(),
+            format!("{} ({} kommuner)", g.name, g.members.len()),
+            selected == Some(g.id),
+        )
+    }))
+    .collect()
+}
+
+/// The groups' expectations from the previous round, by group id.
+type PreviousExpectations = HashMap<i32, String>;
+
 fn area_views(
     content: &RoundContent,
     input: &PageInput,
     origin: &HashMap<i32, String>,
+    previous: &PreviousExpectations,
 ) -> Vec<AreaView> {
     let area_count = content.focus_areas.len();
     content
@@ -224,6 +249,16 @@ fn area_views(
                 new_text_error: input.error(&text_field),
                 first: i == 0,
                 last: i + 1 == area_count,
+                group_name: a
+                    .group_id
+                    .and_then(|id| content.group(id))
+                    .map(|g| g.name.clone()),
+                group_choices: group_choices(content, a.group_id),
+                previous_expectations: a
+                    .group_id
+                    .and_then(|id| previous.get(&id))
+                    .filter(|_| set_is_editable(content.round.state).is_ok())
+                    .cloned(),
                 recs: recs
                     .into_iter()
                     .enumerate()
@@ -249,6 +284,7 @@ fn set_page<'a>(
     origin: &HashMap<i32, String>,
     edits: &[RecordedEdit],
     input: &'a PageInput,
+    previous: &(Option<i32>, PreviousExpectations),
 ) -> SetPage<'a> {
     let editable = set_is_editable(content.round.state).is_ok();
     let undo_view = |e: &RecordedEdit| UndoView {
@@ -261,7 +297,9 @@ fn set_page<'a>(
         round: &content.round,
         editable,
         frozen: FROZEN,
-        areas: area_views(content, input, origin),
+        areas: area_views(content, input, origin, &previous.1),
+        group_choices: group_choices(content, None),
+        previous_year: previous.0,
         new_area_title: input.value("new-area-title", ""),
         new_area_error: input.error("new-area-title"),
         problems: &input.problems,
@@ -297,11 +335,23 @@ async fn render_set(
 ) -> Result<HttpResponse, AppError> {
     let origin = origins(page, &content).await?;
     let round_id = content.round.id;
-    let edits = db(&page.state, move |conn| {
-        Ok(set_edits::edits_of_round(conn, round_id)?)
+    let (kkr_id, year) = (content.round.kkr_id, content.round.year);
+    let (edits, previous) = db(&page.state, move |conn| {
+        let previous = match rounds::previous_round_id(conn, kkr_id, year)? {
+            Some(id) => {
+                let year = rounds::get_round(conn, id)?.map(|r| r.year);
+                let texts = groups::expectations_of_round(conn, id)?
+                    .into_iter()
+                    .map(|e| (e.group_id, e.text))
+                    .collect();
+                (year, texts)
+            }
+            None => (None, HashMap::new()),
+        };
+        Ok((set_edits::edits_of_round(conn, round_id)?, previous))
     })
     .await?;
-    let model = set_page(&content, &origin, &edits, &input);
+    let model = set_page(&content, &origin, &edits, &input, &previous);
     page.render_status(problem_status(&input.problems), "admin_set.html", &model)
 }
 
@@ -382,6 +432,19 @@ pub struct AreaForm {
     csrf_token: Option<String>,
     action: Option<String>,
     title: Option<String>,
+    /// A group's id, or empty for the whole round.
+    group: Option<String>,
+}
+
+/// The chosen group: empty for the whole round; anything but a number is refused.
+fn parse_group_choice(raw: Option<&str>) -> Result<Option<i32>, AppError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(value) => value
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest("Ukendt gruppe. Intet er ændret.".into())),
+    }
 }
 
 async fn add_area(
@@ -393,6 +456,7 @@ async fn add_area(
     let content = admin_round(&page, path.into_inner()).await?;
     let round_id = content.round.id;
     let title = form.title.clone().unwrap_or_default();
+    let group = parse_group_choice(form.group.as_deref())?;
     let actor = page.user.id;
     let typed = title.clone();
     apply(
@@ -400,7 +464,9 @@ async fn add_area(
         content,
         &[("new-area-title", &typed)],
         set_path(round_id, "gemt"),
-        move |conn| sets::add_focus_area(conn, round_id, &title, Some(actor), now).map(|_| ()),
+        move |conn| {
+            sets::add_focus_area(conn, round_id, &title, group, Some(actor), now).map(|_| ())
+        },
     )
     .await
 }
@@ -452,6 +518,13 @@ async fn change_area(
         "slet" => {
             apply(&page, content, &[], success, move |conn| {
                 sets::delete_focus_area(conn, area_id, actor, now)
+            })
+            .await
+        }
+        "gruppe" => {
+            let group = parse_group_choice(form.group.as_deref())?;
+            apply(&page, content, &[], success, move |conn| {
+                sets::set_focus_area_group(conn, area_id, group, actor, now)
             })
             .await
         }

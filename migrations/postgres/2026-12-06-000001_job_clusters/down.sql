@@ -1,0 +1,10 @@
+DROP TRIGGER round_versions_on_expectations ON group_expectations;
+DROP TRIGGER round_versions_on_round_group_member ON round_group_members;
+DROP TRIGGER round_versions_on_group_member ON municipality_group_members;
+DROP FUNCTION round_versions_on_group_member();
+DROP TRIGGER round_versions_on_group ON municipality_groups;
+DROP FUNCTION round_versions_on_group();
+DROP TABLE group_expectations;
+DROP TABLE group_coordinators;
+DROP TABLE round_group_members;
+ALTER TABLE focus_areas DROP COLUMN group_id;

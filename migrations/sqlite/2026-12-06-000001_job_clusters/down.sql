@@ -1,0 +1,14 @@
+DROP TRIGGER round_versions_expectations_delete;
+DROP TRIGGER round_versions_expectations_update;
+DROP TRIGGER round_versions_expectations_insert;
+DROP TRIGGER round_versions_round_group_member_delete;
+DROP TRIGGER round_versions_round_group_member_insert;
+DROP TRIGGER round_versions_group_member_delete;
+DROP TRIGGER round_versions_group_member_insert;
+DROP TRIGGER round_versions_group_delete;
+DROP TRIGGER round_versions_group_update;
+DROP TRIGGER round_versions_group_insert;
+DROP TABLE group_expectations;
+DROP TABLE group_coordinators;
+DROP TABLE round_group_members;
+ALTER TABLE focus_areas DROP COLUMN group_id;
