@@ -10,7 +10,7 @@ use crate::domain::status::StatusView;
 use crate::domain::summary::{ClassificationCounts, ClassifiedList, Counts, Response, Summary};
 use crate::domain::time::danish_datetime;
 use crate::domain::trend::{Comparison, LikeForLike, RoundPoint};
-use crate::domain::{access, MunicipalityCode, Role, Round, User};
+use crate::domain::{access, MunicipalityCode, Round, User};
 
 use super::HeatRow;
 

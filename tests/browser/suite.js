@@ -9,10 +9,10 @@ const { keyboardWalk } = require('./keyboard');
 // --- set editor (issue 21): its own file, called after the keyboard walk ---
 const { setEditor } = require('./set_editor');
 // --- end set editor ---
+const { clusters } = require('./clusters');
 // --- reader downloads (issue 25): its own file, called after the crawl ---
 const { readerDownloads } = require('./reader_downloads');
 // --- end reader downloads ---
-const { clusters } = require('./clusters');
 
 const BASE = process.env.TRAFIKLYS_BASE;
 const OUT = process.env.BROWSER_OUT || path.join(__dirname, 'out');
@@ -471,6 +471,11 @@ function nuChecker(dir) {
       check('set editor: ran', false, e.message);
     }
     // --- end set editor ---
+    try {
+      await clusters(browser, { BASE, check, checkPage, signIn });
+    } catch (e) {
+      check('job clusters: ran', false, e.message);
+    }
     // --- reader downloads (issue 25): the front page's files, by keyboard (reader_downloads.js) ---
     try {
       await readerDownloads(browser, users.reader, { BASE, check, checkPage, signIn });
@@ -478,11 +483,6 @@ function nuChecker(dir) {
       check('reader downloads: ran', false, e.message);
     }
     // --- end reader downloads ---
-    try {
-      await clusters(browser, { BASE, check, checkPage, signIn });
-    } catch (e) {
-      check('job clusters: ran', false, e.message);
-    }
   } finally {
     await browser.close();
   }
