@@ -252,6 +252,30 @@ pub(super) fn adjustments(changes: &SetChanges, year: i32) -> Option<Vec<Block>>
     Some(blocks)
 }
 
+/// The three lists of a summary's recommendations by classification, green first: a heading
+/// line and its bullets ("Ingen." for an empty one).
+pub(super) fn status_lists(summary: &crate::domain::Summary) -> Vec<Block> {
+    Status::ALL
+        .iter()
+        .flat_map(|&status| {
+            let items: Vec<String> = summary
+                .classified(status)
+                .iter()
+                .map(|r| r.text.clone())
+                .collect();
+            let bullets = if items.is_empty() {
+                vec!["Ingen.".to_owned()]
+            } else {
+                items
+            };
+            [
+                para(format!("{}:", status.list_heading_da())),
+                Block::Bullets(bullets),
+            ]
+        })
+        .collect()
+}
+
 pub(super) fn focus_area_list(changes: &SetChanges) -> Block {
     Block::Numbered(
         changes
@@ -402,17 +426,7 @@ pub fn build(
         submitted = summary.submitted_count,
         total = summary.municipality_count,
     )));
-    for status in Status::ALL {
-        let items = summary.classified(status);
-        case.push(para(format!("{}:", status.list_heading_da())));
-        if items.is_empty() {
-            case.push(Block::Bullets(vec!["Ingen.".to_owned()]));
-        } else {
-            case.push(Block::Bullets(
-                items.iter().map(|r| r.text.clone()).collect(),
-            ));
-        }
-    }
+    case.extend(status_lists(summary));
     let mut sentences = vec![summary.sentence.clone()];
     for group in content.clusters_of(code) {
         let part = analysis.scoped(Scope::Group(group.id));
@@ -439,17 +453,7 @@ pub fn build(
             submitted = cluster.submitted_count,
             total = cluster.municipality_count,
         )));
-        for status in Status::ALL {
-            let items = cluster.classified(status);
-            case.push(para(format!("{}:", status.list_heading_da())));
-            if items.is_empty() {
-                case.push(Block::Bullets(vec!["Ingen.".to_owned()]));
-            } else {
-                case.push(Block::Bullets(
-                    items.iter().map(|r| r.text.clone()).collect(),
-                ));
-            }
-        }
+        case.extend(status_lists(cluster));
         if !group.expectations.is_empty() {
             case.push(para(format!(
                 "Klyngens forventninger til det kommende års klyngesamarbejde: {}",
