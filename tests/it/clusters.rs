@@ -85,6 +85,17 @@ fn content(app: &TestApp, round_id: i32) -> RoundContent {
         .expect("the round")
 }
 
+/// A recommendation's number by its id.
+fn rec_code(content: &RoundContent, id: i32) -> String {
+    content
+        .recommendations
+        .iter()
+        .find(|r| r.id == id)
+        .expect("a recommendation of the round")
+        .code
+        .clone()
+}
+
 fn code(c: &str) -> MunicipalityCode {
     MunicipalityCode::parse(c).unwrap()
 }
@@ -246,15 +257,7 @@ fn holbaek_submits(app: &TestApp, round_id: i32) -> ureq::Agent {
     let path = format!("/rounds/{round_id}/municipalities/{HOLBAEK}/form");
     let page = app.get(&editor, &path).text();
     let content = content(app, round_id);
-    let code_of = |id: i32| {
-        content
-            .recommendations
-            .iter()
-            .find(|r| r.id == id)
-            .unwrap()
-            .code
-            .clone()
-    };
+    let code_of = |id: i32| rec_code(&content, id);
     let fields = answered_form(&page, "submit", |id| {
         (
             status_of(HOLBAEK, &code_of(id)).as_str().to_owned(),
@@ -419,15 +422,7 @@ fn each_municipality_is_asked_the_common_focus_area_and_its_own_clusters() {
     assert!(!page.contains("Femern"));
 
     // Submitting with one of Vest's recommendations unanswered names that one only.
-    let code_of = |id: i32| {
-        content
-            .recommendations
-            .iter()
-            .find(|r| r.id == id)
-            .unwrap()
-            .code
-            .clone()
-    };
+    let code_of = |id: i32| rec_code(&content, id);
     let fields = answered_form(&page, "submit", |id| {
         if code_of(id) == "3.2" {
             (String::new(), String::new())

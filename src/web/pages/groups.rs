@@ -159,17 +159,15 @@ fn group_form(
 
 /// The groups with their members' names.
 fn group_views(list: &[Group], municipalities: &[Municipality]) -> Vec<GroupView> {
-    let name_of = |code: &MunicipalityCode| {
-        municipalities
-            .iter()
-            .find(|m| &m.code == code)
-            .map_or_else(|| code.to_string(), |m| m.name.clone())
-    };
     list.iter()
         .map(|g| GroupView {
             id: g.id,
             name: g.name.clone(),
-            members: g.members.iter().map(name_of).collect(),
+            members: g
+                .members
+                .iter()
+                .map(|c| name_of(municipalities, c))
+                .collect(),
         })
         .collect()
 }
@@ -331,36 +329,40 @@ async fn render_edit_with(
         Some(typed) => typed.iter().any(|t| t.trim() == id.to_string()),
         None => stored.contains(&id),
     };
-    let municipality_name = |code: &MunicipalityCode| {
-        municipalities
-            .iter()
-            .find(|m| &m.code == code)
-            .map_or_else(|| code.to_string(), |m| m.name.clone())
-    };
     let model = GroupPage {
         group_id: group.id,
         group_name: group.name.clone(),
+        coordinators: coordinator_choices(&editors, &municipalities, chosen),
         form: group_form(&municipalities, input, errors),
-        coordinators: editors
-            .iter()
-            .map(|e| {
-                Choice::new(
-                    e.id.to_string(),
-                    format!(
-                        "{} ({}, {})",
-                        e.name,
-                        municipality_name(&e.municipality_code),
-                        e.email
-                    ),
-                    chosen(e.id),
-                )
-            })
-            .collect(),
         coordinators_error: extras.coordinators_error,
         coordinators_saved: extras.coordinators_saved,
         in_use,
     };
     page.render_status(status, "groups_edit.html", &model)
+}
+
+/// A municipality's name by its code (the code itself for one not in the list).
+fn name_of(municipalities: &[Municipality], code: &MunicipalityCode) -> String {
+    municipalities
+        .iter()
+        .find(|m| &m.code == code)
+        .map_or_else(|| code.to_string(), |m| m.name.clone())
+}
+
+/// The editors who may be named coordinators, `chosen` ticked: "Navn (Kommune, e-mail)".
+fn coordinator_choices(
+    editors: &[groups::Candidate],
+    municipalities: &[Municipality],
+    chosen: impl Fn(i32) -> bool,
+) -> Vec<Choice> {
+    editors
+        .iter()
+        .map(|e| {
+            let municipality = name_of(municipalities, &e.municipality_code);
+            let label = format!("{} ({municipality}, {})", e.name, e.email);
+            Choice::new(e.id.to_string(), label, chosen(e.id))
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
