@@ -385,6 +385,16 @@ async fn edit(
     render_edit_with(&page, &group, &input, errors, extras, StatusCode::OK).await
 }
 
+/// The user ids an admin may name coordinators of the group: its municipalities' editors.
+async fn allowed_coordinators(page: &AdminPage, group: &Group) -> Result<Vec<i32>, AppError> {
+    let members = group.members.clone();
+    let candidates = db(&page.state, move |conn| {
+        Ok(groups::coordinator_candidates(conn, &members)?)
+    })
+    .await?;
+    Ok(candidates.iter().map(|e| e.id).collect())
+}
+
 /// Names the group's coordinators among the active editors of its municipalities.
 async fn set_coordinators(
     page: AdminPage,
@@ -399,15 +409,7 @@ async fn set_coordinators(
         .filter(|(k, _)| k == "coordinators")
         .map(|(_, v)| v.clone())
         .collect();
-    let members = group.members.clone();
-    let allowed: Vec<i32> = db(&page.state, move |conn| {
-        Ok(groups::coordinator_candidates(conn, &members)?)
-    })
-    .await?
-    .iter()
-    .map(|e| e.id)
-    .collect();
-    let chosen = match parse_coordinators(&typed, &allowed) {
+    let chosen = match parse_coordinators(&typed, &allowed_coordinators(&page, &group).await?) {
         Ok(chosen) => chosen,
         Err(e) => {
             let extras = EditExtras {
@@ -490,19 +492,8 @@ async fn delete(
     let now = page.state.clock.now();
     let group = managed_group(&page, path.into_inner()).await?;
     if form.confirm.as_deref() != Some("ja") {
-        let errors = GroupErrors {
-            confirm: Some("Sæt kryds ved «Ja, slet gruppen» for at bekræfte.".into()),
-            ..GroupErrors::default()
-        };
-        let input = GroupInput::of(&group);
-        return render_edit(
-            &page,
-            &group,
-            &input,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let message = "Sæt kryds ved «Ja, slet gruppen» for at bekræfte.";
+        return refuse_delete(&page, &group, message, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let (actor, stored) = (page.user.id, group.clone());
     let deleted = db(&page.state, move |conn| {
@@ -517,14 +508,21 @@ async fn delete(
     if deleted {
         return Ok(to_groups());
     }
+    let message = "Gruppen har indsatsområder eller forventninger i en statusrunde og kan ikke \
+                   slettes; dens historik hører til runderne.";
+    refuse_delete(&page, &group, message, StatusCode::CONFLICT).await
+}
+
+/// The group page again with the reason the group was not deleted.
+async fn refuse_delete(
+    page: &AdminPage,
+    group: &Group,
+    message: &str,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let errors = GroupErrors {
-        confirm: Some(
-            "Gruppen har indsatsområder eller forventninger i en statusrunde og kan ikke slettes; \
-             dens historik hører til runderne."
-                .into(),
-        ),
+        confirm: Some(message.to_owned()),
         ..GroupErrors::default()
     };
-    let input = GroupInput::of(&group);
-    render_edit(&page, &group, &input, errors, StatusCode::CONFLICT).await
+    render_edit(page, group, &GroupInput::of(group), errors, status).await
 }
