@@ -16,6 +16,8 @@ pub mod notices;
 pub mod outbox;
 pub mod password;
 pub mod report;
+pub mod sso;
 pub mod store;
+pub mod totp;
 pub mod views;
 pub mod web;

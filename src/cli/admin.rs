@@ -287,6 +287,9 @@ pub fn create_admin(
         if installation {
             users::set_installation_admin(conn, user.id, true, None, now)?;
         }
+        // The admin made here may use a password when the installation has turned passwords
+        // off: the way in when every identity provider is down.
+        store::sign_in::set_break_glass(conn, user.id)?;
         Ok::<_, diesel::result::Error>(invitation)
     })?;
     Ok(CreatedAdmin {

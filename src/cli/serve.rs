@@ -54,12 +54,65 @@ pub struct ServeArgs {
     /// the attempt counts as failed (the mail is tried again later).
     #[arg(long, env = "TRAFIKLYS_SMTP_TIMEOUT_SECONDS", default_value_t = 10)]
     pub smtp_timeout_seconds: u32,
+    /// A TOML file naming the identity providers (OpenID Connect) people may sign in with;
+    /// see the README's "Sign-in with the municipality's own login".
+    #[arg(long, env = "TRAFIKLYS_OIDC_CONFIG")]
+    pub oidc_config: Option<PathBuf>,
+    /// "off" turns sign-in with a password off, except for the break-glass admin made by
+    /// `trafiklys admin create`.
+    #[arg(long, env = "TRAFIKLYS_PASSWORD_SIGNIN", default_value = "on")]
+    pub password_signin: String,
+    /// Who must use a second step (a code from an app) with a password: admin, all or off.
+    #[arg(long, env = "TRAFIKLYS_REQUIRE_TOTP_FOR", default_value = "off")]
+    pub require_totp_for: String,
+}
+
+/// The identity providers of the configuration file, if one is named. A domain of a
+/// secretariat names its KKR, found in the database.
+fn load_providers(
+    pool: &store::DbPool,
+    file: Option<&std::path::Path>,
+) -> Result<crate::sso::Providers> {
+    let Some(file) = file else {
+        return Ok(crate::sso::Providers::default());
+    };
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("could not read {}", file.display()))?;
+    let mut conn = pool.get()?;
+    let providers = crate::sso::Providers::parse(
+        &text,
+        |name| {
+            super::admin::kkr_id_by_name(&mut conn, name)
+                .ok()
+                .map(|(id, _)| id)
+        },
+        |var| std::env::var(var).ok(),
+        std::time::Duration::from_secs(10),
+    )
+    .with_context(|| format!("in {}", file.display()))?;
+    Ok(providers)
+}
+
+/// `TRAFIKLYS_PASSWORD_SIGNIN`: whether passwords are off.
+fn passwords_off(setting: &str) -> Result<bool> {
+    match setting.trim() {
+        "on" | "" => Ok(false),
+        "off" => Ok(true),
+        other => bail!("TRAFIKLYS_PASSWORD_SIGNIN must be on or off, not «{other}»"),
+    }
 }
 
 pub(super) fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     let target = store::DatabaseTarget::parse(database_url)?;
     web::check_secret_key(args.secret_key.as_deref(), target.is_postgres())?;
     let pool = store::connect(database_url)?;
+    let sso = load_providers(&pool, args.oidc_config.as_deref())?;
+    let passwords_off = passwords_off(&args.password_signin)?;
+    let require_totp = crate::domain::sign_in::TotpRequirement::parse(&args.require_totp_for)
+        .map_err(anyhow::Error::msg)?;
+    if passwords_off && sso.is_empty() {
+        tracing::warn!("TRAFIKLYS_PASSWORD_SIGNIN=off without identity providers: only the break-glass admin can sign in");
+    }
     if args.demo {
         let mut conn = pool.get()?;
         report_demo(demo::load(&mut conn)?)?;
@@ -83,6 +136,9 @@ pub(super) fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         ))),
         clock: crate::clock::Clock::system(),
         site_name: args.site_name,
+        sso,
+        passwords_off,
+        require_totp,
     };
     let state = web::AppState::new(pool, &settings)?;
     let listener = TcpListener::bind(&args.bind)

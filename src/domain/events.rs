@@ -32,6 +32,8 @@ pub enum Event {
     Municipality(MunicipalityEvent),
     SitePage(SitePageEvent),
     AccessibilityStatement(StatementEvent),
+    /// A sign-in through an identity provider that was refused (no user: nobody signed in).
+    SignIn(SignInEvent),
 }
 
 /// A change to a round: its settings, its participants, its recommendation set, imports and
@@ -494,6 +496,49 @@ pub enum UserEvent {
         before: OptOuts,
         after: OptOuts,
     },
+    /// The user's account at an identity provider was linked to them (at their first
+    /// sign-in with it).
+    LinkIdentity {
+        after: IdentityLinked,
+    },
+    /// The user turned on the second step of password sign-in (TOTP).
+    EnableTotp {},
+    /// The user turned it off themselves.
+    DisableTotp {},
+    /// An admin removed another user's second step (a lost phone).
+    ResetTotp {},
+    /// The user signed in with a recovery code instead of a code from the app.
+    UseRecoveryCode {
+        after: RecoveryCodesLeft,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentityLinked {
+    pub provider: String,
+    pub subject: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecoveryCodesLeft {
+    pub left: usize,
+}
+
+/// A sign-in through an identity provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum SignInEvent {
+    /// Refused: who tried (if the provider said), with which provider, and why.
+    Refuse { after: SignInAttempt },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignInAttempt {
+    pub provider: String,
+    pub email: Option<String>,
+    /// `unknown_person`, `deactivated`, `domain_not_vouched`, `token_issuer`, ...
+    pub reason: String,
 }
 
 /// The optional notices a user has turned off.
@@ -746,7 +791,8 @@ impl Event {
             | Event::Attachment(_)
             | Event::Municipality(_)
             | Event::SitePage(_)
-            | Event::AccessibilityStatement(_) => None,
+            | Event::AccessibilityStatement(_)
+            | Event::SignIn(_) => None,
         }
     }
 }

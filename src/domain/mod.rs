@@ -19,6 +19,7 @@ pub mod rounds;
 pub mod set_changes;
 pub mod set_lineage;
 pub mod set_preview;
+pub mod sign_in;
 pub mod snapshot_diff;
 pub mod status;
 pub mod summary;

@@ -24,6 +24,7 @@ mod rows;
 pub mod schema;
 pub mod set_edits;
 pub mod set_links;
+pub mod sign_in;
 pub mod site_pages;
 pub mod snapshots;
 pub mod statement;

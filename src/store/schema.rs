@@ -66,6 +66,7 @@ diesel::table! {
         session_generation -> Integer,
         deactivated_at -> Nullable<Timestamp>,
         installation_admin -> Bool,
+        break_glass -> Bool,
     }
 }
 
@@ -118,6 +119,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_identities (provider, subject) {
+        provider -> Text,
+        subject -> Text,
+        user_id -> Integer,
+        email -> Text,
+        linked_at -> Timestamp,
+        last_used_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    totp_secrets (user_id) {
+        user_id -> Integer,
+        secret -> Text,
+        last_step -> BigInt,
+        enabled_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Integer,
+        user_id -> Integer,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(user_identities -> users (user_id));
 diesel::joinable!(municipalities -> kkrs (kkr_id));
 diesel::joinable!(rounds -> kkrs (kkr_id));
 diesel::joinable!(focus_areas -> rounds (round_id));
@@ -157,6 +188,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     round_group_members,
     group_coordinators,
     group_expectations,
+    user_identities,
 );
 
 diesel::table! {

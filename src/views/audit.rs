@@ -273,5 +273,10 @@ pub fn user_change_da(event: &UserEvent) -> &'static str {
         UserEvent::Reactivate { .. } => "Aktiveret igen",
         UserEvent::SignOut {} => "Logget ud",
         UserEvent::SetNoticeOptOuts { .. } => "Beskeder pr. mail ændret",
+        UserEvent::LinkIdentity { .. } => "Log ind hos egen organisation tilknyttet",
+        UserEvent::EnableTotp {} => "Har slået totrinsbekræftelse til",
+        UserEvent::DisableTotp {} => "Har slået totrinsbekræftelse fra",
+        UserEvent::ResetTotp {} => "Totrinsbekræftelse nulstillet",
+        UserEvent::UseRecoveryCode { .. } => "Har brugt en gendannelseskode",
     }
 }

@@ -127,11 +127,14 @@ pub struct UserPage {
     pub municipality_error: Option<String>,
     pub confirm_error: Option<String>,
     pub reset_error: Option<String>,
+    pub totp_error: Option<String>,
     pub errors: Vec<FieldError>,
     pub notice: Option<String>,
     pub mail_configured: bool,
     /// How long a new link works.
     pub valid_days: i64,
+    /// The user has the second step of password sign-in.
+    pub totp: bool,
 }
 
 /// The invitation form's errors by field.

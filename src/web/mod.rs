@@ -36,8 +36,8 @@ pub use error::AppError;
 use infra::{cache, health, limits, metrics, telemetry, templates, utf8, writer};
 use pages::{
     account, admin, auth, bulk_invitations, dashboard, details, expectations, exports, forms,
-    groups, home, invitations, password_link, public, reminders, site_pages, snapshot_changes,
-    statement, users,
+    groups, home, invitations, password_link, public, reminders, second_step, site_pages,
+    snapshot_changes, sso, statement, users,
 };
 
 /// The largest request body accepted (a form with 60 full comments fits comfortably).
@@ -73,6 +73,12 @@ pub struct Settings {
     pub clock: crate::clock::Clock,
     /// Who runs the installation (a KKR's name), shown in every page's header and footer.
     pub site_name: Option<String>,
+    /// The identity providers people may sign in with (`TRAFIKLYS_OIDC_CONFIG`).
+    pub sso: crate::sso::Providers,
+    /// Passwords are off (`TRAFIKLYS_PASSWORD_SIGNIN=off`), except for the break-glass admin.
+    pub passwords_off: bool,
+    /// Who must use the second step with a password (`TRAFIKLYS_REQUIRE_TOTP_FOR`).
+    pub require_totp: crate::domain::sign_in::TotpRequirement,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +136,12 @@ pub struct AppState {
     pub db_file: Option<health::DbFileWatch>,
     /// Form saves, committed in groups by one writer thread.
     pub writer: writer::WriteQueue,
+    /// The identity providers people may sign in with.
+    pub sso: crate::sso::Providers,
+    /// Passwords are off, except for the break-glass admin.
+    pub passwords_off: bool,
+    /// Who must use the second step with a password.
+    pub require_totp: crate::domain::sign_in::TotpRequirement,
 }
 
 impl AppState {
@@ -200,6 +212,9 @@ impl AppState {
                 .unwrap_or_default(),
             clock: settings.clock.clone(),
             metrics: metrics::Metrics::new()?,
+            sso: settings.sso.clone(),
+            passwords_off: settings.passwords_off,
+            require_totp: settings.require_totp,
         })
     }
 }
@@ -354,6 +369,7 @@ pub fn server(
         .base_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
+    let csp = content_security_policy(&state.sso.origins());
     let state = web::Data::new(state);
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let server = HttpServer::new(move || {
@@ -388,11 +404,7 @@ pub fn server(
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("X-Frame-Options", "DENY"))
                     .add(("Referrer-Policy", "same-origin"))
-                    .add((
-                        "Content-Security-Policy",
-                        "default-src 'self'; img-src 'self' data:; style-src 'self'; \
-                         script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-                    )),
+                    .add(("Content-Security-Policy", csp.clone())),
             )
             .wrap(actix_web::middleware::from_fn(telemetry::observe))
             .route("/healthz", web::get().to(healthz))
@@ -414,6 +426,8 @@ pub fn server(
             .configure(bulk_invitations::routes)
             .configure(users::routes)
             .configure(invitations::routes)
+            .configure(sso::routes)
+            .configure(second_step::routes)
             .configure(password_link::routes)
             .configure(groups::routes)
             .configure(expectations::routes)
@@ -433,6 +447,21 @@ pub fn server(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// The pages' Content-Security-Policy. Forms post to the site itself, and sign-out may go on
+/// to an identity provider's end-session endpoint (browsers hold a form's redirects to
+/// `form-action` too), so the providers' origins are allowed there.
+fn content_security_policy(provider_origins: &[String]) -> String {
+    let mut form_action = "'self'".to_owned();
+    for origin in provider_origins {
+        form_action.push(' ');
+        form_action.push_str(origin);
+    }
+    format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    )
 }
 
 /// The blocking threads of each worker: together about the pool's connections and two more.

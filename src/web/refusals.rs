@@ -2,6 +2,8 @@
 //! this is where the sentence a person reads (a page, or the command line) is written.
 
 use crate::domain::refusal::{End, RoundRefusal};
+use crate::domain::sign_in::{PasswordRefusal, SignInRefusal, TokenProblem};
+use crate::totp::CodeRefusal;
 
 /// "først" or "sidst": where an item already stands.
 fn end_da(end: End) -> &'static str {
@@ -47,6 +49,76 @@ pub fn round_refusal_da(refusal: &RoundRefusal) -> String {
             format!("Vælg en af {kkr_name}s grupper, eller «Hele runden».")
         }
         RoundRefusal::Invalid(invalid) => invalid.0.clone(),
+    }
+}
+
+/// A refused sign-in through an identity provider, as its page says it. `provider` is the
+/// provider's button label ("Log ind med Frederiksberg Kommunes login").
+pub fn sign_in_refusal_da(refusal: &SignInRefusal, provider: &str) -> String {
+    match refusal {
+        SignInRefusal::StateMismatch => format!(
+            "Log ind blev ikke gennemført: svaret fra «{provider}» hører ikke til et log ind, der blev startet i denne browser, eller det er allerede brugt. Start forfra fra siden Log ind."
+        ),
+        SignInRefusal::ProviderError { .. } => format!(
+            "Log ind hos «{provider}» blev afbrudt eller afvist. Start forfra fra siden Log ind."
+        ),
+        SignInRefusal::ProviderUnavailable => format!(
+            "Trafiklys kan ikke nå «{provider}» lige nu. Prøv igen om lidt."
+        ),
+        SignInRefusal::Token(problem) => format!(
+            "Svaret fra «{provider}» kunne ikke godkendes ({}), så du er ikke logget ind. Start forfra; sker det igen, så kontakt KKR-sekretariatet.",
+            token_problem_da(*problem)
+        ),
+        SignInRefusal::NoEmail => format!(
+            "«{provider}» oplyste ingen e-mailadresse, så Trafiklys kan ikke se, hvem du er."
+        ),
+        SignInRefusal::EmailNotVerified { email } => format!(
+            "«{provider}» har ikke bekræftet din e-mailadresse {email}, så Trafiklys kan ikke logge dig ind med den."
+        ),
+        SignInRefusal::DomainNotVouched { email, domain } => format!(
+            "Du er logget ind hos «{provider}» som {email}, men adresser på {domain} kan ikke logge ind i Trafiklys på den måde."
+        ),
+        SignInRefusal::UnknownPerson { email } => format!(
+            "Du er logget ind hos «{provider}» som {email}, men der er ingen bruger med den adresse i Trafiklys. Bed KKR-sekretariatet om at oprette dig."
+        ),
+        SignInRefusal::Deactivated { email } => format!(
+            "Brugeren {email} er deaktiveret i Trafiklys. Kontakt KKR-sekretariatet, hvis du skal bruge Trafiklys igen."
+        ),
+    }
+}
+
+fn token_problem_da(problem: TokenProblem) -> &'static str {
+    match problem {
+        TokenProblem::Issuer => "forkert udsteder",
+        TokenProblem::Audience => "udstedt til en anden tjeneste",
+        TokenProblem::Expired => "udløbet",
+        TokenProblem::Signature => "ugyldig signatur",
+        TokenProblem::Algorithm => "usigneret eller signeret med en algoritme, der ikke godtages",
+        TokenProblem::Nonce => "hører ikke til dette log ind",
+        TokenProblem::Malformed => "ufuldstændigt",
+    }
+}
+
+/// Why a password may not be used, said to someone who typed the right one.
+pub fn password_refusal_da(refusal: &PasswordRefusal) -> String {
+    match refusal {
+        PasswordRefusal::Off => {
+            "Log ind med adgangskode er slået fra. Brug knappen for din organisations login."
+                .to_owned()
+        }
+        PasswordRefusal::UseProvider { label } => format!(
+            "Din organisation logger ind i Trafiklys med sit eget login. Brug knappen «{label}»."
+        ),
+    }
+}
+
+/// Why a code of the second step was not accepted.
+pub fn code_refusal_da(refusal: CodeRefusal) -> &'static str {
+    match refusal {
+        CodeRefusal::Wrong => "Koden passer ikke. Skriv den kode på 6 cifre, som din app viser nu.",
+        CodeRefusal::Replayed => {
+            "Koden er allerede brugt. Vent på den næste kode i din app, og skriv den."
+        }
     }
 }
 

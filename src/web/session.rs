@@ -274,3 +274,26 @@ pub(crate) fn touch(session: &Session, now: i64) -> Result<(), AppError> {
         .insert(SEEN_KEY, now)
         .map_err(|e| AppError::Session(e.to_string()))
 }
+
+/// Keeps a value in the session (the encrypted cookie) under `key`.
+pub(crate) fn put<T: serde::Serialize>(
+    session: &Session,
+    key: &str,
+    value: &T,
+) -> Result<(), AppError> {
+    session
+        .insert(key, value)
+        .map_err(|e| AppError::Session(e.to_string()))
+}
+
+/// The value under `key`, if any (a value that no longer reads counts as none).
+pub(crate) fn peek<T: serde::de::DeserializeOwned>(session: &Session, key: &str) -> Option<T> {
+    session.get::<T>(key).ok().flatten()
+}
+
+/// The value under `key`, removed from the session: it can be used once.
+pub(crate) fn take<T: serde::de::DeserializeOwned>(session: &Session, key: &str) -> Option<T> {
+    let value = peek(session, key);
+    session.remove(key);
+    value
+}

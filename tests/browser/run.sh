@@ -37,14 +37,44 @@ work="$(mktemp -d)"
 cp "$bin" "$work/trafiklys"
 bin="$work/trafiklys"
 server_pid=
+provider_pid=
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$provider_pid" ]; then kill "$provider_pid" 2>/dev/null || true; wait "$provider_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 # A free loopback port: bind port 0 and read what the kernel chose.
-port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();})')"
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();})'; }
+port="$(free_port)"
+
+# The test identity provider (tests/oidc, as the integration tests use it), when its packages
+# are installed (`npm ci` there; .ci/run does): the sign-in page then lists it, and the suite
+# signs in through it as the demo editor.
+oidc_dir="$root/tests/oidc"
+if [ -d "$oidc_dir/node_modules/oidc-provider" ]; then
+  provider_port="$(free_port)"
+  export TRAFIKLYS_OIDC_LABEL="Log ind med Frederiksberg Kommunes login"
+  cat >"$work/oidc.toml" <<TOML
+[[provider]]
+id = "frederiksberg"
+label = "$TRAFIKLYS_OIDC_LABEL"
+issuer = "http://127.0.0.1:$provider_port"
+client_id = "trafiklys"
+client_secret = "browser-suite-client-secret"
+[provider.domains]
+"frederiksberg.example" = "147"
+TOML
+  (cd "$oidc_dir" && PORT="$provider_port" CLIENT_ID=trafiklys CLIENT_SECRET=browser-suite-client-secret \
+    REDIRECT_URIS="http://127.0.0.1:$port/login/sso/frederiksberg/callback" \
+    POST_LOGOUT_URIS="http://127.0.0.1:$port/" DEFAULT_LOGIN=editor@frederiksberg.example \
+    exec node provider.mjs >"$work/provider.log" 2>&1) &
+  provider_pid=$!
+  export TRAFIKLYS_OIDC_CONFIG="$work/oidc.toml"
+else
+  echo "note: tests/oidc has no node_modules (npm ci --ignore-scripts there); no identity provider in this run" >&2
+fi
 (cd "$work" && exec "$bin" --database-url "$work/browser.db" serve --demo --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1) &
 server_pid=$!
 for _ in $(seq 120); do

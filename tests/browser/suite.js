@@ -10,6 +10,7 @@ const { keyboardWalk } = require('./keyboard');
 const { setEditor } = require('./set_editor');
 // --- end set editor ---
 const { clusters } = require('./clusters');
+const { signInPages } = require('./sign_in');
 // --- reader downloads (issue 25): its own file, called after the crawl ---
 const { readerDownloads } = require('./reader_downloads');
 // --- end reader downloads ---
@@ -483,6 +484,9 @@ function nuChecker(dir) {
       check('reader downloads: ran', false, e.message);
     }
     // --- end reader downloads ---
+    // Sign-in with the identity provider and the second step (sign_in.js); last, as it turns
+    // the second step on for the demo's KKR member.
+    await signInPages(browser, users, { BASE, check, checkPage, signIn, OUT });
   } finally {
     await browser.close();
   }

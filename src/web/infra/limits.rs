@@ -175,6 +175,30 @@ impl Limits {
         }
     }
 
+    /// Counts an attempt at the second step of a sign-in (a code from the app, or a recovery
+    /// code) for this account and client address: the same allowance as the password step,
+    /// counted apart from it.
+    pub fn second_step(&self, req: &HttpRequest, email: &str) -> Result<(), AppError> {
+        let account = format!("second-step:{}", email.trim().to_lowercase());
+        let by_ip = self
+            .client_ip(req)
+            .map_or(Ok(()), |ip| self.login_ip.check(&ip));
+        let by_account = self.login_account.check(&account);
+        match (by_ip, by_account) {
+            (Ok(()), Ok(())) => Ok(()),
+            (Err(wait), _) | (_, Err(wait)) => {
+                tracing::warn!(account = %account, "second-step attempts limited");
+                Err(AppError::TooManyRequests {
+                    message: format!(
+                        "Der har været for mange forsøg med koder. Vent {}, og prøv igen.",
+                        minutes(wait)
+                    ),
+                    retry_after_secs: wait,
+                })
+            }
+        }
+    }
+
     /// Counts a request for a password link ("Glemt adgangskode?") for this email and client
     /// address, against the same allowance as sign-in attempts: both try an account.
     pub fn password_link(&self, req: &HttpRequest, email: &str) -> Result<(), AppError> {

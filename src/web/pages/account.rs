@@ -7,6 +7,8 @@
 //! - `POST /account/tokens/{id}/revoke`
 //! - `POST /account/password` (change password; every other session of the user ends)
 //! - `POST /account/notices` (which optional notices by mail the user gets)
+//! - the second step: `GET`/`POST /account/totp`, `POST /account/totp/off`
+//!   ([`super::account_totp`])
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
@@ -17,12 +19,16 @@ use serde::Deserialize;
 use crate::csrf_protected;
 use crate::domain::account::{NewPassword, TokenLifetime, TOKEN_LIFETIMES};
 use crate::domain::notices::OptionalNotice;
+use crate::domain::sign_in::password_allowed;
 use crate::domain::time::danish_datetime;
 use crate::password;
 use crate::store::notices;
+use crate::store::sign_in;
 use crate::store::tokens;
 use crate::store::users;
-use crate::views::account::{AccountPage, PasswordFeedback, TokenView};
+use crate::views::account::{
+    AccountPage, PasswordFeedback, SignInMethods, TokenView, UsedProvider,
+};
 use crate::views::fields::{Choice, FieldError};
 use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, Page};
@@ -34,7 +40,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/tokens", web::post().to(create))
         .route("/account/tokens/{id}/revoke", web::post().to(revoke))
         .route("/account/password", web::post().to(change_password))
-        .route("/account/notices", web::post().to(set_notices));
+        .route("/account/notices", web::post().to(set_notices))
+        .configure(super::account_totp::routes);
 }
 
 /// The lifetimes the token form offers, the default chosen.
@@ -57,18 +64,86 @@ const NAME_MAX_CHARS: usize = 100;
 /// What the account page shows besides the user's tokens: a token just created, or why not,
 /// and the password form's outcome.
 #[derive(Debug, Default)]
-struct Outcome {
+pub(crate) struct Outcome {
     new_token: Option<String>,
     error: Option<String>,
     password: PasswordFeedback,
     notices_saved: bool,
+    totp_error: Option<String>,
+    totp_notice: Option<String>,
 }
 
-async fn render(
+impl Outcome {
+    /// The second step's form refused, and why.
+    pub(crate) fn totp_refused(error: String) -> Outcome {
+        Outcome {
+            totp_error: Some(error),
+            ..Outcome::default()
+        }
+    }
+
+    /// The second step's form done, and what became of it.
+    pub(crate) fn totp_done(notice: &str) -> Outcome {
+        Outcome {
+            totp_notice: Some(notice.to_owned()),
+            ..Outcome::default()
+        }
+    }
+}
+
+/// How the user signs in: password and second step, and the identity providers used.
+async fn sign_in_methods(page: &Page, outcome: &mut Outcome) -> Result<SignInMethods, AppError> {
+    let user_id = page.user.id;
+    let (hash, totp, left, identities, break_glass) = db(&page.state, move |conn| {
+        Ok((
+            users::password_hash(conn, user_id)?.unwrap_or_default(),
+            sign_in::totp_of(conn, user_id)?.is_some(),
+            sign_in::recovery_codes_left(conn, user_id)?,
+            sign_in::identities_of(conn, user_id)?,
+            sign_in::is_break_glass(conn, user_id)?,
+        ))
+    })
+    .await?;
+    let state = &page.state;
+    let provider_off = state.sso.without_passwords_for(&page.user.email);
+    Ok(SignInMethods {
+        password: !hash.is_empty(),
+        password_off: password_allowed(!state.passwords_off, break_glass, provider_off).is_err(),
+        totp,
+        totp_required: state.require_totp.applies_to(page.user.role),
+        recovery_codes_left: left,
+        providers: identities
+            .into_iter()
+            .map(|(id, at)| {
+                let label = state.sso.find(&id).map_or(id, |p| p.label.clone());
+                UsedProvider {
+                    label,
+                    last: danish_datetime(at),
+                }
+            })
+            .collect(),
+        totp_error: outcome.totp_error.take(),
+        totp_notice: outcome.totp_notice.take(),
+    })
+}
+
+fn token_view(t: tokens::ApiToken, now: chrono::NaiveDateTime) -> TokenView {
+    TokenView {
+        id: t.id,
+        name: t.name,
+        created: danish_datetime(t.created_at),
+        expires: danish_datetime(t.expires_at),
+        expired: t.expires_at <= now,
+        revoked: t.revoked_at.map(danish_datetime),
+    }
+}
+
+pub(crate) async fn render(
     page: &Page,
-    outcome: Outcome,
+    mut outcome: Outcome,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let sign_in = sign_in_methods(page, &mut outcome).await?;
     let user_id = page.user.id;
     let (list, off) = db(&page.state, move |conn| {
         Ok((
@@ -79,17 +154,7 @@ async fn render(
     .await?;
     let now = page.state.clock.now();
     let model = AccountPage {
-        tokens: list
-            .into_iter()
-            .map(|t| TokenView {
-                id: t.id,
-                name: t.name,
-                created: danish_datetime(t.created_at),
-                expires: danish_datetime(t.expires_at),
-                expired: t.expires_at <= now,
-                revoked: t.revoked_at.map(danish_datetime),
-            })
-            .collect(),
+        tokens: list.into_iter().map(|t| token_view(t, now)).collect(),
         lifetimes: lifetime_choices(),
         new_token: outcome.new_token,
         error: outcome.error,
@@ -101,6 +166,7 @@ async fn render(
             .map(|n| Choice::new(n.as_str(), n.label_da(), !off.contains(&n)))
             .collect(),
         notices_saved: outcome.notices_saved,
+        sign_in,
     };
     page.render_status(status, "account.html", &model)
 }

@@ -10,11 +10,13 @@ use serde::Deserialize;
 
 use crate::csrf_protected;
 use crate::password;
+use crate::sso::SIGNED_IN_WITH_KEY;
 use crate::store::users;
-use crate::views::account::LoginPage;
+use crate::views::account::{LoginPage, ProviderButton};
 use crate::web::error::AppError;
 use crate::web::extract::{page_context, CsrfForm};
-use crate::web::session::{start_session, touch, verify_csrf, MaybeSignedIn, SignedIn};
+use crate::web::pages::second_step::after_first_step;
+use crate::web::session::{peek, touch, verify_csrf, MaybeSignedIn, SignedIn};
 use crate::web::{blocking, db, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -57,7 +59,7 @@ pub struct NextQuery {
 }
 
 /// The sign-in page; it never shows a user in its header.
-fn render_login(
+pub(crate) fn render_login(
     state: &AppState,
     session: &Session,
     status: StatusCode,
@@ -96,12 +98,8 @@ async fn login_page(
             .insert_header((header::LOCATION, next))
             .finish());
     }
-    let model = LoginPage {
-        next,
-        email: String::new(),
-        error: None,
-        notice: signed_out_notice(&state, &query),
-    };
+    let notice = signed_out_notice(&state, &query);
+    let model = login_model(&state, next, String::new(), None, notice);
     render_login(&state, &session, StatusCode::OK, &model)
 }
 
@@ -160,37 +158,63 @@ async fn login(
     }
     let account = account_with_password(&state, &email, typed_password).await?;
     let (status, message) = match account {
-        Some(account) if account.active => return signed_in(&state, &session, &account, next),
+        Some(account) if account.active => {
+            return password_accepted(&state, &session, &account, next).await
+        }
         // Said only to whoever knows the password, so it tells a guesser nothing.
         Some(_) => (StatusCode::FORBIDDEN, DEACTIVATED),
         None => (StatusCode::UNAUTHORIZED, WRONG_PASSWORD),
     };
-    let model = LoginPage {
-        next,
-        email,
-        error: Some(message.to_owned()),
-        notice: None,
-    };
+    let model = login_model(&state, next, email, Some(message.to_owned()), None);
     render_login(&state, &session, status, &model)
 }
 
-/// Starts the session of a user whose password matched, and sends them on.
-fn signed_in(
+/// The sign-in page's model: the form as typed, and a button for each identity provider.
+pub(crate) fn login_model(
     state: &AppState,
+    next: String,
+    email: String,
+    error: Option<String>,
+    notice: Option<String>,
+) -> LoginPage {
+    let encoded_next =
+        percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC);
+    let providers = state
+        .sso
+        .all()
+        .iter()
+        .map(|p| ProviderButton {
+            label: p.label.clone(),
+            href: format!("/login/sso/{}?next={encoded_next}", p.id),
+        })
+        .collect();
+    LoginPage {
+        next,
+        email,
+        error,
+        notice,
+        providers,
+        passwords_off: state.passwords_off,
+    }
+}
+
+/// A user whose password matched: on to the second step, or signed in (or refused there if
+/// passwords are off for them).
+async fn password_accepted(
+    state: &web::Data<AppState>,
     session: &Session,
     account: &users::Account,
     next: String,
 ) -> Result<HttpResponse, AppError> {
-    start_session(
+    tracing::info!(user = account.user.id, "password accepted");
+    after_first_step(
+        state,
         session,
-        account.user.id,
+        &account.user,
         account.session_generation,
-        state.clock.timestamp(),
-    )?;
-    tracing::info!(user = account.user.id, "signed in");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, next))
-        .finish())
+        next,
+    )
+    .await
 }
 
 const DEACTIVATED: &str =
@@ -205,12 +229,7 @@ fn login_refused(
     email: String,
     limited: AppError,
 ) -> Result<HttpResponse, AppError> {
-    let model = LoginPage {
-        next,
-        email,
-        error: Some(limited.to_string()),
-        notice: None,
-    };
+    let model = login_model(state, next, email, Some(limited.to_string()), None);
     let mut response = render_login(state, session, StatusCode::TOO_MANY_REQUESTS, &model)?;
     if let AppError::TooManyRequests {
         retry_after_secs, ..
@@ -248,10 +267,32 @@ async fn logout(
         .await?;
         tracing::info!(user = user_id, "signed out");
     }
+    let provider: Option<String> = peek(&session, SIGNED_IN_WITH_KEY);
     session.purge();
+    let to = match provider.and_then(|id| state.sso.find(&id)) {
+        Some(provider) => provider_sign_out(&state, provider).await?,
+        None => "/".to_owned(),
+    };
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
+        .insert_header((header::LOCATION, to))
         .finish())
+}
+
+/// Where to send a user who signed in with an identity provider when they sign out: the
+/// provider's end-session endpoint where it has one (and from there back to the front page),
+/// else the front page.
+async fn provider_sign_out(
+    state: &web::Data<AppState>,
+    provider: std::sync::Arc<crate::sso::Provider>,
+) -> Result<String, AppError> {
+    let (after, now) = (format!("{}/", state.public_url), state.clock.timestamp());
+    let url = blocking(move || {
+        Ok(match &provider.protocol {
+            crate::sso::Protocol::Oidc(oidc) => oidc.end_session_url(&after, now),
+        })
+    })
+    .await?;
+    Ok(url.unwrap_or_else(|| "/".to_owned()))
 }
 
 #[derive(Debug, Deserialize)]

@@ -657,7 +657,8 @@ fn changed_since(events: &[AuditEvent], base_version: i32) -> BTreeSet<i32> {
                 | Event::Attachment(_)
                 | Event::Municipality(_)
                 | Event::SitePage(_)
-                | Event::AccessibilityStatement(_),
+                | Event::AccessibilityStatement(_)
+                | Event::SignIn(_),
             )
             | Err(_) => None,
         })
@@ -816,7 +817,8 @@ fn describe(event: &AuditEvent, codes: &HashMap<i32, String>) -> HistoryRow {
             | Event::Attachment(_)
             | Event::Municipality(_)
             | Event::SitePage(_)
-            | Event::AccessibilityStatement(_),
+            | Event::AccessibilityStatement(_)
+            | Event::SignIn(_),
         )
         | Err(_) => (event.action.clone(), String::new()),
     };

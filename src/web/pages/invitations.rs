@@ -20,7 +20,7 @@ use crate::views::fields::FieldError;
 use crate::views::users::{InvitationForm, InvitationPage};
 use crate::web::error::AppError;
 use crate::web::extract::{page_context, CsrfForm};
-use crate::web::session::start_session;
+use crate::web::pages::second_step::after_first_step;
 use crate::web::{blocking, db, AppState};
 
 /// The mail with a one-time link, queued with the link when a mail server is set up (made
@@ -238,9 +238,7 @@ async fn accept_invitation(
         Err(problem) => return link_problem_page(&state, &session, problem),
         Ok(accepted) => accepted,
     };
-    start_session(&session, user.id, generation, now.and_utc().timestamp())?;
-    tracing::info!(user = user.id, "one-time link used; signed in");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
-        .finish())
+    tracing::info!(user = user.id, "one-time link used");
+    // A link signs in like a password: the second step still comes after it.
+    after_first_step(&state, &session, &user, generation, "/".to_owned()).await
 }

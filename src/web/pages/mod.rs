@@ -2,6 +2,7 @@
 //! the domain, and renders one page model.
 
 pub mod account;
+pub mod account_totp;
 pub mod admin;
 pub mod auth;
 pub mod bulk_invitations;
@@ -17,7 +18,9 @@ pub mod next;
 pub mod password_link;
 pub mod public;
 pub mod reminders;
+pub mod second_step;
 pub mod site_pages;
 pub mod snapshot_changes;
+pub mod sso;
 pub mod statement;
 pub mod users;

@@ -39,7 +39,7 @@ fn non_empty(text: &str) -> Option<String> {
 
 /// The contact page from the installation's own contact page, else the accessibility
 /// statement's contact, else the site's name.
-fn contact_page(
+pub(crate) fn contact_page(
     own: Option<Contact>,
     statement: Option<Statement>,
     site_name: &str,

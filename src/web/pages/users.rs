@@ -38,7 +38,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/deactivate", web::post().to(deactivate))
         .route("/users/{id}/reactivate", web::post().to(reactivate))
         .route("/users/{id}/reset", web::post().to(reset))
-        .route("/users/{id}/installation", web::post().to(set_installation));
+        .route("/users/{id}/installation", web::post().to(set_installation))
+        .route("/users/{id}/totp/reset", web::post().to(reset_totp));
 }
 
 /// The account's state; `waiting_link`: a link to choose a password waits to be used.
@@ -413,7 +414,8 @@ fn action_label(event: &audit::AuditEvent) -> &'static str {
             | Event::Attachment(_)
             | Event::Municipality(_)
             | Event::SitePage(_)
-            | Event::AccessibilityStatement(_),
+            | Event::AccessibilityStatement(_)
+            | Event::SignIn(_),
         )
         | Err(_) => "Ændret",
     }
@@ -447,6 +449,8 @@ struct UserFacts {
     link_mail: Option<Mail>,
     /// The admin looking is an installation admin.
     acting_installation_admin: bool,
+    /// The user has the second step of password sign-in.
+    totp: bool,
 }
 
 async fn user_facts(page: &AdminPage, account: &Account) -> Result<UserFacts, AppError> {
@@ -459,6 +463,7 @@ async fn user_facts(page: &AdminPage, account: &Account) -> Result<UserFacts, Ap
             pending: invitations::pending_for(conn, id, now)?,
             link_mail: outbox::latest_to_user(conn, id, &[MailKind::Invitation, MailKind::Reset])?,
             acting_installation_admin: users::is_installation_admin(conn, admin_id)?,
+            totp: crate::store::sign_in::totp_of(conn, id)?.is_some(),
         })
     })
     .await
@@ -497,10 +502,12 @@ fn user_page(
         municipality_error: error("municipality"),
         confirm_error: error("confirm"),
         reset_error: error("reset-confirm"),
+        totp_error: error("totp-confirm"),
         errors,
         notice: feedback.notice,
         mail_configured,
         valid_days: invitations::VALID_DAYS,
+        totp: facts.totp,
     }
 }
 
@@ -633,6 +640,36 @@ async fn deactivate(
     })
     .await?;
     tracing::info!(user = user_id, by = admin_id, "user deactivated");
+    Ok(back_to(user_id))
+}
+
+/// Removes another user's second step (a lost phone): they sign in with the password alone,
+/// or enrol again where the installation requires it; their sessions end. Audited.
+async fn reset_totp(
+    page: AdminPage,
+    path: web::Path<i32>,
+    form: CsrfForm<ConfirmForm>,
+) -> Result<HttpResponse, AppError> {
+    let now = page.state.clock.now();
+    let account = managed_account(&page, path.into_inner()).await?;
+    if account.user.id == page.user.id {
+        let message =
+            "Du kan ikke nulstille din egen totrinsbekræftelse her. Slå den fra under «Min konto».";
+        return refuse_on_user_page(&page, &account, "totp-confirm", message).await;
+    }
+    if form.confirm.as_deref() != Some("ja") {
+        let message =
+            "Bekræft nulstillingen: sæt kryds i feltet «Ja, nulstil …» og tryk på knappen igen.";
+        return refuse_on_user_page(&page, &account, "totp-confirm", message).await;
+    }
+    let (user_id, admin_id) = (account.user.id, page.user.id);
+    db(&page.state, move |conn| {
+        Ok(crate::store::sign_in::remove_totp(
+            conn, user_id, admin_id, now,
+        )?)
+    })
+    .await?;
+    tracing::info!(user = user_id, by = admin_id, "second step reset");
     Ok(back_to(user_id))
 }
 

@@ -99,7 +99,8 @@ fn describe(event: &AuditEvent) -> HistoryRow {
             | Event::Attachment(_)
             | Event::Municipality(_)
             | Event::SitePage(_)
-            | Event::AccessibilityStatement(_),
+            | Event::AccessibilityStatement(_)
+            | Event::SignIn(_),
         )
         | Err(_) => (event.action.clone(), String::new()),
     };

@@ -1,0 +1,269 @@
+//! OpenID Connect: the authorization code flow with PKCE (the `openidconnect` crate), the
+//! provider's metadata found by discovery, and every check of the ID token (issuer, audience,
+//! expiry against the app clock, signature against the provider's keys with an asymmetric
+//! algorithm only, nonce). The calls are blocking: run them off the async workers.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJwsSigningAlgorithm,
+};
+use openidconnect::{
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
+    EmptyAdditionalClaims, IdTokenClaims, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope,
+    SignatureVerificationError, TokenResponse,
+};
+
+use super::http::ProviderClient;
+use super::{Pending, VouchedIdentity};
+use crate::domain::sign_in::{SignInRefusal, TokenProblem};
+
+/// How long discovered metadata (endpoints and signing keys) is used before it is read again.
+const METADATA_SECONDS: i64 = 600;
+
+/// The signature algorithms an ID token may use: asymmetric ones only, whatever the provider's
+/// metadata offers (never `none`, never a MAC keyed with the client secret).
+const ALGORITHMS: [CoreJwsSigningAlgorithm; 8] = [
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+    CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+    CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+];
+
+/// An OpenID Connect provider: where it is, who Trafiklys is to it, and its metadata once read.
+pub struct OidcProvider {
+    issuer: IssuerUrl,
+    client_id: ClientId,
+    client_secret: Option<ClientSecret>,
+    trust_email: bool,
+    http: ProviderClient,
+    metadata: Mutex<Option<(i64, Arc<ProviderMetadataWithLogout>)>>,
+}
+
+impl std::fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("issuer", &self.issuer.as_str())
+            .field("client_id", &self.client_id.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OidcProvider {
+    pub fn new(
+        issuer: &str,
+        client_id: &str,
+        client_secret: Option<String>,
+        trust_email: bool,
+        timeout: Duration,
+    ) -> Result<OidcProvider, String> {
+        let issuer = IssuerUrl::new(issuer.trim().to_owned())
+            .map_err(|e| format!("the issuer is not a URL: {e}"))?;
+        if !matches!(issuer.url().scheme(), "https" | "http") {
+            return Err("the issuer must be an https address".into());
+        }
+        Ok(OidcProvider {
+            issuer,
+            client_id: ClientId::new(client_id.to_owned()),
+            client_secret: client_secret.map(ClientSecret::new),
+            trust_email,
+            http: ProviderClient::new(timeout),
+            metadata: Mutex::new(None),
+        })
+    }
+
+    /// `https://login.example.dk` of the issuer `https://login.example.dk/tenant/v2.0`.
+    pub fn origin(&self) -> Option<String> {
+        let url = self.issuer.url();
+        let host = url.host_str()?;
+        Some(match url.port() {
+            Some(port) => format!("{}://{host}:{port}", url.scheme()),
+            None => format!("{}://{host}", url.scheme()),
+        })
+    }
+
+    /// The provider's metadata: the copy read less than [`METADATA_SECONDS`] ago, else read
+    /// again by discovery (which also checks that the document names this issuer).
+    fn metadata(&self, now: i64) -> Result<Arc<ProviderMetadataWithLogout>, SignInRefusal> {
+        if let Ok(cached) = self.metadata.lock() {
+            if let Some((at, metadata)) = cached.as_ref() {
+                if now - at < METADATA_SECONDS && now >= *at {
+                    return Ok(metadata.clone());
+                }
+            }
+        }
+        let metadata = ProviderMetadataWithLogout::discover(&self.issuer, &self.http)
+            .map(Arc::new)
+            .map_err(|e| {
+                tracing::warn!(issuer = %self.issuer.as_str(), error = %error_chain(&e), "OpenID Connect discovery failed");
+                SignInRefusal::ProviderUnavailable
+            })?;
+        if let Ok(mut cached) = self.metadata.lock() {
+            *cached = Some((now, metadata.clone()));
+        }
+        Ok(metadata)
+    }
+
+    /// Starts a sign-in: the address to send the browser to, and what the session keeps
+    /// until the provider sends the browser back.
+    pub fn begin(
+        &self,
+        provider_id: &str,
+        redirect_uri: &str,
+        next: String,
+        now: i64,
+    ) -> Result<(String, Pending), SignInRefusal> {
+        let metadata = self.metadata(now)?;
+        let redirect = RedirectUrl::new(redirect_uri.to_owned())
+            .map_err(|_| SignInRefusal::ProviderUnavailable)?;
+        let client = CoreClient::from_provider_metadata(
+            (*metadata).clone(),
+            self.client_id.clone(),
+            self.client_secret.clone(),
+        )
+        .set_redirect_uri(redirect);
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state, nonce) = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("email".to_owned()))
+            .add_scope(Scope::new("profile".to_owned()))
+            .set_pkce_challenge(challenge)
+            .url();
+        let pending = Pending {
+            provider: provider_id.to_owned(),
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            verifier: verifier.secret().clone(),
+            next,
+        };
+        Ok((url.to_string(), pending))
+    }
+
+    /// Finishes a sign-in whose state was already checked against `pending`: exchanges the
+    /// code (with the PKCE verifier) and checks the ID token. `now` is the app clock's time.
+    pub fn finish(
+        &self,
+        pending: &Pending,
+        code: &str,
+        redirect_uri: &str,
+        now: DateTime<Utc>,
+    ) -> Result<VouchedIdentity, SignInRefusal> {
+        let metadata = self.metadata(now.timestamp())?;
+        let redirect = RedirectUrl::new(redirect_uri.to_owned())
+            .map_err(|_| SignInRefusal::ProviderUnavailable)?;
+        let client = CoreClient::from_provider_metadata(
+            (*metadata).clone(),
+            self.client_id.clone(),
+            self.client_secret.clone(),
+        )
+        .set_redirect_uri(redirect);
+        let response = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .map_err(|_| SignInRefusal::ProviderUnavailable)?
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
+            .request(&self.http)
+            .map_err(|e| {
+                tracing::warn!(issuer = %self.issuer.as_str(), error = %error_chain(&e), "the token request failed");
+                match e {
+                    openidconnect::RequestTokenError::Parse(..) => {
+                        SignInRefusal::Token(TokenProblem::Malformed)
+                    }
+                    // The provider refused the code: used before, expired, or not its own.
+                    openidconnect::RequestTokenError::ServerResponse(answer) => {
+                        SignInRefusal::ProviderError {
+                            error: answer.error().as_ref().to_owned(),
+                        }
+                    }
+                    _ => SignInRefusal::ProviderUnavailable,
+                }
+            })?;
+        let id_token = response
+            .id_token()
+            .ok_or(SignInRefusal::Token(TokenProblem::Malformed))?;
+        let verifier = client
+            .id_token_verifier()
+            .set_allowed_algs(ALGORITHMS)
+            .set_time_fn(move || now);
+        let nonce = Nonce::new(pending.nonce.clone());
+        let claims = id_token.claims(&verifier, &nonce).map_err(|e| {
+            tracing::info!(issuer = %self.issuer.as_str(), error = %e, "an ID token was refused");
+            SignInRefusal::Token(token_problem(&e))
+        })?;
+        Ok(self.identity(&pending.provider, claims))
+    }
+
+    fn identity(
+        &self,
+        provider: &str,
+        claims: &IdTokenClaims<EmptyAdditionalClaims, CoreGenderClaim>,
+    ) -> VouchedIdentity {
+        let email = claims.email().map(|e| e.as_str().trim().to_lowercase());
+        let verified = claims.email_verified() == Some(true)
+            || (self.trust_email && claims.email_verified().is_none());
+        VouchedIdentity {
+            provider: provider.to_owned(),
+            subject: claims.subject().as_str().to_owned(),
+            email,
+            email_verified: verified,
+            name: claims
+                .name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_owned()),
+        }
+    }
+
+    /// Where to send the browser to end the provider's session too, if the provider offers
+    /// an end-session endpoint; afterwards it comes back to `after`.
+    pub fn end_session_url(&self, after: &str, now: i64) -> Option<String> {
+        let metadata = self.metadata(now).ok()?;
+        let endpoint = metadata
+            .additional_metadata()
+            .end_session_endpoint
+            .clone()?;
+        let mut request = LogoutRequest::from(endpoint).set_client_id(self.client_id.clone());
+        if let Ok(after) = PostLogoutRedirectUrl::new(after.to_owned()) {
+            request = request.set_post_logout_redirect_uri(after);
+        }
+        Some(request.http_get_url().to_string())
+    }
+}
+
+/// Which check an ID token failed.
+fn token_problem(e: &ClaimsVerificationError) -> TokenProblem {
+    match e {
+        ClaimsVerificationError::Expired(_) => TokenProblem::Expired,
+        ClaimsVerificationError::InvalidAudience(_) => TokenProblem::Audience,
+        ClaimsVerificationError::InvalidIssuer(_) => TokenProblem::Issuer,
+        ClaimsVerificationError::InvalidNonce(_) => TokenProblem::Nonce,
+        ClaimsVerificationError::SignatureVerification(s) => match s {
+            SignatureVerificationError::DisallowedAlg(_)
+            | SignatureVerificationError::NoSignature
+            | SignatureVerificationError::UnsupportedAlg(_) => TokenProblem::Algorithm,
+            _ => TokenProblem::Signature,
+        },
+        _ => TokenProblem::Malformed,
+    }
+}
+
+/// An error with its causes, for the log.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
