@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::audit::{self, AuditEntry};
 use super::schema::{recovery_codes, totp_secrets, user_identities, users};
-use super::users::{self, NewUser};
+use super::users::{self as user_store, NewUser};
 use super::{write_tx, DbConnection};
 use crate::domain::events::{self as ev, Event};
 use crate::domain::sign_in::{
@@ -224,7 +224,7 @@ pub fn remove_totp(
         let event = if actor == user_id {
             ev::UserEvent::DisableTotp {}
         } else {
-            super::users::bump_generation(conn, user_id)?;
+            user_store::bump_generation(conn, user_id)?;
             ev::UserEvent::ResetTotp {}
         };
         audit::record(
@@ -321,7 +321,7 @@ pub fn sign_in_vouched(
                     municipality_code: Some(municipality),
                 };
                 // No password: the reader signs in with the provider.
-                users::create_user(conn, &new, "", None, now)?.id
+                user_store::create_user(conn, &new, "", None, now)?.id
             }
         };
         let email = identity.email.clone().unwrap_or_default();
@@ -333,7 +333,7 @@ pub fn sign_in_vouched(
             &email,
             now,
         )?;
-        let generation = users::session_generation(conn, user_id)?;
+        let generation = user_store::session_generation(conn, user_id)?;
         Ok(Ok((user_id, generation)))
     })
 }

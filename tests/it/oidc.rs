@@ -125,7 +125,7 @@ client_secret = "{CLIENT_SECRET}"
 struct OidcApp {
     app: TestApp,
     real: NodeProvider,
-    _hostile: NodeProvider,
+    hostile: NodeProvider,
 }
 
 fn spawn_with_providers(
@@ -148,11 +148,7 @@ fn spawn_with_providers(
         &[format!("{}/", app.address)],
     );
     let hostile = start_node("hostile.mjs", hostile_port, &[], &[]);
-    OidcApp {
-        app,
-        real,
-        _hostile: hostile,
-    }
+    OidcApp { app, real, hostile }
 }
 
 fn origin(url: &str) -> String {
@@ -222,7 +218,11 @@ fn a_user_signs_in_with_their_provider_lands_in_their_role_and_signs_out_there_t
     if !node_ready("oidc::a_user_signs_in_with_their_provider") {
         return;
     }
-    let OidcApp { app, real, .. } = spawn_with_providers("", |_| {});
+    let OidcApp {
+        app,
+        real,
+        hostile: _hostile,
+    } = spawn_with_providers("", |_| {});
     let agent = client();
     let login = app.get(&agent, "/login").text();
     assert!(login.contains(LABEL), "the sign-in page lists the provider");
@@ -274,7 +274,11 @@ fn every_faulty_answer_of_a_hostile_provider_is_refused_and_logged() {
     if !node_ready("oidc::every_faulty_answer_of_a_hostile_provider_is_refused_and_logged") {
         return;
     }
-    let OidcApp { app, .. } = spawn_with_providers("", |_| {});
+    let OidcApp {
+        app,
+        real: _real,
+        hostile: _hostile,
+    } = spawn_with_providers("", |_| {});
     let cases = [
         ("wrong-issuer", "token_issuer", "forkert udsteder"),
         (
@@ -331,7 +335,11 @@ fn a_replayed_or_foreign_answer_is_refused() {
     if !node_ready("oidc::a_replayed_or_foreign_answer_is_refused") {
         return;
     }
-    let OidcApp { app, .. } = spawn_with_providers("", |_| {});
+    let OidcApp {
+        app,
+        real: _real,
+        hostile: _hostile,
+    } = spawn_with_providers("", |_| {});
     let agent = client();
     let back = through_provider(&app.address, &agent, "frb", EDITOR);
     // The session cookie as it was before the answer came back: a copy an attacker kept.
@@ -362,7 +370,11 @@ fn an_unknown_person_is_told_whom_to_ask_and_the_attempt_is_logged() {
     if !node_ready("oidc::an_unknown_person_is_told_whom_to_ask") {
         return;
     }
-    let OidcApp { app, .. } = spawn_with_providers("", |_| {});
+    let OidcApp {
+        app,
+        real: _real,
+        hostile: _hostile,
+    } = spawn_with_providers("", |_| {});
     let agent = client();
     let answer = sign_in_with(&app, &agent, "frb", "ny.kollega@frederiksberg.example");
     assert_eq!(answer.status, 403);
@@ -393,7 +405,11 @@ fn a_deactivated_user_and_a_domain_not_vouched_for_are_refused() {
     if !node_ready("oidc::a_deactivated_user_and_a_domain_not_vouched_for_are_refused") {
         return;
     }
-    let OidcApp { app, .. } = spawn_with_providers("", |_| {});
+    let OidcApp {
+        app,
+        real: _real,
+        hostile: _hostile,
+    } = spawn_with_providers("", |_| {});
     let (reader, _) = users::find_by_email(&mut app.conn(), "reader@frederiksberg.example")
         .unwrap()
         .unwrap();
@@ -424,7 +440,11 @@ fn a_provider_may_create_readers_of_its_domains_municipality() {
     if !node_ready("oidc::a_provider_may_create_readers") {
         return;
     }
-    let OidcApp { app, .. } = spawn_with_providers("create_readers = true", |_| {});
+    let OidcApp {
+        app,
+        real: _real,
+        hostile: _hostile,
+    } = spawn_with_providers("create_readers = true", |_| {});
     let agent = client();
     let answer = sign_in_with(&app, &agent, "frb", "ny.sekretaer@frederiksberg.example");
     assert_eq!(answer.status, 303, "{}", answer.text());
@@ -446,7 +466,11 @@ fn passwords_can_be_turned_off_for_a_providers_domains_and_altogether() {
         return;
     }
     use trafiklys::domain::Role;
-    let OidcApp { app, .. } = spawn_with_providers("passwords = false", |_| {});
+    let OidcApp {
+        app,
+        real: _real,
+        hostile: _hostile,
+    } = spawn_with_providers("passwords = false", |_| {});
     let refused = password_sign_in(&app, EDITOR, &app.password(Role::Editor));
     assert_eq!(refused.status, 403);
     assert!(refused.text().contains(&format!("Brug knappen «{LABEL}»")));
@@ -460,7 +484,11 @@ fn passwords_can_be_turned_off_for_a_providers_domains_and_altogether() {
     );
     drop(app);
 
-    let OidcApp { app, .. } = spawn_with_providers("", |s| s.passwords_off = true);
+    let OidcApp {
+        app,
+        real: _real,
+        hostile: _hostile,
+    } = spawn_with_providers("", |s| s.passwords_off = true);
     let kkr = password_sign_in(&app, &app.email(Role::Kkr), &app.password(Role::Kkr));
     assert_eq!(kkr.status, 403);
     assert!(kkr.text().contains("Log ind med adgangskode er slået fra"));

@@ -25,7 +25,7 @@ fn advance_steps(app: &TestApp, steps: i64) {
 /// Turns the second step on from /account; returns the secret and the recovery codes.
 fn enrol(app: &TestApp, agent: &ureq::Agent) -> (Secret, Vec<String>) {
     let page = app.get(agent, "/account/totp");
-    assert_eq!(page.status, 200);
+    assert_eq!(page.status, 200, "{}", page.text());
     let html = page.text();
     assert!(
         html.contains("<svg") && html.contains("aria-label=\"QR-kode til din godkendelsesapp\"")

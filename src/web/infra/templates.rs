@@ -28,6 +28,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("../../../templates/home.html")),
     ("login.html", include_str!("../../../templates/login.html")),
     (
+        "sso_refused.html",
+        include_str!("../../../templates/sso_refused.html"),
+    ),
+    (
+        "totp_code.html",
+        include_str!("../../../templates/totp_code.html"),
+    ),
+    (
+        "totp_enrol.html",
+        include_str!("../../../templates/totp_enrol.html"),
+    ),
+    (
+        "totp_recovery.html",
+        include_str!("../../../templates/totp_recovery.html"),
+    ),
+    (
         "password_forgotten.html",
         include_str!("../../../templates/password_forgotten.html"),
     ),
