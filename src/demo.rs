@@ -437,7 +437,7 @@ fn evidence_for(
     code: &MunicipalityCode,
     rec: &str,
 ) -> Option<EvidenceLink> {
-    if status != Status::Green || salt % 3 != 0 {
+    if status != Status::Green || !salt.is_multiple_of(3) {
         return None;
     }
     EvidenceLink::parse(&format!(

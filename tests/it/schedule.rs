@@ -267,7 +267,9 @@ fn a_schedule_the_round_cannot_keep_is_refused_with_the_input_kept() {
     let round_id = draft_2018(&app);
     let admin = app.signed_in(Role::Admin);
     let before = app.fingerprint();
-    let cases: [(&[(&str, &str)], &str, &str); 4] = [
+    // The fields sent, the field the refusal is about, and what it says.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case<'_>; 4] = [
         (
             &[("schedule_open", "2.12.2018 9.00")],
             "schedule_open",
