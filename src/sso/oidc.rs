@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJwsSigningAlgorithm,
+    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJsonWebKey, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
-    EmptyAdditionalClaims, IdTokenClaims, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope,
-    SignatureVerificationError, TokenResponse,
+    EmptyAdditionalClaims, IdTokenClaims, IdTokenVerifier, IssuerUrl, JsonWebKeySet, LogoutRequest,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout,
+    RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
 };
 
 use super::http::ProviderClient;
@@ -99,6 +99,11 @@ impl OidcProvider {
                 }
             }
         }
+        self.metadata_now(now)
+    }
+
+    /// The provider's metadata read now by discovery, kept for the next [`METADATA_SECONDS`].
+    fn metadata_now(&self, now: i64) -> Result<Arc<ProviderMetadataWithLogout>, SignInRefusal> {
         let metadata = ProviderMetadataWithLogout::discover(&self.issuer, &self.http)
             .map(Arc::new)
             .map_err(|e| {
@@ -191,12 +196,31 @@ impl OidcProvider {
         let id_token = response
             .id_token()
             .ok_or(SignInRefusal::Token(TokenProblem::Malformed))?;
-        let verifier = client
-            .id_token_verifier()
-            .set_allowed_algs(ALGORITHMS)
-            .set_time_fn(move || now);
         let nonce = Nonce::new(pending.nonce.clone());
-        let claims = id_token.claims(&verifier, &nonce).map_err(|e| {
+        let verifier = |keys: JsonWebKeySet<CoreJsonWebKey>| {
+            let (id, issuer) = (self.client_id.clone(), self.issuer.clone());
+            match &self.client_secret {
+                Some(secret) => {
+                    IdTokenVerifier::new_confidential_client(id, secret.clone(), issuer, keys)
+                }
+                None => IdTokenVerifier::new_public_client(id, issuer, keys),
+            }
+            .set_allowed_algs(ALGORITHMS)
+            .set_time_fn(move || now)
+        };
+        let mut checked = id_token.claims(&verifier(metadata.jwks().clone()), &nonce);
+        if matches!(
+            checked,
+            Err(ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey
+            ))
+        ) {
+            // The provider may have rotated its keys since they were read: read them again,
+            // once, and check with the new set.
+            let fresh = self.metadata_now(now.timestamp())?;
+            checked = id_token.claims(&verifier(fresh.jwks().clone()), &nonce);
+        }
+        let claims = checked.map_err(|e| {
             tracing::info!(issuer = %self.issuer.as_str(), error = %e, "an ID token was refused");
             SignInRefusal::Token(token_problem(&e))
         })?;

@@ -328,6 +328,12 @@ fn every_faulty_answer_of_a_hostile_provider_is_refused_and_logged() {
         303
     );
     assert!(signed_in(&app, &agent));
+    // A token signed with a key the provider published after its keys were read: they are
+    // read again once, and the sign-in goes through.
+    let agent = client();
+    let rotated = sign_in_with(&app, &agent, "hostile", &format!("rotated-key:{EDITOR}"));
+    assert_eq!(rotated.status, 303, "{}", rotated.text());
+    assert!(signed_in(&app, &agent));
 }
 
 #[test]

@@ -6,7 +6,8 @@
 // answers at once with a code that carries the mode, the email and the nonce, and the token
 // endpoint makes the ID token of that mode:
 //   ok, wrong-issuer, wrong-audience, expired, bad-signature, alg-none, nonce-mismatch,
-//   unverified-email
+//   unverified-email, and rotated-key: signed with a second key (kid k2) that the key set
+//   lists only from its second request on, as after a provider's key rotation
 // The metadata offers "none" and "HS256" too, as a provider that tries them would.
 //
 // Environment: PORT, CLIENT_ID. Prints "listening on <issuer>" when it serves.
@@ -20,6 +21,8 @@ const clientId = process.env.CLIENT_ID;
 const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig', alg: 'RS256' };
+const rotated = { ...other.publicKey.export({ format: 'jwk' }), kid: 'k2', use: 'sig', alg: 'RS256' };
+let keySetRequests = 0;
 
 const b64 = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))
   .toString('base64url');
@@ -39,8 +42,9 @@ function idToken(mode, email, nonce) {
   if (mode === 'alg-none') {
     return `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
   }
-  const input = `${b64({ alg: 'RS256', typ: 'JWT', kid: 'k1' })}.${b64(claims)}`;
-  const key = mode === 'bad-signature' ? other.privateKey : privateKey;
+  const kid = mode === 'rotated-key' ? 'k2' : 'k1';
+  const input = `${b64({ alg: 'RS256', typ: 'JWT', kid })}.${b64(claims)}`;
+  const key = mode === 'bad-signature' || mode === 'rotated-key' ? other.privateKey : privateKey;
   const signature = crypto.sign('RSA-SHA256', Buffer.from(input), key).toString('base64url');
   return `${input}.${signature}`;
 }
@@ -72,7 +76,8 @@ const server = http.createServer(async (req, res) => {
     });
   }
   if (url.pathname === '/jwks') {
-    return json(res, 200, { keys: [jwk] });
+    keySetRequests += 1;
+    return json(res, 200, { keys: keySetRequests === 1 ? [jwk] : [jwk, rotated] });
   }
   if (url.pathname === '/authorize') {
     const hint = url.searchParams.get('login_hint') || 'ok:nobody@example.dk';
