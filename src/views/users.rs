@@ -135,6 +135,8 @@ pub struct UserPage {
     pub valid_days: i64,
     /// The user has the second step of password sign-in.
     pub totp: bool,
+    /// The identity providers the user has signed in with, by their buttons' labels.
+    pub providers: Vec<String>,
 }
 
 /// The invitation form's errors by field.

@@ -66,12 +66,14 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Starts a provider on `port`; `None` when it could not listen there (another process took
+/// the port between the test choosing it and the provider binding it).
 fn start_node(
     script: &str,
     port: u16,
     redirects: &[String],
     after_logout: &[String],
-) -> NodeProvider {
+) -> Option<NodeProvider> {
     let mut child = Command::new("node")
         .arg(script)
         .current_dir(oidc_dir())
@@ -89,10 +91,13 @@ fn start_node(
     let issuer = lines
         .by_ref()
         .map_while(Result::ok)
-        .find_map(|l| l.strip_prefix("listening on ").map(str::to_owned))
-        .expect("the provider says where it listens");
+        .find_map(|l| l.strip_prefix("listening on ").map(str::to_owned));
     std::thread::spawn(move || lines.for_each(drop));
-    NodeProvider { child, issuer }
+    let provider = NodeProvider {
+        child,
+        issuer: issuer?,
+    };
+    Some(provider)
 }
 
 /// The providers' configuration as an installation writes it.
@@ -130,25 +135,33 @@ struct OidcApp {
 
 fn spawn_with_providers(
     real_extra: &str,
-    adjust: impl FnOnce(&mut trafiklys::web::Settings),
+    adjust: impl Fn(&mut trafiklys::web::Settings),
 ) -> OidcApp {
-    let (real_port, hostile_port) = (free_port(), free_port());
-    let text = config(real_port, hostile_port, real_extra);
-    let providers =
-        Providers::parse(&text, |_| None, |_| None, Duration::from_secs(10)).expect("config");
-    let app = spawn_app_with(|s| {
-        s.sso = providers;
-        adjust(s);
-    });
-    let callback = format!("{}/login/sso/frb/callback", app.address);
-    let real = start_node(
-        "provider.mjs",
-        real_port,
-        &[callback],
-        &[format!("{}/", app.address)],
-    );
-    let hostile = start_node("hostile.mjs", hostile_port, &[], &[]);
-    OidcApp { app, real, hostile }
+    // The providers' ports are chosen before the app starts (its configuration names them);
+    // should another process take one meanwhile, everything starts again on new ports.
+    for _ in 0..3 {
+        let (real_port, hostile_port) = (free_port(), free_port());
+        if real_port == hostile_port {
+            continue;
+        }
+        let text = config(real_port, hostile_port, real_extra);
+        let providers =
+            Providers::parse(&text, |_| None, |_| None, Duration::from_secs(10)).expect("config");
+        let app = spawn_app_with(|s| {
+            s.sso = providers;
+            adjust(s);
+        });
+        let callback = format!("{}/login/sso/frb/callback", app.address);
+        let after = [format!("{}/", app.address)];
+        let Some(real) = start_node("provider.mjs", real_port, &[callback], &after) else {
+            continue;
+        };
+        let Some(hostile) = start_node("hostile.mjs", hostile_port, &[], &[]) else {
+            continue;
+        };
+        return OidcApp { app, real, hostile };
+    }
+    panic!("the test providers could not listen on the ports chosen for them");
 }
 
 fn origin(url: &str) -> String {
@@ -250,6 +263,12 @@ fn a_user_signs_in_with_their_provider_lands_in_their_role_and_signs_out_there_t
         e.event(),
         Ok(Event::User(UserEvent::LinkIdentity { after })) if after.provider == "frb" && after.email == EDITOR
     )));
+    // The admin's page of the user says how she signs in.
+    let admin = app.signed_in(trafiklys::domain::Role::Admin);
+    let shown = app.get(&admin, &format!("/users/{}", user.id)).text();
+    assert!(parse(&shown)
+        .texts("#sign-in-methods li")
+        .contains(&format!("Med {LABEL}")));
     // Sign-out ends the session and sends the browser to the provider's end-session endpoint.
     let csrf = csrf_from(&account);
     let out = app.post(&agent, "/logout", &[("csrf_token", &csrf)]);
@@ -612,7 +631,8 @@ fn a_sign_in_started_at_one_process_finishes_at_another() {
         provider_port,
         &[format!("{base}/login/sso/frb/callback")],
         &[format!("{base}/")],
-    );
+    )
+    .expect("the provider listens");
     let agent = client();
     let back = through_provider(&base, &agent, "frb", "admin@kkr-hovedstaden.example");
     // The provider sends the browser back to A's address; B answers it (a load balancer's

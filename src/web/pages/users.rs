@@ -451,6 +451,8 @@ struct UserFacts {
     acting_installation_admin: bool,
     /// The user has the second step of password sign-in.
     totp: bool,
+    /// The identity providers (their ids) the user has signed in with.
+    providers: Vec<String>,
 }
 
 async fn user_facts(page: &AdminPage, account: &Account) -> Result<UserFacts, AppError> {
@@ -464,6 +466,10 @@ async fn user_facts(page: &AdminPage, account: &Account) -> Result<UserFacts, Ap
             link_mail: outbox::latest_to_user(conn, id, &[MailKind::Invitation, MailKind::Reset])?,
             acting_installation_admin: users::is_installation_admin(conn, admin_id)?,
             totp: crate::store::sign_in::totp_of(conn, id)?.is_some(),
+            providers: crate::store::sign_in::identities_of(conn, id)?
+                .into_iter()
+                .map(|(provider, _)| provider)
+                .collect(),
         })
     })
     .await
@@ -508,6 +514,7 @@ fn user_page(
         mail_configured,
         valid_days: invitations::VALID_DAYS,
         totp: facts.totp,
+        providers: facts.providers,
     }
 }
 
@@ -517,7 +524,12 @@ async fn render_user(
     feedback: UserPageFeedback,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let facts = user_facts(page, account).await?;
+    let mut facts = user_facts(page, account).await?;
+    for id in facts.providers.iter_mut() {
+        if let Some(provider) = page.state.sso.find(id) {
+            *id = provider.label.clone();
+        }
+    }
     let mail_configured = page.state.mailer.is_some();
     let model = user_page(&page.user, account, facts, feedback, mail_configured);
     page.render_status(status, "users_show.html", &model)
