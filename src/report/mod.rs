@@ -74,16 +74,17 @@ pub struct Renderer {
 
 /// The fonts every document may use: DejaVu Sans for text (the charts' font too; it also has
 /// Greek, Cyrillic, Hebrew, Arabic and most symbols), Noto Emoji (monochrome: emoji with skin
-/// tones, flags and joined sequences), and typst's own fonts. Scripts none of them has (CJK,
-/// Thai, Indic) show as [`text::MARKER`] in PDFs; see `docs/reliability.md` for the choice.
+/// tones, flags and joined sequences), Noto Sans Devanagari and Noto Sans Symbols 2 (arrows,
+/// circled and other symbols DejaVu Sans lacks). Scripts none of them has (CJK, Thai, most
+/// Indic scripts) show as [`text::MARKER`] in PDFs; see `docs/reliability.md` for the choice.
 fn fonts() -> Vec<&'static [u8]> {
-    typst_assets::fonts()
-        .chain([
-            dejavu::sans::regular(),
-            dejavu::sans::bold(),
-            uzor_fonts::NOTO_EMOJI,
-        ])
-        .collect()
+    vec![
+        dejavu::sans::regular(),
+        dejavu::sans::bold(),
+        uzor_fonts::NOTO_EMOJI,
+        uzor_fonts::NOTO_SANS_DEVANAGARI,
+        uzor_fonts::NOTO_SANS_SYMBOLS2,
+    ]
 }
 
 impl std::fmt::Debug for Renderer {

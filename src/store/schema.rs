@@ -196,6 +196,7 @@ diesel::table! {
     data_version (id) {
         id -> Integer,
         version -> BigInt,
+        shown -> BigInt,
     }
 }
 
