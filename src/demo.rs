@@ -11,7 +11,9 @@ use diesel::QueryResult;
 use serde::Deserialize;
 
 use crate::clock::Clock;
-use crate::domain::{Answer, MunicipalityCode, Role, RoundState, Status, SubmissionState};
+use crate::domain::{
+    Answer, EvidenceLink, MunicipalityCode, Role, RoundState, Status, SubmissionState,
+};
 use crate::password;
 use crate::store::{self, reference, rounds, submissions, users, DbConnection};
 
@@ -427,6 +429,24 @@ fn comment_for(status: Status, salt: usize) -> String {
     bank[salt % bank.len()].to_owned()
 }
 
+/// A link to the council decision behind some green answers, so the demo shows evidence links.
+/// The addresses are under `.test`, a name reserved never to lead anywhere.
+fn evidence_for(
+    status: Status,
+    salt: usize,
+    code: &MunicipalityCode,
+    rec: &str,
+) -> Option<EvidenceLink> {
+    if status != Status::Green || !salt.is_multiple_of(3) {
+        return None;
+    }
+    EvidenceLink::parse(&format!(
+        "https://dagsordener.kommune-{code}.test/byraadet/anbefaling-{rec}"
+    ))
+    .ok()
+    .flatten()
+}
+
 /// Writes every municipality's answers to a round: those in `missing` get no submission,
 /// those in `drafts` a partial draft, all others a submitted form following `plan`.
 fn answer_round(
@@ -460,6 +480,7 @@ fn answer_round(
                 recommendation_id: rec.id,
                 status: Some(status),
                 comment: comment_for(status, i + index),
+                evidence: evidence_for(status, i + index, &submitting[i].code, &rec.code),
                 carried: false,
             });
         }
@@ -499,6 +520,7 @@ fn answer_round(
                     status: Some(status),
                     comment: comment_for(status, i + 2 * d),
                     carried: false,
+                    evidence: None,
                 }
             })
             .collect();

@@ -188,6 +188,8 @@ pub struct AnswerLine {
     pub code: String,
     pub status: Option<Status>,
     pub comment: String,
+    /// The evidence link, when the answer has one.
+    pub evidence: Option<String>,
 }
 
 /// The receipt to the user who submitted a form: when, and a summary of the answers.
@@ -211,7 +213,7 @@ pub fn receipt_mail(
         .iter()
         .map(|a| {
             let status = a.status.map_or("ingen status", |s| s.colour_da());
-            if a.comment.trim().is_empty() {
+            let line = if a.comment.trim().is_empty() {
                 format!("{} {status}", a.code)
             } else {
                 let comment: String = a.comment.trim().chars().take(200).collect();
@@ -221,6 +223,10 @@ pub fn receipt_mail(
                     ""
                 };
                 format!("{} {status}: {comment}{more}", a.code)
+            };
+            match &a.evidence {
+                Some(link) => format!("{line}\n   Dokumentation: {link}"),
+                None => line,
             }
         })
         .collect::<Vec<_>>()
@@ -401,11 +407,13 @@ mod tests {
                     code: "1.1".into(),
                     status: Some(Status::Green),
                     comment: String::new(),
+                    evidence: None,
                 },
                 AnswerLine {
                     code: "1.2".into(),
                     status: Some(Status::Red),
                     comment: "Ikke startet".into(),
+                    evidence: None,
                 },
             ],
             "L",

@@ -97,17 +97,16 @@ impl Sender {
         let _ = self.links.set(links);
     }
 
-    /// Sends the reminder plans' steps that are due now (see the module's documentation).
+    /// Takes the rounds' scheduled steps that are due now (opening, closing, publishing),
+    /// then sends the reminder plans' steps (see the module's documentation): a round opened
+    /// by its schedule sends its opening mail in the same pass.
     pub fn run_plans(&self) -> Result<usize, SenderError> {
         let Some(links) = self.links.get() else {
             return Ok(0);
         };
         let mut conn = self.pool.get()?;
-        Ok(crate::store::reminder_plan::run_due(
-            &mut conn,
-            links,
-            self.clock.now(),
-        )?)
+        let steps = crate::store::schedule::run_due(&mut conn, links, self.clock.now())?;
+        Ok(steps + crate::store::reminder_plan::run_due(&mut conn, links, self.clock.now())?)
     }
 
     /// Sends due mails one by one until none is due, the server needs a pause, or `stop`
@@ -220,6 +219,47 @@ impl SenderHandle {
     pub fn wake(&self) {
         let _ = self.wake.try_send(());
     }
+}
+
+/// Without a mail server there is no sender, but the rounds' schedules still run: this thread
+/// takes their due steps (opening, closing, publishing) every [`POLL`], or when woken. The
+/// notices those steps queue wait in the outbox, shown as links, as every mail does then.
+pub fn start_schedule(pool: DbPool, clock: Clock) -> std::io::Result<SenderHandle> {
+    let (wake, woken) = mpsc::sync_channel::<()>(1);
+    let links = SharedLinks::default();
+    let shared = links.clone();
+    std::thread::Builder::new()
+        .name("trafiklys-schedule".into())
+        .spawn(move || {
+            let mut database_failing = false;
+            while let Ok(()) | Err(RecvTimeoutError::Timeout) = woken.recv_timeout(POLL) {
+                let Some(links) = shared.get() else {
+                    continue;
+                };
+                let taken = pool.get().map_err(SenderError::from).and_then(|mut conn| {
+                    Ok(crate::store::schedule::run_due(
+                        &mut conn,
+                        links,
+                        clock.now(),
+                    )?)
+                });
+                match taken {
+                    Ok(steps) => {
+                        database_failing = false;
+                        if steps > 0 {
+                            tracing::info!(steps, "scheduled round steps taken");
+                        }
+                    }
+                    Err(e) => {
+                        if !database_failing {
+                            tracing::warn!(error = %e, "the schedule cannot reach the database");
+                        }
+                        database_failing = true;
+                    }
+                }
+            }
+        })?;
+    Ok(SenderHandle { wake, links })
 }
 
 /// Starts the sender on a thread of its own.

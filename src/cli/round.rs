@@ -53,6 +53,21 @@ pub enum RoundCommand {
         #[arg(long)]
         past_deadline: bool,
     },
+    /// Set when the round opens, closes and publishes by itself (Danish time); a running
+    /// server takes each step at its time. Replaces the steps not yet taken; with no option it
+    /// clears them.
+    Schedule {
+        id: i32,
+        /// When the draft round opens, before the deadline, e.g. "1.11.2026 9.00".
+        #[arg(long)]
+        open: Option<String>,
+        /// Close the round when its deadline has passed.
+        #[arg(long)]
+        close_at_deadline: bool,
+        /// When the results are published, after the deadline (an open round is closed first).
+        #[arg(long)]
+        publish: Option<String>,
+    },
     /// List every round with its id and state.
     List,
 }
@@ -180,6 +195,38 @@ pub(super) fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Re
                 "Round {id}'s deadline is now {}.",
                 crate::domain::time::danish_datetime(at)
             );
+            Ok(())
+        }
+        RoundCommand::Schedule {
+            id,
+            open,
+            close_at_deadline,
+            publish,
+        } => {
+            let planned = crate::domain::schedule::Schedule::parse(
+                open.as_deref().unwrap_or(""),
+                close_at_deadline,
+                publish.as_deref().unwrap_or(""),
+            )
+            .map_err(|r| anyhow::anyhow!("{}", crate::web::refusals::schedule_refusal_da(&r)))?;
+            store::schedule::set(conn, id, &planned, None, now).map_err(|e| change_error(e, id))?;
+            let steps = store::schedule::steps(conn, id)?;
+            let waiting: Vec<String> = steps
+                .iter()
+                .filter(|s| s.done_at.is_none())
+                .map(|s| {
+                    format!(
+                        "{}: {}",
+                        s.step.label_da(),
+                        crate::domain::schedule::due_label_da(s.step, s.due_at)
+                    )
+                })
+                .collect();
+            if waiting.is_empty() {
+                println!("Round {id} has no scheduled step.");
+            } else {
+                println!("Round {id}'s schedule:\n  {}", waiting.join("\n  "));
+            }
             Ok(())
         }
         RoundCommand::List => {

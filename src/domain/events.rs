@@ -73,6 +73,15 @@ pub enum RoundEvent {
         before: PlanLog,
         after: PlanLog,
     },
+    /// The secretariat set when the round opens, closes and publishes by itself.
+    ChangeSchedule {
+        before: ScheduleLog,
+        after: ScheduleLog,
+    },
+    /// A step of the round's schedule fell due (no user: the application did it).
+    RunScheduledStep {
+        after: ScheduledStepRun,
+    },
     /// Notices about the round were queued (opening, deadline moved, published).
     QueueNotices {
         after: NoticesQueued,
@@ -198,6 +207,29 @@ pub struct PlannedReminderSent {
     pub skipped: Vec<String>,
     /// "sent", "nobody", "paused", "not_open".
     pub outcome: String,
+}
+
+/// A round's schedule as the audit trail keeps it: each step not yet taken, with its time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleLog {
+    pub steps: Vec<ScheduleStepLog>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleStepLog {
+    pub step: crate::domain::schedule::ScheduledStep,
+    pub due_at: NaiveDateTime,
+}
+
+/// What a scheduled step did when its time came.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledStepRun {
+    pub step: crate::domain::schedule::ScheduledStep,
+    /// "taken", "not_in_state", "deadline_passed", "refused".
+    pub outcome: String,
+    /// The round's state (not in state) or the rule's words (refused); empty otherwise.
+    #[serde(default)]
+    pub detail: String,
 }
 
 /// A reminder plan as the audit trail keeps it: paused or not, and its steps not yet done.
@@ -372,6 +404,9 @@ pub struct AnswerChange {
 pub struct AnswerValue {
     pub status: Option<Status>,
     pub comment: String,
+    /// The evidence link; absent in events written before answers had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
     #[serde(default)]
     pub carried: bool,
 }
@@ -381,6 +416,7 @@ impl AnswerValue {
         AnswerValue {
             status: answer.status,
             comment: answer.comment.clone(),
+            evidence: answer.evidence.as_ref().map(|e| e.as_str().to_owned()),
             carried: answer.carried,
         }
     }
@@ -817,6 +853,8 @@ fn round_entry(change: &RoundEvent) -> Option<LoggedEntry> {
         | RoundEvent::SendReminder { .. }
         | RoundEvent::SendPlannedReminder { .. }
         | RoundEvent::ChangeReminderPlan { .. }
+        | RoundEvent::ChangeSchedule { .. }
+        | RoundEvent::RunScheduledStep { .. }
         | RoundEvent::QueueNotices { .. }
         | RoundEvent::AddFocusArea { .. }
         | RoundEvent::RenameFocusArea { .. }
@@ -827,7 +865,7 @@ fn round_entry(change: &RoundEvent) -> Option<LoggedEntry> {
     })
 }
 
-/// The conflict rule of the form: the recommendations whose answers (status or comment)
+/// The conflict rule of the form: the recommendations whose answers (status, comment or link)
 /// changed in the versions saved after `base_version`, read from the form's events, oldest
 /// first. Each save writes one event per changed answer, then the save's own event carrying
 /// the new version. A change of the "carried over from last year" mark alone is not a change
@@ -836,11 +874,11 @@ pub fn changed_since<'a>(
     events: impl IntoIterator<Item = &'a SubmissionEvent>,
     base_version: i32,
 ) -> BTreeSet<i32> {
-    // What a user sees of an answer: its status and its comment.
+    // What a user sees of an answer: its status, its comment and its evidence link.
     let visible = |side: &AnswerChange| {
         side.answer
             .as_ref()
-            .map(|a| (a.status, a.comment.clone()))
+            .map(|a| (a.status, a.comment.clone(), a.evidence.clone()))
             .unwrap_or_default()
     };
     let mut changed = BTreeSet::new();
@@ -920,7 +958,8 @@ mod tests {
                 Some(AnswerValue {
                     status: Some(Status::Green),
                     comment: "Godt".into(),
-                    carried: false
+                    carried: false,
+                    evidence: None,
                 })
             )
         );
@@ -1066,6 +1105,7 @@ mod tests {
             status: Some(status),
             comment: comment.into(),
             carried: false,
+            evidence: None,
         };
         let saved = |version: i32| SubmissionEvent::Save {
             before: None,

@@ -2,7 +2,8 @@
 //! Danish message, keeping what the user typed so the page can show it again.
 //!
 //! Field names: `version`, `action` (`save` | `submit`), `status-<recommendation id>`,
-//! `comment-<recommendation id>`, `confirm-<recommendation id>` (keep last round's answer),
+//! `comment-<recommendation id>`, `evidence-<recommendation id>` (an optional link),
+//! `confirm-<recommendation id>` (keep last round's answer),
 //! `proposals`, and `csrf_token` (checked by the web layer).
 //!
 //! An answer taken over from last round is marked "fra sidste år" (`carried`) until the user
@@ -11,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::lineage::PreviousAnswer;
-use super::model::{Answer, Comment, RoundContent, Submission};
+use super::model::{Answer, Comment, EvidenceLink, RoundContent, Submission};
 use super::status::Status;
 
 /// The most characters the proposals field takes.
@@ -56,11 +57,13 @@ impl FormContext<'_> {
                     (Some(a), _) => TypedAnswer {
                         status: a.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
                         comment: a.comment.clone(),
+                        evidence: link_text(a.evidence.as_ref()),
                         carried: a.carried,
                     },
                     (None, Some(p)) => TypedAnswer {
                         status: p.status.as_str().to_owned(),
                         comment: p.comment.clone(),
+                        evidence: link_text(p.evidence.as_ref()),
                         carried: true,
                     },
                     (None, None) => return None,
@@ -82,8 +85,15 @@ pub enum FormAction {
 pub struct TypedAnswer {
     pub status: String,
     pub comment: String,
+    /// The evidence link as typed.
+    pub evidence: String,
     /// Still last round's answer, unconfirmed.
     pub carried: bool,
+}
+
+/// An evidence link as a form field shows it: empty for none.
+fn link_text(link: Option<&EvidenceLink>) -> String {
+    link.map(|l| l.as_str().to_owned()).unwrap_or_default()
 }
 
 /// A problem with one field, shown in the error summary and beside the field.
@@ -100,7 +110,7 @@ pub struct FieldError {
 pub struct FormInput {
     pub version: i32,
     pub action: FormAction,
-    /// Every recommendation with a status or a comment, in the round's order.
+    /// Every recommendation with a status, a comment or a link, in the round's order.
     pub answers: Vec<Answer>,
     pub typed: BTreeMap<i32, TypedAnswer>,
     pub proposals: String,
@@ -181,6 +191,10 @@ pub fn parse(
             let id = id.map_err(malformed)?;
             check_id(id, &round_ids)?;
             typed.entry(id).or_default().comment = value.clone();
+        } else if let Some(id) = field_id(key, "evidence-") {
+            let id = id.map_err(malformed)?;
+            check_id(id, &round_ids)?;
+            typed.entry(id).or_default().evidence = value.clone();
         } else if let Some(id) = field_id(key, "confirm-") {
             let id = id.map_err(malformed)?;
             check_id(id, &round_ids)?;
@@ -234,10 +248,23 @@ pub fn parse(
                 continue;
             }
         };
+        let evidence = match EvidenceLink::parse(&entry.evidence) {
+            Ok(link) => link,
+            Err(e) => {
+                errors.push(FieldError {
+                    recommendation_id: rec.id,
+                    field: format!("evidence-{}", rec.id),
+                    message: format!("Anbefaling {}: {}", rec.code, e),
+                });
+                continue;
+            }
+        };
         // Still last round's answer unless the user confirmed it or changed it.
         let carried = context.still_carried(rec.id)
             && !confirmed.contains(&rec.id)
-            && previous.is_some_and(|p| Some(p.status) == status && p.comment == comment);
+            && previous.is_some_and(|p| {
+                Some(p.status) == status && p.comment == comment && p.evidence == evidence
+            });
         if let Some(t) = typed.get_mut(&rec.id) {
             t.carried = carried;
         }
@@ -269,11 +296,12 @@ pub fn parse(
                 _ => {}
             }
         }
-        if status.is_some() || !comment.is_empty() {
+        if status.is_some() || !comment.is_empty() || evidence.is_some() {
             answers.push(Answer {
                 recommendation_id: rec.id,
                 status,
                 comment,
+                evidence,
                 carried,
             });
         }
@@ -321,7 +349,12 @@ mod tests {
             Just("proposals".to_owned()),
             Just("csrf_token".to_owned()),
             (
-                prop_oneof![Just("status-"), Just("comment-"), Just("confirm-")],
+                prop_oneof![
+                    Just("status-"),
+                    Just("comment-"),
+                    Just("evidence-"),
+                    Just("confirm-")
+                ],
                 prop_oneof![
                     Just("11".to_owned()),
                     Just("12".to_owned()),
@@ -362,6 +395,9 @@ mod tests {
                         prop_assert!([11, 12].contains(&answer.recommendation_id));
                         prop_assert!(answer.comment.chars().count() <= Comment::MAX_CHARS);
                         prop_assert!(answer.comment.chars().all(|c| !c.is_control() || c == '\n' || c == '\t'));
+                        if let Some(link) = &answer.evidence {
+                            prop_assert!(link.as_str().starts_with("http://") || link.as_str().starts_with("https://"));
+                        }
                         let typed = pairs.iter().find(|(k, _)| *k == format!("status-{}", answer.recommendation_id)).map(|(_, v)| v.trim());
                         prop_assert_eq!(answer.status.map(Status::as_str), typed.filter(|t| !t.is_empty()));
                     }
@@ -377,6 +413,9 @@ mod tests {
                     for (key, value) in &pairs {
                         if let Some(id) = key.strip_prefix("comment-").and_then(|id| id.parse::<i32>().ok()) {
                             prop_assert_eq!(&typed[&id].comment, value, "what was typed is kept");
+                        }
+                        if let Some(id) = key.strip_prefix("evidence-").and_then(|id| id.parse::<i32>().ok()) {
+                            prop_assert_eq!(&typed[&id].evidence, value, "what was typed is kept");
                         }
                     }
                 }
@@ -450,6 +489,7 @@ mod tests {
                 code: "1.1".into(),
                 status: Status::Yellow,
                 comment: "I gang".into(),
+                evidence: None,
             }],
         )])
     }
@@ -506,6 +546,65 @@ mod tests {
         };
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "confirm-11");
+    }
+
+    #[test]
+    fn an_evidence_link_is_kept_with_its_answer_and_a_bad_one_is_refused_at_its_field() {
+        let input = run(&[
+            ("version", "0"),
+            ("evidence-11", " https://www.kk.dk/beslutning "),
+        ])
+        .unwrap();
+        assert_eq!(input.answers.len(), 1, "a link alone is an answer to keep");
+        assert_eq!(
+            input.answers[0].evidence_url().as_deref(),
+            Some("https://www.kk.dk/beslutning")
+        );
+        let FormRejection::Invalid { errors, typed, .. } = run(&[
+            ("version", "0"),
+            ("status-11", "green"),
+            ("evidence-11", "javascript:alert(1)"),
+        ])
+        .unwrap_err() else {
+            panic!("expected invalid");
+        };
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "evidence-11");
+        assert!(errors[0]
+            .message
+            .starts_with("Anbefaling 1.1: Linket skal begynde"));
+        assert_eq!(
+            typed[&11].evidence, "javascript:alert(1)",
+            "what was typed is kept"
+        );
+    }
+
+    #[test]
+    fn last_years_link_is_carried_with_its_answer_and_changing_it_is_a_change() {
+        let content = content();
+        let mut previous = last_year();
+        previous.get_mut(&11).unwrap()[0].evidence =
+            EvidenceLink::parse("https://www.kk.dk/plan").unwrap();
+        let context = FormContext {
+            content: &content,
+            previous: &previous,
+            stored: None,
+        };
+        assert_eq!(context.initial()[&11].evidence, "https://www.kk.dk/plan");
+        let same = pairs(&[
+            ("version", "0"),
+            ("status-11", "yellow"),
+            ("comment-11", "I gang"),
+            ("evidence-11", "https://www.kk.dk/plan"),
+        ]);
+        assert!(parse(&same, context).unwrap().answers[0].carried);
+        let other = pairs(&[
+            ("version", "0"),
+            ("status-11", "yellow"),
+            ("comment-11", "I gang"),
+            ("evidence-11", "https://www.kk.dk/ny-plan"),
+        ]);
+        assert!(!parse(&other, context).unwrap().answers[0].carried);
     }
 
     #[test]

@@ -205,6 +205,7 @@ pub struct PreviousAnswer {
     pub code: String,
     pub status: Status,
     pub comment: String,
+    pub evidence: Option<super::model::EvidenceLink>,
 }
 
 /// The one answer to "what did this municipality answer last year to what this
@@ -233,6 +234,7 @@ pub fn previous_answers(
                 code: f.code.clone(),
                 status: answer.status?,
                 comment: answer.comment.clone(),
+                evidence: answer.evidence.clone(),
             })
         })
         .collect()
@@ -588,6 +590,7 @@ mod tests {
                             status: Some(*s),
                             comment: format!("k{id}"),
                             carried: false,
+                            evidence: None,
                         })
                         .collect(),
                 })

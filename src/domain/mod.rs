@@ -16,6 +16,7 @@ pub mod notices;
 pub mod prose;
 pub mod refusal;
 pub mod rounds;
+pub mod schedule;
 pub mod set_changes;
 pub mod set_lineage;
 pub mod set_preview;

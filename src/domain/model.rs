@@ -383,8 +383,17 @@ pub struct Answer {
     pub recommendation_id: i32,
     pub status: Option<Status>,
     pub comment: String,
+    /// A link to what shows the answer (a council decision, a plan).
+    pub evidence: Option<EvidenceLink>,
     /// Taken over from last round and not yet confirmed or changed ("fra sidste år").
     pub carried: bool,
+}
+
+impl Answer {
+    /// The evidence link as text, for views, documents and mails.
+    pub fn evidence_url(&self) -> Option<String> {
+        self.evidence.as_ref().map(|e| e.as_str().to_owned())
+    }
 }
 
 /// A municipality's form for a round.
@@ -500,6 +509,83 @@ impl Comment {
     }
 }
 
+/// A link a municipality gives beside an answer to what documents it (a council decision, a
+/// plan): an absolute `http` or `https` address with a host and no user name or password, at
+/// most [`EvidenceLink::MAX_CHARS`] characters. Nothing else is ever shown as a link, so a
+/// `javascript:` or `data:` address cannot reach a page or a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct EvidenceLink(String);
+
+impl EvidenceLink {
+    pub const MAX_CHARS: usize = 2000;
+
+    /// The link typed in a form or a sheet: `None` when the field is empty.
+    pub fn parse(raw: &str) -> Result<Option<EvidenceLink>, InvalidValue> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let length = text.chars().count();
+        if length > Self::MAX_CHARS {
+            return Err(InvalidValue(format!(
+                "Linket er {length} tegn; det må højst være {} tegn.",
+                Self::MAX_CHARS
+            )));
+        }
+        if let Some((position, _)) = text
+            .chars()
+            .enumerate()
+            .find(|&(_, c)| c.is_whitespace() || c.is_control())
+        {
+            return Err(InvalidValue(format!(
+                "Linket indeholder et mellemrum eller et usynligt tegn ved tegn nr. {}. En \
+                 webadresse skrives uden mellemrum.",
+                position + 1
+            )));
+        }
+        let url = url::Url::parse(text).map_err(|_| {
+            InvalidValue(
+                "Linket er ikke en gyldig webadresse. Skriv hele adressen, fx \
+                 https://www.kommune.dk/dagsorden."
+                    .to_owned(),
+            )
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(InvalidValue(
+                "Linket skal begynde med https:// eller http://.".to_owned(),
+            ));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(InvalidValue(
+                "Linket mangler et domæne, fx www.kommune.dk.".to_owned(),
+            ));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(InvalidValue(
+                "Linket må ikke indeholde et brugernavn eller en adgangskode.".to_owned(),
+            ));
+        }
+        Ok(Some(EvidenceLink(url.into())))
+    }
+
+    /// A link read back from storage, where only [`EvidenceLink::parse`] wrote it; a value
+    /// that no longer passes is dropped rather than shown.
+    pub fn stored(raw: Option<&str>) -> Option<EvidenceLink> {
+        raw.and_then(|r| EvidenceLink::parse(r).ok().flatten())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for EvidenceLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Browsers send `\r\n` for a new line in a textarea (and old programs a lone `\r`); text is
 /// stored with `\n` only.
 pub fn normalise_lines(raw: &str) -> String {
@@ -528,6 +614,42 @@ pub fn control_character(text: &str) -> Option<String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_evidence_link_is_an_http_or_https_address_with_a_host_and_nothing_else() {
+        assert_eq!(EvidenceLink::parse("  ").unwrap(), None);
+        let link = EvidenceLink::parse(" https://www.kk.dk/dagsorden?punkt=4#b ")
+            .unwrap()
+            .unwrap();
+        assert_eq!(link.as_str(), "https://www.kk.dk/dagsorden?punkt=4#b");
+        assert_eq!(
+            EvidenceLink::parse("http://Gribskov.dk")
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "http://gribskov.dk/",
+            "the address as browsers read it"
+        );
+        let refused = |raw: &str| EvidenceLink::parse(raw).unwrap_err().0;
+        for raw in [
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "ftp://filer.kk.dk/plan.pdf",
+            "file:///etc/passwd",
+            "mailto:post@kk.dk",
+        ] {
+            assert!(refused(raw).contains("https:// eller http://"), "{raw}");
+        }
+        assert!(refused("www.kk.dk/plan").contains("ikke en gyldig webadresse"));
+        assert!(refused("https://www.kk.dk/min plan.pdf").contains("mellemrum"));
+        assert!(refused("https://www.kk.dk/\u{0}").contains("usynligt tegn"));
+        assert!(refused("https://ole:hemmelig@www.kk.dk/").contains("brugernavn"));
+        let long = format!("https://www.kk.dk/{}", "a".repeat(EvidenceLink::MAX_CHARS));
+        assert!(refused(&long).contains("højst være 2000 tegn"));
+        // A stored value that no longer passes is not shown.
+        assert_eq!(EvidenceLink::stored(Some("javascript:alert(1)")), None);
+        assert_eq!(EvidenceLink::stored(None), None);
+    }
 
     #[test]
     fn every_control_character_but_new_line_and_tab_is_refused_with_its_position() {

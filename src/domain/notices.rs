@@ -142,11 +142,17 @@ impl Missing {
 /// Whether a deadline shown to the minute (UTC, as stored) still takes a save at `now`:
 /// a deadline "kl. 23.59" takes saves until 23:59:59.
 pub fn before_deadline(now: NaiveDateTime, deadline: NaiveDateTime) -> bool {
+    now < deadline_end(deadline)
+}
+
+/// The first moment a deadline shown to the minute no longer takes a save: for "kl. 23.59",
+/// midnight.
+pub fn deadline_end(deadline: NaiveDateTime) -> NaiveDateTime {
     use chrono::{DurationRound, Timelike};
     let minute = deadline
         .duration_trunc(Duration::minutes(1))
         .unwrap_or_else(|_| deadline.with_second(0).unwrap_or(deadline));
-    now < minute + Duration::minutes(1)
+    minute + Duration::minutes(1)
 }
 
 /// A notice a user may turn off on `/account`. The reminders, a reopened form and the

@@ -39,6 +39,8 @@ pub enum RoundRefusal {
     RecommendationHasAnswers { code: String },
     /// A focus area can only belong to a group of the round's own KKR.
     GroupNotOfKkr { kkr_name: String },
+    /// A schedule the round cannot take.
+    Schedule(super::schedule::ScheduleRefusal),
     /// A value the domain's rules refused (a text, a state change), with the rule's words.
     Invalid(InvalidValue),
 }

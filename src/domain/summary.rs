@@ -578,6 +578,7 @@ mod tests {
                     status: Some(status),
                     comment: String::new(),
                     carried: false,
+                    evidence: None,
                 })
                 .collect(),
         }
@@ -893,6 +894,7 @@ mod properties {
                         status: Some([Status::Green, Status::Yellow, Status::Red][*s as usize]),
                         comment: String::new(),
                         carried: false,
+                        evidence: None,
                     })
                     .collect(),
             })

@@ -521,6 +521,7 @@ mod tests {
                             status: Some(*s),
                             comment: String::new(),
                             carried: false,
+                            evidence: None,
                         })
                         .collect(),
                 })

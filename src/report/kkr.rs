@@ -43,6 +43,8 @@ pub struct StatusComments {
 pub struct CommentItem {
     pub municipality: String,
     pub comment: String,
+    /// The answer's evidence link, said after the comment.
+    pub evidence: Option<String>,
 }
 
 /// A municipality's proposal for new focus areas, from its submitted form.
@@ -211,6 +213,7 @@ pub fn build(
                                 .then(|| CommentItem {
                                     municipality: m.name.clone(),
                                     comment: answer.comment.clone(),
+                                    evidence: answer.evidence_url(),
                                 })
                         })
                         .collect(),

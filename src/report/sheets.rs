@@ -41,6 +41,8 @@ pub struct ExportRow {
     pub binding: &'static str,
     pub status: Option<Status>,
     pub comment: String,
+    /// The answer's evidence link; empty without one.
+    pub evidence: String,
     /// Last round's number(s) of what it continues, where they differ from `code`: "1.2",
     /// "1.3 og 3.2" for a merge; empty when unchanged or new.
     pub former_codes: String,
@@ -56,7 +58,7 @@ pub struct ExportRow {
     pub submitted_at_utc: Option<NaiveDateTime>,
 }
 
-pub const HEADERS: [&str; 15] = [
+pub const HEADERS: [&str; 16] = [
     "Runde",
     "År",
     "KKR",
@@ -70,6 +72,7 @@ pub const HEADERS: [&str; 15] = [
     "Status",
     "Status sidste år",
     "Kommentar",
+    "Dokumentation",
     "Skema",
     "Indsendt",
 ];
@@ -80,7 +83,7 @@ impl ExportRow {
     }
 
     /// The row's cells as text, in the order of [`HEADERS`].
-    pub fn cells(&self) -> [String; 15] {
+    pub fn cells(&self) -> [String; 16] {
         [
             self.round.clone(),
             self.year.to_string(),
@@ -95,6 +98,7 @@ impl ExportRow {
             self.status_word().to_owned(),
             self.last_year.clone(),
             self.comment.clone(),
+            self.evidence.clone(),
             self.form.to_owned(),
             self.submitted_at.clone(),
         ]
@@ -144,6 +148,9 @@ pub fn rows(analysis: &RoundAnalysis, scope: &Scope) -> Vec<ExportRow> {
                     binding: crate::views::binding_label(rec.binding),
                     status: answer.and_then(|a| a.status),
                     comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
+                    evidence: answer
+                        .and_then(crate::domain::Answer::evidence_url)
+                        .unwrap_or_default(),
                     former_codes: analysis
                         .trend
                         .lineage
@@ -286,7 +293,7 @@ const PRINTED: [(&str, f64); 7] = [
 ];
 
 /// The details sheet's columns: one row per answer like the printed sheet, in the same order.
-const DETAILS: [(&str, f64); 8] = [
+const DETAILS: [(&str, f64); 9] = [
     ("Kommune", 15.0),
     ("Kommunekode", 12.0),
     ("Nr.", 5.0),
@@ -295,6 +302,7 @@ const DETAILS: [(&str, f64); 8] = [
     ("Skema", 13.0),
     ("Indsendt", 17.0),
     ("Status", 20.0),
+    ("Dokumentation", 40.0),
 ];
 
 /// The points of one line of text in Excel's default font.
@@ -435,6 +443,14 @@ pub fn xlsx(analysis: &RoundAnalysis, rows: &[ExportRow]) -> Result<Vec<u8>, Xls
             details.write_datetime_with_format(r, 6, excel_datetime(at)?, &date)?;
         }
         details.write_string_with_format(r, 7, row.status_word(), &wrap)?;
+        if !row.evidence.is_empty() {
+            // A link Excel can follow; one it would refuse (its own length or character
+            // rules) is still written, as text.
+            let link = rust_xlsxwriter::Url::new(row.evidence.as_str());
+            if details.write_url(r, 8, link).is_err() {
+                details.write_string_with_format(r, 8, &row.evidence, &wrap)?;
+            }
+        }
         details.set_row_height(
             r,
             row_points(&[
@@ -570,6 +586,7 @@ mod tests {
             binding: "Forpligtende",
             status: Some(Status::Yellow),
             comment: text.clone(),
+            evidence: String::new(),
             former_codes: text.clone(),
             last_year: text.clone(),
             form: "Indsendt",

@@ -335,6 +335,7 @@ fn generate(
                         status: Some(status.as_str()),
                         comment: text,
                         carried: false,
+                        evidence_url: None,
                     })
                     .collect();
                 for row in &rows {

@@ -239,11 +239,10 @@ pub fn import_answers(
                             status: Some(a.status.as_str()),
                             comment: &a.comment,
                             carried: false,
+                            evidence_url: a.evidence.as_ref().map(|e| e.as_str()),
                         })
                         .execute(conn)?;
-                    let unchanged = before.is_some_and(|b| {
-                        b.status == Some(a.status) && b.comment == a.comment && !b.carried
-                    });
+                    let unchanged = before.is_some_and(|b| a.same_as(b));
                     if !unchanged {
                         audit::record(
                             conn,
@@ -253,11 +252,7 @@ pub fn import_answers(
                                 event: ev::SubmissionEvent::answer(
                                     a.recommendation_id,
                                     before.map(ev::AnswerValue::of),
-                                    Some(ev::AnswerValue {
-                                        status: Some(a.status),
-                                        comment: a.comment.clone(),
-                                        carried: false,
-                                    }),
+                                    Some(ev::AnswerValue::of(&a.answer())),
                                 ),
                             },
                             now,

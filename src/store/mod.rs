@@ -21,6 +21,7 @@ pub mod reminder_plan;
 pub mod reminders;
 pub mod rounds;
 mod rows;
+pub mod schedule;
 pub mod schema;
 pub mod set_edits;
 pub mod set_links;

@@ -365,6 +365,7 @@ pub fn submission_received(
                 code: r.code.clone(),
                 status: a.status,
                 comment: a.comment.clone(),
+                evidence: a.evidence_url(),
             })
         })
         .collect();

@@ -645,6 +645,7 @@ pub fn change_state(
         };
         crate::domain::rounds::check_transition(content.round.state, to, facts)?;
         set_state(conn, round_id, to, actor, now)?;
+        super::schedule::drop_overtaken(conn, round_id, to)?;
         match to {
             RoundState::Open => {
                 super::reminder_plan::at_opening(conn, round_id, content.round.deadline, now)?
@@ -675,6 +676,7 @@ pub fn move_deadline(
         set_deadline(conn, round_id, deadline, actor, now)?;
         let open = round.state == RoundState::Open;
         super::reminder_plan::follow_deadline(conn, round_id, deadline, open, now)?;
+        super::schedule::follow_deadline(conn, round_id, deadline)?;
         if open && deadline != round.deadline {
             super::notices::deadline_moved(conn, round_id, round.deadline, links, actor, now)?;
         }

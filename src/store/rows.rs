@@ -215,6 +215,7 @@ pub(crate) struct AnswerRow {
     pub status: Option<String>,
     pub comment: String,
     pub carried: bool,
+    pub evidence_url: Option<String>,
 }
 
 impl AnswerRow {
@@ -223,6 +224,7 @@ impl AnswerRow {
             recommendation_id: self.recommendation_id,
             status: parse_status(self.status.as_deref())?,
             comment: self.comment,
+            evidence: domain::EvidenceLink::stored(self.evidence_url.as_deref()),
             carried: self.carried,
         })
     }
@@ -238,6 +240,7 @@ pub(crate) struct AnswerInsertForm<'a> {
     pub status: Option<&'a str>,
     pub comment: &'a str,
     pub carried: bool,
+    pub evidence_url: Option<&'a str>,
 }
 
 #[derive(Debug, Queryable, Selectable)]

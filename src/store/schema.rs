@@ -102,6 +102,7 @@ diesel::table! {
         status -> Nullable<Text>,
         comment -> Text,
         carried -> Bool,
+        evidence_url -> Nullable<Text>,
     }
 }
 
@@ -127,6 +128,7 @@ diesel::joinable!(submissions -> rounds (round_id));
 diesel::joinable!(submissions -> municipalities (municipality_code));
 diesel::joinable!(answers -> submissions (submission_id));
 diesel::joinable!(answers -> recommendations (recommendation_id));
+diesel::joinable!(round_schedule -> rounds (round_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     kkrs,
@@ -153,6 +155,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     round_versions,
     reminder_plans,
     planned_reminders,
+    round_schedule,
     notice_opt_outs,
     round_group_members,
     group_coordinators,
@@ -252,6 +255,18 @@ diesel::table! {
     reminder_plans (round_id) {
         round_id -> Integer,
         paused -> Bool,
+    }
+}
+
+diesel::table! {
+    round_schedule (id) {
+        id -> Integer,
+        round_id -> Integer,
+        step -> Text,
+        due_at -> Timestamp,
+        done_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        detail -> Text,
     }
 }
 

@@ -268,6 +268,7 @@ fn save_in_tx(
                 status: answer.status.map(|s| s.as_str()),
                 comment: &answer.comment,
                 carried: answer.carried,
+                evidence_url: answer.evidence.as_ref().map(|e| e.as_str()),
             })
             .collect();
         // One multi-row INSERT, on the backend's own connection (see `audit::record_all`).

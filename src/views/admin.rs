@@ -4,6 +4,8 @@
 use serde::Serialize;
 
 use super::fields::{Choice, Problem};
+use crate::domain::schedule::{due_label_da, PlannedStep, ScheduledStep, StepOutcome};
+use crate::domain::time::deadline_input;
 use crate::domain::Round;
 
 /// `GET /admin`: the KKR's rounds.
@@ -94,8 +96,107 @@ pub struct RoundPage<H> {
     /// Newest first.
     pub history: Vec<H>,
     pub cooperation: CooperationField,
+    pub schedule: ScheduleSection,
     pub problems: Vec<Problem>,
     pub notice: Option<&'static str>,
+}
+
+/// The schedule's fields as typed, shown again when refused.
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleTyped {
+    pub open: String,
+    pub close: bool,
+    pub publish: String,
+}
+
+/// One planned step on the round's page.
+#[derive(Debug, Serialize)]
+pub struct ScheduleRow {
+    pub label: &'static str,
+    pub due: String,
+    /// "waiting", "taken" or "not_taken".
+    pub state: &'static str,
+    /// What became of it, in Danish; empty while it waits.
+    pub outcome: String,
+}
+
+/// The round's schedule: what is planned, and the form to change it.
+#[derive(Debug, Serialize)]
+pub struct ScheduleSection {
+    pub rows: Vec<ScheduleRow>,
+    /// Whether the round can still take a step by itself (it is not published).
+    pub editable: bool,
+    /// Each field is shown while its step can still be planned.
+    pub open_plannable: bool,
+    pub close_plannable: bool,
+    pub publish_plannable: bool,
+    pub open: String,
+    pub close: bool,
+    pub publish: String,
+    pub open_error: Option<String>,
+    pub publish_error: Option<String>,
+    pub close_error: Option<String>,
+}
+
+/// The input id of a step's field on the round's page.
+pub fn schedule_field(step: ScheduledStep) -> &'static str {
+    match step {
+        ScheduledStep::Open => "schedule_open",
+        ScheduledStep::Close => "schedule_close",
+        ScheduledStep::Publish => "schedule_publish",
+    }
+}
+
+impl ScheduleSection {
+    /// The section from the stored steps, with the fields as typed when a change was refused.
+    pub fn new(
+        round: &Round,
+        steps: &[PlannedStep],
+        typed: Option<ScheduleTyped>,
+        problems: &[Problem],
+    ) -> ScheduleSection {
+        let waiting =
+            |step: ScheduledStep| steps.iter().find(|s| s.step == step && s.done_at.is_none());
+        let typed = typed.unwrap_or_else(|| ScheduleTyped {
+            open: waiting(ScheduledStep::Open)
+                .map(|s| deadline_input(s.due_at))
+                .unwrap_or_default(),
+            close: waiting(ScheduledStep::Close).is_some(),
+            publish: waiting(ScheduledStep::Publish)
+                .map(|s| deadline_input(s.due_at))
+                .unwrap_or_default(),
+        });
+        let error = |step| Problem::message_of(problems, schedule_field(step));
+        ScheduleSection {
+            rows: steps
+                .iter()
+                .map(|s| ScheduleRow {
+                    label: s.step.label_da(),
+                    due: due_label_da(s.step, s.due_at),
+                    state: match (&s.done_at, &s.outcome) {
+                        (None, _) => "waiting",
+                        (Some(_), Some(StepOutcome::Taken)) => "taken",
+                        (Some(_), _) => "not_taken",
+                    },
+                    outcome: s
+                        .outcome
+                        .as_ref()
+                        .map(|o| o.sentence_da(s.step))
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            editable: ScheduledStep::Publish.plannable_in(round.state),
+            open_plannable: ScheduledStep::Open.plannable_in(round.state),
+            close_plannable: ScheduledStep::Close.plannable_in(round.state),
+            publish_plannable: ScheduledStep::Publish.plannable_in(round.state),
+            open: typed.open,
+            close: typed.close,
+            publish: typed.publish,
+            open_error: error(ScheduledStep::Open),
+            close_error: error(ScheduledStep::Close),
+            publish_error: error(ScheduledStep::Publish),
+        }
+    }
 }
 
 /// The confirmation step before a round changes state.

@@ -95,6 +95,36 @@ pub fn round_change_da(event: &RoundEvent) -> (String, String) {
                 _ => "Ikke sendt: ingen manglede at indsende eller havde en redaktør".to_owned(),
             },
         ),
+        RoundEvent::ChangeSchedule { after, .. } => (
+            "Rundens tidsplan ændret",
+            if after.steps.is_empty() {
+                "Intet planlagt".to_owned()
+            } else {
+                after
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{}: {}",
+                            s.step.label_da(),
+                            crate::domain::schedule::due_label_da(s.step, s.due_at)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            },
+        ),
+        RoundEvent::RunScheduledStep { after } => (
+            "Planlagt trin i runden",
+            match crate::domain::schedule::StepOutcome::from_parts(&after.outcome, &after.detail) {
+                Some(outcome) => format!(
+                    "{}: {}",
+                    after.step.label_da(),
+                    outcome.sentence_da(after.step)
+                ),
+                None => after.step.label_da().to_owned(),
+            },
+        ),
         RoundEvent::ChangeReminderPlan { before, after } => (
             "Påmindelsesplanen ændret",
             if before.paused != after.paused {

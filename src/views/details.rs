@@ -83,6 +83,7 @@ pub struct AnswerRow {
     pub name: String,
     pub status: Option<StatusView>,
     pub comment: String,
+    pub evidence: Option<String>,
     pub state: &'static str,
     /// Its status in every round along the recommendation's lineage.
     pub timeline: Timeline,
@@ -191,6 +192,7 @@ fn answers(view: &RoundAnalysis, rec_id: i32) -> Vec<AnswerRow> {
                 name: m.name.clone(),
                 status: answer.and_then(|a| a.status).map(StatusView::from),
                 comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
+                evidence: answer.and_then(crate::domain::Answer::evidence_url),
                 state: super::submission_line(submission).short,
                 timeline: super::timeline(view, &ancestry, &m.code, rec_id),
             }

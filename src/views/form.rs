@@ -10,13 +10,16 @@ use crate::domain::form::{self, FieldError, TypedAnswer};
 use crate::domain::lineage::{self, Lineage, PreviousAnswer};
 use crate::domain::status::StatusView;
 use crate::domain::time::danish_datetime;
-use crate::domain::{Comment, MunicipalityCode, Round, RoundContent, Status, Submission};
+use crate::domain::{
+    Comment, EvidenceLink, MunicipalityCode, Round, RoundContent, Status, Submission,
+};
 
 /// What another user saved, shown beside this user's input after a conflict.
 #[derive(Debug, Serialize)]
 pub struct SavedAnswer {
     pub status: Option<StatusView>,
     pub comment: String,
+    pub evidence: Option<String>,
 }
 
 /// Last round's answer to what a recommendation continues.
@@ -27,6 +30,7 @@ pub struct LastYear {
     pub code: String,
     pub status: StatusView,
     pub comment: String,
+    pub evidence: Option<String>,
 }
 
 impl From<&PreviousAnswer> for LastYear {
@@ -36,6 +40,7 @@ impl From<&PreviousAnswer> for LastYear {
             code: p.code.clone(),
             status: p.status.into(),
             comment: p.comment.clone(),
+            evidence: p.evidence.as_ref().map(|e| e.as_str().to_owned()),
         }
     }
 }
@@ -51,6 +56,8 @@ pub struct FormRec {
     pub binding: &'static str,
     pub status: String,
     pub comment: String,
+    /// The evidence link as typed or stored.
+    pub evidence: String,
     pub carried: bool,
     /// Last round's answers to what it continues: one, or one per recommendation merged.
     pub last_year: Vec<LastYear>,
@@ -59,6 +66,7 @@ pub struct FormRec {
     pub last_year_year: Option<i32>,
     pub status_error: Option<String>,
     pub comment_error: Option<String>,
+    pub evidence_error: Option<String>,
     pub confirm_error: Option<String>,
     /// What another user saved, shown beside this user's input after a conflict.
     pub theirs: Option<SavedAnswer>,
@@ -111,11 +119,20 @@ impl FormEntry {
                 let saved = theirs.answer(*id);
                 let saved_status = saved.and_then(|a| a.status).map(|s| s.as_str());
                 let saved_comment = saved.map_or("", |a| a.comment.as_str());
+                let saved_link = saved
+                    .and_then(|a| a.evidence.as_ref())
+                    .map_or("", |e| e.as_str());
                 typed.get(id).is_none_or(|typed| {
+                    let typed_link = EvidenceLink::parse(&typed.evidence)
+                        .ok()
+                        .flatten()
+                        .map(|e| e.as_str().to_owned())
+                        .unwrap_or_else(|| typed.evidence.trim().to_owned());
                     (
                         Some(typed.status.as_str()).filter(|s| !s.is_empty()),
                         typed.comment.trim(),
-                    ) != (saved_status, saved_comment.trim())
+                        typed_link.as_str(),
+                    ) != (saved_status, saved_comment.trim(), saved_link)
                 })
             })
             .collect();
@@ -147,6 +164,9 @@ impl FormEntry {
         Some(SavedAnswer {
             status: a.and_then(|a| a.status).map(StatusView::from),
             comment: a.map(|a| a.comment.clone()).unwrap_or_default(),
+            evidence: a
+                .and_then(|a| a.evidence.as_ref())
+                .map(|e| e.as_str().to_owned()),
         })
     }
 }
@@ -216,6 +236,7 @@ pub struct FormPage<'a> {
     pub reopened: bool,
     pub closed_reason: Option<&'static str>,
     pub comment_max: usize,
+    pub evidence_max: usize,
 }
 
 impl<'a> FormPage<'a> {
@@ -266,6 +287,7 @@ impl<'a> FormPage<'a> {
             reopened: submission.is_some_and(|s| s.reopened),
             closed_reason: (!submitted && !rights.editable).then_some(CLOSED),
             comment_max: Comment::MAX_CHARS,
+            evidence_max: EvidenceLink::MAX_CHARS,
         })
     }
 }
@@ -290,6 +312,7 @@ fn areas(facts: &FormFacts<'_>, entry: &FormEntry) -> Vec<FormArea> {
                         binding: super::binding_label(rec.binding),
                         status: mine.status,
                         comment: mine.comment,
+                        evidence: mine.evidence,
                         carried: mine.carried,
                         code_label: facts
                             .lineage
@@ -309,6 +332,7 @@ fn areas(facts: &FormFacts<'_>, entry: &FormEntry) -> Vec<FormArea> {
                             .collect(),
                         status_error: entry.error_for(&format!("status-{}", rec.id)),
                         comment_error: entry.error_for(&format!("comment-{}", rec.id)),
+                        evidence_error: entry.error_for(&format!("evidence-{}", rec.id)),
                         confirm_error: entry.error_for(&format!("confirm-{}", rec.id)),
                         theirs: entry.theirs(rec.id),
                     }
@@ -327,6 +351,7 @@ pub struct KeptAnswer {
     pub status: String,
     pub status_view: Option<StatusView>,
     pub comment: String,
+    pub evidence: String,
     pub confirm: Option<String>,
 }
 
@@ -360,6 +385,7 @@ impl UnsavedPage {
                 status: String::new(),
                 status_view: None,
                 comment: String::new(),
+                evidence: String::new(),
                 confirm: None,
             });
             answers.len() - 1
@@ -371,7 +397,7 @@ impl UnsavedPage {
         let mut rows: Vec<(usize, &str, &str)> = Vec::new();
         for (name, value) in fields {
             match name.split_once('-') {
-                Some((kind @ ("status" | "comment" | "confirm"), id)) if is_id(id) => {
+                Some((kind @ ("status" | "comment" | "evidence" | "confirm"), id)) if is_id(id) => {
                     rows.push((answer(id), kind, value));
                 }
                 _ if name == "version" => value.clone_into(&mut version),
@@ -387,6 +413,7 @@ impl UnsavedPage {
                     kept.status_view = Status::parse(value).ok().map(StatusView::from);
                 }
                 "comment" => value.clone_into(&mut kept.comment),
+                "evidence" => value.clone_into(&mut kept.evidence),
                 _ => kept.confirm = Some(value.to_owned()),
             }
         }

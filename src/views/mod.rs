@@ -291,6 +291,8 @@ pub struct OwnRow {
     pub binding: &'static str,
     pub own: Option<StatusView>,
     pub comment: String,
+    /// The municipality's evidence link.
+    pub evidence: Option<String>,
     /// The region's submitted answers.
     pub counts: Counts,
     /// The region's classification.
@@ -375,6 +377,7 @@ pub fn own_areas(
                                 binding: binding_label(r.binding),
                                 own: answer.and_then(|a| a.status).map(StatusView::from),
                                 comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
+                                evidence: answer.and_then(crate::domain::Answer::evidence_url),
                                 counts: r.counts,
                                 region: r.classification.map(StatusView::from),
                                 relation: if cluster.is_some() {

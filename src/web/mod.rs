@@ -119,7 +119,8 @@ pub struct AppState {
     /// The mail server for invitations, resets and reminders; `None` when none is configured
     /// (then links are shown to pass on and reminders are not sent).
     pub mailer: Option<std::sync::Arc<crate::mail::Mailer>>,
-    /// Wakes the thread that delivers the outbox's mails (running when `mailer` is set).
+    /// Wakes the thread that delivers the outbox's mails and takes the rounds' scheduled
+    /// steps (without `mailer`, a thread that only takes the steps).
     pub outbox: Option<crate::outbox::SenderHandle>,
     /// The public address links in mails and on pages start with, without a trailing slash:
     /// the base URL, else the address the server listens on.
@@ -160,21 +161,19 @@ impl AppState {
             }
             _ => None,
         };
-        let outbox = mailer
-            .as_ref()
-            .map(|mailer| {
-                crate::outbox::start(crate::outbox::Sender::new(
-                    pool.clone(),
-                    mailer.clone(),
-                    settings.clock.clone(),
-                    timeout,
-                ))
-            })
-            .transpose()
-            .map_err(StartError::SenderThread)?;
+        let outbox = match &mailer {
+            Some(mailer) => crate::outbox::start(crate::outbox::Sender::new(
+                pool.clone(),
+                mailer.clone(),
+                settings.clock.clone(),
+                timeout,
+            )),
+            None => crate::outbox::start_schedule(pool.clone(), settings.clock.clone()),
+        }
+        .map_err(StartError::SenderThread)?;
         Ok(AppState {
             mailer,
-            outbox,
+            outbox: Some(outbox),
             db_file,
             writer,
             pool,

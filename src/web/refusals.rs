@@ -2,6 +2,8 @@
 //! this is where the sentence a person reads (a page, or the command line) is written.
 
 use crate::domain::refusal::{End, RoundRefusal};
+use crate::domain::schedule::{ScheduleRefusal, ScheduledStep};
+use crate::domain::time::danish_datetime;
 
 /// "først" or "sidst": where an item already stands.
 fn end_da(end: End) -> &'static str {
@@ -46,7 +48,43 @@ pub fn round_refusal_da(refusal: &RoundRefusal) -> String {
         RoundRefusal::GroupNotOfKkr { kkr_name } => {
             format!("Vælg en af {kkr_name}s grupper, eller «Hele runden».")
         }
+        RoundRefusal::Schedule(refusal) => schedule_refusal_da(refusal),
         RoundRefusal::Invalid(invalid) => invalid.0.clone(),
+    }
+}
+
+/// The step a schedule's field plans, as a sentence names it.
+fn step_da(step: ScheduledStep) -> &'static str {
+    match step {
+        ScheduledStep::Open => "åbningen",
+        ScheduledStep::Close => "lukningen",
+        ScheduledStep::Publish => "offentliggørelsen",
+    }
+}
+
+/// A refused schedule, as the round's page says it.
+pub fn schedule_refusal_da(refusal: &ScheduleRefusal) -> String {
+    match refusal {
+        ScheduleRefusal::Unreadable { step, problem } => {
+            format!("Tidspunktet for {}: {}", step_da(*step), problem.0)
+        }
+        ScheduleRefusal::InThePast { step } => format!(
+            "Tidspunktet for {} er allerede passeret. Vælg et tidspunkt ude i fremtiden.",
+            step_da(*step)
+        ),
+        ScheduleRefusal::OpensAfterDeadline { deadline } => format!(
+            "Runden skal åbnes før fristen ({}), ellers har kommunerne ingen tid til at svare.",
+            danish_datetime(*deadline)
+        ),
+        ScheduleRefusal::PublishedBeforeDeadline { deadline } => format!(
+            "Resultaterne kan tidligst offentliggøres, når fristen ({}) er udløbet, så alle svar kommer med.",
+            danish_datetime(*deadline)
+        ),
+        ScheduleRefusal::AlreadyPast { step, state } => format!(
+            "Runden er «{}», så {} kan ikke planlægges.",
+            state.label_da().to_lowercase(),
+            step_da(*step)
+        ),
     }
 }
 
@@ -98,10 +136,13 @@ mod tests {
                 kkr_name: kkr_name(),
             },
             RoundRefusal::Invalid(InvalidValue("Skriv anbefalingens tekst.".into())),
+            RoundRefusal::Schedule(ScheduleRefusal::InThePast {
+                step: ScheduledStep::Publish,
+            }),
         ]
     }
 
-    const VARIANTS: usize = 12;
+    const VARIANTS: usize = 13;
 
     fn variant(refusal: &RoundRefusal) -> usize {
         match refusal {
@@ -117,6 +158,7 @@ mod tests {
             RoundRefusal::RecommendationHasAnswers { .. } => 9,
             RoundRefusal::Invalid(_) => 10,
             RoundRefusal::GroupNotOfKkr { .. } => 11,
+            RoundRefusal::Schedule(_) => 12,
         }
     }
 

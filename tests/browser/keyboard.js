@@ -2,7 +2,7 @@
 // Part of the browser suite (tests/browser/run.sh); it can also run on its own against a
 // server started with `trafiklys serve --demo --bind 127.0.0.1:8097`:
 //   node tests/browser/keyboard.js <the editor's demo password> [http://127.0.0.1:8097]
-// It returns (and on its own prints) how many status groups, comments and confirmations it
+// It returns (and on its own prints) how many status groups, comments, links and confirmations it
 // filled in by keyboard, and whether the form was submitted.
 
 async function keyboardWalk(page, base, email, password) {
@@ -43,6 +43,11 @@ async function keyboardWalk(page, base, email, password) {
       log.push('status');
     } else if (f.startsWith('INPUT confirm-')) {
       await press('Space'); log.push('confirm');
+    } else if (f.startsWith('INPUT evidence-') && !log.includes('evidence')) {
+      // The first answer gets a link to its evidence, typed like any text.
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('https://www.frederiksberg.dk/politik/byraadet');
+      log.push('evidence');
     } else if (f.startsWith('TEXTAREA comment-')) {
       await page.keyboard.press('Control+A');
       await page.keyboard.type('Skrevet med tastaturet.');
@@ -60,6 +65,7 @@ async function keyboardWalk(page, base, email, password) {
     statuses: log.filter(x => x === 'status').length,
     comments: log.filter(x => x === 'comment').length,
     confirms: log.filter(x => x === 'confirm').length,
+    links: log.filter(x => x === 'evidence').length,
     submitted: text.includes('Skemaet er indsendt. Tak!'),
   };
 }

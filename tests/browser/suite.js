@@ -10,6 +10,8 @@ const { keyboardWalk } = require('./keyboard');
 const { setEditor } = require('./set_editor');
 // --- end set editor ---
 const { clusters } = require('./clusters');
+// --- the round runs itself (issue 25): plan, schedule, evidence link (round_runs_itself.js) ---
+const { roundRunsItself } = require('./round_runs_itself');
 // --- reader downloads (issue 25): its own file, called after the crawl ---
 const { readerDownloads } = require('./reader_downloads');
 // --- end reader downloads ---
@@ -451,12 +453,19 @@ function nuChecker(dir) {
       ['session warning', sessionWarning], ['typed input', typedInputSurvivesSignIn]]) {
       try { await test(browser, users.editor); } catch (e) { check(`${name}: ran`, false, e.message); }
     }
+    // Before the keyboard walk submits the demo editor's form.
+    try {
+      await roundRunsItself(browser, users, { BASE, OUT, check, checkPage, signIn });
+    } catch (e) {
+      check('the round runs itself: ran', false, e.message);
+    }
     try {
       const ctx = await browser.newContext();
       const result = await keyboardWalk(await ctx.newPage(), BASE, users.editor.email, users.editor.password);
       check('keyboard walk: every status group answered by keyboard', result.statuses > 0, JSON.stringify(result));
       check('keyboard walk: every comment typed by keyboard', result.comments === result.statuses, JSON.stringify(result));
       check('keyboard walk: the form was submitted', result.submitted, JSON.stringify(result));
+      check('keyboard walk: a link typed by keyboard', result.links === 1, JSON.stringify(result));
       await ctx.close();
     } catch (e) {
       check('keyboard walk: ran', false, e.message);

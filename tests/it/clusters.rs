@@ -125,6 +125,7 @@ fn save_asked(
             status: Some(status_of(municipality, &r.code)),
             comment: format!("{municipality} om {}", r.code),
             carried: false,
+            evidence: None,
         })
         .collect();
     let current = app.submission(round_id, municipality);

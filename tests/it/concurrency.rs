@@ -175,6 +175,7 @@ fn a_round_closed_between_loading_the_form_and_saving_it_refuses_the_save() {
             status: Some(Status::Green),
             comment: "For sent".into(),
             carried: false,
+            evidence: None,
         }],
         proposals: String::new(),
         state: SubmissionState::Draft,

@@ -604,6 +604,7 @@ impl TestApp {
                         status: Some(status),
                         comment,
                         carried: false,
+                        evidence: None,
                     }
                 })
                 .collect(),

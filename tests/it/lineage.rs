@@ -84,6 +84,7 @@ fn submit(app: &TestApp, round_id: i32, code: &str, statuses: &[(&str, Status, &
                     status: Some(status),
                     comment: comment.into(),
                     carried: false,
+                    evidence: None,
                 }
             })
             .collect(),

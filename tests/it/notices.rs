@@ -75,6 +75,7 @@ fn store_partly(app: &TestApp, round_id: i32, code: &str, answered: usize, state
                 status: Some(Status::Green),
                 comment: String::new(),
                 carried: false,
+                evidence: None,
             })
             .collect(),
         proposals: String::new(),
@@ -685,7 +686,7 @@ fn the_command_line_moves_the_deadline_with_the_same_notices() {
 }
 
 /// A child process, killed when the test ends however it ends.
-struct Running(std::process::Child);
+pub(crate) struct Running(std::process::Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -695,7 +696,7 @@ impl Drop for Running {
 }
 
 /// `trafiklys serve` on a free port with a mail server, killed when dropped.
-fn serve_with_mail(database_url: &str, smtp_port: u16) -> Running {
+pub(crate) fn serve_with_mail(database_url: &str, smtp_port: u16) -> Running {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut child = Command::new(BINARY)
@@ -727,6 +728,40 @@ fn serve_with_mail(database_url: &str, smtp_port: u16) -> Running {
     );
     std::thread::spawn(move || lines.for_each(drop));
     running
+}
+
+/// A 2018 draft of these municipalities with 2017's set, its deadline 30 days from now by the
+/// system clock (what a `serve` process runs on).
+pub(crate) fn round_a_month_ahead(
+    conn: &mut trafiklys::store::DbConnection,
+    codes: &[&str],
+) -> i32 {
+    let now = trafiklys::clock::Clock::system().now();
+    let deadline = trafiklys::domain::time::deadline_input(now + chrono::Duration::days(30));
+    let setup = trafiklys::domain::rounds::RoundSetup::parse(
+        "2018",
+        "Status 2018",
+        "beskæftigelsesområdet",
+        &deadline,
+    )
+    .unwrap();
+    rounds::create_round(
+        conn,
+        &rounds::CreateRound {
+            kkr_id: 1,
+            setup,
+            participants: Some(
+                codes
+                    .iter()
+                    .map(|c| MunicipalityCode::parse(c).unwrap())
+                    .collect(),
+            ),
+            from_previous: true,
+        },
+        None,
+        now,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -763,30 +798,7 @@ fn two_server_processes_on_postgresql_send_each_planned_reminder_once() {
         )
         .unwrap();
     }
-    let deadline = trafiklys::domain::time::deadline_input(now + chrono::Duration::days(30));
-    let setup = trafiklys::domain::rounds::RoundSetup::parse(
-        "2018",
-        "Status 2018",
-        "beskæftigelsesområdet",
-        &deadline,
-    )
-    .unwrap();
-    let round_id = rounds::create_round(
-        &mut conn,
-        &rounds::CreateRound {
-            kkr_id: 1,
-            setup,
-            participants: Some(
-                ["147", "270", "155"]
-                    .map(|c| MunicipalityCode::parse(c).unwrap())
-                    .to_vec(),
-            ),
-            from_previous: true,
-        },
-        None,
-        now,
-    )
-    .unwrap();
+    let round_id = round_a_month_ahead(&mut conn, &["147", "270", "155"]);
 
     let _first = serve_with_mail(&db.url, sink.port);
     let _second = serve_with_mail(&db.url, sink.port);

@@ -20,6 +20,29 @@ pub struct ImportedAnswer {
     pub recommendation_id: i32,
     pub status: Status,
     pub comment: String,
+    pub evidence: Option<EvidenceLink>,
+}
+
+impl ImportedAnswer {
+    /// Whether a stored answer already says what this row says (and is no longer last
+    /// round's, unconfirmed): importing it changes nothing.
+    pub fn same_as(&self, stored: &Answer) -> bool {
+        stored.status == Some(self.status)
+            && stored.comment == self.comment
+            && stored.evidence == self.evidence
+            && !stored.carried
+    }
+
+    /// The answer this row saves.
+    pub fn answer(&self) -> Answer {
+        Answer {
+            recommendation_id: self.recommendation_id,
+            status: Some(self.status),
+            comment: self.comment.clone(),
+            evidence: self.evidence.clone(),
+            carried: false,
+        }
+    }
 }
 
 pub(super) const MUNICIPALITY: &[&str] = &[
@@ -56,6 +79,14 @@ pub(super) const COMMENT: &[&str] = &[
     "bemærkning",
     "bemærkninger",
     "comment",
+];
+pub(super) const EVIDENCE: &[&str] = &[
+    "dokumentation",
+    "link",
+    "link til dokumentation",
+    "dokumentationslink",
+    "evidence",
+    "evidence link",
 ];
 
 /// A status word: grøn/gul/rød or green/yellow/red in any case, or the labels the exports
@@ -102,6 +133,7 @@ pub fn parse_answers(
     }
     let [municipality_col, code_col, status_col] = columns.map(|c| c.unwrap_or_default());
     let comment_col = table.find(COMMENT);
+    let evidence_col = table.find(EVIDENCE);
     let content = context.content;
     let mut errors = Errors::default();
     let mut answers = Vec::new();
@@ -186,8 +218,16 @@ pub fn parse_answers(
                 None
             }
         };
-        let (Some(municipality), Some(recommendation), Some(status), Some(comment)) =
-            (municipality, recommendation, status, comment)
+        let evidence = match evidence_col.map(|c| EvidenceLink::parse(cell(cells, c))) {
+            None => Some(None),
+            Some(Ok(link)) => Some(link),
+            Some(Err(e)) => {
+                errors.push(table.error(Some(row), evidence_col, e.0));
+                None
+            }
+        };
+        let (Some(municipality), Some(recommendation), Some(status), Some(comment), Some(evidence)) =
+            (municipality, recommendation, status, comment, evidence)
         else {
             continue;
         };
@@ -210,6 +250,7 @@ pub fn parse_answers(
             recommendation_id: recommendation.id,
             status,
             comment,
+            evidence,
         });
     }
     errors.finish(answers)
@@ -295,10 +336,7 @@ pub fn plan_answers(
         let mut unchanged = 0;
         for a in &mine {
             let before = stored.and_then(|s| s.answer(a.recommendation_id));
-            if before
-                .is_some_and(|b| b.status == Some(a.status) && b.comment == a.comment && !b.carried)
-                && stored.is_some_and(|s| s.is_submitted())
-            {
+            if before.is_some_and(|b| a.same_as(b)) && stored.is_some_and(|s| s.is_submitted()) {
                 unchanged += 1;
             } else {
                 changed += 1;

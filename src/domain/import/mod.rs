@@ -21,7 +21,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::model::{Comment, Municipality, MunicipalityCode, RoundContent, Submission};
+use super::model::{
+    Answer, Comment, EvidenceLink, Municipality, MunicipalityCode, RoundContent, Submission,
+};
 use super::rounds::{TEXT_MAX_CHARS, TITLE_MAX_CHARS};
 use super::set_lineage::{LinkClaim, PlannedLinks, PreviousCell};
 use super::status::Status;

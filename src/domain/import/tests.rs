@@ -332,6 +332,7 @@ fn an_answer_plan_counts_new_and_changed_answers() {
             status: Some(Status::Red),
             comment: "b".into(),
             carried: false,
+            evidence: None,
         }],
     };
     let plan = plan_answers(&parsed, &content(), &[stored]);

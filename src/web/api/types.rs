@@ -695,6 +695,9 @@ pub struct PreviousAnswer {
     pub code: String,
     pub status: Status,
     pub comment: String,
+    /// The answer's evidence link (http or https), null without one.
+    #[schema(required = true, example = "https://www.kommune.dk/dagsorden/punkt-4")]
+    pub evidence_url: Option<String>,
 }
 
 impl From<&lineage::PreviousAnswer> for PreviousAnswer {
@@ -706,6 +709,7 @@ impl From<&lineage::PreviousAnswer> for PreviousAnswer {
             code: p.code.clone(),
             status: p.status.into(),
             comment: p.comment.clone(),
+            evidence_url: p.evidence.as_ref().map(|e| e.as_str().to_owned()),
         }
     }
 }
@@ -1010,6 +1014,10 @@ pub struct Answer {
     #[schema(required = true)]
     pub status: Option<Status>,
     pub comment: String,
+    /// A link to what documents the answer (a council decision, a plan): http or https,
+    /// null without one.
+    #[schema(required = true, example = "https://www.kommune.dk/dagsorden/punkt-4")]
+    pub evidence_url: Option<String>,
     /// Taken over from last round and not yet confirmed or changed ("fra sidste år").
     pub carried: bool,
 }
@@ -1020,6 +1028,7 @@ impl From<&domain::Answer> for Answer {
             recommendation_id: a.recommendation_id,
             status: status(a.status),
             comment: a.comment.clone(),
+            evidence_url: a.evidence.as_ref().map(|e| e.as_str().to_owned()),
             carried: a.carried,
         }
     }

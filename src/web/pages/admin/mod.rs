@@ -15,6 +15,7 @@
 pub mod imports;
 mod municipalities;
 mod rounds;
+mod schedule;
 mod sets;
 
 use actix_web::http::{header, StatusCode};
@@ -32,6 +33,7 @@ use crate::web::extract::AdminPage;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     rounds::routes(cfg);
+    schedule::routes(cfg);
     sets::routes(cfg);
     imports::routes(cfg);
     municipalities::routes(cfg);

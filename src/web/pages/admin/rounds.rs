@@ -12,14 +12,15 @@ use crate::domain::rounds::{
     deadline_is_movable, next_state, participants_are_editable, transition_consequence,
     transition_label, RoundSetup,
 };
+use crate::domain::schedule::PlannedStep;
 use crate::domain::time::{danish_datetime, deadline_input, parse_deadline};
 use crate::domain::{Municipality, MunicipalityCode, Round, RoundContent, RoundState};
 use crate::store::audit::AuditEvent;
 use crate::store::rounds::CooperationStart;
-use crate::store::{reference, reminder_plan, rounds};
+use crate::store::{reference, reminder_plan, rounds, schedule};
 use crate::views::admin::{
     ConfirmDeadlinePage, ConfirmStatePage, CooperationField, NewRoundInput, NewRoundPage,
-    RoundPage, RoundRow, RoundsPage, StartYear, Step,
+    RoundPage, RoundRow, RoundsPage, ScheduleSection, ScheduleTyped, StartYear, Step,
 };
 use crate::views::fields::Choice;
 use crate::web::db;
@@ -244,26 +245,29 @@ fn notice(flag: Option<&str>) -> Option<&'static str> {
         "frist" => Some("Fristen er flyttet."),
         "kommuner" => Some("De deltagende kommuner er gemt."),
         "samarbejde" => Some("Året, samarbejdet blev indgået, er gemt."),
+        "tidsplan" => Some("Rundens tidsplan er gemt."),
         _ => None,
     }
 }
 
 /// What a round page shows besides the stored round: the user's input and problems.
 #[derive(Debug, Default)]
-struct PageInput {
-    deadline: Option<String>,
+pub(super) struct PageInput {
+    pub(super) deadline: Option<String>,
     /// The start year as typed (or suggested), shown in its field instead of the stored one.
-    cooperation: Option<String>,
+    pub(super) cooperation: Option<String>,
     /// The field holds a suggestion, not what is stored.
-    cooperation_suggested: bool,
-    chosen: Option<Vec<String>>,
-    problems: Vec<Problem>,
-    notice: Option<&'static str>,
+    pub(super) cooperation_suggested: bool,
+    pub(super) chosen: Option<Vec<String>>,
+    /// The schedule's fields as typed, when a change was refused.
+    pub(super) schedule: Option<ScheduleTyped>,
+    pub(super) problems: Vec<Problem>,
+    pub(super) notice: Option<&'static str>,
 }
 
 impl PageInput {
     /// The page again with a refused change said at its top.
-    fn refused(message: String) -> PageInput {
+    pub(super) fn refused(message: String) -> PageInput {
         PageInput {
             problems: vec![Problem::page(message)],
             ..PageInput::default()
@@ -277,6 +281,7 @@ struct RoundFacts {
     events: Vec<AuditEvent>,
     forms: i64,
     start: Option<CooperationStart>,
+    schedule: Vec<PlannedStep>,
 }
 
 fn start_year(start: CooperationStart) -> StartYear {
@@ -333,12 +338,13 @@ fn round_page(
         is_published: round.state == RoundState::Published,
         history: events.iter().rev().map(describe).collect::<Vec<_>>(),
         cooperation,
+        schedule: ScheduleSection::new(round, &facts.schedule, input.schedule, &input.problems),
         problems: input.problems,
         notice: input.notice,
     }
 }
 
-async fn render_round(
+pub(super) async fn render_round(
     page: &AdminPage,
     content: RoundContent,
     input: PageInput,
@@ -350,6 +356,7 @@ async fn render_round(
             events: rounds::history(conn, round_id)?,
             forms: rounds::form_count(conn, round_id)?,
             start: rounds::cooperation_start(conn, round_id)?,
+            schedule: schedule::steps(conn, round_id)?,
         })
     })
     .await?;
