@@ -559,7 +559,10 @@ fn bump_data_version(conn: &mut DbConnection, moves: Moves) -> QueryResult<()> {
     let row = diesel::update(dsl::data_version.find(1));
     match moves {
         Moves::Both => row
-            .set((dsl::version.eq(dsl::version + 1), dsl::shown.eq(dsl::shown + 1)))
+            .set((
+                dsl::version.eq(dsl::version + 1),
+                dsl::shown.eq(dsl::shown + 1),
+            ))
             .execute(conn),
         Moves::DataOnly => row.set(dsl::version.eq(dsl::version + 1)).execute(conn),
     }

@@ -271,7 +271,13 @@ fn page_lookups(app: &TestApp) -> (u64, u64) {
 
 /// Saves a municipality's form through the form page, as `editor` would: every answer green
 /// with `comment`, `action` "save" (a draft) or "submit".
-fn save_through_the_form(app: &TestApp, editor: &ureq::Agent, code: &str, action: &str, comment: &str) {
+fn save_through_the_form(
+    app: &TestApp,
+    editor: &ureq::Agent,
+    code: &str,
+    action: &str,
+    comment: &str,
+) {
     let path = format!("/rounds/{ROUND_2017}/municipalities/{code}/form");
     let form = app.get(editor, &path).text();
     let saved = app.post_fields(editor, &path, &form_fields(&form, action, "green", comment));
@@ -310,8 +316,7 @@ fn a_draft_saved_again_leaves_the_dashboard_cached_and_every_other_save_shows_at
 
     // The page kept through the draft's save is the page rendered afresh: a write that shows
     // nothing new moves the shown marker, and the dashboard rendered again is the same.
-    trafiklys::store::write_tx(&mut app.conn(), |_| Ok::<(), diesel::result::Error>(()))
-        .unwrap();
+    trafiklys::store::write_tx(&mut app.conn(), |_| Ok::<(), diesel::result::Error>(())).unwrap();
     let before = page_lookups(&app);
     assert_eq!(app.get(&kkr, &dashboard).text(), first);
     assert_eq!(page_lookups(&app).1, before.1 + 1, "rendered again");

@@ -100,8 +100,7 @@ fn a_new_answer_changes_the_data_version_and_so_the_attachment() {
 }
 
 #[test]
-fn requests_at_once_for_one_attachment_share_one_render_and_other_attachments_render_beside_it()
-{
+fn requests_at_once_for_one_attachment_share_one_render_and_other_attachments_render_beside_it() {
     let app = spawn_app();
     let reader = app.signed_in(Role::Reader);
     let admin = app.signed_in(Role::Admin);
