@@ -322,27 +322,68 @@ async fn summary(
     path: web::Path<i32>,
     query: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller(&req, &state).await?;
-    let round_id = path.into_inner();
-    let (version, full) = super::round_view_at(&state, round_id).await?;
-    if !access::can_view_round(user.as_ref(), &full.data.content.round) {
-        return Err(forbidden_or_sign_in(user.as_ref()));
-    }
+    let round = VisibleRound::of(&req, &state, path.into_inner()).await?;
     let group_id = super::groups::parse_group_param(query.group.as_deref())?;
-    // The JSON depends on which municipalities the caller may see: cached per viewer class.
-    let key = super::infra::cache::PageKey::new(
-        "api-summary",
-        round_id,
-        format!("{group_id:?}"),
-        user.as_ref(),
-        String::new(),
-    );
-    if let Some(cached) = state.cache.page(&key, version) {
-        return Ok(cached.json());
+    let key = round.key("api-summary", format!("{group_id:?}"));
+    if let Some(cached) = round.cached(&state, &key) {
+        return Ok(cached);
     }
-    let (view, _) = super::groups::narrowed(&state, full, group_id).await?;
-    let body = summary_json(&view, user.as_ref())?;
-    Ok(state.cache.store_page(key, version, &body).json())
+    let (view, _) = super::groups::narrowed(&state, round.view.clone(), group_id).await?;
+    let body = summary_json(&view, round.user.as_ref())?;
+    Ok(round.keep(&state, key, &body))
+}
+
+/// A round the caller may see: who calls, the round's data version and its analysis.
+struct VisibleRound {
+    user: Option<User>,
+    version: i64,
+    view: std::sync::Arc<RoundAnalysis>,
+}
+
+impl VisibleRound {
+    /// The round, or 401/403 when the caller may not see it.
+    async fn of(
+        req: &HttpRequest,
+        state: &web::Data<AppState>,
+        round_id: i32,
+    ) -> Result<VisibleRound, ApiError> {
+        let user = caller(req, state).await?;
+        let (version, view) = super::round_view_at(state, round_id).await?;
+        if !access::can_view_round(user.as_ref(), &view.data.content.round) {
+            return Err(forbidden_or_sign_in(user.as_ref()));
+        }
+        Ok(VisibleRound {
+            user,
+            version,
+            view,
+        })
+    }
+
+    /// The cache key of one of the round's JSON answers: it depends on which municipalities
+    /// the caller may see, so it is kept per viewer class.
+    fn key(&self, answer: &'static str, variant: String) -> super::infra::cache::PageKey {
+        super::infra::cache::PageKey::new(
+            answer,
+            self.view.data.content.round.id,
+            variant,
+            self.user.as_ref(),
+            String::new(),
+        )
+    }
+
+    fn cached(&self, state: &AppState, key: &super::infra::cache::PageKey) -> Option<HttpResponse> {
+        state.cache.page(key, self.version).map(|c| c.json())
+    }
+
+    /// Keeps `body` for the next caller of the same class, and answers with it.
+    fn keep(
+        &self,
+        state: &AppState,
+        key: super::infra::cache::PageKey,
+        body: &str,
+    ) -> HttpResponse {
+        state.cache.store_page(key, self.version, body).json()
+    }
 }
 
 /// The round's groups side by side.
@@ -374,24 +415,13 @@ async fn groups(
     state: web::Data<AppState>,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller(&req, &state).await?;
-    let round_id = path.into_inner();
-    let (version, full) = super::round_view_at(&state, round_id).await?;
-    if !access::can_view_round(user.as_ref(), &full.data.content.round) {
-        return Err(forbidden_or_sign_in(user.as_ref()));
+    let round = VisibleRound::of(&req, &state, path.into_inner()).await?;
+    let key = round.key("api-groups", String::new());
+    if let Some(cached) = round.cached(&state, &key) {
+        return Ok(cached);
     }
-    let key = super::infra::cache::PageKey::new(
-        "api-groups",
-        round_id,
-        String::new(),
-        user.as_ref(),
-        String::new(),
-    );
-    if let Some(cached) = state.cache.page(&key, version) {
-        return Ok(cached.json());
-    }
-    let body = groups_json(&full, user.as_ref())?;
-    Ok(state.cache.store_page(key, version, &body).json())
+    let body = groups_json(&round.view, round.user.as_ref())?;
+    Ok(round.keep(&state, key, &body))
 }
 
 /// A summary with per-municipality figures only for those the caller may read.
@@ -482,11 +512,7 @@ async fn responses(
     state: web::Data<AppState>,
     path: web::Path<i32>,
 ) -> Result<web::Json<types::Responses>, ApiError> {
-    let user = caller(&req, &state).await?;
-    let view = round_view(&state, path.into_inner()).await?;
-    if !access::can_view_round(user.as_ref(), &view.data.content.round) {
-        return Err(forbidden_or_sign_in(user.as_ref()));
-    }
+    let VisibleRound { user, view, .. } = VisibleRound::of(&req, &state, path.into_inner()).await?;
     let round = &view.data.content.round;
     let mut body = types::Responses::from(&view.summary);
     // Which municipality submitted and when is public; who submitted is not.

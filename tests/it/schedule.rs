@@ -83,22 +83,27 @@ fn set_schedule(
     app.post(admin, &format!("/admin/rounds/{round_id}/schedule"), &all)
 }
 
+/// Opens on 1 November at 9.00, closes after the deadline, publishes on 10 December at 9.00.
+const FULL_YEAR: &[(&str, &str)] = &[
+    ("schedule_open", "1.11.2018 9.00"),
+    ("schedule_close", "ja"),
+    ("schedule_publish", "10.12.2018 9.00"),
+];
+
+/// The 2018 draft with `fields` saved as its schedule on the round's page, and the admin
+/// who saved it.
+fn scheduled_draft(app: &TestApp, fields: &[(&str, &str)]) -> (i32, ureq::Agent) {
+    let round_id = draft_2018(app);
+    let admin = app.signed_in(Role::Admin);
+    let saved = set_schedule(app, &admin, round_id, fields);
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    (round_id, admin)
+}
+
 #[test]
 fn a_round_set_up_once_opens_closes_and_publishes_itself_with_its_notices() {
     let app = spawn_app();
-    let round_id = draft_2018(&app);
-    let admin = app.signed_in(Role::Admin);
-    let saved = set_schedule(
-        &app,
-        &admin,
-        round_id,
-        &[
-            ("schedule_open", "1.11.2018 9.00"),
-            ("schedule_close", "ja"),
-            ("schedule_publish", "10.12.2018 9.00"),
-        ],
-    );
-    assert_eq!(saved.status, 303, "{}", saved.text());
+    let (round_id, admin) = scheduled_draft(&app, FULL_YEAR);
     let page = parse(&app.get(&admin, &format!("/admin/rounds/{round_id}")).text());
     assert_eq!(
         page.rows("[aria-labelledby=tbl-schedule] table"),
@@ -198,20 +203,8 @@ fn with_a_mail_server_each_mail_of_the_year_lands_once_at_its_time() {
     };
     let port = sink.port;
     let app = spawn_app_with(|s| s.smtp_url = Some(format!("smtp://127.0.0.1:{port}")));
-    let round_id = draft_2018(&app);
     crate::reminders::add_editor(&app, "redaktoer@gribskov.example", "270", true);
-    let admin = app.signed_in(Role::Admin);
-    let saved = set_schedule(
-        &app,
-        &admin,
-        round_id,
-        &[
-            ("schedule_open", "1.11.2018 9.00"),
-            ("schedule_close", "ja"),
-            ("schedule_publish", "10.12.2018 9.00"),
-        ],
-    );
-    assert_eq!(saved.status, 303, "{}", saved.text());
+    let (round_id, _) = scheduled_draft(&app, FULL_YEAR);
     assert!(sink.nothing_more());
 
     // The opening: each editor once, in the pass that opened the round.
@@ -315,18 +308,13 @@ fn a_schedule_the_round_cannot_keep_is_refused_with_the_input_kept() {
 #[test]
 fn a_step_taken_by_hand_leaves_the_schedule_and_closing_follows_the_deadline() {
     let app = spawn_app();
-    let round_id = draft_2018(&app);
-    let admin = app.signed_in(Role::Admin);
-    let saved = set_schedule(
+    let (round_id, admin) = scheduled_draft(
         &app,
-        &admin,
-        round_id,
         &[
             ("schedule_open", "1.11.2018 9.00"),
             ("schedule_close", "ja"),
         ],
     );
-    assert_eq!(saved.status, 303, "{}", saved.text());
 
     // Opened by hand before its time: the opening step has no more use.
     let csrf = app.csrf(&admin);

@@ -86,6 +86,27 @@ impl Loaded {
     }
 }
 
+/// The round as this municipality is asked it: the common focus areas and its own clusters'.
+fn asked_content(
+    state: &AppState,
+    conn: &mut crate::store::DbConnection,
+    round_id: i32,
+    code: &MunicipalityCode,
+) -> Result<std::sync::Arc<crate::domain::RoundContent>, AppError> {
+    let content = state
+        .cache
+        .content(conn, round_id)?
+        .ok_or(AppError::NotFound)?;
+    if content.municipality(code).is_none() {
+        return Err(AppError::NotFound);
+    }
+    Ok(if content.has_clusters() {
+        std::sync::Arc::new(content.for_municipality(code))
+    } else {
+        content
+    })
+}
+
 async fn load(
     state: &web::Data<AppState>,
     round_id: i32,
@@ -95,19 +116,7 @@ async fn load(
     // A few indexed rows (the round's content comes from the cache): read on the worker on
     // SQLite, which spares each save and form page one trip to the blocking pool.
     db_read(state, move |conn| {
-        let content = state_for_db
-            .cache
-            .content(conn, round_id)?
-            .ok_or(AppError::NotFound)?;
-        if content.municipality(&code).is_none() {
-            return Err(AppError::NotFound);
-        }
-        // A municipality is asked the round's common focus areas and its own clusters'.
-        let content = if content.has_clusters() {
-            std::sync::Arc::new(content.for_municipality(&code))
-        } else {
-            content
-        };
+        let content = asked_content(&state_for_db, conn, round_id, &code)?;
         let submission = submissions::get_submission(conn, round_id, &code)?;
         let round = &content.round;
         let previous_content = match rounds::previous_round_id(conn, round.kkr_id, round.year)? {

@@ -493,50 +493,69 @@ fn direction(action: &str) -> Option<Direction> {
     }
 }
 
+/// What a focus area's form asks for.
+enum AreaChange {
+    Rename(String),
+    Delete,
+    Group(Option<i32>),
+    Move(Direction),
+}
+
+impl AreaChange {
+    fn of(form: &AreaForm) -> Result<AreaChange, AppError> {
+        Ok(match form.action.as_deref().unwrap_or_default() {
+            "omdoeb" => AreaChange::Rename(form.title.clone().unwrap_or_default()),
+            "slet" => AreaChange::Delete,
+            "gruppe" => AreaChange::Group(parse_group_choice(form.group.as_deref())?),
+            other => {
+                AreaChange::Move(direction(other).ok_or_else(|| {
+                    AppError::BadRequest("Ukendt handling. Intet er ændret.".into())
+                })?)
+            }
+        })
+    }
+
+    /// The store's change of focus area `area` by `actor` at `now`.
+    fn store(
+        self,
+        conn: &mut crate::store::DbConnection,
+        area: i32,
+        actor: Option<i32>,
+        now: chrono::NaiveDateTime,
+    ) -> Result<(), ChangeError> {
+        match self {
+            AreaChange::Rename(title) => sets::rename_focus_area(conn, area, &title, actor, now),
+            AreaChange::Delete => sets::delete_focus_area(conn, area, actor, now),
+            AreaChange::Group(group) => sets::set_focus_area_group(conn, area, group, actor, now),
+            AreaChange::Move(direction) => sets::move_focus_area(conn, area, direction, actor, now),
+        }
+    }
+}
+
 async fn change_area(
     page: AdminPage,
     path: web::Path<(i32, i32)>,
     form: CsrfForm<AreaForm>,
 ) -> Result<HttpResponse, AppError> {
-    let now = page.state.clock.now();
+    let (now, actor) = (page.state.clock.now(), Some(page.user.id));
     let (round_id, area_id) = path.into_inner();
     let content = admin_area_round(&page, round_id, area_id).await?;
-    let actor = Some(page.user.id);
-    let action = form.action.clone().unwrap_or_default();
-    let title = form.title.clone().unwrap_or_default();
+    let change = AreaChange::of(&form)?;
+    // A refused new title stays in its field.
     let field = format!("area-{area_id}-title");
-    let typed = title.clone();
-    let success = set_path(round_id, "gemt");
-    let kept = [(field.as_str(), typed.as_str())];
-    match action.as_str() {
-        "omdoeb" => {
-            apply(&page, content, &kept, success, move |conn| {
-                sets::rename_focus_area(conn, area_id, &title, actor, now)
-            })
-            .await
-        }
-        "slet" => {
-            apply(&page, content, &[], success, move |conn| {
-                sets::delete_focus_area(conn, area_id, actor, now)
-            })
-            .await
-        }
-        "gruppe" => {
-            let group = parse_group_choice(form.group.as_deref())?;
-            apply(&page, content, &[], success, move |conn| {
-                sets::set_focus_area_group(conn, area_id, group, actor, now)
-            })
-            .await
-        }
-        other => {
-            let direction = direction(other)
-                .ok_or_else(|| AppError::BadRequest("Ukendt handling. Intet er ændret.".into()))?;
-            apply(&page, content, &[], success, move |conn| {
-                sets::move_focus_area(conn, area_id, direction, actor, now)
-            })
-            .await
-        }
-    }
+    let typed = match &change {
+        AreaChange::Rename(title) => Some(title.clone()),
+        _ => None,
+    };
+    let kept: Vec<(&str, &str)> = typed.iter().map(|t| (field.as_str(), t.as_str())).collect();
+    apply(
+        &page,
+        content,
+        &kept,
+        set_path(round_id, "gemt"),
+        move |conn| change.store(conn, area_id, actor, now),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
