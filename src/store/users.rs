@@ -217,8 +217,8 @@ pub struct Versions {
 
 /// The user a session names, if that session is still valid (the user exists, is active, and
 /// the session was made in the user's current session generation), with the data version
-/// and the shown marker read in the same statement and so from the same snapshot. Every signed-in request asks
-/// this, so it is one statement: on SQLite each
+/// and the shown marker read in the same statement and so from the same snapshot. Every
+/// signed-in request asks this, so it is one statement: on SQLite each
 /// statement outside a transaction takes and releases a read lock with two system calls, and
 /// this one, unlike the two or three reads it replaces, does not read the password hash
 /// either. It is built with diesel's query builder, whose statements are prepared once per
