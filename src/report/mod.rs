@@ -74,16 +74,17 @@ pub struct Renderer {
 
 /// The fonts every document may use: DejaVu Sans for text (the charts' font too; it also has
 /// Greek, Cyrillic, Hebrew, Arabic and most symbols), Noto Emoji (monochrome: emoji with skin
-/// tones, flags and joined sequences), and typst's own fonts. Scripts none of them has (CJK,
-/// Thai, Indic) show as [`text::MARKER`] in PDFs; see `docs/reliability.md` for the choice.
+/// tones, flags and joined sequences) and Noto Sans Devanagari. Scripts none of them has (CJK,
+/// Thai, other Indic scripts) show as [`text::MARKER`] in PDFs; see `docs/reliability.md` for
+/// the choice. (Noto Sans Symbols 2 is not among them: it has some emoji without their skin
+/// tones, and typst would draw an emoji with a skin tone from two fonts.)
 fn fonts() -> Vec<&'static [u8]> {
-    typst_assets::fonts()
-        .chain([
-            dejavu::sans::regular(),
-            dejavu::sans::bold(),
-            uzor_fonts::NOTO_EMOJI,
-        ])
-        .collect()
+    vec![
+        dejavu::sans::regular(),
+        dejavu::sans::bold(),
+        uzor_fonts::NOTO_EMOJI,
+        uzor_fonts::NOTO_SANS_DEVANAGARI,
+    ]
 }
 
 impl std::fmt::Debug for Renderer {

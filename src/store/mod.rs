@@ -467,7 +467,8 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, ConnectError> {
 /// Held by the SQLite write transaction of this process that is running (see [`write_tx`]).
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Runs `f` in a write transaction that also bumps the data version, and returns its value.
+/// Runs `f` in a write transaction that also bumps the data version and the shown marker
+/// ([`shown_version`]), and returns its value.
 ///
 /// Write transactions take turns on both backends, so a store function may read, decide and
 /// write as if it were alone:
@@ -484,8 +485,36 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    write_tx_moving(conn, Moves::Both, f)
+}
+
+/// [`write_tx`] that moves the data version but not the shown marker ([`shown_version`]):
+/// for the form writer's groups, whose saves each move the shown marker themselves when they
+/// change more than a draft's contents ([`crate::store::submissions::save_form_in_tx`]).
+pub fn write_tx_drafts<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    write_tx_moving(conn, Moves::DataOnly, f)
+}
+
+/// Which of the `data_version` row's markers a write transaction moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moves {
+    /// The data version and the shown marker: every write but a draft's save.
+    Both,
+    /// The data version alone.
+    DataOnly,
+}
+
+fn write_tx_moving<T, E, F>(conn: &mut DbConnection, moves: Moves, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
     let with_bump = |conn: &mut DbConnection| {
-        bump_data_version(conn)?;
+        bump_data_version(conn, moves)?;
         f(conn)
     };
     let depth =
@@ -525,11 +554,29 @@ where
     }
 }
 
-fn bump_data_version(conn: &mut DbConnection) -> QueryResult<()> {
+fn bump_data_version(conn: &mut DbConnection, moves: Moves) -> QueryResult<()> {
+    use diesel::prelude::*;
+    use schema::data_version::dsl;
+    let row = diesel::update(dsl::data_version.find(1));
+    match moves {
+        Moves::Both => row
+            .set((
+                dsl::version.eq(dsl::version + 1),
+                dsl::shown.eq(dsl::shown + 1),
+            ))
+            .execute(conn),
+        Moves::DataOnly => row.set(dsl::version.eq(dsl::version + 1)).execute(conn),
+    }
+    .map(|_| ())
+}
+
+/// Moves the shown marker inside a write transaction begun by [`write_tx_drafts`]: the write
+/// changed more than a draft's contents.
+pub fn bump_shown_version(conn: &mut DbConnection) -> QueryResult<()> {
     use diesel::prelude::*;
     use schema::data_version::dsl;
     diesel::update(dsl::data_version.find(1))
-        .set(dsl::version.eq(dsl::version + 1))
+        .set(dsl::shown.eq(dsl::shown + 1))
         .execute(conn)
         .map(|_| ())
 }
@@ -546,6 +593,18 @@ pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
     dsl::data_version
         .find(1)
         .select(dsl::version)
+        .get_result(conn)
+}
+
+/// The shown marker: it changes with every committed write except a save that keeps a form
+/// a draft, so it keys what pages that show no draft's contents are rendered from (see the
+/// migration `shown_version`). It never moves without the data version moving too.
+pub fn shown_version(conn: &mut DbConnection) -> QueryResult<i64> {
+    use diesel::prelude::*;
+    use schema::data_version::dsl;
+    dsl::data_version
+        .find(1)
+        .select(dsl::shown)
         .get_result(conn)
 }
 

@@ -231,6 +231,7 @@ diesel::table! {
     data_version (id) {
         id -> Integer,
         version -> BigInt,
+        shown -> BigInt,
     }
 }
 

@@ -157,7 +157,9 @@ pub fn save_form(
 /// [`save_form`] inside a write transaction the caller holds and has bumped the data version
 /// in (the form writer's group commit, `web::infra::writer`), without a savepoint of its own: it
 /// writes nothing unless the outcome is [`SaveOutcome::Saved`], and after an `Err` the
-/// caller must roll the transaction back.
+/// caller must roll the transaction back. The caller's transaction need not move the shown
+/// marker ([`super::write_tx_drafts`]): a save moves it itself unless it keeps a draft a
+/// draft.
 ///
 /// `stored` is the form as the caller read it before (for parsing the input); its answers are
 /// used when the stored version is still its version.
@@ -325,6 +327,15 @@ fn save_in_tx(
         ),
     });
     audit::record_all(conn, entries, now)?;
+    // A draft saved as a draft changes only the draft's contents; anything else (a form that
+    // appears, is submitted or goes back to draft) changes what every page of the round shows.
+    let draft_kept = save.state == SubmissionState::Draft
+        && existing
+            .as_ref()
+            .is_some_and(|s| s.state == SubmissionState::Draft);
+    if !draft_kept {
+        super::bump_shown_version(conn)?;
+    }
 
     // The form as it is now stored, without reading it back.
     let actor_name = match rules_for {

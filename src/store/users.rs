@@ -206,10 +206,19 @@ pub fn password_hash(conn: &mut DbConnection, user_id: i32) -> QueryResult<Optio
 /// A user's own columns as [`session_user_at_version`] reads them.
 type UserColumns = (i32, String, String, String, Option<i32>, Option<String>);
 
+/// The database's two markers as one statement read them: the data version, which every
+/// committed write moves, and the shown marker, which every write but a draft's save moves
+/// (see [`super::shown_version`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versions {
+    pub data: i64,
+    pub shown: i64,
+}
+
 /// The user a session names, if that session is still valid (the user exists, is active, and
 /// the session was made in the user's current session generation), with the data version
-/// read in the same statement and so from the same snapshot. Every signed-in request asks
-/// this, so it is one statement: on SQLite each
+/// and the shown marker read in the same statement and so from the same snapshot. Every
+/// signed-in request asks this, so it is one statement: on SQLite each
 /// statement outside a transaction takes and releases a read lock with two system calls, and
 /// this one, unlike the two or three reads it replaces, does not read the password hash
 /// either. It is built with diesel's query builder, whose statements are prepared once per
@@ -219,13 +228,17 @@ pub fn session_user_at_version(
     conn: &mut DbConnection,
     id: i32,
     generation: i32,
-) -> QueryResult<Option<(User, i64)>> {
+) -> QueryResult<Option<(User, Versions)>> {
     use super::schema::data_version;
     let version = data_version::table
         .find(1)
         .select(data_version::version)
         .single_value();
-    type Row = (UserColumns, Option<i32>, Option<i64>);
+    let shown = data_version::table
+        .find(1)
+        .select(data_version::shown)
+        .single_value();
+    type Row = (UserColumns, Option<i32>, Option<i64>, Option<i64>);
     let query = users::table
         .left_join(
             municipalities::table.on(municipalities::code.nullable().eq(users::municipality_code)),
@@ -244,6 +257,7 @@ pub fn session_user_at_version(
             ),
             municipalities::kkr_id.nullable(),
             version,
+            shown,
         ));
     // On the backend's own connection: its statement cache knows this query by its type,
     // where through the enum the SQL text is built again on every call to look it up.
@@ -252,7 +266,7 @@ pub fn session_user_at_version(
         DbConnection::Postgres(conn) => query.get_result(conn).optional()?,
     };
     row.map(
-        |((id, email, name, role, kkr_id, municipality_code), municipal_kkr, version)| {
+        |((id, email, name, role, kkr_id, municipality_code), municipal_kkr, version, shown)| {
             let (user, _) = UserRow {
                 id,
                 email,
@@ -264,8 +278,11 @@ pub fn session_user_at_version(
                 municipality_code,
             }
             .into_domain()?;
-            let version = version.ok_or(diesel::result::Error::NotFound)?;
-            Ok((user, version))
+            let versions = Versions {
+                data: version.ok_or(diesel::result::Error::NotFound)?,
+                shown: shown.ok_or(diesel::result::Error::NotFound)?,
+            };
+            Ok((user, versions))
         },
     )
     .transpose()

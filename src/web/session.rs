@@ -71,12 +71,12 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
         Ok(users::session_user_at_version(conn, id, generation)?)
     })
     .await?;
-    let Some((user, version)) = found else {
+    let Some((user, versions)) = found else {
         // Deactivated, signed out elsewhere, or gone: end this session too.
         session.purge();
         return Ok(Current::anonymous(None));
     };
-    req.extensions_mut().insert(ReadVersion(version));
+    req.extensions_mut().insert(ReadVersion(versions));
     refresh_seen(&session, &state, last_seen, now)?;
     Ok(Current {
         user: Some(user),
@@ -141,15 +141,22 @@ fn seen_refresh_seconds(idle_seconds: i64) -> i64 {
     (idle_seconds / 10).clamp(0, 60)
 }
 
-/// The data version read with the signed-in user, kept in the request's extensions. A page
-/// cached at this version was rendered from data at least as new as what this request could
+/// The data version and the shown marker read with the signed-in user, kept in the request's
+/// extensions. A page cached at this version (or, for a page that shows no draft's contents,
+/// at this shown marker) was rendered from data at least as new as what this request could
 /// read when it began.
 #[derive(Debug, Clone, Copy)]
-pub struct ReadVersion(pub i64);
+pub struct ReadVersion(pub crate::store::users::Versions);
 
 /// The data version read with this request's user, if the request has a signed-in user.
 pub fn read_version(req: &HttpRequest) -> Option<i64> {
-    req.extensions().get::<ReadVersion>().map(|v| v.0)
+    req.extensions().get::<ReadVersion>().map(|v| v.0.data)
+}
+
+/// The shown marker read with this request's user (see [`crate::store::shown_version`]), if
+/// the request has a signed-in user: the version of pages that show no draft's contents.
+pub fn read_shown(req: &HttpRequest) -> Option<i64> {
+    req.extensions().get::<ReadVersion>().map(|v| v.0.shown)
 }
 const SINCE_KEY: &str = "since";
 const GENERATION_KEY: &str = "gen";

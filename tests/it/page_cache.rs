@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use trafiklys::domain::{MunicipalityCode, Role, SubmissionState};
-use trafiklys::store::users;
+use trafiklys::store::{rounds, users};
 
 const PASSWORD: &str = "en-lang-adgangskode-til-test";
 
@@ -245,4 +245,123 @@ fn a_cached_dashboard_is_not_served_to_someone_deactivated_since() {
     let refused = app.get(&bo, &dashboard);
     assert_ne!(refused.status, 200);
     assert!(!refused.text().contains("kommuner har indsendt"));
+}
+
+/// The data version and the shown marker.
+fn markers(app: &TestApp) -> (i64, i64) {
+    let mut conn = app.conn();
+    (
+        trafiklys::store::data_version(&mut conn).unwrap(),
+        trafiklys::store::shown_version(&mut conn).unwrap(),
+    )
+}
+
+/// (hits, misses) of the page cache from /metrics.
+fn page_lookups(app: &TestApp) -> (u64, u64) {
+    let text = app.get(&client(), "/metrics").text();
+    let of = |label: &str| {
+        let prefix = format!("trafiklys_page_cache_lookups_total{{result=\"{label}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (of("hit"), of("miss"))
+}
+
+/// Saves a municipality's form through the form page, as `editor` would: every answer green
+/// with `comment`, `action` "save" (a draft) or "submit".
+fn save_through_the_form(
+    app: &TestApp,
+    editor: &ureq::Agent,
+    code: &str,
+    action: &str,
+    comment: &str,
+) {
+    let path = format!("/rounds/{ROUND_2017}/municipalities/{code}/form");
+    let form = app.get(editor, &path).text();
+    let saved = app.post_fields(editor, &path, &form_fields(&form, action, "green", comment));
+    assert_eq!(saved.status, 303, "{}", saved.text());
+}
+
+#[test]
+fn a_draft_saved_again_leaves_the_dashboard_cached_and_every_other_save_shows_at_once() {
+    let app = spawn_app();
+    let kkr = app.signed_in(Role::Kkr);
+    let editor = app.signed_in(Role::Editor);
+    let dashboard = format!("/rounds/{ROUND_2017}");
+    let first = app.get(&kkr, &dashboard).text();
+    assert!(first.contains("24 af 29 kommuner har indsendt"));
+    assert_eq!(
+        app.submission(ROUND_2017, "147").map(|s| s.state),
+        Some(SubmissionState::Draft),
+        "Frederiksberg's 2017 form is a draft in the demo"
+    );
+
+    // A draft saved as a draft, through the form writer: the data moved, the shown marker
+    // did not, and the dashboard is sent from the cache as it was.
+    let (data, shown) = markers(&app);
+    save_through_the_form(&app, &editor, "147", "save", "Stadig en kladde");
+    let (data_after, shown_after) = markers(&app);
+    assert!(data_after > data, "the save is a write");
+    assert_eq!(shown_after, shown, "a draft's contents are not shown");
+    let before = page_lookups(&app);
+    assert_eq!(app.get(&kkr, &dashboard).text(), first);
+    let after = page_lookups(&app);
+    assert_eq!(
+        (after.0 - before.0, after.1 - before.1),
+        (1, 0),
+        "sent from the cache"
+    );
+
+    // The page kept through the draft's save is the page rendered afresh: a write that shows
+    // nothing new moves the shown marker, and the dashboard rendered again is the same.
+    trafiklys::store::write_tx(&mut app.conn(), |_| Ok::<(), diesel::result::Error>(())).unwrap();
+    let before = page_lookups(&app);
+    assert_eq!(app.get(&kkr, &dashboard).text(), first);
+    assert_eq!(page_lookups(&app).1, before.1 + 1, "rendered again");
+
+    // A form that appears (its first save, a draft) shows at once.
+    let code = rounds::participants(&mut app.conn(), ROUND_2017)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.code.to_string())
+        .find(|code| app.submission(ROUND_2017, code).is_none())
+        .expect("a municipality without a form in 2017");
+    let newcomer = editor_of(&app, &code);
+    save_through_the_form(&app, &newcomer, &code, "save", "Første kladde");
+    assert!(markers(&app).1 > shown_after, "a new form is shown");
+    let drafts = |page: &str| page.matches("Kladde").count();
+    assert_eq!(
+        drafts(&app.get(&kkr, &dashboard).text()),
+        drafts(&first) + 1,
+        "the new draft is listed"
+    );
+
+    // A draft submitted shows at once.
+    save_through_the_form(&app, &editor, "147", "submit", "Indsendt nu");
+    assert!(app
+        .get(&kkr, &dashboard)
+        .text()
+        .contains("25 af 29 kommuner har indsendt"));
+}
+
+/// A new editor of the municipality `code`, signed in.
+fn editor_of(app: &TestApp, code: &str) -> ureq::Agent {
+    let email = format!("redaktoer-{code}@kommune.example");
+    users::create_user(
+        &mut app.conn(),
+        &users::NewUser {
+            email: email.clone(),
+            name: "Ny Redaktør".into(),
+            role: Role::Editor,
+            kkr_id: None,
+            municipality_code: Some(MunicipalityCode::parse(code).unwrap()),
+        },
+        &trafiklys::password::hash(PASSWORD).unwrap(),
+        None,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
+    app.signed_in_as(&email, PASSWORD)
 }

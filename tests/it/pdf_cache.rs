@@ -98,3 +98,53 @@ fn a_new_answer_changes_the_data_version_and_so_the_attachment() {
     download(&app, &reader, last_year);
     assert_eq!(pdf_counts(&app), (1, 3, 3));
 }
+
+#[test]
+fn requests_at_once_for_one_attachment_share_one_render_and_other_attachments_render_beside_it() {
+    let app = spawn_app();
+    let reader = app.signed_in(Role::Reader);
+    let admin = app.signed_in(Role::Admin);
+    const AT_ONCE: usize = 6;
+    let barrier = std::sync::Barrier::new(AT_ONCE + 2);
+    let other = "/rounds/2/municipalities/101/attachment.pdf";
+    let pdfs: Vec<Vec<u8>> = std::thread::scope(|scope| {
+        let same: Vec<_> = (0..AT_ONCE)
+            .map(|_| {
+                let (app, barrier, reader) = (&app, &barrier, reader.clone());
+                scope.spawn(move || {
+                    barrier.wait();
+                    download(app, &reader, ATTACHMENT)
+                })
+            })
+            .collect();
+        // Two other attachments asked at the same moment (the admin may read every one).
+        let others: Vec<_> = ["101", "151"]
+            .map(|code| {
+                let (app, barrier, admin) = (&app, &barrier, admin.clone());
+                scope.spawn(move || {
+                    barrier.wait();
+                    let path = format!("/rounds/2/municipalities/{code}/attachment.pdf");
+                    download(app, &admin, &path)
+                })
+            })
+            .into_iter()
+            .collect();
+        let mut pdfs: Vec<Vec<u8>> = same
+            .into_iter()
+            .map(|t| t.join().expect("client"))
+            .collect();
+        for t in others {
+            t.join().expect("client");
+        }
+        pdfs.dedup();
+        pdfs
+    });
+    assert_eq!(pdfs.len(), 1, "every request for it got the same document");
+    let (hits, misses, renders) = pdf_counts(&app);
+    assert_eq!(
+        (hits, misses, renders),
+        (AT_ONCE as u64 - 1, 3, 3),
+        "one render for the six requests, one for each other attachment"
+    );
+    assert!(folded(&pdf_text(&download(&app, &admin, other))).contains("København"));
+}

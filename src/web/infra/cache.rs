@@ -4,6 +4,8 @@
 //! Entries are keyed by round and by the database's data version, which every write bumps in
 //! its own transaction: a process never serves an analysis older than the data it can read,
 //! and several processes on one database stay consistent without talking to each other.
+//! Pages that show no draft's contents (the dashboard) are kept under the shown marker
+//! instead ([`crate::store::shown_version`]), which every write but a draft's save moves.
 //!
 //! Beside the analysis the cache keeps the bytes drawn from it (chart SVGs) and whole rendered
 //! pages. A page is rendered once per viewer class (role, KKR and municipality: what decides
@@ -49,6 +51,10 @@ const MAX_EARLIER: usize = 256;
 /// The bytes of attachment PDFs kept: about 150 KB each for a round of 60 recommendations,
 /// so some 200 attachments (every municipality of a region, with and without its draft).
 pub const PDF_CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// At most this many attachments rendered at once (and no more than the machine's cores): on
+/// the council-meeting morning the first requests for a round's attachments each need a
+/// render, and one at a time kept the last of them waiting for all the others.
+pub const PDF_RENDERS: usize = 2;
 
 #[derive(Debug)]
 pub struct SummaryCache {
@@ -65,10 +71,12 @@ pub struct SummaryCache {
     pdfs: Mutex<PdfStore>,
     round_turns: Mutex<HashMap<i32, Arc<tokio::sync::Mutex<()>>>>,
     page_turns: Mutex<HashMap<i32, Arc<tokio::sync::Mutex<()>>>>,
-    /// Held while an attachment is rendered: one render at a time (each takes tens of MB of
-    /// typst's memory), and requests for the same attachment wait for the first render
-    /// instead of making their own. Awaited, so waiting holds no thread.
-    pdf_turn: tokio::sync::Mutex<()>,
+    /// Per attachment, the turn its requests wait on while it is rendered, so that one
+    /// render serves them all. Awaited, so waiting holds no thread.
+    pdf_turns: Mutex<HashMap<PdfKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// Renders of attachments at once ([`PDF_RENDERS`], at most one per core): each takes
+    /// tens of MB of typst's memory.
+    pdf_renders: tokio::sync::Semaphore,
     slots: Slots,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -98,7 +106,12 @@ impl SummaryCache {
             pdfs: Mutex::new(PdfStore::new(pdf_bytes)),
             round_turns: Mutex::default(),
             page_turns: Mutex::default(),
-            pdf_turn: tokio::sync::Mutex::new(()),
+            pdf_turns: Mutex::default(),
+            pdf_renders: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism()
+                    .map_or(1, std::num::NonZeroUsize::get)
+                    .clamp(1, PDF_RENDERS),
+            ),
             slots: Slots::new(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -392,6 +405,15 @@ impl SummaryCache {
         self.keep_page(key, version, until, html)
     }
 
+    /// [`SummaryCache::store_page`] when the request read a version to keep the page under;
+    /// without one, the page is only made ready for this response.
+    pub fn store_page_if(&self, key: PageKey, version: Option<i64>, html: &str) -> Arc<CachedPage> {
+        match version {
+            Some(version) => self.keep_page(key, version, None, html),
+            None => Arc::new(CachedPage::split(html, &self.slots)),
+        }
+    }
+
     fn keep_page(
         &self,
         key: PageKey,
@@ -431,10 +453,27 @@ impl SummaryCache {
         found
     }
 
-    /// The turn to render an attachment (see `pdf_turn`): ask [`SummaryCache::pdf`] again
-    /// once it is yours, another request may have rendered it meanwhile.
-    pub async fn pdf_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.pdf_turn.lock().await
+    /// The turn to render this attachment: ask [`SummaryCache::pdf`] again once it is yours,
+    /// another request may have rendered it meanwhile; then wait for
+    /// [`SummaryCache::pdf_render`]. Requests for other attachments do not wait for it.
+    pub async fn pdf_turn(&self, key: &PdfKey) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = match self.pdf_turns.lock() {
+            Ok(mut turns) => {
+                if turns.len() >= MAX_PAGES {
+                    // Attachments not asked for now; one asked again gets a new turn.
+                    turns.retain(|_, turn| Arc::strong_count(turn) > 1);
+                }
+                Arc::clone(turns.entry(key.clone()).or_default())
+            }
+            Err(_) => Arc::new(tokio::sync::Mutex::new(())),
+        };
+        turn.lock_owned().await
+    }
+
+    /// A place among the renders running at once (see `pdf_renders`), held while rendering.
+    pub async fn pdf_render(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        // The semaphore is never closed; were it, the render runs without a place.
+        self.pdf_renders.acquire().await.ok()
     }
 
     /// Keeps a rendered attachment under its key and version, evicting the least recently

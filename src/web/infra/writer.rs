@@ -129,8 +129,9 @@ impl WriteQueue {
         Ok(WriteQueue { sender })
     }
 
-    /// Runs `write` in the next group's transaction (which has bumped the data version) and
-    /// returns its value once the group has committed. `write` needs no savepoint of its own:
+    /// Runs `write` in the next group's transaction (which has bumped the data version, but
+    /// not the shown marker: a write that changes more than a draft's contents moves it with
+    /// [`store::bump_shown_version`]) and returns its value once the group has committed. `write` needs no savepoint of its own:
     /// when it returns `Err`, the whole group is rolled back, and the other saves of the group
     /// run again in the next; when it returns `Ok`, what it wrote is committed with the group.
     /// It may so run more than once, each time in a fresh transaction, and must therefore
@@ -330,7 +331,9 @@ fn commit_group(
             .map_err(|e| GroupFailure::Other(e.to_string()))?;
     }
     let mut jobs = group.into_iter();
-    let result = store::write_tx(&mut conn, |conn| {
+    // The data version only: each save moves the shown marker when it changes more than a
+    // draft's contents (see `store::submissions::save_form_in_tx`).
+    let result = store::write_tx_drafts(&mut conn, |conn| {
         for mut job in jobs.by_ref() {
             let failed = job.run(conn);
             ran.push(job);

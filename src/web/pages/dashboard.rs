@@ -20,7 +20,7 @@ use crate::views::overview::{DashboardPage, DashboardParts, GroupRef, ReminderPa
 use crate::web::error::AppError;
 use crate::web::infra::cache::PageKey;
 use crate::web::pages::{groups, reminders};
-use crate::web::session::{read_version, MaybeSignedIn};
+use crate::web::session::{read_shown, MaybeSignedIn};
 use crate::web::{round_view_at, AppState};
 use std::sync::Arc;
 
@@ -92,9 +92,12 @@ async fn dashboard(
     let round_id = path.into_inner();
     let today = danish_date(state.clock.now());
     let group = groups::parse_group_param(query.gruppe.as_deref());
+    // Kept under the shown marker, not the data version: the dashboard shows no draft's
+    // contents, so saves that keep drafts drafts leave it cached.
+    let shown = read_shown(&req);
     if let (Some(user), Ok(group_id)) = (&user, &group) {
         let key = dashboard_key(round_id, *group_id, user, &today);
-        if let Some(page) = state.cache.page_early(&key, read_version(&req)) {
+        if let Some(page) = state.cache.page_early(&key, shown) {
             return page.respond(&session, Some(user));
         }
     }
@@ -108,19 +111,16 @@ async fn dashboard(
     };
     let group_id = group?;
     let key = dashboard_key(round_id, group_id, &user, &today);
-    if let Some(page) = state.cache.page(&key, version) {
-        return page.respond(&session, Some(&user));
-    }
-    // One render per version: the others that missed meanwhile are sent the first one's.
+    // One render per shown marker: the others that missed meanwhile are sent the first one's.
     let turn = state.cache.page_turn(round_id);
     let _turn = turn.lock().await;
-    if let Some(page) = state.cache.page_early(&key, Some(version)) {
+    if let Some(page) = shown.and_then(|shown| state.cache.page(&key, shown)) {
         return page.respond(&session, Some(&user));
     }
     let html = render_dashboard(&state, &user, full, version, group_id, today).await?;
     state
         .cache
-        .store_page(key, version, &html)
+        .store_page_if(key, shown, &html)
         .respond(&session, Some(&user))
 }
 

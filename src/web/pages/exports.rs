@@ -143,8 +143,9 @@ fn meeting_date(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError
 }
 
 /// The attachment, from the PDF cache when it holds this one at the round's current data;
-/// rendered otherwise (one at a time, see [`crate::web::infra::cache::SummaryCache::pdf_turn`])
-/// and kept. Who may read it is decided before the cache is asked.
+/// rendered otherwise (once for all its requests, and at most
+/// [`crate::web::infra::cache::PDF_RENDERS`] attachments at a time) and kept. Who may read it
+/// is decided before the cache is asked.
 async fn attachment_pdf(
     state: web::Data<AppState>,
     path: web::Path<(i32, String)>,
@@ -159,10 +160,11 @@ async fn attachment_pdf(
     if let Some(pdf) = state.cache.pdf(&key, &version) {
         return Ok(download("application/pdf", &filename, pdf));
     }
-    let _turn = state.cache.pdf_turn().await;
+    let _turn = state.cache.pdf_turn(&key).await;
     if let Some(pdf) = state.cache.pdf(&key, &version) {
         return Ok(download("application/pdf", &filename, pdf));
     }
+    let _render = state.cache.pdf_render().await;
     let t = municipality_target(&state, &user, round_id, &code).await?;
     let state = state.clone();
     let pdf = blocking(move || {

@@ -1,0 +1,1 @@
+ALTER TABLE data_version DROP COLUMN shown;
