@@ -103,11 +103,7 @@ async fn dashboard(
     }
     let (version, full) = visible_round_at(&state, user.as_ref(), round_id).await?;
     let Some(user) = user else {
-        // Visitors without sign-in see a published round on its public page, which names
-        // municipalities but never people.
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, format!("/public/rounds/{round_id}")))
-            .finish());
+        return Ok(to_public_page(round_id));
     };
     let group_id = group?;
     let key = dashboard_key(round_id, group_id, &user, &today);
@@ -122,6 +118,34 @@ async fn dashboard(
         .cache
         .store_page_if(key, shown, &html)
         .respond(&session, Some(&user))
+}
+
+/// Visitors without sign-in see a published round on its public page, which names
+/// municipalities but never people.
+fn to_public_page(round_id: i32) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/public/rounds/{round_id}")))
+        .finish()
+}
+
+/// The response tracker with its reminder buttons, for those who may remind.
+async fn reminder_panel(
+    state: &web::Data<AppState>,
+    user: &User,
+    view: &RoundAnalysis,
+) -> Result<Option<ReminderPanel<reminders::Outstanding, reminders::SendingView>>, AppError> {
+    let round = &view.data.content.round;
+    if !reminders::can_remind(user, round) {
+        return Ok(None);
+    }
+    let outstanding = reminders::outstanding(state, view).await?;
+    Ok(Some(ReminderPanel {
+        emails: reminders::emails_to_copy(&outstanding),
+        outstanding,
+        tracker_level: 3,
+        sendings: reminders::sendings(state, view).await?,
+        round_open: round.state == RoundState::Open,
+    }))
 }
 
 /// The dashboard's HTML for the page cache (the user's name and the CSRF token as markers).
@@ -142,18 +166,7 @@ async fn render_dashboard(
     let round = &view.data.content.round;
     let chart_svg = chart_svg_of(state, &view, version, group_id, Diagram::Distribution)?;
     let trend_svg = chart_svg_of(state, &view, version, group_id, Diagram::Trend)?;
-    let reminders = if reminders::can_remind(user, round) {
-        let outstanding = reminders::outstanding(state, &view).await?;
-        Some(ReminderPanel {
-            emails: reminders::emails_to_copy(&outstanding),
-            outstanding,
-            tracker_level: 3,
-            sendings: reminders::sendings(state, &view).await?,
-            round_open: round.state == RoundState::Open,
-        })
-    } else {
-        None
-    };
+    let reminders = reminder_panel(state, user, &view).await?;
     let parts = DashboardParts {
         chart_svg: &chart_svg,
         trend_svg: &trend_svg,
