@@ -9,7 +9,7 @@ const FORM: &str = "/rounds/2/municipalities/147/form";
 const PASSWORD: &str = "en-lang-adgangskode-til-test";
 
 /// (hits, misses) of the page cache from /metrics.
-fn page_lookups(app: &TestApp) -> (u64, u64) {
+pub(crate) fn page_lookups(app: &TestApp) -> (u64, u64) {
     let text = app.get(&client(), "/metrics").text();
     let of = |label: &str| {
         let prefix = format!("trafiklys_page_cache_lookups_total{{result=\"{label}\"}} ");

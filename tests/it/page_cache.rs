@@ -1,6 +1,7 @@
 //! Cached pages: rendered once per viewer class and data version, but every person sees their
 //! own name and token, every write shows at once, and no class sees another's content.
 
+use crate::form_cache::page_lookups;
 use crate::helpers::*;
 use trafiklys::domain::{MunicipalityCode, Role, SubmissionState};
 use trafiklys::store::{rounds, users};
@@ -254,19 +255,6 @@ fn markers(app: &TestApp) -> (i64, i64) {
         trafiklys::store::data_version(&mut conn).unwrap(),
         trafiklys::store::shown_version(&mut conn).unwrap(),
     )
-}
-
-/// (hits, misses) of the page cache from /metrics.
-fn page_lookups(app: &TestApp) -> (u64, u64) {
-    let text = app.get(&client(), "/metrics").text();
-    let of = |label: &str| {
-        let prefix = format!("trafiklys_page_cache_lookups_total{{result=\"{label}\"}} ");
-        text.lines()
-            .find_map(|l| l.strip_prefix(prefix.as_str()))
-            .and_then(|n| n.trim().parse().ok())
-            .unwrap_or(0)
-    };
-    (of("hit"), of("miss"))
 }
 
 /// Saves a municipality's form through the form page, as `editor` would: every answer green

@@ -152,27 +152,40 @@ impl Limits {
         forwarded.or_else(|| req.peer_addr().map(|a| a.ip()))
     }
 
-    /// Counts a sign-in attempt for this email and client address.
-    pub fn login(&self, req: &HttpRequest, email: &str) -> Result<(), AppError> {
-        let account = email.trim().to_lowercase();
+    /// Counts an attempt on `account` from this client address against the sign-in
+    /// allowance; refused with `message` (given the wait) when either is used up.
+    fn account_attempt(
+        &self,
+        req: &HttpRequest,
+        account: &str,
+        what: &str,
+        message: impl FnOnce(String) -> String,
+    ) -> Result<(), AppError> {
         let by_ip = self
             .client_ip(req)
             .map_or(Ok(()), |ip| self.login_ip.check(&ip));
-        let by_account = self.login_account.check(&account);
+        let by_account = self.login_account.check(&account.to_owned());
         match (by_ip, by_account) {
             (Ok(()), Ok(())) => Ok(()),
             (Err(wait), _) | (_, Err(wait)) => {
-                tracing::warn!(account = %account, "sign-in attempts limited");
+                tracing::warn!(account = %account, "{what} limited");
                 Err(AppError::TooManyRequests {
-                    message: format!(
-                        "Der har været for mange forsøg på at logge ind. Vent {}, og prøv igen. \
-                         Har du glemt adgangskoden, så kontakt KKR-sekretariatet.",
-                        minutes(wait)
-                    ),
+                    message: message(minutes(wait)),
                     retry_after_secs: wait,
                 })
             }
         }
+    }
+
+    /// Counts a sign-in attempt for this email and client address.
+    pub fn login(&self, req: &HttpRequest, email: &str) -> Result<(), AppError> {
+        let account = email.trim().to_lowercase();
+        self.account_attempt(req, &account, "sign-in attempts", |wait| {
+            format!(
+                "Der har været for mange forsøg på at logge ind. Vent {wait}, og prøv igen. \
+                 Har du glemt adgangskoden, så kontakt KKR-sekretariatet."
+            )
+        })
     }
 
     /// Counts an attempt at the second step of a sign-in (a code from the app, or a recovery
@@ -180,47 +193,21 @@ impl Limits {
     /// counted apart from it.
     pub fn second_step(&self, req: &HttpRequest, email: &str) -> Result<(), AppError> {
         let account = format!("second-step:{}", email.trim().to_lowercase());
-        let by_ip = self
-            .client_ip(req)
-            .map_or(Ok(()), |ip| self.login_ip.check(&ip));
-        let by_account = self.login_account.check(&account);
-        match (by_ip, by_account) {
-            (Ok(()), Ok(())) => Ok(()),
-            (Err(wait), _) | (_, Err(wait)) => {
-                tracing::warn!(account = %account, "second-step attempts limited");
-                Err(AppError::TooManyRequests {
-                    message: format!(
-                        "Der har været for mange forsøg med koder. Vent {}, og prøv igen.",
-                        minutes(wait)
-                    ),
-                    retry_after_secs: wait,
-                })
-            }
-        }
+        self.account_attempt(req, &account, "second-step attempts", |wait| {
+            format!("Der har været for mange forsøg med koder. Vent {wait}, og prøv igen.")
+        })
     }
 
     /// Counts a request for a password link ("Glemt adgangskode?") for this email and client
     /// address, against the same allowance as sign-in attempts: both try an account.
     pub fn password_link(&self, req: &HttpRequest, email: &str) -> Result<(), AppError> {
         let account = email.trim().to_lowercase();
-        let by_ip = self
-            .client_ip(req)
-            .map_or(Ok(()), |ip| self.login_ip.check(&ip));
-        let by_account = self.login_account.check(&account);
-        match (by_ip, by_account) {
-            (Ok(()), Ok(())) => Ok(()),
-            (Err(wait), _) | (_, Err(wait)) => {
-                tracing::warn!(account = %account, "password link requests limited");
-                Err(AppError::TooManyRequests {
-                    message: format!(
-                        "Der er bedt om for mange links til ny adgangskode eller forsøgt at logge \
-                         ind for mange gange. Vent {}, og prøv igen.",
-                        minutes(wait)
-                    ),
-                    retry_after_secs: wait,
-                })
-            }
-        }
+        self.account_attempt(req, &account, "password link requests", |wait| {
+            format!(
+                "Der er bedt om for mange links til ny adgangskode eller forsøgt at logge \
+                 ind for mange gange. Vent {wait}, og prøv igen."
+            )
+        })
     }
 
     /// Counts a check of an API token from this client address.
