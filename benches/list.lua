@@ -35,8 +35,9 @@ end
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    "RESULT requests=%d rps=%.1f p50=%.2f p99=%.2f status_errors=%d socket_errors=%d\n",
+    "RESULT requests=%d rps=%.1f p50=%.2f p90=%.2f p99=%.2f p999=%.2f max=%.2f status_errors=%d socket_errors=%d\n",
     summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency:percentile(99.9) / 1000, latency.max / 1000,
     e.status, e.connect + e.read + e.write + e.timeout))
 end

@@ -59,9 +59,10 @@ function done(summary, latency, requests)
   end
   local e = summary.errors
   io.write(string.format(
-    "RESULT requests=%d rps=%.1f p50=%.2f p99=%.2f status_errors=%d socket_errors=%d saves=%d conflicts=%d other=%d saves_per_s=%.1f\n",
+    "RESULT requests=%d rps=%.1f p50=%.2f p90=%.2f p99=%.2f p999=%.2f max=%.2f status_errors=%d socket_errors=%d saves=%d conflicts=%d other=%d saves_per_s=%.1f\n",
     summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency:percentile(99.9) / 1000, latency.max / 1000,
     e.status, e.connect + e.read + e.write + e.timeout, s, c, o,
     s / (summary.duration / 1e6)))
 end

@@ -7,6 +7,8 @@
 #                                         # until /healthz answers
 #   benches/setup-time.sh --ci            # and ci_s=…: `.ci/run` in another fresh clone
 #   benches/setup-time.sh --fresh-registry   # also an empty CARGO_HOME: crate downloads included
+#   benches/setup-time.sh --timings       # and cargo's build timing report of the set-up build,
+#                                         # kept as target/setup-timings.html (the critical path)
 #
 # Then: BENCH_SETUP_S=… BENCH_CI_S=… benches/run.sh --write-docs
 # Each takes a cold build of the whole dependency tree (about 10 to 40 minutes on 2 cores).
@@ -15,11 +17,13 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 CI=0
 FRESH_REGISTRY=0
+TIMINGS=()
 for arg in "$@"; do
   case "$arg" in
     --ci) CI=1 ;;
     --fresh-registry) FRESH_REGISTRY=1 ;;
-    *) echo "unknown option $arg (--ci, --fresh-registry)" >&2; exit 2 ;;
+    --timings) TIMINGS=(--timings) ;;
+    *) echo "unknown option $arg (--ci, --fresh-registry, --timings)" >&2; exit 2 ;;
   esac
 done
 
@@ -41,7 +45,7 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 t0="$(date +%s)"
 git clone -q "$ROOT" "$WORK/setup"
 git -C "$WORK/setup" checkout -q "$COMMIT"
-(cd "$WORK/setup" && cargo run --release -- serve --demo --bind "127.0.0.1:$port" >"$WORK/setup.out" 2>"$WORK/setup.err") &
+(cd "$WORK/setup" && cargo run --release "${TIMINGS[@]}" -- serve --demo --bind "127.0.0.1:$port" >"$WORK/setup.out" 2>"$WORK/setup.err") &
 SERVER_PID=$!
 until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")" = 200 ]; do
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -55,6 +59,11 @@ kill "$SERVER_PID" 2>/dev/null || true
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
 ls -l "$WORK/setup/target/release/trafiklys" | awk '{ printf "binary_bytes=%s\n", $5 }'
+if [ "${#TIMINGS[@]}" -gt 0 ]; then
+  mkdir -p "$ROOT/target"
+  cp "$WORK/setup/target/cargo-timings/cargo-timing.html" "$ROOT/target/setup-timings.html"
+  echo "timings=$ROOT/target/setup-timings.html"
+fi
 
 if [ "$CI" = 1 ]; then
   t0="$(date +%s)"
