@@ -9,6 +9,7 @@
 #   benches/setup-time.sh --fresh-registry   # also an empty CARGO_HOME: crate downloads included
 #   benches/setup-time.sh --timings       # and cargo's build timing report of the set-up build,
 #                                         # kept as target/setup-timings.html (the critical path)
+#   benches/setup-time.sh --keep-binary=PATH   # and a copy of the release binary it built
 #
 # Then: BENCH_SETUP_S=… BENCH_CI_S=… benches/run.sh --write-docs
 # Each takes a cold build of the whole dependency tree (about 10 to 40 minutes on 2 cores).
@@ -18,12 +19,14 @@ ROOT="$PWD"
 CI=0
 FRESH_REGISTRY=0
 TIMINGS=()
+KEEP_BINARY=""
 for arg in "$@"; do
   case "$arg" in
     --ci) CI=1 ;;
     --fresh-registry) FRESH_REGISTRY=1 ;;
     --timings) TIMINGS=(--timings) ;;
-    *) echo "unknown option $arg (--ci, --fresh-registry, --timings)" >&2; exit 2 ;;
+    --keep-binary=*) KEEP_BINARY="${arg#--keep-binary=}" ;;
+    *) echo "unknown option $arg (--ci, --fresh-registry, --timings, --keep-binary=PATH)" >&2; exit 2 ;;
   esac
 done
 
@@ -59,6 +62,7 @@ kill "$SERVER_PID" 2>/dev/null || true
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
 ls -l "$WORK/setup/target/release/trafiklys" | awk '{ printf "binary_bytes=%s\n", $5 }'
+[ -z "$KEEP_BINARY" ] || cp "$WORK/setup/target/release/trafiklys" "$KEEP_BINARY"
 if [ "${#TIMINGS[@]}" -gt 0 ]; then
   mkdir -p "$ROOT/target"
   cp "$WORK/setup/target/cargo-timings/cargo-timing.html" "$ROOT/target/setup-timings.html"
