@@ -763,6 +763,77 @@ mod tests {
     }
 
     #[test]
+    fn a_wal_grown_under_back_to_back_write_transactions_is_emptied_between_two_of_them() {
+        use diesel::RunQueryDsl;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("busy.db");
+        let path = path.to_str().unwrap().to_owned();
+        let pool = connect(&path).unwrap();
+        let wal = |path: &str| std::fs::metadata(format!("{path}-wal")).map_or(0, |m| m.len());
+        let mut writer = pool.get().unwrap();
+        leave_checkpoints_to_caller(&mut writer).unwrap();
+        writer
+            .batch_execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+            .unwrap();
+        for _ in 0..40 {
+            writer
+                .batch_execute(
+                    "INSERT INTO filler (body) SELECT hex(randomblob(1000)) \
+                     FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250) SELECT i FROM n)",
+                )
+                .unwrap();
+        }
+        assert!(
+            wal(&path) > 16 * 1024 * 1024,
+            "the WAL grew to {} bytes",
+            wal(&path)
+        );
+        // This process's writer, as the form writer runs under load: one transaction after
+        // another, each holding SQLite's write lock for a few milliseconds and taking its turn
+        // (`SQLITE_WRITER`) as `write_tx` does, with next to no gap between them.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let running = std::sync::Arc::clone(&stop);
+        let (started, has_started) = std::sync::mpsc::channel();
+        let writes = std::thread::spawn(move || {
+            let mut done = 0_u32;
+            while !running.load(std::sync::atomic::Ordering::Relaxed) {
+                let _turn = SQLITE_WRITER
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                writer.batch_execute("BEGIN IMMEDIATE").unwrap();
+                writer
+                    .batch_execute("INSERT INTO filler (body) VALUES ('saved')")
+                    .unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(3));
+                writer.batch_execute("COMMIT").unwrap();
+                done += 1;
+                if done == 1 {
+                    started.send(()).unwrap();
+                }
+            }
+            done
+        });
+        has_started.recv().unwrap();
+        let mut checker = pool.get().unwrap();
+        let checkpoint = checkpoint_wal(&mut checker, false).unwrap();
+        let left = wal(&path);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let done = writes.join().unwrap();
+        assert_eq!(
+            checkpoint,
+            Checkpoint::Truncated { done: true },
+            "the checkpoint waited its turn instead of giving up"
+        );
+        assert!(left <= WAL_KEEP_BYTES, "{left} bytes left");
+        assert!(done >= 1, "the writes went on around the checkpoint");
+        let rows: i64 =
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT count(*) FROM filler")
+                .get_result(&mut *checker)
+                .unwrap();
+        assert_eq!(rows, 40 * 250 + i64::from(done), "every write kept");
+    }
+
+    #[test]
     fn postgresql_urls_get_a_connect_timeout_unless_they_set_one() {
         assert_eq!(
             with_connect_timeout("postgres://u@h/db"),

@@ -69,6 +69,14 @@ pub fn leave_checkpoints_to_caller(conn: &mut DbConnection) -> QueryResult<()> {
 /// on), or `idle` says no save is waiting, waits briefly for readers and empties it. This
 /// keeps the `-wal` file bounded under sustained saves and reads, and brings it back to
 /// nothing soon after a load ends.
+///
+/// Emptying the WAL needs SQLite's write lock. Under sustained saves the form writer holds it
+/// almost all the time, giving it back for microseconds between one group and the next, which
+/// SQLite's busy handler (polling after 1, 2, 5, 10 … ms) seldom meets: the checkpoint gave up
+/// after its wait, again and again, and the WAL grew to 113 MB in a minute of saves. So it
+/// takes its turn among this process's writers ([`SQLITE_WRITER`]), as a write transaction
+/// does: the saves queue behind it for the moment it takes, and it waits only for readers.
+/// Only the checkpoint thread calls this, never inside a write transaction.
 pub fn checkpoint_wal(conn: &mut DbConnection, idle: bool) -> QueryResult<Checkpoint> {
     use diesel::RunQueryDsl;
     let DbConnection::Sqlite(conn) = conn else {
@@ -82,6 +90,9 @@ pub fn checkpoint_wal(conn: &mut DbConnection, idle: bool) -> QueryResult<Checkp
             checkpointed: passive.checkpointed,
         });
     }
+    let _turn = SQLITE_WRITER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     conn.batch_execute(&format!("PRAGMA busy_timeout = {WAL_TRUNCATE_WAIT_MS}"))?;
     let truncated: QueryResult<CheckpointRow> =
         diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result(conn);
