@@ -704,6 +704,16 @@ mod tests {
         drop(pool);
     }
 
+    /// Adds 250 rows of 2,000 characters to the test table `filler`: about half a megabyte of
+    /// WAL.
+    fn add_filler(conn: &mut DbConnection) {
+        conn.batch_execute(
+            "INSERT INTO filler (body) SELECT hex(randomblob(1000)) \
+             FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250) SELECT i FROM n)",
+        )
+        .unwrap();
+    }
+
     #[test]
     fn a_wal_kept_growing_by_a_reader_is_emptied_once_the_reader_is_done() {
         use diesel::RunQueryDsl;
@@ -724,12 +734,7 @@ mod tests {
             .unwrap();
         let mut checker = pool.get().unwrap();
         for _ in 0..40 {
-            writer
-                .batch_execute(
-                    "INSERT INTO filler (body) SELECT hex(randomblob(1000)) \
-                     FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250) SELECT i FROM n)",
-                )
-                .unwrap();
+            add_filler(&mut writer);
             assert!(
                 !matches!(
                     checkpoint_wal(&mut checker, false).unwrap(),
@@ -776,12 +781,7 @@ mod tests {
             .batch_execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
             .unwrap();
         for _ in 0..40 {
-            writer
-                .batch_execute(
-                    "INSERT INTO filler (body) SELECT hex(randomblob(1000)) \
-                     FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250) SELECT i FROM n)",
-                )
-                .unwrap();
+            add_filler(&mut writer);
         }
         assert!(
             wal(&path) > 16 * 1024 * 1024,
