@@ -32,8 +32,16 @@ done
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
-cleanup() {
+port=""
+# The server runs under `cargo run` in a subshell: stopping the subshell leaves it running, so
+# it is also stopped by its own command line (the port is this run's).
+stop_server() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$port" ]; then pkill -f -- "serve --demo --bind 127.0.0.1:$port" 2>/dev/null || true; fi
+  SERVER_PID=""
+}
+cleanup() {
+  stop_server
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -58,9 +66,7 @@ until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health
 done
 setup_s=$(( $(date +%s) - t0 ))
 echo "setup_s=$setup_s"
-kill "$SERVER_PID" 2>/dev/null || true
-wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=""
+stop_server
 ls -l "$WORK/setup/target/release/trafiklys" | awk '{ printf "binary_bytes=%s\n", $5 }'
 [ -z "$KEEP_BINARY" ] || cp "$WORK/setup/target/release/trafiklys" "$KEEP_BINARY"
 if [ "${#TIMINGS[@]}" -gt 0 ]; then
