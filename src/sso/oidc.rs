@@ -12,9 +12,10 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
-    EmptyAdditionalClaims, IdTokenClaims, IdTokenVerifier, IssuerUrl, JsonWebKeySet, LogoutRequest,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout,
-    RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+    EmptyAdditionalClaims, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenClaims,
+    IdTokenVerifier, IssuerUrl, JsonWebKeySet, LogoutRequest, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope,
+    SignatureVerificationError, TokenResponse,
 };
 
 use super::http::ProviderClient;
@@ -36,6 +37,17 @@ const ALGORITHMS: [CoreJwsSigningAlgorithm; 8] = [
     CoreJwsSigningAlgorithm::EcdsaP256Sha256,
     CoreJwsSigningAlgorithm::EcdsaP384Sha384,
 ];
+
+/// A client made from discovered metadata: its authorization and token endpoints set, the
+/// user-info endpoint as the metadata has it.
+type SignInClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 
 /// An OpenID Connect provider: where it is, who Trafiklys is to it, and its metadata once read.
 pub struct OidcProvider {
@@ -116,6 +128,23 @@ impl OidcProvider {
         Ok(metadata)
     }
 
+    /// The client for one step of a sign-in: the provider's metadata, Trafiklys's client id
+    /// and secret, and where the provider sends the browser back.
+    fn client(
+        &self,
+        metadata: &ProviderMetadataWithLogout,
+        redirect_uri: &str,
+    ) -> Result<SignInClient, SignInRefusal> {
+        let redirect = RedirectUrl::new(redirect_uri.to_owned())
+            .map_err(|_| SignInRefusal::ProviderUnavailable)?;
+        Ok(CoreClient::from_provider_metadata(
+            metadata.clone(),
+            self.client_id.clone(),
+            self.client_secret.clone(),
+        )
+        .set_redirect_uri(redirect))
+    }
+
     /// Starts a sign-in: the address to send the browser to, and what the session keeps
     /// until the provider sends the browser back.
     pub fn begin(
@@ -125,15 +154,7 @@ impl OidcProvider {
         next: String,
         now: i64,
     ) -> Result<(String, Pending), SignInRefusal> {
-        let metadata = self.metadata(now)?;
-        let redirect = RedirectUrl::new(redirect_uri.to_owned())
-            .map_err(|_| SignInRefusal::ProviderUnavailable)?;
-        let client = CoreClient::from_provider_metadata(
-            (*metadata).clone(),
-            self.client_id.clone(),
-            self.client_secret.clone(),
-        )
-        .set_redirect_uri(redirect);
+        let client = self.client(&*self.metadata(now)?, redirect_uri)?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
             .authorize_url(
@@ -165,14 +186,7 @@ impl OidcProvider {
         now: DateTime<Utc>,
     ) -> Result<VouchedIdentity, SignInRefusal> {
         let metadata = self.metadata(now.timestamp())?;
-        let redirect = RedirectUrl::new(redirect_uri.to_owned())
-            .map_err(|_| SignInRefusal::ProviderUnavailable)?;
-        let client = CoreClient::from_provider_metadata(
-            (*metadata).clone(),
-            self.client_id.clone(),
-            self.client_secret.clone(),
-        )
-        .set_redirect_uri(redirect);
+        let client = self.client(&metadata, redirect_uri)?;
         let response = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|_| SignInRefusal::ProviderUnavailable)?

@@ -136,6 +136,19 @@ fn halfway(state: &AppState, session: &Session) -> Option<Halfway> {
         .filter(|h| (0..HALFWAY_SECONDS).contains(&(state.clock.timestamp() - h.since)))
 }
 
+/// The half-way sign-in of a user who must enrol, with the secret offered to them; otherwise
+/// the address the browser belongs at: the sign-in page when nothing is half-way, the code page when
+/// the user has a second step already.
+fn enrolling(state: &AppState, session: &Session) -> Result<(Halfway, Secret), &'static str> {
+    let halfway = halfway(state, session).ok_or("/login")?;
+    let secret = halfway
+        .enrol_secret
+        .as_deref()
+        .and_then(Secret::from_base32)
+        .ok_or("/login/totp")?;
+    Ok((halfway, secret))
+}
+
 /// Ends the half-way sign-in and signs its user in.
 fn finish(session: &Session, halfway: &Halfway, now: i64) -> Result<(), AppError> {
     session.remove(HALFWAY_KEY);
@@ -272,15 +285,9 @@ async fn enrol_form(
     state: web::Data<AppState>,
     session: Session,
 ) -> Result<HttpResponse, AppError> {
-    let Some(halfway) = halfway(&state, &session) else {
-        return Ok(see_other("/login"));
-    };
-    let Some(secret) = halfway
-        .enrol_secret
-        .as_deref()
-        .and_then(Secret::from_base32)
-    else {
-        return Ok(see_other("/login/totp"));
+    let (halfway, secret) = match enrolling(&state, &session) {
+        Ok(enrolling) => enrolling,
+        Err(elsewhere) => return Ok(see_other(elsewhere)),
     };
     let model = enrolment_page(&state, &secret, &halfway.email, "/login/totp/enrol", None);
     render(&state, &session, StatusCode::OK, "totp_enrol.html", &model)
@@ -336,15 +343,9 @@ async fn enrol(
     session: Session,
     form: CsrfForm<EnrolForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(halfway) = halfway(&state, &session) else {
-        return Ok(see_other("/login"));
-    };
-    let Some(secret) = halfway
-        .enrol_secret
-        .as_deref()
-        .and_then(Secret::from_base32)
-    else {
-        return Ok(see_other("/login/totp"));
+    let (halfway, secret) = match enrolling(&state, &session) {
+        Ok(enrolling) => enrolling,
+        Err(elsewhere) => return Ok(see_other(elsewhere)),
     };
     let typed = form.code.clone().unwrap_or_default();
     let user = (halfway.user_id, halfway.email.as_str());
