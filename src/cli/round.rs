@@ -68,6 +68,16 @@ pub enum RoundCommand {
         #[arg(long)]
         publish: Option<String>,
     },
+    /// Keep the date of the council meeting a municipality's attachment of the round is for:
+    /// downloads without a date of their own carry it, and a running server renders the
+    /// attachment ahead once the round is closed or published. An empty date clears it.
+    Meeting {
+        id: i32,
+        /// The municipality's code, e.g. 101.
+        municipality: String,
+        /// e.g. 18.12.2017 or 2017-12-18; "" clears it.
+        date: String,
+    },
     /// List every round with its id and state.
     List,
 }
@@ -226,6 +236,31 @@ pub(super) fn round(conn: &mut store::DbConnection, command: RoundCommand) -> Re
                 println!("Round {id} has no scheduled step.");
             } else {
                 println!("Round {id}'s schedule:\n  {}", waiting.join("\n  "));
+            }
+            Ok(())
+        }
+        RoundCommand::Meeting {
+            id,
+            municipality,
+            date,
+        } => {
+            let code =
+                MunicipalityCode::parse(&municipality).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let date = crate::report::agenda::parse_meeting_date(&date).map_err(|r| {
+                anyhow::anyhow!("{}", crate::web::refusals::meeting_date_refusal_da(&r))
+            })?;
+            let content = rounds::load_content(conn, id)?
+                .ok_or_else(|| change_error(store::rounds::ChangeError::NotFound, id))?;
+            if content.municipality(&code).is_none() {
+                anyhow::bail!("municipality {code} does not take part in round {id}");
+            }
+            store::council_meetings::set_meeting(conn, id, &code, date, None, now)?;
+            match date {
+                Some(date) => println!(
+                    "{code}'s attachment of round {id} is for the meeting of {}.",
+                    crate::domain::time::danish_day(date)
+                ),
+                None => println!("{code}'s attachment of round {id} has no meeting date."),
             }
             Ok(())
         }

@@ -718,7 +718,20 @@ pub struct MailOutcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum AttachmentEvent {
-    Snapshot { after: SnapshotStored },
+    Snapshot {
+        after: SnapshotStored,
+    },
+    /// The date of the council meeting the attachment is for was given, changed or cleared.
+    SetMeeting {
+        before: MeetingDate,
+        after: MeetingDate,
+    },
+}
+
+/// The council meeting's date kept for a municipality's attachment of a round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingDate {
+    pub date: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

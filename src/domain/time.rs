@@ -26,7 +26,12 @@ fn local(utc: NaiveDateTime) -> chrono::DateTime<chrono_tz::Tz> {
 
 /// "23. november 2026", in Copenhagen time.
 pub fn danish_date(utc: NaiveDateTime) -> String {
-    danish_day(local(utc).date_naive())
+    danish_day(copenhagen_day(utc))
+}
+
+/// The calendar day in Copenhagen at `utc`.
+pub fn copenhagen_day(utc: NaiveDateTime) -> NaiveDate {
+    local(utc).date_naive()
 }
 
 /// "18. december 2017" for a calendar date (a council meeting's, say).

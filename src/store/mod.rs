@@ -9,6 +9,7 @@ pub mod audit;
 mod backup;
 pub mod bench_data;
 pub mod bulk_invitations;
+pub mod council_meetings;
 pub mod groups;
 pub mod imports;
 pub mod invitations;

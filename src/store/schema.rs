@@ -187,6 +187,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminder_plans,
     planned_reminders,
     round_schedule,
+    council_meetings,
     notice_opt_outs,
     round_group_members,
     group_coordinators,
@@ -287,6 +288,16 @@ diesel::table! {
     reminder_plans (round_id) {
         round_id -> Integer,
         paused -> Bool,
+    }
+}
+
+diesel::table! {
+    council_meetings (round_id, municipality_code) {
+        round_id -> Integer,
+        municipality_code -> Text,
+        meeting_date -> Date,
+        set_at -> Timestamp,
+        set_by -> Nullable<Integer>,
     }
 }
 

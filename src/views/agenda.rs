@@ -16,6 +16,15 @@ pub struct AgendaValues {
     pub tidligere: String,
 }
 
+impl AgendaValues {
+    /// Nothing typed in any field.
+    pub fn is_empty(&self) -> bool {
+        self.sagsnr.trim().is_empty()
+            && self.moededato.trim().is_empty()
+            && self.tidligere.trim().is_empty()
+    }
+}
+
 /// The message of each field that could not be read.
 #[derive(Debug, Default, Serialize)]
 pub struct AgendaFieldErrors {
@@ -98,6 +107,49 @@ pub struct AgendaFormPage<'a> {
     pub field_errors: AgendaFieldErrors,
     pub case_number_max: usize,
     pub cooperation: CooperationView,
+    pub meeting: MeetingView,
+}
+
+/// The council meeting's date kept for the attachment, and its form.
+#[derive(Debug, Default, Serialize)]
+pub struct MeetingView {
+    /// The kept date in words ("18. december 2017"); `None`: none is kept.
+    pub kept: Option<String>,
+    /// The form's field: as typed when refused, else the kept date as digits.
+    pub value: String,
+    /// Why the typed date was not kept.
+    pub error: Option<String>,
+    /// The viewer may keep a date (the municipality's own people, the KKR's admins).
+    pub may_keep: bool,
+    /// The date was just kept (or cleared).
+    pub saved: bool,
+}
+
+impl MeetingView {
+    /// The kept date shown, its field filled with it.
+    pub fn kept(kept: Option<chrono::NaiveDate>, may_keep: bool, saved: bool) -> MeetingView {
+        MeetingView {
+            kept: kept.map(crate::domain::time::danish_day),
+            value: kept.map(digits).unwrap_or_default(),
+            error: None,
+            may_keep,
+            saved,
+        }
+    }
+
+    /// The kept date shown, the field with what was typed and why it was not kept.
+    pub fn refused(kept: Option<chrono::NaiveDate>, typed: String, error: String) -> MeetingView {
+        MeetingView {
+            value: typed,
+            error: Some(error),
+            ..MeetingView::kept(kept, true, false)
+        }
+    }
+}
+
+/// "18.12.2017": a date as the form's fields take it.
+pub fn digits(date: chrono::NaiveDate) -> String {
+    date.format("%-d.%-m.%Y").to_string()
 }
 
 impl<'a> AgendaFormPage<'a> {
@@ -107,6 +159,7 @@ impl<'a> AgendaFormPage<'a> {
         values: AgendaValues,
         errors: Vec<FieldError>,
         cooperation: CooperationView,
+        meeting: MeetingView,
     ) -> AgendaFormPage<'a> {
         AgendaFormPage {
             round,
@@ -118,6 +171,7 @@ impl<'a> AgendaFormPage<'a> {
             errors,
             case_number_max: agenda::CASE_NUMBER_MAX_CHARS,
             cooperation,
+            meeting,
         }
     }
 }

@@ -11,6 +11,7 @@
 //! domain, render.
 
 pub mod api;
+pub mod attachments;
 pub mod error;
 pub mod extract;
 pub mod infra;
@@ -143,6 +144,8 @@ pub struct AppState {
     pub passwords_off: bool,
     /// Who must use the second step with a password.
     pub require_totp: crate::domain::sign_in::TotpRequirement,
+    /// Wakes the renders of attachments whose council meeting is ahead.
+    pub ahead: std::sync::Arc<attachments::AheadHandle>,
 }
 
 impl AppState {
@@ -214,6 +217,7 @@ impl AppState {
             sso: settings.sso.clone(),
             passwords_off: settings.passwords_off,
             require_totp: settings.require_totp,
+            ahead: std::sync::Arc::default(),
         })
     }
 }
@@ -370,6 +374,7 @@ pub fn server(
         .is_some_and(|u| u.starts_with("https://"));
     let csp = content_security_policy(&state.sso.origins());
     let state = web::Data::new(state);
+    attachments::start_ahead(&state);
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())

@@ -5,6 +5,7 @@ use crate::domain::refusal::{End, RoundRefusal};
 use crate::domain::schedule::{ScheduleRefusal, ScheduledStep};
 use crate::domain::sign_in::{PasswordRefusal, SignInRefusal, TokenProblem};
 use crate::domain::time::danish_datetime;
+use crate::report::agenda::MeetingDateRefusal;
 use crate::totp::CodeRefusal;
 
 /// "først" or "sidst": where an item already stands.
@@ -157,6 +158,15 @@ pub fn code_refusal_da(refusal: CodeRefusal) -> &'static str {
         CodeRefusal::Replayed => {
             "Koden er allerede brugt. Vent på den næste kode i din app, og skriv den."
         }
+    }
+}
+
+/// Why a council meeting's date was not kept, in Danish.
+pub fn meeting_date_refusal_da(refusal: &MeetingDateRefusal) -> String {
+    match refusal {
+        MeetingDateRefusal::NotADate { shown } => format!(
+            "Mødedatoen »{shown}« er ikke en dato; skriv den som dag, måned og år, fx 18.12.2017 eller 2017-12-18."
+        ),
     }
 }
 

@@ -13,6 +13,7 @@ mod characters;
 mod clock;
 mod clusters;
 mod concurrency;
+mod council_meetings;
 mod crash;
 mod danish_order;
 mod dashboard;

@@ -105,6 +105,28 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
         .filter(|d| (2000..=2100).contains(&d.year()))
 }
 
+/// Why a council meeting's date was not kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeetingDateRefusal {
+    /// What was typed is not a date in any form [`parse_date`] reads; `shown` is its start,
+    /// without control characters.
+    NotADate { shown: String },
+}
+
+/// The meeting date to keep for an attachment: `None` for an empty field (the kept date is
+/// cleared).
+pub fn parse_meeting_date(raw: &str) -> Result<Option<NaiveDate>, MeetingDateRefusal> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    parse_date(text)
+        .map(Some)
+        .ok_or_else(|| MeetingDateRefusal::NotADate {
+            shown: text.chars().filter(|c| !c.is_control()).take(30).collect(),
+        })
+}
+
 /// Reads the form's three fields (`sagsnr`, `moededato`, `tidligere`: dates separated by
 /// commas, semicolons or "og"); every field's problem at once, so the form can name them all.
 pub fn parse_details(

@@ -453,6 +453,21 @@ impl SummaryCache {
         found
     }
 
+    /// The size of the attachment PDF kept for this key at this version, if there is one;
+    /// unlike [`SummaryCache::pdf`] it neither counts as a download nor keeps it longer.
+    pub fn pdf_kept(&self, key: &PdfKey, version: &PdfVersion) -> Option<usize> {
+        let pdfs = self.pdfs.lock().ok()?;
+        pdfs.entries
+            .get(key)
+            .filter(|e| &e.version == version)
+            .map(|e| e.pdf.len())
+    }
+
+    /// The most bytes of attachment PDFs kept.
+    pub fn pdf_limit(&self) -> usize {
+        self.pdfs.lock().map(|pdfs| pdfs.limit).unwrap_or(0)
+    }
+
     /// The turn to render this attachment: ask [`SummaryCache::pdf`] again once it is yours,
     /// another request may have rendered it meanwhile; then wait for
     /// [`SummaryCache::pdf_render`]. Requests for other attachments do not wait for it.

@@ -44,6 +44,7 @@ pub struct Metrics {
     earlier: IntCounterVec,
     pdf_cache: IntCounterVec,
     pdf: HistogramVec,
+    ahead: IntGaugeVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -116,7 +117,15 @@ impl Metrics {
         registry.register(Box::new(pages.clone()))?;
         registry.register(Box::new(earlier.clone()))?;
         registry.register(Box::new(pdf_cache.clone()))?;
+        let ahead = IntGaugeVec::new(
+            Opts::new(
+                "pdf_ahead_attachments",
+                "Attachments of council meetings ahead, at the last look: wanted, and ready in the cache",
+            ),
+            &["state"],
+        )?;
         registry.register(Box::new(pdf.clone()))?;
+        registry.register(Box::new(ahead.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -127,6 +136,7 @@ impl Metrics {
             earlier,
             pdf_cache,
             pdf,
+            ahead,
         })
     }
 
@@ -144,6 +154,15 @@ impl Metrics {
 
     pub fn observe_pdf(&self, document: &str, seconds: f64) {
         self.pdf.with_label_values(&[document]).observe(seconds);
+    }
+
+    /// What the last look of the renders ahead found: attachments wanted, and ready.
+    pub fn set_ahead(&self, wanted: usize, ready: usize) {
+        for (label, n) in [("wanted", wanted), ("ready", ready)] {
+            self.ahead
+                .with_label_values(&[label])
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
     }
 
     /// The metrics in Prometheus' text format, with the pool and cache read now.

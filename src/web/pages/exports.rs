@@ -2,13 +2,17 @@
 //! (XLSX, CSV); snapshots of attachments; the round's data (XLSX, CSV) and the KKR report.
 //!
 //! Routes and who may use them:
-//! - `GET /rounds/{id}/municipalities/{code}/attachment.pdf`, `.../agenda.txt`,
+//! - `GET /rounds/{id}/municipalities/{code}/attachment.pdf` (`?moededato=`: the meeting's
+//!   date, empty for none; without it the date kept for the attachment), `.../agenda.txt`,
 //!   `.../agenda.docx`, `.../answers.xlsx`, `.../answers.csv`: the municipality's editors and
 //!   readers (with its draft), the KKR's admins (with the draft) and members (submitted only).
 //! - `GET /rounds/{id}/municipalities/{code}/agenda`: the download form for the agenda item
 //!   and the attachment, where the secretary adds the case number and meeting dates; the same
 //!   users. `agenda.txt` and `agenda.docx` take its fields (`sagsnr`, `moededato`,
 //!   `tidligere`) as query parameters.
+//! - `POST /rounds/{id}/municipalities/{code}/meeting`: keeps the council meeting's date for
+//!   the attachment (downloads without `?moededato=` carry it; the renders ahead use it):
+//!   the municipality's editors and readers, the KKR's admins.
 //! - `POST /rounds/{id}/municipalities/{code}/snapshots`: the municipality's editors and
 //!   readers, the KKR's admins. A snapshot holds submitted answers only.
 //! - `GET /snapshots/{id}/bilag.pdf`: whoever may read the municipality. Its comparison with
@@ -29,14 +33,17 @@ use crate::domain::analysis::RoundAnalysis;
 use crate::domain::{access, set_changes, snapshot_diff, MunicipalityCode, Role, Round, User};
 use crate::report::sheets::{self, Scope, Separator};
 use crate::report::{agenda, ReportError};
-use crate::store::{rounds, snapshots};
-use crate::views::agenda::{AgendaFormPage, AgendaValues, CooperationView, StartYear};
+use crate::store::{council_meetings, rounds, snapshots};
+use crate::views::agenda::{
+    digits, AgendaFormPage, AgendaValues, CooperationView, MeetingView, StartYear,
+};
 use crate::views::fields::FieldError;
+use crate::web::attachments::{self, report_error, timed};
 use crate::web::error::percent_encode;
 use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, Page};
-use crate::web::infra::cache::{PdfKey, PdfVersion};
 use crate::web::pages::forms::parse_target;
+use crate::web::refusals::meeting_date_refusal_da;
 use crate::web::session::SignedIn;
 use crate::web::{blocking, db, db_read, round_view, AppState};
 
@@ -47,6 +54,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::get().to(attachment_pdf),
     )
     .route(&format!("{BASE}/agenda"), web::get().to(agenda_form))
+    .route(&format!("{BASE}/meeting"), web::post().to(keep_meeting))
     .route(&format!("{BASE}/agenda.txt"), web::get().to(agenda_txt))
     .route(&format!("{BASE}/agenda.docx"), web::get().to(agenda_docx))
     .route(&format!("{BASE}/answers.xlsx"), web::get().to(answers_xlsx))
@@ -105,23 +113,6 @@ async fn municipality_target(
     })
 }
 
-/// Runs a PDF render and records how long it took.
-fn timed<T>(state: &AppState, document: &str, render: impl FnOnce() -> T) -> T {
-    let started = std::time::Instant::now();
-    let result = render();
-    state
-        .metrics
-        .observe_pdf(document, started.elapsed().as_secs_f64());
-    result
-}
-
-fn report_error(e: ReportError) -> AppError {
-    match e {
-        ReportError::UnknownMunicipality(_) => AppError::NotFound,
-        other => AppError::Report(other),
-    }
-}
-
 #[derive(Debug, Deserialize)]
 pub struct AttachmentQuery {
     /// The council meeting's date, `YYYY-MM-DD`, for the attachment's header.
@@ -142,87 +133,55 @@ fn meeting_date(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError
     }
 }
 
-/// The attachment, from the PDF cache when it holds this one at the round's current data;
-/// rendered otherwise (once for all its requests, and at most
-/// [`crate::web::infra::cache::PDF_RENDERS`] attachments at a time) and kept. Who may read it
-/// is decided before the cache is asked.
+/// The attachment, for the council meeting of `?moededato=` (empty: none), else for the one
+/// kept for it; from the PDF cache when it holds this one at the round's current data,
+/// rendered otherwise ([`attachments::attachment`]). Who may read it is decided before the
+/// cache is asked.
 async fn attachment_pdf(
     state: web::Data<AppState>,
     path: web::Path<(i32, String)>,
     query: web::Query<AttachmentQuery>,
     SignedIn(user): SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let (round_id, code) = path.into_inner();
-    let (mut key, version, year) = attachment_key(&state, &user, round_id, &code).await?;
-    let meeting = meeting_date(query.moededato.as_deref())?;
-    key.meeting = meeting;
-    let filename = format!("bilag-{year}-{}.pdf", key.municipality);
-    if let Some(pdf) = state.cache.pdf(&key, &version) {
-        return Ok(download("application/pdf", &filename, pdf));
-    }
-    let _turn = state.cache.pdf_turn(&key).await;
-    if let Some(pdf) = state.cache.pdf(&key, &version) {
-        return Ok(download("application/pdf", &filename, pdf));
-    }
-    let _render = state.cache.pdf_render().await;
-    let t = municipality_target(&state, &user, round_id, &code).await?;
-    let state = state.clone();
-    let pdf = blocking(move || {
-        let rendered = timed(&state, "attachment", || {
-            state.renderer.attachment_for_meeting(
-                &t.view,
-                &t.code,
-                t.include_draft,
-                meeting,
-                state.clock.now(),
-            )
-        })
-        .map_err(report_error)?;
-        Ok(state.cache.store_pdf(key, version, rendered.pdf))
-    })
-    .await?;
+    let (round_id, code) = parse_target(path.0, &path.1)?;
+    let (facts, may_see_draft) = attachment_facts(&state, &user, round_id, &code).await?;
+    let asked = match query.moededato.as_deref() {
+        Some(raw) => Some(meeting_date(Some(raw))?),
+        None => None,
+    };
+    let now = state.clock.now();
+    let meeting = asked.unwrap_or(facts.meeting);
+    let key = attachments::key(round_id, &code, &facts, may_see_draft, meeting, now);
+    let filename = format!("bilag-{}-{code}.pdf", facts.content.round.year);
+    let pdf = attachments::attachment(&state, &code, key, facts.version, now).await?;
     Ok(download("application/pdf", &filename, pdf))
 }
 
-/// The attachment's place in the PDF cache (without the meeting date, which the caller adds)
-/// and its data version, with the round's year;
-/// refused like [`municipality_target`] (unknown round or municipality, or not the user's to
-/// read). Reads the round's content (cached) and change markers, not its answers.
-async fn attachment_key(
+/// The facts of the attachment ([`attachments::facts`]) and whether the user may see the
+/// municipality's draft; refused like [`municipality_target`] (unknown round or
+/// municipality, or not the user's to read).
+async fn attachment_facts(
     state: &web::Data<AppState>,
     user: &User,
     round_id: i32,
-    code: &str,
-) -> Result<(PdfKey, PdfVersion, i32), AppError> {
-    let (round_id, code) = parse_target(round_id, code)?;
+    code: &MunicipalityCode,
+) -> Result<(attachments::AttachmentFacts, bool), AppError> {
     let cache_state = state.clone();
-    let (content, version) = db_read(state, move |conn| {
-        let content = cache_state
-            .cache
-            .content(conn, round_id)?
-            .ok_or(AppError::NotFound)?;
-        let round = &content.round;
-        let own = rounds::round_version(conn, round_id)?.ok_or(AppError::NotFound)?;
-        let mut markers = rounds::earlier_round_versions(conn, round.kkr_id, round.year)?;
-        markers.push((round_id, own));
-        Ok((content, PdfVersion(markers)))
+    let facts_code = code.clone();
+    let facts = db_read(state, move |conn| {
+        attachments::facts(&cache_state.cache, conn, round_id, &facts_code)?
+            .ok_or(AppError::NotFound)
     })
     .await?;
-    let round = &content.round;
-    if content.municipality(&code).is_none() {
+    let round = &facts.content.round;
+    if facts.content.municipality(code).is_none() {
         return Err(AppError::NotFound);
     }
-    if !access::can_read_municipality(user, round, &code) {
+    if !access::can_read_municipality(user, round, code) {
         return Err(AppError::Forbidden);
     }
-    let key = PdfKey {
-        round_id,
-        municipality: code.to_string(),
-        include_draft: access::can_see_drafts(user, round, &code),
-        meeting: None,
-        day: crate::domain::time::danish_date(state.clock.now()),
-    };
-    Ok((key, version, round.year))
+    let may_see_draft = access::can_see_drafts(user, round, code);
+    Ok((facts, may_see_draft))
 }
 
 /// The download form's fields as the query carries them.
@@ -237,6 +196,9 @@ pub struct AgendaQuery {
     /// Which download the form asks for: `docx`, `txt` or `pdf`; none shows the form.
     #[serde(default)]
     format: Option<String>,
+    /// `gemt=moede`: the meeting date for the attachment was just kept (or cleared).
+    #[serde(default)]
+    gemt: Option<String>,
 }
 
 /// A download the form asks for.
@@ -272,7 +234,8 @@ impl AgendaDownload {
             (AgendaDownload::Pdf, Some(meeting)) => {
                 format!("{base}/attachment.pdf?moededato={meeting}")
             }
-            (AgendaDownload::Pdf, None) => format!("{base}/attachment.pdf"),
+            // Empty: none, rather than the date kept for the attachment.
+            (AgendaDownload::Pdf, None) => format!("{base}/attachment.pdf?moededato="),
         }
     }
 }
@@ -384,9 +347,10 @@ async fn agenda_of(
     agenda::build(&t.view, &t.code, &details, &changes, &facts).ok_or(AppError::NotFound)
 }
 
-/// The agenda item's download form: shown empty (or prefilled from the query), shown again
-/// with the input and a message per field when something cannot be read (400), or, when
-/// all is well, sent on to the download asked for.
+/// The agenda item's download form: shown empty (or prefilled from the query, else with the
+/// meeting date kept for the attachment), shown again with the input and a message per field
+/// when something cannot be read (400), or, when all is well, sent on to the download asked
+/// for.
 async fn agenda_form(
     page: Page,
     path: web::Path<(i32, String)>,
@@ -405,6 +369,38 @@ async fn agenda_form(
                 .finish())
         }
     };
+    let stored = kept_meeting(&page.state, &t).await?;
+    let mut values = query.values();
+    if query.format.is_none() && values.is_empty() {
+        values.moededato = stored.map(digits).unwrap_or_default();
+    }
+    let may_keep = access::can_see_drafts(page.user(), round, &t.code);
+    let meeting = MeetingView::kept(stored, may_keep, query.gemt.is_some());
+    show_agenda_form(&page, &t, values, errors, meeting).await
+}
+
+/// The meeting date kept for the municipality's attachment of the round.
+async fn kept_meeting(
+    state: &web::Data<AppState>,
+    t: &Target,
+) -> Result<Option<chrono::NaiveDate>, AppError> {
+    let (round_id, code) = (t.view.data.content.round.id, t.code.clone());
+    db_read(state, move |conn| {
+        Ok(council_meetings::meeting(conn, round_id, &code)?)
+    })
+    .await
+}
+
+/// The download form with these fields, messages and meeting date (400 when a field is
+/// refused).
+async fn show_agenda_form(
+    page: &Page,
+    t: &Target,
+    values: AgendaValues,
+    errors: Vec<FieldError>,
+    meeting: MeetingView,
+) -> Result<HttpResponse, AppError> {
+    let round = &t.view.data.content.round;
     let municipality = t
         .view
         .data
@@ -417,14 +413,76 @@ async fn agenda_form(
         given_for: s.given_for,
     });
     let may_set = page.user.role == Role::Admin && page.user.kkr_id == Some(round.kkr_id);
-    let cooperation = CooperationView::new(round, start, &query.tidligere, may_set);
-    let status = if errors.is_empty() {
+    let cooperation = CooperationView::new(round, start, &values.tidligere, may_set);
+    let status = if errors.is_empty() && meeting.error.is_none() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    let model = AgendaFormPage::new(round, municipality, query.values(), errors, cooperation);
+    let model = AgendaFormPage::new(round, municipality, values, errors, cooperation, meeting);
     page.render_status(status, "agenda_form.html", &model)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MeetingForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    moededato: String,
+}
+
+crate::csrf_protected!(MeetingForm);
+
+/// Keeps (or, empty, clears) the date of the council meeting the attachment is for; the
+/// municipality's own people and the KKR's admins may. A date that cannot be read comes back
+/// in its field with the reason (400), nothing kept. Wakes the renders ahead.
+async fn keep_meeting(
+    page: Page,
+    path: web::Path<(i32, String)>,
+    form: CsrfForm<MeetingForm>,
+) -> Result<HttpResponse, AppError> {
+    let (round_id, code) = path.into_inner();
+    let t = municipality_target(&page.state, page.user(), round_id, &code).await?;
+    let round = &t.view.data.content.round;
+    if !access::can_see_drafts(page.user(), round, &t.code) {
+        // Members read; the municipality and the secretariat plan its meetings.
+        return Err(AppError::Forbidden);
+    }
+    let typed = form.into_inner().moededato;
+    let date = match agenda::parse_meeting_date(&typed) {
+        Ok(date) => date,
+        Err(refusal) => {
+            let stored = kept_meeting(&page.state, &t).await?;
+            let meeting = MeetingView::refused(stored, typed, meeting_date_refusal_da(&refusal));
+            return show_agenda_form(&page, &t, AgendaValues::default(), Vec::new(), meeting).await;
+        }
+    };
+    let (round_id, code, actor, now) = (
+        round.id,
+        t.code.clone(),
+        page.user.id,
+        page.state.clock.now(),
+    );
+    db(&page.state, move |conn| {
+        Ok(council_meetings::set_meeting(
+            conn,
+            round_id,
+            &code,
+            date,
+            Some(actor),
+            now,
+        )?)
+    })
+    .await?;
+    page.state.ahead.wake();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!(
+                "/rounds/{round_id}/municipalities/{}/agenda?gemt=moede#moede",
+                t.code
+            ),
+        ))
+        .finish())
 }
 
 async fn agenda_txt(
@@ -680,6 +738,7 @@ mod tests {
             moededato: meeting.into(),
             tidligere: String::new(),
             format: format.map(str::to_owned),
+            gemt: None,
         }
     }
 

@@ -559,6 +559,8 @@ async fn change_state(
     match outcome {
         Ok(()) => {
             page.state.wake_outbox();
+            // A round closed or published may have council meetings ahead.
+            page.state.ahead.wake();
             Ok(redirect(format!("/admin/rounds/{round_id}?ok=status")))
         }
         Err(e) => render_round(&page, content, PageInput::refused(refusal(e)?)).await,
