@@ -24,34 +24,23 @@ fn keep(app: &TestApp, agent: &ureq::Agent, path: &str, date: &str) -> Response 
     app.post(agent, path, &[("csrf_token", &token), ("moededato", date)])
 }
 
-/// A gauge or counter of /metrics with these labels.
-fn metric(app: &TestApp, series: &str) -> u64 {
-    let text = app.get(&client(), "/metrics").text();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{series} ")))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
-}
-
 fn renders(app: &TestApp) -> u64 {
-    metric(
-        app,
-        "trafiklys_pdf_render_seconds_count{document=\"attachment\"}",
-    )
+    app.metric("trafiklys_pdf_render_seconds_count{document=\"attachment\"}")
 }
 
 /// (wanted, ready) of the renders ahead at their last look.
 fn ahead(app: &TestApp) -> (u64, u64) {
     (
-        metric(app, "trafiklys_pdf_ahead_attachments{state=\"wanted\"}"),
-        metric(app, "trafiklys_pdf_ahead_attachments{state=\"ready\"}"),
+        app.metric("trafiklys_pdf_ahead_attachments{state=\"wanted\"}"),
+        app.metric("trafiklys_pdf_ahead_attachments{state=\"ready\"}"),
     )
 }
 
-/// Waits (a minute at most) until the renders ahead report `wanted` attachments, all ready,
+/// Waits (three minutes at most: a debug build's render on a machine busy with the other
+/// tests) until the renders ahead report `wanted` attachments, all ready,
 /// with at least `rendered` renders counted.
 fn wait_ahead(app: &TestApp, wanted: u64, rendered: u64) {
-    let until = Instant::now() + Duration::from_secs(60);
+    let until = Instant::now() + Duration::from_secs(180);
     while !(ahead(app) == (wanted, wanted) && renders(app) >= rendered) {
         assert!(
             Instant::now() < until,
@@ -207,7 +196,7 @@ fn attachments_of_a_closed_round_whose_meeting_is_ahead_are_rendered_before_anyo
     assert!(words.contains(&format!("møde den {date}")), "{words}");
     assert_eq!(renders(&app), 1, "not rendered again");
     assert_eq!(
-        metric(&app, "trafiklys_pdf_cache_lookups_total{result=\"hit\"}"),
+        app.metric("trafiklys_pdf_cache_lookups_total{result=\"hit\"}"),
         1
     );
 

@@ -502,6 +502,15 @@ impl TestApp {
         )
     }
 
+    /// A series of /metrics (name and labels as printed), 0 when it is not there.
+    pub fn metric(&self, series: &str) -> u64 {
+        let text = self.get(&client(), "/metrics").text();
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{series} ")))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
     /// Row counts and the data version: changes with any write.
     pub fn fingerprint(&self) -> Vec<(&'static str, i64)> {
         store::imports::fingerprint(&mut self.conn()).expect("fingerprint")

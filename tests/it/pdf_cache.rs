@@ -7,24 +7,12 @@ use trafiklys::domain::{Role, Status, SubmissionState};
 
 const ATTACHMENT: &str = "/rounds/2/municipalities/147/attachment.pdf";
 
-/// A counter of /metrics with these labels.
-fn metric(app: &TestApp, series: &str) -> u64 {
-    let text = app.get(&client(), "/metrics").text();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{series} ")))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
-}
-
 /// (sent from the cache, rendered) for attachments, and the renders the PDF timer counted.
 fn pdf_counts(app: &TestApp) -> (u64, u64, u64) {
     (
-        metric(app, "trafiklys_pdf_cache_lookups_total{result=\"hit\"}"),
-        metric(app, "trafiklys_pdf_cache_lookups_total{result=\"miss\"}"),
-        metric(
-            app,
-            "trafiklys_pdf_render_seconds_count{document=\"attachment\"}",
-        ),
+        app.metric("trafiklys_pdf_cache_lookups_total{result=\"hit\"}"),
+        app.metric("trafiklys_pdf_cache_lookups_total{result=\"miss\"}"),
+        app.metric("trafiklys_pdf_render_seconds_count{document=\"attachment\"}"),
     )
 }
 
