@@ -191,24 +191,49 @@ async fn render_ahead(state: &web::Data<AppState>) -> Result<(), AppError> {
     let now = state.clock.now();
     let today = copenhagen_day(now);
     let meetings = db(state, move |conn| Ok(council_meetings::ahead(conn, today)?)).await?;
-    let room = state.cache.pdf_limit() / AHEAD_SHARE.1 * AHEAD_SHARE.0;
-    let (mut wanted, mut ready, mut bytes) = (0usize, 0usize, 0usize);
+    let mut look = Look {
+        room: state.cache.pdf_limit() / AHEAD_SHARE.1 * AHEAD_SHARE.0,
+        ..Look::default()
+    };
     for meeting in meetings {
+        look.meeting(state, &meeting, now).await?;
+    }
+    state.metrics.set_ahead(look.wanted, look.ready);
+    Ok(())
+}
+
+/// What one look has found so far: attachments wanted, ready, and the bytes of those ready
+/// (which stop at `room`).
+#[derive(Debug, Default)]
+struct Look {
+    wanted: usize,
+    ready: usize,
+    bytes: usize,
+    room: usize,
+}
+
+impl Look {
+    /// The attachments of one meeting ahead: without the draft, and with it when the
+    /// municipality's form is a draft.
+    async fn meeting(
+        &mut self,
+        state: &web::Data<AppState>,
+        meeting: &council_meetings::MeetingAhead,
+        now: NaiveDateTime,
+    ) -> Result<(), AppError> {
         let Ok(code) = MunicipalityCode::parse(&meeting.municipality) else {
-            continue;
+            return Ok(());
         };
-        let cache_state = state.clone();
-        let round_id = meeting.round_id;
-        let facts_code = code.clone();
+        let (cache_state, round_id, facts_code) = (state.clone(), meeting.round_id, code.clone());
         let Some(facts) = db(state, move |conn| {
             facts(&cache_state.cache, conn, round_id, &facts_code)
         })
         .await?
         else {
-            continue;
+            return Ok(());
         };
         if facts.content.municipality(&code).is_none() {
-            continue;
+            return Ok(());
         }
         let variants: &[bool] = if facts.has_draft {
             &[false, true]
@@ -216,7 +241,7 @@ async fn render_ahead(state: &web::Data<AppState>) -> Result<(), AppError> {
             &[false]
         };
         for &may_see_draft in variants {
-            wanted += 1;
+            self.wanted += 1;
             let key = key(
                 round_id,
                 &code,
@@ -227,7 +252,7 @@ async fn render_ahead(state: &web::Data<AppState>) -> Result<(), AppError> {
             );
             let size = match state.cache.pdf_kept(&key, &facts.version) {
                 Some(size) => size,
-                None if bytes < room => {
+                None if self.bytes < self.room => {
                     match attachment(state, &code, key, facts.version.clone(), now).await {
                         Ok(pdf) => pdf.len(),
                         // One attachment that cannot be rendered does not hold up the others;
@@ -241,10 +266,9 @@ async fn render_ahead(state: &web::Data<AppState>) -> Result<(), AppError> {
                 }
                 None => continue,
             };
-            bytes += size;
-            ready += 1;
+            self.bytes += size;
+            self.ready += 1;
         }
+        Ok(())
     }
-    state.metrics.set_ahead(wanted, ready);
-    Ok(())
 }

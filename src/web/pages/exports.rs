@@ -145,10 +145,11 @@ async fn attachment_pdf(
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = parse_target(path.0, &path.1)?;
     let (facts, may_see_draft) = attachment_facts(&state, &user, round_id, &code).await?;
-    let asked = match query.moededato.as_deref() {
-        Some(raw) => Some(meeting_date(Some(raw))?),
-        None => None,
-    };
+    let asked = query
+        .moededato
+        .as_deref()
+        .map(|raw| meeting_date(Some(raw)))
+        .transpose()?;
     let now = state.clock.now();
     let meeting = asked.unwrap_or(facts.meeting);
     let key = attachments::key(round_id, &code, &facts, may_see_draft, meeting, now);
