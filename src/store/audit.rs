@@ -57,9 +57,18 @@ pub fn record_all(
     entries: Vec<AuditEntry>,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    if entries.is_empty() {
+    record_each(conn, entries.into_iter().map(|e| (e, at)).collect())
+}
+
+/// [`record_all`] with each entry's own time (the saves of one group written together).
+pub fn record_each(
+    conn: &mut DbConnection,
+    timed: Vec<(AuditEntry, NaiveDateTime)>,
+) -> QueryResult<()> {
+    if timed.is_empty() {
         return Ok(());
     }
+    let (entries, times): (Vec<AuditEntry>, Vec<NaiveDateTime>) = timed.into_iter().unzip();
     let columns: Vec<Columns> = entries
         .iter()
         .map(|e| e.event.columns())
@@ -78,7 +87,8 @@ pub fn record_all(
         .iter()
         .zip(&columns)
         .zip(&texts)
-        .map(|((e, c), (before, after))| AuditInsertForm {
+        .zip(times)
+        .map(|(((e, c), (before, after)), at)| AuditInsertForm {
             at,
             user_id: e.user_id,
             action: &c.action,
@@ -89,17 +99,23 @@ pub fn record_all(
         })
         .collect();
     // On the backend's own connection: diesel writes a multi-row INSERT for each backend,
-    // not for the two together.
-    match conn {
-        DbConnection::Sqlite(conn) => diesel::insert_into(audit_events::table)
-            .values(&rows)
-            .execute(conn),
-        DbConnection::Postgres(conn) => diesel::insert_into(audit_events::table)
-            .values(&rows)
-            .execute(conn),
+    // not for the two together. In pieces that keep each statement's 7 values a row under
+    // SQLite's limit of bound values (a group of saves of long forms has many rows).
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        match &mut *conn {
+            DbConnection::Sqlite(conn) => diesel::insert_into(audit_events::table)
+                .values(chunk)
+                .execute(conn)?,
+            DbConnection::Postgres(conn) => diesel::insert_into(audit_events::table)
+                .values(chunk)
+                .execute(conn)?,
+        };
     }
-    .map(|_| ())
+    Ok(())
 }
+
+/// At most this many audit rows in one INSERT.
+const ROWS_PER_INSERT: usize = 4_000;
 
 /// Every recorded change to one entity, oldest first.
 pub fn history(

@@ -189,80 +189,496 @@ fn save_in_tx(
             return Ok(SaveOutcome::Refused(refusal));
         }
     }
-    let current_version = existing.as_ref().map_or(0, |s| s.version);
-    if current_version != save.base_version && existing.is_some() {
+    if existing
+        .as_ref()
+        .is_some_and(|s| s.version != save.base_version)
+    {
         // As stored, with the names of who saved it.
         return conflict(conn, save.round_id, &save.municipality_code);
     }
+    let actor_name = match rules_for {
+        Some(user) => Some(user.name.clone()),
+        None => user_names(conn, [actor_id])?.remove(&actor_id),
+    };
+    let submission_id = match &existing {
+        Some(s) => s.id,
+        None => match insert_form(conn, save, actor_id, now)? {
+            Some(id) => id,
+            None => return conflict(conn, save.round_id, &save.municipality_code),
+        },
+    };
+    let planned = plan(
+        existing.as_ref(),
+        save,
+        submission_id,
+        actor_id,
+        actor_name,
+        now,
+    );
+    if let Some(s) = &existing {
+        // The version check is part of the write: a save that another overtook since it read
+        // the row changes nothing.
+        if update_forms(conn, &[(s.id, s.version, &planned.row)])? == 0 {
+            return conflict(conn, save.round_id, &save.municipality_code);
+        }
+    }
+    let before = existing.as_ref().map_or(&[][..], |s| &s.answers[..]);
+    write_answers(conn, &[(submission_id, before, &planned.saved.answers[..])])?;
+    audit::record_all(conn, planned.audit, now)?;
+    if !planned.draft_kept {
+        super::bump_shown_version(conn)?;
+    }
+    Ok(SaveOutcome::Saved(planned.saved))
+}
+
+/// A user's save of a form as the form writer queues it: the save, who makes it, when, and
+/// the form as the user's page read it (see [`save_form_in_tx`]).
+#[derive(Debug, Clone)]
+pub struct FormSave {
+    pub save: SaveSubmission,
+    pub user: User,
+    pub now: NaiveDateTime,
+    pub stored: Option<Submission>,
+}
+
+/// The saves of a group of users, in order, inside a write transaction the caller holds (as
+/// [`save_form_in_tx`]): each save's outcome is what [`save_form_in_tx`] would give if they
+/// ran one after the other (each sees the ones before it), but the group is read and
+/// written in a few statements whatever its size, rather than about eight per save. Those
+/// round trips, taken while the transaction holds the database's one write lock, were what
+/// the writers of several processes on PostgreSQL waited for.
+///
+/// One difference: a save that conflicts is answered with the form as it is after the whole
+/// group (a later save of the same form in the group shows too), which is the newest form.
+///
+/// On `Err` the caller must roll back; running the same saves one at a time then tells which
+/// of them failed.
+pub fn save_forms_in_tx(
+    conn: &mut DbConnection,
+    saves: &[&FormSave],
+) -> QueryResult<Vec<SaveOutcome>> {
+    type Key = (i32, MunicipalityCode);
+    let key = |s: &FormSave| (s.save.round_id, s.save.municipality_code.clone());
+
+    // Read: the forms, their answers unless the user's page read them at this version, and
+    // the rounds.
+    let mut round_ids: Vec<i32> = saves.iter().map(|s| s.save.round_id).collect();
+    round_ids.sort_unstable();
+    round_ids.dedup();
+    let mut codes: Vec<&str> = saves
+        .iter()
+        .map(|s| s.save.municipality_code.as_str())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let stored_rows: Vec<SubmissionRow> = submissions::table
+        .filter(submissions::round_id.eq_any(&round_ids))
+        .filter(submissions::municipality_code.eq_any(&codes))
+        .select(SubmissionRow::as_select())
+        .load(conn)?;
+    let wanted: std::collections::HashSet<Key> = saves.iter().map(|s| key(s)).collect();
+    let mut current: HashMap<Key, Submission> = HashMap::new();
+    let mut unread: Vec<i32> = Vec::new();
+    for row in stored_rows {
+        let row_key = (row.round_id, parse_code(&row.municipality_code)?);
+        if !wanted.contains(&row_key) {
+            continue;
+        }
+        let known = saves
+            .iter()
+            .filter_map(|s| s.stored.as_ref())
+            .find(|k| k.id == row.id && k.version == row.version);
+        let answers = match known {
+            Some(k) => k.answers.clone(),
+            None => {
+                unread.push(row.id);
+                Vec::new()
+            }
+        };
+        current.insert(row_key, row.into_domain(None, None, answers)?);
+    }
+    if !unread.is_empty() {
+        let mut read: HashMap<i32, Vec<Answer>> = HashMap::new();
+        for row in answers::table
+            .filter(answers::submission_id.eq_any(&unread))
+            .order((
+                answers::submission_id.asc(),
+                answers::recommendation_id.asc(),
+            ))
+            .select(AnswerRow::as_select())
+            .load(conn)?
+        {
+            read.entry(row.submission_id)
+                .or_default()
+                .push(row.into_domain()?);
+        }
+        for form in current.values_mut() {
+            if let Some(answers) = read.remove(&form.id) {
+                form.answers = answers;
+            }
+        }
+    }
+    let mut rounds = HashMap::new();
+    for id in round_ids {
+        let round = super::rounds::get_round(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+        rounds.insert(id, round);
+    }
+
+    // Decide each save in turn against the forms as the saves before it left them; new forms
+    // are inserted at once (their id names the audit rows).
+    let mut outcomes: Vec<Option<SaveOutcome>> = Vec::with_capacity(saves.len());
+    let mut conflicts: Vec<usize> = Vec::new();
+    // Each changed form's row as stored before the group, and as the group leaves it.
+    let mut stored_versions: HashMap<i32, i32> = HashMap::new();
+    let mut rows: HashMap<i32, FormRow> = HashMap::new();
+    // Each changed form's answers as stored before the group.
+    let mut originals: HashMap<i32, Vec<Answer>> = HashMap::new();
+    let mut audit_rows: Vec<(AuditEntry, NaiveDateTime)> = Vec::new();
+    let mut shown_moves = false;
+    for (i, form_save) in saves.iter().enumerate() {
+        let save = &form_save.save;
+        let existing = current.get(&key(form_save));
+        let round = rounds
+            .get(&save.round_id)
+            .ok_or(diesel::result::Error::NotFound)?;
+        if let Some(refusal) = access::save_refusal(&form_save.user, round, existing, form_save.now)
+        {
+            outcomes.push(Some(SaveOutcome::Refused(refusal)));
+            continue;
+        }
+        if existing.is_some_and(|s| s.version != save.base_version) {
+            outcomes.push(None);
+            conflicts.push(i);
+            continue;
+        }
+        let submission_id = match existing {
+            Some(s) => {
+                stored_versions.entry(s.id).or_insert(s.version);
+                s.id
+            }
+            None => match insert_form(conn, save, form_save.user.id, form_save.now)? {
+                Some(id) => {
+                    stored_versions.insert(id, 1);
+                    id
+                }
+                // Under the write lock nothing else inserts it: let the saves run one at a
+                // time.
+                None => return Err(diesel::result::Error::RollbackTransaction),
+            },
+        };
+        originals
+            .entry(submission_id)
+            .or_insert_with(|| existing.map(|s| s.answers.clone()).unwrap_or_default());
+        let planned = plan(
+            existing,
+            save,
+            submission_id,
+            form_save.user.id,
+            Some(form_save.user.name.clone()),
+            form_save.now,
+        );
+        rows.insert(submission_id, planned.row);
+        audit_rows.extend(planned.audit.into_iter().map(|e| (e, form_save.now)));
+        shown_moves |= !planned.draft_kept;
+        current.insert(key(form_save), planned.saved.clone());
+        outcomes.push(Some(SaveOutcome::Saved(planned.saved)));
+    }
+
+    // Write: each changed form's row once, its answers as the group leaves them, the audit
+    // rows in the order of the saves.
+    let mut changed: Vec<i32> = rows.keys().copied().collect();
+    changed.sort_unstable();
+    let updates: Vec<(i32, i32, &FormRow)> = changed
+        .iter()
+        .filter_map(|id| Some((*id, *stored_versions.get(id)?, rows.get(id)?)))
+        .collect();
+    if update_forms(conn, &updates)? != changed.len() {
+        return Err(diesel::result::Error::RollbackTransaction);
+    }
+    let answers: Vec<(i32, &[Answer], &[Answer])> = current
+        .values()
+        .filter_map(|form| {
+            let before = originals.get(&form.id)?;
+            Some((form.id, &before[..], &form.answers[..]))
+        })
+        .collect();
+    write_answers(conn, &answers)?;
+    audit::record_each(conn, audit_rows)?;
+    if shown_moves {
+        super::bump_shown_version(conn)?;
+    }
+    for i in conflicts {
+        let save = &saves[i].save;
+        outcomes[i] = Some(conflict(conn, save.round_id, &save.municipality_code)?);
+    }
+    outcomes
+        .into_iter()
+        .map(|o| o.ok_or(diesel::result::Error::NotFound))
+        .collect()
+}
+
+/// The columns of a form's row that a save writes.
+#[derive(Debug, Clone)]
+struct FormRow {
+    state: SubmissionState,
+    submitted_at: Option<NaiveDateTime>,
+    submitted_by: Option<i32>,
+    updated_at: NaiveDateTime,
+    updated_by: i32,
+    proposals: String,
+    reopened: bool,
+    version: i32,
+}
+
+/// What a save that passed its checks makes of the form: the form as stored after it, its
+/// row, the audit rows (one per answer that changed, then the save's own with the new
+/// version, in this order), and whether it kept a draft a draft (which changes only the
+/// draft's contents; anything else changes what every page of the round shows).
+struct Planned {
+    saved: Submission,
+    row: FormRow,
+    audit: Vec<AuditEntry>,
+    draft_kept: bool,
+}
+
+fn plan(
+    existing: Option<&Submission>,
+    save: &SaveSubmission,
+    submission_id: i32,
+    actor_id: i32,
+    actor_name: Option<String>,
+    now: NaiveDateTime,
+) -> Planned {
+    let current_version = existing.map_or(0, |s| s.version);
     let submitted = save.state == SubmissionState::Submitted;
     let (submitted_at, submitted_by) = if submitted {
         (Some(now), Some(actor_id))
     } else {
         (None, None)
     };
-    let submission_id = match &existing {
-        Some(s) => {
-            // The version check is part of the write: a save that another overtook
-            // since it read the row changes nothing.
-            let changed = diesel::update(
-                submissions::table
-                    .find(s.id)
-                    .filter(submissions::version.eq(s.version)),
-            )
-            .set((
-                submissions::state.eq(save.state.as_str()),
-                submissions::submitted_at.eq(submitted_at),
-                submissions::submitted_by.eq(submitted_by),
-                submissions::version.eq(submissions::version + 1),
-                submissions::updated_at.eq(now),
-                submissions::updated_by.eq(Some(actor_id)),
-                submissions::proposals.eq(&save.proposals),
-                // A reopened form is reopened until it is submitted again.
-                submissions::reopened.eq(s.reopened && !submitted),
-            ))
-            .execute(conn)?;
-            if changed == 0 {
-                return conflict(conn, save.round_id, &save.municipality_code);
+    // A reopened form is reopened until it is submitted again.
+    let reopened = existing.is_some_and(|s| s.reopened) && !submitted;
+    let before = |id: i32| existing.and_then(|s| s.answer(id));
+    let mut ids: Vec<i32> = save.answers.iter().map(|a| a.recommendation_id).collect();
+    if let Some(s) = existing {
+        ids.extend(s.answers.iter().map(|a| a.recommendation_id));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let entity_id = submission_id.to_string();
+    let mut audit: Vec<AuditEntry> = ids
+        .into_iter()
+        .filter_map(|id| {
+            let after = save.answers.iter().find(|a| a.recommendation_id == id);
+            (before(id) != after).then(|| AuditEntry {
+                user_id: Some(actor_id),
+                entity_id: entity_id.clone(),
+                event: ev::SubmissionEvent::answer(
+                    id,
+                    before(id).map(ev::AnswerValue::of),
+                    after.map(ev::AnswerValue::of),
+                ),
+            })
+        })
+        .collect();
+    audit.push(AuditEntry {
+        user_id: Some(actor_id),
+        entity_id,
+        event: ev::SubmissionEvent::stored(
+            submitted,
+            existing.map(|s| ev::FormVersion {
+                state: s.state,
+                version: s.version,
+                proposals: Some(s.proposals.clone()),
+                imported_from: None,
+            }),
+            ev::FormVersion {
+                state: save.state,
+                version: current_version + 1,
+                proposals: Some(save.proposals.clone()),
+                imported_from: None,
+            },
+        ),
+    });
+    let draft_kept = save.state == SubmissionState::Draft
+        && existing.is_some_and(|s| s.state == SubmissionState::Draft);
+    let mut answers = save.answers.clone();
+    answers.sort_by_key(|a| a.recommendation_id);
+    Planned {
+        saved: Submission {
+            id: submission_id,
+            round_id: save.round_id,
+            municipality_code: save.municipality_code.clone(),
+            state: save.state,
+            submitted_at,
+            submitted_by: if submitted { actor_name.clone() } else { None },
+            version: current_version + 1,
+            updated_at: now,
+            updated_by: actor_name,
+            proposals: save.proposals.clone(),
+            reopened,
+            answers,
+        },
+        row: FormRow {
+            state: save.state,
+            submitted_at,
+            submitted_by,
+            updated_at: now,
+            updated_by: actor_id,
+            proposals: save.proposals.clone(),
+            reopened,
+            version: current_version + 1,
+        },
+        audit,
+        draft_kept,
+    }
+}
+
+/// The first save of a form inserts its row (version 1); `None` when another save inserted
+/// it first (the UNIQUE (round, municipality) lets one in). The savepoint keeps the
+/// transaction usable after the refused insert (PostgreSQL aborts it otherwise).
+fn insert_form(
+    conn: &mut DbConnection,
+    save: &SaveSubmission,
+    actor_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Option<i32>> {
+    let submitted = save.state == SubmissionState::Submitted;
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(submissions::table)
+            .values(SubmissionInsertForm {
+                round_id: save.round_id,
+                municipality_code: save.municipality_code.as_str(),
+                state: save.state.as_str(),
+                submitted_at: submitted.then_some(now),
+                submitted_by: submitted.then_some(actor_id),
+                version: 1,
+                updated_at: now,
+                updated_by: Some(actor_id),
+                proposals: &save.proposals,
+                reopened: false,
+            })
+            .returning(submissions::id)
+            .get_result(conn)
+    });
+    match inserted {
+        Ok(id) => Ok(Some(id)),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes the rows of several forms as saves leave them, each only if it is still at the
+/// version given beside it, in one statement (one round trip while the write lock is held,
+/// rather than one per form); the number of rows changed.
+fn update_forms(conn: &mut DbConnection, forms: &[(i32, i32, &FormRow)]) -> QueryResult<usize> {
+    use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
+    const COLUMNS: usize = 10;
+    if forms.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "WITH v (id, old_version, state, submitted_at, submitted_by, version, updated_at, \
+         updated_by, proposals, reopened) AS (VALUES {}) \
+         UPDATE submissions SET state = v.state, submitted_at = v.submitted_at, \
+         submitted_by = v.submitted_by, version = v.version, updated_at = v.updated_at, \
+         updated_by = v.updated_by, proposals = v.proposals, reopened = v.reopened \
+         FROM v WHERE submissions.id = v.id AND submissions.version = v.old_version",
+        placeholders(conn, forms.len(), COLUMNS)
+    );
+    // The same binds for each backend's boxed query.
+    macro_rules! bound {
+        ($query:expr) => {{
+            let mut query = $query;
+            for (id, version, row) in forms {
+                query = query
+                    .bind::<Integer, _>(*id)
+                    .bind::<Integer, _>(*version)
+                    .bind::<Text, _>(row.state.as_str())
+                    .bind::<Nullable<Timestamp>, _>(row.submitted_at)
+                    .bind::<Nullable<Integer>, _>(row.submitted_by)
+                    .bind::<Integer, _>(row.version)
+                    .bind::<Timestamp, _>(row.updated_at)
+                    .bind::<Integer, _>(row.updated_by)
+                    .bind::<Text, _>(row.proposals.as_str())
+                    .bind::<Bool, _>(row.reopened);
             }
-            diesel::delete(answers::table.filter(answers::submission_id.eq(s.id))).execute(conn)?;
-            s.id
+            query
+        }};
+    }
+    match conn {
+        DbConnection::Postgres(conn) => {
+            bound!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>()).execute(conn)
         }
-        None => {
-            // The first save of a form: of two at once, the UNIQUE (round, municipality)
-            // lets one in; the other is a conflict. The savepoint keeps the transaction
-            // usable after the refused insert (PostgreSQL aborts it otherwise).
-            let inserted = conn.transaction(|conn| {
-                diesel::insert_into(submissions::table)
-                    .values(SubmissionInsertForm {
-                        round_id: save.round_id,
-                        municipality_code: save.municipality_code.as_str(),
-                        state: save.state.as_str(),
-                        submitted_at,
-                        submitted_by,
-                        version: 1,
-                        updated_at: now,
-                        updated_by: Some(actor_id),
-                        proposals: &save.proposals,
-                        reopened: false,
-                    })
-                    .returning(submissions::id)
-                    .get_result(conn)
-            });
-            match inserted {
-                Ok(id) => id,
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => return conflict(conn, save.round_id, &save.municipality_code),
-                Err(e) => return Err(e),
-            }
+        DbConnection::Sqlite(conn) => {
+            bound!(diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>()).execute(conn)
         }
+    }
+}
+
+/// The rows of a multi-row statement's `VALUES`: `rows` of `columns` placeholders each, in
+/// the backend's own spelling.
+fn placeholders(conn: &DbConnection, rows: usize, columns: usize) -> String {
+    let postgres = super::is_postgres(conn);
+    let row = |first: usize| {
+        let cells: Vec<String> = (first..first + columns)
+            .map(|n| match postgres {
+                true => format!("${n}"),
+                false => "?".to_owned(),
+            })
+            .collect();
+        format!("({})", cells.join(", "))
     };
-    if !save.answers.is_empty() {
-        let rows: Vec<AnswerInsertForm<'_>> = save
-            .answers
+    let all: Vec<String> = (0..rows).map(|r| row(r * columns + 1)).collect();
+    all.join(", ")
+}
+
+/// At most this many answers in one statement: 6 values each stays under SQLite's limit of
+/// bound values in one statement.
+const ANSWERS_PER_STATEMENT: usize = 4_000;
+
+/// Writes what changed between forms' answers as stored (`before`) and as saved (`after`):
+/// answers that are new are inserted, changed ones updated in place, removed ones deleted,
+/// unchanged ones left alone, each kind in multi-row statements. An answer updated in place
+/// keeps its row and index entries (on PostgreSQL a HOT update, without the foreign-key
+/// checks an insert makes), so a save costs what it changes.
+fn write_answers(
+    conn: &mut DbConnection,
+    forms: &[(i32, &[Answer], &[Answer])],
+) -> QueryResult<()> {
+    let (mut inserts, mut updates, mut deletes) = (Vec::new(), Vec::new(), Vec::new());
+    for &(submission_id, before, after) in forms {
+        let stored: HashMap<i32, &Answer> =
+            before.iter().map(|a| (a.recommendation_id, a)).collect();
+        for answer in after {
+            match stored.get(&answer.recommendation_id) {
+                None => inserts.push((submission_id, answer)),
+                Some(old) if *old != answer => updates.push((submission_id, answer)),
+                Some(_) => {}
+            }
+        }
+        for answer in before {
+            if !after
+                .iter()
+                .any(|a| a.recommendation_id == answer.recommendation_id)
+            {
+                deletes.push((submission_id, answer.recommendation_id));
+            }
+        }
+    }
+    for chunk in deletes.chunks(ANSWERS_PER_STATEMENT) {
+        delete_answers(conn, chunk)?;
+    }
+    for chunk in updates.chunks(ANSWERS_PER_STATEMENT) {
+        update_answers(conn, chunk)?;
+    }
+    for chunk in inserts.chunks(ANSWERS_PER_STATEMENT) {
+        let rows: Vec<AnswerInsertForm<'_>> = chunk
             .iter()
-            .map(|answer| AnswerInsertForm {
+            .map(|&(submission_id, answer)| AnswerInsertForm {
                 submission_id,
                 recommendation_id: answer.recommendation_id,
                 status: answer.status.map(|s| s.as_str()),
@@ -281,83 +697,88 @@ fn save_in_tx(
                 .execute(conn)?,
         };
     }
+    Ok(())
+}
 
-    // One audit row per answer that changed, so the history names each answer, then the
-    // save's own row with the new version: in one statement, in this order.
-    let before = |id: i32| existing.as_ref().and_then(|s| s.answer(id));
-    let mut ids: Vec<i32> = save.answers.iter().map(|a| a.recommendation_id).collect();
-    if let Some(s) = &existing {
-        ids.extend(s.answers.iter().map(|a| a.recommendation_id));
+/// Deletes the answers (submission, recommendation) given, in one statement.
+fn delete_answers(conn: &mut DbConnection, rows: &[(i32, i32)]) -> QueryResult<()> {
+    use diesel::sql_types::Integer;
+    if rows.is_empty() {
+        return Ok(());
     }
-    ids.sort_unstable();
-    ids.dedup();
-    let entity_id = submission_id.to_string();
-    let mut entries: Vec<AuditEntry> = ids
-        .into_iter()
-        .filter_map(|id| {
-            let after = save.answers.iter().find(|a| a.recommendation_id == id);
-            (before(id) != after).then(|| AuditEntry {
-                user_id: Some(actor_id),
-                entity_id: entity_id.clone(),
-                event: ev::SubmissionEvent::answer(
-                    id,
-                    before(id).map(ev::AnswerValue::of),
-                    after.map(ev::AnswerValue::of),
-                ),
-            })
-        })
-        .collect();
-    entries.push(AuditEntry {
-        user_id: Some(actor_id),
-        entity_id,
-        event: ev::SubmissionEvent::stored(
-            submitted,
-            existing.as_ref().map(|s| ev::FormVersion {
-                state: s.state,
-                version: s.version,
-                proposals: Some(s.proposals.clone()),
-                imported_from: None,
-            }),
-            ev::FormVersion {
-                state: save.state,
-                version: current_version + 1,
-                proposals: Some(save.proposals.clone()),
-                imported_from: None,
-            },
-        ),
-    });
-    audit::record_all(conn, entries, now)?;
-    // A draft saved as a draft changes only the draft's contents; anything else (a form that
-    // appears, is submitted or goes back to draft) changes what every page of the round shows.
-    let draft_kept = save.state == SubmissionState::Draft
-        && existing
-            .as_ref()
-            .is_some_and(|s| s.state == SubmissionState::Draft);
-    if !draft_kept {
-        super::bump_shown_version(conn)?;
+    let sql = format!(
+        "WITH v (submission_id, recommendation_id) AS (VALUES {}) \
+         DELETE FROM answers WHERE (submission_id, recommendation_id) IN \
+         (SELECT submission_id, recommendation_id FROM v)",
+        placeholders(conn, rows.len(), 2)
+    );
+    macro_rules! bound {
+        ($query:expr) => {{
+            let mut query = $query;
+            for (submission_id, recommendation_id) in rows {
+                query = query
+                    .bind::<Integer, _>(*submission_id)
+                    .bind::<Integer, _>(*recommendation_id);
+            }
+            query
+        }};
     }
+    match conn {
+        DbConnection::Postgres(conn) => {
+            bound!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>()).execute(conn)
+        }
+        DbConnection::Sqlite(conn) => {
+            bound!(diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>()).execute(conn)
+        }
+    }
+    .map(|_| ())
+}
 
-    // The form as it is now stored, without reading it back.
-    let actor_name = match rules_for {
-        Some(user) => Some(user.name.clone()),
-        None => user_names(conn, [actor_id])?.remove(&actor_id),
-    };
-    let mut answers = save.answers.clone();
-    answers.sort_by_key(|a| a.recommendation_id);
-    Ok(SaveOutcome::Saved(Submission {
-        id: submission_id,
-        round_id: save.round_id,
-        municipality_code: save.municipality_code.clone(),
-        state: save.state,
-        submitted_at,
-        submitted_by: if submitted { actor_name.clone() } else { None },
-        version: current_version + 1,
-        updated_at: now,
-        updated_by: actor_name,
-        proposals: save.proposals.clone(),
-        reopened: existing.as_ref().is_some_and(|s| s.reopened) && !submitted,
-        answers,
-    }))
+/// Updates answers in place (keyed by submission and recommendation), in one statement.
+fn update_answers(conn: &mut DbConnection, rows: &[(i32, &Answer)]) -> QueryResult<()> {
+    use diesel::sql_types::{Bool, Integer, Nullable, Text};
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "WITH v (submission_id, recommendation_id, status, comment, carried, evidence_url) \
+         AS (VALUES {}) \
+         UPDATE answers SET status = v.status, comment = v.comment, carried = v.carried, \
+         evidence_url = v.evidence_url FROM v \
+         WHERE answers.submission_id = v.submission_id \
+         AND answers.recommendation_id = v.recommendation_id",
+        placeholders(conn, rows.len(), 6)
+    );
+    macro_rules! bound {
+        ($query:expr) => {{
+            let mut query = $query;
+            for (submission_id, answer) in rows {
+                query = query
+                    .bind::<Integer, _>(*submission_id)
+                    .bind::<Integer, _>(answer.recommendation_id)
+                    .bind::<Nullable<Text>, _>(answer.status.map(|s| s.as_str()))
+                    .bind::<Text, _>(answer.comment.as_str())
+                    .bind::<Bool, _>(answer.carried)
+                    .bind::<Nullable<Text>, _>(answer.evidence.as_ref().map(|e| e.as_str()));
+            }
+            query
+        }};
+    }
+    let updated = match conn {
+        DbConnection::Postgres(conn) => {
+            bound!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>()).execute(conn)
+        }
+        DbConnection::Sqlite(conn) => {
+            bound!(diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>()).execute(conn)
+        }
+    }?;
+    // Each row was read in this transaction (or at the version it still has): a missing one
+    // means the stored answers were not what the save was made against.
+    if updated == rows.len() {
+        Ok(())
+    } else {
+        Err(diesel::result::Error::RollbackTransaction)
+    }
 }
 
 /// How a submitted form goes back to draft.

@@ -4,7 +4,7 @@
 use std::sync::Barrier;
 
 use crate::helpers::*;
-use trafiklys::domain::{Role, SubmissionState};
+use trafiklys::domain::{Role, Submission, SubmissionState};
 use trafiklys::store::audit;
 
 const FORM: &str = "/rounds/2/municipalities/147/form";
@@ -292,4 +292,189 @@ fn twenty_forms_saved_at_the_same_moment_each_land_whole_with_their_own_audit_ro
             "{code}: one audit row for the save"
         );
     }
+}
+
+/// The saves of one writer's group, as form saves of the admin at one moment: a draft of
+/// 147, the next draft of 147 made from it, a third made from 147's first version (a
+/// conflict), a first save of 155, a submission of 153 and a save of 153 after it (refused).
+fn group_of_saves(
+    app: &TestApp,
+    now: chrono::NaiveDateTime,
+) -> Vec<trafiklys::store::submissions::FormSave> {
+    use trafiklys::domain::{Answer, MunicipalityCode, Status};
+    use trafiklys::store::{rounds, submissions, users};
+    let mut conn = app.conn();
+    let admin = users::find_by_email(&mut conn, &app.email(Role::Admin))
+        .unwrap()
+        .expect("admin")
+        .0;
+    let content = rounds::load_content(&mut conn, ROUND_2017)
+        .unwrap()
+        .unwrap();
+    let first = app.store_form(ROUND_2017, "147", SubmissionState::Draft);
+    let third = app.store_form(ROUND_2017, "153", SubmissionState::Draft);
+    assert_eq!(
+        app.submission(ROUND_2017, "155"),
+        None,
+        "155 has no form yet"
+    );
+    let answers = |comment: &str, status: Status| -> Vec<Answer> {
+        content
+            .recommendations
+            .iter()
+            .take(3)
+            .map(|r| Answer {
+                recommendation_id: r.id,
+                status: Some(status),
+                comment: format!("{comment} {}", r.code),
+                carried: false,
+                evidence: None,
+            })
+            .collect()
+    };
+    let save = |code: &str, base_version: i32, state, answers, stored: Option<&Submission>| {
+        submissions::FormSave {
+            save: submissions::SaveSubmission {
+                round_id: ROUND_2017,
+                municipality_code: MunicipalityCode::parse(code).unwrap(),
+                base_version,
+                answers,
+                proposals: format!("Forslag fra {code}"),
+                state,
+            },
+            user: admin.clone(),
+            now,
+            stored: stored.cloned(),
+        }
+    };
+    vec![
+        save(
+            "147",
+            first.version,
+            SubmissionState::Draft,
+            answers("Først", Status::Yellow),
+            Some(&first),
+        ),
+        save(
+            "147",
+            first.version + 1,
+            SubmissionState::Draft,
+            answers("Siden", Status::Green),
+            None,
+        ),
+        save(
+            "147",
+            first.version,
+            SubmissionState::Draft,
+            answers("For sent", Status::Red),
+            Some(&first),
+        ),
+        save(
+            "155",
+            0,
+            SubmissionState::Draft,
+            answers("Ny", Status::Red),
+            None,
+        ),
+        save(
+            "153",
+            third.version,
+            SubmissionState::Submitted,
+            answers("Indsendt", Status::Green),
+            Some(&third),
+        ),
+        save(
+            "153",
+            third.version + 1,
+            SubmissionState::Draft,
+            answers("Efter", Status::Red),
+            None,
+        ),
+    ]
+}
+
+/// A form's history as (action, before, after), without the times.
+type History = Vec<(String, Option<String>, Option<String>)>;
+
+/// A form as stored and its history, without the ids and times that two databases give
+/// differently.
+fn stored_with_history(app: &TestApp, code: &str) -> (Option<Submission>, History) {
+    let stored = app.submission(ROUND_2017, code);
+    let history = trafiklys::store::submissions::history(
+        &mut app.conn(),
+        ROUND_2017,
+        &trafiklys::domain::MunicipalityCode::parse(code).unwrap(),
+    )
+    .unwrap()
+    .into_iter()
+    .map(|e| (e.action, e.before, e.after))
+    .collect();
+    (stored, history)
+}
+
+#[test]
+fn a_group_of_saves_written_together_ends_as_the_same_saves_one_after_the_other() {
+    use trafiklys::store::submissions::{self, SaveOutcome};
+    use trafiklys::store::write_tx_drafts;
+
+    let (together, one_by_one) = (spawn_app(), spawn_app());
+    let now = trafiklys::clock::Clock::system().now();
+    let saves = group_of_saves(&together, now);
+    let saves_before = stored_with_history(&together, "147")
+        .1
+        .iter()
+        .filter(|(action, _, _)| action == "save")
+        .count();
+    let outcomes_together = write_tx_drafts(&mut together.conn(), |conn| {
+        let group: Vec<&submissions::FormSave> = saves.iter().collect();
+        submissions::save_forms_in_tx(conn, &group)
+    })
+    .unwrap();
+    let saves = group_of_saves(&one_by_one, now);
+    let outcomes_one_by_one = write_tx_drafts(&mut one_by_one.conn(), |conn| {
+        saves
+            .iter()
+            .map(|s| submissions::save_form_in_tx(conn, &s.save, &s.user, s.now, s.stored.as_ref()))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .unwrap();
+
+    let kinds: Vec<&str> = outcomes_together
+        .iter()
+        .map(|o| match o {
+            SaveOutcome::Saved(_) => "saved",
+            SaveOutcome::Conflict(_) => "conflict",
+            SaveOutcome::Refused(_) => "refused",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["saved", "saved", "conflict", "saved", "saved", "refused"]
+    );
+    assert_eq!(outcomes_together, outcomes_one_by_one);
+    for code in ["147", "155", "153"] {
+        let (stored, history) = stored_with_history(&together, code);
+        assert_eq!(
+            (stored, history),
+            stored_with_history(&one_by_one, code),
+            "{code}: the same form and history"
+        );
+    }
+    let (stored, history) = stored_with_history(&together, "147");
+    let stored = stored.expect("147");
+    assert!(
+        stored
+            .answers
+            .iter()
+            .all(|a| a.comment.starts_with("Siden")),
+        "{stored:?}"
+    );
+    assert_eq!(
+        history
+            .iter()
+            .filter(|(action, _, _)| action == "save")
+            .count(),
+        saves_before + 2,
+        "147: the group's two saves recorded, the conflict not"
+    );
 }

@@ -25,7 +25,9 @@ use std::sync::mpsc;
 
 use diesel::QueryResult;
 
-use crate::store::{self, DbConnection, DbPool};
+use crate::notices::Links;
+use crate::store::submissions::{self, FormSave, SaveOutcome};
+use crate::store::{self, notices, DbConnection, DbPool};
 use crate::web::error::AppError;
 use crate::web::infra::health::DbFileWatch;
 
@@ -48,9 +50,24 @@ trait Save: Send {
     fn reset(&mut self);
     /// Tells the waiting request: its group committed (`Ok`) or not.
     fn tell(self: Box<Self>, committed: Result<(), &str>);
+    /// The user's save of a form this job is, if it is one: a group of them is written
+    /// together (see [`write_forms`]).
+    fn as_form(&mut self) -> Option<&mut PendingForm> {
+        None
+    }
 }
 
 type Job = Box<dyn Save>;
+
+/// What a save's request is told: its outcome if its group committed.
+fn told<T>(outcome: Option<QueryResult<T>>, committed: Result<(), &str>) -> Result<T, AppError> {
+    match (outcome, committed) {
+        (Some(Err(e)), _) => Err(AppError::Database(e)),
+        (Some(Ok(value)), Ok(())) => Ok(value),
+        (Some(Ok(_)), Err(reason)) => Err(AppError::Unavailable(reason.to_owned())),
+        (None, _) => Err(AppError::Unavailable("the save was not run".into())),
+    }
+}
 
 struct Pending<T, F> {
     write: F,
@@ -78,14 +95,59 @@ where
     }
 
     fn tell(self: Box<Self>, committed: Result<(), &str>) {
-        let told = match (self.outcome, committed) {
-            (Some(Err(e)), _) => Err(AppError::Database(e)),
-            (Some(Ok(value)), Ok(())) => Ok(value),
-            (Some(Ok(_)), Err(reason)) => Err(AppError::Unavailable(reason.to_owned())),
-            (None, _) => Err(AppError::Unavailable("the save was not run".into())),
-        };
         // The request may have gone (the client left): nothing to tell.
-        let _ = self.reply_to.send(told);
+        let _ = self.reply_to.send(told(self.outcome, committed));
+    }
+}
+
+/// A user's save of a form, with the receipt its submission queues.
+struct PendingForm {
+    request: FormSave,
+    links: Links,
+    outcome: Option<QueryResult<SaveOutcome>>,
+    reply_to: tokio::sync::oneshot::Sender<Result<SaveOutcome, AppError>>,
+}
+
+impl PendingForm {
+    /// The receipt of a submission, queued in the save's transaction.
+    fn receipt(&self, conn: &mut DbConnection, outcome: &SaveOutcome) -> QueryResult<()> {
+        if let SaveOutcome::Saved(saved) = outcome {
+            let (actor, at) = (self.request.user.id, self.request.now);
+            notices::submission_received(conn, saved, actor, &self.links, at)?;
+        }
+        Ok(())
+    }
+}
+
+impl Save for PendingForm {
+    fn run(&mut self, conn: &mut DbConnection) -> Option<String> {
+        let request = &self.request;
+        let outcome = submissions::save_form_in_tx(
+            conn,
+            &request.save,
+            &request.user,
+            request.now,
+            request.stored.as_ref(),
+        )
+        .and_then(|outcome| self.receipt(conn, &outcome).map(|()| outcome));
+        let failed = outcome
+            .as_ref()
+            .err()
+            .map(|e| format!("a save in the same transaction failed: {e}"));
+        self.outcome = Some(outcome);
+        failed
+    }
+
+    fn reset(&mut self) {
+        self.outcome = None;
+    }
+
+    fn tell(self: Box<Self>, committed: Result<(), &str>) {
+        let _ = self.reply_to.send(told(self.outcome, committed));
+    }
+
+    fn as_form(&mut self) -> Option<&mut PendingForm> {
+        Some(self)
     }
 }
 
@@ -142,13 +204,35 @@ impl WriteQueue {
         T: Send + 'static,
     {
         let reply = self.enqueue(write)?;
-        reply.await.unwrap_or_else(|_| {
-            Err(AppError::Unavailable(
-                "the save was not carried out (the database could not be used, or the writer \
-                 stopped)"
-                    .into(),
-            ))
-        })
+        reply.await.unwrap_or_else(|_| Err(not_carried_out()))
+    }
+
+    /// A user's save of a form, in the next group's transaction, with the receipt of a
+    /// submission queued in the same transaction; its outcome once the group has committed.
+    /// The form saves of a group are read and written together (see [`write_forms`]).
+    pub async fn save_form(
+        &self,
+        request: FormSave,
+        links: Links,
+    ) -> Result<SaveOutcome, AppError> {
+        let reply = self.enqueue_form(request, links)?;
+        reply.await.unwrap_or_else(|_| Err(not_carried_out()))
+    }
+
+    /// Puts a form save in the queue; the receiver gets its outcome.
+    fn enqueue_form(
+        &self,
+        request: FormSave,
+        links: Links,
+    ) -> Result<tokio::sync::oneshot::Receiver<Result<SaveOutcome, AppError>>, AppError> {
+        let (reply_to, reply) = tokio::sync::oneshot::channel();
+        self.send(Box::new(PendingForm {
+            request,
+            links,
+            outcome: None,
+            reply_to,
+        }))?;
+        Ok(reply)
     }
 
     /// Puts `write` in the queue; the receiver gets its outcome.
@@ -161,11 +245,15 @@ impl WriteQueue {
         T: Send + 'static,
     {
         let (reply_to, reply) = tokio::sync::oneshot::channel::<Result<T, AppError>>();
-        let job: Job = Box::new(Pending {
+        self.send(Box::new(Pending {
             write,
             outcome: None,
             reply_to,
-        });
+        }))?;
+        Ok(reply)
+    }
+
+    fn send(&self, job: Job) -> Result<(), AppError> {
         self.sender.try_send(job).map_err(|e| match e {
             mpsc::TrySendError::Full(_) => AppError::Unavailable(format!(
                 "{MAX_WAITING} saves are already waiting for the database"
@@ -173,9 +261,16 @@ impl WriteQueue {
             mpsc::TrySendError::Disconnected(_) => {
                 AppError::Unavailable("the writer thread has stopped".into())
             }
-        })?;
-        Ok(reply)
+        })
     }
+}
+
+/// The reply of a save whose request was dropped before it was told.
+fn not_carried_out() -> AppError {
+    AppError::Unavailable(
+        "the save was not carried out (the database could not be used, or the writer stopped)"
+            .into(),
+    )
 }
 
 #[derive(Debug)]
@@ -330,6 +425,22 @@ fn commit_group(
         store::leave_checkpoints_to_caller(&mut conn)
             .map_err(|e| GroupFailure::Other(e.to_string()))?;
     }
+    let mut group = group;
+    if group.len() > 1 {
+        match write_forms(&mut conn, &mut group) {
+            Some(Ok(())) => {
+                ran.append(&mut group);
+                return Ok(());
+            }
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "a group of form saves runs again one save at a time");
+                for job in &mut group {
+                    job.reset();
+                }
+            }
+            None => {}
+        }
+    }
     let mut jobs = group.into_iter();
     // The data version only: each save moves the shown marker when it changes more than a
     // draft's contents (see `store::submissions::save_form_in_tx`).
@@ -353,6 +464,29 @@ fn commit_group(
             "the group's transaction failed: {e}"
         ))),
     }
+}
+
+/// Writes a group of form saves together ([`submissions::save_forms_in_tx`]) in one
+/// transaction, the receipts of submissions included; `None` when the group holds another
+/// kind of write. After `Err` the transaction was rolled back and the group is to run one save
+/// at a time, which tells the failing save alone.
+fn write_forms(
+    conn: &mut DbConnection,
+    group: &mut [Job],
+) -> Option<Result<(), diesel::result::Error>> {
+    let mut forms: Vec<&mut PendingForm> = Vec::with_capacity(group.len());
+    for job in group.iter_mut() {
+        forms.push(job.as_form()?);
+    }
+    Some(store::write_tx_drafts(conn, |conn| {
+        let requests: Vec<&FormSave> = forms.iter().map(|f| &f.request).collect();
+        let outcomes = submissions::save_forms_in_tx(conn, &requests)?;
+        for (form, outcome) in forms.iter_mut().zip(outcomes) {
+            form.receipt(conn, &outcome)?;
+            form.outcome = Some(Ok(outcome));
+        }
+        Ok(())
+    }))
 }
 
 #[cfg(test)]
@@ -478,5 +612,90 @@ mod tests {
             version(&pool),
             start + (1 + 1000 + 1) + (1 + 10 + 1) + (1 + 100 + 1)
         );
+    }
+
+    #[test]
+    fn form_saves_waiting_together_are_written_together_and_a_failing_one_alone_is_refused() {
+        use crate::domain::{MunicipalityCode, Role, SubmissionState};
+        let (_dir, pool, queue, runtime) = fresh_queue(MAX_WAITING);
+        let mut conn = pool.get().expect("connection");
+        let crate::demo::DemoOutcome::Loaded(sign_ins) =
+            crate::demo::load(&mut conn).expect("demo")
+        else {
+            panic!("a fresh database takes the demo data");
+        };
+        let email = sign_ins
+            .iter()
+            .find(|s| s.role == Role::Admin)
+            .map(|s| s.email.clone())
+            .expect("an admin");
+        let admin = store::users::find_by_email(&mut conn, &email)
+            .expect("query")
+            .expect("admin")
+            .0;
+        let round = store::rounds::get_round(&mut conn, 2)
+            .expect("query")
+            .expect("the demo's 2017 round");
+        assert_eq!(round.year, 2017);
+        drop(conn);
+        let now = crate::clock::Clock::system().now();
+        let form = |round_id: i32, code: &str| FormSave {
+            save: submissions::SaveSubmission {
+                round_id,
+                municipality_code: MunicipalityCode::parse(code).expect("code"),
+                base_version: 0,
+                answers: Vec::new(),
+                proposals: format!("Forslag fra {code}"),
+                state: SubmissionState::Draft,
+            },
+            user: admin.clone(),
+            now,
+            stored: None,
+        };
+        let links = Links::new("http://localhost");
+
+        // The writer is held by a save of another kind, while three form saves queue: one
+        // of a round that does not exist between two good ones.
+        let (first, go) = held_save(&queue, |_| Ok(()));
+        let saves: Vec<_> = [
+            form(round.id, "155"),
+            form(9999, "153"),
+            form(round.id, "187"),
+        ]
+        .into_iter()
+        .map(|save| queue.enqueue_form(save, links.clone()).expect("queued"))
+        .collect();
+        go.send(()).expect("go");
+        runtime.block_on(first).expect("reply").expect("saved");
+        let told: Vec<_> = saves
+            .into_iter()
+            .map(|s| runtime.block_on(s).expect("reply"))
+            .collect();
+        assert!(
+            matches!(&told[0], Ok(SaveOutcome::Saved(s)) if s.proposals == "Forslag fra 155"),
+            "{:?}",
+            told[0]
+        );
+        assert!(
+            matches!(&told[1], Err(AppError::Database(_))),
+            "{:?}",
+            told[1]
+        );
+        assert!(
+            matches!(&told[2], Ok(SaveOutcome::Saved(s)) if s.proposals == "Forslag fra 187"),
+            "{:?}",
+            told[2]
+        );
+        let mut conn = pool.get().expect("connection");
+        for code in ["155", "187"] {
+            let stored = submissions::get_submission(
+                &mut conn,
+                round.id,
+                &MunicipalityCode::parse(code).expect("code"),
+            )
+            .expect("query")
+            .expect("saved");
+            assert_eq!(stored.version, 1, "{code}: saved once");
+        }
     }
 }

@@ -554,21 +554,17 @@ async fn write(page: &Page, loaded: &Loaded, input: &FormInput) -> Result<SaveOu
             FormAction::SaveDraft => SubmissionState::Draft,
         },
     };
-    let actor = page.user.clone();
-    let at = page.state.clock.now();
-    let stored = loaded.submission.clone();
-    let links = page.state.links();
+    let request = submissions::FormSave {
+        save: target,
+        user: page.user.clone(),
+        now: page.state.clock.now(),
+        stored: loaded.submission.clone(),
+    };
+    // The receipt of a submission is queued in the save's transaction.
     let outcome = page
         .state
         .writer
-        .write(move |conn| {
-            let outcome = submissions::save_form_in_tx(conn, &target, &actor, at, stored.as_ref())?;
-            // The receipt is queued in the save's transaction.
-            if let SaveOutcome::Saved(saved) = &outcome {
-                notices::submission_received(conn, saved, actor.id, &links, at)?;
-            }
-            Ok(outcome)
-        })
+        .save_form(request, page.state.links())
         .await;
     if matches!(&outcome, Ok(SaveOutcome::Saved(s)) if s.is_submitted()) {
         page.state.wake_outbox();
