@@ -645,6 +645,11 @@ const ANSWERS_PER_STATEMENT: usize = 4_000;
 /// unchanged ones left alone, each kind in multi-row statements. An answer updated in place
 /// keeps its row and index entries (on PostgreSQL a HOT update, without the foreign-key
 /// checks an insert makes), so a save costs what it changes.
+///
+/// `before` must be the answers stored now. Callers take them from a read at the form's
+/// stored version, which holds because every write of a form's answers moves its version (the
+/// saves here, imports); a write path that changed answers without it would make an update
+/// here miss its row, which fails the save rather than leaving the form half-written.
 fn write_answers(
     conn: &mut DbConnection,
     forms: &[(i32, &[Answer], &[Answer])],

@@ -433,7 +433,9 @@ fn commit_group(
                 return Ok(());
             }
             Some(Err(e)) => {
-                tracing::debug!(error = %e, "a group of form saves runs again one save at a time");
+                // Rare (a database that fails, a save of a round that is gone): said, so that a
+                // cause that kept the group path from ever committing would show.
+                tracing::warn!(error = %e, saves = group.len(), "a group of form saves written together failed; it runs again one save at a time");
                 for job in &mut group {
                     job.reset();
                 }
