@@ -571,6 +571,24 @@ fn insert_form(
     }
 }
 
+/// Runs a raw statement on the backend's own connection: `$bind` binds its values to
+/// `$query`, the statement boxed for that backend (diesel binds per backend, so the binding is
+/// written once and expanded for each).
+macro_rules! execute_bound {
+    ($conn:expr, $sql:expr, |$query:ident| $bind:expr) => {
+        match $conn {
+            DbConnection::Postgres(conn) => {
+                let $query = diesel::sql_query($sql).into_boxed::<diesel::pg::Pg>();
+                $bind.execute(conn)
+            }
+            DbConnection::Sqlite(conn) => {
+                let $query = diesel::sql_query($sql).into_boxed::<diesel::sqlite::Sqlite>();
+                $bind.execute(conn)
+            }
+        }
+    };
+}
+
 /// Writes the rows of several forms as saves leave them, each only if it is still at the
 /// version given beside it, in one statement (one round trip while the write lock is held,
 /// rather than one per form); the number of rows changed.
@@ -589,34 +607,23 @@ fn update_forms(conn: &mut DbConnection, forms: &[(i32, i32, &FormRow)]) -> Quer
          FROM v WHERE submissions.id = v.id AND submissions.version = v.old_version",
         placeholders(conn, forms.len(), COLUMNS)
     );
-    // The same binds for each backend's boxed query.
-    macro_rules! bound {
-        ($query:expr) => {{
-            let mut query = $query;
-            for (id, version, row) in forms {
-                query = query
-                    .bind::<Integer, _>(*id)
-                    .bind::<Integer, _>(*version)
-                    .bind::<Text, _>(row.state.as_str())
-                    .bind::<Nullable<Timestamp>, _>(row.submitted_at)
-                    .bind::<Nullable<Integer>, _>(row.submitted_by)
-                    .bind::<Integer, _>(row.version)
-                    .bind::<Timestamp, _>(row.updated_at)
-                    .bind::<Integer, _>(row.updated_by)
-                    .bind::<Text, _>(row.proposals.as_str())
-                    .bind::<Bool, _>(row.reopened);
-            }
-            query
-        }};
-    }
-    match conn {
-        DbConnection::Postgres(conn) => {
-            bound!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>()).execute(conn)
+    execute_bound!(conn, sql, |query| {
+        let mut query = query;
+        for (id, version, row) in forms {
+            query = query
+                .bind::<Integer, _>(*id)
+                .bind::<Integer, _>(*version)
+                .bind::<Text, _>(row.state.as_str())
+                .bind::<Nullable<Timestamp>, _>(row.submitted_at)
+                .bind::<Nullable<Integer>, _>(row.submitted_by)
+                .bind::<Integer, _>(row.version)
+                .bind::<Timestamp, _>(row.updated_at)
+                .bind::<Integer, _>(row.updated_by)
+                .bind::<Text, _>(row.proposals.as_str())
+                .bind::<Bool, _>(row.reopened);
         }
-        DbConnection::Sqlite(conn) => {
-            bound!(diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>()).execute(conn)
-        }
-    }
+        query
+    })
 }
 
 /// The rows of a multi-row statement's `VALUES`: `rows` of `columns` placeholders each, in
@@ -717,25 +724,15 @@ fn delete_answers(conn: &mut DbConnection, rows: &[(i32, i32)]) -> QueryResult<(
          (SELECT submission_id, recommendation_id FROM v)",
         placeholders(conn, rows.len(), 2)
     );
-    macro_rules! bound {
-        ($query:expr) => {{
-            let mut query = $query;
-            for (submission_id, recommendation_id) in rows {
-                query = query
-                    .bind::<Integer, _>(*submission_id)
-                    .bind::<Integer, _>(*recommendation_id);
-            }
-            query
-        }};
-    }
-    match conn {
-        DbConnection::Postgres(conn) => {
-            bound!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>()).execute(conn)
+    execute_bound!(conn, sql, |query| {
+        let mut query = query;
+        for (submission_id, recommendation_id) in rows {
+            query = query
+                .bind::<Integer, _>(*submission_id)
+                .bind::<Integer, _>(*recommendation_id);
         }
-        DbConnection::Sqlite(conn) => {
-            bound!(diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>()).execute(conn)
-        }
-    }
+        query
+    })
     .map(|_| ())
 }
 
@@ -754,29 +751,19 @@ fn update_answers(conn: &mut DbConnection, rows: &[(i32, &Answer)]) -> QueryResu
          AND answers.recommendation_id = v.recommendation_id",
         placeholders(conn, rows.len(), 6)
     );
-    macro_rules! bound {
-        ($query:expr) => {{
-            let mut query = $query;
-            for (submission_id, answer) in rows {
-                query = query
-                    .bind::<Integer, _>(*submission_id)
-                    .bind::<Integer, _>(answer.recommendation_id)
-                    .bind::<Nullable<Text>, _>(answer.status.map(|s| s.as_str()))
-                    .bind::<Text, _>(answer.comment.as_str())
-                    .bind::<Bool, _>(answer.carried)
-                    .bind::<Nullable<Text>, _>(answer.evidence.as_ref().map(|e| e.as_str()));
-            }
-            query
-        }};
-    }
-    let updated = match conn {
-        DbConnection::Postgres(conn) => {
-            bound!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>()).execute(conn)
+    let updated = execute_bound!(conn, sql, |query| {
+        let mut query = query;
+        for (submission_id, answer) in rows {
+            query = query
+                .bind::<Integer, _>(*submission_id)
+                .bind::<Integer, _>(answer.recommendation_id)
+                .bind::<Nullable<Text>, _>(answer.status.map(|s| s.as_str()))
+                .bind::<Text, _>(answer.comment.as_str())
+                .bind::<Bool, _>(answer.carried)
+                .bind::<Nullable<Text>, _>(answer.evidence.as_ref().map(|e| e.as_str()));
         }
-        DbConnection::Sqlite(conn) => {
-            bound!(diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>()).execute(conn)
-        }
-    }?;
+        query
+    })?;
     // Each row was read in this transaction (or at the version it still has): a missing one
     // means the stored answers were not what the save was made against.
     if updated == rows.len() {

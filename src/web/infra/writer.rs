@@ -69,6 +69,17 @@ fn told<T>(outcome: Option<QueryResult<T>>, committed: Result<(), &str>) -> Resu
     }
 }
 
+/// Keeps a run's outcome for telling later; the reason the group must be rolled back when it
+/// failed.
+fn kept<T>(outcome: QueryResult<T>, slot: &mut Option<QueryResult<T>>) -> Option<String> {
+    let failed = outcome
+        .as_ref()
+        .err()
+        .map(|e| format!("a save in the same transaction failed: {e}"));
+    *slot = Some(outcome);
+    failed
+}
+
 struct Pending<T, F> {
     write: F,
     outcome: Option<QueryResult<T>>,
@@ -81,13 +92,7 @@ where
     T: Send,
 {
     fn run(&mut self, conn: &mut DbConnection) -> Option<String> {
-        let outcome = (self.write)(conn);
-        let failed = outcome
-            .as_ref()
-            .err()
-            .map(|e| format!("a save in the same transaction failed: {e}"));
-        self.outcome = Some(outcome);
-        failed
+        kept((self.write)(conn), &mut self.outcome)
     }
 
     fn reset(&mut self) {
@@ -130,12 +135,7 @@ impl Save for PendingForm {
             request.stored.as_ref(),
         )
         .and_then(|outcome| self.receipt(conn, &outcome).map(|()| outcome));
-        let failed = outcome
-            .as_ref()
-            .err()
-            .map(|e| format!("a save in the same transaction failed: {e}"));
-        self.outcome = Some(outcome);
-        failed
+        kept(outcome, &mut self.outcome)
     }
 
     fn reset(&mut self) {
