@@ -2,7 +2,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use std::collections::HashMap;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use super::audit::{self, AuditEntry};
 use super::rows::*;
@@ -328,11 +329,8 @@ pub fn save_forms_in_tx(
     // are inserted at once (their id names the audit rows).
     let mut outcomes: Vec<Option<SaveOutcome>> = Vec::with_capacity(saves.len());
     let mut conflicts: Vec<usize> = Vec::new();
-    // Each changed form's row as stored before the group, and as the group leaves it.
-    let mut stored_versions: HashMap<i32, i32> = HashMap::new();
-    let mut rows: HashMap<i32, FormRow> = HashMap::new();
-    // Each changed form's answers as stored before the group.
-    let mut originals: HashMap<i32, Vec<Answer>> = HashMap::new();
+    // Each changed form by id, in the order its row is written.
+    let mut changed: BTreeMap<i32, Changed> = BTreeMap::new();
     let mut audit_rows: Vec<(AuditEntry, NaiveDateTime)> = Vec::new();
     let mut shown_moves = false;
     for (i, form_save) in saves.iter().enumerate() {
@@ -352,23 +350,14 @@ pub fn save_forms_in_tx(
             continue;
         }
         let submission_id = match existing {
-            Some(s) => {
-                stored_versions.entry(s.id).or_insert(s.version);
-                s.id
-            }
+            Some(s) => s.id,
             None => match insert_form(conn, save, form_save.user.id, form_save.now)? {
-                Some(id) => {
-                    stored_versions.insert(id, 1);
-                    id
-                }
+                Some(id) => id,
                 // Under the write lock nothing else inserts it: let the saves run one at a
                 // time.
                 None => return Err(diesel::result::Error::RollbackTransaction),
             },
         };
-        originals
-            .entry(submission_id)
-            .or_insert_with(|| existing.map(|s| s.answers.clone()).unwrap_or_default());
         let planned = plan(
             existing,
             save,
@@ -377,7 +366,18 @@ pub fn save_forms_in_tx(
             Some(form_save.user.name.clone()),
             form_save.now,
         );
-        rows.insert(submission_id, planned.row);
+        match changed.entry(submission_id) {
+            Entry::Occupied(mut form) => form.get_mut().row = planned.row,
+            // The first change of the form in the group: as stored (a new form was inserted
+            // at version 1, without answers).
+            Entry::Vacant(form) => {
+                form.insert(Changed {
+                    stored_version: existing.map_or(1, |s| s.version),
+                    original: existing.map(|s| s.answers.clone()).unwrap_or_default(),
+                    row: planned.row,
+                });
+            }
+        }
         audit_rows.extend(planned.audit.into_iter().map(|e| (e, form_save.now)));
         shown_moves |= !planned.draft_kept;
         current.insert(key(form_save), planned.saved.clone());
@@ -386,11 +386,9 @@ pub fn save_forms_in_tx(
 
     // Write: each changed form's row once, its answers as the group leaves them, the audit
     // rows in the order of the saves.
-    let mut changed: Vec<i32> = rows.keys().copied().collect();
-    changed.sort_unstable();
     let updates: Vec<(i32, i32, &FormRow)> = changed
         .iter()
-        .filter_map(|id| Some((*id, *stored_versions.get(id)?, rows.get(id)?)))
+        .map(|(id, form)| (*id, form.stored_version, &form.row))
         .collect();
     if update_forms(conn, &updates)? != changed.len() {
         return Err(diesel::result::Error::RollbackTransaction);
@@ -398,7 +396,7 @@ pub fn save_forms_in_tx(
     let answers: Vec<(i32, &[Answer], &[Answer])> = current
         .values()
         .filter_map(|form| {
-            let before = originals.get(&form.id)?;
+            let before = &changed.get(&form.id)?.original;
             Some((form.id, &before[..], &form.answers[..]))
         })
         .collect();
@@ -415,6 +413,14 @@ pub fn save_forms_in_tx(
         .into_iter()
         .map(|o| o.ok_or(diesel::result::Error::NotFound))
         .collect()
+}
+
+/// A form the group changes: its version and answers as stored before the group, and its row
+/// as the group leaves it.
+struct Changed {
+    stored_version: i32,
+    original: Vec<Answer>,
+    row: FormRow,
 }
 
 /// The columns of a form's row that a save writes.

@@ -241,7 +241,6 @@ impl Look {
             &[false]
         };
         for &may_see_draft in variants {
-            self.wanted += 1;
             let key = key(
                 round_id,
                 &code,
@@ -250,25 +249,40 @@ impl Look {
                 Some(meeting.date),
                 now,
             );
-            let size = match state.cache.pdf_kept(&key, &facts.version) {
-                Some(size) => size,
-                None if self.bytes < self.room => {
-                    match attachment(state, &code, key, facts.version.clone(), now).await {
-                        Ok(pdf) => pdf.len(),
-                        // One attachment that cannot be rendered does not hold up the others;
-                        // its download will say why.
-                        Err(e) => {
-                            tracing::warn!(round_id, municipality = %code, error = %e,
-                                "an attachment of a meeting ahead could not be rendered");
-                            continue;
-                        }
-                    }
-                }
-                None => continue,
-            };
-            self.bytes += size;
-            self.ready += 1;
+            self.one(state, &code, key, &facts.version, now).await;
         }
         Ok(())
+    }
+
+    /// One attachment: counted as wanted, and as ready once it is kept, rendered now while
+    /// the look's bytes leave room.
+    async fn one(
+        &mut self,
+        state: &web::Data<AppState>,
+        code: &MunicipalityCode,
+        key: PdfKey,
+        version: &PdfVersion,
+        now: NaiveDateTime,
+    ) {
+        self.wanted += 1;
+        let round_id = key.round_id;
+        let size = match state.cache.pdf_kept(&key, version) {
+            Some(size) => size,
+            None if self.bytes < self.room => {
+                match attachment(state, code, key, version.clone(), now).await {
+                    Ok(pdf) => pdf.len(),
+                    // One attachment that cannot be rendered does not hold up the others; its
+                    // download will say why.
+                    Err(e) => {
+                        tracing::warn!(round_id, municipality = %code, error = %e,
+                            "an attachment of a meeting ahead could not be rendered");
+                        return;
+                    }
+                }
+            }
+            None => return,
+        };
+        self.bytes += size;
+        self.ready += 1;
     }
 }
