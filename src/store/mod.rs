@@ -514,9 +514,54 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let with_bump = |conn: &mut DbConnection| {
+    // The transaction's own steps are compiled once (`write_tx_once`); only this shell is
+    // compiled for each of the callers' types.
+    let mut f = Some(f);
+    let mut outcome: Option<Result<T, E>> = None;
+    let mut body = |conn: &mut DbConnection| {
+        let Some(f) = f.take() else {
+            return false;
+        };
+        let result = f(conn);
+        let done = result.is_ok();
+        outcome = Some(result);
+        done
+    };
+    match write_tx_once(conn, moves, &mut body) {
+        Ok(()) | Err(TxFailed::Body) => {
+            outcome.unwrap_or(Err(diesel::result::Error::BrokenTransactionManager.into()))
+        }
+        Err(TxFailed::Database(error)) => Err(error.into()),
+    }
+}
+
+/// Why [`write_tx_once`] did not commit.
+enum TxFailed {
+    /// The caller's body failed; its error is the caller's to tell.
+    Body,
+    /// Beginning, bumping the markers, committing or rolling back failed.
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for TxFailed {
+    fn from(error: diesel::result::Error) -> TxFailed {
+        TxFailed::Database(error)
+    }
+}
+
+/// The steps of [`write_tx_moving`]; `body` says whether the caller's work succeeded.
+fn write_tx_once(
+    conn: &mut DbConnection,
+    moves: Moves,
+    body: &mut dyn FnMut(&mut DbConnection) -> bool,
+) -> Result<(), TxFailed> {
+    let mut with_bump = |conn: &mut DbConnection| {
         bump_data_version(conn, moves)?;
-        f(conn)
+        if body(conn) {
+            Ok(())
+        } else {
+            Err(TxFailed::Body)
+        }
     };
     let depth =
         <DbConnection as TransactionManager<DbConnection>>::transaction_manager_status_mut(conn)
@@ -542,9 +587,9 @@ where
         DbConnection::Postgres(inner) => AnsiTransactionManager::begin_transaction(inner)?,
     }
     match with_bump(conn) {
-        Ok(value) => {
+        Ok(()) => {
             <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
-            Ok(value)
+            Ok(())
         }
         Err(error) => {
             match <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn) {
