@@ -527,11 +527,14 @@ where
         outcome = Some(result);
         done
     };
-    match write_tx_once(conn, moves, &mut body) {
-        Ok(()) | Err(TxFailed::Body) => {
-            outcome.unwrap_or(Err(diesel::result::Error::BrokenTransactionManager.into()))
-        }
-        Err(TxFailed::Database(error)) => Err(error.into()),
+    let failed = write_tx_once(conn, moves, &mut body);
+    match (failed, outcome) {
+        (Ok(()), Some(Ok(value))) => Ok(value),
+        (Err(TxFailed::Body), Some(Err(error))) => Err(error),
+        (Err(TxFailed::Database(error)), _) => Err(error.into()),
+        // `write_tx_once` runs the body once and says how it went; anything else is a bug in
+        // it, told as a broken transaction rather than as the body's outcome.
+        _ => Err(diesel::result::Error::BrokenTransactionManager.into()),
     }
 }
 
