@@ -33,6 +33,7 @@ pub mod statement;
 pub mod submissions;
 pub mod tokens;
 pub mod users;
+pub mod versions;
 mod wal;
 
 pub use backup::*;
@@ -62,6 +63,15 @@ pub enum DbConnection {
 pub struct DbPool {
     pool: Pool<DbManager>,
     circuit: std::sync::Arc<Circuit>,
+    /// Opens connections outside the pool (see [`versions::Listener`]).
+    manager: DbManager,
+}
+
+impl DbPool {
+    /// Whether the pool's database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.manager.target().is_postgres()
+    }
 }
 
 impl std::ops::Deref for DbPool {
@@ -272,7 +282,13 @@ impl ManageConnection for DbManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
-        match conn.ping() {
+        let checked = match conn {
+            // Without a round trip: what the server sent while the connection sat idle.
+            // That proves nothing about reaching the server, so the circuit is left as it is.
+            DbConnection::Postgres(inner) => return self.still_open(inner),
+            DbConnection::Sqlite(_) => conn.ping(),
+        };
+        match checked {
             Ok(()) => {
                 self.circuit.succeeded();
                 Ok(())
@@ -287,6 +303,30 @@ impl ManageConnection for DbManager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         std::thread::panicking() || conn.is_broken()
+    }
+}
+
+impl DbManager {
+    /// Whether a pooled PostgreSQL connection is still open, told by reading what the server
+    /// sent while it sat idle, without a round trip. A ping on every checkout cost a round
+    /// trip and a statement of the server's CPU for each database call of a request: on a
+    /// cached page that was half of what the request asked of PostgreSQL. A server that ended
+    /// the connection (a restart, `pg_terminate_backend`, a database that stopped taking
+    /// connections) sent its reason and closed the socket: the first read takes the reason
+    /// (libpq hands an error outside a query to the notice processor), the second meets the
+    /// closed socket and fails; a connection that already failed has no socket and fails at
+    /// once. A server that vanished without closing (a cut network) is found by the request's
+    /// own query, as it was after a ping that had just passed.
+    fn still_open(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        for _ in 0..2 {
+            // Pooled connections never LISTEN, so there is no notification to keep.
+            if let Some(Err(e)) = conn.notifications_iter().next() {
+                self.circuit
+                    .failed(format!("a pooled connection was closed: {e}"));
+                return Err(diesel::r2d2::Error::QueryError(e));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -363,17 +403,22 @@ pub fn connect(url: &str) -> Result<DbPool, ConnectError> {
     let pool = Pool::builder()
         .max_size(POOL_SIZE)
         .connection_timeout(POOL_TIMEOUT)
-        // A PostgreSQL connection can be dropped by the server between uses, so it is pinged
-        // when taken from the pool; a SQLite connection is a file handle of this process
-        // (a missing or replaced file is caught by the web layer's check before every use),
-        // and the ping would be one more query on every request.
+        // A PostgreSQL connection can be ended by the server between uses, so it is checked
+        // when taken from the pool (without a round trip: `DbManager::still_open`); a SQLite
+        // connection is a file handle of this process (a missing or replaced file is caught
+        // by the web layer's check before every use), and a ping would be one more query on
+        // every request.
         .test_on_check_out(target.is_postgres())
         .build(manager.for_pool())
         .map_err(|source| ConnectError::Pool {
             target: target.to_string(),
             source,
         })?;
-    Ok(DbPool { pool, circuit })
+    Ok(DbPool {
+        pool,
+        circuit,
+        manager: manager.for_pool(),
+    })
 }
 
 /// Opens the database and applies pending migrations (`trafiklys migrate`); returns how many
@@ -589,12 +634,18 @@ fn write_tx_once(
         }
         DbConnection::Postgres(inner) => AnsiTransactionManager::begin_transaction(inner)?,
     }
+    BUMPED.set(None);
     match with_bump(conn) {
         Ok(()) => {
+            let bumped = BUMPED.take();
             <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
+            if bumped.is_some() {
+                COMMITTED.set(bumped);
+            }
             Ok(())
         }
         Err(error) => {
+            BUMPED.set(None);
             match <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn) {
                 Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
                 Err(rollback_error) => Err(rollback_error.into()),
@@ -607,16 +658,57 @@ fn bump_data_version(conn: &mut DbConnection, moves: Moves) -> QueryResult<()> {
     use diesel::prelude::*;
     use schema::data_version::dsl;
     let row = diesel::update(dsl::data_version.find(1));
-    match moves {
-        Moves::Both => row
+    match (moves, conn) {
+        (Moves::Both, DbConnection::Sqlite(inner)) => row
             .set((
                 dsl::version.eq(dsl::version + 1),
                 dsl::shown.eq(dsl::shown + 1),
             ))
-            .execute(conn),
-        Moves::DataOnly => row.set(dsl::version.eq(dsl::version + 1)).execute(conn),
+            .execute(inner)
+            .map(|_| ()),
+        (Moves::DataOnly, DbConnection::Sqlite(inner)) => row
+            .set(dsl::version.eq(dsl::version + 1))
+            .execute(inner)
+            .map(|_| ()),
+        // On PostgreSQL the new version is kept for the web layer (see
+        // [`take_committed_version`]): several processes share the database there.
+        (Moves::Both, DbConnection::Postgres(inner)) => row
+            .set((
+                dsl::version.eq(dsl::version + 1),
+                dsl::shown.eq(dsl::shown + 1),
+            ))
+            .returning(dsl::version)
+            .get_result::<i64>(inner)
+            .map(bumped_to),
+        (Moves::DataOnly, DbConnection::Postgres(inner)) => row
+            .set(dsl::version.eq(dsl::version + 1))
+            .returning(dsl::version)
+            .get_result::<i64>(inner)
+            .map(bumped_to),
     }
-    .map(|_| ())
+}
+
+thread_local! {
+    /// The highest data version the write transaction open on this thread has moved to
+    /// (PostgreSQL; savepoints inside it move it again).
+    static BUMPED: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+    /// The data version the last write transaction committed on this thread left, until
+    /// taken.
+    static COMMITTED: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+fn bumped_to(version: i64) {
+    BUMPED.set(Some(
+        BUMPED.get().map_or(version, |bumped| bumped.max(version)),
+    ));
+}
+
+/// The data version the last write transaction committed on this thread left, once (`None`
+/// when none committed since the last call, and always on SQLite). The web layer carries it
+/// in the writer's session, so that the next request, in whichever process sharing the
+/// PostgreSQL database it lands, reads at least what this write left.
+pub fn take_committed_version() -> Option<i64> {
+    COMMITTED.take()
 }
 
 /// Moves the shown marker inside a write transaction begun by [`write_tx_drafts`]: the write

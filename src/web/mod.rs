@@ -34,7 +34,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use crate::report::Renderer;
 use crate::store::{self, DbConnection, DbPool};
 pub use error::AppError;
-use infra::{cache, health, limits, metrics, telemetry, templates, utf8, writer};
+use infra::{cache, health, limits, metrics, telemetry, templates, utf8, versions, writer};
 use pages::{
     account, admin, auth, bulk_invitations, dashboard, details, expectations, exports, forms,
     groups, home, invitations, password_link, public, reminders, second_step, site_pages,
@@ -146,6 +146,11 @@ pub struct AppState {
     pub require_totp: crate::domain::sign_in::TotpRequirement,
     /// Wakes the renders of attachments whose council meeting is ahead.
     pub ahead: std::sync::Arc<attachments::AheadHandle>,
+    /// On PostgreSQL, the data version as the database tells it, and the signed-in users read
+    /// at it; `None` on SQLite.
+    pub versions: Option<std::sync::Arc<versions::VersionWatch>>,
+    /// The data version this process's own writes left (see `session::carry_own_writes`).
+    pub written: std::sync::Arc<versions::Written>,
 }
 
 impl AppState {
@@ -154,8 +159,10 @@ impl AppState {
             .get()
             .ok()
             .and_then(|mut conn| health::DbFileWatch::of(&mut conn));
-        let writer =
-            writer::WriteQueue::start(pool.clone(), db_file.clone()).map_err(StartError::Thread)?;
+        let written = std::sync::Arc::new(versions::Written::default());
+        let writer = writer::WriteQueue::start(pool.clone(), db_file.clone(), written.clone())
+            .map_err(StartError::Thread)?;
+        let versions = versions::VersionWatch::start(&pool).map_err(StartError::Thread)?;
         let session_idle_seconds = settings
             .session_idle
             .map_or(3600, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -218,6 +225,8 @@ impl AppState {
             passwords_off: settings.passwords_off,
             require_totp: settings.require_totp,
             ahead: std::sync::Arc::default(),
+            versions,
+            written,
         })
     }
 }
@@ -274,15 +283,19 @@ fn unerase<T: 'static>(value: Erased) -> Result<T, AppError> {
 async fn run_db(state: &web::Data<AppState>, job: DbJob) -> Result<Erased, AppError> {
     let pool = state.pool.clone();
     let watch = state.db_file.clone();
-    web::block(move || {
-        if let Some(watch) = watch {
-            watch.check().map_err(AppError::Unavailable)?;
-        }
-        let mut conn = store::checkout(&pool)?;
-        job(&mut conn)
+    let (result, committed) = web::block(move || {
+        let result = watch
+            .map_or(Ok(()), |watch| watch.check().map_err(AppError::Unavailable))
+            .and_then(|()| Ok(store::checkout(&pool)?))
+            .and_then(|mut conn| job(&mut conn));
+        (result, store::take_committed_version())
     })
     .await
-    .map_err(AppError::caused_by)?
+    .map_err(AppError::caused_by)?;
+    if let Some(version) = committed {
+        state.written.committed(version);
+    }
+    result
 }
 
 /// Like [`db`], for a read of a few indexed rows made on every request of its kind (the
@@ -443,6 +456,7 @@ pub fn server(
             )
             .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
             .wrap(actix_web::middleware::from_fn(utf8::refuse_invalid_forms))
+            .wrap(actix_web::middleware::from_fn(session::carry_own_writes))
             .wrap(sessions)
             .wrap(security_headers(secure))
             .wrap(
@@ -533,7 +547,7 @@ fn security_headers(https: bool) -> DefaultHeaders {
 async fn metrics_text(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let text = state
         .metrics
-        .render(&state.pool, &state.cache)
+        .render(&state.pool, &state.cache, state.versions.as_deref())
         .map_err(AppError::caused_by)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

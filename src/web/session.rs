@@ -5,7 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use rand::distributions::{Alphanumeric, DistString};
 use rand::rngs::OsRng;
@@ -66,11 +68,25 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
         return Ok(Current::anonymous(None));
     };
     // The data version is read with the user, so that a page cached at it can be served
-    // with no other database read (on SQLite on this worker; see `db_read`).
-    let found = db_read(&state, move |conn| {
-        Ok(users::session_user_at_version(conn, id, generation)?)
-    })
-    .await?;
+    // with no other database read (on SQLite on this worker; see `db_read`). On PostgreSQL
+    // the process may know both already (see `VersionWatch`).
+    let known = state.versions.as_ref().and_then(|watch| {
+        let wrote = session.get::<i64>(WROTE_KEY).ok().flatten().unwrap_or(0);
+        watch.user(id, generation, wrote.max(state.written.highest()))
+    });
+    let found = match known {
+        Some(known) => Some(known),
+        None => {
+            let found = db_read(&state, move |conn| {
+                Ok(users::session_user_at_version(conn, id, generation)?)
+            })
+            .await?;
+            if let (Some(watch), Some((user, versions))) = (&state.versions, &found) {
+                watch.remember(id, generation, user, *versions);
+            }
+            found
+        }
+    };
     let Some((user, versions)) = found else {
         // Deactivated, signed out elsewhere, or gone: end this session too.
         session.purge();
@@ -134,6 +150,50 @@ fn refresh_seen(
 }
 
 const SEEN_KEY: &str = "seen";
+
+/// The data version this session's last write left (PostgreSQL).
+const WROTE_KEY: &str = "wrote";
+
+/// Carries the data version a request's own writes left in its session (PostgreSQL, where
+/// several processes may serve the site): a process that has not yet heard of that version
+/// reads the user and the version from the database instead of serving what it knows (see
+/// `VersionWatch`), so that a save shows at once in the next request, in whichever process it
+/// lands. Only a request during which this process committed a write changes the session.
+pub async fn carry_own_writes<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let Some(state) = req
+        .app_data::<web::Data<AppState>>()
+        .filter(|state| state.versions.is_some())
+        .cloned()
+    else {
+        return next.call(req).await;
+    };
+    let before = state.written.highest();
+    let session = req.get_session();
+    let response = next.call(req).await?;
+    let after = state.written.highest();
+    if after > before {
+        note_written(&session, after);
+    }
+    Ok(response)
+}
+
+/// Keeps `version` in a signed-in session unless it holds a newer one.
+fn note_written(session: &Session, version: i64) {
+    let signed_in = matches!(session.get::<i32>(USER_KEY), Ok(Some(_)));
+    let newer = session
+        .get::<i64>(WROTE_KEY)
+        .ok()
+        .flatten()
+        .is_none_or(|wrote| wrote < version);
+    if signed_in && newer {
+        if let Err(e) = session.insert(WROTE_KEY, version) {
+            tracing::warn!(error = %e, "the session could not keep its last write's version");
+        }
+    }
+}
 
 /// How old the "last seen" stamp may get before a request writes it again: a tenth of the
 /// idle timeout, at most a minute.

@@ -37,6 +37,8 @@ pub struct TestApp {
     _database: Option<TestDatabase>,
     /// The app's clock: `advance` it to move past a deadline without sleeping.
     pub clock: trafiklys::clock::Clock,
+    /// What the app knows of the data version (PostgreSQL), for [`TestApp::settle`].
+    versions: Option<std::sync::Arc<trafiklys::web::infra::versions::VersionWatch>>,
     _dir: tempfile::TempDir,
 }
 
@@ -263,6 +265,7 @@ fn spawn_with_url(
         None => pool.clone(),
     };
     let state = web::AppState::new(app_pool, &settings).expect("state");
+    let versions = state.versions.clone();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("address").port();
     let (handle_tx, handle_rx) = std::sync::mpsc::channel();
@@ -283,6 +286,7 @@ fn spawn_with_url(
         server: handle_rx.recv().expect("server started"),
         _database: database,
         clock,
+        versions,
         _dir: dir,
     }
 }
@@ -354,8 +358,36 @@ impl TestApp {
         }
     }
 
+    /// The address of `path` on this app, for a request about to be sent: first the app
+    /// has heard of every write committed so far (see [`TestApp::settle`]).
     pub fn url(&self, path: &str) -> String {
+        self.settle();
         format!("{}{}", self.address, path)
+    }
+
+    /// On PostgreSQL, waits until the app has heard of every write committed so far, the
+    /// test's own writes through `conn` included (as a person's next request a moment later
+    /// would find it: the app keeps signed-in users between changes, and hears of a change
+    /// a few milliseconds after its commit). At once when the database cannot be read or
+    /// the app serves nothing from memory.
+    pub fn settle(&self) {
+        let Some(watch) = &self.versions else {
+            return;
+        };
+        let Ok(mut conn) = self.pool.get() else {
+            return;
+        };
+        let Ok(version) = store::data_version(&mut conn) else {
+            return;
+        };
+        drop(conn);
+        for _ in 0..5000 {
+            if watch.has_heard(version) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        panic!("the app did not hear of data version {version} within 5 s");
     }
 
     pub fn get(&self, agent: &ureq::Agent, path: &str) -> Response {

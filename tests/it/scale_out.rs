@@ -301,3 +301,152 @@ fn two_processes_behind_nginx_share_sign_ins_and_answers_at_once() {
         assert_eq!(submitted_count(&page), before + 1);
     }
 }
+
+/// The count of a labelled counter in a process's `/metrics`.
+fn counter(metrics: &str, name_and_labels: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name_and_labels))
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .map_or(0, |value| value as u64)
+}
+
+#[test]
+fn each_process_keeps_signed_in_users_until_the_data_changes_and_a_users_own_save_shows_everywhere()
+{
+    let test = "each_process_keeps_signed_in_users_until_the_data_changes_and_a_users_own_save_shows_everywhere";
+    let Some(db) = postgres_database(test) else {
+        return;
+    };
+    let pool = store::connect(&db.url).expect("database");
+    let sign_ins = {
+        let mut conn = pool.get().expect("connection");
+        match demo::load(&mut conn).expect("demo data") {
+            DemoOutcome::Loaded(sign_ins) => sign_ins,
+            other => panic!("demo data not loaded: {other:?}"),
+        }
+    };
+    let editor = sign_ins
+        .iter()
+        .find(|s| s.role == Role::Editor)
+        .expect("demo editor");
+    let ((_first, a), (_second, b)) = (serve(&db.url), serve(&db.url));
+    let agent = client();
+    let login = get(&agent, &a, "/login").text();
+    let response = post(
+        &agent,
+        &a,
+        "/login",
+        &[
+            ("email".to_owned(), editor.email.clone()),
+            ("password".to_owned(), editor.password.clone()),
+            ("csrf_token".to_owned(), csrf_from(&login)),
+            ("next".to_owned(), "/".to_owned()),
+        ],
+    );
+    assert_eq!(response.status, 303, "signed in on {a}");
+
+    let hits = |base: &str| {
+        counter(
+            &get(&agent, base, "/metrics").text(),
+            "trafiklys_signed_in_user_lookups_total{result=\"hit\"}",
+        )
+    };
+    // Asks `base` for the form until it serves the user from memory: it has then heard of
+    // the latest version and holds the form page at it.
+    let served_from_memory = |base: &str| {
+        let before = hits(base);
+        for _ in 0..200 {
+            assert_eq!(get(&agent, base, FORM).status, 200);
+            if hits(base) > before {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        panic!("{base} never served the user from memory");
+    };
+
+    // A user's own saves in one process show at once in the other, every time, even though
+    // the other process holds the user and the form page at the version before the save: the
+    // session carries the version its save left, so the other process reads from the
+    // database until it has heard of that version.
+    for n in 0..12 {
+        let (from, to) = if n % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        served_from_memory(to);
+        let page = get(&agent, from, FORM).text();
+        let comment = format!("Gemt nummer {n} i én proces, læst i den anden");
+        let saved = post(
+            &agent,
+            from,
+            FORM,
+            &form_fields(&page, "save", "yellow", &comment),
+        );
+        assert_eq!(saved.status, 303, "save {n} through {from}");
+        let shown = get(&agent, to, FORM);
+        assert_eq!(shown.status, 200);
+        assert!(
+            shown.text().contains(&comment),
+            "save {n}, made through {from}, shows at once through {to}"
+        );
+    }
+
+    // With the data unchanged, the second process serves the user from what it keeps.
+    served_from_memory(&b);
+
+    // Signed out everywhere by a write from outside both processes (as the command line or a
+    // third process would): the kept user is dropped as soon as the process hears of it.
+    let mut conn = pool.get().expect("connection");
+    let (user, _) = store::users::find_by_email(&mut conn, &editor.email)
+        .expect("read")
+        .expect("the editor");
+    store::users::end_sessions(&mut conn, user.id, chrono::Utc::now().naive_utc())
+        .expect("sign out everywhere");
+    let ended = (0..500).any(|_| {
+        let status = get(&agent, &b, "/account").status;
+        if status == 200 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        status == 303
+    });
+    assert!(ended, "{b} no longer serves the signed-out session");
+}
+
+#[test]
+fn every_committed_write_is_told_to_a_listening_connection_with_the_version_it_left() {
+    let Some(db) = postgres_database(
+        "every_committed_write_is_told_to_a_listening_connection_with_the_version_it_left",
+    ) else {
+        return;
+    };
+    let pool = store::connect(&db.url).expect("database");
+    let (mut listener, read) = store::versions::Listener::open(&pool)
+        .expect("listen")
+        .expect("PostgreSQL listens");
+    let mut conn = pool.get().expect("connection");
+    let _ = store::take_committed_version();
+    for n in 1..=3 {
+        store::write_tx(&mut conn, |_| Ok::<_, diesel::result::Error>(())).expect("a write");
+        let committed = store::take_committed_version().expect("the version the write left");
+        assert_eq!(committed, read.data + n, "write {n}");
+        // Told by the database's trigger alone: this connection never reads the version.
+        let told = (0..5000).find_map(|_| {
+            let told = listener.told().expect("the connection listens");
+            if told.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            told
+        });
+        let told = told.expect("the write is told");
+        assert_eq!(
+            told.data, committed,
+            "write {n} is told with the version it left"
+        );
+        assert_eq!(told.shown, read.shown + n, "and the shown marker");
+    }
+    // A write that is rolled back leaves nothing to carry.
+    let refused: Result<(), diesel::result::Error> = store::write_tx(&mut conn, |_| {
+        Err(diesel::result::Error::RollbackTransaction)
+    });
+    assert!(refused.is_err());
+    assert_eq!(store::take_committed_version(), None);
+}

@@ -9,6 +9,7 @@ use prometheus::{
 
 use crate::store::DbPool;
 use crate::web::infra::cache::SummaryCache;
+use crate::web::infra::versions::VersionWatch;
 
 /// The route label of a request no route pattern matched.
 pub const UNMATCHED: &str = "unmatched";
@@ -45,6 +46,7 @@ pub struct Metrics {
     pdf_cache: IntCounterVec,
     pdf: HistogramVec,
     ahead: IntGaugeVec,
+    users: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -124,8 +126,16 @@ impl Metrics {
             ),
             &["state"],
         )?;
+        let users = IntCounterVec::new(
+            Opts::new(
+                "signed_in_user_lookups_total",
+                "PostgreSQL: signed-in users known at the current data version (hit) or read from the database (miss)",
+            ),
+            &["result"],
+        )?;
         registry.register(Box::new(pdf.clone()))?;
         registry.register(Box::new(ahead.clone()))?;
+        registry.register(Box::new(users.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -137,6 +147,7 @@ impl Metrics {
             pdf_cache,
             pdf,
             ahead,
+            users,
         })
     }
 
@@ -165,8 +176,13 @@ impl Metrics {
         }
     }
 
-    /// The metrics in Prometheus' text format, with the pool and cache read now.
-    pub fn render(&self, pool: &DbPool, cache: &SummaryCache) -> Result<String, prometheus::Error> {
+    /// The metrics in Prometheus' text format, with the pool and caches read now.
+    pub fn render(
+        &self,
+        pool: &DbPool,
+        cache: &SummaryCache,
+        versions: Option<&VersionWatch>,
+    ) -> Result<String, prometheus::Error> {
         let state = pool.state();
         let idle = i64::from(state.idle_connections);
         let open = i64::from(state.connections);
@@ -180,6 +196,7 @@ impl Metrics {
             (&self.pages, cache.page_lookups()),
             (&self.earlier, cache.earlier_lookups()),
             (&self.pdf_cache, cache.pdf_lookups()),
+            (&self.users, versions.map_or((0, 0), VersionWatch::lookups)),
         ] {
             for (label, total) in [("hit", hits), ("miss", misses)] {
                 let counter = counters.with_label_values(&[label]);

@@ -10,4 +10,5 @@ pub mod telemetry;
 pub mod templates;
 pub mod upload;
 pub mod utf8;
+pub mod versions;
 pub mod writer;

@@ -21,7 +21,7 @@
 //! On SQLite the writer's connections never checkpoint the WAL themselves; a thread of its own
 //! does (see [`checkpoint_when_woken`]).
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use diesel::QueryResult;
 
@@ -30,6 +30,7 @@ use crate::store::submissions::{self, FormSave, SaveOutcome};
 use crate::store::{self, notices, DbConnection, DbPool};
 use crate::web::error::AppError;
 use crate::web::infra::health::DbFileWatch;
+use crate::web::infra::versions::Written;
 
 /// At most this many saves in one transaction, so that one group's commit never waits long.
 const MAX_GROUP: usize = 64;
@@ -159,14 +160,20 @@ pub struct WriteQueue {
 impl WriteQueue {
     /// Starts the writer thread (and, on SQLite, the checkpointer). They end when the queue
     /// is dropped.
-    pub fn start(pool: DbPool, watch: Option<DbFileWatch>) -> std::io::Result<WriteQueue> {
-        WriteQueue::with_capacity(pool, watch, MAX_WAITING)
+    /// The data version each committed group leaves is kept in `written`.
+    pub fn start(
+        pool: DbPool,
+        watch: Option<DbFileWatch>,
+        written: Arc<Written>,
+    ) -> std::io::Result<WriteQueue> {
+        WriteQueue::with_capacity(pool, watch, written, MAX_WAITING)
     }
 
     /// [`WriteQueue::start`] with at most `waiting` saves queued.
     fn with_capacity(
         pool: DbPool,
         watch: Option<DbFileWatch>,
+        written: Arc<Written>,
         waiting: usize,
     ) -> std::io::Result<WriteQueue> {
         let (sender, receiver) = mpsc::sync_channel::<Job>(waiting);
@@ -187,7 +194,13 @@ impl WriteQueue {
         };
         std::thread::Builder::new()
             .name("trafiklys-writer".into())
-            .spawn(move || run(&pool, watch.as_ref(), &receiver, checkpoints.as_ref()))?;
+            .spawn(move || {
+                let ends = Ends {
+                    checkpoints: checkpoints.as_ref(),
+                    written: &written,
+                };
+                run(&pool, watch.as_ref(), &receiver, &ends);
+            })?;
         Ok(WriteQueue { sender })
     }
 
@@ -315,12 +328,15 @@ fn checkpoint_when_woken(pool: &DbPool, woken: &mpsc::Receiver<()>) {
     }
 }
 
-fn run(
-    pool: &DbPool,
-    watch: Option<&DbFileWatch>,
-    receiver: &mpsc::Receiver<Job>,
-    checkpoints: Option<&mpsc::SyncSender<()>>,
-) {
+/// Who hears of a group that ended: the checkpointer (SQLite) and the process's record of the
+/// data version its writes left.
+struct Ends<'a> {
+    checkpoints: Option<&'a mpsc::SyncSender<()>>,
+    written: &'a Written,
+}
+
+fn run(pool: &DbPool, watch: Option<&DbFileWatch>, receiver: &mpsc::Receiver<Job>, ends: &Ends) {
+    let checkpoints = ends.checkpoints;
     let mut waiting: Vec<Job> = Vec::new();
     // How many saves at the head of `waiting` to run on their own next (see below).
     let mut retry: Option<usize> = None;
@@ -359,6 +375,10 @@ fn run(
             )
         }))
         .unwrap_or_else(|_| Err(GroupFailure::Other("the writer thread panicked".to_owned())));
+        // Before any save is told, so that its request carries the version in its session.
+        if let Some(version) = store::take_committed_version() {
+            ends.written.committed(version);
+        }
         match outcome {
             Ok(()) => {
                 for job in ran {
@@ -509,7 +529,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("writer.db");
         let pool = store::connect(path.to_str().expect("path")).expect("database");
-        let queue = WriteQueue::with_capacity(pool.clone(), None, capacity).expect("writer");
+        let queue = WriteQueue::with_capacity(pool.clone(), None, Arc::default(), capacity)
+            .expect("writer");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime");

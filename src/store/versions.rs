@@ -1,0 +1,116 @@
+//! Hearing of the data version's changes (PostgreSQL): every committed change of the
+//! `data_version` row is told on a channel (the migration `version_notices`), and a process
+//! that listens knows the current version without asking for it on every request.
+
+use diesel::prelude::*;
+use diesel::PgConnection;
+
+use super::schema::data_version;
+use super::users::Versions;
+use super::{DbConnection, DbPool};
+
+/// The channel the migration's trigger tells on.
+const CHANNEL: &str = "trafiklys_versions";
+
+/// A connection of its own that listens on the channel: not from the pool, since it stays
+/// open for as long as the process runs.
+pub struct Listener {
+    conn: PgConnection,
+}
+
+impl Listener {
+    /// Opens the connection, listens, and reads the versions: everything committed after that
+    /// read is told. `Ok(None)` on SQLite, where there is nothing to listen to.
+    pub fn open(pool: &DbPool) -> Result<Option<(Listener, Versions)>, String> {
+        if !pool.is_postgres() {
+            return Ok(None);
+        }
+        let DbConnection::Postgres(conn) = pool.manager.open().map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        let mut listener = Listener { conn };
+        diesel::sql_query(format!("LISTEN {CHANNEL}"))
+            .execute(&mut listener.conn)
+            .map_err(|e| e.to_string())?;
+        let versions = listener.read().map_err(|e| e.to_string())?;
+        Ok(Some((listener, versions)))
+    }
+
+    /// The versions as they are now (a round trip, which also shows the server still answers).
+    pub fn read(&mut self) -> QueryResult<Versions> {
+        let (data, shown) = data_version::table
+            .find(1)
+            .select((data_version::version, data_version::shown))
+            .get_result::<(i64, i64)>(&mut self.conn)?;
+        Ok(Versions { data, shown })
+    }
+
+    /// The newest versions told since the last call, without waiting: `None` when nothing was
+    /// told. `Err` when the connection failed.
+    pub fn told(&mut self) -> QueryResult<Option<Versions>> {
+        let mut newest: Option<Versions> = None;
+        for notification in self.conn.notifications_iter() {
+            let notification = notification?;
+            if notification.channel != CHANNEL {
+                continue;
+            }
+            if let Some(told) = parse(&notification.payload) {
+                newest = Some(newest.map_or(told, |seen| seen.max(told)));
+            }
+        }
+        Ok(newest)
+    }
+}
+
+/// The versions a notification tells: "<version> <shown>".
+fn parse(payload: &str) -> Option<Versions> {
+    let (data, shown) = payload.split_once(' ')?;
+    Some(Versions {
+        data: data.parse().ok()?,
+        shown: shown.parse().ok()?,
+    })
+}
+
+impl Versions {
+    /// Each marker at the newer of the two (both only ever move forward).
+    pub fn max(self, other: Versions) -> Versions {
+        Versions {
+            data: self.data.max(other.data),
+            shown: self.shown.max(other.shown),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notification_tells_both_markers_and_anything_else_is_ignored() {
+        assert_eq!(
+            parse("42 17"),
+            Some(Versions {
+                data: 42,
+                shown: 17
+            })
+        );
+        assert_eq!(parse("42"), None);
+        assert_eq!(parse("42 x"), None);
+        assert_eq!(parse(""), None);
+        let newer = Versions {
+            data: 43,
+            shown: 17,
+        }
+        .max(Versions {
+            data: 42,
+            shown: 18,
+        });
+        assert_eq!(
+            newer,
+            Versions {
+                data: 43,
+                shown: 18
+            }
+        );
+    }
+}
