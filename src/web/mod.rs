@@ -428,6 +428,7 @@ pub fn server(
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
     let csp = content_security_policy(&state.sso.origins());
+    let shared_database = state.versions.is_some();
     let state = web::Data::new(state);
     attachments::start_ahead(&state);
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
@@ -456,7 +457,11 @@ pub fn server(
             )
             .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
             .wrap(actix_web::middleware::from_fn(utf8::refuse_invalid_forms))
-            .wrap(actix_web::middleware::from_fn(session::carry_own_writes))
+            // Only where several processes may share the database (PostgreSQL).
+            .wrap(actix_web::middleware::Condition::new(
+                shared_database,
+                actix_web::middleware::from_fn(session::carry_own_writes),
+            ))
             .wrap(sessions)
             .wrap(security_headers(secure))
             .wrap(

@@ -159,6 +159,7 @@ const WROTE_KEY: &str = "wrote";
 /// reads the user and the version from the database instead of serving what it knows (see
 /// `VersionWatch`), so that a save shows at once in the next request, in whichever process it
 /// lands. Only a request during which this process committed a write changes the session.
+/// Installed only on PostgreSQL.
 pub async fn carry_own_writes<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
