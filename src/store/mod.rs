@@ -283,9 +283,12 @@ impl ManageConnection for DbManager {
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         let checked = match conn {
-            // Without a round trip: what the server sent while the connection sat idle.
-            // That proves nothing about reaching the server, so the circuit is left as it is.
-            DbConnection::Postgres(inner) => return self.still_open(inner),
+            // Without a round trip: what the server sent while the connection sat idle. That
+            // tells nothing of reaching the server, so the circuit is left to the connection
+            // r2d2 opens in its place (`connect` records whether it could).
+            DbConnection::Postgres(inner) => {
+                return still_open(inner).map_err(diesel::r2d2::Error::QueryError)
+            }
             DbConnection::Sqlite(_) => conn.ping(),
         };
         match checked {
@@ -306,28 +309,24 @@ impl ManageConnection for DbManager {
     }
 }
 
-impl DbManager {
-    /// Whether a pooled PostgreSQL connection is still open, told by reading what the server
-    /// sent while it sat idle, without a round trip. A ping on every checkout cost a round
-    /// trip and a statement of the server's CPU for each database call of a request: on a
-    /// cached page that was half of what the request asked of PostgreSQL. A server that ended
-    /// the connection (a restart, `pg_terminate_backend`, a database that stopped taking
-    /// connections) sent its reason and closed the socket: the first read takes the reason
-    /// (libpq hands an error outside a query to the notice processor), the second meets the
-    /// closed socket and fails; a connection that already failed has no socket and fails at
-    /// once. A server that vanished without closing (a cut network) is found by the request's
-    /// own query, as it was after a ping that had just passed.
-    fn still_open(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        for _ in 0..2 {
-            // Pooled connections never LISTEN, so there is no notification to keep.
-            if let Some(Err(e)) = conn.notifications_iter().next() {
-                self.circuit
-                    .failed(format!("a pooled connection was closed: {e}"));
-                return Err(diesel::r2d2::Error::QueryError(e));
-            }
+/// Whether a pooled PostgreSQL connection is still open, told by reading what the server sent
+/// while it sat idle, without a round trip. A ping on every checkout cost a round trip and a
+/// statement of the server's CPU for each database call of a request: on a cached page that
+/// was half of what the request asked of PostgreSQL. A server that ended the connection (a
+/// restart, `pg_terminate_backend`, a database that stopped taking connections) sent its
+/// reason and closed the socket: the first read takes the reason (libpq hands an error outside
+/// a query to the notice processor), the second meets the closed socket and fails; a
+/// connection that already failed has no socket and fails at once. A server that vanished
+/// without closing (a cut network) is found by the request's own query, as it was after a
+/// ping that had just passed.
+fn still_open(conn: &mut PgConnection) -> QueryResult<()> {
+    for _ in 0..2 {
+        // Pooled connections never LISTEN, so there is no notification to keep.
+        if let Some(Err(e)) = conn.notifications_iter().next() {
+            return Err(e);
         }
-        Ok(())
     }
+    Ok(())
 }
 
 /// Opens one connection without migrating (backups, migration tests).
@@ -615,7 +614,13 @@ fn write_tx_once(
         <DbConnection as TransactionManager<DbConnection>>::transaction_manager_status_mut(conn)
             .transaction_depth();
     if matches!(depth, Ok(Some(_))) {
-        return conn.transaction(with_bump);
+        // A savepoint: what it moved the version to is undone with it when it rolls back.
+        let before = BUMPED.get();
+        let result = conn.transaction(with_bump);
+        if result.is_err() {
+            BUMPED.set(before);
+        }
+        return result;
     }
     // SQLite: writers of this process queue here rather than on SQLite's busy handler,
     // which sleeps in steps of up to 100 ms and so turns a queue of a few writers into tens of
@@ -690,7 +695,7 @@ fn bump_data_version(conn: &mut DbConnection, moves: Moves) -> QueryResult<()> {
 
 thread_local! {
     /// The highest data version the write transaction open on this thread has moved to
-    /// (PostgreSQL; savepoints inside it move it again).
+    /// (PostgreSQL; a savepoint inside it moves it again, and back when it rolls back).
     static BUMPED: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
     /// The data version the last write transaction committed on this thread left, until
     /// taken.

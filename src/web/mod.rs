@@ -283,17 +283,27 @@ fn unerase<T: 'static>(value: Erased) -> Result<T, AppError> {
 async fn run_db(state: &web::Data<AppState>, job: DbJob) -> Result<Erased, AppError> {
     let pool = state.pool.clone();
     let watch = state.db_file.clone();
+    let written = state.written.clone();
     let (result, committed) = web::block(move || {
+        // Left by a job that panicked after its commit: the process's write, not this request's.
+        if let Some(version) = store::take_committed_version() {
+            written.committed(version);
+        }
         let result = watch
             .map_or(Ok(()), |watch| watch.check().map_err(AppError::Unavailable))
             .and_then(|()| Ok(store::checkout(&pool)?))
             .and_then(|mut conn| job(&mut conn));
-        (result, store::take_committed_version())
+        // Counted here, so that it counts even when the request is gone meanwhile.
+        let committed = store::take_committed_version();
+        if let Some(version) = committed {
+            written.committed(version);
+        }
+        (result, committed)
     })
     .await
     .map_err(AppError::caused_by)?;
     if let Some(version) = committed {
-        state.written.committed(version);
+        session::note_own_write(version);
     }
     result
 }

@@ -154,31 +154,38 @@ const SEEN_KEY: &str = "seen";
 /// The data version this session's last write left (PostgreSQL).
 const WROTE_KEY: &str = "wrote";
 
+tokio::task_local! {
+    /// The highest data version the current request's own writes left (PostgreSQL).
+    static OWN_WRITES: std::cell::Cell<i64>;
+}
+
+/// A write of the current request committed, leaving `version`: [`carry_own_writes`] keeps it
+/// in the request's session. Outside a request (or on SQLite, where the middleware is not
+/// installed) it does nothing.
+pub(crate) fn note_own_write(version: i64) {
+    let _ = OWN_WRITES.try_with(|own| own.set(own.get().max(version)));
+}
+
 /// Carries the data version a request's own writes left in its session (PostgreSQL, where
 /// several processes may serve the site): a process that has not yet heard of that version
 /// reads the user and the version from the database instead of serving what it knows (see
 /// `VersionWatch`), so that a save shows at once in the next request, in whichever process it
-/// lands. Only a request during which this process committed a write changes the session.
-/// Installed only on PostgreSQL.
+/// lands. Only a request that wrote changes the session. Installed only on PostgreSQL.
 pub async fn carry_own_writes<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
-    let Some(state) = req
-        .app_data::<web::Data<AppState>>()
-        .filter(|state| state.versions.is_some())
-        .cloned()
-    else {
-        return next.call(req).await;
-    };
-    let before = state.written.highest();
     let session = req.get_session();
-    let response = next.call(req).await?;
-    let after = state.written.highest();
-    if after > before {
-        note_written(&session, after);
-    }
-    Ok(response)
+    OWN_WRITES
+        .scope(std::cell::Cell::new(0), async move {
+            let response = next.call(req).await?;
+            let wrote = OWN_WRITES.with(std::cell::Cell::get);
+            if wrote > 0 {
+                note_written(&session, wrote);
+            }
+            Ok(response)
+        })
+        .await
 }
 
 /// Keeps `version` in a signed-in session unless it holds a newer one.

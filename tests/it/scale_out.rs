@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use crate::helpers::*;
-use trafiklys::demo::{self, DemoOutcome};
+use trafiklys::demo::{self, DemoOutcome, DemoSignIn};
 use trafiklys::domain::Role;
 use trafiklys::store;
 
@@ -134,6 +134,35 @@ fn post(agent: &ureq::Agent, base: &str, path: &str, fields: &[(String, String)]
     TestApp::request_to(agent, base, path, Some(fields))
 }
 
+/// The demo data loaded into the database; the demo's editor, to sign in as.
+fn demo_editor(pool: &store::DbPool) -> DemoSignIn {
+    let mut conn = pool.get().expect("connection");
+    let sign_ins = match demo::load(&mut conn).expect("demo data") {
+        DemoOutcome::Loaded(sign_ins) => sign_ins,
+        other => panic!("demo data not loaded: {other:?}"),
+    };
+    sign_ins
+        .into_iter()
+        .find(|s| s.role == Role::Editor)
+        .expect("demo editor")
+}
+
+/// Signs `agent` in as `editor` through the server at `base`; the response to the sign-in.
+fn sign_in(agent: &ureq::Agent, base: &str, editor: &DemoSignIn) -> Response {
+    let login = get(agent, base, "/login").text();
+    post(
+        agent,
+        base,
+        "/login",
+        &[
+            ("email".to_owned(), editor.email.clone()),
+            ("password".to_owned(), editor.password.clone()),
+            ("csrf_token".to_owned(), csrf_from(&login)),
+            ("next".to_owned(), "/".to_owned()),
+        ],
+    )
+}
+
 /// Every recommendation answered green with `comment`, submitted.
 fn submitted_form(page: &str, comment: &str) -> Vec<(String, String)> {
     form_fields(page, "submit", "green", comment)
@@ -219,35 +248,13 @@ fn two_processes_behind_nginx_share_sign_ins_and_answers_at_once() {
         (a.join().expect("first"), b.join().expect("second"))
     });
     let ((_first, a), (_second, b)) = (first, second);
-    let sign_ins = {
-        let pool = store::connect(&db.url).expect("database");
-        let mut conn = pool.get().expect("connection");
-        match demo::load(&mut conn).expect("demo data") {
-            DemoOutcome::Loaded(sign_ins) => sign_ins,
-            other => panic!("demo data not loaded: {other:?}"),
-        }
-    };
-    let editor = sign_ins
-        .iter()
-        .find(|s| s.role == Role::Editor)
-        .expect("demo editor");
+    let editor = demo_editor(&store::connect(&db.url).expect("database"));
     let prefix = tempfile::tempdir().expect("nginx prefix");
     let (_nginx, front) = start_nginx(&nginx, prefix.path(), &[&a, &b]);
 
     // Sign in through nginx: one of the two processes takes it.
     let agent = client();
-    let login = get(&agent, &front, "/login").text();
-    let response = post(
-        &agent,
-        &front,
-        "/login",
-        &[
-            ("email".to_owned(), editor.email.clone()),
-            ("password".to_owned(), editor.password.clone()),
-            ("csrf_token".to_owned(), csrf_from(&login)),
-            ("next".to_owned(), "/".to_owned()),
-        ],
-    );
+    let response = sign_in(&agent, &front, &editor);
     assert_eq!(response.status, 303, "signed in through nginx");
     // The cookie holds for 127.0.0.1 on any port: ask each process directly, then nginx.
     for base in [&a, &b, &front, &front] {
@@ -319,31 +326,10 @@ fn each_process_keeps_signed_in_users_until_the_data_changes_and_a_users_own_sav
         return;
     };
     let pool = store::connect(&db.url).expect("database");
-    let sign_ins = {
-        let mut conn = pool.get().expect("connection");
-        match demo::load(&mut conn).expect("demo data") {
-            DemoOutcome::Loaded(sign_ins) => sign_ins,
-            other => panic!("demo data not loaded: {other:?}"),
-        }
-    };
-    let editor = sign_ins
-        .iter()
-        .find(|s| s.role == Role::Editor)
-        .expect("demo editor");
+    let editor = demo_editor(&pool);
     let ((_first, a), (_second, b)) = (serve(&db.url), serve(&db.url));
     let agent = client();
-    let login = get(&agent, &a, "/login").text();
-    let response = post(
-        &agent,
-        &a,
-        "/login",
-        &[
-            ("email".to_owned(), editor.email.clone()),
-            ("password".to_owned(), editor.password.clone()),
-            ("csrf_token".to_owned(), csrf_from(&login)),
-            ("next".to_owned(), "/".to_owned()),
-        ],
-    );
+    let response = sign_in(&agent, &a, &editor);
     assert_eq!(response.status, 303, "signed in on {a}");
 
     let hits = |base: &str| {

@@ -172,11 +172,25 @@ impl VersionWatch {
         }
     }
 
-    /// The thread's own read answered with `read`.
+    /// The thread's own read answered with `read`. Everything heard before it is at most
+    /// `read` (told at a commit the read then saw), so the read is what is known. A read
+    /// below what was heard means the versions went back (a backup restored into the
+    /// database): users kept at the higher version must never be served when the versions
+    /// climb to it again, so they are dropped.
     fn answered(&self, read: Versions, at: Instant) {
-        if let Ok(mut known) = self.known.lock() {
-            known.versions = Some(known.versions.map_or(read, |seen| seen.max(read)));
-            known.answered = Some(at);
+        let went_back = match self.known.lock() {
+            Ok(mut known) => {
+                let went_back = known.versions.is_some_and(|seen| seen.data > read.data);
+                known.versions = Some(read);
+                known.answered = Some(at);
+                went_back
+            }
+            Err(_) => false,
+        };
+        if went_back {
+            if let Ok(mut users) = self.users.lock() {
+                users.by_session.clear();
+            }
         }
     }
 
@@ -341,6 +355,20 @@ mod tests {
         assert!(watch.user(1, 1, 0).is_some());
         watch.lost();
         assert_eq!(watch.user(1, 1, 0), None, "the connection was lost");
+    }
+
+    #[test]
+    fn versions_that_went_back_drop_every_kept_user() {
+        let watch = VersionWatch::default();
+        watch.restarted(at(10, 10), Instant::now());
+        watch.remember(1, 1, &user(1), at(10, 10));
+        assert!(watch.user(1, 1, 0).is_some());
+        // A backup restored into the database: its versions are lower.
+        watch.answered(at(5, 5), Instant::now());
+        assert_eq!(watch.user(1, 1, 0), None);
+        // Climbing back to the version the user was kept at does not bring it back.
+        watch.heard(at(10, 10));
+        assert_eq!(watch.user(1, 1, 0), None);
     }
 
     #[test]

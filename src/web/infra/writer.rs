@@ -49,8 +49,9 @@ trait Save: Send {
     fn run(&mut self, conn: &mut DbConnection) -> Option<String>;
     /// Forgets what a run in a rolled-back group returned, so that it can run again.
     fn reset(&mut self);
-    /// Tells the waiting request: its group committed (`Ok`) or not.
-    fn tell(self: Box<Self>, committed: Result<(), &str>);
+    /// Tells the waiting request: its group committed (`Ok`, with the data version the
+    /// group left, carried in the person's session on PostgreSQL) or not.
+    fn tell(self: Box<Self>, committed: Result<Option<i64>, &str>);
     /// The user's save of a form this job is, if it is one: a group of them is written
     /// together (see [`write_forms`]).
     fn as_form(&mut self) -> Option<&mut PendingForm> {
@@ -60,14 +61,19 @@ trait Save: Send {
 
 type Job = Box<dyn Save>;
 
-/// What a save's request is told: its outcome if its group committed.
-fn told<T>(outcome: Option<QueryResult<T>>, committed: Result<(), &str>) -> Result<T, AppError> {
-    match (outcome, committed) {
+/// What a save's request is told: its outcome if its group committed, and the data version
+/// the group left.
+type Told<T> = (Result<T, AppError>, Option<i64>);
+
+fn told<T>(outcome: Option<QueryResult<T>>, committed: Result<Option<i64>, &str>) -> Told<T> {
+    let version = committed.ok().flatten();
+    let outcome = match (outcome, committed) {
         (Some(Err(e)), _) => Err(AppError::Database(e)),
-        (Some(Ok(value)), Ok(())) => Ok(value),
+        (Some(Ok(value)), Ok(_)) => Ok(value),
         (Some(Ok(_)), Err(reason)) => Err(AppError::Unavailable(reason.to_owned())),
         (None, _) => Err(AppError::Unavailable("the save was not run".into())),
-    }
+    };
+    (outcome, version)
 }
 
 /// Keeps a run's outcome for telling later; the reason the group must be rolled back when it
@@ -84,7 +90,7 @@ fn kept<T>(outcome: QueryResult<T>, slot: &mut Option<QueryResult<T>>) -> Option
 struct Pending<T, F> {
     write: F,
     outcome: Option<QueryResult<T>>,
-    reply_to: tokio::sync::oneshot::Sender<Result<T, AppError>>,
+    reply_to: tokio::sync::oneshot::Sender<Told<T>>,
 }
 
 impl<T, F> Save for Pending<T, F>
@@ -100,7 +106,7 @@ where
         self.outcome = None;
     }
 
-    fn tell(self: Box<Self>, committed: Result<(), &str>) {
+    fn tell(self: Box<Self>, committed: Result<Option<i64>, &str>) {
         // The request may have gone (the client left): nothing to tell.
         let _ = self.reply_to.send(told(self.outcome, committed));
     }
@@ -111,7 +117,7 @@ struct PendingForm {
     request: FormSave,
     links: Links,
     outcome: Option<QueryResult<SaveOutcome>>,
-    reply_to: tokio::sync::oneshot::Sender<Result<SaveOutcome, AppError>>,
+    reply_to: tokio::sync::oneshot::Sender<Told<SaveOutcome>>,
 }
 
 impl PendingForm {
@@ -143,7 +149,7 @@ impl Save for PendingForm {
         self.outcome = None;
     }
 
-    fn tell(self: Box<Self>, committed: Result<(), &str>) {
+    fn tell(self: Box<Self>, committed: Result<Option<i64>, &str>) {
         let _ = self.reply_to.send(told(self.outcome, committed));
     }
 
@@ -217,7 +223,7 @@ impl WriteQueue {
         T: Send + 'static,
     {
         let reply = self.enqueue(write)?;
-        reply.await.unwrap_or_else(|_| Err(not_carried_out()))
+        carried(reply.await)
     }
 
     /// A user's save of a form, in the next group's transaction, with the receipt of a
@@ -229,7 +235,7 @@ impl WriteQueue {
         links: Links,
     ) -> Result<SaveOutcome, AppError> {
         let reply = self.enqueue_form(request, links)?;
-        reply.await.unwrap_or_else(|_| Err(not_carried_out()))
+        carried(reply.await)
     }
 
     /// Puts a form save in the queue; the receiver gets its outcome.
@@ -237,7 +243,7 @@ impl WriteQueue {
         &self,
         request: FormSave,
         links: Links,
-    ) -> Result<tokio::sync::oneshot::Receiver<Result<SaveOutcome, AppError>>, AppError> {
+    ) -> Result<tokio::sync::oneshot::Receiver<Told<SaveOutcome>>, AppError> {
         let (reply_to, reply) = tokio::sync::oneshot::channel();
         self.send(Box::new(PendingForm {
             request,
@@ -249,15 +255,12 @@ impl WriteQueue {
     }
 
     /// Puts `write` in the queue; the receiver gets its outcome.
-    fn enqueue<T, F>(
-        &self,
-        write: F,
-    ) -> Result<tokio::sync::oneshot::Receiver<Result<T, AppError>>, AppError>
+    fn enqueue<T, F>(&self, write: F) -> Result<tokio::sync::oneshot::Receiver<Told<T>>, AppError>
     where
         F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let (reply_to, reply) = tokio::sync::oneshot::channel::<Result<T, AppError>>();
+        let (reply_to, reply) = tokio::sync::oneshot::channel::<Told<T>>();
         self.send(Box::new(Pending {
             write,
             outcome: None,
@@ -275,6 +278,22 @@ impl WriteQueue {
                 AppError::Unavailable("the writer thread has stopped".into())
             }
         })
+    }
+}
+
+/// A save's outcome as its request receives it; the version its group left goes with the
+/// request's own writes (see `session::note_own_write`).
+fn carried<T>(
+    reply: Result<Told<T>, tokio::sync::oneshot::error::RecvError>,
+) -> Result<T, AppError> {
+    match reply {
+        Ok((outcome, version)) => {
+            if let Some(version) = version {
+                crate::web::session::note_own_write(version);
+            }
+            outcome
+        }
+        Err(_) => Err(not_carried_out()),
     }
 }
 
@@ -375,14 +394,15 @@ fn run(pool: &DbPool, watch: Option<&DbFileWatch>, receiver: &mpsc::Receiver<Job
             )
         }))
         .unwrap_or_else(|_| Err(GroupFailure::Other("the writer thread panicked".to_owned())));
-        // Before any save is told, so that its request carries the version in its session.
-        if let Some(version) = store::take_committed_version() {
+        // Before any save is told, so that the process counts its own write at once.
+        let committed = store::take_committed_version();
+        if let Some(version) = committed {
             ends.written.committed(version);
         }
         match outcome {
             Ok(()) => {
                 for job in ran {
-                    job.tell(Ok(()));
+                    job.tell(Ok(committed));
                 }
             }
             // One save failed: it alone is told. The saves run before it were rolled back
@@ -543,7 +563,7 @@ mod tests {
         queue: &WriteQueue,
         mut then: impl FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
     ) -> (
-        tokio::sync::oneshot::Receiver<Result<T, AppError>>,
+        tokio::sync::oneshot::Receiver<Told<T>>,
         std::sync::mpsc::Sender<()>,
     ) {
         let (started_tx, started) = std::sync::mpsc::channel::<()>();
@@ -578,13 +598,13 @@ mod tests {
             refused.map(|_| ())
         );
         go.send(()).expect("go");
-        assert_eq!(runtime.block_on(first).expect("reply").expect("saved"), 1);
+        assert_eq!(runtime.block_on(first).expect("reply").0.expect("saved"), 1);
         for (n, reply) in (2..=3).zip(queued) {
-            assert_eq!(runtime.block_on(reply).expect("reply").expect("saved"), n);
+            assert_eq!(runtime.block_on(reply).expect("reply").0.expect("saved"), n);
         }
         // With room again, saves are taken.
         let later = queue.enqueue(|_: &mut DbConnection| Ok(5)).expect("queued");
-        assert_eq!(runtime.block_on(later).expect("reply").expect("saved"), 5);
+        assert_eq!(runtime.block_on(later).expect("reply").0.expect("saved"), 5);
     }
 
     fn version(pool: &DbPool) -> i64 {
@@ -617,16 +637,16 @@ mod tests {
         let after_bad = queue.enqueue(bump(100)).expect("queued");
         go.send(()).expect("go");
 
-        let first = runtime.block_on(first).expect("reply");
+        let first = runtime.block_on(first).expect("reply").0;
         assert!(first.is_ok(), "{first:?}");
 
-        let bad = runtime.block_on(bad).expect("reply");
+        let bad = runtime.block_on(bad).expect("reply").0;
         assert!(matches!(bad, Err(AppError::Database(_))), "{bad:?}");
         // The good save before the failure was rolled back with it and ran again in a group
         // of its own, then the one after the failure in the next: both saved, each once.
-        let good = runtime.block_on(good).expect("reply");
+        let good = runtime.block_on(good).expect("reply").0;
         assert!(good.is_ok(), "{good:?}");
-        let after_bad = runtime.block_on(after_bad).expect("reply");
+        let after_bad = runtime.block_on(after_bad).expect("reply").0;
         assert!(after_bad.is_ok(), "{after_bad:?}");
         // Each committed group bumps the version once, each save in it once more (its nested
         // write_tx) besides its own amount: the first group, the good save's, the last save's;
@@ -689,10 +709,10 @@ mod tests {
         .map(|save| queue.enqueue_form(save, links.clone()).expect("queued"))
         .collect();
         go.send(()).expect("go");
-        runtime.block_on(first).expect("reply").expect("saved");
+        runtime.block_on(first).expect("reply").0.expect("saved");
         let told: Vec<_> = saves
             .into_iter()
-            .map(|s| runtime.block_on(s).expect("reply"))
+            .map(|s| runtime.block_on(s).expect("reply").0)
             .collect();
         assert!(
             matches!(&told[0], Ok(SaveOutcome::Saved(s)) if s.proposals == "Forslag fra 155"),
