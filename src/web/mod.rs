@@ -286,19 +286,13 @@ async fn run_db(state: &web::Data<AppState>, job: DbJob) -> Result<Erased, AppEr
     let written = state.written.clone();
     let (result, committed) = web::block(move || {
         // Left by a job that panicked after its commit: the process's write, not this request's.
-        if let Some(version) = store::take_committed_version() {
-            written.committed(version);
-        }
+        written.take_committed();
         let result = watch
             .map_or(Ok(()), |watch| watch.check().map_err(AppError::Unavailable))
             .and_then(|()| Ok(store::checkout(&pool)?))
             .and_then(|mut conn| job(&mut conn));
         // Counted here, so that it counts even when the request is gone meanwhile.
-        let committed = store::take_committed_version();
-        if let Some(version) = committed {
-            written.committed(version);
-        }
-        (result, committed)
+        (result, written.take_committed())
     })
     .await
     .map_err(AppError::caused_by)?;

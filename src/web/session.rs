@@ -67,27 +67,7 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
         session.purge();
         return Ok(Current::anonymous(None));
     };
-    // The data version is read with the user, so that a page cached at it can be served
-    // with no other database read (on SQLite on this worker; see `db_read`). On PostgreSQL
-    // the process may know both already (see `VersionWatch`).
-    let known = state.versions.as_ref().and_then(|watch| {
-        let wrote = session.get::<i64>(WROTE_KEY).ok().flatten().unwrap_or(0);
-        watch.user(id, generation, wrote.max(state.written.highest()))
-    });
-    let found = match known {
-        Some(known) => Some(known),
-        None => {
-            let found = db_read(&state, move |conn| {
-                Ok(users::session_user_at_version(conn, id, generation)?)
-            })
-            .await?;
-            if let (Some(watch), Some((user, versions))) = (&state.versions, &found) {
-                watch.remember(id, generation, user, *versions);
-            }
-            found
-        }
-    };
-    let Some((user, versions)) = found else {
+    let Some((user, versions)) = valid_session_user(&state, &session, id, generation).await? else {
         // Deactivated, signed out elsewhere, or gone: end this session too.
         session.purge();
         return Ok(Current::anonymous(None));
@@ -98,6 +78,41 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
         user: Some(user),
         ended: None,
     })
+}
+
+/// The user of a valid session with the data versions read with it: from what the process
+/// knows on PostgreSQL (see `VersionWatch`), else in one statement, so that a page cached at
+/// that version can be served with no other database read (on SQLite on this worker; see
+/// `db_read`). `None` when the session is no longer valid.
+async fn valid_session_user(
+    state: &web::Data<AppState>,
+    session: &Session,
+    id: i32,
+    generation: i32,
+) -> Result<Option<(User, users::Versions)>, AppError> {
+    let Some(watch) = &state.versions else {
+        return read_session_user(state, id, generation).await;
+    };
+    let wrote = session.get::<i64>(WROTE_KEY).ok().flatten().unwrap_or(0);
+    if let Some(known) = watch.user(id, generation, wrote.max(state.written.highest())) {
+        return Ok(Some(known));
+    }
+    let found = read_session_user(state, id, generation).await?;
+    if let Some((user, versions)) = &found {
+        watch.remember(id, generation, user, *versions);
+    }
+    Ok(found)
+}
+
+async fn read_session_user(
+    state: &web::Data<AppState>,
+    id: i32,
+    generation: i32,
+) -> Result<Option<(User, users::Versions)>, AppError> {
+    db_read(state, move |conn| {
+        Ok(users::session_user_at_version(conn, id, generation)?)
+    })
+    .await
 }
 
 /// The application state of the server handling `req`.

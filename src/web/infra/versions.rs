@@ -52,6 +52,16 @@ impl Written {
         self.0.fetch_max(version, Ordering::AcqRel);
     }
 
+    /// Counts the write transaction this thread last committed, if any
+    /// ([`crate::store::take_committed_version`]); returns the version it left.
+    pub fn take_committed(&self) -> Option<i64> {
+        let committed = crate::store::take_committed_version();
+        if let Some(version) = committed {
+            self.committed(version);
+        }
+        committed
+    }
+
     /// The highest version this process's writes left so far (0 before any).
     pub fn highest(&self) -> i64 {
         self.0.load(Ordering::Acquire)

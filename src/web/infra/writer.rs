@@ -395,10 +395,7 @@ fn run(pool: &DbPool, watch: Option<&DbFileWatch>, receiver: &mpsc::Receiver<Job
         }))
         .unwrap_or_else(|_| Err(GroupFailure::Other("the writer thread panicked".to_owned())));
         // Before any save is told, so that the process counts its own write at once.
-        let committed = store::take_committed_version();
-        if let Some(version) = committed {
-            ends.written.committed(version);
-        }
+        let committed = ends.written.take_committed();
         match outcome {
             Ok(()) => {
                 for job in ran {
