@@ -240,6 +240,26 @@ pub fn previous_answers(
         .collect()
 }
 
+/// [`previous_answers`] for every recommendation of a round that has any, keyed by the
+/// round's recommendation id: what a municipality's form shows as last year's answers, from
+/// its form in the round `lineage` was made against.
+pub fn previous_answers_by_recommendation(
+    lineage: &Lineage,
+    previous: Option<&Submission>,
+) -> HashMap<i32, Vec<PreviousAnswer>> {
+    lineage
+        .links
+        .iter()
+        .map(|l| {
+            (
+                l.recommendation_id,
+                previous_answers(lineage, previous, l.recommendation_id),
+            )
+        })
+        .filter(|(_, answers)| !answers.is_empty())
+        .collect()
+}
+
 /// Previous answers as a view says them: "gul" for one, "gul (1.2) og grøn (3.2)" for a merge.
 pub fn previous_label(answers: &[PreviousAnswer]) -> Option<String> {
     match answers {

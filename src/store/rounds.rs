@@ -396,6 +396,61 @@ pub fn content_version(conn: &mut DbConnection, round_id: i32) -> QueryResult<Op
         .optional()
 }
 
+/// What a municipality's form is read at: the round's content marker (see
+/// [`content_version`]) and the KKR's latest earlier round, the one its answers are compared
+/// with, with that round's change marker (see [`earlier_round_versions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormMarkers {
+    pub content: i64,
+    /// The previous round's id and change marker.
+    pub previous: Option<(i32, i64)>,
+}
+
+/// The [`FormMarkers`] of a round in one statement (a form page and every save read them
+/// first; the content and last year's data then come from the cache), `None` for an unknown
+/// round.
+pub fn form_markers(conn: &mut DbConnection, round_id: i32) -> QueryResult<Option<FormMarkers>> {
+    let asked = diesel::alias!(rounds as asked);
+    let kkr = asked
+        .filter(asked.field(rounds::id).eq(round_id))
+        .select(asked.field(rounds::kkr_id))
+        .single_value();
+    let year = asked
+        .filter(asked.field(rounds::id).eq(round_id))
+        .select(asked.field(rounds::year))
+        .single_value();
+    // A KKR has one round a year, so the round and the one before it are the newest two up to
+    // its year.
+    let query = rounds::table
+        .inner_join(round_versions::table)
+        .filter(rounds::kkr_id.nullable().eq(kkr))
+        .filter(rounds::year.nullable().le(year))
+        .order(rounds::year.desc())
+        .limit(2)
+        .select((
+            rounds::id,
+            rounds::year,
+            round_versions::version,
+            round_versions::form_changes,
+        ));
+    // On the backend's own connection, whose statement cache knows the query by its type.
+    let rows: Vec<(i32, i32, i64, i64)> = match conn {
+        DbConnection::Sqlite(conn) => query.load(conn)?,
+        DbConnection::Postgres(conn) => query.load(conn)?,
+    };
+    let Some(&(_, asked_year, version, form_changes)) = rows.iter().find(|r| r.0 == round_id)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(FormMarkers {
+        content: version - form_changes,
+        previous: rows
+            .iter()
+            .find(|r| r.1 < asked_year)
+            .map(|&(id, _, version, _)| (id, version)),
+    }))
+}
+
 /// The change markers of a KKR's rounds before `year`, oldest first: (round id, version).
 /// A round's marker moves with every committed change to its data (database triggers keep
 /// it; see the `round_versions` migration).

@@ -11,7 +11,6 @@ use super::schema::{answers, submissions, users};
 use super::{write_tx, DbConnection};
 use crate::domain::access::{self, Refusal};
 use crate::domain::events::{self as ev, Event};
-use crate::domain::lineage::{self, PreviousAnswer};
 use crate::domain::{Answer, MunicipalityCode, Submission, SubmissionState, User};
 
 /// A municipality's submission to a round with its answers, if it has one.
@@ -20,11 +19,57 @@ pub fn get_submission(
     round_id: i32,
     code: &MunicipalityCode,
 ) -> QueryResult<Option<Submission>> {
-    read_submission(conn, round_id, code, true, None)
+    let (submitter, saver) = diesel::alias!(users as submitter, users as saver);
+    // One statement: the form, a row per answer (one row without an answer for a form with
+    // none) and the names of who submitted and last saved it. On PostgreSQL each statement is
+    // a round trip, and a form page or save reads this one first.
+    type Row = (
+        SubmissionRow,
+        Option<AnswerRow>,
+        Option<String>,
+        Option<String>,
+    );
+    // Built for each backend: a selection by a row type is typed by its backend. On the
+    // backend's own connection, whose statement cache knows the query by its type.
+    macro_rules! form_rows {
+        ($conn:expr) => {
+            submissions::table
+                .left_join(answers::table)
+                .left_join(
+                    submitter
+                        .on(submissions::submitted_by.eq(submitter.field(users::id).nullable())),
+                )
+                .left_join(saver.on(submissions::updated_by.eq(saver.field(users::id).nullable())))
+                .filter(submissions::round_id.eq(round_id))
+                .filter(submissions::municipality_code.eq(code.as_str()))
+                .order(answers::recommendation_id.asc())
+                .select((
+                    SubmissionRow::as_select(),
+                    Option::<AnswerRow>::as_select(),
+                    submitter.field(users::name).nullable(),
+                    saver.field(users::name).nullable(),
+                ))
+                .load::<Row>($conn)?
+        };
+    }
+    let rows: Vec<Row> = match conn {
+        DbConnection::Sqlite(conn) => form_rows!(conn),
+        DbConnection::Postgres(conn) => form_rows!(conn),
+    };
+    let mut answers = Vec::with_capacity(rows.len());
+    let mut form = None;
+    for (row, answer, submitted_by, updated_by) in rows {
+        if let Some(answer) = answer {
+            answers.push(answer.into_domain()?);
+        }
+        form.get_or_insert((row, submitted_by, updated_by));
+    }
+    form.map(|(row, submitted_by, updated_by)| row.into_domain(submitted_by, updated_by, answers))
+        .transpose()
 }
 
-/// The submission; with `names`, the names of who submitted and last saved it (a save's own
-/// check needs only the version and the answers).
+/// The submission without the names of who submitted and saved it, as a save's own check
+/// needs it (the version and the answers).
 ///
 /// `known` is the same form as read earlier: when the stored version is still its version, its
 /// answers are the stored ones (every change to the answers bumps the version) and are not
@@ -33,7 +78,6 @@ fn read_submission(
     conn: &mut DbConnection,
     round_id: i32,
     code: &MunicipalityCode,
-    names: bool,
     known: Option<&Submission>,
 ) -> QueryResult<Option<Submission>> {
     let row: Option<SubmissionRow> = submissions::table
@@ -45,20 +89,8 @@ fn read_submission(
     let Some(row) = row else {
         return Ok(None);
     };
-    let names = if names {
-        user_names(
-            conn,
-            [row.submitted_by, row.updated_by].into_iter().flatten(),
-        )?
-    } else {
-        HashMap::new()
-    };
-    let submitted_by = row.submitted_by.and_then(|id| names.get(&id).cloned());
-    let updated_by = row.updated_by.and_then(|id| names.get(&id).cloned());
     if let Some(known) = known.filter(|k| k.id == row.id && k.version == row.version) {
-        return row
-            .into_domain(submitted_by, updated_by, known.answers.clone())
-            .map(Some);
+        return row.into_domain(None, None, known.answers.clone()).map(Some);
     }
     let answers = answers::table
         .filter(answers::submission_id.eq(row.id))
@@ -68,7 +100,7 @@ fn read_submission(
         .into_iter()
         .map(AnswerRow::into_domain)
         .collect::<QueryResult<Vec<_>>>()?;
-    row.into_domain(submitted_by, updated_by, answers).map(Some)
+    row.into_domain(None, None, answers).map(Some)
 }
 
 /// The names of the given users, by id.
@@ -182,7 +214,7 @@ fn save_in_tx(
     known: Option<&Submission>,
     now: NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
-    let existing = read_submission(conn, save.round_id, &save.municipality_code, false, known)?;
+    let existing = read_submission(conn, save.round_id, &save.municipality_code, known)?;
     if let Some(user) = rules_for {
         let round = super::rounds::get_round(conn, save.round_id)?
             .ok_or(diesel::result::Error::NotFound)?;
@@ -863,35 +895,6 @@ pub fn reopen(
         let saved = get_submission(conn, round_id, code)?.ok_or(diesel::result::Error::NotFound)?;
         Ok(SaveOutcome::Saved(saved))
     })
-}
-
-/// The municipality's submitted answers in the previous round to what each recommendation
-/// of a round continues, keyed by the round's recommendation id (several for a merge): its
-/// form in the round `lineage` was made against (the KKR's latest earlier round, see
-/// `rounds::previous_round_id`), read by the one domain function every view uses.
-pub fn previous_answers(
-    conn: &mut DbConnection,
-    lineage: &lineage::Lineage,
-    code: &MunicipalityCode,
-) -> QueryResult<HashMap<i32, Vec<PreviousAnswer>>> {
-    let Some((previous_id, _)) = lineage.previous else {
-        return Ok(HashMap::new());
-    };
-    if lineage.links.iter().all(|l| l.from.is_empty()) {
-        return Ok(HashMap::new());
-    }
-    let submission = get_submission(conn, previous_id, code)?;
-    Ok(lineage
-        .links
-        .iter()
-        .map(|l| {
-            (
-                l.recommendation_id,
-                lineage::previous_answers(lineage, submission.as_ref(), l.recommendation_id),
-            )
-        })
-        .filter(|(_, answers)| !answers.is_empty())
-        .collect())
 }
 
 /// Every recorded change to a municipality's submission, oldest first.

@@ -83,6 +83,22 @@ fn a_save_shows_in_the_next_form_page() {
     assert!(page.contains("Skrevet lige nu"));
 }
 
+/// Last year's answers on this year's form come from the cache of last year's round, kept
+/// under that round's change marker: a change to last year's form shows at the next request.
+#[test]
+fn a_change_to_last_years_form_shows_on_this_years_form_at_once() {
+    let app = spawn_app();
+    let editor = app.signed_in(Role::Editor);
+    let before = app.get(&editor, FORM).text();
+    assert!(before.contains("Sidste år (2016"), "{before}");
+    app.store_answers(ROUND_2016, "147", SubmissionState::Submitted, "", |_| {
+        (Status::Red, "Rettet i 2016-skemaet".to_owned())
+    });
+    let after = app.get(&editor, FORM).text();
+    assert!(!before.contains("Rettet i 2016-skemaet"));
+    assert!(after.contains("Rettet i 2016-skemaet"), "{after}");
+}
+
 #[test]
 fn the_deadline_passing_closes_the_cached_form_at_once() {
     let app = spawn_app();

@@ -147,25 +147,9 @@ impl SummaryCache {
             return Ok(Some(hit));
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let cached = |id: i32, version: i64| {
-            let earlier = self.earlier.lock().ok()?;
-            let kept = earlier
-                .get(&id)
-                .filter(|(v, _)| *v == version)
-                .map(|(_, (data, summary))| (Arc::clone(data), Arc::clone(summary)));
-            if kept.is_some() {
-                self.earlier_hits.fetch_add(1, Ordering::Relaxed);
-            }
-            kept
-        };
+        let cached = |id: i32, version: i64| self.earlier_kept(id, version);
         let loaded = |id: i32, version: i64, round: &rounds::EarlierRound| {
-            self.earlier_misses.fetch_add(1, Ordering::Relaxed);
-            if let Ok(mut earlier) = self.earlier.lock() {
-                if earlier.len() >= MAX_EARLIER {
-                    earlier.clear();
-                }
-                earlier.insert(id, (version, (Arc::clone(&round.0), Arc::clone(&round.1))));
-            }
+            self.keep_earlier(id, version, round);
         };
         let Some(view) = rounds::analyse_round_reusing(conn, round_id, cached, loaded)? else {
             return Ok(None);
@@ -181,6 +165,52 @@ impl SummaryCache {
             }
         }
         Ok(Some((version, view)))
+    }
+
+    /// A round's data and summary as a later round reads them (its trend, and a form's last
+    /// year's answers) at the round's change marker `version` the caller read, loaded if not
+    /// kept.
+    pub fn earlier_round(
+        &self,
+        conn: &mut DbConnection,
+        round_id: i32,
+        version: i64,
+    ) -> diesel::QueryResult<Option<rounds::EarlierRound>> {
+        if let Some(kept) = self.earlier_kept(round_id, version) {
+            return Ok(Some(kept));
+        }
+        let Some(data) = rounds::load_round_data(conn, round_id)? else {
+            return Ok(None);
+        };
+        let summary = crate::domain::summarise(&data);
+        let round = (Arc::new(data), Arc::new(summary));
+        self.keep_earlier(round_id, version, &round);
+        Ok(Some(round))
+    }
+
+    fn earlier_kept(&self, round_id: i32, version: i64) -> Option<rounds::EarlierRound> {
+        let earlier = self.earlier.lock().ok()?;
+        let kept = earlier
+            .get(&round_id)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, (data, summary))| (Arc::clone(data), Arc::clone(summary)));
+        if kept.is_some() {
+            self.earlier_hits.fetch_add(1, Ordering::Relaxed);
+        }
+        kept
+    }
+
+    fn keep_earlier(&self, round_id: i32, version: i64, round: &rounds::EarlierRound) {
+        self.earlier_misses.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut earlier) = self.earlier.lock() {
+            if earlier.len() >= MAX_EARLIER {
+                earlier.clear();
+            }
+            earlier.insert(
+                round_id,
+                (version, (Arc::clone(&round.0), Arc::clone(&round.1))),
+            );
+        }
     }
 
     /// The kept analysis of the round if it is at least as new as `version` (the data
@@ -242,9 +272,20 @@ impl SummaryCache {
         conn: &mut DbConnection,
         round_id: i32,
     ) -> diesel::QueryResult<Option<Arc<RoundContent>>> {
-        let Some(version) = rounds::content_version(conn, round_id)? else {
-            return Ok(None);
-        };
+        match rounds::content_version(conn, round_id)? {
+            Some(marker) => self.content_at(conn, round_id, marker),
+            None => Ok(None),
+        }
+    }
+
+    /// The round's content at the content marker `version` the caller read (see
+    /// [`rounds::form_markers`]), loaded if not cached.
+    pub fn content_at(
+        &self,
+        conn: &mut DbConnection,
+        round_id: i32,
+        version: i64,
+    ) -> diesel::QueryResult<Option<Arc<RoundContent>>> {
         if let Ok(content) = self.content.lock() {
             if let Some((v, kept)) = content.get(&round_id) {
                 if *v == version {

@@ -7,6 +7,9 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use crate::store::DbPool;
 use crate::web::infra::cache::SummaryCache;
 use crate::web::infra::versions::VersionWatch;
@@ -47,7 +50,12 @@ pub struct Metrics {
     pdf: HistogramVec,
     ahead: IntGaugeVec,
     users: IntCounterVec,
+    /// The route pattern of each path answered (see [`Metrics::route_of`]).
+    routes: Mutex<HashMap<String, Arc<str>>>,
 }
+
+/// Paths whose route is kept; past this many the map starts over, whatever clients send.
+const MAX_ROUTES: usize = 4096;
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -148,6 +156,7 @@ impl Metrics {
             pdf,
             ahead,
             users,
+            routes: Mutex::default(),
         })
     }
 
@@ -155,6 +164,27 @@ impl Metrics {
     /// [`UNMATCHED`] when none matched), never the raw path; the method is one of
     /// [`METHODS`] or `other`, and the status one of a fixed set: so the number of series is
     /// bounded by the routes the application has, whatever clients send.
+    /// The route pattern a path matched, as `resolve` finds it ([`UNMATCHED`] for none),
+    /// kept per path: resolving walks every route's pattern again (actix's `match_pattern`),
+    /// a few per cent of a cached page's time, for what is the same answer for every request
+    /// to the path.
+    pub fn route_of(&self, path: &str, resolve: impl FnOnce() -> Option<String>) -> Arc<str> {
+        if let Some(route) = self.routes.lock().ok().and_then(|r| r.get(path).cloned()) {
+            return route;
+        }
+        let Some(route) = resolve() else {
+            return Arc::from(UNMATCHED);
+        };
+        let route: Arc<str> = Arc::from(route);
+        if let Ok(mut routes) = self.routes.lock() {
+            if routes.len() >= MAX_ROUTES {
+                routes.clear();
+            }
+            routes.insert(path.to_owned(), Arc::clone(&route));
+        }
+        route
+    }
+
     pub fn observe_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
         let status = status_label(status);
         self.requests
@@ -206,5 +236,39 @@ impl Metrics {
         let mut out = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
         String::from_utf8(out).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paths_route_is_resolved_once_and_an_unmatched_path_every_time() {
+        let metrics = Metrics::new().expect("metrics");
+        let resolved = std::cell::Cell::new(0);
+        let resolve = |pattern: Option<&str>| {
+            resolved.set(resolved.get() + 1);
+            pattern.map(str::to_owned)
+        };
+        for _ in 0..3 {
+            let route = metrics.route_of("/rounds/2", || resolve(Some("/rounds/{id}")));
+            assert_eq!(&*route, "/rounds/{id}");
+        }
+        assert_eq!(resolved.get(), 1);
+        for _ in 0..2 {
+            assert_eq!(&*metrics.route_of("/nowhere", || resolve(None)), UNMATCHED);
+        }
+        assert_eq!(resolved.get(), 3);
+    }
+
+    #[test]
+    fn the_kept_routes_start_over_past_their_bound() {
+        let metrics = Metrics::new().expect("metrics");
+        for n in 0..=MAX_ROUTES {
+            metrics.route_of(&format!("/rounds/{n}"), || Some("/rounds/{id}".to_owned()));
+        }
+        let kept = metrics.routes.lock().expect("routes").len();
+        assert_eq!(kept, 1);
     }
 }

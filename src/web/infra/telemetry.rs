@@ -4,6 +4,7 @@
 //! error page shows it, so a user's report can be matched with the log. The same middleware
 //! writes the access log line and counts the request in the metrics.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -14,6 +15,7 @@ use actix_web::web;
 use rand::distributions::{Alphanumeric, DistString};
 use tracing::{Instrument, Span};
 
+use crate::web::infra::metrics::UNMATCHED;
 use crate::web::AppState;
 
 tokio::task_local! {
@@ -95,10 +97,12 @@ fn request_span(req: &ServiceRequest, id: &str, method: &str) -> Span {
 /// Counts an answered request in the metrics and writes its access log line.
 fn record<B>(state: Option<&AppState>, response: &ServiceResponse<B>, method: &str, seconds: f64) {
     let status = response.status().as_u16();
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| crate::web::infra::metrics::UNMATCHED.to_owned());
+    let request = response.request();
+    let resolve = || request.match_pattern();
+    let route = match state {
+        Some(state) => state.metrics.route_of(request.path(), resolve),
+        None => resolve().map_or_else(|| Arc::from(UNMATCHED), Arc::from),
+    };
     if let Some(state) = state {
         state
             .metrics

@@ -90,12 +90,12 @@ impl Loaded {
 fn asked_content(
     state: &AppState,
     conn: &mut crate::store::DbConnection,
-    round_id: i32,
+    (round_id, marker): (i32, i64),
     code: &MunicipalityCode,
 ) -> Result<std::sync::Arc<crate::domain::RoundContent>, AppError> {
     let content = state
         .cache
-        .content(conn, round_id)?
+        .content_at(conn, round_id, marker)?
         .ok_or(AppError::NotFound)?;
     if content.municipality(code).is_none() {
         return Err(AppError::NotFound);
@@ -113,18 +113,23 @@ async fn load(
     code: MunicipalityCode,
 ) -> Result<Loaded, AppError> {
     let state_for_db = state.clone();
-    // A few indexed rows (the round's content comes from the cache): read on the worker on
-    // SQLite, which spares each save and form page one trip to the blocking pool.
+    // Two statements (the round's markers, and the form with its answers): the round's
+    // content and last year's round come from the cache. Read on the worker on SQLite, which
+    // spares each save and form page one trip to the blocking pool.
     db_read(state, move |conn| {
-        let content = asked_content(&state_for_db, conn, round_id, &code)?;
+        let markers = rounds::form_markers(conn, round_id)?.ok_or(AppError::NotFound)?;
+        let content = asked_content(&state_for_db, conn, (round_id, markers.content), &code)?;
         let submission = submissions::get_submission(conn, round_id, &code)?;
-        let round = &content.round;
-        let previous_content = match rounds::previous_round_id(conn, round.kkr_id, round.year)? {
-            Some(id) => state_for_db.cache.content(conn, id)?,
+        let last_year = match markers.previous {
+            Some((id, version)) => state_for_db.cache.earlier_round(conn, id, version)?,
             None => None,
         };
-        let lineage = lineage::lineage(&content, previous_content.as_deref());
-        let previous = submissions::previous_answers(conn, &lineage, &code)?;
+        let last_year = last_year.as_ref().map(|(data, _)| &**data);
+        let lineage = lineage::lineage(&content, last_year.map(|data| &data.content));
+        let previous = lineage::previous_answers_by_recommendation(
+            &lineage,
+            last_year.and_then(|data| data.submission_of(&code)),
+        );
         let reopen_reason = match submission.as_ref().filter(|s| s.reopened) {
             Some(s) => notices::reopen_reason(conn, s.id)?,
             None => None,
