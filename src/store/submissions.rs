@@ -20,21 +20,14 @@ pub fn get_submission(
     code: &MunicipalityCode,
 ) -> QueryResult<Option<Submission>> {
     let (submitter, saver) = diesel::alias!(users as submitter, users as saver);
-    // One statement: the form, a row per answer (one row without an answer for a form with
-    // none) and the names of who submitted and last saved it. On PostgreSQL each statement is
-    // a round trip, and a form page or save reads this one first.
-    type Row = (
-        SubmissionRow,
-        Option<AnswerRow>,
-        Option<String>,
-        Option<String>,
-    );
-    // Built for each backend: a selection by a row type is typed by its backend. On the
-    // backend's own connection, whose statement cache knows the query by its type.
-    macro_rules! form_rows {
+    type Row = (SubmissionRow, Option<String>, Option<String>);
+    // The form with the names of who submitted and last saved it in one statement (a form
+    // page and every save read it; on PostgreSQL each statement is a round trip), then its
+    // answers. Built for each backend: a selection by a row type is typed by its backend. On
+    // the backend's own connection, whose statement cache knows the query by its type.
+    macro_rules! form_row {
         ($conn:expr) => {
             submissions::table
-                .left_join(answers::table)
                 .left_join(
                     submitter
                         .on(submissions::submitted_by.eq(submitter.field(users::id).nullable())),
@@ -42,30 +35,36 @@ pub fn get_submission(
                 .left_join(saver.on(submissions::updated_by.eq(saver.field(users::id).nullable())))
                 .filter(submissions::round_id.eq(round_id))
                 .filter(submissions::municipality_code.eq(code.as_str()))
-                .order(answers::recommendation_id.asc())
                 .select((
                     SubmissionRow::as_select(),
-                    Option::<AnswerRow>::as_select(),
                     submitter.field(users::name).nullable(),
                     saver.field(users::name).nullable(),
                 ))
-                .load::<Row>($conn)?
+                .get_result::<Row>($conn)
+                .optional()?
         };
     }
-    let rows: Vec<Row> = match conn {
-        DbConnection::Sqlite(conn) => form_rows!(conn),
-        DbConnection::Postgres(conn) => form_rows!(conn),
+    let row = match conn {
+        DbConnection::Sqlite(conn) => form_row!(conn),
+        DbConnection::Postgres(conn) => form_row!(conn),
     };
-    let mut answers = Vec::with_capacity(rows.len());
-    let mut form = None;
-    for (row, answer, submitted_by, updated_by) in rows {
-        if let Some(answer) = answer {
-            answers.push(answer.into_domain()?);
-        }
-        form.get_or_insert((row, submitted_by, updated_by));
-    }
-    form.map(|(row, submitted_by, updated_by)| row.into_domain(submitted_by, updated_by, answers))
-        .transpose()
+    let Some((row, submitted_by, updated_by)) = row else {
+        return Ok(None);
+    };
+    let answers = form_answers(conn, row.id)?;
+    row.into_domain(submitted_by, updated_by, answers).map(Some)
+}
+
+/// A form's answers, in the order of their recommendations' ids.
+fn form_answers(conn: &mut DbConnection, submission_id: i32) -> QueryResult<Vec<Answer>> {
+    answers::table
+        .filter(answers::submission_id.eq(submission_id))
+        .order(answers::recommendation_id.asc())
+        .select(AnswerRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(AnswerRow::into_domain)
+        .collect()
 }
 
 /// The submission without the names of who submitted and saved it, as a save's own check
@@ -92,14 +91,7 @@ fn read_submission(
     if let Some(known) = known.filter(|k| k.id == row.id && k.version == row.version) {
         return row.into_domain(None, None, known.answers.clone()).map(Some);
     }
-    let answers = answers::table
-        .filter(answers::submission_id.eq(row.id))
-        .order(answers::recommendation_id.asc())
-        .select(AnswerRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(AnswerRow::into_domain)
-        .collect::<QueryResult<Vec<_>>>()?;
+    let answers = form_answers(conn, row.id)?;
     row.into_domain(None, None, answers).map(Some)
 }
 
