@@ -98,18 +98,31 @@ pub fn record_each(
             after: after.as_deref(),
         })
         .collect();
-    // On the backend's own connection: diesel writes a multi-row INSERT for each backend,
-    // not for the two together. In pieces that keep each statement's 7 values a row under
-    // SQLite's limit of bound values (a group of saves of long forms has many rows).
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        match &mut *conn {
-            DbConnection::Sqlite(conn) => diesel::insert_into(audit_events::table)
-                .values(chunk)
-                .execute(conn)?,
-            DbConnection::Postgres(conn) => diesel::insert_into(audit_events::table)
-                .values(chunk)
-                .execute(conn)?,
-        };
+    match conn {
+        // One statement over arrays, whose text does not depend on the number of rows, so it
+        // is prepared once per connection (see `super::arrays`).
+        DbConnection::Postgres(conn) => {
+            super::arrays::InsertAudit {
+                at: &rows.iter().map(|r| r.at).collect::<Vec<_>>(),
+                user_id: &rows.iter().map(|r| r.user_id).collect::<Vec<_>>(),
+                action: &rows.iter().map(|r| r.action).collect::<Vec<_>>(),
+                entity: &rows.iter().map(|r| r.entity).collect::<Vec<_>>(),
+                entity_id: &rows.iter().map(|r| r.entity_id).collect::<Vec<_>>(),
+                before: &rows.iter().map(|r| r.before).collect::<Vec<_>>(),
+                after: &rows.iter().map(|r| r.after).collect::<Vec<_>>(),
+            }
+            .execute(conn)?;
+        }
+        // On the backend's own connection: diesel writes a multi-row INSERT for each backend,
+        // not for the two together. In pieces that keep each statement's 7 values a row under
+        // SQLite's limit of bound values (a group of saves of long forms has many rows).
+        DbConnection::Sqlite(conn) => {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                diesel::insert_into(audit_events::table)
+                    .values(chunk)
+                    .execute(conn)?;
+            }
+        }
     }
     Ok(())
 }

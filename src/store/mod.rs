@@ -5,6 +5,7 @@
 //! PostgreSQL and SQLite. The few places where the backends differ (opening connections,
 //! migrations, how a write transaction begins) are all in this file.
 
+mod arrays;
 pub mod audit;
 mod backup;
 pub mod bench_data;
@@ -602,25 +603,25 @@ fn write_tx_once(
     moves: Moves,
     body: &mut dyn FnMut(&mut DbConnection) -> bool,
 ) -> Result<(), TxFailed> {
-    let mut with_bump = |conn: &mut DbConnection| {
-        bump_data_version(conn, moves)?;
-        if body(conn) {
-            Ok(())
-        } else {
-            Err(TxFailed::Body)
-        }
-    };
     let depth =
         <DbConnection as TransactionManager<DbConnection>>::transaction_manager_status_mut(conn)
             .transaction_depth();
-    if matches!(depth, Ok(Some(_))) {
-        // A savepoint: what it moved the version to is undone with it when it rolls back.
-        let before = BUMPED.get();
-        let result = conn.transaction(with_bump);
-        if result.is_err() {
-            BUMPED.set(before);
+    let top_level = !matches!(depth, Ok(Some(_)));
+    // The markers as the transaction leaves them: on PostgreSQL, read under its lock as its
+    // last statement, for the web layer (see [`take_committed_versions`]); a savepoint leaves
+    // that to the transaction around it.
+    let mut with_bump = |conn: &mut DbConnection| {
+        bump_data_version(conn, moves)?;
+        if !body(conn) {
+            return Err(TxFailed::Body);
         }
-        return result;
+        match conn {
+            DbConnection::Postgres(inner) if top_level => Ok(Some(versions::read_versions(inner)?)),
+            _ => Ok(None),
+        }
+    };
+    if !top_level {
+        return conn.transaction(with_bump).map(|_| ());
     }
     // SQLite: writers of this process queue here rather than on SQLite's busy handler,
     // which sleeps in steps of up to 100 ms and so turns a queue of a few writers into tens of
@@ -639,18 +640,15 @@ fn write_tx_once(
         }
         DbConnection::Postgres(inner) => AnsiTransactionManager::begin_transaction(inner)?,
     }
-    BUMPED.set(None);
     match with_bump(conn) {
-        Ok(()) => {
-            let bumped = BUMPED.take();
+        Ok(left) => {
             <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
-            if bumped.is_some() {
-                COMMITTED.set(bumped);
+            if left.is_some() {
+                COMMITTED.set(left);
             }
             Ok(())
         }
         Err(error) => {
-            BUMPED.set(None);
             match <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn) {
                 Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
                 Err(rollback_error) => Err(rollback_error.into()),
@@ -663,56 +661,30 @@ fn bump_data_version(conn: &mut DbConnection, moves: Moves) -> QueryResult<()> {
     use diesel::prelude::*;
     use schema::data_version::dsl;
     let row = diesel::update(dsl::data_version.find(1));
-    match (moves, conn) {
-        (Moves::Both, DbConnection::Sqlite(inner)) => row
+    match moves {
+        Moves::Both => row
             .set((
                 dsl::version.eq(dsl::version + 1),
                 dsl::shown.eq(dsl::shown + 1),
             ))
-            .execute(inner)
-            .map(|_| ()),
-        (Moves::DataOnly, DbConnection::Sqlite(inner)) => row
-            .set(dsl::version.eq(dsl::version + 1))
-            .execute(inner)
-            .map(|_| ()),
-        // On PostgreSQL the new version is kept for the web layer (see
-        // [`take_committed_version`]): several processes share the database there.
-        (Moves::Both, DbConnection::Postgres(inner)) => row
-            .set((
-                dsl::version.eq(dsl::version + 1),
-                dsl::shown.eq(dsl::shown + 1),
-            ))
-            .returning(dsl::version)
-            .get_result::<i64>(inner)
-            .map(bumped_to),
-        (Moves::DataOnly, DbConnection::Postgres(inner)) => row
-            .set(dsl::version.eq(dsl::version + 1))
-            .returning(dsl::version)
-            .get_result::<i64>(inner)
-            .map(bumped_to),
+            .execute(conn),
+        Moves::DataOnly => row.set(dsl::version.eq(dsl::version + 1)).execute(conn),
     }
+    .map(|_| ())
 }
 
 thread_local! {
-    /// The highest data version the write transaction open on this thread has moved to
-    /// (PostgreSQL; a savepoint inside it moves it again, and back when it rolls back).
-    static BUMPED: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
-    /// The data version the last write transaction committed on this thread left, until
-    /// taken.
-    static COMMITTED: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+    /// The markers the last write transaction committed on this thread left (PostgreSQL),
+    /// until taken.
+    static COMMITTED: std::cell::Cell<Option<users::Versions>> =
+        const { std::cell::Cell::new(None) };
 }
 
-fn bumped_to(version: i64) {
-    BUMPED.set(Some(
-        BUMPED.get().map_or(version, |bumped| bumped.max(version)),
-    ));
-}
-
-/// The data version the last write transaction committed on this thread left, once (`None`
-/// when none committed since the last call, and always on SQLite). The web layer carries it
-/// in the writer's session, so that the next request, in whichever process sharing the
+/// The markers the last write transaction committed on this thread left, once (`None` when
+/// none committed since the last call, and always on SQLite). The web layer carries them in
+/// the writer's session, so that the next request, in whichever process sharing the
 /// PostgreSQL database it lands, reads at least what this write left.
-pub fn take_committed_version() -> Option<i64> {
+pub fn take_committed_versions() -> Option<users::Versions> {
     COMMITTED.take()
 }
 
@@ -740,6 +712,21 @@ pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
         .find(1)
         .select(dsl::version)
         .get_result(conn)
+}
+
+/// The three markers ([`users::Versions`]) as they are now, in one statement.
+pub fn markers(conn: &mut DbConnection) -> QueryResult<users::Versions> {
+    use diesel::prelude::*;
+    use schema::data_version::dsl;
+    let (data, shown, accounts) = dsl::data_version
+        .find(1)
+        .select((dsl::version, dsl::shown, dsl::accounts))
+        .get_result::<(i64, i64, i64)>(conn)?;
+    Ok(users::Versions {
+        data,
+        shown,
+        accounts,
+    })
 }
 
 /// The shown marker: it changes with every committed write except a save that keeps a form

@@ -43,6 +43,22 @@ pub fn get_round(conn: &mut DbConnection, round_id: i32) -> QueryResult<Option<R
         .transpose()
 }
 
+/// The rounds with these ids, by id, in one statement (a group of saves reads its rounds so,
+/// while it holds the write lock).
+pub fn get_rounds(
+    conn: &mut DbConnection,
+    round_ids: &[i32],
+) -> QueryResult<std::collections::HashMap<i32, Round>> {
+    rounds::table
+        .inner_join(kkrs::table)
+        .filter(rounds::id.eq_any(round_ids))
+        .select((RoundRow::as_select(), kkrs::name))
+        .load::<(RoundRow, String)>(conn)?
+        .into_iter()
+        .map(|(row, kkr_name)| row.into_domain(kkr_name).map(|round| (round.id, round)))
+        .collect()
+}
+
 pub fn find_round(conn: &mut DbConnection, kkr_id: i32, year: i32) -> QueryResult<Option<Round>> {
     let id: Option<i32> = rounds::table
         .filter(rounds::kkr_id.eq(kkr_id))

@@ -233,6 +233,7 @@ diesel::table! {
         id -> Integer,
         version -> BigInt,
         shown -> BigInt,
+        accounts -> BigInt,
     }
 }
 

@@ -343,11 +343,7 @@ pub fn save_forms_in_tx(
             }
         }
     }
-    let mut rounds = HashMap::new();
-    for id in round_ids {
-        let round = super::rounds::get_round(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
-        rounds.insert(id, round);
-    }
+    let rounds = super::rounds::get_rounds(conn, &round_ids)?;
 
     // Decide each save in turn against the forms as the saves before it left them; new forms
     // are inserted at once (their id names the audit rows).
@@ -628,6 +624,24 @@ fn update_forms(conn: &mut DbConnection, forms: &[(i32, i32, &FormRow)]) -> Quer
     if forms.is_empty() {
         return Ok(0);
     }
+    if let DbConnection::Postgres(conn) = conn {
+        return super::arrays::UpdateForms {
+            id: &forms.iter().map(|f| f.0).collect::<Vec<_>>(),
+            old_version: &forms.iter().map(|f| f.1).collect::<Vec<_>>(),
+            state: &forms.iter().map(|f| f.2.state.as_str()).collect::<Vec<_>>(),
+            submitted_at: &forms.iter().map(|f| f.2.submitted_at).collect::<Vec<_>>(),
+            submitted_by: &forms.iter().map(|f| f.2.submitted_by).collect::<Vec<_>>(),
+            version: &forms.iter().map(|f| f.2.version).collect::<Vec<_>>(),
+            updated_at: &forms.iter().map(|f| f.2.updated_at).collect::<Vec<_>>(),
+            updated_by: &forms.iter().map(|f| f.2.updated_by).collect::<Vec<_>>(),
+            proposals: &forms
+                .iter()
+                .map(|f| f.2.proposals.as_str())
+                .collect::<Vec<_>>(),
+            reopened: &forms.iter().map(|f| f.2.reopened).collect::<Vec<_>>(),
+        }
+        .execute(conn);
+    }
     let sql = format!(
         "WITH v (id, old_version, state, submitted_at, submitted_by, version, updated_at, \
          updated_by, proposals, reopened) AS (VALUES {}) \
@@ -718,6 +732,19 @@ fn write_answers(
         update_answers(conn, chunk)?;
     }
     for chunk in inserts.chunks(ANSWERS_PER_STATEMENT) {
+        if let DbConnection::Postgres(conn) = &mut *conn {
+            let columns = AnswerColumns::of(chunk);
+            super::arrays::InsertAnswers {
+                submission_id: &columns.submission_id,
+                recommendation_id: &columns.recommendation_id,
+                status: &columns.status,
+                comment: &columns.comment,
+                carried: &columns.carried,
+                evidence_url: &columns.evidence_url,
+            }
+            .execute(conn)?;
+            continue;
+        }
         let rows: Vec<AnswerInsertForm<'_>> = chunk
             .iter()
             .map(|&(submission_id, answer)| AnswerInsertForm {
@@ -772,6 +799,19 @@ fn update_answers(conn: &mut DbConnection, rows: &[(i32, &Answer)]) -> QueryResu
     if rows.is_empty() {
         return Ok(());
     }
+    if let DbConnection::Postgres(conn) = conn {
+        let columns = AnswerColumns::of(rows);
+        let updated = super::arrays::UpdateAnswers {
+            submission_id: &columns.submission_id,
+            recommendation_id: &columns.recommendation_id,
+            status: &columns.status,
+            comment: &columns.comment,
+            carried: &columns.carried,
+            evidence_url: &columns.evidence_url,
+        }
+        .execute(conn)?;
+        return updated_all(updated, rows.len());
+    }
     let sql = format!(
         "WITH v (submission_id, recommendation_id, status, comment, carried, evidence_url) \
          AS (VALUES {}) \
@@ -794,12 +834,45 @@ fn update_answers(conn: &mut DbConnection, rows: &[(i32, &Answer)]) -> QueryResu
         }
         query
     })?;
-    // Each row was read in this transaction (or at the version it still has): a missing one
-    // means the stored answers were not what the save was made against.
-    if updated == rows.len() {
+    updated_all(updated, rows.len())
+}
+
+/// Each answer updated was read in this transaction (or at the version its form still has): a
+/// missing one means the stored answers were not what the save was made against.
+fn updated_all(updated: usize, rows: usize) -> QueryResult<()> {
+    if updated == rows {
         Ok(())
     } else {
         Err(diesel::result::Error::RollbackTransaction)
+    }
+}
+
+/// Answers as the columns of PostgreSQL's statements over arrays.
+struct AnswerColumns<'a> {
+    submission_id: Vec<i32>,
+    recommendation_id: Vec<i32>,
+    status: Vec<Option<&'a str>>,
+    comment: Vec<&'a str>,
+    carried: Vec<bool>,
+    evidence_url: Vec<Option<&'a str>>,
+}
+
+impl<'a> AnswerColumns<'a> {
+    fn of(rows: &[(i32, &'a Answer)]) -> AnswerColumns<'a> {
+        AnswerColumns {
+            submission_id: rows.iter().map(|(id, _)| *id).collect(),
+            recommendation_id: rows.iter().map(|(_, a)| a.recommendation_id).collect(),
+            status: rows
+                .iter()
+                .map(|(_, a)| a.status.map(|s| s.as_str()))
+                .collect(),
+            comment: rows.iter().map(|(_, a)| a.comment.as_str()).collect(),
+            carried: rows.iter().map(|(_, a)| a.carried).collect(),
+            evidence_url: rows
+                .iter()
+                .map(|(_, a)| a.evidence.as_ref().map(|e| e.as_str()))
+                .collect(),
+        }
     }
 }
 

@@ -206,18 +206,21 @@ pub fn password_hash(conn: &mut DbConnection, user_id: i32) -> QueryResult<Optio
 /// A user's own columns as [`session_user_at_version`] reads them.
 type UserColumns = (i32, String, String, String, Option<i32>, Option<String>);
 
-/// The database's two markers as one statement read them: the data version, which every
-/// committed write moves, and the shown marker, which every write but a draft's save moves
-/// (see [`super::shown_version`]).
+/// The database's three markers as one statement read them: the data version, which every
+/// committed write moves; the shown marker, which every write but a draft's save moves (see
+/// [`super::shown_version`]); and the accounts marker, which every change to what
+/// [`session_user_at_version`] reads moves (the migration `accounts_marker`: triggers on the
+/// users and the municipalities).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Versions {
     pub data: i64,
     pub shown: i64,
+    pub accounts: i64,
 }
 
 /// The user a session names, if that session is still valid (the user exists, is active, and
-/// the session was made in the user's current session generation), with the data version
-/// and the shown marker read in the same statement and so from the same snapshot. Every
+/// the session was made in the user's current session generation), with the database's
+/// markers ([`Versions`]) read in the same statement and so from the same snapshot. Every
 /// signed-in request asks this, so it is one statement: on SQLite each
 /// statement outside a transaction takes and releases a read lock with two system calls, and
 /// this one, unlike the two or three reads it replaces, does not read the password hash
@@ -238,7 +241,17 @@ pub fn session_user_at_version(
         .find(1)
         .select(data_version::shown)
         .single_value();
-    type Row = (UserColumns, Option<i32>, Option<i64>, Option<i64>);
+    let accounts = data_version::table
+        .find(1)
+        .select(data_version::accounts)
+        .single_value();
+    type Row = (
+        UserColumns,
+        Option<i32>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
     let query = users::table
         .left_join(
             municipalities::table.on(municipalities::code.nullable().eq(users::municipality_code)),
@@ -258,6 +271,7 @@ pub fn session_user_at_version(
             municipalities::kkr_id.nullable(),
             version,
             shown,
+            accounts,
         ));
     // On the backend's own connection: its statement cache knows this query by its type,
     // where through the enum the SQL text is built again on every call to look it up.
@@ -266,7 +280,13 @@ pub fn session_user_at_version(
         DbConnection::Postgres(conn) => query.get_result(conn).optional()?,
     };
     row.map(
-        |((id, email, name, role, kkr_id, municipality_code), municipal_kkr, version, shown)| {
+        |(
+            (id, email, name, role, kkr_id, municipality_code),
+            municipal_kkr,
+            version,
+            shown,
+            accounts,
+        )| {
             let (user, _) = UserRow {
                 id,
                 email,
@@ -281,6 +301,7 @@ pub fn session_user_at_version(
             let versions = Versions {
                 data: version.ok_or(diesel::result::Error::NotFound)?,
                 shown: shown.ok_or(diesel::result::Error::NotFound)?,
+                accounts: accounts.ok_or(diesel::result::Error::NotFound)?,
             };
             Ok((user, versions))
         },

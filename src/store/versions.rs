@@ -38,11 +38,7 @@ impl Listener {
 
     /// The versions as they are now (a round trip, which also shows the server still answers).
     pub fn read(&mut self) -> QueryResult<Versions> {
-        let (data, shown) = data_version::table
-            .find(1)
-            .select((data_version::version, data_version::shown))
-            .get_result::<(i64, i64)>(&mut self.conn)?;
-        Ok(Versions { data, shown })
+        read_versions(&mut self.conn)
     }
 
     /// The newest versions told since the last call, without waiting: `None` when nothing was
@@ -62,21 +58,41 @@ impl Listener {
     }
 }
 
-/// The versions a notification tells: "<version> <shown>".
-fn parse(payload: &str) -> Option<Versions> {
-    let (data, shown) = payload.split_once(' ')?;
-    Some(Versions {
-        data: data.parse().ok()?,
-        shown: shown.parse().ok()?,
+/// The three markers as they are now, in one statement.
+pub fn read_versions(conn: &mut PgConnection) -> QueryResult<Versions> {
+    let (data, shown, accounts) = data_version::table
+        .find(1)
+        .select((
+            data_version::version,
+            data_version::shown,
+            data_version::accounts,
+        ))
+        .get_result::<(i64, i64, i64)>(conn)?;
+    Ok(Versions {
+        data,
+        shown,
+        accounts,
     })
 }
 
+/// The versions a notification tells: "<version> <shown> <accounts>".
+fn parse(payload: &str) -> Option<Versions> {
+    let mut markers = payload.split(' ').map(|marker| marker.parse::<i64>().ok());
+    let versions = Versions {
+        data: markers.next()??,
+        shown: markers.next()??,
+        accounts: markers.next()??,
+    };
+    markers.next().is_none().then_some(versions)
+}
+
 impl Versions {
-    /// Each marker at the newer of the two (both only ever move forward).
+    /// Each marker at the newer of the two (they only ever move forward).
     pub fn max(self, other: Versions) -> Versions {
         Versions {
             data: self.data.max(other.data),
             shown: self.shown.max(other.shown),
+            accounts: self.accounts.max(other.accounts),
         }
     }
 }
@@ -85,32 +101,21 @@ impl Versions {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_notification_tells_both_markers_and_anything_else_is_ignored() {
-        assert_eq!(
-            parse("42 17"),
-            Some(Versions {
-                data: 42,
-                shown: 17
-            })
-        );
-        assert_eq!(parse("42"), None);
-        assert_eq!(parse("42 x"), None);
-        assert_eq!(parse(""), None);
-        let newer = Versions {
-            data: 43,
-            shown: 17,
+    fn at(data: i64, shown: i64, accounts: i64) -> Versions {
+        Versions {
+            data,
+            shown,
+            accounts,
         }
-        .max(Versions {
-            data: 42,
-            shown: 18,
-        });
-        assert_eq!(
-            newer,
-            Versions {
-                data: 43,
-                shown: 18
-            }
-        );
+    }
+
+    #[test]
+    fn a_notification_tells_the_three_markers_and_anything_else_is_ignored() {
+        assert_eq!(parse("42 17 3"), Some(at(42, 17, 3)));
+        assert_eq!(parse("42 17"), None);
+        assert_eq!(parse("42 17 3 1"), None);
+        assert_eq!(parse("42 x 3"), None);
+        assert_eq!(parse(""), None);
+        assert_eq!(at(43, 17, 2).max(at(42, 18, 3)), at(43, 18, 3));
     }
 }

@@ -17,6 +17,7 @@ use super::error::AppError;
 use super::{db_read, AppState};
 use crate::domain::User;
 use crate::store::users;
+use crate::web::infra::versions::Floor;
 
 /// The signed-in user, if any.
 pub struct MaybeSignedIn(pub Option<User>);
@@ -72,7 +73,9 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
         session.purge();
         return Ok(Current::anonymous(None));
     };
-    req.extensions_mut().insert(ReadVersion(versions));
+    if let Some(versions) = versions {
+        req.extensions_mut().insert(ReadVersion(versions));
+    }
     refresh_seen(&session, &state, last_seen, now)?;
     Ok(Current {
         user: Some(user),
@@ -80,28 +83,40 @@ async fn current_user(req: &HttpRequest) -> Result<Current, AppError> {
     })
 }
 
-/// The user of a valid session with the data versions read with it: from what the process
-/// knows on PostgreSQL (see `VersionWatch`), else in one statement, so that a page cached at
-/// that version can be served with no other database read (on SQLite on this worker; see
-/// `db_read`). `None` when the session is no longer valid.
+/// The user of a valid session with the markers read with it: from what the process knows on
+/// PostgreSQL (see `VersionWatch`), else in one statement, so that a page cached at that
+/// version can be served with no other database read (on SQLite on this worker; see
+/// `db_read`). The markers are `None` when the process kept the user but has not yet heard of
+/// the data version the session's own writes left. `None` when the session is no longer
+/// valid.
 async fn valid_session_user(
     state: &web::Data<AppState>,
     session: &Session,
     id: i32,
     generation: i32,
-) -> Result<Option<(User, users::Versions)>, AppError> {
+) -> Result<Option<(User, Option<users::Versions>)>, AppError> {
     let Some(watch) = &state.versions else {
-        return read_session_user(state, id, generation).await;
+        let found = read_session_user(state, id, generation).await?;
+        return Ok(found.map(|(user, versions)| (user, Some(versions))));
     };
-    let wrote = session.get::<i64>(WROTE_KEY).ok().flatten().unwrap_or(0);
-    if let Some(known) = watch.user(id, generation, wrote.max(state.written.highest())) {
+    let floor = own_writes(session).max(state.written.floor());
+    if let Some(known) = watch.user(id, generation, floor) {
         return Ok(Some(known));
     }
     let found = read_session_user(state, id, generation).await?;
     if let Some((user, versions)) = &found {
         watch.remember(id, generation, user, *versions);
     }
-    Ok(found)
+    Ok(found.map(|(user, versions)| (user, Some(versions))))
+}
+
+/// The markers this session's own writes left (PostgreSQL; see [`carry_own_writes`]).
+fn own_writes(session: &Session) -> Floor {
+    let marker = |key: &str| session.get::<i64>(key).ok().flatten().unwrap_or(0);
+    Floor {
+        data: marker(WROTE_KEY),
+        accounts: marker(WROTE_ACCOUNTS_KEY),
+    }
 }
 
 async fn read_session_user(
@@ -168,34 +183,37 @@ const SEEN_KEY: &str = "seen";
 
 /// The data version this session's last write left (PostgreSQL).
 const WROTE_KEY: &str = "wrote";
+/// The accounts marker this session's last write left (PostgreSQL).
+const WROTE_ACCOUNTS_KEY: &str = "wrote_accounts";
 
 tokio::task_local! {
-    /// The highest data version the current request's own writes left (PostgreSQL).
-    static OWN_WRITES: std::cell::Cell<i64>;
+    /// The highest markers the current request's own writes left (PostgreSQL).
+    static OWN_WRITES: std::cell::Cell<Floor>;
 }
 
-/// A write of the current request committed, leaving `version`: [`carry_own_writes`] keeps it
-/// in the request's session. Outside a request (or on SQLite, where the middleware is not
+/// A write of the current request committed, leaving `versions`: [`carry_own_writes`] keeps
+/// them in the request's session. Outside a request (or on SQLite, where the middleware is not
 /// installed) it does nothing.
-pub(crate) fn note_own_write(version: i64) {
-    let _ = OWN_WRITES.try_with(|own| own.set(own.get().max(version)));
+pub(crate) fn note_own_write(versions: users::Versions) {
+    let _ = OWN_WRITES.try_with(|own| own.set(own.get().max(versions.into())));
 }
 
-/// Carries the data version a request's own writes left in its session (PostgreSQL, where
-/// several processes may serve the site): a process that has not yet heard of that version
-/// reads the user and the version from the database instead of serving what it knows (see
-/// `VersionWatch`), so that a save shows at once in the next request, in whichever process it
-/// lands. Only a request that wrote changes the session. Installed only on PostgreSQL.
+/// Carries the markers a request's own writes left in its session (PostgreSQL, where several
+/// processes may serve the site): a process that has not yet heard of that data version serves
+/// no page it keeps from before it, and one that has not heard of that accounts marker reads
+/// the user from the database (see `VersionWatch`), so that a save shows at once in the next
+/// request, in whichever process it lands. Only a request that wrote changes the session.
+/// Installed only on PostgreSQL.
 pub async fn carry_own_writes<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
     let session = req.get_session();
     OWN_WRITES
-        .scope(std::cell::Cell::new(0), async move {
+        .scope(std::cell::Cell::new(Floor::default()), async move {
             let response = next.call(req).await?;
             let wrote = OWN_WRITES.with(std::cell::Cell::get);
-            if wrote > 0 {
+            if wrote.data > 0 {
                 note_written(&session, wrote);
             }
             Ok(response)
@@ -203,17 +221,21 @@ pub async fn carry_own_writes<B: MessageBody + 'static>(
         .await
 }
 
-/// Keeps `version` in a signed-in session unless it holds a newer one.
-fn note_written(session: &Session, version: i64) {
-    let signed_in = matches!(session.get::<i32>(USER_KEY), Ok(Some(_)));
-    let newer = session
-        .get::<i64>(WROTE_KEY)
-        .ok()
-        .flatten()
-        .is_none_or(|wrote| wrote < version);
-    if signed_in && newer {
-        if let Err(e) = session.insert(WROTE_KEY, version) {
-            tracing::warn!(error = %e, "the session could not keep its last write's version");
+/// Keeps the markers a request's writes left in a signed-in session, each unless it holds a
+/// newer one.
+fn note_written(session: &Session, wrote: Floor) {
+    if !matches!(session.get::<i32>(USER_KEY), Ok(Some(_))) {
+        return;
+    }
+    let kept = own_writes(session);
+    for (key, marker, before) in [
+        (WROTE_KEY, wrote.data, kept.data),
+        (WROTE_ACCOUNTS_KEY, wrote.accounts, kept.accounts),
+    ] {
+        if marker > before {
+            if let Err(e) = session.insert(key, marker) {
+                tracing::warn!(error = %e, "the session could not keep its last write's markers");
+            }
         }
     }
 }

@@ -377,17 +377,17 @@ impl TestApp {
         let Ok(mut conn) = self.pool.get() else {
             return;
         };
-        let Ok(version) = store::data_version(&mut conn) else {
+        let Ok(markers) = store::markers(&mut conn) else {
             return;
         };
         drop(conn);
         for _ in 0..5000 {
-            if watch.has_heard(version) {
+            if watch.has_heard(markers.into()) {
                 return;
             }
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        panic!("the app did not hear of data version {version} within 5 s");
+        panic!("the app did not hear of the markers {markers:?} within 5 s");
     }
 
     pub fn get(&self, agent: &ureq::Agent, path: &str) -> Response {

@@ -319,9 +319,9 @@ fn counter(metrics: &str, name_and_labels: &str) -> u64 {
 }
 
 #[test]
-fn each_process_keeps_signed_in_users_until_the_data_changes_and_a_users_own_save_shows_everywhere()
-{
-    let test = "each_process_keeps_signed_in_users_until_the_data_changes_and_a_users_own_save_shows_everywhere";
+fn each_process_keeps_signed_in_users_through_saves_until_a_user_changes_and_a_users_own_save_shows_everywhere(
+) {
+    let test = "each_process_keeps_signed_in_users_through_saves_until_a_user_changes_and_a_users_own_save_shows_everywhere";
     let Some(db) = postgres_database(test) else {
         return;
     };
@@ -354,8 +354,9 @@ fn each_process_keeps_signed_in_users_until_the_data_changes_and_a_users_own_sav
 
     // A user's own saves in one process show at once in the other, every time, even though
     // the other process holds the user and the form page at the version before the save: the
-    // session carries the version its save left, so the other process reads from the
-    // database until it has heard of that version.
+    // session carries the data version its save left, so the other process serves no page it
+    // keeps from before it until it has heard of that version. A save changes no user, so the
+    // other process still serves the user from memory.
     for n in 0..12 {
         let (from, to) = if n % 2 == 0 { (&a, &b) } else { (&b, &a) };
         served_from_memory(to);
@@ -368,11 +369,17 @@ fn each_process_keeps_signed_in_users_until_the_data_changes_and_a_users_own_sav
             &form_fields(&page, "save", "yellow", &comment),
         );
         assert_eq!(saved.status, 303, "save {n} through {from}");
+        let before = hits(to);
         let shown = get(&agent, to, FORM);
         assert_eq!(shown.status, 200);
         assert!(
             shown.text().contains(&comment),
             "save {n}, made through {from}, shows at once through {to}"
+        );
+        assert_eq!(
+            hits(to),
+            before + 1,
+            "save {n}: {to} served the user from memory after a save through {from}"
         );
     }
 
@@ -408,31 +415,54 @@ fn every_committed_write_is_told_to_a_listening_connection_with_the_version_it_l
     let (mut listener, read) = store::versions::Listener::open(&pool)
         .expect("listen")
         .expect("PostgreSQL listens");
+    use diesel::RunQueryDsl;
     let mut conn = pool.get().expect("connection");
-    let _ = store::take_committed_version();
+    let _ = store::take_committed_versions();
+    // Told by the database's triggers alone: this connection never reads the markers.
+    let mut heard = read;
+    let mut told_by_now = |committed: store::users::Versions| {
+        for _ in 0..5000 {
+            if let Some(told) = listener.told().expect("the connection listens") {
+                heard = heard.max(told);
+            }
+            if heard == committed {
+                return heard;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        heard
+    };
     for n in 1..=3 {
         store::write_tx(&mut conn, |_| Ok::<_, diesel::result::Error>(())).expect("a write");
-        let committed = store::take_committed_version().expect("the version the write left");
-        assert_eq!(committed, read.data + n, "write {n}");
-        // Told by the database's trigger alone: this connection never reads the version.
-        let told = (0..5000).find_map(|_| {
-            let told = listener.told().expect("the connection listens");
-            if told.is_none() {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            told
-        });
-        let told = told.expect("the write is told");
+        let committed = store::take_committed_versions().expect("the markers the write left");
+        assert_eq!(committed.data, read.data + n, "write {n}");
+        assert_eq!(committed.shown, read.shown + n, "and the shown marker");
+        assert_eq!(committed.accounts, read.accounts, "no user changed");
         assert_eq!(
-            told.data, committed,
-            "write {n} is told with the version it left"
+            told_by_now(committed),
+            committed,
+            "write {n} is told with the markers it left"
         );
-        assert_eq!(told.shown, read.shown + n, "and the shown marker");
     }
+    // A change to what a session lookup reads (here a municipality's KKR, written as it was)
+    // moves the accounts marker, by the database's trigger, and is told with the rest.
+    store::write_tx(&mut conn, |conn| {
+        diesel::sql_query("UPDATE municipalities SET kkr_id = kkr_id WHERE code = '101'")
+            .execute(conn)
+    })
+    .expect("a write to a municipality");
+    let committed = store::take_committed_versions().expect("the markers the write left");
+    assert_eq!(committed.data, read.data + 4);
+    assert_eq!(
+        committed.accounts,
+        read.accounts + 1,
+        "the accounts marker moved"
+    );
+    assert_eq!(told_by_now(committed), committed);
     // A write that is rolled back leaves nothing to carry.
     let refused: Result<(), diesel::result::Error> = store::write_tx(&mut conn, |_| {
         Err(diesel::result::Error::RollbackTransaction)
     });
     assert!(refused.is_err());
-    assert_eq!(store::take_committed_version(), None);
+    assert_eq!(store::take_committed_versions(), None);
 }

@@ -137,7 +137,7 @@ impl Metrics {
         let users = IntCounterVec::new(
             Opts::new(
                 "signed_in_user_lookups_total",
-                "PostgreSQL: signed-in users known at the current data version (hit) or read from the database (miss)",
+                "PostgreSQL: signed-in users known at the current accounts marker (hit) or read from the database (miss)",
             ),
             &["result"],
         )?;

@@ -4,18 +4,23 @@
 //! On SQLite one statement reads both on the worker in microseconds. On PostgreSQL that
 //! statement was a round trip through the blocking pool on every request, most of what a
 //! cached dashboard cost. Here a thread of the process listens to the database's own word of
-//! every change ([`crate::store::versions::Listener`]) and so knows the current versions;
-//! signed-in users read at the current version are kept until the next change. A request
-//! whose user is kept at the version the process knows is served without the database.
+//! every change ([`crate::store::versions::Listener`]) and so knows the current markers
+//! ([`Versions`]); signed-in users are kept under the accounts marker, which moves only when
+//! what a session lookup reads changes (a user's row, a municipality's KKR), so a stream of
+//! saves, each of which moves the data version, leaves them kept. A request whose user is kept
+//! at the accounts marker the process knows is served without the database.
 //!
 //! What makes this safe:
-//! - A change anywhere (a sign-out, a deactivation, a changed role) moves the data version,
-//!   so every kept user is dropped when the process hears of it: a few milliseconds after the
-//!   commit.
+//! - A change to a user anywhere (a sign-out, a deactivation, a changed role or name) moves
+//!   the accounts marker, through the database's triggers whichever program wrote, so every
+//!   kept user is dropped when the process hears of it: a few milliseconds after the commit.
 //! - A user's own writes are carried in their session ([`Written`], `session::carry_own_writes`):
-//!   a request that finds the process behind what its session wrote reads from the database,
-//!   so a save in one process shows at once in the next request, in whichever process.
-//! - The process knows only while it hears: the thread reads the versions again every
+//!   a request that finds the process behind the accounts marker its session's writes (or this
+//!   process's) left reads its user from the database; one that finds it behind their data
+//!   version is served without the versions, so no page kept from before their write is
+//!   served to them. A save in one process so shows at once in the next request, in whichever
+//!   process.
+//! - The process knows only while it hears: the thread reads the markers again every
 //!   [`CHECK`], and without an answer for [`FRESH`] (or with the connection gone) every
 //!   request reads from the database again, as before.
 
@@ -42,29 +47,64 @@ const MAX_PAUSE: Duration = Duration::from_secs(30);
 /// At most this many signed-in users kept at one version.
 const MAX_USERS: usize = 4096;
 
-/// The data version this process's own writes left (PostgreSQL): the highest it committed.
+/// The markers this process's own writes left (PostgreSQL): the highest each reached.
 #[derive(Debug, Default)]
-pub struct Written(AtomicI64);
+pub struct Written {
+    data: AtomicI64,
+    accounts: AtomicI64,
+}
 
 impl Written {
-    /// A write of this process committed, leaving `version`.
-    pub fn committed(&self, version: i64) {
-        self.0.fetch_max(version, Ordering::AcqRel);
+    /// A write of this process committed, leaving `versions`.
+    pub fn committed(&self, versions: Versions) {
+        self.data.fetch_max(versions.data, Ordering::AcqRel);
+        self.accounts.fetch_max(versions.accounts, Ordering::AcqRel);
     }
 
     /// Counts the write transaction this thread last committed, if any
-    /// ([`crate::store::take_committed_version`]); returns the version it left.
-    pub fn take_committed(&self) -> Option<i64> {
-        let committed = crate::store::take_committed_version();
-        if let Some(version) = committed {
-            self.committed(version);
+    /// ([`crate::store::take_committed_versions`]); returns the markers it left.
+    pub fn take_committed(&self) -> Option<Versions> {
+        let committed = crate::store::take_committed_versions();
+        if let Some(versions) = committed {
+            self.committed(versions);
         }
         committed
     }
 
-    /// The highest version this process's writes left so far (0 before any).
-    pub fn highest(&self) -> i64 {
-        self.0.load(Ordering::Acquire)
+    /// The highest markers this process's writes left so far (0 before any).
+    pub fn floor(&self) -> Floor {
+        Floor {
+            data: self.data.load(Ordering::Acquire),
+            accounts: self.accounts.load(Ordering::Acquire),
+        }
+    }
+}
+
+/// What a request needs the process to have heard of before it is served from memory: the
+/// data version and the accounts marker that its session's own writes, and this process's,
+/// left.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Floor {
+    pub data: i64,
+    pub accounts: i64,
+}
+
+impl From<Versions> for Floor {
+    fn from(versions: Versions) -> Floor {
+        Floor {
+            data: versions.data,
+            accounts: versions.accounts,
+        }
+    }
+}
+
+impl Floor {
+    /// Each marker at the higher of the two.
+    pub fn max(self, other: Floor) -> Floor {
+        Floor {
+            data: self.data.max(other.data),
+            accounts: self.accounts.max(other.accounts),
+        }
     }
 }
 
@@ -75,10 +115,10 @@ struct Known {
     answered: Option<Instant>,
 }
 
-/// Signed-in users as read at one data version, by (user id, session generation).
+/// Signed-in users as read at one accounts marker, by (user id, session generation).
 #[derive(Debug, Default)]
 struct Users {
-    version: i64,
+    accounts: i64,
     by_session: HashMap<(i32, i32), User>,
 }
 
@@ -116,12 +156,14 @@ impl VersionWatch {
             .flatten()
     }
 
-    /// The user of a session (id and generation) with the versions, when the user was read
-    /// at the version the process knows to be current and that version is at least
-    /// `at_least`: what the session's own writes left, and this process's (a sign-out here
-    /// ends the user's other sessions here at once, before the process hears of it).
-    pub fn user(&self, id: i32, generation: i32, at_least: i64) -> Option<(User, Versions)> {
-        let known = self.known_user(id, generation, at_least);
+    /// The user of a session (id and generation), when it was read at the accounts marker
+    /// the process knows to be current and that marker is at least `floor`'s (what the
+    /// session's own writes left, and this process's: a sign-out here ends the user's other
+    /// sessions here at once, before the process hears of it). With it the markers, when the
+    /// process has heard of `floor`'s data version; else `None`, and the request reads what it
+    /// shows from the database rather than from pages kept at an older version.
+    pub fn user(&self, id: i32, generation: i32, floor: Floor) -> Option<(User, Option<Versions>)> {
+        let known = self.known_user(id, generation, floor);
         let counter = if known.is_some() {
             &self.hits
         } else {
@@ -131,24 +173,29 @@ impl VersionWatch {
         known
     }
 
-    fn known_user(&self, id: i32, generation: i32, at_least: i64) -> Option<(User, Versions)> {
+    fn known_user(
+        &self,
+        id: i32,
+        generation: i32,
+        floor: Floor,
+    ) -> Option<(User, Option<Versions>)> {
         let versions = self.current(Instant::now())?;
-        if versions.data < at_least {
+        if versions.accounts < floor.accounts {
             return None;
         }
         let users = self.users.lock().ok()?;
-        if users.version != versions.data {
+        if users.accounts != versions.accounts {
             return None;
         }
-        let user = users.by_session.get(&(id, generation))?;
-        Some((user.clone(), versions))
+        let user = users.by_session.get(&(id, generation))?.clone();
+        Some((user, (versions.data >= floor.data).then_some(versions)))
     }
 
-    /// Whether the process would serve nothing older than `version` from memory: it has
-    /// heard of that version, or it serves nothing from memory now.
-    pub fn has_heard(&self, version: i64) -> bool {
+    /// Whether the process would serve nothing older than `floor` from memory: it has heard
+    /// of both its markers, or it serves nothing from memory now.
+    pub fn has_heard(&self, floor: Floor) -> bool {
         self.current(Instant::now())
-            .is_none_or(|known| known.data >= version)
+            .is_none_or(|known| known.data >= floor.data && known.accounts >= floor.accounts)
     }
 
     /// How many signed-in requests found their user here, and how many read it.
@@ -159,18 +206,19 @@ impl VersionWatch {
         )
     }
 
-    /// Keeps a user read from the database at `versions`, if those are the versions the
-    /// process knows to be current (a read behind or ahead of what it heard is not kept).
+    /// Keeps a user read from the database at `versions`, if its accounts marker is the one
+    /// the process knows to be current (a read behind or ahead of what it heard is not kept).
     pub fn remember(&self, id: i32, generation: i32, user: &User, versions: Versions) {
-        if self.current(Instant::now()) != Some(versions) {
+        let current = self.current(Instant::now()).map(|known| known.accounts);
+        if current != Some(versions.accounts) {
             return;
         }
         let Ok(mut users) = self.users.lock() else {
             return;
         };
-        if users.version != versions.data || users.by_session.len() >= MAX_USERS {
+        if users.accounts != versions.accounts || users.by_session.len() >= MAX_USERS {
             users.by_session.clear();
-            users.version = versions.data;
+            users.accounts = versions.accounts;
         }
         users.by_session.insert((id, generation), user.clone());
     }
@@ -184,13 +232,15 @@ impl VersionWatch {
 
     /// The thread's own read answered with `read`. Everything heard before it is at most
     /// `read` (told at a commit the read then saw), so the read is what is known. A read
-    /// below what was heard means the versions went back (a backup restored into the
-    /// database): users kept at the higher version must never be served when the versions
+    /// below what was heard means the markers went back (a backup restored into the
+    /// database): users kept at the higher marker must never be served when the markers
     /// climb to it again, so they are dropped.
     fn answered(&self, read: Versions, at: Instant) {
         let went_back = match self.known.lock() {
             Ok(mut known) => {
-                let went_back = known.versions.is_some_and(|seen| seen.data > read.data);
+                let went_back = known
+                    .versions
+                    .is_some_and(|seen| seen.data > read.data || seen.accounts > read.accounts);
                 known.versions = Some(read);
                 known.answered = Some(at);
                 went_back
@@ -310,83 +360,123 @@ mod tests {
         }
     }
 
-    fn at(data: i64, shown: i64) -> Versions {
-        Versions { data, shown }
+    fn at(data: i64, shown: i64, accounts: i64) -> Versions {
+        Versions {
+            data,
+            shown,
+            accounts,
+        }
     }
 
+    fn floor(data: i64, accounts: i64) -> Floor {
+        Floor { data, accounts }
+    }
+
+    const NONE: Floor = Floor {
+        data: 0,
+        accounts: 0,
+    };
+
     #[test]
-    fn a_user_is_kept_only_at_the_version_the_process_knows_to_be_current() {
+    fn a_user_is_kept_only_at_the_accounts_marker_the_process_knows_to_be_current() {
         let watch = VersionWatch::default();
         // Nothing heard yet: nothing is kept or served.
-        watch.remember(1, 1, &user(1), at(5, 3));
-        assert_eq!(watch.user(1, 1, 0), None);
+        watch.remember(1, 1, &user(1), at(5, 3, 2));
+        assert_eq!(watch.user(1, 1, NONE), None);
 
-        watch.restarted(at(5, 3), Instant::now());
-        // A read behind or ahead of what the process heard is not kept.
-        watch.remember(1, 1, &user(1), at(4, 3));
-        watch.remember(1, 1, &user(1), at(6, 3));
-        assert_eq!(watch.user(1, 1, 0), None);
-        watch.remember(1, 1, &user(1), at(5, 3));
-        assert_eq!(watch.user(1, 1, 0), Some((user(1), at(5, 3))));
+        watch.restarted(at(5, 3, 2), Instant::now());
+        // A read behind or ahead of the accounts marker the process heard is not kept.
+        watch.remember(1, 1, &user(1), at(5, 3, 1));
+        watch.remember(1, 1, &user(1), at(5, 3, 3));
+        assert_eq!(watch.user(1, 1, NONE), None);
+        // A read at another data version is: the user's row is the same at one marker.
+        watch.remember(1, 1, &user(1), at(4, 3, 2));
+        assert_eq!(watch.user(1, 1, NONE), Some((user(1), Some(at(5, 3, 2)))));
         // Another session generation (signed out since) is another session.
-        assert_eq!(watch.user(1, 2, 0), None);
+        assert_eq!(watch.user(1, 2, NONE), None);
 
-        // Any change drops every kept user.
-        watch.heard(at(6, 3));
-        assert_eq!(watch.user(1, 1, 0), None);
-        watch.remember(1, 1, &user(1), at(6, 3));
-        assert_eq!(watch.user(1, 1, 0), Some((user(1), at(6, 3))));
-        // News arriving out of order never moves the version back.
-        watch.heard(at(5, 3));
-        assert_eq!(watch.user(1, 1, 0), Some((user(1), at(6, 3))));
+        // Saves move the data version and the shown marker, not the accounts marker: the user
+        // stays kept, served with the markers heard.
+        watch.heard(at(9, 4, 2));
+        assert_eq!(watch.user(1, 1, NONE), Some((user(1), Some(at(9, 4, 2)))));
+
+        // A change to any user drops every kept user.
+        watch.heard(at(10, 5, 3));
+        assert_eq!(watch.user(1, 1, NONE), None);
+        watch.remember(1, 1, &user(1), at(10, 5, 3));
+        assert_eq!(watch.user(1, 1, NONE), Some((user(1), Some(at(10, 5, 3)))));
+        // News arriving out of order never moves a marker back.
+        watch.heard(at(8, 4, 2));
+        assert_eq!(watch.user(1, 1, NONE), Some((user(1), Some(at(10, 5, 3)))));
     }
 
     #[test]
-    fn a_session_whose_own_write_the_process_has_not_heard_of_reads_from_the_database() {
+    fn a_session_whose_own_write_the_process_has_not_heard_of_gets_no_versions_or_reads_its_user() {
         let watch = VersionWatch::default();
-        watch.restarted(at(10, 10), Instant::now());
-        watch.remember(7, 1, &user(7), at(10, 10));
-        assert!(watch.user(7, 1, 10).is_some());
-        assert_eq!(watch.user(7, 1, 11), None, "the session wrote version 11");
-        watch.heard(at(11, 10));
-        watch.remember(7, 1, &user(7), at(11, 10));
-        assert!(watch.user(7, 1, 11).is_some());
+        watch.restarted(at(10, 10, 4), Instant::now());
+        watch.remember(7, 1, &user(7), at(10, 10, 4));
+        assert_eq!(
+            watch.user(7, 1, floor(10, 4)),
+            Some((user(7), Some(at(10, 10, 4))))
+        );
+        // The session's save left data version 11: the user is kept (a save changes no user),
+        // but no page kept at version 10 may be served to them.
+        assert_eq!(watch.user(7, 1, floor(11, 4)), Some((user(7), None)));
+        watch.heard(at(11, 10, 4));
+        assert_eq!(
+            watch.user(7, 1, floor(11, 4)),
+            Some((user(7), Some(at(11, 10, 4))))
+        );
+        // The session's write changed a user (their own name, say): read from the database
+        // until the process has heard of it.
+        assert_eq!(watch.user(7, 1, floor(12, 5)), None);
+        watch.heard(at(12, 10, 5));
+        assert_eq!(
+            watch.user(7, 1, floor(12, 5)),
+            None,
+            "kept at the marker before"
+        );
+        watch.remember(7, 1, &user(7), at(12, 10, 5));
+        assert!(watch.user(7, 1, floor(12, 5)).is_some());
     }
 
     #[test]
     fn without_an_answer_from_the_database_nothing_is_served_from_memory() {
         let watch = VersionWatch::default();
         let long_ago = Instant::now() - FRESH - Duration::from_millis(1);
-        watch.restarted(at(3, 3), long_ago);
-        watch.remember(1, 1, &user(1), at(3, 3));
-        assert_eq!(watch.user(1, 1, 0), None, "the last answer is too old");
-        watch.answered(at(3, 3), Instant::now());
-        watch.remember(1, 1, &user(1), at(3, 3));
-        assert!(watch.user(1, 1, 0).is_some());
+        watch.restarted(at(3, 3, 1), long_ago);
+        watch.remember(1, 1, &user(1), at(3, 3, 1));
+        assert_eq!(watch.user(1, 1, NONE), None, "the last answer is too old");
+        watch.answered(at(3, 3, 1), Instant::now());
+        watch.remember(1, 1, &user(1), at(3, 3, 1));
+        assert!(watch.user(1, 1, NONE).is_some());
         watch.lost();
-        assert_eq!(watch.user(1, 1, 0), None, "the connection was lost");
+        assert_eq!(watch.user(1, 1, NONE), None, "the connection was lost");
     }
 
     #[test]
-    fn versions_that_went_back_drop_every_kept_user() {
-        let watch = VersionWatch::default();
-        watch.restarted(at(10, 10), Instant::now());
-        watch.remember(1, 1, &user(1), at(10, 10));
-        assert!(watch.user(1, 1, 0).is_some());
-        // A backup restored into the database: its versions are lower.
-        watch.answered(at(5, 5), Instant::now());
-        assert_eq!(watch.user(1, 1, 0), None);
-        // Climbing back to the version the user was kept at does not bring it back.
-        watch.heard(at(10, 10));
-        assert_eq!(watch.user(1, 1, 0), None);
+    fn markers_that_went_back_drop_every_kept_user() {
+        for restored in [at(5, 5, 3), at(10, 10, 1)] {
+            let watch = VersionWatch::default();
+            watch.restarted(at(10, 10, 3), Instant::now());
+            watch.remember(1, 1, &user(1), at(10, 10, 3));
+            assert!(watch.user(1, 1, NONE).is_some());
+            // A backup restored into the database: its markers are lower.
+            watch.answered(restored, Instant::now());
+            assert_eq!(watch.user(1, 1, NONE), None, "{restored:?}");
+            // Climbing back to the marker the user was kept at does not bring it back.
+            watch.heard(at(10, 10, 3));
+            assert_eq!(watch.user(1, 1, NONE), None, "{restored:?}");
+        }
     }
 
     #[test]
-    fn written_keeps_the_highest_version_committed() {
+    fn written_keeps_the_highest_markers_committed() {
         let written = Written::default();
-        assert_eq!(written.highest(), 0);
-        written.committed(9);
-        written.committed(4);
-        assert_eq!(written.highest(), 9);
+        assert_eq!(written.floor(), NONE);
+        written.committed(at(9, 2, 1));
+        written.committed(at(4, 1, 3));
+        assert_eq!(written.floor(), floor(9, 3));
+        assert_eq!(floor(9, 3).max(floor(11, 2)), floor(11, 3));
     }
 }

@@ -27,6 +27,7 @@ use diesel::QueryResult;
 
 use crate::notices::Links;
 use crate::store::submissions::{self, FormSave, SaveOutcome};
+use crate::store::users::Versions;
 use crate::store::{self, notices, DbConnection, DbPool};
 use crate::web::error::AppError;
 use crate::web::infra::health::DbFileWatch;
@@ -49,9 +50,9 @@ trait Save: Send {
     fn run(&mut self, conn: &mut DbConnection) -> Option<String>;
     /// Forgets what a run in a rolled-back group returned, so that it can run again.
     fn reset(&mut self);
-    /// Tells the waiting request: its group committed (`Ok`, with the data version the
-    /// group left, carried in the person's session on PostgreSQL) or not.
-    fn tell(self: Box<Self>, committed: Result<Option<i64>, &str>);
+    /// Tells the waiting request: its group committed (`Ok`, with the markers the group
+    /// left, carried in the person's session on PostgreSQL) or not.
+    fn tell(self: Box<Self>, committed: Result<Option<Versions>, &str>);
     /// The user's save of a form this job is, if it is one: a group of them is written
     /// together (see [`write_forms`]).
     fn as_form(&mut self) -> Option<&mut PendingForm> {
@@ -61,11 +62,11 @@ trait Save: Send {
 
 type Job = Box<dyn Save>;
 
-/// What a save's request is told: its outcome if its group committed, and the data version
-/// the group left.
-type Told<T> = (Result<T, AppError>, Option<i64>);
+/// What a save's request is told: its outcome if its group committed, and the markers the
+/// group left.
+type Told<T> = (Result<T, AppError>, Option<Versions>);
 
-fn told<T>(outcome: Option<QueryResult<T>>, committed: Result<Option<i64>, &str>) -> Told<T> {
+fn told<T>(outcome: Option<QueryResult<T>>, committed: Result<Option<Versions>, &str>) -> Told<T> {
     let version = committed.ok().flatten();
     let outcome = match (outcome, committed) {
         (Some(Err(e)), _) => Err(AppError::Database(e)),
@@ -106,7 +107,7 @@ where
         self.outcome = None;
     }
 
-    fn tell(self: Box<Self>, committed: Result<Option<i64>, &str>) {
+    fn tell(self: Box<Self>, committed: Result<Option<Versions>, &str>) {
         // The request may have gone (the client left): nothing to tell.
         let _ = self.reply_to.send(told(self.outcome, committed));
     }
@@ -149,7 +150,7 @@ impl Save for PendingForm {
         self.outcome = None;
     }
 
-    fn tell(self: Box<Self>, committed: Result<Option<i64>, &str>) {
+    fn tell(self: Box<Self>, committed: Result<Option<Versions>, &str>) {
         let _ = self.reply_to.send(told(self.outcome, committed));
     }
 

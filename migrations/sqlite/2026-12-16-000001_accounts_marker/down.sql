@@ -1,0 +1,7 @@
+DROP TRIGGER municipalities_move_accounts_on_update;
+DROP TRIGGER municipalities_move_accounts_on_delete;
+DROP TRIGGER municipalities_move_accounts_on_insert;
+DROP TRIGGER users_move_accounts_on_update;
+DROP TRIGGER users_move_accounts_on_delete;
+DROP TRIGGER users_move_accounts_on_insert;
+ALTER TABLE data_version DROP COLUMN accounts;
