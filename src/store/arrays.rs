@@ -16,23 +16,43 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, Bool, Integer, Nullable, Text, Timestamp};
 use diesel::{PgConnection, QueryResult, RunQueryDsl};
 
-/// Declares a statement over arrays: its text up to the first array, its columns (each bound
-/// as an array of `$sql_type`, from a slice of `$rust`, separated by commas), and its text
-/// after them. Each statement is a type of its own, which is what diesel's cache of prepared
-/// statements knows it by.
-macro_rules! array_statement {
+/// Declares the columns of statements over arrays: a slice of `$rust` for each, bound as an
+/// array of `$sql_type`, in order and separated by commas.
+macro_rules! array_columns {
     (
         $(#[$doc:meta])*
-        $name:ident<$lt:lifetime>(
-            $before:expr,
-            [$($column:ident: $sql_type:ty => $rust:ty),+ $(,)?],
-            $after:expr $(,)?
-        )
+        $name:ident<$lt:lifetime> { $($column:ident: $sql_type:ty => $rust:ty),+ $(,)? }
     ) => {
         $(#[$doc])*
         pub struct $name<$lt> {
             $(pub $column: &$lt [$rust],)+
         }
+
+        impl<$lt> $name<$lt> {
+            fn bind<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+                let mut first = true;
+                $(
+                    if !std::mem::take(&mut first) {
+                        out.push_sql(", ");
+                    }
+                    out.push_bind_param::<Array<$sql_type>, [$rust]>(self.$column)?;
+                )+
+                Ok(())
+            }
+        }
+    };
+}
+
+/// Declares a statement over arrays of `$columns`: its text before and after them. Each
+/// statement is a type of its own, which is what diesel's cache of prepared statements knows
+/// it by.
+macro_rules! array_statement {
+    (
+        $(#[$doc:meta])*
+        $name:ident<$lt:lifetime>($columns:ident, $before:expr, $after:expr $(,)?)
+    ) => {
+        $(#[$doc])*
+        pub struct $name<$lt>(pub $columns<$lt>);
 
         impl<$lt> QueryId for $name<$lt> {
             type QueryId = $name<'static>;
@@ -42,13 +62,7 @@ macro_rules! array_statement {
         impl<$lt> QueryFragment<Pg> for $name<$lt> {
             fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
                 out.push_sql($before);
-                let mut first = true;
-                $(
-                    if !std::mem::take(&mut first) {
-                        out.push_sql(", ");
-                    }
-                    out.push_bind_param::<Array<$sql_type>, [$rust]>(self.$column)?;
-                )+
+                self.0.bind(&mut out)?;
                 out.push_sql($after);
                 Ok(())
             }
@@ -58,26 +72,55 @@ macro_rules! array_statement {
     };
 }
 
+array_columns! {
+    /// Forms' rows as a group of saves leaves them, with the version each is stored at.
+    FormColumns<'a> {
+        id: Integer => i32,
+        old_version: Integer => i32,
+        state: Text => &'a str,
+        submitted_at: Nullable<Timestamp> => Option<NaiveDateTime>,
+        submitted_by: Nullable<Integer> => Option<i32>,
+        version: Integer => i32,
+        updated_at: Timestamp => NaiveDateTime,
+        updated_by: Integer => i32,
+        proposals: Text => &'a str,
+        reopened: Bool => bool,
+    }
+}
+
+array_columns! {
+    /// Answers, by (form, recommendation).
+    AnswerColumns<'a> {
+        submission_id: Integer => i32,
+        recommendation_id: Integer => i32,
+        status: Nullable<Text> => Option<&'a str>,
+        comment: Text => &'a str,
+        carried: Bool => bool,
+        evidence_url: Nullable<Text> => Option<&'a str>,
+    }
+}
+
+array_columns! {
+    /// Audit rows.
+    AuditColumns<'a> {
+        at: Timestamp => NaiveDateTime,
+        user_id: Nullable<Integer> => Option<i32>,
+        action: Text => &'a str,
+        entity: Text => &'a str,
+        entity_id: Text => &'a str,
+        before: Nullable<Text> => Option<&'a str>,
+        after: Nullable<Text> => Option<&'a str>,
+    }
+}
+
 array_statement! {
-    /// The forms' rows as a group of saves leaves them, each only if it is still at the
-    /// version given beside it.
+    /// Writes the forms' rows, each only if it is still at the version given beside it.
     UpdateForms<'a>(
+        FormColumns,
         "UPDATE submissions SET state = v.state, submitted_at = v.submitted_at, \
          submitted_by = v.submitted_by, version = v.version, updated_at = v.updated_at, \
          updated_by = v.updated_by, proposals = v.proposals, reopened = v.reopened \
          FROM unnest(",
-        [
-            id: Integer => i32,
-            old_version: Integer => i32,
-            state: Text => &'a str,
-            submitted_at: Nullable<Timestamp> => Option<NaiveDateTime>,
-            submitted_by: Nullable<Integer> => Option<i32>,
-            version: Integer => i32,
-            updated_at: Timestamp => NaiveDateTime,
-            updated_by: Integer => i32,
-            proposals: Text => &'a str,
-            reopened: Bool => bool,
-        ],
         ") AS v (id, old_version, state, submitted_at, submitted_by, version, updated_at, \
          updated_by, proposals, reopened) \
          WHERE submissions.id = v.id AND submissions.version = v.old_version",
@@ -85,18 +128,11 @@ array_statement! {
 }
 
 array_statement! {
-    /// Answers changed in place, by (form, recommendation).
+    /// Changes answers in place.
     UpdateAnswers<'a>(
+        AnswerColumns,
         "UPDATE answers SET status = v.status, comment = v.comment, carried = v.carried, \
          evidence_url = v.evidence_url FROM unnest(",
-        [
-            submission_id: Integer => i32,
-            recommendation_id: Integer => i32,
-            status: Nullable<Text> => Option<&'a str>,
-            comment: Text => &'a str,
-            carried: Bool => bool,
-            evidence_url: Nullable<Text> => Option<&'a str>,
-        ],
         ") AS v (submission_id, recommendation_id, status, comment, carried, evidence_url) \
          WHERE answers.submission_id = v.submission_id \
          AND answers.recommendation_id = v.recommendation_id",
@@ -104,37 +140,22 @@ array_statement! {
 }
 
 array_statement! {
-    /// New answers.
+    /// Inserts new answers.
     InsertAnswers<'a>(
+        AnswerColumns,
         "INSERT INTO answers \
          (submission_id, recommendation_id, status, comment, carried, evidence_url) \
          SELECT * FROM unnest(",
-        [
-            submission_id: Integer => i32,
-            recommendation_id: Integer => i32,
-            status: Nullable<Text> => Option<&'a str>,
-            comment: Text => &'a str,
-            carried: Bool => bool,
-            evidence_url: Nullable<Text> => Option<&'a str>,
-        ],
         ")",
     )
 }
 
 array_statement! {
-    /// Audit rows, numbered in the order given (a history reads them by number).
+    /// Inserts audit rows, numbered in the order given (a history reads them by number).
     InsertAudit<'a>(
+        AuditColumns,
         "INSERT INTO audit_events (at, user_id, action, entity, entity_id, before, after) \
          SELECT at, user_id, action, entity, entity_id, before, after FROM unnest(",
-        [
-            at: Timestamp => NaiveDateTime,
-            user_id: Nullable<Integer> => Option<i32>,
-            action: Text => &'a str,
-            entity: Text => &'a str,
-            entity_id: Text => &'a str,
-            before: Nullable<Text> => Option<&'a str>,
-            after: Nullable<Text> => Option<&'a str>,
-        ],
         ") WITH ORDINALITY AS v (at, user_id, action, entity, entity_id, before, after, n) \
          ORDER BY n",
     )

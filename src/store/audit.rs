@@ -102,7 +102,7 @@ pub fn record_each(
         // One statement over arrays, whose text does not depend on the number of rows, so it
         // is prepared once per connection (see `super::arrays`).
         DbConnection::Postgres(conn) => {
-            super::arrays::InsertAudit {
+            super::arrays::InsertAudit(super::arrays::AuditColumns {
                 at: &rows.iter().map(|r| r.at).collect::<Vec<_>>(),
                 user_id: &rows.iter().map(|r| r.user_id).collect::<Vec<_>>(),
                 action: &rows.iter().map(|r| r.action).collect::<Vec<_>>(),
@@ -110,7 +110,7 @@ pub fn record_each(
                 entity_id: &rows.iter().map(|r| r.entity_id).collect::<Vec<_>>(),
                 before: &rows.iter().map(|r| r.before).collect::<Vec<_>>(),
                 after: &rows.iter().map(|r| r.after).collect::<Vec<_>>(),
-            }
+            })
             .execute(conn)?;
         }
         // On the backend's own connection: diesel writes a multi-row INSERT for each backend,

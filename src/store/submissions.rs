@@ -625,7 +625,7 @@ fn update_forms(conn: &mut DbConnection, forms: &[(i32, i32, &FormRow)]) -> Quer
         return Ok(0);
     }
     if let DbConnection::Postgres(conn) = conn {
-        return super::arrays::UpdateForms {
+        return super::arrays::UpdateForms(super::arrays::FormColumns {
             id: &forms.iter().map(|f| f.0).collect::<Vec<_>>(),
             old_version: &forms.iter().map(|f| f.1).collect::<Vec<_>>(),
             state: &forms.iter().map(|f| f.2.state.as_str()).collect::<Vec<_>>(),
@@ -639,7 +639,7 @@ fn update_forms(conn: &mut DbConnection, forms: &[(i32, i32, &FormRow)]) -> Quer
                 .map(|f| f.2.proposals.as_str())
                 .collect::<Vec<_>>(),
             reopened: &forms.iter().map(|f| f.2.reopened).collect::<Vec<_>>(),
-        }
+        })
         .execute(conn);
     }
     let sql = format!(
@@ -733,16 +733,8 @@ fn write_answers(
     }
     for chunk in inserts.chunks(ANSWERS_PER_STATEMENT) {
         if let DbConnection::Postgres(conn) = &mut *conn {
-            let columns = AnswerColumns::of(chunk);
-            super::arrays::InsertAnswers {
-                submission_id: &columns.submission_id,
-                recommendation_id: &columns.recommendation_id,
-                status: &columns.status,
-                comment: &columns.comment,
-                carried: &columns.carried,
-                evidence_url: &columns.evidence_url,
-            }
-            .execute(conn)?;
+            let answers = AnswerArrays::of(chunk);
+            super::arrays::InsertAnswers(answers.columns()).execute(conn)?;
             continue;
         }
         let rows: Vec<AnswerInsertForm<'_>> = chunk
@@ -800,16 +792,8 @@ fn update_answers(conn: &mut DbConnection, rows: &[(i32, &Answer)]) -> QueryResu
         return Ok(());
     }
     if let DbConnection::Postgres(conn) = conn {
-        let columns = AnswerColumns::of(rows);
-        let updated = super::arrays::UpdateAnswers {
-            submission_id: &columns.submission_id,
-            recommendation_id: &columns.recommendation_id,
-            status: &columns.status,
-            comment: &columns.comment,
-            carried: &columns.carried,
-            evidence_url: &columns.evidence_url,
-        }
-        .execute(conn)?;
+        let answers = AnswerArrays::of(rows);
+        let updated = super::arrays::UpdateAnswers(answers.columns()).execute(conn)?;
         return updated_all(updated, rows.len());
     }
     let sql = format!(
@@ -848,7 +832,7 @@ fn updated_all(updated: usize, rows: usize) -> QueryResult<()> {
 }
 
 /// Answers as the columns of PostgreSQL's statements over arrays.
-struct AnswerColumns<'a> {
+struct AnswerArrays<'a> {
     submission_id: Vec<i32>,
     recommendation_id: Vec<i32>,
     status: Vec<Option<&'a str>>,
@@ -857,9 +841,9 @@ struct AnswerColumns<'a> {
     evidence_url: Vec<Option<&'a str>>,
 }
 
-impl<'a> AnswerColumns<'a> {
-    fn of(rows: &[(i32, &'a Answer)]) -> AnswerColumns<'a> {
-        AnswerColumns {
+impl<'a> AnswerArrays<'a> {
+    fn of(rows: &[(i32, &'a Answer)]) -> AnswerArrays<'a> {
+        AnswerArrays {
             submission_id: rows.iter().map(|(id, _)| *id).collect(),
             recommendation_id: rows.iter().map(|(_, a)| a.recommendation_id).collect(),
             status: rows
@@ -872,6 +856,17 @@ impl<'a> AnswerColumns<'a> {
                 .iter()
                 .map(|(_, a)| a.evidence.as_ref().map(|e| e.as_str()))
                 .collect(),
+        }
+    }
+
+    fn columns(&self) -> super::arrays::AnswerColumns<'_> {
+        super::arrays::AnswerColumns {
+            submission_id: &self.submission_id,
+            recommendation_id: &self.recommendation_id,
+            status: &self.status,
+            comment: &self.comment,
+            carried: &self.carried,
+            evidence_url: &self.evidence_url,
         }
     }
 }
