@@ -266,6 +266,7 @@ fn while_postgresql_cannot_be_reached_pages_answer_503_in_danish_and_recover_whe
     assert_eq!(app.get(&reader, "/rounds/2").status, 200);
 
     proxy.cut();
+    app.until_nothing_is_served_from_memory();
     // The reader's session, on requests that do not wait long.
     let impatient = reader.clone();
     for _ in 0..3 {

@@ -390,6 +390,23 @@ impl TestApp {
         panic!("the app did not hear of the markers {markers:?} within 5 s");
     }
 
+    /// On PostgreSQL, waits until the app serves nothing from memory, after its database
+    /// connections were cut: its listening thread notices within milliseconds (at most a
+    /// second without an answer), and until then it may serve a signed-in user a page it keeps,
+    /// as the data cannot have changed without the database.
+    pub fn until_nothing_is_served_from_memory(&self) {
+        let Some(watch) = &self.versions else {
+            return;
+        };
+        for _ in 0..5000 {
+            if !watch.serves_from_memory() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        panic!("the app still serves from memory 5 s after its database went away");
+    }
+
     pub fn get(&self, agent: &ureq::Agent, path: &str) -> Response {
         finish(agent.get(&self.url(path)).call())
     }

@@ -191,6 +191,12 @@ impl VersionWatch {
         Some((user, (versions.data >= floor.data).then_some(versions)))
     }
 
+    /// Whether the process serves anything from memory now: the database answered its thread
+    /// within [`FRESH`] and the connection it listens on is open.
+    pub fn serves_from_memory(&self) -> bool {
+        self.current(Instant::now()).is_some()
+    }
+
     /// Whether the process would serve nothing older than `floor` from memory: it has heard
     /// of both its markers, or it serves nothing from memory now.
     pub fn has_heard(&self, floor: Floor) -> bool {
