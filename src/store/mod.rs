@@ -714,21 +714,6 @@ pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// The three markers ([`users::Versions`]) as they are now, in one statement.
-pub fn markers(conn: &mut DbConnection) -> QueryResult<users::Versions> {
-    use diesel::prelude::*;
-    use schema::data_version::dsl;
-    let (data, shown, accounts) = dsl::data_version
-        .find(1)
-        .select((dsl::version, dsl::shown, dsl::accounts))
-        .get_result::<(i64, i64, i64)>(conn)?;
-    Ok(users::Versions {
-        data,
-        shown,
-        accounts,
-    })
-}
-
 /// The shown marker: it changes with every committed write except a save that keeps a form
 /// a draft, so it keys what pages that show no draft's contents are rendered from (see the
 /// migration `shown_version`). It never moves without the data version moving too.

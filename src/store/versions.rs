@@ -58,8 +58,13 @@ impl Listener {
     }
 }
 
-/// The three markers as they are now, in one statement.
-pub fn read_versions(conn: &mut PgConnection) -> QueryResult<Versions> {
+/// The three markers as they are now, in one statement, on any connection (the listener's,
+/// a write transaction's, the pool's).
+pub fn read_versions<C>(conn: &mut C) -> QueryResult<Versions>
+where
+    C: Connection,
+    for<'a> MarkersQuery: diesel::query_dsl::LoadQuery<'a, C, (i64, i64, i64)>,
+{
     let (data, shown, accounts) = data_version::table
         .find(1)
         .select((
@@ -74,6 +79,16 @@ pub fn read_versions(conn: &mut PgConnection) -> QueryResult<Versions> {
         accounts,
     })
 }
+
+/// The statement [`read_versions`] runs.
+type MarkersQuery = diesel::dsl::Select<
+    diesel::dsl::Find<data_version::table, i32>,
+    (
+        data_version::version,
+        data_version::shown,
+        data_version::accounts,
+    ),
+>;
 
 /// The versions a notification tells: "<version> <shown> <accounts>".
 fn parse(payload: &str) -> Option<Versions> {

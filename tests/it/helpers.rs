@@ -377,7 +377,7 @@ impl TestApp {
         let Ok(mut conn) = self.pool.get() else {
             return;
         };
-        let Ok(markers) = store::markers(&mut conn) else {
+        let Ok(markers) = store::versions::read_versions(&mut *conn) else {
             return;
         };
         drop(conn);
