@@ -13,7 +13,7 @@
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{Array, Bool, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamp};
 use diesel::{PgConnection, QueryResult, RunQueryDsl};
 
 /// Declares the columns of statements over arrays: a slice of `$rust` for each, bound as an
@@ -54,6 +54,13 @@ macro_rules! array_statement {
         $(#[$doc])*
         pub struct $name<$lt>(pub $columns<$lt>);
 
+        impl $name<'_> {
+            /// The statement's text before its columns.
+            const BEFORE: &'static str = $before;
+            /// The statement's text after its columns.
+            const AFTER: &'static str = $after;
+        }
+
         impl<$lt> QueryId for $name<$lt> {
             type QueryId = $name<'static>;
             const HAS_STATIC_QUERY_ID: bool = true;
@@ -61,9 +68,9 @@ macro_rules! array_statement {
 
         impl<$lt> QueryFragment<Pg> for $name<$lt> {
             fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-                out.push_sql($before);
+                out.push_sql(Self::BEFORE);
                 self.0.bind(&mut out)?;
-                out.push_sql($after);
+                out.push_sql(Self::AFTER);
                 Ok(())
             }
         }
@@ -160,3 +167,66 @@ array_statement! {
          ORDER BY n",
     )
 }
+
+/// A group of saves' writes in one statement, and the markers they leave: the forms' rows
+/// (each only if still at the version given beside it), the answers changed in place and the
+/// new ones, the audit rows in order, and the shown marker moved when `moves_shown`. Gives
+/// the number of forms and of answers updated, which the caller checks against what it
+/// meant to update, and the three markers as the statement leaves them.
+///
+/// The group holds the `data_version` row from its first statement to its commit, and the
+/// other processes' groups wait for it, so each round trip in between counts: these are one.
+/// The statements in its `WITH` run on one snapshot and touch different rows; the markers are
+/// read from the shown marker's update when it moves, and as this transaction left them
+/// otherwise.
+pub struct WriteGroup<'a> {
+    pub forms: FormColumns<'a>,
+    pub updated: AnswerColumns<'a>,
+    pub inserted: AnswerColumns<'a>,
+    pub audit: AuditColumns<'a>,
+    pub moves_shown: bool,
+}
+
+impl QueryId for WriteGroup<'_> {
+    type QueryId = WriteGroup<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl QueryFragment<Pg> for WriteGroup<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH forms AS (");
+        out.push_sql(UpdateForms::BEFORE);
+        self.forms.bind(&mut out)?;
+        out.push_sql(UpdateForms::AFTER);
+        out.push_sql(" RETURNING 1), updated AS (");
+        out.push_sql(UpdateAnswers::BEFORE);
+        self.updated.bind(&mut out)?;
+        out.push_sql(UpdateAnswers::AFTER);
+        out.push_sql(" RETURNING 1), inserted AS (");
+        out.push_sql(InsertAnswers::BEFORE);
+        self.inserted.bind(&mut out)?;
+        out.push_sql(InsertAnswers::AFTER);
+        out.push_sql("), audited AS (");
+        out.push_sql(InsertAudit::BEFORE);
+        self.audit.bind(&mut out)?;
+        out.push_sql(InsertAudit::AFTER);
+        out.push_sql("), moved AS (UPDATE data_version SET shown = shown + 1 WHERE id = 1 AND ");
+        out.push_bind_param::<Bool, bool>(&self.moves_shown)?;
+        out.push_sql(
+            " RETURNING version, shown, accounts) \
+             SELECT (SELECT count(*) FROM forms), (SELECT count(*) FROM updated), \
+             m.version, m.shown, m.accounts FROM (\
+             SELECT version, shown, accounts FROM moved UNION ALL \
+             SELECT version, shown, accounts FROM data_version WHERE id = 1 AND NOT ",
+        );
+        out.push_bind_param::<Bool, bool>(&self.moves_shown)?;
+        out.push_sql(") AS m");
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::Query for WriteGroup<'_> {
+    type SqlType = (BigInt, BigInt, BigInt, BigInt, BigInt);
+}
+
+impl RunQueryDsl<PgConnection> for WriteGroup<'_> {}

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::rows::AuditInsertForm;
 use super::schema::{audit_events, users};
 use super::DbConnection;
-use crate::domain::events::{Columns, Event};
+use crate::domain::events::{ColumnTexts, Event};
 
 /// One change about to be recorded: who made it (`None` for the command line or the system),
 /// the id of what it changed, and the event (see [`crate::domain::events`]).
@@ -68,56 +68,18 @@ pub fn record_each(
     if timed.is_empty() {
         return Ok(());
     }
-    let (entries, times): (Vec<AuditEntry>, Vec<NaiveDateTime>) = timed.into_iter().unzip();
-    let columns: Vec<Columns> = entries
-        .iter()
-        .map(|e| e.event.columns())
-        .collect::<Result<_, _>>()
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    let texts: Vec<(Option<String>, Option<String>)> = columns
-        .iter()
-        .map(|c| {
-            (
-                c.before.as_ref().map(|v| v.to_string()),
-                c.after.as_ref().map(|v| v.to_string()),
-            )
-        })
-        .collect();
-    let rows: Vec<AuditInsertForm<'_>> = entries
-        .iter()
-        .zip(&columns)
-        .zip(&texts)
-        .zip(times)
-        .map(|(((e, c), (before, after)), at)| AuditInsertForm {
-            at,
-            user_id: e.user_id,
-            action: &c.action,
-            entity: &c.entity,
-            entity_id: &e.entity_id,
-            before: before.as_deref(),
-            after: after.as_deref(),
-        })
-        .collect();
+    let rows = AuditRows::of(timed)?;
     match conn {
         // One statement over arrays, whose text does not depend on the number of rows, so it
         // is prepared once per connection (see `super::arrays`).
         DbConnection::Postgres(conn) => {
-            super::arrays::InsertAudit(super::arrays::AuditColumns {
-                at: &rows.iter().map(|r| r.at).collect::<Vec<_>>(),
-                user_id: &rows.iter().map(|r| r.user_id).collect::<Vec<_>>(),
-                action: &rows.iter().map(|r| r.action).collect::<Vec<_>>(),
-                entity: &rows.iter().map(|r| r.entity).collect::<Vec<_>>(),
-                entity_id: &rows.iter().map(|r| r.entity_id).collect::<Vec<_>>(),
-                before: &rows.iter().map(|r| r.before).collect::<Vec<_>>(),
-                after: &rows.iter().map(|r| r.after).collect::<Vec<_>>(),
-            })
-            .execute(conn)?;
+            super::arrays::InsertAudit(AuditArrays::of(&rows).columns()).execute(conn)?;
         }
         // On the backend's own connection: diesel writes a multi-row INSERT for each backend,
         // not for the two together. In pieces that keep each statement's 7 values a row under
         // SQLite's limit of bound values (a group of saves of long forms has many rows).
         DbConnection::Sqlite(conn) => {
-            for chunk in rows.chunks(ROWS_PER_INSERT) {
+            for chunk in rows.rows().chunks(ROWS_PER_INSERT) {
                 diesel::insert_into(audit_events::table)
                     .values(chunk)
                     .execute(conn)?;
@@ -125,6 +87,85 @@ pub fn record_each(
         }
     }
     Ok(())
+}
+
+/// Audit entries with their times and their events' columns as text, which the rows written
+/// borrow.
+pub(super) struct AuditRows {
+    entries: Vec<AuditEntry>,
+    texts: Vec<ColumnTexts>,
+    times: Vec<NaiveDateTime>,
+}
+
+impl AuditRows {
+    pub(super) fn of(timed: Vec<(AuditEntry, NaiveDateTime)>) -> QueryResult<AuditRows> {
+        let (entries, times): (Vec<AuditEntry>, Vec<NaiveDateTime>) = timed.into_iter().unzip();
+        let texts = entries
+            .iter()
+            .map(|e| e.event.column_texts())
+            .collect::<Result<_, _>>()
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        Ok(AuditRows {
+            entries,
+            texts,
+            times,
+        })
+    }
+
+    fn rows(&self) -> Vec<AuditInsertForm<'_>> {
+        self.entries
+            .iter()
+            .zip(&self.texts)
+            .zip(&self.times)
+            .map(|((e, c), at)| AuditInsertForm {
+                at: *at,
+                user_id: e.user_id,
+                action: &c.action,
+                entity: &c.entity,
+                entity_id: &e.entity_id,
+                before: c.before.as_deref(),
+                after: c.after.as_deref(),
+            })
+            .collect()
+    }
+}
+
+/// Audit rows as the columns of PostgreSQL's statements over arrays.
+pub(super) struct AuditArrays<'a> {
+    at: Vec<NaiveDateTime>,
+    user_id: Vec<Option<i32>>,
+    action: Vec<&'a str>,
+    entity: Vec<&'a str>,
+    entity_id: Vec<&'a str>,
+    before: Vec<Option<&'a str>>,
+    after: Vec<Option<&'a str>>,
+}
+
+impl<'a> AuditArrays<'a> {
+    pub(super) fn of(rows: &'a AuditRows) -> AuditArrays<'a> {
+        let rows = rows.rows();
+        AuditArrays {
+            at: rows.iter().map(|r| r.at).collect(),
+            user_id: rows.iter().map(|r| r.user_id).collect(),
+            action: rows.iter().map(|r| r.action).collect(),
+            entity: rows.iter().map(|r| r.entity).collect(),
+            entity_id: rows.iter().map(|r| r.entity_id).collect(),
+            before: rows.iter().map(|r| r.before).collect(),
+            after: rows.iter().map(|r| r.after).collect(),
+        }
+    }
+
+    pub(super) fn columns(&self) -> super::arrays::AuditColumns<'_> {
+        super::arrays::AuditColumns {
+            at: &self.at,
+            user_id: &self.user_id,
+            action: &self.action,
+            entity: &self.entity,
+            entity_id: &self.entity_id,
+            before: &self.before,
+            after: &self.after,
+        }
+    }
 }
 
 /// At most this many audit rows in one INSERT.

@@ -20,12 +20,19 @@ pub fn get_submission(
     code: &MunicipalityCode,
 ) -> QueryResult<Option<Submission>> {
     let (submitter, saver) = diesel::alias!(users as submitter, users as saver);
-    type Row = (SubmissionRow, Option<String>, Option<String>);
-    // The form with the names of who submitted and last saved it in one statement (a form
-    // page and every save read it; on PostgreSQL each statement is a round trip), then its
-    // answers. Built for each backend: a selection by a row type is typed by its backend. On
-    // the backend's own connection, whose statement cache knows the query by its type.
-    macro_rules! form_row {
+    type AnswerColumns = (i32, i32, Option<String>, String, bool, Option<String>);
+    type Row = (
+        SubmissionRow,
+        Option<String>,
+        Option<String>,
+        Option<AnswerColumns>,
+    );
+    // The form with the names of who submitted and last saved it, and its answers, in one
+    // statement: a row per answer, the form's columns on each (a form page and every save
+    // read it; on PostgreSQL each statement is a round trip, and each is parsed and run on
+    // both sides). Built for each backend: a selection by a row type is typed by its backend.
+    // On the backend's own connection, whose statement cache knows the query by its type.
+    macro_rules! form_rows {
         ($conn:expr) => {
             submissions::table
                 .left_join(
@@ -33,25 +40,54 @@ pub fn get_submission(
                         .on(submissions::submitted_by.eq(submitter.field(users::id).nullable())),
                 )
                 .left_join(saver.on(submissions::updated_by.eq(saver.field(users::id).nullable())))
+                .left_join(answers::table)
                 .filter(submissions::round_id.eq(round_id))
                 .filter(submissions::municipality_code.eq(code.as_str()))
+                .order(answers::recommendation_id.asc())
                 .select((
                     SubmissionRow::as_select(),
                     submitter.field(users::name).nullable(),
                     saver.field(users::name).nullable(),
+                    (
+                        answers::submission_id,
+                        answers::recommendation_id,
+                        answers::status,
+                        answers::comment,
+                        answers::carried,
+                        answers::evidence_url,
+                    )
+                        .nullable(),
                 ))
-                .get_result::<Row>($conn)
-                .optional()?
+                .load::<Row>($conn)?
         };
     }
-    let row = match conn {
-        DbConnection::Sqlite(conn) => form_row!(conn),
-        DbConnection::Postgres(conn) => form_row!(conn),
+    let rows = match conn {
+        DbConnection::Sqlite(conn) => form_rows!(conn),
+        DbConnection::Postgres(conn) => form_rows!(conn),
     };
-    let Some((row, submitted_by, updated_by)) = row else {
+    let mut answers = Vec::with_capacity(rows.len());
+    let mut form = None;
+    for (row, submitted_by, updated_by, answer) in rows {
+        if let Some((submission_id, recommendation_id, status, comment, carried, evidence_url)) =
+            answer
+        {
+            let answer = AnswerRow {
+                submission_id,
+                recommendation_id,
+                status,
+                comment,
+                carried,
+                evidence_url,
+            };
+            answers.push(answer.into_domain()?);
+        }
+        if form.is_none() {
+            form = Some((row, submitted_by, updated_by));
+        }
+    }
+    let Some((row, submitted_by, updated_by)) = form else {
         return Ok(None);
     };
-    let answers = form_answers(conn, row.id)?;
     row.into_domain(submitted_by, updated_by, answers).map(Some)
 }
 
@@ -410,9 +446,6 @@ pub fn save_forms_in_tx(
         .iter()
         .map(|(id, form)| (*id, form.stored_version, &form.row))
         .collect();
-    if update_forms(conn, &updates)? != changed.len() {
-        return Err(diesel::result::Error::RollbackTransaction);
-    }
     let answers: Vec<(i32, &[Answer], &[Answer])> = current
         .values()
         .filter_map(|form| {
@@ -420,11 +453,7 @@ pub fn save_forms_in_tx(
             Some((form.id, &before[..], &form.answers[..]))
         })
         .collect();
-    write_answers(conn, &answers)?;
-    audit::record_each(conn, audit_rows)?;
-    if shown_moves {
-        super::bump_shown_version(conn)?;
-    }
+    write_group(conn, &updates, &answers, audit_rows, shown_moves)?;
     for i in conflicts {
         let save = &saves[i].save;
         outcomes[i] = Some(conflict(conn, save.round_id, &save.municipality_code)?);
@@ -433,6 +462,64 @@ pub fn save_forms_in_tx(
         .into_iter()
         .map(|o| o.ok_or(diesel::result::Error::NotFound))
         .collect()
+}
+
+/// Writes what a group of saves changed: the forms' rows (each only if still at the version
+/// beside it), their answers ([`write_answers`]), the audit rows in order, and the shown
+/// marker when `shown_moves`. A form or answer that is not as the group read it fails the
+/// whole group (`RollbackTransaction`). On PostgreSQL one statement ([`super::arrays::WriteGroup`]),
+/// which also reads the markers the transaction leaves (deleted answers, rare, take one more).
+fn write_group(
+    conn: &mut DbConnection,
+    forms: &[(i32, i32, &FormRow)],
+    answers: &[(i32, &[Answer], &[Answer])],
+    audit_rows: Vec<(AuditEntry, NaiveDateTime)>,
+    shown_moves: bool,
+) -> QueryResult<()> {
+    if super::is_postgres(conn) {
+        let changes = AnswerChanges::of(answers);
+        for chunk in changes.deletes.chunks(ANSWERS_PER_STATEMENT) {
+            delete_answers(conn, chunk)?;
+        }
+        let DbConnection::Postgres(pg) = conn else {
+            return Err(diesel::result::Error::BrokenTransactionManager);
+        };
+        let audit = audit::AuditRows::of(audit_rows)?;
+        let (form_arrays, updated, inserted, audit_arrays) = (
+            FormArrays::of(forms),
+            AnswerArrays::of(&changes.updates),
+            AnswerArrays::of(&changes.inserts),
+            audit::AuditArrays::of(&audit),
+        );
+        let (forms_written, answers_updated, data, shown, accounts) = super::arrays::WriteGroup {
+            forms: form_arrays.columns(),
+            updated: updated.columns(),
+            inserted: inserted.columns(),
+            audit: audit_arrays.columns(),
+            moves_shown: shown_moves,
+        }
+        .get_result::<(i64, i64, i64, i64, i64)>(pg)?;
+        updated_all(usize::try_from(forms_written).unwrap_or(0), forms.len())?;
+        updated_all(
+            usize::try_from(answers_updated).unwrap_or(0),
+            changes.updates.len(),
+        )?;
+        super::leave_versions(super::users::Versions {
+            data,
+            shown,
+            accounts,
+        });
+        return Ok(());
+    }
+    if update_forms(conn, forms)? != forms.len() {
+        return Err(diesel::result::Error::RollbackTransaction);
+    }
+    write_answers(conn, answers)?;
+    audit::record_each(conn, audit_rows)?;
+    if shown_moves {
+        super::bump_shown_version(conn)?;
+    }
+    Ok(())
 }
 
 /// A form the group changes: its version and answers as stored before the group, and its row
@@ -625,22 +712,7 @@ fn update_forms(conn: &mut DbConnection, forms: &[(i32, i32, &FormRow)]) -> Quer
         return Ok(0);
     }
     if let DbConnection::Postgres(conn) = conn {
-        return super::arrays::UpdateForms(super::arrays::FormColumns {
-            id: &forms.iter().map(|f| f.0).collect::<Vec<_>>(),
-            old_version: &forms.iter().map(|f| f.1).collect::<Vec<_>>(),
-            state: &forms.iter().map(|f| f.2.state.as_str()).collect::<Vec<_>>(),
-            submitted_at: &forms.iter().map(|f| f.2.submitted_at).collect::<Vec<_>>(),
-            submitted_by: &forms.iter().map(|f| f.2.submitted_by).collect::<Vec<_>>(),
-            version: &forms.iter().map(|f| f.2.version).collect::<Vec<_>>(),
-            updated_at: &forms.iter().map(|f| f.2.updated_at).collect::<Vec<_>>(),
-            updated_by: &forms.iter().map(|f| f.2.updated_by).collect::<Vec<_>>(),
-            proposals: &forms
-                .iter()
-                .map(|f| f.2.proposals.as_str())
-                .collect::<Vec<_>>(),
-            reopened: &forms.iter().map(|f| f.2.reopened).collect::<Vec<_>>(),
-        })
-        .execute(conn);
+        return super::arrays::UpdateForms(FormArrays::of(forms).columns()).execute(conn);
     }
     let sql = format!(
         "WITH v (id, old_version, state, submitted_at, submitted_by, version, updated_at, \
@@ -705,26 +777,11 @@ fn write_answers(
     conn: &mut DbConnection,
     forms: &[(i32, &[Answer], &[Answer])],
 ) -> QueryResult<()> {
-    let (mut inserts, mut updates, mut deletes) = (Vec::new(), Vec::new(), Vec::new());
-    for &(submission_id, before, after) in forms {
-        let stored: HashMap<i32, &Answer> =
-            before.iter().map(|a| (a.recommendation_id, a)).collect();
-        for answer in after {
-            match stored.get(&answer.recommendation_id) {
-                None => inserts.push((submission_id, answer)),
-                Some(old) if *old != answer => updates.push((submission_id, answer)),
-                Some(_) => {}
-            }
-        }
-        for answer in before {
-            if !after
-                .iter()
-                .any(|a| a.recommendation_id == answer.recommendation_id)
-            {
-                deletes.push((submission_id, answer.recommendation_id));
-            }
-        }
-    }
+    let AnswerChanges {
+        inserts,
+        updates,
+        deletes,
+    } = AnswerChanges::of(forms);
     for chunk in deletes.chunks(ANSWERS_PER_STATEMENT) {
         delete_answers(conn, chunk)?;
     }
@@ -759,6 +816,46 @@ fn write_answers(
         };
     }
     Ok(())
+}
+
+/// What saves change in forms' answers (see [`write_answers`]): the answers to insert, to
+/// update in place, and to delete (by form and recommendation).
+struct AnswerChanges<'a> {
+    inserts: Vec<(i32, &'a Answer)>,
+    updates: Vec<(i32, &'a Answer)>,
+    deletes: Vec<(i32, i32)>,
+}
+
+impl<'a> AnswerChanges<'a> {
+    fn of(forms: &[(i32, &'a [Answer], &'a [Answer])]) -> AnswerChanges<'a> {
+        let mut changes = AnswerChanges {
+            inserts: Vec::new(),
+            updates: Vec::new(),
+            deletes: Vec::new(),
+        };
+        for &(submission_id, before, after) in forms {
+            let stored: HashMap<i32, &Answer> =
+                before.iter().map(|a| (a.recommendation_id, a)).collect();
+            for answer in after {
+                match stored.get(&answer.recommendation_id) {
+                    None => changes.inserts.push((submission_id, answer)),
+                    Some(old) if *old != answer => changes.updates.push((submission_id, answer)),
+                    Some(_) => {}
+                }
+            }
+            for answer in before {
+                if !after
+                    .iter()
+                    .any(|a| a.recommendation_id == answer.recommendation_id)
+                {
+                    changes
+                        .deletes
+                        .push((submission_id, answer.recommendation_id));
+                }
+            }
+        }
+        changes
+    }
 }
 
 /// Deletes the answers (submission, recommendation) given, in one statement.
@@ -828,6 +925,53 @@ fn updated_all(updated: usize, rows: usize) -> QueryResult<()> {
         Ok(())
     } else {
         Err(diesel::result::Error::RollbackTransaction)
+    }
+}
+
+/// Forms' rows, with the version each is stored at, as the columns of PostgreSQL's statements
+/// over arrays.
+struct FormArrays<'a> {
+    id: Vec<i32>,
+    old_version: Vec<i32>,
+    state: Vec<&'a str>,
+    submitted_at: Vec<Option<NaiveDateTime>>,
+    submitted_by: Vec<Option<i32>>,
+    version: Vec<i32>,
+    updated_at: Vec<NaiveDateTime>,
+    updated_by: Vec<i32>,
+    proposals: Vec<&'a str>,
+    reopened: Vec<bool>,
+}
+
+impl<'a> FormArrays<'a> {
+    fn of(forms: &[(i32, i32, &'a FormRow)]) -> FormArrays<'a> {
+        FormArrays {
+            id: forms.iter().map(|f| f.0).collect(),
+            old_version: forms.iter().map(|f| f.1).collect(),
+            state: forms.iter().map(|f| f.2.state.as_str()).collect(),
+            submitted_at: forms.iter().map(|f| f.2.submitted_at).collect(),
+            submitted_by: forms.iter().map(|f| f.2.submitted_by).collect(),
+            version: forms.iter().map(|f| f.2.version).collect(),
+            updated_at: forms.iter().map(|f| f.2.updated_at).collect(),
+            updated_by: forms.iter().map(|f| f.2.updated_by).collect(),
+            proposals: forms.iter().map(|f| f.2.proposals.as_str()).collect(),
+            reopened: forms.iter().map(|f| f.2.reopened).collect(),
+        }
+    }
+
+    fn columns(&self) -> super::arrays::FormColumns<'_> {
+        super::arrays::FormColumns {
+            id: &self.id,
+            old_version: &self.old_version,
+            state: &self.state,
+            submitted_at: &self.submitted_at,
+            submitted_by: &self.submitted_by,
+            version: &self.version,
+            updated_at: &self.updated_at,
+            updated_by: &self.updated_by,
+            proposals: &self.proposals,
+            reopened: &self.reopened,
+        }
     }
 }
 

@@ -425,11 +425,24 @@ fn a_group_of_saves_written_together_ends_as_the_same_saves_one_after_the_other(
         .iter()
         .filter(|(action, _, _)| action == "save")
         .count();
+    let _ = trafiklys::store::take_committed_versions();
     let outcomes_together = write_tx_drafts(&mut together.conn(), |conn| {
         let group: Vec<&submissions::FormSave> = saves.iter().collect();
         submissions::save_forms_in_tx(conn, &group)
     })
     .unwrap();
+    let left = trafiklys::store::take_committed_versions();
+    let markers = |app: &TestApp| {
+        trafiklys::store::versions::read_versions(&mut *app.pool.get().unwrap()).unwrap()
+    };
+    let after_group = markers(&together);
+    if matches!(backend(), Backend::Postgres) {
+        assert_eq!(
+            left,
+            Some(after_group),
+            "the markers the group's writes read are the committed ones (a form submitted moved the shown marker)"
+        );
+    }
     let saves = group_of_saves(&one_by_one, now);
     let outcomes_one_by_one = write_tx_drafts(&mut one_by_one.conn(), |conn| {
         saves
@@ -477,4 +490,56 @@ fn a_group_of_saves_written_together_ends_as_the_same_saves_one_after_the_other(
         saves_before + 2,
         "147: the group's two saves recorded, the conflict not"
     );
+
+    // A group that keeps a draft a draft and drops an answer: the answer deleted, the data
+    // version moved and the shown marker not, the markers left as committed.
+    let mut kept = saves_again_as_draft(&together, "147", now);
+    kept.save.answers.truncate(2);
+    kept.save.answers[0].comment = "Tredje gang".into();
+    let outcomes = write_tx_drafts(&mut together.conn(), |conn| {
+        submissions::save_forms_in_tx(conn, &[&kept])
+    })
+    .unwrap();
+    assert!(
+        matches!(outcomes[..], [SaveOutcome::Saved(_)]),
+        "{outcomes:?}"
+    );
+    let left = trafiklys::store::take_committed_versions();
+    let after_draft = markers(&together);
+    assert_eq!(after_draft.data, after_group.data + 1);
+    assert_eq!(after_draft.shown, after_group.shown, "a draft kept a draft");
+    if matches!(backend(), Backend::Postgres) {
+        assert_eq!(left, Some(after_draft));
+    }
+    let stored = together.submission(ROUND_2017, "147").expect("147");
+    assert_eq!(stored.answers.len(), 2, "{stored:?}");
+    assert_eq!(stored.answers[0].comment, "Tredje gang");
+}
+
+/// A save of the form of `code` as stored, as a draft with its answers unchanged.
+fn saves_again_as_draft(
+    app: &TestApp,
+    code: &str,
+    now: chrono::NaiveDateTime,
+) -> trafiklys::store::submissions::FormSave {
+    use trafiklys::domain::MunicipalityCode;
+    use trafiklys::store::{submissions, users};
+    let admin = users::find_by_email(&mut app.conn(), &app.email(Role::Admin))
+        .unwrap()
+        .expect("admin")
+        .0;
+    let stored = app.submission(ROUND_2017, code).expect("a stored form");
+    submissions::FormSave {
+        save: submissions::SaveSubmission {
+            round_id: ROUND_2017,
+            municipality_code: MunicipalityCode::parse(code).unwrap(),
+            base_version: stored.version,
+            answers: stored.answers.clone(),
+            proposals: stored.proposals.clone(),
+            state: SubmissionState::Draft,
+        },
+        user: admin,
+        now,
+        stored: Some(stored),
+    }
 }
