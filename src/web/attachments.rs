@@ -127,15 +127,33 @@ pub async fn attachment(
     .await
 }
 
-/// Runs a PDF render and records how long it took.
+/// Runs a PDF render and records how long it took; then gives the memory the render freed
+/// back to the system ([`release_freed_memory`]).
 pub fn timed<T>(state: &AppState, document: &str, render: impl FnOnce() -> T) -> T {
     let started = std::time::Instant::now();
     let result = render();
     state
         .metrics
         .observe_pdf(document, started.elapsed().as_secs_f64());
+    release_freed_memory();
     result
 }
+
+/// Gives the pages of freed memory inside the heap back to the system. A render takes some
+/// 20 MB of typst's working memory and frees it; glibc keeps freed memory that is not at the
+/// top of its heap, so each render left the process larger, and the next one's peak started
+/// from there. Trimming costs about a millisecond beside a render's tens.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn release_freed_memory() {
+    // SAFETY: malloc_trim only returns free pages to the system; it takes the allocator's own
+    // locks and is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_freed_memory() {}
 
 /// A document that could not be made: an unknown municipality is not found, the rest is the
 /// report's own error.
