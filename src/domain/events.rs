@@ -800,10 +800,10 @@ fn not_a_tagged_struct() -> serde_json::Error {
     serde::ser::Error::custom("not an event's tagged struct")
 }
 
-/// The methods of [`TextsWriter`] for what an event never is.
+/// The methods of [`TextsWriter`] for what an event never is, each giving `$ok` had it been.
 macro_rules! refuse_all {
-    ($($method:ident($($arg:ty),*)),* $(,)?) => {
-        $(fn $method(self, $(_: $arg),*) -> Result<ColumnTexts, serde_json::Error> {
+    ($ok:ty; $($method:ident($($arg:ty),*)),* $(,)?) => {
+        $(fn $method(self, $(_: $arg),*) -> Result<$ok, serde_json::Error> {
             Err(not_a_tagged_struct())
         })*
     };
@@ -823,6 +823,7 @@ impl serde::Serializer for TextsWriter {
     type SerializeStructVariant = Refused;
 
     refuse_all! {
+        ColumnTexts;
         serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
         serialize_i64(i64), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32),
         serialize_u64(u64), serialize_f32(f32), serialize_f64(f64), serialize_char(char),
@@ -853,44 +854,17 @@ impl serde::Serializer for TextsWriter {
         Err(not_a_tagged_struct())
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Refused, Self::Error> {
-        Err(not_a_tagged_struct())
-    }
-
-    fn serialize_tuple(self, _: usize) -> Result<Refused, Self::Error> {
-        Err(not_a_tagged_struct())
-    }
-
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Refused, Self::Error> {
-        Err(not_a_tagged_struct())
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Refused, Self::Error> {
-        Err(not_a_tagged_struct())
-    }
-
-    fn serialize_map(self, _: Option<usize>) -> Result<Refused, Self::Error> {
-        Err(not_a_tagged_struct())
+    refuse_all! {
+        Refused;
+        serialize_seq(Option<usize>), serialize_tuple(usize),
+        serialize_tuple_struct(&'static str, usize),
+        serialize_tuple_variant(&'static str, u32, &'static str, usize),
+        serialize_map(Option<usize>),
+        serialize_struct_variant(&'static str, u32, &'static str, usize),
     }
 
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<ColumnTexts, Self::Error> {
         Ok(ColumnTexts::default())
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Refused, Self::Error> {
-        Err(not_a_tagged_struct())
     }
 }
 

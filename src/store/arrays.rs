@@ -17,15 +17,26 @@ use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamp}
 use diesel::{PgConnection, QueryResult, RunQueryDsl};
 
 /// Declares the columns of statements over arrays: a slice of `$rust` for each, bound as an
-/// array of `$sql_type`, in order and separated by commas.
+/// array of `$sql_type`, in order and separated by commas; and `$owned`, which holds them.
 macro_rules! array_columns {
     (
         $(#[$doc:meta])*
-        $name:ident<$lt:lifetime> { $($column:ident: $sql_type:ty => $rust:ty),+ $(,)? }
+        $name:ident<$lt:lifetime>, $owned:ident { $($column:ident: $sql_type:ty => $rust:ty),+ $(,)? }
     ) => {
         $(#[$doc])*
         pub struct $name<$lt> {
             $(pub $column: &$lt [$rust],)+
+        }
+
+        /// The same columns' values, one vector each, as the caller gathers them.
+        pub struct $owned<$lt> {
+            $(pub $column: Vec<$rust>,)+
+        }
+
+        impl<$lt> $owned<$lt> {
+            pub fn columns(&self) -> $name<'_> {
+                $name { $($column: &self.$column,)+ }
+            }
         }
 
         impl<$lt> $name<$lt> {
@@ -82,7 +93,7 @@ macro_rules! array_statement {
 
 array_columns! {
     /// Forms' rows as a group of saves leaves them, with the version each is stored at.
-    FormColumns<'a> {
+    FormColumns<'a>, FormArrays {
         id: Integer => i32,
         old_version: Integer => i32,
         state: Text => &'a str,
@@ -98,7 +109,7 @@ array_columns! {
 
 array_columns! {
     /// Answers, by (form, recommendation).
-    AnswerColumns<'a> {
+    AnswerColumns<'a>, AnswerArrays {
         submission_id: Integer => i32,
         recommendation_id: Integer => i32,
         status: Nullable<Text> => Option<&'a str>,
@@ -110,7 +121,7 @@ array_columns! {
 
 array_columns! {
     /// Audit rows.
-    AuditColumns<'a> {
+    AuditColumns<'a>, AuditArrays {
         at: Timestamp => NaiveDateTime,
         user_id: Nullable<Integer> => Option<i32>,
         action: Text => &'a str,

@@ -73,7 +73,7 @@ pub fn record_each(
         // One statement over arrays, whose text does not depend on the number of rows, so it
         // is prepared once per connection (see `super::arrays`).
         DbConnection::Postgres(conn) => {
-            super::arrays::InsertAudit(AuditArrays::of(&rows).columns()).execute(conn)?;
+            super::arrays::InsertAudit(audit_arrays(&rows).columns()).execute(conn)?;
         }
         // On the backend's own connection: diesel writes a multi-row INSERT for each backend,
         // not for the two together. In pieces that keep each statement's 7 values a row under
@@ -131,40 +131,16 @@ impl AuditRows {
 }
 
 /// Audit rows as the columns of PostgreSQL's statements over arrays.
-pub(super) struct AuditArrays<'a> {
-    at: Vec<NaiveDateTime>,
-    user_id: Vec<Option<i32>>,
-    action: Vec<&'a str>,
-    entity: Vec<&'a str>,
-    entity_id: Vec<&'a str>,
-    before: Vec<Option<&'a str>>,
-    after: Vec<Option<&'a str>>,
-}
-
-impl<'a> AuditArrays<'a> {
-    pub(super) fn of(rows: &'a AuditRows) -> AuditArrays<'a> {
-        let rows = rows.rows();
-        AuditArrays {
-            at: rows.iter().map(|r| r.at).collect(),
-            user_id: rows.iter().map(|r| r.user_id).collect(),
-            action: rows.iter().map(|r| r.action).collect(),
-            entity: rows.iter().map(|r| r.entity).collect(),
-            entity_id: rows.iter().map(|r| r.entity_id).collect(),
-            before: rows.iter().map(|r| r.before).collect(),
-            after: rows.iter().map(|r| r.after).collect(),
-        }
-    }
-
-    pub(super) fn columns(&self) -> super::arrays::AuditColumns<'_> {
-        super::arrays::AuditColumns {
-            at: &self.at,
-            user_id: &self.user_id,
-            action: &self.action,
-            entity: &self.entity,
-            entity_id: &self.entity_id,
-            before: &self.before,
-            after: &self.after,
-        }
+pub(super) fn audit_arrays(rows: &AuditRows) -> super::arrays::AuditArrays<'_> {
+    let rows = rows.rows();
+    super::arrays::AuditArrays {
+        at: rows.iter().map(|r| r.at).collect(),
+        user_id: rows.iter().map(|r| r.user_id).collect(),
+        action: rows.iter().map(|r| r.action).collect(),
+        entity: rows.iter().map(|r| r.entity).collect(),
+        entity_id: rows.iter().map(|r| r.entity_id).collect(),
+        before: rows.iter().map(|r| r.before).collect(),
+        after: rows.iter().map(|r| r.after).collect(),
     }
 }
 

@@ -486,10 +486,10 @@ fn write_group(
         };
         let audit = audit::AuditRows::of(audit_rows)?;
         let (form_arrays, updated, inserted, audit_arrays) = (
-            FormArrays::of(forms),
-            AnswerArrays::of(&changes.updates),
-            AnswerArrays::of(&changes.inserts),
-            audit::AuditArrays::of(&audit),
+            form_arrays(forms),
+            answer_arrays(&changes.updates),
+            answer_arrays(&changes.inserts),
+            audit::audit_arrays(&audit),
         );
         let (forms_written, answers_updated, data, shown, accounts) = super::arrays::WriteGroup {
             forms: form_arrays.columns(),
@@ -712,7 +712,7 @@ fn update_forms(conn: &mut DbConnection, forms: &[(i32, i32, &FormRow)]) -> Quer
         return Ok(0);
     }
     if let DbConnection::Postgres(conn) = conn {
-        return super::arrays::UpdateForms(FormArrays::of(forms).columns()).execute(conn);
+        return super::arrays::UpdateForms(form_arrays(forms).columns()).execute(conn);
     }
     let sql = format!(
         "WITH v (id, old_version, state, submitted_at, submitted_by, version, updated_at, \
@@ -790,7 +790,7 @@ fn write_answers(
     }
     for chunk in inserts.chunks(ANSWERS_PER_STATEMENT) {
         if let DbConnection::Postgres(conn) = &mut *conn {
-            let answers = AnswerArrays::of(chunk);
+            let answers = answer_arrays(chunk);
             super::arrays::InsertAnswers(answers.columns()).execute(conn)?;
             continue;
         }
@@ -889,7 +889,7 @@ fn update_answers(conn: &mut DbConnection, rows: &[(i32, &Answer)]) -> QueryResu
         return Ok(());
     }
     if let DbConnection::Postgres(conn) = conn {
-        let answers = AnswerArrays::of(rows);
+        let answers = answer_arrays(rows);
         let updated = super::arrays::UpdateAnswers(answers.columns()).execute(conn)?;
         return updated_all(updated, rows.len());
     }
@@ -930,88 +930,36 @@ fn updated_all(updated: usize, rows: usize) -> QueryResult<()> {
 
 /// Forms' rows, with the version each is stored at, as the columns of PostgreSQL's statements
 /// over arrays.
-struct FormArrays<'a> {
-    id: Vec<i32>,
-    old_version: Vec<i32>,
-    state: Vec<&'a str>,
-    submitted_at: Vec<Option<NaiveDateTime>>,
-    submitted_by: Vec<Option<i32>>,
-    version: Vec<i32>,
-    updated_at: Vec<NaiveDateTime>,
-    updated_by: Vec<i32>,
-    proposals: Vec<&'a str>,
-    reopened: Vec<bool>,
-}
-
-impl<'a> FormArrays<'a> {
-    fn of(forms: &[(i32, i32, &'a FormRow)]) -> FormArrays<'a> {
-        FormArrays {
-            id: forms.iter().map(|f| f.0).collect(),
-            old_version: forms.iter().map(|f| f.1).collect(),
-            state: forms.iter().map(|f| f.2.state.as_str()).collect(),
-            submitted_at: forms.iter().map(|f| f.2.submitted_at).collect(),
-            submitted_by: forms.iter().map(|f| f.2.submitted_by).collect(),
-            version: forms.iter().map(|f| f.2.version).collect(),
-            updated_at: forms.iter().map(|f| f.2.updated_at).collect(),
-            updated_by: forms.iter().map(|f| f.2.updated_by).collect(),
-            proposals: forms.iter().map(|f| f.2.proposals.as_str()).collect(),
-            reopened: forms.iter().map(|f| f.2.reopened).collect(),
-        }
-    }
-
-    fn columns(&self) -> super::arrays::FormColumns<'_> {
-        super::arrays::FormColumns {
-            id: &self.id,
-            old_version: &self.old_version,
-            state: &self.state,
-            submitted_at: &self.submitted_at,
-            submitted_by: &self.submitted_by,
-            version: &self.version,
-            updated_at: &self.updated_at,
-            updated_by: &self.updated_by,
-            proposals: &self.proposals,
-            reopened: &self.reopened,
-        }
+fn form_arrays<'a>(forms: &[(i32, i32, &'a FormRow)]) -> super::arrays::FormArrays<'a> {
+    super::arrays::FormArrays {
+        id: forms.iter().map(|f| f.0).collect(),
+        old_version: forms.iter().map(|f| f.1).collect(),
+        state: forms.iter().map(|f| f.2.state.as_str()).collect(),
+        submitted_at: forms.iter().map(|f| f.2.submitted_at).collect(),
+        submitted_by: forms.iter().map(|f| f.2.submitted_by).collect(),
+        version: forms.iter().map(|f| f.2.version).collect(),
+        updated_at: forms.iter().map(|f| f.2.updated_at).collect(),
+        updated_by: forms.iter().map(|f| f.2.updated_by).collect(),
+        proposals: forms.iter().map(|f| f.2.proposals.as_str()).collect(),
+        reopened: forms.iter().map(|f| f.2.reopened).collect(),
     }
 }
 
 /// Answers as the columns of PostgreSQL's statements over arrays.
-struct AnswerArrays<'a> {
-    submission_id: Vec<i32>,
-    recommendation_id: Vec<i32>,
-    status: Vec<Option<&'a str>>,
-    comment: Vec<&'a str>,
-    carried: Vec<bool>,
-    evidence_url: Vec<Option<&'a str>>,
-}
-
-impl<'a> AnswerArrays<'a> {
-    fn of(rows: &[(i32, &'a Answer)]) -> AnswerArrays<'a> {
-        AnswerArrays {
-            submission_id: rows.iter().map(|(id, _)| *id).collect(),
-            recommendation_id: rows.iter().map(|(_, a)| a.recommendation_id).collect(),
-            status: rows
-                .iter()
-                .map(|(_, a)| a.status.map(|s| s.as_str()))
-                .collect(),
-            comment: rows.iter().map(|(_, a)| a.comment.as_str()).collect(),
-            carried: rows.iter().map(|(_, a)| a.carried).collect(),
-            evidence_url: rows
-                .iter()
-                .map(|(_, a)| a.evidence.as_ref().map(|e| e.as_str()))
-                .collect(),
-        }
-    }
-
-    fn columns(&self) -> super::arrays::AnswerColumns<'_> {
-        super::arrays::AnswerColumns {
-            submission_id: &self.submission_id,
-            recommendation_id: &self.recommendation_id,
-            status: &self.status,
-            comment: &self.comment,
-            carried: &self.carried,
-            evidence_url: &self.evidence_url,
-        }
+fn answer_arrays<'a>(rows: &[(i32, &'a Answer)]) -> super::arrays::AnswerArrays<'a> {
+    super::arrays::AnswerArrays {
+        submission_id: rows.iter().map(|(id, _)| *id).collect(),
+        recommendation_id: rows.iter().map(|(_, a)| a.recommendation_id).collect(),
+        status: rows
+            .iter()
+            .map(|(_, a)| a.status.map(|s| s.as_str()))
+            .collect(),
+        comment: rows.iter().map(|(_, a)| a.comment.as_str()).collect(),
+        carried: rows.iter().map(|(_, a)| a.carried).collect(),
+        evidence_url: rows
+            .iter()
+            .map(|(_, a)| a.evidence.as_ref().map(|e| e.as_str()))
+            .collect(),
     }
 }
 
