@@ -1,14 +1,15 @@
 //! The form writer's multi-row statements on PostgreSQL, with their values bound as arrays
 //! (`unnest`): one statement text whatever the group's size.
 //!
-//! A group of saves writes its forms, answers and audit rows in three statements while it
-//! holds the database's one write lock. Written as multi-row `VALUES`, each statement's text
-//! depends on the group's size, so PostgreSQL parsed and planned it again for every group
-//! (about 1,500 bound values for a group of 17 saves) and diesel sent it in two round trips,
-//! one to prepare it and one to run it. Here each statement is a type of its own with a
-//! constant text and one array per column: diesel prepares it once per connection and keeps
-//! it, and a group then costs one round trip per statement and no planning. SQLite keeps the
-//! multi-row statements, which cost it no round trip.
+//! A group of saves writes its forms, answers and audit rows while it holds the database's
+//! one write lock: all of them in one statement ([`WriteGroup`]); a single save, its pieces
+//! one statement each. Written as multi-row `VALUES`, a statement's text depends on the
+//! group's size, so PostgreSQL parsed and planned it again for every group (about 1,500 bound
+//! values for a group of 17 saves) and diesel sent it in two round trips, one to prepare it
+//! and one to run it. Here each statement is a type of its own with a constant text and one
+//! array per column: diesel prepares it once per connection and keeps it, and it then costs
+//! one round trip and no planning. SQLite keeps the multi-row statements, which cost it no
+//! round trip.
 
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
