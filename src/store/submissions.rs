@@ -20,12 +20,11 @@ pub fn get_submission(
     code: &MunicipalityCode,
 ) -> QueryResult<Option<Submission>> {
     let (submitter, saver) = diesel::alias!(users as submitter, users as saver);
-    type AnswerColumns = (i32, i32, Option<String>, String, bool, Option<String>);
     type Row = (
         SubmissionRow,
         Option<String>,
         Option<String>,
-        Option<AnswerColumns>,
+        Option<AnswerRow>,
     );
     // The form with the names of who submitted and last saved it, and its answers, in one
     // statement: a row per answer, the form's columns on each (a form page and every save
@@ -48,6 +47,7 @@ pub fn get_submission(
                     SubmissionRow::as_select(),
                     submitter.field(users::name).nullable(),
                     saver.field(users::name).nullable(),
+                    // In the order of `AnswerRow`'s fields, which it is read into.
                     (
                         answers::submission_id,
                         answers::recommendation_id,
@@ -68,17 +68,7 @@ pub fn get_submission(
     let mut answers = Vec::with_capacity(rows.len());
     let mut form = None;
     for (row, submitted_by, updated_by, answer) in rows {
-        if let Some((submission_id, recommendation_id, status, comment, carried, evidence_url)) =
-            answer
-        {
-            let answer = AnswerRow {
-                submission_id,
-                recommendation_id,
-                status,
-                comment,
-                carried,
-                evidence_url,
-            };
+        if let Some(answer) = answer {
             answers.push(answer.into_domain()?);
         }
         if form.is_none() {
