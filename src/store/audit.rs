@@ -219,11 +219,16 @@ fn unpacked(event: AuditEvent) -> QueryResult<Vec<AuditEvent>> {
         .iter()
         .zip(&after)
         .map(|(before, after)| {
+            // The row's own columns, not a copy of the whole row with its sides of every
+            // answer for each answer.
             Ok(AuditEvent {
+                at: event.at,
+                user_name: event.user_name.clone(),
                 action: ANSWER.to_owned(),
+                entity: event.entity.clone(),
+                entity_id: event.entity_id.clone(),
                 before: Some(serde_json::to_string(before).map_err(unreadable)?),
                 after: Some(serde_json::to_string(after).map_err(unreadable)?),
-                ..event.clone()
             })
         })
         .collect()
