@@ -516,6 +516,52 @@ fn a_group_of_saves_written_together_ends_as_the_same_saves_one_after_the_other(
     assert_eq!(stored.answers[0].comment, "Tredje gang");
 }
 
+/// A group whose only form is a municipality's first in the round (no stored form of its codes)
+/// finds the round and saves the form, and the next group finds the form it made.
+#[test]
+fn a_group_of_a_first_form_alone_finds_its_round_and_the_next_group_finds_the_form() {
+    use trafiklys::store::submissions::{self, SaveOutcome};
+    use trafiklys::store::write_tx_drafts;
+
+    let app = spawn_app();
+    let now = trafiklys::clock::Clock::system().now();
+    let saves = group_of_saves(&app, now);
+    let first_form = saves
+        .iter()
+        .find(|s| s.save.municipality_code.as_str() == "155")
+        .expect("a save of 155's first form");
+    let outcomes = write_tx_drafts(&mut app.conn(), |conn| {
+        submissions::save_forms_in_tx(conn, &[first_form])
+    })
+    .unwrap();
+    let [SaveOutcome::Saved(saved)] = &outcomes[..] else {
+        panic!("{outcomes:?}");
+    };
+    assert_eq!(saved.version, 1);
+    assert_eq!(app.submission(ROUND_2017, "155").as_ref(), Some(saved));
+
+    // The same save again, from version 0: the group finds the stored form and calls it a
+    // conflict, and a save from its version is saved.
+    let mut again = first_form.clone();
+    again.save.answers[0].comment = "Anden gang".into();
+    let mut next = again.clone();
+    next.save.base_version = 1;
+    let outcomes = write_tx_drafts(&mut app.conn(), |conn| {
+        submissions::save_forms_in_tx(conn, &[&again, &next])
+    })
+    .unwrap();
+    assert!(
+        matches!(
+            &outcomes[..],
+            [SaveOutcome::Conflict(_), SaveOutcome::Saved(s)] if s.version == 2
+        ),
+        "{outcomes:?}"
+    );
+    let stored = app.submission(ROUND_2017, "155").expect("155");
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.answers[0].comment, "Anden gang");
+}
+
 /// A save of the form of `code` as stored, as a draft with its answers unchanged.
 fn saves_again_as_draft(
     app: &TestApp,
