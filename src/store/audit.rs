@@ -312,19 +312,24 @@ mod tests {
         }
     }
 
+    /// A written row as the history's query reads it, the user named by `user_name`.
+    fn as_read(row: &AuditInsertForm<'_>, user_name: Option<String>) -> AuditEvent {
+        AuditEvent {
+            at: row.at,
+            user_name,
+            action: row.action.to_owned(),
+            entity: row.entity.to_owned(),
+            entity_id: row.entity_id.to_owned(),
+            before: row.before.map(str::to_owned),
+            after: row.after.map(str::to_owned),
+        }
+    }
+
     /// The rows as a history reads them back, each as its event.
     fn read_back(rows: &AuditRows) -> Vec<(Option<i32>, String, NaiveDateTime, Event)> {
         rows.rows()
-            .into_iter()
-            .map(|row| AuditEvent {
-                at: row.at,
-                user_name: row.user_id.map(|id| id.to_string()),
-                action: row.action.to_owned(),
-                entity: row.entity.to_owned(),
-                entity_id: row.entity_id.to_owned(),
-                before: row.before.map(str::to_owned),
-                after: row.after.map(str::to_owned),
-            })
+            .iter()
+            .map(|row| as_read(row, row.user_id.map(|id| id.to_string())))
             .map(unpacked)
             .collect::<QueryResult<Vec<_>>>()
             .unwrap()
@@ -380,16 +385,7 @@ mod tests {
         assert_eq!(read_back(&rows), expected);
         // Each answer read back holds the text a row of its own would have held.
         let alone = answer(2, "b").column_texts().unwrap();
-        let read = unpacked(AuditEvent {
-            at: packed.at,
-            user_name: None,
-            action: packed.action.to_owned(),
-            entity: packed.entity.to_owned(),
-            entity_id: packed.entity_id.to_owned(),
-            before: packed.before.map(str::to_owned),
-            after: packed.after.map(str::to_owned),
-        })
-        .unwrap();
+        let read = unpacked(as_read(packed, None)).unwrap();
         assert_eq!(read[1].before, alone.before);
         assert_eq!(read[1].after, alone.after);
     }
