@@ -856,6 +856,45 @@ fn a_clusters_expectations_are_written_by_its_coordinators_and_the_admin() {
     let _ = s.kkr_id;
 }
 
+/// A form is read at its round's markers, which each process keeps under the shown marker: a
+/// municipality that leaves its cluster while the round is open is asked the common focus
+/// area alone at its next form page.
+#[test]
+fn a_municipality_that_leaves_its_cluster_is_asked_the_common_focus_area_alone_at_once() {
+    let app = spawn_app();
+    let s = sjaelland(&app);
+    let editor = app.signed_in_as(HOLBAEK_EDITOR, PASSWORD);
+    let path = format!("/rounds/{}/municipalities/{HOLBAEK}/form", s.round_id);
+    let in_vest = 2 + cluster_codes(VEST).len();
+    let before = app.get(&editor, &path).text();
+    assert_eq!(recommendation_ids(&before).len(), in_vest);
+    assert_eq!(
+        app.get(&editor, &path).text(),
+        before,
+        "the same form again"
+    );
+    let vest = groups::get(&mut app.conn(), s.groups[VEST])
+        .unwrap()
+        .unwrap();
+    let without_holbaek: Vec<MunicipalityCode> = vest
+        .members
+        .iter()
+        .filter(|c| c.as_str() != HOLBAEK)
+        .cloned()
+        .collect();
+    groups::update(
+        &mut app.conn(),
+        &vest,
+        VEST,
+        &without_holbaek,
+        1,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
+    let after = app.get(&editor, &path).text();
+    assert_eq!(recommendation_ids(&after).len(), 2, "{after}");
+}
+
 #[test]
 fn a_closed_rounds_clusters_keep_their_members() {
     let app = spawn_app();

@@ -66,6 +66,9 @@ pub struct SummaryCache {
     /// Rounds' content (focus areas, recommendations, municipalities) as the form reads it,
     /// by the round's change marker.
     content: Mutex<HashMap<i32, (i64, Arc<RoundContent>)>>,
+    /// Rounds' form markers ([`rounds::FormMarkers`]) by the shown marker they were read at
+    /// (see [`SummaryCache::form_markers_at`]).
+    form_markers: Mutex<HashMap<i32, (i64, rounds::FormMarkers)>>,
     derived: Mutex<HashMap<DerivedKey, (i64, Arc<str>)>>,
     pages: Mutex<HashMap<PageKey, PageEntry>>,
     pdfs: Mutex<PdfStore>,
@@ -101,6 +104,7 @@ impl SummaryCache {
             entries: Mutex::default(),
             earlier: Mutex::default(),
             content: Mutex::default(),
+            form_markers: Mutex::default(),
             derived: Mutex::default(),
             pages: Mutex::default(),
             pdfs: Mutex::new(PdfStore::new(pdf_bytes)),
@@ -304,6 +308,43 @@ impl SummaryCache {
             content.insert(round_id, (version, Arc::clone(&loaded)));
         }
         Ok(Some(loaded))
+    }
+
+    /// The round's form markers kept at the shown marker `shown`, if any.
+    ///
+    /// What moves what a form shows from its markers moves the shown marker too: a change to
+    /// the round's content (its clusters' members included), a round added before it or taken
+    /// away, and, in last year's round, its content and its submitted answers (the form shows
+    /// last year's submitted answers only). So markers kept at the shown marker a request read
+    /// show what markers read by the request itself would.
+    pub fn form_markers_at(&self, round_id: i32, shown: i64) -> Option<rounds::FormMarkers> {
+        let kept = self.form_markers.lock().ok()?;
+        kept.get(&round_id)
+            .filter(|(at, _)| *at == shown)
+            .map(|(_, markers)| *markers)
+    }
+
+    /// Keeps the round's form markers, read after the request read the shown marker `shown`
+    /// (so they may be newer than it, never older). Not while last year's round is open:
+    /// drafts saved there move its change marker but not the shown marker, and markers kept
+    /// from before would look last year's data up at an old marker, reading it again and
+    /// keeping it there instead of at its current one.
+    pub fn keep_form_markers(
+        &self,
+        round_id: i32,
+        shown: i64,
+        markers: rounds::FormMarkers,
+        previous_open: bool,
+    ) {
+        if previous_open {
+            return;
+        }
+        if let Ok(mut kept) = self.form_markers.lock() {
+            if kept.len() >= MAX_EARLIER {
+                kept.clear();
+            }
+            kept.insert(round_id, (shown, markers));
+        }
     }
 
     /// How many lookups were served from the cache, and how many computed the analysis.
@@ -1008,6 +1049,31 @@ mod tests {
             Some(&[2; 10][..])
         );
         assert_eq!(cache.pdf_lookups(), (1, 2));
+    }
+
+    #[test]
+    fn form_markers_are_kept_at_one_shown_marker_and_never_while_last_year_is_open() {
+        let cache = SummaryCache::default();
+        let markers = rounds::FormMarkers {
+            content: 7,
+            previous: Some((1, 40)),
+        };
+        assert_eq!(cache.form_markers_at(2, 5), None);
+        cache.keep_form_markers(2, 5, markers, false);
+        assert_eq!(cache.form_markers_at(2, 5), Some(markers));
+        assert_eq!(cache.form_markers_at(2, 6), None, "the shown marker moved");
+        assert_eq!(cache.form_markers_at(3, 5), None, "another round");
+        // Last year's round open: a draft saved there moves its marker, not the shown one.
+        cache.keep_form_markers(4, 5, markers, true);
+        assert_eq!(cache.form_markers_at(4, 5), None);
+        // Kept again at a newer shown marker, the older is gone.
+        let newer = rounds::FormMarkers {
+            content: 8,
+            previous: None,
+        };
+        cache.keep_form_markers(2, 6, newer, false);
+        assert_eq!(cache.form_markers_at(2, 6), Some(newer));
+        assert_eq!(cache.form_markers_at(2, 5), None);
     }
 
     #[test]

@@ -20,7 +20,9 @@ use crate::domain::form::{
 };
 use crate::domain::lineage::{self, Lineage, PreviousAnswer};
 use crate::domain::time::danish_datetime;
-use crate::domain::{access, MunicipalityCode, RoundContent, Submission, SubmissionState, User};
+use crate::domain::{
+    access, MunicipalityCode, RoundContent, RoundState, Submission, SubmissionState, User,
+};
 use crate::store::audit::AuditEvent;
 use crate::store::submissions::{self, Reopening, SaveOutcome};
 use crate::store::{notices, rounds};
@@ -30,7 +32,7 @@ use crate::web::extract::{page_context, CsrfForm, Page};
 use crate::web::infra::cache::PageKey;
 use crate::web::pages::dashboard::render_cached;
 use crate::web::session::SignedIn;
-use crate::web::session::{read_version, verify_csrf};
+use crate::web::session::{read_shown, read_version, verify_csrf};
 use crate::web::{db, db_read, AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -111,13 +113,20 @@ async fn load(
     state: &web::Data<AppState>,
     round_id: i32,
     code: MunicipalityCode,
+    shown: Option<i64>,
 ) -> Result<Loaded, AppError> {
     let state_for_db = state.clone();
     // Two statements (the round's markers, and the form with its answers): the round's
-    // content and last year's round come from the cache. Read on the worker on SQLite, which
-    // spares each save and form page one trip to the blocking pool.
+    // content and last year's round come from the cache, and so do the markers when they were
+    // kept at the shown marker read with the user (see `SummaryCache::form_markers_at`). Read
+    // on the worker on SQLite, which spares each save and form page one trip to the blocking
+    // pool.
     db_read(state, move |conn| {
-        let markers = rounds::form_markers(conn, round_id)?.ok_or(AppError::NotFound)?;
+        let kept = shown.and_then(|shown| state_for_db.cache.form_markers_at(round_id, shown));
+        let markers = match kept {
+            Some(markers) => markers,
+            None => rounds::form_markers(conn, round_id)?.ok_or(AppError::NotFound)?,
+        };
         let content = asked_content(&state_for_db, conn, (round_id, markers.content), &code)?;
         let submission = submissions::get_submission(conn, round_id, &code)?;
         let last_year = match markers.previous {
@@ -125,6 +134,13 @@ async fn load(
             None => None,
         };
         let last_year = last_year.as_ref().map(|(data, _)| &**data);
+        if let (None, Some(shown)) = (kept, shown) {
+            let previous_open =
+                last_year.is_some_and(|data| data.content.round.state == RoundState::Open);
+            state_for_db
+                .cache
+                .keep_form_markers(round_id, shown, markers, previous_open);
+        }
         let lineage = lineage::lineage(&content, last_year.map(|data| &data.content));
         let previous = lineage::previous_answers_by_recommendation(
             &lineage,
@@ -150,11 +166,11 @@ async fn load(
 async fn load_editable(
     state: &web::Data<AppState>,
     user: &User,
-    round_id: i32,
-    code: &str,
+    (round_id, code): (i32, &str),
+    shown: Option<i64>,
 ) -> Result<Loaded, AppError> {
     let (round_id, code) = parse_target(round_id, code)?;
-    let loaded = load(state, round_id, code).await?;
+    let loaded = load(state, round_id, code, shown).await?;
     if access::can_edit_form(user, &loaded.content.round, &loaded.code) {
         Ok(loaded)
     } else {
@@ -362,7 +378,8 @@ async fn show(
     if let Some(cached) = page.state.cache.page_at(&key, version, now) {
         return cached.respond(&page.session, Some(page.user()));
     }
-    let loaded = load_editable(&page.state, page.user(), round_id, &code).await?;
+    let target = (round_id, code.as_str());
+    let loaded = load_editable(&page.state, page.user(), target, read_shown(&req)).await?;
     let notice = query.gemt.and_then(Done::notice);
     let shown = PageInput::stored(&loaded, notice);
     let Some(version) = version else {
@@ -466,7 +483,7 @@ async fn open_for_save(
     state: web::Data<AppState>,
     session: Session,
     (round_id, code): (i32, &str),
-    signed_in: Result<SignedIn, AppError>,
+    (signed_in, shown): (Result<SignedIn, AppError>, Option<i64>),
     fields: &[(String, String)],
 ) -> Result<Opened, AppError> {
     let user = match signed_in {
@@ -478,7 +495,7 @@ async fn open_for_save(
         Err(e) => return Err(e),
     };
     verify_csrf(&session, field(fields, "csrf_token"))?;
-    match load_editable(&state, &user, round_id, code).await {
+    match load_editable(&state, &user, (round_id, code), shown).await {
         Ok(loaded) => {
             let page = Page {
                 state,
@@ -499,13 +516,15 @@ async fn open_for_save(
 async fn save(
     state: web::Data<AppState>,
     session: Session,
+    req: HttpRequest,
     path: web::Path<(i32, String)>,
     signed_in: Result<SignedIn, AppError>,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let (fields, (round_id, code)) = (fields.into_inner(), path.into_inner());
     let target = (round_id, code.as_str());
-    let (page, loaded) = match open_for_save(state, session, target, signed_in, &fields).await? {
+    let user = (signed_in, read_shown(&req));
+    let (page, loaded) = match open_for_save(state, session, target, user, &fields).await? {
         Opened::Form(opened) => *opened,
         Opened::Kept(response) => return Ok(response),
     };
@@ -763,7 +782,7 @@ async fn withdraw(
     form: CsrfForm<ReopenForm>,
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
-    let loaded = load_editable(&page.state, page.user(), round_id, &code).await?;
+    let loaded = load_editable(&page.state, page.user(), (round_id, &code), None).await?;
     let version = parse_version(form.version.as_deref())?;
     reopen_with(&page, loaded, version, Reopening::Withdraw).await
 }
@@ -794,7 +813,7 @@ async fn reopen(
 ) -> Result<HttpResponse, AppError> {
     let (round_id, code) = path.into_inner();
     let (round_id, code) = parse_target(round_id, &code)?;
-    let loaded = load(&page.state, round_id, code).await?;
+    let loaded = load(&page.state, round_id, code, None).await?;
     if !access::can_reopen(page.user(), &loaded.content.round) {
         return Err(AppError::Forbidden);
     }
