@@ -856,6 +856,28 @@ fn a_clusters_expectations_are_written_by_its_coordinators_and_the_admin() {
     let _ = s.kkr_id;
 }
 
+/// `code` leaves Jobklynge Vest (the store's update of the group, which the group page calls).
+fn leaves_vest(app: &TestApp, s: &Sjaelland, code: &str) {
+    let vest = groups::get(&mut app.conn(), s.groups[VEST])
+        .unwrap()
+        .unwrap();
+    let fewer: Vec<MunicipalityCode> = vest
+        .members
+        .iter()
+        .filter(|c| c.as_str() != code)
+        .cloned()
+        .collect();
+    groups::update(
+        &mut app.conn(),
+        &vest,
+        VEST,
+        &fewer,
+        1,
+        trafiklys::clock::Clock::system().now(),
+    )
+    .unwrap();
+}
+
 /// A form is read at its round's markers, which each process keeps under the shown marker: a
 /// municipality that leaves its cluster while the round is open is asked the common focus
 /// area alone at its next form page.
@@ -873,24 +895,7 @@ fn a_municipality_that_leaves_its_cluster_is_asked_the_common_focus_area_alone_a
         before,
         "the same form again"
     );
-    let vest = groups::get(&mut app.conn(), s.groups[VEST])
-        .unwrap()
-        .unwrap();
-    let without_holbaek: Vec<MunicipalityCode> = vest
-        .members
-        .iter()
-        .filter(|c| c.as_str() != HOLBAEK)
-        .cloned()
-        .collect();
-    groups::update(
-        &mut app.conn(),
-        &vest,
-        VEST,
-        &without_holbaek,
-        1,
-        trafiklys::clock::Clock::system().now(),
-    )
-    .unwrap();
+    leaves_vest(&app, &s, HOLBAEK);
     let after = app.get(&editor, &path).text();
     assert_eq!(recommendation_ids(&after).len(), 2, "{after}");
 }
@@ -918,24 +923,7 @@ fn a_closed_rounds_clusters_keep_their_members() {
     let before = summary_of_vest(&app);
     assert_eq!(before["municipality_count"], 5);
     // Sorø leaves Vest after the round closed: 2016's figures stay as they were.
-    let vest = groups::get(&mut app.conn(), s.groups[VEST])
-        .unwrap()
-        .unwrap();
-    let fewer: Vec<MunicipalityCode> = vest
-        .members
-        .iter()
-        .filter(|c| c.as_str() != "340")
-        .cloned()
-        .collect();
-    groups::update(
-        &mut app.conn(),
-        &vest,
-        VEST,
-        &fewer,
-        1,
-        trafiklys::clock::Clock::system().now(),
-    )
-    .unwrap();
+    leaves_vest(&app, &s, "340");
     assert_eq!(summary_of_vest(&app), before);
     // A group with focus areas in a round cannot be deleted.
     let page = app
