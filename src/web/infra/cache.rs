@@ -35,7 +35,7 @@ use rand::rngs::OsRng;
 use tera::Context;
 
 use crate::domain::analysis::RoundAnalysis;
-use crate::domain::{RoundContent, User};
+use crate::domain::{RoundContent, RoundState, User};
 use crate::store::{self, rounds, DbConnection};
 use crate::web::error::AppError;
 use crate::web::infra::templates as pages;
@@ -310,6 +310,37 @@ impl SummaryCache {
         Ok(Some(loaded))
     }
 
+    /// A round's form markers and last year's round with its data, as the form reads them:
+    /// the markers kept at the shown marker `shown` (read with the user) when there are any,
+    /// else read and kept; last year's data from the earlier rounds' cache. `None` for an
+    /// unknown round.
+    pub fn form_markers_and_last_year(
+        &self,
+        conn: &mut DbConnection,
+        round_id: i32,
+        shown: Option<i64>,
+    ) -> diesel::QueryResult<Option<(rounds::FormMarkers, Option<rounds::EarlierRound>)>> {
+        let kept = shown.and_then(|shown| self.form_markers_at(round_id, shown));
+        let markers = match kept {
+            Some(markers) => markers,
+            None => match rounds::form_markers(conn, round_id)? {
+                Some(markers) => markers,
+                None => return Ok(None),
+            },
+        };
+        let last_year = match markers.previous {
+            Some((id, version)) => self.earlier_round(conn, id, version)?,
+            None => None,
+        };
+        if let (None, Some(shown)) = (kept, shown) {
+            let previous_open = last_year
+                .as_ref()
+                .is_some_and(|(data, _)| data.content.round.state == RoundState::Open);
+            self.keep_form_markers(round_id, shown, markers, previous_open);
+        }
+        Ok(Some((markers, last_year)))
+    }
+
     /// The round's form markers kept at the shown marker `shown`, if any.
     ///
     /// What moves what a form shows from its markers moves the shown marker too: a change to
@@ -317,7 +348,7 @@ impl SummaryCache {
     /// away, and, in last year's round, its content and its submitted answers (the form shows
     /// last year's submitted answers only). So markers kept at the shown marker a request read
     /// show what markers read by the request itself would.
-    pub fn form_markers_at(&self, round_id: i32, shown: i64) -> Option<rounds::FormMarkers> {
+    fn form_markers_at(&self, round_id: i32, shown: i64) -> Option<rounds::FormMarkers> {
         let kept = self.form_markers.lock().ok()?;
         kept.get(&round_id)
             .filter(|(at, _)| *at == shown)
@@ -329,7 +360,7 @@ impl SummaryCache {
     /// drafts saved there move its change marker but not the shown marker, and markers kept
     /// from before would look last year's data up at an old marker, reading it again and
     /// keeping it there instead of at its current one.
-    pub fn keep_form_markers(
+    fn keep_form_markers(
         &self,
         round_id: i32,
         shown: i64,

@@ -20,9 +20,7 @@ use crate::domain::form::{
 };
 use crate::domain::lineage::{self, Lineage, PreviousAnswer};
 use crate::domain::time::danish_datetime;
-use crate::domain::{
-    access, MunicipalityCode, RoundContent, RoundState, Submission, SubmissionState, User,
-};
+use crate::domain::{access, MunicipalityCode, RoundContent, Submission, SubmissionState, User};
 use crate::store::audit::AuditEvent;
 use crate::store::submissions::{self, Reopening, SaveOutcome};
 use crate::store::{notices, rounds};
@@ -118,29 +116,17 @@ async fn load(
     let state_for_db = state.clone();
     // Two statements (the round's markers, and the form with its answers): the round's
     // content and last year's round come from the cache, and so do the markers when they were
-    // kept at the shown marker read with the user (see `SummaryCache::form_markers_at`). Read
-    // on the worker on SQLite, which spares each save and form page one trip to the blocking
-    // pool.
+    // kept at the shown marker read with the user (see
+    // `SummaryCache::form_markers_and_last_year`). Read on the worker on SQLite, which spares
+    // each save and form page one trip to the blocking pool.
     db_read(state, move |conn| {
-        let kept = shown.and_then(|shown| state_for_db.cache.form_markers_at(round_id, shown));
-        let markers = match kept {
-            Some(markers) => markers,
-            None => rounds::form_markers(conn, round_id)?.ok_or(AppError::NotFound)?,
-        };
+        let (markers, last_year) = state_for_db
+            .cache
+            .form_markers_and_last_year(conn, round_id, shown)?
+            .ok_or(AppError::NotFound)?;
         let content = asked_content(&state_for_db, conn, (round_id, markers.content), &code)?;
         let submission = submissions::get_submission(conn, round_id, &code)?;
-        let last_year = match markers.previous {
-            Some((id, version)) => state_for_db.cache.earlier_round(conn, id, version)?,
-            None => None,
-        };
         let last_year = last_year.as_ref().map(|(data, _)| &**data);
-        if let (None, Some(shown)) = (kept, shown) {
-            let previous_open =
-                last_year.is_some_and(|data| data.content.round.state == RoundState::Open);
-            state_for_db
-                .cache
-                .keep_form_markers(round_id, shown, markers, previous_open);
-        }
         let lineage = lineage::lineage(&content, last_year.map(|data| &data.content));
         let previous = lineage::previous_answers_by_recommendation(
             &lineage,
