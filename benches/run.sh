@@ -515,7 +515,7 @@ WAL_AFTER_MB="$(stat -c %s "$WORK/forms.db-wal" 2>/dev/null | awk '{ printf "%.1
 WAL_AFTER_MB="${WAL_AFTER_MB:-0.0}"
 WAL_SAVES="$(sed -n 's/.* saves=\([0-9]*\).*/\1/p' "$WORK/wal-save.txt")"
 WAL_READS="$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' "$WORK/wal-dash.txt")"
-echo "  WAL: max $WAL_MAX_MB MB during, $WAL_AFTER_MB MB ${WAL_AFTER_SECONDS} s after; $WAL_SAVES saves, $WAL_READS dashboard reads" >&2
+echo "  WAL: max $WAL_MAX_MB MiB during, $WAL_AFTER_MB MiB ${WAL_AFTER_SECONDS} s after; $WAL_SAVES saves, $WAL_READS dashboard reads" >&2
 stop
 fi # wal
 
@@ -585,7 +585,11 @@ fi # postgres
 ratio() { LC_ALL=C awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 mb() { LC_ALL=C awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 secs() { LC_ALL=C awk -v m="$1" 'BEGIN { printf "%.1f", m / 1000 }'; }
-SIZE_MB="$(LC_ALL=C awk -v b="$(stat -c %s "$BIN")" 'BEGIN { printf "%.1f", b / 1048576 }')"
+# The binary in decimal megabytes (10^6 bytes), the stricter reading of its "60 MB" mark; memory
+# and the WAL in MiB, as the issue measures memory (1 MiB = 1,048,576 bytes).
+SIZE_BYTES="$(stat -c %s "$BIN")"
+SIZE_MB="$(LC_ALL=C awk -v b="$SIZE_BYTES" 'BEGIN { printf "%.2f", b / 1000000 }')"
+SIZE_MIB="$(LC_ALL=C awk -v b="$SIZE_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')"
 echo >&2
 if want core; then
 DASH_RATIO="$(ratio "$DASH_RPS" "$NGINX_DASH")"
@@ -612,8 +616,8 @@ row "Dashboard latency cold (after a save into the round), 1 vs $EARLIER earlier
 row "Dashboard of another round after a save (2nd year while the latest is saved)" "$OTHER_COLD ms" "" ""
 row "Heatmap 29 × 60, warm / cold" "$HEAT_WARM / $HEAT_COLD ms" "" ""
 row "National view of $LATEST_YEAR, warm / cold" "$YEAR_WARM / $YEAR_COLD ms" "" ""
-row "RSS idle (demo / national)" "$(mb "$DEMO_RSS_IDLE") / $(mb "$NATIONAL_RSS_IDLE") MB" "" ""
-row "Peak RSS under load" "$PEAK_MB MB" "≤ 100 MB" "$(verdict "$PEAK_MB" '<=' 100)"
+row "RSS idle (demo / national)" "$(mb "$DEMO_RSS_IDLE") / $(mb "$NATIONAL_RSS_IDLE") MiB" "" ""
+row "Peak RSS under load" "$PEAK_MB MiB" "≤ 100 MB" "$(verdict "$PEAK_MB" '<=' 100)"
 row "Start-up to first 200 on /healthz (national database)" "$NATIONAL_STARTUP_MS ms" "≤ 300 ms" "$(verdict "$NATIONAL_STARTUP_MS" '<=' 300)"
 fi
 if want mixed; then
@@ -622,11 +626,11 @@ row "Mixed load, $((MIXED_DASH_CONN + MIXED_SAVE_CONN + MIXED_PDF_CONN)) clients
 row "Mixed load: form saves p99" "$MIXED_SAVE_P99 ms" "≤ 500 ms" "$(verdict "$MIXED_SAVE_P99" '<=' 500); $MIXED_SAVE_CONN clients, $(fmt1 "$(sed -n 's/.* saves_per_s=\([0-9.]*\).*/\1/p' "$WORK/mixed-save.txt")") saves/s of 60 answers, $MIXED_SAVE_CONFLICTS conflicts"
 row "Mixed load: attachment PDFs of a published round p99" "$MIXED_PDF_P99 ms" "≤ 500 ms" "$(verdict "$MIXED_PDF_P99" '<=' 500); $MIXED_PDF_CONN clients, $(fmt1 "$MIXED_PDF_RPS") req/s, $MORNING_PDFS attachments (rendered ahead: $MIXED_AHEAD), $MIXED_PDF_RENDERS renders during the load"
 row "Mixed load: errors (non-2xx/3xx, socket errors, failed saves)" "$MIXED_ERRORS" "0" "$(verdict "$MIXED_ERRORS" '<=' 0)"
-row "Mixed load: peak RSS" "$(mb "$MIXED_RSS_PEAK") MB" "≤ 128 MB" "$(verdict "$(mb "$MIXED_RSS_PEAK")" '<=' 128)"
+row "Mixed load: peak RSS" "$(mb "$MIXED_RSS_PEAK") MiB" "≤ 128 MB" "$(verdict "$(mb "$MIXED_RSS_PEAK")" '<=' 128)"
 fi
 if want wal; then
-row "\`-wal\` file, ${WAL_SECONDS} s of saves ($CONNECTIONS clients) and dashboard reads (32): largest" "$WAL_MAX_MB MB" "≤ 64 MB" "$(verdict "$WAL_MAX_MB" '<=' 64); $WAL_SAVES saves, $WAL_READS dashboard reads"
-row "\`-wal\` file ${WAL_AFTER_SECONDS} s after the load" "$WAL_AFTER_MB MB" "≤ 4 MB" "$(verdict "$WAL_AFTER_MB" '<=' 4)"
+row "\`-wal\` file, ${WAL_SECONDS} s of saves ($CONNECTIONS clients) and dashboard reads (32): largest" "$WAL_MAX_MB MiB" "≤ 64 MB" "$(verdict "$WAL_MAX_MB" '<=' 64); $WAL_SAVES saves, $WAL_READS dashboard reads"
+row "\`-wal\` file ${WAL_AFTER_SECONDS} s after the load" "$WAL_AFTER_MB MiB" "≤ 4 MB" "$(verdict "$WAL_AFTER_MB" '<=' 4)"
 fi
 if want postgres; then
 PG_RATIO="$(ratio "$PG_DASH_RPS" "$SQLITE_DASH_RPS")"
@@ -637,7 +641,7 @@ SETUP="${BENCH_SETUP_S:-}"; CI_S="${BENCH_CI_S:-}"
 min_s() { if [ -z "$1" ]; then echo "not measured"; else LC_ALL=C awk -v s="$1" 'BEGIN { printf "%d min %02d s", s / 60, s % 60 }'; fi; }
 row "Fresh clone → README's \`cargo run --release -- serve --demo\` answering" "$(min_s "$SETUP")" "≤ 10 min" "$(verdict "$SETUP" '<=' 600); benches/setup-time.sh"
 row "\`.ci/run\` on a fresh clone" "$(min_s "$CI_S")" "≤ 20 min" "$(verdict "$CI_S" '<=' 1200); benches/setup-time.sh --ci"
-row "Release binary size" "$SIZE_MB MB" "≤ 60 MB" "$(verdict "$SIZE_MB" '<=' 60); $(basename "$(dirname "$BIN")") build"
+row "Release binary size" "$SIZE_MB MB ($SIZE_MIB MiB)" "≤ 60 MB" "$(verdict "$SIZE_BYTES" '<=' 60000000); $(echo "$SIZE_BYTES" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') bytes, $(basename "$(dirname "$BIN")") build"
 
 MACHINE="$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(free -g | awk '/^Mem:/ { print $2 " GB" }') memory; load average at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 TABLE="$(
