@@ -585,8 +585,14 @@ fi # postgres
 ratio() { LC_ALL=C awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 mb() { LC_ALL=C awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 secs() { LC_ALL=C awk -v m="$1" 'BEGIN { printf "%.1f", m / 1000 }'; }
-# The binary in decimal megabytes (10^6 bytes), the stricter reading of its "60 MB" mark; memory
-# and the WAL in MiB, as the issue measures memory (1 MiB = 1,048,576 bytes).
+# Sizes are measured in MiB (1,048,576 bytes) and judged in decimal megabytes (10^6 bytes), the
+# stricter reading of the targets' "MB": memory and the WAL print both; the binary its MB and bytes.
+# both VALUE_MIB: "x MiB (y MB)"; under_mb VALUE_MIB LIMIT_MB: met / missed in decimal MB.
+both() { LC_ALL=C awk -v m="$1" 'BEGIN { printf "%.1f MiB (%.1f MB)", m, m * 1.048576 }'; }
+under_mb() {
+  if [ -z "$1" ] || [ "$1" = "-" ]; then verdict "" '<=' "$2"; return; fi
+  verdict "$(LC_ALL=C awk -v m="$1" 'BEGIN { printf "%.3f", m * 1.048576 }')" '<=' "$2"
+}
 SIZE_BYTES="$(stat -c %s "$BIN")"
 SIZE_MB="$(LC_ALL=C awk -v b="$SIZE_BYTES" 'BEGIN { printf "%.2f", b / 1000000 }')"
 SIZE_MIB="$(LC_ALL=C awk -v b="$SIZE_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')"
@@ -617,7 +623,7 @@ row "Dashboard of another round after a save (2nd year while the latest is saved
 row "Heatmap 29 × 60, warm / cold" "$HEAT_WARM / $HEAT_COLD ms" "" ""
 row "National view of $LATEST_YEAR, warm / cold" "$YEAR_WARM / $YEAR_COLD ms" "" ""
 row "RSS idle (demo / national)" "$(mb "$DEMO_RSS_IDLE") / $(mb "$NATIONAL_RSS_IDLE") MiB" "" ""
-row "Peak RSS under load" "$PEAK_MB MiB" "≤ 100 MB" "$(verdict "$PEAK_MB" '<=' 100)"
+row "Peak RSS under load" "$(both "$PEAK_MB")" "≤ 100 MB" "$(under_mb "$PEAK_MB" 100)"
 row "Start-up to first 200 on /healthz (national database)" "$NATIONAL_STARTUP_MS ms" "≤ 300 ms" "$(verdict "$NATIONAL_STARTUP_MS" '<=' 300)"
 fi
 if want mixed; then
@@ -626,11 +632,11 @@ row "Mixed load, $((MIXED_DASH_CONN + MIXED_SAVE_CONN + MIXED_PDF_CONN)) clients
 row "Mixed load: form saves p99" "$MIXED_SAVE_P99 ms" "≤ 500 ms" "$(verdict "$MIXED_SAVE_P99" '<=' 500); $MIXED_SAVE_CONN clients, $(fmt1 "$(sed -n 's/.* saves_per_s=\([0-9.]*\).*/\1/p' "$WORK/mixed-save.txt")") saves/s of 60 answers, $MIXED_SAVE_CONFLICTS conflicts"
 row "Mixed load: attachment PDFs of a published round p99" "$MIXED_PDF_P99 ms" "≤ 500 ms" "$(verdict "$MIXED_PDF_P99" '<=' 500); $MIXED_PDF_CONN clients, $(fmt1 "$MIXED_PDF_RPS") req/s, $MORNING_PDFS attachments (rendered ahead: $MIXED_AHEAD), $MIXED_PDF_RENDERS renders during the load"
 row "Mixed load: errors (non-2xx/3xx, socket errors, failed saves)" "$MIXED_ERRORS" "0" "$(verdict "$MIXED_ERRORS" '<=' 0)"
-row "Mixed load: peak RSS" "$(mb "$MIXED_RSS_PEAK") MiB" "≤ 128 MB" "$(verdict "$(mb "$MIXED_RSS_PEAK")" '<=' 128)"
+row "Mixed load: peak RSS" "$(both "$(mb "$MIXED_RSS_PEAK")")" "≤ 128 MB" "$(under_mb "$(mb "$MIXED_RSS_PEAK")" 128)"
 fi
 if want wal; then
-row "\`-wal\` file, ${WAL_SECONDS} s of saves ($CONNECTIONS clients) and dashboard reads (32): largest" "$WAL_MAX_MB MiB" "≤ 64 MB" "$(verdict "$WAL_MAX_MB" '<=' 64); $WAL_SAVES saves, $WAL_READS dashboard reads"
-row "\`-wal\` file ${WAL_AFTER_SECONDS} s after the load" "$WAL_AFTER_MB MiB" "≤ 4 MB" "$(verdict "$WAL_AFTER_MB" '<=' 4)"
+row "\`-wal\` file, ${WAL_SECONDS} s of saves ($CONNECTIONS clients) and dashboard reads (32): largest" "$(both "$WAL_MAX_MB")" "≤ 64 MB" "$(under_mb "$WAL_MAX_MB" 64); $WAL_SAVES saves, $WAL_READS dashboard reads"
+row "\`-wal\` file ${WAL_AFTER_SECONDS} s after the load" "$(both "$WAL_AFTER_MB")" "≤ 4 MB" "$(under_mb "$WAL_AFTER_MB" 4)"
 fi
 if want postgres; then
 PG_RATIO="$(ratio "$PG_DASH_RPS" "$SQLITE_DASH_RPS")"
