@@ -56,19 +56,50 @@ pub const PDF_CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// render, and one at a time kept the last of them waiting for all the others.
 pub const PDF_RENDERS: usize = 2;
 
+/// One value a round, kept at the marker it was read at; at most [`MAX_EARLIER`] rounds (all
+/// dropped when full, as rounds not asked for lately go with them).
+#[derive(Debug)]
+struct ByRound<T>(Mutex<HashMap<i32, (i64, T)>>);
+
+impl<T> Default for ByRound<T> {
+    fn default() -> Self {
+        Self(Mutex::default())
+    }
+}
+
+impl<T: Clone> ByRound<T> {
+    /// The round's value if it was kept at `marker`.
+    fn at(&self, round_id: i32, marker: i64) -> Option<T> {
+        let kept = self.0.lock().ok()?;
+        kept.get(&round_id)
+            .filter(|(at, _)| *at == marker)
+            .map(|(_, value)| value.clone())
+    }
+
+    /// Keeps the round's value at `marker`, in place of any kept at another.
+    fn keep(&self, round_id: i32, marker: i64, value: T) {
+        if let Ok(mut kept) = self.0.lock() {
+            if kept.len() >= MAX_EARLIER {
+                kept.clear();
+            }
+            kept.insert(round_id, (marker, value));
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct SummaryCache {
     entries: Mutex<HashMap<i32, (i64, Arc<RoundAnalysis>)>>,
     /// Rounds' data as the trend of a later round reads it, by round and the round's own
     /// change marker (not the data version: a save in this year's round leaves last year's
     /// data as it is).
-    earlier: Mutex<HashMap<i32, (i64, rounds::EarlierRound)>>,
+    earlier: ByRound<rounds::EarlierRound>,
     /// Rounds' content (focus areas, recommendations, municipalities) as the form reads it,
     /// by the round's change marker.
-    content: Mutex<HashMap<i32, (i64, Arc<RoundContent>)>>,
+    content: ByRound<Arc<RoundContent>>,
     /// Rounds' form markers ([`rounds::FormMarkers`]) by the shown marker they were read at
     /// (see [`SummaryCache::form_markers_at`]).
-    form_markers: Mutex<HashMap<i32, (i64, rounds::FormMarkers)>>,
+    form_markers: ByRound<rounds::FormMarkers>,
     derived: Mutex<HashMap<DerivedKey, (i64, Arc<str>)>>,
     pages: Mutex<HashMap<PageKey, PageEntry>>,
     pdfs: Mutex<PdfStore>,
@@ -102,9 +133,9 @@ impl SummaryCache {
     pub fn with_pdf_bytes(pdf_bytes: usize) -> Self {
         SummaryCache {
             entries: Mutex::default(),
-            earlier: Mutex::default(),
-            content: Mutex::default(),
-            form_markers: Mutex::default(),
+            earlier: ByRound::default(),
+            content: ByRound::default(),
+            form_markers: ByRound::default(),
             derived: Mutex::default(),
             pages: Mutex::default(),
             pdfs: Mutex::new(PdfStore::new(pdf_bytes)),
@@ -193,11 +224,7 @@ impl SummaryCache {
     }
 
     fn earlier_kept(&self, round_id: i32, version: i64) -> Option<rounds::EarlierRound> {
-        let earlier = self.earlier.lock().ok()?;
-        let kept = earlier
-            .get(&round_id)
-            .filter(|(v, _)| *v == version)
-            .map(|(_, (data, summary))| (Arc::clone(data), Arc::clone(summary)));
+        let kept = self.earlier.at(round_id, version);
         if kept.is_some() {
             self.earlier_hits.fetch_add(1, Ordering::Relaxed);
         }
@@ -206,15 +233,7 @@ impl SummaryCache {
 
     fn keep_earlier(&self, round_id: i32, version: i64, round: &rounds::EarlierRound) {
         self.earlier_misses.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut earlier) = self.earlier.lock() {
-            if earlier.len() >= MAX_EARLIER {
-                earlier.clear();
-            }
-            earlier.insert(
-                round_id,
-                (version, (Arc::clone(&round.0), Arc::clone(&round.1))),
-            );
-        }
+        self.earlier.keep(round_id, version, round.clone());
     }
 
     /// The kept analysis of the round if it is at least as new as `version` (the data
@@ -290,23 +309,14 @@ impl SummaryCache {
         round_id: i32,
         version: i64,
     ) -> diesel::QueryResult<Option<Arc<RoundContent>>> {
-        if let Ok(content) = self.content.lock() {
-            if let Some((v, kept)) = content.get(&round_id) {
-                if *v == version {
-                    return Ok(Some(Arc::clone(kept)));
-                }
-            }
+        if let Some(kept) = self.content.at(round_id, version) {
+            return Ok(Some(kept));
         }
         let Some(loaded) = rounds::load_content(conn, round_id)? else {
             return Ok(None);
         };
         let loaded = Arc::new(loaded);
-        if let Ok(mut content) = self.content.lock() {
-            if content.len() >= MAX_EARLIER {
-                content.clear();
-            }
-            content.insert(round_id, (version, Arc::clone(&loaded)));
-        }
+        self.content.keep(round_id, version, Arc::clone(&loaded));
         Ok(Some(loaded))
     }
 
@@ -349,10 +359,7 @@ impl SummaryCache {
     /// last year's submitted answers only). So markers kept at the shown marker a request read
     /// show what markers read by the request itself would.
     fn form_markers_at(&self, round_id: i32, shown: i64) -> Option<rounds::FormMarkers> {
-        let kept = self.form_markers.lock().ok()?;
-        kept.get(&round_id)
-            .filter(|(at, _)| *at == shown)
-            .map(|(_, markers)| *markers)
+        self.form_markers.at(round_id, shown)
     }
 
     /// Keeps the round's form markers, read after the request read the shown marker `shown`
@@ -367,14 +374,8 @@ impl SummaryCache {
         markers: rounds::FormMarkers,
         previous_open: bool,
     ) {
-        if previous_open {
-            return;
-        }
-        if let Ok(mut kept) = self.form_markers.lock() {
-            if kept.len() >= MAX_EARLIER {
-                kept.clear();
-            }
-            kept.insert(round_id, (shown, markers));
+        if !previous_open {
+            self.form_markers.keep(round_id, shown, markers);
         }
     }
 
